@@ -1,0 +1,62 @@
+import type { Destination } from '../contract/destination.js';
+import type { ProviderName } from '../contract/providers.js';
+
+/** How one provider is reached. Exactly one of `apiKey` / `secretArn` is set when enabled. */
+interface ProviderConnection {
+  /** API key given directly (local runs); deployed stacks use `secretArn`. */
+  readonly apiKey: string | null;
+  /** Secrets Manager secret holding the API key (deployed stacks). */
+  readonly secretArn: string | null;
+  /** Override of the provider's base URL (simulator, OpenAI-compatible providers). */
+  readonly baseUrl: string | null;
+}
+
+/** Everything the handlers need, read once per execution environment. */
+interface BatchlaneConfig {
+  readonly tableName: string;
+  readonly bucketName: string;
+  readonly eventBusName: string;
+  /** Queue the poller feeds with ended batches for the completion function. */
+  readonly completionQueueUrl: string;
+  readonly defaultDestination: Destination | null;
+  readonly enabledProviders: readonly ProviderName[];
+  readonly providers: Readonly<Record<ProviderName, ProviderConnection>>;
+  /** How long the idempotency ledger remembers a `custom_id`. */
+  readonly idempotencyTtlSeconds: number;
+  /** Caps below the providers' own limits (tests, demos). Null: the provider's limit. */
+  readonly maxRequestsPerBatch: number | null;
+  readonly maxBytesPerBatch: number | null;
+  /** Seconds between polls of a young batch; the poller backs off from there. */
+  readonly pollIntervalSeconds: number;
+  /** HMAC secret for webhook signatures; null disables webhook destinations. */
+  readonly webhookSecret: string | null;
+  /** Lets webhooks reach loopback/private addresses (local development only). */
+  readonly allowPrivateWebhooks: boolean;
+  /** Destinations the deployment may write to; empty means any (local runs). */
+  readonly destinationAllowList: readonly string[];
+}
+
+/** Names of the environment variables the handlers read (infra sets them, nothing else). */
+const ENV = {
+  tableName: 'BATCHLANE_TABLE_NAME',
+  bucketName: 'BATCHLANE_BUCKET_NAME',
+  eventBusName: 'BATCHLANE_EVENT_BUS_NAME',
+  completionQueueUrl: 'BATCHLANE_COMPLETION_QUEUE_URL',
+  defaultDestination: 'BATCHLANE_DEFAULT_DESTINATION',
+  enabledProviders: 'BATCHLANE_PROVIDERS',
+  anthropicApiKey: 'ANTHROPIC_API_KEY',
+  anthropicSecretArn: 'BATCHLANE_ANTHROPIC_SECRET_ARN',
+  anthropicBaseUrl: 'BATCHLANE_ANTHROPIC_BASE_URL',
+  openaiApiKey: 'OPENAI_API_KEY',
+  openaiSecretArn: 'BATCHLANE_OPENAI_SECRET_ARN',
+  openaiBaseUrl: 'BATCHLANE_OPENAI_BASE_URL',
+  idempotencyTtlSeconds: 'BATCHLANE_IDEMPOTENCY_TTL_SECONDS',
+  maxRequestsPerBatch: 'BATCHLANE_MAX_REQUESTS_PER_BATCH',
+  maxBytesPerBatch: 'BATCHLANE_MAX_BYTES_PER_BATCH',
+  pollIntervalSeconds: 'BATCHLANE_POLL_INTERVAL_SECONDS',
+  webhookSecret: 'BATCHLANE_WEBHOOK_SECRET',
+  allowPrivateWebhooks: 'BATCHLANE_ALLOW_PRIVATE_WEBHOOKS',
+  destinationAllowList: 'BATCHLANE_DESTINATION_ALLOW_LIST',
+} as const;
+
+export { type BatchlaneConfig, ENV, type ProviderConnection };

@@ -1,0 +1,106 @@
+import { z } from 'zod';
+import { DestinationSchema } from '../contract/destination.js';
+import { PROVIDERS, type ProviderName } from '../contract/providers.js';
+import { ConfigError } from '../domain/errors.js';
+import { type BatchlaneConfig, ENV, type ProviderConnection } from './BatchlaneConfig.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const required = (env: Env, name: string): string => {
+  const value = env[name];
+  if (value === undefined || value.trim() === '') {
+    throw new ConfigError(`environment variable ${name} is required`, {
+      code: 'missing_config',
+      details: { name },
+    });
+  }
+  return value.trim();
+};
+
+const optional = (env: Env, name: string): string | null => {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? null : value;
+};
+
+const positiveInt = (env: Env, name: string, fallback: number | null): number | null => {
+  const raw = optional(env, name);
+  if (raw === null) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new ConfigError(`environment variable ${name} must be a positive integer, got "${raw}"`, {
+      code: 'invalid_config',
+      details: { name },
+    });
+  }
+  return value;
+};
+
+const parseDestination = (env: Env): BatchlaneConfig['defaultDestination'] => {
+  const raw = optional(env, ENV.defaultDestination);
+  if (raw === null) return null;
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (cause) {
+    throw new ConfigError(`${ENV.defaultDestination} is not valid JSON`, {
+      code: 'invalid_config',
+      cause,
+    });
+  }
+  const parsed = DestinationSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new ConfigError(`${ENV.defaultDestination} is not a valid destination: ${z.prettifyError(parsed.error)}`, {
+      code: 'invalid_config',
+    });
+  }
+  return parsed.data;
+};
+
+const parseProviders = (env: Env): ProviderName[] => {
+  const raw = optional(env, ENV.enabledProviders);
+  if (raw === null) return [...PROVIDERS];
+  const names = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const name of names) {
+    if (!(PROVIDERS as readonly string[]).includes(name)) {
+      throw new ConfigError(`${ENV.enabledProviders} names unknown provider "${name}"`, {
+        code: 'invalid_config',
+      });
+    }
+  }
+  return names as ProviderName[];
+};
+
+const connection = (env: Env, keyVar: string, arnVar: string, urlVar: string): ProviderConnection => ({
+  apiKey: optional(env, keyVar),
+  secretArn: optional(env, arnVar),
+  baseUrl: optional(env, urlVar),
+});
+
+/**
+ * Reads the configuration from an environment (handlers pass `process.env`).
+ * Throws `ConfigError` naming the variable that is missing or malformed.
+ */
+const loadConfig = (env: Env): BatchlaneConfig => ({
+  tableName: required(env, ENV.tableName),
+  bucketName: required(env, ENV.bucketName),
+  eventBusName: required(env, ENV.eventBusName),
+  completionQueueUrl: required(env, ENV.completionQueueUrl),
+  defaultDestination: parseDestination(env),
+  enabledProviders: parseProviders(env),
+  providers: {
+    anthropic: connection(env, ENV.anthropicApiKey, ENV.anthropicSecretArn, ENV.anthropicBaseUrl),
+    openai: connection(env, ENV.openaiApiKey, ENV.openaiSecretArn, ENV.openaiBaseUrl),
+  },
+  idempotencyTtlSeconds: positiveInt(env, ENV.idempotencyTtlSeconds, 7 * 24 * 3600) ?? 604_800,
+  maxRequestsPerBatch: positiveInt(env, ENV.maxRequestsPerBatch, null),
+  maxBytesPerBatch: positiveInt(env, ENV.maxBytesPerBatch, null),
+  pollIntervalSeconds: positiveInt(env, ENV.pollIntervalSeconds, 60) ?? 60,
+  webhookSecret: optional(env, ENV.webhookSecret),
+  allowPrivateWebhooks: optional(env, ENV.allowPrivateWebhooks) === 'true',
+  destinationAllowList: (optional(env, ENV.destinationAllowList) ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+});
+
+export { type Env, loadConfig };

@@ -1,0 +1,46 @@
+/**
+ * Providers and the endpoints batchlane can send to each of them, with their batch limits.
+ * Limits come from the providers' own documentation (see README, "Provider limits").
+ */
+const PROVIDERS = ['anthropic', 'openai'] as const;
+type ProviderName = (typeof PROVIDERS)[number];
+
+const PROVIDER_ENDPOINTS = {
+  anthropic: ['/v1/messages'],
+  openai: ['/v1/chat/completions', '/v1/embeddings', '/v1/responses'],
+} as const satisfies Record<ProviderName, readonly string[]>;
+
+type ProviderEndpoint = (typeof PROVIDER_ENDPOINTS)[ProviderName][number];
+
+const DEFAULT_ENDPOINT: Record<ProviderName, ProviderEndpoint> = {
+  anthropic: '/v1/messages',
+  openai: '/v1/chat/completions',
+};
+
+interface ProviderLimits {
+  /** Most requests one provider batch accepts. */
+  readonly maxRequests: number;
+  /** Most bytes of one batch's input (Anthropic: the create body; OpenAI: the input file). */
+  readonly maxBytes: number;
+  /** Whether every request in one batch must name the same model (OpenAI: one model per file). */
+  readonly oneModelPerBatch: boolean;
+}
+
+const PROVIDER_LIMITS: Record<ProviderName, ProviderLimits> = {
+  anthropic: { maxRequests: 100_000, maxBytes: 256 * 1000 * 1000, oneModelPerBatch: false },
+  openai: { maxRequests: 50_000, maxBytes: 200 * 1000 * 1000, oneModelPerBatch: true },
+};
+
+const isProviderName = (value: unknown): value is ProviderName =>
+  typeof value === 'string' && (PROVIDERS as readonly string[]).includes(value);
+
+export {
+  DEFAULT_ENDPOINT,
+  isProviderName,
+  PROVIDER_ENDPOINTS,
+  PROVIDER_LIMITS,
+  PROVIDERS,
+  type ProviderEndpoint,
+  type ProviderLimits,
+  type ProviderName,
+};

@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import { PROVIDERS } from './providers.js';
+
+const RESULT_STATUSES = ['succeeded', 'errored', 'expired', 'canceled', 'rejected'] as const;
+type ResultStatus = (typeof RESULT_STATUSES)[number];
+
+/** Token counts normalised across providers; `null` where the provider returned none. */
+const UsageSchema = z
+  .object({
+    input_tokens: z.number().int().nonnegative().describe('Uncached input tokens'),
+    output_tokens: z.number().int().nonnegative(),
+    cache_read_input_tokens: z.number().int().nonnegative(),
+    cache_creation_input_tokens: z.number().int().nonnegative(),
+  })
+  .strict();
+
+const ResultErrorSchema = z
+  .object({
+    type: z.string().describe('Provider error type or batchlane rejection code'),
+    message: z.string(),
+  })
+  .strict();
+
+/**
+ * One result record, delivered to the request's destination (contract v1).
+ * Exactly one is delivered for each accepted `custom_id`.
+ */
+const ResultV1Schema = z
+  .object({
+    schema: z.literal('batchlane.result.v1'),
+    custom_id: z.string(),
+    status: z.enum(RESULT_STATUSES),
+    provider: z.enum(PROVIDERS).nullable(),
+    endpoint: z.string().nullable(),
+    model: z.string().nullable(),
+    batch_id: z.string().nullable().describe("batchlane's batch id"),
+    provider_batch_id: z.string().nullable(),
+    response: z
+      .json()
+      .nullable()
+      .describe("The provider's own Message / ChatCompletion / Embedding / Response object"),
+    error: ResultErrorSchema.nullable(),
+    usage: UsageSchema.nullable(),
+    attempts: z.number().int().nonnegative(),
+    metadata: z.json().nullable(),
+    accepted_at: z.string().nullable(),
+    submitted_at: z.string().nullable(),
+    ended_at: z.string().nullable(),
+    delivered_at: z.string(),
+  })
+  .strict();
+
+type ResultV1 = z.infer<typeof ResultV1Schema>;
+type Usage = z.infer<typeof UsageSchema>;
+type ResultError = z.infer<typeof ResultErrorSchema>;
+
+export {
+  RESULT_STATUSES,
+  type ResultError,
+  ResultErrorSchema,
+  type ResultStatus,
+  type ResultV1,
+  ResultV1Schema,
+  type Usage,
+  UsageSchema,
+};

@@ -1,0 +1,24 @@
+import type { Readable } from 'node:stream';
+
+type BlobBody = string | Uint8Array | Readable | AsyncIterable<Uint8Array>;
+
+interface PutBlobOptions {
+  readonly contentType?: string;
+}
+
+/**
+ * batchlane's own object storage (batch input files, archived results).
+ * Streams go up in parts, so memory does not grow with the object's size.
+ */
+interface BlobStore {
+  /** Writes an object; returns its size in bytes. */
+  put(key: string, body: BlobBody, options?: PutBlobOptions): Promise<{ bytes: number }>;
+  /** Reads an object as a stream, optionally from a byte offset. Throws `NotFoundError`. */
+  getStream(key: string, options?: { start?: number }): Promise<Readable>;
+  exists(key: string): Promise<boolean>;
+  delete(key: string): Promise<void>;
+  /** `s3://bucket/key` (or the local equivalent), for logs and events. */
+  uri(key: string): string;
+}
+
+export type { BlobBody, BlobStore, PutBlobOptions };

@@ -1,0 +1,71 @@
+import type { ResultStatus } from '../contract/result.js';
+import type { BatchItem, BatchRecord, RequestRecord, RequestState } from '../domain/records.js';
+
+/** What registering a caller `custom_id` found. */
+type RegisterOutcome =
+  /** First time this id is seen: recorded with the given state. */
+  | { readonly kind: 'new' }
+  /** Same request seen before and still `pending` (an earlier try crashed before claiming it). */
+  | { readonly kind: 'pending'; readonly existing: RequestRecord }
+  /** Same request already claimed by a batch or rejected: fold it silently. */
+  | { readonly kind: 'duplicate'; readonly existing: RequestRecord }
+  /** Same id, different request: refuse, never deliver twice. */
+  | { readonly kind: 'conflict'; readonly existing: RequestRecord };
+
+interface RegisterRequestInput {
+  readonly customId: string;
+  readonly requestHash: string;
+  readonly state: Extract<RequestState, 'pending' | 'rejected'>;
+  readonly acceptedAt: string;
+  readonly expiresAt: number;
+}
+
+/** Fields of a batch an update may change. `version` is bumped by the store. */
+type BatchPatch = Partial<Omit<BatchRecord, 'batchId' | 'version' | 'provider' | 'endpoint'>>;
+
+interface ItemDelivery {
+  readonly providerCustomId: string;
+  readonly status: ResultStatus;
+  readonly deliveredAt: string;
+}
+
+/**
+ * Durable state: the idempotency ledger, batches and their members.
+ * Every method is safe to call again after a crash; conditional writes decide races.
+ */
+interface StateStore {
+  /** Records a caller id, or reports what an earlier registration of it found. */
+  registerRequest(input: RegisterRequestInput): Promise<RegisterOutcome>;
+
+  /** Creates a batch record; throws `ConflictError` if the id exists. */
+  createBatch(batch: BatchRecord): Promise<void>;
+
+  /**
+   * Atomically moves the ledger entry of `item.customId` from `pending` (with this hash) to
+   * `claimed` by `item.batchId`, and writes the item. Returns false if another batch won it.
+   * Calling it again for the same batch and item returns true.
+   */
+  claimRequest(item: BatchItem, requestHash: string): Promise<boolean>;
+
+  getBatch(batchId: string): Promise<BatchRecord | null>;
+
+  /**
+   * Applies `patch` if the stored version is still `expectedVersion`; returns the new record.
+   * Throws `ConflictError` when another writer got there first.
+   */
+  updateBatch(batchId: string, expectedVersion: number, patch: BatchPatch): Promise<BatchRecord>;
+
+  /** Batches not yet completed whose `nextPollAt` is at or before `now`, oldest first. */
+  listDueBatches(now: string, limit: number): Promise<BatchRecord[]>;
+
+  /** The items of a batch with these provider custom ids; missing ones are absent. */
+  getItems(batchId: string, providerCustomIds: readonly string[]): Promise<Map<string, BatchItem>>;
+
+  /** Every item of a batch, a page at a time. */
+  listItems(batchId: string): AsyncIterable<BatchItem[]>;
+
+  /** Records items as delivered with their final status. */
+  markDelivered(batchId: string, deliveries: readonly ItemDelivery[]): Promise<void>;
+}
+
+export type { BatchPatch, ItemDelivery, RegisterOutcome, RegisterRequestInput, StateStore };
