@@ -37,6 +37,11 @@ interface BatchProvider {
   cancel(providerBatchId: string): Promise<ProviderBatchSnapshot>;
   /** The raw JSONL bytes of one result file named in `resultRefs`. */
   openResults(ref: string): Promise<Readable>;
+  /**
+   * Finds a batch already submitted for this batchlane batch id (providers that keep batch
+   * metadata), so a submission retried after a crash does not create a second one.
+   */
+  findByBatchId?(batchId: string): Promise<ProviderBatchSnapshot | null>;
 }
 
 export type { BatchProvider, ProviderBatchSnapshot, SubmitBatchInput };

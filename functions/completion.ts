@@ -1,0 +1,50 @@
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { z } from 'zod';
+import { createRuntime } from '../shared/composition/createRuntime.js';
+import { createCompletion } from '../shared/usecases/createCompletion.js';
+
+const runtime = await createRuntime(process.env, 'completion');
+const complete = createCompletion(runtime.deps);
+
+const CompletionMessageSchema = z
+  .string()
+  .transform((body, ctx) => {
+    try {
+      return JSON.parse(body) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'not JSON' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.object({ batch_id: z.string().min(1) }));
+
+/**
+ * Completion queue → destinations. One message names one ended batch; a batch whose
+ * delivery is incomplete is retried (delivered items are skipped on the next try).
+ */
+const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+  runtime.logger.addContext(context);
+  const failures: { itemIdentifier: string }[] = [];
+  try {
+    for (const record of event.Records) {
+      const parsed = CompletionMessageSchema.safeParse(record.body);
+      if (!parsed.success) {
+        // Not ours to retry: a malformed message can never succeed.
+        runtime.logger.error('malformed completion message', { messageId: record.messageId });
+        continue;
+      }
+      try {
+        const report = await complete(parsed.data.batch_id);
+        runtime.logger.info('completion', { ...report });
+      } catch (error) {
+        runtime.logger.warn('completion will be retried', { batchId: parsed.data.batch_id, error });
+        failures.push({ itemIdentifier: record.messageId });
+      }
+    }
+    return { batchItemFailures: failures };
+  } finally {
+    runtime.flushMetrics();
+  }
+};
+
+export { handler };

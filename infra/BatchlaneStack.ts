@@ -1,0 +1,199 @@
+import { join } from 'node:path';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { Destination } from '../shared/contract/destination.js';
+import type { ProviderName } from '../shared/contract/providers.js';
+import { ArtifactsBucket } from './constructs/ArtifactsBucket.js';
+import { Collector } from './constructs/Collector.js';
+import { Completion } from './constructs/Completion.js';
+import { Dashboard } from './constructs/Dashboard.js';
+import { EventBus } from './constructs/EventBus.js';
+import { IntakeQueue } from './constructs/IntakeQueue.js';
+import { Poller } from './constructs/Poller.js';
+import { ProviderSecrets } from './constructs/ProviderSecrets.js';
+import type { SharedResources } from './constructs/SharedResources.js';
+import { StateTable } from './constructs/StateTable.js';
+
+interface BatchlaneStackProps extends StackProps {
+  /**
+   * Minutes between poller runs (whole minutes, at least 1).
+   * @default 1
+   */
+  readonly pollRateMinutes?: number;
+  /**
+   * Most intake messages per collector invocation (1–10,000).
+   * @default 100
+   */
+  readonly collectorBatchSize?: number;
+  /**
+   * Seconds the collector's event source gathers messages before invoking (0–300).
+   * @default 20
+   */
+  readonly collectorBatchingWindowSeconds?: number;
+  /**
+   * Deliveries of an intake message before it moves to the intake dead-letter queue.
+   * @default 5
+   */
+  readonly maxAttempts?: number;
+  /**
+   * Deliveries of an ended batch to the completion function before it moves to the
+   * completion dead-letter queue.
+   * @default 10
+   */
+  readonly completionMaxAttempts?: number;
+  /**
+   * Destination of requests that name none (`BATCHLANE_DEFAULT_DESTINATION`); an SQS, S3 or
+   * EventBridge default is added to the destination allow-list.
+   * @default - none: requests must name a destination
+   */
+  readonly defaultDestination?: Destination;
+  /**
+   * Providers this deployment talks to (`BATCHLANE_PROVIDERS`).
+   * @default ['anthropic', 'openai']
+   */
+  readonly enabledProviders?: readonly ProviderName[];
+  /**
+   * Existing secret with the Anthropic API key.
+   * @default - a secret is created; put the key into it after deploying
+   */
+  readonly anthropicSecretArn?: string;
+  /**
+   * Existing secret with the OpenAI API key.
+   * @default - a secret is created; put the key into it after deploying
+   */
+  readonly openaiSecretArn?: string;
+  /**
+   * Days batch input files and archived results are kept in the artifacts bucket (at least 3).
+   * @default 30
+   */
+  readonly artifactRetentionDays?: number;
+  /**
+   * Days the idempotency ledger remembers a request.
+   * @default 7
+   */
+  readonly idempotencyTtlDays?: number;
+  /**
+   * Caller SQS queues (ARNs) results may be delivered to.
+   * @default []
+   */
+  readonly destinationQueueArns?: readonly string[];
+  /**
+   * Caller S3 buckets (names) results may be written to.
+   * @default []
+   */
+  readonly destinationBucketNames?: readonly string[];
+  /**
+   * Caller EventBridge buses (ARNs) results may be put on.
+   * @default []
+   */
+  readonly destinationEventBusArns?: readonly string[];
+  /**
+   * Directory holding `collector.ts`, `poller.ts` and `completion.ts`.
+   * @default - `functions/` of this repository
+   */
+  readonly handlersDir?: string;
+}
+
+/** The whole batchlane deployment. Composition only: every resource lives in a construct. */
+class BatchlaneStack extends Stack {
+  public readonly intakeQueue: IntakeQueue;
+  public readonly stateTable: StateTable;
+  public readonly artifacts: ArtifactsBucket;
+  public readonly eventBus: EventBus;
+  public readonly providerSecrets: ProviderSecrets;
+  public readonly collector: Collector;
+  public readonly poller: Poller;
+  public readonly completion: Completion;
+  public readonly dashboard: Dashboard;
+
+  public constructor(scope: Construct, id: string, props: BatchlaneStackProps = {}) {
+    super(scope, id, props);
+    // Access-log delivery through a bucket policy rather than the legacy LogDeliveryWrite ACL,
+    // which object-ownership "bucket owner enforced" forbids. Must be set before any child.
+    this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
+
+    const entry = (name: string): string | undefined =>
+      props.handlersDir === undefined ? undefined : join(props.handlersDir, `${name}.ts`);
+
+    this.stateTable = new StateTable(this, 'StateTable');
+    this.artifacts = new ArtifactsBucket(this, 'ArtifactsBucket', {
+      artifactRetentionDays: props.artifactRetentionDays,
+    });
+    this.eventBus = new EventBus(this, 'EventBus');
+    this.providerSecrets = new ProviderSecrets(this, 'ProviderSecrets', {
+      enabledProviders: props.enabledProviders,
+      anthropicSecretArn: props.anthropicSecretArn,
+      openaiSecretArn: props.openaiSecretArn,
+    });
+    const resources: SharedResources = {
+      stateTable: this.stateTable,
+      bucket: this.artifacts.bucket,
+      eventBus: this.eventBus.bus,
+      providerSecrets: this.providerSecrets,
+      settings: {
+        idempotencyTtl: Duration.days(props.idempotencyTtlDays ?? 7),
+        pollRate: Duration.minutes(props.pollRateMinutes ?? 1),
+        defaultDestination: props.defaultDestination,
+      },
+    };
+
+    this.completion = new Completion(this, 'Completion', {
+      resources,
+      maxAttempts: props.completionMaxAttempts,
+      destinations: {
+        queueArns: props.destinationQueueArns,
+        bucketNames: props.destinationBucketNames,
+        eventBusArns: props.destinationEventBusArns,
+      },
+      entry: entry('completion'),
+    });
+    this.poller = new Poller(this, 'Poller', {
+      resources,
+      completionQueue: this.completion.queue,
+      entry: entry('poller'),
+    });
+    this.intakeQueue = new IntakeQueue(this, 'IntakeQueue', {
+      collectorTimeout: Collector.DEFAULT_TIMEOUT,
+      maxAttempts: props.maxAttempts,
+    });
+    this.collector = new Collector(this, 'Collector', {
+      resources,
+      intakeQueue: this.intakeQueue.queue,
+      completionQueue: this.completion.queue,
+      batchSize: props.collectorBatchSize,
+      maxBatchingWindow:
+        props.collectorBatchingWindowSeconds === undefined
+          ? undefined
+          : Duration.seconds(props.collectorBatchingWindowSeconds),
+      entry: entry('collector'),
+    });
+
+    this.dashboard = new Dashboard(this, 'Dashboard', {
+      intakeQueue: this.intakeQueue,
+      completion: this.completion,
+      functions: [this.collector.function, this.poller.function, this.completion.function],
+    });
+
+    new CfnOutput(this, 'IntakeQueueUrl', {
+      description: 'Producers send one JSON request per message here',
+      value: this.intakeQueue.queue.queueUrl,
+    });
+    new CfnOutput(this, 'ArtifactsBucketName', { value: this.artifacts.bucket.bucketName });
+    new CfnOutput(this, 'StateTableName', { value: this.stateTable.table.tableName });
+    new CfnOutput(this, 'EventBusName', {
+      description: 'batchlane lifecycle events; add rules here',
+      value: this.eventBus.bus.eventBusName,
+    });
+    for (const provider of this.providerSecrets.createdFor) {
+      const secret = this.providerSecrets.secretFor(provider);
+      if (secret !== undefined) {
+        new CfnOutput(this, `${provider}SecretArn`, {
+          description: `Put the ${provider} API key into this secret`,
+          value: secret.secretArn,
+        });
+      }
+    }
+  }
+}
+
+export { BatchlaneStack, type BatchlaneStackProps };

@@ -1,0 +1,276 @@
+import { fileURLToPath } from 'node:url';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
+import { ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ENV } from '../../shared/config/BatchlaneConfig.js';
+import type { DestinationAllowList } from './DestinationAllowList.js';
+import type { ProviderSecrets } from './ProviderSecrets.js';
+import type { RuntimeSettings } from './RuntimeSettings.js';
+import type { StateTable } from './StateTable.js';
+import { wildcardFinding } from './wildcardFinding.js';
+
+/** The repository's lock file: bundling resolves the pinned dependency versions from it. */
+const LOCK_FILE = fileURLToPath(new URL('../../package-lock.json', import.meta.url));
+
+/**
+ * Bundles are ESM (`.mjs`); some bundled dependencies still call `require` for Node
+ * built-ins, which ESM output only supports through `createRequire`.
+ */
+const ESM_REQUIRE_BANNER =
+  "import { createRequire as __batchlaneCreateRequire } from 'node:module'; const require = __batchlaneCreateRequire(import.meta.url);";
+
+interface BatchFunctionProps {
+  /** Absolute path of the handler entry file; it must export `handler`. */
+  readonly entry: string;
+  /** Shown in the Lambda console. */
+  readonly description: string;
+  /**
+   * Memory in MB; CPU share grows with it.
+   * @default 512
+   */
+  readonly memorySize?: number;
+  /**
+   * Hard limit of one invocation. Queues feeding the function derive their visibility timeout from it.
+   * @default Duration.seconds(30)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Reserved concurrency; `undefined` leaves the function on the account's shared pool.
+   * @default - no reservation
+   */
+  readonly reservedConcurrentExecutions?: number;
+  /**
+   * How long the function's logs are kept.
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+}
+
+/**
+ * A Lambda function with batchlane's defaults (Node 22 on ARM, ESM bundle with every
+ * dependency bundled at its pinned version, source maps, an explicit log group with retention,
+ * a role that can only write its own logs, an errors alarm), plus `bind*` helpers that set an
+ * environment variable and the IAM grant it needs in one call, so names and permissions agree.
+ *
+ * @example
+ * const fn = new BatchFunction(this, 'Poller', { entry, description: 'Polls batches' });
+ * fn.bindTable(table); // sets BATCHLANE_TABLE_NAME and grants read/write
+ */
+class BatchFunction extends Construct {
+  public readonly function: NodejsFunction;
+  public readonly role: Role;
+  public readonly logGroup: LogGroup;
+  /** Fires when an invocation fails as a whole (thrown error, timeout, out of memory). */
+  public readonly errorsAlarm: Alarm;
+
+  public constructor(scope: Construct, id: string, props: BatchFunctionProps) {
+    super(scope, id);
+
+    this.logGroup = new LogGroup(this, 'LogGroup', {
+      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+    });
+
+    // An own role instead of AWSLambdaBasicExecutionRole: that managed policy may write to
+    // every log group in the account, this one only to the function's own.
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of ${props.description}`,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: props.entry,
+      handler: 'handler',
+      description: props.description,
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(30),
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      role: this.role,
+      logGroup: this.logGroup,
+      depsLockFilePath: LOCK_FILE,
+      environment: { NODE_OPTIONS: '--enable-source-maps' },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        mainFields: ['module', 'main'],
+        banner: ESM_REQUIRE_BANNER,
+        // Bundle the SDK too: the runtime's preinstalled SDK version drifts from package-lock.json.
+        externalModules: [],
+        minify: true,
+        keepNames: true,
+        sourceMap: true,
+        sourcesContent: false,
+      },
+    });
+
+    this.errorsAlarm = this.function
+      .metricErrors({ period: Duration.minutes(5), statistic: 'Sum' })
+      .createAlarm(this, 'ErrorsAlarm', {
+        alarmDescription: `${props.description}: invocations failed as a whole (thrown error, timeout or out of memory).`,
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+
+    Validations.of(this.function).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'batchlane pins the nodejs22.x runtime: the bundle targets node22 and is tested on Node 20/22; moving to nodejs24.x is a deliberate upgrade, not drift.',
+    });
+  }
+
+  /**
+   * Sets `BATCHLANE_TABLE_NAME` and grants item read/write on the table plus queries on its
+   * indexes, each named (no `index/*`). Scan and stream actions are left out on purpose.
+   */
+  public bindTable(stateTable: StateTable): void {
+    const { table } = stateTable;
+    this.function.addEnvironment(ENV.tableName, table.tableName);
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: [
+          'dynamodb:GetItem',
+          'dynamodb:BatchGetItem',
+          'dynamodb:Query',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:BatchWriteItem',
+          'dynamodb:ConditionCheckItem',
+          'dynamodb:DescribeTable',
+        ],
+        resources: [table.tableArn],
+      }),
+    );
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['dynamodb:Query'],
+        resources: stateTable.indexNames.map((name) => `${table.tableArn}/index/${name}`),
+      }),
+    );
+  }
+
+  /**
+   * Sets `BATCHLANE_BUCKET_NAME` and grants object read/write under the whole bucket:
+   * artifact keys embed batch ids only known at run time.
+   */
+  public bindBucket(bucket: IBucket): void {
+    this.function.addEnvironment(ENV.bucketName, bucket.bucketName);
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
+        resources: [bucket.arnForObjects('*')],
+      }),
+    );
+    // ListBucket turns a missing key into 404 instead of 403, which the runtime needs to tell
+    // "not written yet" from "not allowed".
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['s3:ListBucket'],
+        resources: [bucket.bucketArn],
+      }),
+    );
+    Validations.of(this).acknowledge({
+      id: wildcardFinding(this, bucket.arnForObjects('*')),
+      reason:
+        'Artifact object keys contain batch ids created at run time; access is limited to the objects of the batchlane artifacts bucket.',
+    });
+  }
+
+  /** Sets `BATCHLANE_EVENT_BUS_NAME` and grants `events:PutEvents` on that bus only. */
+  public bindEventBus(bus: IEventBus): void {
+    this.function.addEnvironment(ENV.eventBusName, bus.eventBusName);
+    bus.grantPutEventsTo(this.function);
+  }
+
+  /** Sets `BATCHLANE_COMPLETION_QUEUE_URL` and grants `sqs:SendMessage` on that queue. */
+  public bindCompletionQueueSend(queue: IQueue): void {
+    this.function.addEnvironment(ENV.completionQueueUrl, queue.queueUrl);
+    queue.grantSendMessages(this.function);
+  }
+
+  /**
+   * Sets `BATCHLANE_BUCKET_NAME` without any grant. The shared configuration loader requires
+   * the variable in every function, but the poller never touches artifacts.
+   */
+  public bindBucketNameOnly(bucket: IBucket): void {
+    this.function.addEnvironment(ENV.bucketName, bucket.bucketName);
+  }
+
+  /**
+   * Sets `BATCHLANE_COMPLETION_QUEUE_URL` without any grant. The shared configuration loader
+   * requires the variable in every function, but only the poller sends to the queue.
+   */
+  public bindCompletionQueueUrlOnly(queue: IQueue): void {
+    this.function.addEnvironment(ENV.completionQueueUrl, queue.queueUrl);
+  }
+
+  /**
+   * Sets `BATCHLANE_PROVIDERS` and, per enabled provider, its secret ARN variable, and grants
+   * read on those secrets only.
+   */
+  public bindProviderSecrets(secrets: ProviderSecrets): void {
+    this.function.addEnvironment(ENV.enabledProviders, secrets.enabledProviders.join(','));
+    const anthropic = secrets.secretFor('anthropic');
+    if (anthropic !== undefined) {
+      this.function.addEnvironment(ENV.anthropicSecretArn, anthropic.secretArn);
+      anthropic.grantRead(this.function);
+    }
+    const openai = secrets.secretFor('openai');
+    if (openai !== undefined) {
+      this.function.addEnvironment(ENV.openaiSecretArn, openai.secretArn);
+      openai.grantRead(this.function);
+    }
+  }
+
+  /** Sets the plain settings every handler reads (no grants involved). */
+  public bindSettings(settings: RuntimeSettings): void {
+    this.function.addEnvironment(
+      ENV.idempotencyTtlSeconds,
+      String(settings.idempotencyTtl.toSeconds()),
+    );
+    this.function.addEnvironment(ENV.pollIntervalSeconds, String(settings.pollRate.toSeconds()));
+    if (settings.defaultDestination !== undefined) {
+      this.function.addEnvironment(
+        ENV.defaultDestination,
+        JSON.stringify(settings.defaultDestination),
+      );
+    }
+  }
+
+  /**
+   * Sets `BATCHLANE_DESTINATION_ALLOW_LIST` and grants sending to exactly the allowed caller
+   * destinations (queues, buckets, buses); nothing is granted on `*`.
+   */
+  public bindDestinations(allowList: DestinationAllowList): void {
+    this.function.addEnvironment(ENV.destinationAllowList, allowList.entries().join(','));
+    const statements = allowList.policyStatements(Stack.of(this));
+    for (const statement of statements) {
+      this.role.addToPrincipalPolicy(statement);
+    }
+    for (const resource of allowList.bucketObjectArns(Stack.of(this))) {
+      Validations.of(this).acknowledge({
+        id: wildcardFinding(this, resource),
+        reason:
+          'Results are written under caller-chosen prefixes of a caller bucket named in the destinationBucketNames allow-list; object access is limited to that bucket.',
+      });
+    }
+  }
+}
+
+export { BatchFunction, type BatchFunctionProps };

@@ -1,0 +1,90 @@
+import { fileURLToPath } from 'node:url';
+import { Duration } from 'aws-cdk-lib';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { BatchFunction } from './BatchFunction.js';
+import type { SharedResources } from './SharedResources.js';
+
+const DEFAULT_ENTRY = fileURLToPath(new URL('../../functions/collector.ts', import.meta.url));
+
+interface CollectorProps {
+  readonly resources: SharedResources;
+  /** The intake queue the collector consumes. */
+  readonly intakeQueue: IQueue;
+  /** The completion queue; only its URL is passed (the configuration requires it everywhere). */
+  readonly completionQueue: IQueue;
+  /**
+   * Most requests handed to one invocation (1–10,000). Bigger batches mean fewer, fuller
+   * provider batches.
+   * @default 100
+   */
+  readonly batchSize?: number;
+  /**
+   * How long Lambda gathers messages before invoking with fewer than `batchSize` (0–300 s;
+   * at least 1 s when `batchSize` > 10).
+   * @default Duration.seconds(20)
+   */
+  readonly maxBatchingWindow?: Duration;
+  /**
+   * Function timeout; the intake queue's visibility timeout must be at least 6 × this.
+   * @default Collector.DEFAULT_TIMEOUT (2 minutes)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Function memory in MB.
+   * @default 1024
+   */
+  readonly memorySize?: number;
+  /**
+   * Handler entry file.
+   * @default - `functions/collector.ts` of this repository
+   */
+  readonly entry?: string;
+}
+
+/**
+ * The collector function: consumes the intake queue with partial batch responses, packs
+ * requests into provider batch files in the artifacts bucket and submits them.
+ * Grants: table read/write, bucket read/write, bus PutEvents, provider secrets read,
+ * intake queue consume.
+ */
+class Collector extends Construct {
+  /** Kept in one place so the intake queue's visibility timeout can be derived from it. */
+  public static readonly DEFAULT_TIMEOUT = Duration.minutes(2);
+
+  public readonly function: BatchFunction;
+  public readonly eventSource: SqsEventSource;
+
+  public constructor(scope: Construct, id: string, props: CollectorProps) {
+    super(scope, id);
+    const batchSize = props.batchSize ?? 100;
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
+      throw new Error(`collector batchSize must be an integer from 1 to 10000, got ${batchSize}`);
+    }
+
+    this.function = new BatchFunction(this, 'Function', {
+      entry: props.entry ?? DEFAULT_ENTRY,
+      description: 'batchlane collector: packs intake requests into provider batches and submits them',
+      memorySize: props.memorySize ?? 1024,
+      timeout: props.timeout ?? Collector.DEFAULT_TIMEOUT,
+    });
+    const { resources } = props;
+    this.function.bindTable(resources.stateTable);
+    this.function.bindBucket(resources.bucket);
+    this.function.bindEventBus(resources.eventBus);
+    this.function.bindProviderSecrets(resources.providerSecrets);
+    this.function.bindSettings(resources.settings);
+    this.function.bindCompletionQueueUrlOnly(props.completionQueue);
+
+    this.eventSource = new SqsEventSource(props.intakeQueue, {
+      batchSize,
+      maxBatchingWindow: props.maxBatchingWindow ?? Duration.seconds(20),
+      // Only the failed records are retried; accepted ones must not be packed twice.
+      reportBatchItemFailures: true,
+    });
+    this.function.function.addEventSource(this.eventSource);
+  }
+}
+
+export { Collector, type CollectorProps };

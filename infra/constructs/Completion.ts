@@ -1,0 +1,105 @@
+import { fileURLToPath } from 'node:url';
+import { Duration, Stack } from 'aws-cdk-lib';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Construct } from 'constructs';
+import { BatchFunction } from './BatchFunction.js';
+import { DestinationAllowList, type DestinationAllowListProps } from './DestinationAllowList.js';
+import { QueueWithDeadLetter } from './QueueWithDeadLetter.js';
+import type { SharedResources } from './SharedResources.js';
+
+const DEFAULT_ENTRY = fileURLToPath(new URL('../../functions/completion.ts', import.meta.url));
+
+interface CompletionProps {
+  readonly resources: SharedResources;
+  /**
+   * Caller destinations results may be delivered to; the configured default destination is
+   * added automatically. Nothing else is granted.
+   * @default - no SQS, S3 or EventBridge destinations (webhooks need no grant)
+   */
+  readonly destinations?: DestinationAllowListProps;
+  /**
+   * Receives of one ended batch before it moves to the dead-letter queue. A run that stops
+   * early near its timeout and continues on redelivery uses one receive too.
+   * @default 10
+   */
+  readonly maxAttempts?: number;
+  /**
+   * Ended batches per invocation. One batch can hold 100,000 results, so one per invocation
+   * gives each the whole timeout.
+   * @default 1
+   */
+  readonly batchSize?: number;
+  /**
+   * Function timeout; the completion queue's visibility timeout is 6 × this.
+   * @default Duration.minutes(15)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Function memory in MB.
+   * @default 1024
+   */
+  readonly memorySize?: number;
+  /**
+   * Handler entry file.
+   * @default - `functions/completion.ts` of this repository
+   */
+  readonly entry?: string;
+}
+
+/**
+ * The completion queue (with dead-letter queue and alarm) and the completion function that
+ * consumes it: it streams an ended batch's results, delivers each to its destination and
+ * publishes events. Grants: table read/write, bucket read/write, provider secrets read, bus
+ * PutEvents, and sending to the allow-listed caller destinations only.
+ */
+class Completion extends Construct {
+  public readonly queue: QueueWithDeadLetter['queue'];
+  public readonly deadLetterQueue: QueueWithDeadLetter['deadLetterQueue'];
+  public readonly deadLetterAlarm: QueueWithDeadLetter['deadLetterAlarm'];
+  public readonly function: BatchFunction;
+  public readonly eventSource: SqsEventSource;
+  public readonly allowList: DestinationAllowList;
+
+  public constructor(scope: Construct, id: string, props: CompletionProps) {
+    super(scope, id);
+    const { resources } = props;
+    const timeout = props.timeout ?? Duration.minutes(15);
+
+    const queues = new QueueWithDeadLetter(this, 'Queues', {
+      consumerTimeout: timeout,
+      maxReceiveCount: props.maxAttempts ?? 10,
+      purpose: 'Ended batches whose results could not be delivered',
+    });
+    this.queue = queues.queue;
+    this.deadLetterQueue = queues.deadLetterQueue;
+    this.deadLetterAlarm = queues.deadLetterAlarm;
+
+    this.function = new BatchFunction(this, 'Function', {
+      entry: props.entry ?? DEFAULT_ENTRY,
+      description: 'batchlane completion: delivers the results of ended batches',
+      memorySize: props.memorySize ?? 1024,
+      timeout,
+    });
+    this.function.bindTable(resources.stateTable);
+    this.function.bindBucket(resources.bucket);
+    this.function.bindEventBus(resources.eventBus);
+    this.function.bindProviderSecrets(resources.providerSecrets);
+    this.function.bindSettings(resources.settings);
+    this.function.bindCompletionQueueUrlOnly(this.queue);
+
+    this.allowList = new DestinationAllowList(props.destinations).including(
+      resources.settings.defaultDestination,
+      Stack.of(this),
+    );
+    this.function.bindDestinations(this.allowList);
+
+    this.eventSource = new SqsEventSource(this.queue, {
+      batchSize: props.batchSize ?? 1,
+      // A batch that failed is retried alone; the others are not delivered twice.
+      reportBatchItemFailures: true,
+    });
+    this.function.function.addEventSource(this.eventSource);
+  }
+}
+
+export { Completion, type CompletionProps };

@@ -1,0 +1,86 @@
+import { Duration } from 'aws-cdk-lib';
+import {
+  AlarmStatusWidget,
+  Dashboard as CdkDashboard,
+  GraphWidget,
+  type IWidget,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { Construct } from 'constructs';
+import type { BatchFunction } from './BatchFunction.js';
+import type { Completion } from './Completion.js';
+import type { IntakeQueue } from './IntakeQueue.js';
+
+interface DashboardProps {
+  readonly intakeQueue: IntakeQueue;
+  readonly completion: Completion;
+  readonly functions: readonly BatchFunction[];
+}
+
+const PERIOD = Duration.minutes(1);
+
+/**
+ * One CloudWatch dashboard for operators: every alarm's state, queue backlog and age,
+ * dead-letter depth, and per-function invocations, errors, throttles and duration.
+ */
+class Dashboard extends Construct {
+  public readonly dashboard: CdkDashboard;
+
+  public constructor(scope: Construct, id: string, props: DashboardProps) {
+    super(scope, id);
+    const { intakeQueue, completion, functions } = props;
+    const alarms = [
+      intakeQueue.deadLetterAlarm,
+      completion.deadLetterAlarm,
+      ...functions.map((fn) => fn.errorsAlarm),
+    ];
+
+    const queueWidgets: IWidget[] = [
+      new GraphWidget({
+        title: 'Queue backlog (visible messages)',
+        left: [
+          intakeQueue.queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, label: 'intake' }),
+          completion.queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, label: 'completion' }),
+        ],
+      }),
+      new GraphWidget({
+        title: 'Oldest message age (s)',
+        left: [
+          intakeQueue.queue.metricApproximateAgeOfOldestMessage({ period: PERIOD, label: 'intake' }),
+          completion.queue.metricApproximateAgeOfOldestMessage({ period: PERIOD, label: 'completion' }),
+        ],
+      }),
+      new GraphWidget({
+        title: 'Dead-letter queues',
+        left: [
+          intakeQueue.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, label: 'intake DLQ' }),
+          completion.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, label: 'completion DLQ' }),
+        ],
+      }),
+    ];
+    const functionWidgets: IWidget[] = [
+      new GraphWidget({
+        title: 'Invocations',
+        left: functions.map((fn) => fn.function.metricInvocations({ period: PERIOD })),
+      }),
+      new GraphWidget({
+        title: 'Errors and throttles',
+        left: functions.map((fn) => fn.function.metricErrors({ period: PERIOD })),
+        right: functions.map((fn) => fn.function.metricThrottles({ period: PERIOD })),
+      }),
+      new GraphWidget({
+        title: 'Duration p99 (ms)',
+        left: functions.map((fn) => fn.function.metricDuration({ period: PERIOD, statistic: 'p99' })),
+      }),
+    ];
+
+    this.dashboard = new CdkDashboard(this, 'Dashboard', {
+      widgets: [
+        [new AlarmStatusWidget({ title: 'Alarms', alarms, width: 24 })],
+        queueWidgets,
+        functionWidgets,
+      ],
+    });
+  }
+}
+
+export { Dashboard, type DashboardProps };

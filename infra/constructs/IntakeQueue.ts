@@ -1,0 +1,43 @@
+import type { Duration } from 'aws-cdk-lib';
+import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { QueueWithDeadLetter } from './QueueWithDeadLetter.js';
+
+interface IntakeQueueProps {
+  /** Timeout of the collector; the visibility timeout is 6 × this. */
+  readonly collectorTimeout: Duration;
+  /**
+   * Deliveries of a request to the collector before it moves to the dead-letter queue.
+   * @default 5
+   */
+  readonly maxAttempts?: number;
+}
+
+/**
+ * The queue producers send requests to (one JSON request per message), with its
+ * dead-letter queue and alarm.
+ */
+class IntakeQueue extends Construct {
+  public readonly queue: QueueWithDeadLetter['queue'];
+  public readonly deadLetterQueue: QueueWithDeadLetter['deadLetterQueue'];
+  public readonly deadLetterAlarm: QueueWithDeadLetter['deadLetterAlarm'];
+
+  public constructor(scope: Construct, id: string, props: IntakeQueueProps) {
+    super(scope, id);
+    const queues = new QueueWithDeadLetter(this, 'Queues', {
+      consumerTimeout: props.collectorTimeout,
+      maxReceiveCount: props.maxAttempts,
+      purpose: 'Producer requests the collector could not accept',
+    });
+    this.queue = queues.queue;
+    this.deadLetterQueue = queues.deadLetterQueue;
+    this.deadLetterAlarm = queues.deadLetterAlarm;
+  }
+
+  /** Lets a producer (role, user, function) send requests. */
+  public grantSend(producer: IGrantable): void {
+    this.queue.grantSendMessages(producer);
+  }
+}
+
+export { IntakeQueue, type IntakeQueueProps };

@@ -1,0 +1,81 @@
+import { fileURLToPath } from 'node:url';
+import { Duration } from 'aws-cdk-lib';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { BatchFunction } from './BatchFunction.js';
+import type { SharedResources } from './SharedResources.js';
+
+const DEFAULT_ENTRY = fileURLToPath(new URL('../../functions/poller.ts', import.meta.url));
+
+interface PollerProps {
+  readonly resources: SharedResources;
+  /** Queue that receives `{ batch_id }` when a provider batch ends. */
+  readonly completionQueue: IQueue;
+  /**
+   * Function timeout; must be shorter than the schedule's rate so one sweep ends before the
+   * next is due.
+   * @default Duration.seconds(50)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Function memory in MB.
+   * @default 512
+   */
+  readonly memorySize?: number;
+  /**
+   * Handler entry file.
+   * @default - `functions/poller.ts` of this repository
+   */
+  readonly entry?: string;
+}
+
+/**
+ * The poller function, run on a schedule (`resources.settings.pollRate`) with reserved
+ * concurrency 1: two sweeps at once would race on the same batches' state.
+ * Grants: table read/write, provider secrets read, completion queue send, bus PutEvents.
+ */
+class Poller extends Construct {
+  public readonly function: BatchFunction;
+  public readonly rule: Rule;
+
+  public constructor(scope: Construct, id: string, props: PollerProps) {
+    super(scope, id);
+    const { resources } = props;
+    const rate = resources.settings.pollRate;
+    const timeout = props.timeout ?? Duration.seconds(50);
+    if (timeout.toSeconds() >= rate.toSeconds()) {
+      throw new Error(
+        `poller timeout (${timeout.toSeconds()} s) must be shorter than the poll rate (${rate.toSeconds()} s)`,
+      );
+    }
+
+    this.function = new BatchFunction(this, 'Function', {
+      entry: props.entry ?? DEFAULT_ENTRY,
+      description: 'batchlane poller: tracks provider batch status and hands ended batches to completion',
+      memorySize: props.memorySize ?? 512,
+      timeout,
+      reservedConcurrentExecutions: 1,
+    });
+    this.function.bindTable(resources.stateTable);
+    this.function.bindEventBus(resources.eventBus);
+    this.function.bindProviderSecrets(resources.providerSecrets);
+    this.function.bindSettings(resources.settings);
+    this.function.bindCompletionQueueSend(props.completionQueue);
+    this.function.bindBucketNameOnly(resources.bucket);
+
+    // A failed or throttled tick is not retried: the next tick is the retry, and a late
+    // retry would only collide with it. Events older than one interval are dropped likewise.
+    const maxEventAge = Duration.seconds(Math.max(60, rate.toSeconds()));
+    this.function.function.configureAsyncInvoke({ retryAttempts: 0, maxEventAge });
+
+    this.rule = new Rule(this, 'Schedule', {
+      description: 'Runs the batchlane poller',
+      schedule: Schedule.rate(rate),
+      targets: [new LambdaFunction(this.function.function, { retryAttempts: 0, maxEventAge })],
+    });
+  }
+}
+
+export { Poller, type PollerProps };

@@ -1,0 +1,85 @@
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { PROVIDERS, type ProviderName } from '../../shared/contract/providers.js';
+
+/** A complete secret ARN ends in `-` plus the 6 random characters Secrets Manager appends. */
+const COMPLETE_ARN_SUFFIX = /-[A-Za-z0-9]{6}$/;
+
+interface ProviderSecretsProps {
+  /**
+   * Providers this deployment talks to; only these get a secret and an environment variable.
+   * @default ['anthropic', 'openai']
+   */
+  readonly enabledProviders?: readonly ProviderName[];
+  /**
+   * ARN of an existing secret holding the Anthropic API key.
+   * @default - a new secret is created and the key must be put into it after deploying
+   */
+  readonly anthropicSecretArn?: string;
+  /**
+   * ARN of an existing secret holding the OpenAI API key.
+   * @default - a new secret is created and the key must be put into it after deploying
+   */
+  readonly openaiSecretArn?: string;
+}
+
+/**
+ * One Secrets Manager secret per enabled provider holding its API key, either referenced by
+ * ARN or created here with a generated placeholder value (CloudFormation cannot create an
+ * empty secret); put the real key with `aws secretsmanager put-secret-value` after deploying.
+ */
+class ProviderSecrets extends Construct {
+  public readonly enabledProviders: readonly ProviderName[];
+  /** Providers whose secret was created here (their key must be put after deploying). */
+  public readonly createdFor: readonly ProviderName[];
+  readonly #secrets: ReadonlyMap<ProviderName, ISecret>;
+
+  public constructor(scope: Construct, id: string, props: ProviderSecretsProps = {}) {
+    super(scope, id);
+    this.enabledProviders = props.enabledProviders ?? PROVIDERS;
+    if (this.enabledProviders.length === 0) {
+      throw new Error('ProviderSecrets: enabledProviders must name at least one provider');
+    }
+    const arns: Record<ProviderName, string | undefined> = {
+      anthropic: props.anthropicSecretArn,
+      openai: props.openaiSecretArn,
+    };
+    const secrets = new Map<ProviderName, ISecret>();
+    const createdFor: ProviderName[] = [];
+    for (const provider of this.enabledProviders) {
+      const arn = arns[provider];
+      if (arn === undefined) {
+        secrets.set(provider, this.#createSecret(provider));
+        createdFor.push(provider);
+      } else if (COMPLETE_ARN_SUFFIX.test(arn)) {
+        secrets.set(provider, Secret.fromSecretCompleteArn(this, provider, arn));
+      } else {
+        // Without the suffix, grants must match "<arn>-??????".
+        secrets.set(provider, Secret.fromSecretPartialArn(this, provider, arn));
+      }
+    }
+    this.#secrets = secrets;
+    this.createdFor = createdFor;
+  }
+
+  /** The secret of `provider`, or `undefined` when the provider is not enabled. */
+  public secretFor(provider: ProviderName): ISecret | undefined {
+    return this.#secrets.get(provider);
+  }
+
+  #createSecret(provider: ProviderName): Secret {
+    const secret = new Secret(this, provider, {
+      description: `batchlane: ${provider} API key (replace the generated placeholder with the real key)`,
+      // The key is put by hand; deleting the stack must not throw it away.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: `The ${provider} API key is issued in the provider's console; no API exists that a rotation function could call to create a new one, so it is rotated by hand.`,
+    });
+    return secret;
+  }
+}
+
+export { ProviderSecrets, type ProviderSecretsProps };

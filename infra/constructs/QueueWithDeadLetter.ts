@@ -1,0 +1,73 @@
+import { Duration } from 'aws-cdk-lib';
+import { type Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+/** AWS's guidance for Lambda event sources: visibility timeout at least 6 × the function timeout. */
+const VISIBILITY_TIMEOUT_FACTOR = 6;
+
+interface QueueWithDeadLetterProps {
+  /**
+   * Timeout of the function consuming the queue; the visibility timeout is 6 × this, so a
+   * message is not redelivered while a (retried) invocation may still hold it.
+   */
+  readonly consumerTimeout: Duration;
+  /**
+   * Receives before a message moves to the dead-letter queue.
+   * @default 5
+   */
+  readonly maxReceiveCount?: number;
+  /**
+   * How long messages wait in the main queue.
+   * @default Duration.days(4)
+   */
+  readonly retentionPeriod?: Duration;
+  /** Describes what sits in the dead-letter queue, for the alarm's description. */
+  readonly purpose: string;
+}
+
+/**
+ * An SQS queue with a dead-letter queue, both SSE-SQS encrypted and TLS-only, and an alarm
+ * that fires as soon as anything lands in the dead-letter queue.
+ */
+class QueueWithDeadLetter extends Construct {
+  public readonly queue: Queue;
+  public readonly deadLetterQueue: Queue;
+  public readonly deadLetterAlarm: Alarm;
+
+  public constructor(scope: Construct, id: string, props: QueueWithDeadLetterProps) {
+    super(scope, id);
+    const maxReceiveCount = props.maxReceiveCount ?? 5;
+    if (!Number.isInteger(maxReceiveCount) || maxReceiveCount < 1 || maxReceiveCount > 1000) {
+      throw new Error(`${id}: maxReceiveCount must be an integer from 1 to 1000, got ${maxReceiveCount}`);
+    }
+
+    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // The maximum: operators need time to inspect and redrive.
+      retentionPeriod: Duration.days(14),
+    });
+    this.queue = new Queue(this, 'Queue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(
+        props.consumerTimeout.toSeconds() * VISIBILITY_TIMEOUT_FACTOR,
+      ),
+      retentionPeriod: props.retentionPeriod ?? Duration.days(4),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount },
+    });
+
+    this.deadLetterAlarm = this.deadLetterQueue
+      .metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' })
+      .createAlarm(this, 'DeadLetterAlarm', {
+        alarmDescription: `${props.purpose} failed ${maxReceiveCount} times and sit in the dead-letter queue; inspect and redrive.`,
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+  }
+}
+
+export { QueueWithDeadLetter, type QueueWithDeadLetterProps, VISIBILITY_TIMEOUT_FACTOR };

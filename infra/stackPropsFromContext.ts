@@ -1,0 +1,118 @@
+import type { Node } from 'constructs';
+import { DestinationSchema } from '../shared/contract/destination.js';
+import { isProviderName, type ProviderName } from '../shared/contract/providers.js';
+import type { BatchlaneStackProps } from './BatchlaneStack.js';
+
+/**
+ * Context keys read by the app (`cdk.json` "context", or `-c key=value`), each mapping to the
+ * `BatchlaneStackProps` field of the same name. Values given with `-c` arrive as strings:
+ * numbers are parsed, lists may be comma-separated, `defaultDestination` may be JSON text.
+ */
+const CONTEXT_KEYS = [
+  'pollRateMinutes',
+  'collectorBatchSize',
+  'collectorBatchingWindowSeconds',
+  'maxAttempts',
+  'completionMaxAttempts',
+  'defaultDestination',
+  'enabledProviders',
+  'anthropicSecretArn',
+  'openaiSecretArn',
+  'artifactRetentionDays',
+  'idempotencyTtlDays',
+  'destinationQueueArns',
+  'destinationBucketNames',
+  'destinationEventBusArns',
+] as const;
+
+type ContextKey = (typeof CONTEXT_KEYS)[number];
+
+const isUnset = (value: unknown): boolean =>
+  value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
+
+const integer = (key: ContextKey, value: unknown, min: number, max: number): number | undefined => {
+  if (isUnset(value)) return undefined;
+  const parsed = typeof value === 'string' ? Number(value.trim()) : value;
+  if (typeof parsed !== 'number' || !Number.isInteger(parsed) || parsed < min || parsed > max) {
+    throw new Error(`context "${key}" must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  }
+  return parsed;
+};
+
+const text = (key: ContextKey, value: unknown): string | undefined => {
+  if (isUnset(value)) return undefined;
+  if (typeof value !== 'string') {
+    throw new Error(`context "${key}" must be a string, got ${JSON.stringify(value)}`);
+  }
+  return value.trim();
+};
+
+const list = (key: ContextKey, value: unknown): string[] | undefined => {
+  if (isUnset(value)) return undefined;
+  const items = typeof value === 'string' ? value.split(',') : value;
+  if (!Array.isArray(items) || !items.every((item): item is string => typeof item === 'string')) {
+    throw new Error(`context "${key}" must be a list of strings or a comma-separated string`);
+  }
+  return items.map((item) => item.trim()).filter((item) => item !== '');
+};
+
+const providers = (value: unknown): ProviderName[] | undefined => {
+  const names = list('enabledProviders', value);
+  if (names === undefined) return undefined;
+  const unknown = names.filter((name) => !isProviderName(name));
+  if (unknown.length > 0 || names.length === 0) {
+    throw new Error(`context "enabledProviders" names unknown providers: ${unknown.join(', ') || '(none given)'}`);
+  }
+  return names.filter(isProviderName);
+};
+
+const destination = (value: unknown): BatchlaneStackProps['defaultDestination'] => {
+  if (isUnset(value)) return undefined;
+  let json: unknown = value;
+  if (typeof value === 'string') {
+    try {
+      json = JSON.parse(value);
+    } catch {
+      throw new Error('context "defaultDestination" is not valid JSON');
+    }
+  }
+  const parsed = DestinationSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new Error(`context "defaultDestination" is not a valid destination: ${parsed.error.message}`);
+  }
+  return parsed.data;
+};
+
+/**
+ * Reads the stack props from CDK context, failing synth with the key's name on a bad value.
+ * Unset keys stay `undefined`, so the constructs' documented defaults apply.
+ *
+ * @example
+ * const props = stackPropsFromContext(app.node); // npx cdk synth -c pollRateMinutes=5
+ */
+const stackPropsFromContext = (node: Node): BatchlaneStackProps => {
+  const get = (key: ContextKey): unknown => node.tryGetContext(key);
+  return {
+    pollRateMinutes: integer('pollRateMinutes', get('pollRateMinutes'), 1, 1440),
+    collectorBatchSize: integer('collectorBatchSize', get('collectorBatchSize'), 1, 10_000),
+    collectorBatchingWindowSeconds: integer(
+      'collectorBatchingWindowSeconds',
+      get('collectorBatchingWindowSeconds'),
+      0,
+      300,
+    ),
+    maxAttempts: integer('maxAttempts', get('maxAttempts'), 1, 1000),
+    completionMaxAttempts: integer('completionMaxAttempts', get('completionMaxAttempts'), 1, 1000),
+    defaultDestination: destination(get('defaultDestination')),
+    enabledProviders: providers(get('enabledProviders')),
+    anthropicSecretArn: text('anthropicSecretArn', get('anthropicSecretArn')),
+    openaiSecretArn: text('openaiSecretArn', get('openaiSecretArn')),
+    artifactRetentionDays: integer('artifactRetentionDays', get('artifactRetentionDays'), 3, 36_500),
+    idempotencyTtlDays: integer('idempotencyTtlDays', get('idempotencyTtlDays'), 1, 3650),
+    destinationQueueArns: list('destinationQueueArns', get('destinationQueueArns')),
+    destinationBucketNames: list('destinationBucketNames', get('destinationBucketNames')),
+    destinationEventBusArns: list('destinationEventBusArns', get('destinationEventBusArns')),
+  };
+};
+
+export { CONTEXT_KEYS, type ContextKey, stackPropsFromContext };

@@ -1,0 +1,92 @@
+/**
+ * Writes the sample workload the local demo sends: `examples/requests.jsonl` (both
+ * providers, several endpoints and models, three destination types) and
+ * `examples/bad-requests.jsonl` (inputs the collector must refuse, each for its own reason).
+ * Destinations use `{{placeholders}}` that `batchlane submit` fills from the running stack.
+ * Deterministic: running it again rewrites the same files.
+ */
+import { writeFileSync } from 'node:fs';
+
+const topics = [
+  'the causes of the 1929 stock market crash',
+  'how vaccines train the immune system',
+  'why the sky is blue',
+  'the history of the printing press',
+  'how a hash map handles collisions',
+  'the water cycle',
+  'photosynthesis in C4 plants',
+  'the rules of chess castling',
+  'how TCP congestion control works',
+  'the plot of Don Quixote',
+];
+
+const destinations = [
+  { type: 'sqs', queue_url: '{{results_queue_url}}' },
+  { type: 's3', bucket: '{{results_bucket}}', prefix: 'demo/' },
+  { type: 'eventbridge', event_bus_name: '{{results_event_bus}}' },
+];
+
+const lines: string[] = [];
+for (let i = 0; i < 300; i += 1) {
+  const topic = topics[i % topics.length] ?? 'anything';
+  const destination = destinations[i % destinations.length];
+  const metadata = { suite: 'demo', item: i, tag: i % 2 === 0 ? 'eval' : 'extraction' };
+  if (i % 2 === 0) {
+    lines.push(
+      JSON.stringify({
+        custom_id: `demo-anthropic-${String(i).padStart(4, '0')}`,
+        provider: 'anthropic',
+        body: {
+          model: i % 4 === 0 ? 'claude-sonnet-4-6' : 'claude-haiku-4-5',
+          max_tokens: 256,
+          system: 'You are a concise teacher.',
+          messages: [{ role: 'user', content: `In three sentences, explain ${topic}.` }],
+        },
+        destination,
+        metadata,
+      }),
+    );
+  } else if (i % 10 === 9) {
+    lines.push(
+      JSON.stringify({
+        custom_id: `demo-openai-emb-${String(i).padStart(4, '0')}`,
+        provider: 'openai',
+        endpoint: '/v1/embeddings',
+        body: { model: 'text-embedding-3-small', input: `A short note about ${topic}.` },
+        destination,
+        metadata,
+      }),
+    );
+  } else {
+    lines.push(
+      JSON.stringify({
+        custom_id: `demo-openai-${String(i).padStart(4, '0')}`,
+        provider: 'openai',
+        endpoint: '/v1/chat/completions',
+        body: {
+          model: i % 3 === 0 ? 'gpt-4o-mini' : 'gpt-4.1-mini',
+          max_tokens: 256,
+          messages: [
+            { role: 'system', content: 'Classify the topic into one of: science, history, computing, other.' },
+            { role: 'user', content: topic },
+          ],
+        },
+        destination,
+        metadata,
+      }),
+    );
+  }
+}
+writeFileSync('examples/requests.jsonl', `${lines.join('\n')}\n`);
+
+const dest = { type: 'sqs', queue_url: '{{results_queue_url}}' };
+const bad: string[] = [
+  '{"custom_id": "bad-json-0001", "provider": "anthropic", ',
+  JSON.stringify({ provider: 'anthropic', body: { model: 'claude-haiku-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }, destination: dest }),
+  JSON.stringify({ custom_id: 'bad-stream-0001', provider: 'openai', body: { model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'hi' }] }, destination: dest }),
+  JSON.stringify({ custom_id: 'bad-provider-0001', provider: 'mistral', body: { model: 'mistral-small', messages: [{ role: 'user', content: 'hi' }] }, destination: dest }),
+  JSON.stringify({ custom_id: 'bad-endpoint-0001', provider: 'anthropic', endpoint: '/v1/embeddings', body: { model: 'claude-haiku-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }, destination: dest }),
+  JSON.stringify({ custom_id: 'bad-tier-0001', provider: 'openai', tier: 'flex', body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }, destination: dest }),
+];
+writeFileSync('examples/bad-requests.jsonl', `${bad.join('\n')}\n`);
+console.log(`wrote ${lines.length} requests and ${bad.length} bad requests`);

@@ -1,0 +1,393 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import {
+  ConflictError,
+  NotFoundError,
+  UnavailableError,
+} from '../../domain/errors.js';
+import type { BatchItem, BatchRecord, RequestRecord } from '../../domain/records.js';
+import type {
+  BatchPatch,
+  ItemDelivery,
+  RegisterOutcome,
+  RegisterRequestInput,
+  StateStore,
+} from '../../ports/StateStore.js';
+import { backoffDelayMs, mapWithConcurrency, type Sleep, sleep as realSleep } from './backoff.js';
+import {
+  ACTIVE_PARTITION,
+  batchItemToItem,
+  batchKey,
+  batchToItem,
+  itemKey,
+  itemToBatch,
+  itemToBatchItem,
+  itemToRequest,
+  requestKey,
+  requestToItem,
+  type StateItem,
+} from './stateItemCodec.js';
+import { ensureStateTable, STATE_TABLE, stateTableDefinition } from './stateTable.js';
+import { translateAwsError } from './translateAwsError.js';
+
+/** BatchGetItem accepts at most 100 keys per call. */
+const BATCH_GET_LIMIT = 100;
+
+interface DynamoDbStateStoreOptions {
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+  /** Items per page of {@link DynamoDbStateStore.listItems} (default 500). */
+  readonly itemPageSize?: number;
+  /** Parallel UpdateItem calls in `markDelivered` (default 16). */
+  readonly writeConcurrency?: number;
+  /** Tries for UnprocessedKeys and transaction conflicts before giving up (default 8). */
+  readonly maxAttempts?: number;
+  readonly sleep?: Sleep;
+}
+
+const isNamed = (error: unknown, name: string): boolean =>
+  error instanceof Error && error.name === name;
+
+/** The `Item` DynamoDB returns with ReturnValuesOnConditionCheckFailure (never unmarshalled). */
+const oldItemOf = (raw: unknown): StateItem | null =>
+  typeof raw === 'object' && raw !== null && Object.keys(raw).length > 0
+    ? unmarshall(raw as Record<string, AttributeValue>)
+    : null;
+
+interface CancellationReason {
+  readonly Code?: string;
+  readonly Item?: unknown;
+}
+
+const cancellationReasons = (error: unknown): readonly CancellationReason[] => {
+  const reasons = (error as { CancellationReasons?: unknown }).CancellationReasons;
+  return Array.isArray(reasons) ? (reasons as CancellationReason[]) : [];
+};
+
+/**
+ * {@link StateStore} on one DynamoDB table (see {@link stateTableDefinition}):
+ * ledger `REQ#<customId>/REQ`, batch `BATCH#<batchId>/BATCH` (on the `active-batches` index
+ * while not completed) and members `BATCH#<batchId>/ITEM#<providerCustomId>`.
+ */
+class DynamoDbStateStore implements StateStore {
+  readonly #client: DynamoDBDocumentClient;
+  readonly #table: string;
+  readonly #itemPageSize: number;
+  readonly #writeConcurrency: number;
+  readonly #maxAttempts: number;
+  readonly #sleep: Sleep;
+
+  constructor(options: DynamoDbStateStoreOptions) {
+    this.#client = options.client;
+    this.#table = options.tableName;
+    this.#itemPageSize = options.itemPageSize ?? 500;
+    this.#writeConcurrency = options.writeConcurrency ?? 16;
+    this.#maxAttempts = options.maxAttempts ?? 8;
+    this.#sleep = options.sleep ?? realSleep;
+  }
+
+  async registerRequest(input: RegisterRequestInput): Promise<RegisterOutcome> {
+    const record: RequestRecord = {
+      customId: input.customId,
+      requestHash: input.requestHash,
+      state: input.state,
+      batchId: null,
+      acceptedAt: input.acceptedAt,
+      expiresAt: input.expiresAt,
+    };
+    try {
+      await this.#client.send(
+        new PutCommand({
+          TableName: this.#table,
+          Item: requestToItem(record),
+          ConditionExpression: 'attribute_not_exists(pk)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { kind: 'new' };
+    } catch (error) {
+      if (!isNamed(error, 'ConditionalCheckFailedException')) {
+        throw this.#translate(error, 'PutItem', `REQ#${input.customId}`);
+      }
+      const old = oldItemOf((error as { Item?: unknown }).Item);
+      const existing = old === null ? await this.#getRequest(input.customId) : itemToRequest(old);
+      if (existing === null) {
+        // Deleted between our write and read (TTL sweep): the id is free again.
+        return this.registerRequest(input);
+      }
+      if (existing.requestHash !== input.requestHash) return { kind: 'conflict', existing };
+      if (existing.state === 'pending') return { kind: 'pending', existing };
+      return { kind: 'duplicate', existing };
+    }
+  }
+
+  async createBatch(batch: BatchRecord): Promise<void> {
+    try {
+      await this.#client.send(
+        new PutCommand({
+          TableName: this.#table,
+          Item: batchToItem(batch),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      throw this.#translate(error, 'PutItem', `BATCH#${batch.batchId}`);
+    }
+  }
+
+  async claimRequest(item: BatchItem, requestHash: string): Promise<boolean> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: this.#table,
+                  Key: requestKey(item.customId),
+                  ConditionExpression: '#state = :pending AND request_hash = :hash',
+                  UpdateExpression: 'SET #state = :claimed, batch_id = :batch',
+                  ExpressionAttributeNames: { '#state': 'state' },
+                  ExpressionAttributeValues: {
+                    ':pending': 'pending',
+                    ':claimed': 'claimed',
+                    ':hash': requestHash,
+                    ':batch': item.batchId,
+                  },
+                  ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+                },
+              },
+              { Put: { TableName: this.#table, Item: batchItemToItem(item) } },
+            ],
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (!isNamed(error, 'TransactionCanceledException')) {
+          throw this.#translate(error, 'TransactWriteItems', `REQ#${item.customId}`);
+        }
+        const [ledger] = cancellationReasons(error);
+        if (ledger?.Code === 'ConditionalCheckFailed') {
+          const old = oldItemOf(ledger.Item);
+          if (old === null) {
+            throw new NotFoundError(`request ${item.customId} is not in the ledger`, {
+              code: 'not_found',
+              details: { customId: item.customId, batchId: item.batchId },
+            });
+          }
+          const existing = itemToRequest(old);
+          // Our own earlier claim (a retry after a crash): the item was written with it.
+          return existing.state === 'claimed' && existing.batchId === item.batchId;
+        }
+        // A concurrent transaction on the same ledger entry: retry, and the condition decides.
+        if (attempt >= this.#maxAttempts) {
+          throw this.#translate(error, 'TransactWriteItems', `REQ#${item.customId}`);
+        }
+        await this.#sleep(backoffDelayMs(attempt, 20, 1_000));
+      }
+    }
+  }
+
+  async getBatch(batchId: string): Promise<BatchRecord | null> {
+    const item = await this.#get(batchKey(batchId));
+    return item === null ? null : itemToBatch(item);
+  }
+
+  async updateBatch(
+    batchId: string,
+    expectedVersion: number,
+    patch: BatchPatch,
+  ): Promise<BatchRecord> {
+    // Read, merge, then write conditioned on the version: the index keys depend on the whole
+    // record (state and nextPollAt), which a partial patch alone cannot tell.
+    const current = await this.getBatch(batchId);
+    if (current === null) {
+      throw new NotFoundError(`batch ${batchId} does not exist`, {
+        code: 'not_found',
+        details: { batchId },
+      });
+    }
+    if (current.version !== expectedVersion) throw this.#versionConflict(batchId, expectedVersion);
+    const defined = Object.fromEntries(
+      Object.entries(patch).filter(([, value]) => value !== undefined),
+    ) as BatchPatch;
+    const next: BatchRecord = { ...current, ...defined, version: expectedVersion + 1 };
+    try {
+      await this.#client.send(
+        new PutCommand({
+          TableName: this.#table,
+          Item: batchToItem(next),
+          ConditionExpression: 'attribute_exists(pk) AND version = :expected',
+          ExpressionAttributeValues: { ':expected': expectedVersion },
+        }),
+      );
+    } catch (error) {
+      if (isNamed(error, 'ConditionalCheckFailedException')) {
+        throw this.#versionConflict(batchId, expectedVersion, error);
+      }
+      throw this.#translate(error, 'PutItem', `BATCH#${batchId}`);
+    }
+    return next;
+  }
+
+  async listDueBatches(now: string, limit: number): Promise<BatchRecord[]> {
+    const batches: BatchRecord[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      try {
+        const page = await this.#client.send(
+          new QueryCommand({
+            TableName: this.#table,
+            IndexName: STATE_TABLE.activeBatchesIndex,
+            KeyConditionExpression: 'gsi1pk = :active AND gsi1sk <= :now',
+            ExpressionAttributeValues: { ':active': ACTIVE_PARTITION, ':now': now },
+            ScanIndexForward: true,
+            Limit: limit - batches.length,
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        for (const item of page.Items ?? []) batches.push(itemToBatch(item));
+        startKey = page.LastEvaluatedKey;
+      } catch (error) {
+        throw this.#translate(error, 'Query', STATE_TABLE.activeBatchesIndex);
+      }
+    } while (startKey !== undefined && batches.length < limit);
+    return batches;
+  }
+
+  async getItems(
+    batchId: string,
+    providerCustomIds: readonly string[],
+  ): Promise<Map<string, BatchItem>> {
+    // BatchGetItem rejects a request that names the same key twice.
+    const unique = [...new Set(providerCustomIds)];
+    const found = new Map<string, BatchItem>();
+    for (let offset = 0; offset < unique.length; offset += BATCH_GET_LIMIT) {
+      let keys: Record<string, unknown>[] = unique
+        .slice(offset, offset + BATCH_GET_LIMIT)
+        .map((id) => itemKey(batchId, id));
+      for (let attempt = 1; keys.length > 0; attempt++) {
+        if (attempt > this.#maxAttempts) {
+          throw new UnavailableError(
+            `BatchGetItem left ${keys.length} keys unprocessed after ${this.#maxAttempts} tries`,
+            { code: 'unavailable', details: { batchId, unprocessed: keys.length } },
+          );
+        }
+        if (attempt > 1) await this.#sleep(backoffDelayMs(attempt, 50, 2_000));
+        try {
+          const response = await this.#client.send(
+            new BatchGetCommand({
+              RequestItems: { [this.#table]: { Keys: keys, ConsistentRead: true } },
+            }),
+          );
+          for (const item of response.Responses?.[this.#table] ?? []) {
+            const batchItem = itemToBatchItem(item);
+            found.set(batchItem.providerCustomId, batchItem);
+          }
+          keys = response.UnprocessedKeys?.[this.#table]?.Keys ?? [];
+        } catch (error) {
+          throw this.#translate(error, 'BatchGetItem', `BATCH#${batchId}`);
+        }
+      }
+    }
+    return found;
+  }
+
+  async *listItems(batchId: string): AsyncIterable<BatchItem[]> {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      let page: { Items?: Record<string, unknown>[]; LastEvaluatedKey?: Record<string, unknown> };
+      try {
+        page = await this.#client.send(
+          new QueryCommand({
+            TableName: this.#table,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :item)',
+            ExpressionAttributeValues: { ':pk': `BATCH#${batchId}`, ':item': 'ITEM#' },
+            Limit: this.#itemPageSize,
+            ConsistentRead: true,
+            ExclusiveStartKey: startKey,
+          }),
+        );
+      } catch (error) {
+        throw this.#translate(error, 'Query', `BATCH#${batchId}`);
+      }
+      const items = (page.Items ?? []).map(itemToBatchItem);
+      if (items.length > 0) yield items;
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+  }
+
+  async markDelivered(batchId: string, deliveries: readonly ItemDelivery[]): Promise<void> {
+    await mapWithConcurrency(deliveries, this.#writeConcurrency, async (delivery) => {
+      try {
+        await this.#client.send(
+          new UpdateCommand({
+            TableName: this.#table,
+            Key: itemKey(batchId, delivery.providerCustomId),
+            // Never create a bare item for a member that was not claimed.
+            ConditionExpression: 'attribute_exists(pk)',
+            UpdateExpression: 'SET #status = :status, delivered_at = :at',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':status': delivery.status, ':at': delivery.deliveredAt },
+          }),
+        );
+      } catch (error) {
+        if (isNamed(error, 'ConditionalCheckFailedException')) {
+          throw new NotFoundError(
+            `item ${delivery.providerCustomId} of batch ${batchId} does not exist`,
+            { code: 'not_found', cause: error, details: { batchId, ...delivery } },
+          );
+        }
+        throw this.#translate(error, 'UpdateItem', `BATCH#${batchId}`);
+      }
+    });
+  }
+
+  async #getRequest(customId: string): Promise<RequestRecord | null> {
+    const item = await this.#get(requestKey(customId));
+    return item === null ? null : itemToRequest(item);
+  }
+
+  async #get(key: Record<string, string>): Promise<StateItem | null> {
+    try {
+      const response = await this.#client.send(
+        new GetCommand({ TableName: this.#table, Key: key, ConsistentRead: true }),
+      );
+      return response.Item ?? null;
+    } catch (error) {
+      throw this.#translate(error, 'GetItem', key.pk);
+    }
+  }
+
+  #versionConflict(batchId: string, expectedVersion: number, cause?: unknown): ConflictError {
+    return new ConflictError(`batch ${batchId} is no longer at version ${expectedVersion}`, {
+      code: 'version_conflict',
+      cause,
+      details: { batchId, expectedVersion },
+    });
+  }
+
+  #translate(error: unknown, operation: string, key: string | undefined) {
+    return translateAwsError(error, {
+      operation: `DynamoDB.${operation}`,
+      resource: `${this.#table}/${key ?? ''}`,
+    });
+  }
+}
+
+export {
+  DynamoDbStateStore,
+  type DynamoDbStateStoreOptions,
+  ensureStateTable,
+  STATE_TABLE,
+  stateTableDefinition,
+};

@@ -1,0 +1,133 @@
+import {
+  SendMessageBatchCommand,
+  type SendMessageBatchRequestEntry,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { Destination } from '../../contract/destination.js';
+import type { ResultV1 } from '../../contract/result.js';
+import {
+  type BatchlaneError,
+  InvalidInputError,
+  UnavailableError,
+} from '../../domain/errors.js';
+import type { BlobStore } from '../../ports/BlobStore.js';
+import type {
+  DeliveryContext,
+  DeliveryReport,
+  ResultDeliverer,
+} from '../../ports/ResultDeliverer.js';
+import { storeResultPointer } from './resultPointer.js';
+import { translateAwsError } from './translateAwsError.js';
+
+/** SQS's message size limit, which also bounds a whole SendMessageBatch request. */
+const SQS_MAX_BYTES = 1024 * 1024;
+const MAX_ENTRIES_PER_CALL = 10;
+
+interface SqsResultSenderOptions {
+  readonly client: SQSClient;
+  /** batchlane's bucket, for results too large for one message. */
+  readonly overflow: BlobStore;
+  /** Largest body sent inline (default and maximum 1 MiB, SQS's limit). */
+  readonly maxMessageBytes?: number;
+}
+
+type Failure = DeliveryReport['failed'][number];
+
+/**
+ * Delivers results to an SQS queue: one message per result, body the JSON result, sent with
+ * SendMessageBatch in groups of ≤ 10 entries and ≤ 1 MiB. A result larger than the message
+ * limit is stored in S3 and a `batchlane.result-pointer.v1` message is sent in its place.
+ */
+class SqsResultSender implements ResultDeliverer {
+  readonly #client: SQSClient;
+  readonly #overflow: BlobStore;
+  readonly #maxBytes: number;
+
+  constructor(options: SqsResultSenderOptions) {
+    this.#client = options.client;
+    this.#overflow = options.overflow;
+    this.#maxBytes = Math.min(SQS_MAX_BYTES, options.maxMessageBytes ?? SQS_MAX_BYTES);
+  }
+
+  async deliver(
+    destination: Destination,
+    results: readonly ResultV1[],
+    context: DeliveryContext,
+  ): Promise<DeliveryReport> {
+    if (destination.type !== 'sqs') {
+      throw new InvalidInputError(`SqsResultSender cannot deliver to ${destination.type}`, {
+        code: 'wrong_destination',
+      });
+    }
+    const failed: Failure[] = [];
+    const messages: { customId: string; body: string; bytes: number }[] = [];
+    for (const result of results) {
+      try {
+        let body = JSON.stringify(result);
+        if (Buffer.byteLength(body) > this.#maxBytes) {
+          body = JSON.stringify(await storeResultPointer(this.#overflow, result, body, context));
+        }
+        messages.push({ customId: result.custom_id, body, bytes: Buffer.byteLength(body) });
+      } catch (error) {
+        failed.push({ customId: result.custom_id, error: translateAwsError(error) });
+      }
+    }
+
+    for (const chunk of this.#chunks(messages)) {
+      const entries: SendMessageBatchRequestEntry[] = chunk.map((message, index) => ({
+        Id: String(index),
+        MessageBody: message.body,
+      }));
+      try {
+        const response = await this.#client.send(
+          new SendMessageBatchCommand({ QueueUrl: destination.queue_url, Entries: entries }),
+        );
+        for (const entry of response.Failed ?? []) {
+          const message = chunk[Number(entry.Id)];
+          if (message === undefined) continue;
+          failed.push({ customId: message.customId, error: entryError(entry) });
+        }
+      } catch (error) {
+        const translated = translateAwsError(error, {
+          operation: 'SQS.SendMessageBatch',
+          resource: destination.queue_url,
+        });
+        for (const message of chunk) failed.push({ customId: message.customId, error: translated });
+      }
+    }
+    return { failed };
+  }
+
+  *#chunks<T extends { bytes: number }>(messages: readonly T[]): Generator<T[]> {
+    let current: T[] = [];
+    let bytes = 0;
+    for (const message of messages) {
+      if (
+        current.length === MAX_ENTRIES_PER_CALL ||
+        (current.length > 0 && bytes + message.bytes > SQS_MAX_BYTES)
+      ) {
+        yield current;
+        current = [];
+        bytes = 0;
+      }
+      current.push(message);
+      bytes += message.bytes;
+    }
+    if (current.length > 0) yield current;
+  }
+}
+
+const entryError = (entry: {
+  Code?: string;
+  Message?: string;
+  SenderFault?: boolean;
+}): BatchlaneError => {
+  const message = `SQS refused the message: ${entry.Code ?? 'unknown'}: ${entry.Message ?? ''}`;
+  const options = { code: 'message_rejected', details: { errorCode: entry.Code } };
+  // SenderFault: the message itself was wrong; otherwise SQS failed and a retry may work.
+  return entry.SenderFault === true
+    ? new InvalidInputError(message, options)
+    : new UnavailableError(message, options);
+};
+
+export { SqsResultSender, type SqsResultSenderOptions };

@@ -1,0 +1,260 @@
+import { createHmac } from 'node:crypto';
+import { type LookupAddress, lookup as dnsLookup } from 'node:dns';
+import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { isIP, type LookupFunction } from 'node:net';
+import type { Destination } from '../../contract/destination.js';
+import type { ResultV1 } from '../../contract/result.js';
+import {
+  AuthError,
+  type BatchlaneError,
+  InvalidInputError,
+  ThrottledError,
+  UnavailableError,
+} from '../../domain/errors.js';
+import type {
+  DeliveryContext,
+  DeliveryReport,
+  ResultDeliverer,
+} from '../../ports/ResultDeliverer.js';
+import { backoffDelayMs, type Sleep, sleep as realSleep } from './backoff.js';
+import { isForbiddenAddress } from './isForbiddenAddress.js';
+
+interface WebhookResultSenderOptions {
+  /** HMAC-SHA256 key of the `batchlane-signature` header. */
+  readonly secret: string;
+  /**
+   * Lets webhooks reach loopback/private addresses and plain `http:` (local development
+   * only). Default false: only public addresses over HTTPS.
+   */
+  readonly allowPrivate?: boolean;
+  /** POSTs per body, the first included (default 5). */
+  readonly maxAttempts?: number;
+  readonly baseDelayMs?: number;
+  /** Whole-request timeout (default 10 s). */
+  readonly timeoutMs?: number;
+  /** Results are split into POSTs of at most this many body bytes (default 1 MiB). */
+  readonly maxBodyBytes?: number;
+  readonly now?: () => Date;
+  readonly sleep?: Sleep;
+}
+
+/** Error code of a refused destination address, for callers and tests. */
+const FORBIDDEN_ADDRESS_CODE = 'webhook_address_forbidden';
+
+type Failure = DeliveryReport['failed'][number];
+
+/** `v1=<hex HMAC-SHA256(secret, timestamp + '.' + body)>`, as receivers must verify it. */
+const signWebhookBody = (secret: string, timestamp: string, body: string): string =>
+  `v1=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+
+const forbidden = (host: string, address: string): InvalidInputError =>
+  new InvalidInputError(`webhook host ${host} resolves to a forbidden address ${address}`, {
+    code: FORBIDDEN_ADDRESS_CODE,
+    details: { host, address },
+  });
+
+/**
+ * A DNS lookup that refuses forbidden addresses. It is the lookup the socket connects with,
+ * so a name cannot resolve to a public address for the check and a private one for the
+ * connection (DNS rebinding).
+ */
+const guardedLookup: LookupFunction = (hostname, options, callback) => {
+  dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
+    if (error) {
+      callback(error, '', 4);
+      return;
+    }
+    const bad = addresses.find((a) => isForbiddenAddress(a.address));
+    const first = addresses[0];
+    if (bad !== undefined || first === undefined) {
+      callback(forbidden(hostname, bad?.address ?? 'none'), '', 4);
+      return;
+    }
+    if (options.all === true) {
+      (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
+    } else {
+      callback(null, first.address, first.family);
+    }
+  });
+};
+
+interface PostOutcome {
+  readonly status: number | null;
+  readonly retryAfterMs: number | null;
+  readonly error: BatchlaneError | null;
+}
+
+const parseRetryAfter = (value: string | undefined): number | null => {
+  if (value === undefined) return null;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? null : Math.max(0, date - Date.now());
+};
+
+/**
+ * Delivers results with signed HTTPS POSTs of `{"results":[...]}` (split to stay under
+ * `maxBodyBytes`). Each POST carries `batchlane-timestamp` (epoch seconds) and
+ * `batchlane-signature: v1=<hex HMAC-SHA256(secret, timestamp + "." + body)>`; it is retried
+ * with backoff on 5xx, 429 and network errors, re-signed each time. Hosts are resolved and
+ * refused when any address is loopback, private, link-local, CGNAT or metadata, unless
+ * `allowPrivate`. Redirects are not followed.
+ */
+class WebhookResultSender implements ResultDeliverer {
+  readonly #secret: string;
+  readonly #allowPrivate: boolean;
+  readonly #maxAttempts: number;
+  readonly #baseDelayMs: number;
+  readonly #timeoutMs: number;
+  readonly #maxBodyBytes: number;
+  readonly #now: () => Date;
+  readonly #sleep: Sleep;
+
+  constructor(options: WebhookResultSenderOptions) {
+    this.#secret = options.secret;
+    this.#allowPrivate = options.allowPrivate ?? false;
+    this.#maxAttempts = Math.max(1, options.maxAttempts ?? 5);
+    this.#baseDelayMs = options.baseDelayMs ?? 200;
+    this.#timeoutMs = options.timeoutMs ?? 10_000;
+    this.#maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
+    this.#now = options.now ?? (() => new Date());
+    this.#sleep = options.sleep ?? realSleep;
+  }
+
+  async deliver(
+    destination: Destination,
+    results: readonly ResultV1[],
+    _context: DeliveryContext,
+  ): Promise<DeliveryReport> {
+    if (destination.type !== 'webhook') {
+      throw new InvalidInputError(`WebhookResultSender cannot deliver to ${destination.type}`, {
+        code: 'wrong_destination',
+      });
+    }
+    if (results.length === 0) return { failed: [] };
+    const failed: Failure[] = [];
+    const refusal = this.#checkUrl(destination.url);
+    if (refusal !== null) {
+      return { failed: results.map((r) => ({ customId: r.custom_id, error: refusal })) };
+    }
+    for (const group of this.#groups(results)) {
+      const error = await this.#postWithRetries(new URL(destination.url), group.body);
+      if (error !== null) {
+        for (const customId of group.customIds) failed.push({ customId, error });
+      }
+    }
+    return { failed };
+  }
+
+  /** Refusals decidable without DNS: scheme, and IP-literal hosts (which skip the lookup). */
+  #checkUrl(raw: string): BatchlaneError | null {
+    const url = new URL(raw);
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && this.#allowPrivate)) {
+      return new InvalidInputError(`webhook URL must use https: ${url.origin}`, {
+        code: 'webhook_insecure_url',
+      });
+    }
+    const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+    if (!this.#allowPrivate && isIP(host) !== 0 && isForbiddenAddress(host)) {
+      return forbidden(host, host);
+    }
+    return null;
+  }
+
+  *#groups(results: readonly ResultV1[]): Generator<{ body: string; customIds: string[] }> {
+    let parts: string[] = [];
+    let customIds: string[] = [];
+    let bytes = 0;
+    const envelope = Buffer.byteLength('{"results":[]}');
+    for (const result of results) {
+      const json = JSON.stringify(result);
+      const size = Buffer.byteLength(json) + 1;
+      if (parts.length > 0 && envelope + bytes + size > this.#maxBodyBytes) {
+        yield { body: `{"results":[${parts.join(',')}]}`, customIds };
+        parts = [];
+        customIds = [];
+        bytes = 0;
+      }
+      parts.push(json);
+      customIds.push(result.custom_id);
+      bytes += size;
+    }
+    if (parts.length > 0) yield { body: `{"results":[${parts.join(',')}]}`, customIds };
+  }
+
+  async #postWithRetries(url: URL, body: string): Promise<BatchlaneError | null> {
+    for (let attempt = 1; ; attempt++) {
+      const outcome = await this.#post(url, body);
+      if (outcome.error === null) return null;
+      if (!outcome.error.retryable || attempt >= this.#maxAttempts) {
+        Object.assign(outcome.error.details, { attempts: attempt });
+        return outcome.error;
+      }
+      const backoff = backoffDelayMs(attempt, this.#baseDelayMs, 30_000);
+      await this.#sleep(Math.min(30_000, Math.max(backoff, outcome.retryAfterMs ?? 0)));
+    }
+  }
+
+  #post(url: URL, body: string): Promise<PostOutcome> {
+    const timestamp = String(Math.floor(this.#now().getTime() / 1000));
+    const options: RequestOptions = {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+        'user-agent': 'batchlane-webhook/1',
+        'batchlane-timestamp': timestamp,
+        'batchlane-signature': signWebhookBody(this.#secret, timestamp, body),
+      },
+      timeout: this.#timeoutMs,
+      ...(this.#allowPrivate ? {} : { lookup: guardedLookup }),
+    };
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise((resolve) => {
+      const req = send(url, options, (res: IncomingMessage) => {
+        // The body is not needed, but must be consumed to free the socket.
+        res.resume();
+        res.on('end', () => resolve(this.#outcomeOf(url, res)));
+        res.on('error', (error) => resolve(this.#networkFailure(url, error)));
+      });
+      req.on('timeout', () => req.destroy(new Error(`timed out after ${this.#timeoutMs} ms`)));
+      req.on('error', (error) => resolve(this.#networkFailure(url, error)));
+      req.end(body);
+    });
+  }
+
+  #outcomeOf(url: URL, res: IncomingMessage): PostOutcome {
+    const status = res.statusCode ?? 0;
+    if (status >= 200 && status < 300) return { status, retryAfterMs: null, error: null };
+    const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
+    const message = `webhook ${url.origin} answered HTTP ${status}`;
+    const options = { code: 'webhook_http_error', details: { status, origin: url.origin } };
+    let error: BatchlaneError;
+    if (status === 429) error = new ThrottledError(message, { ...options, retryAfterMs });
+    else if (status >= 500) error = new UnavailableError(message, options);
+    else if (status === 401 || status === 403) error = new AuthError(message, options);
+    else error = new InvalidInputError(message, options);
+    return { status, retryAfterMs, error };
+  }
+
+  #networkFailure(url: URL, error: Error): PostOutcome {
+    if (error instanceof InvalidInputError) return { status: null, retryAfterMs: null, error };
+    return {
+      status: null,
+      retryAfterMs: null,
+      error: new UnavailableError(`webhook ${url.origin} unreachable: ${error.message}`, {
+        code: 'webhook_unreachable',
+        cause: error,
+        details: { origin: url.origin },
+      }),
+    };
+  }
+}
+
+export {
+  FORBIDDEN_ADDRESS_CODE,
+  signWebhookBody,
+  WebhookResultSender,
+  type WebhookResultSenderOptions,
+};

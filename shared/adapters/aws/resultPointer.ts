@@ -1,0 +1,37 @@
+import { createHash } from 'node:crypto';
+import type { ResultStatus, ResultV1 } from '../../contract/result.js';
+import type { BlobStore } from '../../ports/BlobStore.js';
+import type { DeliveryContext } from '../../ports/ResultDeliverer.js';
+
+/** What is delivered in place of a result too large for the destination's message limit. */
+interface ResultPointerV1 {
+  readonly schema: 'batchlane.result-pointer.v1';
+  readonly custom_id: string;
+  readonly status: ResultStatus;
+  /** Where the full `batchlane.result.v1` JSON object is. */
+  readonly s3_uri: string;
+}
+
+/**
+ * Stores one oversized result in batchlane's own bucket and returns the pointer to send.
+ * The key is derived from the batch, the delivery part and a hash of the custom id (which
+ * may hold any character), so a redelivery overwrites the same object.
+ */
+const storeResultPointer = async (
+  store: BlobStore,
+  result: ResultV1,
+  body: string,
+  context: DeliveryContext,
+): Promise<ResultPointerV1> => {
+  const idHash = createHash('sha256').update(result.custom_id).digest('hex').slice(0, 32);
+  const key = `results/oversize/${context.batchId ?? 'rejected'}/${context.part}/${idHash}.json`;
+  await store.put(key, body, { contentType: 'application/json' });
+  return {
+    schema: 'batchlane.result-pointer.v1',
+    custom_id: result.custom_id,
+    status: result.status,
+    s3_uri: store.uri(key),
+  };
+};
+
+export { type ResultPointerV1, storeResultPointer };

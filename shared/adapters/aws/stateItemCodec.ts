@@ -1,0 +1,152 @@
+import type { StatusCounts } from '../../contract/events.js';
+import type { ProviderEndpoint, ProviderName } from '../../contract/providers.js';
+import type { ResultStatus } from '../../contract/result.js';
+import type { BatchItem, BatchRecord, RequestRecord } from '../../domain/records.js';
+
+/** An item as the DocumentClient reads and writes it. */
+type StateItem = Record<string, unknown>;
+
+/** Value of `gsi1pk` while a batch still needs polling. */
+const ACTIVE_PARTITION = 'ACTIVE';
+
+const requestKey = (customId: string) => ({ pk: `REQ#${customId}`, sk: 'REQ' }) as const;
+const batchKey = (batchId: string) => ({ pk: `BATCH#${batchId}`, sk: 'BATCH' }) as const;
+const itemKey = (batchId: string, providerCustomId: string) =>
+  ({ pk: `BATCH#${batchId}`, sk: `ITEM#${providerCustomId}` }) as const;
+
+const str = (item: StateItem, name: string): string => {
+  const value = item[name];
+  if (typeof value !== 'string') throw new TypeError(`state item attribute ${name} is not a string`);
+  return value;
+};
+const strOrNull = (item: StateItem, name: string): string | null => {
+  const value = item[name];
+  return typeof value === 'string' ? value : null;
+};
+const num = (item: StateItem, name: string): number => {
+  const value = item[name];
+  if (typeof value !== 'number') throw new TypeError(`state item attribute ${name} is not a number`);
+  return value;
+};
+
+const requestToItem = (record: RequestRecord): StateItem => ({
+  ...requestKey(record.customId),
+  custom_id: record.customId,
+  request_hash: record.requestHash,
+  state: record.state,
+  batch_id: record.batchId,
+  accepted_at: record.acceptedAt,
+  expires_at: record.expiresAt,
+});
+
+const itemToRequest = (item: StateItem): RequestRecord => ({
+  customId: str(item, 'custom_id'),
+  requestHash: str(item, 'request_hash'),
+  state: str(item, 'state') as RequestRecord['state'],
+  batchId: strOrNull(item, 'batch_id'),
+  acceptedAt: str(item, 'accepted_at'),
+  expiresAt: num(item, 'expires_at'),
+});
+
+/**
+ * The GSI attributes of a batch. An active batch without `nextPollAt` is keyed by its creation
+ * time, so a batch a crashed writer left without a poll time is still found by the poller.
+ */
+const batchIndexKeys = (record: BatchRecord): { gsi1pk: string; gsi1sk: string } | null =>
+  record.state === 'completed'
+    ? null
+    : { gsi1pk: ACTIVE_PARTITION, gsi1sk: record.nextPollAt ?? record.createdAt };
+
+const batchToItem = (record: BatchRecord): StateItem => ({
+  ...batchKey(record.batchId),
+  batch_id: record.batchId,
+  provider: record.provider,
+  endpoint: record.endpoint,
+  models: [...record.models],
+  state: record.state,
+  version: record.version,
+  input_key: record.inputKey,
+  input_bytes: record.inputBytes,
+  request_count: record.requestCount,
+  provider_batch_id: record.providerBatchId,
+  provider_status: record.providerStatus,
+  provider_expires_at: record.providerExpiresAt,
+  created_at: record.createdAt,
+  submitted_at: record.submittedAt,
+  ended_at: record.endedAt,
+  completed_at: record.completedAt,
+  next_poll_at: record.nextPollAt,
+  poll_count: record.pollCount,
+  counts: record.counts,
+  result_keys: [...record.resultKeys],
+  last_error: record.lastError,
+  ...(batchIndexKeys(record) ?? {}),
+});
+
+const itemToBatch = (item: StateItem): BatchRecord => ({
+  batchId: str(item, 'batch_id'),
+  provider: str(item, 'provider') as ProviderName,
+  endpoint: str(item, 'endpoint') as ProviderEndpoint,
+  models: Array.isArray(item.models) ? (item.models as string[]) : [],
+  state: str(item, 'state') as BatchRecord['state'],
+  version: num(item, 'version'),
+  inputKey: str(item, 'input_key'),
+  inputBytes: num(item, 'input_bytes'),
+  requestCount: num(item, 'request_count'),
+  providerBatchId: strOrNull(item, 'provider_batch_id'),
+  providerStatus: strOrNull(item, 'provider_status'),
+  providerExpiresAt: strOrNull(item, 'provider_expires_at'),
+  createdAt: str(item, 'created_at'),
+  submittedAt: strOrNull(item, 'submitted_at'),
+  endedAt: strOrNull(item, 'ended_at'),
+  completedAt: strOrNull(item, 'completed_at'),
+  nextPollAt: strOrNull(item, 'next_poll_at'),
+  pollCount: num(item, 'poll_count'),
+  counts:
+    typeof item.counts === 'object' && item.counts !== null ? (item.counts as StatusCounts) : null,
+  resultKeys: Array.isArray(item.result_keys) ? (item.result_keys as string[]) : [],
+  lastError: strOrNull(item, 'last_error'),
+});
+
+const batchItemToItem = (record: BatchItem): StateItem => ({
+  ...itemKey(record.batchId, record.providerCustomId),
+  batch_id: record.batchId,
+  provider_custom_id: record.providerCustomId,
+  custom_id: record.customId,
+  model: record.model,
+  destination: record.destination,
+  metadata: record.metadata,
+  attempts: record.attempts,
+  accepted_at: record.acceptedAt,
+  deadline: record.deadline,
+  status: record.status,
+  delivered_at: record.deliveredAt,
+});
+
+const itemToBatchItem = (item: StateItem): BatchItem => ({
+  batchId: str(item, 'batch_id'),
+  providerCustomId: str(item, 'provider_custom_id'),
+  customId: str(item, 'custom_id'),
+  model: str(item, 'model'),
+  destination: (item.destination ?? null) as BatchItem['destination'],
+  metadata: (item.metadata ?? null) as BatchItem['metadata'],
+  attempts: num(item, 'attempts'),
+  acceptedAt: str(item, 'accepted_at'),
+  deadline: strOrNull(item, 'deadline'),
+  status: strOrNull(item, 'status') as ResultStatus | null,
+  deliveredAt: strOrNull(item, 'delivered_at'),
+});
+
+export {
+  ACTIVE_PARTITION,
+  batchItemToItem,
+  batchKey,
+  batchToItem,
+  itemKey,
+  itemToBatch,
+  itemToBatchItem,
+  itemToRequest,
+  requestKey,
+  requestToItem,
+  type StateItem,
+};

@@ -1,0 +1,190 @@
+import type { Readable } from 'node:stream';
+import OpenAI, { toFile } from 'openai';
+import type { Batch } from 'openai/resources/batches.js';
+import {
+  PROVIDER_ENDPOINTS,
+  PROVIDER_LIMITS,
+  type ProviderName,
+} from '../../contract/providers.js';
+import { InvalidInputError } from '../../domain/errors.js';
+import type {
+  BatchProvider,
+  ProviderBatchSnapshot,
+  SubmitBatchInput,
+} from '../../ports/BatchProvider.js';
+import { responseBodyToReadable } from './responseBodyToReadable.js';
+import { translateProviderError } from './translateProviderError.js';
+
+/** How to build the SDK client, or the client itself (tests, shared clients). */
+type OpenAIBatchProviderOptions =
+  | {
+      readonly apiKey: string;
+      /** Including `/v1`, e.g. `http://127.0.0.1:8080/v1`. Null or absent: the SDK default. */
+      readonly baseUrl?: string | null;
+      /** SDK-level retries of one call (default 2). */
+      readonly maxRetries?: number;
+      readonly timeoutMs?: number;
+      readonly name?: 'openai';
+    }
+  | { readonly client: OpenAI; readonly name?: 'openai' };
+
+/** Metadata key recording batchlane's batch id on the OpenAI batch (crash reconciliation). */
+const BATCH_ID_METADATA_KEY = 'batchlane_batch_id';
+
+/** OpenAI's own cap on one batch input file (the collector packs below it). */
+const MAX_INPUT_FILE_BYTES = PROVIDER_LIMITS.openai.maxBytes;
+
+type OpenAIEndpoint = (typeof PROVIDER_ENDPOINTS.openai)[number];
+
+const ENDED_STATUSES: readonly string[] = ['completed', 'failed', 'expired', 'cancelled'];
+
+const isOpenAIEndpoint = (endpoint: string): endpoint is OpenAIEndpoint =>
+  (PROVIDER_ENDPOINTS.openai as readonly string[]).includes(endpoint);
+
+/** Unix seconds (the wire may carry null for unset fields despite the SDK types) → ISO. */
+const isoFromSeconds = (seconds: number | null | undefined): string | null =>
+  typeof seconds === 'number' ? new Date(seconds * 1000).toISOString() : null;
+
+const toSnapshot = (batch: Batch): ProviderBatchSnapshot => {
+  const ended = ENDED_STATUSES.includes(batch.status);
+  const firstError = batch.errors?.data?.[0];
+  return {
+    providerBatchId: batch.id,
+    phase: ended ? 'ended' : 'running',
+    providerStatus: batch.status,
+    expiresAt: isoFromSeconds(batch.expires_at),
+    endedAt: ended
+      ? isoFromSeconds(
+          batch.completed_at ?? batch.failed_at ?? batch.expired_at ?? batch.cancelled_at,
+        )
+      : null,
+    failure:
+      batch.status === 'failed'
+        ? {
+            code: firstError?.code ?? 'batch_failed',
+            message: firstError?.message ?? 'The provider failed the batch without a reason',
+          }
+        : null,
+    resultRefs: [batch.output_file_id, batch.error_file_id].filter(
+      (id): id is string => typeof id === 'string' && id !== '',
+    ),
+  };
+};
+
+const readAll = async (input: Readable): Promise<Buffer> => {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of input) {
+    const buffer =
+      typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk as Uint8Array);
+    size += buffer.length;
+    if (size > MAX_INPUT_FILE_BYTES) {
+      input.destroy();
+      throw new InvalidInputError(`Batch input exceeds OpenAI's ${MAX_INPUT_FILE_BYTES} bytes`, {
+        code: 'input_too_large',
+        details: { provider: 'openai', maxBytes: MAX_INPUT_FILE_BYTES },
+      });
+    }
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks, size);
+};
+
+/** OpenAI's Batch API (and Files API) through the `openai` SDK. */
+class OpenAIBatchProvider implements BatchProvider {
+  readonly name: ProviderName;
+  readonly #client: OpenAI;
+
+  constructor(options: OpenAIBatchProviderOptions) {
+    this.name = options.name ?? 'openai';
+    this.#client =
+      'client' in options
+        ? options.client
+        : new OpenAI({
+            apiKey: options.apiKey,
+            ...(options.baseUrl ? { baseURL: options.baseUrl } : {}),
+            ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
+            ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
+          });
+  }
+
+  async submit(input: SubmitBatchInput): Promise<ProviderBatchSnapshot> {
+    const endpoint = input.endpoint;
+    if (!isOpenAIEndpoint(endpoint)) {
+      throw new InvalidInputError(`OpenAI batches cannot target ${endpoint}`, {
+        code: 'unsupported_endpoint',
+        details: { provider: 'openai', endpoint },
+      });
+    }
+    // The upload body is a Buffer, not a stream: the SDK can replay a Buffer-backed form on
+    // a 5xx or connection reset, but never retries a streaming body. OpenAI caps batch
+    // input files at 200 MB, so holding one in memory is bounded (readAll enforces it).
+    const bytes = await readAll(await input.openInput());
+    const file = await this.#call('files.create', async () =>
+      this.#client.files.create({
+        file: await toFile(bytes, `${input.batchId}.jsonl`, { type: 'application/jsonl' }),
+        purpose: 'batch',
+      }),
+    );
+    const batch = await this.#call('batches.create', () =>
+      this.#client.batches.create({
+        input_file_id: file.id,
+        endpoint,
+        completion_window: '24h',
+        metadata: { [BATCH_ID_METADATA_KEY]: input.batchId },
+      }),
+    );
+    return toSnapshot(batch);
+  }
+
+  async retrieve(providerBatchId: string): Promise<ProviderBatchSnapshot> {
+    const batch = await this.#call('batches.retrieve', () =>
+      this.#client.batches.retrieve(providerBatchId),
+    );
+    return toSnapshot(batch);
+  }
+
+  async cancel(providerBatchId: string): Promise<ProviderBatchSnapshot> {
+    const batch = await this.#call('batches.cancel', () =>
+      this.#client.batches.cancel(providerBatchId),
+    );
+    return toSnapshot(batch);
+  }
+
+  /** The raw bytes of an output or error file (`ref` is its file id). */
+  async openResults(ref: string): Promise<Readable> {
+    const response = await this.#call('files.content', () => this.#client.files.content(ref));
+    return responseBodyToReadable(response);
+  }
+
+  /**
+   * The batch submitted earlier for batchlane batch `batchId`, found by its metadata, or
+   * null. Used after a crash between the provider's create and batchlane's own record of
+   * it, so the batch is adopted instead of submitted twice. Batches are listed newest
+   * first; `notBefore` stops the scan at batches created before that instant.
+   */
+  async findByBatchId(
+    batchId: string,
+    options: { readonly notBefore?: Date } = {},
+  ): Promise<ProviderBatchSnapshot | null> {
+    const notBeforeSeconds =
+      options.notBefore === undefined ? null : Math.floor(options.notBefore.getTime() / 1000);
+    return this.#call('batches.list', async () => {
+      for await (const batch of this.#client.batches.list({ limit: 100 })) {
+        if (batch.metadata?.[BATCH_ID_METADATA_KEY] === batchId) return toSnapshot(batch);
+        if (notBeforeSeconds !== null && batch.created_at < notBeforeSeconds) return null;
+      }
+      return null;
+    });
+  }
+
+  async #call<T>(operation: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      throw translateProviderError(error, { provider: 'openai', operation });
+    }
+  }
+}
+
+export { BATCH_ID_METADATA_KEY, OpenAIBatchProvider, type OpenAIBatchProviderOptions };

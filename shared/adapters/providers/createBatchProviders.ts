@@ -1,0 +1,73 @@
+import type { BatchlaneConfig, ProviderConnection } from '../../config/BatchlaneConfig.js';
+import { PROVIDERS, type ProviderName } from '../../contract/providers.js';
+import { ConfigError } from '../../domain/errors.js';
+import type { BatchProvider } from '../../ports/BatchProvider.js';
+import { AnthropicBatchProvider } from './AnthropicBatchProvider.js';
+import { OpenAIBatchProvider } from './OpenAIBatchProvider.js';
+
+/** SDK client settings shared by every provider built here. */
+interface BatchProviderClientOptions {
+  /** SDK-level retries of one call (SDK default 2). */
+  readonly maxRetries?: number;
+  /** Per-call timeout (SDK default 10 min, longer than most handler budgets). */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Stands in for a provider that is not enabled, so the record is total and a batch that
+ * names a disabled provider fails loudly instead of with `undefined is not an object`.
+ */
+const disabledProvider = (name: ProviderName): BatchProvider => {
+  const refuse = (): Promise<never> =>
+    Promise.reject(
+      new ConfigError(`Provider ${name} is not enabled in this deployment`, {
+        code: 'provider_disabled',
+        details: { provider: name },
+      }),
+    );
+  return { name, submit: refuse, retrieve: refuse, cancel: refuse, openResults: refuse };
+};
+
+const createProvider = (
+  name: ProviderName,
+  apiKey: string,
+  connection: ProviderConnection,
+  options: BatchProviderClientOptions,
+): BatchProvider => {
+  const common = { apiKey, baseUrl: connection.baseUrl, ...options };
+  switch (name) {
+    case 'anthropic':
+      return new AnthropicBatchProvider(common);
+    case 'openai':
+      return new OpenAIBatchProvider(common);
+  }
+};
+
+/**
+ * One {@link BatchProvider} per provider, built for those in `config.enabledProviders`
+ * (API keys resolved concurrently through `resolveApiKey`, e.g. from Secrets Manager);
+ * providers not enabled are placeholders whose every call rejects with a `ConfigError`.
+ */
+const createBatchProviders = async (
+  config: BatchlaneConfig,
+  resolveApiKey: (connection: ProviderConnection, provider: ProviderName) => Promise<string>,
+  options: BatchProviderClientOptions = {},
+): Promise<Record<ProviderName, BatchProvider>> => {
+  const entries = await Promise.all(
+    PROVIDERS.map(async (name): Promise<[ProviderName, BatchProvider]> => {
+      if (!config.enabledProviders.includes(name)) return [name, disabledProvider(name)];
+      const connection = config.providers[name];
+      const apiKey = await resolveApiKey(connection, name);
+      if (apiKey.trim() === '') {
+        throw new ConfigError(`No API key for provider ${name}`, {
+          code: 'missing_config',
+          details: { provider: name },
+        });
+      }
+      return [name, createProvider(name, apiKey, connection, options)];
+    }),
+  );
+  return Object.fromEntries(entries) as Record<ProviderName, BatchProvider>;
+};
+
+export { type BatchProviderClientOptions, createBatchProviders };

@@ -1,0 +1,31 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/** Where `batchlane dev` writes how to reach it, for producers and `batchlane submit`. */
+const DEV_FILE = '.batchlane/dev.json';
+
+interface DevFile {
+  readonly intake_queue_url: string;
+  readonly results_queue_url: string;
+  readonly results_bucket: string;
+  readonly results_event_bus: string;
+  readonly artifacts_bucket: string;
+  readonly table_name: string;
+  readonly event_bus_name: string;
+  readonly events_queue_url: string;
+  /** Environment a producer (or the AWS CLI) needs to reach the local emulators. */
+  readonly env: Record<string, string>;
+  readonly providers: { readonly anthropic: string; readonly openai: string };
+  readonly pid: number;
+  readonly started_at: string;
+}
+
+const writeDevFile = (file: DevFile, path = DEV_FILE): void => {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${JSON.stringify(file, null, 2)}\n`);
+};
+
+const readDevFile = (path = DEV_FILE): DevFile | null =>
+  existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as DevFile) : null;
+
+export { DEV_FILE, type DevFile, readDevFile, writeDevFile };

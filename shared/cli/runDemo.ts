@@ -1,0 +1,128 @@
+import { readFileSync } from 'node:fs';
+import type { ResultStatus } from '../contract/result.js';
+import { createAwsClients } from '../adapters/aws/createAwsClients.js';
+import { ResultCollector } from '../local/ResultCollector.js';
+import { startLocalStack } from '../local/startLocalStack.js';
+import { fillPlaceholders, sendRequests } from './sendRequests.js';
+
+interface DemoOptions {
+  readonly requestsFile: string;
+  readonly badRequestsFile: string;
+  readonly timeoutMs: number;
+  readonly out: (line: string) => void;
+}
+
+const customIdOf = (line: string): string | null => {
+  try {
+    const id = (JSON.parse(line) as { custom_id?: unknown }).custom_id;
+    return typeof id === 'string' ? id : null;
+  } catch {
+    return null;
+  }
+};
+
+/**
+ * The local demo behind `npm start`: starts the local stack, sends the sample requests (and
+ * a few bad ones, and some resends), waits until every request has its one result, prints a
+ * summary and returns the process exit code (0 when every request got exactly one result).
+ */
+const runDemo = async (options: DemoOptions): Promise<number> => {
+  const { out } = options;
+  const started = Date.now();
+  out('batchlane demo: starting the local stack (AWS-API emulators, provider simulator, handlers)…');
+  const stack = await startLocalStack({
+    processingMs: 1500,
+    pollIntervalMs: 1000,
+    maxRequestsPerBatch: 60,
+    log: (line) => out(`  ${line}`),
+  });
+  try {
+    const aws = createAwsClients(stack.env);
+    const placeholders = {
+      results_queue_url: stack.resultsQueueUrl,
+      results_bucket: stack.resultsBucket,
+      results_event_bus: stack.resultsEventBusName,
+    };
+    const read = (file: string): string[] =>
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .map((l) => fillPlaceholders(l, placeholders));
+    const good = read(options.requestsFile);
+    const bad = read(options.badRequestsFile);
+    // SQS delivers at least once: resend a slice to show identical resends fold.
+    const resends = good.slice(0, 15);
+    out(
+      `stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s; providers: anthropic → ${stack.providers.anthropic}, openai → ${stack.providers.openai}`,
+    );
+
+    const sendStart = Date.now();
+    const sent = await sendRequests(aws.sqs, stack.intakeQueueUrl, [...good, ...bad, ...resends]);
+    out(`sent ${sent} messages (${good.length} requests, ${bad.length} bad, ${resends.length} resends) to ${stack.intakeQueueUrl}`);
+
+    const expected = new Set(good.map(customIdOf).filter((id): id is string => id !== null));
+    // Bad requests with a readable custom_id get a `rejected` result; the others only an event.
+    const expectedRejected = new Set(bad.map(customIdOf).filter((id): id is string => id !== null));
+    const collector = new ResultCollector({
+      sqs: aws.sqs,
+      s3: aws.s3,
+      queueUrl: stack.resultsQueueUrl,
+      bucket: stack.resultsBucket,
+      events: () => stack.emulators.eventBridge.events(),
+    });
+    const all = new Set([...expected, ...expectedRejected]);
+    let lastReport = 0;
+    while (Date.now() - sendStart < options.timeoutMs) {
+      await collector.collect();
+      const missing = collector.missing(all);
+      if (missing.length === 0) break;
+      if (Date.now() - lastReport > 5000) {
+        out(`  waiting: ${all.size - missing.length} of ${all.size} results delivered`);
+        lastReport = Date.now();
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    // A little longer, so a duplicate delivery would have time to show up.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await collector.collect();
+    const elapsed = (Date.now() - sendStart) / 1000;
+
+    const byStatus = new Map<ResultStatus, number>();
+    const byVia = new Map<string, number>();
+    for (const list of collector.byId.values()) {
+      for (const { via, result } of list) {
+        byStatus.set(result.status, (byStatus.get(result.status) ?? 0) + 1);
+        byVia.set(via, (byVia.get(via) ?? 0) + 1);
+      }
+    }
+    const events = stack.emulators.eventBridge.events();
+    const countEvents = (type: string): number =>
+      events.filter((e) => e['detail-type'] === type).length;
+    const missing = collector.missing(all);
+    const duplicates = collector.duplicates();
+    const deliveredGood = [...expected].filter((id) => collector.byId.has(id)).length;
+
+    out('');
+    out('batchlane demo summary');
+    out(`  requests accepted:   ${deliveredGood} of ${expected.size} delivered (${resends.length} resends folded)`);
+    out(`  requests rejected:   ${[...expectedRejected].filter((id) => collector.byId.has(id)).length} of ${expectedRejected.size} delivered as rejected; ${countEvents('Request Rejected')} Request Rejected events`);
+    out(`  results by status:   ${[...byStatus].map(([s, n]) => `${s} ${n}`).join(', ')}`);
+    out(`  results by route:    ${[...byVia].map(([v, n]) => `${v} ${n}`).join(', ')}`);
+    out(`    sqs:         ${stack.resultsQueueUrl}`);
+    out(`    s3:          s3://${stack.resultsBucket}/demo/batchlane/`);
+    out(`    eventbridge: bus ${stack.resultsEventBusName} (detail-type "Request Result")`);
+    out(`  batches:             ${countEvents('Batch Submitted')} submitted, ${countEvents('Batch Ended')} ended`);
+    out(`  duplicate deliveries: ${duplicates.length}`);
+    out(`  elapsed:             ${elapsed.toFixed(1)} s from first send to last delivery`);
+    if (missing.length > 0 || duplicates.length > 0) {
+      out(`FAILED: ${missing.length} without a result${missing.length > 0 ? ` (e.g. ${missing.slice(0, 5).join(', ')})` : ''}, ${duplicates.length} delivered more than once`);
+      return 1;
+    }
+    out(`OK: ${all.size} of ${all.size} requests have exactly one result`);
+    return 0;
+  } finally {
+    await stack.stop();
+  }
+};
+
+export { runDemo };

@@ -1,0 +1,84 @@
+import type { Destination } from '../contract/destination.js';
+import type { ProviderName } from '../contract/providers.js';
+import type { ResultError, ResultStatus, ResultV1, Usage } from '../contract/result.js';
+import type { BatchItem, BatchRecord, JsonValue } from './records.js';
+import type { Rejection } from './validateRequest.js';
+
+/** The outcome of one batch member, from a result line or from batchlane's own verdict. */
+interface ItemOutcome {
+  readonly status: Exclude<ResultStatus, 'rejected'>;
+  readonly response: unknown;
+  readonly error: ResultError | null;
+  readonly usage: Usage | null;
+  readonly model: string | null;
+}
+
+/** The result record for a batch member. */
+const buildItemResult = (
+  batch: BatchRecord,
+  item: BatchItem,
+  outcome: ItemOutcome,
+  deliveredAt: string,
+): ResultV1 => ({
+  schema: 'batchlane.result.v1',
+  custom_id: item.customId,
+  status: outcome.status,
+  provider: batch.provider,
+  endpoint: batch.endpoint,
+  model: outcome.model ?? item.model,
+  batch_id: batch.batchId,
+  provider_batch_id: batch.providerBatchId,
+  response: (outcome.response ?? null) as JsonValue,
+  error: outcome.error,
+  usage: outcome.usage,
+  attempts: item.attempts,
+  metadata: item.metadata,
+  accepted_at: item.acceptedAt,
+  submitted_at: batch.submittedAt,
+  ended_at: batch.endedAt,
+  delivered_at: deliveredAt,
+});
+
+/** The result record for a request refused at intake. */
+const buildRejectedResult = (input: {
+  readonly customId: string;
+  readonly provider: ProviderName | null;
+  readonly rejection: Rejection;
+  readonly metadata: JsonValue | null;
+  readonly at: string;
+}): ResultV1 => ({
+  schema: 'batchlane.result.v1',
+  custom_id: input.customId,
+  status: 'rejected',
+  provider: input.provider,
+  endpoint: null,
+  model: null,
+  batch_id: null,
+  provider_batch_id: null,
+  response: null,
+  error: { type: input.rejection.code, message: input.rejection.message },
+  usage: null,
+  attempts: 0,
+  metadata: input.metadata,
+  accepted_at: null,
+  submitted_at: null,
+  ended_at: null,
+  delivered_at: input.at,
+});
+
+/** Results grouped by where they go, keeping the first-seen destination object per key. */
+const groupByDestination = <T extends { destination: Destination }>(
+  entries: readonly T[],
+  keyOf: (destination: Destination) => string,
+): Map<string, { destination: Destination; entries: T[] }> => {
+  const groups = new Map<string, { destination: Destination; entries: T[] }>();
+  for (const entry of entries) {
+    const key = keyOf(entry.destination);
+    const group = groups.get(key);
+    if (group === undefined) groups.set(key, { destination: entry.destination, entries: [entry] });
+    else group.entries.push(entry);
+  }
+  return groups;
+};
+
+export { buildItemResult, buildRejectedResult, groupByDestination, type ItemOutcome };

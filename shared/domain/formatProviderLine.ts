@@ -1,0 +1,34 @@
+import type { ProviderEndpoint, ProviderName } from '../contract/providers.js';
+
+const toJsonLine = (value: unknown): string =>
+  JSON.stringify(value)
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
+
+/**
+ * One request as a line of the provider's batch input JSONL, without the trailing newline.
+ *
+ * - Anthropic: `{"custom_id","params"}` (the Message Batches `requests[]` item; the endpoint
+ *   is implied, so it is not written).
+ * - OpenAI: `{"custom_id","method":"POST","url","body"}`, where `url` must equal the batch's
+ *   `endpoint`.
+ *
+ * `JSON.stringify` never emits a raw CR or LF. U+2028/U+2029 are left raw by it but count as
+ * line breaks for some line splitters (e.g. Python's `splitlines`), so they are escaped too:
+ * the result is exactly one line for any reader.
+ */
+const formatProviderLine = (
+  provider: ProviderName,
+  endpoint: ProviderEndpoint,
+  providerCustomId: string,
+  body: Record<string, unknown>,
+): string => {
+  switch (provider) {
+    case 'anthropic':
+      return toJsonLine({ custom_id: providerCustomId, params: body });
+    case 'openai':
+      return toJsonLine({ custom_id: providerCustomId, method: 'POST', url: endpoint, body });
+  }
+};
+
+export { formatProviderLine };

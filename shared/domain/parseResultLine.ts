@@ -1,0 +1,232 @@
+import type { ProviderName } from '../contract/providers.js';
+import type { ResultError, Usage } from '../contract/result.js';
+import { InvalidInputError } from './errors.js';
+
+/** What one line of a provider's result file says about one request. */
+interface ParsedResultLine {
+  /** The `custom_id` batchlane wrote on the input line. */
+  readonly providerCustomId: string;
+  readonly status: 'succeeded' | 'errored' | 'expired' | 'canceled';
+  /** The provider's own Message / ChatCompletion / Embedding / Response object, or null. */
+  readonly response: unknown;
+  readonly error: ResultError | null;
+  /**
+   * Whether the provider says the same request may succeed if sent again unchanged
+   * (transient errors, expiry). Never true for `succeeded` or `canceled`.
+   */
+  readonly retryable: boolean;
+  /** Normalised token counts; `input_tokens` excludes cache reads and cache writes. */
+  readonly usage: Usage | null;
+  readonly model: string | null;
+}
+
+type JsonObject = Record<string, unknown>;
+
+const isObject = (value: unknown): value is JsonObject =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** A non-negative integer count, or 0 when the provider left it out or sent nonsense. */
+const count = (value: unknown): number =>
+  typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.trunc(value) : 0;
+
+const stringOrNull = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+
+const malformed = (provider: ProviderName, reason: string): InvalidInputError =>
+  // The line itself is never copied into the error: it may hold prompt or response content.
+  new InvalidInputError(`Malformed ${provider} result line: ${reason}`, {
+    code: 'malformed_result_line',
+    details: { provider, reason },
+  });
+
+/**
+ * Anthropic errored results may be retried as is unless the request itself was refused
+ * (`invalid_request_error`: fix the body first), per the Message Batches guide.
+ */
+const ANTHROPIC_NON_RETRYABLE_ERROR_TYPES: readonly string[] = ['invalid_request_error'];
+
+/**
+ * OpenAI line-level `error.code`s (non-HTTP failures) that describe the service, not the
+ * request. Unknown codes count as not retryable so a bad request is not resent forever.
+ */
+const OPENAI_RETRYABLE_ERROR_CODES: readonly string[] = [
+  'batch_expired',
+  'server_error',
+  'internal_error',
+  'rate_limit_exceeded',
+  'timeout',
+  'request_timeout',
+  'service_unavailable',
+  'engine_overloaded',
+];
+
+const isRetryableHttpStatus = (status: number): boolean =>
+  status === 408 || status === 429 || status >= 500;
+
+const anthropicUsage = (usage: unknown): Usage | null => {
+  if (!isObject(usage)) return null;
+  const breakdown = isObject(usage.cache_creation) ? usage.cache_creation : {};
+  // Older results carry only the total; newer ones also carry the per-TTL breakdown.
+  const cacheCreation =
+    typeof usage.cache_creation_input_tokens === 'number'
+      ? count(usage.cache_creation_input_tokens)
+      : count(breakdown.ephemeral_5m_input_tokens) + count(breakdown.ephemeral_1h_input_tokens);
+  return {
+    input_tokens: count(usage.input_tokens),
+    output_tokens: count(usage.output_tokens),
+    cache_read_input_tokens: count(usage.cache_read_input_tokens),
+    cache_creation_input_tokens: cacheCreation,
+  };
+};
+
+/**
+ * OpenAI counts cached tokens inside the prompt total, unlike Anthropic. Cache reads and
+ * cache writes are both taken out of the uncached figure so that, as with Anthropic,
+ * input + cache read + cache write adds up to the whole prompt and nothing is priced twice.
+ * Handles Chat Completions (`prompt_tokens`), Embeddings (`prompt_tokens` only) and
+ * Responses (`input_tokens`).
+ */
+const openaiUsage = (usage: unknown): Usage | null => {
+  if (!isObject(usage)) return null;
+  const isResponses = typeof usage.input_tokens === 'number';
+  const prompt = count(isResponses ? usage.input_tokens : usage.prompt_tokens);
+  const detailsValue = isResponses ? usage.input_tokens_details : usage.prompt_tokens_details;
+  const details = isObject(detailsValue) ? detailsValue : {};
+  const cacheRead = Math.min(count(details.cached_tokens), prompt);
+  const cacheWrite = Math.min(count(details.cache_write_tokens), prompt - cacheRead);
+  const output = count(isResponses ? usage.output_tokens : usage.completion_tokens);
+  return {
+    input_tokens: prompt - cacheRead - cacheWrite,
+    output_tokens: output,
+    cache_read_input_tokens: cacheRead,
+    cache_creation_input_tokens: cacheWrite,
+  };
+};
+
+const parseJsonObject = (provider: ProviderName, line: string): JsonObject => {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    throw malformed(provider, 'not valid JSON');
+  }
+  if (!isObject(value)) throw malformed(provider, 'not a JSON object');
+  return value;
+};
+
+const requireCustomId = (provider: ProviderName, line: JsonObject): string => {
+  const customId = line.custom_id;
+  if (typeof customId !== 'string' || customId === '') {
+    throw malformed(provider, 'custom_id missing');
+  }
+  return customId;
+};
+
+const parseAnthropicLine = (line: string): ParsedResultLine => {
+  const value = parseJsonObject('anthropic', line);
+  const providerCustomId = requireCustomId('anthropic', value);
+  const result = value.result;
+  if (!isObject(result)) throw malformed('anthropic', 'result missing');
+  const base = { providerCustomId, response: null, error: null, usage: null, model: null };
+  switch (result.type) {
+    case 'succeeded': {
+      const message = result.message;
+      if (!isObject(message)) throw malformed('anthropic', 'succeeded result without message');
+      return {
+        ...base,
+        status: 'succeeded',
+        response: message,
+        retryable: false,
+        usage: anthropicUsage(message.usage),
+        model: stringOrNull(message.model),
+      };
+    }
+    case 'errored': {
+      // The standard envelope is {type:"error", error:{type,message}}; accept a bare
+      // {type,message} too rather than lose the item's error.
+      const envelope = isObject(result.error) ? result.error : {};
+      const inner = isObject(envelope.error) ? envelope.error : envelope;
+      const type = stringOrNull(inner.type) ?? 'unknown_error';
+      return {
+        ...base,
+        status: 'errored',
+        error: { type, message: stringOrNull(inner.message) ?? type },
+        retryable: !ANTHROPIC_NON_RETRYABLE_ERROR_TYPES.includes(type),
+      };
+    }
+    case 'canceled':
+      return { ...base, status: 'canceled', retryable: false };
+    case 'expired':
+      // Expired requests never ran; the same request may succeed in a later batch.
+      return { ...base, status: 'expired', retryable: true };
+    default:
+      throw malformed('anthropic', 'unknown result type');
+  }
+};
+
+const parseOpenAILine = (line: string): ParsedResultLine => {
+  const value = parseJsonObject('openai', line);
+  const providerCustomId = requireCustomId('openai', value);
+  const base = { providerCustomId, response: null, usage: null, model: null };
+
+  // `error` is set only for failures that never reached the endpoint (expiry, cancel, ...).
+  if (isObject(value.error)) {
+    const code = stringOrNull(value.error.code) ?? 'unknown_error';
+    const error = { type: code, message: stringOrNull(value.error.message) ?? code };
+    if (code === 'batch_expired') return { ...base, status: 'expired', error, retryable: true };
+    if (code === 'batch_cancelled' || code === 'batch_canceled') {
+      return { ...base, status: 'canceled', error, retryable: false };
+    }
+    return {
+      ...base,
+      status: 'errored',
+      error,
+      retryable: OPENAI_RETRYABLE_ERROR_CODES.includes(code),
+    };
+  }
+
+  const response = value.response;
+  if (!isObject(response)) throw malformed('openai', 'neither response nor error');
+  const statusCode = response.status_code;
+  if (typeof statusCode !== 'number') throw malformed('openai', 'response without status_code');
+  const body = response.body;
+
+  if (statusCode >= 200 && statusCode < 300) {
+    if (!isObject(body)) throw malformed('openai', 'successful response without body');
+    return {
+      ...base,
+      status: 'succeeded',
+      response: body,
+      error: null,
+      retryable: false,
+      usage: openaiUsage(body.usage),
+      model: stringOrNull(body.model),
+    };
+  }
+
+  const bodyError = isObject(body) && isObject(body.error) ? body.error : {};
+  const type = stringOrNull(bodyError.type) ?? stringOrNull(bodyError.code) ?? `http_${statusCode}`;
+  return {
+    ...base,
+    status: 'errored',
+    error: { type, message: stringOrNull(bodyError.message) ?? `HTTP ${statusCode}` },
+    retryable: isRetryableHttpStatus(statusCode),
+  };
+};
+
+/**
+ * Parses one line of a provider result file (Anthropic results JSONL; OpenAI output or
+ * error file). The line may carry its trailing newline or `\r`.
+ *
+ * @throws {InvalidInputError} code `malformed_result_line` when the line is not one the
+ *   provider documents; the caller decides whether to skip it or fail the batch.
+ */
+const parseResultLine = (provider: ProviderName, line: string): ParsedResultLine => {
+  switch (provider) {
+    case 'anthropic':
+      return parseAnthropicLine(line);
+    case 'openai':
+      return parseOpenAILine(line);
+  }
+};
+
+export { type ParsedResultLine, parseResultLine };

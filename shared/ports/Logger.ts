@@ -1,0 +1,21 @@
+/**
+ * The logging the use cases need: structured attributes, never prompt or response content.
+ * Powertools' Logger satisfies it; tests pass a silent one.
+ */
+interface Logger {
+  debug(message: string, attributes?: Record<string, unknown>): void;
+  info(message: string, attributes?: Record<string, unknown>): void;
+  warn(message: string, attributes?: Record<string, unknown>): void;
+  error(message: string, attributes?: Record<string, unknown>): void;
+}
+
+/** Counters and timings, emitted as metrics (Powertools Metrics in Lambda). */
+interface MetricsSink {
+  count(name: string, value?: number, dimensions?: Record<string, string>): void;
+  milliseconds(name: string, value: number, dimensions?: Record<string, string>): void;
+}
+
+const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+const noMetrics: MetricsSink = { count() {}, milliseconds() {} };
+
+export { type Logger, type MetricsSink, noMetrics, silentLogger };

@@ -1,0 +1,40 @@
+import type { SimClock } from './createSimClock.js';
+import type { BatchFaults, SimulatorFaults } from './SimulatorFaults.js';
+import type { SimulatorStore } from './SimulatorStore.js';
+
+/** Provider limits; overridable so tests can reach them without 256 MB bodies. */
+interface SimulatorLimits {
+  anthropicMaxRequests: number;
+  anthropicMaxBodyBytes: number;
+  openaiMaxRequests: number;
+  openaiMaxFileBytes: number;
+  openaiMaxUploadBytes: number;
+  /** How long Anthropic results stay downloadable after `created_at` (29 days). */
+  retentionMs: number;
+}
+
+const DEFAULT_LIMITS: SimulatorLimits = {
+  anthropicMaxRequests: 100_000,
+  anthropicMaxBodyBytes: 256 * 1000 * 1000,
+  openaiMaxRequests: 50_000,
+  openaiMaxFileBytes: 200 * 1000 * 1000,
+  openaiMaxUploadBytes: 512 * 1000 * 1000,
+  retentionMs: 29 * 24 * 3600 * 1000,
+};
+
+/** Everything a route handler needs; `faults` is mutable so tests can change it live. */
+interface SimContext {
+  readonly seed: number;
+  readonly clock: SimClock;
+  readonly store: SimulatorStore;
+  readonly processingMs: number;
+  readonly expiryMs: number;
+  readonly limits: SimulatorLimits;
+  faults: SimulatorFaults;
+  /** Batch-level faults of a new batch: simulator-wide merged with the per-batch ones. */
+  batchFaults(perBatch: BatchFaults): BatchFaults;
+  /** Deterministic ids: prefix + suffix derived from the seed and a sequence number. */
+  newId(prefix: string, length: number, seq: number): string;
+}
+
+export { DEFAULT_LIMITS, type SimContext, type SimulatorLimits };

@@ -1,0 +1,149 @@
+import { z } from 'zod';
+
+/**
+ * Fault-injection knobs. Simulator-wide values come from `SimulatorOptions.faults`; every
+ * batch-level knob can also be set per batch (OpenAI: batch `metadata`; Anthropic: the
+ * `x-sim-faults` header on create) and then overrides the simulator-wide value for that batch.
+ */
+const ITEM_ERROR_TYPES = [
+  'invalid_request_error',
+  'api_error',
+  'overloaded_error',
+  'rate_limit_error',
+  'timeout_error',
+] as const;
+type ItemErrorType = (typeof ITEM_ERROR_TYPES)[number];
+
+const fraction = z.number().min(0).max(1);
+
+const batchFaultsSchema = z.strictObject({
+  /** Fraction of the batch's requests that fail with each error type (sum ≤ 1). */
+  itemErrorRates: z.partialRecord(z.enum(ITEM_ERROR_TYPES), fraction).optional(),
+  /**
+   * The batch's expiry arrives after this fraction of its processing period, so roughly that
+   * fraction of its requests finish and the rest come back expired.
+   */
+  expireAtFraction: fraction.optional(),
+  /** A cancel loses the race with completion: every request still finishes. */
+  cancelRace: z.boolean().optional(),
+  /** Simulated processing time of this batch, overriding `SimulatorOptions.processingMs`. */
+  processingMs: z.number().int().min(0).optional(),
+  /** Results in a seeded random order (default true, as real providers do not keep order). */
+  shuffleResults: z.boolean().optional(),
+  /** Real milliseconds to pause before the first byte and after every 64 result lines. */
+  resultsDelayMs: z.number().int().min(0).max(60_000).optional(),
+  /** Cut the first `times` results downloads of a batch after `afterLines` lines, mid-line. */
+  truncateResults: z
+    .strictObject({
+      afterLines: z.number().int().min(0),
+      times: z.number().int().min(1).optional(),
+    })
+    .optional(),
+});
+type BatchFaults = z.infer<typeof batchFaultsSchema>;
+
+const httpFaultsSchema = z.strictObject({
+  /** Fraction of HTTP requests answered with an injected error instead of being served. */
+  rate: fraction,
+  /** Statuses to pick from (seeded); default [429, 500, 503]. */
+  statuses: z.array(z.number().int().min(400).max(599)).min(1).optional(),
+  /** Value sent as `retry-after-ms` (and rounded up as `retry-after`); default 20. */
+  retryAfterMs: z.number().int().min(1).optional(),
+  /**
+   * Inject only while the SDK's `x-stainless-retry-count` is below this (default 1), so the
+   * official clients' default two retries always recover. Set higher to exhaust retries.
+   */
+  maxPerRequest: z.number().int().min(1).optional(),
+  /** Only paths matching this regular expression are affected (default: every path). */
+  pathPattern: z.string().optional(),
+});
+type HttpFaults = z.infer<typeof httpFaultsSchema>;
+
+const simulatorFaultsSchema = batchFaultsSchema.extend({ http: httpFaultsSchema.optional() });
+type SimulatorFaults = z.infer<typeof simulatorFaultsSchema>;
+
+/** Thrown when a fault specification from a header or metadata does not parse. */
+class FaultSpecError extends Error {}
+
+const parseBatchFaults = (value: unknown): BatchFaults => {
+  const parsed = batchFaultsSchema.safeParse(value);
+  if (!parsed.success) {
+    throw new FaultSpecError(`invalid simulator faults: ${z.prettifyError(parsed.error)}`);
+  }
+  return parsed.data;
+};
+
+/** Parses the `x-sim-faults` header (a JSON object of {@link BatchFaults}). */
+const parseFaultsHeader = (header: string | string[] | undefined): BatchFaults => {
+  if (header === undefined) return {};
+  const text = Array.isArray(header) ? header.join(',') : header;
+  try {
+    return parseBatchFaults(JSON.parse(text));
+  } catch (error) {
+    if (error instanceof FaultSpecError) throw error;
+    throw new FaultSpecError('x-sim-faults must be a JSON object');
+  }
+};
+
+/**
+ * Reads per-batch faults from OpenAI batch metadata. `sim_faults` holds a JSON object; the
+ * short keys below exist because metadata values are capped at 512 characters and are easy
+ * to set one by one.
+ */
+const faultsFromMetadata = (metadata: Record<string, string> | null): BatchFaults => {
+  if (metadata === null) return {};
+  const spec: Record<string, unknown> = {};
+  const rates: Record<string, number> = {};
+  for (const [key, value] of Object.entries(metadata)) {
+    if (!key.startsWith('sim_')) continue;
+    const name = key.slice(4);
+    if (name === 'faults') {
+      try {
+        Object.assign(spec, JSON.parse(value) as object);
+      } catch {
+        throw new FaultSpecError('metadata.sim_faults must be a JSON object');
+      }
+    } else if (name.startsWith('error_')) {
+      rates[name.slice(6)] = Number(value);
+    } else if (name === 'expire_at_fraction') spec.expireAtFraction = Number(value);
+    else if (name === 'cancel_race') spec.cancelRace = value === 'true';
+    else if (name === 'processing_ms') spec.processingMs = Number(value);
+    else if (name === 'shuffle_results') spec.shuffleResults = value !== 'false';
+    else if (name === 'results_delay_ms') spec.resultsDelayMs = Number(value);
+    else if (name === 'truncate_results_after_lines') {
+      spec.truncateResults = { afterLines: Number(value) };
+    } else throw new FaultSpecError(`unknown simulator metadata key ${key}`);
+  }
+  if (Object.keys(rates).length > 0) {
+    spec.itemErrorRates = { ...(spec.itemErrorRates as object | undefined), ...rates };
+  }
+  return parseBatchFaults(spec);
+};
+
+/** Per-batch knobs override simulator-wide ones, key by key. */
+const mergeFaults = (base: BatchFaults, override: BatchFaults): BatchFaults => ({
+  ...base,
+  ...override,
+  itemErrorRates: { ...base.itemErrorRates, ...override.itemErrorRates },
+});
+
+/** The batch-level part of simulator-wide faults (drops the HTTP knobs). */
+const batchPartOf = (faults: SimulatorFaults): BatchFaults => {
+  const { http: _http, ...rest } = faults;
+  return rest;
+};
+
+export {
+  type BatchFaults,
+  batchPartOf,
+  FaultSpecError,
+  faultsFromMetadata,
+  type HttpFaults,
+  ITEM_ERROR_TYPES,
+  type ItemErrorType,
+  mergeFaults,
+  parseBatchFaults,
+  parseFaultsHeader,
+  type SimulatorFaults,
+  simulatorFaultsSchema,
+};

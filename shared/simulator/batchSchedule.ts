@@ -1,0 +1,101 @@
+import { ITEM_ERROR_TYPES, type ItemErrorType } from './SimulatorFaults.js';
+import { hashUnit } from './seededRandom.js';
+
+/**
+ * When each request of a batch finishes and how it ends. Nothing here is stored: every
+ * answer is recomputed from the batch's timestamps and the seed, so state is a pure function
+ * of simulated time and no timers are needed.
+ */
+interface BatchSchedule {
+  readonly seed: number;
+  readonly batchId: string;
+  /** Simulated window in which requests finish (epoch ms). */
+  readonly workStart: number;
+  readonly workEnd: number;
+  readonly expiresAt: number;
+  readonly cancelAt: number | null;
+  /** A cancel that loses the race with completion does not stop any request. */
+  readonly cancelRace: boolean;
+}
+
+type ItemDisposition = 'pending' | 'done' | 'canceled' | 'expired';
+
+/** Requests finish spread over the whole work window, so an early expiry leaves a mix. */
+const itemFinishAt = (schedule: BatchSchedule, customId: string): number => {
+  const u = hashUnit(schedule.seed, 'finish', schedule.batchId, customId);
+  return schedule.workStart + (schedule.workEnd - schedule.workStart) * (0.05 + 0.95 * u);
+};
+
+/** The moment after which no further request finishes (cancel or expiry), or Infinity. */
+const effectiveCut = (schedule: BatchSchedule): number => {
+  const cancelCut =
+    schedule.cancelAt !== null && !schedule.cancelRace ? schedule.cancelAt : Infinity;
+  return Math.min(cancelCut, schedule.expiresAt);
+};
+
+const itemDisposition = (
+  schedule: BatchSchedule,
+  customId: string,
+  now: number,
+): ItemDisposition => {
+  const finishAt = itemFinishAt(schedule, customId);
+  const cut = effectiveCut(schedule);
+  if (finishAt <= cut) return finishAt <= now ? 'done' : 'pending';
+  if (now < cut) return 'pending';
+  const canceledFirst =
+    schedule.cancelAt !== null && !schedule.cancelRace && schedule.cancelAt <= schedule.expiresAt;
+  return canceledFirst ? 'canceled' : 'expired';
+};
+
+type ItemOutcome =
+  | { readonly kind: 'ok' }
+  | { readonly kind: 'error'; readonly type: ItemErrorType; readonly message: string };
+
+const ERROR_MESSAGES: Record<ItemErrorType, string> = {
+  invalid_request_error: 'Invalid request (simulated).',
+  api_error: 'Internal server error',
+  overloaded_error: 'Overloaded',
+  rate_limit_error: 'Number of request tokens has exceeded your rate limit (simulated).',
+  timeout_error: 'Request timed out',
+};
+
+/**
+ * How a finished request ends. A custom_id containing `__sim_<error type>` forces that
+ * error (handy for exact tests); otherwise real validation errors win, then the seeded
+ * per-type error rates decide.
+ */
+const itemOutcome = (
+  seed: number,
+  batchId: string,
+  customId: string,
+  rates: Partial<Record<ItemErrorType, number>> | undefined,
+  validationError: string | null,
+): ItemOutcome => {
+  const forced = /__sim_([a-z_]+?)(?:__|$)/.exec(customId)?.[1];
+  const forcedType = ITEM_ERROR_TYPES.find((type) => type === forced);
+  if (forcedType !== undefined) {
+    return { kind: 'error', type: forcedType, message: ERROR_MESSAGES[forcedType] };
+  }
+  if (validationError !== null) {
+    return { kind: 'error', type: 'invalid_request_error', message: validationError };
+  }
+  if (rates !== undefined) {
+    const u = hashUnit(seed, 'outcome', batchId, customId);
+    let cumulative = 0;
+    for (const type of ITEM_ERROR_TYPES) {
+      cumulative += rates[type] ?? 0;
+      if (u < cumulative) return { kind: 'error', type, message: ERROR_MESSAGES[type] };
+    }
+  }
+  return { kind: 'ok' };
+};
+
+export {
+  type BatchSchedule,
+  effectiveCut,
+  type ItemDisposition,
+  type ItemOutcome,
+  itemDisposition,
+  itemFinishAt,
+  itemOutcome,
+};

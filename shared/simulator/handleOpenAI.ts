@@ -1,0 +1,394 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isRecord, parseJsonBody, readBody, SimHttpError, sendJson } from './httpIo.js';
+import {
+  finalizeOpenAIBatch,
+  openaiBatchView,
+  openaiFileLines,
+  openaiTimeline,
+} from './openaiBatchView.js';
+import { multipartBoundary, parseMultipart } from './parseMultipart.js';
+import type { SimContext } from './SimContext.js';
+import {
+  type BatchFaults,
+  FaultSpecError,
+  faultsFromMetadata,
+  mergeFaults,
+  parseFaultsHeader,
+} from './SimulatorFaults.js';
+import type { FileRecord, OpenAIBatchRecord } from './SimulatorStore.js';
+import { streamResultLines } from './streamResultLines.js';
+import { validateOpenAIInput } from './validateOpenAIInput.js';
+
+const FILE_PURPOSES = [
+  'assistants',
+  'assistants_output',
+  'batch',
+  'batch_output',
+  'fine-tune',
+  'fine-tune-results',
+  'vision',
+  'user_data',
+  'evals',
+] as const;
+/** Endpoints the simulator can answer; the real API also takes completions, moderations, … */
+const BATCH_ENDPOINTS = ['/v1/chat/completions', '/v1/embeddings', '/v1/responses'] as const;
+const DAY_MS = 24 * 3600 * 1000;
+
+const invalid = (message: string, param: string | null = null): SimHttpError =>
+  new SimHttpError(400, 'invalid_request_error', message, { param });
+const notFound = (message: string): SimHttpError =>
+  new SimHttpError(404, 'invalid_request_error', message);
+
+/** OpenAI Files and Batch under `/v1/files` and `/v1/batches`. False when not its path. */
+const handleOpenAI = async (
+  ctx: SimContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  headers: Record<string, string>,
+): Promise<boolean> => {
+  const parts = url.pathname.split('/').filter((p) => p.length > 0);
+  if (parts[0] !== 'v1' || (parts[1] !== 'files' && parts[1] !== 'batches')) return false;
+  if (parts.length > 4) return false;
+  const now = ctx.clock.now();
+  // Batches become terminal by the passage of time; create their output files before any
+  // file or batch is looked at so every view is consistent.
+  for (const record of ctx.store.openaiBatches.values()) finalizeOpenAIBatch(ctx, record, now);
+  const method = req.method ?? 'GET';
+  if (parts[1] === 'files') await handleFiles(ctx, req, res, url, parts, method, now, headers);
+  else await handleBatches(ctx, req, res, url, parts, method, now, headers);
+  return true;
+};
+
+const fileView = (file: FileRecord): Record<string, unknown> => ({
+  id: file.id,
+  object: 'file',
+  bytes: file.bytes,
+  created_at: Math.floor(file.createdAt / 1000),
+  filename: file.filename,
+  purpose: file.purpose,
+  status: 'processed',
+  status_details: null,
+  expires_at: file.expiresAt === null ? null : Math.floor(file.expiresAt / 1000),
+});
+
+const handleFiles = async (
+  ctx: SimContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  parts: string[],
+  method: string,
+  now: number,
+  headers: Record<string, string>,
+): Promise<void> => {
+  const id = parts[2];
+  if (id === undefined) {
+    if (method === 'POST') {
+      sendJson(res, 200, fileView(await uploadFile(ctx, req, now)), headers);
+      return;
+    }
+    if (method === 'GET') {
+      sendJson(res, 200, listFiles(ctx, url), headers);
+      return;
+    }
+    throw invalid('Method not allowed for this path.');
+  }
+  const file = ctx.store.files.get(id);
+  if (file === undefined || file.deleted) throw notFound(`No such File object: ${id}`);
+  const action = parts[3];
+  if (action === undefined && method === 'GET') {
+    sendJson(res, 200, fileView(file), headers);
+  } else if (action === undefined && method === 'DELETE') {
+    file.deleted = true;
+    ctx.store.saveFile(file);
+    sendJson(res, 200, { id, object: 'file', deleted: true }, headers);
+  } else if (action === 'content' && method === 'GET') {
+    await sendFileContent(ctx, res, file, headers);
+  } else {
+    throw invalid('Method not allowed for this path.');
+  }
+};
+
+const sendFileContent = async (
+  ctx: SimContext,
+  res: ServerResponse,
+  file: FileRecord,
+  headers: Record<string, string>,
+): Promise<void> => {
+  if (file.source.kind === 'upload') {
+    const content = ctx.store.uploadContent(file.id) ?? Buffer.alloc(0);
+    res.writeHead(200, {
+      'content-type': 'application/octet-stream',
+      'content-length': content.length,
+      ...headers,
+    });
+    res.end(content);
+    return;
+  }
+  const batch = ctx.store.openaiBatches.get(file.source.batchId);
+  if (batch === undefined) throw notFound(`No such File object: ${file.id}`);
+  file.downloads += 1;
+  ctx.store.saveFile(file);
+  await streamResultLines(
+    res,
+    openaiFileLines(ctx, batch, file.source.which),
+    batch.faults,
+    file.downloads,
+    headers,
+  );
+};
+
+const uploadFile = async (
+  ctx: SimContext,
+  req: IncomingMessage,
+  now: number,
+): Promise<FileRecord> => {
+  const boundary = multipartBoundary(req.headers['content-type']);
+  // Multipart framing adds a little on top of the file itself.
+  const { body } = await readBody(req, ctx.limits.openaiMaxUploadBytes + 64 * 1024);
+  if (body === null) {
+    throw new SimHttpError(413, 'invalid_request_error', 'File is larger than the upload limit.');
+  }
+  if (boundary === null) throw invalid('Expected a multipart/form-data body.');
+  let fields: ReturnType<typeof parseMultipart>;
+  try {
+    fields = parseMultipart(body, boundary);
+  } catch (error) {
+    throw invalid(`Malformed multipart body: ${(error as Error).message}`);
+  }
+  const filePart = fields.find((part) => part.name === 'file');
+  const purpose = fields.find((part) => part.name === 'purpose')?.data.toString('utf8');
+  if (filePart === undefined) throw invalid("Missing required parameter: 'file'.", 'file');
+  if (purpose === undefined) throw invalid("Missing required parameter: 'purpose'.", 'purpose');
+  if (!(FILE_PURPOSES as readonly string[]).includes(purpose)) {
+    throw invalid(`Invalid value for 'purpose': '${purpose}'.`, 'purpose');
+  }
+  const filename = filePart.filename ?? 'upload';
+  if (purpose === 'batch' && !filename.endsWith('.jsonl')) {
+    throw invalid('Invalid file format for Batch API. Must be .jsonl', 'file');
+  }
+  const seconds = fields.find((part) => part.name === 'expires_after[seconds]');
+  const expiresAfterMs =
+    seconds !== undefined
+      ? Number(seconds.data.toString('utf8')) * 1000
+      : purpose === 'batch'
+        ? 30 * DAY_MS
+        : null;
+  const seq = ctx.store.nextSeq();
+  const record: FileRecord = {
+    id: ctx.newId('file-', 22, seq),
+    seq,
+    createdAt: now,
+    filename,
+    purpose,
+    bytes: filePart.data.length,
+    expiresAt: expiresAfterMs === null ? null : now + expiresAfterMs,
+    deleted: false,
+    source: { kind: 'upload' },
+    downloads: 0,
+  };
+  // Copy: the part is a view into the whole request body, which would otherwise stay alive.
+  ctx.store.saveFile(record, Buffer.from(filePart.data));
+  return record;
+};
+
+const parseLimit = (url: URL, max: number, fallback: number): number => {
+  const text = url.searchParams.get('limit');
+  const limit = text === null ? fallback : Number(text);
+  if (!Number.isInteger(limit) || limit < 1 || limit > max) {
+    throw invalid(`Invalid 'limit': must be an integer from 1 to ${max}.`, 'limit');
+  }
+  return limit;
+};
+
+/** Cursor pagination: records after the `after` id in the listing order. */
+const page = <T extends { id: string }>(
+  items: T[],
+  after: string | null,
+  limit: number,
+): { data: T[]; hasMore: boolean } => {
+  let start = 0;
+  if (after !== null) {
+    const index = items.findIndex((item) => item.id === after);
+    if (index < 0) throw invalid(`Unknown cursor '${after}'.`, 'after');
+    start = index + 1;
+  }
+  const data = items.slice(start, start + limit);
+  return { data, hasMore: start + limit < items.length };
+};
+
+const listFiles = (ctx: SimContext, url: URL): Record<string, unknown> => {
+  const purpose = url.searchParams.get('purpose');
+  const order = url.searchParams.get('order') ?? 'desc';
+  if (order !== 'asc' && order !== 'desc') throw invalid("Invalid 'order'.", 'order');
+  const limit = parseLimit(url, 10_000, 10_000);
+  const files = [...ctx.store.files.values()]
+    .filter((file) => !file.deleted && (purpose === null || file.purpose === purpose))
+    .sort((a, b) => (order === 'asc' ? a.seq - b.seq : b.seq - a.seq));
+  const { data, hasMore } = page(files, url.searchParams.get('after'), limit);
+  return {
+    object: 'list',
+    data: data.map(fileView),
+    first_id: data[0]?.id ?? null,
+    last_id: data.at(-1)?.id ?? null,
+    has_more: hasMore,
+  };
+};
+
+const handleBatches = async (
+  ctx: SimContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  parts: string[],
+  method: string,
+  now: number,
+  headers: Record<string, string>,
+): Promise<void> => {
+  const id = parts[2];
+  if (id === undefined) {
+    if (method === 'POST') {
+      const record = await createBatch(ctx, req, now);
+      sendJson(res, 200, openaiBatchView(ctx, record, now), headers);
+      return;
+    }
+    if (method === 'GET') {
+      const limit = parseLimit(url, 100, 20);
+      const all = [...ctx.store.openaiBatches.values()].sort((a, b) => b.seq - a.seq);
+      const { data, hasMore } = page(all, url.searchParams.get('after'), limit);
+      sendJson(
+        res,
+        200,
+        {
+          object: 'list',
+          data: data.map((record) => openaiBatchView(ctx, record, now)),
+          first_id: data[0]?.id ?? null,
+          last_id: data.at(-1)?.id ?? null,
+          has_more: hasMore,
+        },
+        headers,
+      );
+      return;
+    }
+    throw invalid('Method not allowed for this path.');
+  }
+  const record = ctx.store.openaiBatches.get(id);
+  if (record === undefined) throw notFound(`No batch found with id '${id}'.`);
+  const action = parts[3];
+  if (action === undefined && method === 'GET') {
+    sendJson(res, 200, openaiBatchView(ctx, record, now), headers);
+  } else if (action === 'cancel' && method === 'POST') {
+    const status = openaiTimeline(record, now).status;
+    if (status !== 'validating' && status !== 'in_progress' && status !== 'finalizing') {
+      if (status === 'cancelling') {
+        sendJson(res, 200, openaiBatchView(ctx, record, now), headers);
+        return;
+      }
+      throw invalid(`Cannot cancel a batch with status '${status}'.`);
+    }
+    record.cancelAt = now;
+    ctx.store.saveOpenAI(record);
+    sendJson(res, 200, openaiBatchView(ctx, record, now), headers);
+  } else {
+    throw invalid('Method not allowed for this path.');
+  }
+};
+
+const checkMetadata = (value: unknown): Record<string, string> | null => {
+  if (value === undefined || value === null) return null;
+  if (!isRecord(value))
+    throw invalid("Invalid type for 'metadata': expected an object.", 'metadata');
+  const entries = Object.entries(value);
+  if (entries.length > 16) throw invalid('metadata: at most 16 key-value pairs.', 'metadata');
+  const out: Record<string, string> = {};
+  for (const [key, item] of entries) {
+    if (typeof item !== 'string' || key.length > 64 || item.length > 512) {
+      throw invalid(
+        'metadata: keys are strings of at most 64 characters and values strings of at most 512.',
+        'metadata',
+      );
+    }
+    out[key] = item;
+  }
+  return out;
+};
+
+const createBatch = async (
+  ctx: SimContext,
+  req: IncomingMessage,
+  now: number,
+): Promise<OpenAIBatchRecord> => {
+  const { body } = await readBody(req, 1024 * 1024);
+  if (body === null) throw new SimHttpError(413, 'invalid_request_error', 'Request too large.');
+  const parsed = parseJsonBody(body);
+  if (!isRecord(parsed)) throw invalid('The request body must be a JSON object.');
+  const { input_file_id: inputFileId, endpoint, completion_window: window } = parsed;
+  if (typeof inputFileId !== 'string') {
+    throw invalid("Missing required parameter: 'input_file_id'.", 'input_file_id');
+  }
+  if (typeof endpoint !== 'string' || !(BATCH_ENDPOINTS as readonly string[]).includes(endpoint)) {
+    throw invalid(
+      `Invalid value for 'endpoint': supported values are ${BATCH_ENDPOINTS.join(', ')}.`,
+      'endpoint',
+    );
+  }
+  if (window !== '24h') {
+    throw invalid(
+      "Invalid value for 'completion_window': only '24h' is supported.",
+      'completion_window',
+    );
+  }
+  const metadata = checkMetadata(parsed.metadata);
+  const file = ctx.store.files.get(inputFileId);
+  if (file === undefined || file.deleted) throw notFound(`No such File object: ${inputFileId}`);
+  if (file.purpose !== 'batch') {
+    throw invalid(
+      `File ${inputFileId} has purpose '${file.purpose}'; batches need 'batch'.`,
+      'input_file_id',
+    );
+  }
+  let perBatch: BatchFaults;
+  try {
+    perBatch = mergeFaults(
+      faultsFromMetadata(metadata),
+      parseFaultsHeader(req.headers['x-sim-faults']),
+    );
+  } catch (error) {
+    if (error instanceof FaultSpecError) throw invalid(error.message, 'metadata');
+    throw error;
+  }
+  const faults = ctx.batchFaults(perBatch);
+  const input = validateOpenAIInput(ctx.store.uploadContent(file.id) ?? Buffer.alloc(0), endpoint, {
+    maxRequests: ctx.limits.openaiMaxRequests,
+    maxBytes: ctx.limits.openaiMaxFileBytes,
+  });
+  const processingMs = faults.processingMs ?? ctx.processingMs;
+  const seq = ctx.store.nextSeq();
+  const record: OpenAIBatchRecord = {
+    id: ctx.newId('batch_', 24, seq),
+    seq,
+    createdAt: now,
+    processingMs,
+    expiresAt:
+      faults.expireAtFraction === undefined
+        ? now + ctx.expiryMs
+        : now + processingMs * (0.1 + 0.8 * faults.expireAtFraction),
+    cancelAt: null,
+    endpoint,
+    inputFileId,
+    completionWindow: window,
+    metadata,
+    faults,
+    model: input.model,
+    requests: input.errors.length > 0 ? [] : input.requests,
+    validationErrors: input.errors,
+    outputFileId: null,
+    errorFileId: null,
+    finalized: false,
+  };
+  ctx.store.saveOpenAI(record);
+  return record;
+};
+
+export { handleOpenAI };

@@ -1,0 +1,325 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { anthropicBatchView, anthropicCounts } from './anthropicBatchView.js';
+import { createSimClock } from './createSimClock.js';
+import { handleAnthropic } from './handleAnthropic.js';
+import { handleOpenAI } from './handleOpenAI.js';
+import { drainBody, SimHttpError, sendJson } from './httpIo.js';
+import { finalizeOpenAIBatch, openaiBatchView } from './openaiBatchView.js';
+import { DEFAULT_LIMITS, type SimContext, type SimulatorLimits } from './SimContext.js';
+import {
+  batchPartOf,
+  mergeFaults,
+  type SimulatorFaults,
+  simulatorFaultsSchema,
+} from './SimulatorFaults.js';
+import { SimulatorStore } from './SimulatorStore.js';
+import { hashId, hashUnit } from './seededRandom.js';
+
+interface SimulatorOptions {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Seed of every simulated decision (ids, outcomes, timings, text, faults). Default 1. */
+  seed?: number;
+  /** Simulated time one batch takes to process. Default 2000. */
+  processingMs?: number;
+  /** Simulated ms per real ms. Default 1. */
+  timeScale?: number;
+  /** Simulated time after which unfinished requests expire. Default 24 h. */
+  expiryMs?: number;
+  faults?: SimulatorFaults;
+  /** Directory mirroring batches and files as JSON, so a restart keeps them. */
+  persistDir?: string;
+  /** Accepted API keys; default: any non-empty key. */
+  apiKeys?: string[];
+  /** Provider limits, overridable so tests can hit them with small inputs. */
+  limits?: Partial<SimulatorLimits>;
+}
+
+interface SimulatorStats {
+  anthropic: {
+    batches: Record<'in_progress' | 'canceling' | 'ended', number>;
+    requests: Record<'processing' | 'succeeded' | 'errored' | 'canceled' | 'expired', number>;
+  };
+  openai: {
+    batches: Record<string, number>;
+    requests: { total: number; completed: number; failed: number };
+  };
+  files: number;
+  /** HTTP requests received, and how many of them got an injected error. */
+  http: { requests: number; injectedErrors: number };
+}
+
+interface RunningSimulator {
+  /** http://HOST:PORT */
+  url: string;
+  /** Same as `url` (the Anthropic SDK adds `/v1` itself). */
+  anthropicBaseUrl: string;
+  /** `url` + `/v1` (the OpenAI SDK expects it in the base URL). */
+  openaiBaseUrl: string;
+  port: number;
+  stop(): Promise<void>;
+  stats(): SimulatorStats;
+  /** Replaces the simulator-wide faults; batches already created keep theirs. */
+  setFaults(faults: SimulatorFaults): void;
+}
+
+const DEFAULT_HTTP_FAULT_STATUSES = [429, 500, 503] as const;
+
+const startSimulator = async (options: SimulatorOptions = {}): Promise<RunningSimulator> => {
+  const seed = options.seed ?? 1;
+  const store = new SimulatorStore(options.persistDir);
+  const clock = createSimClock(options.timeScale ?? 1, store.lastSimNow || undefined);
+  const apiKeys = options.apiKeys;
+  const http = { requests: 0, injectedErrors: 0 };
+  const ctx: SimContext = {
+    seed,
+    clock,
+    store,
+    processingMs: options.processingMs ?? 2000,
+    expiryMs: options.expiryMs ?? 24 * 3600 * 1000,
+    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    faults: simulatorFaultsSchema.parse(options.faults ?? {}),
+    batchFaults(perBatch) {
+      return mergeFaults(batchPartOf(this.faults), perBatch);
+    },
+    newId: (prefix, length, seq) => `${prefix}${hashId(length, seed, 'id', prefix, seq)}`,
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    http.requests += 1;
+    const url = new URL(req.url ?? '/', 'http://simulator.invalid');
+    const anthropic = url.pathname.startsWith('/v1/messages');
+    const requestId = `req_${hashId(24, seed, 'request', http.requests)}`;
+    const headers: Record<string, string> = anthropic
+      ? { 'request-id': requestId }
+      : { 'x-request-id': requestId };
+    store.noteTime(clock.now());
+    try {
+      if (url.pathname === '/' || url.pathname === '/health') {
+        sendJson(res, 200, { ok: true, stats: stats() }, headers);
+        return;
+      }
+      checkAuth(req, anthropic, apiKeys);
+      const fault = pickHttpFault(ctx.faults, req, url, seed, http.requests);
+      if (fault !== null) {
+        http.injectedErrors += 1;
+        await drainBody(req);
+        const retryAfterMs = ctx.faults.http?.retryAfterMs ?? 20;
+        Object.assign(headers, {
+          'retry-after-ms': String(retryAfterMs),
+          'retry-after': String(Math.ceil(retryAfterMs / 1000)),
+        });
+        throw injectedError(fault, anthropic);
+      }
+      const served =
+        (await handleAnthropic(ctx, req, res, url, headers)) ||
+        (await handleOpenAI(ctx, req, res, url, headers));
+      if (!served) {
+        throw new SimHttpError(
+          404,
+          anthropic ? 'not_found_error' : 'invalid_request_error',
+          `Unknown path ${req.method} ${url.pathname}`,
+        );
+      }
+    } catch (error) {
+      if (!req.complete) await drainBody(req).catch(() => undefined);
+      sendError(res, error, anthropic, requestId, headers);
+    }
+  };
+
+  const stats = (): SimulatorStats => {
+    const now = clock.now();
+    const result: SimulatorStats = {
+      anthropic: {
+        batches: { in_progress: 0, canceling: 0, ended: 0 },
+        requests: { processing: 0, succeeded: 0, errored: 0, canceled: 0, expired: 0 },
+      },
+      openai: { batches: {}, requests: { total: 0, completed: 0, failed: 0 } },
+      files: [...store.files.values()].filter((file) => !file.deleted).length,
+      http: { ...http },
+    };
+    for (const record of store.anthropicBatches.values()) {
+      if (record.deleted) continue;
+      const view = anthropicBatchView(ctx, record, now, '');
+      const status = view.processing_status as keyof SimulatorStats['anthropic']['batches'];
+      result.anthropic.batches[status] += 1;
+      const counts = anthropicCounts(ctx, record, now);
+      for (const key of Object.keys(counts) as (keyof typeof counts)[]) {
+        result.anthropic.requests[key] += counts[key];
+      }
+    }
+    for (const record of store.openaiBatches.values()) {
+      finalizeOpenAIBatch(ctx, record, now);
+      const view = openaiBatchView(ctx, record, now);
+      const status = String(view.status);
+      result.openai.batches[status] = (result.openai.batches[status] ?? 0) + 1;
+      const counts = view.request_counts as SimulatorStats['openai']['requests'];
+      result.openai.requests.total += counts.total;
+      result.openai.requests.completed += counts.completed;
+      result.openai.requests.failed += counts.failed;
+    }
+    return result;
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      // Only reached if writing the error itself failed (client gone); nothing left to do.
+      res.destroy(error instanceof Error ? error : undefined);
+    });
+  });
+  // Results downloads can be slow by design; do not let Node cut them off.
+  server.requestTimeout = 0;
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  const url = `http://${urlHost === '0.0.0.0' ? '127.0.0.1' : urlHost}:${port}`;
+  return {
+    url,
+    anthropicBaseUrl: url,
+    openaiBaseUrl: `${url}/v1`,
+    port,
+    stats,
+    setFaults(faults) {
+      ctx.faults = simulatorFaultsSchema.parse(faults);
+    },
+    stop: async () => {
+      store.noteTime(clock.now());
+      store.saveMeta();
+      await new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      });
+    },
+  };
+};
+
+const bearer = (req: IncomingMessage): string | undefined => {
+  const header = req.headers.authorization;
+  const match = header === undefined ? null : /^Bearer\s+(.+)$/i.exec(header);
+  return match?.[1]?.trim();
+};
+
+/** Anthropic takes `x-api-key` (preferred when both are sent) or a bearer token. */
+const checkAuth = (
+  req: IncomingMessage,
+  anthropic: boolean,
+  apiKeys: readonly string[] | undefined,
+): void => {
+  const apiKeyHeader = req.headers['x-api-key'];
+  const key = anthropic
+    ? ((typeof apiKeyHeader === 'string' && apiKeyHeader.length > 0 ? apiKeyHeader : undefined) ??
+      bearer(req))
+    : bearer(req);
+  if (key === undefined || key.length === 0) {
+    throw anthropic
+      ? new SimHttpError(401, 'authentication_error', 'x-api-key header is required')
+      : new SimHttpError(
+          401,
+          'invalid_request_error',
+          "You didn't provide an API key. Provide it in an Authorization header (Bearer).",
+        );
+  }
+  if (apiKeys !== undefined && !apiKeys.includes(key)) {
+    throw anthropic
+      ? new SimHttpError(401, 'authentication_error', 'invalid x-api-key')
+      : new SimHttpError(401, 'invalid_request_error', 'Incorrect API key provided.', {
+          code: 'invalid_api_key',
+        });
+  }
+};
+
+/**
+ * Picks whether this HTTP request gets an injected error. Seeded by the request counter, and
+ * skipped once the SDK's retry count reaches `maxPerRequest`, so default retries recover.
+ */
+const pickHttpFault = (
+  faults: SimulatorFaults,
+  req: IncomingMessage,
+  url: URL,
+  seed: number,
+  counter: number,
+): number | null => {
+  const http = faults.http;
+  if (http === undefined || http.rate <= 0) return null;
+  if (http.pathPattern !== undefined && !new RegExp(http.pathPattern).test(url.pathname)) {
+    return null;
+  }
+  const retryCount = Number(req.headers['x-stainless-retry-count'] ?? 0);
+  if (retryCount >= (http.maxPerRequest ?? 1)) return null;
+  if (hashUnit(seed, 'http-fault', counter) >= http.rate) return null;
+  const statuses = http.statuses ?? DEFAULT_HTTP_FAULT_STATUSES;
+  return statuses[Math.floor(hashUnit(seed, 'http-status', counter) * statuses.length)] ?? 500;
+};
+
+const injectedError = (status: number, anthropic: boolean): SimHttpError => {
+  if (status === 429) {
+    return anthropic
+      ? new SimHttpError(429, 'rate_limit_error', 'Rate limited (simulated).')
+      : new SimHttpError(429, 'requests', 'Rate limit reached (simulated).', {
+          code: 'rate_limit_exceeded',
+        });
+  }
+  if (status === 529) return new SimHttpError(529, 'overloaded_error', 'Overloaded (simulated).');
+  if (status >= 500) {
+    return new SimHttpError(
+      status,
+      anthropic ? 'api_error' : 'server_error',
+      'Internal server error (simulated).',
+    );
+  }
+  return new SimHttpError(status, 'invalid_request_error', 'Injected error (simulated).');
+};
+
+const sendError = (
+  res: ServerResponse,
+  error: unknown,
+  anthropic: boolean,
+  requestId: string,
+  headers: Record<string, string>,
+): void => {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const httpError =
+    error instanceof SimHttpError
+      ? error
+      : new SimHttpError(
+          500,
+          anthropic ? 'api_error' : 'server_error',
+          `Internal simulator error: ${(error as Error).message}`,
+        );
+  const body = anthropic
+    ? {
+        type: 'error',
+        error: { type: httpError.type, message: httpError.message },
+        request_id: requestId,
+      }
+    : {
+        error: {
+          message: httpError.message,
+          type: httpError.type,
+          param: httpError.extra.param ?? null,
+          code: httpError.extra.code ?? null,
+        },
+      };
+  sendJson(res, httpError.status, body, headers);
+};
+
+export {
+  type RunningSimulator,
+  type SimulatorFaults,
+  type SimulatorOptions,
+  type SimulatorStats,
+  startSimulator,
+};

@@ -1,0 +1,37 @@
+import type { Destination } from '../contract/destination.js';
+import type { ProviderName } from '../contract/providers.js';
+import type { BatchProvider } from '../ports/BatchProvider.js';
+import type { BlobStore } from '../ports/BlobStore.js';
+import type { Clock, IdGenerator } from '../ports/Clock.js';
+import type { CompletionNotifier } from '../ports/CompletionNotifier.js';
+import type { EventPublisher } from '../ports/EventPublisher.js';
+import type { Logger, MetricsSink } from '../ports/Logger.js';
+import type { ResultDeliverer } from '../ports/ResultDeliverer.js';
+import type { StateStore } from '../ports/StateStore.js';
+
+/** The settings the use cases read (a subset of the deployment configuration). */
+interface RuntimeSettings {
+  readonly defaultDestination: Destination | null;
+  readonly enabledProviders: readonly ProviderName[];
+  readonly idempotencyTtlSeconds: number;
+  readonly maxRequestsPerBatch: number | null;
+  readonly maxBytesPerBatch: number | null;
+  readonly pollIntervalSeconds: number;
+}
+
+/** Everything the use cases talk to, passed in by the composition root. */
+interface RuntimeDeps {
+  readonly store: StateStore;
+  readonly blobs: BlobStore;
+  readonly providers: Partial<Record<ProviderName, BatchProvider>>;
+  readonly events: EventPublisher;
+  readonly deliverer: ResultDeliverer;
+  readonly completion: CompletionNotifier;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+  readonly logger: Logger;
+  readonly metrics: MetricsSink;
+  readonly settings: RuntimeSettings;
+}
+
+export type { RuntimeDeps, RuntimeSettings };

@@ -1,0 +1,362 @@
+import type { Destination } from '../contract/destination.js';
+import { DETAIL_TYPES } from '../contract/events.js';
+import { PROVIDER_LIMITS, type ProviderName } from '../contract/providers.js';
+import { buildRejectedResult } from '../domain/buildResult.js';
+import { errorMessage, isRetryable } from '../domain/errors.js';
+import { formatProviderLine } from '../domain/formatProviderLine.js';
+import { mapWithConcurrency } from '../domain/mapWithConcurrency.js';
+import { type PackableRequest, type PlannedBatch, planBatches } from '../domain/planBatches.js';
+import type { BatchItem, BatchRecord, JsonValue } from '../domain/records.js';
+import {
+  type AcceptedRequest,
+  type Rejection,
+  type ValidationOutcome,
+  validateRequest,
+} from '../domain/validateRequest.js';
+import type { RuntimeDeps } from './RuntimeDeps.js';
+import { isoAfter, SUBMIT_LEASE_MS, submitBatch } from './submitBatch.js';
+
+/** One intake message as the collector sees it (an SQS record, stripped). */
+interface IntakeMessage {
+  readonly messageId: string;
+  readonly body: string;
+}
+
+interface CollectorReport {
+  /** Messages to hand back to SQS for another try (nothing durable happened for them). */
+  readonly failedMessageIds: string[];
+  readonly accepted: number;
+  readonly folded: number;
+  readonly rejected: number;
+  readonly batches: string[];
+}
+
+interface Pending extends PackableRequest {
+  readonly messageId: string;
+  readonly accepted: AcceptedRequest;
+  readonly line: string;
+}
+
+type RejectedMessage = Extract<ValidationOutcome, { ok: false }> & { readonly messageId: string };
+
+const CONCURRENCY = 16;
+
+/** The provider name a rejected message asked for, when it is a known one. */
+const providerOf = (body: string): ProviderName | null => {
+  try {
+    const value = (JSON.parse(body) as { provider?: unknown }).provider;
+    return value === 'anthropic' || value === 'openai' ? value : null;
+  } catch {
+    return null;
+  }
+};
+
+const metadataOf = (body: string): JsonValue | null => {
+  try {
+    const value = (JSON.parse(body) as { metadata?: JsonValue }).metadata;
+    return value === undefined ? null : value;
+  } catch {
+    return null;
+  }
+};
+
+/**
+ * The collector: validates intake messages, folds duplicates by `custom_id`, packs the rest
+ * into provider batches and submits them. A message is acknowledged once its request is
+ * durably owned by a batch (or refused); anything that failed before that is handed back to
+ * SQS, and the ledger makes the retry pick up exactly where it stopped.
+ */
+const createCollector = (deps: RuntimeDeps) => {
+  const { store, clock, logger, metrics, settings } = deps;
+
+  const maxRequestBytes = Math.max(...Object.values(PROVIDER_LIMITS).map((l) => l.maxBytes));
+
+  /** Publishes the rejection and, the first time for this id, delivers a `rejected` result. */
+  const refuse = async (
+    message: { messageId: string; body: string },
+    rejection: Rejection,
+    customId: string | null,
+    destination: Destination | null,
+    deliver: boolean,
+  ): Promise<void> => {
+    const at = clock.now().toISOString();
+    let delivered = false;
+    if (deliver && customId !== null && destination !== null) {
+      const result = buildRejectedResult({
+        customId,
+        provider: providerOf(message.body),
+        rejection,
+        metadata: metadataOf(message.body),
+        at,
+      });
+      const report = await deps.deliverer.deliver(destination, [result], {
+        batchId: null,
+        part: `rejected-${message.messageId}`,
+      });
+      const failure = report.failed[0];
+      if (failure !== undefined) throw failure.error;
+      delivered = true;
+    }
+    await deps.events.publish([
+      {
+        detailType: DETAIL_TYPES.requestRejected,
+        detail: {
+          custom_id: customId,
+          reason: { code: rejection.code, message: rejection.message, issues: [...rejection.issues] },
+          message_id: message.messageId,
+          result_delivered: delivered,
+          rejected_at: at,
+        },
+      },
+    ]);
+    metrics.count('RequestsRejected', 1, { reason: rejection.code });
+    logger.info('request rejected', { messageId: message.messageId, customId, code: rejection.code });
+  };
+
+  const handleRejected = async (message: IntakeMessage, outcome: RejectedMessage): Promise<void> => {
+    if (outcome.customId === null) {
+      await refuse(message, outcome.rejection, null, outcome.destination, false);
+      return;
+    }
+    const now = clock.now();
+    const registered = await store.registerRequest({
+      customId: outcome.customId,
+      requestHash: outcome.requestHash,
+      state: 'rejected',
+      acceptedAt: now.toISOString(),
+      expiresAt: Math.floor(now.getTime() / 1000) + settings.idempotencyTtlSeconds,
+    });
+    if (registered.kind === 'new') {
+      await refuse(message, outcome.rejection, outcome.customId, outcome.destination, true);
+    } else if (registered.kind === 'conflict' || registered.kind === 'pending') {
+      // The id already belongs to another request: tell the producer, never deliver twice.
+      await refuse(
+        message,
+        {
+          code: 'conflicting_resend',
+          message: `custom_id ${outcome.customId} was already used for a different request (${outcome.rejection.message})`,
+          issues: outcome.rejection.issues,
+        },
+        outcome.customId,
+        null,
+        false,
+      );
+    }
+  };
+
+  const conflict = (accepted: AcceptedRequest): Rejection => ({
+    code: 'conflicting_resend',
+    message: `custom_id ${accepted.request.custom_id} was already used for a different request; use a new custom_id`,
+    issues: [{ path: 'custom_id', message: 'already used for a different request' }],
+  });
+
+  /** Creates the batch, writes its input, claims its members and submits it. */
+  const packAndSubmit = async (plan: PlannedBatch<Pending>): Promise<{ batchId: string; claimed: Pending[] }> => {
+    const now = clock.now();
+    const batchId = deps.ids.next('bl');
+    const inputKey = `batches/${batchId}/input.jsonl`;
+    const record: BatchRecord = {
+      batchId,
+      provider: plan.provider,
+      endpoint: plan.endpoint,
+      models: plan.models,
+      state: 'open',
+      version: 0,
+      inputKey,
+      inputBytes: plan.bytes,
+      requestCount: plan.requests.length,
+      providerBatchId: null,
+      providerStatus: null,
+      providerExpiresAt: null,
+      createdAt: now.toISOString(),
+      submittedAt: null,
+      endedAt: null,
+      completedAt: null,
+      // Should this invocation die here, the poller takes the batch over after the lease.
+      nextPollAt: isoAfter(now, SUBMIT_LEASE_MS),
+      pollCount: 0,
+      counts: null,
+      resultKeys: [],
+      lastError: null,
+    };
+    await store.createBatch(record);
+    await deps.blobs.put(inputKey, plan.requests.map((r) => r.line).join(''), {
+      contentType: 'application/x-ndjson',
+    });
+
+    const claims = await mapWithConcurrency(plan.requests, CONCURRENCY, async (pending, index) => {
+      const item: BatchItem = {
+        batchId,
+        providerCustomId: providerCustomIdOf(index),
+        customId: pending.accepted.request.custom_id,
+        model: pending.model,
+        destination: pending.accepted.destination,
+        metadata: (pending.accepted.request.metadata ?? null) as JsonValue | null,
+        attempts: 1,
+        acceptedAt: now.toISOString(),
+        deadline: pending.accepted.request.deadline ?? null,
+        status: null,
+        deliveredAt: null,
+      };
+      return store.claimRequest(item, pending.accepted.requestHash);
+    });
+    const claimed: Pending[] = [];
+    const failedClaims: unknown[] = [];
+    claims.forEach((claim, index) => {
+      const pending = plan.requests[index];
+      if (pending === undefined) return;
+      if (claim.status === 'rejected') failedClaims.push(claim.reason);
+      else if (claim.value) claimed.push(pending);
+    });
+    if (failedClaims.length > 0) {
+      // Some members may be claimed, others not: the poller finishes this batch with the
+      // claimed ones after the lease; SQS redelivers the rest into a new batch.
+      throw failedClaims[0];
+    }
+    const verifiedMembers = claimed.length === plan.requests.length;
+    await submitBatch(deps, record, { verifiedMembers }).catch((error: unknown) => {
+      // The batch is durable (input in the blob store, members claimed): the poller retries
+      // the submission, so the intake messages are done with either way.
+      logger.warn('submission deferred to the poller', { batchId, error: errorMessage(error) });
+    });
+    return { batchId, claimed };
+  };
+
+  return async (messages: readonly IntakeMessage[]): Promise<CollectorReport> => {
+    const failed = new Set<string>();
+    const now = clock.now();
+    const outcomes = messages.map((message) => ({
+      message,
+      outcome: validateRequest(message.body, {
+        defaultDestination: settings.defaultDestination,
+        enabledProviders: settings.enabledProviders,
+        now,
+        maxRequestBytes,
+      }),
+    }));
+
+    // Rejections first; they do not depend on anything else in the batch.
+    const rejectedMessages = outcomes.filter(
+      (o): o is { message: IntakeMessage; outcome: RejectedMessage } => !o.outcome.ok,
+    );
+    const rejections = await mapWithConcurrency(rejectedMessages, CONCURRENCY, ({ message, outcome }) =>
+      handleRejected(message, outcome),
+    );
+    rejections.forEach((r, i) => {
+      if (r.status === 'rejected') {
+        const messageId = rejectedMessages[i]?.message.messageId;
+        if (messageId !== undefined) failed.add(messageId);
+        logger.warn('rejection not recorded; will retry', { messageId, error: errorMessage(r.reason) });
+      }
+    });
+
+    // Duplicates inside one SQS batch: the first occurrence stands for all identical ones.
+    const firstById = new Map<string, { message: IntakeMessage; accepted: AcceptedRequest }>();
+    const inBatchConflicts: { message: IntakeMessage; accepted: AcceptedRequest }[] = [];
+    let folded = 0;
+    for (const { message, outcome } of outcomes) {
+      if (!outcome.ok) continue;
+      const first = firstById.get(outcome.accepted.request.custom_id);
+      if (first === undefined) firstById.set(outcome.accepted.request.custom_id, { message, accepted: outcome.accepted });
+      else if (first.accepted.requestHash === outcome.accepted.requestHash) folded += 1;
+      else inBatchConflicts.push({ message, accepted: outcome.accepted });
+    }
+    for (const { message, accepted } of inBatchConflicts) {
+      await refuse(message, conflict(accepted), accepted.request.custom_id, null, false).catch(() =>
+        failed.add(message.messageId),
+      );
+    }
+
+    // Register every distinct id in the ledger; only new or still-pending ones get packed.
+    const candidates = [...firstById.values()];
+    const registrations = await mapWithConcurrency(candidates, CONCURRENCY, ({ accepted }) =>
+      store.registerRequest({
+        customId: accepted.request.custom_id,
+        requestHash: accepted.requestHash,
+        state: 'pending',
+        acceptedAt: now.toISOString(),
+        expiresAt: Math.floor(now.getTime() / 1000) + settings.idempotencyTtlSeconds,
+      }),
+    );
+    const toPack: Pending[] = [];
+    for (const [index, registration] of registrations.entries()) {
+      const candidate = candidates[index];
+      if (candidate === undefined) continue;
+      const { message, accepted } = candidate;
+      if (registration.status === 'rejected') {
+        failed.add(message.messageId);
+        logger.warn('request not registered; will retry', {
+          messageId: message.messageId,
+          retryable: isRetryable(registration.reason),
+          error: errorMessage(registration.reason),
+        });
+        continue;
+      }
+      const outcome = registration.value;
+      if (outcome.kind === 'duplicate') {
+        folded += 1;
+      } else if (outcome.kind === 'conflict') {
+        await refuse(message, conflict(accepted), accepted.request.custom_id, null, false).catch(() =>
+          failed.add(message.messageId),
+        );
+      } else {
+        const line = `${formatProviderLine(accepted.request.provider, accepted.endpoint, providerCustomIdOf(0), accepted.request.body)}\n`;
+        toPack.push({
+          messageId: message.messageId,
+          accepted,
+          provider: accepted.request.provider,
+          endpoint: accepted.endpoint,
+          model: accepted.model,
+          lineBytes: Buffer.byteLength(line),
+          line,
+        });
+      }
+    }
+
+    // Pack and submit. Lines are re-rendered with their final provider-side ids.
+    const plans = planBatches(toPack, {
+      maxRequests: settings.maxRequestsPerBatch,
+      maxBytes: settings.maxBytesPerBatch,
+    }).map((plan) => ({
+      ...plan,
+      requests: plan.requests.map((pending, index) => ({
+        ...pending,
+        line: `${formatProviderLine(pending.provider, pending.endpoint, providerCustomIdOf(index), pending.accepted.request.body)}\n`,
+      })),
+    }));
+    const batches: string[] = [];
+    const packed = await mapWithConcurrency(plans, 4, packAndSubmit);
+    packed.forEach((result, index) => {
+      if (result.status === 'fulfilled') {
+        batches.push(result.value.batchId);
+        return;
+      }
+      logger.warn('packing failed; messages will be retried', { error: errorMessage(result.reason) });
+      for (const pending of plans[index]?.requests ?? []) failed.add(pending.messageId);
+    });
+
+    const accepted = toPack.length;
+    metrics.count('RequestsAccepted', accepted);
+    metrics.count('RequestsFolded', folded);
+    // Every message with an id folded into the one that stands for it shares its fate.
+    for (const { message, outcome } of outcomes) {
+      if (!outcome.ok) continue;
+      const first = firstById.get(outcome.accepted.request.custom_id);
+      if (first !== undefined && first.message !== message && failed.has(first.message.messageId)) {
+        failed.add(message.messageId);
+      }
+    }
+    return {
+      failedMessageIds: [...failed],
+      accepted,
+      folded,
+      rejected: rejectedMessages.length + inBatchConflicts.length,
+      batches,
+    };
+  };
+};
+
+/** batchlane's id for a request inside one provider batch: short, ordered, provider-safe. */
+const providerCustomIdOf = (index: number): string => `r${index.toString().padStart(6, '0')}`;
+
+export { type CollectorReport, createCollector, type IntakeMessage, providerCustomIdOf };

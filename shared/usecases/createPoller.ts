@@ -1,0 +1,131 @@
+import { ConflictError, errorMessage, ThrottledError } from '../domain/errors.js';
+import { mapWithConcurrency } from '../domain/mapWithConcurrency.js';
+import { nextPollDelayMs } from '../domain/nextPollDelay.js';
+import type { BatchRecord } from '../domain/records.js';
+import type { RuntimeDeps } from './RuntimeDeps.js';
+import { isoAfter, submitBatch } from './submitBatch.js';
+
+/** How often an ended batch whose delivery has not finished is handed to completion again. */
+const COMPLETION_REKICK_MS = 15 * 60 * 1000;
+/** How long past the provider's own expiry a batch may run before it counts as stuck. */
+const STUCK_GRACE_MS = 60 * 60 * 1000;
+
+interface PollerReport {
+  readonly examined: number;
+  readonly submitted: number;
+  readonly ended: number;
+  readonly stillRunning: number;
+  readonly errors: number;
+}
+
+/**
+ * The poller: advances every batch that is due. It resumes submissions that a crashed
+ * collector left behind, asks providers about running batches (backing off as they age and
+ * when throttled), and hands ended batches to completion. Safe to run twice at once: every
+ * write is conditional on the version it read, and a lost race just skips that batch.
+ */
+const createPoller = (deps: RuntimeDeps, options: { readonly maxBatchesPerRun?: number } = {}) => {
+  const { store, clock, logger, metrics, settings } = deps;
+  const baseIntervalMs = settings.pollIntervalSeconds * 1000;
+
+  const poll = async (batch: BatchRecord): Promise<'submitted' | 'ended' | 'running'> => {
+    const now = clock.now();
+    if (batch.state === 'open' || batch.state === 'submitting') {
+      logger.info('resuming an interrupted submission', { batchId: batch.batchId, state: batch.state });
+      const result = await submitBatch(deps, batch);
+      return result.state === 'ended' ? 'ended' : 'submitted';
+    }
+    if (batch.state === 'ended') {
+      // Completion was told before; telling it again is harmless (it skips delivered items).
+      await deps.completion.notifyEnded(batch.batchId);
+      await store.updateBatch(batch.batchId, batch.version, { nextPollAt: isoAfter(now, COMPLETION_REKICK_MS) });
+      return 'ended';
+    }
+    const provider = deps.providers[batch.provider];
+    if (provider === undefined || batch.providerBatchId === null) {
+      throw new ConflictError(`batch ${batch.batchId} is submitted but cannot be polled`, {
+        code: 'unpollable_batch',
+      });
+    }
+    const ageMs = now.getTime() - Date.parse(batch.submittedAt ?? batch.createdAt);
+    let snapshot: Awaited<ReturnType<typeof provider.retrieve>>;
+    try {
+      snapshot = await provider.retrieve(batch.providerBatchId);
+    } catch (error) {
+      if (error instanceof ThrottledError) {
+        await store.updateBatch(batch.batchId, batch.version, {
+          lastError: errorMessage(error),
+          nextPollAt: isoAfter(now, nextPollDelayMs({ ageMs, baseIntervalMs, retryAfterMs: error.retryAfterMs })),
+        });
+        return 'running';
+      }
+      throw error;
+    }
+    if (snapshot.phase === 'ended') {
+      const ended = await store.updateBatch(batch.batchId, batch.version, {
+        state: 'ended',
+        providerStatus: snapshot.providerStatus,
+        endedAt: snapshot.endedAt ?? now.toISOString(),
+        lastError: snapshot.failure === null ? null : `${snapshot.failure.code}: ${snapshot.failure.message}`,
+        nextPollAt: isoAfter(now, COMPLETION_REKICK_MS),
+        pollCount: batch.pollCount + 1,
+      });
+      await deps.completion.notifyEnded(ended.batchId);
+      metrics.count('BatchesEnded', 1, { provider: batch.provider });
+      logger.info('batch ended at the provider', {
+        batchId: batch.batchId,
+        providerStatus: snapshot.providerStatus,
+      });
+      return 'ended';
+    }
+    const expiresAt = snapshot.expiresAt ?? batch.providerExpiresAt;
+    if (expiresAt !== null && now.getTime() > Date.parse(expiresAt) + STUCK_GRACE_MS) {
+      metrics.count('BatchesStuckPastExpiry', 1, { provider: batch.provider });
+      logger.error('batch is still running long past its provider expiry', {
+        batchId: batch.batchId,
+        providerBatchId: batch.providerBatchId,
+        expiresAt,
+      });
+    }
+    await store.updateBatch(batch.batchId, batch.version, {
+      providerStatus: snapshot.providerStatus,
+      providerExpiresAt: expiresAt,
+      pollCount: batch.pollCount + 1,
+      lastError: null,
+      nextPollAt: isoAfter(now, nextPollDelayMs({ ageMs, baseIntervalMs })),
+    });
+    return 'running';
+  };
+
+  return async (): Promise<PollerReport> => {
+    const due = await store.listDueBatches(clock.now().toISOString(), options.maxBatchesPerRun ?? 100);
+    const outcomes = await mapWithConcurrency(due, 8, poll);
+    const report = { examined: due.length, submitted: 0, ended: 0, stillRunning: 0, errors: 0 };
+    const failures: unknown[] = [];
+    outcomes.forEach((outcome, index) => {
+      if (outcome.status === 'fulfilled') {
+        if (outcome.value === 'submitted') report.submitted += 1;
+        else if (outcome.value === 'ended') report.ended += 1;
+        else report.stillRunning += 1;
+        return;
+      }
+      // Another poller run got there first: that run owns the batch now.
+      if (outcome.reason instanceof ConflictError && outcome.reason.code !== 'unpollable_batch') return;
+      report.errors += 1;
+      failures.push(outcome.reason);
+      metrics.count('PollerErrors', 1);
+      logger.error('polling a batch failed', {
+        batchId: due[index]?.batchId,
+        error: errorMessage(outcome.reason),
+      });
+    });
+    if (failures.length > 0) {
+      // Every due batch was tried; failing the run makes the errors visible to alarms, and the
+      // failed batches are due again on the next run.
+      throw new AggregateError(failures, `${failures.length} of ${due.length} batches could not be advanced`);
+    }
+    return report;
+  };
+};
+
+export { createPoller, type PollerReport };

@@ -1,0 +1,175 @@
+import { Readable } from 'node:stream';
+import { DETAIL_TYPES } from '../contract/events.js';
+import { ConfigError, errorMessage, InvalidInputError, isRetryable, ThrottledError } from '../domain/errors.js';
+import { nextPollDelayMs } from '../domain/nextPollDelay.js';
+import type { BatchRecord } from '../domain/records.js';
+import { splitLines } from '../domain/splitLines.js';
+import type { ProviderBatchSnapshot } from '../ports/BatchProvider.js';
+import type { RuntimeDeps } from './RuntimeDeps.js';
+
+/** How long a batch may sit in `open`/`submitting` before the poller takes it over. */
+const SUBMIT_LEASE_MS = 5 * 60 * 1000;
+
+const isoAfter = (now: Date, ms: number): string => new Date(now.getTime() + ms).toISOString();
+
+/**
+ * Rewrites a batch's input file so it holds exactly the batch's members. Needed only when a
+ * crash or a lost claim race left lines in the file for requests another batch owns.
+ */
+const trimInputToMembers = async (
+  deps: RuntimeDeps,
+  batch: BatchRecord,
+): Promise<{ count: number; bytes: number }> => {
+  const members = new Set<string>();
+  for await (const page of deps.store.listItems(batch.batchId)) {
+    for (const item of page) members.add(item.providerCustomId);
+  }
+  if (members.size === batch.requestCount) return { count: members.size, bytes: batch.inputBytes };
+  if (members.size === 0) return { count: 0, bytes: 0 };
+  const source = await deps.blobs.getStream(batch.inputKey);
+  async function* kept(): AsyncGenerator<Uint8Array> {
+    for await (const line of splitLines(source)) {
+      const id = (JSON.parse(line) as { custom_id?: unknown }).custom_id;
+      if (typeof id === 'string' && members.has(id)) yield Buffer.from(`${line}\n`);
+    }
+  }
+  const trimmedKey = `${batch.inputKey}.members`;
+  const { bytes } = await deps.blobs.put(trimmedKey, Readable.from(kept()), {
+    contentType: 'application/x-ndjson',
+  });
+  await deps.blobs.put(batch.inputKey, await deps.blobs.getStream(trimmedKey), {
+    contentType: 'application/x-ndjson',
+  });
+  await deps.blobs.delete(trimmedKey);
+  return { count: members.size, bytes };
+};
+
+/**
+ * Hands an `open` (or interrupted `submitting`) batch to its provider, recording intent
+ * first so a crash at any point leaves a state the poller can finish:
+ * `open` → `submitting` → provider call → `submitted`.
+ * A batch the provider refuses as a whole goes straight to `ended` with the reason, so
+ * completion delivers every member as `errored`.
+ */
+const submitBatch = async (
+  deps: RuntimeDeps,
+  batch: BatchRecord,
+  options: { readonly verifiedMembers: boolean } = { verifiedMembers: false },
+): Promise<BatchRecord> => {
+  const { store, clock, logger } = deps;
+  const provider = deps.providers[batch.provider];
+  const now = clock.now();
+  let current = batch;
+
+  if (!options.verifiedMembers) {
+    const { count, bytes } = await trimInputToMembers(deps, current);
+    if (count === 0) {
+      logger.info('batch has no members left; closing it', { batchId: batch.batchId });
+      return store.updateBatch(current.batchId, current.version, {
+        state: 'completed',
+        requestCount: 0,
+        completedAt: now.toISOString(),
+        nextPollAt: null,
+        counts: { succeeded: 0, errored: 0, expired: 0, canceled: 0, rejected: 0 },
+      });
+    }
+    if (count !== current.requestCount) {
+      current = await store.updateBatch(current.batchId, current.version, { requestCount: count, inputBytes: bytes });
+    }
+  }
+
+  // Reconcile first: a `submitting` batch may already be at the provider.
+  if (current.state === 'submitting' && provider?.findByBatchId !== undefined) {
+    const found = await provider.findByBatchId(current.batchId);
+    if (found !== null) return recordSubmitted(deps, current, found);
+  }
+
+  current = await store.updateBatch(current.batchId, current.version, {
+    state: 'submitting',
+    nextPollAt: isoAfter(now, SUBMIT_LEASE_MS),
+  });
+
+  if (provider === undefined) {
+    throw new ConfigError(`provider ${batch.provider} is not configured`, { code: 'provider_not_configured' });
+  }
+  let snapshot: ProviderBatchSnapshot;
+  try {
+    snapshot = await provider.submit({
+      batchId: current.batchId,
+      endpoint: current.endpoint,
+      openInput: () => deps.blobs.getStream(current.inputKey),
+      requestCount: current.requestCount,
+      inputBytes: current.inputBytes,
+    });
+  } catch (error) {
+    if (error instanceof InvalidInputError) {
+      logger.warn('provider refused the batch as a whole', { batchId: current.batchId, code: error.code });
+      const ended = await store.updateBatch(current.batchId, current.version, {
+        state: 'ended',
+        providerStatus: 'refused',
+        endedAt: clock.now().toISOString(),
+        lastError: errorMessage(error),
+        nextPollAt: isoAfter(clock.now(), SUBMIT_LEASE_MS),
+      });
+      await deps.completion.notifyEnded(ended.batchId);
+      return ended;
+    }
+    const retryAfterMs = error instanceof ThrottledError ? error.retryAfterMs : null;
+    logger.warn('batch submission failed; the poller will retry it', {
+      batchId: current.batchId,
+      retryable: isRetryable(error),
+      error: errorMessage(error),
+    });
+    await store.updateBatch(current.batchId, current.version, {
+      lastError: errorMessage(error),
+      nextPollAt: isoAfter(
+        clock.now(),
+        nextPollDelayMs({ ageMs: 0, baseIntervalMs: deps.settings.pollIntervalSeconds * 1000, retryAfterMs }),
+      ),
+    });
+    throw error;
+  }
+  return recordSubmitted(deps, current, snapshot);
+};
+
+const recordSubmitted = async (
+  deps: RuntimeDeps,
+  batch: BatchRecord,
+  snapshot: ProviderBatchSnapshot,
+): Promise<BatchRecord> => {
+  const now = deps.clock.now();
+  const submitted = await deps.store.updateBatch(batch.batchId, batch.version, {
+    state: 'submitted',
+    providerBatchId: snapshot.providerBatchId,
+    providerStatus: snapshot.providerStatus,
+    providerExpiresAt: snapshot.expiresAt,
+    submittedAt: now.toISOString(),
+    lastError: null,
+    nextPollAt: isoAfter(now, deps.settings.pollIntervalSeconds * 1000),
+  });
+  deps.metrics.count('BatchesSubmitted', 1, { provider: batch.provider });
+  deps.metrics.count('RequestsSubmitted', batch.requestCount, { provider: batch.provider });
+  await deps.events.publish([
+    {
+      detailType: DETAIL_TYPES.batchSubmitted,
+      detail: {
+        batch_id: submitted.batchId,
+        provider: submitted.provider,
+        provider_batch_id: snapshot.providerBatchId,
+        endpoint: submitted.endpoint,
+        models: submitted.models,
+        request_count: submitted.requestCount,
+        input_bytes: submitted.inputBytes,
+        submitted_at: now.toISOString(),
+      },
+    },
+  ]);
+  deps.logger.info('batch submitted', {
+    batchId: submitted.batchId,
+    providerBatchId: snapshot.providerBatchId,
+    requests: submitted.requestCount,
+  });
+  return submitted;
+};
+
+export { isoAfter, SUBMIT_LEASE_MS, submitBatch };

@@ -1,0 +1,231 @@
+import type { Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { ENV } from '../../shared/config/BatchlaneConfig.js';
+import type { BatchlaneStack } from '../../infra/BatchlaneStack.js';
+import type { BatchFunction } from '../../infra/constructs/BatchFunction.js';
+import { logicalIdOf, synthBatchlane } from './synthBatchlane.js';
+
+type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+type Statement = { Effect: string; Action: string | string[]; Resource: Json | Json[] };
+type Resource = { Type: string; Properties: Record<string, Json> };
+
+/** Renders `{ 'Fn::GetAtt': ['X', 'Arn'] }` as `<X.Arn>`, `{ Ref: 'X' }` as `<X>`, joins inline. */
+const render = (value: Json): string => {
+  if (typeof value === 'string') return value;
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    const join = value['Fn::Join'];
+    if (Array.isArray(join)) return (join[1] as Json[]).map(render).join(join[0] as string);
+    const getAtt = value['Fn::GetAtt'];
+    if (Array.isArray(getAtt)) return `<${getAtt[0]}.${getAtt[1]}>`;
+    if (typeof value.Ref === 'string') return `<${value.Ref}>`;
+  }
+  return JSON.stringify(value);
+};
+
+/** Every `action@resource` pair a function's role allows. */
+const grantsOf = (template: Template, stack: BatchlaneStack, fn: BatchFunction): string[] => {
+  const roleId = logicalIdOf(stack, fn.role);
+  const resources = template.toJSON().Resources as Record<string, Resource>;
+  const policies = Object.values(resources).filter(
+    (resource) =>
+      resource.Type === 'AWS::IAM::Policy' &&
+      JSON.stringify(resource.Properties.Roles) === JSON.stringify([{ Ref: roleId }]),
+  );
+  const pairs = policies.flatMap((policy) =>
+    ((policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement ?? []).flatMap(
+      (statement) => {
+        expect(statement.Effect).toBe('Allow');
+        const actions = [statement.Action].flat();
+        const targets = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
+        return actions.flatMap((action) => targets.map((target) => `${action}@${render(target)}`));
+      },
+    ),
+  );
+  return [...new Set(pairs)].sort();
+};
+
+const TABLE_ACTIONS = [
+  'dynamodb:BatchGetItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:DescribeTable',
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:Query',
+  'dynamodb:UpdateItem',
+];
+const CONSUME_ACTIONS = [
+  'sqs:ChangeMessageVisibility',
+  'sqs:DeleteMessage',
+  'sqs:GetQueueAttributes',
+  'sqs:GetQueueUrl',
+  'sqs:ReceiveMessage',
+];
+
+describe('IAM: grants per function', () => {
+  const { stack, template } = synthBatchlane();
+  const ref = (construct: Parameters<typeof logicalIdOf>[1]): string => logicalIdOf(stack, construct);
+  const table = ref(stack.stateTable.table);
+  const bucket = ref(stack.artifacts.bucket);
+  const secrets = (['anthropic', 'openai'] as const).flatMap((provider) => {
+    const id = ref(stack.providerSecrets.secretFor(provider)!);
+    return [`secretsmanager:DescribeSecret@<${id}>`, `secretsmanager:GetSecretValue@<${id}>`];
+  });
+  const common = (fn: BatchFunction): string[] => {
+    const logGroup = ref(fn.logGroup);
+    return [
+      `logs:CreateLogStream@<${logGroup}.Arn>`,
+      `logs:PutLogEvents@<${logGroup}.Arn>`,
+      ...TABLE_ACTIONS.map((action) => `${action}@<${table}.Arn>`),
+      `dynamodb:Query@<${table}.Arn>/index/active-batches`,
+      `events:PutEvents@<${ref(stack.eventBus.bus)}.Arn>`,
+      ...secrets,
+    ];
+  };
+  const artifacts = [
+    `s3:AbortMultipartUpload@<${bucket}.Arn>/*`,
+    `s3:GetObject@<${bucket}.Arn>/*`,
+    `s3:PutObject@<${bucket}.Arn>/*`,
+    `s3:ListBucket@<${bucket}.Arn>`,
+  ];
+
+  it('lets the collector use the table, artifacts, bus and secrets and consume the intake queue', () => {
+    const fn = stack.collector.function;
+    const intake = ref(stack.intakeQueue.queue);
+    expect(grantsOf(template, stack, fn)).toEqual(
+      [...common(fn), ...artifacts, ...CONSUME_ACTIONS.map((a) => `${a}@<${intake}.Arn>`)].sort(),
+    );
+  });
+
+  it('lets the poller use the table, bus and secrets and send to the completion queue, nothing in S3', () => {
+    const fn = stack.poller.function;
+    const completion = ref(stack.completion.queue);
+    expect(grantsOf(template, stack, fn)).toEqual(
+      [
+        ...common(fn),
+        `sqs:GetQueueAttributes@<${completion}.Arn>`,
+        `sqs:GetQueueUrl@<${completion}.Arn>`,
+        `sqs:SendMessage@<${completion}.Arn>`,
+      ].sort(),
+    );
+  });
+
+  it('lets the completion function use the table, artifacts, bus and secrets and consume its queue, and reach no caller destination by default', () => {
+    const fn = stack.completion.function;
+    const completion = ref(stack.completion.queue);
+    expect(grantsOf(template, stack, fn)).toEqual(
+      [...common(fn), ...artifacts, ...CONSUME_ACTIONS.map((a) => `${a}@<${completion}.Arn>`)].sort(),
+    );
+    const env = (template.toJSON().Resources as Record<string, Resource>)[ref(fn.function)]
+      ?.Properties.Environment as { Variables: Record<string, Json> };
+    expect(env.Variables[ENV.destinationAllowList]).toBe('');
+  });
+});
+
+describe('IAM: caller destinations', () => {
+  const queueArn = 'arn:aws:sqs:eu-west-1:111111111111:results';
+  const busArn = 'arn:aws:events:eu-west-1:111111111111:event-bus/callers';
+  const { stack, template } = synthBatchlane({
+    destinationQueueArns: [queueArn],
+    destinationBucketNames: ['caller-results'],
+    destinationEventBusArns: [busArn],
+    defaultDestination: {
+      type: 'sqs',
+      queue_url: 'https://sqs.eu-west-1.amazonaws.com/222222222222/default-results',
+    },
+  });
+  const completionId = logicalIdOf(stack, stack.completion.function.function);
+  const resources = template.toJSON().Resources as Record<string, Resource>;
+  const envOf = (id: string): Record<string, Json> =>
+    (resources[id]?.Properties.Environment as { Variables: Record<string, Json> }).Variables;
+  const defaultQueueArn = 'arn:<AWS::Partition>:sqs:eu-west-1:222222222222:default-results';
+
+  it('grants sending to exactly the allow-listed destinations plus the default destination', () => {
+    const grants = grantsOf(template, stack, stack.completion.function);
+    const destinationGrants = grants.filter((grant) =>
+      /^(sqs:SendMessage|s3:PutObject|s3:AbortMultipartUpload|events:PutEvents)@(?!<)/.test(grant),
+    );
+    expect(destinationGrants).toEqual(
+      [
+        `events:PutEvents@${busArn}`,
+        's3:AbortMultipartUpload@arn:<AWS::Partition>:s3:::caller-results/*',
+        's3:PutObject@arn:<AWS::Partition>:s3:::caller-results/*',
+        `sqs:SendMessage@${defaultQueueArn}`,
+        `sqs:SendMessage@${queueArn}`,
+      ].sort(),
+    );
+  });
+
+  it('sets the allow-list variable from the same entries', () => {
+    expect(render(envOf(completionId)[ENV.destinationAllowList] as Json).split(',')).toEqual([
+      `sqs:${queueArn}`,
+      `sqs:${defaultQueueArn}`,
+      's3:caller-results',
+      `eventbridge:${busArn}`,
+    ]);
+    expect(JSON.parse(envOf(completionId)[ENV.defaultDestination] as string)).toEqual({
+      type: 'sqs',
+      queue_url: 'https://sqs.eu-west-1.amazonaws.com/222222222222/default-results',
+    });
+  });
+
+  it('gives the collector and poller no destination access', () => {
+    for (const fn of [stack.collector.function, stack.poller.function]) {
+      const grants = grantsOf(template, stack, fn);
+      expect(grants.filter((grant) => grant.includes('111111111111') || grant.includes('caller-results'))).toEqual([]);
+      expect(envOf(logicalIdOf(stack, fn.function))).not.toHaveProperty(ENV.destinationAllowList);
+    }
+  });
+
+  it('never grants anything on a wildcard resource or action', () => {
+    for (const fn of [stack.collector.function, stack.poller.function, stack.completion.function]) {
+      for (const grant of grantsOf(template, stack, fn)) {
+        const [action, resource] = grant.split('@') as [string, string];
+        expect(action).not.toContain('*');
+        // Object ARNs of a named bucket are the only wildcards.
+        expect(resource === '*' || (resource.includes('*') && !resource.endsWith('/*')), grant).toBe(false);
+      }
+    }
+  });
+
+  it('turns an EventBridge default destination given by name into the bus ARN of this stack', () => {
+    const named = synthBatchlane({
+      defaultDestination: { type: 'eventbridge', event_bus_name: 'ops-results' },
+    });
+    const id = logicalIdOf(named.stack, named.stack.completion.function.function);
+    const env = (named.template.toJSON().Resources as Record<string, Resource>)[id]?.Properties
+      .Environment as { Variables: Record<string, Json> };
+    expect(render(env.Variables[ENV.destinationAllowList] as Json)).toBe(
+      'eventbridge:arn:<AWS::Partition>:events:<AWS::Region>:<AWS::AccountId>:event-bus/ops-results',
+    );
+  });
+});
+
+describe('IAM: provider secrets', () => {
+  it('references existing secrets by ARN and only for the enabled providers', () => {
+    const arn = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:openai-key-AbCdEf';
+    const { stack, template } = synthBatchlane({ enabledProviders: ['openai'], openaiSecretArn: arn });
+    template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    for (const fn of [stack.collector.function, stack.poller.function, stack.completion.function]) {
+      const env = (template.toJSON().Resources as Record<string, Resource>)[
+        logicalIdOf(stack, fn.function)
+      ]?.Properties.Environment as { Variables: Record<string, Json> };
+      expect(env.Variables[ENV.enabledProviders]).toBe('openai');
+      expect(env.Variables[ENV.openaiSecretArn]).toBe(arn);
+      expect(env.Variables).not.toHaveProperty(ENV.anthropicSecretArn);
+      const secretGrants = grantsOf(template, stack, fn).filter((g) => g.startsWith('secretsmanager:'));
+      expect(secretGrants).toEqual([
+        `secretsmanager:DescribeSecret@${arn}`,
+        `secretsmanager:GetSecretValue@${arn}`,
+      ]);
+    }
+  });
+
+  it('matches the random suffix when a secret is given by its partial ARN', () => {
+    const arn = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:anthropic-key';
+    const { stack, template } = synthBatchlane({ anthropicSecretArn: arn });
+    const grants = grantsOf(template, stack, stack.poller.function);
+    expect(grants).toContain(`secretsmanager:GetSecretValue@${arn}-??????`);
+  });
+});

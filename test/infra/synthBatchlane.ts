@@ -1,0 +1,31 @@
+import { fileURLToPath } from 'node:url';
+import { App, CfnElement } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
+import { BatchlaneStack, type BatchlaneStackProps } from '../../infra/BatchlaneStack.js';
+
+/** Stand-in handlers, so template tests do not depend on the real ones. */
+const FIXTURE_HANDLERS = fileURLToPath(new URL('./fixtures/functions', import.meta.url));
+
+interface SynthResult {
+  readonly stack: BatchlaneStack;
+  readonly template: Template;
+}
+
+/** Synthesizes the stack with bundling skipped and the fixture handlers. */
+const synthBatchlane = (props: BatchlaneStackProps = {}): SynthResult => {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new BatchlaneStack(app, 'Test', { handlersDir: FIXTURE_HANDLERS, ...props });
+  return { stack, template: Template.fromStack(stack) };
+};
+
+/** The logical id of a construct's CloudFormation resource (its `defaultChild`). */
+const logicalIdOf = (stack: BatchlaneStack, construct: IConstruct): string => {
+  const child = construct.node.defaultChild;
+  if (!(child instanceof CfnElement)) {
+    throw new Error(`${construct.node.path} has no default CloudFormation resource`);
+  }
+  return stack.getLogicalId(child);
+};
+
+export { FIXTURE_HANDLERS, logicalIdOf, type SynthResult, synthBatchlane };

@@ -1,0 +1,286 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { ENV } from '../../shared/config/BatchlaneConfig.js';
+import { logicalIdOf, synthBatchlane } from './synthBatchlane.js';
+
+type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
+
+const { stack, template } = synthBatchlane();
+const resources = template.toJSON().Resources as Record<string, Resource>;
+const ofType = (type: string): [string, Resource][] =>
+  Object.entries(resources).filter(([, resource]) => resource.Type === type);
+
+const ids = {
+  table: logicalIdOf(stack, stack.stateTable.table),
+  bucket: logicalIdOf(stack, stack.artifacts.bucket),
+  bus: logicalIdOf(stack, stack.eventBus.bus),
+  intake: logicalIdOf(stack, stack.intakeQueue.queue),
+  intakeDlq: logicalIdOf(stack, stack.intakeQueue.deadLetterQueue),
+  completionQueue: logicalIdOf(stack, stack.completion.queue),
+  completionDlq: logicalIdOf(stack, stack.completion.deadLetterQueue),
+  collector: logicalIdOf(stack, stack.collector.function.function),
+  poller: logicalIdOf(stack, stack.poller.function.function),
+  completion: logicalIdOf(stack, stack.completion.function.function),
+  anthropicSecret: logicalIdOf(stack, stack.providerSecrets.secretFor('anthropic')!),
+  openaiSecret: logicalIdOf(stack, stack.providerSecrets.secretFor('openai')!),
+};
+const functionIds = [ids.collector, ids.poller, ids.completion];
+const envOf = (functionId: string): Record<string, unknown> =>
+  (resources[functionId]?.Properties.Environment as { Variables: Record<string, unknown> })
+    .Variables;
+
+describe('Construct: StateTable', () => {
+  it('has the key schema, index and TTL the runtime code depends on', () => {
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        AttributeDefinitions: Match.arrayWith([
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+          { AttributeName: 'gsi1pk', AttributeType: 'S' },
+          { AttributeName: 'gsi1sk', AttributeType: 'S' },
+        ]),
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'active-batches',
+            KeySchema: [
+              { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+              { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+        TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+      },
+    });
+  });
+});
+
+describe('Queues', () => {
+  it('encrypts every queue and denies every non-TLS request', () => {
+    const queues = ofType('AWS::SQS::Queue');
+    expect(queues.map(([id]) => id).sort()).toEqual(
+      [ids.intake, ids.intakeDlq, ids.completionQueue, ids.completionDlq].sort(),
+    );
+    for (const [id, queue] of queues) {
+      expect(queue.Properties.SqsManagedSseEnabled, id).toBe(true);
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: id }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Deny',
+              Action: 'sqs:*',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+          ]),
+        },
+      });
+    }
+  });
+
+  it.each([
+    ['intake', 'intake', 'intakeDlq', 5],
+    ['completion', 'completionQueue', 'completionDlq', 10],
+  ] as const)('redrives the %s queue to its own dead-letter queue', (_, queue, dlq, count) => {
+    expect(resources[ids[queue]]?.Properties.RedrivePolicy).toEqual({
+      deadLetterTargetArn: { 'Fn::GetAtt': [ids[dlq], 'Arn'] },
+      maxReceiveCount: count,
+    });
+    // Dead-letter queues keep messages as long as SQS allows, for inspection and redrive.
+    expect(resources[ids[dlq]]?.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
+  });
+
+  it('gives every consumed queue a visibility timeout of at least 6 × its consumer timeout', () => {
+    const mappings = ofType('AWS::Lambda::EventSourceMapping');
+    expect(mappings).toHaveLength(2);
+    for (const [, mapping] of mappings) {
+      const queueId = (mapping.Properties.EventSourceArn as { 'Fn::GetAtt': [string] })[
+        'Fn::GetAtt'
+      ][0];
+      const functionId = (mapping.Properties.FunctionName as { Ref: string }).Ref;
+      const visibility = resources[queueId]?.Properties.VisibilityTimeout as number;
+      const timeout = resources[functionId]?.Properties.Timeout as number;
+      expect(visibility).toBeGreaterThanOrEqual(6 * timeout);
+    }
+  });
+
+  it.each([
+    ['intake', 'intakeDlq'],
+    ['completion', 'completionDlq'],
+  ] as const)('alarms as soon as a message reaches the %s dead-letter queue', (_, dlq) => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [ids[dlq], 'QueueName'] } }],
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 0,
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+    });
+  });
+});
+
+describe('Functions', () => {
+  it.each(functionIds)('%s runs Node 22 on ARM with an own log group that has a retention', (id) => {
+    const fn = resources[id]?.Properties ?? {};
+    expect(fn.Runtime).toBe('nodejs22.x');
+    expect(fn.Architectures).toEqual(['arm64']);
+    expect(fn.Handler).toBe('index.handler');
+    expect(envOf(id).NODE_OPTIONS).toBe('--enable-source-maps');
+    const logGroupId = (fn.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+    expect(resources[logGroupId]?.Type).toBe('AWS::Logs::LogGroup');
+    expect(resources[logGroupId]?.Properties.RetentionInDays).toBe(30);
+  });
+
+  it.each(functionIds)('%s alarms on invocation errors', (id) => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: id } }],
+      Statistic: 'Sum',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+  });
+
+  it('feeds the collector from the intake queue in batches of 100 gathered for up to 20 s', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [ids.intake, 'Arn'] },
+      FunctionName: { Ref: ids.collector },
+      BatchSize: 100,
+      MaximumBatchingWindowInSeconds: 20,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  it('feeds the completion function one ended batch at a time', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [ids.completionQueue, 'Arn'] },
+      FunctionName: { Ref: ids.completion },
+      BatchSize: 1,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  it('runs the poller every minute, one at a time, without retries', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      State: 'ENABLED',
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [ids.poller, 'Arn'] },
+          RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 },
+        }),
+      ],
+    });
+    expect(resources[ids.poller]?.Properties.ReservedConcurrentExecutions).toBe(1);
+    expect(resources[ids.poller]?.Properties.Timeout).toBeLessThan(60);
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: ids.poller },
+      MaximumRetryAttempts: 0,
+    });
+  });
+
+  it.each(functionIds)('%s gets every variable the configuration loader requires, tied to the resources', (id) => {
+    expect(envOf(id)).toMatchObject({
+      [ENV.tableName]: { Ref: ids.table },
+      [ENV.bucketName]: { Ref: ids.bucket },
+      [ENV.eventBusName]: { Ref: ids.bus },
+      [ENV.completionQueueUrl]: { Ref: ids.completionQueue },
+      [ENV.enabledProviders]: 'anthropic,openai',
+      [ENV.anthropicSecretArn]: { Ref: ids.anthropicSecret },
+      [ENV.openaiSecretArn]: { Ref: ids.openaiSecret },
+      [ENV.idempotencyTtlSeconds]: String(7 * 24 * 3600),
+      [ENV.pollIntervalSeconds]: '60',
+    });
+    // No default destination unless configured; no API keys in plain text, ever.
+    expect(envOf(id)).not.toHaveProperty(ENV.defaultDestination);
+    expect(envOf(id)).not.toHaveProperty(ENV.anthropicApiKey);
+    expect(envOf(id)).not.toHaveProperty(ENV.openaiApiKey);
+  });
+
+  it('only sets variable names the runtime knows', () => {
+    const known = new Set<string>([...Object.values(ENV), 'NODE_OPTIONS']);
+    for (const id of functionIds) {
+      expect(Object.keys(envOf(id)).filter((name) => !known.has(name))).toEqual([]);
+    }
+  });
+});
+
+describe('Buckets', () => {
+  it('blocks public access, encrypts and denies non-TLS requests on every bucket', () => {
+    const buckets = ofType('AWS::S3::Bucket');
+    expect(buckets).toHaveLength(2);
+    for (const [id, bucket] of buckets) {
+      expect(bucket.Properties.PublicAccessBlockConfiguration, id).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
+      expect(bucket.Properties.BucketEncryption, id).toEqual({
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      });
+      expect(bucket.DeletionPolicy, id).toBe('Retain');
+      template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: { Ref: id },
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Deny',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+            Match.objectLike({
+              Effect: 'Deny',
+              Condition: { NumericLessThan: { 's3:TlsVersion': 1.2 } },
+            }),
+          ]),
+        },
+      });
+    }
+  });
+
+  it('versions artifacts, expires them after 30 days and logs access', () => {
+    const logsId = logicalIdOf(stack, stack.artifacts.accessLogsBucket);
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      VersioningConfiguration: { Status: 'Enabled' },
+      LoggingConfiguration: { DestinationBucketName: { Ref: logsId } },
+      LifecycleConfiguration: {
+        Rules: [
+          Match.objectLike({
+            Status: 'Enabled',
+            ExpirationInDays: 30,
+            NoncurrentVersionExpiration: { NoncurrentDays: 7 },
+            AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+          }),
+        ],
+      },
+    });
+  });
+});
+
+describe('Stack: BatchlaneStack', () => {
+  it('outputs what producers and operators need', () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(outputs.IntakeQueueUrl?.Value).toEqual({ Ref: ids.intake });
+    expect(outputs.ArtifactsBucketName?.Value).toEqual({ Ref: ids.bucket });
+    expect(outputs.StateTableName?.Value).toEqual({ Ref: ids.table });
+    expect(outputs.EventBusName?.Value).toEqual({ Ref: ids.bus });
+    expect(outputs.anthropicSecretArn?.Value).toEqual({ Ref: ids.anthropicSecret });
+  });
+
+  it('keeps the provider secrets when the stack is deleted', () => {
+    for (const id of [ids.anthropicSecret, ids.openaiSecret]) {
+      expect(resources[id]?.DeletionPolicy).toBe('Retain');
+    }
+  });
+});

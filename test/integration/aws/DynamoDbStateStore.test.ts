@@ -1,0 +1,299 @@
+import {
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+  DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AwsClients } from '../../../shared/adapters/aws/createAwsClients.js';
+import {
+  DynamoDbStateStore,
+  ensureStateTable,
+} from '../../../shared/adapters/aws/DynamoDbStateStore.js';
+import { ConflictError, NotFoundError } from '../../../shared/domain/errors.js';
+import type { BatchItem, BatchRecord } from '../../../shared/domain/records.js';
+import { emulatorClients, uniqueName } from './awsTestKit.js';
+
+const batch = (batchId: string, overrides: Partial<BatchRecord> = {}): BatchRecord => ({
+  batchId,
+  provider: 'anthropic',
+  endpoint: '/v1/messages',
+  models: ['claude-test'],
+  state: 'open',
+  version: 1,
+  inputKey: `inputs/${batchId}.jsonl`,
+  inputBytes: 1234,
+  requestCount: 2,
+  providerBatchId: null,
+  providerStatus: null,
+  providerExpiresAt: null,
+  createdAt: '2026-11-26T10:00:00.000Z',
+  submittedAt: null,
+  endedAt: null,
+  completedAt: null,
+  nextPollAt: '2026-11-26T10:05:00.000Z',
+  pollCount: 0,
+  counts: null,
+  resultKeys: [],
+  lastError: null,
+  ...overrides,
+});
+
+const item = (batchId: string, n: number, customId = `c-${n}`): BatchItem => ({
+  batchId,
+  providerCustomId: `p-${String(n).padStart(5, '0')}`,
+  customId,
+  model: 'claude-test',
+  destination: { type: 'sqs', queue_url: 'https://sqs.us-east-1.amazonaws.com/123456789012/q' },
+  metadata: { n, tags: ['a', 'b'], nested: { ok: true, none: null } },
+  attempts: 1,
+  acceptedAt: '2026-11-26T10:00:00.000Z',
+  deadline: null,
+  status: null,
+  deliveredAt: null,
+});
+
+describe('DynamoDbStateStore on DynamoDB Local', () => {
+  let clients: AwsClients;
+  let store: DynamoDbStateStore;
+  let tableName: string;
+
+  const register = (customId: string, requestHash = 'h1', state: 'pending' | 'rejected' = 'pending') =>
+    store.registerRequest({
+      customId,
+      requestHash,
+      state,
+      acceptedAt: '2026-11-26T10:00:00.000Z',
+      expiresAt: 1_800_000_000,
+    });
+
+  beforeAll(async () => {
+    clients = emulatorClients();
+    tableName = uniqueName('state');
+    await ensureStateTable(clients.dynamodb, tableName);
+    store = new DynamoDbStateStore({
+      client: clients.documentClient,
+      tableName,
+      itemPageSize: 100,
+    });
+  });
+
+  afterAll(() => clients.destroy());
+
+  it('creates the table with its index and TTL, and is idempotent', async () => {
+    await ensureStateTable(clients.dynamodb, tableName);
+    const table = await clients.dynamodb.send(new DescribeTableCommand({ TableName: tableName }));
+    expect(table.Table?.GlobalSecondaryIndexes?.[0]?.IndexName).toBe('active-batches');
+    expect(table.Table?.BillingModeSummary?.BillingMode ?? 'PAY_PER_REQUEST').toBe(
+      'PAY_PER_REQUEST',
+    );
+    const ttl = await clients.dynamodb.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
+    expect(ttl.TimeToLiveDescription).toMatchObject({
+      TimeToLiveStatus: 'ENABLED',
+      AttributeName: 'expires_at',
+    });
+  });
+
+  it('tells new, pending, duplicate and conflicting registrations apart', async () => {
+    const id = uniqueName('req');
+    expect(await register(id)).toEqual({ kind: 'new' });
+    const again = await register(id);
+    expect(again.kind).toBe('pending');
+    expect(again.kind === 'pending' && again.existing).toMatchObject({
+      customId: id,
+      requestHash: 'h1',
+      state: 'pending',
+      batchId: null,
+      expiresAt: 1_800_000_000,
+    });
+    const different = await register(id, 'h2');
+    expect(different.kind).toBe('conflict');
+
+    const batchId = uniqueName('b');
+    await store.createBatch(batch(batchId));
+    expect(await store.claimRequest(item(batchId, 1, id), 'h1')).toBe(true);
+    const dup = await register(id);
+    expect(dup.kind).toBe('duplicate');
+    expect(dup.kind === 'duplicate' && dup.existing).toMatchObject({ state: 'claimed', batchId });
+
+    const rejectedId = uniqueName('rej');
+    expect(await register(rejectedId, 'h9', 'rejected')).toEqual({ kind: 'new' });
+    expect((await register(rejectedId, 'h9')).kind).toBe('duplicate');
+  });
+
+  it('claims a request once: idempotent for the same batch, refused for another', async () => {
+    const id = uniqueName('req');
+    await register(id);
+    const a = uniqueName('ba');
+    const b = uniqueName('bb');
+    await store.createBatch(batch(a));
+    await store.createBatch(batch(b));
+    expect(await store.claimRequest(item(a, 1, id), 'h1')).toBe(true);
+    expect(await store.claimRequest(item(a, 1, id), 'h1')).toBe(true);
+    expect(await store.claimRequest(item(b, 1, id), 'h1')).toBe(false);
+    expect((await store.getItems(a, ['p-00001'])).get('p-00001')).toMatchObject({ customId: id });
+    expect((await store.getItems(b, ['p-00001'])).size).toBe(0);
+  });
+
+  it('refuses a claim with a different request hash, and a request never registered', async () => {
+    const id = uniqueName('req');
+    await register(id, 'h1');
+    const a = uniqueName('b');
+    expect(await store.claimRequest(item(a, 1, id), 'other-hash')).toBe(false);
+    await expect(store.claimRequest(item(a, 2, uniqueName('ghost')), 'h1')).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
+  });
+
+  it('lets exactly one of two concurrent batches claim the same request', async () => {
+    for (let round = 0; round < 10; round++) {
+      const id = uniqueName('race');
+      await register(id);
+      const [a, b] = [uniqueName('ra'), uniqueName('rb')];
+      const outcomes = await Promise.all([
+        store.claimRequest(item(a, 1, id), 'h1'),
+        store.claimRequest(item(b, 1, id), 'h1'),
+      ]);
+      expect(outcomes.filter(Boolean)).toHaveLength(1);
+      const winner = outcomes[0] === true ? a : b;
+      const ledger = await clients.documentClient.send(
+        new GetCommand({ TableName: tableName, Key: { pk: `REQ#${id}`, sk: 'REQ' } }),
+      );
+      expect(ledger.Item).toMatchObject({ state: 'claimed', batch_id: winner });
+    }
+  });
+
+  it('refuses to create a batch twice', async () => {
+    const id = uniqueName('b');
+    await store.createBatch(batch(id));
+    await expect(store.createBatch(batch(id))).rejects.toBeInstanceOf(ConflictError);
+  });
+
+  it('updates a batch only at the expected version and keeps the index in step', async () => {
+    const id = uniqueName('b');
+    await store.createBatch(batch(id));
+    const updated = await store.updateBatch(id, 1, {
+      state: 'submitted',
+      providerBatchId: 'msgbatch_9',
+      counts: { succeeded: 1, errored: 0, expired: 0, canceled: 0, rejected: 0 },
+      resultKeys: ['r/1.jsonl'],
+    });
+    expect(updated).toMatchObject({ version: 2, state: 'submitted', providerBatchId: 'msgbatch_9' });
+    expect(await store.getBatch(id)).toEqual(updated);
+
+    await expect(store.updateBatch(id, 1, { pollCount: 5 })).rejects.toBeInstanceOf(ConflictError);
+    const concurrent = await Promise.allSettled([
+      store.updateBatch(id, 2, { pollCount: 1 }),
+      store.updateBatch(id, 2, { pollCount: 2 }),
+    ]);
+    expect(concurrent.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const rejected = concurrent.find((r) => r.status === 'rejected');
+    expect(rejected?.status === 'rejected' && rejected.reason).toBeInstanceOf(ConflictError);
+
+    const completed = await store.updateBatch(id, 3, {
+      state: 'completed',
+      completedAt: '2026-11-26T12:00:00.000Z',
+      nextPollAt: null,
+    });
+    expect(completed.version).toBe(4);
+    const raw = await clients.documentClient.send(
+      new GetCommand({ TableName: tableName, Key: { pk: `BATCH#${id}`, sk: 'BATCH' } }),
+    );
+    expect(raw.Item).not.toHaveProperty('gsi1pk');
+    expect(raw.Item).not.toHaveProperty('gsi1sk');
+    await expect(store.updateBatch(uniqueName('missing'), 1, {})).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
+  });
+
+  it('lists due, not completed batches oldest first, up to the limit', async () => {
+    // A table of its own, so batches of other tests do not show up in the index.
+    const table = uniqueName('due');
+    await ensureStateTable(clients.dynamodb, table);
+    const due = new DynamoDbStateStore({ client: clients.documentClient, tableName: table });
+    await due.createBatch(batch('b3', { nextPollAt: '2026-11-26T10:03:00.000Z' }));
+    await due.createBatch(batch('b1', { nextPollAt: '2026-11-26T10:01:00.000Z' }));
+    await due.createBatch(batch('b2', { nextPollAt: '2026-11-26T10:02:00.000Z' }));
+    await due.createBatch(batch('later', { nextPollAt: '2026-11-26T11:00:00.000Z' }));
+    await due.createBatch(batch('done', { state: 'completed', nextPollAt: null }));
+    await due.createBatch(batch('b0', { state: 'submitted', nextPollAt: '2026-11-26T10:00:00.000Z' }));
+    await due.updateBatch('b0', 1, { state: 'completed', nextPollAt: null });
+
+    const now = '2026-11-26T10:30:00.000Z';
+    expect((await due.listDueBatches(now, 10)).map((b) => b.batchId)).toEqual(['b1', 'b2', 'b3']);
+    expect((await due.listDueBatches(now, 2)).map((b) => b.batchId)).toEqual(['b1', 'b2']);
+    await due.updateBatch('b1', 1, { nextPollAt: '2026-11-26T12:00:00.000Z' });
+    expect((await due.listDueBatches(now, 10)).map((b) => b.batchId)).toEqual(['b2', 'b3']);
+  });
+
+  it('reads items in chunks of 100, lists them in pages and records deliveries', async () => {
+    const batchId = uniqueName('big');
+    await store.createBatch(batch(batchId, { requestCount: 250 }));
+    for (let n = 0; n < 250; n++) {
+      const customId = `${batchId}-c${n}`;
+      await register(customId);
+    }
+    // Claims in parallel groups: the transactions are independent.
+    for (let n = 0; n < 250; n += 25) {
+      const claims = Array.from({ length: 25 }, (_, k) =>
+        store.claimRequest(item(batchId, n + k, `${batchId}-c${n + k}`), 'h1'),
+      );
+      expect(await Promise.all(claims)).toEqual(Array(25).fill(true));
+    }
+    const wanted = Array.from({ length: 250 }, (_, n) => `p-${String(n).padStart(5, '0')}`);
+    const found = await store.getItems(batchId, [...wanted, 'p-00001', 'p-missing']);
+    expect(found.size).toBe(250);
+    expect(found.get('p-00042')).toMatchObject({
+      customId: `${batchId}-c42`,
+      metadata: { n: 42, tags: ['a', 'b'], nested: { ok: true, none: null } },
+      destination: { type: 'sqs' },
+      status: null,
+    });
+
+    const pages: number[] = [];
+    const seen = new Set<string>();
+    for await (const page of store.listItems(batchId)) {
+      pages.push(page.length);
+      for (const member of page) seen.add(member.providerCustomId);
+    }
+    expect(pages).toEqual([100, 100, 50]);
+    expect(seen.size).toBe(250);
+
+    await store.markDelivered(
+      batchId,
+      wanted.slice(0, 120).map((providerCustomId) => ({
+        providerCustomId,
+        status: 'succeeded' as const,
+        deliveredAt: '2026-11-26T12:00:00.000Z',
+      })),
+    );
+    const after = await store.getItems(batchId, wanted);
+    expect([...after.values()].filter((m) => m.status === 'succeeded')).toHaveLength(120);
+    expect(after.get('p-00119')?.deliveredAt).toBe('2026-11-26T12:00:00.000Z');
+    expect(after.get('p-00120')?.status).toBeNull();
+    await expect(
+      store.markDelivered(batchId, [
+        { providerCustomId: 'p-nope', status: 'errored', deliveredAt: '2026-11-26T12:00:00.000Z' },
+      ]),
+    ).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('surfaces a missing table as NotFoundError', async () => {
+    const missing = new DynamoDbStateStore({
+      client: clients.documentClient,
+      tableName: uniqueName('absent'),
+    });
+    await expect(missing.getBatch('x')).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('ensureStateTable also works from a fresh client', async () => {
+    const env = (await import('vitest')).inject('awsEnv');
+    const client = new DynamoDBClient({
+      endpoint: env.AWS_ENDPOINT_URL_DYNAMODB,
+      region: env.AWS_REGION,
+      credentials: { accessKeyId: 'other', secretAccessKey: 'other' },
+    });
+    await ensureStateTable(client, tableName);
+    client.destroy();
+  });
+});

@@ -1,0 +1,28 @@
+import type { TestProject } from 'vitest/node';
+import {
+  type AwsEmulatorEnv,
+  startAwsEmulators,
+} from '../../shared/local/emulators/startAwsEmulators.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Endpoints, region and fake credentials of the emulators started for this run. */
+    awsEnv: AwsEmulatorEnv;
+  }
+}
+
+/**
+ * Global setup of the `integration` project: starts fauxqs, DynamoDB Local and the
+ * EventBridge stub once for the run, hands their environment to tests through
+ * `inject('awsEnv')` and `process.env` (which the workers inherit), and stops them at the end.
+ */
+const setup = async (project: TestProject): Promise<() => Promise<void>> => {
+  const emulators = await startAwsEmulators();
+  project.provide('awsEnv', emulators.env);
+  Object.assign(process.env, emulators.env);
+  return async () => {
+    await emulators.stop();
+  };
+};
+
+export { setup };

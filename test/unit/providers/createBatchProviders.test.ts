@@ -1,0 +1,56 @@
+import { describe, expect, it, vi } from 'vitest';
+import { AnthropicBatchProvider } from '../../../shared/adapters/providers/AnthropicBatchProvider.js';
+import { createBatchProviders } from '../../../shared/adapters/providers/createBatchProviders.js';
+import { OpenAIBatchProvider } from '../../../shared/adapters/providers/OpenAIBatchProvider.js';
+import type { BatchlaneConfig } from '../../../shared/config/BatchlaneConfig.js';
+import { ConfigError } from '../../../shared/domain/errors.js';
+
+const config = (enabled: BatchlaneConfig['enabledProviders']): BatchlaneConfig => ({
+  tableName: 't',
+  bucketName: 'b',
+  eventBusName: 'e',
+  completionQueueUrl: 'q',
+  defaultDestination: null,
+  enabledProviders: enabled,
+  providers: {
+    anthropic: { apiKey: 'ak', secretArn: null, baseUrl: 'http://127.0.0.1:1' },
+    openai: { apiKey: null, secretArn: 'arn:secret', baseUrl: null },
+  },
+  idempotencyTtlSeconds: 60,
+  maxRequestsPerBatch: null,
+  maxBytesPerBatch: null,
+  pollIntervalSeconds: 30,
+  webhookSecret: null,
+  allowPrivateWebhooks: false,
+  destinationAllowList: [],
+});
+
+describe('createBatchProviders', () => {
+  it('builds one adapter per enabled provider, resolving each key once', async () => {
+    const resolveApiKey = vi.fn(async (_conn: unknown, provider: string) => `key-${provider}`);
+    const providers = await createBatchProviders(config(['anthropic', 'openai']), resolveApiKey);
+    expect(providers.anthropic).toBeInstanceOf(AnthropicBatchProvider);
+    expect(providers.openai).toBeInstanceOf(OpenAIBatchProvider);
+    expect(providers.anthropic.name).toBe('anthropic');
+    expect(providers.openai.name).toBe('openai');
+    expect(resolveApiKey).toHaveBeenCalledTimes(2);
+    expect(resolveApiKey).toHaveBeenCalledWith(config([]).providers.openai, 'openai');
+  });
+
+  it('gives disabled providers a placeholder that rejects with ConfigError', async () => {
+    const resolveApiKey = vi.fn(async () => 'key');
+    const providers = await createBatchProviders(config(['anthropic']), resolveApiKey);
+    expect(resolveApiKey).toHaveBeenCalledTimes(1);
+    expect(providers.openai.name).toBe('openai');
+    await expect(providers.openai.retrieve('x')).rejects.toBeInstanceOf(ConfigError);
+    await expect(providers.openai.openResults('x')).rejects.toMatchObject({
+      code: 'provider_disabled',
+    });
+  });
+
+  it('fails loudly on an empty API key', async () => {
+    await expect(createBatchProviders(config(['openai']), async () => ' ')).rejects.toBeInstanceOf(
+      ConfigError,
+    );
+  });
+});
