@@ -8,8 +8,14 @@ import { defineConfig } from 'vitest/config';
  *   emulators on loopback (started once by the global setup) and the simulator;
  * - infra: CDK template and cdk-nag tests.
  */
+const jsonReport = process.env['VITEST_JSON_REPORT'];
+
 export default defineConfig({
   test: {
+    // CI also writes a JSON report, from which it prints one plain pass/fail line.
+    ...(jsonReport === undefined
+      ? {}
+      : { reporters: ['default', 'json'], outputFile: { json: jsonReport } }),
     projects: [
       {
         test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node' },

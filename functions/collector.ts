@@ -12,7 +12,9 @@ const collect = createCollector(runtime.deps);
 const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
   runtime.logger.addContext(context);
   try {
-    const report = await collect(event.Records.map((r) => ({ messageId: r.messageId, body: r.body })));
+    const report = await collect(
+      event.Records.map((r) => ({ messageId: r.messageId, body: r.body })),
+    );
     runtime.logger.info('collected', {
       records: event.Records.length,
       accepted: report.accepted,

@@ -34,7 +34,9 @@ const integer = (key: ContextKey, value: unknown, min: number, max: number): num
   if (isUnset(value)) return undefined;
   const parsed = typeof value === 'string' ? Number(value.trim()) : value;
   if (typeof parsed !== 'number' || !Number.isInteger(parsed) || parsed < min || parsed > max) {
-    throw new Error(`context "${key}" must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
+    throw new Error(
+      `context "${key}" must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`,
+    );
   }
   return parsed;
 };
@@ -61,7 +63,9 @@ const providers = (value: unknown): ProviderName[] | undefined => {
   if (names === undefined) return undefined;
   const unknown = names.filter((name) => !isProviderName(name));
   if (unknown.length > 0 || names.length === 0) {
-    throw new Error(`context "enabledProviders" names unknown providers: ${unknown.join(', ') || '(none given)'}`);
+    throw new Error(
+      `context "enabledProviders" names unknown providers: ${unknown.join(', ') || '(none given)'}`,
+    );
   }
   return names.filter(isProviderName);
 };
@@ -78,7 +82,9 @@ const destination = (value: unknown): BatchlaneStackProps['defaultDestination'] 
   }
   const parsed = DestinationSchema.safeParse(json);
   if (!parsed.success) {
-    throw new Error(`context "defaultDestination" is not a valid destination: ${parsed.error.message}`);
+    throw new Error(
+      `context "defaultDestination" is not a valid destination: ${parsed.error.message}`,
+    );
   }
   return parsed.data;
 };
@@ -107,7 +113,12 @@ const stackPropsFromContext = (node: Node): BatchlaneStackProps => {
     enabledProviders: providers(get('enabledProviders')),
     anthropicSecretArn: text('anthropicSecretArn', get('anthropicSecretArn')),
     openaiSecretArn: text('openaiSecretArn', get('openaiSecretArn')),
-    artifactRetentionDays: integer('artifactRetentionDays', get('artifactRetentionDays'), 3, 36_500),
+    artifactRetentionDays: integer(
+      'artifactRetentionDays',
+      get('artifactRetentionDays'),
+      3,
+      36_500,
+    ),
     idempotencyTtlDays: integer('idempotencyTtlDays', get('idempotencyTtlDays'), 1, 3650),
     destinationQueueArns: list('destinationQueueArns', get('destinationQueueArns')),
     destinationBucketNames: list('destinationBucketNames', get('destinationBucketNames')),

@@ -67,7 +67,10 @@ for (let i = 0; i < 300; i += 1) {
           model: i % 3 === 0 ? 'gpt-4o-mini' : 'gpt-4.1-mini',
           max_tokens: 256,
           messages: [
-            { role: 'system', content: 'Classify the topic into one of: science, history, computing, other.' },
+            {
+              role: 'system',
+              content: 'Classify the topic into one of: science, history, computing, other.',
+            },
             { role: 'user', content: topic },
           ],
         },
@@ -82,11 +85,45 @@ writeFileSync('examples/requests.jsonl', `${lines.join('\n')}\n`);
 const dest = { type: 'sqs', queue_url: '{{results_queue_url}}' };
 const bad: string[] = [
   '{"custom_id": "bad-json-0001", "provider": "anthropic", ',
-  JSON.stringify({ provider: 'anthropic', body: { model: 'claude-haiku-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }, destination: dest }),
-  JSON.stringify({ custom_id: 'bad-stream-0001', provider: 'openai', body: { model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'hi' }] }, destination: dest }),
-  JSON.stringify({ custom_id: 'bad-provider-0001', provider: 'mistral', body: { model: 'mistral-small', messages: [{ role: 'user', content: 'hi' }] }, destination: dest }),
-  JSON.stringify({ custom_id: 'bad-endpoint-0001', provider: 'anthropic', endpoint: '/v1/embeddings', body: { model: 'claude-haiku-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }, destination: dest }),
-  JSON.stringify({ custom_id: 'bad-tier-0001', provider: 'openai', tier: 'flex', body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }, destination: dest }),
+  JSON.stringify({
+    provider: 'anthropic',
+    body: {
+      model: 'claude-haiku-4-5',
+      max_tokens: 10,
+      messages: [{ role: 'user', content: 'hi' }],
+    },
+    destination: dest,
+  }),
+  JSON.stringify({
+    custom_id: 'bad-stream-0001',
+    provider: 'openai',
+    body: { model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'hi' }] },
+    destination: dest,
+  }),
+  JSON.stringify({
+    custom_id: 'bad-provider-0001',
+    provider: 'mistral',
+    body: { model: 'mistral-small', messages: [{ role: 'user', content: 'hi' }] },
+    destination: dest,
+  }),
+  JSON.stringify({
+    custom_id: 'bad-endpoint-0001',
+    provider: 'anthropic',
+    endpoint: '/v1/embeddings',
+    body: {
+      model: 'claude-haiku-4-5',
+      max_tokens: 10,
+      messages: [{ role: 'user', content: 'hi' }],
+    },
+    destination: dest,
+  }),
+  JSON.stringify({
+    custom_id: 'bad-tier-0001',
+    provider: 'openai',
+    tier: 'flex',
+    body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] },
+    destination: dest,
+  }),
 ];
 writeFileSync('examples/bad-requests.jsonl', `${bad.join('\n')}\n`);
 console.log(`wrote ${lines.length} requests and ${bad.length} bad requests`);

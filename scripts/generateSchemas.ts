@@ -28,8 +28,18 @@ const files: Record<string, unknown> = {
     description:
       'One SQS message body on the intake queue. Provider rules (endpoint per provider; body.model; body.max_tokens and body.messages for /v1/messages; no body.stream) are enforced in addition; see README "Rejection reasons".',
   },
-  'schemas/destination.v1.json': toSchema(DestinationSchema, 'destination.v1.json', 'batchlane destination v1', 'input'),
-  'schemas/result.v1.json': toSchema(ResultV1Schema, 'result.v1.json', 'batchlane result record v1', 'output'),
+  'schemas/destination.v1.json': toSchema(
+    DestinationSchema,
+    'destination.v1.json',
+    'batchlane destination v1',
+    'input',
+  ),
+  'schemas/result.v1.json': toSchema(
+    ResultV1Schema,
+    'result.v1.json',
+    'batchlane result record v1',
+    'output',
+  ),
   'schemas/events.v1.json': {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
     $id: 'https://batchlane.dev/schemas/events.v1.json',
@@ -37,9 +47,15 @@ const files: Record<string, unknown> = {
     description: `Events published with source "${EVENT_SOURCE}"; the key is the detail-type, the schema is the detail.`,
     type: 'object',
     properties: {
-      [DETAIL_TYPES.batchSubmitted]: z.toJSONSchema(BatchSubmittedDetailSchema, { target: 'draft-2020-12' }),
-      [DETAIL_TYPES.batchEnded]: z.toJSONSchema(BatchEndedDetailSchema, { target: 'draft-2020-12' }),
-      [DETAIL_TYPES.requestRejected]: z.toJSONSchema(RequestRejectedDetailSchema, { target: 'draft-2020-12' }),
+      [DETAIL_TYPES.batchSubmitted]: z.toJSONSchema(BatchSubmittedDetailSchema, {
+        target: 'draft-2020-12',
+      }),
+      [DETAIL_TYPES.batchEnded]: z.toJSONSchema(BatchEndedDetailSchema, {
+        target: 'draft-2020-12',
+      }),
+      [DETAIL_TYPES.requestRejected]: z.toJSONSchema(RequestRejectedDetailSchema, {
+        target: 'draft-2020-12',
+      }),
       'Request Result': { $ref: 'https://batchlane.dev/schemas/result.v1.json' },
     },
   },

@@ -172,7 +172,8 @@ class BatchFunction extends Construct {
     this.role.addToPrincipalPolicy(
       new PolicyStatement({
         effect: Effect.ALLOW,
-        actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
+        // DeleteObject: temporary objects (trimmed batch inputs) are removed once used.
+        actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:DeleteObject'],
         resources: [bucket.arnForObjects('*')],
       }),
     );
@@ -202,14 +203,6 @@ class BatchFunction extends Construct {
   public bindCompletionQueueSend(queue: IQueue): void {
     this.function.addEnvironment(ENV.completionQueueUrl, queue.queueUrl);
     queue.grantSendMessages(this.function);
-  }
-
-  /**
-   * Sets `BATCHLANE_BUCKET_NAME` without any grant. The shared configuration loader requires
-   * the variable in every function, but the poller never touches artifacts.
-   */
-  public bindBucketNameOnly(bucket: IBucket): void {
-    this.function.addEnvironment(ENV.bucketName, bucket.bucketName);
   }
 
   /**

@@ -65,7 +65,8 @@ class Collector extends Construct {
 
     this.function = new BatchFunction(this, 'Function', {
       entry: props.entry ?? DEFAULT_ENTRY,
-      description: 'batchlane collector: packs intake requests into provider batches and submits them',
+      description:
+        'batchlane collector: packs intake requests into provider batches and submits them',
       memorySize: props.memorySize ?? 1024,
       timeout: props.timeout ?? Collector.DEFAULT_TIMEOUT,
     });

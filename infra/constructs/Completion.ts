@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
 import { BatchFunction } from './BatchFunction.js';
@@ -89,7 +89,6 @@ class Completion extends Construct {
 
     this.allowList = new DestinationAllowList(props.destinations).including(
       resources.settings.defaultDestination,
-      Stack.of(this),
     );
     this.function.bindDestinations(this.allowList);
 

@@ -38,22 +38,40 @@ class Dashboard extends Construct {
       new GraphWidget({
         title: 'Queue backlog (visible messages)',
         left: [
-          intakeQueue.queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, label: 'intake' }),
-          completion.queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, label: 'completion' }),
+          intakeQueue.queue.metricApproximateNumberOfMessagesVisible({
+            period: PERIOD,
+            label: 'intake',
+          }),
+          completion.queue.metricApproximateNumberOfMessagesVisible({
+            period: PERIOD,
+            label: 'completion',
+          }),
         ],
       }),
       new GraphWidget({
         title: 'Oldest message age (s)',
         left: [
-          intakeQueue.queue.metricApproximateAgeOfOldestMessage({ period: PERIOD, label: 'intake' }),
-          completion.queue.metricApproximateAgeOfOldestMessage({ period: PERIOD, label: 'completion' }),
+          intakeQueue.queue.metricApproximateAgeOfOldestMessage({
+            period: PERIOD,
+            label: 'intake',
+          }),
+          completion.queue.metricApproximateAgeOfOldestMessage({
+            period: PERIOD,
+            label: 'completion',
+          }),
         ],
       }),
       new GraphWidget({
         title: 'Dead-letter queues',
         left: [
-          intakeQueue.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, label: 'intake DLQ' }),
-          completion.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, label: 'completion DLQ' }),
+          intakeQueue.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+            period: PERIOD,
+            label: 'intake DLQ',
+          }),
+          completion.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+            period: PERIOD,
+            label: 'completion DLQ',
+          }),
         ],
       }),
     ];
@@ -69,7 +87,9 @@ class Dashboard extends Construct {
       }),
       new GraphWidget({
         title: 'Duration p99 (ms)',
-        left: functions.map((fn) => fn.function.metricDuration({ period: PERIOD, statistic: 'p99' })),
+        left: functions.map((fn) =>
+          fn.function.metricDuration({ period: PERIOD, statistic: 'p99' }),
+        ),
       }),
     ];
 

@@ -3,7 +3,8 @@ import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Destination } from '../../shared/contract/destination.js';
 
 /** `https://sqs.<region>.amazonaws.com[.cn]/<account>/<name>` or the legacy `<region>.queue.` host. */
-const QUEUE_URL = /^https?:\/\/(?:sqs\.([a-z0-9-]+)|([a-z0-9-]+)\.queue)\.amazonaws\.com(?:\.cn)?\/(\d{12})\/([\w-]{1,80}(?:\.fifo)?)\/?$/;
+const QUEUE_URL =
+  /^https?:\/\/(?:sqs\.([a-z0-9-]+)|([a-z0-9-]+)\.queue)\.amazonaws\.com(?:\.cn)?\/(\d{12})\/([\w-]{1,80}(?:\.fifo)?)\/?$/;
 
 interface DestinationAllowListProps {
   /**
@@ -22,6 +23,13 @@ interface DestinationAllowListProps {
    */
   readonly eventBusArns?: readonly string[];
 }
+
+/**
+ * The runtime reads an empty allow-list as "anything goes" (meant for local runs). A
+ * deployment without caller destinations must allow none, so it gets this entry, which no
+ * queue URL can match (no real queue ARN starts with it).
+ */
+const NOTHING_ALLOWED = 'sqs:arn:none';
 
 const unique = (values: readonly string[]): readonly string[] => [...new Set(values)];
 
@@ -49,16 +57,27 @@ class DestinationAllowList {
   public readonly queueArns: readonly string[];
   public readonly bucketNames: readonly string[];
   public readonly eventBusArns: readonly string[];
+  /**
+   * Buses of this stack's account and region named by name (a default destination may name
+   * one so); the runtime compares the name as given, so they are listed by name.
+   */
+  public readonly localEventBusNames: readonly string[];
 
-  public constructor(props: DestinationAllowListProps = {}) {
+  public constructor(
+    props: DestinationAllowListProps = {},
+    localEventBusNames: readonly string[] = [],
+  ) {
     this.queueArns = unique(props.queueArns ?? []);
     this.bucketNames = unique(props.bucketNames ?? []);
     this.eventBusArns = unique(props.eventBusArns ?? []);
+    this.localEventBusNames = unique(localEventBusNames);
     for (const arn of [...this.queueArns, ...this.eventBusArns]) {
       // Tokens (ARNs of resources defined elsewhere in the app) are only known at deploy time.
       if (Token.isUnresolved(arn)) continue;
       if (!arn.startsWith('arn:') || arn.includes('*')) {
-        throw new Error(`destination allow-list entry "${arn}" must be a full ARN without wildcards`);
+        throw new Error(
+          `destination allow-list entry "${arn}" must be a full ARN without wildcards`,
+        );
       }
     }
     for (const name of this.bucketNames) {
@@ -71,14 +90,15 @@ class DestinationAllowList {
 
   /**
    * A copy that also allows `destination`, so a configured default destination is always
-   * deliverable. Bus names are turned into ARNs of `stack`'s account and region.
+   * deliverable. A bus given by name is one of this stack's account and region.
    */
-  public including(destination: Destination | undefined, stack: Stack): DestinationAllowList {
+  public including(destination: Destination | undefined): DestinationAllowList {
     const props = {
       queueArns: [...this.queueArns],
       bucketNames: [...this.bucketNames],
       eventBusArns: [...this.eventBusArns],
     };
+    const localNames = [...this.localEventBusNames];
     switch (destination?.type) {
       case 'sqs':
         props.queueArns.push(queueArnFromUrl(destination.queue_url));
@@ -87,36 +107,44 @@ class DestinationAllowList {
         props.bucketNames.push(destination.bucket);
         break;
       case 'eventbridge':
-        props.eventBusArns.push(
-          destination.event_bus_name.startsWith('arn:')
-            ? destination.event_bus_name
-            : stack.formatArn({
-                service: 'events',
-                resource: 'event-bus',
-                resourceName: destination.event_bus_name,
-              }),
-        );
+        if (destination.event_bus_name.startsWith('arn:')) {
+          props.eventBusArns.push(destination.event_bus_name);
+        } else {
+          localNames.push(destination.event_bus_name);
+        }
         break;
       default:
         // Webhooks and "no default" need no grant.
         break;
     }
-    return new DestinationAllowList(props);
+    return new DestinationAllowList(props, localNames);
   }
 
-  /** The `BATCHLANE_DESTINATION_ALLOW_LIST` entries. */
+  /**
+   * The `BATCHLANE_DESTINATION_ALLOW_LIST` entries. SQS destinations match by the ARN of
+   * their queue URL; EventBridge destinations must name an allow-listed bus the same way
+   * (ARN, or name for a bus of this account and region).
+   */
   public entries(): string[] {
-    return [
+    const entries = [
       ...this.queueArns.map((arn) => `sqs:${arn}`),
       ...this.bucketNames.map((name) => `s3:${name}`),
       ...this.eventBusArns.map((arn) => `eventbridge:${arn}`),
+      ...this.localEventBusNames.map((name) => `eventbridge:${name}`),
     ];
+    return entries.length > 0 ? entries : [NOTHING_ALLOWED];
   }
 
   /** ARNs covering the objects of each allowed bucket (`arn:<partition>:s3:::<bucket>/*`). */
   public bucketObjectArns(stack: Stack): string[] {
     return this.bucketNames.map((name) =>
-      stack.formatArn({ service: 's3', region: '', account: '', resource: name, resourceName: '*' }),
+      stack.formatArn({
+        service: 's3',
+        region: '',
+        account: '',
+        resource: name,
+        resourceName: '*',
+      }),
     );
   }
 
@@ -142,12 +170,18 @@ class DestinationAllowList {
         }),
       );
     }
-    if (this.eventBusArns.length > 0) {
+    const busArns = [
+      ...this.eventBusArns,
+      ...this.localEventBusNames.map((name) =>
+        stack.formatArn({ service: 'events', resource: 'event-bus', resourceName: name }),
+      ),
+    ];
+    if (busArns.length > 0) {
       statements.push(
         new PolicyStatement({
           effect: Effect.ALLOW,
           actions: ['events:PutEvents'],
-          resources: [...this.eventBusArns],
+          resources: busArns,
         }),
       );
     }
@@ -155,4 +189,4 @@ class DestinationAllowList {
   }
 }
 
-export { DestinationAllowList, type DestinationAllowListProps };
+export { DestinationAllowList, type DestinationAllowListProps, NOTHING_ALLOWED };

@@ -34,7 +34,8 @@ interface PollerProps {
 /**
  * The poller function, run on a schedule (`resources.settings.pollRate`) with reserved
  * concurrency 1: two sweeps at once would race on the same batches' state.
- * Grants: table read/write, provider secrets read, completion queue send, bus PutEvents.
+ * Grants: table read/write, bucket read/write (it submits packed batches, whose input files
+ * live there), provider secrets read, completion queue send, bus PutEvents.
  */
 class Poller extends Construct {
   public readonly function: BatchFunction;
@@ -53,7 +54,8 @@ class Poller extends Construct {
 
     this.function = new BatchFunction(this, 'Function', {
       entry: props.entry ?? DEFAULT_ENTRY,
-      description: 'batchlane poller: tracks provider batch status and hands ended batches to completion',
+      description:
+        'batchlane poller: tracks provider batch status and hands ended batches to completion',
       memorySize: props.memorySize ?? 512,
       timeout,
       reservedConcurrentExecutions: 1,
@@ -63,7 +65,8 @@ class Poller extends Construct {
     this.function.bindProviderSecrets(resources.providerSecrets);
     this.function.bindSettings(resources.settings);
     this.function.bindCompletionQueueSend(props.completionQueue);
-    this.function.bindBucketNameOnly(resources.bucket);
+    // The poller also submits packed batches, reading (and trimming) their input files.
+    this.function.bindBucket(resources.bucket);
 
     // A failed or throttled tick is not retried: the next tick is the retry, and a late
     // retry would only collide with it. Events older than one interval are dropped likewise.

@@ -1,4 +1,4 @@
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy, SecretValue, Validations } from 'aws-cdk-lib';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { PROVIDERS, type ProviderName } from '../../shared/contract/providers.js';
@@ -26,8 +26,9 @@ interface ProviderSecretsProps {
 
 /**
  * One Secrets Manager secret per enabled provider holding its API key, either referenced by
- * ARN or created here with a generated placeholder value (CloudFormation cannot create an
- * empty secret); put the real key with `aws secretsmanager put-secret-value` after deploying.
+ * ARN or created here holding `{"apiKey":""}`: the runtime reports such a secret as empty
+ * (naming its ARN) instead of calling the provider with a made-up key. Put the real key with
+ * `aws secretsmanager put-secret-value --secret-string '{"apiKey":"..."}'` (or the bare key).
  */
 class ProviderSecrets extends Construct {
   public readonly enabledProviders: readonly ProviderName[];
@@ -70,7 +71,9 @@ class ProviderSecrets extends Construct {
 
   #createSecret(provider: ProviderName): Secret {
     const secret = new Secret(this, provider, {
-      description: `batchlane: ${provider} API key (replace the generated placeholder with the real key)`,
+      description: `batchlane: ${provider} API key, as {"apiKey":"..."} or the bare key`,
+      // Not a secret: an explicitly empty key, which the runtime reports clearly.
+      secretObjectValue: { apiKey: SecretValue.unsafePlainText('') },
       // The key is put by hand; deleting the stack must not throw it away.
       removalPolicy: RemovalPolicy.RETAIN,
     });

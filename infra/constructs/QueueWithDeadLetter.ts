@@ -39,7 +39,9 @@ class QueueWithDeadLetter extends Construct {
     super(scope, id);
     const maxReceiveCount = props.maxReceiveCount ?? 5;
     if (!Number.isInteger(maxReceiveCount) || maxReceiveCount < 1 || maxReceiveCount > 1000) {
-      throw new Error(`${id}: maxReceiveCount must be an integer from 1 to 1000, got ${maxReceiveCount}`);
+      throw new Error(
+        `${id}: maxReceiveCount must be an integer from 1 to 1000, got ${maxReceiveCount}`,
+      );
     }
 
     this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
@@ -59,7 +61,10 @@ class QueueWithDeadLetter extends Construct {
     });
 
     this.deadLetterAlarm = this.deadLetterQueue
-      .metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' })
+      .metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(1),
+        statistic: 'Maximum',
+      })
       .createAlarm(this, 'DeadLetterAlarm', {
         alarmDescription: `${props.purpose} failed ${maxReceiveCount} times and sit in the dead-letter queue; inspect and redrive.`,
         threshold: 0,

@@ -1,7 +1,14 @@
 import { Stack } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 
-type CfnValue = string | number | boolean | null | undefined | CfnValue[] | { [key: string]: CfnValue };
+type CfnValue =
+  | string
+  | number
+  | boolean
+  | null
+  | undefined
+  | CfnValue[]
+  | { [key: string]: CfnValue };
 
 /** Renders a resolved CloudFormation value the way cdk-nag names it in a finding. */
 const flatten = (value: CfnValue): string => {

@@ -59,10 +59,13 @@ main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
     // The emulators' sockets can hold the event loop; the work is done.
-    if (process.argv[2] !== 'sim' && process.argv[2] !== 'dev') setTimeout(() => process.exit(code), 100).unref();
+    if (process.argv[2] !== 'sim' && process.argv[2] !== 'dev')
+      setTimeout(() => process.exit(code), 100).unref();
   },
   (error: unknown) => {
-    process.stderr.write(`batchlane: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `batchlane: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exit(1);
   },
 );

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { ResultStatus } from '../contract/result.js';
 import { createAwsClients } from '../adapters/aws/createAwsClients.js';
+import type { ResultStatus } from '../contract/result.js';
 import { ResultCollector } from '../local/ResultCollector.js';
 import { startLocalStack } from '../local/startLocalStack.js';
 import { fillPlaceholders, sendRequests } from './sendRequests.js';
@@ -29,7 +29,9 @@ const customIdOf = (line: string): string | null => {
 const runDemo = async (options: DemoOptions): Promise<number> => {
   const { out } = options;
   const started = Date.now();
-  out('batchlane demo: starting the local stack (AWS-API emulators, provider simulator, handlers)…');
+  out(
+    'batchlane demo: starting the local stack (AWS-API emulators, provider simulator, handlers)…',
+  );
   const stack = await startLocalStack({
     processingMs: 1500,
     pollIntervalMs: 1000,
@@ -58,7 +60,9 @@ const runDemo = async (options: DemoOptions): Promise<number> => {
 
     const sendStart = Date.now();
     const sent = await sendRequests(aws.sqs, stack.intakeQueueUrl, [...good, ...bad, ...resends]);
-    out(`sent ${sent} messages (${good.length} requests, ${bad.length} bad, ${resends.length} resends) to ${stack.intakeQueueUrl}`);
+    out(
+      `sent ${sent} messages (${good.length} requests, ${bad.length} bad, ${resends.length} resends) to ${stack.intakeQueueUrl}`,
+    );
 
     const expected = new Set(good.map(customIdOf).filter((id): id is string => id !== null));
     // Bad requests with a readable custom_id get a `rejected` result; the others only an event.
@@ -104,18 +108,26 @@ const runDemo = async (options: DemoOptions): Promise<number> => {
 
     out('');
     out('batchlane demo summary');
-    out(`  requests accepted:   ${deliveredGood} of ${expected.size} delivered (${resends.length} resends folded)`);
-    out(`  requests rejected:   ${[...expectedRejected].filter((id) => collector.byId.has(id)).length} of ${expectedRejected.size} delivered as rejected; ${countEvents('Request Rejected')} Request Rejected events`);
+    out(
+      `  requests accepted:   ${deliveredGood} of ${expected.size} delivered (${resends.length} resends folded)`,
+    );
+    out(
+      `  requests rejected:   ${[...expectedRejected].filter((id) => collector.byId.has(id)).length} of ${expectedRejected.size} delivered as rejected; ${countEvents('Request Rejected')} Request Rejected events`,
+    );
     out(`  results by status:   ${[...byStatus].map(([s, n]) => `${s} ${n}`).join(', ')}`);
     out(`  results by route:    ${[...byVia].map(([v, n]) => `${v} ${n}`).join(', ')}`);
     out(`    sqs:         ${stack.resultsQueueUrl}`);
     out(`    s3:          s3://${stack.resultsBucket}/demo/batchlane/`);
     out(`    eventbridge: bus ${stack.resultsEventBusName} (detail-type "Request Result")`);
-    out(`  batches:             ${countEvents('Batch Submitted')} submitted, ${countEvents('Batch Ended')} ended`);
+    out(
+      `  batches:             ${countEvents('Batch Submitted')} submitted, ${countEvents('Batch Ended')} ended`,
+    );
     out(`  duplicate deliveries: ${duplicates.length}`);
     out(`  elapsed:             ${elapsed.toFixed(1)} s from first send to last delivery`);
     if (missing.length > 0 || duplicates.length > 0) {
-      out(`FAILED: ${missing.length} without a result${missing.length > 0 ? ` (e.g. ${missing.slice(0, 5).join(', ')})` : ''}, ${duplicates.length} delivered more than once`);
+      out(
+        `FAILED: ${missing.length} without a result${missing.length > 0 ? ` (e.g. ${missing.slice(0, 5).join(', ')})` : ''}, ${duplicates.length} delivered more than once`,
+      );
       return 1;
     }
     out(`OK: ${all.size} of ${all.size} requests have exactly one result`);

@@ -43,7 +43,9 @@ const runDev = async (args: readonly string[], out: (line: string) => void): Pro
   out(`  events queue:   ${stack.eventsQueueUrl} (every event batchlane publishes)`);
   out(`  buckets:        ${stack.artifactsBucket} (artifacts), ${stack.resultsBucket} (results)`);
   out(`  table:          ${stack.tableName}`);
-  out(`  providers:      anthropic → ${stack.providers.anthropic}, openai → ${stack.providers.openai}`);
+  out(
+    `  providers:      anthropic → ${stack.providers.anthropic}, openai → ${stack.providers.openai}`,
+  );
   for (const [k, v] of Object.entries(awsEnv)) out(`  ${k}=${v}`);
   out(`  written to ${DEV_FILE}; send requests with: npx batchlane submit examples/requests.jsonl`);
   await new Promise<void>((resolve) => {

@@ -26,7 +26,10 @@ const runSubmit = async (args: readonly string[], out: (line: string) => void): 
     out(`no queue: start \`batchlane dev\` (it writes ${DEV_FILE}) or pass --queue-url`);
     return 1;
   }
-  const env = values['queue-url'] === undefined && dev !== null ? { ...process.env, ...dev.env } : process.env;
+  const env =
+    values['queue-url'] === undefined && dev !== null
+      ? { ...process.env, ...dev.env }
+      : process.env;
   const placeholders: Record<string, string> =
     dev === null
       ? {}

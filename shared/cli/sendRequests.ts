@@ -26,7 +26,9 @@ const sendRequests = async (
     );
     const failed = response.Failed ?? [];
     if (failed.length > 0) {
-      throw new Error(`SQS refused ${failed.length} messages: ${failed[0]?.Code} ${failed[0]?.Message ?? ''}`);
+      throw new Error(
+        `SQS refused ${failed.length} messages: ${failed[0]?.Code} ${failed[0]?.Message ?? ''}`,
+      );
     }
     return chunk.length;
   });

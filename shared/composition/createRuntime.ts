@@ -1,8 +1,6 @@
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import type { BatchlaneConfig } from '../config/BatchlaneConfig.js';
-import { type Env, loadConfig } from '../config/loadConfig.js';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createApiKeyResolver } from '../adapters/aws/createApiKeyResolver.js';
 import { createAwsClients } from '../adapters/aws/createAwsClients.js';
 import { DestinationRouter } from '../adapters/aws/DestinationRouter.js';
@@ -17,6 +15,8 @@ import { WebhookResultSender } from '../adapters/aws/WebhookResultSender.js';
 import { PowertoolsMetricsSink } from '../adapters/observability/PowertoolsMetricsSink.js';
 import { createBatchProviders } from '../adapters/providers/createBatchProviders.js';
 import { systemClock, ulidIds } from '../adapters/system/systemClock.js';
+import type { BatchlaneConfig } from '../config/BatchlaneConfig.js';
+import { type Env, loadConfig } from '../config/loadConfig.js';
 import type { Logger } from '../ports/Logger.js';
 import type { RuntimeDeps } from '../usecases/RuntimeDeps.js';
 
@@ -44,7 +44,10 @@ const loggerPort = (logger: PowertoolsLogger): Logger => ({
 const createRuntime = async (env: Env, functionName: string): Promise<Runtime> => {
   const config = loadConfig(env);
   const aws = createAwsClients(env);
-  const logger = new PowertoolsLogger({ serviceName: 'batchlane', persistentKeys: { function: functionName } });
+  const logger = new PowertoolsLogger({
+    serviceName: 'batchlane',
+    persistentKeys: { function: functionName },
+  });
   const metrics = new Metrics({ namespace: 'batchlane', serviceName: 'batchlane' });
   const metricsSink = new PowertoolsMetricsSink(metrics);
 
@@ -62,7 +65,10 @@ const createRuntime = async (env: Env, functionName: string): Promise<Runtime> =
     webhook:
       config.webhookSecret === null
         ? null
-        : new WebhookResultSender({ secret: config.webhookSecret, allowPrivate: config.allowPrivateWebhooks }),
+        : new WebhookResultSender({
+            secret: config.webhookSecret,
+            allowPrivate: config.allowPrivateWebhooks,
+          }),
     allowList: config.destinationAllowList,
   });
 
@@ -70,7 +76,10 @@ const createRuntime = async (env: Env, functionName: string): Promise<Runtime> =
     store: new DynamoDbStateStore({ client: aws.documentClient, tableName: config.tableName }),
     blobs,
     providers: await createBatchProviders(config, resolveApiKey),
-    events: new EventBridgeEventPublisher({ client: aws.eventBridge, eventBusName: config.eventBusName }),
+    events: new EventBridgeEventPublisher({
+      client: aws.eventBridge,
+      eventBusName: config.eventBusName,
+    }),
     deliverer,
     completion: new SqsCompletionNotifier({ client: aws.sqs, queueUrl: config.completionQueueUrl }),
     clock: systemClock,

@@ -49,9 +49,12 @@ const parseDestination = (env: Env): BatchlaneConfig['defaultDestination'] => {
   }
   const parsed = DestinationSchema.safeParse(json);
   if (!parsed.success) {
-    throw new ConfigError(`${ENV.defaultDestination} is not a valid destination: ${z.prettifyError(parsed.error)}`, {
-      code: 'invalid_config',
-    });
+    throw new ConfigError(
+      `${ENV.defaultDestination} is not a valid destination: ${z.prettifyError(parsed.error)}`,
+      {
+        code: 'invalid_config',
+      },
+    );
   }
   return parsed.data;
 };
@@ -59,7 +62,10 @@ const parseDestination = (env: Env): BatchlaneConfig['defaultDestination'] => {
 const parseProviders = (env: Env): ProviderName[] => {
   const raw = optional(env, ENV.enabledProviders);
   if (raw === null) return [...PROVIDERS];
-  const names = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const name of names) {
     if (!(PROVIDERS as readonly string[]).includes(name)) {
       throw new ConfigError(`${ENV.enabledProviders} names unknown provider "${name}"`, {
@@ -70,7 +76,12 @@ const parseProviders = (env: Env): ProviderName[] => {
   return names as ProviderName[];
 };
 
-const connection = (env: Env, keyVar: string, arnVar: string, urlVar: string): ProviderConnection => ({
+const connection = (
+  env: Env,
+  keyVar: string,
+  arnVar: string,
+  urlVar: string,
+): ProviderConnection => ({
   apiKey: optional(env, keyVar),
   secretArn: optional(env, arnVar),
   baseUrl: optional(env, urlVar),

@@ -10,7 +10,9 @@ import { z } from 'zod';
 const SqsDestinationSchema = z
   .object({
     type: z.literal('sqs'),
-    queue_url: z.url({ protocol: /^https?$/ }).describe('URL of the SQS queue that receives results'),
+    queue_url: z
+      .url({ protocol: /^https?$/ })
+      .describe('URL of the SQS queue that receives results'),
   })
   .strict();
 

@@ -85,13 +85,19 @@ const RequestV1Schema = RequestV1BaseSchema.superRefine((request, ctx) => {
     );
   }
   if (typeof body['model'] !== 'string' || body['model'].length === 0) {
-    ctx.addIssue(reasonIssue('invalid_body', ['body', 'model'], 'body.model must be a non-empty string'));
+    ctx.addIssue(
+      reasonIssue('invalid_body', ['body', 'model'], 'body.model must be a non-empty string'),
+    );
   }
   if (endpoint === '/v1/messages') {
     const maxTokens = body['max_tokens'];
     if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens < 1) {
       ctx.addIssue(
-        reasonIssue('invalid_body', ['body', 'max_tokens'], 'body.max_tokens must be an integer >= 1'),
+        reasonIssue(
+          'invalid_body',
+          ['body', 'max_tokens'],
+          'body.max_tokens must be an integer >= 1',
+        ),
       );
     }
   }
@@ -99,12 +105,21 @@ const RequestV1Schema = RequestV1BaseSchema.superRefine((request, ctx) => {
     const messages = body['messages'];
     if (!Array.isArray(messages) || messages.length === 0) {
       ctx.addIssue(
-        reasonIssue('invalid_body', ['body', 'messages'], 'body.messages must be a non-empty array'),
+        reasonIssue(
+          'invalid_body',
+          ['body', 'messages'],
+          'body.messages must be a non-empty array',
+        ),
       );
     }
   }
-  if ((endpoint === '/v1/embeddings' || endpoint === '/v1/responses') && body['input'] === undefined) {
-    ctx.addIssue(reasonIssue('invalid_body', ['body', 'input'], `body.input is required for ${endpoint}`));
+  if (
+    (endpoint === '/v1/embeddings' || endpoint === '/v1/responses') &&
+    body['input'] === undefined
+  ) {
+    ctx.addIssue(
+      reasonIssue('invalid_body', ['body', 'input'], `body.input is required for ${endpoint}`),
+    );
   }
 });
 

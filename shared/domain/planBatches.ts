@@ -78,7 +78,8 @@ const planBatches = <T extends PackableRequest>(
       bytes = 0;
     };
     for (const request of group) {
-      if (current.length >= limits.maxRequests || bytes + request.lineBytes > limits.maxBytes) flush();
+      if (current.length >= limits.maxRequests || bytes + request.lineBytes > limits.maxBytes)
+        flush();
       current.push(request);
       bytes += request.lineBytes;
     }
@@ -87,4 +88,10 @@ const planBatches = <T extends PackableRequest>(
   return planned;
 };
 
-export { effectiveLimits, type LimitOverrides, type PackableRequest, type PlannedBatch, planBatches };
+export {
+  effectiveLimits,
+  type LimitOverrides,
+  type PackableRequest,
+  type PlannedBatch,
+  planBatches,
+};

@@ -7,7 +7,10 @@
 async function* splitLines(source: AsyncIterable<Uint8Array | string>): AsyncGenerator<string> {
   let carry: Buffer = Buffer.alloc(0);
   for await (const chunk of source) {
-    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const bytes =
+      typeof chunk === 'string'
+        ? Buffer.from(chunk)
+        : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     let buffer = carry.length === 0 ? bytes : Buffer.concat([carry, bytes]);
     let start = 0;
     let newline = buffer.indexOf(10, start);

@@ -1,12 +1,12 @@
 import type { z } from 'zod';
 import type { Destination } from '../contract/destination.js';
 import { DestinationSchema } from '../contract/destination.js';
-import { CUSTOM_ID_PATTERN, type RequestV1, RequestV1Schema } from '../contract/request.js';
 import {
   DEFAULT_ENDPOINT,
   type ProviderEndpoint,
   type ProviderName,
 } from '../contract/providers.js';
+import { CUSTOM_ID_PATTERN, type RequestV1, RequestV1Schema } from '../contract/request.js';
 import { hashCanonical } from './canonicalJson.js';
 
 /**
@@ -138,15 +138,28 @@ const validateRequest = (raw: string, ctx: ValidationContext): ValidationOutcome
     json = JSON.parse(raw);
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
-    return reject(single('malformed_json', '(root)', `message body is not valid JSON: ${detail}`), undefined, raw, ctx);
+    return reject(
+      single('malformed_json', '(root)', `message body is not valid JSON: ${detail}`),
+      undefined,
+      raw,
+      ctx,
+    );
   }
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
-    return reject(single('not_an_object', '(root)', 'message body must be a JSON object'), json, raw, ctx);
+    return reject(
+      single('not_an_object', '(root)', 'message body must be a JSON object'),
+      json,
+      raw,
+      ctx,
+    );
   }
 
   const parsed = RequestV1Schema.safeParse(json);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue) => ({ path: issuePath(issue), message: issue.message }));
+    const issues = parsed.error.issues.map((issue) => ({
+      path: issuePath(issue),
+      message: issue.message,
+    }));
     const first = parsed.error.issues[0];
     const code = first === undefined ? 'invalid_body' : codeOf(first);
     const message = issues.map((i) => `${i.path}: ${i.message}`).join('; ');
@@ -156,7 +169,11 @@ const validateRequest = (raw: string, ctx: ValidationContext): ValidationOutcome
   const request = parsed.data;
   if (!ctx.enabledProviders.includes(request.provider)) {
     return reject(
-      single('provider_not_enabled', 'provider', `provider ${request.provider} is not enabled in this deployment`),
+      single(
+        'provider_not_enabled',
+        'provider',
+        `provider ${request.provider} is not enabled in this deployment`,
+      ),
       json,
       raw,
       ctx,
@@ -165,7 +182,11 @@ const validateRequest = (raw: string, ctx: ValidationContext): ValidationOutcome
   const destination = request.destination ?? ctx.defaultDestination;
   if (destination === null) {
     return reject(
-      single('missing_destination', 'destination', 'destination is required: this deployment has no default destination'),
+      single(
+        'missing_destination',
+        'destination',
+        'destination is required: this deployment has no default destination',
+      ),
       json,
       raw,
       ctx,
@@ -182,7 +203,11 @@ const validateRequest = (raw: string, ctx: ValidationContext): ValidationOutcome
   const bodyBytes = Buffer.byteLength(JSON.stringify(request.body));
   if (bodyBytes > ctx.maxRequestBytes) {
     return reject(
-      single('request_too_large', 'body', `body is ${bodyBytes} bytes; the provider accepts at most ${ctx.maxRequestBytes} per batch`),
+      single(
+        'request_too_large',
+        'body',
+        `body is ${bodyBytes} bytes; the provider accepts at most ${ctx.maxRequestBytes} per batch`,
+      ),
       json,
       raw,
       ctx,

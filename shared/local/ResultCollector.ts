@@ -1,5 +1,9 @@
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import type { ResultV1 } from '../contract/result.js';
 
 type Via = 'sqs' | 's3' | 'eventbridge';
@@ -56,15 +60,23 @@ class ResultCollector {
   async #drainQueue(): Promise<void> {
     for (;;) {
       const received = await this.#sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: this.#queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+        new ReceiveMessageCommand({
+          QueueUrl: this.#queueUrl,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 0,
+        }),
       );
       const messages = received.Messages ?? [];
       if (messages.length === 0) return;
-      for (const message of messages) this.#add('sqs', JSON.parse(message.Body ?? '{}') as ResultV1);
+      for (const message of messages)
+        this.#add('sqs', JSON.parse(message.Body ?? '{}') as ResultV1);
       await this.#sqs.send(
         new DeleteMessageBatchCommand({
           QueueUrl: this.#queueUrl,
-          Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? '' })),
+          Entries: messages.map((m, i) => ({
+            Id: String(i),
+            ReceiptHandle: m.ReceiptHandle ?? '',
+          })),
         }),
       );
     }
@@ -82,7 +94,8 @@ class ResultCollector {
         this.#seenKeys.add(key);
         const body = await this.#s3.send(new GetObjectCommand({ Bucket: this.#bucket, Key: key }));
         const text = (await body.Body?.transformToString('utf8')) ?? '';
-        for (const line of text.split('\n')) if (line.trim() !== '') this.#add('s3', JSON.parse(line) as ResultV1);
+        for (const line of text.split('\n'))
+          if (line.trim() !== '') this.#add('s3', JSON.parse(line) as ResultV1);
       }
       token = page.NextContinuationToken;
     } while (token !== undefined);
@@ -93,7 +106,8 @@ class ResultCollector {
     for (const event of events.slice(this.#eventsSeen)) {
       const type = event['detail-type'] ?? event.DetailType;
       if (type !== 'Request Result') continue;
-      const detail = event.detail ?? (event.Detail === undefined ? undefined : JSON.parse(event.Detail));
+      const detail =
+        event.detail ?? (event.Detail === undefined ? undefined : JSON.parse(event.Detail));
       this.#add('eventbridge', detail as ResultV1);
     }
     this.#eventsSeen = events.length;

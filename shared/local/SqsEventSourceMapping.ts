@@ -1,7 +1,7 @@
 import {
   DeleteMessageBatchCommand,
-  ReceiveMessageCommand,
   type Message,
+  ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
@@ -33,7 +33,8 @@ const toRecord = (message: Message, queueArn: string): SQSRecord => ({
     ApproximateReceiveCount: message.Attributes?.ApproximateReceiveCount ?? '1',
     SentTimestamp: message.Attributes?.SentTimestamp ?? String(Date.now()),
     SenderId: message.Attributes?.SenderId ?? 'local',
-    ApproximateFirstReceiveTimestamp: message.Attributes?.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+    ApproximateFirstReceiveTimestamp:
+      message.Attributes?.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
   },
   messageAttributes: {},
   md5OfBody: message.MD5OfBody ?? '',
@@ -97,7 +98,8 @@ class SqsEventSourceMapping {
   }
 
   async #invoke(messages: Message[]): Promise<void> {
-    const { client, queueUrl, queueArn, functionName, handler, timeoutMs, memoryMb } = this.#options;
+    const { client, queueUrl, queueArn, functionName, handler, timeoutMs, memoryMb } =
+      this.#options;
     const event: SQSEvent = { Records: messages.map((m) => toRecord(m, queueArn)) };
     let failedIds = new Set<string>();
     let error: unknown = null;
@@ -120,7 +122,9 @@ class SqsEventSourceMapping {
       await client.send(
         new DeleteMessageBatchCommand({
           QueueUrl: queueUrl,
-          Entries: done.slice(i, i + 10).map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle ?? '' })),
+          Entries: done
+            .slice(i, i + 10)
+            .map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle ?? '' })),
         }),
       );
     }
@@ -141,4 +145,4 @@ class SqsEventSourceMapping {
   }
 }
 
-export { type SqsEventSourceMappingOptions, SqsEventSourceMapping, type SqsHandler };
+export { SqsEventSourceMapping, type SqsEventSourceMappingOptions, type SqsHandler };

@@ -22,7 +22,11 @@ const lambdaContext = (functionName: string, timeoutMs: number, memoryMb: number
 };
 
 /** Runs `work` with the function's timeout, as Lambda would cut it off. */
-const withTimeout = async <T>(functionName: string, timeoutMs: number, work: Promise<T>): Promise<T> => {
+const withTimeout = async <T>(
+  functionName: string,
+  timeoutMs: number,
+  work: Promise<T>,
+): Promise<T> => {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(

@@ -1,9 +1,9 @@
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, ScheduledEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { ENV } from '../config/BatchlaneConfig.js';
 import { createAwsClients } from '../adapters/aws/createAwsClients.js';
 import { ensureStateTable } from '../adapters/aws/stateTable.js';
+import { ENV } from '../config/BatchlaneConfig.js';
 import { type RunningSimulator, startSimulator } from '../simulator/startSimulator.js';
 import { startAwsEmulators } from './emulators/startAwsEmulators.js';
 import { ScheduleRunner } from './ScheduleRunner.js';
@@ -57,10 +57,17 @@ const createQueue = async (
   name: string,
   attributes: Record<string, string>,
 ): Promise<{ url: string; arn: string }> => {
-  const created = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
+  const created = await sqs.send(
+    new CreateQueueCommand({ QueueName: name, Attributes: attributes }),
+  );
   const url = created.QueueUrl ?? '';
-  const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));
-  return { url, arn: attrs.Attributes?.['QueueArn'] ?? `arn:aws:sqs:us-east-1:000000000000:${name}` };
+  const attrs = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }),
+  );
+  return {
+    url,
+    arn: attrs.Attributes?.['QueueArn'] ?? `arn:aws:sqs:us-east-1:000000000000:${name}`,
+  };
 };
 
 /**
@@ -104,7 +111,11 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
   const simulator =
     realAnthropic && realOpenai
       ? null
-      : await startSimulator({ port: 0, processingMs: options.processingMs ?? 1500, ...options.simulator });
+      : await startSimulator({
+          port: 0,
+          processingMs: options.processingMs ?? 1500,
+          ...options.simulator,
+        });
 
   const env: Record<string, string> = {
     ...emulators.env,
@@ -120,7 +131,9 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
       : { [ENV.maxRequestsPerBatch]: String(options.maxRequestsPerBatch) }),
     [ENV.anthropicApiKey]: realAnthropic ? (process.env['ANTHROPIC_API_KEY'] ?? '') : 'sim-key',
     [ENV.openaiApiKey]: realOpenai ? (process.env['OPENAI_API_KEY'] ?? '') : 'sim-key',
-    ...(realAnthropic || simulator === null ? {} : { [ENV.anthropicBaseUrl]: simulator.anthropicBaseUrl }),
+    ...(realAnthropic || simulator === null
+      ? {}
+      : { [ENV.anthropicBaseUrl]: simulator.anthropicBaseUrl }),
     ...(realOpenai || simulator === null ? {} : { [ENV.openaiBaseUrl]: simulator.openaiBaseUrl }),
     POWERTOOLS_LOG_LEVEL: process.env['POWERTOOLS_LOG_LEVEL'] ?? 'ERROR',
     POWERTOOLS_METRICS_DISABLED: 'true',
@@ -138,7 +151,8 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
   const report =
     (name: string) =>
     ({ records, failed, error }: { records: number; failed: number; error: unknown }): void => {
-      if (error !== null) log(`${name}: invocation failed (${String(error)}); ${records} records will be retried`);
+      if (error !== null)
+        log(`${name}: invocation failed (${String(error)}); ${records} records will be retried`);
       else if (failed > 0) log(`${name}: ${failed} of ${records} records handed back for retry`);
     };
   const collectorMapping = new SqsEventSourceMapping({

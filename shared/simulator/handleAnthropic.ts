@@ -85,7 +85,8 @@ const handleAnthropic = async (
       throw new SimHttpError(404, 'not_found_error', `Results of batch ${id} have been archived.`);
     }
     record.downloads += 1;
-    ctx.store.saveAnthropic(record);
+    // Rewriting a large record on every download only matters for truncation, so only then.
+    if (record.faults.truncateResults !== undefined) ctx.store.saveAnthropic(record);
     await streamResultLines(
       res,
       anthropicResultLines(ctx, record, now),

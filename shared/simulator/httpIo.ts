@@ -63,7 +63,10 @@ const sendJson = (
 
 /** Writes with back-pressure: waits for `drain` when the socket buffer is full. */
 const writeChunk = async (res: ServerResponse, chunk: string | Buffer): Promise<void> => {
+  // A destroyed response never emits `drain` again; stop instead of waiting forever.
+  if (res.destroyed) throw new Error('client closed the connection');
   if (res.write(chunk)) return;
+  if (res.destroyed) throw new Error('client closed the connection');
   await new Promise<void>((resolve, reject) => {
     const onDrain = (): void => {
       res.off('close', onClose);

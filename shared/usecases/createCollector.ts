@@ -102,7 +102,11 @@ const createCollector = (deps: RuntimeDeps) => {
         detailType: DETAIL_TYPES.requestRejected,
         detail: {
           custom_id: customId,
-          reason: { code: rejection.code, message: rejection.message, issues: [...rejection.issues] },
+          reason: {
+            code: rejection.code,
+            message: rejection.message,
+            issues: [...rejection.issues],
+          },
           message_id: message.messageId,
           result_delivered: delivered,
           rejected_at: at,
@@ -110,10 +114,17 @@ const createCollector = (deps: RuntimeDeps) => {
       },
     ]);
     metrics.count('RequestsRejected', 1, { reason: rejection.code });
-    logger.info('request rejected', { messageId: message.messageId, customId, code: rejection.code });
+    logger.info('request rejected', {
+      messageId: message.messageId,
+      customId,
+      code: rejection.code,
+    });
   };
 
-  const handleRejected = async (message: IntakeMessage, outcome: RejectedMessage): Promise<void> => {
+  const handleRejected = async (
+    message: IntakeMessage,
+    outcome: RejectedMessage,
+  ): Promise<void> => {
     if (outcome.customId === null) {
       await refuse(message, outcome.rejection, null, outcome.destination, false);
       return;
@@ -151,7 +162,9 @@ const createCollector = (deps: RuntimeDeps) => {
   });
 
   /** Creates the batch, writes its input, claims its members and submits it. */
-  const packAndSubmit = async (plan: PlannedBatch<Pending>): Promise<{ batchId: string; claimed: Pending[] }> => {
+  const packAndSubmit = async (
+    plan: PlannedBatch<Pending>,
+  ): Promise<{ batchId: string; claimed: Pending[] }> => {
     const now = clock.now();
     const batchId = deps.ids.next('bl');
     const inputKey = `batches/${batchId}/input.jsonl`;
@@ -239,14 +252,19 @@ const createCollector = (deps: RuntimeDeps) => {
     const rejectedMessages = outcomes.filter(
       (o): o is { message: IntakeMessage; outcome: RejectedMessage } => !o.outcome.ok,
     );
-    const rejections = await mapWithConcurrency(rejectedMessages, CONCURRENCY, ({ message, outcome }) =>
-      handleRejected(message, outcome),
+    const rejections = await mapWithConcurrency(
+      rejectedMessages,
+      CONCURRENCY,
+      ({ message, outcome }) => handleRejected(message, outcome),
     );
     rejections.forEach((r, i) => {
       if (r.status === 'rejected') {
         const messageId = rejectedMessages[i]?.message.messageId;
         if (messageId !== undefined) failed.add(messageId);
-        logger.warn('rejection not recorded; will retry', { messageId, error: errorMessage(r.reason) });
+        logger.warn('rejection not recorded; will retry', {
+          messageId,
+          error: errorMessage(r.reason),
+        });
       }
     });
 
@@ -257,7 +275,8 @@ const createCollector = (deps: RuntimeDeps) => {
     for (const { message, outcome } of outcomes) {
       if (!outcome.ok) continue;
       const first = firstById.get(outcome.accepted.request.custom_id);
-      if (first === undefined) firstById.set(outcome.accepted.request.custom_id, { message, accepted: outcome.accepted });
+      if (first === undefined)
+        firstById.set(outcome.accepted.request.custom_id, { message, accepted: outcome.accepted });
       else if (first.accepted.requestHash === outcome.accepted.requestHash) folded += 1;
       else inBatchConflicts.push({ message, accepted: outcome.accepted });
     }
@@ -296,8 +315,8 @@ const createCollector = (deps: RuntimeDeps) => {
       if (outcome.kind === 'duplicate') {
         folded += 1;
       } else if (outcome.kind === 'conflict') {
-        await refuse(message, conflict(accepted), accepted.request.custom_id, null, false).catch(() =>
-          failed.add(message.messageId),
+        await refuse(message, conflict(accepted), accepted.request.custom_id, null, false).catch(
+          () => failed.add(message.messageId),
         );
       } else {
         const line = `${formatProviderLine(accepted.request.provider, accepted.endpoint, providerCustomIdOf(0), accepted.request.body)}\n`;
@@ -331,7 +350,9 @@ const createCollector = (deps: RuntimeDeps) => {
         batches.push(result.value.batchId);
         return;
       }
-      logger.warn('packing failed; messages will be retried', { error: errorMessage(result.reason) });
+      logger.warn('packing failed; messages will be retried', {
+        error: errorMessage(result.reason),
+      });
       for (const pending of plans[index]?.requests ?? []) failed.add(pending.messageId);
     });
 

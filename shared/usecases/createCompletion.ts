@@ -18,7 +18,13 @@ interface CompletionReport {
   readonly counts: StatusCounts | null;
 }
 
-const zeroCounts = (): StatusCounts => ({ succeeded: 0, errored: 0, expired: 0, canceled: 0, rejected: 0 });
+const zeroCounts = (): StatusCounts => ({
+  succeeded: 0,
+  errored: 0,
+  expired: 0,
+  canceled: 0,
+  rejected: 0,
+});
 
 /**
  * The completion step: archives the provider's raw results in the blob store (providers keep
@@ -45,10 +51,17 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
       const destination = item.destination ?? settings.defaultDestination;
       if (destination === null) {
         failed += 1;
-        logger.error('result has no destination', { batchId: batch.batchId, customId: item.customId });
+        logger.error('result has no destination', {
+          batchId: batch.batchId,
+          customId: item.customId,
+        });
         continue;
       }
-      routable.push({ destination, item, result: buildItemResult(batch, item, outcome, deliveredAt) });
+      routable.push({
+        destination,
+        item,
+        result: buildItemResult(batch, item, outcome, deliveredAt),
+      });
     }
     const groups = [...groupByDestination(routable, destinationKey).values()];
     const deliveries: ItemDelivery[] = [];
@@ -92,7 +105,10 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
           deliveredAt,
         });
         metrics.count('ResultsDelivered', 1, { status: entry.result.status });
-        metrics.milliseconds('AcceptanceToDelivery', now.getTime() - Date.parse(entry.item.acceptedAt));
+        metrics.milliseconds(
+          'AcceptanceToDelivery',
+          now.getTime() - Date.parse(entry.item.acceptedAt),
+        );
       }
     }
     if (deliveries.length > 0) await store.markDelivered(batch.batchId, deliveries);
@@ -104,7 +120,10 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
     lines: ParsedResultLine[],
     part: string,
   ): Promise<{ delivered: number; failed: number; skipped: number }> => {
-    const items = await store.getItems(batch.batchId, lines.map((l) => l.providerCustomId));
+    const items = await store.getItems(
+      batch.batchId,
+      lines.map((l) => l.providerCustomId),
+    );
     const entries: { item: BatchItem; outcome: ItemOutcome }[] = [];
     let skipped = 0;
     for (const line of lines) {
@@ -140,14 +159,18 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
     if (batch.providerBatchId === null || batch.resultKeys.length > 0) return batch;
     const provider = deps.providers[batch.provider];
     if (provider === undefined) {
-      throw new UnavailableError(`provider ${batch.provider} is not configured`, { code: 'provider_not_configured' });
+      throw new UnavailableError(`provider ${batch.provider} is not configured`, {
+        code: 'provider_not_configured',
+      });
     }
     const snapshot = await provider.retrieve(batch.providerBatchId);
     const keys: string[] = [];
     for (const [index, ref] of snapshot.resultRefs.entries()) {
       const key = `batches/${batch.batchId}/results-${index}.jsonl`;
       if (!(await blobs.exists(key))) {
-        await blobs.put(key, await provider.openResults(ref), { contentType: 'application/x-ndjson' });
+        await blobs.put(key, await provider.openResults(ref), {
+          contentType: 'application/x-ndjson',
+        });
       }
       keys.push(key);
     }
@@ -161,10 +184,19 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
       return { batchId, outcome: 'unknown-batch', delivered: 0, skipped: 0, counts: null };
     }
     if (batch.state === 'completed') {
-      return { batchId, outcome: 'already-completed', delivered: 0, skipped: 0, counts: batch.counts };
+      return {
+        batchId,
+        outcome: 'already-completed',
+        delivered: 0,
+        skipped: 0,
+        counts: batch.counts,
+      };
     }
     if (batch.state !== 'ended') {
-      logger.warn('completion asked for a batch that has not ended', { batchId, state: batch.state });
+      logger.warn('completion asked for a batch that has not ended', {
+        batchId,
+        state: batch.state,
+      });
       return { batchId, outcome: 'not-ended', delivered: 0, skipped: 0, counts: null };
     }
     batch = await archive(batch);
@@ -177,7 +209,11 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
       let chunkIndex = 0;
       const flush = async (): Promise<void> => {
         if (chunk.length === 0) return;
-        const outcome = await deliverLines(batch as BatchRecord, chunk, `${fileIndex}-${chunkIndex}`);
+        const outcome = await deliverLines(
+          batch as BatchRecord,
+          chunk,
+          `${fileIndex}-${chunkIndex}`,
+        );
         delivered += outcome.delivered;
         skipped += outcome.skipped;
         failed += outcome.failed;
@@ -204,14 +240,20 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
         ? {
             status: 'errored',
             response: null,
-            error: { type: 'batch_failed', message: batch.lastError ?? 'the provider refused the batch' },
+            error: {
+              type: 'batch_failed',
+              message: batch.lastError ?? 'the provider refused the batch',
+            },
             usage: null,
             model: null,
           }
         : {
             status: 'errored',
             response: null,
-            error: { type: 'missing_result', message: 'the provider returned no result for this request' },
+            error: {
+              type: 'missing_result',
+              message: 'the provider returned no result for this request',
+            },
             usage: null,
             model: null,
           };
@@ -230,10 +272,13 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
       counts[verdict.status] += outcome.delivered;
     }
     if (failed > 0) {
-      throw new UnavailableError(`${failed} results of batch ${batchId} could not be delivered yet`, {
-        code: 'delivery_incomplete',
-        details: { batchId, failed, delivered },
-      });
+      throw new UnavailableError(
+        `${failed} results of batch ${batchId} could not be delivered yet`,
+        {
+          code: 'delivery_incomplete',
+          details: { batchId, failed, delivered },
+        },
+      );
     }
 
     // Publish before recording completion: a crash in between repeats the event (at least

@@ -1,4 +1,4 @@
-import { ConflictError, errorMessage, ThrottledError } from '../domain/errors.js';
+import { ConflictError, errorMessage, NotFoundError, ThrottledError } from '../domain/errors.js';
 import { mapWithConcurrency } from '../domain/mapWithConcurrency.js';
 import { nextPollDelayMs } from '../domain/nextPollDelay.js';
 import type { BatchRecord } from '../domain/records.js';
@@ -7,6 +7,11 @@ import { isoAfter, submitBatch } from './submitBatch.js';
 
 /** How often an ended batch whose delivery has not finished is handed to completion again. */
 const COMPLETION_REKICK_MS = 15 * 60 * 1000;
+/**
+ * How long after submission a provider's 404 counts as propagation delay rather than a lost
+ * batch (Anthropic has been seen to answer 404 briefly right after create).
+ */
+const YOUNG_BATCH_404_MS = 10 * 60 * 1000;
 /** How long past the provider's own expiry a batch may run before it counts as stuck. */
 const STUCK_GRACE_MS = 60 * 60 * 1000;
 
@@ -31,14 +36,19 @@ const createPoller = (deps: RuntimeDeps, options: { readonly maxBatchesPerRun?: 
   const poll = async (batch: BatchRecord): Promise<'submitted' | 'ended' | 'running'> => {
     const now = clock.now();
     if (batch.state === 'open' || batch.state === 'submitting') {
-      logger.info('resuming an interrupted submission', { batchId: batch.batchId, state: batch.state });
+      logger.info('resuming an interrupted submission', {
+        batchId: batch.batchId,
+        state: batch.state,
+      });
       const result = await submitBatch(deps, batch);
       return result.state === 'ended' ? 'ended' : 'submitted';
     }
     if (batch.state === 'ended') {
       // Completion was told before; telling it again is harmless (it skips delivered items).
       await deps.completion.notifyEnded(batch.batchId);
-      await store.updateBatch(batch.batchId, batch.version, { nextPollAt: isoAfter(now, COMPLETION_REKICK_MS) });
+      await store.updateBatch(batch.batchId, batch.version, {
+        nextPollAt: isoAfter(now, COMPLETION_REKICK_MS),
+      });
       return 'ended';
     }
     const provider = deps.providers[batch.provider];
@@ -52,10 +62,20 @@ const createPoller = (deps: RuntimeDeps, options: { readonly maxBatchesPerRun?: 
     try {
       snapshot = await provider.retrieve(batch.providerBatchId);
     } catch (error) {
+      if (error instanceof NotFoundError && ageMs < YOUNG_BATCH_404_MS) {
+        await store.updateBatch(batch.batchId, batch.version, {
+          lastError: errorMessage(error),
+          nextPollAt: isoAfter(now, nextPollDelayMs({ ageMs, baseIntervalMs })),
+        });
+        return 'running';
+      }
       if (error instanceof ThrottledError) {
         await store.updateBatch(batch.batchId, batch.version, {
           lastError: errorMessage(error),
-          nextPollAt: isoAfter(now, nextPollDelayMs({ ageMs, baseIntervalMs, retryAfterMs: error.retryAfterMs })),
+          nextPollAt: isoAfter(
+            now,
+            nextPollDelayMs({ ageMs, baseIntervalMs, retryAfterMs: error.retryAfterMs }),
+          ),
         });
         return 'running';
       }
@@ -66,7 +86,10 @@ const createPoller = (deps: RuntimeDeps, options: { readonly maxBatchesPerRun?: 
         state: 'ended',
         providerStatus: snapshot.providerStatus,
         endedAt: snapshot.endedAt ?? now.toISOString(),
-        lastError: snapshot.failure === null ? null : `${snapshot.failure.code}: ${snapshot.failure.message}`,
+        lastError:
+          snapshot.failure === null
+            ? null
+            : `${snapshot.failure.code}: ${snapshot.failure.message}`,
         nextPollAt: isoAfter(now, COMPLETION_REKICK_MS),
         pollCount: batch.pollCount + 1,
       });
@@ -98,7 +121,10 @@ const createPoller = (deps: RuntimeDeps, options: { readonly maxBatchesPerRun?: 
   };
 
   return async (): Promise<PollerReport> => {
-    const due = await store.listDueBatches(clock.now().toISOString(), options.maxBatchesPerRun ?? 100);
+    const due = await store.listDueBatches(
+      clock.now().toISOString(),
+      options.maxBatchesPerRun ?? 100,
+    );
     const outcomes = await mapWithConcurrency(due, 8, poll);
     const report = { examined: due.length, submitted: 0, ended: 0, stillRunning: 0, errors: 0 };
     const failures: unknown[] = [];
@@ -110,7 +136,8 @@ const createPoller = (deps: RuntimeDeps, options: { readonly maxBatchesPerRun?: 
         return;
       }
       // Another poller run got there first: that run owns the batch now.
-      if (outcome.reason instanceof ConflictError && outcome.reason.code !== 'unpollable_batch') return;
+      if (outcome.reason instanceof ConflictError && outcome.reason.code !== 'unpollable_batch')
+        return;
       report.errors += 1;
       failures.push(outcome.reason);
       metrics.count('PollerErrors', 1);
@@ -122,7 +149,10 @@ const createPoller = (deps: RuntimeDeps, options: { readonly maxBatchesPerRun?: 
     if (failures.length > 0) {
       // Every due batch was tried; failing the run makes the errors visible to alarms, and the
       // failed batches are due again on the next run.
-      throw new AggregateError(failures, `${failures.length} of ${due.length} batches could not be advanced`);
+      throw new AggregateError(
+        failures,
+        `${failures.length} of ${due.length} batches could not be advanced`,
+      );
     }
     return report;
   };

@@ -1,6 +1,12 @@
 import { Readable } from 'node:stream';
 import { DETAIL_TYPES } from '../contract/events.js';
-import { ConfigError, errorMessage, InvalidInputError, isRetryable, ThrottledError } from '../domain/errors.js';
+import {
+  ConfigError,
+  errorMessage,
+  InvalidInputError,
+  isRetryable,
+  ThrottledError,
+} from '../domain/errors.js';
 import { nextPollDelayMs } from '../domain/nextPollDelay.js';
 import type { BatchRecord } from '../domain/records.js';
 import { splitLines } from '../domain/splitLines.js';
@@ -74,7 +80,10 @@ const submitBatch = async (
       });
     }
     if (count !== current.requestCount) {
-      current = await store.updateBatch(current.batchId, current.version, { requestCount: count, inputBytes: bytes });
+      current = await store.updateBatch(current.batchId, current.version, {
+        requestCount: count,
+        inputBytes: bytes,
+      });
     }
   }
 
@@ -90,7 +99,9 @@ const submitBatch = async (
   });
 
   if (provider === undefined) {
-    throw new ConfigError(`provider ${batch.provider} is not configured`, { code: 'provider_not_configured' });
+    throw new ConfigError(`provider ${batch.provider} is not configured`, {
+      code: 'provider_not_configured',
+    });
   }
   let snapshot: ProviderBatchSnapshot;
   try {
@@ -103,7 +114,10 @@ const submitBatch = async (
     });
   } catch (error) {
     if (error instanceof InvalidInputError) {
-      logger.warn('provider refused the batch as a whole', { batchId: current.batchId, code: error.code });
+      logger.warn('provider refused the batch as a whole', {
+        batchId: current.batchId,
+        code: error.code,
+      });
       const ended = await store.updateBatch(current.batchId, current.version, {
         state: 'ended',
         providerStatus: 'refused',
@@ -124,7 +138,11 @@ const submitBatch = async (
       lastError: errorMessage(error),
       nextPollAt: isoAfter(
         clock.now(),
-        nextPollDelayMs({ ageMs: 0, baseIntervalMs: deps.settings.pollIntervalSeconds * 1000, retryAfterMs }),
+        nextPollDelayMs({
+          ageMs: 0,
+          baseIntervalMs: deps.settings.pollIntervalSeconds * 1000,
+          retryAfterMs,
+        }),
       ),
     });
     throw error;

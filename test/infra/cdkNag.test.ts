@@ -52,7 +52,9 @@ describe('cdk-nag: AwsSolutionsChecks', () => {
     vi.spyOn(Validations.prototype, 'acknowledge').mockImplementation(() => undefined);
     const { stack } = synthBatchlane(FULL);
     // Act
-    const findings = new AwsSolutionsChecks().validateScope(stack).violations.map((v) => v.ruleName);
+    const findings = new AwsSolutionsChecks()
+      .validateScope(stack)
+      .violations.map((v) => v.ruleName);
     // Assess: no stale acknowledgment, no blanket one.
     const ids = Object.keys(acknowledged).map((key) => key.replace(/^annotation::/i, ''));
     expect([...new Set(ids)].sort()).toEqual([...new Set(findings)].sort());

@@ -4,7 +4,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { CONTEXT_KEYS, stackPropsFromContext } from '../../infra/stackPropsFromContext.js';
 import { ENV } from '../../shared/config/BatchlaneConfig.js';
-import { logicalIdOf, synthBatchlane } from './synthBatchlane.js';
+import { environmentOf, logicalIdOf, synthBatchlane } from './synthBatchlane.js';
 
 const contextOf = (context: Record<string, unknown>) => new App({ context }).node;
 
@@ -34,7 +34,9 @@ describe('Function: stackPropsFromContext()', () => {
   });
 
   it('accepts the typed values cdk.json holds, with empty strings meaning unset', () => {
-    const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
+    const cdkJson = JSON.parse(
+      readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8'),
+    ) as {
       context: Record<string, unknown>;
     };
     const props = stackPropsFromContext(contextOf(cdkJson.context));
@@ -79,11 +81,12 @@ describe('Stack: BatchlaneStack configuration', () => {
     idempotencyTtlDays: 2,
     enabledProviders: ['anthropic'],
   });
-  const resources = template.toJSON().Resources as Record<string, { Properties: Record<string, unknown> }>;
+  const resources = template.toJSON().Resources as Record<
+    string,
+    { Properties: Record<string, unknown> }
+  >;
   const env = (fn: typeof stack.poller.function) =>
-    (resources[logicalIdOf(stack, fn.function)]?.Properties.Environment as {
-      Variables: Record<string, unknown>;
-    }).Variables;
+    environmentOf(template, logicalIdOf(stack, fn.function));
 
   it('applies the poll rate to the schedule and to the poll interval the runtime uses', () => {
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)' });
@@ -99,10 +102,14 @@ describe('Stack: BatchlaneStack configuration', () => {
   });
 
   it('applies the attempts to the redrive policies', () => {
-    expect(resources[logicalIdOf(stack, stack.intakeQueue.queue)]?.Properties.RedrivePolicy).toMatchObject({
+    expect(
+      resources[logicalIdOf(stack, stack.intakeQueue.queue)]?.Properties.RedrivePolicy,
+    ).toMatchObject({
       maxReceiveCount: 3,
     });
-    expect(resources[logicalIdOf(stack, stack.completion.queue)]?.Properties.RedrivePolicy).toMatchObject({
+    expect(
+      resources[logicalIdOf(stack, stack.completion.queue)]?.Properties.RedrivePolicy,
+    ).toMatchObject({
       maxReceiveCount: 4,
     });
   });

@@ -1,9 +1,9 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { ENV } from '../../shared/config/BatchlaneConfig.js';
 import type { BatchlaneStack } from '../../infra/BatchlaneStack.js';
 import type { BatchFunction } from '../../infra/constructs/BatchFunction.js';
-import { logicalIdOf, synthBatchlane } from './synthBatchlane.js';
+import { ENV } from '../../shared/config/BatchlaneConfig.js';
+import { environmentOf, logicalIdOf, synthBatchlane } from './synthBatchlane.js';
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 type Statement = { Effect: string; Action: string | string[]; Resource: Json | Json[] };
@@ -36,7 +36,9 @@ const grantsOf = (template: Template, stack: BatchlaneStack, fn: BatchFunction):
       (statement) => {
         expect(statement.Effect).toBe('Allow');
         const actions = [statement.Action].flat();
-        const targets = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
+        const targets = Array.isArray(statement.Resource)
+          ? statement.Resource
+          : [statement.Resource];
         return actions.flatMap((action) => targets.map((target) => `${action}@${render(target)}`));
       },
     ),
@@ -65,7 +67,8 @@ const CONSUME_ACTIONS = [
 
 describe('IAM: grants per function', () => {
   const { stack, template } = synthBatchlane();
-  const ref = (construct: Parameters<typeof logicalIdOf>[1]): string => logicalIdOf(stack, construct);
+  const ref = (construct: Parameters<typeof logicalIdOf>[1]): string =>
+    logicalIdOf(stack, construct);
   const table = ref(stack.stateTable.table);
   const bucket = ref(stack.artifacts.bucket);
   const secrets = (['anthropic', 'openai'] as const).flatMap((provider) => {
@@ -85,6 +88,7 @@ describe('IAM: grants per function', () => {
   };
   const artifacts = [
     `s3:AbortMultipartUpload@<${bucket}.Arn>/*`,
+    `s3:DeleteObject@<${bucket}.Arn>/*`,
     `s3:GetObject@<${bucket}.Arn>/*`,
     `s3:PutObject@<${bucket}.Arn>/*`,
     `s3:ListBucket@<${bucket}.Arn>`,
@@ -98,12 +102,13 @@ describe('IAM: grants per function', () => {
     );
   });
 
-  it('lets the poller use the table, bus and secrets and send to the completion queue, nothing in S3', () => {
+  it('lets the poller use the table, artifacts (it submits packed batches), bus and secrets and send to the completion queue', () => {
     const fn = stack.poller.function;
     const completion = ref(stack.completion.queue);
     expect(grantsOf(template, stack, fn)).toEqual(
       [
         ...common(fn),
+        ...artifacts,
         `sqs:GetQueueAttributes@<${completion}.Arn>`,
         `sqs:GetQueueUrl@<${completion}.Arn>`,
         `sqs:SendMessage@<${completion}.Arn>`,
@@ -115,11 +120,16 @@ describe('IAM: grants per function', () => {
     const fn = stack.completion.function;
     const completion = ref(stack.completion.queue);
     expect(grantsOf(template, stack, fn)).toEqual(
-      [...common(fn), ...artifacts, ...CONSUME_ACTIONS.map((a) => `${a}@<${completion}.Arn>`)].sort(),
+      [
+        ...common(fn),
+        ...artifacts,
+        ...CONSUME_ACTIONS.map((a) => `${a}@<${completion}.Arn>`),
+      ].sort(),
     );
-    const env = (template.toJSON().Resources as Record<string, Resource>)[ref(fn.function)]
-      ?.Properties.Environment as { Variables: Record<string, Json> };
-    expect(env.Variables[ENV.destinationAllowList]).toBe('');
+    // An empty list would mean "anything" to the runtime; this entry matches no destination.
+    expect(environmentOf(template, ref(fn.function))[ENV.destinationAllowList]).toBe(
+      'sqs:arn:none',
+    );
   });
 });
 
@@ -136,9 +146,7 @@ describe('IAM: caller destinations', () => {
     },
   });
   const completionId = logicalIdOf(stack, stack.completion.function.function);
-  const resources = template.toJSON().Resources as Record<string, Resource>;
-  const envOf = (id: string): Record<string, Json> =>
-    (resources[id]?.Properties.Environment as { Variables: Record<string, Json> }).Variables;
+  const envOf = (id: string) => environmentOf(template, id) as Record<string, Json>;
   const defaultQueueArn = 'arn:<AWS::Partition>:sqs:eu-west-1:222222222222:default-results';
 
   it('grants sending to exactly the allow-listed destinations plus the default destination', () => {
@@ -173,7 +181,11 @@ describe('IAM: caller destinations', () => {
   it('gives the collector and poller no destination access', () => {
     for (const fn of [stack.collector.function, stack.poller.function]) {
       const grants = grantsOf(template, stack, fn);
-      expect(grants.filter((grant) => grant.includes('111111111111') || grant.includes('caller-results'))).toEqual([]);
+      expect(
+        grants.filter(
+          (grant) => grant.includes('111111111111') || grant.includes('caller-results'),
+        ),
+      ).toEqual([]);
       expect(envOf(logicalIdOf(stack, fn.function))).not.toHaveProperty(ENV.destinationAllowList);
     }
   });
@@ -184,20 +196,23 @@ describe('IAM: caller destinations', () => {
         const [action, resource] = grant.split('@') as [string, string];
         expect(action).not.toContain('*');
         // Object ARNs of a named bucket are the only wildcards.
-        expect(resource === '*' || (resource.includes('*') && !resource.endsWith('/*')), grant).toBe(false);
+        expect(
+          resource === '*' || (resource.includes('*') && !resource.endsWith('/*')),
+          grant,
+        ).toBe(false);
       }
     }
   });
 
-  it('turns an EventBridge default destination given by name into the bus ARN of this stack', () => {
+  it('allows an EventBridge default destination given by name, granting the bus of this account and region', () => {
     const named = synthBatchlane({
       defaultDestination: { type: 'eventbridge', event_bus_name: 'ops-results' },
     });
     const id = logicalIdOf(named.stack, named.stack.completion.function.function);
-    const env = (named.template.toJSON().Resources as Record<string, Resource>)[id]?.Properties
-      .Environment as { Variables: Record<string, Json> };
-    expect(render(env.Variables[ENV.destinationAllowList] as Json)).toBe(
-      'eventbridge:arn:<AWS::Partition>:events:<AWS::Region>:<AWS::AccountId>:event-bus/ops-results',
+    const env = environmentOf(named.template, id);
+    expect(env[ENV.destinationAllowList]).toBe('eventbridge:ops-results');
+    expect(grantsOf(named.template, named.stack, named.stack.completion.function)).toContain(
+      'events:PutEvents@arn:<AWS::Partition>:events:<AWS::Region>:<AWS::AccountId>:event-bus/ops-results',
     );
   });
 });
@@ -205,16 +220,19 @@ describe('IAM: caller destinations', () => {
 describe('IAM: provider secrets', () => {
   it('references existing secrets by ARN and only for the enabled providers', () => {
     const arn = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:openai-key-AbCdEf';
-    const { stack, template } = synthBatchlane({ enabledProviders: ['openai'], openaiSecretArn: arn });
+    const { stack, template } = synthBatchlane({
+      enabledProviders: ['openai'],
+      openaiSecretArn: arn,
+    });
     template.resourceCountIs('AWS::SecretsManager::Secret', 0);
     for (const fn of [stack.collector.function, stack.poller.function, stack.completion.function]) {
-      const env = (template.toJSON().Resources as Record<string, Resource>)[
-        logicalIdOf(stack, fn.function)
-      ]?.Properties.Environment as { Variables: Record<string, Json> };
-      expect(env.Variables[ENV.enabledProviders]).toBe('openai');
-      expect(env.Variables[ENV.openaiSecretArn]).toBe(arn);
-      expect(env.Variables).not.toHaveProperty(ENV.anthropicSecretArn);
-      const secretGrants = grantsOf(template, stack, fn).filter((g) => g.startsWith('secretsmanager:'));
+      const env = environmentOf(template, logicalIdOf(stack, fn.function));
+      expect(env[ENV.enabledProviders]).toBe('openai');
+      expect(env[ENV.openaiSecretArn]).toBe(arn);
+      expect(env).not.toHaveProperty(ENV.anthropicSecretArn);
+      const secretGrants = grantsOf(template, stack, fn).filter((g) =>
+        g.startsWith('secretsmanager:'),
+      );
       expect(secretGrants).toEqual([
         `secretsmanager:DescribeSecret@${arn}`,
         `secretsmanager:GetSecretValue@${arn}`,

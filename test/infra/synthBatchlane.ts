@@ -28,4 +28,19 @@ const logicalIdOf = (stack: BatchlaneStack, construct: IConstruct): string => {
   return stack.getLogicalId(child);
 };
 
-export { FIXTURE_HANDLERS, logicalIdOf, type SynthResult, synthBatchlane };
+/** The environment variables of the function with logical id `functionId`. */
+const environmentOf = (template: Template, functionId: string): Record<string, unknown> => {
+  const resources = template.toJSON().Resources as Record<
+    string,
+    { Properties?: Record<string, unknown> }
+  >;
+  const environment = resources[functionId]?.Properties?.Environment as
+    | { Variables?: Record<string, unknown> }
+    | undefined;
+  if (environment?.Variables === undefined) {
+    throw new Error(`${functionId} has no environment variables`);
+  }
+  return environment.Variables;
+};
+
+export { environmentOf, FIXTURE_HANDLERS, logicalIdOf, type SynthResult, synthBatchlane };

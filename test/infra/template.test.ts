@@ -1,7 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { ENV } from '../../shared/config/BatchlaneConfig.js';
-import { logicalIdOf, synthBatchlane } from './synthBatchlane.js';
+import { environmentOf, logicalIdOf, synthBatchlane } from './synthBatchlane.js';
 
 type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
 
@@ -25,9 +25,7 @@ const ids = {
   openaiSecret: logicalIdOf(stack, stack.providerSecrets.secretFor('openai')!),
 };
 const functionIds = [ids.collector, ids.poller, ids.completion];
-const envOf = (functionId: string): Record<string, unknown> =>
-  (resources[functionId]?.Properties.Environment as { Variables: Record<string, unknown> })
-    .Variables;
+const envOf = (functionId: string): Record<string, unknown> => environmentOf(template, functionId);
 
 describe('Construct: StateTable', () => {
   it('has the key schema, index and TTL the runtime code depends on', () => {
@@ -130,16 +128,19 @@ describe('Queues', () => {
 });
 
 describe('Functions', () => {
-  it.each(functionIds)('%s runs Node 22 on ARM with an own log group that has a retention', (id) => {
-    const fn = resources[id]?.Properties ?? {};
-    expect(fn.Runtime).toBe('nodejs22.x');
-    expect(fn.Architectures).toEqual(['arm64']);
-    expect(fn.Handler).toBe('index.handler');
-    expect(envOf(id).NODE_OPTIONS).toBe('--enable-source-maps');
-    const logGroupId = (fn.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
-    expect(resources[logGroupId]?.Type).toBe('AWS::Logs::LogGroup');
-    expect(resources[logGroupId]?.Properties.RetentionInDays).toBe(30);
-  });
+  it.each(functionIds)(
+    '%s runs Node 22 on ARM with an own log group that has a retention',
+    (id) => {
+      const fn = resources[id]?.Properties ?? {};
+      expect(fn.Runtime).toBe('nodejs22.x');
+      expect(fn.Architectures).toEqual(['arm64']);
+      expect(fn.Handler).toBe('index.handler');
+      expect(envOf(id).NODE_OPTIONS).toBe('--enable-source-maps');
+      const logGroupId = (fn.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+      expect(resources[logGroupId]?.Type).toBe('AWS::Logs::LogGroup');
+      expect(resources[logGroupId]?.Properties.RetentionInDays).toBe(30);
+    },
+  );
 
   it.each(functionIds)('%s alarms on invocation errors', (id) => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -190,23 +191,26 @@ describe('Functions', () => {
     });
   });
 
-  it.each(functionIds)('%s gets every variable the configuration loader requires, tied to the resources', (id) => {
-    expect(envOf(id)).toMatchObject({
-      [ENV.tableName]: { Ref: ids.table },
-      [ENV.bucketName]: { Ref: ids.bucket },
-      [ENV.eventBusName]: { Ref: ids.bus },
-      [ENV.completionQueueUrl]: { Ref: ids.completionQueue },
-      [ENV.enabledProviders]: 'anthropic,openai',
-      [ENV.anthropicSecretArn]: { Ref: ids.anthropicSecret },
-      [ENV.openaiSecretArn]: { Ref: ids.openaiSecret },
-      [ENV.idempotencyTtlSeconds]: String(7 * 24 * 3600),
-      [ENV.pollIntervalSeconds]: '60',
-    });
-    // No default destination unless configured; no API keys in plain text, ever.
-    expect(envOf(id)).not.toHaveProperty(ENV.defaultDestination);
-    expect(envOf(id)).not.toHaveProperty(ENV.anthropicApiKey);
-    expect(envOf(id)).not.toHaveProperty(ENV.openaiApiKey);
-  });
+  it.each(functionIds)(
+    '%s gets every variable the configuration loader requires, tied to the resources',
+    (id) => {
+      expect(envOf(id)).toMatchObject({
+        [ENV.tableName]: { Ref: ids.table },
+        [ENV.bucketName]: { Ref: ids.bucket },
+        [ENV.eventBusName]: { Ref: ids.bus },
+        [ENV.completionQueueUrl]: { Ref: ids.completionQueue },
+        [ENV.enabledProviders]: 'anthropic,openai',
+        [ENV.anthropicSecretArn]: { Ref: ids.anthropicSecret },
+        [ENV.openaiSecretArn]: { Ref: ids.openaiSecret },
+        [ENV.idempotencyTtlSeconds]: String(7 * 24 * 3600),
+        [ENV.pollIntervalSeconds]: '60',
+      });
+      // No default destination unless configured; no API keys in plain text, ever.
+      expect(envOf(id)).not.toHaveProperty(ENV.defaultDestination);
+      expect(envOf(id)).not.toHaveProperty(ENV.anthropicApiKey);
+      expect(envOf(id)).not.toHaveProperty(ENV.openaiApiKey);
+    },
+  );
 
   it('only sets variable names the runtime knows', () => {
     const known = new Set<string>([...Object.values(ENV), 'NODE_OPTIONS']);
@@ -228,7 +232,9 @@ describe('Buckets', () => {
         RestrictPublicBuckets: true,
       });
       expect(bucket.Properties.BucketEncryption, id).toEqual({
-        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+        ServerSideEncryptionConfiguration: [
+          { ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } },
+        ],
       });
       expect(bucket.DeletionPolicy, id).toBe('Retain');
       template.hasResourceProperties('AWS::S3::BucketPolicy', {
@@ -278,9 +284,13 @@ describe('Stack: BatchlaneStack', () => {
     expect(outputs.anthropicSecretArn?.Value).toEqual({ Ref: ids.anthropicSecret });
   });
 
-  it('keeps the provider secrets when the stack is deleted', () => {
+  it('creates provider secrets with an explicitly empty key, kept when the stack is deleted', () => {
     for (const id of [ids.anthropicSecret, ids.openaiSecret]) {
       expect(resources[id]?.DeletionPolicy).toBe('Retain');
+      // The runtime reports `{"apiKey":""}` as "put the key in <arn>"; a generated value
+      // would instead be sent to the provider as a key.
+      expect(resources[id]?.Properties.SecretString).toBe('{"apiKey":""}');
+      expect(resources[id]?.Properties).not.toHaveProperty('GenerateSecretString');
     }
   });
 });

@@ -28,12 +28,16 @@ const ended = (id: string) =>
 
 describe('Anthropic Message Batches', () => {
   it('creates a batch that reports only processing counts until it ends', async () => {
-    const created = await client.messages.batches.create({
-      requests: [
-        { custom_id: 'one', params: messageParams('first question') },
-        { custom_id: 'two', params: messageParams('second question') },
-      ],
-    });
+    const created = await client.messages.batches.create(
+      {
+        requests: [
+          { custom_id: 'one', params: messageParams('first question') },
+          { custom_id: 'two', params: messageParams('second question') },
+        ],
+      },
+      // Long enough that the early results() call below surely runs before the end.
+      { headers: { 'x-sim-faults': JSON.stringify({ processingMs: 600 }) } },
+    );
     expect(created.id).toMatch(/^msgbatch_[A-Za-z0-9]{24}$/);
     expect(created).toMatchObject({
       type: 'message_batch',

@@ -255,7 +255,8 @@ describe('expiry, cancel races and time', () => {
   it('lets completion win a cancel race on both APIs', async () => {
     const batch = await anthropic.messages.batches.create(
       { requests: requests(10) },
-      withFaults({ cancelRace: true }),
+      // A longer processing time so the cancel surely lands before the natural end.
+      withFaults({ cancelRace: true, processingMs: 1000 }),
     );
     const canceling = await anthropic.messages.batches.cancel(batch.id);
     expect(canceling.processing_status).toBe('canceling');
@@ -268,7 +269,7 @@ describe('expiry, cancel races and time', () => {
       input_file_id: file.id,
       endpoint: '/v1/chat/completions',
       completion_window: '24h',
-      metadata: { sim_cancel_race: 'true' },
+      metadata: { sim_cancel_race: 'true', sim_processing_ms: '1000' },
     });
     await waitFor(
       () => openai.batches.retrieve(ob.id),

@@ -18,7 +18,7 @@ beforeAll(async () => {
     processingMs: 200,
     seed: 11,
     apiKeys: [API_KEY],
-    limits: { openaiMaxRequests: 5, openaiMaxFileBytes: 100_000 },
+    limits: { openaiMaxRequests: 8, openaiMaxFileBytes: 100_000 },
   });
   client = openaiClient(sim);
 });
@@ -193,6 +193,7 @@ describe('OpenAI Batch API', () => {
       chatLine('bad-request__sim_invalid_request_error', 'hello'),
       chatLine('server__sim_api_error', 'hello'),
       chatLine('throttled__sim_rate_limit_error', 'hello'),
+      chatLine('slow__sim_timeout_error', 'hello'),
       JSON.stringify({
         custom_id: 'no-messages',
         method: 'POST',
@@ -202,7 +203,7 @@ describe('OpenAI Batch API', () => {
     ]);
     const done = await settle(batch.id);
     expect(done.status).toBe('completed');
-    expect(done.request_counts).toEqual({ total: 5, completed: 1, failed: 4 });
+    expect(done.request_counts).toEqual({ total: 6, completed: 1, failed: 5 });
     const errors = new Map(
       parseJsonl(await fileText(done.error_file_id)).map((l) => [l.custom_id, l]),
     );
@@ -211,6 +212,10 @@ describe('OpenAI Batch API', () => {
     expect(status('bad-request__sim_invalid_request_error')).toBe(400);
     expect(status('server__sim_api_error')).toBe(500);
     expect(status('throttled__sim_rate_limit_error')).toBe(429);
+    expect(errors.get('slow__sim_timeout_error')).toMatchObject({
+      response: null,
+      error: { code: 'request_timeout' },
+    });
     expect(errors.get('no-messages')).toMatchObject({
       error: null,
       response: {
@@ -309,8 +314,8 @@ describe('OpenAI Batch API', () => {
     const duplicate = await failedWith([chatLine('a', 'x'), chatLine('a', 'y')]);
     expect(duplicate[0]).toMatchObject({ code: 'duplicate_custom_id', line: 2 });
 
-    // Limits were lowered to 5 lines / 100 kB for this simulator.
-    const tooMany = await failedWith(Array.from({ length: 6 }, (_, i) => chatLine(`n${i}`, 'x')));
+    // Limits were lowered to 8 lines / 100 kB for this simulator.
+    const tooMany = await failedWith(Array.from({ length: 9 }, (_, i) => chatLine(`n${i}`, 'x')));
     expect(tooMany[0]).toMatchObject({ code: 'too_many_requests' });
     const tooBig = await failedWith([chatLine('big', 'x'.repeat(120_000))]);
     expect(tooBig[0]).toMatchObject({ code: 'file_too_large' });

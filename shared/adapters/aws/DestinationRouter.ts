@@ -54,7 +54,8 @@ const matches = (destination: Destination, type: string, value: string): boolean
   switch (destination.type) {
     case 'sqs': {
       if (type !== 'sqs') return false;
-      if (value.startsWith('arn:')) return queueArnOf(destination.queue_url)?.startsWith(value) ?? false;
+      if (value.startsWith('arn:'))
+        return queueArnOf(destination.queue_url)?.startsWith(value) ?? false;
       return urlHasPrefix(destination.queue_url, value);
     }
     case 's3': {

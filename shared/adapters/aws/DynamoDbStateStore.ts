@@ -9,11 +9,8 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import {
-  ConflictError,
-  NotFoundError,
-  UnavailableError,
-} from '../../domain/errors.js';
+import { ConflictError, NotFoundError, UnavailableError } from '../../domain/errors.js';
+import { mapWithConcurrency } from '../../domain/mapWithConcurrency.js';
 import type { BatchItem, BatchRecord, RequestRecord } from '../../domain/records.js';
 import type {
   BatchPatch,
@@ -22,7 +19,7 @@ import type {
   RegisterRequestInput,
   StateStore,
 } from '../../ports/StateStore.js';
-import { backoffDelayMs, mapWithConcurrency, type Sleep, sleep as realSleep } from './backoff.js';
+import { backoffDelayMs, sleep as realSleep, type Sleep } from './backoff.js';
 import {
   ACTIVE_PARTITION,
   batchItemToItem,
@@ -327,29 +324,39 @@ class DynamoDbStateStore implements StateStore {
   }
 
   async markDelivered(batchId: string, deliveries: readonly ItemDelivery[]): Promise<void> {
-    await mapWithConcurrency(deliveries, this.#writeConcurrency, async (delivery) => {
-      try {
-        await this.#client.send(
-          new UpdateCommand({
-            TableName: this.#table,
-            Key: itemKey(batchId, delivery.providerCustomId),
-            // Never create a bare item for a member that was not claimed.
-            ConditionExpression: 'attribute_exists(pk)',
-            UpdateExpression: 'SET #status = :status, delivered_at = :at',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':status': delivery.status, ':at': delivery.deliveredAt },
-          }),
-        );
-      } catch (error) {
-        if (isNamed(error, 'ConditionalCheckFailedException')) {
-          throw new NotFoundError(
-            `item ${delivery.providerCustomId} of batch ${batchId} does not exist`,
-            { code: 'not_found', cause: error, details: { batchId, ...delivery } },
+    const outcomes = await mapWithConcurrency(
+      deliveries,
+      this.#writeConcurrency,
+      async (delivery) => {
+        try {
+          await this.#client.send(
+            new UpdateCommand({
+              TableName: this.#table,
+              Key: itemKey(batchId, delivery.providerCustomId),
+              // Never create a bare item for a member that was not claimed.
+              ConditionExpression: 'attribute_exists(pk)',
+              UpdateExpression: 'SET #status = :status, delivered_at = :at',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: {
+                ':status': delivery.status,
+                ':at': delivery.deliveredAt,
+              },
+            }),
           );
+        } catch (error) {
+          if (isNamed(error, 'ConditionalCheckFailedException')) {
+            throw new NotFoundError(
+              `item ${delivery.providerCustomId} of batch ${batchId} does not exist`,
+              { code: 'not_found', cause: error, details: { batchId, ...delivery } },
+            );
+          }
+          throw this.#translate(error, 'UpdateItem', `BATCH#${batchId}`);
         }
-        throw this.#translate(error, 'UpdateItem', `BATCH#${batchId}`);
-      }
-    });
+      },
+    );
+    // Every write has settled; the first failure is reported (the rest are alike in practice).
+    const failed = outcomes.find((o) => o.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
   }
 
   async #getRequest(customId: string): Promise<RequestRecord | null> {

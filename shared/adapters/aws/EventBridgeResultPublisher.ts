@@ -52,9 +52,12 @@ class EventBridgeResultPublisher implements ResultDeliverer {
     context: DeliveryContext,
   ): Promise<DeliveryReport> {
     if (destination.type !== 'eventbridge') {
-      throw new InvalidInputError(`EventBridgeResultPublisher cannot deliver to ${destination.type}`, {
-        code: 'wrong_destination',
-      });
+      throw new InvalidInputError(
+        `EventBridgeResultPublisher cannot deliver to ${destination.type}`,
+        {
+          code: 'wrong_destination',
+        },
+      );
     }
     const failed: Failure[] = [];
     const entries: PutEventsRequestEntry[] = [];

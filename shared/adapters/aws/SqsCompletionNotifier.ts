@@ -15,7 +15,10 @@ class SqsCompletionNotifier implements CompletionNotifier {
   async notifyEnded(batchId: string): Promise<void> {
     try {
       await this.#client.send(
-        new SendMessageCommand({ QueueUrl: this.#queueUrl, MessageBody: JSON.stringify({ batch_id: batchId }) }),
+        new SendMessageCommand({
+          QueueUrl: this.#queueUrl,
+          MessageBody: JSON.stringify({ batch_id: batchId }),
+        }),
       );
     } catch (error) {
       throw translateAwsError(error, { operation: 'SendMessage', resource: this.#queueUrl });

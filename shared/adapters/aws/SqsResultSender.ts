@@ -5,11 +5,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Destination } from '../../contract/destination.js';
 import type { ResultV1 } from '../../contract/result.js';
-import {
-  type BatchlaneError,
-  InvalidInputError,
-  UnavailableError,
-} from '../../domain/errors.js';
+import { type BatchlaneError, InvalidInputError, UnavailableError } from '../../domain/errors.js';
 import type { BlobStore } from '../../ports/BlobStore.js';
 import type {
   DeliveryContext,

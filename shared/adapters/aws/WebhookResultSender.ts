@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { type LookupAddress, lookup as dnsLookup } from 'node:dns';
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
@@ -17,7 +17,7 @@ import type {
   DeliveryReport,
   ResultDeliverer,
 } from '../../ports/ResultDeliverer.js';
-import { backoffDelayMs, type Sleep, sleep as realSleep } from './backoff.js';
+import { backoffDelayMs, sleep as realSleep, type Sleep } from './backoff.js';
 import { isForbiddenAddress } from './isForbiddenAddress.js';
 
 interface WebhookResultSenderOptions {

@@ -14,31 +14,4 @@ const sleep: Sleep = async (ms) => {
 const backoffDelayMs = (attempt: number, baseMs: number, maxMs: number): number =>
   Math.round(Math.random() * Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1)));
 
-/**
- * Runs `fn` over `items` with at most `limit` calls in flight; results keep the input order.
- * Every call settles before the first failure is rethrown, so no write is left running.
- */
-const mapWithConcurrency = async <T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T, index: number) => Promise<R>,
-): Promise<R[]> => {
-  const results = new Array<R>(items.length);
-  const errors: unknown[] = [];
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      try {
-        results[index] = await fn(items[index] as T, index);
-      } catch (error) {
-        errors.push(error);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  if (errors.length > 0) throw errors[0];
-  return results;
-};
-
-export { backoffDelayMs, mapWithConcurrency, type Sleep, sleep };
+export { backoffDelayMs, type Sleep, sleep };

@@ -20,7 +20,9 @@ const createApiKeyResolver = (client: () => SecretsManagerClient) => {
       throw translateAwsError(error, { operation: 'GetSecretValue', resource: arn });
     }
     const trimmed = value?.trim() ?? '';
-    const key = trimmed.startsWith('{') ? (JSON.parse(trimmed) as { apiKey?: unknown }).apiKey : trimmed;
+    const key = trimmed.startsWith('{')
+      ? (JSON.parse(trimmed) as { apiKey?: unknown }).apiKey
+      : trimmed;
     if (typeof key !== 'string' || key.length === 0) {
       throw new ConfigError(`the ${provider} API key secret is empty: put the key in ${arn}`, {
         code: 'empty_secret',

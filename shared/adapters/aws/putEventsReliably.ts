@@ -4,7 +4,7 @@ import {
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
 import { type BatchlaneError, InvalidInputError, UnavailableError } from '../../domain/errors.js';
-import { backoffDelayMs, type Sleep, sleep as realSleep } from './backoff.js';
+import { backoffDelayMs, sleep as realSleep, type Sleep } from './backoff.js';
 import { translateAwsError } from './translateAwsError.js';
 
 /** PutEvents takes at most 10 entries... */
@@ -107,7 +107,9 @@ const putEventsReliably = async (
       const indexes = chunk.map((c) => pending[c] as number);
       try {
         const response = await client.send(
-          new PutEventsCommand({ Entries: indexes.map((i) => entries[i] as PutEventsRequestEntry) }),
+          new PutEventsCommand({
+            Entries: indexes.map((i) => entries[i] as PutEventsRequestEntry),
+          }),
         );
         if ((response.FailedEntryCount ?? 0) === 0) continue;
         indexes.forEach((index, position) => {

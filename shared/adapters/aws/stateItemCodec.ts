@@ -16,7 +16,8 @@ const itemKey = (batchId: string, providerCustomId: string) =>
 
 const str = (item: StateItem, name: string): string => {
   const value = item[name];
-  if (typeof value !== 'string') throw new TypeError(`state item attribute ${name} is not a string`);
+  if (typeof value !== 'string')
+    throw new TypeError(`state item attribute ${name} is not a string`);
   return value;
 };
 const strOrNull = (item: StateItem, name: string): string | null => {
@@ -25,7 +26,8 @@ const strOrNull = (item: StateItem, name: string): string | null => {
 };
 const num = (item: StateItem, name: string): number => {
   const value = item[name];
-  if (typeof value !== 'number') throw new TypeError(`state item attribute ${name} is not a number`);
+  if (typeof value !== 'number')
+    throw new TypeError(`state item attribute ${name} is not a number`);
   return value;
 };
 

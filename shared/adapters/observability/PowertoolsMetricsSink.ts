@@ -11,7 +11,10 @@ const MAX_SAMPLES = 100;
  */
 class PowertoolsMetricsSink implements MetricsSink {
   readonly #metrics: Metrics;
-  readonly #counts = new Map<string, { name: string; dimensions: Record<string, string>; value: number }>();
+  readonly #counts = new Map<
+    string,
+    { name: string; dimensions: Record<string, string>; value: number }
+  >();
   readonly #timings = new Map<string, number[]>();
 
   constructor(metrics: Metrics) {

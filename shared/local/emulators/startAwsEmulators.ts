@@ -93,9 +93,4 @@ const startAwsEmulators = async (options: StartAwsEmulatorsOptions = {}): Promis
   };
 };
 
-export {
-  type AwsEmulatorEnv,
-  type AwsEmulators,
-  type StartAwsEmulatorsOptions,
-  startAwsEmulators,
-};
+export { type AwsEmulatorEnv, type AwsEmulators, type StartAwsEmulatorsOptions, startAwsEmulators };

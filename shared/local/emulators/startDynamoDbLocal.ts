@@ -19,6 +19,8 @@ interface StartDynamoDbLocalOptions {
   readonly port?: number;
   /** Java executable (default `java` on PATH). */
   readonly java?: string;
+  /** JVM flags before `-jar` (default {@link FAST_START_JVM_ARGS}). */
+  readonly jvmArgs?: readonly string[];
   /** How long to wait for the first successful ListTables (default 30 s). */
   readonly startTimeoutMs?: number;
 }
@@ -30,6 +32,12 @@ interface DynamoDbLocalEmulator {
   readonly pid: number | undefined;
   stop(): Promise<void>;
 }
+
+/**
+ * C1-only JIT and the serial collector: a short-lived test database never profits from C2,
+ * and on a busy 2-core machine these roughly halve the time to the first answer.
+ */
+const FAST_START_JVM_ARGS: readonly string[] = ['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC'];
 
 const SETUP_HINT = 'run `npm run setup` to install Java and unpack DynamoDB Local';
 
@@ -77,6 +85,7 @@ const startDynamoDbLocal = async (
   }
   const port = options.port ?? (await freePort());
   const args = [
+    ...(options.jvmArgs ?? FAST_START_JVM_ARGS),
     `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,
     '-jar',
     jar,
@@ -86,7 +95,10 @@ const startDynamoDbLocal = async (
     '-port',
     String(port),
   ];
-  const child = spawn(options.java ?? 'java', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(options.java ?? 'java', args, {
+    cwd: dir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const collect = (chunk: Buffer): void => {
     output = `${output}${chunk.toString('utf8')}`.slice(-4_000);
@@ -163,6 +175,7 @@ const startDynamoDbLocal = async (
 export {
   DEFAULT_DYNAMODB_LOCAL_DIR,
   type DynamoDbLocalEmulator,
+  FAST_START_JVM_ARGS,
   type StartDynamoDbLocalOptions,
   startDynamoDbLocal,
 };

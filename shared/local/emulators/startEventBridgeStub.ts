@@ -205,7 +205,12 @@ const startEventBridgeStub = async (
     }
     const typed = entries as PutEventsEntryInput[];
     if (typed.reduce((sum, e) => sum + entrySize(e), 0) > MAX_EVENT_BYTES) {
-      awsError(res, 400, 'ValidationException', 'Total size of the entries in the request is over the limit.');
+      awsError(
+        res,
+        400,
+        'ValidationException',
+        'Total size of the entries in the request is over the limit.',
+      );
       return;
     }
     const results: EntryResult[] = [];
@@ -233,7 +238,12 @@ const startEventBridgeStub = async (
         return;
       }
       await readBody(req);
-      awsError(res, 400, 'UnknownOperationException', `Operation ${String(target)} is not supported`);
+      awsError(
+        res,
+        400,
+        'UnknownOperationException',
+        `Operation ${String(target)} is not supported`,
+      );
     };
     handle().catch((error: unknown) => {
       if (!res.headersSent) {

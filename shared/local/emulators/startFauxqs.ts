@@ -22,7 +22,10 @@ interface FauxqsEmulator {
  * whatever is asked, so the endpoint names loopback explicitly. State is in memory only.
  */
 const startFauxqs = async (options: StartFauxqsOptions = {}): Promise<FauxqsEmulator> => {
-  const server = await startFauxqsServer({ port: options.port ?? 0, logger: options.logger ?? false });
+  const server = await startFauxqsServer({
+    port: options.port ?? 0,
+    logger: options.logger ?? false,
+  });
   return {
     endpoint: `http://127.0.0.1:${server.port}`,
     port: server.port,

@@ -4,7 +4,7 @@ import {
   DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AwsClients } from '../../../shared/adapters/aws/createAwsClients.js';
 import {
   DynamoDbStateStore,
@@ -58,7 +58,11 @@ describe('DynamoDbStateStore on DynamoDB Local', () => {
   let store: DynamoDbStateStore;
   let tableName: string;
 
-  const register = (customId: string, requestHash = 'h1', state: 'pending' | 'rejected' = 'pending') =>
+  const register = (
+    customId: string,
+    requestHash = 'h1',
+    state: 'pending' | 'rejected' = 'pending',
+  ) =>
     store.registerRequest({
       customId,
       requestHash,
@@ -87,7 +91,9 @@ describe('DynamoDbStateStore on DynamoDB Local', () => {
     expect(table.Table?.BillingModeSummary?.BillingMode ?? 'PAY_PER_REQUEST').toBe(
       'PAY_PER_REQUEST',
     );
-    const ttl = await clients.dynamodb.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
+    const ttl = await clients.dynamodb.send(
+      new DescribeTimeToLiveCommand({ TableName: tableName }),
+    );
     expect(ttl.TimeToLiveDescription).toMatchObject({
       TimeToLiveStatus: 'ENABLED',
       AttributeName: 'expires_at',
@@ -178,7 +184,11 @@ describe('DynamoDbStateStore on DynamoDB Local', () => {
       counts: { succeeded: 1, errored: 0, expired: 0, canceled: 0, rejected: 0 },
       resultKeys: ['r/1.jsonl'],
     });
-    expect(updated).toMatchObject({ version: 2, state: 'submitted', providerBatchId: 'msgbatch_9' });
+    expect(updated).toMatchObject({
+      version: 2,
+      state: 'submitted',
+      providerBatchId: 'msgbatch_9',
+    });
     expect(await store.getBatch(id)).toEqual(updated);
 
     await expect(store.updateBatch(id, 1, { pollCount: 5 })).rejects.toBeInstanceOf(ConflictError);
@@ -216,7 +226,9 @@ describe('DynamoDbStateStore on DynamoDB Local', () => {
     await due.createBatch(batch('b2', { nextPollAt: '2026-11-26T10:02:00.000Z' }));
     await due.createBatch(batch('later', { nextPollAt: '2026-11-26T11:00:00.000Z' }));
     await due.createBatch(batch('done', { state: 'completed', nextPollAt: null }));
-    await due.createBatch(batch('b0', { state: 'submitted', nextPollAt: '2026-11-26T10:00:00.000Z' }));
+    await due.createBatch(
+      batch('b0', { state: 'submitted', nextPollAt: '2026-11-26T10:00:00.000Z' }),
+    );
     await due.updateBatch('b0', 1, { state: 'completed', nextPollAt: null });
 
     const now = '2026-11-26T10:30:00.000Z';
@@ -229,16 +241,12 @@ describe('DynamoDbStateStore on DynamoDB Local', () => {
   it('reads items in chunks of 100, lists them in pages and records deliveries', async () => {
     const batchId = uniqueName('big');
     await store.createBatch(batch(batchId, { requestCount: 250 }));
-    for (let n = 0; n < 250; n++) {
-      const customId = `${batchId}-c${n}`;
-      await register(customId);
-    }
-    // Claims in parallel groups: the transactions are independent.
-    for (let n = 0; n < 250; n += 25) {
-      const claims = Array.from({ length: 25 }, (_, k) =>
-        store.claimRequest(item(batchId, n + k, `${batchId}-c${n + k}`), 'h1'),
-      );
-      expect(await Promise.all(claims)).toEqual(Array(25).fill(true));
+    // In parallel groups: registrations and claims of different ids are independent.
+    for (let n = 0; n < 250; n += 50) {
+      const ids = Array.from({ length: 50 }, (_, k) => n + k);
+      await Promise.all(ids.map((k) => register(`${batchId}-c${k}`)));
+      const claims = ids.map((k) => store.claimRequest(item(batchId, k, `${batchId}-c${k}`), 'h1'));
+      expect(await Promise.all(claims)).toEqual(Array(50).fill(true));
     }
     const wanted = Array.from({ length: 250 }, (_, n) => `p-${String(n).padStart(5, '0')}`);
     const found = await store.getItems(batchId, [...wanted, 'p-00001', 'p-missing']);
@@ -286,8 +294,8 @@ describe('DynamoDbStateStore on DynamoDB Local', () => {
     await expect(missing.getBatch('x')).rejects.toBeInstanceOf(NotFoundError);
   });
 
-  it('ensureStateTable also works from a fresh client', async () => {
-    const env = (await import('vitest')).inject('awsEnv');
+  it('finds the table from other credentials (shared database) without recreating it', async () => {
+    const env = inject('awsEnv');
     const client = new DynamoDBClient({
       endpoint: env.AWS_ENDPOINT_URL_DYNAMODB,
       region: env.AWS_REGION,

@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { inject } from 'vitest';
-import { type AwsClients, createAwsClients } from '../../../shared/adapters/aws/createAwsClients.js';
+import {
+  type AwsClients,
+  createAwsClients,
+} from '../../../shared/adapters/aws/createAwsClients.js';
 import type { ResultV1 } from '../../../shared/contract/result.js';
 
 /** Clients on the emulators the global setup started. */
@@ -25,11 +28,19 @@ const createQueue = async (clients: AwsClients, prefix: string): Promise<string>
 };
 
 /** Receives until the queue is empty or `expected` bodies were read. */
-const drainQueue = async (sqs: SQSClient, queueUrl: string, expected: number): Promise<string[]> => {
+const drainQueue = async (
+  sqs: SQSClient,
+  queueUrl: string,
+  expected: number,
+): Promise<string[]> => {
   const bodies: string[] = [];
   for (let empty = 0; bodies.length < expected && empty < 3; ) {
     const response = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 0,
+      }),
     );
     const messages = response.Messages ?? [];
     if (messages.length === 0) empty++;
@@ -68,4 +79,12 @@ const sampleResult = (customId: string, overrides: Partial<ResultV1> = {}): Resu
 const largeResult = (customId: string, bytes: number): ResultV1 =>
   sampleResult(customId, { response: { text: 'x'.repeat(bytes) } });
 
-export { createBucket, createQueue, drainQueue, emulatorClients, largeResult, sampleResult, uniqueName };
+export {
+  createBucket,
+  createQueue,
+  drainQueue,
+  emulatorClients,
+  largeResult,
+  sampleResult,
+  uniqueName,
+};

@@ -3,7 +3,9 @@ import { canonicalJson, hashCanonical } from '../../../shared/domain/canonicalJs
 
 describe('Function: canonicalJson()', () => {
   it('sorts keys at every level and drops undefined values', () => {
-    expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: undefined } })).toBe('{"a":{"d":[3,{"y":2,"z":1}]},"b":1}');
+    expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: undefined } })).toBe(
+      '{"a":{"d":[3,{"y":2,"z":1}]},"b":1}',
+    );
   });
 
   it('hashes equal values equally and different values differently', () => {

@@ -12,6 +12,8 @@ describe('Function: nextPollDelayMs()', () => {
   });
 
   it('honours a longer retry-after from the provider', () => {
-    expect(nextPollDelayMs({ ageMs: 0, baseIntervalMs: minute, retryAfterMs: 5 * minute })).toBe(5 * minute);
+    expect(nextPollDelayMs({ ageMs: 0, baseIntervalMs: minute, retryAfterMs: 5 * minute })).toBe(
+      5 * minute,
+    );
   });
 });

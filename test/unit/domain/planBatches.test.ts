@@ -12,10 +12,18 @@ const req = (
 describe('Function: planBatches()', () => {
   it('keeps one model per OpenAI batch but mixes models for Anthropic', () => {
     const plans = planBatches(
-      [req('openai', 'gpt-a'), req('openai', 'gpt-b'), req('anthropic', 'c-1'), req('anthropic', 'c-2'), req('openai', 'gpt-a')],
+      [
+        req('openai', 'gpt-a'),
+        req('openai', 'gpt-b'),
+        req('anthropic', 'c-1'),
+        req('anthropic', 'c-2'),
+        req('openai', 'gpt-a'),
+      ],
       { maxRequests: null, maxBytes: null },
     );
-    const summary = plans.map((p) => `${p.provider}:${p.models.join('+')}:${p.requests.length}`).sort();
+    const summary = plans
+      .map((p) => `${p.provider}:${p.models.join('+')}:${p.requests.length}`)
+      .sort();
     expect(summary).toEqual(['anthropic:c-1+c-2:2', 'openai:gpt-a:2', 'openai:gpt-b:1']);
   });
 

@@ -1,0 +1,206 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { text } from 'node:stream/consumers';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  FORBIDDEN_ADDRESS_CODE,
+  WebhookResultSender,
+} from '../../../shared/adapters/aws/WebhookResultSender.js';
+import { AuthError, InvalidInputError, UnavailableError } from '../../../shared/domain/errors.js';
+import { sampleResult } from './awsTestKit.js';
+
+const SECRET = 'whsec_test';
+
+interface Received {
+  readonly headers: IncomingMessage['headers'];
+  readonly body: string;
+}
+
+/** What a receiver must do: recompute the HMAC over `timestamp.body` and compare in constant time. */
+const verify = (received: Received): boolean => {
+  const timestamp = String(received.headers['batchlane-timestamp']);
+  const signature = String(received.headers['batchlane-signature']);
+  const expected = `v1=${createHmac('sha256', SECRET).update(`${timestamp}.${received.body}`).digest('hex')}`;
+  return (
+    signature.length === expected.length &&
+    timingSafeEqual(Buffer.from(signature), Buffer.from(expected))
+  );
+};
+
+describe('WebhookResultSender against a local HTTP server', () => {
+  let server: Server;
+  let baseUrl: string;
+  const received: Received[] = [];
+  /** Status codes to answer with, in order; 200 once empty. */
+  let script: number[] = [];
+
+  beforeAll(async () => {
+    server = createServer((req: IncomingMessage, res: ServerResponse) => {
+      void text(req).then((body) => {
+        received.push({ headers: req.headers, body });
+        const status = script.shift() ?? 200;
+        if (status === 429) res.setHeader('retry-after', '0');
+        res.writeHead(status).end(status === 200 ? 'ok' : 'nope');
+      });
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  beforeEach(() => {
+    received.length = 0;
+    script = [];
+  });
+
+  afterAll(async () => {
+    await new Promise<void>((done) => server.close(() => done()));
+  });
+
+  const sender = (options: Partial<ConstructorParameters<typeof WebhookResultSender>[0]> = {}) =>
+    new WebhookResultSender({
+      secret: SECRET,
+      allowPrivate: true,
+      baseDelayMs: 1,
+      maxAttempts: 3,
+      now: () => new Date('2026-11-26T10:00:00.000Z'),
+      ...options,
+    });
+
+  const context = { batchId: 'b-1', part: '1' };
+
+  it('POSTs {results:[...]} signed with HMAC-SHA256 over timestamp.body', async () => {
+    const results = [sampleResult('a'), sampleResult('b')];
+    const report = await sender().deliver(
+      { type: 'webhook', url: `${baseUrl}/hook?x=1` },
+      results,
+      context,
+    );
+    expect(report.failed).toEqual([]);
+    expect(received).toHaveLength(1);
+    const [first] = received;
+    expect(first?.headers['content-type']).toBe('application/json');
+    expect(first?.headers['batchlane-timestamp']).toBe(
+      String(Date.parse('2026-11-26T10:00:00Z') / 1000),
+    );
+    expect(first?.headers['batchlane-signature']).toMatch(/^v1=[0-9a-f]{64}$/);
+    expect(first !== undefined && verify(first)).toBe(true);
+    expect(JSON.parse(first?.body ?? '')).toEqual({ results });
+  });
+
+  it('splits large deliveries into several signed POSTs', async () => {
+    const results = Array.from({ length: 30 }, (_, n) => sampleResult(`c-${n}`));
+    const report = await sender({ maxBodyBytes: 8_000 }).deliver(
+      { type: 'webhook', url: `${baseUrl}/hook` },
+      results,
+      context,
+    );
+    expect(report.failed).toEqual([]);
+    expect(received.length).toBeGreaterThan(1);
+    const delivered = received.flatMap(
+      (r) => (JSON.parse(r.body) as { results: { custom_id: string }[] }).results,
+    );
+    expect(delivered.map((r) => r.custom_id)).toEqual(results.map((r) => r.custom_id));
+    expect(received.every((r) => Buffer.byteLength(r.body) <= 8_000 && verify(r))).toBe(true);
+  });
+
+  it('retries 5xx and 429, then succeeds', async () => {
+    script = [503, 429];
+    const report = await sender().deliver(
+      { type: 'webhook', url: `${baseUrl}/hook` },
+      [sampleResult('a')],
+      context,
+    );
+    expect(report.failed).toEqual([]);
+    expect(received).toHaveLength(3);
+    expect(received.every(verify)).toBe(true);
+  });
+
+  it('gives up after maxAttempts with a retryable error', async () => {
+    script = [500, 500, 500, 500];
+    const report = await sender().deliver(
+      { type: 'webhook', url: `${baseUrl}/hook` },
+      [sampleResult('a')],
+      context,
+    );
+    expect(received).toHaveLength(3);
+    expect(report.failed[0]?.error).toBeInstanceOf(UnavailableError);
+    expect(report.failed[0]?.error.details).toMatchObject({ status: 500, attempts: 3 });
+  });
+
+  it('does not retry other 4xx', async () => {
+    script = [400, 401];
+    const bad = await sender().deliver(
+      { type: 'webhook', url: `${baseUrl}/hook` },
+      [sampleResult('a')],
+      context,
+    );
+    expect(bad.failed[0]?.error).toBeInstanceOf(InvalidInputError);
+    const denied = await sender().deliver(
+      { type: 'webhook', url: `${baseUrl}/hook` },
+      [sampleResult('a')],
+      context,
+    );
+    expect(denied.failed[0]?.error).toBeInstanceOf(AuthError);
+    expect(received).toHaveLength(2);
+  });
+
+  it('retries a refused connection as unavailable', async () => {
+    const closed = createServer();
+    await new Promise<void>((done) => closed.listen(0, '127.0.0.1', done));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((done) => closed.close(() => done()));
+    const report = await sender({ maxAttempts: 2 }).deliver(
+      { type: 'webhook', url: `http://127.0.0.1:${port}/hook` },
+      [sampleResult('a')],
+      context,
+    );
+    expect(report.failed[0]?.error).toBeInstanceOf(UnavailableError);
+    expect(report.failed[0]?.error.code).toBe('webhook_unreachable');
+  });
+
+  describe('SSRF guard (allowPrivate false)', () => {
+    const guarded = () => sender({ allowPrivate: false });
+
+    it.each([
+      'https://127.0.0.1/hook',
+      'https://169.254.169.254/latest/meta-data/',
+      'https://[::1]/hook',
+      'https://[fd00:ec2::254]/hook',
+      'https://[::ffff:10.0.0.1]/hook',
+      'https://10.1.2.3/hook',
+      'https://100.64.1.1/hook',
+    ])('refuses %s without connecting', async (url) => {
+      const report = await guarded().deliver(
+        { type: 'webhook', url },
+        [sampleResult('a')],
+        context,
+      );
+      expect(report.failed[0]?.error).toBeInstanceOf(InvalidInputError);
+      expect(report.failed[0]?.error.code).toBe(FORBIDDEN_ADDRESS_CODE);
+      expect(report.failed[0]?.error.retryable).toBe(false);
+    });
+
+    it('refuses a name that resolves to loopback, after DNS resolution', async () => {
+      const port = (server.address() as AddressInfo).port;
+      const report = await guarded().deliver(
+        { type: 'webhook', url: `https://localhost:${port}/hook` },
+        [sampleResult('a'), sampleResult('b')],
+        context,
+      );
+      expect(report.failed.map((f) => f.customId)).toEqual(['a', 'b']);
+      expect(report.failed[0]?.error.code).toBe(FORBIDDEN_ADDRESS_CODE);
+      expect(received).toHaveLength(0);
+    });
+
+    it('refuses plain http', async () => {
+      const report = await guarded().deliver(
+        { type: 'webhook', url: `${baseUrl}/hook` },
+        [sampleResult('a')],
+        context,
+      );
+      expect(report.failed[0]?.error.code).toBe('webhook_insecure_url');
+      expect(received).toHaveLength(0);
+    });
+  });
+});

@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Pipeline, startPipeline } from './pipelineHarness.js';
+
+let pipeline: Pipeline;
+
+beforeAll(async () => {
+  // The simulator fails a share of every batch's items and expires each batch at 60% done.
+  pipeline = await startPipeline({
+    simulator: {
+      seed: 7,
+      faults: {
+        itemErrorRates: { invalid_request_error: 0.1, overloaded_error: 0.1 },
+        expireAtFraction: 0.6,
+        http: { rate: 0.2, statuses: [429, 500, 503], retryAfterMs: 10 },
+      },
+    },
+  });
+});
+
+afterAll(async () => {
+  await pipeline?.stop();
+});
+
+describe('Pipeline: partial failure', () => {
+  it('delivers one result per request with the status the provider gave it, and counts them on Batch Ended', async () => {
+    const dest = pipeline.destinations.sqs;
+    const ids = Array.from({ length: 60 }, (_, i) => `pf-${i}`);
+    await pipeline.send(
+      ids.map((id, i) =>
+        i % 2 === 0
+          ? {
+              custom_id: id,
+              provider: 'anthropic',
+              body: {
+                model: 'claude-haiku-4-5',
+                max_tokens: 16,
+                messages: [{ role: 'user', content: id }],
+              },
+              destination: dest,
+            }
+          : {
+              custom_id: id,
+              provider: 'openai',
+              body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: id }] },
+              destination: dest,
+            },
+      ),
+    );
+    await pipeline.waitForResults(ids);
+
+    const statuses = new Map<string, number>();
+    for (const id of ids) {
+      const results = pipeline.resultsFor(id);
+      expect(results, id).toHaveLength(1);
+      const result = results[0];
+      statuses.set(result?.status ?? '', (statuses.get(result?.status ?? '') ?? 0) + 1);
+      if (result?.status === 'errored') {
+        expect(result.error?.type).toBeTruthy();
+        expect(result.error?.message).toBeTruthy();
+        expect(result.response).toBeNull();
+      }
+      if (result?.status === 'succeeded') expect(result.response).not.toBeNull();
+    }
+    expect(statuses.get('succeeded') ?? 0).toBeGreaterThan(0);
+    expect(statuses.get('errored') ?? 0).toBeGreaterThan(0);
+    expect(statuses.get('expired') ?? 0).toBeGreaterThan(0);
+
+    const ended = pipeline.events('Batch Ended');
+    const totals = { succeeded: 0, errored: 0, expired: 0, canceled: 0, rejected: 0 };
+    for (const detail of ended) {
+      const counts = detail['counts'] as typeof totals;
+      for (const key of Object.keys(totals) as (keyof typeof totals)[]) totals[key] += counts[key];
+    }
+    expect(totals.succeeded).toBe(statuses.get('succeeded') ?? 0);
+    expect(totals.errored).toBe(statuses.get('errored') ?? 0);
+    expect(totals.expired).toBe(statuses.get('expired') ?? 0);
+  });
+});

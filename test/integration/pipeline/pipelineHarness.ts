@@ -1,0 +1,131 @@
+import { createHmac } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { createAwsClients } from '../../../shared/adapters/aws/createAwsClients.js';
+import { sendRequests } from '../../../shared/cli/sendRequests.js';
+import type { ResultV1 } from '../../../shared/contract/result.js';
+import { ResultCollector } from '../../../shared/local/ResultCollector.js';
+import { type LocalStackOptions, startLocalStack } from '../../../shared/local/startLocalStack.js';
+
+type Stack = Awaited<ReturnType<typeof startLocalStack>>;
+
+/** A local HTTP endpoint that records signed webhook deliveries and checks their signatures. */
+const startWebhookReceiver = async (secret: string) => {
+  const received: { results: ResultV1[]; signatureValid: boolean }[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      const timestamp = String(req.headers['batchlane-timestamp'] ?? '');
+      const expected = `v1=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+      const parsed = JSON.parse(body) as { results: ResultV1[] };
+      received.push({
+        results: parsed.results,
+        signatureValid: req.headers['batchlane-signature'] === expected,
+      });
+      res.writeHead(200).end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/hooks/results`,
+    received,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+};
+
+/**
+ * Drives the whole pipeline in one test file: the local stack (emulators, simulator, the
+ * deployed handlers under a local event source mapping and schedule), a way to send intake
+ * messages, and a reader of everything that reached the destinations.
+ */
+const startPipeline = async (options: LocalStackOptions = {}) => {
+  const stack: Stack = await startLocalStack({
+    processingMs: 300,
+    pollIntervalMs: 250,
+    collectorBatchingWindowMs: 300,
+    visibilityTimeoutSeconds: 5,
+    realProvidersFromEnv: false,
+    ...options,
+  });
+  const aws = createAwsClients(stack.env);
+  const webhook = await startWebhookReceiver(stack.env['BATCHLANE_WEBHOOK_SECRET'] ?? '');
+  const collector = new ResultCollector({
+    sqs: aws.sqs,
+    s3: aws.s3,
+    queueUrl: stack.resultsQueueUrl,
+    bucket: stack.resultsBucket,
+    events: () => stack.emulators.eventBridge.events(),
+  });
+
+  const resultsFor = (id: string): ResultV1[] => [
+    ...(collector.byId.get(id) ?? []).map((c) => c.result),
+    ...webhook.received.flatMap((w) => w.results.filter((r) => r.custom_id === id)),
+  ];
+
+  const destinations = {
+    sqs: { type: 'sqs', queue_url: stack.resultsQueueUrl },
+    s3: { type: 's3', bucket: stack.resultsBucket, prefix: 'test/' },
+    eventbridge: { type: 'eventbridge', event_bus_name: stack.resultsEventBusName },
+    webhook: { type: 'webhook', url: webhook.url },
+  } as const;
+
+  return {
+    stack,
+    aws,
+    webhook,
+    destinations,
+    send: (messages: readonly (string | object)[]) =>
+      sendRequests(
+        aws.sqs,
+        stack.intakeQueueUrl,
+        messages.map((m) => (typeof m === 'string' ? m : JSON.stringify(m))),
+      ),
+    resultsFor,
+    /** Waits until every id has at least one result, then a little longer to catch duplicates. */
+    waitForResults: async (ids: readonly string[], timeoutMs = 60_000): Promise<void> => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        await collector.collect();
+        const missing = ids.filter((id) => resultsFor(id).length === 0);
+        if (missing.length === 0) break;
+        if (Date.now() > deadline) {
+          throw new Error(
+            `no result after ${timeoutMs} ms for ${missing.length} ids, e.g. ${missing.slice(0, 5).join(', ')}`,
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await collector.collect();
+    },
+    events: (detailType: string) =>
+      stack.emulators.eventBridge
+        .events()
+        .filter((e) => e['detail-type'] === detailType)
+        .map((e) => e.detail as Record<string, unknown>),
+    queueDepth: async (queueUrl: string): Promise<number> => {
+      const attrs = await aws.sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: queueUrl,
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+        }),
+      );
+      return (
+        Number(attrs.Attributes?.['ApproximateNumberOfMessages'] ?? 0) +
+        Number(attrs.Attributes?.['ApproximateNumberOfMessagesNotVisible'] ?? 0)
+      );
+    },
+    stop: async () => {
+      await webhook.stop();
+      await stack.stop();
+    },
+  };
+};
+
+type Pipeline = Awaited<ReturnType<typeof startPipeline>>;
+
+export { type Pipeline, startPipeline };
