@@ -178,6 +178,10 @@ class BatchlaneStack extends Stack {
       description: 'Producers send one JSON request per message here',
       value: this.intakeQueue.queue.queueUrl,
     });
+    new CfnOutput(this, 'IntakeQueueArn', {
+      description: 'Grant producers sqs:SendMessage on this queue',
+      value: this.intakeQueue.queue.queueArn,
+    });
     new CfnOutput(this, 'ArtifactsBucketName', { value: this.artifacts.bucket.bucketName });
     new CfnOutput(this, 'StateTableName', { value: this.stateTable.table.tableName });
     new CfnOutput(this, 'EventBusName', {

@@ -62,7 +62,7 @@ interface BatchFunctionProps {
  *
  * @example
  * const fn = new BatchFunction(this, 'Poller', { entry, description: 'Polls batches' });
- * fn.bindTable(table); // sets BATCHLANE_TABLE_NAME and grants read/write
+ * fn.bindTable(stateTable); // sets BATCHLANE_TABLE_NAME and grants item read/write
  */
 class BatchFunction extends Construct {
   public readonly function: NodejsFunction;

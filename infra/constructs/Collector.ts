@@ -62,6 +62,13 @@ class Collector extends Construct {
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
       throw new Error(`collector batchSize must be an integer from 1 to 10000, got ${batchSize}`);
     }
+    const maxBatchingWindow = props.maxBatchingWindow ?? Duration.seconds(20);
+    // Lambda only accepts batches above 10 messages with a batching window.
+    if (batchSize > 10 && maxBatchingWindow.toSeconds() < 1) {
+      throw new Error(
+        'collector maxBatchingWindow must be at least 1 s when batchSize is above 10',
+      );
+    }
 
     this.function = new BatchFunction(this, 'Function', {
       entry: props.entry ?? DEFAULT_ENTRY,
@@ -80,7 +87,7 @@ class Collector extends Construct {
 
     this.eventSource = new SqsEventSource(props.intakeQueue, {
       batchSize,
-      maxBatchingWindow: props.maxBatchingWindow ?? Duration.seconds(20),
+      maxBatchingWindow,
       // Only the failed records are retried; accepted ones must not be packed twice.
       reportBatchItemFailures: true,
     });

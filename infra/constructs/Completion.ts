@@ -1,6 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { Duration } from 'aws-cdk-lib';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { BatchFunction } from './BatchFunction.js';
 import { DestinationAllowList, type DestinationAllowListProps } from './DestinationAllowList.js';
@@ -53,9 +55,9 @@ interface CompletionProps {
  * PutEvents, and sending to the allow-listed caller destinations only.
  */
 class Completion extends Construct {
-  public readonly queue: QueueWithDeadLetter['queue'];
-  public readonly deadLetterQueue: QueueWithDeadLetter['deadLetterQueue'];
-  public readonly deadLetterAlarm: QueueWithDeadLetter['deadLetterAlarm'];
+  public readonly queue: Queue;
+  public readonly deadLetterQueue: Queue;
+  public readonly deadLetterAlarm: Alarm;
   public readonly function: BatchFunction;
   public readonly eventSource: SqsEventSource;
   public readonly allowList: DestinationAllowList;

@@ -11,8 +11,11 @@ import type { Completion } from './Completion.js';
 import type { IntakeQueue } from './IntakeQueue.js';
 
 interface DashboardProps {
+  /** Its backlog, age and dead-letter depth are shown. */
   readonly intakeQueue: IntakeQueue;
+  /** Its queue's backlog, age and dead-letter depth are shown. */
   readonly completion: Completion;
+  /** Functions whose invocations, errors, throttles and duration are shown. */
   readonly functions: readonly BatchFunction[];
 }
 

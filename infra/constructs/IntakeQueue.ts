@@ -1,5 +1,7 @@
 import type { Duration } from 'aws-cdk-lib';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { QueueWithDeadLetter } from './QueueWithDeadLetter.js';
 
@@ -18,9 +20,9 @@ interface IntakeQueueProps {
  * dead-letter queue and alarm.
  */
 class IntakeQueue extends Construct {
-  public readonly queue: QueueWithDeadLetter['queue'];
-  public readonly deadLetterQueue: QueueWithDeadLetter['deadLetterQueue'];
-  public readonly deadLetterAlarm: QueueWithDeadLetter['deadLetterAlarm'];
+  public readonly queue: Queue;
+  public readonly deadLetterQueue: Queue;
+  public readonly deadLetterAlarm: Alarm;
 
   public constructor(scope: Construct, id: string, props: IntakeQueueProps) {
     super(scope, id);

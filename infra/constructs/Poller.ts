@@ -70,7 +70,8 @@ class Poller extends Construct {
 
     // A failed or throttled tick is not retried: the next tick is the retry, and a late
     // retry would only collide with it. Events older than one interval are dropped likewise.
-    const maxEventAge = Duration.seconds(Math.max(60, rate.toSeconds()));
+    // Lambda accepts 60 s to 6 h.
+    const maxEventAge = Duration.seconds(Math.min(Math.max(60, rate.toSeconds()), 6 * 3600));
     this.function.function.configureAsyncInvoke({ retryAttempts: 0, maxEventAge });
 
     this.rule = new Rule(this, 'Schedule', {

@@ -14,6 +14,13 @@ usage:
   batchlane sim [--port N]       run the provider simulator alone
 `;
 
+// The AWS SDK warns at every start that its 2027 releases will need Node 22; the CLI runs on
+// Node 20 by design (the deployed functions run on 22), so that one warning is noise here.
+process.removeAllListeners('warning');
+process.on('warning', (warning) => {
+  if (!warning.message.includes('NodeVersionSupportWarning')) process.stderr.write(`${warning.stack ?? warning.message}\n`);
+});
+
 const main = async (argv: readonly string[]): Promise<number> => {
   const [command, ...rest] = argv;
   const out = (line: string): void => {

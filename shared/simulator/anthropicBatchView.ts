@@ -1,4 +1,10 @@
-import { type BatchSchedule, effectiveCut, itemDisposition, itemOutcome } from './batchSchedule.js';
+import {
+  type BatchSchedule,
+  cancelDelayMs,
+  effectiveCut,
+  itemDisposition,
+  itemOutcome,
+} from './batchSchedule.js';
 import { fakeAnthropicMessage } from './fakeAnthropicMessage.js';
 import { isRecord } from './httpIo.js';
 import type { SimContext } from './SimContext.js';
@@ -16,17 +22,17 @@ const scheduleOf = (ctx: SimContext, record: AnthropicBatchRecord): BatchSchedul
   cancelRace: record.faults.cancelRace === true,
 });
 
-/** A short grace period between a cancel and the batch ending, as on the real API. */
-const cancelDelayMs = (record: AnthropicBatchRecord): number =>
-  Math.max(1, Math.min(record.processingMs * 0.05, 60_000));
-
 /** When processing ends: naturally, at expiry, or shortly after a (winning) cancel. */
 const anthropicEndedAt = (ctx: SimContext, record: AnthropicBatchRecord): number => {
   const natural = record.createdAt + record.processingMs;
   const schedule = scheduleOf(ctx, record);
   const cut = effectiveCut(schedule);
   if (record.cancelAt !== null && !schedule.cancelRace && record.cancelAt < natural) {
-    return Math.min(record.cancelAt + cancelDelayMs(record), record.expiresAt, natural);
+    return Math.min(
+      record.cancelAt + cancelDelayMs(record.processingMs),
+      record.expiresAt,
+      natural,
+    );
   }
   return Math.min(natural, cut);
 };

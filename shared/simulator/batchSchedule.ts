@@ -20,6 +20,13 @@ interface BatchSchedule {
 
 type ItemDisposition = 'pending' | 'done' | 'canceled' | 'expired';
 
+/**
+ * Simulated time between a cancel and the batch ending: 5 % of its processing time, capped at
+ * 500 ms so tests that cancel long batches do not wait (the real APIs take up to minutes).
+ */
+const cancelDelayMs = (processingMs: number): number =>
+  Math.max(1, Math.min(processingMs * 0.05, 500));
+
 /** Requests finish spread over the whole work window, so an early expiry leaves a mix. */
 const itemFinishAt = (schedule: BatchSchedule, customId: string): number => {
   const u = hashUnit(schedule.seed, 'finish', schedule.batchId, customId);
@@ -92,6 +99,7 @@ const itemOutcome = (
 
 export {
   type BatchSchedule,
+  cancelDelayMs,
   effectiveCut,
   type ItemDisposition,
   type ItemOutcome,

@@ -1,4 +1,10 @@
-import { type BatchSchedule, itemDisposition, itemFinishAt, itemOutcome } from './batchSchedule.js';
+import {
+  type BatchSchedule,
+  cancelDelayMs,
+  itemDisposition,
+  itemFinishAt,
+  itemOutcome,
+} from './batchSchedule.js';
 import {
   fakeOpenAIBody,
   type LineUsage,
@@ -47,9 +53,7 @@ const phases = (record: OpenAIBatchRecord) => ({
   workEnd: record.createdAt + record.processingMs * 0.9,
   naturalEnd: record.createdAt + record.processingMs,
   cancelDoneAt:
-    record.cancelAt === null
-      ? Infinity
-      : record.cancelAt + Math.max(1, Math.min(record.processingMs * 0.05, 60_000)),
+    record.cancelAt === null ? Infinity : record.cancelAt + cancelDelayMs(record.processingMs),
 });
 
 const scheduleOf = (ctx: SimContext, record: OpenAIBatchRecord): BatchSchedule => {

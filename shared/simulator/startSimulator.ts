@@ -319,6 +319,7 @@ const sendError = (
 export {
   type RunningSimulator,
   type SimulatorFaults,
+  type SimulatorLimits,
   type SimulatorOptions,
   type SimulatorStats,
   startSimulator,

@@ -1,7 +1,4 @@
-import type { Destination } from '../contract/destination.js';
-import { DETAIL_TYPES } from '../contract/events.js';
-import { PROVIDER_LIMITS, type ProviderName } from '../contract/providers.js';
-import { buildRejectedResult } from '../domain/buildResult.js';
+import { PROVIDER_LIMITS } from '../contract/providers.js';
 import { errorMessage, isRetryable } from '../domain/errors.js';
 import { formatProviderLine } from '../domain/formatProviderLine.js';
 import { mapWithConcurrency } from '../domain/mapWithConcurrency.js';
@@ -9,11 +6,11 @@ import { type PackableRequest, type PlannedBatch, planBatches } from '../domain/
 import type { BatchItem, BatchRecord, JsonValue } from '../domain/records.js';
 import {
   type AcceptedRequest,
-  type Rejection,
   type ValidationOutcome,
   validateRequest,
 } from '../domain/validateRequest.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
+import { type Refusal, settleRefusals } from './settleRefusals.js';
 import { isoAfter, SUBMIT_LEASE_MS, submitBatch } from './submitBatch.js';
 
 /** One intake message as the collector sees it (an SQS record, stripped). */
@@ -41,25 +38,6 @@ type RejectedMessage = Extract<ValidationOutcome, { ok: false }> & { readonly me
 
 const CONCURRENCY = 16;
 
-/** The provider name a rejected message asked for, when it is a known one. */
-const providerOf = (body: string): ProviderName | null => {
-  try {
-    const value = (JSON.parse(body) as { provider?: unknown }).provider;
-    return value === 'anthropic' || value === 'openai' ? value : null;
-  } catch {
-    return null;
-  }
-};
-
-const metadataOf = (body: string): JsonValue | null => {
-  try {
-    const value = (JSON.parse(body) as { metadata?: JsonValue }).metadata;
-    return value === undefined ? null : value;
-  } catch {
-    return null;
-  }
-};
-
 /**
  * The collector: validates intake messages, folds duplicates by `custom_id`, packs the rest
  * into provider batches and submits them. A message is acknowledged once its request is
@@ -71,63 +49,18 @@ const createCollector = (deps: RuntimeDeps) => {
 
   const maxRequestBytes = Math.max(...Object.values(PROVIDER_LIMITS).map((l) => l.maxBytes));
 
-  /** Publishes the rejection and, the first time for this id, delivers a `rejected` result. */
-  const refuse = async (
-    message: { messageId: string; body: string },
-    rejection: Rejection,
-    customId: string | null,
-    destination: Destination | null,
-    deliver: boolean,
-  ): Promise<void> => {
-    const at = clock.now().toISOString();
-    let delivered = false;
-    if (deliver && customId !== null && destination !== null) {
-      const result = buildRejectedResult({
-        customId,
-        provider: providerOf(message.body),
-        rejection,
-        metadata: metadataOf(message.body),
-        at,
-      });
-      const report = await deps.deliverer.deliver(destination, [result], {
-        batchId: null,
-        part: `rejected-${message.messageId}`,
-      });
-      const failure = report.failed[0];
-      if (failure !== undefined) throw failure.error;
-      delivered = true;
-    }
-    await deps.events.publish([
-      {
-        detailType: DETAIL_TYPES.requestRejected,
-        detail: {
-          custom_id: customId,
-          reason: {
-            code: rejection.code,
-            message: rejection.message,
-            issues: [...rejection.issues],
-          },
-          message_id: message.messageId,
-          result_delivered: delivered,
-          rejected_at: at,
-        },
-      },
-    ]);
-    metrics.count('RequestsRejected', 1, { reason: rejection.code });
-    logger.info('request rejected', {
-      messageId: message.messageId,
-      customId,
-      code: rejection.code,
-    });
-  };
-
-  const handleRejected = async (
+  /**
+   * Registers a refused message's id (when readable) so identical resends fold, and decides
+   * whether this is the first refusal for it (a `rejected` result is delivered) or the id
+   * already belongs to another request (event only, never a second delivery).
+   */
+  const refusalFor = async (
     message: IntakeMessage,
     outcome: RejectedMessage,
-  ): Promise<void> => {
+  ): Promise<Refusal | null> => {
+    const base = { messageId: message.messageId, body: message.body };
     if (outcome.customId === null) {
-      await refuse(message, outcome.rejection, null, outcome.destination, false);
-      return;
+      return { ...base, rejection: outcome.rejection, customId: null, deliverTo: null };
     }
     const now = clock.now();
     const registered = await store.registerRequest({
@@ -137,28 +70,41 @@ const createCollector = (deps: RuntimeDeps) => {
       acceptedAt: now.toISOString(),
       expiresAt: Math.floor(now.getTime() / 1000) + settings.idempotencyTtlSeconds,
     });
-    if (registered.kind === 'new') {
-      await refuse(message, outcome.rejection, outcome.customId, outcome.destination, true);
-    } else if (registered.kind === 'conflict' || registered.kind === 'pending') {
-      // The id already belongs to another request: tell the producer, never deliver twice.
-      await refuse(
-        message,
-        {
-          code: 'conflicting_resend',
-          message: `custom_id ${outcome.customId} was already used for a different request (${outcome.rejection.message})`,
-          issues: outcome.rejection.issues,
-        },
-        outcome.customId,
-        null,
-        false,
-      );
+    switch (registered.kind) {
+      case 'new':
+        return {
+          ...base,
+          rejection: outcome.rejection,
+          customId: outcome.customId,
+          deliverTo: outcome.destination,
+        };
+      case 'duplicate':
+        return null;
+      case 'conflict':
+      case 'pending':
+        return {
+          ...base,
+          rejection: {
+            code: 'conflicting_resend',
+            message: `custom_id ${outcome.customId} was already used for a different request (${outcome.rejection.message})`,
+            issues: outcome.rejection.issues,
+          },
+          customId: outcome.customId,
+          deliverTo: null,
+        };
     }
   };
 
-  const conflict = (accepted: AcceptedRequest): Rejection => ({
-    code: 'conflicting_resend',
-    message: `custom_id ${accepted.request.custom_id} was already used for a different request; use a new custom_id`,
-    issues: [{ path: 'custom_id', message: 'already used for a different request' }],
+  const conflictRefusal = (message: IntakeMessage, accepted: AcceptedRequest): Refusal => ({
+    messageId: message.messageId,
+    body: message.body,
+    rejection: {
+      code: 'conflicting_resend',
+      message: `custom_id ${accepted.request.custom_id} was already used for a different request; use a new custom_id`,
+      issues: [{ path: 'custom_id', message: 'already used for a different request' }],
+    },
+    customId: accepted.request.custom_id,
+    deliverTo: null,
   });
 
   /** Creates the batch, writes its input, claims its members and submits it. */
@@ -252,20 +198,23 @@ const createCollector = (deps: RuntimeDeps) => {
     const rejectedMessages = outcomes.filter(
       (o): o is { message: IntakeMessage; outcome: RejectedMessage } => !o.outcome.ok,
     );
+    const refusals: Refusal[] = [];
     const rejections = await mapWithConcurrency(
       rejectedMessages,
       CONCURRENCY,
-      ({ message, outcome }) => handleRejected(message, outcome),
+      ({ message, outcome }) => refusalFor(message, outcome),
     );
     rejections.forEach((r, i) => {
-      if (r.status === 'rejected') {
-        const messageId = rejectedMessages[i]?.message.messageId;
-        if (messageId !== undefined) failed.add(messageId);
-        logger.warn('rejection not recorded; will retry', {
-          messageId,
-          error: errorMessage(r.reason),
-        });
+      if (r.status === 'fulfilled') {
+        if (r.value !== null) refusals.push(r.value);
+        return;
       }
+      const messageId = rejectedMessages[i]?.message.messageId;
+      if (messageId !== undefined) failed.add(messageId);
+      logger.warn('rejection not recorded; will retry', {
+        messageId,
+        error: errorMessage(r.reason),
+      });
     });
 
     // Duplicates inside one SQS batch: the first occurrence stands for all identical ones.
@@ -281,9 +230,7 @@ const createCollector = (deps: RuntimeDeps) => {
       else inBatchConflicts.push({ message, accepted: outcome.accepted });
     }
     for (const { message, accepted } of inBatchConflicts) {
-      await refuse(message, conflict(accepted), accepted.request.custom_id, null, false).catch(() =>
-        failed.add(message.messageId),
-      );
+      refusals.push(conflictRefusal(message, accepted));
     }
 
     // Register every distinct id in the ledger; only new or still-pending ones get packed.
@@ -315,9 +262,7 @@ const createCollector = (deps: RuntimeDeps) => {
       if (outcome.kind === 'duplicate') {
         folded += 1;
       } else if (outcome.kind === 'conflict') {
-        await refuse(message, conflict(accepted), accepted.request.custom_id, null, false).catch(
-          () => failed.add(message.messageId),
-        );
+        refusals.push(conflictRefusal(message, accepted));
       } else {
         const line = `${formatProviderLine(accepted.request.provider, accepted.endpoint, providerCustomIdOf(0), accepted.request.body)}\n`;
         toPack.push({
@@ -355,6 +300,8 @@ const createCollector = (deps: RuntimeDeps) => {
       });
       for (const pending of plans[index]?.requests ?? []) failed.add(pending.messageId);
     });
+
+    for (const messageId of await settleRefusals(deps, refusals)) failed.add(messageId);
 
     const accepted = toPack.length;
     metrics.count('RequestsAccepted', accepted);

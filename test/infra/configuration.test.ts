@@ -127,6 +127,8 @@ describe('Stack: BatchlaneStack configuration', () => {
 
   it.each([
     [{ collectorBatchSize: 10_001 }, /batchSize/],
+    [{ collectorBatchSize: 50, collectorBatchingWindowSeconds: 0 }, /maxBatchingWindow/],
+    [{ pollRateMinutes: 0.5 }, /poll rate|poller timeout/],
     [{ maxAttempts: 0 }, /maxReceiveCount/],
     [{ artifactRetentionDays: 1 }, /artifactRetentionDays/],
     [{ enabledProviders: [] }, /enabledProviders/],

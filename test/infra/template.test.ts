@@ -275,9 +275,25 @@ describe('Buckets', () => {
 });
 
 describe('Stack: BatchlaneStack', () => {
+  it('shows the state of every alarm on the dashboard', () => {
+    const alarms = [
+      stack.intakeQueue.deadLetterAlarm,
+      stack.completion.deadLetterAlarm,
+      stack.collector.function.errorsAlarm,
+      stack.poller.function.errorsAlarm,
+      stack.completion.function.errorsAlarm,
+    ].map((alarm) => logicalIdOf(stack, alarm));
+    const [[, dashboard] = []] = ofType('AWS::CloudWatch::Dashboard');
+    const body = JSON.stringify(dashboard?.Properties.DashboardBody);
+    for (const alarm of alarms) {
+      expect(body).toContain(`"Fn::GetAtt":["${alarm}","Arn"]`);
+    }
+  });
+
   it('outputs what producers and operators need', () => {
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(outputs.IntakeQueueUrl?.Value).toEqual({ Ref: ids.intake });
+    expect(outputs.IntakeQueueArn?.Value).toEqual({ 'Fn::GetAtt': [ids.intake, 'Arn'] });
     expect(outputs.ArtifactsBucketName?.Value).toEqual({ Ref: ids.bucket });
     expect(outputs.StateTableName?.Value).toEqual({ Ref: ids.table });
     expect(outputs.EventBusName?.Value).toEqual({ Ref: ids.bus });

@@ -7,6 +7,7 @@ import type {
   ResultDeliverer,
 } from '../../ports/ResultDeliverer.js';
 
+/** The deliverer of each destination type, and the allow-list. */
 interface DestinationRouterOptions {
   readonly sqs: ResultDeliverer;
   readonly s3: ResultDeliverer;

@@ -39,6 +39,7 @@ import { translateAwsError } from './translateAwsError.js';
 /** BatchGetItem accepts at most 100 keys per call. */
 const BATCH_GET_LIMIT = 100;
 
+/** Constructor options of {@link DynamoDbStateStore}. */
 interface DynamoDbStateStoreOptions {
   readonly client: DynamoDBDocumentClient;
   readonly tableName: string;
@@ -238,6 +239,8 @@ class DynamoDbStateStore implements StateStore {
 
   async listDueBatches(now: string, limit: number): Promise<BatchRecord[]> {
     const batches: BatchRecord[] = [];
+    // DynamoDB rejects Limit < 1.
+    if (limit < 1) return batches;
     let startKey: Record<string, unknown> | undefined;
     do {
       try {

@@ -3,6 +3,7 @@ import { type BatchlaneEvent, EVENT_SOURCE } from '../../contract/events.js';
 import type { EventPublisher } from '../../ports/EventPublisher.js';
 import { type PutEventsOptions, putEventsReliably } from './putEventsReliably.js';
 
+/** Constructor options of {@link EventBridgeEventPublisher}. */
 interface EventBridgeEventPublisherOptions extends PutEventsOptions {
   readonly client: EventBridgeClient;
   /** Name or ARN of the deployment's event bus. */

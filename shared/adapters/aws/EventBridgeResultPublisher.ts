@@ -21,6 +21,7 @@ import { translateAwsError } from './translateAwsError.js';
 /** detail-type of result events on the caller's bus. */
 const RESULT_DETAIL_TYPE = 'Request Result';
 
+/** Constructor options of {@link EventBridgeResultPublisher}. */
 interface EventBridgeResultPublisherOptions extends PutEventsOptions {
   readonly client: EventBridgeClient;
   /** batchlane's bucket, for results too large for one event. */

@@ -17,6 +17,7 @@ const MIN_PART_BYTES = 5 * MIB;
 /** fauxqs refuses request bodies over 11 MiB, so parts stay at or under 10 MiB. */
 const MAX_PART_BYTES = 10 * MIB;
 
+/** Constructor options of {@link S3BlobStore}. */
 interface S3BlobStoreOptions {
   readonly client: S3Client;
   readonly bucket: string;

@@ -12,6 +12,7 @@ import { translateAwsError } from './translateAwsError.js';
 
 const MIB = 1024 * 1024;
 
+/** Constructor options of {@link S3ResultWriter}. */
 interface S3ResultWriterOptions {
   readonly client: S3Client;
   /** Multipart part size for large deliveries (default 8 MiB; fauxqs refuses > 11 MiB bodies). */

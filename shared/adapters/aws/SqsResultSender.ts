@@ -19,6 +19,7 @@ import { translateAwsError } from './translateAwsError.js';
 const SQS_MAX_BYTES = 1024 * 1024;
 const MAX_ENTRIES_PER_CALL = 10;
 
+/** Constructor options of {@link SqsResultSender}. */
 interface SqsResultSenderOptions {
   readonly client: SQSClient;
   /** batchlane's bucket, for results too large for one message. */

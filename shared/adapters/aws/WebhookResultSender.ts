@@ -20,6 +20,7 @@ import type {
 import { backoffDelayMs, sleep as realSleep, type Sleep } from './backoff.js';
 import { isForbiddenAddress } from './isForbiddenAddress.js';
 
+/** Constructor options of {@link WebhookResultSender}. */
 interface WebhookResultSenderOptions {
   /** HMAC-SHA256 key of the `batchlane-signature` header. */
   readonly secret: string;
@@ -31,7 +32,7 @@ interface WebhookResultSenderOptions {
   /** POSTs per body, the first included (default 5). */
   readonly maxAttempts?: number;
   readonly baseDelayMs?: number;
-  /** Whole-request timeout (default 10 s). */
+  /** Limit on one POST, from connecting to the end of the response (default 10 s). */
   readonly timeoutMs?: number;
   /** Results are split into POSTs of at most this many body bytes (default 1 MiB). */
   readonly maxBodyBytes?: number;
@@ -149,6 +150,11 @@ class WebhookResultSender implements ResultDeliverer {
 
   /** Refusals decidable without DNS: scheme, and IP-literal hosts (which skip the lookup). */
   #checkUrl(raw: string): BatchlaneError | null {
+    if (!URL.canParse(raw)) {
+      return new InvalidInputError('webhook URL is not a valid URL', {
+        code: 'webhook_invalid_url',
+      });
+    }
     const url = new URL(raw);
     if (url.protocol !== 'https:' && !(url.protocol === 'http:' && this.#allowPrivate)) {
       return new InvalidInputError(`webhook URL must use https: ${url.origin}`, {
@@ -207,19 +213,29 @@ class WebhookResultSender implements ResultDeliverer {
         'batchlane-timestamp': timestamp,
         'batchlane-signature': signWebhookBody(this.#secret, timestamp, body),
       },
-      timeout: this.#timeoutMs,
       ...(this.#allowPrivate ? {} : { lookup: guardedLookup }),
     };
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise((resolve) => {
+      let settled = false;
+      const settle = (outcome: PostOutcome): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(outcome);
+      };
       const req = send(url, options, (res: IncomingMessage) => {
         // The body is not needed, but must be consumed to free the socket.
         res.resume();
-        res.on('end', () => resolve(this.#outcomeOf(url, res)));
-        res.on('error', (error) => resolve(this.#networkFailure(url, error)));
+        res.on('end', () => settle(this.#outcomeOf(url, res)));
+        res.on('error', (error) => settle(this.#networkFailure(url, error)));
       });
-      req.on('timeout', () => req.destroy(new Error(`timed out after ${this.#timeoutMs} ms`)));
-      req.on('error', (error) => resolve(this.#networkFailure(url, error)));
+      // A slow receiver must not hold the completion function until its own timeout.
+      const timer = setTimeout(
+        () => req.destroy(new Error(`timed out after ${this.#timeoutMs} ms`)),
+        this.#timeoutMs,
+      );
+      req.on('error', (error) => settle(this.#networkFailure(url, error)));
       req.end(body);
     });
   }

@@ -16,6 +16,7 @@ interface AwsClients {
   destroy(): void;
 }
 
+/** An environment-like object (handlers pass `process.env`). */
 type AwsEnv = Readonly<Record<string, string | undefined>>;
 
 const ENDPOINT_VARS = {

@@ -64,6 +64,12 @@ const isForbiddenV6 = (address: string): boolean => {
     if (g5 === 0 && g6 === 0 && (g7 === 0 || g7 === 1)) return true; // :: and ::1
     return isForbiddenV4(groupsToV4(g6, g7));
   }
+  // ::ffff:0:a.b.c.d (IPv4-translated, RFC 2765).
+  if (g0 === 0 && g1 === 0 && g2 === 0 && g3 === 0 && g4 === 0xffff && g5 === 0) {
+    return isForbiddenV4(groupsToV4(g6, g7));
+  }
+  // Teredo (2001::/32) hides the IPv4 address it reaches; no webhook needs it.
+  if (g0 === 0x2001 && g1 === 0) return true;
   // NAT64 (64:ff9b::/96) and 6to4 (2002::/16) embed an IPv4 address that would be reached.
   if (g0 === 0x64 && g1 === 0xff9b && g2 === 0 && g3 === 0 && g4 === 0 && g5 === 0) {
     return isForbiddenV4(groupsToV4(g6, g7));
@@ -82,7 +88,7 @@ const isForbiddenV6 = (address: string): boolean => {
  * Whether a webhook may NOT connect to this resolved IP address: loopback, private, CGNAT,
  * link-local (and with it the cloud metadata endpoints 169.254.169.254 and fd00:ec2::254),
  * multicast, reserved and documentation ranges, also when reached through IPv4-mapped,
- * NAT64 or 6to4 IPv6 forms. Anything that is not an IP address counts as forbidden.
+ * IPv4-translated, NAT64, 6to4 or Teredo IPv6 forms. Anything that is not an IP address counts as forbidden.
  */
 const isForbiddenAddress = (address: string): boolean => {
   const text = address.trim().replace(/^\[(.*)\]$/, '$1');

@@ -49,6 +49,7 @@ const chunkEntries = (entries: readonly PutEventsRequestEntry[]): number[][] => 
   return chunks;
 };
 
+/** Retry policy for entries EventBridge reports as failed. */
 interface PutEventsOptions {
   /** Calls per entry, the first included (default 5). */
   readonly maxAttempts?: number;
@@ -56,6 +57,7 @@ interface PutEventsOptions {
   readonly sleep?: Sleep;
 }
 
+/** An entry that did not get through, by its index in the input. */
 interface FailedEntry {
   readonly index: number;
   readonly error: BatchlaneError;

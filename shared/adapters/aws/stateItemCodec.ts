@@ -9,8 +9,11 @@ type StateItem = Record<string, unknown>;
 /** Value of `gsi1pk` while a batch still needs polling. */
 const ACTIVE_PARTITION = 'ACTIVE';
 
+/** Key of a caller id's ledger entry. */
 const requestKey = (customId: string) => ({ pk: `REQ#${customId}`, sk: 'REQ' }) as const;
+/** Key of a batch record. */
 const batchKey = (batchId: string) => ({ pk: `BATCH#${batchId}`, sk: 'BATCH' }) as const;
+/** Key of one member of a batch (same partition as the batch, so it can be queried). */
 const itemKey = (batchId: string, providerCustomId: string) =>
   ({ pk: `BATCH#${batchId}`, sk: `ITEM#${providerCustomId}` }) as const;
 
@@ -31,6 +34,7 @@ const num = (item: StateItem, name: string): number => {
   return value;
 };
 
+/** Ledger record → item (`expires_at` is the table's TTL attribute). */
 const requestToItem = (record: RequestRecord): StateItem => ({
   ...requestKey(record.customId),
   custom_id: record.customId,
@@ -41,6 +45,7 @@ const requestToItem = (record: RequestRecord): StateItem => ({
   expires_at: record.expiresAt,
 });
 
+/** Item → ledger record. */
 const itemToRequest = (item: StateItem): RequestRecord => ({
   customId: str(item, 'custom_id'),
   requestHash: str(item, 'request_hash'),
@@ -59,6 +64,7 @@ const batchIndexKeys = (record: BatchRecord): { gsi1pk: string; gsi1sk: string }
     ? null
     : { gsi1pk: ACTIVE_PARTITION, gsi1sk: record.nextPollAt ?? record.createdAt };
 
+/** Batch record → item, with the `active-batches` index keys while it is not completed. */
 const batchToItem = (record: BatchRecord): StateItem => ({
   ...batchKey(record.batchId),
   batch_id: record.batchId,
@@ -85,6 +91,7 @@ const batchToItem = (record: BatchRecord): StateItem => ({
   ...(batchIndexKeys(record) ?? {}),
 });
 
+/** Item → batch record (index keys dropped). */
 const itemToBatch = (item: StateItem): BatchRecord => ({
   batchId: str(item, 'batch_id'),
   provider: str(item, 'provider') as ProviderName,
@@ -110,6 +117,7 @@ const itemToBatch = (item: StateItem): BatchRecord => ({
   lastError: strOrNull(item, 'last_error'),
 });
 
+/** Batch member → item. */
 const batchItemToItem = (record: BatchItem): StateItem => ({
   ...itemKey(record.batchId, record.providerCustomId),
   batch_id: record.batchId,
@@ -125,6 +133,7 @@ const batchItemToItem = (record: BatchItem): StateItem => ({
   delivered_at: record.deliveredAt,
 });
 
+/** Item → batch member. */
 const itemToBatchItem = (item: StateItem): BatchItem => ({
   batchId: str(item, 'batch_id'),
   providerCustomId: str(item, 'provider_custom_id'),

@@ -15,6 +15,7 @@ type AwsEmulatorEnv = {
   readonly AWS_SECRET_ACCESS_KEY: 'test';
 };
 
+/** Options of {@link startAwsEmulators}. */
 interface StartAwsEmulatorsOptions {
   readonly fauxqsPort?: number;
   readonly dynamoDbPort?: number;
@@ -27,6 +28,7 @@ interface StartAwsEmulatorsOptions {
   readonly forwardEventsToSqs?: { readonly client: SQSClient; readonly queueUrl: string };
 }
 
+/** The running emulators and the environment that reaches them. */
 interface AwsEmulators {
   readonly env: AwsEmulatorEnv;
   readonly fauxqs: FauxqsEmulator;

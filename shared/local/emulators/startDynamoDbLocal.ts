@@ -12,6 +12,7 @@ const DEFAULT_DYNAMODB_LOCAL_DIR = resolve(
   '../../../.batchlane/cache/dynamodb-local-2.9.30',
 );
 
+/** Options of {@link startDynamoDbLocal}. */
 interface StartDynamoDbLocalOptions {
   /** Directory holding DynamoDBLocal.jar and DynamoDBLocal_lib (default: the setup cache). */
   readonly dir?: string;

@@ -20,6 +20,7 @@ interface EventEnvelope {
 /** One accepted event: its envelope, plus the bus it was put on (not part of the envelope). */
 type RecordedEvent = EventEnvelope & { readonly 'event-bus-name': string };
 
+/** Options of {@link startEventBridgeStub}. */
 interface StartEventBridgeStubOptions {
   /** 0 (default) picks a free port. */
   readonly port?: number;

@@ -1,5 +1,6 @@
 import { type FauxqsServer, startFauxqs as startFauxqsServer } from 'fauxqs';
 
+/** Options of {@link startFauxqs}. */
 interface StartFauxqsOptions {
   /** 0 (default) picks a free port. */
   readonly port?: number;

@@ -236,6 +236,16 @@ describe('DynamoDbStateStore on DynamoDB Local', () => {
     expect((await due.listDueBatches(now, 2)).map((b) => b.batchId)).toEqual(['b1', 'b2']);
     await due.updateBatch('b1', 1, { nextPollAt: '2026-11-26T12:00:00.000Z' });
     expect((await due.listDueBatches(now, 10)).map((b) => b.batchId)).toEqual(['b2', 'b3']);
+    expect(await due.listDueBatches(now, 0)).toEqual([]);
+    // An active batch left without a poll time is still found, keyed by its creation time.
+    await due.createBatch(
+      batch('orphan', { nextPollAt: null, createdAt: '2026-11-26T09:00:00.000Z' }),
+    );
+    expect((await due.listDueBatches(now, 10)).map((b) => b.batchId)).toEqual([
+      'orphan',
+      'b2',
+      'b3',
+    ]);
   });
 
   it('reads items in chunks of 100, lists them in pages and records deliveries', async () => {

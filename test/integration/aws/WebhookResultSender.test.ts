@@ -32,7 +32,7 @@ describe('WebhookResultSender against a local HTTP server', () => {
   let server: Server;
   let baseUrl: string;
   const received: Received[] = [];
-  /** Status codes to answer with, in order; 200 once empty. */
+  /** Status codes to answer with, in order (-1: no answer); 200 once empty. */
   let script: number[] = [];
 
   beforeAll(async () => {
@@ -40,6 +40,8 @@ describe('WebhookResultSender against a local HTTP server', () => {
       void text(req).then((body) => {
         received.push({ headers: req.headers, body });
         const status = script.shift() ?? 200;
+        // -1: never answer, to exercise the sender's timeout.
+        if (status === -1) return;
         if (status === 429) res.setHeader('retry-after', '0');
         res.writeHead(status).end(status === 200 ? 'ok' : 'nope');
       });
@@ -54,6 +56,7 @@ describe('WebhookResultSender against a local HTTP server', () => {
   });
 
   afterAll(async () => {
+    server.closeAllConnections();
     await new Promise<void>((done) => server.close(() => done()));
   });
 
@@ -143,6 +146,19 @@ describe('WebhookResultSender against a local HTTP server', () => {
     );
     expect(denied.failed[0]?.error).toBeInstanceOf(AuthError);
     expect(received).toHaveLength(2);
+  });
+
+  it('gives up on a receiver that does not answer in time', async () => {
+    script = [-1];
+    const started = Date.now();
+    const report = await sender({ timeoutMs: 300, maxAttempts: 1 }).deliver(
+      { type: 'webhook', url: `${baseUrl}/hook` },
+      [sampleResult('a')],
+      context,
+    );
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(report.failed[0]?.error).toBeInstanceOf(UnavailableError);
+    expect(report.failed[0]?.error.message).toContain('timed out');
   });
 
   it('retries a refused connection as unavailable', async () => {

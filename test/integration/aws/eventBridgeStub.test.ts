@@ -27,6 +27,12 @@ describe('EventBridge PutEvents stub', () => {
 
   afterAll(() => clients.destroy());
 
+  it('global setup hands the same environment through inject and process.env', () => {
+    const env = inject('awsEnv');
+    expect(env.AWS_REGION).toBe('us-east-1');
+    for (const [name, value] of Object.entries(env)) expect(process.env[name]).toBe(value);
+  });
+
   it('is the endpoint of the global setup and serves what it accepted at GET /_events', async () => {
     const bus = uniqueName('bus');
     const response = await clients.eventBridge.send(

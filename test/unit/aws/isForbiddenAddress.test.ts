@@ -45,6 +45,9 @@ describe('isForbiddenAddress', () => {
     '2002:7f00:0001::1',
     '2001:db8::1',
     '[::1]',
+    '::ffff:0:127.0.0.1',
+    '2001:0:4136:e378:8000:63bf:3fff:fdd2',
+    '::127.0.0.1',
   ])('refuses IPv6 %s', (address) => {
     expect(isForbiddenAddress(address)).toBe(true);
   });
