@@ -93,6 +93,8 @@ const createRuntime = async (env: Env, functionName: string): Promise<Runtime> =
       maxRequestsPerBatch: config.maxRequestsPerBatch,
       maxBytesPerBatch: config.maxBytesPerBatch,
       pollIntervalSeconds: config.pollIntervalSeconds,
+      maxAttempts: config.maxAttempts,
+      publishRequestEvents: config.publishRequestEvents,
     },
   };
   return { config, deps, logger, flushMetrics: () => metricsSink.flush() };

@@ -34,6 +34,10 @@ interface BatchlaneConfig {
   readonly allowPrivateWebhooks: boolean;
   /** Destinations the deployment may write to; empty means any (local runs). */
   readonly destinationAllowList: readonly string[];
+  /** Most provider attempts per request (expired/canceled/retryable errors go again). */
+  readonly maxAttempts: number;
+  /** Whether a `Request Completed` event is published per delivered result (costs one event each). */
+  readonly publishRequestEvents: boolean;
 }
 
 /** Names of the environment variables the handlers read (infra sets them, nothing else). */
@@ -57,6 +61,8 @@ const ENV = {
   webhookSecret: 'BATCHLANE_WEBHOOK_SECRET',
   allowPrivateWebhooks: 'BATCHLANE_ALLOW_PRIVATE_WEBHOOKS',
   destinationAllowList: 'BATCHLANE_DESTINATION_ALLOW_LIST',
+  maxAttempts: 'BATCHLANE_MAX_ATTEMPTS',
+  publishRequestEvents: 'BATCHLANE_PUBLISH_REQUEST_EVENTS',
 } as const;
 
 export { type BatchlaneConfig, ENV, type ProviderConnection };

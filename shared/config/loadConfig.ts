@@ -108,6 +108,8 @@ const loadConfig = (env: Env): BatchlaneConfig => ({
   pollIntervalSeconds: positiveInt(env, ENV.pollIntervalSeconds, 60) ?? 60,
   webhookSecret: optional(env, ENV.webhookSecret),
   allowPrivateWebhooks: optional(env, ENV.allowPrivateWebhooks) === 'true',
+  maxAttempts: positiveInt(env, ENV.maxAttempts, 3) ?? 3,
+  publishRequestEvents: optional(env, ENV.publishRequestEvents) === 'true',
   destinationAllowList: (optional(env, ENV.destinationAllowList) ?? '')
     .split(',')
     .map((s) => s.trim())

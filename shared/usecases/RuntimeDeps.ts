@@ -17,6 +17,10 @@ interface RuntimeSettings {
   readonly maxRequestsPerBatch: number | null;
   readonly maxBytesPerBatch: number | null;
   readonly pollIntervalSeconds: number;
+  /** Most provider attempts per request before its last outcome is delivered as final. */
+  readonly maxAttempts: number;
+  /** Publish a `Request Completed` event per delivered result. */
+  readonly publishRequestEvents: boolean;
 }
 
 /** Everything the use cases talk to, passed in by the composition root. */

@@ -23,6 +23,8 @@ const config = (enabled: BatchlaneConfig['enabledProviders']): BatchlaneConfig =
   webhookSecret: null,
   allowPrivateWebhooks: false,
   destinationAllowList: [],
+  maxAttempts: 3,
+  publishRequestEvents: false,
 });
 
 describe('createBatchProviders', () => {
