@@ -1,10 +1,9 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { z } from 'zod';
-import { createRuntime } from '../shared/composition/createRuntime.js';
+import { createRuntime, type Runtime } from '../shared/composition/createRuntime.js';
 import { createCompletion } from '../shared/usecases/createCompletion.js';
 
-const runtime = await createRuntime(process.env, 'completion');
-const complete = createCompletion(runtime.deps);
+type CompletionHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
 const CompletionMessageSchema = z
   .string()
@@ -21,30 +20,41 @@ const CompletionMessageSchema = z
 /**
  * Completion queue → destinations. One message names one ended batch; a batch whose
  * delivery is incomplete is retried (delivered items are skipped on the next try).
+ *
+ * A factory as well as `handler`, so tests and local runs can hand it a runtime whose ports
+ * inject faults (crashes between I/O calls, a faster clock) around the very same code.
  */
-const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
-  runtime.logger.addContext(context);
-  const failures: { itemIdentifier: string }[] = [];
-  try {
-    for (const record of event.Records) {
-      const parsed = CompletionMessageSchema.safeParse(record.body);
-      if (!parsed.success) {
-        // Not ours to retry: a malformed message can never succeed.
-        runtime.logger.error('malformed completion message', { messageId: record.messageId });
-        continue;
+const makeCompletionHandler = (runtime: Runtime): CompletionHandler => {
+  const complete = createCompletion(runtime.deps);
+  return async (event, context) => {
+    runtime.logger.addContext(context);
+    const failures: { itemIdentifier: string }[] = [];
+    try {
+      for (const record of event.Records) {
+        const parsed = CompletionMessageSchema.safeParse(record.body);
+        if (!parsed.success) {
+          // Not ours to retry: a malformed message can never succeed.
+          runtime.logger.error('malformed completion message', { messageId: record.messageId });
+          continue;
+        }
+        try {
+          const report = await complete(parsed.data.batch_id);
+          runtime.logger.info('completion', { ...report });
+        } catch (error) {
+          runtime.logger.warn('completion will be retried', {
+            batchId: parsed.data.batch_id,
+            error,
+          });
+          failures.push({ itemIdentifier: record.messageId });
+        }
       }
-      try {
-        const report = await complete(parsed.data.batch_id);
-        runtime.logger.info('completion', { ...report });
-      } catch (error) {
-        runtime.logger.warn('completion will be retried', { batchId: parsed.data.batch_id, error });
-        failures.push({ itemIdentifier: record.messageId });
-      }
+      return { batchItemFailures: failures };
+    } finally {
+      runtime.flushMetrics();
     }
-    return { batchItemFailures: failures };
-  } finally {
-    runtime.flushMetrics();
-  }
+  };
 };
 
-export { handler };
+const handler = makeCompletionHandler(await createRuntime(process.env, 'completion'));
+
+export { type CompletionHandler, handler, makeCompletionHandler };

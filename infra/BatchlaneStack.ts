@@ -4,11 +4,13 @@ import type { Construct } from 'constructs';
 import type { Destination } from '../shared/contract/destination.js';
 import type { ProviderName } from '../shared/contract/providers.js';
 import { ArtifactsBucket } from './constructs/ArtifactsBucket.js';
+import type { LogLevel } from './constructs/BatchFunction.js';
 import { Collector } from './constructs/Collector.js';
 import { Completion } from './constructs/Completion.js';
 import { Dashboard } from './constructs/Dashboard.js';
 import { EventBus } from './constructs/EventBus.js';
 import { IntakeQueue } from './constructs/IntakeQueue.js';
+import { OperationalAlarms } from './constructs/OperationalAlarms.js';
 import { Poller } from './constructs/Poller.js';
 import { ProviderSecrets } from './constructs/ProviderSecrets.js';
 import type { SharedResources } from './constructs/SharedResources.js';
@@ -31,10 +33,28 @@ interface BatchlaneStackProps extends StackProps {
    */
   readonly collectorBatchingWindowSeconds?: number;
   /**
-   * Deliveries of an intake message before it moves to the intake dead-letter queue.
-   * @default 5
+   * Provider attempts per request (`BATCHLANE_MAX_ATTEMPTS`): expired, canceled and
+   * retryable errored requests go into a later batch until this many were made.
+   * @default 3
    */
   readonly maxAttempts?: number;
+  /**
+   * Receives of an intake message before it moves to the intake dead-letter queue (SQS
+   * `maxReceiveCount`; unrelated to provider attempts).
+   * @default 5
+   */
+  readonly intakeMaxReceiveCount?: number;
+  /**
+   * Whether a per-request event is published for each delivered result
+   * (`BATCHLANE_PUBLISH_REQUEST_EVENTS`); each costs one EventBridge event.
+   * @default false
+   */
+  readonly publishRequestEvents?: boolean;
+  /**
+   * Powertools Logger level of every function (`POWERTOOLS_LOG_LEVEL`).
+   * @default 'INFO'
+   */
+  readonly logLevel?: LogLevel;
   /**
    * Deliveries of an ended batch to the completion function before it moves to the
    * completion dead-letter queue.
@@ -104,6 +124,7 @@ class BatchlaneStack extends Stack {
   public readonly collector: Collector;
   public readonly poller: Poller;
   public readonly completion: Completion;
+  public readonly alarms: OperationalAlarms;
   public readonly dashboard: Dashboard;
 
   public constructor(scope: Construct, id: string, props: BatchlaneStackProps = {}) {
@@ -112,6 +133,10 @@ class BatchlaneStack extends Stack {
     // which object-ownership "bucket owner enforced" forbids. Must be set before any child.
     this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
 
+    const maxAttempts = props.maxAttempts ?? 3;
+    if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 100) {
+      throw new Error(`maxAttempts must be an integer from 1 to 100, got ${maxAttempts}`);
+    }
     const entry = (name: string): string | undefined =>
       props.handlersDir === undefined ? undefined : join(props.handlersDir, `${name}.ts`);
 
@@ -134,8 +159,17 @@ class BatchlaneStack extends Stack {
         idempotencyTtl: Duration.days(props.idempotencyTtlDays ?? 7),
         pollRate: Duration.minutes(props.pollRateMinutes ?? 1),
         defaultDestination: props.defaultDestination,
+        maxAttempts,
+        publishRequestEvents: props.publishRequestEvents ?? false,
+        // A run may hold a batch for at most its function's timeout; the margin covers clock
+        // skew and the last write after the timeout was reached.
+        lease: Duration.seconds(
+          Math.max(Collector.DEFAULT_TIMEOUT.toSeconds(), Completion.DEFAULT_TIMEOUT.toSeconds()) +
+            60,
+        ),
       },
     };
+    const { logLevel } = props;
 
     this.completion = new Completion(this, 'Completion', {
       resources,
@@ -146,32 +180,43 @@ class BatchlaneStack extends Stack {
         eventBusArns: props.destinationEventBusArns,
       },
       entry: entry('completion'),
+      logLevel,
     });
     this.poller = new Poller(this, 'Poller', {
       resources,
       completionQueue: this.completion.queue,
       entry: entry('poller'),
+      logLevel,
     });
     this.intakeQueue = new IntakeQueue(this, 'IntakeQueue', {
       collectorTimeout: Collector.DEFAULT_TIMEOUT,
-      maxAttempts: props.maxAttempts,
+      maxReceiveCount: props.intakeMaxReceiveCount,
     });
     this.collector = new Collector(this, 'Collector', {
       resources,
       intakeQueue: this.intakeQueue.queue,
       completionQueue: this.completion.queue,
+      allowList: this.completion.allowList,
       batchSize: props.collectorBatchSize,
       maxBatchingWindow:
         props.collectorBatchingWindowSeconds === undefined
           ? undefined
           : Duration.seconds(props.collectorBatchingWindowSeconds),
       entry: entry('collector'),
+      logLevel,
+    });
+
+    this.alarms = new OperationalAlarms(this, 'Alarms', {
+      enabledProviders: this.providerSecrets.enabledProviders,
+      completionLogGroup: this.completion.function.logGroup,
+      collectorLogGroup: this.collector.function.logGroup,
     });
 
     this.dashboard = new Dashboard(this, 'Dashboard', {
       intakeQueue: this.intakeQueue,
       completion: this.completion,
       functions: [this.collector.function, this.poller.function, this.completion.function],
+      operational: this.alarms,
     });
 
     new CfnOutput(this, 'IntakeQueueUrl', {
@@ -188,6 +233,24 @@ class BatchlaneStack extends Stack {
       description: 'batchlane lifecycle events; add rules here',
       value: this.eventBus.bus.eventBusName,
     });
+    new CfnOutput(this, 'DestinationAllowList', {
+      description:
+        'Caller destinations results may go to (context destinationQueueArns, destinationBucketNames, destinationEventBusArns, defaultDestination)',
+      value: this.completion.allowList.entries().join(','),
+    });
+    // Operators inspect dead-letter queues by URL and redrive them by ARN.
+    const deadLetterQueues = [
+      ['Intake', this.intakeQueue.deadLetterQueue],
+      ['Completion', this.completion.deadLetterQueue],
+    ] as const;
+    for (const [name, queue] of deadLetterQueues) {
+      new CfnOutput(this, `${name}DeadLetterQueueUrl`, { value: queue.queueUrl });
+      new CfnOutput(this, `${name}DeadLetterQueueArn`, { value: queue.queueArn });
+    }
+    new CfnOutput(this, 'EnabledProviders', {
+      value: this.providerSecrets.enabledProviders.join(','),
+    });
+    new CfnOutput(this, 'DashboardName', { value: this.dashboard.dashboard.dashboardName });
     for (const provider of this.providerSecrets.createdFor) {
       const secret = this.providerSecrets.secretFor(provider);
       if (secret !== undefined) {

@@ -2,18 +2,23 @@ import type { Node } from 'constructs';
 import { DestinationSchema } from '../shared/contract/destination.js';
 import { isProviderName, type ProviderName } from '../shared/contract/providers.js';
 import type { BatchlaneStackProps } from './BatchlaneStack.js';
+import { LOG_LEVELS, type LogLevel } from './constructs/BatchFunction.js';
 
 /**
  * Context keys read by the app (`cdk.json` "context", or `-c key=value`), each mapping to the
  * `BatchlaneStackProps` field of the same name. Values given with `-c` arrive as strings:
- * numbers are parsed, lists may be comma-separated, `defaultDestination` may be JSON text.
+ * numbers and booleans are parsed, lists may be comma-separated, `defaultDestination` may be
+ * JSON text.
  */
 const CONTEXT_KEYS = [
   'pollRateMinutes',
   'collectorBatchSize',
   'collectorBatchingWindowSeconds',
   'maxAttempts',
+  'intakeMaxReceiveCount',
   'completionMaxAttempts',
+  'publishRequestEvents',
+  'logLevel',
   'defaultDestination',
   'enabledProviders',
   'anthropicSecretArn',
@@ -47,6 +52,25 @@ const text = (key: ContextKey, value: unknown): string | undefined => {
     throw new Error(`context "${key}" must be a string, got ${JSON.stringify(value)}`);
   }
   return value.trim();
+};
+
+const flag = (key: ContextKey, value: unknown): boolean | undefined => {
+  if (isUnset(value)) return undefined;
+  if (typeof value === 'boolean') return value;
+  if (value === 'true' || value === 'false') return value === 'true';
+  throw new Error(`context "${key}" must be true or false, got ${JSON.stringify(value)}`);
+};
+
+const isLogLevel = (value: string): value is LogLevel =>
+  (LOG_LEVELS as readonly string[]).includes(value);
+
+const logLevel = (value: unknown): LogLevel | undefined => {
+  const level = text('logLevel', value)?.toUpperCase();
+  if (level === undefined) return undefined;
+  if (!isLogLevel(level)) {
+    throw new Error(`context "logLevel" must be one of ${LOG_LEVELS.join(', ')}, got ${level}`);
+  }
+  return level;
 };
 
 const list = (key: ContextKey, value: unknown): string[] | undefined => {
@@ -107,8 +131,11 @@ const stackPropsFromContext = (node: Node): BatchlaneStackProps => {
       0,
       300,
     ),
-    maxAttempts: integer('maxAttempts', get('maxAttempts'), 1, 1000),
+    maxAttempts: integer('maxAttempts', get('maxAttempts'), 1, 100),
+    intakeMaxReceiveCount: integer('intakeMaxReceiveCount', get('intakeMaxReceiveCount'), 1, 1000),
     completionMaxAttempts: integer('completionMaxAttempts', get('completionMaxAttempts'), 1, 1000),
+    publishRequestEvents: flag('publishRequestEvents', get('publishRequestEvents')),
+    logLevel: logLevel(get('logLevel')),
     defaultDestination: destination(get('defaultDestination')),
     enabledProviders: providers(get('enabledProviders')),
     anthropicSecretArn: text('anthropicSecretArn', get('anthropicSecretArn')),

@@ -7,10 +7,12 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import { DestinationSchema } from '../shared/contract/destination.js';
 import {
+  BatchDeliveredDetailSchema,
   BatchEndedDetailSchema,
   BatchSubmittedDetailSchema,
   DETAIL_TYPES,
   EVENT_SOURCE,
+  RequestCompletedDetailSchema,
   RequestRejectedDetailSchema,
 } from '../shared/contract/events.js';
 import { RequestV1BaseSchema } from '../shared/contract/request.js';
@@ -51,6 +53,12 @@ const files: Record<string, unknown> = {
         target: 'draft-2020-12',
       }),
       [DETAIL_TYPES.batchEnded]: z.toJSONSchema(BatchEndedDetailSchema, {
+        target: 'draft-2020-12',
+      }),
+      [DETAIL_TYPES.batchDelivered]: z.toJSONSchema(BatchDeliveredDetailSchema, {
+        target: 'draft-2020-12',
+      }),
+      [DETAIL_TYPES.requestCompleted]: z.toJSONSchema(RequestCompletedDetailSchema, {
         target: 'draft-2020-12',
       }),
       [DETAIL_TYPES.requestRejected]: z.toJSONSchema(RequestRejectedDetailSchema, {

@@ -27,6 +27,21 @@ const LOCK_FILE = fileURLToPath(new URL('../../package-lock.json', import.meta.u
 const ESM_REQUIRE_BANNER =
   "import { createRequire as __batchlaneCreateRequire } from 'node:module'; const require = __batchlaneCreateRequire(import.meta.url);";
 
+/**
+ * Namespace of batchlane's own metrics. The runtime's Powertools Metrics instance names it
+ * too; the alarms in `OperationalAlarms` read metrics from it.
+ */
+const METRICS_NAMESPACE = 'batchlane';
+/**
+ * Powertools' service name. Powertools adds it to every metric as the `service` dimension,
+ * so alarms on batchlane metrics must name it.
+ */
+const SERVICE_NAME = 'batchlane';
+
+/** Log levels Powertools Logger understands (`POWERTOOLS_LOG_LEVEL`). */
+const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'] as const;
+type LogLevel = (typeof LOG_LEVELS)[number];
+
 interface BatchFunctionProps {
   /** Absolute path of the handler entry file; it must export `handler`. */
   readonly entry: string;
@@ -52,6 +67,11 @@ interface BatchFunctionProps {
    * @default RetentionDays.ONE_MONTH
    */
   readonly logRetention?: RetentionDays;
+  /**
+   * Powertools Logger level (`POWERTOOLS_LOG_LEVEL`).
+   * @default 'INFO'
+   */
+  readonly logLevel?: LogLevel;
 }
 
 /**
@@ -98,7 +118,14 @@ class BatchFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       depsLockFilePath: LOCK_FILE,
-      environment: { NODE_OPTIONS: '--enable-source-maps' },
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        // Powertools reads these when the code does not set them; the code names the same
+        // service and namespace, so the alarms find the metrics either way.
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
+      },
       bundling: {
         format: OutputFormat.ESM,
         target: 'node22',
@@ -165,7 +192,9 @@ class BatchFunction extends Construct {
 
   /**
    * Sets `BATCHLANE_BUCKET_NAME` and grants object read/write under the whole bucket:
-   * artifact keys embed batch ids only known at run time.
+   * artifact keys embed batch ids only known at run time. This covers every prefix the
+   * runtime uses: `batches/` (input files, archived results), result pointers of oversized
+   * results, and `claims/` (claim-check request bodies the collector reads).
    */
   public bindBucket(bucket: IBucket): void {
     this.function.addEnvironment(ENV.bucketName, bucket.bucketName);
@@ -238,6 +267,12 @@ class BatchFunction extends Construct {
       String(settings.idempotencyTtl.toSeconds()),
     );
     this.function.addEnvironment(ENV.pollIntervalSeconds, String(settings.pollRate.toSeconds()));
+    this.function.addEnvironment(ENV.maxAttempts, String(settings.maxAttempts));
+    this.function.addEnvironment(ENV.leaseSeconds, String(settings.lease.toSeconds()));
+    this.function.addEnvironment(
+      ENV.publishRequestEvents,
+      settings.publishRequestEvents ? 'true' : 'false',
+    );
     if (settings.defaultDestination !== undefined) {
       this.function.addEnvironment(
         ENV.defaultDestination,
@@ -266,4 +301,11 @@ class BatchFunction extends Construct {
   }
 }
 
-export { BatchFunction, type BatchFunctionProps };
+export {
+  BatchFunction,
+  type BatchFunctionProps,
+  LOG_LEVELS,
+  type LogLevel,
+  METRICS_NAMESPACE,
+  SERVICE_NAME,
+};

@@ -3,7 +3,8 @@ import { Duration } from 'aws-cdk-lib';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { BatchFunction } from './BatchFunction.js';
+import { BatchFunction, type LogLevel } from './BatchFunction.js';
+import type { DestinationAllowList } from './DestinationAllowList.js';
 import type { SharedResources } from './SharedResources.js';
 
 const DEFAULT_ENTRY = fileURLToPath(new URL('../../functions/collector.ts', import.meta.url));
@@ -12,8 +13,17 @@ interface CollectorProps {
   readonly resources: SharedResources;
   /** The intake queue the collector consumes. */
   readonly intakeQueue: IQueue;
-  /** The completion queue; only its URL is passed (the configuration requires it everywhere). */
+  /**
+   * The completion queue. The collector sends to it when a provider refuses a whole batch at
+   * submission: the batch ends right there and completion delivers its members as errored.
+   */
   readonly completionQueue: IQueue;
+  /**
+   * The caller destinations results may go to. The collector delivers the `rejected` result
+   * of a refused request itself, so it needs the same allow-list (and grants) as completion;
+   * without it the runtime would read "no allow-list" as "anything goes".
+   */
+  readonly allowList: DestinationAllowList;
   /**
    * Most requests handed to one invocation (1–10,000). Bigger batches mean fewer, fuller
    * provider batches.
@@ -37,6 +47,11 @@ interface CollectorProps {
    */
   readonly memorySize?: number;
   /**
+   * Powertools Logger level.
+   * @default 'INFO'
+   */
+  readonly logLevel?: LogLevel;
+  /**
    * Handler entry file.
    * @default - `functions/collector.ts` of this repository
    */
@@ -47,7 +62,8 @@ interface CollectorProps {
  * The collector function: consumes the intake queue with partial batch responses, packs
  * requests into provider batch files in the artifacts bucket and submits them.
  * Grants: table read/write, bucket read/write, bus PutEvents, provider secrets read,
- * intake queue consume.
+ * intake queue consume, completion queue send, and sending to the allow-listed caller
+ * destinations (rejected results).
  */
 class Collector extends Construct {
   /** Kept in one place so the intake queue's visibility timeout can be derived from it. */
@@ -76,6 +92,7 @@ class Collector extends Construct {
         'batchlane collector: packs intake requests into provider batches and submits them',
       memorySize: props.memorySize ?? 1024,
       timeout: props.timeout ?? Collector.DEFAULT_TIMEOUT,
+      logLevel: props.logLevel,
     });
     const { resources } = props;
     this.function.bindTable(resources.stateTable);
@@ -83,7 +100,8 @@ class Collector extends Construct {
     this.function.bindEventBus(resources.eventBus);
     this.function.bindProviderSecrets(resources.providerSecrets);
     this.function.bindSettings(resources.settings);
-    this.function.bindCompletionQueueUrlOnly(props.completionQueue);
+    this.function.bindCompletionQueueSend(props.completionQueue);
+    this.function.bindDestinations(props.allowList);
 
     this.eventSource = new SqsEventSource(props.intakeQueue, {
       batchSize,

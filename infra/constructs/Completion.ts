@@ -4,7 +4,7 @@ import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { BatchFunction } from './BatchFunction.js';
+import { BatchFunction, type LogLevel } from './BatchFunction.js';
 import { DestinationAllowList, type DestinationAllowListProps } from './DestinationAllowList.js';
 import { QueueWithDeadLetter } from './QueueWithDeadLetter.js';
 import type { SharedResources } from './SharedResources.js';
@@ -32,8 +32,9 @@ interface CompletionProps {
    */
   readonly batchSize?: number;
   /**
-   * Function timeout; the completion queue's visibility timeout is 6 × this.
-   * @default Duration.minutes(15)
+   * Function timeout; the completion queue's visibility timeout is 6 × this. Must be shorter
+   * than the batch lease (`resources.settings.lease`).
+   * @default Completion.DEFAULT_TIMEOUT (15 minutes)
    */
   readonly timeout?: Duration;
   /**
@@ -41,6 +42,11 @@ interface CompletionProps {
    * @default 1024
    */
   readonly memorySize?: number;
+  /**
+   * Powertools Logger level.
+   * @default 'INFO'
+   */
+  readonly logLevel?: LogLevel;
   /**
    * Handler entry file.
    * @default - `functions/completion.ts` of this repository
@@ -55,6 +61,9 @@ interface CompletionProps {
  * PutEvents, and sending to the allow-listed caller destinations only.
  */
 class Completion extends Construct {
+  /** Kept in one place so the stack can derive the batch lease from it. */
+  public static readonly DEFAULT_TIMEOUT = Duration.minutes(15);
+
   public readonly queue: Queue;
   public readonly deadLetterQueue: Queue;
   public readonly deadLetterAlarm: Alarm;
@@ -65,7 +74,12 @@ class Completion extends Construct {
   public constructor(scope: Construct, id: string, props: CompletionProps) {
     super(scope, id);
     const { resources } = props;
-    const timeout = props.timeout ?? Duration.minutes(15);
+    const timeout = props.timeout ?? Completion.DEFAULT_TIMEOUT;
+    if (timeout.toSeconds() >= resources.settings.lease.toSeconds()) {
+      throw new Error(
+        `completion timeout (${timeout.toSeconds()} s) must be shorter than the batch lease (${resources.settings.lease.toSeconds()} s)`,
+      );
+    }
 
     const queues = new QueueWithDeadLetter(this, 'Queues', {
       consumerTimeout: timeout,
@@ -81,6 +95,7 @@ class Completion extends Construct {
       description: 'batchlane completion: delivers the results of ended batches',
       memorySize: props.memorySize ?? 1024,
       timeout,
+      logLevel: props.logLevel,
     });
     this.function.bindTable(resources.stateTable);
     this.function.bindBucket(resources.bucket);

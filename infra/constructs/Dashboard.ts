@@ -4,11 +4,13 @@ import {
   Dashboard as CdkDashboard,
   GraphWidget,
   type IWidget,
+  MathExpression,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
-import type { BatchFunction } from './BatchFunction.js';
+import { type BatchFunction, METRICS_NAMESPACE } from './BatchFunction.js';
 import type { Completion } from './Completion.js';
 import type { IntakeQueue } from './IntakeQueue.js';
+import { METRIC_NAMES, type OperationalAlarms } from './OperationalAlarms.js';
 
 interface DashboardProps {
   /** Its backlog, age and dead-letter depth are shown. */
@@ -17,24 +19,61 @@ interface DashboardProps {
   readonly completion: Completion;
   /** Functions whose invocations, errors, throttles and duration are shown. */
   readonly functions: readonly BatchFunction[];
+  /** Stuck batches, poller errors and delivery failures: alarms and graphs. */
+  readonly operational: OperationalAlarms;
 }
 
 const PERIOD = Duration.minutes(1);
 
 /**
- * One CloudWatch dashboard for operators: every alarm's state, queue backlog and age,
- * dead-letter depth, and per-function invocations, errors, throttles and duration.
+ * One CloudWatch dashboard for operators: every alarm's state; stuck batches, poller errors
+ * and delivery failures; queue backlog and age, dead-letter depth; and per-function
+ * invocations, errors, throttles and duration.
  */
 class Dashboard extends Construct {
   public readonly dashboard: CdkDashboard;
 
   public constructor(scope: Construct, id: string, props: DashboardProps) {
     super(scope, id);
-    const { intakeQueue, completion, functions } = props;
+    const { intakeQueue, completion, functions, operational } = props;
     const alarms = [
+      operational.stuckBatchesAlarm,
+      operational.pollerErrorsAlarm,
+      operational.deliveryFailuresAlarm,
       intakeQueue.deadLetterAlarm,
       completion.deadLetterAlarm,
       ...functions.map((fn) => fn.errorsAlarm),
+    ];
+
+    const pipelineWidgets: IWidget[] = [
+      new GraphWidget({
+        title: 'Batches stuck past expiry, per provider',
+        // A graph may SEARCH (an alarm may not): every provider shows, enabled later or not.
+        left: [
+          new MathExpression({
+            expression: `SEARCH('{${METRICS_NAMESPACE},provider,service} MetricName="${METRIC_NAMES.batchesStuckPastExpiry}"', 'Sum', 300)`,
+            usingMetrics: {},
+            label: '',
+            period: Duration.minutes(5),
+          }),
+        ],
+      }),
+      new GraphWidget({
+        title: 'Poller errors',
+        left: [operational.pollerErrorsMetric],
+      }),
+      new GraphWidget({
+        title: 'Delivery failures (left), results parked per destination type (right)',
+        left: [operational.deliveryFailuresMetric],
+        right: [
+          new MathExpression({
+            expression: `SEARCH('{${METRICS_NAMESPACE},destination,service} MetricName="${METRIC_NAMES.resultsParked}"', 'Sum', 300)`,
+            usingMetrics: {},
+            label: '',
+            period: Duration.minutes(5),
+          }),
+        ],
+      }),
     ];
 
     const queueWidgets: IWidget[] = [
@@ -99,6 +138,7 @@ class Dashboard extends Construct {
     this.dashboard = new CdkDashboard(this, 'Dashboard', {
       widgets: [
         [new AlarmStatusWidget({ title: 'Alarms', alarms, width: 24 })],
+        pipelineWidgets,
         queueWidgets,
         functionWidgets,
       ],

@@ -9,10 +9,11 @@ interface IntakeQueueProps {
   /** Timeout of the collector; the visibility timeout is 6 × this. */
   readonly collectorTimeout: Duration;
   /**
-   * Deliveries of a request to the collector before it moves to the dead-letter queue.
+   * Receives of a request message before it moves to the dead-letter queue (SQS
+   * `maxReceiveCount`, not provider attempts).
    * @default 5
    */
-  readonly maxAttempts?: number;
+  readonly maxReceiveCount?: number;
 }
 
 /**
@@ -28,7 +29,7 @@ class IntakeQueue extends Construct {
     super(scope, id);
     const queues = new QueueWithDeadLetter(this, 'Queues', {
       consumerTimeout: props.collectorTimeout,
-      maxReceiveCount: props.maxAttempts,
+      maxReceiveCount: props.maxReceiveCount,
       purpose: 'Producer requests the collector could not accept',
     });
     this.queue = queues.queue;

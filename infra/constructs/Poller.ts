@@ -4,7 +4,7 @@ import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { BatchFunction } from './BatchFunction.js';
+import { BatchFunction, type LogLevel } from './BatchFunction.js';
 import type { SharedResources } from './SharedResources.js';
 
 const DEFAULT_ENTRY = fileURLToPath(new URL('../../functions/poller.ts', import.meta.url));
@@ -24,6 +24,11 @@ interface PollerProps {
    * @default 512
    */
   readonly memorySize?: number;
+  /**
+   * Powertools Logger level.
+   * @default 'INFO'
+   */
+  readonly logLevel?: LogLevel;
   /**
    * Handler entry file.
    * @default - `functions/poller.ts` of this repository
@@ -59,6 +64,7 @@ class Poller extends Construct {
       memorySize: props.memorySize ?? 512,
       timeout,
       reservedConcurrentExecutions: 1,
+      logLevel: props.logLevel,
     });
     this.function.bindTable(resources.stateTable);
     this.function.bindEventBus(resources.eventBus);

@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 import { runSimulatorCli } from '../simulator/runSimulatorCli.js';
 import { runDemo } from './runDemo.js';
 import { runDev } from './runDev.js';
+import { runReplay } from './runReplay.js';
+import { runSmoke } from './runSmoke.js';
 import { runSubmit } from './runSubmit.js';
 
 const USAGE = `batchlane: LLM batch APIs as a queue
@@ -11,14 +13,20 @@ usage:
   batchlane dev                  run the local stack until stopped; writes .batchlane/dev.json
   batchlane submit FILE.jsonl    send one request message per line to the running dev stack
                                  (or to --queue-url with the AWS credentials in the environment)
+  batchlane replay [--bucket B]  send results parked for a failing destination again
   batchlane sim [--port N]       run the provider simulator alone
+  batchlane smoke [--outputs-file outputs.json] [--stack NAME] [--region R] [--count N]
+                  [--timeout-seconds S] [--results-queue-url URL]
+                                 send a few tiny requests through a deployed stack (real
+                                 provider batches) and wait for their results
 `;
 
 // The AWS SDK warns at every start that its 2027 releases will need Node 22; the CLI runs on
 // Node 20 by design (the deployed functions run on 22), so that one warning is noise here.
 process.removeAllListeners('warning');
 process.on('warning', (warning) => {
-  if (!warning.message.includes('NodeVersionSupportWarning')) process.stderr.write(`${warning.stack ?? warning.message}\n`);
+  if (!warning.message.includes('NodeVersionSupportWarning'))
+    process.stderr.write(`${warning.stack ?? warning.message}\n`);
 });
 
 const main = async (argv: readonly string[]): Promise<number> => {
@@ -47,9 +55,13 @@ const main = async (argv: readonly string[]): Promise<number> => {
       return runDev(rest, out);
     case 'submit':
       return runSubmit(rest, out);
+    case 'replay':
+      return runReplay(rest, out);
     case 'sim':
       await runSimulatorCli([...rest]);
       return 0;
+    case 'smoke':
+      return runSmoke(rest, out);
     case undefined:
     case 'help':
     case '--help':

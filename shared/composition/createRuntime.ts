@@ -8,6 +8,7 @@ import { DynamoDbStateStore } from '../adapters/aws/DynamoDbStateStore.js';
 import { EventBridgeEventPublisher } from '../adapters/aws/EventBridgeEventPublisher.js';
 import { EventBridgeResultPublisher } from '../adapters/aws/EventBridgeResultPublisher.js';
 import { S3BlobStore } from '../adapters/aws/S3BlobStore.js';
+import { S3ClaimCheckReader } from '../adapters/aws/S3ClaimCheckReader.js';
 import { S3ResultWriter } from '../adapters/aws/S3ResultWriter.js';
 import { SqsCompletionNotifier } from '../adapters/aws/SqsCompletionNotifier.js';
 import { SqsResultSender } from '../adapters/aws/SqsResultSender.js';
@@ -17,6 +18,7 @@ import { createBatchProviders } from '../adapters/providers/createBatchProviders
 import { systemClock, ulidIds } from '../adapters/system/systemClock.js';
 import type { BatchlaneConfig } from '../config/BatchlaneConfig.js';
 import { type Env, loadConfig } from '../config/loadConfig.js';
+import { maxRequestBytesOf } from '../domain/validateRequest.js';
 import type { Logger } from '../ports/Logger.js';
 import type { RuntimeDeps } from '../usecases/RuntimeDeps.js';
 
@@ -75,6 +77,10 @@ const createRuntime = async (env: Env, functionName: string): Promise<Runtime> =
   const deps: RuntimeDeps = {
     store: new DynamoDbStateStore({ client: aws.documentClient, tableName: config.tableName }),
     blobs,
+    claimChecks: new S3ClaimCheckReader({
+      client: aws.s3,
+      maxBytes: maxRequestBytesOf(config.maxBytesPerBatch),
+    }),
     providers: await createBatchProviders(config, resolveApiKey),
     events: new EventBridgeEventPublisher({
       client: aws.eventBridge,
@@ -95,6 +101,8 @@ const createRuntime = async (env: Env, functionName: string): Promise<Runtime> =
       pollIntervalSeconds: config.pollIntervalSeconds,
       maxAttempts: config.maxAttempts,
       publishRequestEvents: config.publishRequestEvents,
+      leaseMs: config.leaseSeconds * 1000,
+      allowPrivateWebhooks: config.allowPrivateWebhooks,
     },
   };
   return { config, deps, logger, flushMetrics: () => metricsSink.flush() };

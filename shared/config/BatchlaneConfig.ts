@@ -38,6 +38,11 @@ interface BatchlaneConfig {
   readonly maxAttempts: number;
   /** Whether a `Request Completed` event is published per delivered result (costs one event each). */
   readonly publishRequestEvents: boolean;
+  /**
+   * How long a run that submits or completes a batch owns it; after that the poller (or
+   * another completion run) takes over. Must exceed the longest function timeout.
+   */
+  readonly leaseSeconds: number;
 }
 
 /** Names of the environment variables the handlers read (infra sets them, nothing else). */
@@ -63,6 +68,7 @@ const ENV = {
   destinationAllowList: 'BATCHLANE_DESTINATION_ALLOW_LIST',
   maxAttempts: 'BATCHLANE_MAX_ATTEMPTS',
   publishRequestEvents: 'BATCHLANE_PUBLISH_REQUEST_EVENTS',
+  leaseSeconds: 'BATCHLANE_LEASE_SECONDS',
 } as const;
 
 export { type BatchlaneConfig, ENV, type ProviderConnection };

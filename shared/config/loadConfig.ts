@@ -110,6 +110,8 @@ const loadConfig = (env: Env): BatchlaneConfig => ({
   allowPrivateWebhooks: optional(env, ENV.allowPrivateWebhooks) === 'true',
   maxAttempts: positiveInt(env, ENV.maxAttempts, 3) ?? 3,
   publishRequestEvents: optional(env, ENV.publishRequestEvents) === 'true',
+  // 15 minutes and a margin: Lambda's longest timeout.
+  leaseSeconds: positiveInt(env, ENV.leaseSeconds, 960) ?? 960,
   destinationAllowList: (optional(env, ENV.destinationAllowList) ?? '')
     .split(',')
     .map((s) => s.trim())

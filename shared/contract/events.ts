@@ -8,14 +8,17 @@ const EVENT_SOURCE = 'batchlane';
 const DETAIL_TYPES = {
   batchSubmitted: 'Batch Submitted',
   batchEnded: 'Batch Ended',
+  batchDelivered: 'Batch Delivered',
+  requestCompleted: 'Request Completed',
   requestRejected: 'Request Rejected',
 } as const;
 
+/** Members of a batch per outcome; `retried` members went on to a new batch. */
+const COUNT_KEYS = [...RESULT_STATUSES, 'retried'] as const;
+
 const StatusCountsSchema = z
-  .object(Object.fromEntries(RESULT_STATUSES.map((s) => [s, z.number().int().nonnegative()])))
-  .describe('Results per final status') as z.ZodObject<
-  Record<(typeof RESULT_STATUSES)[number], z.ZodNumber>
->;
+  .object(Object.fromEntries(COUNT_KEYS.map((s) => [s, z.number().int().nonnegative()])))
+  .describe('Members per outcome') as z.ZodObject<Record<(typeof COUNT_KEYS)[number], z.ZodNumber>>;
 
 const BatchSubmittedDetailSchema = z
   .object({
@@ -43,6 +46,37 @@ const BatchEndedDetailSchema = z
   })
   .strict();
 
+const BatchDeliveredDetailSchema = z
+  .object({
+    batch_id: z.string(),
+    provider: z.enum(PROVIDERS),
+    provider_batch_id: z.string(),
+    request_count: z.number().int().nonnegative(),
+    counts: StatusCountsSchema.describe(
+      'Results delivered per status; `retried` went to retry_batch_ids',
+    ),
+    retry_batch_ids: z.array(z.string()),
+    delivered_at: z.string(),
+  })
+  .strict();
+
+const RequestCompletedDetailSchema = z
+  .object({
+    custom_id: z.string(),
+    status: z.enum(RESULT_STATUSES),
+    batch_id: z.string(),
+    provider: z.enum(PROVIDERS),
+    model: z.string().nullable(),
+    attempts: z.number().int().nonnegative(),
+    destination_type: z.string(),
+    accepted_at: z.string().nullable(),
+    delivered_at: z.string(),
+  })
+  .strict()
+  .describe(
+    'One per delivered result, when the deployment enables it; the result itself went to the destination',
+  );
+
 const RequestRejectedDetailSchema = z
   .object({
     custom_id: z.string().nullable().describe('null when the message had no readable custom_id'),
@@ -64,22 +98,31 @@ const RequestRejectedDetailSchema = z
 type BatchSubmittedDetail = z.infer<typeof BatchSubmittedDetailSchema>;
 type BatchEndedDetail = z.infer<typeof BatchEndedDetailSchema>;
 type RequestRejectedDetail = z.infer<typeof RequestRejectedDetailSchema>;
+type BatchDeliveredDetail = z.infer<typeof BatchDeliveredDetailSchema>;
+type RequestCompletedDetail = z.infer<typeof RequestCompletedDetailSchema>;
 type StatusCounts = z.infer<typeof StatusCountsSchema>;
 
 /** An event as batchlane hands it to the publisher port. */
 type BatchlaneEvent =
   | { detailType: typeof DETAIL_TYPES.batchSubmitted; detail: BatchSubmittedDetail }
   | { detailType: typeof DETAIL_TYPES.batchEnded; detail: BatchEndedDetail }
+  | { detailType: typeof DETAIL_TYPES.batchDelivered; detail: BatchDeliveredDetail }
+  | { detailType: typeof DETAIL_TYPES.requestCompleted; detail: RequestCompletedDetail }
   | { detailType: typeof DETAIL_TYPES.requestRejected; detail: RequestRejectedDetail };
 
 export {
+  type BatchDeliveredDetail,
+  BatchDeliveredDetailSchema,
   type BatchEndedDetail,
   BatchEndedDetailSchema,
   type BatchlaneEvent,
   type BatchSubmittedDetail,
   BatchSubmittedDetailSchema,
+  COUNT_KEYS,
   DETAIL_TYPES,
   EVENT_SOURCE,
+  type RequestCompletedDetail,
+  RequestCompletedDetailSchema,
   type RequestRejectedDetail,
   RequestRejectedDetailSchema,
   type StatusCounts,

@@ -9,35 +9,66 @@ const CUSTOM_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const TIERS = ['batch', 'flex', 'auto'] as const;
 const SUPPORTED_TIERS: readonly string[] = ['batch'];
 
+/**
+ * Where a claim-checked body lives: `s3://bucket/key`. The bucket rule is S3's naming rule;
+ * the key is anything non-empty.
+ */
+const CLAIM_CHECK_URI_PATTERN = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+$/;
+
 const ALL_ENDPOINTS = [...new Set(Object.values(PROVIDER_ENDPOINTS).flat())] as [
   string,
   ...string[],
 ];
 
+const BodySchema = z
+  .record(z.string(), z.unknown(), { error: 'body must be a JSON object' })
+  .describe("The provider's own, non-streaming request parameters");
+
+/** The fields every request has, whether its body came inline or by claim check. */
+const leadingFields = {
+  custom_id: z
+    .string({ error: 'custom_id is required and must be a string' })
+    .regex(CUSTOM_ID_PATTERN, 'custom_id must match ^[A-Za-z0-9_-]{1,64}$'),
+  provider: z.enum(PROVIDERS, { error: `provider must be one of: ${PROVIDERS.join(', ')}` }),
+  endpoint: z
+    .enum(ALL_ENDPOINTS, { error: `endpoint must be one of: ${ALL_ENDPOINTS.join(', ')}` })
+    .optional(),
+};
+const trailingFields = {
+  destination: DestinationSchema.optional(),
+  metadata: z.json().optional().describe('Any JSON; echoed back on the result'),
+  tier: z.enum(TIERS, { error: `tier must be one of: ${TIERS.join(', ')}` }).default('batch'),
+  deadline: z.iso
+    .datetime({ offset: true, error: 'deadline must be an ISO-8601 date-time' })
+    .optional(),
+};
+
 /**
- * One request message: the body of one SQS message on the intake queue (contract v1).
- * Provider-specific rules (endpoint per provider, required body fields, no streaming) are
- * checked in {@link RequestV1Schema}'s refinement so each failure names its own reason.
+ * One request message as a producer sends it: the body of one SQS message on the intake
+ * queue (contract v1). The body comes inline (`body`) or, when it would not fit in an SQS
+ * message, as a claim check (`body_s3_uri`): exactly one of the two. The published JSON
+ * Schema says so with `oneOf`; the collector enforces it with its own rejection codes
+ * before it resolves the claim check and validates the result with {@link RequestV1Schema}.
  */
 const RequestV1BaseSchema = z
   .object({
-    custom_id: z
-      .string({ error: 'custom_id is required and must be a string' })
-      .regex(CUSTOM_ID_PATTERN, 'custom_id must match ^[A-Za-z0-9_-]{1,64}$'),
-    provider: z.enum(PROVIDERS, { error: `provider must be one of: ${PROVIDERS.join(', ')}` }),
-    endpoint: z
-      .enum(ALL_ENDPOINTS, { error: `endpoint must be one of: ${ALL_ENDPOINTS.join(', ')}` })
-      .optional(),
-    body: z
-      .record(z.string(), z.unknown(), { error: 'body must be a JSON object' })
-      .describe("The provider's own, non-streaming request parameters"),
-    destination: DestinationSchema.optional(),
-    metadata: z.json().optional().describe('Any JSON; echoed back on the result'),
-    tier: z.enum(TIERS, { error: `tier must be one of: ${TIERS.join(', ')}` }).default('batch'),
-    deadline: z.iso
-      .datetime({ offset: true, error: 'deadline must be an ISO-8601 date-time' })
-      .optional(),
+    ...leadingFields,
+    body: BodySchema.optional(),
+    body_s3_uri: z
+      .string()
+      .regex(CLAIM_CHECK_URI_PATTERN, 'body_s3_uri must be s3://bucket/key')
+      .optional()
+      .describe(
+        'Instead of body: an S3 object holding the body as JSON, for bodies larger than an SQS message',
+      ),
+    ...trailingFields,
   })
+  .strict()
+  .meta({ oneOf: [{ required: ['body'] }, { required: ['body_s3_uri'] }] });
+
+/** A request with its body in hand (inline, or read from its claim check). */
+const ResolvedRequestV1BaseSchema = z
+  .object({ ...leadingFields, body: BodySchema, ...trailingFields })
   .strict();
 
 type IssueReason =
@@ -53,7 +84,11 @@ const reasonIssue = (reason: IssueReason, path: (string | number)[], message: st
   params: { reason },
 });
 
-const RequestV1Schema = RequestV1BaseSchema.superRefine((request, ctx) => {
+/**
+ * A resolved request with the provider-specific rules (endpoint per provider, required body
+ * fields, no streaming) checked in a refinement, so each failure names its own reason.
+ */
+const RequestV1Schema = ResolvedRequestV1BaseSchema.superRefine((request, ctx) => {
   const endpoint = request.endpoint ?? DEFAULT_ENDPOINT[request.provider];
   const allowed: readonly string[] = PROVIDER_ENDPOINTS[request.provider];
   if (!allowed.includes(endpoint)) {
@@ -123,17 +158,20 @@ const RequestV1Schema = RequestV1BaseSchema.superRefine((request, ctx) => {
   }
 });
 
-/** A request as accepted: defaults applied, endpoint resolved. */
-type RequestV1Input = z.input<typeof RequestV1Schema>;
+/** A request message as a producer writes it. */
+type RequestV1Input = z.input<typeof RequestV1BaseSchema>;
+/** A request as accepted: body resolved, defaults applied. */
 type RequestV1 = z.output<typeof RequestV1Schema>;
 
 export {
+  CLAIM_CHECK_URI_PATTERN,
   CUSTOM_ID_PATTERN,
   type IssueReason,
   type RequestV1,
   RequestV1BaseSchema,
   type RequestV1Input,
   RequestV1Schema,
+  ResolvedRequestV1BaseSchema,
   SUPPORTED_TIERS,
   TIERS,
 };

@@ -61,7 +61,19 @@ interface BatchRecord {
   /** Blob keys of the archived raw results files, once downloaded. */
   readonly resultKeys: string[];
   readonly lastError: string | null;
+  /**
+   * When the batch last entered `submitting`: a resumed submission looks for a provider
+   * batch created since then. Absent on records written before it existed.
+   */
+  readonly submitStartedAt?: string | null;
+  /** Until when a completion run owns this batch; another run leaves it alone until then. */
+  readonly completionLeaseUntil: string | null;
+  /** Where completion got to: lines before `offset` of result file `fileIndex` are delivered. */
+  readonly checkpoint: { readonly fileIndex: number; readonly offset: number } | null;
 }
+
+/** A member's final state in its batch: its delivered status, or handed on to a retry batch. */
+type ItemStatus = ResultStatus | 'retried';
 
 /** One member of a batch: what completion needs to route a result back to its caller. */
 interface BatchItem {
@@ -75,8 +87,8 @@ interface BatchItem {
   readonly attempts: number;
   readonly acceptedAt: string;
   readonly deadline: string | null;
-  /** Set once the item's result was delivered. */
-  readonly status: ResultStatus | null;
+  /** Set once the item's result was delivered, or `retried` once it moved to a new batch. */
+  readonly status: ItemStatus | null;
   readonly deliveredAt: string | null;
 }
 
@@ -86,6 +98,7 @@ export {
   type BatchItem,
   type BatchRecord,
   type BatchState,
+  type ItemStatus,
   type JsonValue,
   REQUEST_STATES,
   type RequestRecord,

@@ -3,11 +3,18 @@ import type { Destination } from '../contract/destination.js';
 import { DestinationSchema } from '../contract/destination.js';
 import {
   DEFAULT_ENDPOINT,
+  PROVIDER_LIMITS,
   type ProviderEndpoint,
   type ProviderName,
 } from '../contract/providers.js';
-import { CUSTOM_ID_PATTERN, type RequestV1, RequestV1Schema } from '../contract/request.js';
+import {
+  CLAIM_CHECK_URI_PATTERN,
+  CUSTOM_ID_PATTERN,
+  type RequestV1,
+  RequestV1Schema,
+} from '../contract/request.js';
 import { hashCanonical } from './canonicalJson.js';
+import { isForbiddenWebhookHost } from './isForbiddenWebhookHost.js';
 
 /**
  * Why a request was refused at intake. Each code is documented in the README
@@ -17,6 +24,10 @@ const REJECTION_CODES = [
   'malformed_json',
   'not_an_object',
   'invalid_custom_id',
+  'missing_body',
+  'ambiguous_body',
+  'claim_check_missing',
+  'claim_check_invalid',
   'unknown_provider',
   'provider_not_enabled',
   'unsupported_endpoint',
@@ -69,7 +80,31 @@ interface ValidationContext {
   readonly now: Date;
   /** Largest accepted body, in bytes of its JSON (the provider's per-batch limit). */
   readonly maxRequestBytes: number;
+  /**
+   * Accept webhooks to `localhost` and literal loopback, private, link-local, CGNAT and
+   * metadata addresses (local development only). Names are checked again at delivery.
+   */
+  readonly allowPrivateWebhooks: boolean;
 }
+
+/** Why a claim check could not be turned into a body; every one is final for the message. */
+type ClaimCheckFailureCode = 'claim_check_missing' | 'claim_check_invalid' | 'request_too_large';
+
+/** What reading a message's claim check gave: the body, or why there is none. */
+type ClaimCheckResolution =
+  | { readonly ok: true; readonly body: unknown }
+  | { readonly ok: false; readonly code: ClaimCheckFailureCode; readonly message: string };
+
+/**
+ * The largest body intake accepts, in bytes of its JSON: what the largest provider takes in
+ * one batch, or the deployment's own per-batch cap when lower (a body over it could only
+ * ever be packed alone into a batch over the cap).
+ */
+const maxRequestBytesOf = (maxBytesPerBatch: number | null): number =>
+  Math.min(
+    Math.max(...Object.values(PROVIDER_LIMITS).map((limits) => limits.maxBytes)),
+    maxBytesPerBatch ?? Number.POSITIVE_INFINITY,
+  );
 
 const FIELD_CODES: Record<string, RejectionCode> = {
   custom_id: 'invalid_custom_id',
@@ -95,19 +130,52 @@ const codeOf = (issue: z.core.$ZodIssue): RejectionCode => {
   return (typeof field === 'string' ? FIELD_CODES[field] : undefined) ?? 'invalid_body';
 };
 
-/** Reads as much as can be trusted from an invalid message, to route its rejection. */
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/** A webhook this deployment must not call, judged from its URL alone. */
+const isRefusedWebhook = (destination: Destination, ctx: ValidationContext): boolean => {
+  if (destination.type !== 'webhook' || ctx.allowPrivateWebhooks) return false;
+  return isForbiddenWebhookHost(new URL(destination.url).hostname);
+};
+
+/**
+ * Reads as much as can be trusted from an invalid message, to route its rejection. A
+ * destination that intake would refuse is not trusted either: a rejected result must never
+ * be what carries a request to a forbidden address.
+ */
 const salvage = (
   json: unknown,
-  fallback: Destination | null,
+  ctx: ValidationContext,
 ): { customId: string | null; destination: Destination | null } => {
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) {
-    return { customId: null, destination: fallback };
-  }
-  const record = json as Record<string, unknown>;
-  const rawId = record['custom_id'];
+  const fallback = ctx.defaultDestination;
+  if (!isRecord(json)) return { customId: null, destination: fallback };
+  const rawId = json['custom_id'];
   const customId = typeof rawId === 'string' && CUSTOM_ID_PATTERN.test(rawId) ? rawId : null;
-  const parsed = DestinationSchema.safeParse(record['destination']);
-  return { customId, destination: parsed.success ? parsed.data : fallback };
+  const parsed = DestinationSchema.safeParse(json['destination']);
+  const trusted = parsed.success && !isRefusedWebhook(parsed.data, ctx);
+  return { customId, destination: trusted ? parsed.data : fallback };
+};
+
+/**
+ * The claim-check URI of a message that sends its body by claim check (a well-formed
+ * `body_s3_uri` and no `body`), or null. The collector reads these before validating;
+ * {@link validateRequest} applies the same rule, so the two never disagree.
+ */
+const claimCheckUriIn = (json: unknown): string | null => {
+  if (!isRecord(json) || 'body' in json) return null;
+  const uri = json['body_s3_uri'];
+  return typeof uri === 'string' && CLAIM_CHECK_URI_PATTERN.test(uri) ? uri : null;
+};
+
+/** {@link claimCheckUriIn} of a raw message body; null for anything that is not JSON. */
+const claimCheckUriOf = (raw: string): string | null => {
+  try {
+    return claimCheckUriIn(JSON.parse(raw));
+  } catch {
+    // Not JSON: validateRequest refuses it as malformed_json; there is nothing to read.
+    return null;
+  }
 };
 
 const reject = (
@@ -118,7 +186,7 @@ const reject = (
 ): ValidationOutcome => ({
   ok: false,
   rejection,
-  ...salvage(json, ctx.defaultDestination),
+  ...salvage(json, ctx),
   requestHash: json === undefined ? hashCanonical(raw) : hashCanonical(json),
 });
 
@@ -129,10 +197,57 @@ const single = (code: RejectionCode, path: string, message: string): Rejection =
 });
 
 /**
- * Validates one intake message body against contract v1 and the deployment's settings.
- * Never throws: every problem becomes a specific rejection.
+ * Checks that a message names exactly one body source and, for a claim check, puts the body
+ * read from it in place of `body_s3_uri`. Returns the message to validate, or its rejection.
  */
-const validateRequest = (raw: string, ctx: ValidationContext): ValidationOutcome => {
+const resolveBody = (
+  json: Record<string, unknown>,
+  raw: string,
+  ctx: ValidationContext,
+  claimCheck: ClaimCheckResolution | undefined,
+): { readonly json: Record<string, unknown> } | { readonly outcome: ValidationOutcome } => {
+  const hasBody = 'body' in json;
+  const hasUri = 'body_s3_uri' in json;
+  if (hasBody && hasUri) {
+    const message = 'send exactly one of body and body_s3_uri, not both';
+    return { outcome: reject(single('ambiguous_body', '(root)', message), json, raw, ctx) };
+  }
+  if (!hasBody && !hasUri) {
+    const message = 'body is required (or body_s3_uri, for a body stored in S3)';
+    return { outcome: reject(single('missing_body', 'body', message), json, raw, ctx) };
+  }
+  if (hasBody) return { json };
+  if (claimCheckUriIn(json) === null) {
+    const message = 'body_s3_uri must be a string of the form s3://bucket/key';
+    return {
+      outcome: reject(single('claim_check_invalid', 'body_s3_uri', message), json, raw, ctx),
+    };
+  }
+  if (claimCheck === undefined) {
+    // A caller bug, not a property of the message: refusing it for good would lose it.
+    throw new TypeError('validateRequest: a claim-check message needs its claim check read first');
+  }
+  if (!claimCheck.ok) {
+    return {
+      outcome: reject(single(claimCheck.code, 'body_s3_uri', claimCheck.message), json, raw, ctx),
+    };
+  }
+  const { body_s3_uri: _uri, ...rest } = json;
+  return { json: { ...rest, body: claimCheck.body } };
+};
+
+/**
+ * Validates one intake message body against contract v1 and the deployment's settings. A
+ * message that sends its body by claim check ({@link claimCheckUriOf} is not null) must come
+ * with what reading it gave; the body read is then validated, and fingerprinted, exactly as
+ * an inline one would be. Never throws for anything in the message: every problem becomes a
+ * specific rejection.
+ */
+const validateRequest = (
+  raw: string,
+  ctx: ValidationContext,
+  claimCheck?: ClaimCheckResolution,
+): ValidationOutcome => {
   let json: unknown;
   try {
     json = JSON.parse(raw);
@@ -154,6 +269,10 @@ const validateRequest = (raw: string, ctx: ValidationContext): ValidationOutcome
     );
   }
 
+  const resolved = resolveBody(json as Record<string, unknown>, raw, ctx, claimCheck);
+  if ('outcome' in resolved) return resolved.outcome;
+  json = resolved.json;
+
   const parsed = RequestV1Schema.safeParse(json);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((issue) => ({
@@ -173,6 +292,18 @@ const validateRequest = (raw: string, ctx: ValidationContext): ValidationOutcome
         'provider_not_enabled',
         'provider',
         `provider ${request.provider} is not enabled in this deployment`,
+      ),
+      json,
+      raw,
+      ctx,
+    );
+  }
+  if (request.destination !== undefined && isRefusedWebhook(request.destination, ctx)) {
+    return reject(
+      single(
+        'invalid_destination',
+        'destination.url',
+        'webhook URL must not point at localhost or a loopback, private, link-local, CGNAT or metadata address',
       ),
       json,
       raw,
@@ -230,6 +361,10 @@ const validateRequest = (raw: string, ctx: ValidationContext): ValidationOutcome
 
 export {
   type AcceptedRequest,
+  type ClaimCheckFailureCode,
+  type ClaimCheckResolution,
+  claimCheckUriOf,
+  maxRequestBytesOf,
   REJECTION_CODES,
   type Rejection,
   type RejectionCode,

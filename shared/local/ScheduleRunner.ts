@@ -1,5 +1,5 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import { lambdaContext, withTimeout } from './lambdaContext.js';
+import { invokeLocally } from './lambdaContext.js';
 
 type ScheduledHandler = (event: ScheduledEvent, context: Context) => Promise<unknown>;
 
@@ -49,10 +49,14 @@ class ScheduleRunner {
       resources: [`arn:aws:events:us-east-1:000000000000:rule/${this.#functionName}`],
       detail: {},
     };
-    this.#running = withTimeout(
-      this.#functionName,
-      this.#timeoutMs,
-      this.#handler(event, lambdaContext(this.#functionName, this.#timeoutMs, 256)),
+    this.#running = invokeLocally(
+      {
+        functionName: this.#functionName,
+        timeoutMs: this.#timeoutMs,
+        memoryMb: 256,
+        receiveCount: 1,
+      },
+      (context) => this.#handler(event, context),
     )
       .then(
         (result) => this.#onRun?.(null, result),

@@ -5,7 +5,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { lambdaContext, withTimeout } from './lambdaContext.js';
+import { invokeLocally } from './lambdaContext.js';
 
 type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined>;
 
@@ -21,6 +21,11 @@ interface SqsEventSourceMappingOptions {
   readonly batchingWindowMs: number;
   readonly timeoutMs: number;
   readonly memoryMb: number;
+  /**
+   * Most invocations in flight at once (default 1). Lambda scales SQS pollers out; more than
+   * one lets an invocation that hangs until its timeout not stall the whole queue.
+   */
+  readonly maxConcurrency?: number;
   /** Called after each invocation, for the local console. */
   readonly onInvoke?: (info: { records: number; failed: number; error: unknown }) => void;
 }
@@ -48,13 +53,14 @@ const toRecord = (message: Message, queueArn: string): SQSRecord => ({
  * `batchSize` records within the batching window, invokes the handler once, deletes the
  * records that did not fail (partial batch responses), and leaves the failed ones to come
  * back after the visibility timeout, and to the queue's DLQ after its maxReceiveCount.
- * A handler that throws fails the whole batch, as in Lambda.
+ * A handler that throws, times out or whose runtime exits fails the whole batch, as in Lambda.
  */
 class SqsEventSourceMapping {
   readonly #options: SqsEventSourceMappingOptions;
   #running = false;
   #loop: Promise<void> | null = null;
   #inFlight = 0;
+  readonly #invocations = new Set<Promise<void>>();
 
   constructor(options: SqsEventSourceMappingOptions) {
     this.#options = options;
@@ -69,6 +75,7 @@ class SqsEventSourceMapping {
   async stop(): Promise<void> {
     this.#running = false;
     await this.#loop;
+    await Promise.all(this.#invocations);
   }
 
   /** True while an invocation is running. */
@@ -104,11 +111,14 @@ class SqsEventSourceMapping {
     let failedIds = new Set<string>();
     let error: unknown = null;
     this.#inFlight += 1;
+    const receiveCount = Math.max(
+      1,
+      ...event.Records.map((r) => Number(r.attributes.ApproximateReceiveCount) || 1),
+    );
     try {
-      const response = await withTimeout(
-        functionName,
-        timeoutMs,
-        handler(event, lambdaContext(functionName, timeoutMs, memoryMb)),
+      const response = await invokeLocally(
+        { functionName, timeoutMs, memoryMb, receiveCount },
+        (context) => handler(event, context),
       );
       failedIds = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
     } catch (caught) {
@@ -132,10 +142,16 @@ class SqsEventSourceMapping {
   }
 
   async #run(): Promise<void> {
+    const maxConcurrency = Math.max(1, this.#options.maxConcurrency ?? 1);
     while (this.#running) {
       try {
+        while (this.#invocations.size >= maxConcurrency) await Promise.race(this.#invocations);
         const messages = await this.#gather();
-        if (messages.length > 0) await this.#invoke(messages);
+        if (messages.length === 0) continue;
+        const invocation = this.#invoke(messages)
+          .catch((error: unknown) => this.#options.onInvoke?.({ records: 0, failed: 0, error }))
+          .finally(() => this.#invocations.delete(invocation));
+        this.#invocations.add(invocation);
       } catch (error) {
         // The queue itself failed (e.g. emulator stopping): report, pause, go on.
         this.#options.onInvoke?.({ records: 0, failed: 0, error });

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 
@@ -41,4 +42,52 @@ const withTimeout = async <T>(
   }
 };
 
-export { lambdaContext, withTimeout };
+/** The invocation a piece of code runs in, as the local Lambda runtime knows it. */
+interface LocalInvocation {
+  readonly functionName: string;
+  readonly requestId: string;
+  /** Highest `ApproximateReceiveCount` among the event's records (1 for scheduled events). */
+  readonly receiveCount: number;
+  /**
+   * Ends the invocation now, as a runtime process that died would: Lambda reports the
+   * invocation failed without waiting for its timeout. Work still pending in it is abandoned.
+   */
+  exit(error: Error): void;
+}
+
+// Many invocations of one function can be in flight at once (and abandoned ones linger), so
+// code that needs to know which one it serves asks the async context, not a global.
+const invocations = new AsyncLocalStorage<LocalInvocation>();
+
+/** The invocation the caller runs in, or null outside any local invocation. */
+const currentInvocation = (): LocalInvocation | null => invocations.getStore() ?? null;
+
+/**
+ * One local invocation: a fresh context, the handler run inside the invocation's async scope,
+ * cut off by the function's timeout or by an `exit` from inside, whichever comes first.
+ */
+const invokeLocally = async <T>(
+  options: {
+    readonly functionName: string;
+    readonly timeoutMs: number;
+    readonly memoryMb: number;
+    readonly receiveCount: number;
+  },
+  run: (context: Context) => Promise<T>,
+): Promise<T> => {
+  const context = lambdaContext(options.functionName, options.timeoutMs, options.memoryMb);
+  let exit: (error: Error) => void = () => undefined;
+  const exited = new Promise<never>((_, reject) => {
+    exit = reject;
+  });
+  const invocation: LocalInvocation = {
+    functionName: options.functionName,
+    requestId: context.awsRequestId,
+    receiveCount: options.receiveCount,
+    exit: (error) => exit(error),
+  };
+  const work = invocations.run(invocation, () => run(context));
+  return withTimeout(options.functionName, options.timeoutMs, Promise.race([work, exited]));
+};
+
+export { currentInvocation, invokeLocally, type LocalInvocation, lambdaContext, withTimeout };

@@ -1,13 +1,26 @@
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { Context, ScheduledEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createAwsClients } from '../adapters/aws/createAwsClients.js';
 import { ensureStateTable } from '../adapters/aws/stateTable.js';
+import { createRuntime, type Runtime } from '../composition/createRuntime.js';
 import { ENV } from '../config/BatchlaneConfig.js';
 import { type RunningSimulator, startSimulator } from '../simulator/startSimulator.js';
 import { startAwsEmulators } from './emulators/startAwsEmulators.js';
 import { ScheduleRunner } from './ScheduleRunner.js';
 import { SqsEventSourceMapping } from './SqsEventSourceMapping.js';
+
+/** The three functions, by the name each passes to `createRuntime`. */
+type LocalFunctionName = 'collector' | 'poller' | 'completion';
+
+/** How one function is run locally. */
+interface LocalFunctionOptions {
+  /** Invocation timeout (ms); defaults as deployed: collector 120 s, poller 120 s, completion 300 s. */
+  readonly timeoutMs?: number;
+  /** SQS-driven functions: invocations in flight at once (default 1). */
+  readonly maxConcurrency?: number;
+  /** Visibility timeout of the function's queue (s); default `visibilityTimeoutSeconds`. */
+  readonly visibilityTimeoutSeconds?: number;
+}
 
 interface LocalStackOptions {
   /** Simulated provider processing time per batch (ms). */
@@ -19,6 +32,8 @@ interface LocalStackOptions {
   readonly collectorBatchingWindowMs?: number;
   /** Visibility timeout of the intake and completion queues (s); failed records return after it. */
   readonly visibilityTimeoutSeconds?: number;
+  /** How long a submitting or completing run owns a batch (s); at least the longest timeout. */
+  readonly leaseSeconds?: number;
   /** Receives before a message goes to its DLQ. */
   readonly maxReceiveCount?: number;
   /** Caps on requests per provider batch (demo and tests use small batches). */
@@ -29,6 +44,18 @@ interface LocalStackOptions {
   readonly simulator?: Parameters<typeof startSimulator>[0];
   /** Called with a line for the console on notable happenings. */
   readonly log?: (line: string) => void;
+  /** Most provider attempts per request. Default: the deployment's. */
+  readonly maxAttempts?: number;
+  /** Per-function timeouts, concurrency and queue visibility (tests make them short). */
+  readonly functions?: Partial<Record<LocalFunctionName, LocalFunctionOptions>>;
+  /**
+   * Replaces the runtime a function is built with (e.g. ports that crash between I/O calls,
+   * a faster clock). Each function's runtime is still built from the environment first.
+   */
+  readonly wrapRuntime?: (
+    functionName: LocalFunctionName,
+    runtime: Runtime,
+  ) => Runtime | Promise<Runtime>;
 }
 
 interface LocalStack {
@@ -78,7 +105,10 @@ const createQueue = async (
 const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalStack> => {
   const log = options.log ?? (() => undefined);
   const pollIntervalMs = options.pollIntervalMs ?? 1000;
-  const visibility = String(options.visibilityTimeoutSeconds ?? 30);
+  const visibility = (name: LocalFunctionName): string =>
+    String(
+      options.functions?.[name]?.visibilityTimeoutSeconds ?? options.visibilityTimeoutSeconds ?? 30,
+    );
   const maxReceiveCount = String(options.maxReceiveCount ?? 5);
 
   const emulators = await startAwsEmulators();
@@ -86,12 +116,12 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
 
   const intakeDlq = await createQueue(aws.sqs, 'batchlane-intake-dlq', {});
   const intake = await createQueue(aws.sqs, 'batchlane-intake', {
-    VisibilityTimeout: visibility,
+    VisibilityTimeout: visibility('collector'),
     RedrivePolicy: JSON.stringify({ deadLetterTargetArn: intakeDlq.arn, maxReceiveCount }),
   });
   const completionDlq = await createQueue(aws.sqs, 'batchlane-completion-dlq', {});
   const completion = await createQueue(aws.sqs, 'batchlane-completion', {
-    VisibilityTimeout: visibility,
+    VisibilityTimeout: visibility('completion'),
     RedrivePolicy: JSON.stringify({ deadLetterTargetArn: completionDlq.arn, maxReceiveCount }),
   });
   const results = await createQueue(aws.sqs, 'batchlane-demo-results', {});
@@ -124,11 +154,16 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
     [ENV.eventBusName]: 'batchlane',
     [ENV.completionQueueUrl]: completion.url,
     [ENV.pollIntervalSeconds]: String(Math.max(1, Math.round(pollIntervalMs / 1000))),
+    // Runs own a batch for as long as the longest local function timeout, then others take over.
+    [ENV.leaseSeconds]: String(options.leaseSeconds ?? 130),
     [ENV.allowPrivateWebhooks]: 'true',
     [ENV.webhookSecret]: 'local-webhook-secret',
     ...(options.maxRequestsPerBatch === undefined
       ? {}
       : { [ENV.maxRequestsPerBatch]: String(options.maxRequestsPerBatch) }),
+    ...(options.maxAttempts === undefined
+      ? {}
+      : { [ENV.maxAttempts]: String(options.maxAttempts) }),
     [ENV.anthropicApiKey]: realAnthropic ? (process.env['ANTHROPIC_API_KEY'] ?? '') : 'sim-key',
     [ENV.openaiApiKey]: realOpenai ? (process.env['OPENAI_API_KEY'] ?? '') : 'sim-key',
     ...(realAnthropic || simulator === null
@@ -142,11 +177,28 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
   // The handlers read their configuration from the environment at import, as in Lambda.
   Object.assign(process.env, env);
 
-  type SqsFn = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
-  type ScheduledFn = (event: ScheduledEvent, context: Context) => Promise<unknown>;
-  const collector = (await import('../../functions/collector.js')) as { handler: SqsFn };
-  const completionFn = (await import('../../functions/completion.js')) as { handler: SqsFn };
-  const poller = (await import('../../functions/poller.js')) as { handler: ScheduledFn };
+  const collectorModule = await import('../../functions/collector.js');
+  const completionModule = await import('../../functions/completion.js');
+  const pollerModule = await import('../../functions/poller.js');
+  // Without a wrapper, the handlers the modules built at import run, exactly as deployed.
+  const { wrapRuntime } = options;
+  const runtimeFor = async (name: LocalFunctionName): Promise<Runtime> => {
+    if (wrapRuntime === undefined) throw new Error('no runtime wrapper');
+    return wrapRuntime(name, await createRuntime(process.env, name));
+  };
+  const collector =
+    wrapRuntime === undefined
+      ? collectorModule.handler
+      : collectorModule.makeCollectorHandler(await runtimeFor('collector'));
+  const completionFn =
+    wrapRuntime === undefined
+      ? completionModule.handler
+      : completionModule.makeCompletionHandler(await runtimeFor('completion'));
+  const poller =
+    wrapRuntime === undefined
+      ? pollerModule.handler
+      : pollerModule.makePollerHandler(await runtimeFor('poller'));
+  const fn = (name: LocalFunctionName): LocalFunctionOptions => options.functions?.[name] ?? {};
 
   const report =
     (name: string) =>
@@ -160,11 +212,12 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
     queueUrl: intake.url,
     queueArn: intake.arn,
     functionName: 'batchlane-collector',
-    handler: collector.handler,
+    handler: collector,
     batchSize: options.collectorBatchSize ?? 100,
     batchingWindowMs: options.collectorBatchingWindowMs ?? 1000,
-    timeoutMs: 120_000,
+    timeoutMs: fn('collector').timeoutMs ?? 120_000,
     memoryMb: 1024,
+    maxConcurrency: fn('collector').maxConcurrency ?? 1,
     onInvoke: report('collector'),
   });
   const completionMapping = new SqsEventSourceMapping({
@@ -172,18 +225,19 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
     queueUrl: completion.url,
     queueArn: completion.arn,
     functionName: 'batchlane-completion',
-    handler: completionFn.handler,
+    handler: completionFn,
     batchSize: 1,
     batchingWindowMs: 0,
-    timeoutMs: 300_000,
+    timeoutMs: fn('completion').timeoutMs ?? 300_000,
     memoryMb: 1024,
+    maxConcurrency: fn('completion').maxConcurrency ?? 1,
     onInvoke: report('completion'),
   });
   const pollerSchedule = new ScheduleRunner({
     functionName: 'batchlane-poller',
-    handler: poller.handler,
+    handler: poller,
     intervalMs: pollIntervalMs,
-    timeoutMs: 120_000,
+    timeoutMs: fn('poller').timeoutMs ?? 120_000,
     onRun: (error) => {
       if (error !== null) log(`poller: ${String(error)}`);
     },
@@ -222,4 +276,10 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
   };
 };
 
-export { type LocalStack, type LocalStackOptions, startLocalStack };
+export {
+  type LocalFunctionName,
+  type LocalFunctionOptions,
+  type LocalStack,
+  type LocalStackOptions,
+  startLocalStack,
+};

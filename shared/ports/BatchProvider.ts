@@ -38,10 +38,25 @@ interface BatchProvider {
   /** The raw JSONL bytes of one result file named in `resultRefs`. */
   openResults(ref: string): Promise<Readable>;
   /**
-   * Finds a batch already submitted for this batchlane batch id (providers that keep batch
-   * metadata), so a submission retried after a crash does not create a second one.
+   * Deletes what the provider still keeps of an ended batch (input and result files, the
+   * batch itself where allowed), once batchlane has archived the results. Best effort.
    */
-  findByBatchId?(batchId: string): Promise<ProviderBatchSnapshot | null>;
+  deleteArtifacts?(providerBatchId: string): Promise<void>;
+  /**
+   * Finds a batch already submitted for this batchlane batch id, so a submission retried
+   * after a crash (between the provider's create and batchlane's record of it) adopts it
+   * instead of creating a second one. Providers that keep batch metadata match on the id;
+   * others may match on the hint, and return null unless exactly one batch fits.
+   */
+  findByBatchId?(batchId: string, hint: FindBatchHint): Promise<ProviderBatchSnapshot | null>;
 }
 
-export type { BatchProvider, ProviderBatchSnapshot, SubmitBatchInput };
+/** What batchlane knows about a submission it may have lost track of. */
+interface FindBatchHint {
+  /** No earlier than when the submission started (already widened for clock skew). */
+  readonly submittedAfter: Date;
+  /** Requests in the batch's input file. */
+  readonly requestCount: number;
+}
+
+export type { BatchProvider, FindBatchHint, ProviderBatchSnapshot, SubmitBatchInput };

@@ -16,6 +16,8 @@ interface BlobStore {
   /** Reads an object as a stream, optionally from a byte offset. Throws `NotFoundError`. */
   getStream(key: string, options?: { start?: number }): Promise<Readable>;
   exists(key: string): Promise<boolean>;
+  /** Keys under a prefix, in key order, a page at a time under the hood. */
+  list(prefix: string): AsyncIterable<string>;
   delete(key: string): Promise<void>;
   /** `s3://bucket/key` (or the local equivalent), for logs and events. */
   uri(key: string): string;

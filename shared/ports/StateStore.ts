@@ -1,5 +1,10 @@
-import type { ResultStatus } from '../contract/result.js';
-import type { BatchItem, BatchRecord, RequestRecord, RequestState } from '../domain/records.js';
+import type {
+  BatchItem,
+  BatchRecord,
+  ItemStatus,
+  RequestRecord,
+  RequestState,
+} from '../domain/records.js';
 
 /** What registering a caller `custom_id` found. */
 type RegisterOutcome =
@@ -25,7 +30,7 @@ type BatchPatch = Partial<Omit<BatchRecord, 'batchId' | 'version' | 'provider' |
 
 interface ItemDelivery {
   readonly providerCustomId: string;
-  readonly status: ResultStatus;
+  readonly status: ItemStatus;
   readonly deliveredAt: string;
 }
 
@@ -66,6 +71,13 @@ interface StateStore {
 
   /** Records items as delivered with their final status. */
   markDelivered(batchId: string, deliveries: readonly ItemDelivery[]): Promise<void>;
+
+  /**
+   * Hands a member on to a retry batch, atomically: the old item becomes `retried`, the new
+   * item is written, and the ledger entry points at the new batch. Returns false when the old
+   * item was already delivered or moved (a rerun after a crash), true when this call moved it.
+   */
+  moveToRetryBatch(from: BatchItem, to: BatchItem, movedAt: string): Promise<boolean>;
 }
 
 export type { BatchPatch, ItemDelivery, RegisterOutcome, RegisterRequestInput, StateStore };

@@ -2,6 +2,7 @@ import type { Destination } from '../contract/destination.js';
 import type { ProviderName } from '../contract/providers.js';
 import type { BatchProvider } from '../ports/BatchProvider.js';
 import type { BlobStore } from '../ports/BlobStore.js';
+import type { ClaimCheckReader } from '../ports/ClaimCheckReader.js';
 import type { Clock, IdGenerator } from '../ports/Clock.js';
 import type { CompletionNotifier } from '../ports/CompletionNotifier.js';
 import type { EventPublisher } from '../ports/EventPublisher.js';
@@ -21,12 +22,21 @@ interface RuntimeSettings {
   readonly maxAttempts: number;
   /** Publish a `Request Completed` event per delivered result. */
   readonly publishRequestEvents: boolean;
+  /** How long a submitting or completing run owns a batch before others may take over. */
+  readonly leaseMs: number;
+  /**
+   * Accept webhook destinations on `localhost` or literal private addresses at intake
+   * (local development only; the webhook sender applies the same setting at delivery).
+   */
+  readonly allowPrivateWebhooks: boolean;
 }
 
 /** Everything the use cases talk to, passed in by the composition root. */
 interface RuntimeDeps {
   readonly store: StateStore;
   readonly blobs: BlobStore;
+  /** Reads bodies sent by claim check (`body_s3_uri`). */
+  readonly claimChecks: ClaimCheckReader;
   readonly providers: Partial<Record<ProviderName, BatchProvider>>;
   readonly events: EventPublisher;
   readonly deliverer: ResultDeliverer;

@@ -1,17 +1,19 @@
-import { PROVIDER_LIMITS } from '../contract/providers.js';
-import { errorMessage, isRetryable } from '../domain/errors.js';
+import { errorMessage, InvalidInputError, isRetryable, NotFoundError } from '../domain/errors.js';
 import { formatProviderLine } from '../domain/formatProviderLine.js';
 import { mapWithConcurrency } from '../domain/mapWithConcurrency.js';
 import { type PackableRequest, type PlannedBatch, planBatches } from '../domain/planBatches.js';
 import type { BatchItem, BatchRecord, JsonValue } from '../domain/records.js';
 import {
   type AcceptedRequest,
+  type ClaimCheckResolution,
+  claimCheckUriOf,
+  maxRequestBytesOf,
   type ValidationOutcome,
   validateRequest,
 } from '../domain/validateRequest.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
 import { type Refusal, settleRefusals } from './settleRefusals.js';
-import { isoAfter, SUBMIT_LEASE_MS, submitBatch } from './submitBatch.js';
+import { isoAfter, submitBatch } from './submitBatch.js';
 
 /** One intake message as the collector sees it (an SQS record, stripped). */
 interface IntakeMessage {
@@ -47,7 +49,73 @@ const CONCURRENCY = 16;
 const createCollector = (deps: RuntimeDeps) => {
   const { store, clock, logger, metrics, settings } = deps;
 
-  const maxRequestBytes = Math.max(...Object.values(PROVIDER_LIMITS).map((l) => l.maxBytes));
+  const maxRequestBytes = maxRequestBytesOf(settings.maxBytesPerBatch);
+
+  /**
+   * Reads one claim check. A missing object, or one that is not JSON or over the cap, is a
+   * final answer about the message (it is refused); any other failure is thrown, so the
+   * message goes back to SQS and is read again later.
+   */
+  const readClaimCheck = async (uri: string): Promise<ClaimCheckResolution> => {
+    try {
+      return { ok: true, body: await deps.claimChecks.read(uri) };
+    } catch (error) {
+      if (error instanceof NotFoundError) {
+        return {
+          ok: false,
+          code: 'claim_check_missing',
+          message: `body_s3_uri ${uri} names no object: ${errorMessage(error)}`,
+        };
+      }
+      if (error instanceof InvalidInputError) {
+        return {
+          ok: false,
+          code:
+            error.code === 'claim_check_too_large' ? 'request_too_large' : 'claim_check_invalid',
+          message: `body_s3_uri ${uri} cannot be used: ${errorMessage(error)}`,
+        };
+      }
+      throw error;
+    }
+  };
+
+  /**
+   * Resolves the claim checks of an invocation, each distinct URI once and at most
+   * CONCURRENCY at a time. Messages whose claim check could not be read for now are added to
+   * `failed` and left out of the returned map.
+   */
+  const resolveClaimChecks = async (
+    messages: readonly IntakeMessage[],
+    failed: Set<string>,
+  ): Promise<Map<IntakeMessage, ClaimCheckResolution>> => {
+    const uriOf = new Map<IntakeMessage, string>();
+    for (const message of messages) {
+      const uri = claimCheckUriOf(message.body);
+      if (uri !== null) uriOf.set(message, uri);
+    }
+    const uris = [...new Set(uriOf.values())];
+    const reads = await mapWithConcurrency(uris, CONCURRENCY, readClaimCheck);
+    const byUri = new Map<string, PromiseSettledResult<ClaimCheckResolution>>();
+    reads.forEach((read, index) => {
+      const uri = uris[index];
+      if (uri !== undefined) byUri.set(uri, read);
+    });
+    const resolved = new Map<IntakeMessage, ClaimCheckResolution>();
+    for (const [message, uri] of uriOf) {
+      const read = byUri.get(uri);
+      if (read?.status === 'fulfilled') {
+        resolved.set(message, read.value);
+        continue;
+      }
+      failed.add(message.messageId);
+      logger.warn('claim check not read; will retry', {
+        messageId: message.messageId,
+        retryable: isRetryable(read?.reason),
+        error: errorMessage(read?.reason),
+      });
+    }
+    return resolved;
+  };
 
   /**
    * Registers a refused message's id (when readable) so identical resends fold, and decides
@@ -132,11 +200,14 @@ const createCollector = (deps: RuntimeDeps) => {
       endedAt: null,
       completedAt: null,
       // Should this invocation die here, the poller takes the batch over after the lease.
-      nextPollAt: isoAfter(now, SUBMIT_LEASE_MS),
+      nextPollAt: isoAfter(now, settings.leaseMs),
       pollCount: 0,
       counts: null,
       resultKeys: [],
       lastError: null,
+      completionLeaseUntil: null,
+      checkpoint: null,
+      submitStartedAt: null,
     };
     await store.createBatch(record);
     await deps.blobs.put(inputKey, plan.requests.map((r) => r.line).join(''), {
@@ -183,16 +254,23 @@ const createCollector = (deps: RuntimeDeps) => {
 
   return async (messages: readonly IntakeMessage[]): Promise<CollectorReport> => {
     const failed = new Set<string>();
+    // Claim checks first: the body read is what is validated and fingerprinted, so a body
+    // sent by claim check folds with the same body sent inline.
+    const claimChecks = await resolveClaimChecks(messages, failed);
     const now = clock.now();
-    const outcomes = messages.map((message) => ({
-      message,
-      outcome: validateRequest(message.body, {
-        defaultDestination: settings.defaultDestination,
-        enabledProviders: settings.enabledProviders,
-        now,
-        maxRequestBytes,
-      }),
-    }));
+    const context = {
+      defaultDestination: settings.defaultDestination,
+      enabledProviders: settings.enabledProviders,
+      now,
+      maxRequestBytes,
+      allowPrivateWebhooks: settings.allowPrivateWebhooks,
+    };
+    const outcomes = messages
+      .filter((message) => !failed.has(message.messageId))
+      .map((message) => ({
+        message,
+        outcome: validateRequest(message.body, context, claimChecks.get(message)),
+      }));
 
     // Rejections first; they do not depend on anything else in the batch.
     const rejectedMessages = outcomes.filter(

@@ -2,20 +2,30 @@ import { type Destination, destinationKey } from '../contract/destination.js';
 import { DETAIL_TYPES, type StatusCounts } from '../contract/events.js';
 import type { ResultV1 } from '../contract/result.js';
 import { buildItemResult, groupByDestination, type ItemOutcome } from '../domain/buildResult.js';
-import { errorMessage, UnavailableError } from '../domain/errors.js';
+import { ConflictError, errorMessage, isRetryable, UnavailableError } from '../domain/errors.js';
 import { mapWithConcurrency } from '../domain/mapWithConcurrency.js';
 import { type ParsedResultLine, parseResultLine } from '../domain/parseResultLine.js';
 import type { BatchItem, BatchRecord } from '../domain/records.js';
-import { splitLines } from '../domain/splitLines.js';
+import { readLinesAt } from '../domain/splitLines.js';
 import type { ItemDelivery } from '../ports/StateStore.js';
+import { createRetryBatch } from './createRetryBatch.js';
+import { parkedPrefix } from './parkedPrefix.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
+import { isoAfter } from './submitBatch.js';
 
 interface CompletionReport {
   readonly batchId: string;
-  readonly outcome: 'completed' | 'already-completed' | 'not-ended' | 'unknown-batch';
+  readonly outcome:
+    | 'completed'
+    | 'already-completed'
+    | 'not-ended'
+    | 'unknown-batch'
+    | 'owned-by-another-run';
   readonly delivered: number;
+  readonly retried: number;
   readonly skipped: number;
   readonly counts: StatusCounts | null;
+  readonly retryBatchId: string | null;
 }
 
 const zeroCounts = (): StatusCounts => ({
@@ -24,25 +34,97 @@ const zeroCounts = (): StatusCounts => ({
   expired: 0,
   canceled: 0,
   rejected: 0,
+  retried: 0,
+});
+
+/** An outcome the provider reported, with whether sending the request again may help. */
+type LineOutcome = ItemOutcome & { readonly retryable: boolean };
+
+const report = (
+  batchId: string,
+  outcome: CompletionReport['outcome'],
+  counts: StatusCounts | null = null,
+): CompletionReport => ({
+  batchId,
+  outcome,
+  delivered: 0,
+  retried: 0,
+  skipped: 0,
+  counts,
+  retryBatchId: null,
 });
 
 /**
- * The completion step: archives the provider's raw results in the blob store (providers keep
- * them for about 30 days only), then streams them line by line, delivers each result to its
- * caller's destination, and records each item as delivered. A rerun skips delivered items,
- * so a function that dies halfway resumes where it stopped. Members the provider returned
- * nothing for are delivered as `errored`, so every member ends with exactly one result.
+ * The completion step for one ended batch:
+ * 1. takes a lease on the batch, so two runs (a redelivered message, a re-kick by the
+ *    poller) never deliver the same results at once;
+ * 2. archives the provider's raw result files in the blob store (providers keep them about
+ *    30 days) before anything is delivered;
+ * 3. streams them line by line from the last checkpoint, delivers each result to its
+ *    caller's destination in groups, records each delivery (a rerun skips delivered items),
+ *    and advances the checkpoint;
+ * 4. sends `expired`, `canceled` and retryable `errored` members to a new batch, while they
+ *    have attempts left and their deadline has not passed;
+ * 5. delivers members the provider returned nothing for, so every member ends with exactly
+ *    one outcome; then publishes `Batch Ended` and `Batch Delivered` and closes the batch.
  */
 const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: number } = {}) => {
   const { store, blobs, clock, logger, metrics, settings } = deps;
   const chunkSize = options.chunkSize ?? 500;
 
-  /** Delivers one group of outcomes; returns how many could not be delivered. */
+  /** Whether destinations that fail with retryable errors get their results parked this run. */
+  let parkRetryable = false;
+
+  /**
+   * Parks results a destination would not take in batchlane's bucket, one JSONL object per
+   * destination and part, for `batchlane replay` to send later: a failing destination must
+   * not hold back the batch, nor the other destinations. Returns false if parking failed too.
+   */
+  const park = async (
+    batch: BatchRecord,
+    destination: Destination,
+    results: readonly ResultV1[],
+    part: string,
+  ): Promise<boolean> => {
+    const key = `${parkedPrefix(destination)}${batch.batchId}/${part}.jsonl`;
+    try {
+      await blobs.put(
+        key,
+        results.map((result) => `${JSON.stringify({ destination, result })}\n`).join(''),
+        {
+          contentType: 'application/x-ndjson',
+        },
+      );
+    } catch (error) {
+      logger.error('results could not be parked', {
+        batchId: batch.batchId,
+        key,
+        error: errorMessage(error),
+      });
+      return false;
+    }
+    metrics.count('ResultsParked', results.length, { destination: destination.type });
+    logger.warn('results parked for replay', {
+      batchId: batch.batchId,
+      destination: destination.type,
+      key,
+      results: results.length,
+    });
+    return true;
+  };
+
+  const retryAllowed = (item: BatchItem, outcome: LineOutcome): boolean =>
+    outcome.retryable &&
+    item.attempts < settings.maxAttempts &&
+    (item.deadline === null || Date.parse(item.deadline) > clock.now().getTime());
+
+  /** Delivers outcomes, grouped per destination; returns how many could not be delivered. */
   const deliver = async (
     batch: BatchRecord,
-    entries: { item: BatchItem; outcome: ItemOutcome }[],
+    entries: readonly { item: BatchItem; outcome: ItemOutcome }[],
     part: string,
   ): Promise<{ delivered: number; failed: number }> => {
+    if (entries.length === 0) return { delivered: 0, failed: 0 };
     const now = clock.now();
     const deliveredAt = now.toISOString();
     const routable: { destination: Destination; item: BatchItem; result: ResultV1 }[] = [];
@@ -64,94 +146,83 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
       });
     }
     const groups = [...groupByDestination(routable, destinationKey).values()];
-    const deliveries: ItemDelivery[] = [];
-    const reports = await mapWithConcurrency(groups, 4, async (group) => {
-      const report = await deps.deliverer.deliver(
+    const outcomes = await mapWithConcurrency(groups, 4, (group) =>
+      deps.deliverer.deliver(
         group.destination,
         group.entries.map((e) => e.result),
         { batchId: batch.batchId, part },
+      ),
+    );
+    const deliveries: ItemDelivery[] = [];
+    const delivered: (typeof routable)[number][] = [];
+    const accept = (entry: (typeof routable)[number]): void => {
+      delivered.push(entry);
+      deliveries.push({
+        providerCustomId: entry.item.providerCustomId,
+        status: entry.result.status,
+        deliveredAt,
+      });
+      metrics.count('ResultsDelivered', 1, { status: entry.result.status });
+      metrics.milliseconds(
+        'AcceptanceToDelivery',
+        now.getTime() - Date.parse(entry.item.acceptedAt),
       );
-      const failedIds = new Set(report.failed.map((f) => f.customId));
-      for (const f of report.failed) {
-        logger.warn('result not delivered', {
-          batchId: batch.batchId,
-          customId: f.customId,
-          destination: group.destination.type,
-          error: errorMessage(f.error),
-        });
-      }
-      return { group, failedIds };
-    });
-    for (const [index, report] of reports.entries()) {
+    };
+    for (const [index, outcome] of outcomes.entries()) {
       const group = groups[index];
       if (group === undefined) continue;
-      if (report.status === 'rejected') {
-        failed += group.entries.length;
-        logger.warn('destination failed', {
-          batchId: batch.batchId,
-          destination: group.destination.type,
-          error: errorMessage(report.reason),
-        });
+      const failures = new Map<string, unknown>(
+        outcome.status === 'rejected'
+          ? group.entries.map((e) => [e.item.customId, outcome.reason])
+          : outcome.value.failed.map((f) => [f.customId, f.error]),
+      );
+      const undelivered = group.entries.filter((e) => failures.has(e.item.customId));
+      for (const entry of group.entries) if (!failures.has(entry.item.customId)) accept(entry);
+      if (undelivered.length === 0) continue;
+      // A destination that refuses for good (forbidden, missing) is parked at once; one that
+      // fails for now is retried with the batch until the run that is told to park.
+      const permanent = undelivered.every((e) => !isRetryable(failures.get(e.item.customId)));
+      const first = failures.get(undelivered[0]?.item.customId ?? '');
+      logger.warn('results not delivered', {
+        batchId: batch.batchId,
+        destination: group.destination.type,
+        results: undelivered.length,
+        error: errorMessage(first),
+      });
+      if (
+        (permanent || parkRetryable) &&
+        (await park(
+          batch,
+          group.destination,
+          undelivered.map((e) => e.result),
+          part,
+        ))
+      ) {
+        for (const entry of undelivered) accept(entry);
         continue;
       }
-      for (const entry of group.entries) {
-        if (report.value.failedIds.has(entry.item.customId)) {
-          failed += 1;
-          continue;
-        }
-        deliveries.push({
-          providerCustomId: entry.item.providerCustomId,
-          status: entry.result.status,
-          deliveredAt,
-        });
-        metrics.count('ResultsDelivered', 1, { status: entry.result.status });
-        metrics.milliseconds(
-          'AcceptanceToDelivery',
-          now.getTime() - Date.parse(entry.item.acceptedAt),
-        );
-      }
+      failed += undelivered.length;
     }
     if (deliveries.length > 0) await store.markDelivered(batch.batchId, deliveries);
-    return { delivered: deliveries.length, failed };
-  };
-
-  const deliverLines = async (
-    batch: BatchRecord,
-    lines: ParsedResultLine[],
-    part: string,
-  ): Promise<{ delivered: number; failed: number; skipped: number }> => {
-    const items = await store.getItems(
-      batch.batchId,
-      lines.map((l) => l.providerCustomId),
-    );
-    const entries: { item: BatchItem; outcome: ItemOutcome }[] = [];
-    let skipped = 0;
-    for (const line of lines) {
-      const item = items.get(line.providerCustomId);
-      if (item === undefined) {
-        logger.warn('result line for an unknown request', {
-          batchId: batch.batchId,
-          providerCustomId: line.providerCustomId,
-        });
-        metrics.count('UnknownResultLines', 1);
-        continue;
-      }
-      if (item.deliveredAt !== null) {
-        skipped += 1;
-        continue;
-      }
-      entries.push({
-        item,
-        outcome: {
-          status: line.status,
-          response: line.response,
-          error: line.error,
-          usage: line.usage,
-          model: line.model,
-        },
-      });
+    if (settings.publishRequestEvents && delivered.length > 0) {
+      await deps.events.publish(
+        delivered.map(({ destination, item, result }) => ({
+          detailType: DETAIL_TYPES.requestCompleted,
+          detail: {
+            custom_id: item.customId,
+            status: result.status,
+            batch_id: batch.batchId,
+            provider: batch.provider,
+            model: result.model,
+            attempts: item.attempts,
+            destination_type: destination.type,
+            accepted_at: item.acceptedAt,
+            delivered_at: deliveredAt,
+          },
+        })),
+      );
     }
-    return { ...(await deliver(batch, entries, part)), skipped };
+    return { delivered: deliveries.length, failed };
   };
 
   /** Downloads each provider result file into the blob store once. */
@@ -177,54 +248,152 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
     return store.updateBatch(batch.batchId, batch.version, { resultKeys: keys });
   };
 
-  return async (batchId: string): Promise<CompletionReport> => {
+  /**
+   * A `submitted` batch may be named by a notification that overtook the poller's write:
+   * ask the provider, and record the end here if it has ended.
+   */
+  const confirmEnded = async (batch: BatchRecord): Promise<BatchRecord | null> => {
+    const provider = deps.providers[batch.provider];
+    if (batch.state !== 'submitted' || batch.providerBatchId === null || provider === undefined) {
+      return null;
+    }
+    const snapshot = await provider.retrieve(batch.providerBatchId);
+    if (snapshot.phase !== 'ended') return null;
+    return store.updateBatch(batch.batchId, batch.version, {
+      state: 'ended',
+      providerStatus: snapshot.providerStatus,
+      endedAt: snapshot.endedAt ?? clock.now().toISOString(),
+      lastError:
+        snapshot.failure === null ? null : `${snapshot.failure.code}: ${snapshot.failure.message}`,
+    });
+  };
+
+  return async (
+    batchId: string,
+    runOptions: { readonly parkUndeliverable?: boolean } = {},
+  ): Promise<CompletionReport> => {
+    parkRetryable = runOptions.parkUndeliverable ?? false;
     let batch = await store.getBatch(batchId);
     if (batch === null) {
       logger.error('completion asked for an unknown batch', { batchId });
-      return { batchId, outcome: 'unknown-batch', delivered: 0, skipped: 0, counts: null };
+      return report(batchId, 'unknown-batch');
     }
-    if (batch.state === 'completed') {
-      return {
-        batchId,
-        outcome: 'already-completed',
-        delivered: 0,
-        skipped: 0,
-        counts: batch.counts,
-      };
-    }
+    if (batch.state === 'completed') return report(batchId, 'already-completed', batch.counts);
+    if (batch.state === 'submitted') batch = (await confirmEnded(batch)) ?? batch;
     if (batch.state !== 'ended') {
-      logger.warn('completion asked for a batch that has not ended', {
+      logger.info('completion asked for a batch that has not ended', {
         batchId,
         state: batch.state,
       });
-      return { batchId, outcome: 'not-ended', delivered: 0, skipped: 0, counts: null };
+      return report(batchId, 'not-ended');
     }
-    batch = await archive(batch);
+    const leaseStart = clock.now();
+    if (
+      batch.completionLeaseUntil !== null &&
+      Date.parse(batch.completionLeaseUntil) > leaseStart.getTime()
+    ) {
+      logger.info('another completion run owns this batch', {
+        batchId,
+        until: batch.completionLeaseUntil,
+      });
+      return report(batchId, 'owned-by-another-run');
+    }
+    try {
+      batch = await store.updateBatch(batchId, batch.version, {
+        completionLeaseUntil: isoAfter(leaseStart, settings.leaseMs),
+      });
+    } catch (error) {
+      if (error instanceof ConflictError) return report(batchId, 'owned-by-another-run');
+      throw error;
+    }
 
+    try {
+      return await completeLeased(batch);
+    } catch (error) {
+      // Hand the batch back at once, so the retried message does not wait for the lease.
+      const current = await store.getBatch(batchId).catch(() => null);
+      if (current !== null && current.state !== 'completed') {
+        await store
+          .updateBatch(batchId, current.version, { completionLeaseUntil: null })
+          .catch(() => undefined);
+      }
+      throw error;
+    }
+  };
+
+  async function completeLeased(leased: BatchRecord): Promise<CompletionReport> {
+    let batch = await archive(leased);
+    const batchId = batch.batchId;
+    const retries = new Map<string, BatchItem>();
     let delivered = 0;
     let skipped = 0;
     let failed = 0;
+
+    const processChunk = async (
+      lines: readonly ParsedResultLine[],
+      part: string,
+    ): Promise<void> => {
+      const items = await store.getItems(
+        batchId,
+        lines.map((l) => l.providerCustomId),
+      );
+      const entries: { item: BatchItem; outcome: ItemOutcome }[] = [];
+      for (const line of lines) {
+        const item = items.get(line.providerCustomId);
+        if (item === undefined) {
+          logger.warn('result line for an unknown request', {
+            batchId,
+            providerCustomId: line.providerCustomId,
+          });
+          metrics.count('UnknownResultLines', 1);
+          continue;
+        }
+        if (item.deliveredAt !== null || retries.has(item.providerCustomId)) {
+          skipped += 1;
+          continue;
+        }
+        const outcome: LineOutcome = {
+          status: line.status,
+          response: line.response,
+          error: line.error,
+          usage: line.usage,
+          model: line.model,
+          // Expired and canceled requests never ran: sending them again is always sound.
+          retryable: line.retryable || line.status === 'expired' || line.status === 'canceled',
+        };
+        if (retryAllowed(item, outcome)) retries.set(item.providerCustomId, item);
+        else entries.push({ item, outcome });
+      }
+      const outcome = await deliver(batch, entries, part);
+      delivered += outcome.delivered;
+      failed += outcome.failed;
+    };
+
+    const start = batch.checkpoint;
     for (const [fileIndex, key] of batch.resultKeys.entries()) {
+      if (start !== null && fileIndex < start.fileIndex) continue;
+      const offset = start !== null && fileIndex === start.fileIndex ? start.offset : 0;
       let chunk: ParsedResultLine[] = [];
       let chunkIndex = 0;
+      let reached = offset;
       const flush = async (): Promise<void> => {
-        if (chunk.length === 0) return;
-        const outcome = await deliverLines(
-          batch as BatchRecord,
-          chunk,
-          `${fileIndex}-${chunkIndex}`,
-        );
-        delivered += outcome.delivered;
-        skipped += outcome.skipped;
-        failed += outcome.failed;
+        if (chunk.length > 0) await processChunk(chunk, `${fileIndex}-${offset}-${chunkIndex}`);
         chunk = [];
         chunkIndex += 1;
+        // Only a clean prefix is a resume point: members waiting for a retry batch, or whose
+        // delivery failed, must be seen again by a rerun.
+        if (retries.size === 0 && failed === 0) {
+          batch = await store.updateBatch(batchId, batch.version, {
+            checkpoint: { fileIndex, offset: reached },
+          });
+        }
       };
-      for await (const line of splitLines(await blobs.getStream(key))) {
+      for await (const line of readLinesAt(await blobs.getStream(key, { start: offset }), offset)) {
+        reached = line.nextOffset;
         try {
-          chunk.push(parseResultLine(batch.provider, line));
+          chunk.push(parseResultLine(batch.provider, line.text));
         } catch (error) {
-          // The member this line was for is found missing below and delivered as errored.
+          // The member this line was for is found missing below and handled there.
           metrics.count('MalformedResultLines', 1);
           logger.error('malformed result line', { batchId, key, error: errorMessage(error) });
         }
@@ -233,43 +402,43 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
       await flush();
     }
 
-    // Every member the results did not cover gets its verdict now; and the counts are taken.
-    const counts = zeroCounts();
-    const verdict: ItemOutcome =
-      batch.providerBatchId === null || (batch.lastError !== null && batch.resultKeys.length === 0)
-        ? {
-            status: 'errored',
-            response: null,
-            error: {
-              type: 'batch_failed',
-              message: batch.lastError ?? 'the provider refused the batch',
-            },
-            usage: null,
-            model: null,
-          }
-        : {
-            status: 'errored',
-            response: null,
-            error: {
-              type: 'missing_result',
-              message: 'the provider returned no result for this request',
-            },
-            usage: null,
-            model: null,
-          };
-    let sweepIndex = 0;
+    // Members the results did not cover get their verdict now.
+    const refused =
+      batch.providerBatchId === null || (batch.lastError !== null && batch.resultKeys.length === 0);
+    const verdict: LineOutcome = refused
+      ? {
+          status: 'errored',
+          response: null,
+          error: {
+            type: 'batch_failed',
+            message: batch.lastError ?? 'the provider refused the batch',
+          },
+          usage: null,
+          model: null,
+          retryable: false,
+        }
+      : {
+          status: 'errored',
+          response: null,
+          error: {
+            type: 'missing_result',
+            message: 'the provider returned no result for this request',
+          },
+          usage: null,
+          model: null,
+          retryable: true,
+        };
+    let sweep = 0;
     for await (const page of store.listItems(batchId)) {
-      const missing = page.filter((item) => item.deliveredAt === null);
-      for (const item of page) if (item.status !== null) counts[item.status] += 1;
-      if (missing.length === 0) continue;
-      const outcome = await deliver(
-        batch,
-        missing.map((item) => ({ item, outcome: verdict })),
-        `missing-${sweepIndex++}`,
-      );
+      const missing: { item: BatchItem; outcome: ItemOutcome }[] = [];
+      for (const item of page) {
+        if (item.deliveredAt !== null || retries.has(item.providerCustomId)) continue;
+        if (retryAllowed(item, verdict)) retries.set(item.providerCustomId, item);
+        else missing.push({ item, outcome: verdict });
+      }
+      const outcome = await deliver(batch, missing, `missing-${sweep++}`);
       delivered += outcome.delivered;
       failed += outcome.failed;
-      counts[verdict.status] += outcome.delivered;
     }
     if (failed > 0) {
       throw new UnavailableError(
@@ -281,8 +450,24 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
       );
     }
 
-    // Publish before recording completion: a crash in between repeats the event (at least
-    // once) rather than losing it.
+    const retryBatchId =
+      retries.size === 0 ? null : await createRetryBatch(deps, batch, retries, settings.leaseMs);
+
+    const counts = zeroCounts();
+    for await (const page of store.listItems(batchId)) {
+      for (const item of page) if (item.status !== null) counts[item.status] += 1;
+    }
+    const undelivered = batch.requestCount - Object.values(counts).reduce((a, b) => a + b, 0);
+    if (undelivered > 0) {
+      // A member neither delivered nor moved (a move lost to a concurrent run): try again.
+      throw new UnavailableError(`${undelivered} members of batch ${batchId} have no outcome yet`, {
+        code: 'delivery_incomplete',
+        details: { batchId, undelivered },
+      });
+    }
+
+    // Publish before recording completion: a crash in between repeats the events (at least
+    // once) rather than losing them.
     const completedAt = clock.now().toISOString();
     await deps.events.publish([
       {
@@ -298,16 +483,58 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
           delivered_at: completedAt,
         },
       },
+      {
+        detailType: DETAIL_TYPES.batchDelivered,
+        detail: {
+          batch_id: batch.batchId,
+          provider: batch.provider,
+          provider_batch_id: batch.providerBatchId ?? '',
+          request_count: batch.requestCount,
+          counts,
+          retry_batch_ids: retryBatchId === null ? [] : [retryBatchId],
+          delivered_at: completedAt,
+        },
+      },
     ]);
-    await store.updateBatch(batch.batchId, batch.version, {
+    await store.updateBatch(batchId, batch.version, {
       state: 'completed',
       counts,
       completedAt,
       nextPollAt: null,
+      completionLeaseUntil: null,
     });
-    logger.info('batch delivered', { batchId, delivered, skipped, counts });
-    return { batchId, outcome: 'completed', delivered, skipped, counts };
-  };
+    metrics.count('BatchesDelivered', 1, { provider: batch.provider });
+    await deleteProviderArtifacts(batch);
+    logger.info('batch delivered', { batchId, delivered, skipped, retried: retries.size, counts });
+    return {
+      batchId,
+      outcome: 'completed',
+      delivered,
+      retried: retries.size,
+      skipped,
+      counts,
+      retryBatchId,
+    };
+  }
+
+  /**
+   * Results are archived and delivered: what the provider still keeps of the batch is no
+   * longer needed. Failing here loses nothing (the provider expires it in about 30 days), so
+   * it is counted and logged, not retried.
+   */
+  async function deleteProviderArtifacts(batch: BatchRecord): Promise<void> {
+    const provider = deps.providers[batch.provider];
+    if (provider?.deleteArtifacts === undefined || batch.providerBatchId === null) return;
+    try {
+      await provider.deleteArtifacts(batch.providerBatchId);
+    } catch (error) {
+      metrics.count('ProviderCleanupFailures', 1, { provider: batch.provider });
+      logger.warn('provider artifacts not deleted', {
+        batchId: batch.batchId,
+        error: errorMessage(error),
+      });
+    }
+  }
 };
 
 export { type CompletionReport, createCompletion };

@@ -5,8 +5,6 @@ import type { BatchRecord } from '../domain/records.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
 import { isoAfter, submitBatch } from './submitBatch.js';
 
-/** How often an ended batch whose delivery has not finished is handed to completion again. */
-const COMPLETION_REKICK_MS = 15 * 60 * 1000;
 /**
  * How long after submission a provider's 404 counts as propagation delay rather than a lost
  * batch (Anthropic has been seen to answer 404 briefly right after create).
@@ -47,7 +45,7 @@ const createPoller = (deps: RuntimeDeps, options: { readonly maxBatchesPerRun?: 
       // Completion was told before; telling it again is harmless (it skips delivered items).
       await deps.completion.notifyEnded(batch.batchId);
       await store.updateBatch(batch.batchId, batch.version, {
-        nextPollAt: isoAfter(now, COMPLETION_REKICK_MS),
+        nextPollAt: isoAfter(now, deps.settings.leaseMs),
       });
       return 'ended';
     }
@@ -90,7 +88,7 @@ const createPoller = (deps: RuntimeDeps, options: { readonly maxBatchesPerRun?: 
           snapshot.failure === null
             ? null
             : `${snapshot.failure.code}: ${snapshot.failure.message}`,
-        nextPollAt: isoAfter(now, COMPLETION_REKICK_MS),
+        nextPollAt: isoAfter(now, deps.settings.leaseMs),
         pollCount: batch.pollCount + 1,
       });
       await deps.completion.notifyEnded(ended.batchId);

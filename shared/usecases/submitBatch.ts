@@ -13,10 +13,36 @@ import { splitLines } from '../domain/splitLines.js';
 import type { ProviderBatchSnapshot } from '../ports/BatchProvider.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
 
-/** How long a batch may sit in `open`/`submitting` before the poller takes it over. */
-const SUBMIT_LEASE_MS = 5 * 60 * 1000;
+/**
+ * How far the provider's clock may run behind ours: a batch created right after a
+ * submission started may carry a creation time slightly before it.
+ */
+const PROVIDER_CLOCK_SKEW_MS = 60_000;
 
 const isoAfter = (now: Date, ms: number): string => new Date(now.getTime() + ms).toISOString();
+
+/** Later than any `nextPollAt`: lists every active batch, due or not. */
+const FAR_FUTURE = '9999-12-31T23:59:59.999Z';
+
+/** Active batches looked at when checking that a found provider batch is nobody else's. */
+const OWNER_SCAN_LIMIT = 1000;
+
+/**
+ * Whether another active batchlane batch already recorded this provider batch. Providers
+ * without batch metadata are matched by a heuristic (see `findByBatchId`), which could pick
+ * a batch that another batchlane batch of the same size submitted at about the same time;
+ * adopting it would deliver that batch's answers to this one's callers. The store has no
+ * index by provider batch id, so the check covers the active batches (a recently submitted
+ * batch is almost always still active), up to {@link OWNER_SCAN_LIMIT} of them.
+ */
+const ownedByAnotherBatch = async (
+  deps: RuntimeDeps,
+  batchId: string,
+  providerBatchId: string,
+): Promise<boolean> => {
+  const active = await deps.store.listDueBatches(FAR_FUTURE, OWNER_SCAN_LIMIT);
+  return active.some((b) => b.batchId !== batchId && b.providerBatchId === providerBatchId);
+};
 
 /**
  * Rewrites a batch's input file so it holds exactly the batch's members. Needed only when a
@@ -76,7 +102,7 @@ const submitBatch = async (
         requestCount: 0,
         completedAt: now.toISOString(),
         nextPollAt: null,
-        counts: { succeeded: 0, errored: 0, expired: 0, canceled: 0, rejected: 0 },
+        counts: { succeeded: 0, errored: 0, expired: 0, canceled: 0, rejected: 0, retried: 0 },
       });
     }
     if (count !== current.requestCount) {
@@ -89,13 +115,26 @@ const submitBatch = async (
 
   // Reconcile first: a `submitting` batch may already be at the provider.
   if (current.state === 'submitting' && provider?.findByBatchId !== undefined) {
-    const found = await provider.findByBatchId(current.batchId);
-    if (found !== null) return recordSubmitted(deps, current, found);
+    const startedAt = Date.parse(current.submitStartedAt ?? current.createdAt);
+    const found = await provider.findByBatchId(current.batchId, {
+      submittedAfter: new Date(startedAt - PROVIDER_CLOCK_SKEW_MS),
+      requestCount: current.requestCount,
+    });
+    if (found !== null) {
+      if (!(await ownedByAnotherBatch(deps, current.batchId, found.providerBatchId))) {
+        return recordSubmitted(deps, current, found);
+      }
+      logger.warn('provider batch found for a lost submission belongs to another batch', {
+        batchId: current.batchId,
+        providerBatchId: found.providerBatchId,
+      });
+    }
   }
 
   current = await store.updateBatch(current.batchId, current.version, {
     state: 'submitting',
-    nextPollAt: isoAfter(now, SUBMIT_LEASE_MS),
+    submitStartedAt: now.toISOString(),
+    nextPollAt: isoAfter(now, deps.settings.leaseMs),
   });
 
   if (provider === undefined) {
@@ -123,7 +162,7 @@ const submitBatch = async (
         providerStatus: 'refused',
         endedAt: clock.now().toISOString(),
         lastError: errorMessage(error),
-        nextPollAt: isoAfter(clock.now(), SUBMIT_LEASE_MS),
+        nextPollAt: isoAfter(clock.now(), deps.settings.leaseMs),
       });
       await deps.completion.notifyEnded(ended.batchId);
       return ended;
@@ -190,4 +229,4 @@ const recordSubmitted = async (
   return submitted;
 };
 
-export { isoAfter, SUBMIT_LEASE_MS, submitBatch };
+export { isoAfter, submitBatch };

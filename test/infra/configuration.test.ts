@@ -22,9 +22,17 @@ describe('Function: stackPropsFromContext()', () => {
         enabledProviders: 'openai, anthropic',
         destinationBucketNames: 'a-bucket,b-bucket',
         defaultDestination: '{"type":"webhook","url":"https://example.com/hook"}',
+        maxAttempts: '4',
+        intakeMaxReceiveCount: '8',
+        publishRequestEvents: 'true',
+        logLevel: 'debug',
       }),
     );
     expect(props).toMatchObject({
+      maxAttempts: 4,
+      intakeMaxReceiveCount: 8,
+      publishRequestEvents: true,
+      logLevel: 'DEBUG',
       pollRateMinutes: 5,
       collectorBatchSize: 500,
       enabledProviders: ['openai', 'anthropic'],
@@ -44,8 +52,11 @@ describe('Function: stackPropsFromContext()', () => {
       pollRateMinutes: 1,
       collectorBatchSize: 100,
       collectorBatchingWindowSeconds: 20,
-      maxAttempts: 5,
+      maxAttempts: 3,
+      intakeMaxReceiveCount: 5,
       completionMaxAttempts: 10,
+      publishRequestEvents: false,
+      logLevel: 'INFO',
       enabledProviders: ['anthropic', 'openai'],
       artifactRetentionDays: 30,
       idempotencyTtlDays: 7,
@@ -65,6 +76,10 @@ describe('Function: stackPropsFromContext()', () => {
     [{ defaultDestination: '{"type":"ftp"}' }, /defaultDestination/],
     [{ defaultDestination: '{not json' }, /defaultDestination/],
     [{ destinationQueueArns: 42 }, /destinationQueueArns/],
+    [{ maxAttempts: '101' }, /maxAttempts/],
+    [{ intakeMaxReceiveCount: 0 }, /intakeMaxReceiveCount/],
+    [{ publishRequestEvents: 'yes' }, /publishRequestEvents/],
+    [{ logLevel: 'verbose' }, /logLevel/],
   ])('fails synth naming the key for %j', (context, message) => {
     expect(() => stackPropsFromContext(contextOf(context))).toThrow(message);
   });
@@ -75,8 +90,11 @@ describe('Stack: BatchlaneStack configuration', () => {
     pollRateMinutes: 5,
     collectorBatchSize: 500,
     collectorBatchingWindowSeconds: 5,
-    maxAttempts: 3,
+    maxAttempts: 2,
+    intakeMaxReceiveCount: 3,
     completionMaxAttempts: 4,
+    publishRequestEvents: true,
+    logLevel: 'DEBUG',
     artifactRetentionDays: 90,
     idempotencyTtlDays: 2,
     enabledProviders: ['anthropic'],
@@ -101,7 +119,17 @@ describe('Stack: BatchlaneStack configuration', () => {
     });
   });
 
-  it('applies the attempts to the redrive policies', () => {
+  it('applies provider attempts, request events and the log level to every function', () => {
+    for (const fn of [stack.collector.function, stack.poller.function, stack.completion.function]) {
+      expect(env(fn)).toMatchObject({
+        [ENV.maxAttempts]: '2',
+        [ENV.publishRequestEvents]: 'true',
+        POWERTOOLS_LOG_LEVEL: 'DEBUG',
+      });
+    }
+  });
+
+  it('applies the receive counts to the redrive policies, apart from provider attempts', () => {
     expect(
       resources[logicalIdOf(stack, stack.intakeQueue.queue)]?.Properties.RedrivePolicy,
     ).toMatchObject({
@@ -129,7 +157,9 @@ describe('Stack: BatchlaneStack configuration', () => {
     [{ collectorBatchSize: 10_001 }, /batchSize/],
     [{ collectorBatchSize: 50, collectorBatchingWindowSeconds: 0 }, /maxBatchingWindow/],
     [{ pollRateMinutes: 0.5 }, /poll rate|poller timeout/],
-    [{ maxAttempts: 0 }, /maxReceiveCount/],
+    [{ maxAttempts: 0 }, /maxAttempts/],
+    [{ maxAttempts: 2.5 }, /maxAttempts/],
+    [{ intakeMaxReceiveCount: 0 }, /maxReceiveCount/],
     [{ artifactRetentionDays: 1 }, /artifactRetentionDays/],
     [{ enabledProviders: [] }, /enabledProviders/],
     [{ destinationQueueArns: ['arn:aws:sqs:eu-west-1:111111111111:*'] }, /wildcards/],

@@ -94,25 +94,43 @@ describe('IAM: grants per function', () => {
     `s3:ListBucket@<${bucket}.Arn>`,
   ];
 
-  it('lets the collector use the table, artifacts, bus and secrets and consume the intake queue', () => {
+  const sendToCompletion = (): string[] => {
+    const completion = ref(stack.completion.queue);
+    return [
+      `sqs:GetQueueAttributes@<${completion}.Arn>`,
+      `sqs:GetQueueUrl@<${completion}.Arn>`,
+      `sqs:SendMessage@<${completion}.Arn>`,
+    ];
+  };
+
+  it('lets the collector use the table, artifacts, bus and secrets, consume the intake queue and send to the completion queue (a batch the provider refuses ends at once)', () => {
     const fn = stack.collector.function;
     const intake = ref(stack.intakeQueue.queue);
-    expect(grantsOf(template, stack, fn)).toEqual(
-      [...common(fn), ...artifacts, ...CONSUME_ACTIONS.map((a) => `${a}@<${intake}.Arn>`)].sort(),
-    );
-  });
-
-  it('lets the poller use the table, artifacts (it submits packed batches), bus and secrets and send to the completion queue', () => {
-    const fn = stack.poller.function;
-    const completion = ref(stack.completion.queue);
     expect(grantsOf(template, stack, fn)).toEqual(
       [
         ...common(fn),
         ...artifacts,
-        `sqs:GetQueueAttributes@<${completion}.Arn>`,
-        `sqs:GetQueueUrl@<${completion}.Arn>`,
-        `sqs:SendMessage@<${completion}.Arn>`,
+        ...CONSUME_ACTIONS.map((a) => `${a}@<${intake}.Arn>`),
+        ...sendToCompletion(),
       ].sort(),
+    );
+  });
+
+  it('lets the collector read claim-check objects under claims/ of the artifacts bucket', () => {
+    const grants = grantsOf(template, stack, stack.collector.function);
+    const covering = grants.filter((grant) => {
+      const [action, resource] = grant.split('@') as [string, string];
+      if (action !== 's3:GetObject' || !resource.startsWith(`<${bucket}.Arn>/`)) return false;
+      const pattern = resource.slice(`<${bucket}.Arn>/`.length);
+      return pattern === '*' || pattern === 'claims/*';
+    });
+    expect(covering).not.toEqual([]);
+  });
+
+  it('lets the poller use the table, artifacts (it submits packed batches), bus and secrets and send to the completion queue', () => {
+    const fn = stack.poller.function;
+    expect(grantsOf(template, stack, fn)).toEqual(
+      [...common(fn), ...artifacts, ...sendToCompletion()].sort(),
     );
   });
 
@@ -178,8 +196,23 @@ describe('IAM: caller destinations', () => {
     });
   });
 
-  it('gives the collector and poller no destination access', () => {
-    for (const fn of [stack.collector.function, stack.poller.function]) {
+  it('lets the collector deliver rejected results to the same destinations, under the same allow-list', () => {
+    const collector = stack.collector.function;
+    const destinationGrants = (fn: BatchFunction) =>
+      grantsOf(template, stack, fn).filter((grant) =>
+        /^(sqs:SendMessage|s3:PutObject|s3:AbortMultipartUpload|events:PutEvents)@(?!<)/.test(
+          grant,
+        ),
+      );
+    expect(destinationGrants(collector)).toEqual(destinationGrants(stack.completion.function));
+    // Unset, the runtime would read "no allow-list" as "any destination".
+    expect(envOf(logicalIdOf(stack, collector.function))[ENV.destinationAllowList]).toEqual(
+      envOf(completionId)[ENV.destinationAllowList],
+    );
+  });
+
+  it('gives the poller no destination access', () => {
+    for (const fn of [stack.poller.function]) {
       const grants = grantsOf(template, stack, fn);
       expect(
         grants.filter(

@@ -1,6 +1,15 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import {
+  COLLECTOR_DELIVERY_FAILURE_MESSAGES,
+  COMPLETION_DELIVERY_FAILURE_MESSAGES,
+} from '../../infra/constructs/OperationalAlarms.js';
 import { ENV } from '../../shared/config/BatchlaneConfig.js';
+
+/** `text` as a literal inside a regular expression. */
+const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 import { environmentOf, logicalIdOf, synthBatchlane } from './synthBatchlane.js';
 
 type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
@@ -204,6 +213,14 @@ describe('Functions', () => {
         [ENV.openaiSecretArn]: { Ref: ids.openaiSecret },
         [ENV.idempotencyTtlSeconds]: String(7 * 24 * 3600),
         [ENV.pollIntervalSeconds]: '60',
+        // Provider attempts per request, not the SQS receive count (5 on the intake queue).
+        [ENV.maxAttempts]: '3',
+        [ENV.publishRequestEvents]: 'false',
+        [ENV.leaseSeconds]: '960',
+        // The namespace and service the alarms read batchlane's metrics from.
+        POWERTOOLS_SERVICE_NAME: 'batchlane',
+        POWERTOOLS_METRICS_NAMESPACE: 'batchlane',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
       });
       // No default destination unless configured; no API keys in plain text, ever.
       expect(envOf(id)).not.toHaveProperty(ENV.defaultDestination);
@@ -212,8 +229,22 @@ describe('Functions', () => {
     },
   );
 
+  it('leases batches for longer than any function may run', () => {
+    for (const id of functionIds) {
+      expect(Number(envOf(id)[ENV.leaseSeconds])).toBeGreaterThan(
+        resources[id]?.Properties.Timeout as number,
+      );
+    }
+  });
+
   it('only sets variable names the runtime knows', () => {
-    const known = new Set<string>([...Object.values(ENV), 'NODE_OPTIONS']);
+    const known = new Set<string>([
+      ...Object.values(ENV),
+      'NODE_OPTIONS',
+      'POWERTOOLS_SERVICE_NAME',
+      'POWERTOOLS_METRICS_NAMESPACE',
+      'POWERTOOLS_LOG_LEVEL',
+    ]);
     for (const id of functionIds) {
       expect(Object.keys(envOf(id)).filter((name) => !known.has(name))).toEqual([]);
     }
@@ -274,9 +305,127 @@ describe('Buckets', () => {
   });
 });
 
+describe('Construct: OperationalAlarms', () => {
+  const alarmOf = (construct: Parameters<typeof logicalIdOf>[1]) =>
+    resources[logicalIdOf(stack, construct)]?.Properties ?? {};
+
+  it('alarms on batches stuck past expiry, summing the per-provider metrics the poller emits', () => {
+    const alarm = alarmOf(stack.alarms.stuckBatchesAlarm);
+    expect(alarm).toMatchObject({
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 0,
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+    });
+    const queries = alarm.Metrics as {
+      Id: string;
+      Expression?: string;
+      ReturnData?: boolean;
+      MetricStat?: {
+        Metric: { Namespace: string; MetricName: string; Dimensions: unknown[] };
+        Stat: string;
+      };
+    }[];
+    const expression = queries.find((q) => q.Expression !== undefined);
+    expect(expression?.Expression).toBe('FILL(m0, 0) + FILL(m1, 0)');
+    const stats = queries.filter((q) => q.MetricStat !== undefined);
+    // Powertools adds the `service` dimension to every metric: without it nothing matches.
+    expect(stats.map((q) => q.MetricStat)).toEqual(
+      ['anthropic', 'openai'].map((provider) => ({
+        Metric: {
+          Namespace: 'batchlane',
+          MetricName: 'BatchesStuckPastExpiry',
+          Dimensions: [
+            { Name: 'provider', Value: provider },
+            { Name: 'service', Value: 'batchlane' },
+          ],
+        },
+        Period: 300,
+        Stat: 'Sum',
+      })),
+    );
+  });
+
+  it('watches only the enabled providers', () => {
+    const one = synthBatchlane({ enabledProviders: ['openai'] });
+    const alarm = one.template.toJSON().Resources[
+      logicalIdOf(one.stack, one.stack.alarms.stuckBatchesAlarm)
+    ].Properties as { Metrics: { Expression?: string }[] };
+    expect(alarm.Metrics.map((m) => m.Expression).filter(Boolean)).toEqual(['FILL(m0, 0)']);
+  });
+
+  it('alarms on poller errors that persist for three 5-minute periods', () => {
+    expect(alarmOf(stack.alarms.pollerErrorsAlarm)).toMatchObject({
+      Namespace: 'batchlane',
+      MetricName: 'PollerErrors',
+      Dimensions: [{ Name: 'service', Value: 'batchlane' }],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 0,
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 3,
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  it('counts delivery failures from the completion and collector logs and alarms on the first', () => {
+    expect(alarmOf(stack.alarms.deliveryFailuresAlarm)).toMatchObject({
+      Namespace: 'batchlane',
+      MetricName: 'DeliveryFailures',
+      Statistic: 'Sum',
+      Threshold: 0,
+      EvaluationPeriods: 1,
+    });
+    const filters = ofType('AWS::Logs::MetricFilter').map(([, filter]) => filter.Properties);
+    expect(filters).toHaveLength(2);
+    const byLogGroup = Object.fromEntries(
+      filters.map((filter) => [(filter.LogGroupName as { Ref: string }).Ref, filter]),
+    );
+    const completionLogs = byLogGroup[logicalIdOf(stack, stack.completion.function.logGroup)];
+    const collectorLogs = byLogGroup[logicalIdOf(stack, stack.collector.function.logGroup)];
+    for (const filter of [completionLogs, collectorLogs]) {
+      expect(filter?.MetricTransformations).toEqual([
+        { MetricNamespace: 'batchlane', MetricName: 'DeliveryFailures', MetricValue: '1' },
+      ]);
+    }
+    for (const message of COMPLETION_DELIVERY_FAILURE_MESSAGES) {
+      expect(completionLogs?.FilterPattern).toContain(`$.message = "${message}"`);
+    }
+    for (const message of COLLECTOR_DELIVERY_FAILURE_MESSAGES) {
+      expect(collectorLogs?.FilterPattern).toContain(`$.message = "${message}"`);
+    }
+  });
+
+  it('filters on messages the runtime still logs', () => {
+    // A renamed log message would silently stop the delivery-failures alarm.
+    const source = (name: string): string =>
+      readFileSync(new URL(`../../shared/usecases/${name}`, import.meta.url), 'utf8');
+    const runtime = readdirSync(new URL('../../shared/usecases/', import.meta.url))
+      .filter((name) => name.endsWith('.ts'))
+      .map(source)
+      .join('\n');
+    for (const message of [
+      ...COMPLETION_DELIVERY_FAILURE_MESSAGES,
+      ...COLLECTOR_DELIVERY_FAILURE_MESSAGES,
+    ]) {
+      expect(runtime, message).toMatch(
+        new RegExp(`logger\\.(warn|error)\\(\\s*'${escape(message)}'`),
+      );
+    }
+    // And the metrics the alarms read are emitted by the poller.
+    expect(source('createPoller.ts')).toContain(
+      "metrics.count('BatchesStuckPastExpiry', 1, { provider: batch.provider })",
+    );
+    expect(source('createPoller.ts')).toContain("metrics.count('PollerErrors', 1)");
+  });
+});
+
 describe('Stack: BatchlaneStack', () => {
   it('shows the state of every alarm on the dashboard', () => {
     const alarms = [
+      stack.alarms.stuckBatchesAlarm,
+      stack.alarms.pollerErrorsAlarm,
+      stack.alarms.deliveryFailuresAlarm,
       stack.intakeQueue.deadLetterAlarm,
       stack.completion.deadLetterAlarm,
       stack.collector.function.errorsAlarm,
@@ -290,6 +439,16 @@ describe('Stack: BatchlaneStack', () => {
     }
   });
 
+  it('graphs stuck batches of every provider with a SEARCH on the dashboard', () => {
+    const [[, dashboard] = []] = ofType('AWS::CloudWatch::Dashboard');
+    const body = JSON.stringify(dashboard?.Properties.DashboardBody);
+    expect(body).toContain('SEARCH(');
+    expect(body).toContain('BatchesStuckPastExpiry');
+    expect(body).toContain('PollerErrors');
+    expect(body).toContain('DeliveryFailures');
+    expect(body).toContain('ResultsParked');
+  });
+
   it('outputs what producers and operators need', () => {
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(outputs.IntakeQueueUrl?.Value).toEqual({ Ref: ids.intake });
@@ -298,6 +457,14 @@ describe('Stack: BatchlaneStack', () => {
     expect(outputs.StateTableName?.Value).toEqual({ Ref: ids.table });
     expect(outputs.EventBusName?.Value).toEqual({ Ref: ids.bus });
     expect(outputs.anthropicSecretArn?.Value).toEqual({ Ref: ids.anthropicSecret });
+    // `batchlane smoke` reads these from the outputs file.
+    expect(outputs.DestinationAllowList?.Value).toBe('sqs:arn:none');
+    expect(outputs.EnabledProviders?.Value).toBe('anthropic,openai');
+    expect(outputs.DashboardName?.Value).toBeDefined();
+    expect(outputs.IntakeDeadLetterQueueArn?.Value).toEqual({
+      'Fn::GetAtt': [ids.intakeDlq, 'Arn'],
+    });
+    expect(outputs.CompletionDeadLetterQueueUrl?.Value).toEqual({ Ref: ids.completionDlq });
   });
 
   it('creates provider secrets with an explicitly empty key, kept when the stack is deleted', () => {

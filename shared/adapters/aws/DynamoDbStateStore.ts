@@ -195,6 +195,64 @@ class DynamoDbStateStore implements StateStore {
     }
   }
 
+  async moveToRetryBatch(from: BatchItem, to: BatchItem, movedAt: string): Promise<boolean> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                // The old member must still be undelivered: a rerun must not move it twice.
+                Update: {
+                  TableName: this.#table,
+                  Key: itemKey(from.batchId, from.providerCustomId),
+                  // Items are written with `delivered_at: null` until delivered.
+                  ConditionExpression:
+                    'attribute_exists(pk) AND (attribute_not_exists(delivered_at) OR attribute_type(delivered_at, :nullType))',
+                  UpdateExpression: 'SET #status = :retried, delivered_at = :at, retried_in = :to',
+                  ExpressionAttributeNames: { '#status': 'status' },
+                  ExpressionAttributeValues: {
+                    ':nullType': 'NULL',
+                    ':retried': 'retried',
+                    ':at': movedAt,
+                    ':to': to.batchId,
+                  },
+                },
+              },
+              {
+                Put: {
+                  TableName: this.#table,
+                  Item: batchItemToItem(to),
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                },
+              },
+              {
+                Update: {
+                  TableName: this.#table,
+                  Key: requestKey(from.customId),
+                  ConditionExpression: 'batch_id = :from',
+                  UpdateExpression: 'SET batch_id = :to',
+                  ExpressionAttributeValues: { ':from': from.batchId, ':to': to.batchId },
+                },
+              },
+            ],
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (!isNamed(error, 'TransactionCanceledException')) {
+          throw this.#translate(error, 'TransactWriteItems', `BATCH#${from.batchId}`);
+        }
+        const reasons = cancellationReasons(error);
+        if (reasons.some((r) => r?.Code === 'ConditionalCheckFailed')) return false;
+        if (attempt >= this.#maxAttempts) {
+          throw this.#translate(error, 'TransactWriteItems', `BATCH#${from.batchId}`);
+        }
+        await this.#sleep(backoffDelayMs(attempt, 20, 1_000));
+      }
+    }
+  }
+
   async getBatch(batchId: string): Promise<BatchRecord | null> {
     const item = await this.#get(batchKey(batchId));
     return item === null ? null : itemToBatch(item);

@@ -3,6 +3,8 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
+  type ListObjectsV2CommandOutput,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
@@ -113,6 +115,8 @@ class S3BlobStore implements BlobStore {
       }
       return response.Body;
     } catch (error) {
+      // Reading from the very end (a reader resuming after the last line) is not an error.
+      if (start > 0 && isNamed(error, 'InvalidRange')) return Readable.from([]);
       if (isNamed(error, 'NoSuchKey', 'NotFound')) {
         throw new NotFoundError(`blob ${this.uri(key)} does not exist`, {
           code: 'not_found',
@@ -122,6 +126,31 @@ class S3BlobStore implements BlobStore {
       }
       throw translateAwsError(error, { operation: 'S3.GetObject', resource: this.uri(key) });
     }
+  }
+
+  async *list(prefix: string): AsyncIterable<string> {
+    let token: string | undefined;
+    do {
+      let page: ListObjectsV2CommandOutput;
+      try {
+        page = await this.#client.send(
+          new ListObjectsV2Command({
+            Bucket: this.#bucket,
+            Prefix: this.#key(prefix),
+            ContinuationToken: token,
+          }),
+        );
+      } catch (error) {
+        throw translateAwsError(error, {
+          operation: 'S3.ListObjectsV2',
+          resource: this.uri(prefix),
+        });
+      }
+      for (const object of page.Contents ?? []) {
+        if (object.Key !== undefined) yield object.Key.slice(this.#prefix.length);
+      }
+      token = page.NextContinuationToken;
+    } while (token !== undefined);
   }
 
   async exists(key: string): Promise<boolean> {

@@ -1,7 +1,6 @@
 import type { StatusCounts } from '../../contract/events.js';
 import type { ProviderEndpoint, ProviderName } from '../../contract/providers.js';
-import type { ResultStatus } from '../../contract/result.js';
-import type { BatchItem, BatchRecord, RequestRecord } from '../../domain/records.js';
+import type { BatchItem, BatchRecord, ItemStatus, RequestRecord } from '../../domain/records.js';
 
 /** An item as the DocumentClient reads and writes it. */
 type StateItem = Record<string, unknown>;
@@ -88,6 +87,9 @@ const batchToItem = (record: BatchRecord): StateItem => ({
   counts: record.counts,
   result_keys: [...record.resultKeys],
   last_error: record.lastError,
+  submit_started_at: record.submitStartedAt ?? null,
+  completion_lease_until: record.completionLeaseUntil,
+  checkpoint: record.checkpoint,
   ...(batchIndexKeys(record) ?? {}),
 });
 
@@ -115,6 +117,12 @@ const itemToBatch = (item: StateItem): BatchRecord => ({
     typeof item.counts === 'object' && item.counts !== null ? (item.counts as StatusCounts) : null,
   resultKeys: Array.isArray(item.result_keys) ? (item.result_keys as string[]) : [],
   lastError: strOrNull(item, 'last_error'),
+  submitStartedAt: strOrNull(item, 'submit_started_at'),
+  completionLeaseUntil: strOrNull(item, 'completion_lease_until'),
+  checkpoint:
+    typeof item.checkpoint === 'object' && item.checkpoint !== null
+      ? (item.checkpoint as BatchRecord['checkpoint'])
+      : null,
 });
 
 /** Batch member → item. */
@@ -144,7 +152,7 @@ const itemToBatchItem = (item: StateItem): BatchItem => ({
   attempts: num(item, 'attempts'),
   acceptedAt: str(item, 'accepted_at'),
   deadline: strOrNull(item, 'deadline'),
-  status: strOrNull(item, 'status') as ResultStatus | null,
+  status: strOrNull(item, 'status') as ItemStatus | null,
   deliveredAt: strOrNull(item, 'delivered_at'),
 });
 

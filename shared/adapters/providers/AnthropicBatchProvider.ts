@@ -8,6 +8,7 @@ import type {
 import { InvalidInputError, NotFoundError } from '../../domain/errors.js';
 import type {
   BatchProvider,
+  FindBatchHint,
   ProviderBatchSnapshot,
   SubmitBatchInput,
 } from '../../ports/BatchProvider.js';
@@ -49,6 +50,21 @@ const toSnapshot = (batch: MessageBatch): ProviderBatchSnapshot => {
     // `results_url` is only set once ended; the batch id lets openResults look it up later.
     resultRefs: ended ? [batch.results_url ?? batch.id] : [],
   };
+};
+
+/**
+ * How long after a submission started its create call may have been accepted: a Lambda
+ * runs for at most 15 minutes, and the hint's start is already widened for clock skew.
+ */
+const SUBMISSION_WINDOW_MS = 20 * 60 * 1000;
+
+/** Batches asked for per list page (the API allows 1 to 1000). */
+const LIST_PAGE_SIZE = 100;
+
+/** Every request of a batch, whatever its state: the size it was created with. */
+const requestTotal = (batch: MessageBatch): number => {
+  const c = batch.request_counts;
+  return c.processing + c.succeeded + c.errored + c.canceled + c.expired;
 };
 
 const malformedLine = (lineNumber: number, reason: string): InvalidInputError =>
@@ -140,6 +156,40 @@ class AnthropicBatchProvider implements BatchProvider {
       this.#client.messages.batches.cancel(providerBatchId),
     );
     return toSnapshot(batch);
+  }
+
+  /**
+   * The batch a lost submission created, found without metadata. Anthropic keeps nothing of
+   * batchlane's on a batch, so the match is a heuristic over what is known of the lost
+   * create call: the batch was created after `hint.submittedAfter` (the time batchlane
+   * recorded before the call, less clock skew) and at most {@link SUBMISSION_WINDOW_MS}
+   * later, and it holds exactly `hint.requestCount` requests. Batches are listed newest
+   * first and the scan stops at the first one created before the window. A candidate is
+   * adopted only when it is the one batch that fits: with none, or with several (two
+   * batchlane batches of the same size submitted close together), null is returned and the
+   * caller submits again, since a second provider batch costs money but adopting another
+   * batch's results would deliver wrong answers. `batchId` is not used: Anthropic cannot
+   * hold it.
+   */
+  async findByBatchId(
+    _batchId: string,
+    hint: FindBatchHint,
+  ): Promise<ProviderBatchSnapshot | null> {
+    const after = hint.submittedAfter.getTime();
+    const before = after + SUBMISSION_WINDOW_MS;
+    const candidates = await this.#call('batches.list', async () => {
+      const found: MessageBatch[] = [];
+      for await (const batch of this.#client.messages.batches.list({ limit: LIST_PAGE_SIZE })) {
+        const createdAt = Date.parse(batch.created_at);
+        if (createdAt < after) break;
+        if (createdAt <= before && requestTotal(batch) === hint.requestCount) found.push(batch);
+        // Two fits already make the answer null; listing further cannot change that.
+        if (found.length > 1) break;
+      }
+      return found;
+    });
+    const [only] = candidates;
+    return candidates.length === 1 && only !== undefined ? toSnapshot(only) : null;
   }
 
   /**

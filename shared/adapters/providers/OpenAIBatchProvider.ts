@@ -9,6 +9,7 @@ import {
 import { InvalidInputError } from '../../domain/errors.js';
 import type {
   BatchProvider,
+  FindBatchHint,
   ProviderBatchSnapshot,
   SubmitBatchInput,
 } from '../../ports/BatchProvider.js';
@@ -160,15 +161,18 @@ class OpenAIBatchProvider implements BatchProvider {
   /**
    * The batch submitted earlier for batchlane batch `batchId`, found by its metadata, or
    * null. Used after a crash between the provider's create and batchlane's own record of
-   * it, so the batch is adopted instead of submitted twice. Batches are listed newest
-   * first; `notBefore` stops the scan at batches created before that instant.
+   * it, so the batch is adopted instead of submitted twice. The metadata match is exact, so
+   * `hint.requestCount` is not needed; batches are listed newest first and
+   * `hint.submittedAfter` (or `notBefore`, its older name) stops the scan at batches created
+   * before that instant. Without either, every batch is scanned.
    */
   async findByBatchId(
     batchId: string,
-    options: { readonly notBefore?: Date } = {},
+    hint: Partial<FindBatchHint> & { readonly notBefore?: Date } = {},
   ): Promise<ProviderBatchSnapshot | null> {
+    const notBefore = hint.submittedAfter ?? hint.notBefore;
     const notBeforeSeconds =
-      options.notBefore === undefined ? null : Math.floor(options.notBefore.getTime() / 1000);
+      notBefore === undefined ? null : Math.floor(notBefore.getTime() / 1000);
     return this.#call('batches.list', async () => {
       for await (const batch of this.#client.batches.list({ limit: 100 })) {
         if (batch.metadata?.[BATCH_ID_METADATA_KEY] === batchId) return toSnapshot(batch);

@@ -36,6 +36,8 @@ const batch = (batchId: string, overrides: Partial<BatchRecord> = {}): BatchReco
   counts: null,
   resultKeys: [],
   lastError: null,
+  completionLeaseUntil: null,
+  checkpoint: null,
   ...overrides,
 });
 
@@ -181,7 +183,7 @@ describe('DynamoDbStateStore on DynamoDB Local', () => {
     const updated = await store.updateBatch(id, 1, {
       state: 'submitted',
       providerBatchId: 'msgbatch_9',
-      counts: { succeeded: 1, errored: 0, expired: 0, canceled: 0, rejected: 0 },
+      counts: { succeeded: 1, errored: 0, expired: 0, canceled: 0, rejected: 0, retried: 0 },
       resultKeys: ['r/1.jsonl'],
     });
     expect(updated).toMatchObject({

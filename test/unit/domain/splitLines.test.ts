@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { splitLines } from '../../../shared/domain/splitLines.js';
+import { readLinesAt, splitLines } from '../../../shared/domain/splitLines.js';
 
 const collect = async (chunks: (string | Uint8Array)[]): Promise<string[]> => {
   const lines: string[] = [];
@@ -28,5 +28,35 @@ describe('Function: splitLines()', () => {
 
   it('yields nothing for an empty stream', async () => {
     expect(await collect([])).toEqual([]);
+  });
+});
+
+describe('Function: readLinesAt()', () => {
+  it('reports the byte offset after each line, counting multi-byte characters as bytes', async () => {
+    const text = Buffer.from('{"a":"é"}\n\n{"b":2}\r\n{"c":3}');
+    const chunks = [text.subarray(0, 7), text.subarray(7, 13), text.subarray(13)];
+    const seen: { text: string; nextOffset: number }[] = [];
+    for await (const line of readLinesAt(
+      (async function* () {
+        yield* chunks;
+      })(),
+      100,
+    ))
+      seen.push(line);
+    expect(seen).toEqual([
+      { text: '{"a":"é"}', nextOffset: 100 + 11 },
+      { text: '{"b":2}', nextOffset: 100 + 21 },
+      { text: '{"c":3}', nextOffset: 100 + 28 },
+    ]);
+    // Resuming at a reported offset yields exactly the remaining lines.
+    const rest: string[] = [];
+    for await (const line of readLinesAt(
+      (async function* () {
+        yield text.subarray(11);
+      })(),
+      111,
+    ))
+      rest.push(line.text);
+    expect(rest).toEqual(['{"b":2}', '{"c":3}']);
   });
 });

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Destination } from '../../../shared/contract/destination.js';
-import { type RejectionCode, validateRequest } from '../../../shared/domain/validateRequest.js';
+import {
+  type ClaimCheckResolution,
+  claimCheckUriOf,
+  maxRequestBytesOf,
+  REJECTION_CODES,
+  type RejectionCode,
+  validateRequest,
+} from '../../../shared/domain/validateRequest.js';
 
 const queue: Destination = {
   type: 'sqs',
@@ -11,6 +18,7 @@ const ctx = {
   enabledProviders: ['anthropic', 'openai'] as const,
   now: new Date('2026-11-26T12:00:00Z'),
   maxRequestBytes: 256_000_000,
+  allowPrivateWebhooks: false,
 };
 
 const anthropic = (overrides: Record<string, unknown> = {}) => ({
@@ -21,8 +29,12 @@ const anthropic = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 
-const rejectionOf = (raw: string, context = ctx): RejectionCode => {
-  const outcome = validateRequest(raw, context);
+const rejectionOf = (
+  raw: string,
+  context = ctx,
+  claimCheck?: ClaimCheckResolution,
+): RejectionCode => {
+  const outcome = validateRequest(raw, context, claimCheck);
   if (outcome.ok) throw new Error('expected a rejection');
   return outcome.rejection.code;
 };
@@ -232,5 +244,194 @@ describe('Function: validateRequest()', () => {
   it('does not trust a malformed custom_id for routing', () => {
     const outcome = validateRequest(JSON.stringify(anthropic({ custom_id: 'bad id!' })), ctx);
     expect(!outcome.ok && outcome.customId).toBeNull();
+  });
+
+  it('lists every code it can give', () => {
+    for (const code of [
+      'missing_body',
+      'ambiguous_body',
+      'claim_check_missing',
+      'claim_check_invalid',
+    ] as const) {
+      expect(REJECTION_CODES).toContain(code);
+    }
+  });
+});
+
+describe('Function: validateRequest() with a claim check', () => {
+  const uri = 's3://producer-bodies/requests/req-1.json';
+  const body = {
+    model: 'claude-haiku-4-5',
+    max_tokens: 64,
+    messages: [{ role: 'user', content: 'hi' }],
+  };
+  const byClaimCheck = (overrides: Record<string, unknown> = {}) =>
+    JSON.stringify(anthropic({ body: undefined, body_s3_uri: uri, ...overrides }));
+
+  it('validates the body read from the claim check and fingerprints it like the same body inline', () => {
+    const claimed = validateRequest(byClaimCheck(), ctx, { ok: true, body });
+    const inline = validateRequest(JSON.stringify(anthropic()), ctx);
+
+    expect(claimed.ok).toBe(true);
+    if (!claimed.ok || !inline.ok) return;
+    expect(claimed.accepted.request.body).toEqual(body);
+    expect(claimed.accepted.request).not.toHaveProperty('body_s3_uri');
+    expect(claimed.accepted.requestHash).toBe(inline.accepted.requestHash);
+  });
+
+  it.each<[string, string, ClaimCheckResolution | undefined, RejectionCode]>([
+    [
+      'both body and body_s3_uri',
+      JSON.stringify(anthropic({ body_s3_uri: uri })),
+      undefined,
+      'ambiguous_body',
+    ],
+    [
+      'neither body nor body_s3_uri',
+      JSON.stringify(anthropic({ body: undefined })),
+      undefined,
+      'missing_body',
+    ],
+    [
+      'an https URI',
+      byClaimCheck({ body_s3_uri: 'https://bucket.s3.amazonaws.com/k' }),
+      undefined,
+      'claim_check_invalid',
+    ],
+    [
+      'an s3 URI without a key',
+      byClaimCheck({ body_s3_uri: 's3://bucket-name/' }),
+      undefined,
+      'claim_check_invalid',
+    ],
+    [
+      'a URI that is not a string',
+      byClaimCheck({ body_s3_uri: 42 }),
+      undefined,
+      'claim_check_invalid',
+    ],
+    [
+      'a missing object',
+      byClaimCheck(),
+      { ok: false, code: 'claim_check_missing', message: 'no such key' },
+      'claim_check_missing',
+    ],
+    [
+      'an object that is not JSON',
+      byClaimCheck(),
+      { ok: false, code: 'claim_check_invalid', message: 'not JSON' },
+      'claim_check_invalid',
+    ],
+    [
+      'an object over the cap',
+      byClaimCheck(),
+      { ok: false, code: 'request_too_large', message: 'too big' },
+      'request_too_large',
+    ],
+    [
+      'a body that is JSON but not an object',
+      byClaimCheck(),
+      { ok: true, body: [1, 2] },
+      'invalid_body',
+    ],
+    [
+      'a body that streams',
+      byClaimCheck(),
+      { ok: true, body: { ...body, stream: true } },
+      'stream_not_supported',
+    ],
+    [
+      'a body without model',
+      byClaimCheck(),
+      { ok: true, body: { ...body, model: undefined } },
+      'invalid_body',
+    ],
+  ])('rejects %s with a specific reason', (_name, raw, claimCheck, code) => {
+    expect(rejectionOf(raw, ctx, claimCheck)).toBe(code);
+  });
+
+  it('keeps custom_id and destination of a refused claim check so its result can be delivered', () => {
+    const outcome = validateRequest(byClaimCheck(), ctx, {
+      ok: false,
+      code: 'claim_check_missing',
+      message: 'no such key',
+    });
+    expect(outcome.ok).toBe(false);
+    if (outcome.ok) return;
+    expect(outcome.customId).toBe('req-1');
+    expect(outcome.destination).toEqual(queue);
+    expect(outcome.rejection.issues[0]?.path).toBe('body_s3_uri');
+  });
+
+  it('refuses to guess when a claim-check message comes without its claim check read', () => {
+    expect(() => validateRequest(byClaimCheck(), ctx)).toThrow(TypeError);
+  });
+
+  it('finds the claim check of a message that has one, and only then', () => {
+    expect(claimCheckUriOf(byClaimCheck())).toBe(uri);
+    expect(claimCheckUriOf(JSON.stringify(anthropic()))).toBeNull();
+    expect(claimCheckUriOf(JSON.stringify(anthropic({ body_s3_uri: uri })))).toBeNull();
+    expect(claimCheckUriOf(byClaimCheck({ body_s3_uri: 'ftp://x/y' }))).toBeNull();
+    expect(claimCheckUriOf('{"body_s3_uri": ')).toBeNull();
+    expect(claimCheckUriOf('[]')).toBeNull();
+  });
+});
+
+describe('Function: validateRequest() on webhook destinations', () => {
+  const webhook = (url: string) =>
+    JSON.stringify(anthropic({ destination: { type: 'webhook', url } }));
+
+  it.each([
+    'http://169.254.169.254/latest/meta-data/',
+    'https://10.1.2.3/hook',
+    'https://172.16.0.1/hook',
+    'https://192.168.1.10/hook',
+    'http://127.0.0.1:8080/hook',
+    'https://100.64.0.1/hook',
+    'http://localhost:3000/hook',
+    'http://api.localhost/hook',
+    'http://[::1]/hook',
+    'http://[fd00:ec2::254]/hook',
+    'http://[::ffff:169.254.169.254]/hook',
+    'http://2852039166/hook',
+    'http://0x7f.1/hook',
+  ])('refuses %s at intake when private webhooks are not allowed', (url) => {
+    expect(rejectionOf(webhook(url))).toBe('invalid_destination');
+  });
+
+  it('does not salvage a forbidden webhook as the place to deliver the rejection', () => {
+    const outcome = validateRequest(webhook('http://169.254.169.254/'), ctx);
+    expect(outcome.ok).toBe(false);
+    if (outcome.ok) return;
+    expect(outcome.customId).toBe('req-1');
+    expect(outcome.destination).toBeNull();
+  });
+
+  it('accepts them when the deployment allows private webhooks (local development)', () => {
+    const local = { ...ctx, allowPrivateWebhooks: true };
+    expect(validateRequest(webhook('http://127.0.0.1:8080/hook'), local).ok).toBe(true);
+    expect(validateRequest(webhook('http://localhost:3000/hook'), local).ok).toBe(true);
+  });
+
+  it('accepts public addresses and names (names are checked again when delivering)', () => {
+    expect(validateRequest(webhook('https://hooks.example.com/results'), ctx).ok).toBe(true);
+    expect(validateRequest(webhook('https://93.184.216.34/results'), ctx).ok).toBe(true);
+  });
+
+  it.each(['file:///etc/passwd', 'ftp://files.example.com/drop', 'gopher://example.com/'])(
+    'refuses the non-http URL %s whatever the setting',
+    (url) => {
+      expect(rejectionOf(webhook(url), { ...ctx, allowPrivateWebhooks: true })).toBe(
+        'invalid_destination',
+      );
+    },
+  );
+});
+
+describe('Function: maxRequestBytesOf()', () => {
+  it('is the largest provider per-batch limit, or the deployment cap when lower', () => {
+    expect(maxRequestBytesOf(null)).toBe(256_000_000);
+    expect(maxRequestBytesOf(65_536)).toBe(65_536);
+    expect(maxRequestBytesOf(10 ** 12)).toBe(256_000_000);
   });
 });

@@ -25,6 +25,7 @@ const config = (enabled: BatchlaneConfig['enabledProviders']): BatchlaneConfig =
   destinationAllowList: [],
   maxAttempts: 3,
   publishRequestEvents: false,
+  leaseSeconds: 960,
 });
 
 describe('createBatchProviders', () => {

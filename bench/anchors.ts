@@ -1,0 +1,206 @@
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { createMeter } from './measure.js';
+import type { PhaseInput, PhaseResult } from './phaseTypes.js';
+import { intakeMessages, memberId } from './workload.js';
+
+/**
+ * The raw anchors: the same bytes through the same SDK and emulator, with no batchlane logic
+ * (no validation, no state, no provider call). They import nothing from batchlane, so their
+ * RSS is the SDK's plus the work's.
+ */
+
+const MIB = 1024 * 1024;
+
+const s3From = (env: NodeJS.ProcessEnv): S3Client =>
+  new S3Client({
+    region: 'us-east-1',
+    endpoint: env.AWS_ENDPOINT_URL_S3 ?? '',
+    forcePathStyle: true,
+    credentials: {
+      accessKeyId: env.AWS_ACCESS_KEY_ID ?? 'test',
+      secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? 'test',
+    },
+  });
+
+/**
+ * Pack anchor: per invocation-sized group, parse each message, write its provider line
+ * (`{"custom_id","params"}`) and upload the group's file with lib-storage, as one object.
+ */
+const packAnchor = async (input: PhaseInput): Promise<PhaseResult> => {
+  const s3 = s3From(process.env);
+  const workload = { runId: `${input.runId}a`, resultsBucket: input.resultsBucket };
+  const meter = createMeter();
+  let bytes = 0;
+  let files = 0;
+  for (let from = 0; from < input.size; from += input.invocationSize) {
+    const messages = intakeMessages(
+      workload,
+      from,
+      Math.min(input.size, from + input.invocationSize),
+    );
+    for (const m of messages) bytes += Buffer.byteLength(m.body);
+    await meter.time(async () => {
+      const lines = messages.map((m, index) => {
+        const request = JSON.parse(m.body) as { body: unknown };
+        return `${JSON.stringify({ custom_id: memberId(index), params: request.body })}\n`;
+      });
+      await new Upload({
+        client: s3,
+        params: {
+          Bucket: input.artifactsBucket,
+          Key: `bench-anchor/${input.runId}/input-${files}.jsonl`,
+          Body: Buffer.from(lines.join(''), 'utf8'),
+          ContentType: 'application/x-ndjson',
+        },
+        partSize: 8 * MIB,
+        queueSize: 4,
+      }).done();
+    });
+    files += 1;
+  }
+  const measured = meter.finish();
+  s3.destroy();
+  return {
+    phase: 'pack-anchor',
+    size: input.size,
+    processed: input.size,
+    bytes,
+    ...measured,
+    tally: null,
+    batchId: null,
+    batches: files,
+    notes: [],
+  };
+};
+
+/** Calls `onLine` for each line of a byte stream: Buffer#indexOf splitting, per-line decode. */
+const forEachLine = async (
+  source: AsyncIterable<Uint8Array>,
+  onLine: (line: string) => void | Promise<void>,
+): Promise<number> => {
+  let carry: Buffer | null = null;
+  let bytes = 0;
+  for await (const chunk of source) {
+    bytes += chunk.byteLength;
+    const incoming = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const buffer: Buffer = carry === null ? incoming : Buffer.concat([carry, incoming]);
+    let start = 0;
+    let newline = buffer.indexOf(10, start);
+    while (newline !== -1) {
+      if (newline > start) await onLine(buffer.toString('utf8', start, newline));
+      start = newline + 1;
+      newline = buffer.indexOf(10, start);
+    }
+    carry = start < buffer.length ? Buffer.from(buffer.subarray(start)) : null;
+  }
+  if (carry !== null && carry.length > 0) await onLine(carry.toString('utf8'));
+  return bytes;
+};
+
+const openResults = async (s3: S3Client, input: PhaseInput): Promise<AsyncIterable<Uint8Array>> => {
+  const response = await s3.send(
+    new GetObjectCommand({
+      Bucket: input.artifactsBucket,
+      Key: `batches/${input.batchId ?? ''}/results-0.jsonl`,
+    }),
+  );
+  return response.Body as AsyncIterable<Uint8Array>;
+};
+
+/** Read anchor: the archived results file streamed from S3 and `JSON.parse`d line by line. */
+const readAnchor = async (input: PhaseInput): Promise<PhaseResult> => {
+  const s3 = s3From(process.env);
+  const meter = createMeter();
+  let lines = 0;
+  let idChars = 0;
+  const bytes = await meter.time(async () =>
+    forEachLine(await openResults(s3, input), (line) => {
+      const value = JSON.parse(line) as { custom_id?: string };
+      // Used, so the parse cannot be optimised away.
+      idChars += value.custom_id?.length ?? 0;
+      lines += 1;
+    }),
+  );
+  const measured = meter.finish();
+  s3.destroy();
+  return {
+    phase: 'read-anchor',
+    size: input.size,
+    processed: lines,
+    bytes,
+    ...measured,
+    tally: null,
+    batchId: input.batchId,
+    batches: 0,
+    notes: [`${idChars} id chars read`],
+  };
+};
+
+/**
+ * Deliver anchor: read + parse as above, then wrap each result in a result record and write
+ * the records as JSONL objects of 500 lines with lib-storage (what the S3 destination
+ * receives), still with no state store. It prices the delivery itself.
+ */
+const deliverAnchor = async (input: PhaseInput): Promise<PhaseResult> => {
+  const s3 = s3From(process.env);
+  const meter = createMeter();
+  let lines = 0;
+  let objects = 0;
+  let group: string[] = [];
+  const flush = async (): Promise<void> => {
+    if (group.length === 0) return;
+    const body = Buffer.from(`${group.join('\n')}\n`, 'utf8');
+    group = [];
+    await new Upload({
+      client: s3,
+      params: {
+        Bucket: input.resultsBucket,
+        Key: `bench-anchor/${input.runId}/${objects}.jsonl`,
+        Body: body,
+        ContentType: 'application/x-ndjson',
+      },
+      partSize: 8 * MIB,
+      queueSize: 2,
+    }).done();
+    objects += 1;
+  };
+  const deliveredAt = new Date().toISOString();
+  const bytes = await meter.time(async () => {
+    const total = await forEachLine(await openResults(s3, input), async (line) => {
+      const value = JSON.parse(line) as {
+        custom_id: string;
+        result: { type: string; message?: unknown; error?: unknown };
+      };
+      group.push(
+        JSON.stringify({
+          schema: 'batchlane.result.v1',
+          custom_id: value.custom_id,
+          status: value.result.type,
+          response: value.result.message ?? null,
+          error: value.result.error ?? null,
+          delivered_at: deliveredAt,
+        }),
+      );
+      lines += 1;
+      if (group.length >= 500) await flush();
+    });
+    await flush();
+    return total;
+  });
+  const measured = meter.finish();
+  s3.destroy();
+  return {
+    phase: 'deliver-anchor',
+    size: input.size,
+    processed: lines,
+    bytes,
+    ...measured,
+    tally: null,
+    batchId: input.batchId,
+    batches: objects,
+    notes: [],
+  };
+};
+
+export { deliverAnchor, forEachLine, packAnchor, readAnchor };

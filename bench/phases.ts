@@ -1,0 +1,208 @@
+import { Readable } from 'node:stream';
+import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { Upload } from '@aws-sdk/lib-storage';
+import { batchItemToItem } from '../shared/adapters/aws/stateItemCodec.js';
+import type { BatchItem, BatchRecord } from '../shared/domain/records.js';
+import { createCollector } from '../shared/usecases/createCollector.js';
+import { createCompletion } from '../shared/usecases/createCompletion.js';
+import { emptyTally, type Tally } from './awsCounters.js';
+import { createBenchRuntime } from './deps.js';
+import { createMeter } from './measure.js';
+import type { PhaseInput, PhaseResult } from './phaseTypes.js';
+import { intakeMessages, memberId, resultsFile } from './workload.js';
+
+/**
+ * The collector, called directly with invocation-sized groups of messages, one invocation at
+ * a time (one warm Lambda). Message generation is outside the timed part.
+ */
+const collectorPhase = async (input: PhaseInput): Promise<PhaseResult> => {
+  const tally = emptyTally();
+  const runtime = await createBenchRuntime(process.env, () => tally);
+  const collect = createCollector(runtime.deps);
+  const workload = { runId: input.runId, resultsBucket: input.resultsBucket };
+  const meter = createMeter();
+  let processed = 0;
+  let bytes = 0;
+  let batches = 0;
+  let spentMs = 0;
+  const notes: string[] = [];
+  for (let from = 0; from < input.size; from += input.invocationSize) {
+    if (spentMs >= input.collectorBudgetMs) {
+      notes.push(
+        `time budget of ${Math.round(input.collectorBudgetMs / 1000)} s reached after ${processed} of ${input.size} requests`,
+      );
+      break;
+    }
+    const messages = intakeMessages(
+      workload,
+      from,
+      Math.min(input.size, from + input.invocationSize),
+    );
+    const started = performance.now();
+    const report = await meter.time(() => collect(messages));
+    runtime.flushMetrics();
+    spentMs += performance.now() - started;
+    if (report.failedMessageIds.length > 0 || report.accepted !== messages.length) {
+      throw new Error(
+        `collector invocation at ${from}: ${report.accepted} accepted, ${report.failedMessageIds.length} failed, ${report.rejected} rejected`,
+      );
+    }
+    for (const m of messages) bytes += Buffer.byteLength(m.body);
+    processed += messages.length;
+    batches += report.batches.length;
+  }
+  const measured = meter.finish();
+  runtime.aws.destroy();
+  return {
+    phase: 'collector',
+    size: input.size,
+    processed,
+    bytes,
+    ...measured,
+    tally,
+    batchId: null,
+    batches,
+    notes,
+  };
+};
+
+/**
+ * Puts an ended batch of `size` members in place for the completion: the record through the
+ * store, the members in bulk (BatchWriteItem of 25, encoded with the store's own codec, since
+ * the store has no bulk write), and the provider results file at the key the completion
+ * archives it to, so `archive()` finds it and makes no provider call.
+ */
+const seedPhase = async (input: PhaseInput): Promise<PhaseResult> => {
+  const tally = emptyTally();
+  const runtime = await createBenchRuntime(process.env, () => tally);
+  const { deps, aws } = runtime;
+  const meter = createMeter();
+  const batchId = deps.ids.next('bl');
+  const resultsKey = `batches/${batchId}/results-0.jsonl`;
+  const now = new Date();
+  const iso = now.toISOString();
+  const record: BatchRecord = {
+    batchId,
+    provider: 'anthropic',
+    endpoint: '/v1/messages',
+    models: ['claude-sonnet-4-6'],
+    state: 'ended',
+    version: 0,
+    inputKey: `batches/${batchId}/input.jsonl`,
+    inputBytes: 0,
+    requestCount: input.size,
+    providerBatchId: `msgbatch_bench_${input.runId}`,
+    providerStatus: 'ended',
+    providerExpiresAt: new Date(now.getTime() + 86_400_000).toISOString(),
+    createdAt: iso,
+    submittedAt: iso,
+    endedAt: iso,
+    completedAt: null,
+    nextPollAt: iso,
+    pollCount: 3,
+    counts: null,
+    resultKeys: [resultsKey],
+    lastError: null,
+    completionLeaseUntil: null,
+    checkpoint: null,
+  };
+  const destination = {
+    type: 's3' as const,
+    bucket: input.resultsBucket,
+    prefix: `bench/${input.runId}/`,
+  };
+  await meter.time(async () => {
+    await deps.store.createBatch(record);
+    const item = (index: number): BatchItem => ({
+      batchId,
+      providerCustomId: memberId(index),
+      customId: `${input.runId}-${index}`,
+      model: 'claude-sonnet-4-6',
+      destination,
+      metadata: { run: input.runId, index, suite: 'nightly-eval' },
+      attempts: 1,
+      acceptedAt: iso,
+      deadline: null,
+      status: null,
+      deliveredAt: null,
+    });
+    let next = 0;
+    const writer = async (): Promise<void> => {
+      while (next < input.size) {
+        const from = next;
+        next = Math.min(input.size, next + 25);
+        let requests = [];
+        for (let i = from; i < next; i += 1) {
+          requests.push({ PutRequest: { Item: batchItemToItem(item(i)) } });
+        }
+        while (requests.length > 0) {
+          const out = await aws.documentClient.send(
+            new BatchWriteCommand({ RequestItems: { [runtime.config.tableName]: requests } }),
+          );
+          requests = (out.UnprocessedItems?.[runtime.config.tableName] ?? []) as typeof requests;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, writer));
+    await new Upload({
+      client: aws.s3,
+      params: {
+        Bucket: input.artifactsBucket,
+        Key: resultsKey,
+        Body: Readable.from(resultsFile(input.size)),
+        ContentType: 'application/x-ndjson',
+      },
+      partSize: 8 * 1024 * 1024,
+      queueSize: 4,
+    }).done();
+  });
+  const measured = meter.finish();
+  aws.destroy();
+  return {
+    phase: 'seed',
+    size: input.size,
+    processed: input.size,
+    bytes: 0,
+    ...measured,
+    tally: null,
+    batchId,
+    batches: 1,
+    notes: [],
+  };
+};
+
+/** `createCompletion(deps)(batchId)` on the seeded batch, timed from call to return. */
+const completionPhase = async (input: PhaseInput): Promise<PhaseResult> => {
+  if (input.batchId === null) throw new Error('completion needs the seeded batch id');
+  const batchId = input.batchId;
+  const tally: Tally = emptyTally();
+  const runtime = await createBenchRuntime(process.env, () => tally);
+  const complete = createCompletion(runtime.deps);
+  const meter = createMeter();
+  const report = await meter.time(() => complete(batchId));
+  runtime.flushMetrics();
+  const measured = meter.finish();
+  if (report.outcome !== 'completed' || report.delivered !== input.size) {
+    throw new Error(
+      `completion: ${report.outcome}, ${report.delivered} of ${input.size} delivered`,
+    );
+  }
+  const archived = await runtime.deps.store.getBatch(batchId);
+  runtime.aws.destroy();
+  return {
+    phase: 'completion',
+    size: input.size,
+    processed: report.delivered,
+    bytes: 0,
+    ...measured,
+    tally,
+    batchId,
+    batches: 1,
+    notes: [
+      `counts ${JSON.stringify(report.counts)}`,
+      `batch state after: ${archived?.state ?? 'missing'}`,
+    ],
+  };
+};
+
+export { collectorPhase, completionPhase, seedPhase };

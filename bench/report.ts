@@ -1,0 +1,375 @@
+import { cpus, totalmem } from 'node:os';
+import { type BillingUnits, PRICES, priceUnits, type Service, type Tally } from './awsCounters.js';
+import type { Phase, PhaseResult } from './phaseTypes.js';
+
+interface SizeRun {
+  readonly size: number;
+  readonly results: Partial<Record<Phase, PhaseResult>>;
+}
+
+interface ReportInput {
+  readonly runs: readonly SizeRun[];
+  readonly invocationSize: number;
+  readonly budgetS: number;
+  readonly startedAt: Date;
+  readonly finishedAt: Date;
+  readonly simulatorHttpRequests: number;
+}
+
+const SERVICES: readonly Service[] = ['SQS', 'S3', 'DynamoDB', 'EventBridge'];
+const MB = 1e6;
+
+const fixed = (value: number, digits = 1): string =>
+  Number.isFinite(value) ? value.toFixed(digits) : 'n/a';
+const int = (value: number): string =>
+  Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : 'n/a';
+
+const perSecond = (r: PhaseResult): number => r.processed / (r.busyMs / 1000);
+const mbPerSecond = (r: PhaseResult, bytes = r.bytes): number => bytes / MB / (r.busyMs / 1000);
+
+/** Renders rows as a markdown table (also readable as plain text). */
+const table = (header: readonly string[], rows: readonly (readonly string[])[]): string => {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]): string =>
+    `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  return [
+    line(header),
+    `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
+    ...rows.map(line),
+  ].join('\n');
+};
+
+const addUnits = (a: BillingUnits, b: BillingUnits): BillingUnits => ({
+  sqsRequests: a.sqsRequests + b.sqsRequests,
+  s3PutTier: a.s3PutTier + b.s3PutTier,
+  s3GetTier: a.s3GetTier + b.s3GetTier,
+  ddbWriteUnits: a.ddbWriteUnits + b.ddbWriteUnits,
+  ddbReadUnits: a.ddbReadUnits + b.ddbReadUnits,
+  ebEvents: a.ebEvents + b.ebEvents,
+});
+
+const scaleUnits = (u: BillingUnits, factor: number): BillingUnits => ({
+  sqsRequests: u.sqsRequests * factor,
+  s3PutTier: u.s3PutTier * factor,
+  s3GetTier: u.s3GetTier * factor,
+  ddbWriteUnits: u.ddbWriteUnits * factor,
+  ddbReadUnits: u.ddbReadUnits * factor,
+  ebEvents: u.ebEvents * factor,
+});
+
+const callsOf = (tally: Tally | null, service: Service): number =>
+  tally === null ? 0 : Object.values(tally.calls[service]).reduce((a, b) => a + b, 0);
+
+/**
+ * SQS the collector never sees because Lambda does it: the producer's SendMessageBatch (10 per
+ * call), the event source mapping's ReceiveMessage (10 per call) and DeleteMessageBatch.
+ * 10 messages of ≤ 4 KB stay within one 64 KB billing chunk per call.
+ */
+const MODELED_INTAKE_SQS_PER_1000 = 100 + 100 + 100;
+
+const throughputSection = (run: SizeRun): string[] => {
+  const r = run.results;
+  const rows: string[][] = [];
+  const row = (
+    label: string,
+    res: PhaseResult | undefined,
+    unit: string,
+    bytes?: number,
+    anchor?: PhaseResult,
+  ): void => {
+    if (res === undefined) return;
+    const ratio =
+      anchor === undefined
+        ? '—'
+        : `${fixed(perSecond(res) / perSecond(anchor), 3)}× (${fixed(perSecond(anchor) / perSecond(res), 1)}× slower)`;
+    rows.push([
+      label,
+      int(res.processed),
+      fixed(res.busyMs / 1000, 2),
+      `${int(perSecond(res))} ${unit}/s`,
+      fixed(mbPerSecond(res, bytes ?? res.bytes), 1),
+      fixed(res.cpuMs / 1000, 1),
+      int(res.rss.peakMb),
+      ratio,
+    ]);
+  };
+  const fileBytes = r['read-anchor']?.bytes ?? 0;
+  row('collector (batchlane)', r.collector, 'req', undefined, r['pack-anchor']);
+  row('  raw anchor: parse + provider line + lib-storage', r['pack-anchor'], 'req');
+  row(
+    'completion (batchlane)',
+    r.completion,
+    'res',
+    fileBytes * ((r.completion?.processed ?? 0) / Math.max(1, run.size)),
+    r['read-anchor'],
+  );
+  row('  raw anchor: stream + split + JSON.parse', r['read-anchor'], 'res');
+  row('  2nd anchor: + result records → S3 objects of 500', r['deliver-anchor'], 'res');
+  const lines = [
+    `### N = ${int(run.size)}`,
+    '',
+    table(
+      [
+        'phase',
+        'items',
+        'time s',
+        'throughput',
+        'MB/s',
+        'CPU s (bench proc)',
+        'peak RSS MB',
+        'ratio to raw anchor',
+      ],
+      rows,
+    ),
+  ];
+  const completion = r.completion;
+  const deliver = r['deliver-anchor'];
+  if (completion !== undefined && deliver !== undefined) {
+    lines.push(
+      '',
+      `Completion vs the 2nd anchor (same file, same S3 writes, no state store): ${fixed(perSecond(completion) / perSecond(deliver), 3)}× (${fixed(perSecond(deliver) / perSecond(completion), 1)}× slower).`,
+    );
+  }
+  const notes = [...(r.collector?.notes ?? []), ...(r.completion?.notes ?? [])];
+  if (notes.length > 0) lines.push('', ...notes.map((n) => `- ${n}`));
+  return lines;
+};
+
+const rssSection = (runs: readonly SizeRun[]): string[] => {
+  const phases: Phase[] = [
+    'pack-anchor',
+    'collector',
+    'completion',
+    'read-anchor',
+    'deliver-anchor',
+  ];
+  const header = [
+    'phase',
+    ...runs.flatMap((run) => [`N=${int(run.size)} sampled peak`, `N=${int(run.size)} kernel max`]),
+    ...(runs.length === 2 ? ['ratio (sampled)'] : []),
+  ];
+  const rows = phases.map((phase) => {
+    const cells = runs.flatMap((run) => {
+      const res = run.results[phase];
+      return res === undefined
+        ? ['n/a', 'n/a']
+        : [
+            `${int(res.rss.peakMb)} MB (start ${int(res.rss.startMb)})`,
+            `${int(res.rss.maxRssMb)} MB`,
+          ];
+    });
+    const [a, b] = runs.map((run) => run.results[phase]?.rss.peakMb ?? Number.NaN);
+    return [
+      phase,
+      ...cells,
+      ...(runs.length === 2 ? [`${fixed((b ?? Number.NaN) / (a ?? Number.NaN), 2)}×`] : []),
+    ];
+  });
+  return [table(header, rows)];
+};
+
+const costSection = (run: SizeRun): string[] => {
+  const collector = run.results.collector;
+  const completion = run.results.completion;
+  const per1000 = (tally: Tally | null, processed: number, service: Service): number =>
+    processed === 0 ? 0 : (callsOf(tally, service) / processed) * 1000;
+  const ops = new Set<string>();
+  for (const res of [collector, completion]) {
+    for (const service of SERVICES) {
+      for (const op of Object.keys(res?.tally?.calls[service] ?? {})) ops.add(`${service}:${op}`);
+    }
+  }
+  const opRows = [...ops].sort().map((key) => {
+    const [service, op] = key.split(':') as [Service, string];
+    const c = collector?.tally?.calls[service][op] ?? 0;
+    const d = completion?.tally?.calls[service][op] ?? 0;
+    const cPer = collector === undefined ? 0 : (c / collector.processed) * 1000;
+    const dPer = completion === undefined ? 0 : (d / completion.processed) * 1000;
+    const latency = (res: PhaseResult | undefined, calls: number): string =>
+      calls === 0 ? '—' : fixed((res?.tally?.ms?.[service]?.[op] ?? 0) / calls, 1);
+    return [
+      service,
+      op,
+      fixed(cPer, 1),
+      fixed(dPer, 1),
+      fixed(cPer + dPer, 1),
+      latency(collector, c),
+      latency(completion, d),
+    ];
+  });
+  const serviceRows = SERVICES.map((service) => {
+    const cPer = per1000(collector?.tally ?? null, collector?.processed ?? 0, service);
+    const dPer = per1000(completion?.tally ?? null, completion?.processed ?? 0, service);
+    return [service, fixed(cPer, 1), fixed(dPer, 1), fixed(cPer + dPer, 1)];
+  });
+  const zero: BillingUnits = {
+    sqsRequests: 0,
+    s3PutTier: 0,
+    s3GetTier: 0,
+    ddbWriteUnits: 0,
+    ddbReadUnits: 0,
+    ebEvents: 0,
+  };
+  const perMillion = (res: PhaseResult | undefined): BillingUnits =>
+    res?.tally == null || res.processed === 0
+      ? zero
+      : scaleUnits(res.tally.units, 1e6 / res.processed);
+  const measured = addUnits(perMillion(collector), perMillion(completion));
+  const intake: BillingUnits = { ...zero, sqsRequests: MODELED_INTAKE_SQS_PER_1000 * 1000 };
+  const priced = priceUnits(measured);
+  const pricedIntake = priceUnits(intake);
+  const unitText = (service: Service, u: BillingUnits): string => {
+    switch (service) {
+      case 'SQS':
+        return `${int(u.sqsRequests)} requests`;
+      case 'S3':
+        return `${int(u.s3PutTier)} PUT-tier + ${int(u.s3GetTier)} GET-tier`;
+      case 'DynamoDB':
+        return `${int(u.ddbWriteUnits)} WRU + ${int(u.ddbReadUnits)} RRU`;
+      case 'EventBridge':
+        return `${int(u.ebEvents)} events`;
+    }
+  };
+  const costRows = SERVICES.map((service) => [
+    service,
+    unitText(service, measured),
+    `$${fixed(priced[service], 3)}`,
+  ]);
+  costRows.push([
+    'SQS intake (modeled, not counted)',
+    unitText('SQS', intake),
+    `$${fixed(pricedIntake.SQS, 3)}`,
+  ]);
+  const total = SERVICES.reduce((sum, s) => sum + priced[s], 0) + pricedIntake.SQS;
+  costRows.push(['total', '', `$${fixed(total, 2)}`]);
+  return [
+    `#### AWS requests per 1,000 batchlane requests (N = ${int(run.size)}; HTTP attempts counted by an SDK middleware)`,
+    '',
+    table(['service', 'collector', 'completion (S3 destination)', 'total'], serviceRows),
+    '',
+    table(
+      [
+        'service',
+        'operation',
+        'collector',
+        'completion',
+        'total',
+        'collector mean ms/call',
+        'completion mean ms/call',
+      ],
+      opRows,
+    ),
+    '',
+    `#### Cost per million batchlane requests at list prices (N = ${int(run.size)})`,
+    '',
+    table(['service', 'billed units per 1M requests', 'USD per 1M requests'], costRows),
+  ];
+};
+
+const latencySection = (runs: readonly SizeRun[]): string[] => [
+  table(
+    ['N', 'batch ended → last delivery (completion call to return)', 'per 1,000 results'],
+    runs.map((run) => {
+      const c = run.results.completion;
+      return c === undefined
+        ? [int(run.size), 'n/a', 'n/a']
+        : [
+            int(run.size),
+            `${fixed(c.busyMs / 1000, 1)} s`,
+            `${fixed(c.busyMs / c.processed, 2)} s`,
+          ];
+    }),
+  ),
+];
+
+const machine = (): string => {
+  const cpu = cpus();
+  return `${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown CPU'}), ${fixed(totalmem() / 1024 ** 3, 1)} GiB memory, Node ${process.version}, ${process.platform}/${process.arch}`;
+};
+
+const mean = (res: PhaseResult | undefined, service: Service, op: string): number => {
+  const calls = res?.tally?.calls[service][op] ?? 0;
+  return calls === 0 ? Number.NaN : (res?.tally?.ms[service][op] ?? 0) / calls;
+};
+
+const per1000 = (res: PhaseResult | undefined, service: Service, op: string): number =>
+  res === undefined || res.processed === 0
+    ? Number.NaN
+    : ((res.tally?.calls[service][op] ?? 0) / res.processed) * 1000;
+
+/**
+ * What the figures mean and where the gap to the raw anchors goes, with this run's numbers
+ * (from the largest size whose collector ran in full, and the largest completion).
+ */
+const notes = (input: ReportInput): string[] => {
+  const full = [...input.runs].reverse().find((run) => run.results.collector?.notes.length === 0);
+  const last = input.runs.at(-1);
+  const col = (full ?? last)?.results.collector;
+  const pack = (full ?? last)?.results['pack-anchor'];
+  const comp = last?.results.completion;
+  const read = last?.results['read-anchor'];
+  const deliver = last?.results['deliver-anchor'];
+  const colCpuPerReq = col === undefined ? Number.NaN : col.cpuMs / col.processed;
+  const colWallPerReq = col === undefined ? Number.NaN : col.busyMs / col.processed;
+  const compWallPerRes = comp === undefined ? Number.NaN : comp.busyMs / comp.processed;
+  const compCpuPerRes = comp === undefined ? Number.NaN : comp.cpuMs / comp.processed;
+  return [
+    '# batchlane bench',
+    '',
+    '## What the figures are',
+    '',
+    '- **Collector packing throughput**: `createCollector(deps)` called directly with invocations of intake messages (the SQS event the Lambda would get), one invocation at a time, with the real adapters on the emulators: ledger registration and claims in DynamoDB Local, the batch input file in S3 (fauxqs), the submission to the provider simulator (Anthropic Message Batches API through the official SDK) and the `Batch Submitted` event. Requests/s and MB/s of SQS body bytes, over the time spent inside the collector calls only (generating the messages is not timed). **Raw anchor**: the same bytes, parsed, serialized to the provider line format and uploaded with lib-storage to the same fauxqs, one object per invocation, no batchlane logic.',
+    "- **Completion throughput**: an ended batch of N members is seeded (the record through `DynamoDbStateStore.createBatch`, the members with BatchWriteItem using the store's own item codec, untimed), and an Anthropic results file of N lines (~2.5 KB each, non-ASCII text, 1 % `invalid_request_error`, shuffled like providers return them) is put where the completion archives it, so `archive()` skips the download. Then `createCompletion(deps)(batchId)` is timed from call to return: results/s and MB/s of the results file, all delivered to an S3 destination (JSONL objects). **Raw anchor**: the same file streamed from S3 and `JSON.parse`d line by line with Buffer splitting. **2nd anchor**: the same plus a result record per line written as JSONL objects of 500 lines with lib-storage, i.e. the delivery itself without any state: the gap between it and the completion is the state store.",
+    '- **Ratio**: batchlane throughput ÷ anchor throughput on the same data in the same run (the machine is shared; ratios are steadier than absolute figures).',
+    "- **Peak RSS**: every phase runs in a fresh Node process; `process.memoryUsage().rss` is sampled every 50 ms during the timed work (sampled peak, with the RSS at start: modules and clients), and the kernel's `ru_maxrss` for the whole process is shown beside it.",
+    "- **AWS requests per 1,000 requests**: every HTTP attempt the SDK clients make, counted by a middleware on each client (`client.middlewareStack.add`), divided by the requests processed. DynamoDB capacity units are the ones DynamoDB Local reports (`ReturnConsumedCapacity: TOTAL` is added by the middleware). The collector never calls SQS itself: the producer's SendMessageBatch and the Lambda event source's ReceiveMessage/DeleteMessageBatch are shown as a modeled line (3 calls per 10 messages). Polling (one provider call per batch per poll, one DynamoDB query per poll run) does not scale with requests and is left out.",
+    "- **Batch ended → last delivery**: the completion call, start to return. In a deployment add the poller's interval (it notices the end) and the completion queue's delivery.",
+    '',
+    '## Where the gap to the raw limit goes',
+    '',
+    `- **Collector: DynamoDB round trips per request.** Each request costs one conditional PutItem (ledger registration, \`DynamoDbStateStore.registerRequest\`) and one TransactWriteItems of two items (\`claimRequest\`: ledger pending → claimed, plus the member item): ${fixed(per1000(col, 'DynamoDB', 'PutItem'), 0)} PutItem and ${fixed(per1000(col, 'DynamoDB', 'TransactWriteItems'), 0)} TransactWriteItems per 1,000 requests, 5 WRU per request. With 16 in flight, DynamoDB Local answered a PutItem in ${fixed(mean(col, 'DynamoDB', 'PutItem'), 0)} ms and a transaction in ${fixed(mean(col, 'DynamoDB', 'TransactWriteItems'), 0)} ms on average: ${fixed(colWallPerReq, 1)} ms of wall per request, of which ${fixed(colCpuPerReq, 1)} ms is CPU in the bench process (the SDK: serialization, SigV4, marshalling, about 1–2 ms of CPU per call) and the rest is DynamoDB Local's JVM on the other core. The anchor makes no DynamoDB call at all, which is most of the ${fixed(pack === undefined || col === undefined ? Number.NaN : perSecond(pack) / perSecond(col), 0)}× gap. The three steps of an invocation (register all, write the file, claim all) are barriers, so the last slow call of each step holds the whole invocation.`,
+    '- **Collector: work done twice.** Every provider line is rendered twice (`formatProviderLine` before planning, to size it, and again with its final id), and `AnthropicBatchProvider.submit` reads the input file back from S3 with `readline` and `JSON.parse`s every line to rebuild the create body that the SDK then serializes again. Against the DynamoDB cost this is small, but it is most of the CPU left once the DynamoDB calls are batched.',
+    `- **Completion: one DynamoDB write per result.** \`DynamoDbStateStore.markDelivered\` issues one UpdateItem per delivered result (${fixed(per1000(comp, 'DynamoDB', 'UpdateItem'), 0)} per 1,000, ${fixed(mean(comp, 'DynamoDB', 'UpdateItem'), 0)} ms each in flight at concurrency 16), \`getItems\` runs its BatchGetItem calls of 100 one after another (${fixed(mean(comp, 'DynamoDB', 'BatchGetItem'), 0)} ms each), every chunk of 500 also rewrites the batch record for the checkpoint (GetItem + PutItem), and the end of the run reads every member twice more (\`listItems\`, once for missing members and once for the counts: ${fixed(per1000(comp, 'DynamoDB', 'Query'), 1)} Query per 1,000). Chunks are processed strictly one after another (read → BatchGet → S3 put → UpdateItems → checkpoint), so parsing never overlaps the writes. That is ${fixed(compWallPerRes, 2)} ms of wall and ${fixed(compCpuPerRes, 2)} ms of CPU per result, where the 2nd anchor (the same parsing and S3 delivery without state) needs ${fixed(deliver === undefined ? Number.NaN : deliver.busyMs / deliver.processed, 3)} ms and the read anchor ${fixed(read === undefined ? Number.NaN : read.busyMs / read.processed, 3)} ms.`,
+    "- **Memory** stays bounded by the chunk (500 results) and the invocation (1,000 messages): the collector holds one invocation's messages, lines and the whole create body; the completion one chunk of parsed results plus the delivered JSONL body; the S3 writers' part buffers (lib-storage) are the anchors' main cost. Most of each process's RSS is the modules and clients loaded at start (see \"start\" in the RSS table).",
+    '- **Emulator speed.** DynamoDB Local on this 2-core machine is far slower per call than DynamoDB (tens of ms under 16 concurrent calls instead of single-digit ms), so absolute throughput here is a floor; the call counts, the capacity units and the ratios to the anchors are what carry over. On AWS the SDK CPU per call (1–2 ms) would become the limit: about 2 calls per request in the collector and 1 per result in the completion.',
+    '',
+  ];
+};
+
+/** The report as plain text for the console and as RESULTS.md. */
+const renderReport = (input: ReportInput): { text: string; markdown: string } => {
+  const body: string[] = [];
+  body.push('## Throughput and ratios to the raw anchors', '');
+  for (const run of input.runs) body.push(...throughputSection(run), '');
+  body.push(
+    '## Peak RSS per phase (each phase in a fresh process)',
+    '',
+    ...rssSection(input.runs),
+    '',
+  );
+  body.push(
+    '## Time from the provider batch ending to the last delivery',
+    '',
+    ...latencySection(input.runs),
+    '',
+  );
+  body.push('## AWS requests and cost', '');
+  for (const run of input.runs) body.push(...costSection(run), '');
+  body.push(
+    `Prices (us-east-1 list prices, taken as assumptions as of ${input.startedAt.toISOString().slice(0, 10)}; from aws.amazon.com/sqs/pricing, /s3/pricing, /dynamodb/pricing/on-demand, /eventbridge/pricing): ` +
+      `SQS $${PRICES.sqsPerMillionRequests} per million requests (each 64 KB chunk of a payload is one request); ` +
+      `S3 Standard PUT/COPY/POST/LIST $${PRICES.s3PutPerThousand} per 1,000, GET and others $${PRICES.s3GetPerThousand} per 1,000; ` +
+      `DynamoDB on-demand $${PRICES.ddbPerMillionWriteUnits} per million write request units, $${PRICES.ddbPerMillionReadUnits} per million read request units; ` +
+      `EventBridge custom events $${PRICES.ebPerMillionEvents} per million (64 KB chunks). Free tiers, storage, data transfer, Lambda and provider costs are left out.`,
+    '',
+  );
+  const header = [
+    `Run: \`npm run bench\` on ${input.startedAt.toISOString()} (finished ${input.finishedAt.toISOString()}, ${fixed((input.finishedAt.getTime() - input.startedAt.getTime()) / 1000, 0)} s).`,
+    `Machine: ${machine()}. Everything on loopback: fauxqs (SQS + S3) and the provider simulator in the parent process, DynamoDB Local as a Java child, each phase in its own Node child.`,
+    `Workload: Anthropic \`/v1/messages\` requests, 1–4 KB SQS bodies with non-ASCII text, S3 destination; collector invocations of ${int(input.invocationSize)} messages, one at a time, \`maxRequestsPerBatch\` unset (provider limits); collector time budget ${input.budgetS} s per size. Provider simulator HTTP requests in the run: ${int(input.simulatorHttpRequests)}.`,
+  ];
+  const text = [...header, '', ...body].join('\n');
+  return { text, markdown: [...notes(input), '## Run', '', ...header, '', ...body].join('\n') };
+};
+
+export { type ReportInput, renderReport, type SizeRun };

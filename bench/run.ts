@@ -1,0 +1,177 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { CreateQueueCommand } from '@aws-sdk/client-sqs';
+import { createAwsClients } from '../shared/adapters/aws/createAwsClients.js';
+import { ensureStateTable } from '../shared/adapters/aws/stateTable.js';
+import { ENV } from '../shared/config/BatchlaneConfig.js';
+import { startDynamoDbLocal } from '../shared/local/emulators/startDynamoDbLocal.js';
+import { startEventBridgeStub } from '../shared/local/emulators/startEventBridgeStub.js';
+import { startFauxqs } from '../shared/local/emulators/startFauxqs.js';
+import { startSimulator } from '../shared/simulator/startSimulator.js';
+import type { Phase, PhaseResult } from './phaseTypes.js';
+import { renderReport, type SizeRun } from './report.js';
+
+/**
+ * `npm run bench`: starts the emulators (fauxqs, DynamoDB Local, the PutEvents stub) and the
+ * provider simulator in this process, then runs every phase of every size in a fresh child
+ * process, and prints and writes the report. Knobs (environment): BENCH_SIZES (default
+ * "10000,100000"), BENCH_INVOCATION_SIZE (1000), BENCH_COLLECTOR_BUDGET_S (collector time
+ * per size before it stops starting invocations), BENCH_CPU_PROF=1 (profiles into
+ * bench/profiles).
+ */
+
+const here = dirname(fileURLToPath(import.meta.url));
+const PHASES: readonly Phase[] = [
+  'pack-anchor',
+  'collector',
+  'seed',
+  'completion',
+  'read-anchor',
+  'deliver-anchor',
+];
+
+const runChild = async (
+  phase: Phase,
+  env: Record<string, string>,
+  outDir: string,
+): Promise<PhaseResult> => {
+  const out = join(outDir, `${env.BENCH_SIZE}-${phase}.json`);
+  const profile =
+    process.env.BENCH_CPU_PROF === '1'
+      ? [
+          '--cpu-prof',
+          // One directory per phase: tsx's loader thread writes a profile of its own.
+          `--cpu-prof-dir=${join(here, 'profiles', `${env.BENCH_SIZE}-${phase}`)}`,
+        ]
+      : [];
+  const child = spawn(
+    process.execPath,
+    ['--expose-gc', ...profile, '--import', 'tsx', join(here, 'worker.ts')],
+    {
+      env: { ...env, BENCH_PHASE: phase, BENCH_OUT: out },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
+  const code = await new Promise<number | null>((done) => child.once('exit', done));
+  if (code !== 0)
+    throw new Error(`bench phase ${phase} (size ${env.BENCH_SIZE}) exited with ${code}`);
+  return JSON.parse(readFileSync(out, 'utf8')) as PhaseResult;
+};
+
+const main = async (): Promise<void> => {
+  const sizes = (process.env.BENCH_SIZES ?? '10000,100000').split(',').map(Number);
+  const invocationSize = Number(process.env.BENCH_INVOCATION_SIZE ?? 1_000);
+  const budgetS = Number(process.env.BENCH_COLLECTOR_BUDGET_S ?? 240);
+  const started = new Date();
+  const log = (line: string): void => {
+    console.log(`[${((Date.now() - started.getTime()) / 1000).toFixed(1).padStart(6)} s] ${line}`);
+  };
+
+  log('starting emulators and the provider simulator');
+  // DynamoDB Local with the JVM's default JIT (C2) and GC: the local stack's fast-start flags
+  // (C1 only, serial GC) suit short tests but cost a few times the throughput under load.
+  const jvmArgs = (process.env.BENCH_DYNAMODB_JVM_ARGS ?? '').split(' ').filter(Boolean);
+  const [fauxqs, dynamodb, eventBridge] = await Promise.all([
+    startFauxqs({ port: 0 }),
+    startDynamoDbLocal({ jvmArgs }),
+    startEventBridgeStub({ port: 0 }),
+  ]);
+  const emulators = {
+    env: {
+      AWS_ENDPOINT_URL_SQS: fauxqs.endpoint,
+      AWS_ENDPOINT_URL_S3: fauxqs.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridge.endpoint,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+    },
+    stop: async () => {
+      await Promise.allSettled([eventBridge.stop(), fauxqs.stop(), dynamodb.stop()]);
+    },
+  };
+  const simulator = await startSimulator({ port: 0, processingMs: 1_000 });
+  const aws = createAwsClients(emulators.env);
+  const artifactsBucket = 'batchlane-bench-artifacts';
+  const resultsBucket = 'batchlane-bench-results';
+  const tableName = 'batchlane-bench-state';
+  const outDir = mkdtempSync(join(tmpdir(), 'batchlane-bench-'));
+  try {
+    await aws.s3.send(new CreateBucketCommand({ Bucket: artifactsBucket }));
+    await aws.s3.send(new CreateBucketCommand({ Bucket: resultsBucket }));
+    const completionQueue = await aws.sqs.send(
+      new CreateQueueCommand({ QueueName: 'batchlane-bench-completion' }),
+    );
+    await ensureStateTable(aws.dynamodb, tableName);
+    const baseEnv: Record<string, string> = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      ...emulators.env,
+      [ENV.tableName]: tableName,
+      [ENV.bucketName]: artifactsBucket,
+      [ENV.eventBusName]: 'batchlane',
+      [ENV.completionQueueUrl]: completionQueue.QueueUrl ?? '',
+      [ENV.enabledProviders]: 'anthropic,openai',
+      [ENV.anthropicApiKey]: 'sim-key',
+      [ENV.openaiApiKey]: 'sim-key',
+      [ENV.anthropicBaseUrl]: simulator.anthropicBaseUrl,
+      [ENV.openaiBaseUrl]: simulator.openaiBaseUrl,
+      POWERTOOLS_LOG_LEVEL: 'ERROR',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      POWERTOOLS_SERVICE_NAME: 'batchlane',
+      BENCH_RESULTS_BUCKET: resultsBucket,
+      BENCH_INVOCATION_SIZE: String(invocationSize),
+      BENCH_COLLECTOR_BUDGET_MS: String(budgetS * 1000),
+    };
+
+    const runs: SizeRun[] = [];
+    for (const size of sizes) {
+      const runId = `b${started.getTime().toString(36)}n${size}`;
+      const env: Record<string, string> = {
+        ...baseEnv,
+        BENCH_SIZE: String(size),
+        BENCH_RUN_ID: runId,
+      };
+      const results: Partial<Record<Phase, PhaseResult>> = {};
+      for (const phase of PHASES) {
+        log(`size ${size}: ${phase}`);
+        const result = await runChild(phase, env, outDir);
+        results[phase] = result;
+        if (phase === 'seed' && result.batchId !== null) env.BENCH_BATCH_ID = result.batchId;
+        log(
+          `size ${size}: ${phase} done: ${result.processed} in ${(result.busyMs / 1000).toFixed(1)} s, peak RSS ${result.rss.peakMb.toFixed(0)} MB`,
+        );
+      }
+      runs.push({ size, results });
+    }
+    const stats = simulator.stats();
+    const report = renderReport({
+      runs,
+      invocationSize,
+      budgetS,
+      startedAt: started,
+      finishedAt: new Date(),
+      simulatorHttpRequests: stats.http.requests,
+    });
+    console.log(`\n${report.text}`);
+    writeFileSync(join(here, 'RESULTS.md'), report.markdown);
+    log('wrote bench/RESULTS.md');
+  } finally {
+    aws.destroy();
+    await simulator.stop();
+    await emulators.stop();
+    rmSync(outDir, { recursive: true, force: true });
+  }
+};
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,85 @@
+import type { Destination } from '../contract/destination.js';
+import type { ResultV1 } from '../contract/result.js';
+import { errorMessage } from '../domain/errors.js';
+import { splitLines } from '../domain/splitLines.js';
+import type { BlobStore } from '../ports/BlobStore.js';
+import type { Logger } from '../ports/Logger.js';
+import type { ResultDeliverer } from '../ports/ResultDeliverer.js';
+import { PARKED_ROOT } from './parkedPrefix.js';
+
+interface ReplayReport {
+  readonly objects: number;
+  readonly replayed: number;
+  /** Objects kept because their destination still refused some results. */
+  readonly kept: string[];
+}
+
+/**
+ * Sends parked results to their destinations again (`batchlane replay`). An object is deleted
+ * once every result in it was delivered; one that fails stays for the next replay. Replaying
+ * an object twice can deliver its results twice, so one replay runs at a time.
+ */
+const createReplay =
+  (deps: {
+    readonly blobs: BlobStore;
+    readonly deliverer: ResultDeliverer;
+    readonly logger: Logger;
+  }) =>
+  async (options: { readonly prefix?: string } = {}): Promise<ReplayReport> => {
+    const prefix = options.prefix ?? PARKED_ROOT;
+    if (!prefix.startsWith(PARKED_ROOT)) {
+      throw new Error(`replay prefix must be under ${PARKED_ROOT}, got ${prefix}`);
+    }
+    let objects = 0;
+    let replayed = 0;
+    const kept: string[] = [];
+    for await (const key of deps.blobs.list(prefix)) {
+      objects += 1;
+      let destination: Destination | null = null;
+      const results: ResultV1[] = [];
+      for await (const line of splitLines(await deps.blobs.getStream(key))) {
+        const entry = JSON.parse(line) as { destination: Destination; result: ResultV1 };
+        destination ??= entry.destination;
+        results.push(entry.result);
+      }
+      if (destination === null || results.length === 0) {
+        await deps.blobs.delete(key);
+        continue;
+      }
+      const part = key.slice(key.lastIndexOf('/') + 1).replace(/\.jsonl$/, '');
+      const batchId = results[0]?.batch_id ?? null;
+      try {
+        const report = await deps.deliverer.deliver(destination, results, {
+          batchId,
+          part: `replay-${part}`,
+        });
+        if (report.failed.length > 0) {
+          // Keep only what is still undelivered, so the next replay sends nothing twice.
+          const refused = new Set(report.failed.map((f) => f.customId));
+          const remaining = results.filter((r) => refused.has(r.custom_id));
+          await deps.blobs.put(
+            key,
+            remaining.map((result) => `${JSON.stringify({ destination, result })}\n`).join(''),
+            { contentType: 'application/x-ndjson' },
+          );
+          replayed += results.length - remaining.length;
+          kept.push(key);
+          deps.logger.warn('parked results still refused', {
+            key,
+            failed: report.failed.length,
+            error: errorMessage(report.failed[0]?.error),
+          });
+          continue;
+        }
+      } catch (error) {
+        kept.push(key);
+        deps.logger.warn('parked results still refused', { key, error: errorMessage(error) });
+        continue;
+      }
+      await deps.blobs.delete(key);
+      replayed += results.length;
+    }
+    return { objects, replayed, kept };
+  };
+
+export { createReplay, type ReplayReport };

@@ -1,0 +1,109 @@
+import { Readable } from 'node:stream';
+import { errorMessage } from '../domain/errors.js';
+import { mapWithConcurrency } from '../domain/mapWithConcurrency.js';
+import type { BatchItem, BatchRecord } from '../domain/records.js';
+import { splitLines } from '../domain/splitLines.js';
+import { providerCustomIdOf } from './createCollector.js';
+import type { RuntimeDeps } from './RuntimeDeps.js';
+import { isoAfter, submitBatch } from './submitBatch.js';
+
+/**
+ * Sends members of an ended batch to the provider again, in a new batch: their lines are
+ * copied from the archived input file under new provider-side ids, the new batch is recorded
+ * `open` first (so the poller finishes it if this run dies), and each member is moved to it
+ * in one transaction (old item `retried`, new item with `attempts + 1`, ledger re-pointed).
+ * Returns the new batch id, or null when no member was left to move.
+ */
+const createRetryBatch = async (
+  deps: RuntimeDeps,
+  batch: BatchRecord,
+  members: ReadonlyMap<string, BatchItem>,
+  leaseMs: number,
+): Promise<string | null> => {
+  if (members.size === 0) return null;
+  const now = deps.clock.now();
+  const batchId = deps.ids.next('bl');
+  const inputKey = `batches/${batchId}/input.jsonl`;
+  const renamed = new Map<string, string>();
+
+  const source = await deps.blobs.getStream(batch.inputKey);
+  async function* lines(): AsyncGenerator<Uint8Array> {
+    for await (const line of splitLines(source)) {
+      const parsed = JSON.parse(line) as { custom_id?: unknown } & Record<string, unknown>;
+      const oldId = typeof parsed.custom_id === 'string' ? parsed.custom_id : null;
+      if (oldId === null || !members.has(oldId) || renamed.has(oldId)) continue;
+      const newId = providerCustomIdOf(renamed.size);
+      renamed.set(oldId, newId);
+      yield Buffer.from(`${JSON.stringify({ ...parsed, custom_id: newId })}\n`);
+    }
+  }
+  const record: BatchRecord = {
+    batchId,
+    provider: batch.provider,
+    endpoint: batch.endpoint,
+    models: batch.models,
+    state: 'open',
+    version: 0,
+    inputKey,
+    inputBytes: 0,
+    requestCount: 0,
+    providerBatchId: null,
+    providerStatus: null,
+    providerExpiresAt: null,
+    createdAt: now.toISOString(),
+    submittedAt: null,
+    endedAt: null,
+    completedAt: null,
+    nextPollAt: isoAfter(now, Math.max(leaseMs, 1000)),
+    pollCount: 0,
+    counts: null,
+    resultKeys: [],
+    lastError: null,
+    completionLeaseUntil: null,
+    checkpoint: null,
+  };
+  await deps.store.createBatch(record);
+  const { bytes } = await deps.blobs.put(inputKey, Readable.from(lines()), {
+    contentType: 'application/x-ndjson',
+  });
+
+  const movedAt = now.toISOString();
+  const moves = await mapWithConcurrency([...renamed], 16, async ([oldId, newId]) => {
+    const from = members.get(oldId) as BatchItem;
+    return deps.store.moveToRetryBatch(
+      from,
+      {
+        ...from,
+        batchId,
+        providerCustomId: newId,
+        attempts: from.attempts + 1,
+        status: null,
+        deliveredAt: null,
+      },
+      movedAt,
+    );
+  });
+  const failure = moves.find((m) => m.status === 'rejected');
+  const moved = moves.filter((m) => m.status === 'fulfilled' && m.value).length;
+  // The batch may hold fewer members than lines (lost moves); submission trims the file then.
+  const open = await deps.store.updateBatch(batchId, 0, {
+    requestCount: renamed.size,
+    inputBytes: bytes,
+    nextPollAt: isoAfter(deps.clock.now(), leaseMs),
+  });
+  if (failure !== undefined) throw failure.reason;
+  deps.metrics.count('RequestsRetried', moved, { provider: batch.provider });
+  deps.logger.info('retry batch created', { batchId, from: batch.batchId, members: moved });
+  await submitBatch(deps, open, { verifiedMembers: moved === renamed.size }).catch(
+    (error: unknown) => {
+      // Durable already: the poller submits it after the lease.
+      deps.logger.warn('retry batch submission deferred to the poller', {
+        batchId,
+        error: errorMessage(error),
+      });
+    },
+  );
+  return moved > 0 ? batchId : null;
+};
+
+export { createRetryBatch };

@@ -1,0 +1,423 @@
+import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { createAwsClients } from '../../../shared/adapters/aws/createAwsClients.js';
+import { DynamoDbStateStore } from '../../../shared/adapters/aws/DynamoDbStateStore.js';
+import { sendRequests } from '../../../shared/cli/sendRequests.js';
+import {
+  type CrashCoverage,
+  CrashInjector,
+  type CrashRecord,
+} from '../../../shared/local/crashingRuntime.js';
+import { startLocalStack } from '../../../shared/local/startLocalStack.js';
+import type { SimulatorFaults } from '../../../shared/simulator/startSimulator.js';
+import { type Delivered, DestinationLedger } from './destinationLedger.js';
+
+interface ConservationOptions {
+  /** Distinct requests (custom_ids) to send. */
+  readonly requests: number;
+  /**
+   * Records per collector invocation. Every collector step must be crashed at once, and each
+   * crash sends the invocation's records round again, so fewer requests need smaller batches.
+   */
+  readonly collectorBatchSize: number;
+  /** Share of messages the test sends twice, shuffled in with the rest. */
+  readonly duplicateShare: number;
+  /** Share of ids sent again after their result was delivered. */
+  readonly lateDuplicateShare: number;
+  /** BATCHLANE_MAX_ATTEMPTS for the run. */
+  readonly maxAttempts: number;
+  /** HTTP error storms on the provider APIs. */
+  readonly storms: number;
+  /** Give up waiting for results after this long (the assertions then say what is missing). */
+  readonly deadlineMs: number;
+  readonly seed: number;
+  readonly log: (line: string) => void;
+}
+
+/** What the run saw; the test asserts on it. */
+interface ConservationReport {
+  readonly ids: readonly string[];
+  readonly sent: number;
+  readonly duplicatesSent: number;
+  readonly lateDuplicatesSent: number;
+  readonly deliveries: ReadonlyMap<string, readonly Delivered[]>;
+  readonly vanished: readonly { key: string; customId: string }[];
+  readonly expected: ReadonlyMap<string, { readonly via: 'sqs' | 's3'; readonly index: number }>;
+  readonly byStatus: Readonly<Record<string, number>>;
+  readonly byAttempts: Readonly<Record<string, number>>;
+  readonly batchesByState: Readonly<Record<string, number>>;
+  /** Batches the poller would still look at (`active-batches` index, far-future `now`). */
+  readonly activeBatches: readonly { batchId: string; state: string }[];
+  readonly queueDepths: Readonly<
+    Record<'intake' | 'intakeDlq' | 'completion' | 'completionDlq', number>
+  >;
+  readonly coverage: readonly CrashCoverage[];
+  readonly crashes: readonly CrashRecord[];
+  /** Simulator batches created while the expiry fault was on. */
+  readonly expiringBatches: number;
+  readonly stormsRun: number;
+  readonly simulator: { batches: number; httpRequests: number; injectedHttpErrors: number };
+  readonly s3Rewrites: number;
+  /** What the local stack reported (failed invocations, retried records), by kind. */
+  readonly stackLog: Readonly<Record<string, number>>;
+  readonly elapsedMs: number;
+  readonly timedOut: boolean;
+}
+
+const TERMINAL_STATUSES = ['succeeded', 'errored', 'expired', 'canceled'] as const;
+
+/** Per-item errors of every type the simulator knows, a few percent each. */
+const ITEM_ERROR_RATES = {
+  invalid_request_error: 0.02,
+  api_error: 0.02,
+  overloaded_error: 0.02,
+  rate_limit_error: 0.01,
+  timeout_error: 0.01,
+} as const;
+const CALM_HTTP = { rate: 0.02, statuses: [429, 500, 503], retryAfterMs: 10 };
+// A storm: most calls fail, often enough for long that the SDKs' own retries run out.
+const STORM_HTTP = { rate: 0.6, statuses: [429, 500, 503], retryAfterMs: 10, maxPerRequest: 3 };
+
+/** A small seeded generator (mulberry32), so a failing run can be repeated. */
+const seeded = (seed: number) => {
+  let a = seed >>> 0;
+  return (): number => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+};
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+const queueDepth = async (sqs: SQSClient, queueUrl: string): Promise<number> => {
+  const attrs = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: [
+        'ApproximateNumberOfMessages',
+        'ApproximateNumberOfMessagesNotVisible',
+        'ApproximateNumberOfMessagesDelayed',
+      ],
+    }),
+  );
+  const a = attrs.Attributes ?? {};
+  return (
+    Number(a['ApproximateNumberOfMessages'] ?? 0) +
+    Number(a['ApproximateNumberOfMessagesNotVisible'] ?? 0) +
+    Number(a['ApproximateNumberOfMessagesDelayed'] ?? 0)
+  );
+};
+
+/**
+ * Drives `requests` requests through the local stack while the simulator injects per-item
+ * errors, one partially completed expiry and HTTP error storms, the test duplicates messages,
+ * and every handler is crashed at every step between two I/O calls (see CrashInjector); then
+ * waits until every id has a result and nothing is left to do, and reports what it saw.
+ */
+const runConservation = async (options: ConservationOptions): Promise<ConservationReport> => {
+  const { log } = options;
+  const random = seeded(options.seed);
+  const injector = new CrashInjector({
+    functions: ['collector', 'poller', 'completion'],
+    // A hung poller run holds up all polling for its timeout: hang it less often.
+    hangEvery: { collector: 4, completion: 4, poller: 8 },
+    // Crashes stop for a message after its 6th receive; the queues allow 10.
+    maxReceiveCount: 6,
+  });
+  const stackLog = new Map<string, number>();
+  const baseFaults: SimulatorFaults = { itemErrorRates: ITEM_ERROR_RATES, http: CALM_HTTP };
+  const stack = await startLocalStack({
+    processingMs: 1500,
+    pollIntervalMs: 250,
+    collectorBatchSize: options.collectorBatchSize,
+    collectorBatchingWindowMs: 300,
+    // Crashed invocations fail within seconds and their messages come back soon after.
+    visibilityTimeoutSeconds: 8,
+    maxReceiveCount: 10,
+    // Longer than any function timeout below, so a lease outlives the run that took it.
+    leaseSeconds: 12,
+    maxAttempts: options.maxAttempts,
+    realProvidersFromEnv: false,
+    simulator: { seed: options.seed, faults: baseFaults },
+    functions: {
+      collector: { timeoutMs: 7000, maxConcurrency: 3 },
+      completion: { timeoutMs: 7000, maxConcurrency: 2 },
+      poller: { timeoutMs: 7000 },
+    },
+    wrapRuntime: injector.wrapRuntime,
+    // Counted by kind (crashes, timeouts, retries), not printed one by one.
+    log: (line) => {
+      const kind = line
+        .replace(/\(.*$/, '')
+        .replace(/[0-9]+/g, 'N')
+        .slice(0, 80);
+      stackLog.set(kind, (stackLog.get(kind) ?? 0) + 1);
+    },
+  });
+  const sim = stack.simulator;
+  if (sim === null) throw new Error('the conservation test needs the simulator');
+  const aws = createAwsClients(stack.env);
+  const ledger = new DestinationLedger({
+    sqs: aws.sqs,
+    s3: aws.s3,
+    queueUrl: stack.resultsQueueUrl,
+    bucket: stack.resultsBucket,
+  });
+
+  // Requests: both providers, both destinations, every combination.
+  const ids: string[] = [];
+  const bodies = new Map<string, string>();
+  const expected = new Map<string, { via: 'sqs' | 's3'; index: number }>();
+  for (let i = 0; i < options.requests; i += 1) {
+    const id = `cons-${i.toString().padStart(6, '0')}`;
+    const via = (i >> 1) % 2 === 0 ? 'sqs' : 's3';
+    const destination =
+      via === 'sqs'
+        ? { type: 'sqs', queue_url: stack.resultsQueueUrl }
+        : { type: 's3', bucket: stack.resultsBucket, prefix: 'conservation/' };
+    const request =
+      i % 2 === 0
+        ? {
+            custom_id: id,
+            provider: 'anthropic',
+            body: {
+              model: 'claude-haiku-4-5',
+              max_tokens: 16,
+              messages: [{ role: 'user', content: `question ${i}` }],
+            },
+            destination,
+            metadata: { index: i },
+          }
+        : {
+            custom_id: id,
+            provider: 'openai',
+            body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: `question ${i}` }] },
+            destination,
+            metadata: { index: i },
+          };
+    ids.push(id);
+    bodies.set(id, JSON.stringify(request));
+    expected.set(id, { via, index: i });
+  }
+  // 5 % of messages go twice, the copy shuffled in a little later (as an SQS resend would).
+  const messages = ids.map((id) => bodies.get(id) ?? '');
+  let duplicatesSent = 0;
+  for (const [index, id] of ids.entries()) {
+    if (random() >= options.duplicateShare) continue;
+    const at = Math.min(messages.length, index + 1 + Math.floor(random() * 300));
+    messages.splice(at, 0, bodies.get(id) ?? '');
+    duplicatesSent += 1;
+  }
+
+  // Faults that change over the run: storms, and one batch created while expiry is on.
+  let storm = false;
+  let expiry = false;
+  const applyFaults = (): void =>
+    sim.setFaults({
+      ...baseFaults,
+      http: storm ? STORM_HTTP : CALM_HTTP,
+      ...(expiry ? { expireAtFraction: 0.5 } : {}),
+    });
+  const simBatches = (): number => {
+    const stats = sim.stats();
+    const count = (r: Record<string, number>): number =>
+      Object.values(r).reduce((a, b) => a + b, 0);
+    return count(stats.anthropic.batches) + count(stats.openai.batches);
+  };
+  let stopped = false;
+  let stormsRun = 0;
+  let expiringBatches = 0;
+  const faultSchedule = (async () => {
+    await sleep(3000);
+    // Expiry: on until the simulator has created one more batch, then off again.
+    const before = simBatches();
+    expiry = true;
+    applyFaults();
+    while (!stopped && simBatches() === before) await sleep(1);
+    expiry = false;
+    applyFaults();
+    expiringBatches = simBatches() - before;
+    log(`expiry fault caught ${expiringBatches} batch(es)`);
+    for (let k = 0; k < options.storms && !stopped; k += 1) {
+      await sleep(k === 0 ? 1000 : 12_000);
+      if (stopped) break;
+      storm = true;
+      applyFaults();
+      await sleep(3000);
+      storm = false;
+      applyFaults();
+      stormsRun += 1;
+    }
+  })();
+
+  const startedAt = Date.now();
+  const sending = sendRequests(aws.sqs, stack.intakeQueueUrl, messages);
+  let sent = 0;
+  let lateDuplicatesSent = 0;
+  let lateSending: Promise<number> | null = null;
+  let timedOut = false;
+  let lastLog = 0;
+  const store = new DynamoDbStateStore({ client: aws.documentClient, tableName: stack.tableName });
+  const FAR_FUTURE = '9999-12-31T23:59:59.999Z';
+  let activeBatches: { batchId: string; state: string }[] = [];
+
+  for (;;) {
+    await ledger.collect();
+    const delivered = ledger.byId();
+    const deliveredCount = ids.filter((id) => delivered.has(id)).length;
+    if (lateSending === null && deliveredCount >= ids.length * 0.3) {
+      // Resends of ids already delivered: they must fold into nothing.
+      const late = ids
+        .filter((id) => delivered.has(id))
+        .slice(0, Math.ceil(ids.length * options.lateDuplicateShare));
+      lateDuplicatesSent = late.length;
+      lateSending = sendRequests(
+        aws.sqs,
+        stack.intakeQueueUrl,
+        late.map((id) => bodies.get(id) ?? ''),
+      );
+    }
+    if (Date.now() - lastLog > 10_000) {
+      lastLog = Date.now();
+      const crashes = injector
+        .coverage()
+        .map((c) => `${c.functionName} ${c.crashes}/${c.maxCalls}`);
+      log(
+        `${Math.round((Date.now() - startedAt) / 1000)} s: ${deliveredCount}/${ids.length} delivered; crashes ${crashes.join(', ')}`,
+      );
+    }
+    if (deliveredCount === ids.length && lateSending !== null) {
+      sent = (await sending) + (await lateSending);
+      activeBatches = (await store.listDueBatches(FAR_FUTURE, 1000)).map((b) => ({
+        batchId: b.batchId,
+        state: b.state,
+      }));
+      const busy =
+        (await queueDepth(aws.sqs, stack.intakeQueueUrl)) +
+        (await queueDepth(aws.sqs, stack.completionQueueUrl));
+      if (activeBatches.length === 0 && busy === 0) break;
+    }
+    if (Date.now() - startedAt > options.deadlineMs) {
+      timedOut = true;
+      break;
+    }
+    await sleep(500);
+  }
+  const elapsedMs = Date.now() - startedAt;
+  stopped = true;
+  await faultSchedule;
+  // A grace period for late duplicates to show up.
+  await sleep(3000);
+  await ledger.collect();
+  sent = (await sending) + (lateSending === null ? 0 : await lateSending);
+
+  activeBatches = (await store.listDueBatches(FAR_FUTURE, 1000)).map((b) => ({
+    batchId: b.batchId,
+    state: b.state,
+  }));
+  const batchesByState: Record<string, number> = {};
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await aws.documentClient.send(
+      new ScanCommand({
+        TableName: stack.tableName,
+        FilterExpression: 'sk = :batch',
+        ExpressionAttributeValues: { ':batch': 'BATCH' },
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      const state = String(item['state']);
+      batchesByState[state] = (batchesByState[state] ?? 0) + 1;
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey !== undefined);
+
+  const queueDepths = {
+    intake: await queueDepth(aws.sqs, stack.intakeQueueUrl),
+    intakeDlq: await queueDepth(aws.sqs, stack.intakeDlqUrl),
+    completion: await queueDepth(aws.sqs, stack.completionQueueUrl),
+    completionDlq: await queueDepth(aws.sqs, stack.completionDlqUrl),
+  };
+  const deliveries = ledger.byId();
+  const byStatus: Record<string, number> = {};
+  const byAttempts: Record<string, number> = {};
+  for (const id of ids) {
+    for (const { result } of deliveries.get(id) ?? []) {
+      byStatus[result.status] = (byStatus[result.status] ?? 0) + 1;
+      byAttempts[String(result.attempts)] = (byAttempts[String(result.attempts)] ?? 0) + 1;
+    }
+  }
+  const stats = sim.stats();
+  const report: ConservationReport = {
+    ids,
+    sent,
+    duplicatesSent,
+    lateDuplicatesSent,
+    deliveries,
+    vanished: ledger.vanished(),
+    expected,
+    byStatus,
+    byAttempts,
+    batchesByState,
+    activeBatches,
+    queueDepths,
+    coverage: injector.coverage(),
+    crashes: injector.crashes,
+    expiringBatches,
+    stormsRun,
+    simulator: {
+      batches: simBatches(),
+      httpRequests: stats.http.requests,
+      injectedHttpErrors: stats.http.injectedErrors,
+    },
+    s3Rewrites: ledger.rewrites,
+    stackLog: Object.fromEntries(stackLog),
+    elapsedMs,
+    timedOut,
+  };
+  await stack.stop();
+  return report;
+};
+
+/** The counts, for the console. */
+const formatReport = (report: ConservationReport): string => {
+  const total = [...report.deliveries.entries()].filter(([id]) => report.expected.has(id));
+  const multiple = total.filter(([, list]) => list.length > 1).length;
+  const lines = [
+    'batchlane conservation run',
+    `  sent:              ${report.sent} messages for ${report.ids.length} ids (${report.duplicatesSent} duplicated in flight, ${report.lateDuplicatesSent} resent after delivery)`,
+    `  accepted:          ${report.ids.length}`,
+    `  delivered:         ${total.length} ids with a result, ${multiple} with more than one`,
+    `  by status:         ${JSON.stringify(report.byStatus)}`,
+    `  by attempts:       ${JSON.stringify(report.byAttempts)}`,
+    `  batches:           ${JSON.stringify(report.batchesByState)} (simulator: ${report.simulator.batches}; ${report.expiringBatches} created during the expiry fault); ${report.activeBatches.length} still active`,
+    `  queues:            ${JSON.stringify(report.queueDepths)}`,
+    `  provider HTTP:     ${report.simulator.httpRequests} requests, ${report.simulator.injectedHttpErrors} injected errors, ${report.stormsRun} storms`,
+    `  S3 objects reread: ${report.s3Rewrites}; results gone after a rewrite: ${report.vanished.length}`,
+  ];
+  for (const [kind, count] of Object.entries(report.stackLog)) {
+    lines.push(`  stack: ${count} × ${kind}`);
+  }
+  for (const c of report.coverage) {
+    lines.push(
+      `  crashes ${c.functionName.padEnd(10)} ${c.crashes} (${c.exits} exits, ${c.hangs} hangs) over ${c.invocations} invocations; steps crashed ${c.crashedSteps.length} of ${c.maxCalls}${c.missingSteps.length > 0 ? `, missing ${c.missingSteps.slice(0, 20).join(',')}` : ''}`,
+    );
+    lines.push(`    by call: ${JSON.stringify(c.byCall)}`);
+  }
+  lines.push(
+    `  elapsed:           ${(report.elapsedMs / 1000).toFixed(1)} s${report.timedOut ? ' (gave up waiting)' : ''}`,
+  );
+  return lines.join('\n');
+};
+
+export {
+  type ConservationOptions,
+  type ConservationReport,
+  formatReport,
+  runConservation,
+  TERMINAL_STATUSES,
+};

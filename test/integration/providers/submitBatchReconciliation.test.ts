@@ -1,0 +1,177 @@
+import Anthropic from '@anthropic-ai/sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDbStateStore } from '../../../shared/adapters/aws/DynamoDbStateStore.js';
+import { S3BlobStore } from '../../../shared/adapters/aws/S3BlobStore.js';
+import { ensureStateTable } from '../../../shared/adapters/aws/stateTable.js';
+import { AnthropicBatchProvider } from '../../../shared/adapters/providers/AnthropicBatchProvider.js';
+import type { BatchlaneEvent } from '../../../shared/contract/events.js';
+import { formatProviderLine } from '../../../shared/domain/formatProviderLine.js';
+import type { BatchRecord } from '../../../shared/domain/records.js';
+import { noMetrics, silentLogger } from '../../../shared/ports/Logger.js';
+import { type RunningSimulator, startSimulator } from '../../../shared/simulator/startSimulator.js';
+import type { RuntimeDeps } from '../../../shared/usecases/RuntimeDeps.js';
+import { submitBatch } from '../../../shared/usecases/submitBatch.js';
+import { createBucket, emulatorClients, uniqueName } from '../aws/awsTestKit.js';
+import { API_KEY, submitInput } from './providerTestKit.js';
+
+/**
+ * submitBatch resuming an Anthropic batch left in `submitting`: the real state store and
+ * blob store on the emulators, the real provider adapter on the simulator.
+ */
+let sim: RunningSimulator;
+let deps: RuntimeDeps;
+let provider: AnthropicBatchProvider;
+let sdk: Anthropic;
+const published: BatchlaneEvent[] = [];
+
+const lines = (count: number): string[] =>
+  Array.from({ length: count }, (_, i) =>
+    formatProviderLine('anthropic', '/v1/messages', `r${String(i).padStart(6, '0')}`, {
+      model: 'claude-haiku-4-5',
+      max_tokens: 16,
+      messages: [{ role: 'user', content: `question ${i}` }],
+    }),
+  );
+
+const providerBatchCount = async (): Promise<number> => {
+  let count = 0;
+  for await (const _batch of sdk.messages.batches.list({ limit: 100 })) count += 1;
+  return count;
+};
+
+/** A batch recorded as `submitting` since `startedAt`, with its input file written. */
+const submittingBatch = async (count: number, startedAt: Date): Promise<BatchRecord> => {
+  const batchId = uniqueName('bl');
+  const inputKey = `batches/${batchId}/input.jsonl`;
+  const jsonl = `${lines(count).join('\n')}\n`;
+  const { bytes } = await deps.blobs.put(inputKey, jsonl);
+  const record: BatchRecord = {
+    batchId,
+    provider: 'anthropic',
+    endpoint: '/v1/messages',
+    models: ['claude-haiku-4-5'],
+    state: 'submitting',
+    version: 0,
+    inputKey,
+    inputBytes: bytes,
+    requestCount: count,
+    providerBatchId: null,
+    providerStatus: null,
+    providerExpiresAt: null,
+    createdAt: new Date(startedAt.getTime() - 1000).toISOString(),
+    submittedAt: null,
+    endedAt: null,
+    completedAt: null,
+    nextPollAt: startedAt.toISOString(),
+    pollCount: 0,
+    counts: null,
+    resultKeys: [],
+    lastError: null,
+    completionLeaseUntil: null,
+    checkpoint: null,
+    submitStartedAt: startedAt.toISOString(),
+  };
+  await deps.store.createBatch(record);
+  return record;
+};
+
+beforeAll(async () => {
+  sim = await startSimulator({ port: 0, processingMs: 60_000, seed: 3, apiKeys: [API_KEY] });
+  provider = new AnthropicBatchProvider({ apiKey: API_KEY, baseUrl: sim.anthropicBaseUrl });
+  sdk = new Anthropic({ apiKey: API_KEY, baseURL: sim.anthropicBaseUrl });
+  const clients = emulatorClients();
+  const tableName = uniqueName('reconcile');
+  await ensureStateTable(clients.dynamodb, tableName);
+  const bucket = await createBucket(clients, 'reconcile');
+  deps = {
+    store: new DynamoDbStateStore({ client: clients.documentClient, tableName }),
+    blobs: new S3BlobStore({ client: clients.s3, bucket }),
+    claimChecks: {
+      read: () => Promise.reject(new Error('no claim checks in this test')),
+    },
+    providers: { anthropic: provider },
+    events: {
+      publish: async (events) => {
+        published.push(...events);
+      },
+    },
+    deliverer: {
+      deliver: () => Promise.reject(new Error('nothing is delivered in this test')),
+    },
+    completion: { notifyEnded: async () => undefined },
+    clock: { now: () => new Date() },
+    ids: { next: (prefix) => uniqueName(prefix) },
+    logger: silentLogger,
+    metrics: noMetrics,
+    settings: {
+      defaultDestination: null,
+      enabledProviders: ['anthropic'],
+      idempotencyTtlSeconds: 3600,
+      maxRequestsPerBatch: null,
+      maxBytesPerBatch: null,
+      pollIntervalSeconds: 60,
+      maxAttempts: 3,
+      publishRequestEvents: false,
+      leaseMs: 300_000,
+      allowPrivateWebhooks: false,
+    },
+  };
+});
+
+afterAll(async () => {
+  await sim.stop();
+});
+
+describe('submitBatch resuming an Anthropic batch left in submitting', () => {
+  it('adopts the provider batch the lost submission created instead of submitting again', async () => {
+    // Prepare: the collector recorded `submitting`, the create went through, then it died.
+    const startedAt = new Date();
+    const batch = await submittingBatch(3, startedAt);
+    const lost = await provider.submit(submitInput(batch.batchId, '/v1/messages', lines(3)));
+    const before = await providerBatchCount();
+
+    // Act
+    const resumed = await submitBatch(deps, batch, { verifiedMembers: true });
+
+    // Assess
+    expect(resumed).toMatchObject({ state: 'submitted', providerBatchId: lost.providerBatchId });
+    expect(await providerBatchCount()).toBe(before);
+    expect((await deps.store.getBatch(batch.batchId))?.providerBatchId).toBe(lost.providerBatchId);
+    const submittedEvent = published.find(
+      (e) => (e.detail as { batch_id?: string }).batch_id === batch.batchId,
+    );
+    expect(submittedEvent?.detail).toMatchObject({ provider_batch_id: lost.providerBatchId });
+  });
+
+  it('submits when the lost submission never reached the provider, recording when it started', async () => {
+    const startedAt = new Date();
+    const batch = await submittingBatch(2, startedAt);
+    const before = await providerBatchCount();
+
+    const resumed = await submitBatch(deps, batch, { verifiedMembers: true });
+
+    expect(resumed.state).toBe('submitted');
+    expect(await providerBatchCount()).toBe(before + 1);
+    const stored = await deps.store.getBatch(batch.batchId);
+    expect(Date.parse(stored?.submitStartedAt ?? '')).toBeGreaterThanOrEqual(startedAt.getTime());
+  });
+
+  it('does not adopt a provider batch another batchlane batch already recorded', async () => {
+    // Prepare: batch B of the same size was submitted and recorded during L's window; L's own
+    // create never reached the provider.
+    const startedAt = new Date();
+    const lostOne = await submittingBatch(4, startedAt);
+    const recorded = await submittingBatch(4, startedAt);
+    await submitBatch(deps, recorded, { verifiedMembers: true });
+    const owner = await deps.store.getBatch(recorded.batchId);
+    const before = await providerBatchCount();
+
+    // Act
+    const resumed = await submitBatch(deps, lostOne, { verifiedMembers: true });
+
+    // Assess: L got a provider batch of its own.
+    expect(resumed.state).toBe('submitted');
+    expect(resumed.providerBatchId).not.toBe(owner?.providerBatchId);
+    expect(await providerBatchCount()).toBe(before + 1);
+  });
+});
