@@ -65,7 +65,7 @@ const runChild = async (
 const main = async (): Promise<void> => {
   const sizes = (process.env.BENCH_SIZES ?? '10000,100000').split(',').map(Number);
   const invocationSize = Number(process.env.BENCH_INVOCATION_SIZE ?? 1_000);
-  const budgetS = Number(process.env.BENCH_COLLECTOR_BUDGET_S ?? 240);
+  const budgetS = Number(process.env.BENCH_COLLECTOR_BUDGET_S ?? 150);
   const started = new Date();
   const log = (line: string): void => {
     console.log(`[${((Date.now() - started.getTime()) / 1000).toFixed(1).padStart(6)} s] ${line}`);

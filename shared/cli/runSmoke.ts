@@ -160,7 +160,8 @@ const runSmoke = async (
         [
           'Results still pending. Batches can take up to 24 h; the requests go on without this command.',
           `Look at the dashboard (output DashboardName) and the dead-letter queues of ${target.stackName},`,
-          'and at the completion logs for "result not delivered" (a destination the allow-list refuses).',
+          'at the completion logs for "results not delivered", and under parked/ in the artifacts bucket',
+          '(results a destination refused are parked there; `batchlane replay` sends them again).',
           temporary
             ? `The queue ${resultsQueueUrl} is kept for them; delete it with \`aws sqs delete-queue --queue-url ${resultsQueueUrl}\` once they are in.`
             : '',

@@ -65,7 +65,19 @@ interface InvocationState {
   readonly target: number | null;
   crashed: boolean;
   finished: boolean;
+  /** Streams handed to the invocation: a dead process's sockets close with it. */
+  readonly streams: Set<Destroyable>;
 }
+
+interface Destroyable {
+  destroy(): void;
+}
+
+const isDestroyable = (value: unknown): value is Destroyable =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as { destroy?: unknown }).destroy === 'function' &&
+  typeof (value as { pipe?: unknown }).pipe === 'function';
 
 interface FunctionState {
   invocations: number;
@@ -225,6 +237,7 @@ class CrashInjector {
       target,
       crashed: false,
       finished: false,
+      streams: new Set(),
     };
     this.#invocations.set(invocation, state);
     return state;
@@ -268,6 +281,9 @@ class CrashInjector {
       at: new Date().toISOString(),
     };
     this.#crashes.push(record);
+    // Without this, a response body no one reads would hold its pooled socket for good.
+    for (const stream of state.streams) stream.destroy();
+    state.streams.clear();
     this.#options.log?.(
       `crash: ${record.functionName} step ${record.step} before ${call} (${mode}, ${record.requestId})`,
     );
@@ -283,7 +299,14 @@ class CrashInjector {
   #guard<T>(state: InvocationState | null, work: Promise<T>): Promise<T> {
     if (state === null) return work;
     return work.then(
-      (value) => (state.crashed ? never<T>() : value),
+      (value) => {
+        if (state.crashed) {
+          if (isDestroyable(value)) value.destroy();
+          return never<T>();
+        }
+        if (isDestroyable(value)) state.streams.add(value);
+        return value;
+      },
       (error: unknown) => (state.crashed ? never<T>() : Promise.reject(error)),
     );
   }

@@ -8,7 +8,7 @@ import {
 import { ENV } from '../../shared/config/BatchlaneConfig.js';
 
 /** `text` as a literal inside a regular expression. */
-const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 import { environmentOf, logicalIdOf, synthBatchlane } from './synthBatchlane.js';
 
@@ -409,7 +409,7 @@ describe('Construct: OperationalAlarms', () => {
       ...COLLECTOR_DELIVERY_FAILURE_MESSAGES,
     ]) {
       expect(runtime, message).toMatch(
-        new RegExp(`logger\\.(warn|error)\\(\\s*'${escape(message)}'`),
+        new RegExp(`logger\\.(warn|error)\\(\\s*'${escapeRegExp(message)}'`),
       );
     }
     // And the metrics the alarms read are emitted by the poller.

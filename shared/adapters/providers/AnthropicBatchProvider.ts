@@ -168,8 +168,9 @@ class AnthropicBatchProvider implements BatchProvider {
    * adopted only when it is the one batch that fits: with none, or with several (two
    * batchlane batches of the same size submitted close together), null is returned and the
    * caller submits again, since a second provider batch costs money but adopting another
-   * batch's results would deliver wrong answers. `batchId` is not used: Anthropic cannot
-   * hold it.
+   * batch's results would deliver wrong answers (for the same reason, submitBatch refuses a
+   * candidate that another batchlane batch already recorded). `batchId` is not used:
+   * Anthropic cannot hold it.
    */
   async findByBatchId(
     _batchId: string,

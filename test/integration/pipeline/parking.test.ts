@@ -49,7 +49,9 @@ describe('Pipeline: a destination that fails', () => {
     // Assess: the batch completed, the failing destination's results are parked.
     const deliveredEvents = pipeline.events('Batch Delivered');
     expect(deliveredEvents).toHaveLength(1);
-    expect((deliveredEvents[0]?.['counts'] as { succeeded: number }).succeeded).toBe(10);
+    expect((deliveredEvents[0]?.['counts'] as { succeeded: number } | undefined)?.succeeded).toBe(
+      10,
+    );
     const blobs = new S3BlobStore({ client: aws.s3, bucket: stack.artifactsBucket });
     const keys: string[] = [];
     for await (const key of blobs.list('parked/')) keys.push(key);

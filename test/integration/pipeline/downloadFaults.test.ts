@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Pipeline, startPipeline } from './pipelineHarness.js';
+
+let pipeline: Pipeline;
+const runnerLog: string[] = [];
+
+beforeAll(async () => {
+  // Every batch's first results download is cut mid-line after 3 lines; downloads are slow
+  // and results come back in an order unrelated to the input.
+  pipeline = await startPipeline({
+    log: (line) => runnerLog.push(line),
+    simulator: {
+      seed: 11,
+      faults: {
+        truncateResults: { afterLines: 3, times: 1 },
+        resultsDelayMs: 20,
+        shuffleResults: true,
+      },
+    },
+  });
+});
+
+afterAll(async () => {
+  await pipeline?.stop();
+});
+
+describe('Pipeline: results downloads that break', () => {
+  it('retries a truncated download and still delivers every result exactly once', async () => {
+    const ids = Array.from({ length: 20 }, (_, i) => `dl-${i}`);
+    await pipeline.send(
+      ids.map((id, i) =>
+        i % 2 === 0
+          ? {
+              custom_id: id,
+              provider: 'anthropic',
+              body: {
+                model: 'claude-haiku-4-5',
+                max_tokens: 16,
+                messages: [{ role: 'user', content: id }],
+              },
+              destination: pipeline.destinations.s3,
+            }
+          : {
+              custom_id: id,
+              provider: 'openai',
+              body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: id }] },
+              destination: pipeline.destinations.s3,
+            },
+      ),
+    );
+    await pipeline.waitForResults(ids, 90_000);
+
+    for (const id of ids) {
+      const results = pipeline.resultsFor(id);
+      expect(results, id).toHaveLength(1);
+      expect(results[0]?.status).toBe('succeeded');
+    }
+    // The first completion of each batch failed on the cut download and was tried again.
+    expect(runnerLog.filter((l) => l.startsWith('completion:')).length).toBeGreaterThanOrEqual(2);
+    expect(await pipeline.queueDepth(pipeline.stack.completionDlqUrl)).toBe(0);
+  });
+});
