@@ -48,6 +48,11 @@ interface CrashInjectorOptions {
    */
   readonly hangEvery?: number | Partial<Record<LocalFunctionName, number>>;
   /**
+   * Only every n-th invocation of a function may crash (default 1: any). A poller run that
+   * crashes advances nothing after its crash point; clean runs in between keep work moving.
+   */
+  readonly crashEvery?: Partial<Record<LocalFunctionName, number>>;
+  /**
    * Invocations holding a record received more often than this run clean, so crashes alone
    * never push a message to its DLQ (keep it below the queue's maxReceiveCount).
    */
@@ -218,8 +223,11 @@ class CrashInjector {
     if (existing !== undefined) return existing;
     const fn = this.#state(functionName);
     fn.invocations += 1;
+    const crashEvery = this.#options.crashEvery?.[functionName] ?? 1;
     const eligible =
-      !this.#stopped && invocation.receiveCount <= (this.#options.maxReceiveCount ?? 3);
+      !this.#stopped &&
+      fn.invocations % crashEvery === 0 &&
+      invocation.receiveCount <= (this.#options.maxReceiveCount ?? 3);
     let target: number | null = null;
     if (eligible) {
       const now = Date.now();

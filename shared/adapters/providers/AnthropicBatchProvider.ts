@@ -158,6 +158,11 @@ class AnthropicBatchProvider implements BatchProvider {
     return toSnapshot(batch);
   }
 
+  /** Deletes the ended batch (its results with it); batchlane has archived them. */
+  async deleteArtifacts(providerBatchId: string): Promise<void> {
+    await this.#call('batches.delete', () => this.#client.messages.batches.delete(providerBatchId));
+  }
+
   /**
    * The batch a lost submission created, found without metadata. Anthropic keeps nothing of
    * batchlane's on a batch, so the match is a heuristic over what is known of the lost

@@ -6,7 +6,7 @@ import {
   PROVIDER_LIMITS,
   type ProviderName,
 } from '../../contract/providers.js';
-import { InvalidInputError } from '../../domain/errors.js';
+import { InvalidInputError, NotFoundError } from '../../domain/errors.js';
 import type {
   BatchProvider,
   FindBatchHint,
@@ -150,6 +150,26 @@ class OpenAIBatchProvider implements BatchProvider {
       this.#client.batches.cancel(providerBatchId),
     );
     return toSnapshot(batch);
+  }
+
+  /**
+   * Deletes the batch's input, output and error files (batches themselves cannot be deleted);
+   * batchlane has archived the results. A file already gone is not an error.
+   */
+  async deleteArtifacts(providerBatchId: string): Promise<void> {
+    const batch = await this.#call('batches.retrieve', () =>
+      this.#client.batches.retrieve(providerBatchId),
+    );
+    const fileIds = [batch.input_file_id, batch.output_file_id, batch.error_file_id].filter(
+      (id): id is string => typeof id === 'string' && id.length > 0,
+    );
+    for (const fileId of fileIds) {
+      try {
+        await this.#call('files.delete', () => this.#client.files.delete(fileId));
+      } catch (error) {
+        if (!(error instanceof NotFoundError)) throw error;
+      }
+    }
   }
 
   /** The raw bytes of an output or error file (`ref` is its file id). */

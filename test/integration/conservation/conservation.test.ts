@@ -60,7 +60,10 @@ const assertConserved = (report: ConservationReport): void => {
   expect(wrong.slice(0, 20), `${wrong.length} results with the wrong content`).toEqual([]);
 
   // Nothing left to do, nothing given up on.
-  expect(report.activeBatches, 'batches still on the active-batches index').toEqual([]);
+  expect(
+    report.activeBatches,
+    `batches still on the active-batches index at ${new Date().toISOString()}`,
+  ).toEqual([]);
   expect(
     Object.keys(report.batchesByState).filter((s) => s !== 'completed'),
     'batches not completed',
@@ -107,7 +110,7 @@ describe('Conservation: one result per accepted request, whatever fails', () => 
         deadlineMs: 150_000,
       }),
     );
-  }, 240_000);
+  }, 300_000);
 
   it.runIf(process.env['BATCHLANE_CONSERVATION_FULL'] === '1')(
     'holds for 10,000 requests with provider faults, duplicates and a crash at every step',

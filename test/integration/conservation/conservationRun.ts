@@ -47,7 +47,7 @@ interface ConservationReport {
   readonly byAttempts: Readonly<Record<string, number>>;
   readonly batchesByState: Readonly<Record<string, number>>;
   /** Batches the poller would still look at (`active-batches` index, far-future `now`). */
-  readonly activeBatches: readonly { batchId: string; state: string }[];
+  readonly activeBatches: readonly Record<string, unknown>[];
   readonly queueDepths: Readonly<
     Record<'intake' | 'intakeDlq' | 'completion' | 'completionDlq', number>
   >;
@@ -123,7 +123,8 @@ const runConservation = async (options: ConservationOptions): Promise<Conservati
   const injector = new CrashInjector({
     functions: ['collector', 'poller', 'completion'],
     // A hung poller run holds up all polling for its timeout: hang it less often.
-    hangEvery: { collector: 4, completion: 4, poller: 8 },
+    hangEvery: { collector: 4, completion: 4, poller: 12 },
+    crashEvery: { poller: 2 },
     // Crashes stop for a message after its 6th receive; the queues allow 10.
     maxReceiveCount: 6,
   });
@@ -145,7 +146,7 @@ const runConservation = async (options: ConservationOptions): Promise<Conservati
     functions: {
       collector: { timeoutMs: 7000, maxConcurrency: 3 },
       completion: { timeoutMs: 7000, maxConcurrency: 2 },
-      poller: { timeoutMs: 7000 },
+      poller: { timeoutMs: 5000 },
     },
     wrapRuntime: injector.wrapRuntime,
     // Counted by kind (crashes, timeouts, retries), not printed one by one.
@@ -262,7 +263,7 @@ const runConservation = async (options: ConservationOptions): Promise<Conservati
   let lastLog = 0;
   const store = new DynamoDbStateStore({ client: aws.documentClient, tableName: stack.tableName });
   const FAR_FUTURE = '9999-12-31T23:59:59.999Z';
-  let activeBatches: { batchId: string; state: string }[] = [];
+  let activeBatches: Record<string, unknown>[] = [];
 
   for (;;) {
     await ledger.collect();
@@ -317,6 +318,12 @@ const runConservation = async (options: ConservationOptions): Promise<Conservati
   activeBatches = (await store.listDueBatches(FAR_FUTURE, 1000)).map((b) => ({
     batchId: b.batchId,
     state: b.state,
+    provider: b.provider,
+    requestCount: b.requestCount,
+    nextPollAt: b.nextPollAt,
+    completionLeaseUntil: b.completionLeaseUntil,
+    lastError: b.lastError,
+    pollCount: b.pollCount,
   }));
   const batchesByState: Record<string, number> = {};
   let startKey: Record<string, unknown> | undefined;

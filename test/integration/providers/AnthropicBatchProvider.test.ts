@@ -40,6 +40,19 @@ afterAll(async () => {
 });
 
 describe('AnthropicBatchProvider against the simulator', () => {
+  it('deletes an ended batch once its results are archived', async () => {
+    const submitted = await provider.submit(
+      submitInput('bl-a-del', '/v1/messages', [line('del-1')]),
+    );
+    await waitForEnded(provider, submitted.providerBatchId);
+
+    await provider.deleteArtifacts(submitted.providerBatchId);
+
+    await expect(provider.retrieve(submitted.providerBatchId)).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
+  });
+
   it('submits, waits for ended, and streams and parses every result', async () => {
     const lines = [
       line('ok-1'),

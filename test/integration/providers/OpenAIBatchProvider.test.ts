@@ -40,6 +40,21 @@ afterAll(async () => {
 });
 
 describe('OpenAIBatchProvider against the simulator', () => {
+  it('deletes the input and result files of an ended batch, and tolerates files already gone', async () => {
+    const submitted = await provider.submit(
+      submitInput('bl-o-del', '/v1/chat/completions', [chat('del-1'), chat('del-2')]),
+    );
+    const ended = await waitForEnded(provider, submitted.providerBatchId);
+    expect(ended.resultRefs.length).toBeGreaterThan(0);
+
+    await provider.deleteArtifacts(submitted.providerBatchId);
+    await provider.deleteArtifacts(submitted.providerBatchId);
+
+    for (const ref of ended.resultRefs) {
+      await expect(provider.openResults(ref)).rejects.toBeInstanceOf(NotFoundError);
+    }
+  });
+
   it('uploads, submits, waits for completed, and streams and parses both files', async () => {
     const lines = [
       chat('ok-1'),
