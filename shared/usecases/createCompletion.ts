@@ -183,7 +183,9 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
       // fails for now is retried with the batch until the run that is told to park.
       const permanent = undelivered.every((e) => !isRetryable(failures.get(e.item.customId)));
       const first = failures.get(undelivered[0]?.item.customId ?? '');
-      metrics.count('DeliveryFailures', undelivered.length, { destination: group.destination.type });
+      metrics.count('DeliveryFailures', undelivered.length, {
+        destination: group.destination.type,
+      });
       // The deployed stack alarms on this message (infra/constructs/OperationalAlarms.ts).
       logger.warn('results not delivered', {
         batchId: batch.batchId,
