@@ -8,6 +8,7 @@ import {
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { FilterPattern, type ILogGroup, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { DestinationSchema } from '../../shared/contract/destination.js';
 import type { ProviderName } from '../../shared/contract/providers.js';
 import { METRICS_NAMESPACE, SERVICE_NAME } from './BatchFunction.js';
 
@@ -15,19 +16,25 @@ import { METRICS_NAMESPACE, SERVICE_NAME } from './BatchFunction.js';
 const METRIC_NAMES = {
   batchesStuckPastExpiry: 'BatchesStuckPastExpiry',
   pollerErrors: 'PollerErrors',
+  /** Emitted by completion per destination group that refused, dimension `destination`. */
   deliveryFailures: 'DeliveryFailures',
+  /** Counted here from log lines of the failures the runtime has no metric for. */
+  deliveryFailureLogs: 'DeliveryFailureLogs',
   resultsParked: 'ResultsParked',
 } as const;
 
+/** Every destination type, from the contract: the runtime's `destination` dimension values. */
+const DESTINATION_TYPES: readonly string[] = DestinationSchema.options.map(
+  (option) => option.shape.type.value,
+);
+
 /**
- * Log messages (Powertools `message` field) the runtime writes when results could not be
- * delivered: once per destination group that refused (its results are then retried or parked
- * under `parked/` for `batchlane replay`), per result without a destination, and when parking
- * failed too. Not every case has a metric, so metric filters count these lines. The infra
- * tests check that the runtime still logs each of them.
+ * Log messages (Powertools `message` field) of delivery failures that have no metric: a
+ * result without a destination, results that could be neither delivered nor parked, and a
+ * `rejected` result the collector could not deliver. Metric filters count these lines; the
+ * infra tests check that the runtime still logs each of them.
  */
 const COMPLETION_DELIVERY_FAILURE_MESSAGES = [
-  'results not delivered',
   'result has no destination',
   'results could not be parked',
 ] as const;
@@ -54,7 +61,8 @@ const PERIOD = Duration.minutes(5);
 /**
  * Alarms on batchlane's own signals, beyond the per-function errors and dead-letter alarms:
  * batches running past their provider expiry, per-batch poller errors that persist, and
- * results that could not be delivered (counted from the logs by metric filters).
+ * results that could not be delivered (the runtime's metric per destination type, plus log
+ * lines of the failures it has no metric for).
  */
 class OperationalAlarms extends Construct {
   /** Sum over the enabled providers of `BatchesStuckPastExpiry`. */
@@ -62,7 +70,8 @@ class OperationalAlarms extends Construct {
   public readonly stuckBatchesAlarm: Alarm;
   public readonly pollerErrorsMetric: Metric;
   public readonly pollerErrorsAlarm: Alarm;
-  public readonly deliveryFailuresMetric: Metric;
+  /** `DeliveryFailures` over every destination type, plus the failures counted from logs. */
+  public readonly deliveryFailuresMetric: MathExpression;
   public readonly deliveryFailuresAlarm: Alarm;
 
   public constructor(scope: Construct, id: string, props: OperationalAlarmsProps) {
@@ -127,7 +136,7 @@ class OperationalAlarms extends Construct {
       new MetricFilter(this, filterId, {
         logGroup,
         metricNamespace: METRICS_NAMESPACE,
-        metricName: METRIC_NAMES.deliveryFailures,
+        metricName: METRIC_NAMES.deliveryFailureLogs,
         filterPattern: FilterPattern.any(
           ...messages.map((message) => FilterPattern.stringValue('$.message', '=', message)),
         ),
@@ -143,10 +152,30 @@ class OperationalAlarms extends Construct {
       props.collectorLogGroup,
       COLLECTOR_DELIVERY_FAILURE_MESSAGES,
     );
-    this.deliveryFailuresMetric = new Metric({
-      namespace: METRICS_NAMESPACE,
-      metricName: METRIC_NAMES.deliveryFailures,
-      statistic: 'Sum',
+    // As with stuck batches: one metric per dimension value, summed, since alarms cannot SEARCH.
+    const deliveryMetrics: Record<string, Metric> = {
+      logs: new Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: METRIC_NAMES.deliveryFailureLogs,
+        statistic: 'Sum',
+        period: PERIOD,
+      }),
+    };
+    for (const [index, destination] of DESTINATION_TYPES.entries()) {
+      deliveryMetrics[`d${index}`] = new Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: METRIC_NAMES.deliveryFailures,
+        dimensionsMap: { service: SERVICE_NAME, destination },
+        statistic: 'Sum',
+        period: PERIOD,
+      });
+    }
+    this.deliveryFailuresMetric = new MathExpression({
+      expression: Object.keys(deliveryMetrics)
+        .map((name) => `FILL(${name}, 0)`)
+        .join(' + '),
+      usingMetrics: deliveryMetrics,
+      label: 'delivery failures',
       period: PERIOD,
     });
     // A refused destination is parked at once or retried only after the completion queue's
@@ -169,6 +198,7 @@ class OperationalAlarms extends Construct {
 export {
   COLLECTOR_DELIVERY_FAILURE_MESSAGES,
   COMPLETION_DELIVERY_FAILURE_MESSAGES,
+  DESTINATION_TYPES,
   METRIC_NAMES,
   OperationalAlarms,
   type OperationalAlarmsProps,

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   COLLECTOR_DELIVERY_FAILURE_MESSAGES,
   COMPLETION_DELIVERY_FAILURE_MESSAGES,
+  DESTINATION_TYPES,
 } from '../../infra/constructs/OperationalAlarms.js';
 import { ENV } from '../../shared/config/BatchlaneConfig.js';
 
@@ -368,14 +369,33 @@ describe('Construct: OperationalAlarms', () => {
     });
   });
 
-  it('counts delivery failures from the completion and collector logs and alarms on the first', () => {
-    expect(alarmOf(stack.alarms.deliveryFailuresAlarm)).toMatchObject({
-      Namespace: 'batchlane',
-      MetricName: 'DeliveryFailures',
-      Statistic: 'Sum',
-      Threshold: 0,
-      EvaluationPeriods: 1,
-    });
+  it('alarms on the first delivery failure: the per-destination metric plus failures counted from logs', () => {
+    const alarm = alarmOf(stack.alarms.deliveryFailuresAlarm);
+    expect(alarm).toMatchObject({ Threshold: 0, EvaluationPeriods: 1 });
+    const queries = alarm.Metrics as {
+      Id: string;
+      Expression?: string;
+      MetricStat?: {
+        Metric: { MetricName: string; Dimensions?: { Name: string; Value: string }[] };
+      };
+    }[];
+    expect(queries.find((q) => q.Expression !== undefined)?.Expression).toBe(
+      'FILL(logs, 0) + FILL(d0, 0) + FILL(d1, 0) + FILL(d2, 0) + FILL(d3, 0)',
+    );
+    const watched = queries
+      .filter((q) => q.MetricStat !== undefined)
+      .map((q) => {
+        const metric = q.MetricStat?.Metric;
+        const destination = metric?.Dimensions?.find((d) => d.Name === 'destination')?.Value;
+        return `${metric?.MetricName}${destination === undefined ? '' : `/${destination}`}`;
+      });
+    expect(watched.sort()).toEqual(
+      [
+        'DeliveryFailureLogs',
+        ...DESTINATION_TYPES.map((type) => `DeliveryFailures/${type}`),
+      ].sort(),
+    );
+    expect(DESTINATION_TYPES).toEqual(['sqs', 's3', 'eventbridge', 'webhook']);
     const filters = ofType('AWS::Logs::MetricFilter').map(([, filter]) => filter.Properties);
     expect(filters).toHaveLength(2);
     const byLogGroup = Object.fromEntries(
@@ -385,7 +405,7 @@ describe('Construct: OperationalAlarms', () => {
     const collectorLogs = byLogGroup[logicalIdOf(stack, stack.collector.function.logGroup)];
     for (const filter of [completionLogs, collectorLogs]) {
       expect(filter?.MetricTransformations).toEqual([
-        { MetricNamespace: 'batchlane', MetricName: 'DeliveryFailures', MetricValue: '1' },
+        { MetricNamespace: 'batchlane', MetricName: 'DeliveryFailureLogs', MetricValue: '1' },
       ]);
     }
     for (const message of COMPLETION_DELIVERY_FAILURE_MESSAGES) {
@@ -417,6 +437,9 @@ describe('Construct: OperationalAlarms', () => {
       "metrics.count('BatchesStuckPastExpiry', 1, { provider: batch.provider })",
     );
     expect(source('createPoller.ts')).toContain("metrics.count('PollerErrors', 1)");
+    expect(source('createCompletion.ts')).toMatch(
+      /metrics\.count\('DeliveryFailures', \w+\.length, \{ destination: \w+\.destination\.type \}\)/,
+    );
   });
 });
 
