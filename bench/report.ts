@@ -145,18 +145,13 @@ const rssSection = (runs: readonly SizeRun[]): string[] => {
   ];
   const header = [
     'phase',
-    ...runs.flatMap((run) => [`N=${int(run.size)} sampled peak`, `N=${int(run.size)} kernel max`]),
-    ...(runs.length === 2 ? ['ratio (sampled)'] : []),
+    ...runs.map((run) => `N=${int(run.size)} peak (RSS at start)`),
+    ...(runs.length === 2 ? [`${int(runs[1]?.size ?? 0)} ÷ ${int(runs[0]?.size ?? 0)}`] : []),
   ];
   const rows = phases.map((phase) => {
-    const cells = runs.flatMap((run) => {
+    const cells = runs.map((run) => {
       const res = run.results[phase];
-      return res === undefined
-        ? ['n/a', 'n/a']
-        : [
-            `${int(res.rss.peakMb)} MB (start ${int(res.rss.startMb)})`,
-            `${int(res.rss.maxRssMb)} MB`,
-          ];
+      return res === undefined ? 'n/a' : `${int(res.rss.peakMb)} MB (${int(res.rss.startMb)})`;
     });
     const [a, b] = runs.map((run) => run.results[phase]?.rss.peakMb ?? Number.NaN);
     return [
@@ -320,8 +315,8 @@ const notes = (input: ReportInput): string[] => {
     '',
     '- **Collector packing throughput**: `createCollector(deps)` called directly with invocations of intake messages (the SQS event the Lambda would get), one invocation at a time, with the real adapters on the emulators: ledger registration and claims in DynamoDB Local, the batch input file in S3 (fauxqs), the submission to the provider simulator (Anthropic Message Batches API through the official SDK) and the `Batch Submitted` event. Requests/s and MB/s of SQS body bytes, over the time spent inside the collector calls only (generating the messages is not timed). **Raw anchor**: the same bytes, parsed, serialized to the provider line format and uploaded with lib-storage to the same fauxqs, one object per invocation, no batchlane logic.',
     "- **Completion throughput**: an ended batch of N members is seeded (the record through `DynamoDbStateStore.createBatch`, the members with BatchWriteItem using the store's own item codec, untimed), and an Anthropic results file of N lines (~2.5 KB each, non-ASCII text, 1 % `invalid_request_error`, shuffled like providers return them) is put where the completion archives it, so `archive()` skips the download. Then `createCompletion(deps)(batchId)` is timed from call to return: results/s and MB/s of the results file, all delivered to an S3 destination (JSONL objects). **Raw anchor**: the same file streamed from S3 and `JSON.parse`d line by line with Buffer splitting. **2nd anchor**: the same plus a result record per line written as JSONL objects of 500 lines with lib-storage, i.e. the delivery itself without any state: the gap between it and the completion is the state store.",
-    '- **Ratio**: batchlane throughput ÷ anchor throughput on the same data in the same run (the machine is shared; ratios are steadier than absolute figures).',
-    "- **Peak RSS**: every phase runs in a fresh Node process; `process.memoryUsage().rss` is sampled every 50 ms during the timed work (sampled peak, with the RSS at start: modules and clients), and the kernel's `ru_maxrss` for the whole process is shown beside it.",
+    "- **Ratio**: batchlane throughput ÷ anchor throughput on the same data in the same run (the machine is shared; ratios are steadier than absolute figures). Before the measured sizes, a warm-up run (collector, seed and completion of a small size, not reported) lets DynamoDB Local's JIT settle, so the first size is not measured on a cold JVM.",
+    "- **Peak RSS**: every phase runs in a fresh Node process; `process.memoryUsage().rss` is sampled every 50 ms during the timed work (the peak, and in brackets the RSS at start: the modules and clients). The kernel's `ru_maxrss` is not used: a spawned child inherits its parent's high-water mark, and the parent holds fauxqs's objects. DynamoDB Local (JVM) and fauxqs are not in these figures.",
     "- **AWS requests per 1,000 requests**: every HTTP attempt the SDK clients make, counted by a middleware on each client (`client.middlewareStack.add`), divided by the requests processed. DynamoDB capacity units are the ones DynamoDB Local reports (`ReturnConsumedCapacity: TOTAL` is added by the middleware). The collector never calls SQS itself: the producer's SendMessageBatch and the Lambda event source's ReceiveMessage/DeleteMessageBatch are shown as a modeled line (3 calls per 10 messages). Polling (one provider call per batch per poll, one DynamoDB query per poll run) does not scale with requests and is left out.",
     "- **Batch ended → last delivery**: the completion call, start to return. In a deployment add the poller's interval (it notices the end) and the completion queue's delivery.",
     '',

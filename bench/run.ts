@@ -19,9 +19,10 @@ import { renderReport, type SizeRun } from './report.js';
  * `npm run bench`: starts the emulators (fauxqs, DynamoDB Local, the PutEvents stub) and the
  * provider simulator in this process, then runs every phase of every size in a fresh child
  * process, and prints and writes the report. Knobs (environment): BENCH_SIZES (default
- * "10000,100000"), BENCH_INVOCATION_SIZE (1000), BENCH_COLLECTOR_BUDGET_S (collector time
- * per size before it stops starting invocations), BENCH_CPU_PROF=1 (profiles into
- * bench/profiles).
+ * "10000,100000"), BENCH_INVOCATION_SIZE (1000), BENCH_COLLECTOR_BUDGET_S (150: collector
+ * time per size before it stops starting invocations), BENCH_WARMUP (2000: size of the
+ * unreported warm-up run; 0 skips it), BENCH_DYNAMODB_JVM_ARGS, BENCH_CPU_PROF=1 (profiles
+ * into bench/profiles).
  */
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -127,6 +128,22 @@ const main = async (): Promise<void> => {
       BENCH_INVOCATION_SIZE: String(invocationSize),
       BENCH_COLLECTOR_BUDGET_MS: String(budgetS * 1000),
     };
+
+    // Warm-up, not reported: DynamoDB Local's JIT needs a few thousand calls of each kind
+    // before its speed settles; without it the first size runs on a cold JVM.
+    const warmup = Number(process.env.BENCH_WARMUP ?? 2_000);
+    if (warmup > 0) {
+      const env: Record<string, string> = {
+        ...baseEnv,
+        BENCH_SIZE: String(warmup),
+        BENCH_RUN_ID: `w${started.getTime().toString(36)}`,
+      };
+      for (const phase of ['collector', 'seed', 'completion'] as const) {
+        log(`warm-up (${warmup}, not reported): ${phase}`);
+        const result = await runChild(phase, env, outDir);
+        if (phase === 'seed' && result.batchId !== null) env.BENCH_BATCH_ID = result.batchId;
+      }
+    }
 
     const runs: SizeRun[] = [];
     for (const size of sizes) {
