@@ -37,6 +37,8 @@ interface CrashCoverage {
   readonly missingSteps: readonly number[];
   /** Crashes by port method: which kinds of call were cut off. */
   readonly byCall: Readonly<Record<string, number>>;
+  /** Every I/O call by port method: how many, and their summed duration (where time goes). */
+  readonly io: Readonly<Record<string, { readonly calls: number; readonly ms: number }>>;
 }
 
 interface CrashInjectorOptions {
@@ -91,6 +93,7 @@ interface FunctionState {
   /** Targets handed to invocations still running, with when: a lost one frees up later. */
   readonly assigned: Map<number, number>;
   readonly byCall: Map<string, number>;
+  readonly io: Map<string, { calls: number; ms: number }>;
   crashes: number;
   exits: number;
   hangs: number;
@@ -192,6 +195,9 @@ class CrashInjector {
         crashedSteps: [...state.covered].sort((a, b) => a - b),
         missingSteps,
         byCall: Object.fromEntries(state.byCall),
+        io: Object.fromEntries(
+          [...state.io].map(([call, t]) => [call, { calls: t.calls, ms: Math.round(t.ms) }]),
+        ),
       };
     });
   }
@@ -205,6 +211,7 @@ class CrashInjector {
         covered: new Set(),
         assigned: new Map(),
         byCall: new Map(),
+        io: new Map(),
         crashes: 0,
         exits: 0,
         hangs: 0,
@@ -304,9 +311,22 @@ class CrashInjector {
   }
 
   /** Answers of calls that were in flight when the invocation died never reach it. */
-  #guard<T>(state: InvocationState | null, work: Promise<T>): Promise<T> {
-    if (state === null) return work;
-    return work.then(
+  #guard<T>(
+    functionName: LocalFunctionName,
+    call: string,
+    state: InvocationState | null,
+    work: Promise<T>,
+  ): Promise<T> {
+    const started = performance.now();
+    const timed = work.finally(() => {
+      const io = this.#state(functionName).io;
+      const t = io.get(call) ?? { calls: 0, ms: 0 };
+      t.calls += 1;
+      t.ms += performance.now() - started;
+      io.set(call, t);
+    });
+    if (state === null) return timed;
+    return timed.then(
       (value) => {
         if (state.crashed) {
           if (isDestroyable(value)) value.destroy();
@@ -331,7 +351,7 @@ class CrashInjector {
           next: () => {
             const state = this.#invocationState(functionName);
             if (this.#dead(state, call)) return never<IteratorResult<T>>();
-            return this.#guard(state, iterator.next());
+            return this.#guard(functionName, call, state, iterator.next());
           },
           return: async (value?: unknown) =>
             iterator.return === undefined
@@ -363,7 +383,7 @@ class CrashInjector {
           const state = this.#invocationState(functionName);
           if (this.#dead(state, call)) return never();
           // Async, so a method that throws before its first await rejects like any other.
-          return this.#guard(state, (async () => method.apply(target, args))());
+          return this.#guard(functionName, call, state, (async () => method.apply(target, args))());
         };
       },
     });

@@ -147,6 +147,7 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
           ...options.simulator,
         });
 
+  const fn = (name: LocalFunctionName): LocalFunctionOptions => options.functions?.[name] ?? {};
   const env: Record<string, string> = {
     ...emulators.env,
     [ENV.tableName]: tableName,
@@ -155,7 +156,16 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
     [ENV.completionQueueUrl]: completion.url,
     [ENV.pollIntervalSeconds]: String(Math.max(1, Math.round(pollIntervalMs / 1000))),
     // Runs own a batch for as long as the longest local function timeout, then others take over.
-    [ENV.leaseSeconds]: String(options.leaseSeconds ?? 130),
+    [ENV.leaseSeconds]: String(
+      options.leaseSeconds ??
+        Math.ceil(
+          Math.max(
+            fn('collector').timeoutMs ?? 120_000,
+            fn('completion').timeoutMs ?? 300_000,
+            fn('poller').timeoutMs ?? 120_000,
+          ) / 1000,
+        ) + 10,
+    ),
     [ENV.allowPrivateWebhooks]: 'true',
     [ENV.webhookSecret]: 'local-webhook-secret',
     ...(options.maxRequestsPerBatch === undefined
@@ -198,7 +208,6 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
     wrapRuntime === undefined
       ? pollerModule.handler
       : pollerModule.makePollerHandler(await runtimeFor('poller'));
-  const fn = (name: LocalFunctionName): LocalFunctionOptions => options.functions?.[name] ?? {};
 
   const report =
     (name: string) =>

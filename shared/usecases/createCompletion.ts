@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { type Destination, destinationKey } from '../contract/destination.js';
 import { DETAIL_TYPES, type StatusCounts } from '../contract/events.js';
 import type { ResultV1 } from '../contract/result.js';
@@ -7,7 +8,7 @@ import { mapWithConcurrency } from '../domain/mapWithConcurrency.js';
 import { type ParsedResultLine, parseResultLine } from '../domain/parseResultLine.js';
 import type { BatchItem, BatchRecord } from '../domain/records.js';
 import { readLinesAt } from '../domain/splitLines.js';
-import type { ItemDelivery } from '../ports/StateStore.js';
+import type { BatchPatch, ItemDelivery } from '../ports/StateStore.js';
 import { createRetryBatch } from './createRetryBatch.js';
 import { parkedPrefix } from './parkedPrefix.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
@@ -27,6 +28,17 @@ interface CompletionReport {
   readonly counts: StatusCounts | null;
   readonly retryBatchId: string | null;
 }
+
+/**
+ * Names a delivery by what it carries: a rerun that sends exactly the same results writes the
+ * same S3 object again, while one that sends fewer (some were recorded meanwhile) writes a new
+ * object instead of overwriting, and losing, results already recorded as delivered.
+ */
+const fingerprint = (entries: readonly { item: BatchItem }[]): string =>
+  createHash('sha256')
+    .update(entries.map((e) => e.item.providerCustomId).join('\n'))
+    .digest('hex')
+    .slice(0, 12);
 
 const zeroCounts = (): StatusCounts => ({
   succeeded: 0,
@@ -146,43 +158,45 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
       });
     }
     const groups = [...groupByDestination(routable, destinationKey).values()];
-    const outcomes = await mapWithConcurrency(groups, 4, (group) =>
-      deps.deliverer.deliver(
-        group.destination,
-        group.entries.map((e) => e.result),
-        { batchId: batch.batchId, part },
-      ),
-    );
-    const deliveries: ItemDelivery[] = [];
     const delivered: (typeof routable)[number][] = [];
-    const accept = (entry: (typeof routable)[number]): void => {
-      delivered.push(entry);
-      deliveries.push({
-        providerCustomId: entry.item.providerCustomId,
-        status: entry.result.status,
-        deliveredAt,
+    const record = (entries: readonly (typeof routable)[number][]): ItemDelivery[] =>
+      entries.map((entry) => {
+        delivered.push(entry);
+        metrics.count('ResultsDelivered', 1, { status: entry.result.status });
+        metrics.milliseconds(
+          'AcceptanceToDelivery',
+          now.getTime() - Date.parse(entry.item.acceptedAt),
+        );
+        return {
+          providerCustomId: entry.item.providerCustomId,
+          status: entry.result.status,
+          deliveredAt,
+        };
       });
-      metrics.count('ResultsDelivered', 1, { status: entry.result.status });
-      metrics.milliseconds(
-        'AcceptanceToDelivery',
-        now.getTime() - Date.parse(entry.item.acceptedAt),
-      );
-    };
-    for (const [index, outcome] of outcomes.entries()) {
-      const group = groups[index];
-      if (group === undefined) continue;
-      const failures = new Map<string, unknown>(
-        outcome.status === 'rejected'
-          ? group.entries.map((e) => [e.item.customId, outcome.reason])
-          : outcome.value.failed.map((f) => [f.customId, f.error]),
-      );
+
+    /**
+     * Delivers one destination's group and records what it took right away: the window in
+     * which a crash makes a rerun send a result again is one destination call and one write.
+     */
+    const deliverGroup = async (group: (typeof groups)[number]): Promise<number> => {
+      let failures: Map<string, unknown>;
+      try {
+        const outcome = await deps.deliverer.deliver(
+          group.destination,
+          group.entries.map((e) => e.result),
+          { batchId: batch.batchId, part: `${part}-${fingerprint(group.entries)}` },
+        );
+        failures = new Map(outcome.failed.map((f) => [f.customId, f.error]));
+      } catch (error) {
+        failures = new Map(group.entries.map((e) => [e.item.customId, error]));
+      }
+      const taken = group.entries.filter((e) => !failures.has(e.item.customId));
+      if (taken.length > 0) await store.markDelivered(batch.batchId, record(taken));
       const undelivered = group.entries.filter((e) => failures.has(e.item.customId));
-      for (const entry of group.entries) if (!failures.has(entry.item.customId)) accept(entry);
-      if (undelivered.length === 0) continue;
+      if (undelivered.length === 0) return 0;
       // A destination that refuses for good (forbidden, missing) is parked at once; one that
       // fails for now is retried with the batch until the run that is told to park.
       const permanent = undelivered.every((e) => !isRetryable(failures.get(e.item.customId)));
-      const first = failures.get(undelivered[0]?.item.customId ?? '');
       metrics.count('DeliveryFailures', undelivered.length, {
         destination: group.destination.type,
       });
@@ -191,7 +205,7 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
         batchId: batch.batchId,
         destination: group.destination.type,
         results: undelivered.length,
-        error: errorMessage(first),
+        error: errorMessage(failures.get(undelivered[0]?.item.customId ?? '')),
       });
       if (
         (permanent || parkRetryable) &&
@@ -202,12 +216,18 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
           part,
         ))
       ) {
-        for (const entry of undelivered) accept(entry);
-        continue;
+        await store.markDelivered(batch.batchId, record(undelivered));
+        return 0;
       }
-      failed += undelivered.length;
+      return undelivered.length;
+    };
+    const outcomes = await mapWithConcurrency(groups, 4, deliverGroup);
+    let recorded = 0;
+    for (const outcome of outcomes) {
+      if (outcome.status === 'rejected') throw outcome.reason;
+      failed += outcome.value;
     }
-    if (deliveries.length > 0) await store.markDelivered(batch.batchId, deliveries);
+    recorded = delivered.length;
     if (settings.publishRequestEvents && delivered.length > 0) {
       await deps.events.publish(
         delivered.map(({ destination, item, result }) => ({
@@ -226,11 +246,14 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
         })),
       );
     }
-    return { delivered: deliveries.length, failed };
+    return { delivered: recorded, failed };
   };
 
   /** Downloads each provider result file into the blob store once. */
-  const archive = async (batch: BatchRecord): Promise<BatchRecord> => {
+  const archive = async (
+    batch: BatchRecord,
+    update: (current: BatchRecord, patch: BatchPatch) => Promise<BatchRecord>,
+  ): Promise<BatchRecord> => {
     if (batch.providerBatchId === null || batch.resultKeys.length > 0) return batch;
     const provider = deps.providers[batch.provider];
     if (provider === undefined) {
@@ -249,7 +272,7 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
       }
       keys.push(key);
     }
-    return store.updateBatch(batch.batchId, batch.version, { resultKeys: keys });
+    return update(batch, { resultKeys: keys });
   };
 
   /**
@@ -302,17 +325,38 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
       });
       return report(batchId, 'owned-by-another-run');
     }
+    const leaseUntil = isoAfter(leaseStart, settings.leaseMs);
+    // The poller's next look is pushed to the lease's end, so it does not write the batch
+    // (and bump its version) while this run owns it.
+    const lease = { completionLeaseUntil: leaseUntil, nextPollAt: leaseUntil };
     try {
-      batch = await store.updateBatch(batchId, batch.version, {
-        completionLeaseUntil: isoAfter(leaseStart, settings.leaseMs),
-      });
+      batch = await store.updateBatch(batchId, batch.version, lease);
     } catch (error) {
-      if (error instanceof ConflictError) return report(batchId, 'owned-by-another-run');
-      throw error;
+      if (!(error instanceof ConflictError)) throw error;
+      // Someone wrote the batch since it was read: the poller (try again on the fresh
+      // record) or another completion run (its lease stands).
+      const fresh = await store.getBatch(batchId);
+      if (
+        fresh === null ||
+        fresh.state !== 'ended' ||
+        (fresh.completionLeaseUntil !== null &&
+          Date.parse(fresh.completionLeaseUntil) > leaseStart.getTime())
+      ) {
+        return report(
+          batchId,
+          fresh?.state === 'completed' ? 'already-completed' : 'owned-by-another-run',
+        );
+      }
+      try {
+        batch = await store.updateBatch(batchId, fresh.version, lease);
+      } catch (retryError) {
+        if (retryError instanceof ConflictError) return report(batchId, 'owned-by-another-run');
+        throw retryError;
+      }
     }
 
     try {
-      return await completeLeased(batch);
+      return await completeLeased(batch, leaseUntil);
     } catch (error) {
       // Hand the batch back at once, so the retried message does not wait for the lease.
       const current = await store.getBatch(batchId).catch(() => null);
@@ -325,9 +369,28 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
     }
   };
 
-  async function completeLeased(leased: BatchRecord): Promise<CompletionReport> {
-    let batch = await archive(leased);
-    const batchId = batch.batchId;
+  async function completeLeased(
+    leased: BatchRecord,
+    leaseUntil: string,
+  ): Promise<CompletionReport> {
+    const batchId = leased.batchId;
+    /**
+     * A versioned write of this run. Should another writer have bumped the version meanwhile
+     * (an older poller still running), the write is applied again on the fresh record as
+     * long as this run still holds the lease; otherwise the conflict stands.
+     */
+    const updateOwned = async (current: BatchRecord, patch: BatchPatch): Promise<BatchRecord> => {
+      try {
+        return await store.updateBatch(batchId, current.version, patch);
+      } catch (error) {
+        if (!(error instanceof ConflictError)) throw error;
+        const fresh = await store.getBatch(batchId);
+        if (fresh === null || fresh.state !== 'ended' || fresh.completionLeaseUntil !== leaseUntil)
+          throw error;
+        return store.updateBatch(batchId, fresh.version, patch);
+      }
+    };
+    let batch = await archive(leased, updateOwned);
     const retries = new Map<string, BatchItem>();
     let delivered = 0;
     let skipped = 0;
@@ -387,9 +450,7 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
         // Only a clean prefix is a resume point: members waiting for a retry batch, or whose
         // delivery failed, must be seen again by a rerun.
         if (retries.size === 0 && failed === 0) {
-          batch = await store.updateBatch(batchId, batch.version, {
-            checkpoint: { fileIndex, offset: reached },
-          });
+          batch = await updateOwned(batch, { checkpoint: { fileIndex, offset: reached } });
         }
       };
       for await (const line of readLinesAt(await blobs.getStream(key, { start: offset }), offset)) {
@@ -500,7 +561,7 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
         },
       },
     ]);
-    await store.updateBatch(batchId, batch.version, {
+    await updateOwned(batch, {
       state: 'completed',
       counts,
       completedAt,

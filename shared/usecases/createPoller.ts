@@ -42,11 +42,21 @@ const createPoller = (deps: RuntimeDeps, options: { readonly maxBatchesPerRun?: 
       return result.state === 'ended' ? 'ended' : 'submitted';
     }
     if (batch.state === 'ended') {
+      // A completion run owns the batch: leave it alone (writing would break its next
+      // versioned write); it is due again when the lease runs out.
+      if (
+        batch.completionLeaseUntil !== null &&
+        Date.parse(batch.completionLeaseUntil) > now.getTime()
+      ) {
+        return 'ended';
+      }
       // Completion was told before; telling it again is harmless (it skips delivered items).
-      await deps.completion.notifyEnded(batch.batchId);
+      // The write comes first: a completion run picking the message up at once must read the
+      // batch as it will stay, or its lease write would lose to this one.
       await store.updateBatch(batch.batchId, batch.version, {
         nextPollAt: isoAfter(now, deps.settings.leaseMs),
       });
+      await deps.completion.notifyEnded(batch.batchId);
       return 'ended';
     }
     const provider = deps.providers[batch.provider];

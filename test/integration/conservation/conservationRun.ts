@@ -124,7 +124,6 @@ const runConservation = async (options: ConservationOptions): Promise<Conservati
     functions: ['collector', 'poller', 'completion'],
     // A hung poller run holds up all polling for its timeout: hang it less often.
     hangEvery: { collector: 4, completion: 4, poller: 12 },
-    crashEvery: { poller: 2 },
     // Crashes stop for a message after its 6th receive; the queues allow 10.
     maxReceiveCount: 6,
   });
@@ -402,6 +401,7 @@ const formatReport = (report: ConservationReport): string => {
     `  by status:         ${JSON.stringify(report.byStatus)}`,
     `  by attempts:       ${JSON.stringify(report.byAttempts)}`,
     `  batches:           ${JSON.stringify(report.batchesByState)} (simulator: ${report.simulator.batches}; ${report.expiringBatches} created during the expiry fault); ${report.activeBatches.length} still active`,
+    ...report.activeBatches.slice(0, 5).map((b) => `    still active: ${JSON.stringify(b)}`),
     `  queues:            ${JSON.stringify(report.queueDepths)}`,
     `  provider HTTP:     ${report.simulator.httpRequests} requests, ${report.simulator.injectedHttpErrors} injected errors, ${report.stormsRun} storms`,
     `  S3 objects reread: ${report.s3Rewrites}; results gone after a rewrite: ${report.vanished.length}`,
@@ -413,7 +413,11 @@ const formatReport = (report: ConservationReport): string => {
     lines.push(
       `  crashes ${c.functionName.padEnd(10)} ${c.crashes} (${c.exits} exits, ${c.hangs} hangs) over ${c.invocations} invocations; steps crashed ${c.crashedSteps.length} of ${c.maxCalls}${c.missingSteps.length > 0 ? `, missing ${c.missingSteps.slice(0, 20).join(',')}` : ''}`,
     );
-    lines.push(`    by call: ${JSON.stringify(c.byCall)}`);
+    lines.push(`    crashed before: ${JSON.stringify(c.byCall)}`);
+    const io = Object.entries(c.io).sort(([, a], [, b]) => b.ms - a.ms);
+    lines.push(
+      `    I/O: ${io.map(([call, t]) => `${call} ${t.calls}× ${(t.ms / 1000).toFixed(1)} s`).join('; ')}`,
+    );
   }
   lines.push(
     `  elapsed:           ${(report.elapsedMs / 1000).toFixed(1)} s${report.timedOut ? ' (gave up waiting)' : ''}`,
