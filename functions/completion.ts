@@ -38,7 +38,9 @@ const makeCompletionHandler = (runtime: Runtime): CompletionHandler => {
           continue;
         }
         try {
-          const report = await complete(parsed.data.batch_id);
+          const report = await complete(parsed.data.batch_id, {
+            attempt: Number(record.attributes.ApproximateReceiveCount),
+          });
           runtime.logger.info('completion', { ...report });
         } catch (error) {
           runtime.logger.warn('completion will be retried', {

@@ -40,6 +40,13 @@ const fingerprint = (entries: readonly { item: BatchItem }[]): string =>
     .digest('hex')
     .slice(0, 12);
 
+/**
+ * From this try on, results a destination still refuses are parked rather than failing the
+ * batch again: the other results are long delivered, and the batch must not wait on one
+ * destination (nor reach the completion DLQ because of it).
+ */
+const PARK_FROM_ATTEMPT = 3;
+
 const zeroCounts = (): StatusCounts => ({
   succeeded: 0,
   errored: 0,
@@ -297,9 +304,14 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
 
   return async (
     batchId: string,
-    runOptions: { readonly parkUndeliverable?: boolean } = {},
+    runOptions: {
+      /** Which try at this batch this is (the completion message's receive count). */
+      readonly attempt?: number;
+      /** Park what a destination keeps refusing, whatever the attempt. */
+      readonly parkUndeliverable?: boolean;
+    } = {},
   ): Promise<CompletionReport> => {
-    parkRetryable = runOptions.parkUndeliverable ?? false;
+    parkRetryable = runOptions.parkUndeliverable ?? (runOptions.attempt ?? 1) >= PARK_FROM_ATTEMPT;
     let batch = await store.getBatch(batchId);
     if (batch === null) {
       logger.error('completion asked for an unknown batch', { batchId });
