@@ -438,7 +438,7 @@ describe('Construct: OperationalAlarms', () => {
     );
     expect(source('createPoller.ts')).toContain("metrics.count('PollerErrors', 1)");
     expect(source('createCompletion.ts')).toMatch(
-      /metrics\.count\('DeliveryFailures', \w+\.length, \{ destination: \w+\.destination\.type \}\)/,
+      /metrics\.count\(\s*'DeliveryFailures',\s*\w+\.length,\s*\{\s*destination:\s*\w+\.destination\.type,?\s*\}\s*\)/,
     );
   });
 });
