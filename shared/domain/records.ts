@@ -9,9 +9,11 @@ type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string
  * The idempotency ledger entry for one caller `custom_id`.
  * - `pending`: accepted, not yet in a batch (its body still lives in the SQS message);
  * - `claimed`: a member of `batchId`;
- * - `rejected`: refused at intake (a `rejected` result was delivered where possible).
+ * - `rejecting`: refused at intake, its `rejected` result and event not yet out (a retry
+ *   sends them again);
+ * - `rejected`: refused at intake, result (where possible) and event out.
  */
-const REQUEST_STATES = ['pending', 'claimed', 'rejected'] as const;
+const REQUEST_STATES = ['pending', 'claimed', 'rejecting', 'rejected'] as const;
 type RequestState = (typeof REQUEST_STATES)[number];
 
 interface RequestRecord {

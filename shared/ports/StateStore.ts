@@ -20,7 +20,7 @@ type RegisterOutcome =
 interface RegisterRequestInput {
   readonly customId: string;
   readonly requestHash: string;
-  readonly state: Extract<RequestState, 'pending' | 'rejected'>;
+  readonly state: Extract<RequestState, 'pending' | 'rejecting'>;
   readonly acceptedAt: string;
   readonly expiresAt: number;
 }
@@ -41,6 +41,9 @@ interface ItemDelivery {
 interface StateStore {
   /** Records a caller id, or reports what an earlier registration of it found. */
   registerRequest(input: RegisterRequestInput): Promise<RegisterOutcome>;
+
+  /** Records that a refused request's result and event are out (`rejecting` → `rejected`). */
+  markRefused(customId: string): Promise<void>;
 
   /** Creates a batch record; throws `ConflictError` if the id exists. */
   createBatch(batch: BatchRecord): Promise<void>;

@@ -128,13 +128,19 @@ const createCollector = (deps: RuntimeDeps) => {
   ): Promise<Refusal | null> => {
     const base = { messageId: message.messageId, body: message.body };
     if (outcome.customId === null) {
-      return { ...base, rejection: outcome.rejection, customId: null, deliverTo: null };
+      return {
+        ...base,
+        rejection: outcome.rejection,
+        customId: null,
+        deliverTo: null,
+        registered: false,
+      };
     }
     const now = clock.now();
     const registered = await store.registerRequest({
       customId: outcome.customId,
       requestHash: outcome.requestHash,
-      state: 'rejected',
+      state: 'rejecting',
       acceptedAt: now.toISOString(),
       expiresAt: Math.floor(now.getTime() / 1000) + settings.idempotencyTtlSeconds,
     });
@@ -145,9 +151,20 @@ const createCollector = (deps: RuntimeDeps) => {
           rejection: outcome.rejection,
           customId: outcome.customId,
           deliverTo: outcome.destination,
+          registered: true,
         };
       case 'duplicate':
-        return null;
+        // An earlier try registered the refusal but died before its result and event were
+        // out: send them now. Once out, resends fold silently.
+        return registered.existing.state === 'rejecting'
+          ? {
+              ...base,
+              rejection: outcome.rejection,
+              customId: outcome.customId,
+              deliverTo: outcome.destination,
+              registered: true,
+            }
+          : null;
       case 'conflict':
       case 'pending':
         return {
@@ -159,6 +176,7 @@ const createCollector = (deps: RuntimeDeps) => {
           },
           customId: outcome.customId,
           deliverTo: null,
+          registered: false,
         };
     }
   };
@@ -173,6 +191,7 @@ const createCollector = (deps: RuntimeDeps) => {
     },
     customId: accepted.request.custom_id,
     deliverTo: null,
+    registered: false,
   });
 
   /** Creates the batch, writes its input, claims its members and submits it. */

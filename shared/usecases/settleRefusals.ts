@@ -3,7 +3,7 @@ import { DETAIL_TYPES } from '../contract/events.js';
 import type { ProviderName } from '../contract/providers.js';
 import type { ResultV1 } from '../contract/result.js';
 import { buildRejectedResult, groupByDestination } from '../domain/buildResult.js';
-import { errorMessage } from '../domain/errors.js';
+import { errorMessage, isRetryable } from '../domain/errors.js';
 import { mapWithConcurrency } from '../domain/mapWithConcurrency.js';
 import type { JsonValue } from '../domain/records.js';
 import type { Rejection } from '../domain/validateRequest.js';
@@ -17,6 +17,8 @@ interface Refusal {
   readonly customId: string | null;
   /** Set only when a `rejected` result is to be delivered (first time for this id). */
   readonly deliverTo: Destination | null;
+  /** Whether this refusal holds the id in the ledger (`rejecting` until it is out). */
+  readonly registered: boolean;
 }
 
 /** The provider a refused message asked for, when it is a known one. */
@@ -78,21 +80,26 @@ const settleRefusals = async (
   );
   for (const [index, outcome] of outcomes.entries()) {
     const entries = groups[index]?.entries ?? [];
-    const failedIds =
+    const failures = new Map<string, unknown>(
       outcome.status === 'rejected'
-        ? new Set(entries.map((e) => e.result.custom_id))
-        : new Set(outcome.value.failed.map((f) => f.customId));
+        ? entries.map((e) => [e.result.custom_id, outcome.reason])
+        : outcome.value.failed.map((f) => [f.customId, f.error]),
+    );
     for (const entry of entries) {
-      if (failedIds.has(entry.result.custom_id)) {
-        failed.add(entry.refusal.messageId);
-        deps.logger.warn('rejected result not delivered; will retry', {
-          messageId: entry.refusal.messageId,
-          error:
-            outcome.status === 'rejected' ? errorMessage(outcome.reason) : 'destination refused it',
-        });
-      } else {
+      if (!failures.has(entry.result.custom_id)) {
         delivered.add(entry.refusal.messageId);
+        continue;
       }
+      const error = failures.get(entry.result.custom_id);
+      // A destination that can never take it (missing, forbidden) does not hold the refusal
+      // back: its event says no result was delivered. Anything else is tried again.
+      if (isRetryable(error)) failed.add(entry.refusal.messageId);
+      // The deployed stack alarms on this message (infra/constructs/OperationalAlarms.ts).
+      deps.logger.warn('rejected result not delivered; will retry', {
+        messageId: entry.refusal.messageId,
+        retryable: isRetryable(error),
+        error: errorMessage(error),
+      });
     }
   }
 
@@ -120,6 +127,26 @@ const settleRefusals = async (
     });
     for (const refusal of publishable) failed.add(refusal.messageId);
     return failed;
+  }
+  // Result and event are out: identical resends fold silently from now on.
+  const marks = await mapWithConcurrency(
+    publishable.filter((r) => r.registered && r.customId !== null),
+    16,
+    async (refusal) => {
+      try {
+        await deps.store.markRefused(refusal.customId as string);
+      } catch (error) {
+        failed.add(refusal.messageId);
+        throw error;
+      }
+    },
+  );
+  for (const mark of marks) {
+    if (mark.status === 'rejected') {
+      deps.logger.warn('refusal not recorded as sent; will retry', {
+        error: errorMessage(mark.reason),
+      });
+    }
   }
   for (const refusal of publishable) {
     deps.metrics.count('RequestsRejected', 1, { reason: refusal.rejection.code });

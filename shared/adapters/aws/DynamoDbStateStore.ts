@@ -128,6 +128,25 @@ class DynamoDbStateStore implements StateStore {
     }
   }
 
+  async markRefused(customId: string): Promise<void> {
+    try {
+      await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: requestKey(customId),
+          ConditionExpression: '#state = :rejecting',
+          UpdateExpression: 'SET #state = :rejected',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':rejecting': 'rejecting', ':rejected': 'rejected' },
+        }),
+      );
+    } catch (error) {
+      // Already marked by an earlier try: nothing left to do.
+      if (isNamed(error, 'ConditionalCheckFailedException')) return;
+      throw this.#translate(error, 'UpdateItem', `REQ#${customId}`);
+    }
+  }
+
   async createBatch(batch: BatchRecord): Promise<void> {
     try {
       await this.#client.send(

@@ -63,7 +63,7 @@ describe('DynamoDbStateStore on DynamoDB Local', () => {
   const register = (
     customId: string,
     requestHash = 'h1',
-    state: 'pending' | 'rejected' = 'pending',
+    state: 'pending' | 'rejecting' = 'pending',
   ) =>
     store.registerRequest({
       customId,
@@ -125,8 +125,13 @@ describe('DynamoDbStateStore on DynamoDB Local', () => {
     expect(dup.kind === 'duplicate' && dup.existing).toMatchObject({ state: 'claimed', batchId });
 
     const rejectedId = uniqueName('rej');
-    expect(await register(rejectedId, 'h9', 'rejected')).toEqual({ kind: 'new' });
-    expect((await register(rejectedId, 'h9')).kind).toBe('duplicate');
+    expect(await register(rejectedId, 'h9', 'rejecting')).toEqual({ kind: 'new' });
+    const unsent = await register(rejectedId, 'h9', 'rejecting');
+    expect(unsent.kind === 'duplicate' && unsent.existing.state).toBe('rejecting');
+    await store.markRefused(rejectedId);
+    await store.markRefused(rejectedId);
+    const after = await register(rejectedId, 'h9', 'rejecting');
+    expect(after.kind === 'duplicate' && after.existing.state).toBe('rejected');
   });
 
   it('claims a request once: idempotent for the same batch, refused for another', async () => {

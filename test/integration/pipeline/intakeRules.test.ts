@@ -91,6 +91,26 @@ describe('Pipeline: bad input', () => {
   });
 });
 
+describe('Pipeline: a refusal whose result cannot be delivered', () => {
+  it('still publishes Request Rejected (result_delivered false) and does not loop into the DLQ', async () => {
+    const missingQueue = pipeline.stack.resultsQueueUrl.replace(/[^/]+$/, 'no-such-queue');
+    await pipeline.send([
+      { ...good('undeliverable-1', { type: 'sqs', queue_url: missingQueue }), tier: 'flex' },
+    ]);
+    const deadline = Date.now() + 20_000;
+    while (rejectionFor('undeliverable-1').length === 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const events = pipeline
+      .events('Request Rejected')
+      .filter((d) => d['custom_id'] === 'undeliverable-1');
+    expect(events.map((d) => (d['reason'] as { code: string }).code)).toEqual(['unsupported_tier']);
+    expect(events[0]?.['result_delivered']).toBe(false);
+    expect(await pipeline.queueDepth(pipeline.stack.intakeQueueUrl)).toBe(0);
+    expect(await pipeline.queueDepth(pipeline.stack.intakeDlqUrl)).toBe(0);
+  });
+});
+
 describe('Pipeline: custom_id is an idempotency key', () => {
   it('folds identical resends, in one SQS batch and across batches, into one batch entry and one delivery', async () => {
     const dest = pipeline.destinations.s3;
