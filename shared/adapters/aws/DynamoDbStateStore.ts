@@ -6,6 +6,7 @@ import {
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
+  type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
@@ -161,115 +162,111 @@ class DynamoDbStateStore implements StateStore {
     }
   }
 
-  async claimRequest(item: BatchItem, requestHash: string): Promise<boolean> {
+  /**
+   * Runs a transaction, retrying it while concurrent transactions on the same items cancel it.
+   * Returns null when it was applied, or the cancellation reasons when a condition failed:
+   * the caller decides what a failed condition means.
+   */
+  async #transact(
+    items: NonNullable<TransactWriteCommandInput['TransactItems']>,
+    resource: string,
+  ): Promise<readonly CancellationReason[] | null> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.#client.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Update: {
-                  TableName: this.#table,
-                  Key: requestKey(item.customId),
-                  ConditionExpression: '#state = :pending AND request_hash = :hash',
-                  UpdateExpression: 'SET #state = :claimed, batch_id = :batch',
-                  ExpressionAttributeNames: { '#state': 'state' },
-                  ExpressionAttributeValues: {
-                    ':pending': 'pending',
-                    ':claimed': 'claimed',
-                    ':hash': requestHash,
-                    ':batch': item.batchId,
-                  },
-                  ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-                },
-              },
-              { Put: { TableName: this.#table, Item: batchItemToItem(item) } },
-            ],
-          }),
-        );
-        return true;
+        await this.#client.send(new TransactWriteCommand({ TransactItems: items }));
+        return null;
       } catch (error) {
         if (!isNamed(error, 'TransactionCanceledException')) {
-          throw this.#translate(error, 'TransactWriteItems', `REQ#${item.customId}`);
+          throw this.#translate(error, 'TransactWriteItems', resource);
         }
-        const [ledger] = cancellationReasons(error);
-        if (ledger?.Code === 'ConditionalCheckFailed') {
-          const old = oldItemOf(ledger.Item);
-          if (old === null) {
-            throw new NotFoundError(`request ${item.customId} is not in the ledger`, {
-              code: 'not_found',
-              details: { customId: item.customId, batchId: item.batchId },
-            });
-          }
-          const existing = itemToRequest(old);
-          // Our own earlier claim (a retry after a crash): the item was written with it.
-          return existing.state === 'claimed' && existing.batchId === item.batchId;
-        }
-        // A concurrent transaction on the same ledger entry: retry, and the condition decides.
+        const reasons = cancellationReasons(error);
+        if (reasons.some((r) => r?.Code === 'ConditionalCheckFailed')) return reasons;
+        // A concurrent transaction on the same items: retry, and the conditions decide.
         if (attempt >= this.#maxAttempts) {
-          throw this.#translate(error, 'TransactWriteItems', `REQ#${item.customId}`);
+          throw this.#translate(error, 'TransactWriteItems', resource);
         }
         await this.#sleep(backoffDelayMs(attempt, 20, 1_000));
       }
     }
   }
 
-  async moveToRetryBatch(from: BatchItem, to: BatchItem, movedAt: string): Promise<boolean> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.#client.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                // The old member must still be undelivered: a rerun must not move it twice.
-                Update: {
-                  TableName: this.#table,
-                  Key: itemKey(from.batchId, from.providerCustomId),
-                  // Items are written with `delivered_at: null` until delivered.
-                  ConditionExpression:
-                    'attribute_exists(pk) AND (attribute_not_exists(delivered_at) OR attribute_type(delivered_at, :nullType))',
-                  UpdateExpression: 'SET #status = :retried, delivered_at = :at, retried_in = :to',
-                  ExpressionAttributeNames: { '#status': 'status' },
-                  ExpressionAttributeValues: {
-                    ':nullType': 'NULL',
-                    ':retried': 'retried',
-                    ':at': movedAt,
-                    ':to': to.batchId,
-                  },
-                },
-              },
-              {
-                Put: {
-                  TableName: this.#table,
-                  Item: batchItemToItem(to),
-                  ConditionExpression: 'attribute_not_exists(pk)',
-                },
-              },
-              {
-                Update: {
-                  TableName: this.#table,
-                  Key: requestKey(from.customId),
-                  ConditionExpression: 'batch_id = :from',
-                  UpdateExpression: 'SET batch_id = :to',
-                  ExpressionAttributeValues: { ':from': from.batchId, ':to': to.batchId },
-                },
-              },
-            ],
-          }),
-        );
-        return true;
-      } catch (error) {
-        if (!isNamed(error, 'TransactionCanceledException')) {
-          throw this.#translate(error, 'TransactWriteItems', `BATCH#${from.batchId}`);
-        }
-        const reasons = cancellationReasons(error);
-        if (reasons.some((r) => r?.Code === 'ConditionalCheckFailed')) return false;
-        if (attempt >= this.#maxAttempts) {
-          throw this.#translate(error, 'TransactWriteItems', `BATCH#${from.batchId}`);
-        }
-        await this.#sleep(backoffDelayMs(attempt, 20, 1_000));
-      }
+  async claimRequest(item: BatchItem, requestHash: string): Promise<boolean> {
+    const reasons = await this.#transact(
+      [
+        {
+          Update: {
+            TableName: this.#table,
+            Key: requestKey(item.customId),
+            ConditionExpression: '#state = :pending AND request_hash = :hash',
+            UpdateExpression: 'SET #state = :claimed, batch_id = :batch',
+            ExpressionAttributeNames: { '#state': 'state' },
+            ExpressionAttributeValues: {
+              ':pending': 'pending',
+              ':claimed': 'claimed',
+              ':hash': requestHash,
+              ':batch': item.batchId,
+            },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          },
+        },
+        { Put: { TableName: this.#table, Item: batchItemToItem(item) } },
+      ],
+      `REQ#${item.customId}`,
+    );
+    if (reasons === null) return true;
+    const old = oldItemOf(reasons[0]?.Item);
+    if (old === null) {
+      throw new NotFoundError(`request ${item.customId} is not in the ledger`, {
+        code: 'not_found',
+        details: { customId: item.customId, batchId: item.batchId },
+      });
     }
+    const existing = itemToRequest(old);
+    // Our own earlier claim (a retry after a crash): the item was written with it.
+    return existing.state === 'claimed' && existing.batchId === item.batchId;
+  }
+
+  async moveToRetryBatch(from: BatchItem, to: BatchItem, movedAt: string): Promise<boolean> {
+    const reasons = await this.#transact(
+      [
+        {
+          // The old member must still be undelivered: a rerun must not move it twice.
+          Update: {
+            TableName: this.#table,
+            Key: itemKey(from.batchId, from.providerCustomId),
+            // Items are written with `delivered_at: null` until delivered.
+            ConditionExpression:
+              'attribute_exists(pk) AND (attribute_not_exists(delivered_at) OR attribute_type(delivered_at, :nullType))',
+            UpdateExpression: 'SET #status = :retried, delivered_at = :at, retried_in = :to',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':nullType': 'NULL',
+              ':retried': 'retried',
+              ':at': movedAt,
+              ':to': to.batchId,
+            },
+          },
+        },
+        {
+          Put: {
+            TableName: this.#table,
+            Item: batchItemToItem(to),
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        {
+          Update: {
+            TableName: this.#table,
+            Key: requestKey(from.customId),
+            ConditionExpression: 'batch_id = :from',
+            UpdateExpression: 'SET batch_id = :to',
+            ExpressionAttributeValues: { ':from': from.batchId, ':to': to.batchId },
+          },
+        },
+      ],
+      `BATCH#${from.batchId}`,
+    );
+    return reasons === null;
   }
 
   async getBatch(batchId: string): Promise<BatchRecord | null> {
