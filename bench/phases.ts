@@ -125,6 +125,9 @@ const seedPhase = async (input: PhaseInput): Promise<PhaseResult> => {
       deadline: null,
       status: null,
       deliveredAt: null,
+      escalatedAt: null,
+      lane: { requested: 'batch', reason: 'tier batch' },
+      cost: null,
     });
     let next = 0;
     const writer = async (): Promise<void> => {

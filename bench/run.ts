@@ -23,6 +23,10 @@ import { renderReport, type SizeRun } from './report.js';
  * time per size before it stops starting invocations), BENCH_WARMUP (2000: size of the
  * unreported warm-up run; 0 skips it), BENCH_DYNAMODB_JVM_ARGS, BENCH_CPU_PROF=1 (profiles
  * into bench/profiles).
+ *
+ * `npm run bench -- --e2e N` runs the end-to-end bench instead (see endToEnd.ts): N requests
+ * through the whole local stack, each function in worker threads at its deployed limits. It
+ * prints its figures and leaves RESULTS.md alone.
  */
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -185,8 +189,13 @@ const main = async (): Promise<void> => {
   }
 };
 
-main().then(
-  () => process.exit(0),
+const args = process.argv.slice(2);
+const run: Promise<number> = args.includes('--e2e')
+  ? import('./endToEnd.js').then(({ endToEndMain }) => endToEndMain(args))
+  : main().then(() => 0);
+
+run.then(
+  (code) => process.exit(code),
   (error: unknown) => {
     console.error(error);
     process.exit(1);

@@ -40,6 +40,7 @@ const makeCompletionHandler = (runtime: Runtime): CompletionHandler => {
         try {
           const report = await complete(parsed.data.batch_id, {
             attempt: Number(record.attributes.ApproximateReceiveCount),
+            timeLeftMs: () => context.getRemainingTimeInMillis(),
           });
           runtime.logger.info('completion', { ...report });
         } catch (error) {

@@ -13,6 +13,7 @@ import { IntakeQueue } from './constructs/IntakeQueue.js';
 import { OperationalAlarms } from './constructs/OperationalAlarms.js';
 import { Poller } from './constructs/Poller.js';
 import { ProviderSecrets } from './constructs/ProviderSecrets.js';
+import { RealtimeWorker } from './constructs/RealtimeWorker.js';
 import type { SharedResources } from './constructs/SharedResources.js';
 import { StateTable } from './constructs/StateTable.js';
 
@@ -108,7 +109,7 @@ interface BatchlaneStackProps extends StackProps {
    */
   readonly destinationEventBusArns?: readonly string[];
   /**
-   * Directory holding `collector.ts`, `poller.ts` and `completion.ts`.
+   * Directory holding `collector.ts`, `poller.ts`, `completion.ts` and `realtime.ts`.
    * @default - `functions/` of this repository
    */
   readonly handlersDir?: string;
@@ -124,6 +125,7 @@ class BatchlaneStack extends Stack {
   public readonly collector: Collector;
   public readonly poller: Poller;
   public readonly completion: Completion;
+  public readonly realtime: RealtimeWorker;
   public readonly alarms: OperationalAlarms;
   public readonly dashboard: Dashboard;
 
@@ -182,6 +184,13 @@ class BatchlaneStack extends Stack {
       entry: entry('completion'),
       logLevel,
     });
+    this.realtime = new RealtimeWorker(this, 'Realtime', {
+      resources,
+      completionQueue: this.completion.queue,
+      allowList: this.completion.allowList,
+      entry: entry('realtime'),
+      logLevel,
+    });
     this.poller = new Poller(this, 'Poller', {
       resources,
       completionQueue: this.completion.queue,
@@ -206,6 +215,11 @@ class BatchlaneStack extends Stack {
       logLevel,
     });
 
+    // The collector sends short-deadline requests to the realtime lane; the poller escalates
+    // late batch members to it.
+    this.collector.function.bindRealtimeQueueSend(this.realtime.queue);
+    this.poller.function.bindRealtimeQueueSend(this.realtime.queue);
+
     this.alarms = new OperationalAlarms(this, 'Alarms', {
       enabledProviders: this.providerSecrets.enabledProviders,
       completionLogGroup: this.completion.function.logGroup,
@@ -215,7 +229,12 @@ class BatchlaneStack extends Stack {
     this.dashboard = new Dashboard(this, 'Dashboard', {
       intakeQueue: this.intakeQueue,
       completion: this.completion,
-      functions: [this.collector.function, this.poller.function, this.completion.function],
+      functions: [
+        this.collector.function,
+        this.poller.function,
+        this.completion.function,
+        this.realtime.function,
+      ],
       operational: this.alarms,
     });
 
@@ -242,6 +261,7 @@ class BatchlaneStack extends Stack {
     const deadLetterQueues = [
       ['Intake', this.intakeQueue.deadLetterQueue],
       ['Completion', this.completion.deadLetterQueue],
+      ['Realtime', this.realtime.deadLetterQueue],
     ] as const;
     for (const [name, queue] of deadLetterQueues) {
       new CfnOutput(this, `${name}DeadLetterQueueUrl`, { value: queue.queueUrl });

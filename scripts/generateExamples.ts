@@ -57,6 +57,31 @@ for (let i = 0; i < 300; i += 1) {
         metadata,
       }),
     );
+  } else if (i % 10 === 1) {
+    // The lanes: `auto` with a near deadline goes to flex, `auto` with a far one to a batch,
+    // and `flex` asked for directly (gpt-5-mini has a flex tier).
+    const lane = (
+      [
+        { tier: 'auto', deadline: '{{deadline_soon}}' },
+        { tier: 'flex' },
+        { tier: 'auto', deadline: '{{deadline_later}}' },
+      ] as const
+    )[Math.floor(i / 10) % 3];
+    lines.push(
+      JSON.stringify({
+        custom_id: `demo-openai-lane-${String(i).padStart(4, '0')}`,
+        provider: 'openai',
+        endpoint: '/v1/chat/completions',
+        body: {
+          model: 'gpt-5-mini',
+          max_completion_tokens: 256,
+          messages: [{ role: 'user', content: `Grade this one-line answer about ${topic}: "ok".` }],
+        },
+        destination,
+        metadata,
+        ...lane,
+      }),
+    );
   } else {
     lines.push(
       JSON.stringify({
@@ -117,11 +142,16 @@ const bad: string[] = [
     },
     destination: dest,
   }),
+  // Flex is an OpenAI tier: Anthropic has none.
   JSON.stringify({
     custom_id: 'bad-tier-0001',
-    provider: 'openai',
+    provider: 'anthropic',
     tier: 'flex',
-    body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] },
+    body: {
+      model: 'claude-haiku-4-5',
+      max_tokens: 10,
+      messages: [{ role: 'user', content: 'hi' }],
+    },
     destination: dest,
   }),
 ];

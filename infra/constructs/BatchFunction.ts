@@ -234,6 +234,12 @@ class BatchFunction extends Construct {
     queue.grantSendMessages(this.function);
   }
 
+  /** Sets `BATCHLANE_REALTIME_QUEUE_URL` and grants `sqs:SendMessage` on that queue. */
+  public bindRealtimeQueueSend(queue: IQueue): void {
+    this.function.addEnvironment(ENV.realtimeQueueUrl, queue.queueUrl);
+    queue.grantSendMessages(this.function);
+  }
+
   /**
    * Sets `BATCHLANE_COMPLETION_QUEUE_URL` without any grant. The shared configuration loader
    * requires the variable in every function, but only the poller sends to the queue.

@@ -3,6 +3,7 @@ import { Duration } from 'aws-cdk-lib';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { FUNCTION_SIZING } from '../../shared/config/functionSizing.js';
 import { BatchFunction, type LogLevel } from './BatchFunction.js';
 import type { DestinationAllowList } from './DestinationAllowList.js';
 import type { SharedResources } from './SharedResources.js';
@@ -43,7 +44,7 @@ interface CollectorProps {
   readonly timeout?: Duration;
   /**
    * Function memory in MB.
-   * @default 1024
+   * @default FUNCTION_SIZING.collector.memoryMb (1024)
    */
   readonly memorySize?: number;
   /**
@@ -67,7 +68,9 @@ interface CollectorProps {
  */
 class Collector extends Construct {
   /** Kept in one place so the intake queue's visibility timeout can be derived from it. */
-  public static readonly DEFAULT_TIMEOUT = Duration.minutes(2);
+  public static readonly DEFAULT_TIMEOUT = Duration.seconds(
+    FUNCTION_SIZING.collector.timeoutSeconds,
+  );
 
   public readonly function: BatchFunction;
   public readonly eventSource: SqsEventSource;
@@ -90,7 +93,7 @@ class Collector extends Construct {
       entry: props.entry ?? DEFAULT_ENTRY,
       description:
         'batchlane collector: packs intake requests into provider batches and submits them',
-      memorySize: props.memorySize ?? 1024,
+      memorySize: props.memorySize ?? FUNCTION_SIZING.collector.memoryMb,
       timeout: props.timeout ?? Collector.DEFAULT_TIMEOUT,
       logLevel: props.logLevel,
     });

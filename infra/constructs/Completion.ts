@@ -4,6 +4,7 @@ import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { FUNCTION_SIZING } from '../../shared/config/functionSizing.js';
 import { BatchFunction, type LogLevel } from './BatchFunction.js';
 import { DestinationAllowList, type DestinationAllowListProps } from './DestinationAllowList.js';
 import { QueueWithDeadLetter } from './QueueWithDeadLetter.js';
@@ -39,7 +40,7 @@ interface CompletionProps {
   readonly timeout?: Duration;
   /**
    * Function memory in MB.
-   * @default 1024
+   * @default FUNCTION_SIZING.completion.memoryMb (1024)
    */
   readonly memorySize?: number;
   /**
@@ -62,7 +63,9 @@ interface CompletionProps {
  */
 class Completion extends Construct {
   /** Kept in one place so the stack can derive the batch lease from it. */
-  public static readonly DEFAULT_TIMEOUT = Duration.minutes(15);
+  public static readonly DEFAULT_TIMEOUT = Duration.seconds(
+    FUNCTION_SIZING.completion.timeoutSeconds,
+  );
 
   public readonly queue: Queue;
   public readonly deadLetterQueue: Queue;
@@ -93,7 +96,7 @@ class Completion extends Construct {
     this.function = new BatchFunction(this, 'Function', {
       entry: props.entry ?? DEFAULT_ENTRY,
       description: 'batchlane completion: delivers the results of ended batches',
-      memorySize: props.memorySize ?? 1024,
+      memorySize: props.memorySize ?? FUNCTION_SIZING.completion.memoryMb,
       timeout,
       logLevel: props.logLevel,
     });

@@ -4,6 +4,7 @@ import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { FUNCTION_SIZING } from '../../shared/config/functionSizing.js';
 import { BatchFunction, type LogLevel } from './BatchFunction.js';
 import type { SharedResources } from './SharedResources.js';
 
@@ -16,12 +17,12 @@ interface PollerProps {
   /**
    * Function timeout; must be shorter than the schedule's rate so one sweep ends before the
    * next is due.
-   * @default Duration.seconds(50)
+   * @default Duration.seconds(FUNCTION_SIZING.poller.timeoutSeconds) (50 s)
    */
   readonly timeout?: Duration;
   /**
    * Function memory in MB.
-   * @default 512
+   * @default FUNCTION_SIZING.poller.memoryMb (512)
    */
   readonly memorySize?: number;
   /**
@@ -50,7 +51,7 @@ class Poller extends Construct {
     super(scope, id);
     const { resources } = props;
     const rate = resources.settings.pollRate;
-    const timeout = props.timeout ?? Duration.seconds(50);
+    const timeout = props.timeout ?? Duration.seconds(FUNCTION_SIZING.poller.timeoutSeconds);
     if (timeout.toSeconds() >= rate.toSeconds()) {
       throw new Error(
         `poller timeout (${timeout.toSeconds()} s) must be shorter than the poll rate (${rate.toSeconds()} s)`,
@@ -61,7 +62,7 @@ class Poller extends Construct {
       entry: props.entry ?? DEFAULT_ENTRY,
       description:
         'batchlane poller: tracks provider batch status and hands ended batches to completion',
-      memorySize: props.memorySize ?? 512,
+      memorySize: props.memorySize ?? FUNCTION_SIZING.poller.memoryMb,
       timeout,
       reservedConcurrentExecutions: 1,
       logLevel: props.logLevel,

@@ -3,6 +3,7 @@ import { runSimulatorCli } from '../simulator/runSimulatorCli.js';
 import { runDemo } from './runDemo.js';
 import { runDev } from './runDev.js';
 import { runReplay } from './runReplay.js';
+import { runReport } from './runReport.js';
 import { runSmoke } from './runSmoke.js';
 import { runSubmit } from './runSubmit.js';
 
@@ -14,6 +15,10 @@ usage:
   batchlane submit FILE.jsonl    send one request message per line to the running dev stack
                                  (or to --queue-url with the AWS credentials in the environment)
   batchlane replay [--bucket B]  send results parked for a failing destination again
+  batchlane report [--since 7d|YYYY-MM-DD] [--until YYYY-MM-DD] [--json]
+                   [--by model|tag|day|lane|provider|source] [--table NAME]
+                                 what requests cost, their realtime price and the savings
+                                 (from the running dev stack, or --table / BATCHLANE_TABLE_NAME)
   batchlane sim [--port N]       run the provider simulator alone
   batchlane smoke [--outputs-file outputs.json] [--stack NAME] [--region R] [--count N]
                   [--timeout-seconds S] [--results-queue-url URL]
@@ -57,6 +62,8 @@ const main = async (argv: readonly string[]): Promise<number> => {
       return runSubmit(rest, out);
     case 'replay':
       return runReplay(rest, out);
+    case 'report':
+      return runReport(rest, out);
     case 'sim':
       await runSimulatorCli([...rest]);
       return 0;

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { createAwsClients } from '../adapters/aws/createAwsClients.js';
 import type { ResultStatus } from '../contract/result.js';
+import { formatUsd } from '../domain/costs/formatCostReport.js';
 import { ResultCollector } from '../local/ResultCollector.js';
 import { startLocalStack } from '../local/startLocalStack.js';
-import { fillPlaceholders, sendRequests } from './sendRequests.js';
+import { deadlinePlaceholders, fillPlaceholders, sendRequests } from './sendRequests.js';
 
 interface DemoOptions {
   readonly requestsFile: string;
@@ -41,6 +42,7 @@ const runDemo = async (options: DemoOptions): Promise<number> => {
   try {
     const aws = createAwsClients(stack.env);
     const placeholders = {
+      ...deadlinePlaceholders(new Date()),
       results_queue_url: stack.resultsQueueUrl,
       results_bucket: stack.resultsBucket,
       results_event_bus: stack.resultsEventBusName,
@@ -93,10 +95,18 @@ const runDemo = async (options: DemoOptions): Promise<number> => {
 
     const byStatus = new Map<ResultStatus, number>();
     const byVia = new Map<string, number>();
+    const byLane = new Map<string, number>();
+    // Summed in nano-dollars, as the ledger does, so rounding cannot drift.
+    let nanoUsd = 0;
+    let realtimeNanoUsd = 0;
     for (const list of collector.byId.values()) {
       for (const { via, result } of list) {
         byStatus.set(result.status, (byStatus.get(result.status) ?? 0) + 1);
         byVia.set(via, (byVia.get(via) ?? 0) + 1);
+        const lane = result.lane.served_by ?? 'none';
+        byLane.set(lane, (byLane.get(lane) ?? 0) + 1);
+        nanoUsd += Math.round(result.cost.usd * 1e9);
+        realtimeNanoUsd += Math.round(result.cost.realtime_usd * 1e9);
       }
     }
     const events = stack.emulators.eventBridge.events();
@@ -122,6 +132,7 @@ const runDemo = async (options: DemoOptions): Promise<number> => {
     out(
       `  batches:             ${countEvents('Batch Submitted')} submitted, ${countEvents('Batch Ended')} ended`,
     );
+    out(`  results by lane:     ${[...byLane].map(([l, n]) => `${l} ${n}`).join(', ')}`);
     out(`  duplicate deliveries: ${duplicates.length}`);
     out(`  elapsed:             ${elapsed.toFixed(1)} s from first send to last delivery`);
     if (missing.length > 0 || duplicates.length > 0) {
@@ -130,6 +141,13 @@ const runDemo = async (options: DemoOptions): Promise<number> => {
       );
       return 1;
     }
+    out(`  cost:                ${formatUsd(nanoUsd)} USD (batch and flex prices)`);
+    out(
+      `  realtime equivalent: ${formatUsd(realtimeNanoUsd)} USD (the same usage at standard prices)`,
+    );
+    out(
+      `  saved:               ${formatUsd(realtimeNanoUsd - nanoUsd)} USD (${realtimeNanoUsd === 0 ? 0 : (((realtimeNanoUsd - nanoUsd) / realtimeNanoUsd) * 100).toFixed(1)} %)`,
+    );
     out(`OK: ${all.size} of ${all.size} requests have exactly one result`);
     return 0;
   } finally {

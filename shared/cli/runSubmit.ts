@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createAwsClients } from '../adapters/aws/createAwsClients.js';
 import { DEV_FILE, readDevFile } from './devFile.js';
-import { fillPlaceholders, sendRequests } from './sendRequests.js';
+import { deadlinePlaceholders, fillPlaceholders, sendRequests } from './sendRequests.js';
 
 /**
  * `batchlane submit FILE.jsonl`: one request message per line. Against `batchlane dev` by
@@ -30,14 +30,16 @@ const runSubmit = async (args: readonly string[], out: (line: string) => void): 
     values['queue-url'] === undefined && dev !== null
       ? { ...process.env, ...dev.env }
       : process.env;
-  const placeholders: Record<string, string> =
-    dev === null
+  const placeholders: Record<string, string> = {
+    ...deadlinePlaceholders(new Date()),
+    ...(dev === null
       ? {}
       : {
           results_queue_url: dev.results_queue_url,
           results_bucket: dev.results_bucket,
           results_event_bus: dev.results_event_bus,
-        };
+        }),
+  };
   const lines = readFileSync(file, 'utf8')
     .split('\n')
     .filter((l) => l.trim() !== '')

@@ -6,6 +6,16 @@ const fillPlaceholders = (line: string, values: Readonly<Record<string, string>>
   line.replace(/\{\{([a-z_]+)\}\}/g, (match, name: string) => values[name] ?? match);
 
 /**
+ * Deadlines relative to the moment of sending, for sample files that show the `auto` lane:
+ * `{{deadline_soon}}` (2 hours: inside a batch's window, so flex) and `{{deadline_later}}`
+ * (3 days: room for a batch).
+ */
+const deadlinePlaceholders = (now: Date): Record<string, string> => ({
+  deadline_soon: new Date(now.getTime() + 2 * 3_600_000).toISOString(),
+  deadline_later: new Date(now.getTime() + 3 * 86_400_000).toISOString(),
+});
+
+/**
  * Sends one SQS message per line, ten per SendMessageBatch call, a few calls at a time.
  * Lines are sent as they are (bad ones included: refusing them is the collector's job).
  * Returns how many were sent; throws if any entry was refused by SQS.
@@ -40,4 +50,4 @@ const sendRequests = async (
   return sent;
 };
 
-export { fillPlaceholders, sendRequests };
+export { deadlinePlaceholders, fillPlaceholders, sendRequests };

@@ -4,6 +4,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createApiKeyResolver } from '../adapters/aws/createApiKeyResolver.js';
 import { createAwsClients } from '../adapters/aws/createAwsClients.js';
 import { DestinationRouter } from '../adapters/aws/DestinationRouter.js';
+import { DynamoDbCostLedger } from '../adapters/aws/DynamoDbCostLedger.js';
 import { DynamoDbStateStore } from '../adapters/aws/DynamoDbStateStore.js';
 import { EventBridgeEventPublisher } from '../adapters/aws/EventBridgeEventPublisher.js';
 import { EventBridgeResultPublisher } from '../adapters/aws/EventBridgeResultPublisher.js';
@@ -11,10 +12,12 @@ import { S3BlobStore } from '../adapters/aws/S3BlobStore.js';
 import { S3ClaimCheckReader } from '../adapters/aws/S3ClaimCheckReader.js';
 import { S3ResultWriter } from '../adapters/aws/S3ResultWriter.js';
 import { SqsCompletionNotifier } from '../adapters/aws/SqsCompletionNotifier.js';
+import { SqsRealtimeDispatcher } from '../adapters/aws/SqsRealtimeDispatcher.js';
 import { SqsResultSender } from '../adapters/aws/SqsResultSender.js';
 import { WebhookResultSender } from '../adapters/aws/WebhookResultSender.js';
 import { PowertoolsMetricsSink } from '../adapters/observability/PowertoolsMetricsSink.js';
 import { createBatchProviders } from '../adapters/providers/createBatchProviders.js';
+import { createRealtimeProviders } from '../adapters/providers/createRealtimeProviders.js';
 import { systemClock, ulidIds } from '../adapters/system/systemClock.js';
 import type { BatchlaneConfig } from '../config/BatchlaneConfig.js';
 import { type Env, loadConfig } from '../config/loadConfig.js';
@@ -88,6 +91,12 @@ const createRuntime = async (env: Env, functionName: string): Promise<Runtime> =
     }),
     deliverer,
     completion: new SqsCompletionNotifier({ client: aws.sqs, queueUrl: config.completionQueueUrl }),
+    costs: new DynamoDbCostLedger({ client: aws.documentClient, tableName: config.tableName }),
+    realtime:
+      config.realtimeQueueUrl === null
+        ? null
+        : new SqsRealtimeDispatcher({ client: aws.sqs, queueUrl: config.realtimeQueueUrl }),
+    realtimeProviders: await createRealtimeProviders(config, resolveApiKey),
     clock: systemClock,
     ids: ulidIds(systemClock),
     logger: loggerPort(logger),
@@ -103,6 +112,13 @@ const createRuntime = async (env: Env, functionName: string): Promise<Runtime> =
       publishRequestEvents: config.publishRequestEvents,
       leaseMs: config.leaseSeconds * 1000,
       allowPrivateWebhooks: config.allowPrivateWebhooks,
+      priceTable: config.priceTable,
+      costTagKey: config.costTagKey,
+      lanePolicy: {
+        batchWindowMs: config.autoBatchWindowSeconds * 1000,
+        batchMarginMs: config.autoMarginSeconds * 1000,
+      },
+      escalateBeforeDeadlineMs: config.escalateBeforeDeadlineSeconds * 1000,
     },
   };
   return { config, deps, logger, flushMetrics: () => metricsSink.flush() };

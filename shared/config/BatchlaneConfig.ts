@@ -1,5 +1,6 @@
 import type { Destination } from '../contract/destination.js';
 import type { ProviderName } from '../contract/providers.js';
+import type { PriceTable } from '../domain/pricing/PriceTable.js';
 
 /** How one provider is reached. Exactly one of `apiKey` / `secretArn` is set when enabled. */
 interface ProviderConnection {
@@ -43,6 +44,18 @@ interface BatchlaneConfig {
    * another completion run) takes over. Must exceed the longest function timeout.
    */
   readonly leaseSeconds: number;
+  /** The shipped price table with the deployment's overrides applied. */
+  readonly priceTable: PriceTable;
+  /** The `metadata` key whose value is a request's cost tag in the ledger and reports. */
+  readonly costTagKey: string;
+  /** Queue of the realtime lane's worker (flex and standard calls); null: no realtime lane. */
+  readonly realtimeQueueUrl: string | null;
+  /** `auto`: the longest a provider may take to end a batch (its 24 h window). */
+  readonly autoBatchWindowSeconds: number;
+  /** `auto`: room kept on top of the window before a batch is trusted with a deadline. */
+  readonly autoMarginSeconds: number;
+  /** `auto`: a member still in a running batch this close to its deadline is escalated. */
+  readonly escalateBeforeDeadlineSeconds: number;
 }
 
 /** Names of the environment variables the handlers read (infra sets them, nothing else). */
@@ -69,6 +82,12 @@ const ENV = {
   maxAttempts: 'BATCHLANE_MAX_ATTEMPTS',
   publishRequestEvents: 'BATCHLANE_PUBLISH_REQUEST_EVENTS',
   leaseSeconds: 'BATCHLANE_LEASE_SECONDS',
+  priceTable: 'BATCHLANE_PRICE_TABLE',
+  costTagKey: 'BATCHLANE_COST_TAG_KEY',
+  realtimeQueueUrl: 'BATCHLANE_REALTIME_QUEUE_URL',
+  autoBatchWindowSeconds: 'BATCHLANE_AUTO_BATCH_WINDOW_SECONDS',
+  autoMarginSeconds: 'BATCHLANE_AUTO_MARGIN_SECONDS',
+  escalateBeforeDeadlineSeconds: 'BATCHLANE_ESCALATE_BEFORE_DEADLINE_SECONDS',
 } as const;
 
 export { type BatchlaneConfig, ENV, type ProviderConnection };

@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { DestinationSchema } from '../contract/destination.js';
 import { PROVIDERS, type ProviderName } from '../contract/providers.js';
-import { ConfigError } from '../domain/errors.js';
+import { ConfigError, errorMessage } from '../domain/errors.js';
+import { defaultPriceTable } from '../domain/pricing/defaultPriceTable.js';
+import { resolvePriceTable } from '../domain/pricing/loadPriceTable.js';
+import type { PriceTable } from '../domain/pricing/PriceTable.js';
 import { type BatchlaneConfig, ENV, type ProviderConnection } from './BatchlaneConfig.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -87,6 +90,18 @@ const connection = (
   baseUrl: optional(env, urlVar),
 });
 
+/** The shipped price table, with the deployment's JSON overrides (`BATCHLANE_PRICE_TABLE`). */
+const parsePriceTable = (env: Env): PriceTable => {
+  try {
+    return resolvePriceTable(defaultPriceTable, optional(env, ENV.priceTable));
+  } catch (error) {
+    throw new ConfigError(`${ENV.priceTable}: ${errorMessage(error)}`, {
+      code: 'invalid_config',
+      cause: error,
+    });
+  }
+};
+
 /**
  * Reads the configuration from an environment (handlers pass `process.env`).
  * Throws `ConfigError` naming the variable that is missing or malformed.
@@ -116,6 +131,12 @@ const loadConfig = (env: Env): BatchlaneConfig => ({
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean),
+  priceTable: parsePriceTable(env),
+  costTagKey: optional(env, ENV.costTagKey) ?? 'tag',
+  realtimeQueueUrl: optional(env, ENV.realtimeQueueUrl),
+  autoBatchWindowSeconds: positiveInt(env, ENV.autoBatchWindowSeconds, 86_400) ?? 86_400,
+  autoMarginSeconds: positiveInt(env, ENV.autoMarginSeconds, 3600) ?? 3600,
+  escalateBeforeDeadlineSeconds: positiveInt(env, ENV.escalateBeforeDeadlineSeconds, 1800) ?? 1800,
 });
 
 export { type Env, loadConfig };

@@ -33,6 +33,29 @@ const BatchSubmittedDetailSchema = z
   })
   .strict();
 
+/** A batch's cost: its delivered results summed (members sent on to a retry batch excluded). */
+const BatchCostSchema = z
+  .object({
+    usd: z.number().nonnegative(),
+    realtime_usd: z.number().nonnegative(),
+    saved_usd: z.number(),
+    input_tokens: z.number().int().nonnegative(),
+    output_tokens: z.number().int().nonnegative(),
+    cache_read_input_tokens: z.number().int().nonnegative(),
+    cache_creation_input_tokens: z.number().int().nonnegative(),
+    by_model: z.record(
+      z.string(),
+      z
+        .object({
+          requests: z.number().int().nonnegative(),
+          usd: z.number().nonnegative(),
+          realtime_usd: z.number().nonnegative(),
+        })
+        .strict(),
+    ),
+  })
+  .strict();
+
 const BatchEndedDetailSchema = z
   .object({
     batch_id: z.string(),
@@ -40,6 +63,7 @@ const BatchEndedDetailSchema = z
     provider_batch_id: z.string(),
     request_count: z.number().int().nonnegative(),
     counts: StatusCountsSchema,
+    cost: BatchCostSchema,
     submitted_at: z.string(),
     ended_at: z.string(),
     delivered_at: z.string(),
@@ -64,9 +88,10 @@ const RequestCompletedDetailSchema = z
   .object({
     custom_id: z.string(),
     status: z.enum(RESULT_STATUSES),
-    batch_id: z.string(),
+    batch_id: z.string().nullable().describe('null when the realtime lane served the request'),
     provider: z.enum(PROVIDERS),
     model: z.string().nullable(),
+    lane: z.enum(['batch', 'flex', 'realtime']),
     attempts: z.number().int().nonnegative(),
     destination_type: z.string(),
     accepted_at: z.string().nullable(),
@@ -97,6 +122,7 @@ const RequestRejectedDetailSchema = z
 
 type BatchSubmittedDetail = z.infer<typeof BatchSubmittedDetailSchema>;
 type BatchEndedDetail = z.infer<typeof BatchEndedDetailSchema>;
+type BatchCost = z.infer<typeof BatchCostSchema>;
 type RequestRejectedDetail = z.infer<typeof RequestRejectedDetailSchema>;
 type BatchDeliveredDetail = z.infer<typeof BatchDeliveredDetailSchema>;
 type RequestCompletedDetail = z.infer<typeof RequestCompletedDetailSchema>;
@@ -111,6 +137,8 @@ type BatchlaneEvent =
   | { detailType: typeof DETAIL_TYPES.requestRejected; detail: RequestRejectedDetail };
 
 export {
+  type BatchCost,
+  BatchCostSchema,
   type BatchDeliveredDetail,
   BatchDeliveredDetailSchema,
   type BatchEndedDetail,

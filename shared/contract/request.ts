@@ -5,9 +5,15 @@ import { DEFAULT_ENDPOINT, PROVIDER_ENDPOINTS, PROVIDERS } from './providers.js'
 /** The caller's id: also the provider-side `custom_id` charset, and batchlane's idempotency key. */
 const CUSTOM_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
-/** Lanes a request may ask for. Only `batch` is served in v1; the others are reserved. */
+/**
+ * Lanes a request may ask for: `batch` (the provider's batch API, the default), `flex`
+ * (OpenAI's `service_tier: "flex"`, called synchronously: batch prices, minutes not hours) and
+ * `auto` (batchlane picks by `deadline`, and escalates a batch that runs late).
+ */
 const TIERS = ['batch', 'flex', 'auto'] as const;
-const SUPPORTED_TIERS: readonly string[] = ['batch'];
+type Tier = (typeof TIERS)[number];
+/** Where the flex tier exists: OpenAI's synchronous text endpoints (not embeddings). */
+const FLEX_ENDPOINTS: readonly string[] = ['/v1/chat/completions', '/v1/responses'];
 
 /**
  * Where a claim-checked body lives: `s3://bucket/key`. The bucket rule is S3's naming rule;
@@ -100,12 +106,24 @@ const RequestV1Schema = ResolvedRequestV1BaseSchema.superRefine((request, ctx) =
       ),
     );
   }
-  if (!SUPPORTED_TIERS.includes(request.tier)) {
+  if (
+    request.tier === 'flex' &&
+    (request.provider !== 'openai' || !FLEX_ENDPOINTS.includes(endpoint))
+  ) {
     ctx.addIssue(
       reasonIssue(
         'unsupported_tier',
         ['tier'],
-        `tier "${request.tier}" is reserved and not served yet; use "batch" or omit tier`,
+        `tier "flex" is offered by openai on ${FLEX_ENDPOINTS.join(' and ')} only; use "batch" or "auto"`,
+      ),
+    );
+  }
+  if (request.tier === 'auto' && request.deadline === undefined) {
+    ctx.addIssue(
+      reasonIssue(
+        'unsupported_tier',
+        ['deadline'],
+        'tier "auto" chooses its lane by deadline: give a deadline, or use tier "batch"',
       ),
     );
   }
@@ -166,12 +184,13 @@ type RequestV1 = z.output<typeof RequestV1Schema>;
 export {
   CLAIM_CHECK_URI_PATTERN,
   CUSTOM_ID_PATTERN,
+  FLEX_ENDPOINTS,
   type IssueReason,
   type RequestV1,
   RequestV1BaseSchema,
   type RequestV1Input,
   RequestV1Schema,
   ResolvedRequestV1BaseSchema,
-  SUPPORTED_TIERS,
   TIERS,
+  type Tier,
 };

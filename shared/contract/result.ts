@@ -14,6 +14,37 @@ const UsageSchema = z
   })
   .strict();
 
+/**
+ * What a request cost, from the usage the provider returned and batchlane's price table:
+ * `realtime_usd` is the same usage at standard synchronous prices, `saved_usd` the difference.
+ */
+const CostSchema = z
+  .object({
+    usd: z.number().nonnegative(),
+    realtime_usd: z.number().nonnegative(),
+    saved_usd: z.number(),
+    basis: z
+      .enum(['usage', 'no_usage', 'unpriced_model'])
+      .describe(
+        'usage: priced from the returned usage; no_usage: nothing ran, nothing billed; unpriced_model: the model is not in the price table',
+      ),
+    billed_as: z
+      .enum(['batch', 'flex', 'standard', 'priority'])
+      .nullable()
+      .describe('The price column applied: the tier the provider reports, not the one asked for'),
+    price_version: z.string().nullable().describe('Version of the price table used'),
+  })
+  .strict();
+
+/** Which lane served a request, and why. */
+const LaneSchema = z
+  .object({
+    requested: z.enum(['batch', 'flex', 'auto']),
+    served_by: z.enum(['batch', 'flex', 'realtime']).nullable(),
+    reason: z.string(),
+  })
+  .strict();
+
 const ResultErrorSchema = z
   .object({
     type: z.string().describe('Provider error type or batchlane rejection code'),
@@ -41,6 +72,8 @@ const ResultV1Schema = z
       .describe("The provider's own Message / ChatCompletion / Embedding / Response object"),
     error: ResultErrorSchema.nullable(),
     usage: UsageSchema.nullable(),
+    cost: CostSchema,
+    lane: LaneSchema,
     attempts: z.number().int().nonnegative(),
     metadata: z.json().nullable(),
     accepted_at: z.string().nullable(),
@@ -53,8 +86,14 @@ const ResultV1Schema = z
 type ResultV1 = z.infer<typeof ResultV1Schema>;
 type Usage = z.infer<typeof UsageSchema>;
 type ResultError = z.infer<typeof ResultErrorSchema>;
+type Cost = z.infer<typeof CostSchema>;
+type Lane = z.infer<typeof LaneSchema>;
 
 export {
+  type Cost,
+  CostSchema,
+  type Lane,
+  LaneSchema,
   RESULT_STATUSES,
   type ResultError,
   ResultErrorSchema,

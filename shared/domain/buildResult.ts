@@ -1,6 +1,7 @@
 import type { Destination } from '../contract/destination.js';
 import type { ProviderName } from '../contract/providers.js';
-import type { ResultError, ResultStatus, ResultV1, Usage } from '../contract/result.js';
+import type { Tier } from '../contract/request.js';
+import type { Cost, ResultError, ResultStatus, ResultV1, Usage } from '../contract/result.js';
 import type { BatchItem, BatchRecord, JsonValue } from './records.js';
 import type { Rejection } from './validateRequest.js';
 
@@ -13,12 +14,23 @@ interface ItemOutcome {
   readonly model: string | null;
 }
 
+/** The cost of an outcome nothing was billed for: nothing ran (expired, canceled, refused). */
+const UNBILLED: Cost = {
+  usd: 0,
+  realtime_usd: 0,
+  saved_usd: 0,
+  basis: 'no_usage',
+  billed_as: null,
+  price_version: null,
+};
+
 /** The result record for a batch member. */
 const buildItemResult = (
   batch: BatchRecord,
   item: BatchItem,
   outcome: ItemOutcome,
   deliveredAt: string,
+  cost: Cost,
 ): ResultV1 => ({
   schema: 'batchlane.result.v1',
   custom_id: item.customId,
@@ -31,6 +43,8 @@ const buildItemResult = (
   response: (outcome.response ?? null) as JsonValue,
   error: outcome.error,
   usage: outcome.usage,
+  cost,
+  lane: { requested: item.lane.requested, served_by: 'batch', reason: item.lane.reason },
   attempts: item.attempts,
   metadata: item.metadata,
   accepted_at: item.acceptedAt,
@@ -46,6 +60,8 @@ const buildRejectedResult = (input: {
   readonly rejection: Rejection;
   readonly metadata: JsonValue | null;
   readonly at: string;
+  /** The tier the message asked for, when it could be read. */
+  readonly tier?: Tier | null;
 }): ResultV1 => ({
   schema: 'batchlane.result.v1',
   custom_id: input.customId,
@@ -58,6 +74,12 @@ const buildRejectedResult = (input: {
   response: null,
   error: { type: input.rejection.code, message: input.rejection.message },
   usage: null,
+  cost: UNBILLED,
+  lane: {
+    requested: input.tier ?? 'batch',
+    served_by: null,
+    reason: `rejected at intake: ${input.rejection.code}`,
+  },
   attempts: 0,
   metadata: input.metadata,
   accepted_at: null,
@@ -81,4 +103,4 @@ const groupByDestination = <T extends { destination: Destination }>(
   return groups;
 };
 
-export { buildItemResult, buildRejectedResult, groupByDestination, type ItemOutcome };
+export { buildItemResult, buildRejectedResult, groupByDestination, type ItemOutcome, UNBILLED };

@@ -11,9 +11,10 @@ type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string
  * - `claimed`: a member of `batchId`;
  * - `rejecting`: refused at intake, its `rejected` result and event not yet out (a retry
  *   sends them again);
- * - `rejected`: refused at intake, result (where possible) and event out.
+ * - `rejected`: refused at intake, result (where possible) and event out;
+ * - `realtime`: handed to the realtime lane (flex or standard synchronous call).
  */
-const REQUEST_STATES = ['pending', 'claimed', 'rejecting', 'rejected'] as const;
+const REQUEST_STATES = ['pending', 'claimed', 'rejecting', 'rejected', 'realtime'] as const;
 type RequestState = (typeof REQUEST_STATES)[number];
 
 interface RequestRecord {
@@ -72,12 +73,41 @@ interface BatchRecord {
   readonly completionLeaseUntil: string | null;
   /** Where completion got to: lines before `offset` of result file `fileIndex` are delivered. */
   readonly checkpoint: { readonly fileIndex: number; readonly offset: number } | null;
+  /**
+   * When the poller must look for `auto` members running late for their deadline (the
+   * earliest such deadline less the escalation lead); null when the batch has none.
+   */
+  readonly escalateAt?: string | null;
 }
 
 /** A member's final state in its batch: its delivered status, or handed on to a retry batch. */
 type ItemStatus = ResultStatus | 'retried';
 
 /** One member of a batch: what completion needs to route a result back to its caller. */
+/** The lane a batch member's caller asked for, and why the batch lane serves it. */
+interface ItemLane {
+  readonly requested: 'batch' | 'auto';
+  readonly reason: string;
+}
+
+/**
+ * What a member's delivered outcome cost, kept on the member so the batch's cost can be
+ * summed exactly once, from durable records, when the batch completes.
+ */
+interface ItemCost {
+  /** UTC day the cost was incurred (the provider's end of the batch). */
+  readonly day: string;
+  readonly model: string;
+  /** The caller's cost tag (`metadata.tag`), '' when none. */
+  readonly tag: string;
+  readonly nanoUsd: number;
+  readonly realtimeNanoUsd: number;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly cacheReadTokens: number;
+  readonly cacheWriteTokens: number;
+}
+
 interface BatchItem {
   readonly batchId: string;
   /** batchlane's own id for the request inside the provider batch. */
@@ -92,6 +122,11 @@ interface BatchItem {
   /** Set once the item's result was delivered, or `retried` once it moved to a new batch. */
   readonly status: ItemStatus | null;
   readonly deliveredAt: string | null;
+  /** Set once the realtime lane took the member over from its late batch. */
+  readonly escalatedAt: string | null;
+  readonly lane: ItemLane;
+  /** Set with the delivery; null before it, and for members moved to a retry batch. */
+  readonly cost: ItemCost | null;
 }
 
 export {
@@ -100,6 +135,8 @@ export {
   type BatchItem,
   type BatchRecord,
   type BatchState,
+  type ItemCost,
+  type ItemLane,
   type ItemStatus,
   type JsonValue,
   REQUEST_STATES,

@@ -1,5 +1,8 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import { invokeLocally } from './lambdaContext.js';
+import type { FunctionStats } from './InvocationStats.js';
+import type { WorkerModule } from './LambdaWorker.js';
+import type { Isolation } from './lambdaContext.js';
+import { createLocalFunction, type LocalFunction } from './localFunction.js';
 
 type ScheduledHandler = (event: ScheduledEvent, context: Context) => Promise<unknown>;
 
@@ -10,24 +13,39 @@ type ScheduledHandler = (event: ScheduledEvent, context: Context) => Promise<unk
  */
 class ScheduleRunner {
   readonly #functionName: string;
-  readonly #handler: ScheduledHandler;
+  readonly #function: LocalFunction<ScheduledEvent, unknown>;
   readonly #intervalMs: number;
-  readonly #timeoutMs: number;
   readonly #onRun: ((error: unknown, result: unknown) => void) | undefined;
   #timer: NodeJS.Timeout | null = null;
   #running: Promise<void> | null = null;
 
   constructor(options: {
     functionName: string;
-    handler: ScheduledHandler;
+    /**
+     * `inline` (default): `handler` runs in this process. `worker`: each run goes to an
+     * execution environment of its own thread, loaded from `worker` (see `LambdaWorker`).
+     */
+    isolation?: Isolation;
+    /** The handler, for `inline` isolation. */
+    handler?: ScheduledHandler;
+    /** The function's module and environment, for `worker` isolation. */
+    worker?: WorkerModule;
     intervalMs: number;
     timeoutMs: number;
+    /** @default 256 */
+    memoryMb?: number;
     onRun?: (error: unknown, result: unknown) => void;
   }) {
     this.#functionName = options.functionName;
-    this.#handler = options.handler;
+    this.#function = createLocalFunction<ScheduledEvent, unknown>({
+      functionName: options.functionName,
+      timeoutMs: options.timeoutMs,
+      memoryMb: options.memoryMb ?? 256,
+      ...(options.isolation === undefined ? {} : { isolation: options.isolation }),
+      ...(options.handler === undefined ? {} : { handler: options.handler }),
+      ...(options.worker === undefined ? {} : { worker: options.worker }),
+    });
     this.#intervalMs = options.intervalMs;
-    this.#timeoutMs = options.timeoutMs;
     this.#onRun = options.onRun;
   }
 
@@ -49,15 +67,8 @@ class ScheduleRunner {
       resources: [`arn:aws:events:us-east-1:000000000000:rule/${this.#functionName}`],
       detail: {},
     };
-    this.#running = invokeLocally(
-      {
-        functionName: this.#functionName,
-        timeoutMs: this.#timeoutMs,
-        memoryMb: 256,
-        receiveCount: 1,
-      },
-      (context) => this.#handler(event, context),
-    )
+    this.#running = this.#function
+      .invoke(event, { receiveCount: 1 })
       .then(
         (result) => this.#onRun?.(null, result),
         (error: unknown) => this.#onRun?.(error, null),
@@ -72,6 +83,12 @@ class ScheduleRunner {
     if (this.#timer !== null) clearInterval(this.#timer);
     this.#timer = null;
     await this.#running;
+    await this.#function.stop();
+  }
+
+  /** What the function's runs have measured so far. */
+  stats(): FunctionStats {
+    return this.#function.stats();
   }
 }
 

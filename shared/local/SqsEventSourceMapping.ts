@@ -1,11 +1,16 @@
 import {
+  ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
   type Message,
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { invokeLocally } from './lambdaContext.js';
+import type { FunctionStats } from './InvocationStats.js';
+import { MAX_INVOCATION_PAYLOAD_BYTES, payloadBytes } from './invocationLimits.js';
+import type { WorkerModule } from './LambdaWorker.js';
+import type { Isolation } from './lambdaContext.js';
+import { createLocalFunction, type LocalFunction } from './localFunction.js';
 
 type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined>;
 
@@ -14,7 +19,15 @@ interface SqsEventSourceMappingOptions {
   readonly queueUrl: string;
   readonly queueArn: string;
   readonly functionName: string;
-  readonly handler: SqsHandler;
+  /**
+   * `inline` (default): `handler` runs in this process. `worker`: each invocation runs in an
+   * execution environment of its own thread, loaded from `worker` (see `LambdaWorker`).
+   */
+  readonly isolation?: Isolation;
+  /** The handler, for `inline` isolation. */
+  readonly handler?: SqsHandler;
+  /** The function's module and environment, for `worker` isolation. */
+  readonly worker?: WorkerModule;
   /** Most records per invocation (Lambda: 1-10,000 for standard queues). */
   readonly batchSize: number;
   /** How long to gather records before invoking with fewer than `batchSize`. */
@@ -27,8 +40,17 @@ interface SqsEventSourceMappingOptions {
    */
   readonly maxConcurrency?: number;
   /** Called after each invocation, for the local console. */
-  readonly onInvoke?: (info: { records: number; failed: number; error: unknown }) => void;
+  readonly onInvoke?: (info: {
+    records: number;
+    failed: number;
+    error: unknown;
+    /** The records' message ids (absent when the queue itself failed). */
+    messageIds?: readonly string[];
+  }) => void;
 }
+
+/** Bytes of `{"Records":[]}`, the event around its records. */
+const EVENT_ENVELOPE_BYTES = payloadBytes({ Records: [] });
 
 const toRecord = (message: Message, queueArn: string): SQSRecord => ({
   messageId: message.MessageId ?? '',
@@ -50,13 +72,18 @@ const toRecord = (message: Message, queueArn: string): SQSRecord => ({
 
 /**
  * What Lambda's SQS event source mapping does, locally: long-polls the queue, gathers up to
- * `batchSize` records within the batching window, invokes the handler once, deletes the
- * records that did not fail (partial batch responses), and leaves the failed ones to come
- * back after the visibility timeout, and to the queue's DLQ after its maxReceiveCount.
- * A handler that throws, times out or whose runtime exits fails the whole batch, as in Lambda.
+ * `batchSize` records within the batching window and the 6 MB invocation payload, invokes the
+ * function once, deletes the records that did not fail (partial batch responses), and leaves
+ * the failed ones to come back after the visibility timeout, and to the queue's DLQ after its
+ * maxReceiveCount. A handler that throws, times out or whose runtime exits fails the whole
+ * batch, as in Lambda.
+ *
+ * Records received beyond what fits in 6 MB are not invoked: their visibility is reset so they
+ * stay in the queue for a later event (their receive count goes up by one, as it does in AWS).
  */
 class SqsEventSourceMapping {
   readonly #options: SqsEventSourceMappingOptions;
+  readonly #function: LocalFunction<SQSEvent, SQSBatchResponse | null | undefined>;
   #running = false;
   #loop: Promise<void> | null = null;
   #inFlight = 0;
@@ -64,6 +91,14 @@ class SqsEventSourceMapping {
 
   constructor(options: SqsEventSourceMappingOptions) {
     this.#options = options;
+    this.#function = createLocalFunction<SQSEvent, SQSBatchResponse | null | undefined>({
+      functionName: options.functionName,
+      timeoutMs: options.timeoutMs,
+      memoryMb: options.memoryMb,
+      ...(options.isolation === undefined ? {} : { isolation: options.isolation }),
+      ...(options.handler === undefined ? {} : { handler: options.handler }),
+      ...(options.worker === undefined ? {} : { worker: options.worker }),
+    });
   }
 
   start(): void {
@@ -76,6 +111,12 @@ class SqsEventSourceMapping {
     this.#running = false;
     await this.#loop;
     await Promise.all(this.#invocations);
+    await this.#function.stop();
+  }
+
+  /** What the function's invocations have measured so far. */
+  stats(): FunctionStats {
+    return this.#function.stats();
   }
 
   /** True while an invocation is running. */
@@ -84,29 +125,77 @@ class SqsEventSourceMapping {
   }
 
   async #gather(): Promise<Message[]> {
-    const { client, queueUrl, batchSize, batchingWindowMs } = this.#options;
+    const { client, queueUrl, queueArn, batchSize, batchingWindowMs } = this.#options;
     const messages: Message[] = [];
+    const leftOut: Message[] = [];
+    let eventBytes = EVENT_ENVELOPE_BYTES;
+    let largestRecord = 0;
     const deadline = Date.now() + batchingWindowMs;
-    while (this.#running && messages.length < batchSize) {
+    while (this.#running && messages.length < batchSize && leftOut.length === 0) {
       const remaining = deadline - Date.now();
+      // Ask for no more records than surely fit, judging by the largest seen so far, so
+      // records are seldom received only to be left out.
+      const room = MAX_INVOCATION_PAYLOAD_BYTES - eventBytes;
+      const fit = largestRecord === 0 ? 10 : Math.floor(room / largestRecord);
+      if (fit === 0) break;
       const received = await client.send(
         new ReceiveMessageCommand({
           QueueUrl: queueUrl,
-          MaxNumberOfMessages: Math.min(10, batchSize - messages.length),
+          MaxNumberOfMessages: Math.min(10, fit, batchSize - messages.length),
           WaitTimeSeconds: messages.length === 0 ? 1 : 0,
           MessageSystemAttributeNames: ['All'],
         }),
       );
-      messages.push(...(received.Messages ?? []));
+      for (const message of received.Messages ?? []) {
+        // One more record costs its JSON plus the comma before it.
+        const recordBytes =
+          payloadBytes(toRecord(message, queueArn)) + (messages.length > 0 ? 1 : 0);
+        largestRecord = Math.max(largestRecord, recordBytes);
+        if (leftOut.length > 0 || eventBytes + recordBytes > MAX_INVOCATION_PAYLOAD_BYTES) {
+          leftOut.push(message);
+        } else {
+          messages.push(message);
+          eventBytes += recordBytes;
+        }
+      }
       if ((received.Messages ?? []).length === 0 && (messages.length > 0 || remaining <= 0)) break;
       if (messages.length > 0 && remaining <= 0) break;
     }
+    if (leftOut.length > 0) await this.#leaveInQueue(leftOut, messages.length);
     return messages;
   }
 
+  /** Makes records that did not fit visible again at once, for the next event. */
+  async #leaveInQueue(messages: readonly Message[], invoked: number): Promise<void> {
+    const { client, queueUrl, functionName } = this.#options;
+    this.#function.recordShrunkEvent(messages.length);
+    for (let i = 0; i < messages.length; i += 10) {
+      await client.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: messages.slice(i, i + 10).map((m, j) => ({
+            Id: String(j),
+            ReceiptHandle: m.ReceiptHandle ?? '',
+            VisibilityTimeout: 0,
+          })),
+        }),
+      );
+    }
+    if (invoked === 0) {
+      // A record too large for any event on its own: it can only go to the DLQ in the end.
+      this.#options.onInvoke?.({
+        records: 0,
+        failed: 0,
+        error: new Error(
+          `${functionName}: a record does not fit in a ${MAX_INVOCATION_PAYLOAD_BYTES}-byte event on its own`,
+        ),
+        messageIds: messages.map((m) => m.MessageId ?? ''),
+      });
+    }
+  }
+
   async #invoke(messages: Message[]): Promise<void> {
-    const { client, queueUrl, queueArn, functionName, handler, timeoutMs, memoryMb } =
-      this.#options;
+    const { client, queueUrl, queueArn } = this.#options;
     const event: SQSEvent = { Records: messages.map((m) => toRecord(m, queueArn)) };
     let failedIds = new Set<string>();
     let error: unknown = null;
@@ -116,10 +205,7 @@ class SqsEventSourceMapping {
       ...event.Records.map((r) => Number(r.attributes.ApproximateReceiveCount) || 1),
     );
     try {
-      const response = await invokeLocally(
-        { functionName, timeoutMs, memoryMb, receiveCount },
-        (context) => handler(event, context),
-      );
+      const response = await this.#function.invoke(event, { receiveCount });
       failedIds = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
     } catch (caught) {
       error = caught;
@@ -138,7 +224,12 @@ class SqsEventSourceMapping {
         }),
       );
     }
-    this.#options.onInvoke?.({ records: messages.length, failed: failedIds.size, error });
+    this.#options.onInvoke?.({
+      records: messages.length,
+      failed: failedIds.size,
+      error,
+      messageIds: messages.map((m) => m.MessageId ?? ''),
+    });
   }
 
   async #run(): Promise<void> {

@@ -1,11 +1,26 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
+import { timeoutError } from './invocationLimits.js';
+
+/**
+ * Where a local function's code runs. `inline`: in this process, cut off at its timeout by a
+ * race (the abandoned work goes on in the background), sharing this process's heap; the only
+ * mode in which a test can wrap the function's runtime in fault-injecting ports. `worker`: in a
+ * worker thread per execution environment, as Lambda runs each in its own sandbox: killed at
+ * its timeout, its heap bounded by its memory size, reused warm between invocations (see
+ * `LambdaWorker`).
+ */
+type Isolation = 'inline' | 'worker';
 
 /** A Lambda `Context` for local invocations, with a real remaining-time clock. */
-const lambdaContext = (functionName: string, timeoutMs: number, memoryMb: number): Context => {
+const lambdaContext = (
+  functionName: string,
+  timeoutMs: number,
+  memoryMb: number,
+  requestId: string = randomUUID(),
+): Context => {
   const deadline = Date.now() + timeoutMs;
-  const requestId = randomUUID();
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName,
@@ -22,18 +37,18 @@ const lambdaContext = (functionName: string, timeoutMs: number, memoryMb: number
   };
 };
 
-/** Runs `work` with the function's timeout, as Lambda would cut it off. */
+/**
+ * Runs `work` with the function's timeout, failing with Lambda's timeout error (whose message
+ * does not name the function, so the name is no longer used).
+ */
 const withTimeout = async <T>(
-  functionName: string,
+  _functionName: string,
   timeoutMs: number,
   work: Promise<T>,
 ): Promise<T> => {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`${functionName} timed out after ${timeoutMs} ms`)),
-      timeoutMs,
-    );
+    timer = setTimeout(() => reject(timeoutError(timeoutMs)), timeoutMs);
   });
   try {
     return await Promise.race([work, timeout]);
@@ -90,4 +105,11 @@ const invokeLocally = async <T>(
   return withTimeout(options.functionName, options.timeoutMs, Promise.race([work, exited]));
 };
 
-export { currentInvocation, invokeLocally, type LocalInvocation, lambdaContext, withTimeout };
+export {
+  currentInvocation,
+  type Isolation,
+  invokeLocally,
+  type LocalInvocation,
+  lambdaContext,
+  withTimeout,
+};

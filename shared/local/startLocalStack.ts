@@ -4,18 +4,26 @@ import { createAwsClients } from '../adapters/aws/createAwsClients.js';
 import { ensureStateTable } from '../adapters/aws/stateTable.js';
 import { createRuntime, type Runtime } from '../composition/createRuntime.js';
 import { ENV } from '../config/BatchlaneConfig.js';
+import { FUNCTION_SIZING } from '../config/functionSizing.js';
 import { type RunningSimulator, startSimulator } from '../simulator/startSimulator.js';
 import { startAwsEmulators } from './emulators/startAwsEmulators.js';
+import type { FunctionStats } from './InvocationStats.js';
+import type { Isolation } from './lambdaContext.js';
 import { ScheduleRunner } from './ScheduleRunner.js';
 import { SqsEventSourceMapping } from './SqsEventSourceMapping.js';
 
 /** The three functions, by the name each passes to `createRuntime`. */
-type LocalFunctionName = 'collector' | 'poller' | 'completion';
+type LocalFunctionName = 'collector' | 'poller' | 'completion' | 'realtime';
 
 /** How one function is run locally. */
 interface LocalFunctionOptions {
-  /** Invocation timeout (ms); defaults as deployed: collector 120 s, poller 120 s, completion 300 s. */
+  /** Invocation timeout (ms). Default: as deployed (`FUNCTION_SIZING`). */
   readonly timeoutMs?: number;
+  /**
+   * Memory (MB): bounds the function's heap under `worker` isolation and is what its context
+   * reports. Default: as deployed (`FUNCTION_SIZING`).
+   */
+  readonly memoryMb?: number;
   /** SQS-driven functions: invocations in flight at once (default 1). */
   readonly maxConcurrency?: number;
   /** Visibility timeout of the function's queue (s); default `visibilityTimeoutSeconds`. */
@@ -44,13 +52,23 @@ interface LocalStackOptions {
   readonly simulator?: Parameters<typeof startSimulator>[0];
   /** Called with a line for the console on notable happenings. */
   readonly log?: (line: string) => void;
+  /** Further settings for every function, by environment variable (e.g. the lane policy). */
+  readonly environment?: Readonly<Record<string, string>>;
   /** Most provider attempts per request. Default: the deployment's. */
   readonly maxAttempts?: number;
-  /** Per-function timeouts, concurrency and queue visibility (tests make them short). */
+  /** Per-function timeouts, memory, concurrency and queue visibility (tests make them short). */
   readonly functions?: Partial<Record<LocalFunctionName, LocalFunctionOptions>>;
+  /**
+   * Where the handlers run. `worker` (the default without `wrapRuntime`): each execution
+   * environment in a worker thread of its own, with the function's memory as its heap limit,
+   * killed at its timeout, reused warm. `inline`: in this process, cut off at the timeout by a
+   * race only (required with `wrapRuntime`, whose ports cannot cross a thread boundary).
+   */
+  readonly isolation?: Isolation;
   /**
    * Replaces the runtime a function is built with (e.g. ports that crash between I/O calls,
    * a faster clock). Each function's runtime is still built from the environment first.
+   * Needs `inline` isolation.
    */
   readonly wrapRuntime?: (
     functionName: LocalFunctionName,
@@ -64,6 +82,8 @@ interface LocalStack {
   readonly intakeDlqUrl: string;
   readonly completionQueueUrl: string;
   readonly completionDlqUrl: string;
+  readonly realtimeQueueUrl: string;
+  readonly realtimeDlqUrl: string;
   readonly resultsQueueUrl: string;
   readonly eventsQueueUrl: string;
   readonly artifactsBucket: string;
@@ -76,6 +96,11 @@ interface LocalStack {
   readonly emulators: Awaited<ReturnType<typeof startAwsEmulators>>;
   /** Runs the poller once now (tests use it instead of waiting for the schedule). */
   pollNow(): Promise<void>;
+  /**
+   * What each function's invocations measured so far: count, longest duration, largest
+   * payloads, peak heap (worker isolation), failures by kind, events cut to fit 6 MB.
+   */
+  functionStats(): Readonly<Record<LocalFunctionName, FunctionStats>>;
   stop(): Promise<void>;
 }
 
@@ -98,11 +123,40 @@ const createQueue = async (
 };
 
 /**
+ * A function's environment in its worker: what inline handlers see (this process's
+ * environment, so a caller can set extra `BATCHLANE_*` variables before starting the stack,
+ * with the stack's configuration on top), plus the variables Lambda's runtime sets.
+ */
+const functionEnvironment = (
+  configured: Record<string, string>,
+  functionName: string,
+  memoryMb: number,
+): Record<string, string> => {
+  const inherited: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (value !== undefined) inherited[name] = value;
+  }
+  return {
+    ...inherited,
+    ...configured,
+    AWS_LAMBDA_FUNCTION_NAME: functionName,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memoryMb),
+    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+  };
+};
+
+/**
  * batchlane on one machine: AWS-API emulators on loopback (fauxqs for SQS and S3, DynamoDB
  * Local, a PutEvents endpoint), the provider simulator (or the real providers when their API
  * keys are set), and the very handlers the stack deploys, driven the way AWS drives them.
  */
 const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalStack> => {
+  const isolation = options.isolation ?? (options.wrapRuntime === undefined ? 'worker' : 'inline');
+  if (isolation === 'worker' && options.wrapRuntime !== undefined) {
+    throw new Error(
+      "wrapRuntime needs isolation 'inline': a wrapped runtime cannot cross a thread boundary",
+    );
+  }
   const log = options.log ?? (() => undefined);
   const pollIntervalMs = options.pollIntervalMs ?? 1000;
   const visibility = (name: LocalFunctionName): string =>
@@ -123,6 +177,11 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
   const completion = await createQueue(aws.sqs, 'batchlane-completion', {
     VisibilityTimeout: visibility('completion'),
     RedrivePolicy: JSON.stringify({ deadLetterTargetArn: completionDlq.arn, maxReceiveCount }),
+  });
+  const realtimeDlq = await createQueue(aws.sqs, 'batchlane-realtime-dlq', {});
+  const realtime = await createQueue(aws.sqs, 'batchlane-realtime', {
+    VisibilityTimeout: visibility('realtime'),
+    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: realtimeDlq.arn, maxReceiveCount }),
   });
   const results = await createQueue(aws.sqs, 'batchlane-demo-results', {});
   const events = await createQueue(aws.sqs, 'batchlane-events', {});
@@ -148,22 +207,23 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
         });
 
   const fn = (name: LocalFunctionName): LocalFunctionOptions => options.functions?.[name] ?? {};
+  const timeoutMs = (name: LocalFunctionName): number =>
+    fn(name).timeoutMs ?? FUNCTION_SIZING[name].timeoutSeconds * 1000;
+  const memoryMb = (name: LocalFunctionName): number =>
+    fn(name).memoryMb ?? FUNCTION_SIZING[name].memoryMb;
   const env: Record<string, string> = {
     ...emulators.env,
     [ENV.tableName]: tableName,
     [ENV.bucketName]: artifactsBucket,
     [ENV.eventBusName]: 'batchlane',
     [ENV.completionQueueUrl]: completion.url,
+    [ENV.realtimeQueueUrl]: realtime.url,
     [ENV.pollIntervalSeconds]: String(Math.max(1, Math.round(pollIntervalMs / 1000))),
     // Runs own a batch for as long as the longest local function timeout, then others take over.
     [ENV.leaseSeconds]: String(
       options.leaseSeconds ??
         Math.ceil(
-          Math.max(
-            fn('collector').timeoutMs ?? 120_000,
-            fn('completion').timeoutMs ?? 300_000,
-            fn('poller').timeoutMs ?? 120_000,
-          ) / 1000,
+          Math.max(timeoutMs('collector'), timeoutMs('completion'), timeoutMs('poller')) / 1000,
         ) + 10,
     ),
     [ENV.allowPrivateWebhooks]: 'true',
@@ -183,31 +243,51 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
     POWERTOOLS_LOG_LEVEL: process.env['POWERTOOLS_LOG_LEVEL'] ?? 'ERROR',
     POWERTOOLS_METRICS_DISABLED: 'true',
     POWERTOOLS_SERVICE_NAME: 'batchlane',
+    ...options.environment,
   };
   // The handlers read their configuration from the environment at import, as in Lambda.
   Object.assign(process.env, env);
 
-  const collectorModule = await import('../../functions/collector.js');
-  const completionModule = await import('../../functions/completion.js');
-  const pollerModule = await import('../../functions/poller.js');
-  // Without a wrapper, the handlers the modules built at import run, exactly as deployed.
+  // Inline, the handlers the modules built at import run in this process (or, with a wrapper,
+  // handlers built around the wrapped runtime). In workers, each execution environment imports
+  // its module itself, with the function's environment, as Lambda's init does.
   const { wrapRuntime } = options;
   const runtimeFor = async (name: LocalFunctionName): Promise<Runtime> => {
     if (wrapRuntime === undefined) throw new Error('no runtime wrapper');
     return wrapRuntime(name, await createRuntime(process.env, name));
   };
-  const collector =
-    wrapRuntime === undefined
-      ? collectorModule.handler
-      : collectorModule.makeCollectorHandler(await runtimeFor('collector'));
-  const completionFn =
-    wrapRuntime === undefined
-      ? completionModule.handler
-      : completionModule.makeCompletionHandler(await runtimeFor('completion'));
-  const poller =
-    wrapRuntime === undefined
-      ? pollerModule.handler
-      : pollerModule.makePollerHandler(await runtimeFor('poller'));
+  const inlineHandlers = async () => {
+    const collectorModule = await import('../../functions/collector.js');
+    const completionModule = await import('../../functions/completion.js');
+    const pollerModule = await import('../../functions/poller.js');
+    const realtimeModule = await import('../../functions/realtime.js');
+    return {
+      realtime:
+        wrapRuntime === undefined
+          ? realtimeModule.handler
+          : realtimeModule.makeRealtimeHandler(await runtimeFor('realtime')),
+      collector:
+        wrapRuntime === undefined
+          ? collectorModule.handler
+          : collectorModule.makeCollectorHandler(await runtimeFor('collector')),
+      completion:
+        wrapRuntime === undefined
+          ? completionModule.handler
+          : completionModule.makeCompletionHandler(await runtimeFor('completion')),
+      poller:
+        wrapRuntime === undefined
+          ? pollerModule.handler
+          : pollerModule.makePollerHandler(await runtimeFor('poller')),
+    };
+  };
+  const inline = isolation === 'inline' ? await inlineHandlers() : null;
+  const inWorker = (name: LocalFunctionName) => ({
+    isolation: 'worker' as const,
+    worker: {
+      module: new URL(`../../functions/${name}.ts`, import.meta.url),
+      env: functionEnvironment(env, `batchlane-${name}`, memoryMb(name)),
+    },
+  });
 
   const report =
     (name: string) =>
@@ -221,11 +301,13 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
     queueUrl: intake.url,
     queueArn: intake.arn,
     functionName: 'batchlane-collector',
-    handler: collector,
+    ...(inline === null
+      ? inWorker('collector')
+      : { isolation: 'inline' as const, handler: inline.collector }),
     batchSize: options.collectorBatchSize ?? 100,
     batchingWindowMs: options.collectorBatchingWindowMs ?? 1000,
-    timeoutMs: fn('collector').timeoutMs ?? 120_000,
-    memoryMb: 1024,
+    timeoutMs: timeoutMs('collector'),
+    memoryMb: memoryMb('collector'),
     maxConcurrency: fn('collector').maxConcurrency ?? 1,
     onInvoke: report('collector'),
   });
@@ -234,25 +316,46 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
     queueUrl: completion.url,
     queueArn: completion.arn,
     functionName: 'batchlane-completion',
-    handler: completionFn,
+    ...(inline === null
+      ? inWorker('completion')
+      : { isolation: 'inline' as const, handler: inline.completion }),
     batchSize: 1,
     batchingWindowMs: 0,
-    timeoutMs: fn('completion').timeoutMs ?? 300_000,
-    memoryMb: 1024,
+    timeoutMs: timeoutMs('completion'),
+    memoryMb: memoryMb('completion'),
     maxConcurrency: fn('completion').maxConcurrency ?? 1,
     onInvoke: report('completion'),
   });
+  const realtimeMapping = new SqsEventSourceMapping({
+    client: aws.sqs,
+    queueUrl: realtime.url,
+    queueArn: realtime.arn,
+    functionName: 'batchlane-realtime',
+    ...(inline === null
+      ? inWorker('realtime')
+      : { isolation: 'inline' as const, handler: inline.realtime }),
+    batchSize: 1,
+    batchingWindowMs: 0,
+    timeoutMs: timeoutMs('realtime'),
+    memoryMb: memoryMb('realtime'),
+    maxConcurrency: fn('realtime').maxConcurrency ?? 4,
+    onInvoke: report('realtime'),
+  });
   const pollerSchedule = new ScheduleRunner({
     functionName: 'batchlane-poller',
-    handler: poller,
+    ...(inline === null
+      ? inWorker('poller')
+      : { isolation: 'inline' as const, handler: inline.poller }),
     intervalMs: pollIntervalMs,
-    timeoutMs: fn('poller').timeoutMs ?? 120_000,
+    timeoutMs: timeoutMs('poller'),
+    memoryMb: memoryMb('poller'),
     onRun: (error) => {
       if (error !== null) log(`poller: ${String(error)}`);
     },
   });
   collectorMapping.start();
   completionMapping.start();
+  realtimeMapping.start();
   pollerSchedule.start();
 
   return {
@@ -261,6 +364,8 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
     intakeDlqUrl: intakeDlq.url,
     completionQueueUrl: completion.url,
     completionDlqUrl: completionDlq.url,
+    realtimeQueueUrl: realtime.url,
+    realtimeDlqUrl: realtimeDlq.url,
     resultsQueueUrl: results.url,
     eventsQueueUrl: events.url,
     artifactsBucket,
@@ -275,10 +380,17 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
     },
     emulators,
     pollNow: () => pollerSchedule.tick(),
+    functionStats: () => ({
+      collector: collectorMapping.stats(),
+      completion: completionMapping.stats(),
+      realtime: realtimeMapping.stats(),
+      poller: pollerSchedule.stats(),
+    }),
     stop: async () => {
       await pollerSchedule.stop();
       await collectorMapping.stop();
       await completionMapping.stop();
+      await realtimeMapping.stop();
       await simulator?.stop();
       await emulators.stop();
     },

@@ -1,6 +1,7 @@
 import type {
   BatchItem,
   BatchRecord,
+  ItemCost,
   ItemStatus,
   RequestRecord,
   RequestState,
@@ -25,6 +26,14 @@ interface RegisterRequestInput {
   readonly expiresAt: number;
 }
 
+/** What the realtime lane works on: a request sent there at intake, or an escalated member. */
+type RealtimeTarget =
+  | { readonly kind: 'request'; readonly customId: string }
+  | { readonly kind: 'member'; readonly batchId: string; readonly providerCustomId: string };
+
+/** What taking a realtime target found. */
+type RealtimeLease = 'leased' | 'busy' | 'done' | 'missing';
+
 /** Fields of a batch an update may change. `version` is bumped by the store. */
 type BatchPatch = Partial<Omit<BatchRecord, 'batchId' | 'version' | 'provider' | 'endpoint'>>;
 
@@ -32,6 +41,8 @@ interface ItemDelivery {
   readonly providerCustomId: string;
   readonly status: ItemStatus;
   readonly deliveredAt: string;
+  /** What the delivered outcome cost (absent for members moved to a retry batch). */
+  readonly cost?: ItemCost;
 }
 
 /**
@@ -81,6 +92,36 @@ interface StateStore {
    * item was already delivered or moved (a rerun after a crash), true when this call moved it.
    */
   moveToRetryBatch(from: BatchItem, to: BatchItem, movedAt: string): Promise<boolean>;
+
+  /** `pending` → `realtime`: the request is the realtime lane's. False if it was not pending. */
+  markRealtime(customId: string, requestHash: string): Promise<boolean>;
+
+  /**
+   * Takes a member of a still-running batch for the realtime lane, atomically with a check
+   * that the batch is still `submitted`: once a batch has ended, its own results stand.
+   * False when the batch moved on, or the member was delivered or taken already.
+   */
+  escalateMember(batchId: string, providerCustomId: string, at: string): Promise<boolean>;
+
+  /**
+   * Leases a realtime target to one worker until `until`: `busy` while another worker holds
+   * it, `done` once delivered, `missing` when there is no such request or member.
+   */
+  leaseRealtime(target: RealtimeTarget, until: string, now: string): Promise<RealtimeLease>;
+
+  /** Records a realtime target delivered, with its status and cost; the lease ends. */
+  finishRealtime(
+    target: RealtimeTarget,
+    delivery: Omit<ItemDelivery, 'providerCustomId'>,
+  ): Promise<void>;
 }
 
-export type { BatchPatch, ItemDelivery, RegisterOutcome, RegisterRequestInput, StateStore };
+export type {
+  BatchPatch,
+  ItemDelivery,
+  RealtimeLease,
+  RealtimeTarget,
+  RegisterOutcome,
+  RegisterRequestInput,
+  StateStore,
+};

@@ -59,7 +59,30 @@ const httpFaultsSchema = z.strictObject({
 });
 type HttpFaults = z.infer<typeof httpFaultsSchema>;
 
-const simulatorFaultsSchema = batchFaultsSchema.extend({ http: httpFaultsSchema.optional() });
+/**
+ * Knobs of the synchronous endpoints (`POST /v1/messages`, `/v1/chat/completions`,
+ * `/v1/responses`, `/v1/embeddings`). Simulator-wide, or per request through `x-sim-faults`.
+ */
+const realtimeFaultsSchema = z.strictObject({
+  /** Fraction of flex requests answered 429 `resource_unavailable` (flex capacity short). */
+  flexUnavailableRate: fraction.optional(),
+  /**
+   * Answer 429 only while the client's `x-stainless-retry-count` is below this, so a burst
+   * of that many refusals is followed by service. Default: every try may be refused.
+   */
+  flexUnavailableMaxPerRequest: z.number().int().min(1).optional(),
+  /** Sent as `retry-after-ms` (and rounded up as `retry-after`) on those 429s; default 20. */
+  flexRetryAfterMs: z.number().int().min(1).optional(),
+  /** Fraction of flex requests served, but at the `default` tier (the response says so). */
+  flexDowngradeRate: fraction.optional(),
+  /** Real milliseconds to wait before answering a synchronous request that is served. */
+  realtimeLatencyMs: z.number().int().min(0).max(600_000).optional(),
+});
+type RealtimeFaults = z.infer<typeof realtimeFaultsSchema>;
+
+const simulatorFaultsSchema = batchFaultsSchema
+  .extend({ http: httpFaultsSchema.optional() })
+  .extend(realtimeFaultsSchema.shape);
 type SimulatorFaults = z.infer<typeof simulatorFaultsSchema>;
 
 /** Thrown when a fault specification from a header or metadata does not parse. */
@@ -120,6 +143,36 @@ const faultsFromMetadata = (metadata: Record<string, string> | null): BatchFault
   return parseBatchFaults(spec);
 };
 
+/**
+ * Faults of one synchronous request: the simulator-wide realtime knobs, overridden key by key
+ * by the request's `x-sim-faults` header (a JSON object of {@link RealtimeFaults}).
+ */
+const realtimeFaultsFor = (
+  faults: SimulatorFaults,
+  header: string | string[] | undefined,
+): RealtimeFaults => {
+  const base: RealtimeFaults = {
+    flexUnavailableRate: faults.flexUnavailableRate,
+    flexUnavailableMaxPerRequest: faults.flexUnavailableMaxPerRequest,
+    flexRetryAfterMs: faults.flexRetryAfterMs,
+    flexDowngradeRate: faults.flexDowngradeRate,
+    realtimeLatencyMs: faults.realtimeLatencyMs,
+  };
+  if (header === undefined) return base;
+  const text = Array.isArray(header) ? header.join(',') : header;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new FaultSpecError('x-sim-faults must be a JSON object');
+  }
+  const parsed = realtimeFaultsSchema.safeParse(value);
+  if (!parsed.success) {
+    throw new FaultSpecError(`invalid simulator faults: ${z.prettifyError(parsed.error)}`);
+  }
+  return { ...base, ...parsed.data };
+};
+
 /** Per-batch knobs override simulator-wide ones, key by key. */
 const mergeFaults = (base: BatchFaults, override: BatchFaults): BatchFaults => ({
   ...base,
@@ -127,9 +180,17 @@ const mergeFaults = (base: BatchFaults, override: BatchFaults): BatchFaults => (
   itemErrorRates: { ...base.itemErrorRates, ...override.itemErrorRates },
 });
 
-/** The batch-level part of simulator-wide faults (drops the HTTP knobs). */
+/** The batch-level part of simulator-wide faults (drops the HTTP and realtime knobs). */
 const batchPartOf = (faults: SimulatorFaults): BatchFaults => {
-  const { http: _http, ...rest } = faults;
+  const {
+    http: _http,
+    flexUnavailableRate: _flexUnavailableRate,
+    flexUnavailableMaxPerRequest: _flexUnavailableMaxPerRequest,
+    flexRetryAfterMs: _flexRetryAfterMs,
+    flexDowngradeRate: _flexDowngradeRate,
+    realtimeLatencyMs: _realtimeLatencyMs,
+    ...rest
+  } = faults;
   return rest;
 };
 
@@ -144,6 +205,8 @@ export {
   mergeFaults,
   parseBatchFaults,
   parseFaultsHeader,
+  type RealtimeFaults,
+  realtimeFaultsFor,
   type SimulatorFaults,
   simulatorFaultsSchema,
 };

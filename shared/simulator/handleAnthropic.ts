@@ -4,6 +4,7 @@ import {
   anthropicEndedAt,
   anthropicResultLines,
 } from './anthropicBatchView.js';
+import { handleRealtimeAnthropic } from './handleRealtimeAnthropic.js';
 import { isRecord, parseJsonBody, readBody, SimHttpError, sendJson } from './httpIo.js';
 import type { SimContext } from './SimContext.js';
 import { FaultSpecError, parseFaultsHeader } from './SimulatorFaults.js';
@@ -14,7 +15,8 @@ const API_VERSIONS = ['2023-06-01', '2026-10-21'] as const;
 const CUSTOM_ID = /^[a-zA-Z0-9_-]{1,64}$/;
 
 /**
- * Anthropic Message Batches: `/v1/messages/batches[/{id}[/cancel|/results]]`.
+ * Anthropic Message Batches: `/v1/messages/batches[/{id}[/cancel|/results]]`, and the
+ * synchronous `POST /v1/messages` (see handleRealtimeAnthropic.ts).
  * Returns false when the path is not one of these routes.
  */
 const handleAnthropic = async (
@@ -25,7 +27,12 @@ const handleAnthropic = async (
   headers: Record<string, string>,
 ): Promise<boolean> => {
   const parts = url.pathname.split('/').filter((p) => p.length > 0);
-  if (parts[0] !== 'v1' || parts[1] !== 'messages' || parts[2] !== 'batches') return false;
+  if (parts[0] !== 'v1' || parts[1] !== 'messages') return false;
+  if (parts.length === 2) {
+    await handleRealtimeAnthropic(ctx, req, res, checkVersion(req), headers);
+    return true;
+  }
+  if (parts[2] !== 'batches') return false;
   if (parts.length > 5) return false;
   const apiVersion = checkVersion(req);
   const method = req.method ?? 'GET';

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { handleRealtimeOpenAI } from './handleRealtimeOpenAI.js';
 import { isRecord, parseJsonBody, readBody, SimHttpError, sendJson } from './httpIo.js';
 import {
   finalizeOpenAIBatch,
@@ -39,7 +40,10 @@ const invalid = (message: string, param: string | null = null): SimHttpError =>
 const notFound = (message: string): SimHttpError =>
   new SimHttpError(404, 'invalid_request_error', message);
 
-/** OpenAI Files and Batch under `/v1/files` and `/v1/batches`. False when not its path. */
+/**
+ * OpenAI Files and Batch under `/v1/files` and `/v1/batches`, and the synchronous endpoints
+ * (see handleRealtimeOpenAI.ts). False when not its path.
+ */
 const handleOpenAI = async (
   ctx: SimContext,
   req: IncomingMessage,
@@ -47,6 +51,7 @@ const handleOpenAI = async (
   url: URL,
   headers: Record<string, string>,
 ): Promise<boolean> => {
+  if (await handleRealtimeOpenAI(ctx, req, res, url, headers)) return true;
   const parts = url.pathname.split('/').filter((p) => p.length > 0);
   if (parts[0] !== 'v1' || (parts[1] !== 'files' && parts[1] !== 'batches')) return false;
   if (parts.length > 4) return false;

@@ -1,12 +1,17 @@
 import type { Destination } from '../contract/destination.js';
 import type { ProviderName } from '../contract/providers.js';
+import type { LanePolicy } from '../domain/chooseLane.js';
+import type { PriceTable } from '../domain/pricing/PriceTable.js';
 import type { BatchProvider } from '../ports/BatchProvider.js';
 import type { BlobStore } from '../ports/BlobStore.js';
 import type { ClaimCheckReader } from '../ports/ClaimCheckReader.js';
 import type { Clock, IdGenerator } from '../ports/Clock.js';
 import type { CompletionNotifier } from '../ports/CompletionNotifier.js';
+import type { CostLedger } from '../ports/CostLedger.js';
 import type { EventPublisher } from '../ports/EventPublisher.js';
 import type { Logger, MetricsSink } from '../ports/Logger.js';
+import type { RealtimeDispatcher } from '../ports/RealtimeDispatcher.js';
+import type { RealtimeProvider } from '../ports/RealtimeProvider.js';
 import type { ResultDeliverer } from '../ports/ResultDeliverer.js';
 import type { StateStore } from '../ports/StateStore.js';
 
@@ -29,6 +34,14 @@ interface RuntimeSettings {
    * (local development only; the webhook sender applies the same setting at delivery).
    */
   readonly allowPrivateWebhooks: boolean;
+  /** Prices every outcome (shipped table plus the deployment's overrides). */
+  readonly priceTable: PriceTable;
+  /** The `metadata` key naming a request's cost tag. */
+  readonly costTagKey: string;
+  /** How `auto` requests choose between the batch lane and the realtime lane. */
+  readonly lanePolicy: LanePolicy;
+  /** How close to its deadline an `auto` member of a running batch is escalated (ms). */
+  readonly escalateBeforeDeadlineMs: number;
 }
 
 /** Everything the use cases talk to, passed in by the composition root. */
@@ -41,6 +54,12 @@ interface RuntimeDeps {
   readonly events: EventPublisher;
   readonly deliverer: ResultDeliverer;
   readonly completion: CompletionNotifier;
+  /** Where costs are kept per batch (or request), day, model, lane and tag. */
+  readonly costs: CostLedger;
+  /** The realtime lane's queue; null when the deployment has no realtime lane. */
+  readonly realtime: RealtimeDispatcher | null;
+  /** Synchronous calls (flex and standard), used by the realtime worker. */
+  readonly realtimeProviders: Partial<Record<ProviderName, RealtimeProvider>>;
   readonly clock: Clock;
   readonly ids: IdGenerator;
   readonly logger: Logger;

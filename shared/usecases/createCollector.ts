@@ -1,8 +1,12 @@
+import { FLEX_ENDPOINTS } from '../contract/request.js';
+import { chooseLane, type LaneChoice } from '../domain/chooseLane.js';
 import { errorMessage, InvalidInputError, isRetryable, NotFoundError } from '../domain/errors.js';
+import { escalateAtOf } from '../domain/escalateAtOf.js';
 import { formatProviderLine } from '../domain/formatProviderLine.js';
 import { mapWithConcurrency } from '../domain/mapWithConcurrency.js';
 import { type PackableRequest, type PlannedBatch, planBatches } from '../domain/planBatches.js';
-import type { BatchItem, BatchRecord, JsonValue } from '../domain/records.js';
+import { realtimeRequestKey } from '../domain/RealtimeJob.js';
+import type { BatchItem, BatchRecord, ItemLane, JsonValue } from '../domain/records.js';
 import {
   type AcceptedRequest,
   type ClaimCheckResolution,
@@ -34,6 +38,14 @@ interface Pending extends PackableRequest {
   readonly messageId: string;
   readonly accepted: AcceptedRequest;
   readonly line: string;
+  readonly lane: ItemLane;
+}
+
+/** A request the lane choice sent to the realtime lane. */
+interface RealtimeBound {
+  readonly messageId: string;
+  readonly accepted: AcceptedRequest;
+  readonly choice: LaneChoice;
 }
 
 type RejectedMessage = Extract<ValidationOutcome, { ok: false }> & { readonly messageId: string };
@@ -194,6 +206,51 @@ const createCollector = (deps: RuntimeDeps) => {
     registered: false,
   });
 
+  /** The lane for an accepted request: the batch lane when the deployment has no other. */
+  const laneOf = (accepted: AcceptedRequest, now: Date): LaneChoice => {
+    const flex =
+      deps.realtimeProviders[accepted.request.provider]?.supportsFlex === true &&
+      FLEX_ENDPOINTS.includes(accepted.endpoint);
+    const choice = chooseLane(accepted.request, flex, now, settings.lanePolicy);
+    if (choice.lane === 'batch' || deps.realtime !== null) return choice;
+    return {
+      lane: 'batch',
+      requested: choice.requested,
+      reason: `${choice.reason}; this deployment has no realtime lane, so batch`,
+    };
+  };
+
+  /**
+   * Hands a request to the realtime lane: its body to the blob store, a job to the lane's
+   * queue, then the ledger entry to `realtime`. A crash before the last step leaves the entry
+   * `pending`, so the message's retry sends the job again; the worker's lease on the request
+   * makes a second job harmless.
+   */
+  const dispatchRealtime = async (bound: RealtimeBound): Promise<void> => {
+    const { accepted, choice } = bound;
+    const { request } = accepted;
+    const key = realtimeRequestKey(request.custom_id, accepted.requestHash);
+    await deps.blobs.put(key, JSON.stringify(request), { contentType: 'application/json' });
+    await deps.realtime?.dispatch({
+      schema: 'batchlane.realtime-job.v1',
+      custom_id: request.custom_id,
+      request_hash: accepted.requestHash,
+      request_key: key,
+      provider: request.provider,
+      endpoint: accepted.endpoint,
+      model: accepted.model,
+      lane: choice.lane === 'flex' ? 'flex' : 'realtime',
+      requested: choice.requested,
+      reason: choice.reason,
+      destination: accepted.destination,
+      metadata: (request.metadata ?? null) as JsonValue | null,
+      deadline: request.deadline ?? null,
+      accepted_at: clock.now().toISOString(),
+      target: { kind: 'request' },
+    });
+    await store.markRealtime(request.custom_id, accepted.requestHash);
+  };
+
   /** Creates the batch, writes its input, claims its members and submits it. */
   const packAndSubmit = async (
     plan: PlannedBatch<Pending>,
@@ -227,6 +284,10 @@ const createCollector = (deps: RuntimeDeps) => {
       completionLeaseUntil: null,
       checkpoint: null,
       submitStartedAt: null,
+      escalateAt: escalateAtOf(
+        plan.requests.map((p) => ({ lane: p.lane, deadline: p.accepted.request.deadline ?? null })),
+        settings.escalateBeforeDeadlineMs,
+      ),
     };
     await store.createBatch(record);
     await deps.blobs.put(inputKey, plan.requests.map((r) => r.line).join(''), {
@@ -246,6 +307,9 @@ const createCollector = (deps: RuntimeDeps) => {
         deadline: pending.accepted.request.deadline ?? null,
         status: null,
         deliveredAt: null,
+        escalatedAt: null,
+        lane: pending.lane,
+        cost: null,
       };
       return store.claimRequest(item, pending.accepted.requestHash);
     });
@@ -342,6 +406,7 @@ const createCollector = (deps: RuntimeDeps) => {
       }),
     );
     const toPack: Pending[] = [];
+    const toRealtime: RealtimeBound[] = [];
     for (const [index, registration] of registrations.entries()) {
       const candidate = candidates[index];
       if (candidate === undefined) continue;
@@ -361,8 +426,17 @@ const createCollector = (deps: RuntimeDeps) => {
       } else if (outcome.kind === 'conflict') {
         refusals.push(conflictRefusal(message, accepted));
       } else {
+        const choice = laneOf(accepted, now);
+        if (choice.lane !== 'batch') {
+          toRealtime.push({ messageId: message.messageId, accepted, choice });
+          continue;
+        }
         const line = `${formatProviderLine(accepted.request.provider, accepted.endpoint, providerCustomIdOf(0), accepted.request.body)}\n`;
         toPack.push({
+          lane: {
+            requested: choice.requested === 'auto' ? 'auto' : 'batch',
+            reason: choice.reason,
+          },
           messageId: message.messageId,
           accepted,
           provider: accepted.request.provider,
@@ -398,9 +472,22 @@ const createCollector = (deps: RuntimeDeps) => {
       for (const pending of plans[index]?.requests ?? []) failed.add(pending.messageId);
     });
 
+    const dispatched = await mapWithConcurrency(toRealtime, CONCURRENCY, dispatchRealtime);
+    dispatched.forEach((result, index) => {
+      if (result.status === 'fulfilled') return;
+      const bound = toRealtime[index];
+      if (bound === undefined) return;
+      failed.add(bound.messageId);
+      logger.warn('realtime hand-off failed; message will be retried', {
+        customId: bound.accepted.request.custom_id,
+        error: errorMessage(result.reason),
+      });
+    });
+    metrics.count('RequestsToRealtimeLane', toRealtime.length);
+
     for (const messageId of await settleRefusals(deps, refusals)) failed.add(messageId);
 
-    const accepted = toPack.length;
+    const accepted = toPack.length + toRealtime.length;
     metrics.count('RequestsAccepted', accepted);
     metrics.count('RequestsFolded', folded);
     // Every message with an id folded into the one that stands for it shares its fate.

@@ -3,11 +3,13 @@ import { type Destination, destinationKey } from '../contract/destination.js';
 import { DETAIL_TYPES, type StatusCounts } from '../contract/events.js';
 import type { ResultV1 } from '../contract/result.js';
 import { buildItemResult, groupByDestination, type ItemOutcome } from '../domain/buildResult.js';
+import { costOutcome } from '../domain/costOutcome.js';
 import { ConflictError, errorMessage, isRetryable, UnavailableError } from '../domain/errors.js';
 import { mapWithConcurrency } from '../domain/mapWithConcurrency.js';
 import { type ParsedResultLine, parseResultLine } from '../domain/parseResultLine.js';
-import type { BatchItem, BatchRecord } from '../domain/records.js';
+import type { BatchItem, BatchRecord, ItemCost } from '../domain/records.js';
 import { readLinesAt } from '../domain/splitLines.js';
+import { sumItemCosts } from '../domain/sumItemCosts.js';
 import type { BatchPatch, ItemDelivery } from '../ports/StateStore.js';
 import { createRetryBatch } from './createRetryBatch.js';
 import { parkedPrefix } from './parkedPrefix.js';
@@ -21,7 +23,8 @@ interface CompletionReport {
     | 'already-completed'
     | 'not-ended'
     | 'unknown-batch'
-    | 'owned-by-another-run';
+    | 'owned-by-another-run'
+    | 'paused';
   readonly delivered: number;
   readonly retried: number;
   readonly skipped: number;
@@ -46,6 +49,13 @@ const fingerprint = (entries: readonly { item: BatchItem }[]): string =>
  * destination (nor reach the completion DLQ because of it).
  */
 const PARK_FROM_ATTEMPT = 3;
+
+/**
+ * A run with less time left than this stops at the next checkpoint and hands the batch to a
+ * fresh run, instead of being killed by its timeout mid-delivery: a killed run would leave
+ * its lease to expire first, and resend what it had sent but not yet recorded.
+ */
+const PAUSE_RESERVE_MS = 45_000;
 
 const zeroCounts = (): StatusCounts => ({
   succeeded: 0,
@@ -146,8 +156,15 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
     if (entries.length === 0) return { delivered: 0, failed: 0 };
     const now = clock.now();
     const deliveredAt = now.toISOString();
-    const routable: { destination: Destination; item: BatchItem; result: ResultV1 }[] = [];
+    const routable: {
+      destination: Destination;
+      item: BatchItem;
+      result: ResultV1;
+      itemCost: ItemCost;
+    }[] = [];
     let failed = 0;
+    // Priced as of the provider's end of the batch: the day the usage was billed.
+    const billedAt = batch.endedAt === null ? now : new Date(batch.endedAt);
     for (const { item, outcome } of entries) {
       const destination = item.destination ?? settings.defaultDestination;
       if (destination === null) {
@@ -158,10 +175,24 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
         });
         continue;
       }
+      const { cost, itemCost } = costOutcome(
+        {
+          provider: batch.provider,
+          endpoint: batch.endpoint,
+          model: outcome.model ?? item.model,
+          lane: 'batch',
+          response: outcome.status === 'succeeded' ? outcome.response : null,
+          at: billedAt,
+          metadata: item.metadata,
+        },
+        settings.priceTable,
+        settings.costTagKey,
+      );
       routable.push({
         destination,
         item,
-        result: buildItemResult(batch, item, outcome, deliveredAt),
+        result: buildItemResult(batch, item, outcome, deliveredAt, cost),
+        itemCost,
       });
     }
     const groups = [...groupByDestination(routable, destinationKey).values()];
@@ -178,6 +209,7 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
           providerCustomId: entry.item.providerCustomId,
           status: entry.result.status,
           deliveredAt,
+          cost: entry.itemCost,
         };
       });
 
@@ -245,6 +277,7 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
             batch_id: batch.batchId,
             provider: batch.provider,
             model: result.model,
+            lane: 'batch' as const,
             attempts: item.attempts,
             destination_type: destination.type,
             accepted_at: item.acceptedAt,
@@ -309,6 +342,8 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
       readonly attempt?: number;
       /** Park what a destination keeps refusing, whatever the attempt. */
       readonly parkUndeliverable?: boolean;
+      /** Time left in this invocation (ms); without it, a run never pauses. */
+      readonly timeLeftMs?: () => number;
     } = {},
   ): Promise<CompletionReport> => {
     parkRetryable = runOptions.parkUndeliverable ?? (runOptions.attempt ?? 1) >= PARK_FROM_ATTEMPT;
@@ -368,7 +403,7 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
     }
 
     try {
-      return await completeLeased(batch, leaseUntil);
+      return await completeLeased(batch, leaseUntil, runOptions.timeLeftMs ?? (() => Infinity));
     } catch (error) {
       // Hand the batch back at once, so the retried message does not wait for the lease.
       const current = await store.getBatch(batchId).catch(() => null);
@@ -384,6 +419,7 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
   async function completeLeased(
     leased: BatchRecord,
     leaseUntil: string,
+    timeLeftMs: () => number,
   ): Promise<CompletionReport> {
     const batchId = leased.batchId;
     /**
@@ -402,6 +438,8 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
         return store.updateBatch(batchId, fresh.version, patch);
       }
     };
+    // Short-lived functions (local tests) keep a quarter of their time in reserve instead.
+    const reserveMs = Math.min(PAUSE_RESERVE_MS, timeLeftMs() / 4);
     let batch = await archive(leased, updateOwned);
     const retries = new Map<string, BatchItem>();
     let delivered = 0;
@@ -427,7 +465,12 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
           metrics.count('UnknownResultLines', 1);
           continue;
         }
-        if (item.deliveredAt !== null || retries.has(item.providerCustomId)) {
+        // Escalated members are the realtime lane's to deliver: this later answer is dropped.
+        if (
+          item.deliveredAt !== null ||
+          item.escalatedAt !== null ||
+          retries.has(item.providerCustomId)
+        ) {
           skipped += 1;
           continue;
         }
@@ -465,6 +508,23 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
           batch = await updateOwned(batch, { checkpoint: { fileIndex, offset: reached } });
         }
       };
+      /**
+       * Out of time: the next run resumes at the checkpoint (delivered members are skipped
+       * wherever it starts). The batch is handed back and a new completion message sent before
+       * this run returns, so nothing waits for the lease to run out.
+       */
+      const pause = async (): Promise<CompletionReport> => {
+        await updateOwned(batch, { completionLeaseUntil: null });
+        await deps.completion.notifyEnded(batchId);
+        metrics.count('CompletionPauses', 1);
+        logger.info('completion paused before the function timeout', {
+          batchId,
+          delivered,
+          fileIndex,
+          offset: reached,
+        });
+        return { ...report(batchId, 'paused'), delivered, skipped };
+      };
       for await (const line of readLinesAt(await blobs.getStream(key, { start: offset }), offset)) {
         reached = line.nextOffset;
         try {
@@ -474,7 +534,11 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
           metrics.count('MalformedResultLines', 1);
           logger.error('malformed result line', { batchId, key, error: errorMessage(error) });
         }
-        if (chunk.length >= chunkSize) await flush();
+        if (chunk.length >= chunkSize) {
+          await flush();
+          // Only after delivering something new, so that every run moves the batch forward.
+          if (delivered > 0 && timeLeftMs() < reserveMs) return pause();
+        }
       }
       await flush();
     }
@@ -509,7 +573,12 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
     for await (const page of store.listItems(batchId)) {
       const missing: { item: BatchItem; outcome: ItemOutcome }[] = [];
       for (const item of page) {
-        if (item.deliveredAt !== null || retries.has(item.providerCustomId)) continue;
+        if (
+          item.deliveredAt !== null ||
+          item.escalatedAt !== null ||
+          retries.has(item.providerCustomId)
+        )
+          continue;
         if (retryAllowed(item, verdict)) retries.set(item.providerCustomId, item);
         else missing.push({ item, outcome: verdict });
       }
@@ -531,8 +600,15 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
       retries.size === 0 ? null : await createRetryBatch(deps, batch, retries, settings.leaseMs);
 
     const counts = zeroCounts();
+    const itemCosts: ItemCost[] = [];
     for await (const page of store.listItems(batchId)) {
-      for (const item of page) if (item.status !== null) counts[item.status] += 1;
+      for (const item of page) {
+        if (item.status !== null) counts[item.status] += 1;
+        // Escalated members are costed by the realtime lane, which served them.
+        if (item.cost !== null && item.status !== 'retried' && item.escalatedAt === null) {
+          itemCosts.push(item.cost);
+        }
+      }
     }
     const undelivered = batch.requestCount - Object.values(counts).reduce((a, b) => a + b, 0);
     if (undelivered > 0) {
@@ -542,6 +618,27 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
         details: { batchId, undelivered },
       });
     }
+
+    // The batch's cost, from what each delivery recorded: written to the ledger as entries
+    // keyed by this batch (a rerun rewrites the same entries) before the batch is completed.
+    const cost = sumItemCosts(itemCosts);
+    await deps.costs.record(
+      cost.groups.map((group) => ({
+        day: group.day,
+        source: batch.batchId,
+        provider: batch.provider,
+        model: group.model,
+        lane: 'batch' as const,
+        tag: group.tag,
+        requests: group.requests,
+        inputTokens: group.inputTokens,
+        outputTokens: group.outputTokens,
+        cacheReadTokens: group.cacheReadTokens,
+        cacheWriteTokens: group.cacheWriteTokens,
+        nanoUsd: group.nanoUsd,
+        realtimeNanoUsd: group.realtimeNanoUsd,
+      })),
+    );
 
     // Publish before recording completion: a crash in between repeats the events (at least
     // once) rather than losing them.
@@ -555,6 +652,7 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
           provider_batch_id: batch.providerBatchId ?? '',
           request_count: batch.requestCount,
           counts,
+          cost: cost.total,
           submitted_at: batch.submittedAt ?? batch.createdAt,
           ended_at: batch.endedAt ?? completedAt,
           delivered_at: completedAt,
@@ -581,6 +679,11 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
       completionLeaseUntil: null,
     });
     metrics.count('BatchesDelivered', 1, { provider: batch.provider });
+    // Micro-dollars: whole numbers CloudWatch sums without float drift.
+    metrics.count('CostMicroUsd', Math.round(cost.total.usd * 1e6), { provider: batch.provider });
+    metrics.count('SavedMicroUsd', Math.round(cost.total.saved_usd * 1e6), {
+      provider: batch.provider,
+    });
     await deleteProviderArtifacts(batch);
     logger.info('batch delivered', { batchId, delivered, skipped, retried: retries.size, counts });
     return {

@@ -2,6 +2,7 @@ import { ConflictError, errorMessage, NotFoundError, ThrottledError } from '../d
 import { mapWithConcurrency } from '../domain/mapWithConcurrency.js';
 import { nextPollDelayMs } from '../domain/nextPollDelay.js';
 import type { BatchRecord } from '../domain/records.js';
+import { escalateLateMembers } from './escalateLateMembers.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
 import { isoAfter, submitBatch } from './submitBatch.js';
 
@@ -118,12 +119,21 @@ const createPoller = (deps: RuntimeDeps, options: { readonly maxBatchesPerRun?: 
         expiresAt,
       });
     }
+    const escalateAt =
+      batch.escalateAt !== null &&
+      batch.escalateAt !== undefined &&
+      Date.parse(batch.escalateAt) <= now.getTime()
+        ? await escalateLateMembers(deps, batch, now)
+        : (batch.escalateAt ?? null);
+    const nextPollAt = isoAfter(now, nextPollDelayMs({ ageMs, baseIntervalMs }));
     await store.updateBatch(batch.batchId, batch.version, {
       providerStatus: snapshot.providerStatus,
       providerExpiresAt: expiresAt,
       pollCount: batch.pollCount + 1,
       lastError: null,
-      nextPollAt: isoAfter(now, nextPollDelayMs({ ageMs, baseIntervalMs })),
+      escalateAt,
+      // Back in time for the next member that may need escalating.
+      nextPollAt: escalateAt !== null && escalateAt < nextPollAt ? escalateAt : nextPollAt,
     });
     return 'running';
   };

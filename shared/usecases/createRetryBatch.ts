@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { errorMessage } from '../domain/errors.js';
+import { escalateAtOf } from '../domain/escalateAtOf.js';
 import { mapWithConcurrency } from '../domain/mapWithConcurrency.js';
 import type { BatchItem, BatchRecord } from '../domain/records.js';
 import { splitLines } from '../domain/splitLines.js';
@@ -61,6 +62,7 @@ const createRetryBatch = async (
     lastError: null,
     completionLeaseUntil: null,
     checkpoint: null,
+    escalateAt: escalateAtOf(members.values(), deps.settings.escalateBeforeDeadlineMs),
   };
   await deps.store.createBatch(record);
   const { bytes } = await deps.blobs.put(inputKey, Readable.from(lines()), {
@@ -79,6 +81,8 @@ const createRetryBatch = async (
         attempts: from.attempts + 1,
         status: null,
         deliveredAt: null,
+        escalatedAt: null,
+        cost: null,
       },
       movedAt,
     );

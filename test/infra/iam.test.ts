@@ -103,7 +103,16 @@ describe('IAM: grants per function', () => {
     ];
   };
 
-  it('lets the collector use the table, artifacts, bus and secrets, consume the intake queue and send to the completion queue (a batch the provider refuses ends at once)', () => {
+  const sendToRealtime = (): string[] => {
+    const realtime = ref(stack.realtime.queue);
+    return [
+      `sqs:GetQueueAttributes@<${realtime}.Arn>`,
+      `sqs:GetQueueUrl@<${realtime}.Arn>`,
+      `sqs:SendMessage@<${realtime}.Arn>`,
+    ];
+  };
+
+  it('lets the collector use the table, artifacts, bus and secrets, consume the intake queue and send to the completion queue (a batch the provider refuses ends at once) and the realtime queue', () => {
     const fn = stack.collector.function;
     const intake = ref(stack.intakeQueue.queue);
     expect(grantsOf(template, stack, fn)).toEqual(
@@ -112,6 +121,7 @@ describe('IAM: grants per function', () => {
         ...artifacts,
         ...CONSUME_ACTIONS.map((a) => `${a}@<${intake}.Arn>`),
         ...sendToCompletion(),
+        ...sendToRealtime(),
       ].sort(),
     );
   });
@@ -127,10 +137,18 @@ describe('IAM: grants per function', () => {
     expect(covering).not.toEqual([]);
   });
 
-  it('lets the poller use the table, artifacts (it submits packed batches), bus and secrets and send to the completion queue', () => {
+  it('lets the poller use the table, artifacts (it submits packed batches), bus and secrets and send to the completion queue and the realtime queue (escalations)', () => {
     const fn = stack.poller.function;
     expect(grantsOf(template, stack, fn)).toEqual(
-      [...common(fn), ...artifacts, ...sendToCompletion()].sort(),
+      [...common(fn), ...artifacts, ...sendToCompletion(), ...sendToRealtime()].sort(),
+    );
+  });
+
+  it('lets the realtime worker use the table, artifacts, bus and secrets and consume its queue, and reach no caller destination by default', () => {
+    const fn = stack.realtime.function;
+    const realtime = ref(stack.realtime.queue);
+    expect(grantsOf(template, stack, fn)).toEqual(
+      [...common(fn), ...artifacts, ...CONSUME_ACTIONS.map((a) => `${a}@<${realtime}.Arn>`)].sort(),
     );
   });
 

@@ -28,13 +28,16 @@ const ids = {
   intakeDlq: logicalIdOf(stack, stack.intakeQueue.deadLetterQueue),
   completionQueue: logicalIdOf(stack, stack.completion.queue),
   completionDlq: logicalIdOf(stack, stack.completion.deadLetterQueue),
+  realtimeQueue: logicalIdOf(stack, stack.realtime.queue),
+  realtimeDlq: logicalIdOf(stack, stack.realtime.deadLetterQueue),
   collector: logicalIdOf(stack, stack.collector.function.function),
   poller: logicalIdOf(stack, stack.poller.function.function),
   completion: logicalIdOf(stack, stack.completion.function.function),
+  realtime: logicalIdOf(stack, stack.realtime.function.function),
   anthropicSecret: logicalIdOf(stack, stack.providerSecrets.secretFor('anthropic')!),
   openaiSecret: logicalIdOf(stack, stack.providerSecrets.secretFor('openai')!),
 };
-const functionIds = [ids.collector, ids.poller, ids.completion];
+const functionIds = [ids.collector, ids.poller, ids.completion, ids.realtime];
 const envOf = (functionId: string): Record<string, unknown> => environmentOf(template, functionId);
 
 describe('Construct: StateTable', () => {
@@ -76,7 +79,14 @@ describe('Queues', () => {
   it('encrypts every queue and denies every non-TLS request', () => {
     const queues = ofType('AWS::SQS::Queue');
     expect(queues.map(([id]) => id).sort()).toEqual(
-      [ids.intake, ids.intakeDlq, ids.completionQueue, ids.completionDlq].sort(),
+      [
+        ids.intake,
+        ids.intakeDlq,
+        ids.completionQueue,
+        ids.completionDlq,
+        ids.realtimeQueue,
+        ids.realtimeDlq,
+      ].sort(),
     );
     for (const [id, queue] of queues) {
       expect(queue.Properties.SqsManagedSseEnabled, id).toBe(true);
@@ -98,6 +108,7 @@ describe('Queues', () => {
   it.each([
     ['intake', 'intake', 'intakeDlq', 5],
     ['completion', 'completionQueue', 'completionDlq', 10],
+    ['realtime', 'realtimeQueue', 'realtimeDlq', 6],
   ] as const)('redrives the %s queue to its own dead-letter queue', (_, queue, dlq, count) => {
     expect(resources[ids[queue]]?.Properties.RedrivePolicy).toEqual({
       deadLetterTargetArn: { 'Fn::GetAtt': [ids[dlq], 'Arn'] },
@@ -109,7 +120,7 @@ describe('Queues', () => {
 
   it('gives every consumed queue a visibility timeout of at least 6 × its consumer timeout', () => {
     const mappings = ofType('AWS::Lambda::EventSourceMapping');
-    expect(mappings).toHaveLength(2);
+    expect(mappings).toHaveLength(3);
     for (const [, mapping] of mappings) {
       const queueId = (mapping.Properties.EventSourceArn as { 'Fn::GetAtt': [string] })[
         'Fn::GetAtt'
@@ -124,6 +135,7 @@ describe('Queues', () => {
   it.each([
     ['intake', 'intakeDlq'],
     ['completion', 'completionDlq'],
+    ['realtime', 'realtimeDlq'],
   ] as const)('alarms as soon as a message reaches the %s dead-letter queue', (_, dlq) => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/SQS',

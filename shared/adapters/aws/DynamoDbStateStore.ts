@@ -16,6 +16,8 @@ import type { BatchItem, BatchRecord, RequestRecord } from '../../domain/records
 import type {
   BatchPatch,
   ItemDelivery,
+  RealtimeLease,
+  RealtimeTarget,
   RegisterOutcome,
   RegisterRequestInput,
   StateStore,
@@ -52,6 +54,15 @@ interface DynamoDbStateStoreOptions {
   readonly maxAttempts?: number;
   readonly sleep?: Sleep;
 }
+
+/** A condition that an attribute is absent or still the NULL items are written with. */
+const UNSET = (name: string): string =>
+  `(attribute_not_exists(${name}) OR attribute_type(${name}, :nullType))`;
+
+const realtimeKey = (target: RealtimeTarget): { pk: string; sk: string } =>
+  target.kind === 'request'
+    ? requestKey(target.customId)
+    : itemKey(target.batchId, target.providerCustomId);
 
 const isNamed = (error: unknown, name: string): boolean =>
   error instanceof Error && error.name === name;
@@ -412,11 +423,18 @@ class DynamoDbStateStore implements StateStore {
               Key: itemKey(batchId, delivery.providerCustomId),
               // Never create a bare item for a member that was not claimed.
               ConditionExpression: 'attribute_exists(pk)',
-              UpdateExpression: 'SET #status = :status, delivered_at = :at',
-              ExpressionAttributeNames: { '#status': 'status' },
+              UpdateExpression:
+                delivery.cost === undefined
+                  ? 'SET #status = :status, delivered_at = :at'
+                  : 'SET #status = :status, delivered_at = :at, #cost = :cost',
+              ExpressionAttributeNames: {
+                '#status': 'status',
+                ...(delivery.cost === undefined ? {} : { '#cost': 'cost' }),
+              },
               ExpressionAttributeValues: {
                 ':status': delivery.status,
                 ':at': delivery.deliveredAt,
+                ...(delivery.cost === undefined ? {} : { ':cost': delivery.cost }),
               },
             }),
           );
@@ -434,6 +452,114 @@ class DynamoDbStateStore implements StateStore {
     // Every write has settled; the first failure is reported (the rest are alike in practice).
     const failed = outcomes.find((o) => o.status === 'rejected');
     if (failed !== undefined) throw failed.reason;
+  }
+
+  async markRealtime(customId: string, requestHash: string): Promise<boolean> {
+    try {
+      await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: requestKey(customId),
+          ConditionExpression: '#state = :pending AND request_hash = :hash',
+          UpdateExpression: 'SET #state = :realtime',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: {
+            ':pending': 'pending',
+            ':realtime': 'realtime',
+            ':hash': requestHash,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isNamed(error, 'ConditionalCheckFailedException')) return false;
+      throw this.#translate(error, 'UpdateItem', `REQ#${customId}`);
+    }
+  }
+
+  async escalateMember(batchId: string, providerCustomId: string, at: string): Promise<boolean> {
+    const reasons = await this.#transact(
+      [
+        {
+          // Completion only starts on an ended batch: while it is `submitted`, no run can be
+          // delivering this member from the batch's results.
+          ConditionCheck: {
+            TableName: this.#table,
+            Key: batchKey(batchId),
+            ConditionExpression: '#state = :submitted',
+            ExpressionAttributeNames: { '#state': 'state' },
+            ExpressionAttributeValues: { ':submitted': 'submitted' },
+          },
+        },
+        {
+          Update: {
+            TableName: this.#table,
+            Key: itemKey(batchId, providerCustomId),
+            ConditionExpression: `attribute_exists(pk) AND ${UNSET('delivered_at')} AND ${UNSET('escalated_at')}`,
+            UpdateExpression: 'SET escalated_at = :at',
+            ExpressionAttributeValues: { ':nullType': 'NULL', ':at': at },
+          },
+        },
+      ],
+      `BATCH#${batchId}`,
+    );
+    return reasons === null;
+  }
+
+  async leaseRealtime(target: RealtimeTarget, until: string, now: string): Promise<RealtimeLease> {
+    const key = realtimeKey(target);
+    try {
+      await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: key,
+          ConditionExpression: `attribute_exists(pk) AND ${UNSET('delivered_at')} AND (attribute_not_exists(realtime_lease_until) OR realtime_lease_until < :now)`,
+          UpdateExpression: 'SET realtime_lease_until = :until',
+          ExpressionAttributeValues: { ':nullType': 'NULL', ':now': now, ':until': until },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return 'leased';
+    } catch (error) {
+      if (!isNamed(error, 'ConditionalCheckFailedException')) {
+        throw this.#translate(error, 'UpdateItem', key.pk);
+      }
+      const old = oldItemOf((error as { Item?: unknown }).Item);
+      if (old === null) return 'missing';
+      return typeof old['delivered_at'] === 'string' ? 'done' : 'busy';
+    }
+  }
+
+  async finishRealtime(
+    target: RealtimeTarget,
+    delivery: Omit<ItemDelivery, 'providerCustomId'>,
+  ): Promise<void> {
+    const key = realtimeKey(target);
+    try {
+      await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: key,
+          ConditionExpression: 'attribute_exists(pk)',
+          UpdateExpression:
+            'SET #status = :status, delivered_at = :at, #cost = :cost REMOVE realtime_lease_until',
+          ExpressionAttributeNames: { '#status': 'status', '#cost': 'cost' },
+          ExpressionAttributeValues: {
+            ':status': delivery.status,
+            ':at': delivery.deliveredAt,
+            ':cost': delivery.cost ?? null,
+          },
+        }),
+      );
+    } catch (error) {
+      if (isNamed(error, 'ConditionalCheckFailedException')) {
+        throw new NotFoundError(`realtime target ${key.pk}/${key.sk} does not exist`, {
+          code: 'not_found',
+          cause: error,
+        });
+      }
+      throw this.#translate(error, 'UpdateItem', key.pk);
+    }
   }
 
   async #getRequest(customId: string): Promise<RequestRecord | null> {

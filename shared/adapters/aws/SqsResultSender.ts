@@ -18,6 +18,11 @@ import { translateAwsError } from './translateAwsError.js';
 /** SQS's message size limit, which also bounds a whole SendMessageBatch request. */
 const SQS_MAX_BYTES = 1024 * 1024;
 const MAX_ENTRIES_PER_CALL = 10;
+/**
+ * Message attributes count toward SQS's size limit: room kept for the two this sender sets
+ * (names, types and values: at most about 120 bytes with a 64-character custom_id).
+ */
+const ATTRIBUTE_RESERVE_BYTES = 256;
 
 /** Constructor options of {@link SqsResultSender}. */
 interface SqsResultSenderOptions {
@@ -34,6 +39,9 @@ type Failure = DeliveryReport['failed'][number];
  * Delivers results to an SQS queue: one message per result, body the JSON result, sent with
  * SendMessageBatch in groups of ≤ 10 entries and ≤ 1 MiB. A result larger than the message
  * limit is stored in S3 and a `batchlane.result-pointer.v1` message is sent in its place.
+ * Every message carries its `custom_id` and status as message attributes, so a consumer of a
+ * standard queue (at-least-once) can drop a repeat without parsing the body; a FIFO queue
+ * drops repeats itself.
  */
 class SqsResultSender implements ResultDeliverer {
   readonly #client: SQSClient;
@@ -57,14 +65,20 @@ class SqsResultSender implements ResultDeliverer {
       });
     }
     const failed: Failure[] = [];
-    const messages: { customId: string; body: string; bytes: number }[] = [];
+    const fifo = isFifoQueue(destination.queue_url);
+    const messages: { customId: string; status: string; body: string; bytes: number }[] = [];
     for (const result of results) {
       try {
         let body = JSON.stringify(result);
-        if (Buffer.byteLength(body) > this.#maxBytes) {
+        if (Buffer.byteLength(body) + ATTRIBUTE_RESERVE_BYTES > this.#maxBytes) {
           body = JSON.stringify(await storeResultPointer(this.#overflow, result, body, context));
         }
-        messages.push({ customId: result.custom_id, body, bytes: Buffer.byteLength(body) });
+        messages.push({
+          customId: result.custom_id,
+          status: result.status,
+          body,
+          bytes: Buffer.byteLength(body) + ATTRIBUTE_RESERVE_BYTES,
+        });
       } catch (error) {
         failed.push({ customId: result.custom_id, error: translateAwsError(error) });
       }
@@ -74,6 +88,17 @@ class SqsResultSender implements ResultDeliverer {
       const entries: SendMessageBatchRequestEntry[] = chunk.map((message, index) => ({
         Id: String(index),
         MessageBody: message.body,
+        MessageAttributes: {
+          'batchlane-custom-id': { DataType: 'String', StringValue: message.customId },
+          'batchlane-status': { DataType: 'String', StringValue: message.status },
+        },
+        // A request has exactly one final outcome, so its custom_id names the delivery: a
+        // resend after a crash between this call and the delivery record is dropped by SQS
+        // within its 5-minute deduplication window. One group per request: no head-of-line
+        // blocking between unrelated results.
+        ...(fifo
+          ? { MessageDeduplicationId: message.customId, MessageGroupId: message.customId }
+          : {}),
       }));
       try {
         const response = await this.#client.send(
@@ -113,6 +138,9 @@ class SqsResultSender implements ResultDeliverer {
     if (current.length > 0) yield current;
   }
 }
+
+/** SQS FIFO queue names end in `.fifo`; their URLs end with the name. */
+const isFifoQueue = (queueUrl: string): boolean => /\.fifo\/?$/.test(queueUrl);
 
 const entryError = (entry: {
   Code?: string;

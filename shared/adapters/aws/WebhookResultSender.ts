@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -95,9 +95,18 @@ const parseRetryAfter = (value: string | undefined): number | null => {
 };
 
 /**
+ * Names a POST by the requests it carries, not by its bytes (`delivered_at` differs between
+ * a post and its resend after a crash): the receiver drops a delivery id it has already
+ * processed, as it would a repeated `custom_id`.
+ */
+const deliveryIdOf = (customIds: readonly string[]): string =>
+  createHash('sha256').update(customIds.join('\n')).digest('hex').slice(0, 32);
+
+/**
  * Delivers results with signed HTTPS POSTs of `{"results":[...]}` (split to stay under
  * `maxBodyBytes`). Each POST carries `batchlane-timestamp` (epoch seconds) and
- * `batchlane-signature: v1=<hex HMAC-SHA256(secret, timestamp + "." + body)>`; it is retried
+ * `batchlane-signature: v1=<hex HMAC-SHA256(secret, timestamp + "." + body)>` and
+ * `batchlane-delivery-id` (the same on every retry and resend of the same results); it is retried
  * with backoff on 5xx, 429 and network errors, re-signed each time. Hosts are resolved and
  * refused when any address is loopback, private, link-local, CGNAT or metadata, unless
  * `allowPrivate`. Redirects are not followed.
@@ -140,7 +149,11 @@ class WebhookResultSender implements ResultDeliverer {
       return { failed: results.map((r) => ({ customId: r.custom_id, error: refusal })) };
     }
     for (const group of this.#groups(results)) {
-      const error = await this.#postWithRetries(new URL(destination.url), group.body);
+      const error = await this.#postWithRetries(
+        new URL(destination.url),
+        group.body,
+        deliveryIdOf(group.customIds),
+      );
       if (error !== null) {
         for (const customId of group.customIds) failed.push({ customId, error });
       }
@@ -189,9 +202,13 @@ class WebhookResultSender implements ResultDeliverer {
     if (parts.length > 0) yield { body: `{"results":[${parts.join(',')}]}`, customIds };
   }
 
-  async #postWithRetries(url: URL, body: string): Promise<BatchlaneError | null> {
+  async #postWithRetries(
+    url: URL,
+    body: string,
+    deliveryId: string,
+  ): Promise<BatchlaneError | null> {
     for (let attempt = 1; ; attempt++) {
-      const outcome = await this.#post(url, body);
+      const outcome = await this.#post(url, body, deliveryId);
       if (outcome.error === null) return null;
       if (!outcome.error.retryable || attempt >= this.#maxAttempts) {
         Object.assign(outcome.error.details, { attempts: attempt });
@@ -202,7 +219,7 @@ class WebhookResultSender implements ResultDeliverer {
     }
   }
 
-  #post(url: URL, body: string): Promise<PostOutcome> {
+  #post(url: URL, body: string, deliveryId: string): Promise<PostOutcome> {
     const timestamp = String(Math.floor(this.#now().getTime() / 1000));
     const options: RequestOptions = {
       method: 'POST',
@@ -211,6 +228,7 @@ class WebhookResultSender implements ResultDeliverer {
         'content-length': Buffer.byteLength(body),
         'user-agent': 'batchlane-webhook/1',
         'batchlane-timestamp': timestamp,
+        'batchlane-delivery-id': deliveryId,
         'batchlane-signature': signWebhookBody(this.#secret, timestamp, body),
       },
       ...(this.#allowPrivate ? {} : { lookup: guardedLookup }),

@@ -88,6 +88,7 @@ const batchToItem = (record: BatchRecord): StateItem => ({
   result_keys: [...record.resultKeys],
   last_error: record.lastError,
   submit_started_at: record.submitStartedAt ?? null,
+  escalate_at: record.escalateAt ?? null,
   completion_lease_until: record.completionLeaseUntil,
   checkpoint: record.checkpoint,
   ...(batchIndexKeys(record) ?? {}),
@@ -118,6 +119,7 @@ const itemToBatch = (item: StateItem): BatchRecord => ({
   resultKeys: Array.isArray(item.result_keys) ? (item.result_keys as string[]) : [],
   lastError: strOrNull(item, 'last_error'),
   submitStartedAt: strOrNull(item, 'submit_started_at'),
+  escalateAt: strOrNull(item, 'escalate_at'),
   completionLeaseUntil: strOrNull(item, 'completion_lease_until'),
   checkpoint:
     typeof item.checkpoint === 'object' && item.checkpoint !== null
@@ -139,6 +141,9 @@ const batchItemToItem = (record: BatchItem): StateItem => ({
   deadline: record.deadline,
   status: record.status,
   delivered_at: record.deliveredAt,
+  escalated_at: record.escalatedAt,
+  lane: record.lane,
+  cost: record.cost,
 });
 
 /** Item → batch member. */
@@ -154,6 +159,10 @@ const itemToBatchItem = (item: StateItem): BatchItem => ({
   deadline: strOrNull(item, 'deadline'),
   status: strOrNull(item, 'status') as ItemStatus | null,
   deliveredAt: strOrNull(item, 'delivered_at'),
+  escalatedAt: strOrNull(item, 'escalated_at'),
+  // Members recorded before lanes existed were all sent as batch.
+  lane: (item.lane ?? { requested: 'batch', reason: 'tier batch' }) as BatchItem['lane'],
+  cost: (item.cost ?? null) as BatchItem['cost'],
 });
 
 export {

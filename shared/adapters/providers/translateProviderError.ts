@@ -1,6 +1,7 @@
 import * as Anthropic from '@anthropic-ai/sdk';
 import * as OpenAI from 'openai';
 import type { ProviderName } from '../../contract/providers.js';
+import type { ResultError } from '../../contract/result.js';
 import {
   AuthError,
   BatchlaneError,
@@ -64,10 +65,76 @@ const providerErrorType = (error: SdkApiError): string | null => {
 };
 
 /**
+ * OpenAI's answer to a flex request when flex capacity is short: 429 with code
+ * `resource_unavailable`. Not billed, and worth retrying later (or at the default tier).
+ */
+const isFlexCapacityError = (error: unknown): boolean =>
+  error instanceof OpenAI.APIError && error.status === 429 && error.code === 'resource_unavailable';
+
+/** What an SDK error says about trying the same call again, read as the SDKs read it. */
+interface RetryAdvice {
+  /** The SDKs would retry: `x-should-retry: true`, or 408, 409, 429, 5xx, connection, timeout. */
+  readonly retry: boolean;
+  /** The wait the provider asked for (`retry-after-ms` / `retry-after`), when it said. */
+  readonly afterMs: number | null;
+}
+
+/**
+ * The SDKs' own retry rule (see their `shouldRetry`), for callers that run the SDK with
+ * `maxRetries: 0` and retry themselves: a server's `x-should-retry` is obeyed either way,
+ * then 408, 409, 429 and ≥ 500 are retried, as are connection failures and timeouts. A user
+ * abort never is.
+ */
+const retryAdviceFor = (error: unknown): RetryAdvice => {
+  if (error instanceof Anthropic.APIUserAbortError || error instanceof OpenAI.APIUserAbortError) {
+    return { retry: false, afterMs: null };
+  }
+  if (isConnectionError(error)) return { retry: true, afterMs: null };
+  if (!isSdkApiError(error) || error.status === undefined) return { retry: false, afterMs: null };
+  const afterMs = parseRetryAfterMs(error.headers);
+  const header = error.headers?.get('x-should-retry');
+  if (header === 'true') return { retry: true, afterMs };
+  if (header === 'false') return { retry: false, afterMs };
+  const status = error.status;
+  const retry = status === 408 || status === 409 || status === 429 || status >= 500;
+  return { retry, afterMs };
+};
+
+/**
+ * The provider's refusal of the request itself (400, 413, 422, or 404 for an unknown model),
+ * as a result error `{type, message}` with the provider's own type and message; null when
+ * the error is not the request's fault (auth, throttling, outages, a wrong base URL).
+ * Types follow the batch results: Anthropic's `error.type`; OpenAI's `type`, else `code`.
+ */
+const requestFaultOf = (error: unknown): ResultError | null => {
+  if (!isSdkApiError(error) || error.status === undefined) return null;
+  const status = error.status;
+  if (error instanceof Anthropic.APIError) {
+    // A 404 in Anthropic's own envelope on the Messages endpoint is about something the
+    // request names (its model); a bare 404 comes from something else at that base URL.
+    const refused =
+      status === 400 || status === 413 || status === 422 || (status === 404 && error.type !== null);
+    if (!refused) return null;
+    const type = error.type ?? `http_${status}`;
+    return { type, message: error.apiMessage ?? error.message };
+  }
+  const refused =
+    status === 400 ||
+    status === 413 ||
+    status === 422 ||
+    (status === 404 && (error.code === 'model_not_found' || error.param === 'model'));
+  if (!refused) return null;
+  const inner = error.error as { message?: unknown } | undefined;
+  const type = error.type ?? (typeof error.code === 'string' ? error.code : `http_${status}`);
+  return { type, message: typeof inner?.message === 'string' ? inner.message : error.message };
+};
+
+/**
  * Translates an error thrown by either provider SDK into batchlane's error hierarchy, so
  * retry policy is decided by {@link BatchlaneError.retryable} and not by SDK class names.
  *
- * - 429 → {@link ThrottledError} with `retryAfterMs` from `retry-after-ms` / `retry-after`;
+ * - 429 → {@link ThrottledError} with `retryAfterMs` from `retry-after-ms` / `retry-after`
+ *   (code `resource_unavailable` for OpenAI's flex capacity 429, `rate_limited` otherwise);
  *   except OpenAI's `insufficient_quota` 429, which is billing and does not pass with time.
  * - 408, 409, 5xx (incl. Anthropic 529 overloaded), connection errors, timeouts →
  *   {@link UnavailableError}.
@@ -114,6 +181,13 @@ const translateProviderError = (error: unknown, context: ProviderErrorContext): 
     if (providerType === 'insufficient_quota') {
       return new AuthError(message, { ...options, code: 'insufficient_quota' });
     }
+    if (isFlexCapacityError(error)) {
+      return new ThrottledError(message, {
+        ...options,
+        code: 'resource_unavailable',
+        retryAfterMs: parseRetryAfterMs(error.headers),
+      });
+    }
     return new ThrottledError(message, {
       ...options,
       code: 'rate_limited',
@@ -133,4 +207,12 @@ const translateProviderError = (error: unknown, context: ProviderErrorContext): 
   return new InvalidInputError(message, { ...options, code: 'invalid_request' });
 };
 
-export { type ProviderErrorContext, parseRetryAfterMs, translateProviderError };
+export {
+  isFlexCapacityError,
+  type ProviderErrorContext,
+  parseRetryAfterMs,
+  type RetryAdvice,
+  requestFaultOf,
+  retryAdviceFor,
+  translateProviderError,
+};

@@ -53,6 +53,9 @@ const item = (batchId: string, n: number, customId = `c-${n}`): BatchItem => ({
   deadline: null,
   status: null,
   deliveredAt: null,
+  escalatedAt: null,
+  lane: { requested: 'batch', reason: 'tier batch' },
+  cost: null,
 });
 
 describe('DynamoDbStateStore on DynamoDB Local', () => {

@@ -119,6 +119,22 @@ describe('WebhookResultSender against a local HTTP server', () => {
     expect(received.every(verify)).toBe(true);
   });
 
+  it('names each POST with a delivery id kept across retries and resends of the same results', async () => {
+    script = [503];
+    const results = [sampleResult('a'), sampleResult('b')];
+    const destination = { type: 'webhook' as const, url: `${baseUrl}/hook` };
+    await sender().deliver(destination, results, context);
+    // A rerun after a crash rebuilds the same outcomes with a later delivered_at.
+    const rebuilt = results.map((r) => ({ ...r, delivered_at: '2031-01-01T00:00:00.000Z' }));
+    await sender().deliver(destination, rebuilt, context);
+    await sender().deliver(destination, [sampleResult('c')], context);
+    const ids = received.map((r) => String(r.headers['batchlane-delivery-id']));
+    expect(ids).toHaveLength(4);
+    expect(ids[0]).toMatch(/^[0-9a-f]{32}$/);
+    expect(new Set(ids.slice(0, 3)).size).toBe(1);
+    expect(ids[3]).not.toBe(ids[0]);
+  });
+
   it('gives up after maxAttempts with a retryable error', async () => {
     script = [500, 500, 500, 500];
     const report = await sender().deliver(

@@ -1,5 +1,6 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { CreateQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AwsClients } from '../../../shared/adapters/aws/createAwsClients.js';
 import { EventBridgeResultPublisher } from '../../../shared/adapters/aws/EventBridgeResultPublisher.js';
@@ -80,6 +81,58 @@ describe('result deliverers on the emulators', () => {
         true,
       );
       expect(JSON.parse(await readS3Uri(pointer.s3_uri))).toEqual(results[23]);
+    });
+
+    it('labels each message with its custom_id and status for consumers of standard queues', async () => {
+      const queueUrl = await createQueue(clients, 'labelled');
+      const sender = new SqsResultSender({ client: clients.sqs, overflow });
+      const report = await sender.deliver(
+        { type: 'sqs', queue_url: queueUrl },
+        [sampleResult('lab-1'), { ...sampleResult('lab-2'), status: 'errored' }],
+        { batchId: 'b-7', part: '1' },
+      );
+      expect(report.failed).toEqual([]);
+      const received = await clients.sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: 10,
+          MessageAttributeNames: ['All'],
+        }),
+      );
+      const labels = (received.Messages ?? [])
+        .map((m) => [
+          m.MessageAttributes?.['batchlane-custom-id']?.StringValue,
+          m.MessageAttributes?.['batchlane-status']?.StringValue,
+        ])
+        .sort();
+      expect(labels).toEqual([
+        ['lab-1', 'succeeded'],
+        ['lab-2', 'errored'],
+      ]);
+    });
+
+    it('lets a FIFO queue drop a resend of the same results (exactly once across a crash)', async () => {
+      const created = await clients.sqs.send(
+        new CreateQueueCommand({
+          QueueName: `${uniqueName('results')}.fifo`,
+          Attributes: { FifoQueue: 'true' },
+        }),
+      );
+      const queueUrl = created.QueueUrl ?? '';
+      const sender = new SqsResultSender({ client: clients.sqs, overflow });
+      const first = Array.from({ length: 12 }, (_, n) => sampleResult(`f-${n}`));
+      // The rerun builds its results again: same outcomes, a later delivered_at.
+      const again = first.map((r) => ({ ...r, delivered_at: '2030-01-01T00:00:00.000Z' }));
+      const destination = { type: 'sqs' as const, queue_url: queueUrl };
+      expect(
+        (await sender.deliver(destination, first, { batchId: 'b', part: '1' })).failed,
+      ).toEqual([]);
+      expect(
+        (await sender.deliver(destination, again, { batchId: 'b', part: '1' })).failed,
+      ).toEqual([]);
+      const bodies = await drainQueue(clients.sqs, queueUrl, 24);
+      const ids = bodies.map((b) => (JSON.parse(b) as ResultV1).custom_id).sort();
+      expect(ids).toEqual(first.map((r) => r.custom_id).sort());
     });
 
     it('reports every result as failed when the queue does not exist', async () => {

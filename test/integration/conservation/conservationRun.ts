@@ -1,4 +1,4 @@
-import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { createAwsClients } from '../../../shared/adapters/aws/createAwsClients.js';
 import { DynamoDbStateStore } from '../../../shared/adapters/aws/DynamoDbStateStore.js';
@@ -160,10 +160,20 @@ const runConservation = async (options: ConservationOptions): Promise<Conservati
   const sim = stack.simulator;
   if (sim === null) throw new Error('the conservation test needs the simulator');
   const aws = createAwsClients(stack.env);
+  // SQS results go to a FIFO queue: its deduplication (MessageDeduplicationId = custom_id)
+  // is what makes delivery exactly once across a completion run dying between a send and
+  // its delivery record. S3 deliveries are idempotent by name.
+  const fifo = await aws.sqs.send(
+    new CreateQueueCommand({
+      QueueName: 'batchlane-conservation-results.fifo',
+      Attributes: { FifoQueue: 'true' },
+    }),
+  );
+  const resultsQueueUrl = fifo.QueueUrl ?? '';
   const ledger = new DestinationLedger({
     sqs: aws.sqs,
     s3: aws.s3,
-    queueUrl: stack.resultsQueueUrl,
+    queueUrl: resultsQueueUrl,
     bucket: stack.resultsBucket,
   });
 
@@ -176,7 +186,7 @@ const runConservation = async (options: ConservationOptions): Promise<Conservati
     const via = (i >> 1) % 2 === 0 ? 'sqs' : 's3';
     const destination =
       via === 'sqs'
-        ? { type: 'sqs', queue_url: stack.resultsQueueUrl }
+        ? { type: 'sqs', queue_url: resultsQueueUrl }
         : { type: 's3', bucket: stack.resultsBucket, prefix: 'conservation/' };
     const request =
       i % 2 === 0

@@ -6,6 +6,7 @@ import { ensureStateTable } from '../../../shared/adapters/aws/stateTable.js';
 import { AnthropicBatchProvider } from '../../../shared/adapters/providers/AnthropicBatchProvider.js';
 import type { BatchlaneEvent } from '../../../shared/contract/events.js';
 import { formatProviderLine } from '../../../shared/domain/formatProviderLine.js';
+import { defaultPriceTable } from '../../../shared/domain/pricing/defaultPriceTable.js';
 import type { BatchRecord } from '../../../shared/domain/records.js';
 import { noMetrics, silentLogger } from '../../../shared/ports/Logger.js';
 import { type RunningSimulator, startSimulator } from '../../../shared/simulator/startSimulator.js';
@@ -99,6 +100,14 @@ beforeAll(async () => {
       deliver: () => Promise.reject(new Error('nothing is delivered in this test')),
     },
     completion: { notifyEnded: async () => undefined },
+    costs: {
+      record: () => Promise.reject(new Error('no costs are recorded in this test')),
+      entries: () => {
+        throw new Error('no costs are read in this test');
+      },
+    },
+    realtime: null,
+    realtimeProviders: {},
     clock: { now: () => new Date() },
     ids: { next: (prefix) => uniqueName(prefix) },
     logger: silentLogger,
@@ -114,6 +123,10 @@ beforeAll(async () => {
       publishRequestEvents: false,
       leaseMs: 300_000,
       allowPrivateWebhooks: false,
+      priceTable: defaultPriceTable,
+      costTagKey: 'tag',
+      lanePolicy: { batchWindowMs: 86_400_000, batchMarginMs: 3_600_000 },
+      escalateBeforeDeadlineMs: 1_800_000,
     },
   };
 });

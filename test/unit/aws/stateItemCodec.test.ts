@@ -27,6 +27,7 @@ const batch: BatchRecord = {
   completionLeaseUntil: null,
   checkpoint: null,
   submitStartedAt: '2026-11-26T12:00:01.000Z',
+  escalateAt: null,
 };
 
 describe('Function: batchToItem() / itemToBatch()', () => {

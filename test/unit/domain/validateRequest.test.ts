@@ -196,7 +196,24 @@ describe('Function: validateRequest()', () => {
       ),
       'invalid_destination',
     ],
-    ['a reserved tier', JSON.stringify(anthropic({ tier: 'flex' })), 'unsupported_tier'],
+    [
+      'flex on a provider without flex',
+      JSON.stringify(anthropic({ tier: 'flex' })),
+      'unsupported_tier',
+    ],
+    ['auto without a deadline', JSON.stringify(anthropic({ tier: 'auto' })), 'unsupported_tier'],
+    [
+      'flex on embeddings (no flex tier there)',
+      JSON.stringify({
+        custom_id: 'emb-1',
+        provider: 'openai',
+        endpoint: '/v1/embeddings',
+        body: { model: 'text-embedding-3-small', input: 'hello' },
+        tier: 'flex',
+        destination: queue,
+      }),
+      'unsupported_tier',
+    ],
     ['an unknown tier', JSON.stringify(anthropic({ tier: 'urgent' })), 'unsupported_tier'],
     [
       'a deadline that is not a date',

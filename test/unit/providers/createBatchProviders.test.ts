@@ -4,6 +4,7 @@ import { createBatchProviders } from '../../../shared/adapters/providers/createB
 import { OpenAIBatchProvider } from '../../../shared/adapters/providers/OpenAIBatchProvider.js';
 import type { BatchlaneConfig } from '../../../shared/config/BatchlaneConfig.js';
 import { ConfigError } from '../../../shared/domain/errors.js';
+import { defaultPriceTable } from '../../../shared/domain/pricing/defaultPriceTable.js';
 
 const config = (enabled: BatchlaneConfig['enabledProviders']): BatchlaneConfig => ({
   tableName: 't',
@@ -26,6 +27,12 @@ const config = (enabled: BatchlaneConfig['enabledProviders']): BatchlaneConfig =
   maxAttempts: 3,
   publishRequestEvents: false,
   leaseSeconds: 960,
+  priceTable: defaultPriceTable,
+  costTagKey: 'tag',
+  realtimeQueueUrl: null,
+  autoBatchWindowSeconds: 86_400,
+  autoMarginSeconds: 3600,
+  escalateBeforeDeadlineSeconds: 1800,
 });
 
 describe('createBatchProviders', () => {

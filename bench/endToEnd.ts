@@ -1,0 +1,317 @@
+import { parseArgs } from 'node:util';
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { createAwsClients } from '../shared/adapters/aws/createAwsClients.js';
+import { sendRequests } from '../shared/cli/sendRequests.js';
+import { FUNCTION_SIZING } from '../shared/config/functionSizing.js';
+import { type FunctionStats, limitsHit } from '../shared/local/InvocationStats.js';
+import { type LocalFunctionName, startLocalStack } from '../shared/local/startLocalStack.js';
+import { startRssSampler } from './rss.js';
+import { requestBody } from './workload.js';
+
+/**
+ * `npm run bench -- --e2e N`: N realistic requests (1–4 KB SQS bodies, Anthropic, S3
+ * destination) through the whole local stack, every function in its own worker-thread
+ * execution environments at its deployed memory size and timeout, no cap on provider batch
+ * sizes; waits until every result is in the destination bucket and prints what each function
+ * measured and whether any Lambda limit was hit.
+ *
+ * Flags: --collector-batch-size (default 100, as deployed; up to 10,000),
+ * --collector-window-s (default 20, as deployed), --collector-concurrency (2),
+ * --completion-concurrency (2), --poll-interval-ms (1000; deployed: one minute),
+ * --processing-ms (simulated provider time per batch, 1500), --deadline-min (25).
+ */
+
+interface EndToEndOptions {
+  readonly requests: number;
+  readonly collectorBatchSize: number;
+  readonly collectorWindowS: number;
+  readonly collectorConcurrency: number;
+  readonly completionConcurrency: number;
+  readonly pollIntervalMs: number;
+  readonly processingMs: number;
+  readonly deadlineMs: number;
+}
+
+const FUNCTIONS: readonly LocalFunctionName[] = ['collector', 'poller', 'completion'];
+const MB = 1024 * 1024;
+/** Requests generated and sent at a time: memory stays flat whatever N is. */
+const SEND_CHUNK = 2_000;
+
+const parseOptions = (args: readonly string[]): EndToEndOptions => {
+  const { values } = parseArgs({
+    args: [...args],
+    options: {
+      e2e: { type: 'string' },
+      'collector-batch-size': { type: 'string', default: '100' },
+      'collector-window-s': { type: 'string', default: '20' },
+      'collector-concurrency': { type: 'string', default: '2' },
+      'completion-concurrency': { type: 'string', default: '2' },
+      'poll-interval-ms': { type: 'string', default: '1000' },
+      'processing-ms': { type: 'string', default: '1500' },
+      'deadline-min': { type: 'string', default: '25' },
+    },
+  });
+  const positive = (name: string, value: string | undefined): number => {
+    const number = Number(value);
+    if (!Number.isInteger(number) || number <= 0)
+      throw new Error(`--${name} must be a positive integer, got ${value}`);
+    return number;
+  };
+  return {
+    requests: positive('e2e', values.e2e),
+    collectorBatchSize: positive('collector-batch-size', values['collector-batch-size']),
+    collectorWindowS: positive('collector-window-s', values['collector-window-s']),
+    collectorConcurrency: positive('collector-concurrency', values['collector-concurrency']),
+    completionConcurrency: positive('completion-concurrency', values['completion-concurrency']),
+    pollIntervalMs: positive('poll-interval-ms', values['poll-interval-ms']),
+    processingMs: positive('processing-ms', values['processing-ms']),
+    deadlineMs: positive('deadline-min', values['deadline-min']) * 60_000,
+  };
+};
+
+/**
+ * Reads the result objects under a prefix once each and counts results per `custom_id`,
+ * without keeping the results themselves (100,000 of them would dwarf what is measured).
+ */
+class DeliveredResults {
+  readonly #s3: S3Client;
+  readonly #bucket: string;
+  readonly #prefix: string;
+  readonly #seenKeys = new Set<string>();
+  readonly perId = new Map<string, number>();
+  readonly byStatus = new Map<string, number>();
+
+  constructor(s3: S3Client, bucket: string, prefix: string) {
+    this.#s3 = s3;
+    this.#bucket = bucket;
+    this.#prefix = prefix;
+  }
+
+  async collect(): Promise<void> {
+    let token: string | undefined;
+    do {
+      const page = await this.#s3.send(
+        new ListObjectsV2Command({
+          Bucket: this.#bucket,
+          Prefix: this.#prefix,
+          ContinuationToken: token,
+        }),
+      );
+      for (const { Key } of page.Contents ?? []) {
+        if (Key === undefined || this.#seenKeys.has(Key)) continue;
+        const object = await this.#s3.send(new GetObjectCommand({ Bucket: this.#bucket, Key }));
+        const text = (await object.Body?.transformToString('utf8')) ?? '';
+        for (const line of text.split('\n')) {
+          if (line.trim() === '') continue;
+          const result = JSON.parse(line) as { custom_id: string; status: string };
+          this.perId.set(result.custom_id, (this.perId.get(result.custom_id) ?? 0) + 1);
+          this.byStatus.set(result.status, (this.byStatus.get(result.status) ?? 0) + 1);
+        }
+        this.#seenKeys.add(Key);
+      }
+      token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
+    } while (token !== undefined);
+  }
+
+  get duplicates(): number {
+    let count = 0;
+    for (const n of this.perId.values()) if (n > 1) count += n - 1;
+    return count;
+  }
+}
+
+const kb = (bytes: number | null): string =>
+  bytes === null ? 'n/a' : `${(bytes / 1024).toFixed(0)} KB`;
+const mb = (bytes: number | null): string =>
+  bytes === null ? 'n/a' : `${(bytes / MB).toFixed(0)} MB`;
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+
+const functionRow = (name: string, stats: FunctionStats): string[] => {
+  const failures = Object.entries(stats.failures)
+    .filter(([, n]) => n > 0)
+    .map(([kind, n]) => `${kind} ${n}`)
+    .join(', ');
+  return [
+    name,
+    `${stats.memoryMb} MB / ${stats.timeoutMs / 1000} s`,
+    String(stats.invocations),
+    String(stats.coldStarts),
+    seconds(stats.maxInitMs),
+    seconds(stats.maxDurationMs),
+    kb(stats.maxRequestBytes),
+    kb(stats.maxResponseBytes),
+    `${mb(stats.peakHeapUsedBytes)} of ${mb(stats.heapLimitBytes)}`,
+    mb(stats.peakExternalBytes),
+    failures === '' ? 'none' : failures,
+  ];
+};
+
+const table = (header: readonly string[], rows: readonly (readonly string[])[]): string[] => {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]): string =>
+    `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)];
+};
+
+/** "1000 × 100" style summary of batch sizes, largest first. */
+const sizeHistogram = (sizes: readonly number[]): string => {
+  const counts = new Map<number, number>();
+  for (const size of sizes) counts.set(size, (counts.get(size) ?? 0) + 1);
+  const entries = [...counts].sort((a, b) => b[0] - a[0]);
+  const shown = entries.slice(0, 8).map(([size, n]) => `${n} × ${size.toLocaleString('en-US')}`);
+  return entries.length > 8 ? `${shown.join(', ')}, … (${entries.length} sizes)` : shown.join(', ');
+};
+
+const runEndToEnd = async (options: EndToEndOptions): Promise<number> => {
+  const started = Date.now();
+  const log = (line: string): void => {
+    console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(7)} s] ${line}`);
+  };
+  const runId = `e2e${started.toString(36)}`;
+  const stackLog = new Map<string, number>();
+  const stack = await startLocalStack({
+    isolation: 'worker',
+    processingMs: options.processingMs,
+    pollIntervalMs: options.pollIntervalMs,
+    collectorBatchSize: options.collectorBatchSize,
+    collectorBatchingWindowMs: options.collectorWindowS * 1000,
+    realProvidersFromEnv: false,
+    functions: {
+      // Queue visibility as deployed: six times the consumer's timeout.
+      collector: {
+        maxConcurrency: options.collectorConcurrency,
+        visibilityTimeoutSeconds: FUNCTION_SIZING.collector.timeoutSeconds * 6,
+      },
+      completion: {
+        maxConcurrency: options.completionConcurrency,
+        visibilityTimeoutSeconds: FUNCTION_SIZING.completion.timeoutSeconds * 6,
+      },
+    },
+    log: (line) => {
+      const kind = line
+        .replace(/\(.*$/, '')
+        .replace(/[0-9]+/g, 'N')
+        .slice(0, 100);
+      stackLog.set(kind, (stackLog.get(kind) ?? 0) + 1);
+      if ((stackLog.get(kind) ?? 0) <= 3) log(`  stack: ${line.slice(0, 300)}`);
+    },
+  });
+  const rss = startRssSampler(500);
+  const aws = createAwsClients(stack.env);
+  const prefix = `bench/${runId}/`;
+  const delivered = new DeliveredResults(aws.s3, stack.resultsBucket, prefix);
+  try {
+    log(
+      `stack ready; sending ${options.requests.toLocaleString('en-US')} requests (collector batches of ${options.collectorBatchSize}, window ${options.collectorWindowS} s)`,
+    );
+    const sendStarted = Date.now();
+    const workload = { runId, resultsBucket: stack.resultsBucket };
+    const sending = (async () => {
+      for (let from = 0; from < options.requests; from += SEND_CHUNK) {
+        const to = Math.min(options.requests, from + SEND_CHUNK);
+        const lines: string[] = [];
+        for (let index = from; index < to; index += 1) lines.push(requestBody(workload, index));
+        await sendRequests(aws.sqs, stack.intakeQueueUrl, lines);
+      }
+      return Date.now();
+    })();
+    let sendDone: number | null = null;
+    void sending.then((at) => {
+      sendDone = at;
+      log(`all requests sent in ${seconds(at - sendStarted)}`);
+    });
+
+    let lastReport = 0;
+    let lastDelivery = Date.now();
+    let lastCount = 0;
+    while (Date.now() - sendStarted < options.deadlineMs) {
+      await delivered.collect();
+      if (delivered.perId.size !== lastCount) {
+        lastCount = delivered.perId.size;
+        lastDelivery = Date.now();
+      }
+      if (sendDone !== null && delivered.perId.size >= options.requests) break;
+      if (Date.now() - lastReport > 15_000) {
+        const attrs = await aws.sqs.send(
+          new GetQueueAttributesCommand({
+            QueueUrl: stack.intakeQueueUrl,
+            AttributeNames: [
+              'ApproximateNumberOfMessages',
+              'ApproximateNumberOfMessagesNotVisible',
+            ],
+          }),
+        );
+        const stats = stack.functionStats();
+        log(
+          `delivered ${delivered.perId.size.toLocaleString('en-US')} of ${options.requests.toLocaleString('en-US')}; intake queue ${attrs.Attributes?.['ApproximateNumberOfMessages'] ?? '?'} waiting, ${attrs.Attributes?.['ApproximateNumberOfMessagesNotVisible'] ?? '?'} in flight; invocations: ${FUNCTIONS.map((n) => `${n} ${stats[n].invocations}`).join(', ')}`,
+        );
+        lastReport = Date.now();
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    await sending;
+    const elapsedMs = lastDelivery - sendStarted;
+    // A little longer, so a duplicate delivery would have time to show up.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    await delivered.collect();
+    const memory = rss.stop();
+
+    const stats = stack.functionStats();
+    const submitted = stack.emulators.eventBridge
+      .events()
+      .filter((e) => e['detail-type'] === 'Batch Submitted')
+      .map((e) => e.detail as { request_count: number; input_bytes: number });
+    const sizes = submitted.map((b) => b.request_count);
+    const inputBytes = submitted.map((b) => b.input_bytes);
+    const missing = options.requests - delivered.perId.size;
+    const hits = FUNCTIONS.flatMap((name) => limitsHit(stats[name]).map((h) => `${name}: ${h}`));
+
+    const lines = [
+      '',
+      `batchlane end-to-end bench: ${options.requests.toLocaleString('en-US')} requests of 1–4 KB (Anthropic /v1/messages, S3 destination)`,
+      `  set-up: worker isolation, memory and timeouts as deployed; collector batch size ${options.collectorBatchSize}, window ${options.collectorWindowS} s, concurrency ${options.collectorConcurrency}; completion concurrency ${options.completionConcurrency}; poll every ${options.pollIntervalMs} ms; simulated provider time ${options.processingMs} ms per batch; provider batch sizes uncapped`,
+      `  elapsed:          ${seconds(elapsedMs)} from first send to last delivery`,
+      `  throughput:       ${(delivered.perId.size / (elapsedMs / 1000)).toFixed(1)} requests/s delivered`,
+      `  results:          ${delivered.perId.size.toLocaleString('en-US')} of ${options.requests.toLocaleString('en-US')} delivered (${[...delivered.byStatus].map(([s, n]) => `${s} ${n}`).join(', ')}), ${missing} missing, ${delivered.duplicates} duplicates`,
+      `  provider batches: ${submitted.length} submitted; requests per batch: ${sizes.length === 0 ? 'n/a' : sizeHistogram(sizes)}; largest input file ${mb(Math.max(0, ...inputBytes))}`,
+      `  process peak RSS: ${memory.peakMb.toFixed(0)} MB (every worker, fauxqs, the simulator; DynamoDB Local not included)`,
+      '',
+      ...table(
+        [
+          'function',
+          'deployed',
+          'invocations',
+          'cold starts',
+          'max init',
+          'max duration',
+          'max request',
+          'max response',
+          'peak heap',
+          'peak external',
+          'failures',
+        ],
+        FUNCTIONS.map((name) => functionRow(name, stats[name])),
+      ),
+      '',
+      `  events cut to fit 6 MB: ${FUNCTIONS.map((n) => `${n} ${stats[n].eventsShrunkToFit} (${stats[n].recordsLeftInQueue} records left in the queue)`).join(', ')}`,
+      `  limits hit: ${hits.length === 0 ? 'none' : hits.join('; ')}`,
+      ...(stackLog.size === 0
+        ? []
+        : [
+            `  runner log: ${[...stackLog].map(([kind, n]) => `${n} × ${kind.trim()}`).join('; ')}`,
+          ]),
+    ];
+    for (const line of lines) console.log(line);
+    return missing === 0 && delivered.duplicates === 0 ? 0 : 1;
+  } finally {
+    aws.destroy();
+    await stack.stop();
+  }
+};
+
+/** Entry point from `bench/run.ts` when `--e2e` is given. */
+const endToEndMain = async (args: readonly string[]): Promise<number> =>
+  runEndToEnd(parseOptions(args));
+
+export { type EndToEndOptions, endToEndMain, runEndToEnd };

@@ -1,0 +1,78 @@
+import type { BatchlaneConfig, ProviderConnection } from '../../config/BatchlaneConfig.js';
+import { PROVIDERS, type ProviderName } from '../../contract/providers.js';
+import { ConfigError } from '../../domain/errors.js';
+import type { RealtimeProvider } from '../../ports/RealtimeProvider.js';
+import { AnthropicRealtimeProvider } from './AnthropicRealtimeProvider.js';
+import { OpenAIRealtimeProvider, type RealtimeRetryOptions } from './OpenAIRealtimeProvider.js';
+
+/** Settings shared by every realtime provider built here. */
+interface RealtimeProviderClientOptions {
+  /** Timeout of one standard-tier try (default 10 min); OpenAI flex tries always get 15 min. */
+  readonly timeoutMs?: number;
+  /** Client-side retries (the SDKs' own are off); `flexMaxRetries` only matters to OpenAI. */
+  readonly retry?: RealtimeRetryOptions;
+}
+
+/** Stands in for a provider that is not enabled: every call rejects with a `ConfigError`. */
+const disabledProvider = (name: ProviderName): RealtimeProvider => ({
+  name,
+  supportsFlex: false,
+  invoke: () =>
+    Promise.reject(
+      new ConfigError(`Provider ${name} is not enabled in this deployment`, {
+        code: 'provider_disabled',
+        details: { provider: name },
+      }),
+    ),
+});
+
+const createProvider = (
+  name: ProviderName,
+  apiKey: string,
+  connection: ProviderConnection,
+  options: RealtimeProviderClientOptions,
+): RealtimeProvider => {
+  const common = { apiKey, baseUrl: connection.baseUrl, ...options };
+  switch (name) {
+    case 'anthropic':
+      return new AnthropicRealtimeProvider(common);
+    case 'openai':
+      return new OpenAIRealtimeProvider(common);
+  }
+};
+
+/**
+ * One {@link RealtimeProvider} per provider, from the same settings as the batch providers
+ * (`config.providers[name].baseUrl`; API keys resolved concurrently through `resolveApiKey`,
+ * e.g. from Secrets Manager); providers not enabled are placeholders whose every call
+ * rejects with a `ConfigError`.
+ *
+ * @example
+ * ```ts
+ * const realtime = await createRealtimeProviders(config, resolveApiKey);
+ * const outcome = await realtime.openai.invoke({ endpoint, body, lane: 'flex', deadline });
+ * ```
+ */
+const createRealtimeProviders = async (
+  config: Pick<BatchlaneConfig, 'enabledProviders' | 'providers'>,
+  resolveApiKey: (connection: ProviderConnection, provider: ProviderName) => Promise<string>,
+  options: RealtimeProviderClientOptions = {},
+): Promise<Record<ProviderName, RealtimeProvider>> => {
+  const entries = await Promise.all(
+    PROVIDERS.map(async (name): Promise<[ProviderName, RealtimeProvider]> => {
+      if (!config.enabledProviders.includes(name)) return [name, disabledProvider(name)];
+      const connection = config.providers[name];
+      const apiKey = await resolveApiKey(connection, name);
+      if (apiKey.trim() === '') {
+        throw new ConfigError(`No API key for provider ${name}`, {
+          code: 'missing_config',
+          details: { provider: name },
+        });
+      }
+      return [name, createProvider(name, apiKey, connection, options)];
+    }),
+  );
+  return Object.fromEntries(entries) as Record<ProviderName, RealtimeProvider>;
+};
+
+export { createRealtimeProviders, type RealtimeProviderClientOptions };

@@ -1,0 +1,121 @@
+import { parseArgs } from 'node:util';
+import { type AwsEnv, createAwsClients } from '../adapters/aws/createAwsClients.js';
+import { DynamoDbCostLedger } from '../adapters/aws/DynamoDbCostLedger.js';
+import { systemClock } from '../adapters/system/systemClock.js';
+import { ENV } from '../config/BatchlaneConfig.js';
+import { costReportJson, formatCostReport } from '../domain/costs/formatCostReport.js';
+import { parseReportRange, type ReportRange } from '../domain/costs/parseReportRange.js';
+import { COST_GROUPS, isCostGroup, summarizeCostStream } from '../domain/costs/summarizeCosts.js';
+import { errorMessage, InvalidInputError } from '../domain/errors.js';
+import type { Clock } from '../ports/Clock.js';
+import type { CostLedger } from '../ports/CostLedger.js';
+import { DEV_FILE, readDevFile } from './devFile.js';
+
+const REPORT_USAGE = `usage: batchlane report [--since 7d|YYYY-MM-DD] [--until YYYY-MM-DD]
+                        [--by ${COST_GROUPS.join('|')}] [--json] [--table NAME]`;
+
+/** What `runReport` would otherwise take from the machine: injectable for tests. */
+interface ReportDeps {
+  /** Read this ledger instead of building one from `--table`, the dev file or the environment. */
+  readonly ledger?: CostLedger;
+  readonly clock?: Clock;
+  /** Environment for the AWS clients and `BATCHLANE_TABLE_NAME` (default `process.env`). */
+  readonly env?: AwsEnv;
+  /** Where `batchlane dev` wrote how to reach it (default `.batchlane/dev.json`). */
+  readonly devFilePath?: string;
+}
+
+interface OpenLedger {
+  readonly ledger: CostLedger;
+  close(): void;
+}
+
+/**
+ * The ledger on the table named by `--table`, else the running `batchlane dev`'s (its dev
+ * file), else `BATCHLANE_TABLE_NAME`; null when none is named.
+ */
+const openLedger = (table: string | undefined, deps: ReportDeps): OpenLedger | null => {
+  const baseEnv = deps.env ?? process.env;
+  const dev = table === undefined ? readDevFile(deps.devFilePath) : null;
+  const env = dev === null ? baseEnv : { ...baseEnv, ...dev.env };
+  const tableName = table ?? dev?.table_name ?? baseEnv[ENV.tableName];
+  if (tableName === undefined || tableName === '') return null;
+  const aws = createAwsClients(env);
+  return {
+    ledger: new DynamoDbCostLedger({ client: aws.documentClient, tableName }),
+    close: () => aws.destroy(),
+  };
+};
+
+/**
+ * `batchlane report [--since 7d|YYYY-MM-DD] [--until YYYY-MM-DD] [--by model|tag|day|lane|
+ * provider|source] [--json] [--table NAME]`: what the recorded requests cost, what they would
+ * have cost at realtime prices and what was saved, grouped, over UTC days (default: the last 7
+ * days, by model). Returns the exit code: 0, or 1 for bad arguments or no table to read.
+ */
+const runReport = async (
+  args: readonly string[],
+  out: (line: string) => void,
+  deps: ReportDeps = {},
+): Promise<number> => {
+  const refuse = (message: string): number => {
+    out(`batchlane report: ${message}`);
+    out(REPORT_USAGE);
+    return 1;
+  };
+  let values: {
+    since?: string | undefined;
+    until?: string | undefined;
+    by: string;
+    json: boolean;
+    table?: string | undefined;
+  };
+  try {
+    ({ values } = parseArgs({
+      args: [...args],
+      options: {
+        since: { type: 'string' },
+        until: { type: 'string' },
+        by: { type: 'string', default: 'model' },
+        json: { type: 'boolean', default: false },
+        table: { type: 'string' },
+      },
+    }));
+  } catch (error) {
+    // parseArgs refuses unknown options and missing values with a readable message.
+    return refuse(errorMessage(error));
+  }
+  const by = values.by;
+  if (!isCostGroup(by)) return refuse(`--by must be one of ${COST_GROUPS.join(', ')}`);
+  let range: ReportRange;
+  try {
+    range = parseReportRange({
+      since: values.since,
+      until: values.until,
+      now: (deps.clock ?? systemClock).now(),
+    });
+  } catch (error) {
+    if (error instanceof InvalidInputError) return refuse(error.message);
+    throw error;
+  }
+  const opened =
+    deps.ledger === undefined
+      ? openLedger(values.table, deps)
+      : { ledger: deps.ledger, close: () => {} };
+  if (opened === null) {
+    return refuse(
+      `no table: start \`batchlane dev\` (it writes ${DEV_FILE}), pass --table or set ${ENV.tableName}`,
+    );
+  }
+  try {
+    const days = { since: range.since, until: range.until };
+    const summary = await summarizeCostStream(opened.ledger.entries(days), by);
+    const report = { ...days, summary };
+    out(values.json ? JSON.stringify(costReportJson(report), null, 2) : formatCostReport(report));
+    return 0;
+  } finally {
+    opened.close();
+  }
+};
+
+export { type ReportDeps, runReport };

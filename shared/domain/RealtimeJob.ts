@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { DestinationSchema } from '../contract/destination.js';
+import { PROVIDERS } from '../contract/providers.js';
+import { TIERS } from '../contract/request.js';
+
+/**
+ * One unit of work for the realtime lane: a request sent there at intake (`target.kind =
+ * request`), or a member of a batch that ran late for its deadline (`member`). The request
+ * itself (body included) is stored under `request_key`, so a job stays small whatever the
+ * body's size.
+ */
+const RealtimeJobSchema = z
+  .object({
+    schema: z.literal('batchlane.realtime-job.v1'),
+    custom_id: z.string().min(1),
+    request_hash: z.string().min(1),
+    request_key: z.string().min(1),
+    provider: z.enum(PROVIDERS),
+    endpoint: z.string().min(1),
+    model: z.string().min(1),
+    lane: z.enum(['flex', 'realtime']),
+    requested: z.enum(TIERS),
+    reason: z.string(),
+    destination: DestinationSchema.nullable(),
+    metadata: z.json().nullable(),
+    deadline: z.string().nullable(),
+    accepted_at: z.string(),
+    target: z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('request') }).strict(),
+      z
+        .object({
+          kind: z.literal('member'),
+          batch_id: z.string().min(1),
+          provider_custom_id: z.string().min(1),
+          attempts: z.number().int().positive(),
+        })
+        .strict(),
+    ]),
+  })
+  .strict();
+
+type RealtimeJob = z.infer<typeof RealtimeJobSchema>;
+
+/** Where a request bound for the realtime lane is kept (one object per id and content). */
+const realtimeRequestKey = (customId: string, requestHash: string): string =>
+  `realtime/${customId}/${requestHash}.request.json`;
+
+/** Where the provider's answer is kept before delivery, so a rerun never calls it again. */
+const realtimeOutcomeKey = (job: Pick<RealtimeJob, 'custom_id' | 'request_hash'>): string =>
+  `realtime/${job.custom_id}/${job.request_hash}.outcome.json`;
+
+export { type RealtimeJob, RealtimeJobSchema, realtimeOutcomeKey, realtimeRequestKey };

@@ -1,0 +1,126 @@
+/**
+ * The token counts and tier facts that decide what one response cost. Every input token is in
+ * exactly one of the input buckets, so nothing is priced twice.
+ */
+interface TokenUsage {
+  /** Input tokens neither read from nor written to the prompt cache. */
+  readonly inputTokens: number;
+  /** Output tokens, reasoning and thinking tokens included. */
+  readonly outputTokens: number;
+  readonly cacheReadTokens: number;
+  /** Cache writes with the provider's default (short) lifetime: Anthropic 5 min, OpenAI's. */
+  readonly cacheWrite5mTokens: number;
+  readonly cacheWrite1hTokens: number;
+  /** The tier the response says served it (`batch`, `flex`, `default`, `priority`, ...). */
+  readonly serviceTier: string | null;
+  /** Where inference ran, as the response reports it (Anthropic `inference_geo`). */
+  readonly inferenceGeo: string | null;
+}
+
+type JsonObject = Record<string, unknown>;
+
+const isObject = (value: unknown): value is JsonObject =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** A non-negative integer count, or 0 when the provider left it out or sent nonsense. */
+const count = (value: unknown): number =>
+  typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.trunc(value) : 0;
+
+const stringOrNull = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+
+const objectOrEmpty = (value: unknown): JsonObject => (isObject(value) ? value : {});
+
+/**
+ * Anthropic's `input_tokens` already excludes cache reads and writes. The per-lifetime
+ * breakdown is newer than the total; when both are present and disagree, the part of the total
+ * the breakdown does not explain is taken as 5-minute writes, the default lifetime, so no
+ * billed token is lost.
+ */
+const fromAnthropic = (body: JsonObject): TokenUsage | null => {
+  const usage = body.usage;
+  if (!isObject(usage)) return null;
+  const total = count(usage.cache_creation_input_tokens);
+  let write5m = total;
+  let write1h = 0;
+  if (isObject(usage.cache_creation)) {
+    write1h = count(usage.cache_creation.ephemeral_1h_input_tokens);
+    const explained5m = count(usage.cache_creation.ephemeral_5m_input_tokens);
+    write5m = Math.max(explained5m, total - write1h);
+  }
+  return {
+    inputTokens: count(usage.input_tokens),
+    outputTokens: count(usage.output_tokens),
+    cacheReadTokens: count(usage.cache_read_input_tokens),
+    cacheWrite5mTokens: write5m,
+    cacheWrite1hTokens: write1h,
+    serviceTier: stringOrNull(usage.service_tier),
+    inferenceGeo: stringOrNull(usage.inference_geo),
+  };
+};
+
+/**
+ * OpenAI counts cached tokens inside the prompt total, unlike Anthropic: uncached input is the
+ * prompt less cache reads and cache writes. The tier is on the body, not in `usage`.
+ */
+const fromOpenAI = (endpoint: string, body: JsonObject): TokenUsage | null => {
+  const usage = body.usage;
+  if (!isObject(usage)) return null;
+  const isResponses =
+    endpoint === '/v1/responses' ||
+    (endpoint !== '/v1/chat/completions' &&
+      endpoint !== '/v1/embeddings' &&
+      typeof usage.input_tokens === 'number');
+  const prompt = count(isResponses ? usage.input_tokens : usage.prompt_tokens);
+  const details = objectOrEmpty(
+    isResponses ? usage.input_tokens_details : usage.prompt_tokens_details,
+  );
+  const cacheRead = Math.min(count(details.cached_tokens), prompt);
+  const cacheWrite = Math.min(count(details.cache_write_tokens), prompt - cacheRead);
+  const output =
+    endpoint === '/v1/embeddings'
+      ? 0
+      : count(isResponses ? usage.output_tokens : usage.completion_tokens);
+  return {
+    inputTokens: prompt - cacheRead - cacheWrite,
+    outputTokens: output,
+    cacheReadTokens: cacheRead,
+    cacheWrite5mTokens: cacheWrite,
+    cacheWrite1hTokens: 0,
+    serviceTier: stringOrNull(body.service_tier),
+    inferenceGeo: null,
+  };
+};
+
+/**
+ * Reads the usage a provider returned in its own response object (Anthropic Message; OpenAI
+ * ChatCompletion, Response or embedding list).
+ *
+ * @returns null when the body is not an object, carries no `usage` object, or the provider is
+ *   not one batchlane reads; counts that are missing or not sensible read as 0.
+ *
+ * @example
+ * ```ts
+ * tokenUsageFromResponse('openai', '/v1/chat/completions', {
+ *   usage: { prompt_tokens: 1200, completion_tokens: 80, prompt_tokens_details: { cached_tokens: 1024 } },
+ *   service_tier: 'default',
+ * });
+ * // { inputTokens: 176, outputTokens: 80, cacheReadTokens: 1024, ..., serviceTier: 'default' }
+ * ```
+ */
+const tokenUsageFromResponse = (
+  provider: string,
+  endpoint: string,
+  body: unknown,
+): TokenUsage | null => {
+  if (!isObject(body)) return null;
+  switch (provider) {
+    case 'anthropic':
+      return fromAnthropic(body);
+    case 'openai':
+      return fromOpenAI(endpoint, body);
+    default:
+      return null;
+  }
+};
+
+export { type TokenUsage, tokenUsageFromResponse };

@@ -1,0 +1,261 @@
+import { type PriceTable, type PriceTableInput, PriceTableSchema } from './PriceTable.js';
+
+/*
+ * List prices in USD per million tokens, each entry citing where it was read. Prices change:
+ * add an entry with a later `effective_from` rather than editing one, so past costs keep the
+ * price they were billed at. Deployments can override or extend this table without a release
+ * (see resolvePriceTable).
+ *
+ * Not modelled: long-context surcharges (Claude Sonnet 4.5 above 200K input tokens) and server
+ * tool fees (web search), billed on top of tokens.
+ */
+
+const ANTHROPIC_PRICES = {
+  url: 'https://github.com/pydantic/genai-prices/blob/47df840a5ab10bbcffb8e5ac01b9899032245d1b/prices/providers/anthropic.yml',
+  retrieved: '2026-11-26',
+  note:
+    'Anthropic list prices (https://www.anthropic.com/pricing#api) as recorded there, ' +
+    'prices_checked 2026-07-29. Cache writes 1.25x (5 min) and 2x (1 h), reads 0.1x of input: ' +
+    'https://platform.claude.com/docs/en/build-with-claude/prompt-caching#pricing. Batch: 50% ' +
+    'of every category, cache writes and reads included: ' +
+    'https://platform.claude.com/docs/en/build-with-claude/batch-processing#pricing.',
+} as const;
+
+const ANTHROPIC_GEO_NOTE =
+  ' inference_geo "us" (Claude Opus 4.6, Sonnet 4.6 and later) costs 1.1x on every category: ' +
+  'https://platform.claude.com/docs/en/build-with-claude/data-residency, ' +
+  'https://docs.aws.amazon.com/claude-platform/latest/userguide/data-residency.html.';
+
+const OPENAI_PRICES = {
+  url: 'https://github.com/pydantic/genai-prices/blob/47df840a5ab10bbcffb8e5ac01b9899032245d1b/prices/providers/openai.yml',
+  retrieved: '2026-11-26',
+  note:
+    'OpenAI standard prices (https://developers.openai.com/api/docs/pricing) as recorded there ' +
+    '(gpt-4.1 and gpt-4o families and embeddings checked 2025-07-04, gpt-5 family 2025-11-13). ' +
+    'Batch API: 50% of input and output. Priority: https://openai.com/api-priority-processing/ ' +
+    '(read 2026-11-26).',
+} as const;
+
+const OPENAI_FLEX_NOTE =
+  ' Flex: Batch API rates with prompt-caching discounts kept ' +
+  '(https://developers.openai.com/api/docs/guides/flex-processing); gpt-5 family flex-capable. ' +
+  'Batch cached input: half the cached price, as for flex.';
+
+const OPENAI_NO_FLEX_NOTE =
+  ' No flex tier. Batch cached input: no caching discount assumed in a batch (OpenAI prompt ' +
+  'caching FAQ: "not available on the Batch API"; newer signals disagree, so this errs high).';
+
+const anthropic = {
+  batch_discount: 0.5,
+  batch_cache_rule: 'multiply',
+  flex_rate: null,
+  // Anthropic's Priority Tier is sold by commitment, with no per-token list price.
+  priority_multiplier: null,
+} as const;
+
+const openai = {
+  batch_discount: 0.5,
+  batch_cache_rule: 'batch_cached_rate',
+  cache_write_5m: null,
+  cache_write_1h: null,
+} as const;
+
+const rawDefaultPriceTable: PriceTableInput = {
+  version: '2026-11-26',
+  providers: {
+    anthropic: [
+      {
+        ...anthropic,
+        model: 'claude-opus-4-1',
+        match: ['claude-opus-4-1-20'],
+        effective_from: '2025-08-05',
+        input: 15,
+        output: 75,
+        cache_write_5m: 18.75,
+        cache_write_1h: 30,
+        cache_read: 1.5,
+        source: ANTHROPIC_PRICES,
+      },
+      {
+        ...anthropic,
+        model: 'claude-opus-4-5',
+        match: ['claude-opus-4-5-20'],
+        effective_from: '2025-11-01',
+        input: 5,
+        output: 25,
+        cache_write_5m: 6.25,
+        cache_write_1h: 10,
+        cache_read: 0.5,
+        source: ANTHROPIC_PRICES,
+      },
+      {
+        ...anthropic,
+        model: 'claude-opus-4-6',
+        match: ['claude-opus-4-6-20'],
+        effective_from: '2026-02-05',
+        input: 5,
+        output: 25,
+        cache_write_5m: 6.25,
+        cache_write_1h: 10,
+        cache_read: 0.5,
+        geo_multipliers: { us: 1.1 },
+        source: { ...ANTHROPIC_PRICES, note: ANTHROPIC_PRICES.note + ANTHROPIC_GEO_NOTE },
+      },
+      {
+        ...anthropic,
+        model: 'claude-sonnet-4-5',
+        match: ['claude-sonnet-4-5-20'],
+        effective_from: '2025-09-29',
+        input: 3,
+        output: 15,
+        cache_write_5m: 3.75,
+        cache_write_1h: 6,
+        cache_read: 0.3,
+        source: ANTHROPIC_PRICES,
+      },
+      {
+        ...anthropic,
+        model: 'claude-sonnet-4-6',
+        match: ['claude-sonnet-4-6-20'],
+        effective_from: '2026-02-17',
+        input: 3,
+        output: 15,
+        cache_write_5m: 3.75,
+        cache_write_1h: 6,
+        cache_read: 0.3,
+        geo_multipliers: { us: 1.1 },
+        source: { ...ANTHROPIC_PRICES, note: ANTHROPIC_PRICES.note + ANTHROPIC_GEO_NOTE },
+      },
+      {
+        ...anthropic,
+        model: 'claude-haiku-4-5',
+        match: ['claude-haiku-4-5-20'],
+        effective_from: '2025-10-01',
+        input: 1,
+        output: 5,
+        cache_write_5m: 1.25,
+        cache_write_1h: 2,
+        cache_read: 0.1,
+        source: ANTHROPIC_PRICES,
+      },
+    ],
+    openai: [
+      {
+        ...openai,
+        model: 'gpt-5',
+        match: ['gpt-5-20'],
+        effective_from: '2025-08-07',
+        input: 1.25,
+        output: 10,
+        cache_read: 0.125,
+        batch_cache_read: 0.0625,
+        flex_rate: 0.5,
+        // Priority $2.50 / $0.25 cached / $20.
+        priority_multiplier: 2,
+        source: { ...OPENAI_PRICES, note: OPENAI_PRICES.note + OPENAI_FLEX_NOTE },
+      },
+      {
+        ...openai,
+        model: 'gpt-5-mini',
+        match: ['gpt-5-mini-20'],
+        effective_from: '2025-08-07',
+        input: 0.25,
+        output: 2,
+        cache_read: 0.025,
+        batch_cache_read: 0.0125,
+        flex_rate: 0.5,
+        // Priority $0.45 / $0.045 cached / $3.60.
+        priority_multiplier: 1.8,
+        source: { ...OPENAI_PRICES, note: OPENAI_PRICES.note + OPENAI_FLEX_NOTE },
+      },
+      {
+        ...openai,
+        model: 'gpt-4.1',
+        match: ['gpt-4.1-20'],
+        effective_from: '2025-04-14',
+        input: 2,
+        output: 8,
+        cache_read: 0.5,
+        batch_cache_read: null,
+        flex_rate: null,
+        // Priority $3.50 / $0.875 cached / $14.
+        priority_multiplier: 1.75,
+        source: { ...OPENAI_PRICES, note: OPENAI_PRICES.note + OPENAI_NO_FLEX_NOTE },
+      },
+      {
+        ...openai,
+        model: 'gpt-4.1-mini',
+        match: ['gpt-4.1-mini-20'],
+        effective_from: '2025-04-14',
+        input: 0.4,
+        output: 1.6,
+        cache_read: 0.1,
+        batch_cache_read: null,
+        flex_rate: null,
+        // Priority $0.70 / $0.175 cached / $2.80.
+        priority_multiplier: 1.75,
+        source: { ...OPENAI_PRICES, note: OPENAI_PRICES.note + OPENAI_NO_FLEX_NOTE },
+      },
+      {
+        ...openai,
+        model: 'gpt-4o',
+        // Not gpt-4o-2024-05-13, which kept its own higher price.
+        match: ['gpt-4o-2024-08-06', 'gpt-4o-2024-11-20'],
+        // The gpt-4o alias moved to the 2024-08-06 snapshot's price on this day.
+        effective_from: '2024-10-02',
+        input: 2.5,
+        output: 10,
+        cache_read: 1.25,
+        batch_cache_read: null,
+        flex_rate: null,
+        // Priority $4.25 / $2.125 cached / $17.
+        priority_multiplier: 1.7,
+        source: { ...OPENAI_PRICES, note: OPENAI_PRICES.note + OPENAI_NO_FLEX_NOTE },
+      },
+      {
+        ...openai,
+        model: 'gpt-4o-mini',
+        match: ['gpt-4o-mini-2024-07-18'],
+        effective_from: '2024-07-18',
+        input: 0.15,
+        output: 0.6,
+        cache_read: 0.075,
+        batch_cache_read: null,
+        flex_rate: null,
+        // Priority $0.25 / $0.125 cached / $1.00: 5/3 of standard.
+        priority_multiplier: 5 / 3,
+        source: { ...OPENAI_PRICES, note: OPENAI_PRICES.note + OPENAI_NO_FLEX_NOTE },
+      },
+      {
+        ...openai,
+        model: 'text-embedding-3-small',
+        effective_from: '2024-01-25',
+        input: 0.02,
+        output: null,
+        cache_read: null,
+        batch_cache_read: null,
+        flex_rate: null,
+        source: OPENAI_PRICES,
+      },
+      {
+        ...openai,
+        model: 'text-embedding-3-large',
+        effective_from: '2024-01-25',
+        input: 0.13,
+        output: null,
+        cache_read: null,
+        batch_cache_read: null,
+        flex_rate: null,
+        source: OPENAI_PRICES,
+      },
+    ],
+  },
+};
+
+/**
+ * The price table shipped with batchlane. Parsed at load, so a malformed entry fails at start-up
+ * rather than mispricing requests.
+ */
+const defaultPriceTable: PriceTable = PriceTableSchema.parse(rawDefaultPriceTable);
+
+export { defaultPriceTable };

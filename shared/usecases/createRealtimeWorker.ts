@@ -1,0 +1,262 @@
+import { text } from 'node:stream/consumers';
+import { DETAIL_TYPES } from '../contract/events.js';
+import type { ResultV1, Usage } from '../contract/result.js';
+import { costOutcome } from '../domain/costOutcome.js';
+import {
+  ConfigError,
+  ConflictError,
+  errorMessage,
+  isRetryable,
+  UnavailableError,
+} from '../domain/errors.js';
+import { tokenUsageFromResponse } from '../domain/pricing/TokenUsage.js';
+import { type RealtimeJob, realtimeOutcomeKey } from '../domain/RealtimeJob.js';
+import type { JsonValue } from '../domain/records.js';
+import type { RealtimeOutcome } from '../ports/RealtimeProvider.js';
+import type { RealtimeTarget } from '../ports/StateStore.js';
+import type { RuntimeDeps } from './RuntimeDeps.js';
+
+interface RealtimeReport {
+  readonly customId: string;
+  readonly outcome: 'delivered' | 'already-delivered' | 'not-escalated' | 'missing';
+  readonly status: ResultV1['status'] | null;
+  readonly lane: RealtimeJob['lane'];
+}
+
+/** The normalised usage a result carries, from the usage pricing read off the response. */
+const usageOf = (job: RealtimeJob, response: unknown): Usage | null => {
+  const usage = tokenUsageFromResponse(job.provider, job.endpoint, response);
+  return usage === null
+    ? null
+    : {
+        input_tokens: usage.inputTokens,
+        output_tokens: usage.outputTokens,
+        cache_read_input_tokens: usage.cacheReadTokens,
+        cache_creation_input_tokens: usage.cacheWrite5mTokens + usage.cacheWrite1hTokens,
+      };
+};
+
+const targetOf = (job: RealtimeJob): RealtimeTarget =>
+  job.target.kind === 'request'
+    ? { kind: 'request', customId: job.custom_id }
+    : {
+        kind: 'member',
+        batchId: job.target.batch_id,
+        providerCustomId: job.target.provider_custom_id,
+      };
+
+/**
+ * The realtime lane's worker: serves one job with a synchronous provider call (OpenAI flex,
+ * or a standard call), and delivers its result like any other, exactly once per `custom_id`:
+ *
+ * 1. leases the request (or the escalated batch member), so a duplicate job waits or folds;
+ * 2. keeps the provider's answer in the blob store before delivering it, so a rerun after a
+ *    crash delivers the same answer instead of paying for a second call;
+ * 3. delivers, then records the delivery with its cost, and writes the ledger entry.
+ *
+ * Transient provider failures are thrown for the queue to retry; on the last try (or once
+ * the deadline has passed) the request is delivered `errored` with the reason, so it never
+ * ends without an outcome.
+ */
+const createRealtimeWorker = (deps: RuntimeDeps) => {
+  const { store, blobs, clock, logger, metrics, settings } = deps;
+
+  const readJson = async (key: string): Promise<unknown> =>
+    JSON.parse(await text(await blobs.getStream(key)));
+
+  /** The provider's answer, from an earlier run or from a new call. */
+  const answer = async (
+    job: RealtimeJob,
+    lastTry: boolean,
+  ): Promise<RealtimeOutcome & { readonly lane: RealtimeJob['lane'] }> => {
+    const outcomeKey = realtimeOutcomeKey(job);
+    if (await blobs.exists(outcomeKey)) {
+      return (await readJson(outcomeKey)) as RealtimeOutcome & { lane: RealtimeJob['lane'] };
+    }
+    const provider = deps.realtimeProviders[job.provider];
+    if (provider === undefined) {
+      throw new ConfigError(`provider ${job.provider} has no realtime client`, {
+        code: 'provider_not_configured',
+      });
+    }
+    const request = (await readJson(job.request_key)) as { body?: Record<string, unknown> };
+    const lane: RealtimeJob['lane'] =
+      job.lane === 'flex' && provider.supportsFlex ? 'flex' : 'realtime';
+    let outcome: RealtimeOutcome;
+    try {
+      outcome = await provider.invoke({
+        endpoint: job.endpoint,
+        body: request.body ?? {},
+        lane,
+        deadline: job.deadline === null ? null : new Date(job.deadline),
+      });
+    } catch (error) {
+      const deadlinePassed =
+        job.deadline !== null && Date.parse(job.deadline) <= clock.now().getTime();
+      if (isRetryable(error) && !lastTry && !deadlinePassed) throw error;
+      metrics.count('RealtimeGaveUp', 1, { provider: job.provider, lane });
+      outcome = {
+        status: 'errored',
+        response: null,
+        error: {
+          type: deadlinePassed ? 'deadline_exceeded' : 'realtime_unavailable',
+          message: `${lane} call did not succeed: ${errorMessage(error)}`,
+        },
+        retryable: false,
+        model: null,
+        serviceTier: null,
+        httpAttempts: 0,
+      };
+    }
+    const kept = { ...outcome, lane };
+    await blobs.put(outcomeKey, JSON.stringify(kept), { contentType: 'application/json' });
+    return kept;
+  };
+
+  return async (
+    job: RealtimeJob,
+    options: {
+      /** Whether this is the queue's last try at the job (its DLQ is next). */
+      readonly lastTry?: boolean;
+    } = {},
+  ): Promise<RealtimeReport> => {
+    const target = targetOf(job);
+    const now = clock.now();
+    const lease = await store.leaseRealtime(
+      target,
+      new Date(now.getTime() + settings.leaseMs).toISOString(),
+      now.toISOString(),
+    );
+    const report = (outcome: RealtimeReport['outcome']): RealtimeReport => ({
+      customId: job.custom_id,
+      outcome,
+      status: null,
+      lane: job.lane,
+    });
+    if (lease === 'done') return report('already-delivered');
+    if (lease === 'missing') {
+      logger.error('realtime job for an unknown request', { customId: job.custom_id });
+      return report('missing');
+    }
+    if (lease === 'busy') {
+      throw new ConflictError(`another worker is serving ${job.custom_id}`, {
+        code: 'realtime_busy',
+      });
+    }
+    if (job.target.kind === 'member') {
+      // The poller sends the job before it marks the member escalated: until the mark is
+      // there, the batch's own result may still be the one delivered.
+      const member = (
+        await store.getItems(job.target.batch_id, [job.target.provider_custom_id])
+      ).get(job.target.provider_custom_id);
+      if (member === undefined || member.escalatedAt === null) {
+        const batch = await store.getBatch(job.target.batch_id);
+        if (batch?.state !== 'submitted') return report('not-escalated');
+        throw new UnavailableError(`member ${job.custom_id} is not escalated yet`, {
+          code: 'escalation_pending',
+        });
+      }
+    }
+
+    const served = await answer(job, options.lastTry ?? false);
+    const deliveredAt = clock.now();
+    const model = served.model ?? job.model;
+    const { cost, itemCost } = costOutcome(
+      {
+        provider: job.provider,
+        endpoint: job.endpoint,
+        model,
+        lane: served.lane,
+        response: served.status === 'succeeded' ? served.response : null,
+        at: deliveredAt,
+        metadata: job.metadata as JsonValue | null,
+      },
+      settings.priceTable,
+      settings.costTagKey,
+    );
+    const result: ResultV1 = {
+      schema: 'batchlane.result.v1',
+      custom_id: job.custom_id,
+      status: served.status,
+      provider: job.provider,
+      endpoint: job.endpoint,
+      model,
+      batch_id: job.target.kind === 'member' ? job.target.batch_id : null,
+      provider_batch_id: null,
+      response: (served.response ?? null) as JsonValue,
+      error: served.error,
+      usage: served.status === 'succeeded' ? usageOf(job, served.response) : null,
+      cost,
+      lane: { requested: job.requested, served_by: served.lane, reason: job.reason },
+      attempts: job.target.kind === 'member' ? job.target.attempts : 1,
+      metadata: job.metadata as JsonValue | null,
+      accepted_at: job.accepted_at,
+      submitted_at: null,
+      ended_at: deliveredAt.toISOString(),
+      delivered_at: deliveredAt.toISOString(),
+    };
+    const destination = job.destination ?? settings.defaultDestination;
+    if (destination === null) {
+      throw new ConfigError(`result of ${job.custom_id} has no destination`, {
+        code: 'no_destination',
+      });
+    }
+    const delivery = await deps.deliverer.deliver(destination, [result], {
+      batchId: `realtime-${job.custom_id}`,
+      part: job.request_hash.slice(0, 12),
+    });
+    const failure = delivery.failed[0];
+    if (failure !== undefined) throw failure.error;
+    await store.finishRealtime(target, {
+      status: result.status,
+      deliveredAt: result.delivered_at,
+      cost: itemCost,
+    });
+    await deps.costs.record([
+      {
+        day: itemCost.day,
+        source: `req:${job.custom_id}`,
+        provider: job.provider,
+        model,
+        lane: served.lane,
+        tag: itemCost.tag,
+        requests: 1,
+        inputTokens: itemCost.inputTokens,
+        outputTokens: itemCost.outputTokens,
+        cacheReadTokens: itemCost.cacheReadTokens,
+        cacheWriteTokens: itemCost.cacheWriteTokens,
+        nanoUsd: itemCost.nanoUsd,
+        realtimeNanoUsd: itemCost.realtimeNanoUsd,
+      },
+    ]);
+    metrics.count('ResultsDelivered', 1, { status: result.status });
+    metrics.count('RealtimeServed', 1, { provider: job.provider, lane: served.lane });
+    if (settings.publishRequestEvents) {
+      await deps.events.publish([
+        {
+          detailType: DETAIL_TYPES.requestCompleted,
+          detail: {
+            custom_id: job.custom_id,
+            status: result.status,
+            batch_id: result.batch_id,
+            provider: job.provider,
+            model,
+            lane: served.lane,
+            attempts: result.attempts,
+            destination_type: destination.type,
+            accepted_at: job.accepted_at,
+            delivered_at: result.delivered_at,
+          },
+        },
+      ]);
+    }
+    return {
+      customId: job.custom_id,
+      outcome: 'delivered',
+      status: result.status,
+      lane: served.lane,
+    };
+  };
+};
+
+export { createRealtimeWorker, type RealtimeReport };

@@ -1,0 +1,107 @@
+import { FLEX_ENDPOINTS } from '../contract/request.js';
+import { errorMessage } from '../domain/errors.js';
+import { escalateAtOf } from '../domain/escalateAtOf.js';
+import { realtimeRequestKey } from '../domain/RealtimeJob.js';
+import type { BatchItem, BatchRecord } from '../domain/records.js';
+import { splitLines } from '../domain/splitLines.js';
+import type { RuntimeDeps } from './RuntimeDeps.js';
+
+/** The request body a provider input line carries (Anthropic `params`, OpenAI `body`). */
+const bodyOfLine = (line: Record<string, unknown>): Record<string, unknown> | null => {
+  const body = line['params'] ?? line['body'];
+  return typeof body === 'object' && body !== null && !Array.isArray(body)
+    ? (body as Record<string, unknown>)
+    : null;
+};
+
+/**
+ * Hands the `auto` members of a still-running batch that are about to miss their deadline to
+ * the realtime lane: each one's body (read back from the batch's input file) is stored, a
+ * job is queued, and the member is marked escalated in a transaction that also checks the
+ * batch is still running. Whichever answer comes second is dropped by `custom_id`: once
+ * escalated, the batch's own result for the member is never delivered. Returns when the
+ * poller should look again (the next member's escalation time), or null.
+ */
+const escalateLateMembers = async (
+  deps: RuntimeDeps,
+  batch: BatchRecord,
+  now: Date,
+): Promise<string | null> => {
+  const { store, settings, logger, metrics } = deps;
+  const dispatcher = deps.realtime;
+  const lead = settings.escalateBeforeDeadlineMs;
+  const late = new Map<string, BatchItem>();
+  const waiting: BatchItem[] = [];
+  for await (const page of store.listItems(batch.batchId)) {
+    for (const item of page) {
+      if (item.lane.requested !== 'auto' || item.deadline === null) continue;
+      if (item.deliveredAt !== null || item.escalatedAt !== null) continue;
+      if (Date.parse(item.deadline) - lead <= now.getTime()) late.set(item.providerCustomId, item);
+      else waiting.push(item);
+    }
+  }
+  if (late.size === 0 || dispatcher === null) return escalateAtOf(waiting, lead);
+
+  const flex =
+    deps.realtimeProviders[batch.provider]?.supportsFlex === true &&
+    FLEX_ENDPOINTS.includes(batch.endpoint);
+  const lane = flex ? 'flex' : 'realtime';
+  let escalated = 0;
+  for await (const text of splitLines(await deps.blobs.getStream(batch.inputKey))) {
+    const line = JSON.parse(text) as Record<string, unknown>;
+    const item = typeof line['custom_id'] === 'string' ? late.get(line['custom_id']) : undefined;
+    const body = bodyOfLine(line);
+    if (item === undefined || body === null) continue;
+    late.delete(item.providerCustomId);
+    // One request object per escalation: named by the batch member, not the caller's body.
+    const requestHash = `escalated-${batch.batchId}-${item.providerCustomId}`;
+    const key = realtimeRequestKey(item.customId, requestHash);
+    try {
+      await deps.blobs.put(key, JSON.stringify({ body }), { contentType: 'application/json' });
+      await dispatcher.dispatch({
+        schema: 'batchlane.realtime-job.v1',
+        custom_id: item.customId,
+        request_hash: requestHash,
+        request_key: key,
+        provider: batch.provider,
+        endpoint: batch.endpoint,
+        model: item.model,
+        lane,
+        requested: 'auto',
+        reason: `auto: batch ${batch.batchId} still running ${Math.round((Date.parse(item.deadline ?? '') - now.getTime()) / 60_000)} min before the deadline; escalated to ${flex ? 'flex' : 'standard realtime'}`,
+        destination: item.destination,
+        metadata: item.metadata,
+        deadline: item.deadline,
+        accepted_at: item.acceptedAt,
+        target: {
+          kind: 'member',
+          batch_id: batch.batchId,
+          provider_custom_id: item.providerCustomId,
+          attempts: item.attempts,
+        },
+      });
+      // The job goes first: should this write fail, the worker finds the member not
+      // escalated and leaves it to the batch.
+      if (await store.escalateMember(batch.batchId, item.providerCustomId, now.toISOString())) {
+        escalated += 1;
+      }
+    } catch (error) {
+      logger.warn('escalation failed; the next poll tries again', {
+        batchId: batch.batchId,
+        customId: item.customId,
+        error: errorMessage(error),
+      });
+      waiting.push(item);
+    }
+  }
+  metrics.count('MembersEscalated', escalated, { provider: batch.provider, lane });
+  logger.info('late members escalated to the realtime lane', {
+    batchId: batch.batchId,
+    escalated,
+    lane,
+  });
+  // Members whose line was not found stay with the batch (and are not looked at again).
+  return escalateAtOf(waiting, lead);
+};
+
+export { escalateLateMembers };
