@@ -218,6 +218,7 @@ class BatchlaneStack extends Stack {
     // The collector sends short-deadline requests to the realtime lane; the poller escalates
     // late batch members to it.
     this.collector.function.bindRealtimeQueueSend(this.realtime.queue);
+    this.collector.function.bindIntakeQueueSend(this.intakeQueue.queue);
     this.poller.function.bindRealtimeQueueSend(this.realtime.queue);
 
     this.alarms = new OperationalAlarms(this, 'Alarms', {

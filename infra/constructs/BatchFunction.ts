@@ -234,6 +234,15 @@ class BatchFunction extends Construct {
     queue.grantSendMessages(this.function);
   }
 
+  /**
+   * Sets `BATCHLANE_INTAKE_QUEUE_URL` and grants `sqs:SendMessage` on the intake queue: the
+   * collector sends requests held by admission back to it with a delay.
+   */
+  public bindIntakeQueueSend(queue: IQueue): void {
+    this.function.addEnvironment(ENV.intakeQueueUrl, queue.queueUrl);
+    queue.grantSendMessages(this.function);
+  }
+
   /** Sets `BATCHLANE_REALTIME_QUEUE_URL` and grants `sqs:SendMessage` on that queue. */
   public bindRealtimeQueueSend(queue: IQueue): void {
     this.function.addEnvironment(ENV.realtimeQueueUrl, queue.queueUrl);

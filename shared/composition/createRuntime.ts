@@ -12,6 +12,7 @@ import { S3BlobStore } from '../adapters/aws/S3BlobStore.js';
 import { S3ClaimCheckReader } from '../adapters/aws/S3ClaimCheckReader.js';
 import { S3ResultWriter } from '../adapters/aws/S3ResultWriter.js';
 import { SqsCompletionNotifier } from '../adapters/aws/SqsCompletionNotifier.js';
+import { SqsIntakeRequeuer } from '../adapters/aws/SqsIntakeRequeuer.js';
 import { SqsRealtimeDispatcher } from '../adapters/aws/SqsRealtimeDispatcher.js';
 import { SqsResultSender } from '../adapters/aws/SqsResultSender.js';
 import { WebhookResultSender } from '../adapters/aws/WebhookResultSender.js';
@@ -97,6 +98,10 @@ const createRuntime = async (env: Env, functionName: string): Promise<Runtime> =
         ? null
         : new SqsRealtimeDispatcher({ client: aws.sqs, queueUrl: config.realtimeQueueUrl }),
     realtimeProviders: await createRealtimeProviders(config, resolveApiKey),
+    requeue:
+      config.intakeQueueUrl === null
+        ? null
+        : new SqsIntakeRequeuer({ client: aws.sqs, queueUrl: config.intakeQueueUrl }),
     clock: systemClock,
     ids: ulidIds(systemClock),
     logger: loggerPort(logger),
@@ -119,6 +124,14 @@ const createRuntime = async (env: Env, functionName: string): Promise<Runtime> =
         batchMarginMs: config.autoMarginSeconds * 1000,
       },
       escalateBeforeDeadlineMs: config.escalateBeforeDeadlineSeconds * 1000,
+      quotas: config.quotas,
+      quotaRetrySeconds: config.quotaRetrySeconds,
+      budget: {
+        dailyNanoUsd:
+          config.budgetDailyUsd === null ? null : Math.round(config.budgetDailyUsd * 1e9),
+        monthlyNanoUsd:
+          config.budgetMonthlyUsd === null ? null : Math.round(config.budgetMonthlyUsd * 1e9),
+      },
     },
   };
   return { config, deps, logger, flushMetrics: () => metricsSink.flush() };

@@ -1,5 +1,6 @@
 import type { Destination } from '../contract/destination.js';
 import type { ProviderName } from '../contract/providers.js';
+import type { Quotas } from '../domain/admitRequests.js';
 import type { PriceTable } from '../domain/pricing/PriceTable.js';
 
 /** How one provider is reached. Exactly one of `apiKey` / `secretArn` is set when enabled. */
@@ -56,6 +57,15 @@ interface BatchlaneConfig {
   readonly autoMarginSeconds: number;
   /** `auto`: a member still in a running batch this close to its deadline is escalated. */
   readonly escalateBeforeDeadlineSeconds: number;
+  /** The intake queue: held requests are sent back to it with a delay. */
+  readonly intakeQueueUrl: string | null;
+  /** Most requests / prompt tokens in flight per provider and model (`*`: any model). */
+  readonly quotas: Quotas;
+  /** Spending caps in USD; null: none. */
+  readonly budgetDailyUsd: number | null;
+  readonly budgetMonthlyUsd: number | null;
+  /** How long a request held by a quota waits before it is read again. */
+  readonly quotaRetrySeconds: number;
 }
 
 /** Names of the environment variables the handlers read (infra sets them, nothing else). */
@@ -88,6 +98,11 @@ const ENV = {
   autoBatchWindowSeconds: 'BATCHLANE_AUTO_BATCH_WINDOW_SECONDS',
   autoMarginSeconds: 'BATCHLANE_AUTO_MARGIN_SECONDS',
   escalateBeforeDeadlineSeconds: 'BATCHLANE_ESCALATE_BEFORE_DEADLINE_SECONDS',
+  intakeQueueUrl: 'BATCHLANE_INTAKE_QUEUE_URL',
+  quotas: 'BATCHLANE_QUOTAS',
+  budgetDailyUsd: 'BATCHLANE_BUDGET_DAILY_USD',
+  budgetMonthlyUsd: 'BATCHLANE_BUDGET_MONTHLY_USD',
+  quotaRetrySeconds: 'BATCHLANE_QUOTA_RETRY_SECONDS',
 } as const;
 
 export { type BatchlaneConfig, ENV, type ProviderConnection };

@@ -90,6 +90,52 @@ const connection = (
   baseUrl: optional(env, urlVar),
 });
 
+const QuotasSchema = z.record(
+  z.string(),
+  z.record(
+    z.string(),
+    z
+      .object({
+        requests: z.number().int().positive().optional(),
+        tokens: z.number().int().positive().optional(),
+      })
+      .strict(),
+  ),
+);
+
+/** `{"openai": {"gpt-4o-mini": {"tokens": 2000000}}, "anthropic": {"*": {"requests": 100000}}}`. */
+const parseQuotas = (env: Env): BatchlaneConfig['quotas'] => {
+  const raw = optional(env, ENV.quotas);
+  if (raw === null) return {};
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw new ConfigError(`${ENV.quotas} must be JSON`, { code: 'invalid_config' });
+  }
+  const parsed = QuotasSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new ConfigError(`${ENV.quotas}: ${z.prettifyError(parsed.error)}`, {
+      code: 'invalid_config',
+    });
+  }
+  return parsed.data;
+};
+
+/** A positive amount of US dollars, or null when unset. */
+const positiveUsd = (env: Env, name: string): number | null => {
+  const raw = optional(env, name);
+  if (raw === null) return null;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new ConfigError(`${name} must be a positive amount of USD, got "${raw}"`, {
+      code: 'invalid_config',
+      details: { name },
+    });
+  }
+  return value;
+};
+
 /** The shipped price table, with the deployment's JSON overrides (`BATCHLANE_PRICE_TABLE`). */
 const parsePriceTable = (env: Env): PriceTable => {
   try {
@@ -137,6 +183,11 @@ const loadConfig = (env: Env): BatchlaneConfig => ({
   autoBatchWindowSeconds: positiveInt(env, ENV.autoBatchWindowSeconds, 86_400) ?? 86_400,
   autoMarginSeconds: positiveInt(env, ENV.autoMarginSeconds, 3600) ?? 3600,
   escalateBeforeDeadlineSeconds: positiveInt(env, ENV.escalateBeforeDeadlineSeconds, 1800) ?? 1800,
+  intakeQueueUrl: optional(env, ENV.intakeQueueUrl),
+  quotas: parseQuotas(env),
+  budgetDailyUsd: positiveUsd(env, ENV.budgetDailyUsd),
+  budgetMonthlyUsd: positiveUsd(env, ENV.budgetMonthlyUsd),
+  quotaRetrySeconds: Math.min(900, positiveInt(env, ENV.quotaRetrySeconds, 60) ?? 60),
 });
 
 export { type Env, loadConfig };

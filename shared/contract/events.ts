@@ -11,6 +11,7 @@ const DETAIL_TYPES = {
   batchDelivered: 'Batch Delivered',
   requestCompleted: 'Request Completed',
   requestRejected: 'Request Rejected',
+  requestsHeld: 'Requests Held',
 } as const;
 
 /** Members of a batch per outcome; `retried` members went on to a new batch. */
@@ -121,6 +122,23 @@ const RequestRejectedDetailSchema = z
   .strict();
 
 type BatchSubmittedDetail = z.infer<typeof BatchSubmittedDetailSchema>;
+/**
+ * Requests accepted but held back by admission (a provider quota or a spending budget): they
+ * wait in the intake queue and are tried again after `retry_in_seconds`; none is lost.
+ */
+const RequestsHeldDetailSchema = z
+  .object({
+    reason: z.enum(['quota_requests', 'quota_tokens', 'budget_daily', 'budget_monthly']),
+    provider: z.enum(PROVIDERS),
+    model: z.string(),
+    requests: z.number().int().positive(),
+    custom_ids: z.array(z.string()).describe('The first 50 held ids'),
+    retry_in_seconds: z.number().int().nonnegative(),
+    held_at: z.string(),
+  })
+  .strict();
+
+type RequestsHeldDetail = z.infer<typeof RequestsHeldDetailSchema>;
 type BatchEndedDetail = z.infer<typeof BatchEndedDetailSchema>;
 type BatchCost = z.infer<typeof BatchCostSchema>;
 type RequestRejectedDetail = z.infer<typeof RequestRejectedDetailSchema>;
@@ -134,7 +152,8 @@ type BatchlaneEvent =
   | { detailType: typeof DETAIL_TYPES.batchEnded; detail: BatchEndedDetail }
   | { detailType: typeof DETAIL_TYPES.batchDelivered; detail: BatchDeliveredDetail }
   | { detailType: typeof DETAIL_TYPES.requestCompleted; detail: RequestCompletedDetail }
-  | { detailType: typeof DETAIL_TYPES.requestRejected; detail: RequestRejectedDetail };
+  | { detailType: typeof DETAIL_TYPES.requestRejected; detail: RequestRejectedDetail }
+  | { detailType: typeof DETAIL_TYPES.requestsHeld; detail: RequestsHeldDetail };
 
 export {
   type BatchCost,
@@ -153,6 +172,8 @@ export {
   RequestCompletedDetailSchema,
   type RequestRejectedDetail,
   RequestRejectedDetailSchema,
+  type RequestsHeldDetail,
+  RequestsHeldDetailSchema,
   type StatusCounts,
   StatusCountsSchema,
 };

@@ -78,6 +78,18 @@ interface BatchRecord {
    * earliest such deadline less the escalation lead); null when the batch has none.
    */
   readonly escalateAt?: string | null;
+  /**
+   * What the batch holds, as admission counts it: requests and estimated prompt tokens per
+   * model (provider quotas), and its worst-case cost (budgets). Absent on older records.
+   */
+  readonly estimate?: BatchEstimate | null;
+}
+
+interface BatchEstimate {
+  readonly byModel: Readonly<
+    Record<string, { readonly requests: number; readonly tokens: number }>
+  >;
+  readonly nanoUsd: number;
 }
 
 /** A member's final state in its batch: its delivered status, or handed on to a retry batch. */
@@ -132,6 +144,7 @@ interface BatchItem {
 export {
   ACTIVE_BATCH_STATES,
   BATCH_STATES,
+  type BatchEstimate,
   type BatchItem,
   type BatchRecord,
   type BatchState,

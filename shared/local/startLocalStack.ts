@@ -218,6 +218,7 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
     [ENV.eventBusName]: 'batchlane',
     [ENV.completionQueueUrl]: completion.url,
     [ENV.realtimeQueueUrl]: realtime.url,
+    [ENV.intakeQueueUrl]: intake.url,
     [ENV.pollIntervalSeconds]: String(Math.max(1, Math.round(pollIntervalMs / 1000))),
     // Runs own a batch for as long as the longest local function timeout, then others take over.
     [ENV.leaseSeconds]: String(

@@ -1,5 +1,6 @@
 import type { Destination } from '../contract/destination.js';
 import type { ProviderName } from '../contract/providers.js';
+import type { Budget, Quotas } from '../domain/admitRequests.js';
 import type { LanePolicy } from '../domain/chooseLane.js';
 import type { PriceTable } from '../domain/pricing/PriceTable.js';
 import type { BatchProvider } from '../ports/BatchProvider.js';
@@ -9,6 +10,7 @@ import type { Clock, IdGenerator } from '../ports/Clock.js';
 import type { CompletionNotifier } from '../ports/CompletionNotifier.js';
 import type { CostLedger } from '../ports/CostLedger.js';
 import type { EventPublisher } from '../ports/EventPublisher.js';
+import type { IntakeRequeuer } from '../ports/IntakeRequeuer.js';
 import type { Logger, MetricsSink } from '../ports/Logger.js';
 import type { RealtimeDispatcher } from '../ports/RealtimeDispatcher.js';
 import type { RealtimeProvider } from '../ports/RealtimeProvider.js';
@@ -42,6 +44,11 @@ interface RuntimeSettings {
   readonly lanePolicy: LanePolicy;
   /** How close to its deadline an `auto` member of a running batch is escalated (ms). */
   readonly escalateBeforeDeadlineMs: number;
+  /** Provider quotas (in flight per model) and spending caps that hold requests back. */
+  readonly quotas: Quotas;
+  readonly budget: Budget;
+  /** How long a request held by a quota waits in the intake queue before it is read again. */
+  readonly quotaRetrySeconds: number;
 }
 
 /** Everything the use cases talk to, passed in by the composition root. */
@@ -60,6 +67,8 @@ interface RuntimeDeps {
   readonly realtime: RealtimeDispatcher | null;
   /** Synchronous calls (flex and standard), used by the realtime worker. */
   readonly realtimeProviders: Partial<Record<ProviderName, RealtimeProvider>>;
+  /** Sends held requests back to the intake queue; null when the queue is not known. */
+  readonly requeue: IntakeRequeuer | null;
   readonly clock: Clock;
   readonly ids: IdGenerator;
   readonly logger: Logger;

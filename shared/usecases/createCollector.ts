@@ -2,11 +2,18 @@ import { FLEX_ENDPOINTS } from '../contract/request.js';
 import { chooseLane, type LaneChoice } from '../domain/chooseLane.js';
 import { errorMessage, InvalidInputError, isRetryable, NotFoundError } from '../domain/errors.js';
 import { escalateAtOf } from '../domain/escalateAtOf.js';
+import { estimateRequest, type RequestEstimate } from '../domain/estimateRequest.js';
 import { formatProviderLine } from '../domain/formatProviderLine.js';
 import { mapWithConcurrency } from '../domain/mapWithConcurrency.js';
 import { type PackableRequest, type PlannedBatch, planBatches } from '../domain/planBatches.js';
 import { realtimeRequestKey } from '../domain/RealtimeJob.js';
-import type { BatchItem, BatchRecord, ItemLane, JsonValue } from '../domain/records.js';
+import type {
+  BatchEstimate,
+  BatchItem,
+  BatchRecord,
+  ItemLane,
+  JsonValue,
+} from '../domain/records.js';
 import {
   type AcceptedRequest,
   type ClaimCheckResolution,
@@ -15,6 +22,7 @@ import {
   type ValidationOutcome,
   validateRequest,
 } from '../domain/validateRequest.js';
+import { createAdmission } from './createAdmission.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
 import { type Refusal, settleRefusals } from './settleRefusals.js';
 import { isoAfter, submitBatch } from './submitBatch.js';
@@ -32,6 +40,8 @@ interface CollectorReport {
   readonly folded: number;
   readonly rejected: number;
   readonly batches: string[];
+  /** Accepted requests held back by admission (quota or budget) and requeued. */
+  readonly held: number;
 }
 
 interface Pending extends PackableRequest {
@@ -39,6 +49,8 @@ interface Pending extends PackableRequest {
   readonly accepted: AcceptedRequest;
   readonly line: string;
   readonly lane: ItemLane;
+  /** Prompt tokens and worst-case cost, for admission and the batch's estimate. */
+  readonly estimate: RequestEstimate;
 }
 
 /** A request the lane choice sent to the realtime lane. */
@@ -46,6 +58,7 @@ interface RealtimeBound {
   readonly messageId: string;
   readonly accepted: AcceptedRequest;
   readonly choice: LaneChoice;
+  readonly estimate: RequestEstimate;
 }
 
 type RejectedMessage = Extract<ValidationOutcome, { ok: false }> & { readonly messageId: string };
@@ -60,6 +73,7 @@ const CONCURRENCY = 16;
  */
 const createCollector = (deps: RuntimeDeps) => {
   const { store, clock, logger, metrics, settings } = deps;
+  const admit = createAdmission(deps);
 
   const maxRequestBytes = maxRequestBytesOf(settings.maxBytesPerBatch);
 
@@ -284,6 +298,7 @@ const createCollector = (deps: RuntimeDeps) => {
       completionLeaseUntil: null,
       checkpoint: null,
       submitStartedAt: null,
+      estimate: batchEstimateOf(plan.requests),
       escalateAt: escalateAtOf(
         plan.requests.map((p) => ({ lane: p.lane, deadline: p.accepted.request.deadline ?? null })),
         settings.escalateBeforeDeadlineMs,
@@ -337,6 +352,7 @@ const createCollector = (deps: RuntimeDeps) => {
 
   return async (messages: readonly IntakeMessage[]): Promise<CollectorReport> => {
     const failed = new Set<string>();
+    let held = 0;
     // Claim checks first: the body read is what is validated and fingerprinted, so a body
     // sent by claim check folds with the same body sent inline.
     const claimChecks = await resolveClaimChecks(messages, failed);
@@ -427,12 +443,25 @@ const createCollector = (deps: RuntimeDeps) => {
         refusals.push(conflictRefusal(message, accepted));
       } else {
         const choice = laneOf(accepted, now);
+        const line = `${formatProviderLine(accepted.request.provider, accepted.endpoint, providerCustomIdOf(0), accepted.request.body)}\n`;
+        const estimate = estimateRequest(
+          {
+            provider: accepted.request.provider,
+            endpoint: accepted.endpoint,
+            model: accepted.model,
+            body: accepted.request.body,
+            bodyBytes: Buffer.byteLength(line),
+            lane: choice.lane,
+            at: now,
+          },
+          settings.priceTable,
+        );
         if (choice.lane !== 'batch') {
-          toRealtime.push({ messageId: message.messageId, accepted, choice });
+          toRealtime.push({ messageId: message.messageId, accepted, choice, estimate });
           continue;
         }
-        const line = `${formatProviderLine(accepted.request.provider, accepted.endpoint, providerCustomIdOf(0), accepted.request.body)}\n`;
         toPack.push({
+          estimate,
           lane: {
             requested: choice.requested === 'auto' ? 'auto' : 'batch',
             reason: choice.reason,
@@ -447,6 +476,41 @@ const createCollector = (deps: RuntimeDeps) => {
         });
       }
     }
+
+    // Admission: requests over a provider quota or a budget wait in the intake queue.
+    const bodyOf = new Map(messages.map((m) => [m.messageId, m.body]));
+    const admission = await admit([
+      ...toPack.map((pending) => ({
+        provider: pending.provider,
+        model: pending.model,
+        batch: true,
+        inputTokens: pending.estimate.inputTokens,
+        nanoUsd: pending.estimate.nanoUsd,
+        customId: pending.accepted.request.custom_id,
+        messageId: pending.messageId,
+        body: bodyOf.get(pending.messageId) ?? '',
+        pending,
+        bound: null,
+      })),
+      ...toRealtime.map((bound) => ({
+        provider: bound.accepted.request.provider,
+        model: bound.accepted.model,
+        batch: false,
+        inputTokens: bound.estimate.inputTokens,
+        nanoUsd: bound.estimate.nanoUsd,
+        customId: bound.accepted.request.custom_id,
+        messageId: bound.messageId,
+        body: bodyOf.get(bound.messageId) ?? '',
+        pending: null,
+        bound,
+      })),
+    ]);
+    for (const messageId of admission.failedMessageIds) failed.add(messageId);
+    const admittedPack = admission.admitted.flatMap((a) => (a.pending === null ? [] : [a.pending]));
+    const admittedRealtime = admission.admitted.flatMap((a) => (a.bound === null ? [] : [a.bound]));
+    held = toPack.length + toRealtime.length - admission.admitted.length;
+    toPack.splice(0, toPack.length, ...admittedPack);
+    toRealtime.splice(0, toRealtime.length, ...admittedRealtime);
 
     // Pack and submit. Lines are re-rendered with their final provider-side ids.
     const plans = planBatches(toPack, {
@@ -504,8 +568,24 @@ const createCollector = (deps: RuntimeDeps) => {
       folded,
       rejected: rejectedMessages.length + inBatchConflicts.length,
       batches,
+      held,
     };
   };
+};
+
+/** What a batch holds, as admission counts it: requests and prompt tokens per model, cost. */
+const batchEstimateOf = (requests: readonly Pending[]): BatchEstimate => {
+  const byModel: Record<string, { requests: number; tokens: number }> = {};
+  let nanoUsd = 0;
+  for (const pending of requests) {
+    const use = byModel[pending.model] ?? { requests: 0, tokens: 0 };
+    byModel[pending.model] = {
+      requests: use.requests + 1,
+      tokens: use.tokens + pending.estimate.inputTokens,
+    };
+    nanoUsd += pending.estimate.nanoUsd;
+  }
+  return { byModel, nanoUsd };
 };
 
 /** batchlane's id for a request inside one provider batch: short, ordered, provider-safe. */

@@ -9,6 +9,35 @@ import type { RuntimeDeps } from './RuntimeDeps.js';
 import { isoAfter, submitBatch } from './submitBatch.js';
 
 /**
+ * A retry batch's share of its parent's estimate: per model, the parent's average per
+ * request times the members sent again (members carry no estimate of their own).
+ */
+const retryEstimateOf = (
+  parent: BatchRecord,
+  members: Iterable<BatchItem>,
+): BatchRecord['estimate'] => {
+  const estimate = parent.estimate;
+  if (estimate === undefined || estimate === null) return null;
+  const byModel: Record<string, { requests: number; tokens: number }> = {};
+  let count = 0;
+  for (const member of members) {
+    const use = byModel[member.model] ?? { requests: 0, tokens: 0 };
+    const perRequest = estimate.byModel[member.model];
+    byModel[member.model] = {
+      requests: use.requests + 1,
+      tokens:
+        use.tokens +
+        (perRequest === undefined || perRequest.requests === 0
+          ? 0
+          : Math.round(perRequest.tokens / perRequest.requests)),
+    };
+    count += 1;
+  }
+  const share = parent.requestCount === 0 ? 0 : count / parent.requestCount;
+  return { byModel, nanoUsd: Math.round(estimate.nanoUsd * share) };
+};
+
+/**
  * Sends members of an ended batch to the provider again, in a new batch: their lines are
  * copied from the archived input file under new provider-side ids, the new batch is recorded
  * `open` first (so the poller finishes it if this run dies), and each member is moved to it
@@ -63,6 +92,7 @@ const createRetryBatch = async (
     completionLeaseUntil: null,
     checkpoint: null,
     escalateAt: escalateAtOf(members.values(), deps.settings.escalateBeforeDeadlineMs),
+    estimate: retryEstimateOf(batch, members.values()),
   };
   await deps.store.createBatch(record);
   const { bytes } = await deps.blobs.put(inputKey, Readable.from(lines()), {

@@ -120,6 +120,8 @@ describe('IAM: grants per function', () => {
         ...common(fn),
         ...artifacts,
         ...CONSUME_ACTIONS.map((a) => `${a}@<${intake}.Arn>`),
+        // Requests held by admission go back to the intake queue.
+        `sqs:SendMessage@<${intake}.Arn>`,
         ...sendToCompletion(),
         ...sendToRealtime(),
       ].sort(),

@@ -89,6 +89,7 @@ const batchToItem = (record: BatchRecord): StateItem => ({
   last_error: record.lastError,
   submit_started_at: record.submitStartedAt ?? null,
   escalate_at: record.escalateAt ?? null,
+  estimate: record.estimate ?? null,
   completion_lease_until: record.completionLeaseUntil,
   checkpoint: record.checkpoint,
   ...(batchIndexKeys(record) ?? {}),
@@ -120,6 +121,7 @@ const itemToBatch = (item: StateItem): BatchRecord => ({
   lastError: strOrNull(item, 'last_error'),
   submitStartedAt: strOrNull(item, 'submit_started_at'),
   escalateAt: strOrNull(item, 'escalate_at'),
+  estimate: (item.estimate ?? null) as BatchRecord['estimate'],
   completionLeaseUntil: strOrNull(item, 'completion_lease_until'),
   checkpoint:
     typeof item.checkpoint === 'object' && item.checkpoint !== null

@@ -108,6 +108,7 @@ beforeAll(async () => {
     },
     realtime: null,
     realtimeProviders: {},
+    requeue: null,
     clock: { now: () => new Date() },
     ids: { next: (prefix) => uniqueName(prefix) },
     logger: silentLogger,
@@ -127,6 +128,9 @@ beforeAll(async () => {
       costTagKey: 'tag',
       lanePolicy: { batchWindowMs: 86_400_000, batchMarginMs: 3_600_000 },
       escalateBeforeDeadlineMs: 1_800_000,
+      quotas: {},
+      quotaRetrySeconds: 60,
+      budget: { dailyNanoUsd: null, monthlyNanoUsd: null },
     },
   };
 });

@@ -33,6 +33,11 @@ const config = (enabled: BatchlaneConfig['enabledProviders']): BatchlaneConfig =
   autoBatchWindowSeconds: 86_400,
   autoMarginSeconds: 3600,
   escalateBeforeDeadlineSeconds: 1800,
+  intakeQueueUrl: null,
+  quotas: {},
+  budgetDailyUsd: null,
+  budgetMonthlyUsd: null,
+  quotaRetrySeconds: 60,
 });
 
 describe('createBatchProviders', () => {

@@ -1,0 +1,103 @@
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DynamoDbStateStore } from '../../../shared/adapters/aws/DynamoDbStateStore.js';
+import { ENV } from '../../../shared/config/BatchlaneConfig.js';
+import { type Pipeline, startPipeline } from './pipelineHarness.js';
+
+let pipeline: Pipeline | undefined;
+
+afterEach(async () => {
+  await pipeline?.stop();
+  pipeline = undefined;
+});
+
+const chat = (id: string, destination: object) => ({
+  custom_id: id,
+  provider: 'openai',
+  body: {
+    model: 'gpt-4o-mini',
+    max_tokens: 16,
+    messages: [{ role: 'user', content: `question ${id}` }],
+  },
+  destination,
+});
+
+describe('Pipeline: admission by provider quota and budget', () => {
+  it('holds requests past a quota in the intake queue and sends them once batches end', async () => {
+    const running = await startPipeline({
+      environment: {
+        [ENV.quotas]: JSON.stringify({ openai: { 'gpt-4o-mini': { requests: 4 } } }),
+        [ENV.quotaRetrySeconds]: '1',
+      },
+    });
+    pipeline = running;
+    const ids = Array.from({ length: 10 }, (_, i) => `quota-${i}`);
+    await running.send(ids.map((id) => chat(id, running.destinations.sqs)));
+    await running.waitForResults(ids, 120_000);
+    for (const id of ids) {
+      const results = running.resultsFor(id);
+      expect(results, id).toHaveLength(1);
+      expect(results[0]?.status).toBe('succeeded');
+    }
+    // Never more than the quota in one batch at a time: every batch holds at most 4.
+    const submitted = running.events('Batch Submitted');
+    expect(submitted.length).toBeGreaterThanOrEqual(3);
+    for (const detail of submitted) expect(detail['request_count']).toBeLessThanOrEqual(4);
+    const holds = running.events('Requests Held');
+    expect(holds.length).toBeGreaterThan(0);
+    expect(holds[0]).toMatchObject({
+      reason: 'quota_requests',
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      retry_in_seconds: 1,
+    });
+    expect(await running.queueDepth(running.stack.intakeDlqUrl)).toBe(0);
+  }, 180_000);
+
+  it('holds requests past a daily budget, reports the hold and loses nothing', async () => {
+    const running = await startPipeline({
+      // One millionth of a dollar: less than any request's worst case.
+      environment: { [ENV.budgetDailyUsd]: '0.000001' },
+    });
+    pipeline = running;
+    const ids = ['budget-0', 'budget-1', 'budget-2'];
+    await running.send(ids.map((id) => chat(id, running.destinations.sqs)));
+    let holds: Record<string, unknown>[] = [];
+    for (let tries = 0; tries < 100 && holds.length === 0; tries += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      holds = running.events('Requests Held');
+    }
+    expect(holds[0]).toMatchObject({
+      reason: 'budget_daily',
+      provider: 'openai',
+      requests: 3,
+      retry_in_seconds: 900,
+    });
+    expect([...((holds[0]?.['custom_ids'] as string[] | undefined) ?? [])].sort()).toEqual(ids);
+    // Not delivered, not refused: accepted and waiting, the messages back in the queue.
+    for (const id of ids) expect(running.resultsFor(id)).toEqual([]);
+    const store = new DynamoDbStateStore({
+      client: running.aws.documentClient,
+      tableName: running.stack.tableName,
+    });
+    for (const id of ids) {
+      const registration = await store.registerRequest({
+        customId: id,
+        requestHash: 'probe',
+        state: 'pending',
+        acceptedAt: new Date().toISOString(),
+        expiresAt: 0,
+      });
+      expect(registration.kind).toBe('conflict');
+      if (registration.kind === 'conflict') expect(registration.existing.state).toBe('pending');
+    }
+    const attrs = await running.aws.sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: running.stack.intakeQueueUrl,
+        AttributeNames: ['ApproximateNumberOfMessagesDelayed'],
+      }),
+    );
+    expect(attrs.Attributes?.['ApproximateNumberOfMessagesDelayed']).toBe('3');
+    expect(running.events('Batch Submitted')).toEqual([]);
+  }, 60_000);
+});
