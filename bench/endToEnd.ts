@@ -318,7 +318,7 @@ const runEndToEnd = async (options: EndToEndOptions): Promise<number> => {
         FUNCTIONS.map((name) => functionRow(name, stats[name])),
       ),
       '',
-      `  events cut to fit 6 MB: ${FUNCTIONS.map((n) => `${n} ${stats[n].eventsShrunkToFit} (${stats[n].recordsLeftInQueue} records left in the queue)`).join(', ')}`,
+      `  SQS events capped by the 6 MB payload: ${(['collector', 'completion'] as const).map((n) => `${n} ${stats[n].eventsCappedByPayload} (${stats[n].recordsLeftInQueue} records received but left in the queue)`).join(', ')}`,
       `  limits hit: ${hits.length === 0 ? 'none' : hits.join('; ')}`,
       ...(stackLog.size === 0
         ? []

@@ -3,6 +3,8 @@ import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { Destination } from '../shared/contract/destination.js';
 import type { ProviderName } from '../shared/contract/providers.js';
+import type { Quotas } from '../shared/domain/admitRequests.js';
+import type { PriceTableInput } from '../shared/domain/pricing/PriceTable.js';
 import { ArtifactsBucket } from './constructs/ArtifactsBucket.js';
 import type { LogLevel } from './constructs/BatchFunction.js';
 import { Collector } from './constructs/Collector.js';
@@ -109,6 +111,57 @@ interface BatchlaneStackProps extends StackProps {
    */
   readonly destinationEventBusArns?: readonly string[];
   /**
+   * The deployment's own prices (`BATCHLANE_PRICE_TABLE`), in the shipped table's schema: an
+   * entry with the same provider, model and `effective_from` replaces the shipped one, any
+   * other is added. Serialized into every function's environment, whose 4 KB limit it must fit.
+   * @default - the shipped price table only
+   */
+  readonly priceTableOverride?: PriceTableInput;
+  /**
+   * The request `metadata` key whose value is the request's cost tag (`BATCHLANE_COST_TAG_KEY`).
+   * @default 'tag'
+   */
+  readonly costTagKey?: string;
+  /**
+   * `auto` lane: seconds a provider may take to end a batch (`BATCHLANE_AUTO_BATCH_WINDOW_SECONDS`).
+   * @default 86400
+   */
+  readonly autoBatchWindowSeconds?: number;
+  /**
+   * `auto` lane: seconds kept on top of the batch window before a deadline is trusted to a
+   * batch (`BATCHLANE_AUTO_MARGIN_SECONDS`).
+   * @default 3600
+   */
+  readonly autoMarginSeconds?: number;
+  /**
+   * `auto` lane: seconds before its deadline a member of a still-running batch is escalated to
+   * the realtime lane (`BATCHLANE_ESCALATE_BEFORE_DEADLINE_SECONDS`).
+   * @default 1800
+   */
+  readonly escalateBeforeDeadlineSeconds?: number;
+  /**
+   * Most requests and prompt tokens in flight per provider and model, `*` for any model
+   * (`BATCHLANE_QUOTAS`); requests over a quota are held in the intake queue.
+   * @default - no quotas
+   */
+  readonly quotas?: Quotas;
+  /**
+   * Seconds a request held by a quota waits before it is read again, at most 900
+   * (`BATCHLANE_QUOTA_RETRY_SECONDS`).
+   * @default 60
+   */
+  readonly quotaRetrySeconds?: number;
+  /**
+   * Daily spending cap in USD (`BATCHLANE_BUDGET_DAILY_USD`); requests over it are held.
+   * @default - no daily cap
+   */
+  readonly budgetDailyUsd?: number;
+  /**
+   * Monthly spending cap in USD (`BATCHLANE_BUDGET_MONTHLY_USD`); requests over it are held.
+   * @default - no monthly cap
+   */
+  readonly budgetMonthlyUsd?: number;
+  /**
    * Directory holding `collector.ts`, `poller.ts`, `completion.ts` and `realtime.ts`.
    * @default - `functions/` of this repository
    */
@@ -139,6 +192,8 @@ class BatchlaneStack extends Stack {
     if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 100) {
       throw new Error(`maxAttempts must be an integer from 1 to 100, got ${maxAttempts}`);
     }
+    const seconds = (value: number | undefined): Duration | undefined =>
+      value === undefined ? undefined : Duration.seconds(value);
     const entry = (name: string): string | undefined =>
       props.handlersDir === undefined ? undefined : join(props.handlersDir, `${name}.ts`);
 
@@ -169,6 +224,15 @@ class BatchlaneStack extends Stack {
           Math.max(Collector.DEFAULT_TIMEOUT.toSeconds(), Completion.DEFAULT_TIMEOUT.toSeconds()) +
             60,
         ),
+        priceTableOverride: props.priceTableOverride,
+        costTagKey: props.costTagKey,
+        autoBatchWindow: seconds(props.autoBatchWindowSeconds),
+        autoMargin: seconds(props.autoMarginSeconds),
+        escalateBeforeDeadline: seconds(props.escalateBeforeDeadlineSeconds),
+        quotas: props.quotas,
+        quotaRetry: seconds(props.quotaRetrySeconds),
+        budgetDailyUsd: props.budgetDailyUsd,
+        budgetMonthlyUsd: props.budgetMonthlyUsd,
       },
     };
     const { logLevel } = props;

@@ -1,14 +1,20 @@
 import type { Node } from 'constructs';
+import { z } from 'zod';
+import { QuotasSchema } from '../shared/config/loadConfig.js';
 import { DestinationSchema } from '../shared/contract/destination.js';
 import { isProviderName, type ProviderName } from '../shared/contract/providers.js';
+import { errorMessage } from '../shared/domain/errors.js';
+import { defaultPriceTable } from '../shared/domain/pricing/defaultPriceTable.js';
+import { resolvePriceTable } from '../shared/domain/pricing/loadPriceTable.js';
+import type { PriceTableInput } from '../shared/domain/pricing/PriceTable.js';
 import type { BatchlaneStackProps } from './BatchlaneStack.js';
 import { LOG_LEVELS, type LogLevel } from './constructs/BatchFunction.js';
 
 /**
  * Context keys read by the app (`cdk.json` "context", or `-c key=value`), each mapping to the
  * `BatchlaneStackProps` field of the same name. Values given with `-c` arrive as strings:
- * numbers and booleans are parsed, lists may be comma-separated, `defaultDestination` may be
- * JSON text.
+ * numbers and booleans are parsed, lists may be comma-separated, `defaultDestination`,
+ * `priceTableOverride` and `quotas` may be JSON text.
  */
 const CONTEXT_KEYS = [
   'pollRateMinutes',
@@ -28,12 +34,48 @@ const CONTEXT_KEYS = [
   'destinationQueueArns',
   'destinationBucketNames',
   'destinationEventBusArns',
+  'priceTableOverride',
+  'costTagKey',
+  'autoBatchWindowSeconds',
+  'autoMarginSeconds',
+  'escalateBeforeDeadlineSeconds',
+  'quotas',
+  'quotaRetrySeconds',
+  'budgetDailyUsd',
+  'budgetMonthlyUsd',
 ] as const;
 
 type ContextKey = (typeof CONTEXT_KEYS)[number];
 
+/**
+ * Upper bound of the `auto` lane settings: well past the providers' 24 h batch window, and low
+ * enough to catch a value given in milliseconds.
+ */
+const WEEK_SECONDS = 7 * 24 * 3600;
+
+/** SQS's longest message delay, which a request held by a quota waits at most. */
+const MAX_QUOTA_RETRY_SECONDS = 900;
+
 const isUnset = (value: unknown): boolean =>
   value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
+
+/** `{}` is how `cdk.json` leaves an object-valued key unset. */
+const isUnsetObject = (value: unknown): boolean =>
+  isUnset(value) ||
+  (typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.keys(value).length === 0);
+
+/** An object given as such (cdk.json, `--context` JSON) or as JSON text (`-c key=…`). */
+const jsonObject = (key: ContextKey, value: unknown): unknown => {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    throw new Error(`context "${key}" is not valid JSON`);
+  }
+};
 
 const integer = (key: ContextKey, value: unknown, min: number, max: number): number | undefined => {
   if (isUnset(value)) return undefined;
@@ -59,6 +101,18 @@ const flag = (key: ContextKey, value: unknown): boolean | undefined => {
   if (typeof value === 'boolean') return value;
   if (value === 'true' || value === 'false') return value === 'true';
   throw new Error(`context "${key}" must be true or false, got ${JSON.stringify(value)}`);
+};
+
+/** A positive amount of US dollars (fractions allowed), as the runtime's budgets read it. */
+const usd = (key: ContextKey, value: unknown): number | undefined => {
+  if (isUnset(value)) return undefined;
+  const parsed = typeof value === 'string' ? Number(value.trim()) : value;
+  if (typeof parsed !== 'number' || !Number.isFinite(parsed) || parsed <= 0) {
+    throw new Error(
+      `context "${key}" must be a positive amount of USD, got ${JSON.stringify(value)}`,
+    );
+  }
+  return parsed;
 };
 
 const isLogLevel = (value: string): value is LogLevel =>
@@ -114,6 +168,32 @@ const destination = (value: unknown): BatchlaneStackProps['defaultDestination'] 
 };
 
 /**
+ * Validated by merging it into the shipped table exactly as the runtime will, so synth fails
+ * on any override the functions would refuse at start.
+ */
+const priceTableOverride = (value: unknown): PriceTableInput | undefined => {
+  if (isUnsetObject(value)) return undefined;
+  const json = jsonObject('priceTableOverride', value);
+  try {
+    resolvePriceTable(defaultPriceTable, json);
+  } catch (error) {
+    throw new Error(`context "priceTableOverride": ${errorMessage(error)}`);
+  }
+  // resolvePriceTable accepted it, so it has the schema's input shape. It is kept as written
+  // rather than parsed: without the filled-in defaults it takes less of the 4 KB environment.
+  return json as PriceTableInput;
+};
+
+const quotas = (value: unknown): BatchlaneStackProps['quotas'] => {
+  if (isUnsetObject(value)) return undefined;
+  const parsed = QuotasSchema.safeParse(jsonObject('quotas', value));
+  if (!parsed.success) {
+    throw new Error(`context "quotas" is not valid: ${z.prettifyError(parsed.error)}`);
+  }
+  return parsed.data;
+};
+
+/**
  * Reads the stack props from CDK context, failing synth with the key's name on a bad value.
  * Unset keys stay `undefined`, so the constructs' documented defaults apply.
  *
@@ -150,6 +230,30 @@ const stackPropsFromContext = (node: Node): BatchlaneStackProps => {
     destinationQueueArns: list('destinationQueueArns', get('destinationQueueArns')),
     destinationBucketNames: list('destinationBucketNames', get('destinationBucketNames')),
     destinationEventBusArns: list('destinationEventBusArns', get('destinationEventBusArns')),
+    priceTableOverride: priceTableOverride(get('priceTableOverride')),
+    costTagKey: text('costTagKey', get('costTagKey')),
+    autoBatchWindowSeconds: integer(
+      'autoBatchWindowSeconds',
+      get('autoBatchWindowSeconds'),
+      1,
+      WEEK_SECONDS,
+    ),
+    autoMarginSeconds: integer('autoMarginSeconds', get('autoMarginSeconds'), 1, WEEK_SECONDS),
+    escalateBeforeDeadlineSeconds: integer(
+      'escalateBeforeDeadlineSeconds',
+      get('escalateBeforeDeadlineSeconds'),
+      1,
+      WEEK_SECONDS,
+    ),
+    quotas: quotas(get('quotas')),
+    quotaRetrySeconds: integer(
+      'quotaRetrySeconds',
+      get('quotaRetrySeconds'),
+      1,
+      MAX_QUOTA_RETRY_SECONDS,
+    ),
+    budgetDailyUsd: usd('budgetDailyUsd', get('budgetDailyUsd')),
+    budgetMonthlyUsd: usd('budgetMonthlyUsd', get('budgetMonthlyUsd')),
   };
 };
 

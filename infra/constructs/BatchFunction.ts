@@ -4,7 +4,7 @@ import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, CfnFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
@@ -275,7 +275,11 @@ class BatchFunction extends Construct {
     }
   }
 
-  /** Sets the plain settings every handler reads (no grants involved). */
+  /**
+   * Sets the plain settings every handler reads (no grants involved); settings the deployment
+   * left unset are left out, so the runtime's defaults apply. With a price table override,
+   * synth fails if the function's variables would pass Lambda's 4 KB limit.
+   */
   public bindSettings(settings: RuntimeSettings): void {
     this.function.addEnvironment(
       ENV.idempotencyTtlSeconds,
@@ -294,6 +298,58 @@ class BatchFunction extends Construct {
         JSON.stringify(settings.defaultDestination),
       );
     }
+    const { priceTableOverride, quotas } = settings;
+    const optional: readonly (readonly [string, string | undefined])[] = [
+      [ENV.priceTable, priceTableOverride && JSON.stringify(priceTableOverride)],
+      [ENV.costTagKey, settings.costTagKey],
+      [ENV.autoBatchWindowSeconds, settings.autoBatchWindow?.toSeconds().toString()],
+      [ENV.autoMarginSeconds, settings.autoMargin?.toSeconds().toString()],
+      [ENV.escalateBeforeDeadlineSeconds, settings.escalateBeforeDeadline?.toSeconds().toString()],
+      [ENV.quotas, quotas && JSON.stringify(quotas)],
+      [ENV.quotaRetrySeconds, settings.quotaRetry?.toSeconds().toString()],
+      [ENV.budgetDailyUsd, settings.budgetDailyUsd?.toString()],
+      [ENV.budgetMonthlyUsd, settings.budgetMonthlyUsd?.toString()],
+    ];
+    for (const [name, value] of optional) {
+      if (value !== undefined) this.function.addEnvironment(name, value);
+    }
+    if (priceTableOverride === undefined) return;
+
+    // Lambda refuses a function whose variables, measured as one JSON object, pass 4 KB; the
+    // price table override is the only variable that can grow that large. Checked when the
+    // stack is synthesized, once every bind* call has added its variables. References to
+    // other resources (names, queue URLs, ARNs) resolve at deploy time: each is counted at
+    // about the length of a long queue URL, pseudo parameters (region, partition) at 16.
+    const limitBytes = 4096;
+    const referenceBytes = 128;
+    const pseudoParameterBytes = 16;
+    const estimated = (value: unknown): string => {
+      if (typeof value === 'string') return value;
+      if (typeof value !== 'object' || value === null) return String(value);
+      const join = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+      if (join !== undefined) return join[1].map(estimated).join(join[0]);
+      const ref = (value as { Ref?: unknown }).Ref;
+      const pseudo = typeof ref === 'string' && ref.startsWith('AWS::');
+      return 'x'.repeat(pseudo ? pseudoParameterBytes : referenceBytes);
+    };
+    const cfnFunction = this.function.node.defaultChild;
+    this.node.addValidation({
+      validate: () => {
+        if (!(cfnFunction instanceof CfnFunction)) return [];
+        const resolved = Stack.of(this).resolve(cfnFunction.environment) as
+          | { variables?: Record<string, unknown> }
+          | undefined;
+        const variables = Object.entries(resolved?.variables ?? {}).map(
+          ([name, value]) => [name, estimated(value)] as const,
+        );
+        const bytes = Buffer.byteLength(JSON.stringify(Object.fromEntries(variables)));
+        if (bytes <= limitBytes) return [];
+        const overrideBytes = Buffer.byteLength(JSON.stringify(JSON.stringify(priceTableOverride)));
+        return [
+          `priceTableOverride is too large: the environment variables of ${this.node.path} would take about ${bytes} bytes, over Lambda's limit of ${limitBytes} bytes per function (${ENV.priceTable} alone takes ${overrideBytes}). Override only the entries that differ from the shipped price table, and leave out optional fields such as source notes.`,
+        ];
+      },
+    });
   }
 
   /**

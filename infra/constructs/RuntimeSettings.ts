@@ -1,7 +1,13 @@
 import type { Duration } from 'aws-cdk-lib';
 import type { Destination } from '../../shared/contract/destination.js';
+import type { Quotas } from '../../shared/domain/admitRequests.js';
+import type { PriceTableInput } from '../../shared/domain/pricing/PriceTable.js';
 
-/** Plain (non-resource) settings passed to every handler through its environment. */
+/**
+ * Plain (non-resource) settings passed to every handler through its environment. A setting
+ * that may be `undefined` is only set when the deployment gives it, so the runtime's own
+ * default applies otherwise.
+ */
 interface RuntimeSettings {
   /** How long the idempotency ledger remembers a `custom_id` (`BATCHLANE_IDEMPOTENCY_TTL_SECONDS`). */
   readonly idempotencyTtl: Duration;
@@ -21,6 +27,24 @@ interface RuntimeSettings {
   readonly lease: Duration;
   /** Whether a per-request event is published for each delivered result (`BATCHLANE_PUBLISH_REQUEST_EVENTS`). */
   readonly publishRequestEvents: boolean;
+  /** Overrides and additions to the shipped price table, as JSON (`BATCHLANE_PRICE_TABLE`). */
+  readonly priceTableOverride: PriceTableInput | undefined;
+  /** The request `metadata` key holding the cost tag (`BATCHLANE_COST_TAG_KEY`). */
+  readonly costTagKey: string | undefined;
+  /** `auto` lane: how long a provider may take to end a batch (`BATCHLANE_AUTO_BATCH_WINDOW_SECONDS`). */
+  readonly autoBatchWindow: Duration | undefined;
+  /** `auto` lane: room kept on top of the batch window (`BATCHLANE_AUTO_MARGIN_SECONDS`). */
+  readonly autoMargin: Duration | undefined;
+  /** `auto` lane: how long before its deadline a late batch member is escalated (`BATCHLANE_ESCALATE_BEFORE_DEADLINE_SECONDS`). */
+  readonly escalateBeforeDeadline: Duration | undefined;
+  /** Requests and prompt tokens in flight per provider and model (`BATCHLANE_QUOTAS`). */
+  readonly quotas: Quotas | undefined;
+  /** How long a request held by a quota waits before it is read again (`BATCHLANE_QUOTA_RETRY_SECONDS`). */
+  readonly quotaRetry: Duration | undefined;
+  /** Daily spending cap in USD (`BATCHLANE_BUDGET_DAILY_USD`). */
+  readonly budgetDailyUsd: number | undefined;
+  /** Monthly spending cap in USD (`BATCHLANE_BUDGET_MONTHLY_USD`). */
+  readonly budgetMonthlyUsd: number | undefined;
 }
 
 export type { RuntimeSettings };

@@ -190,4 +190,4 @@ const loadConfig = (env: Env): BatchlaneConfig => ({
   quotaRetrySeconds: Math.min(900, positiveInt(env, ENV.quotaRetrySeconds, 60) ?? 60),
 });
 
-export { type Env, loadConfig };
+export { type Env, loadConfig, QuotasSchema };

@@ -26,8 +26,8 @@ interface FunctionStats {
   /** The heap limit the environments ran with; null inline. */
   readonly heapLimitBytes: number | null;
   readonly failures: Readonly<Record<InvocationFailureKind, number>>;
-  /** SQS events the event source mapping cut short to stay within the payload limit. */
-  readonly eventsShrunkToFit: number;
+  /** SQS events the event source mapping ended early to stay within the 6 MB payload. */
+  readonly eventsCappedByPayload: number;
   /** Records received but left in the queue because they did not fit an event. */
   readonly recordsLeftInQueue: number;
 }
@@ -58,7 +58,7 @@ class InvocationStats {
   #peakExternalBytes: number | null = null;
   #heapLimitBytes: number | null = null;
   readonly #failures = new Map<InvocationFailureKind, number>();
-  #eventsShrunkToFit = 0;
+  #eventsCappedByPayload = 0;
   #recordsLeftInQueue = 0;
 
   constructor(options: {
@@ -92,8 +92,8 @@ class InvocationStats {
       this.#failures.set(record.failure, (this.#failures.get(record.failure) ?? 0) + 1);
   }
 
-  recordShrunkEvent(recordsLeftInQueue: number): void {
-    this.#eventsShrunkToFit += 1;
+  recordCappedEvent(recordsLeftInQueue: number): void {
+    this.#eventsCappedByPayload += 1;
     this.#recordsLeftInQueue += recordsLeftInQueue;
   }
 
@@ -115,7 +115,7 @@ class InvocationStats {
       failures: Object.fromEntries(
         FAILURE_KINDS.map((kind) => [kind, this.#failures.get(kind) ?? 0]),
       ) as Record<InvocationFailureKind, number>,
-      eventsShrunkToFit: this.#eventsShrunkToFit,
+      eventsCappedByPayload: this.#eventsCappedByPayload,
       recordsLeftInQueue: this.#recordsLeftInQueue,
     };
   }
@@ -132,7 +132,8 @@ const limitsHit = (stats: FunctionStats): string[] => {
   if (failures.outOfMemory > 0) hits.push(`${failures.outOfMemory} out of memory`);
   if (failures.requestTooLarge > 0) hits.push(`${failures.requestTooLarge} requests over 6 MB`);
   if (failures.responseTooLarge > 0) hits.push(`${failures.responseTooLarge} responses over 6 MB`);
-  if (stats.eventsShrunkToFit > 0) hits.push(`${stats.eventsShrunkToFit} events cut to fit 6 MB`);
+  if (stats.eventsCappedByPayload > 0)
+    hits.push(`${stats.eventsCappedByPayload} SQS events capped by the 6 MB payload`);
   return hits;
 };
 

@@ -79,7 +79,8 @@ const toRecord = (message: Message, queueArn: string): SQSRecord => ({
  * batch, as in Lambda.
  *
  * Records received beyond what fits in 6 MB are not invoked: their visibility is reset so they
- * stay in the queue for a later event (their receive count goes up by one, as it does in AWS).
+ * stay in the queue for a later event, at the cost of one receive on their count. Receives ask
+ * for no more records than the largest seen so far says will fit, so that stays rare.
  */
 class SqsEventSourceMapping {
   readonly #options: SqsEventSourceMappingOptions;
@@ -130,6 +131,7 @@ class SqsEventSourceMapping {
     const leftOut: Message[] = [];
     let eventBytes = EVENT_ENVELOPE_BYTES;
     let largestRecord = 0;
+    let payloadBound = false;
     const deadline = Date.now() + batchingWindowMs;
     while (this.#running && messages.length < batchSize && leftOut.length === 0) {
       const remaining = deadline - Date.now();
@@ -137,7 +139,10 @@ class SqsEventSourceMapping {
       // records are seldom received only to be left out.
       const room = MAX_INVOCATION_PAYLOAD_BYTES - eventBytes;
       const fit = largestRecord === 0 ? 10 : Math.floor(room / largestRecord);
-      if (fit === 0) break;
+      if (fit === 0) {
+        payloadBound = true;
+        break;
+      }
       const received = await client.send(
         new ReceiveMessageCommand({
           QueueUrl: queueUrl,
@@ -161,6 +166,7 @@ class SqsEventSourceMapping {
       if ((received.Messages ?? []).length === 0 && (messages.length > 0 || remaining <= 0)) break;
       if (messages.length > 0 && remaining <= 0) break;
     }
+    if (payloadBound || leftOut.length > 0) this.#function.recordCappedEvent(leftOut.length);
     if (leftOut.length > 0) await this.#leaveInQueue(leftOut, messages.length);
     return messages;
   }
@@ -168,7 +174,6 @@ class SqsEventSourceMapping {
   /** Makes records that did not fit visible again at once, for the next event. */
   async #leaveInQueue(messages: readonly Message[], invoked: number): Promise<void> {
     const { client, queueUrl, functionName } = this.#options;
-    this.#function.recordShrunkEvent(messages.length);
     for (let i = 0; i < messages.length; i += 10) {
       await client.send(
         new ChangeMessageVisibilityBatchCommand({

@@ -18,8 +18,8 @@ interface LocalFunction<E, R> {
    * (timeout, memory, payload sizes, a dying runtime), or with the handler's own error.
    */
   invoke(event: E, options: { readonly receiveCount: number }): Promise<R>;
-  /** An event source shrank an event to fit the payload limit (for the stats). */
-  recordShrunkEvent(recordsLeftInQueue: number): void;
+  /** An event source ended an event early to fit the payload limit (for the stats). */
+  recordCappedEvent(recordsLeftInQueue: number): void;
   stats(): FunctionStats;
   /** Ends every execution environment (after the invocations in flight). */
   stop(): Promise<void>;
@@ -75,7 +75,7 @@ const inlineFunction = <E, R>(
         throw error;
       }
     },
-    recordShrunkEvent: (left) => stats.recordShrunkEvent(left),
+    recordCappedEvent: (left) => stats.recordCappedEvent(left),
     stats: () => stats.snapshot(),
     stop: async () => undefined,
   };
@@ -94,8 +94,11 @@ const workerFunction = <E, R>(
   const inFlight = new Set<Promise<unknown>>();
 
   const acquire = (): LambdaWorker => {
-    const warm = idle.pop();
-    if (warm !== undefined) return warm;
+    // An idle environment can die too (an error thrown by work an invocation left behind).
+    for (let warm = idle.pop(); warm !== undefined; warm = idle.pop()) {
+      if (warm.alive) return warm;
+      all.delete(warm);
+    }
     const fresh = new LambdaWorker({ ...worker, functionName, memoryMb, timeoutMs });
     all.add(fresh);
     fresh.ready().then(
@@ -168,7 +171,7 @@ const workerFunction = <E, R>(
       void tracked.finally(() => inFlight.delete(tracked));
       return invocation;
     },
-    recordShrunkEvent: (left) => stats.recordShrunkEvent(left),
+    recordCappedEvent: (left) => stats.recordCappedEvent(left),
     stats: () => stats.snapshot(),
     stop: async () => {
       await Promise.all(inFlight);

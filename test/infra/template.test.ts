@@ -242,6 +242,25 @@ describe('Functions', () => {
     },
   );
 
+  it.each(functionIds)(
+    '%s leaves the cost, lane and admission variables unset when the context leaves them unset',
+    (id) => {
+      const unset = [
+        ENV.priceTable,
+        ENV.costTagKey,
+        ENV.autoBatchWindowSeconds,
+        ENV.autoMarginSeconds,
+        ENV.escalateBeforeDeadlineSeconds,
+        ENV.quotas,
+        ENV.quotaRetrySeconds,
+        ENV.budgetDailyUsd,
+        ENV.budgetMonthlyUsd,
+      ];
+      // Unset, the runtime applies its own defaults (no price override, no quotas, no caps).
+      expect(unset.filter((name) => name in envOf(id))).toEqual([]);
+    },
+  );
+
   it('leases batches for longer than any function may run', () => {
     for (const id of functionIds) {
       expect(Number(envOf(id)[ENV.leaseSeconds])).toBeGreaterThan(

@@ -64,6 +64,9 @@ const realtimeKey = (target: RealtimeTarget): { pk: string; sk: string } =>
     ? requestKey(target.customId)
     : itemKey(target.batchId, target.providerCustomId);
 
+/** DynamoDB's limit of operations in one transaction. */
+const DELIVERIES_PER_TRANSACTION = 100;
+
 const isNamed = (error: unknown, name: string): boolean =>
   error instanceof Error && error.name === name;
 
@@ -411,44 +414,71 @@ class DynamoDbStateStore implements StateStore {
     } while (startKey !== undefined);
   }
 
-  async markDelivered(batchId: string, deliveries: readonly ItemDelivery[]): Promise<void> {
-    const outcomes = await mapWithConcurrency(
-      deliveries,
-      this.#writeConcurrency,
-      async (delivery) => {
-        try {
-          await this.#client.send(
-            new UpdateCommand({
-              TableName: this.#table,
-              Key: itemKey(batchId, delivery.providerCustomId),
-              // Never create a bare item for a member that was not claimed.
-              ConditionExpression: 'attribute_exists(pk)',
-              UpdateExpression:
-                delivery.cost === undefined
-                  ? 'SET #status = :status, delivered_at = :at'
-                  : 'SET #status = :status, delivered_at = :at, #cost = :cost',
-              ExpressionAttributeNames: {
-                '#status': 'status',
-                ...(delivery.cost === undefined ? {} : { '#cost': 'cost' }),
-              },
-              ExpressionAttributeValues: {
-                ':status': delivery.status,
-                ':at': delivery.deliveredAt,
-                ...(delivery.cost === undefined ? {} : { ':cost': delivery.cost }),
-              },
-            }),
-          );
-        } catch (error) {
-          if (isNamed(error, 'ConditionalCheckFailedException')) {
-            throw new NotFoundError(
-              `item ${delivery.providerCustomId} of batch ${batchId} does not exist`,
-              { code: 'not_found', cause: error, details: { batchId, ...delivery } },
-            );
-          }
-          throw this.#translate(error, 'UpdateItem', `BATCH#${batchId}`);
-        }
+  /** The update recording one member delivered (never creating a bare item). */
+  #deliveryUpdate(batchId: string, delivery: ItemDelivery) {
+    return {
+      TableName: this.#table,
+      Key: itemKey(batchId, delivery.providerCustomId),
+      ConditionExpression: 'attribute_exists(pk)',
+      UpdateExpression:
+        delivery.cost === undefined
+          ? 'SET #status = :status, delivered_at = :at'
+          : 'SET #status = :status, delivered_at = :at, #cost = :cost',
+      ExpressionAttributeNames: {
+        '#status': 'status',
+        ...(delivery.cost === undefined ? {} : { '#cost': 'cost' }),
       },
-    );
+      ExpressionAttributeValues: {
+        ':status': delivery.status,
+        ':at': delivery.deliveredAt,
+        ...(delivery.cost === undefined ? {} : { ':cost': delivery.cost }),
+      },
+    };
+  }
+
+  async #markOneDelivered(batchId: string, delivery: ItemDelivery): Promise<void> {
+    try {
+      await this.#client.send(new UpdateCommand(this.#deliveryUpdate(batchId, delivery)));
+    } catch (error) {
+      if (isNamed(error, 'ConditionalCheckFailedException')) {
+        throw new NotFoundError(
+          `item ${delivery.providerCustomId} of batch ${batchId} does not exist`,
+          { code: 'not_found', cause: error, details: { batchId, ...delivery } },
+        );
+      }
+      throw this.#translate(error, 'UpdateItem', `BATCH#${batchId}`);
+    }
+  }
+
+  /**
+   * Up to 100 members per TransactWriteItems call instead of one UpdateItem each: a
+   * 100-times shorter wait on the network for large batches, at twice the write units. A
+   * missing member cancels its group, which is then written one by one so it is named.
+   */
+  async markDelivered(batchId: string, deliveries: readonly ItemDelivery[]): Promise<void> {
+    // One operation per item in a transaction: the last record for a member wins.
+    const unique = [...new Map(deliveries.map((d) => [d.providerCustomId, d])).values()];
+    const groups: ItemDelivery[][] = [];
+    for (let i = 0; i < unique.length; i += DELIVERIES_PER_TRANSACTION) {
+      groups.push(unique.slice(i, i + DELIVERIES_PER_TRANSACTION));
+    }
+    const outcomes = await mapWithConcurrency(groups, this.#writeConcurrency, async (group) => {
+      const [only] = group;
+      if (group.length === 1 && only !== undefined) {
+        await this.#markOneDelivered(batchId, only);
+        return;
+      }
+      const reasons = await this.#transact(
+        group.map((delivery) => ({ Update: this.#deliveryUpdate(batchId, delivery) })),
+        `BATCH#${batchId}`,
+      );
+      if (reasons === null) return;
+      const settled = await Promise.allSettled(
+        group.map((delivery) => this.#markOneDelivered(batchId, delivery)),
+      );
+      const failed = settled.find((o) => o.status === 'rejected');
+      if (failed !== undefined) throw failed.reason;
+    });
     // Every write has settled; the first failure is reported (the rest are alike in practice).
     const failed = outcomes.find((o) => o.status === 'rejected');
     if (failed !== undefined) throw failed.reason;

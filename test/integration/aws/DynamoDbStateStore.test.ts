@@ -304,6 +304,23 @@ describe('DynamoDbStateStore on DynamoDB Local', () => {
         { providerCustomId: 'p-nope', status: 'errored', deliveredAt: '2026-11-26T12:00:00.000Z' },
       ]),
     ).rejects.toBeInstanceOf(NotFoundError);
+
+    // A missing member inside a transaction group: the others of its group are still
+    // recorded (one by one), and the missing one is named.
+    const error = await store
+      .markDelivered(batchId, [
+        ...wanted.slice(120, 180).map((providerCustomId) => ({
+          providerCustomId,
+          status: 'expired' as const,
+          deliveredAt: '2026-11-26T13:00:00.000Z',
+        })),
+        { providerCustomId: 'p-gone', status: 'errored', deliveredAt: '2026-11-26T13:00:00.000Z' },
+      ])
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NotFoundError);
+    expect((error as Error).message).toContain('p-gone');
+    const later = await store.getItems(batchId, wanted.slice(120, 180));
+    expect([...later.values()].every((m) => m.status === 'expired')).toBe(true);
   });
 
   it('surfaces a missing table as NotFoundError', async () => {

@@ -249,6 +249,7 @@ describe('Local Lambda runner: SQS event source mapping', () => {
     expect(stats.maxRequestBytes).toBeLessThanOrEqual(MAX_INVOCATION_PAYLOAD_BYTES);
     expect(stats.maxRequestBytes).toBeGreaterThan(5 * 900 * 1024);
     expect(stats.failures.requestTooLarge).toBe(0);
+    expect(stats.eventsCappedByPayload).toBeGreaterThanOrEqual(1);
     expect(await queueDepth(queue.url)).toBe(0);
   });
 });

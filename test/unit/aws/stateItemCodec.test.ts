@@ -28,6 +28,7 @@ const batch: BatchRecord = {
   checkpoint: null,
   submitStartedAt: '2026-11-26T12:00:01.000Z',
   escalateAt: null,
+  estimate: { byModel: { 'claude-haiku-4-5': { requests: 2, tokens: 40 } }, nanoUsd: 1200 },
 };
 
 describe('Function: batchToItem() / itemToBatch()', () => {
