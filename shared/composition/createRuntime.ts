@@ -126,6 +126,7 @@ const createRuntime = async (env: Env, functionName: string): Promise<Runtime> =
       escalateBeforeDeadlineMs: config.escalateBeforeDeadlineSeconds * 1000,
       quotas: config.quotas,
       quotaRetrySeconds: config.quotaRetrySeconds,
+      realtimeRetryBaseSeconds: config.realtimeRetryBaseSeconds,
       budget: {
         dailyNanoUsd:
           config.budgetDailyUsd === null ? null : Math.round(config.budgetDailyUsd * 1e9),

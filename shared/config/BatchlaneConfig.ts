@@ -66,6 +66,8 @@ interface BatchlaneConfig {
   readonly budgetMonthlyUsd: number | null;
   /** How long a request held by a quota waits before it is read again. */
   readonly quotaRetrySeconds: number;
+  /** First delay before a realtime job that failed for now is tried again (doubles per try). */
+  readonly realtimeRetryBaseSeconds: number;
 }
 
 /** Names of the environment variables the handlers read (infra sets them, nothing else). */
@@ -103,6 +105,7 @@ const ENV = {
   budgetDailyUsd: 'BATCHLANE_BUDGET_DAILY_USD',
   budgetMonthlyUsd: 'BATCHLANE_BUDGET_MONTHLY_USD',
   quotaRetrySeconds: 'BATCHLANE_QUOTA_RETRY_SECONDS',
+  realtimeRetryBaseSeconds: 'BATCHLANE_REALTIME_RETRY_BASE_SECONDS',
 } as const;
 
 export { type BatchlaneConfig, ENV, type ProviderConnection };

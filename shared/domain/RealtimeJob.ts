@@ -25,6 +25,8 @@ const RealtimeJobSchema = z
     metadata: z.json().nullable(),
     deadline: z.string().nullable(),
     accepted_at: z.string(),
+    /** Which try this is: a job that failed for now is queued again with attempt + 1. */
+    attempt: z.number().int().positive().default(1),
     target: z.discriminatedUnion('kind', [
       z.object({ kind: z.literal('request') }).strict(),
       z
@@ -39,7 +41,7 @@ const RealtimeJobSchema = z
   })
   .strict();
 
-type RealtimeJob = z.infer<typeof RealtimeJobSchema>;
+type RealtimeJob = z.output<typeof RealtimeJobSchema>;
 
 /** Where a request bound for the realtime lane is kept (one object per id and content). */
 const realtimeRequestKey = (customId: string, requestHash: string): string =>

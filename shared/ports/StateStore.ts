@@ -109,6 +109,9 @@ interface StateStore {
    */
   leaseRealtime(target: RealtimeTarget, until: string, now: string): Promise<RealtimeLease>;
 
+  /** Hands a lease back before it runs out (the job failed for now and will be tried again). */
+  releaseRealtime(target: RealtimeTarget): Promise<void>;
+
   /** Records a realtime target delivered, with its status and cost; the lease ends. */
   finishRealtime(
     target: RealtimeTarget,

@@ -49,6 +49,8 @@ interface RuntimeSettings {
   readonly budget: Budget;
   /** How long a request held by a quota waits in the intake queue before it is read again. */
   readonly quotaRetrySeconds: number;
+  /** First delay before a realtime job that failed for now is tried again (doubles per try). */
+  readonly realtimeRetryBaseSeconds: number;
 }
 
 /** Everything the use cases talk to, passed in by the composition root. */

@@ -247,6 +247,7 @@ const createCollector = (deps: RuntimeDeps) => {
     await deps.blobs.put(key, JSON.stringify(request), { contentType: 'application/json' });
     await deps.realtime?.dispatch({
       schema: 'batchlane.realtime-job.v1',
+      attempt: 1,
       custom_id: request.custom_id,
       request_hash: accepted.requestHash,
       request_key: key,

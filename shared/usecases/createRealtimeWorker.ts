@@ -18,10 +18,13 @@ import type { RuntimeDeps } from './RuntimeDeps.js';
 
 interface RealtimeReport {
   readonly customId: string;
-  readonly outcome: 'delivered' | 'already-delivered' | 'not-escalated' | 'missing';
+  readonly outcome: 'delivered' | 'already-delivered' | 'not-escalated' | 'missing' | 'requeued';
   readonly status: ResultV1['status'] | null;
   readonly lane: RealtimeJob['lane'];
 }
+
+/** Tries of one job before a still-failing call is delivered `errored`. */
+const MAX_JOB_ATTEMPTS = 4;
 
 /** The normalised usage a result carries, from the usage pricing read off the response. */
 const usageOf = (job: RealtimeJob, response: unknown): Usage | null => {
@@ -121,28 +124,12 @@ const createRealtimeWorker = (deps: RuntimeDeps) => {
     } = {},
   ): Promise<RealtimeReport> => {
     const target = targetOf(job);
-    const now = clock.now();
-    const lease = await store.leaseRealtime(
-      target,
-      new Date(now.getTime() + settings.leaseMs).toISOString(),
-      now.toISOString(),
-    );
     const report = (outcome: RealtimeReport['outcome']): RealtimeReport => ({
       customId: job.custom_id,
       outcome,
       status: null,
       lane: job.lane,
     });
-    if (lease === 'done') return report('already-delivered');
-    if (lease === 'missing') {
-      logger.error('realtime job for an unknown request', { customId: job.custom_id });
-      return report('missing');
-    }
-    if (lease === 'busy') {
-      throw new ConflictError(`another worker is serving ${job.custom_id}`, {
-        code: 'realtime_busy',
-      });
-    }
     if (job.target.kind === 'member') {
       // The poller sends the job before it marks the member escalated: until the mark is
       // there, the batch's own result may still be the one delivered.
@@ -157,8 +144,45 @@ const createRealtimeWorker = (deps: RuntimeDeps) => {
         });
       }
     }
-
-    const served = await answer(job, options.lastTry ?? false);
+    const now = clock.now();
+    const lease = await store.leaseRealtime(
+      target,
+      new Date(now.getTime() + settings.leaseMs).toISOString(),
+      now.toISOString(),
+    );
+    if (lease === 'done') return report('already-delivered');
+    if (lease === 'missing') {
+      logger.error('realtime job for an unknown request', { customId: job.custom_id });
+      return report('missing');
+    }
+    if (lease === 'busy') {
+      throw new ConflictError(`another worker is serving ${job.custom_id}`, {
+        code: 'realtime_busy',
+      });
+    }
+    let served: Awaited<ReturnType<typeof answer>>;
+    try {
+      served = await answer(job, (options.lastTry ?? false) || job.attempt >= MAX_JOB_ATTEMPTS);
+    } catch (error) {
+      // A transient failure: the job goes back on the queue as a new message after a short,
+      // growing delay (not the queue's long visibility timeout), and the lease is handed back
+      // so the next try is not kept waiting.
+      await store.releaseRealtime(target);
+      if (deps.realtime === null) throw error;
+      const delaySeconds = Math.min(
+        300,
+        settings.realtimeRetryBaseSeconds * 2 ** (job.attempt - 1),
+      );
+      await deps.realtime.dispatch({ ...job, attempt: job.attempt + 1 }, { delaySeconds });
+      metrics.count('RealtimeRetries', 1, { provider: job.provider });
+      logger.warn('realtime call failed for now; job requeued', {
+        customId: job.custom_id,
+        attempt: job.attempt,
+        delaySeconds,
+        error: errorMessage(error),
+      });
+      return report('requeued');
+    }
     const deliveredAt = clock.now();
     const model = served.model ?? job.model;
     const { cost, itemCost } = costOutcome(

@@ -60,6 +60,7 @@ const escalateLateMembers = async (
       await deps.blobs.put(key, JSON.stringify({ body }), { contentType: 'application/json' });
       await dispatcher.dispatch({
         schema: 'batchlane.realtime-job.v1',
+        attempt: 1,
         custom_id: item.customId,
         request_hash: requestHash,
         request_key: key,

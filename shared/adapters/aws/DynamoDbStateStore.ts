@@ -560,6 +560,23 @@ class DynamoDbStateStore implements StateStore {
     }
   }
 
+  async releaseRealtime(target: RealtimeTarget): Promise<void> {
+    const key = realtimeKey(target);
+    try {
+      await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: key,
+          ConditionExpression: 'attribute_exists(pk)',
+          UpdateExpression: 'REMOVE realtime_lease_until',
+        }),
+      );
+    } catch (error) {
+      if (isNamed(error, 'ConditionalCheckFailedException')) return;
+      throw this.#translate(error, 'UpdateItem', key.pk);
+    }
+  }
+
   async finishRealtime(
     target: RealtimeTarget,
     delivery: Omit<ItemDelivery, 'providerCustomId'>,

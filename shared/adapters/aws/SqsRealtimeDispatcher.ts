@@ -13,10 +13,18 @@ class SqsRealtimeDispatcher implements RealtimeDispatcher {
     this.#queueUrl = options.queueUrl;
   }
 
-  async dispatch(job: RealtimeJob): Promise<void> {
+  async dispatch(
+    job: RealtimeJob,
+    options: { readonly delaySeconds?: number } = {},
+  ): Promise<void> {
+    const delay = Math.max(0, Math.min(900, Math.round(options.delaySeconds ?? 0)));
     try {
       await this.#client.send(
-        new SendMessageCommand({ QueueUrl: this.#queueUrl, MessageBody: JSON.stringify(job) }),
+        new SendMessageCommand({
+          QueueUrl: this.#queueUrl,
+          MessageBody: JSON.stringify(job),
+          DelaySeconds: delay,
+        }),
       );
     } catch (error) {
       throw translateAwsError(error, { operation: 'SendMessage', resource: this.#queueUrl });

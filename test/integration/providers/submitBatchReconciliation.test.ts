@@ -130,6 +130,7 @@ beforeAll(async () => {
       escalateBeforeDeadlineMs: 1_800_000,
       quotas: {},
       quotaRetrySeconds: 60,
+      realtimeRetryBaseSeconds: 10,
       budget: { dailyNanoUsd: null, monthlyNanoUsd: null },
     },
   };

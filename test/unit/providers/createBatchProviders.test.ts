@@ -38,6 +38,7 @@ const config = (enabled: BatchlaneConfig['enabledProviders']): BatchlaneConfig =
   budgetDailyUsd: null,
   budgetMonthlyUsd: null,
   quotaRetrySeconds: 60,
+  realtimeRetryBaseSeconds: 10,
 });
 
 describe('createBatchProviders', () => {
