@@ -188,10 +188,7 @@ const loadConfig = (env: Env): BatchlaneConfig => ({
   budgetDailyUsd: positiveUsd(env, ENV.budgetDailyUsd),
   budgetMonthlyUsd: positiveUsd(env, ENV.budgetMonthlyUsd),
   quotaRetrySeconds: Math.min(900, positiveInt(env, ENV.quotaRetrySeconds, 60) ?? 60),
-  realtimeRetryBaseSeconds: Math.min(
-    300,
-    positiveInt(env, ENV.realtimeRetryBaseSeconds, 10) ?? 10,
-  ),
+  realtimeRetryBaseSeconds: Math.min(300, positiveInt(env, ENV.realtimeRetryBaseSeconds, 10) ?? 10),
 });
 
 export { type Env, loadConfig, QuotasSchema };
