@@ -137,7 +137,7 @@ class DeliveredResults {
 }
 
 const kb = (bytes: number | null): string =>
-  bytes === null ? 'n/a' : `${(bytes / 1024).toFixed(0)} KB`;
+  bytes === null ? 'n/a' : bytes < 10_240 ? `${bytes} B` : `${(bytes / 1024).toFixed(0)} KB`;
 const mb = (bytes: number | null): string =>
   bytes === null ? 'n/a' : `${(bytes / MB).toFixed(0)} MB`;
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
