@@ -11,6 +11,7 @@ import type { BatchItem, BatchRecord, ItemCost } from '../domain/records.js';
 import { readLinesAt } from '../domain/splitLines.js';
 import { sumItemCosts } from '../domain/sumItemCosts.js';
 import type { BatchPatch, ItemDelivery } from '../ports/StateStore.js';
+import { costEntriesOf } from './costEntriesOf.js';
 import { createRetryBatch } from './createRetryBatch.js';
 import { parkedPrefix } from './parkedPrefix.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
@@ -622,23 +623,7 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
     // The batch's cost, from what each delivery recorded: written to the ledger as entries
     // keyed by this batch (a rerun rewrites the same entries) before the batch is completed.
     const cost = sumItemCosts(itemCosts);
-    await deps.costs.record(
-      cost.groups.map((group) => ({
-        day: group.day,
-        source: batch.batchId,
-        provider: batch.provider,
-        model: group.model,
-        lane: 'batch' as const,
-        tag: group.tag,
-        requests: group.requests,
-        inputTokens: group.inputTokens,
-        outputTokens: group.outputTokens,
-        cacheReadTokens: group.cacheReadTokens,
-        cacheWriteTokens: group.cacheWriteTokens,
-        nanoUsd: group.nanoUsd,
-        realtimeNanoUsd: group.realtimeNanoUsd,
-      })),
-    );
+    await deps.costs.record(costEntriesOf(batch.batchId, batch.provider, 'batch', cost.groups));
 
     // Publish before recording completion: a crash in between repeats the events (at least
     // once) rather than losing them.

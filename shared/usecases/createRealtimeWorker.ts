@@ -12,8 +12,10 @@ import {
 import { tokenUsageFromResponse } from '../domain/pricing/TokenUsage.js';
 import { type RealtimeJob, realtimeOutcomeKey } from '../domain/RealtimeJob.js';
 import type { JsonValue } from '../domain/records.js';
+import { sumItemCosts } from '../domain/sumItemCosts.js';
 import type { RealtimeOutcome } from '../ports/RealtimeProvider.js';
 import type { RealtimeTarget } from '../ports/StateStore.js';
+import { costEntriesOf } from './costEntriesOf.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
 
 interface RealtimeReport {
@@ -236,23 +238,14 @@ const createRealtimeWorker = (deps: RuntimeDeps) => {
       deliveredAt: result.delivered_at,
       cost: itemCost,
     });
-    await deps.costs.record([
-      {
-        day: itemCost.day,
-        source: `req:${job.custom_id}`,
-        provider: job.provider,
-        model,
-        lane: served.lane,
-        tag: itemCost.tag,
-        requests: 1,
-        inputTokens: itemCost.inputTokens,
-        outputTokens: itemCost.outputTokens,
-        cacheReadTokens: itemCost.cacheReadTokens,
-        cacheWriteTokens: itemCost.cacheWriteTokens,
-        nanoUsd: itemCost.nanoUsd,
-        realtimeNanoUsd: itemCost.realtimeNanoUsd,
-      },
-    ]);
+    await deps.costs.record(
+      costEntriesOf(
+        `req:${job.custom_id}`,
+        job.provider,
+        served.lane,
+        sumItemCosts([itemCost]).groups,
+      ),
+    );
     metrics.count('ResultsDelivered', 1, { status: result.status });
     metrics.count('RealtimeServed', 1, { provider: job.provider, lane: served.lane });
     if (settings.publishRequestEvents) {

@@ -1,7 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import OpenAI from 'openai';
 import { PROVIDER_ENDPOINTS, type ProviderName } from '../../contract/providers.js';
-import { InvalidInputError, UnavailableError } from '../../domain/errors.js';
+import { InvalidInputError } from '../../domain/errors.js';
 import type {
   RealtimeCall,
   RealtimeInvokeOptions,
@@ -9,32 +8,11 @@ import type {
   RealtimeProvider,
 } from '../../ports/RealtimeProvider.js';
 import {
-  isFlexCapacityError,
-  requestFaultOf,
-  retryAdviceFor,
-  translateProviderError,
-} from './translateProviderError.js';
-
-/**
- * Client-side retries of one realtime call. The SDK's own retries are switched off for these
- * calls (`maxRetries: 0`) so that a flex refusal is not retried blindly inside each of ours,
- * every HTTP request is counted, and every wait is checked against the call's deadline.
- */
-interface RealtimeRetryOptions {
-  /** Retries of what the SDKs retry (429, 408, 409, 5xx, connection, timeout). Default 2. */
-  readonly maxRetries?: number;
-  /** Retries of a flex 429 `resource_unavailable` (not billed). Default 5. */
-  readonly flexMaxRetries?: number;
-  /** First backoff delay when the provider names none; doubles per retry. Default 500. */
-  readonly initialDelayMs?: number;
-  /** Longest backoff delay. Default 8000, as the SDKs. */
-  readonly maxDelayMs?: number;
-  /**
-   * A provider-asked wait longer than this is not slept through: the call gives up with the
-   * error's `retryAfterMs` so the caller can put the request back. Default 60 s.
-   */
-  readonly maxWaitMs?: number;
-}
+  callWithRetries,
+  DEFAULT_REALTIME_RETRY,
+  erroredOutcome,
+  type RealtimeRetryOptions,
+} from './callWithRetries.js';
 
 interface OpenAIRealtimeSettings {
   /** Timeout of one standard-tier try (default 10 min, the SDK's); flex tries get 15 min. */
@@ -61,14 +39,6 @@ const FLEX_TIMEOUT_MS = 15 * 60 * 1000;
 const DEFAULT_TIMEOUT_MS = 10 * 60 * 1000;
 const EMBEDDINGS: OpenAIEndpoint = '/v1/embeddings';
 
-const DEFAULT_RETRY: Required<RealtimeRetryOptions> = {
-  maxRetries: 2,
-  flexMaxRetries: 5,
-  initialDelayMs: 500,
-  maxDelayMs: 8000,
-  maxWaitMs: 60_000,
-};
-
 const isOpenAIEndpoint = (endpoint: string): endpoint is OpenAIEndpoint =>
   (PROVIDER_ENDPOINTS.openai as readonly string[]).includes(endpoint);
 
@@ -76,10 +46,6 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const stringOrNull = (value: unknown): string | null => (typeof value === 'string' ? value : null);
-
-/** Exponential backoff with up to 25 % jitter, as the SDKs compute it. */
-const backoffMs = (retry: number, policy: Required<RealtimeRetryOptions>): number =>
-  Math.min(policy.initialDelayMs * 2 ** retry, policy.maxDelayMs) * (1 - Math.random() * 0.25);
 
 /**
  * OpenAI's synchronous Chat Completions, Responses and Embeddings through the `openai` SDK.
@@ -113,7 +79,7 @@ class OpenAIRealtimeProvider implements RealtimeProvider {
         maxRetries: 0,
       });
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.#retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.#retry = { ...DEFAULT_REALTIME_RETRY, ...options.retry };
   }
 
   async invoke(call: RealtimeCall, options: RealtimeInvokeOptions = {}): Promise<RealtimeOutcome> {
@@ -126,7 +92,7 @@ class OpenAIRealtimeProvider implements RealtimeProvider {
     }
     const askedModel = stringOrNull(call.body.model);
     if (call.body.stream === true) {
-      return errored(
+      return erroredOutcome(
         { type: 'invalid_request_error', message: 'stream: batchlane never streams' },
         askedModel,
         0,
@@ -136,48 +102,29 @@ class OpenAIRealtimeProvider implements RealtimeProvider {
     // embeddings is sent without one and served, and billed, at the default tier.
     const flex = call.lane === 'flex' && endpoint !== EMBEDDINGS;
     const body = flex ? { ...call.body, service_tier: 'flex' } : call.body;
-    const tryTimeoutMs = flex ? FLEX_TIMEOUT_MS : this.#timeoutMs;
-    const deadline = call.deadline?.getTime() ?? null;
-    const context = { provider: 'openai', operation: endpoint } as const;
-    let retries = 0;
-    let flexRetries = 0;
-    for (let attempt = 0; ; attempt += 1) {
-      const remainingMs = deadline === null ? Number.POSITIVE_INFINITY : deadline - Date.now();
-      if (remainingMs <= 0) throw deadlineExceeded(endpoint, attempt);
-      try {
+    return callWithRetries({
+      provider: 'openai',
+      operation: endpoint,
+      policy: this.#retry,
+      deadline: call.deadline?.getTime() ?? null,
+      tryTimeoutMs: flex ? FLEX_TIMEOUT_MS : this.#timeoutMs,
+      askedModel,
+      signal: options.signal,
+      send: async (attempt, timeout) => {
         // `post` rather than the typed resource methods: those rewrite embeddings requests
         // (base64 encoding) and add fields to Responses objects; batchlane sends the body as
         // the producer wrote it and delivers the provider's own object.
         const response = await this.#client.post<unknown>(endpoint.slice('/v1'.length), {
           body,
           maxRetries: 0,
-          timeout: Math.max(1, Math.floor(Math.min(tryTimeoutMs, remainingMs))),
+          timeout,
           signal: options.signal ?? null,
           // Our retries are retries too: the header tells the provider (and the simulator).
           headers: { 'x-stainless-retry-count': String(attempt) },
         });
         return succeeded(response, endpoint, askedModel, attempt + 1);
-      } catch (error) {
-        const fault = requestFaultOf(error);
-        if (fault !== null) return errored(fault, askedModel, attempt + 1);
-        const translated = translateProviderError(error, context);
-        const advice = retryAdviceFor(error);
-        const capacity = isFlexCapacityError(error);
-        const budgetLeft = capacity
-          ? flexRetries < this.#retry.flexMaxRetries
-          : retries < this.#retry.maxRetries;
-        if (!advice.retry || !budgetLeft) throw translated;
-        const waitMs = advice.afterMs ?? backoffMs(capacity ? flexRetries : retries, this.#retry);
-        // Waking up at or past the deadline (or after a wait the caller would rather spend
-        // elsewhere) helps nobody: give up now with the provider's own error.
-        if (waitMs > this.#retry.maxWaitMs || Date.now() + waitMs >= (deadline ?? Infinity)) {
-          throw translated;
-        }
-        if (capacity) flexRetries += 1;
-        else retries += 1;
-        await pause(waitMs, options.signal, endpoint);
-      }
-    }
+      },
+    });
   }
 }
 
@@ -200,41 +147,4 @@ const succeeded = (
   };
 };
 
-const errored = (
-  error: { type: string; message: string },
-  model: string | null,
-  httpAttempts: number,
-): RealtimeOutcome => ({
-  status: 'errored',
-  response: null,
-  error,
-  retryable: false,
-  model,
-  serviceTier: null,
-  httpAttempts,
-});
-
-const deadlineExceeded = (endpoint: string, attempts: number): UnavailableError =>
-  new UnavailableError(`openai ${endpoint}: the call's deadline passed before it was served`, {
-    code: 'deadline_exceeded',
-    details: { provider: 'openai', operation: endpoint, httpAttempts: attempts },
-  });
-
-/** Sleeps between tries; an abort ends the call as a retryable `aborted` error. */
-const pause = async (
-  ms: number,
-  signal: AbortSignal | undefined,
-  endpoint: string,
-): Promise<void> => {
-  try {
-    await sleep(ms, undefined, signal === undefined ? {} : { signal });
-  } catch (error) {
-    throw new UnavailableError(`openai ${endpoint} aborted`, {
-      code: 'aborted',
-      cause: error,
-      details: { provider: 'openai', operation: endpoint },
-    });
-  }
-};
-
-export { OpenAIRealtimeProvider, type OpenAIRealtimeProviderOptions, type RealtimeRetryOptions };
+export { OpenAIRealtimeProvider, type OpenAIRealtimeProviderOptions };

@@ -3,7 +3,8 @@ import { PROVIDERS, type ProviderName } from '../../contract/providers.js';
 import { ConfigError } from '../../domain/errors.js';
 import type { RealtimeProvider } from '../../ports/RealtimeProvider.js';
 import { AnthropicRealtimeProvider } from './AnthropicRealtimeProvider.js';
-import { OpenAIRealtimeProvider, type RealtimeRetryOptions } from './OpenAIRealtimeProvider.js';
+import type { RealtimeRetryOptions } from './callWithRetries.js';
+import { OpenAIRealtimeProvider } from './OpenAIRealtimeProvider.js';
 
 /** Settings shared by every realtime provider built here. */
 interface RealtimeProviderClientOptions {

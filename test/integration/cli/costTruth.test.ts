@@ -7,6 +7,7 @@ import { costOutcome, type OutcomeToPrice } from '../../../shared/domain/costOut
 import { defaultPriceTable } from '../../../shared/domain/pricing/defaultPriceTable.js';
 import { sumItemCosts } from '../../../shared/domain/sumItemCosts.js';
 import type { CostEntry } from '../../../shared/ports/CostLedger.js';
+import { costEntriesOf } from '../../../shared/usecases/costEntriesOf.js';
 import { emulatorClients, uniqueName } from '../aws/awsTestKit.js';
 
 /**
@@ -154,23 +155,14 @@ describe('Cost truth on a fixture workload', () => {
       const mine = priced.filter((p) => p.source === source);
       const first = mine[0];
       if (first === undefined) continue;
-      for (const group of sumItemCosts(mine.map((p) => p.itemCost)).groups) {
-        entries.push({
-          day: group.day,
+      entries.push(
+        ...costEntriesOf(
           source,
-          provider: first.provider,
-          model: group.model,
-          lane: first.lane,
-          tag: group.tag,
-          requests: group.requests,
-          inputTokens: group.inputTokens,
-          outputTokens: group.outputTokens,
-          cacheReadTokens: group.cacheReadTokens,
-          cacheWriteTokens: group.cacheWriteTokens,
-          nanoUsd: group.nanoUsd,
-          realtimeNanoUsd: group.realtimeNanoUsd,
-        });
-      }
+          first.provider,
+          first.lane,
+          sumItemCosts(mine.map((p) => p.itemCost)).groups,
+        ),
+      );
     }
     const ledger = new DynamoDbCostLedger({ client: clients.documentClient, tableName });
     await ledger.record(entries);

@@ -1,0 +1,136 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ProviderName } from '../../contract/providers.js';
+import { UnavailableError } from '../../domain/errors.js';
+import type { RealtimeOutcome } from '../../ports/RealtimeProvider.js';
+import {
+  isFlexCapacityError,
+  requestFaultOf,
+  retryAdviceFor,
+  translateProviderError,
+} from './translateProviderError.js';
+
+/**
+ * Client-side retries of one realtime call. The SDKs' own retries are switched off for these
+ * calls (`maxRetries: 0`) so that a flex refusal is not retried blindly inside each of ours,
+ * every HTTP request is counted, and every wait is checked against the call's deadline.
+ */
+interface RealtimeRetryOptions {
+  /** Retries of what the SDKs retry (429, 408, 409, 5xx, 529, connection, timeout). Default 2. */
+  readonly maxRetries?: number;
+  /** Retries of a flex 429 `resource_unavailable` (not billed). Default 5. */
+  readonly flexMaxRetries?: number;
+  /** First backoff delay when the provider names none; doubles per retry. Default 500. */
+  readonly initialDelayMs?: number;
+  /** Longest backoff delay. Default 8000, as the SDKs. */
+  readonly maxDelayMs?: number;
+  /**
+   * A provider-asked wait longer than this is not slept through: the call gives up with the
+   * error's `retryAfterMs` so the caller can put the request back. Default 60 s.
+   */
+  readonly maxWaitMs?: number;
+}
+
+const DEFAULT_REALTIME_RETRY: Required<RealtimeRetryOptions> = {
+  maxRetries: 2,
+  flexMaxRetries: 5,
+  initialDelayMs: 500,
+  maxDelayMs: 8000,
+  maxWaitMs: 60_000,
+};
+
+/** Exponential backoff with up to 25 % jitter, as the SDKs compute it. */
+const backoffMs = (retry: number, policy: Required<RealtimeRetryOptions>): number =>
+  Math.min(policy.initialDelayMs * 2 ** retry, policy.maxDelayMs) * (1 - Math.random() * 0.25);
+
+/** An outcome the provider gave for the request itself (its fault): delivered, not retried. */
+const erroredOutcome = (
+  error: { type: string; message: string },
+  model: string | null,
+  httpAttempts: number,
+): RealtimeOutcome => ({
+  status: 'errored',
+  response: null,
+  error,
+  retryable: false,
+  model,
+  serviceTier: null,
+  httpAttempts,
+});
+
+interface RetriedCall {
+  readonly provider: ProviderName;
+  readonly operation: string;
+  readonly policy: Required<RealtimeRetryOptions>;
+  /** Epoch ms after which no try is started and no wait slept through; null: none. */
+  readonly deadline: number | null;
+  /** Timeout of one try; cut to the time left before the deadline. */
+  readonly tryTimeoutMs: number;
+  readonly askedModel: string | null;
+  readonly signal?: AbortSignal | undefined;
+  /** Makes one try (the SDK call) and turns its answer into an outcome. */
+  send(attempt: number, timeoutMs: number): Promise<RealtimeOutcome>;
+}
+
+/**
+ * Makes a synchronous provider call with the project's retry policy: the request's own faults
+ * (400, 404 model, 413, 422) become an `errored` outcome at once; what the SDKs would retry
+ * is retried with backoff (the provider's `retry-after` first), flex capacity refusals on
+ * their own budget; nothing waits past the deadline. What still fails is thrown as the
+ * project's error, retryable or not.
+ */
+const callWithRetries = async (call: RetriedCall): Promise<RealtimeOutcome> => {
+  const { policy, deadline, provider, operation } = call;
+  const context = { provider, operation };
+  let retries = 0;
+  let flexRetries = 0;
+  for (let attempt = 0; ; attempt += 1) {
+    const remainingMs = deadline === null ? Number.POSITIVE_INFINITY : deadline - Date.now();
+    if (remainingMs <= 0) {
+      throw new UnavailableError(
+        `${provider} ${operation}: the call's deadline passed before it was served`,
+        { code: 'deadline_exceeded', details: { provider, operation, httpAttempts: attempt } },
+      );
+    }
+    try {
+      return await call.send(
+        attempt,
+        Math.max(1, Math.floor(Math.min(call.tryTimeoutMs, remainingMs))),
+      );
+    } catch (error) {
+      const fault = requestFaultOf(error);
+      if (fault !== null) return erroredOutcome(fault, call.askedModel, attempt + 1);
+      const translated = translateProviderError(error, context);
+      const advice = retryAdviceFor(error);
+      const capacity = isFlexCapacityError(error);
+      const budgetLeft = capacity
+        ? flexRetries < policy.flexMaxRetries
+        : retries < policy.maxRetries;
+      if (!advice.retry || !budgetLeft) throw translated;
+      const waitMs = advice.afterMs ?? backoffMs(capacity ? flexRetries : retries, policy);
+      // Waking up at or past the deadline (or after a wait the caller would rather spend
+      // elsewhere) helps nobody: give up now with the provider's own error.
+      if (waitMs > policy.maxWaitMs || Date.now() + waitMs >= (deadline ?? Infinity)) {
+        throw translated;
+      }
+      if (capacity) flexRetries += 1;
+      else retries += 1;
+      try {
+        await sleep(waitMs, undefined, call.signal === undefined ? {} : { signal: call.signal });
+      } catch (abort) {
+        throw new UnavailableError(`${provider} ${operation} aborted`, {
+          code: 'aborted',
+          cause: abort,
+          details: { provider, operation },
+        });
+      }
+    }
+  }
+};
+
+export {
+  callWithRetries,
+  DEFAULT_REALTIME_RETRY,
+  erroredOutcome,
+  type RealtimeRetryOptions,
+  type RetriedCall,
+};
