@@ -23,6 +23,7 @@ import type {
   StateStore,
 } from '../../ports/StateStore.js';
 import { backoffDelayMs, sleep as realSleep, type Sleep } from './backoff.js';
+import { isAwsErrorNamed } from './isAwsErrorNamed.js';
 import {
   ACTIVE_PARTITION,
   batchItemToItem,
@@ -66,9 +67,6 @@ const realtimeKey = (target: RealtimeTarget): { pk: string; sk: string } =>
 
 /** DynamoDB's limit of operations in one transaction. */
 const DELIVERIES_PER_TRANSACTION = 100;
-
-const isNamed = (error: unknown, name: string): boolean =>
-  error instanceof Error && error.name === name;
 
 /** The `Item` DynamoDB returns with ReturnValuesOnConditionCheckFailure (never unmarshalled). */
 const oldItemOf = (raw: unknown): StateItem | null =>
@@ -128,7 +126,7 @@ class DynamoDbStateStore implements StateStore {
       );
       return { kind: 'new' };
     } catch (error) {
-      if (!isNamed(error, 'ConditionalCheckFailedException')) {
+      if (!isAwsErrorNamed(error, 'ConditionalCheckFailedException')) {
         throw this.#translate(error, 'PutItem', `REQ#${input.customId}`);
       }
       const old = oldItemOf((error as { Item?: unknown }).Item);
@@ -157,7 +155,7 @@ class DynamoDbStateStore implements StateStore {
       );
     } catch (error) {
       // Already marked by an earlier try: nothing left to do.
-      if (isNamed(error, 'ConditionalCheckFailedException')) return;
+      if (isAwsErrorNamed(error, 'ConditionalCheckFailedException')) return;
       throw this.#translate(error, 'UpdateItem', `REQ#${customId}`);
     }
   }
@@ -190,7 +188,7 @@ class DynamoDbStateStore implements StateStore {
         await this.#client.send(new TransactWriteCommand({ TransactItems: items }));
         return null;
       } catch (error) {
-        if (!isNamed(error, 'TransactionCanceledException')) {
+        if (!isAwsErrorNamed(error, 'TransactionCanceledException')) {
           throw this.#translate(error, 'TransactWriteItems', resource);
         }
         const reasons = cancellationReasons(error);
@@ -317,7 +315,7 @@ class DynamoDbStateStore implements StateStore {
         }),
       );
     } catch (error) {
-      if (isNamed(error, 'ConditionalCheckFailedException')) {
+      if (isAwsErrorNamed(error, 'ConditionalCheckFailedException')) {
         throw this.#versionConflict(batchId, expectedVersion, error);
       }
       throw this.#translate(error, 'PutItem', `BATCH#${batchId}`);
@@ -440,7 +438,7 @@ class DynamoDbStateStore implements StateStore {
     try {
       await this.#client.send(new UpdateCommand(this.#deliveryUpdate(batchId, delivery)));
     } catch (error) {
-      if (isNamed(error, 'ConditionalCheckFailedException')) {
+      if (isAwsErrorNamed(error, 'ConditionalCheckFailedException')) {
         throw new NotFoundError(
           `item ${delivery.providerCustomId} of batch ${batchId} does not exist`,
           { code: 'not_found', cause: error, details: { batchId, ...delivery } },
@@ -502,7 +500,7 @@ class DynamoDbStateStore implements StateStore {
       );
       return true;
     } catch (error) {
-      if (isNamed(error, 'ConditionalCheckFailedException')) return false;
+      if (isAwsErrorNamed(error, 'ConditionalCheckFailedException')) return false;
       throw this.#translate(error, 'UpdateItem', `REQ#${customId}`);
     }
   }
@@ -551,7 +549,7 @@ class DynamoDbStateStore implements StateStore {
       );
       return 'leased';
     } catch (error) {
-      if (!isNamed(error, 'ConditionalCheckFailedException')) {
+      if (!isAwsErrorNamed(error, 'ConditionalCheckFailedException')) {
         throw this.#translate(error, 'UpdateItem', key.pk);
       }
       const old = oldItemOf((error as { Item?: unknown }).Item);
@@ -572,7 +570,7 @@ class DynamoDbStateStore implements StateStore {
         }),
       );
     } catch (error) {
-      if (isNamed(error, 'ConditionalCheckFailedException')) return;
+      if (isAwsErrorNamed(error, 'ConditionalCheckFailedException')) return;
       throw this.#translate(error, 'UpdateItem', key.pk);
     }
   }
@@ -599,7 +597,7 @@ class DynamoDbStateStore implements StateStore {
         }),
       );
     } catch (error) {
-      if (isNamed(error, 'ConditionalCheckFailedException')) {
+      if (isAwsErrorNamed(error, 'ConditionalCheckFailedException')) {
         throw new NotFoundError(`realtime target ${key.pk}/${key.sk} does not exist`, {
           code: 'not_found',
           cause: error,

@@ -11,6 +11,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { NotFoundError } from '../../domain/errors.js';
 import type { BlobBody, BlobStore, PutBlobOptions } from '../../ports/BlobStore.js';
+import { isAwsErrorNamed } from './isAwsErrorNamed.js';
 import { translateAwsError } from './translateAwsError.js';
 
 const MIB = 1024 * 1024;
@@ -30,9 +31,6 @@ interface S3BlobStoreOptions {
   /** Parts uploaded in parallel per stream (default 4); memory ≈ queueSize × partSize. */
   readonly queueSize?: number;
 }
-
-const isNamed = (error: unknown, ...names: string[]): boolean =>
-  error instanceof Error && names.includes(error.name);
 
 /** Counts the bytes that pass through, so streamed puts can report their size. */
 const byteCounter = (): Transform & { readonly bytes: () => number } => {
@@ -116,8 +114,8 @@ class S3BlobStore implements BlobStore {
       return response.Body;
     } catch (error) {
       // Reading from the very end (a reader resuming after the last line) is not an error.
-      if (start > 0 && isNamed(error, 'InvalidRange')) return Readable.from([]);
-      if (isNamed(error, 'NoSuchKey', 'NotFound')) {
+      if (start > 0 && isAwsErrorNamed(error, 'InvalidRange')) return Readable.from([]);
+      if (isAwsErrorNamed(error, 'NoSuchKey', 'NotFound')) {
         throw new NotFoundError(`blob ${this.uri(key)} does not exist`, {
           code: 'not_found',
           cause: error,
@@ -158,7 +156,7 @@ class S3BlobStore implements BlobStore {
       await this.#client.send(new HeadObjectCommand({ Bucket: this.#bucket, Key: this.#key(key) }));
       return true;
     } catch (error) {
-      if (isNamed(error, 'NotFound', 'NoSuchKey')) return false;
+      if (isAwsErrorNamed(error, 'NotFound', 'NoSuchKey')) return false;
       throw translateAwsError(error, { operation: 'S3.HeadObject', resource: this.uri(key) });
     }
   }

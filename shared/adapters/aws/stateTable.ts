@@ -7,6 +7,7 @@ import {
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
+import { isAwsErrorNamed } from './isAwsErrorNamed.js';
 import { translateAwsError } from './translateAwsError.js';
 
 /** Names shared with the CDK stack: both sides must create the same table. */
@@ -45,9 +46,6 @@ const stateTableDefinition = (tableName: string): CreateTableCommandInput => ({
   ],
 });
 
-const isNamed = (error: unknown, name: string): boolean =>
-  error instanceof Error && error.name === name;
-
 /**
  * Creates the state table if it does not exist, waits until it is active and makes sure TTL
  * is enabled on `expires_at`. Safe to call concurrently and repeatedly.
@@ -58,12 +56,12 @@ const ensureStateTable = async (client: DynamoDBClient, tableName: string): Prom
     try {
       await client.send(new DescribeTableCommand({ TableName: tableName }));
     } catch (error) {
-      if (!isNamed(error, 'ResourceNotFoundException')) throw error;
+      if (!isAwsErrorNamed(error, 'ResourceNotFoundException')) throw error;
       try {
         await client.send(new CreateTableCommand(stateTableDefinition(tableName)));
       } catch (createError) {
         // Another caller created it between our describe and create: that is the goal anyway.
-        if (!isNamed(createError, 'ResourceInUseException')) throw createError;
+        if (!isAwsErrorNamed(createError, 'ResourceInUseException')) throw createError;
       }
     }
     // The waiter's default minDelay (20 s) would also reject a maxWaitTime of 20 s or less.
