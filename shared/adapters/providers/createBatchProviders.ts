@@ -1,8 +1,9 @@
 import type { BatchlaneConfig, ProviderConnection } from '../../config/BatchlaneConfig.js';
-import { PROVIDERS, type ProviderName } from '../../contract/providers.js';
+import type { ProviderName } from '../../contract/providers.js';
 import { ConfigError } from '../../domain/errors.js';
 import type { BatchProvider } from '../../ports/BatchProvider.js';
 import { AnthropicBatchProvider } from './AnthropicBatchProvider.js';
+import { buildPerProvider } from './buildPerProvider.js';
 import { OpenAIBatchProvider } from './OpenAIBatchProvider.js';
 
 /** SDK client settings shared by every provider built here. */
@@ -53,21 +54,10 @@ const createBatchProviders = async (
   resolveApiKey: (connection: ProviderConnection, provider: ProviderName) => Promise<string>,
   options: BatchProviderClientOptions = {},
 ): Promise<Record<ProviderName, BatchProvider>> => {
-  const entries = await Promise.all(
-    PROVIDERS.map(async (name): Promise<[ProviderName, BatchProvider]> => {
-      if (!config.enabledProviders.includes(name)) return [name, disabledProvider(name)];
-      const connection = config.providers[name];
-      const apiKey = await resolveApiKey(connection, name);
-      if (apiKey.trim() === '') {
-        throw new ConfigError(`No API key for provider ${name}`, {
-          code: 'missing_config',
-          details: { provider: name },
-        });
-      }
-      return [name, createProvider(name, apiKey, connection, options)];
-    }),
-  );
-  return Object.fromEntries(entries) as Record<ProviderName, BatchProvider>;
+  return buildPerProvider(config, resolveApiKey, {
+    enabled: (name, apiKey, connection) => createProvider(name, apiKey, connection, options),
+    disabled: disabledProvider,
+  });
 };
 
 export { type BatchProviderClientOptions, createBatchProviders };

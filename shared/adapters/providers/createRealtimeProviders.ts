@@ -1,8 +1,9 @@
 import type { BatchlaneConfig, ProviderConnection } from '../../config/BatchlaneConfig.js';
-import { PROVIDERS, type ProviderName } from '../../contract/providers.js';
+import type { ProviderName } from '../../contract/providers.js';
 import { ConfigError } from '../../domain/errors.js';
 import type { RealtimeProvider } from '../../ports/RealtimeProvider.js';
 import { AnthropicRealtimeProvider } from './AnthropicRealtimeProvider.js';
+import { buildPerProvider } from './buildPerProvider.js';
 import type { RealtimeRetryOptions } from './callWithRetries.js';
 import { OpenAIRealtimeProvider } from './OpenAIRealtimeProvider.js';
 
@@ -59,21 +60,10 @@ const createRealtimeProviders = async (
   resolveApiKey: (connection: ProviderConnection, provider: ProviderName) => Promise<string>,
   options: RealtimeProviderClientOptions = {},
 ): Promise<Record<ProviderName, RealtimeProvider>> => {
-  const entries = await Promise.all(
-    PROVIDERS.map(async (name): Promise<[ProviderName, RealtimeProvider]> => {
-      if (!config.enabledProviders.includes(name)) return [name, disabledProvider(name)];
-      const connection = config.providers[name];
-      const apiKey = await resolveApiKey(connection, name);
-      if (apiKey.trim() === '') {
-        throw new ConfigError(`No API key for provider ${name}`, {
-          code: 'missing_config',
-          details: { provider: name },
-        });
-      }
-      return [name, createProvider(name, apiKey, connection, options)];
-    }),
-  );
-  return Object.fromEntries(entries) as Record<ProviderName, RealtimeProvider>;
+  return buildPerProvider(config, resolveApiKey, {
+    enabled: (name, apiKey, connection) => createProvider(name, apiKey, connection, options),
+    disabled: disabledProvider,
+  });
 };
 
 export { createRealtimeProviders, type RealtimeProviderClientOptions };
