@@ -13,9 +13,11 @@ interface Logger {
 interface MetricsSink {
   count(name: string, value?: number, dimensions?: Record<string, string>): void;
   milliseconds(name: string, value: number, dimensions?: Record<string, string>): void;
+  /** A ratio sample, 0–100 (e.g. how full a batch is against its provider's limit). */
+  percent(name: string, value: number, dimensions?: Record<string, string>): void;
 }
 
 const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
-const noMetrics: MetricsSink = { count() {}, milliseconds() {} };
+const noMetrics: MetricsSink = { count() {}, milliseconds() {}, percent() {} };
 
 export { type Logger, type MetricsSink, noMetrics, silentLogger };

@@ -16,6 +16,7 @@ class PowertoolsMetricsSink implements MetricsSink {
     { name: string; dimensions: Record<string, string>; value: number }
   >();
   readonly #timings = new Map<string, number[]>();
+  readonly #percents: { name: string; dimensions: Record<string, string>; value: number }[] = [];
 
   constructor(metrics: Metrics) {
     this.#metrics = metrics;
@@ -32,6 +33,10 @@ class PowertoolsMetricsSink implements MetricsSink {
     const samples = this.#timings.get(name) ?? [];
     if (samples.length < MAX_SAMPLES) samples.push(value);
     this.#timings.set(name, samples);
+  }
+
+  percent(name: string, value: number, dimensions: Record<string, string> = {}): void {
+    if (this.#percents.length < MAX_SAMPLES) this.#percents.push({ name, dimensions, value });
   }
 
   /** Writes everything recorded since the last flush. Call at the end of each invocation. */
@@ -53,8 +58,16 @@ class PowertoolsMetricsSink implements MetricsSink {
     for (const [name, samples] of this.#timings) {
       for (const sample of samples) this.#metrics.addMetric(name, MetricUnit.Milliseconds, sample);
     }
+    for (const { name, dimensions, value } of this.#percents) {
+      const single = this.#metrics.singleMetric();
+      for (const [dimension, dimensionValue] of Object.entries(dimensions)) {
+        single.addDimension(dimension, dimensionValue);
+      }
+      single.addMetric(name, MetricUnit.Percent, value);
+    }
     this.#counts.clear();
     this.#timings.clear();
+    this.#percents.length = 0;
     if (stored) this.#metrics.publishStoredMetrics();
   }
 }
