@@ -37,8 +37,8 @@ describe('PowertoolsMetricsSink', () => {
     const fill = documents.find((d) => 'BatchFillRatio' in d);
     expect(fill?.['BatchFillRatio']).toBe(42.5);
     expect(fill?.['provider']).toBe('openai');
-    const directive = (fill?.['_aws'] as { CloudWatchMetrics: { Metrics: unknown[] }[] })
-      .CloudWatchMetrics[0];
+    const aws = fill?.['_aws'] as { CloudWatchMetrics: { Metrics: unknown[] }[] } | undefined;
+    const directive = aws?.CloudWatchMetrics[0];
     expect(directive?.Metrics).toEqual([{ Name: 'BatchFillRatio', Unit: 'Percent' }]);
     // A flush empties what was recorded: the next one writes nothing.
     expect(emfWrittenBy(() => sink.flush())).toEqual([]);
