@@ -175,7 +175,10 @@ const createAdmission = (deps: RuntimeDeps) => {
         ])
         // The hold itself is durable (the messages are back in the queue); a lost report is
         // logged, and the next hold reports again.
-        .catch((error: unknown) => logger.warn('Requests Held event not published', { error }));
+        .catch((error: unknown) => {
+          metrics.count('EventPublishFailures', 1, { detailType: DETAIL_TYPES.requestsHeld });
+          logger.warn('Requests Held event not published', { error });
+        });
     }
     return { admitted, failedMessageIds };
   };

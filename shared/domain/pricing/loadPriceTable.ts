@@ -39,7 +39,7 @@ const sameEntry = (a: PriceEntry, b: PriceEntry): boolean =>
  *
  * @example
  * ```ts
- * const table = resolvePriceTable(defaultPriceTable, process.env.PRICE_TABLE_JSON);
+ * const table = resolvePriceTable(defaultPriceTable, deploymentOverrideJson);
  * ```
  */
 const resolvePriceTable = (defaultTable: PriceTable, override: unknown): PriceTable => {
