@@ -49,6 +49,14 @@ const makeCompletionHandler = (runtime: Runtime): CompletionHandler => {
             error,
           });
           failures.push({ itemIdentifier: record.messageId });
+          await runtime.deps.completion
+            // Soon enough for an SQS FIFO destination's 5-minute deduplication to still drop
+            // what the failed run sent, instead of the queue's visibility timeout (90 min).
+            .retrySoon(record.receiptHandle, runtime.config.completionRetrySeconds)
+            .catch((retryError: unknown) =>
+              // The queue's visibility timeout brings it back then, only later.
+              runtime.logger.warn('completion retry not brought forward', { error: retryError }),
+            );
         }
       }
       return { batchItemFailures: failures };

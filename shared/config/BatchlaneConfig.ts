@@ -68,6 +68,8 @@ interface BatchlaneConfig {
   readonly quotaRetrySeconds: number;
   /** First delay before a realtime job that failed for now is tried again (doubles per try). */
   readonly realtimeRetryBaseSeconds: number;
+  /** When a failed completion message comes back (instead of the queue's visibility timeout). */
+  readonly completionRetrySeconds: number;
 }
 
 /** Names of the environment variables the handlers read (infra sets them, nothing else). */
@@ -106,6 +108,7 @@ const ENV = {
   budgetMonthlyUsd: 'BATCHLANE_BUDGET_MONTHLY_USD',
   quotaRetrySeconds: 'BATCHLANE_QUOTA_RETRY_SECONDS',
   realtimeRetryBaseSeconds: 'BATCHLANE_REALTIME_RETRY_BASE_SECONDS',
+  completionRetrySeconds: 'BATCHLANE_COMPLETION_RETRY_SECONDS',
 } as const;
 
 export { type BatchlaneConfig, ENV, type ProviderConnection };

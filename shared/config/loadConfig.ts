@@ -188,6 +188,7 @@ const loadConfig = (env: Env): BatchlaneConfig => ({
   budgetDailyUsd: positiveUsd(env, ENV.budgetDailyUsd),
   budgetMonthlyUsd: positiveUsd(env, ENV.budgetMonthlyUsd),
   quotaRetrySeconds: Math.min(900, positiveInt(env, ENV.quotaRetrySeconds, 60) ?? 60),
+  completionRetrySeconds: Math.min(240, positiveInt(env, ENV.completionRetrySeconds, 30) ?? 30),
   realtimeRetryBaseSeconds: Math.min(300, positiveInt(env, ENV.realtimeRetryBaseSeconds, 10) ?? 10),
 });
 

@@ -219,6 +219,8 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
     [ENV.completionQueueUrl]: completion.url,
     [ENV.realtimeQueueUrl]: realtime.url,
     [ENV.intakeQueueUrl]: intake.url,
+    // A failed completion comes back as soon as its queue would have brought it back anyway.
+    [ENV.completionRetrySeconds]: visibility('completion'),
     [ENV.pollIntervalSeconds]: String(Math.max(1, Math.round(pollIntervalMs / 1000))),
     // Runs own a batch for as long as the longest local function timeout, then others take over.
     [ENV.leaseSeconds]: String(

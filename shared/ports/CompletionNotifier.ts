@@ -1,6 +1,12 @@
 /** Tells the completion function that a batch has ended and its results can be delivered. */
 interface CompletionNotifier {
   notifyEnded(batchId: string): Promise<void>;
+  /**
+   * Brings a completion message that failed back after `delaySeconds` instead of the queue's
+   * (long) visibility timeout: the rerun of a failed run then comes soon, while an SQS FIFO
+   * destination still remembers what the failed run sent.
+   */
+  retrySoon(receiptHandle: string, delaySeconds: number): Promise<void>;
 }
 
 export type { CompletionNotifier };

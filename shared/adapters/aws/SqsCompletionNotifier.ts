@@ -1,4 +1,8 @@
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityCommand,
+  SendMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import type { CompletionNotifier } from '../../ports/CompletionNotifier.js';
 import { translateAwsError } from './translateAwsError.js';
 
@@ -22,6 +26,23 @@ class SqsCompletionNotifier implements CompletionNotifier {
       );
     } catch (error) {
       throw translateAwsError(error, { operation: 'SendMessage', resource: this.#queueUrl });
+    }
+  }
+
+  async retrySoon(receiptHandle: string, delaySeconds: number): Promise<void> {
+    try {
+      await this.#client.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: this.#queueUrl,
+          ReceiptHandle: receiptHandle,
+          VisibilityTimeout: Math.max(0, Math.min(43_200, Math.round(delaySeconds))),
+        }),
+      );
+    } catch (error) {
+      throw translateAwsError(error, {
+        operation: 'ChangeMessageVisibility',
+        resource: this.#queueUrl,
+      });
     }
   }
 }

@@ -12,7 +12,13 @@ beforeAll(async () => {
     // The poller never hands ended batches to the completion function: the test does.
     wrapRuntime: (name, runtime: Runtime) =>
       name === 'poller'
-        ? { ...runtime, deps: { ...runtime.deps, completion: { notifyEnded: async () => {} } } }
+        ? {
+            ...runtime,
+            deps: {
+              ...runtime.deps,
+              completion: { ...runtime.deps.completion, notifyEnded: async () => {} },
+            },
+          }
         : runtime,
   });
 });

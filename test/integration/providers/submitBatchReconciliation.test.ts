@@ -99,7 +99,7 @@ beforeAll(async () => {
     deliverer: {
       deliver: () => Promise.reject(new Error('nothing is delivered in this test')),
     },
-    completion: { notifyEnded: async () => undefined },
+    completion: { notifyEnded: async () => undefined, retrySoon: async () => undefined },
     costs: {
       record: () => Promise.reject(new Error('no costs are recorded in this test')),
       entries: () => {

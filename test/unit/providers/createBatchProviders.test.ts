@@ -39,6 +39,7 @@ const config = (enabled: BatchlaneConfig['enabledProviders']): BatchlaneConfig =
   budgetMonthlyUsd: null,
   quotaRetrySeconds: 60,
   realtimeRetryBaseSeconds: 10,
+  completionRetrySeconds: 30,
 });
 
 describe('createBatchProviders', () => {
