@@ -1,6 +1,7 @@
 import type { ProviderName } from '../contract/providers.js';
 import type { ResultError, Usage } from '../contract/result.js';
 import { InvalidInputError } from './errors.js';
+import { resultUsageOf, tokenUsageFromResponse } from './pricing/TokenUsage.js';
 
 /** What one line of a provider's result file says about one request. */
 interface ParsedResultLine {
@@ -24,10 +25,6 @@ type JsonObject = Record<string, unknown>;
 
 const isObject = (value: unknown): value is JsonObject =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
-
-/** A non-negative integer count, or 0 when the provider left it out or sent nonsense. */
-const count = (value: unknown): number =>
-  typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.trunc(value) : 0;
 
 const stringOrNull = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 
@@ -61,46 +58,6 @@ const OPENAI_RETRYABLE_ERROR_CODES: readonly string[] = [
 
 const isRetryableHttpStatus = (status: number): boolean =>
   status === 408 || status === 429 || status >= 500;
-
-const anthropicUsage = (usage: unknown): Usage | null => {
-  if (!isObject(usage)) return null;
-  const breakdown = isObject(usage.cache_creation) ? usage.cache_creation : {};
-  // Older results carry only the total; newer ones also carry the per-TTL breakdown.
-  const cacheCreation =
-    typeof usage.cache_creation_input_tokens === 'number'
-      ? count(usage.cache_creation_input_tokens)
-      : count(breakdown.ephemeral_5m_input_tokens) + count(breakdown.ephemeral_1h_input_tokens);
-  return {
-    input_tokens: count(usage.input_tokens),
-    output_tokens: count(usage.output_tokens),
-    cache_read_input_tokens: count(usage.cache_read_input_tokens),
-    cache_creation_input_tokens: cacheCreation,
-  };
-};
-
-/**
- * OpenAI counts cached tokens inside the prompt total, unlike Anthropic. Cache reads and
- * cache writes are both taken out of the uncached figure so that, as with Anthropic,
- * input + cache read + cache write adds up to the whole prompt and nothing is priced twice.
- * Handles Chat Completions (`prompt_tokens`), Embeddings (`prompt_tokens` only) and
- * Responses (`input_tokens`).
- */
-const openaiUsage = (usage: unknown): Usage | null => {
-  if (!isObject(usage)) return null;
-  const isResponses = typeof usage.input_tokens === 'number';
-  const prompt = count(isResponses ? usage.input_tokens : usage.prompt_tokens);
-  const detailsValue = isResponses ? usage.input_tokens_details : usage.prompt_tokens_details;
-  const details = isObject(detailsValue) ? detailsValue : {};
-  const cacheRead = Math.min(count(details.cached_tokens), prompt);
-  const cacheWrite = Math.min(count(details.cache_write_tokens), prompt - cacheRead);
-  const output = count(isResponses ? usage.output_tokens : usage.completion_tokens);
-  return {
-    input_tokens: prompt - cacheRead - cacheWrite,
-    output_tokens: output,
-    cache_read_input_tokens: cacheRead,
-    cache_creation_input_tokens: cacheWrite,
-  };
-};
 
 const parseJsonObject = (provider: ProviderName, line: string): JsonObject => {
   let value: unknown;
@@ -136,7 +93,7 @@ const parseAnthropicLine = (line: string): ParsedResultLine => {
         status: 'succeeded',
         response: message,
         retryable: false,
-        usage: anthropicUsage(message.usage),
+        usage: resultUsageOf(tokenUsageFromResponse('anthropic', '/v1/messages', message)),
         model: stringOrNull(message.model),
       };
     }
@@ -198,7 +155,7 @@ const parseOpenAILine = (line: string): ParsedResultLine => {
       response: body,
       error: null,
       retryable: false,
-      usage: openaiUsage(body.usage),
+      usage: resultUsageOf(tokenUsageFromResponse('openai', '', body)),
       model: stringOrNull(body.model),
     };
   }

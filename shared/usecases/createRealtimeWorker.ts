@@ -1,6 +1,6 @@
 import { text } from 'node:stream/consumers';
 import { DETAIL_TYPES } from '../contract/events.js';
-import type { ResultV1, Usage } from '../contract/result.js';
+import type { ResultV1 } from '../contract/result.js';
 import { costOutcome } from '../domain/costOutcome.js';
 import {
   ConfigError,
@@ -9,7 +9,7 @@ import {
   isRetryable,
   UnavailableError,
 } from '../domain/errors.js';
-import { tokenUsageFromResponse } from '../domain/pricing/TokenUsage.js';
+import { resultUsageOf, tokenUsageFromResponse } from '../domain/pricing/TokenUsage.js';
 import { type RealtimeJob, realtimeOutcomeKey } from '../domain/RealtimeJob.js';
 import type { JsonValue } from '../domain/records.js';
 import { sumItemCosts } from '../domain/sumItemCosts.js';
@@ -27,19 +27,6 @@ interface RealtimeReport {
 
 /** Tries of one job before a still-failing call is delivered `errored`. */
 const MAX_JOB_ATTEMPTS = 4;
-
-/** The normalised usage a result carries, from the usage pricing read off the response. */
-const usageOf = (job: RealtimeJob, response: unknown): Usage | null => {
-  const usage = tokenUsageFromResponse(job.provider, job.endpoint, response);
-  return usage === null
-    ? null
-    : {
-        input_tokens: usage.inputTokens,
-        output_tokens: usage.outputTokens,
-        cache_read_input_tokens: usage.cacheReadTokens,
-        cache_creation_input_tokens: usage.cacheWrite5mTokens + usage.cacheWrite1hTokens,
-      };
-};
 
 const targetOf = (job: RealtimeJob): RealtimeTarget =>
   job.target.kind === 'request'
@@ -211,7 +198,10 @@ const createRealtimeWorker = (deps: RuntimeDeps) => {
       provider_batch_id: null,
       response: (served.response ?? null) as JsonValue,
       error: served.error,
-      usage: served.status === 'succeeded' ? usageOf(job, served.response) : null,
+      usage:
+        served.status === 'succeeded'
+          ? resultUsageOf(tokenUsageFromResponse(job.provider, job.endpoint, served.response))
+          : null,
       cost,
       lane: { requested: job.requested, served_by: served.lane, reason: job.reason },
       attempts: job.target.kind === 'member' ? job.target.attempts : 1,

@@ -1,3 +1,5 @@
+import type { Usage } from '../../contract/result.js';
+
 /**
  * The token counts and tier facts that decide what one response cost. Every input token is in
  * exactly one of the input buckets, so nothing is priced twice.
@@ -123,4 +125,18 @@ const tokenUsageFromResponse = (
   }
 };
 
-export { type TokenUsage, tokenUsageFromResponse };
+/**
+ * The normalised `usage` a result carries, from the same reading pricing uses, so the counts
+ * a caller sees are the counts the cost was computed from.
+ */
+const resultUsageOf = (usage: TokenUsage | null): Usage | null =>
+  usage === null
+    ? null
+    : {
+        input_tokens: usage.inputTokens,
+        output_tokens: usage.outputTokens,
+        cache_read_input_tokens: usage.cacheReadTokens,
+        cache_creation_input_tokens: usage.cacheWrite5mTokens + usage.cacheWrite1hTokens,
+      };
+
+export { resultUsageOf, type TokenUsage, tokenUsageFromResponse };
