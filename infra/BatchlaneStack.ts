@@ -140,6 +140,13 @@ interface BatchlaneStackProps extends StackProps {
    */
   readonly escalateBeforeDeadlineSeconds?: number;
   /**
+   * Seconds a batch takes parts from collector invocations before it is sealed and submitted
+   * (it also seals when full); 0 seals each invocation's batch at once
+   * (`BATCHLANE_BATCH_MAX_AGE_SECONDS`).
+   * @default 60
+   */
+  readonly batchMaxAgeSeconds?: number;
+  /**
    * Most requests and prompt tokens in flight per provider and model, `*` for any model
    * (`BATCHLANE_QUOTAS`); requests over a quota are held in the intake queue.
    * @default - no quotas
@@ -229,6 +236,7 @@ class BatchlaneStack extends Stack {
         autoBatchWindow: seconds(props.autoBatchWindowSeconds),
         autoMargin: seconds(props.autoMarginSeconds),
         escalateBeforeDeadline: seconds(props.escalateBeforeDeadlineSeconds),
+        batchMaxAge: seconds(props.batchMaxAgeSeconds),
         quotas: props.quotas,
         quotaRetry: seconds(props.quotaRetrySeconds),
         budgetDailyUsd: props.budgetDailyUsd,

@@ -39,6 +39,7 @@ const CONTEXT_KEYS = [
   'autoBatchWindowSeconds',
   'autoMarginSeconds',
   'escalateBeforeDeadlineSeconds',
+  'batchMaxAgeSeconds',
   'quotas',
   'quotaRetrySeconds',
   'budgetDailyUsd',
@@ -245,6 +246,7 @@ const stackPropsFromContext = (node: Node): BatchlaneStackProps => {
       1,
       WEEK_SECONDS,
     ),
+    batchMaxAgeSeconds: integer('batchMaxAgeSeconds', get('batchMaxAgeSeconds'), 0, 3600),
     quotas: quotas(get('quotas')),
     quotaRetrySeconds: integer(
       'quotaRetrySeconds',

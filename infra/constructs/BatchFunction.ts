@@ -305,6 +305,7 @@ class BatchFunction extends Construct {
       [ENV.autoBatchWindowSeconds, settings.autoBatchWindow?.toSeconds().toString()],
       [ENV.autoMarginSeconds, settings.autoMargin?.toSeconds().toString()],
       [ENV.escalateBeforeDeadlineSeconds, settings.escalateBeforeDeadline?.toSeconds().toString()],
+      [ENV.batchMaxAgeSeconds, settings.batchMaxAge?.toSeconds().toString()],
       [ENV.quotas, quotas && JSON.stringify(quotas)],
       [ENV.quotaRetrySeconds, settings.quotaRetry?.toSeconds().toString()],
       [ENV.budgetDailyUsd, settings.budgetDailyUsd?.toString()],

@@ -37,6 +37,8 @@ interface RuntimeSettings {
   readonly autoMargin: Duration | undefined;
   /** `auto` lane: how long before its deadline a late batch member is escalated (`BATCHLANE_ESCALATE_BEFORE_DEADLINE_SECONDS`). */
   readonly escalateBeforeDeadline: Duration | undefined;
+  /** How long a batch fills before it is sealed (`BATCHLANE_BATCH_MAX_AGE_SECONDS`). */
+  readonly batchMaxAge: Duration | undefined;
   /** Requests and prompt tokens in flight per provider and model (`BATCHLANE_QUOTAS`). */
   readonly quotas: Quotas | undefined;
   /** How long a request held by a quota waits before it is read again (`BATCHLANE_QUOTA_RETRY_SECONDS`). */

@@ -113,6 +113,7 @@ const createRuntime = async (env: Env, functionName: string): Promise<Runtime> =
       maxRequestsPerBatch: config.maxRequestsPerBatch,
       maxBytesPerBatch: config.maxBytesPerBatch,
       pollIntervalSeconds: config.pollIntervalSeconds,
+      batchMaxAgeMs: config.batchMaxAgeSeconds * 1000,
       maxAttempts: config.maxAttempts,
       publishRequestEvents: config.publishRequestEvents,
       leaseMs: config.leaseSeconds * 1000,

@@ -30,6 +30,12 @@ interface BatchlaneConfig {
   readonly maxBytesPerBatch: number | null;
   /** Seconds between polls of a young batch; the poller backs off from there. */
   readonly pollIntervalSeconds: number;
+  /**
+   * The longest a batch fills (takes parts from collector invocations) before it is sealed
+   * and submitted; a batch also seals as soon as it is full. 0: every invocation seals what
+   * it packed, so batches hold at most one invocation's requests.
+   */
+  readonly batchMaxAgeSeconds: number;
   /** HMAC secret for webhook signatures; null disables webhook destinations. */
   readonly webhookSecret: string | null;
   /** Lets webhooks reach loopback/private addresses (local development only). */
@@ -90,6 +96,7 @@ const ENV = {
   maxRequestsPerBatch: 'BATCHLANE_MAX_REQUESTS_PER_BATCH',
   maxBytesPerBatch: 'BATCHLANE_MAX_BYTES_PER_BATCH',
   pollIntervalSeconds: 'BATCHLANE_POLL_INTERVAL_SECONDS',
+  batchMaxAgeSeconds: 'BATCHLANE_BATCH_MAX_AGE_SECONDS',
   webhookSecret: 'BATCHLANE_WEBHOOK_SECRET',
   allowPrivateWebhooks: 'BATCHLANE_ALLOW_PRIVATE_WEBHOOKS',
   destinationAllowList: 'BATCHLANE_DESTINATION_ALLOW_LIST',

@@ -25,6 +25,26 @@ const optional = (env: Env, name: string): string | null => {
   return value === undefined || value === '' ? null : value;
 };
 
+const nonNegativeInt = (env: Env, name: string, fallback: number): number => {
+  const raw = optional(env, name);
+  if (raw === null) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) {
+    throw new ConfigError(
+      `environment variable ${name} must be a non-negative integer, got "${raw}"`,
+      { code: 'invalid_config', details: { name } },
+    );
+  }
+  return value;
+};
+
+/**
+ * A minute of filling: batches fill up when the queue is deep, and a lone request waits at
+ * most about a minute plus one poller period before it is submitted (a rounding error next
+ * to the provider's own hours).
+ */
+const DEFAULT_BATCH_MAX_AGE_SECONDS = 60;
+
 const positiveInt = (env: Env, name: string, fallback: number | null): number | null => {
   const raw = optional(env, name);
   if (raw === null) return fallback;
@@ -167,6 +187,7 @@ const loadConfig = (env: Env): BatchlaneConfig => ({
   maxRequestsPerBatch: positiveInt(env, ENV.maxRequestsPerBatch, null),
   maxBytesPerBatch: positiveInt(env, ENV.maxBytesPerBatch, null),
   pollIntervalSeconds: positiveInt(env, ENV.pollIntervalSeconds, 60) ?? 60,
+  batchMaxAgeSeconds: nonNegativeInt(env, ENV.batchMaxAgeSeconds, DEFAULT_BATCH_MAX_AGE_SECONDS),
   webhookSecret: optional(env, ENV.webhookSecret),
   allowPrivateWebhooks: optional(env, ENV.allowPrivateWebhooks) === 'true',
   maxAttempts: positiveInt(env, ENV.maxAttempts, 3) ?? 3,

@@ -38,6 +38,15 @@ const effectiveLimits = (provider: ProviderName, overrides: LimitOverrides): Pro
 };
 
 /**
+ * Which requests may share a provider batch: one provider and endpoint (every line of an
+ * OpenAI file must name the batch endpoint), and one model where the provider demands it.
+ */
+const batchGroupKey = (request: PackableRequest): string =>
+  PROVIDER_LIMITS[request.provider].oneModelPerBatch
+    ? `${request.provider}|${request.endpoint}|${request.model}`
+    : `${request.provider}|${request.endpoint}`;
+
+/**
  * Groups requests into provider batches: one provider and endpoint per batch (every line of
  * an OpenAI file must name the batch endpoint), one model per batch where the provider
  * demands it, and never more requests or bytes than the provider accepts. Order within a
@@ -49,10 +58,7 @@ const planBatches = <T extends PackableRequest>(
 ): PlannedBatch<T>[] => {
   const groups = new Map<string, T[]>();
   for (const request of requests) {
-    const limits = effectiveLimits(request.provider, overrides);
-    const key = limits.oneModelPerBatch
-      ? `${request.provider}|${request.endpoint}|${request.model}`
-      : `${request.provider}|${request.endpoint}`;
+    const key = batchGroupKey(request);
     const group = groups.get(key);
     if (group === undefined) groups.set(key, [request]);
     else group.push(request);
@@ -89,6 +95,7 @@ const planBatches = <T extends PackableRequest>(
 };
 
 export {
+  batchGroupKey,
   effectiveLimits,
   type LimitOverrides,
   type PackableRequest,

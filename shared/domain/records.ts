@@ -29,13 +29,30 @@ interface RequestRecord {
 }
 
 /**
- * A batch's life. `open`: intent recorded, input file written, members being claimed;
- * `submitting`: provider call in flight; `submitted`: the provider has it; `ended`: the
- * provider finished, results not yet all delivered; `completed`: every member delivered.
+ * A batch's life. `filling`: collector invocations append parts (S3 objects) and claim their
+ * members; `sealing`: no more parts, the parts are being assembled into one input file;
+ * `open`: input file complete, not yet submitted; `submitting`: provider call in flight;
+ * `submitted`: the provider has it; `ended`: the provider finished, results not yet all
+ * delivered; `completed`: every member delivered.
  */
-const BATCH_STATES = ['open', 'submitting', 'submitted', 'ended', 'completed'] as const;
+const BATCH_STATES = [
+  'filling',
+  'sealing',
+  'open',
+  'submitting',
+  'submitted',
+  'ended',
+  'completed',
+] as const;
 type BatchState = (typeof BATCH_STATES)[number];
-const ACTIVE_BATCH_STATES: readonly BatchState[] = ['open', 'submitting', 'submitted', 'ended'];
+const ACTIVE_BATCH_STATES: readonly BatchState[] = [
+  'filling',
+  'sealing',
+  'open',
+  'submitting',
+  'submitted',
+  'ended',
+];
 
 interface BatchRecord {
   readonly batchId: string;
@@ -83,6 +100,28 @@ interface BatchRecord {
    * model (provider quotas), and its worst-case cost (budgets). Absent on older records.
    */
   readonly estimate?: BatchEstimate | null;
+  /**
+   * Parts reserved while the batch was `filling` (`batches/<id>/parts/<n>.jsonl`, n from 1).
+   * Absent on batches written whole by one invocation.
+   */
+  readonly partCount?: number;
+}
+
+/**
+ * One collector invocation's contribution to a `filling` batch: a run of consecutive
+ * provider custom ids whose lines sit in one part object. `open` while its members are being
+ * claimed; `sealed` once the batch stopped taking parts (a claim into it is then refused).
+ */
+interface BatchPart {
+  readonly batchId: string;
+  readonly partNo: number;
+  readonly state: 'open' | 'sealed';
+  /** Index of its first member (provider custom id `r<index>`) and how many it reserved. */
+  readonly firstIndex: number;
+  readonly requestCount: number;
+  readonly models: readonly string[];
+  /** The earliest escalation time among its `auto` members; null when it has none. */
+  readonly escalateAt: string | null;
 }
 
 interface BatchEstimate {
@@ -146,6 +185,7 @@ export {
   BATCH_STATES,
   type BatchEstimate,
   type BatchItem,
+  type BatchPart,
   type BatchRecord,
   type BatchState,
   type ItemCost,

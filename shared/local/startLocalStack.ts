@@ -35,6 +35,11 @@ interface LocalStackOptions {
   readonly processingMs?: number;
   /** How often the poller runs, and its base poll interval (ms). */
   readonly pollIntervalMs?: number;
+  /**
+   * How long a batch fills before it is sealed (default 2 s: local runs are short; 0 seals
+   * each collector invocation's batch at its end).
+   */
+  readonly batchMaxAgeSeconds?: number;
   /** Collector event source: records per invocation and batching window. */
   readonly collectorBatchSize?: number;
   readonly collectorBatchingWindowMs?: number;
@@ -222,6 +227,7 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
     // A failed completion comes back as soon as its queue would have brought it back anyway.
     [ENV.completionRetrySeconds]: visibility('completion'),
     [ENV.pollIntervalSeconds]: String(Math.max(1, Math.round(pollIntervalMs / 1000))),
+    [ENV.batchMaxAgeSeconds]: String(options.batchMaxAgeSeconds ?? 2),
     // Runs own a batch for as long as the longest local function timeout, then others take over.
     [ENV.leaseSeconds]: String(
       options.leaseSeconds ??

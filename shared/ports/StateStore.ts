@@ -1,5 +1,7 @@
 import type {
+  BatchEstimate,
   BatchItem,
+  BatchPart,
   BatchRecord,
   ItemCost,
   ItemStatus,
@@ -45,6 +47,31 @@ interface ItemDelivery {
   readonly cost?: ItemCost;
 }
 
+/** What a collector invocation asks a `filling` batch for. */
+interface PartReservation {
+  readonly requests: number;
+  readonly bytes: number;
+  /** Added to the batch's estimate, so admission counts it while the batch fills. */
+  readonly estimate: BatchEstimate;
+  /** The batch may not go past these (the provider's limits, or the deployment's caps). */
+  readonly maxRequests: number;
+  readonly maxBytes: number;
+}
+
+/** A reserved part: its number and first index, and the batch's totals with it. */
+interface ReservedPart {
+  readonly partNo: number;
+  readonly firstIndex: number;
+  readonly batchRequests: number;
+  readonly batchBytes: number;
+}
+
+/** A member to claim into a part, with the hash its ledger entry must still carry. */
+interface PartMember {
+  readonly item: BatchItem;
+  readonly requestHash: string;
+}
+
 /**
  * Durable state: the idempotency ledger, batches and their members.
  * Every method is safe to call again after a crash; conditional writes decide races.
@@ -52,6 +79,12 @@ interface ItemDelivery {
 interface StateStore {
   /** Records a caller id, or reports what an earlier registration of it found. */
   registerRequest(input: RegisterRequestInput): Promise<RegisterOutcome>;
+
+  /**
+   * `registerRequest` for many distinct ids at once (one round trip per hundred in the
+   * common case where they are all new); outcomes in the order given.
+   */
+  registerRequests(inputs: readonly RegisterRequestInput[]): Promise<RegisterOutcome[]>;
 
   /** Records that a refused request's result and event are out (`rejecting` → `rejected`). */
   markRefused(customId: string): Promise<void>;
@@ -93,6 +126,53 @@ interface StateStore {
    */
   moveToRetryBatch(from: BatchItem, to: BatchItem, movedAt: string): Promise<boolean>;
 
+  /** The `filling` batch that requests of a group (see `batchGroupKey`) go to, if any. */
+  currentFillingBatch(groupKey: string): Promise<string | null>;
+
+  /**
+   * Points a group at a new `filling` batch, if it still points at `replacing` (null: at
+   * none). False when another collector moved it first; that batch is then the one to use.
+   */
+  setFillingBatch(groupKey: string, batchId: string, replacing: string | null): Promise<boolean>;
+
+  /**
+   * Atomically adds a part to a `filling` batch: its request and byte counts and estimate
+   * are added, and the part gets the next number and the next run of member indexes. Null
+   * when the batch is no longer filling or the part would take it past its limits.
+   */
+  reservePart(batchId: string, reservation: PartReservation): Promise<ReservedPart | null>;
+
+  /**
+   * `filling` → `sealing`: the batch takes no more parts; it is due to the poller at
+   * `nextPollAt` should the caller die before it is submitted. Returns the batch as it now
+   * stands, or null when it was not filling (another caller is sealing it).
+   */
+  stopFilling(batchId: string, nextPollAt: string): Promise<BatchRecord | null>;
+
+  /**
+   * Records a reserved part whose object is written, `open` for claims. False when the
+   * batch's sealing got there first (the part then stays out of the batch).
+   */
+  openPart(part: BatchPart): Promise<boolean>;
+
+  /**
+   * Claims members into an open part: like `claimRequest` for each, and only while the part
+   * is open. Returns, per member, whether it is now this batch's (false: another batch won
+   * it). Throws `ConflictError` with code `part_sealed` once the part is sealed; members
+   * claimed before that stay claimed.
+   */
+  claimPartMembers(
+    batchId: string,
+    partNo: number,
+    members: readonly PartMember[],
+  ): Promise<boolean[]>;
+
+  /**
+   * Seals parts 1..partCount of a batch that stopped filling, including parts whose record
+   * a crashed collector never wrote, and returns those that were opened.
+   */
+  sealParts(batchId: string, partCount: number): Promise<BatchPart[]>;
+
   /** `pending` → `realtime`: the request is the realtime lane's. False if it was not pending. */
   markRealtime(customId: string, requestHash: string): Promise<boolean>;
 
@@ -122,9 +202,12 @@ interface StateStore {
 export type {
   BatchPatch,
   ItemDelivery,
+  PartMember,
+  PartReservation,
   RealtimeLease,
   RealtimeTarget,
   RegisterOutcome,
   RegisterRequestInput,
+  ReservedPart,
   StateStore,
 };

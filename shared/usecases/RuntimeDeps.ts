@@ -25,6 +25,8 @@ interface RuntimeSettings {
   readonly maxRequestsPerBatch: number | null;
   readonly maxBytesPerBatch: number | null;
   readonly pollIntervalSeconds: number;
+  /** The longest a batch takes parts before it is sealed (ms); 0: sealed per invocation. */
+  readonly batchMaxAgeMs: number;
   /** Most provider attempts per request before its last outcome is delivered as final. */
   readonly maxAttempts: number;
   /** Publish a `Request Completed` event per delivered result. */

@@ -1,19 +1,11 @@
 import { FLEX_ENDPOINTS } from '../contract/request.js';
 import { chooseLane, type LaneChoice } from '../domain/chooseLane.js';
 import { errorMessage, InvalidInputError, isRetryable, NotFoundError } from '../domain/errors.js';
-import { escalateAtOf } from '../domain/escalateAtOf.js';
 import { estimateRequest, type RequestEstimate } from '../domain/estimateRequest.js';
 import { formatProviderLine } from '../domain/formatProviderLine.js';
 import { mapWithConcurrency } from '../domain/mapWithConcurrency.js';
-import { type PackableRequest, type PlannedBatch, planBatches } from '../domain/planBatches.js';
 import { realtimeRequestKey } from '../domain/RealtimeJob.js';
-import type {
-  BatchEstimate,
-  BatchItem,
-  BatchRecord,
-  ItemLane,
-  JsonValue,
-} from '../domain/records.js';
+import type { JsonValue } from '../domain/records.js';
 import {
   type AcceptedRequest,
   type ClaimCheckResolution,
@@ -22,10 +14,13 @@ import {
   type ValidationOutcome,
   validateRequest,
 } from '../domain/validateRequest.js';
+import type { RegisterOutcome } from '../ports/StateStore.js';
 import { createAdmission } from './createAdmission.js';
+import { createBatchFiller, type FillRequest, providerCustomIdOf } from './createBatchFiller.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
+import { type SealReason, sealBatch } from './sealBatch.js';
 import { type Refusal, settleRefusals } from './settleRefusals.js';
-import { isoAfter, submitBatch } from './submitBatch.js';
+import { submitBatch } from './submitBatch.js';
 
 /** One intake message as the collector sees it (an SQS record, stripped). */
 interface IntakeMessage {
@@ -44,13 +39,9 @@ interface CollectorReport {
   readonly held: number;
 }
 
-interface Pending extends PackableRequest {
+interface Pending extends FillRequest {
   readonly messageId: string;
   readonly accepted: AcceptedRequest;
-  readonly line: string;
-  readonly lane: ItemLane;
-  /** Prompt tokens and worst-case cost, for admission and the batch's estimate. */
-  readonly estimate: RequestEstimate;
 }
 
 /** A request the lane choice sent to the realtime lane. */
@@ -65,6 +56,9 @@ type RejectedMessage = Extract<ValidationOutcome, { ok: false }> & { readonly me
 
 const CONCURRENCY = 16;
 
+/** Ledger entries registered per call (one DynamoDB transaction). */
+const REGISTER_CHUNK = 100;
+
 /**
  * The collector: validates intake messages, folds duplicates by `custom_id`, packs the rest
  * into provider batches and submits them. A message is acknowledged once its request is
@@ -74,6 +68,7 @@ const CONCURRENCY = 16;
 const createCollector = (deps: RuntimeDeps) => {
   const { store, clock, logger, metrics, settings } = deps;
   const admit = createAdmission(deps);
+  const fill = createBatchFiller(deps);
 
   const maxRequestBytes = maxRequestBytesOf(settings.maxBytesPerBatch);
 
@@ -266,89 +261,21 @@ const createCollector = (deps: RuntimeDeps) => {
     await store.markRealtime(request.custom_id, accepted.requestHash);
   };
 
-  /** Creates the batch, writes its input, claims its members and submits it. */
-  const packAndSubmit = async (
-    plan: PlannedBatch<Pending>,
-  ): Promise<{ batchId: string; claimed: Pending[] }> => {
-    const now = clock.now();
-    const batchId = deps.ids.next('bl');
-    const inputKey = `batches/${batchId}/input.jsonl`;
-    const record: BatchRecord = {
-      batchId,
-      provider: plan.provider,
-      endpoint: plan.endpoint,
-      models: plan.models,
-      state: 'open',
-      version: 0,
-      inputKey,
-      inputBytes: plan.bytes,
-      requestCount: plan.requests.length,
-      providerBatchId: null,
-      providerStatus: null,
-      providerExpiresAt: null,
-      createdAt: now.toISOString(),
-      submittedAt: null,
-      endedAt: null,
-      completedAt: null,
-      // Should this invocation die here, the poller takes the batch over after the lease.
-      nextPollAt: isoAfter(now, settings.leaseMs),
-      pollCount: 0,
-      counts: null,
-      resultKeys: [],
-      lastError: null,
-      completionLeaseUntil: null,
-      checkpoint: null,
-      submitStartedAt: null,
-      estimate: batchEstimateOf(plan.requests),
-      escalateAt: escalateAtOf(
-        plan.requests.map((p) => ({ lane: p.lane, deadline: p.accepted.request.deadline ?? null })),
-        settings.escalateBeforeDeadlineMs,
-      ),
-    };
-    await store.createBatch(record);
-    await deps.blobs.put(inputKey, plan.requests.map((r) => r.line).join(''), {
-      contentType: 'application/x-ndjson',
-    });
-
-    const claims = await mapWithConcurrency(plan.requests, CONCURRENCY, async (pending, index) => {
-      const item: BatchItem = {
+  /**
+   * Seals the batches this invocation found full (or, with no filling time, every batch it
+   * added to) and submits them. Anything that fails here is the poller's to finish: the
+   * batch is due to it, and the intake messages are done with either way.
+   */
+  const sealAndSubmit = async (batchId: string, reason: SealReason): Promise<void> => {
+    try {
+      const sealed = await sealBatch(deps, batchId, reason);
+      if (sealed?.state === 'open') await submitBatch(deps, sealed);
+    } catch (error) {
+      logger.warn('sealing or submission deferred to the poller', {
         batchId,
-        providerCustomId: providerCustomIdOf(index),
-        customId: pending.accepted.request.custom_id,
-        model: pending.model,
-        destination: pending.accepted.destination,
-        metadata: (pending.accepted.request.metadata ?? null) as JsonValue | null,
-        attempts: 1,
-        acceptedAt: now.toISOString(),
-        deadline: pending.accepted.request.deadline ?? null,
-        status: null,
-        deliveredAt: null,
-        escalatedAt: null,
-        lane: pending.lane,
-        cost: null,
-      };
-      return store.claimRequest(item, pending.accepted.requestHash);
-    });
-    const claimed: Pending[] = [];
-    const failedClaims: unknown[] = [];
-    claims.forEach((claim, index) => {
-      const pending = plan.requests[index];
-      if (pending === undefined) return;
-      if (claim.status === 'rejected') failedClaims.push(claim.reason);
-      else if (claim.value) claimed.push(pending);
-    });
-    if (failedClaims.length > 0) {
-      // Some members may be claimed, others not: the poller finishes this batch with the
-      // claimed ones after the lease; SQS redelivers the rest into a new batch.
-      throw failedClaims[0];
+        error: errorMessage(error),
+      });
     }
-    const verifiedMembers = claimed.length === plan.requests.length;
-    await submitBatch(deps, record, { verifiedMembers }).catch((error: unknown) => {
-      // The batch is durable (input in the blob store, members claimed): the poller retries
-      // the submission, so the intake messages are done with either way.
-      logger.warn('submission deferred to the poller', { batchId, error: errorMessage(error) });
-    });
-    return { batchId, claimed };
   };
 
   return async (messages: readonly IntakeMessage[]): Promise<CollectorReport> => {
@@ -413,14 +340,29 @@ const createCollector = (deps: RuntimeDeps) => {
 
     // Register every distinct id in the ledger; only new or still-pending ones get packed.
     const candidates = [...firstById.values()];
-    const registrations = await mapWithConcurrency(candidates, CONCURRENCY, ({ accepted }) =>
-      store.registerRequest({
-        customId: accepted.request.custom_id,
-        requestHash: accepted.requestHash,
-        state: 'pending',
-        acceptedAt: now.toISOString(),
-        expiresAt: Math.floor(now.getTime() / 1000) + settings.idempotencyTtlSeconds,
-      }),
+    // A hundred ids per round trip; a chunk that fails sends its messages back to SQS.
+    const chunks: (typeof candidates)[] = [];
+    for (let i = 0; i < candidates.length; i += REGISTER_CHUNK) {
+      chunks.push(candidates.slice(i, i + REGISTER_CHUNK));
+    }
+    const chunkOutcomes = await mapWithConcurrency(chunks, 4, (chunk) =>
+      store.registerRequests(
+        chunk.map(({ accepted }) => ({
+          customId: accepted.request.custom_id,
+          requestHash: accepted.requestHash,
+          state: 'pending' as const,
+          acceptedAt: now.toISOString(),
+          expiresAt: Math.floor(now.getTime() / 1000) + settings.idempotencyTtlSeconds,
+        })),
+      ),
+    );
+    const registrations = chunkOutcomes.flatMap(
+      (outcome, c): PromiseSettledResult<RegisterOutcome>[] =>
+        (chunks[c] ?? []).map((_, i) =>
+          outcome.status === 'fulfilled'
+            ? { status: 'fulfilled', value: outcome.value[i] as RegisterOutcome }
+            : { status: 'rejected', reason: outcome.reason },
+        ),
     );
     const toPack: Pending[] = [];
     const toRealtime: RealtimeBound[] = [];
@@ -444,6 +386,7 @@ const createCollector = (deps: RuntimeDeps) => {
         refusals.push(conflictRefusal(message, accepted));
       } else {
         const choice = laneOf(accepted, now);
+        // Rendered once, with a placeholder id the filler swaps for the member's own.
         const line = `${formatProviderLine(accepted.request.provider, accepted.endpoint, providerCustomIdOf(0), accepted.request.body)}\n`;
         const estimate = estimateRequest(
           {
@@ -472,6 +415,11 @@ const createCollector = (deps: RuntimeDeps) => {
           provider: accepted.request.provider,
           endpoint: accepted.endpoint,
           model: accepted.model,
+          customId: accepted.request.custom_id,
+          requestHash: accepted.requestHash,
+          destination: accepted.destination,
+          metadata: (accepted.request.metadata ?? null) as JsonValue | null,
+          deadline: accepted.request.deadline ?? null,
           lineBytes: Buffer.byteLength(line),
           line,
         });
@@ -513,29 +461,15 @@ const createCollector = (deps: RuntimeDeps) => {
     toPack.splice(0, toPack.length, ...admittedPack);
     toRealtime.splice(0, toRealtime.length, ...admittedRealtime);
 
-    // Pack and submit. Lines are re-rendered with their final provider-side ids.
-    const plans = planBatches(toPack, {
-      maxRequests: settings.maxRequestsPerBatch,
-      maxBytes: settings.maxBytesPerBatch,
-    }).map((plan) => ({
-      ...plan,
-      requests: plan.requests.map((pending, index) => ({
-        ...pending,
-        line: `${formatProviderLine(pending.provider, pending.endpoint, providerCustomIdOf(index), pending.accepted.request.body)}\n`,
-      })),
-    }));
-    const batches: string[] = [];
-    const packed = await mapWithConcurrency(plans, 4, packAndSubmit);
-    packed.forEach((result, index) => {
-      if (result.status === 'fulfilled') {
-        batches.push(result.value.batchId);
-        return;
-      }
-      logger.warn('packing failed; messages will be retried', {
-        error: errorMessage(result.reason),
-      });
-      for (const pending of plans[index]?.requests ?? []) failed.add(pending.messageId);
-    });
+    // Fill: each group's requests become a part of its filling batch.
+    const filled = await fill(toPack);
+    for (const pending of filled.failed) failed.add(pending.messageId);
+    const toSeal = new Map<string, SealReason>(filled.full.map((id) => [id, 'full']));
+    if (settings.batchMaxAgeMs === 0) {
+      for (const id of filled.batchIds) if (!toSeal.has(id)) toSeal.set(id, 'age');
+    }
+    await mapWithConcurrency([...toSeal], 4, ([id, reason]) => sealAndSubmit(id, reason));
+    const batches = filled.batchIds;
 
     const dispatched = await mapWithConcurrency(toRealtime, CONCURRENCY, dispatchRealtime);
     dispatched.forEach((result, index) => {
@@ -574,22 +508,4 @@ const createCollector = (deps: RuntimeDeps) => {
   };
 };
 
-/** What a batch holds, as admission counts it: requests and prompt tokens per model, cost. */
-const batchEstimateOf = (requests: readonly Pending[]): BatchEstimate => {
-  const byModel: Record<string, { requests: number; tokens: number }> = {};
-  let nanoUsd = 0;
-  for (const pending of requests) {
-    const use = byModel[pending.model] ?? { requests: 0, tokens: 0 };
-    byModel[pending.model] = {
-      requests: use.requests + 1,
-      tokens: use.tokens + pending.estimate.inputTokens,
-    };
-    nanoUsd += pending.estimate.nanoUsd;
-  }
-  return { byModel, nanoUsd };
-};
-
-/** batchlane's id for a request inside one provider batch: short, ordered, provider-safe. */
-const providerCustomIdOf = (index: number): string => `r${index.toString().padStart(6, '0')}`;
-
-export { type CollectorReport, createCollector, type IntakeMessage, providerCustomIdOf };
+export { type CollectorReport, createCollector, type IntakeMessage };

@@ -4,6 +4,7 @@ import { nextPollDelayMs } from '../domain/nextPollDelay.js';
 import type { BatchRecord } from '../domain/records.js';
 import { escalateLateMembers } from './escalateLateMembers.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
+import { assembleSealedBatch, sealBatch } from './sealBatch.js';
 import { isoAfter, submitBatch } from './submitBatch.js';
 
 /**
@@ -34,6 +35,17 @@ const createPoller = (deps: RuntimeDeps, options: { readonly maxBatchesPerRun?: 
 
   const poll = async (batch: BatchRecord): Promise<'submitted' | 'ended' | 'running'> => {
     const now = clock.now();
+    if (batch.state === 'filling' || batch.state === 'sealing') {
+      // Filling time is up (or a collector died while sealing): seal, assemble, submit.
+      const sealed =
+        batch.state === 'filling'
+          ? await sealBatch(deps, batch.batchId, 'age')
+          : await assembleSealedBatch(deps, batch);
+      if (sealed === null) return 'running';
+      if (sealed.state !== 'open') return 'submitted';
+      const result = await submitBatch(deps, sealed);
+      return result.state === 'ended' ? 'ended' : 'submitted';
+    }
     if (batch.state === 'open' || batch.state === 'submitting') {
       logger.info('resuming an interrupted submission', {
         batchId: batch.batchId,

@@ -4,7 +4,7 @@ import { escalateAtOf } from '../domain/escalateAtOf.js';
 import { mapWithConcurrency } from '../domain/mapWithConcurrency.js';
 import type { BatchItem, BatchRecord } from '../domain/records.js';
 import { splitLines } from '../domain/splitLines.js';
-import { providerCustomIdOf } from './createCollector.js';
+import { providerCustomIdOf } from './createBatchFiller.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
 import { isoAfter, submitBatch } from './submitBatch.js';
 

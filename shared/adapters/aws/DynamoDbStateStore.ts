@@ -5,24 +5,26 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
-  TransactWriteCommand,
-  type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { ConflictError, NotFoundError, UnavailableError } from '../../domain/errors.js';
 import { mapWithConcurrency } from '../../domain/mapWithConcurrency.js';
-import type { BatchItem, BatchRecord, RequestRecord } from '../../domain/records.js';
+import type { BatchItem, BatchPart, BatchRecord, RequestRecord } from '../../domain/records.js';
 import type {
   BatchPatch,
   ItemDelivery,
+  PartMember,
+  PartReservation,
   RealtimeLease,
   RealtimeTarget,
   RegisterOutcome,
   RegisterRequestInput,
+  ReservedPart,
   StateStore,
 } from '../../ports/StateStore.js';
 import { backoffDelayMs, sleep as realSleep, type Sleep } from './backoff.js';
+import { DynamoDbFillingBatches } from './DynamoDbFillingBatches.js';
 import { isAwsErrorNamed } from './isAwsErrorNamed.js';
 import {
   ACTIVE_PARTITION,
@@ -38,6 +40,7 @@ import {
   type StateItem,
 } from './stateItemCodec.js';
 import { ensureStateTable, STATE_TABLE, stateTableDefinition } from './stateTable.js';
+import { type TransactItems, transactWithRetries } from './transactWithRetries.js';
 import { translateAwsError } from './translateAwsError.js';
 
 /** BatchGetItem accepts at most 100 keys per call. */
@@ -74,20 +77,18 @@ const oldItemOf = (raw: unknown): StateItem | null =>
     ? unmarshall(raw as Record<string, AttributeValue>)
     : null;
 
-interface CancellationReason {
-  readonly Code?: string;
-  readonly Item?: unknown;
-}
-
-const cancellationReasons = (error: unknown): readonly CancellationReason[] => {
-  const reasons = (error as { CancellationReasons?: unknown }).CancellationReasons;
-  return Array.isArray(reasons) ? (reasons as CancellationReason[]) : [];
+/** What registering `input` means, given the entry already stored for its id. */
+const registrationOf = (input: RegisterRequestInput, existing: RequestRecord): RegisterOutcome => {
+  if (existing.requestHash !== input.requestHash) return { kind: 'conflict', existing };
+  if (existing.state === 'pending') return { kind: 'pending', existing };
+  return { kind: 'duplicate', existing };
 };
 
 /**
  * {@link StateStore} on one DynamoDB table (see {@link stateTableDefinition}):
  * ledger `REQ#<customId>/REQ`, batch `BATCH#<batchId>/BATCH` (on the `active-batches` index
- * while not completed) and members `BATCH#<batchId>/ITEM#<providerCustomId>`.
+ * while not completed), members `BATCH#<batchId>/ITEM#<providerCustomId>`, and the filling
+ * side kept by {@link DynamoDbFillingBatches} (group pointers and parts).
  */
 class DynamoDbStateStore implements StateStore {
   readonly #client: DynamoDBDocumentClient;
@@ -96,6 +97,7 @@ class DynamoDbStateStore implements StateStore {
   readonly #writeConcurrency: number;
   readonly #maxAttempts: number;
   readonly #sleep: Sleep;
+  readonly #filling: DynamoDbFillingBatches;
 
   constructor(options: DynamoDbStateStoreOptions) {
     this.#client = options.client;
@@ -104,6 +106,44 @@ class DynamoDbStateStore implements StateStore {
     this.#writeConcurrency = options.writeConcurrency ?? 16;
     this.#maxAttempts = options.maxAttempts ?? 8;
     this.#sleep = options.sleep ?? realSleep;
+    this.#filling = new DynamoDbFillingBatches({
+      client: this.#client,
+      tableName: this.#table,
+      maxAttempts: this.#maxAttempts,
+      sleep: this.#sleep,
+    });
+  }
+
+  currentFillingBatch(groupKey: string): Promise<string | null> {
+    return this.#filling.currentFillingBatch(groupKey);
+  }
+
+  setFillingBatch(groupKey: string, batchId: string, replacing: string | null): Promise<boolean> {
+    return this.#filling.setFillingBatch(groupKey, batchId, replacing);
+  }
+
+  reservePart(batchId: string, reservation: PartReservation): Promise<ReservedPart | null> {
+    return this.#filling.reservePart(batchId, reservation);
+  }
+
+  stopFilling(batchId: string, nextPollAt: string): Promise<BatchRecord | null> {
+    return this.#filling.stopFilling(batchId, nextPollAt);
+  }
+
+  openPart(part: BatchPart): Promise<boolean> {
+    return this.#filling.openPart(part);
+  }
+
+  claimPartMembers(
+    batchId: string,
+    partNo: number,
+    members: readonly PartMember[],
+  ): Promise<boolean[]> {
+    return this.#filling.claimPartMembers(batchId, partNo, members);
+  }
+
+  sealParts(batchId: string, partCount: number): Promise<BatchPart[]> {
+    return this.#filling.sealParts(batchId, partCount);
   }
 
   async registerRequest(input: RegisterRequestInput): Promise<RegisterOutcome> {
@@ -135,10 +175,63 @@ class DynamoDbStateStore implements StateStore {
         // Deleted between our write and read (TTL sweep): the id is free again.
         return this.registerRequest(input);
       }
-      if (existing.requestHash !== input.requestHash) return { kind: 'conflict', existing };
-      if (existing.state === 'pending') return { kind: 'pending', existing };
-      return { kind: 'duplicate', existing };
+      return registrationOf(input, existing);
     }
+  }
+
+  /**
+   * Puts up to 100 new ledger entries per transaction. An id already there cancels the
+   * transaction and is named in its reasons with the entry it found; those are decided from
+   * it, and the others go again in the next round.
+   */
+  async registerRequests(inputs: readonly RegisterRequestInput[]): Promise<RegisterOutcome[]> {
+    const outcomes: (RegisterOutcome | undefined)[] = inputs.map(() => undefined);
+    for (let offset = 0; offset < inputs.length; offset += DELIVERIES_PER_TRANSACTION) {
+      let pending = inputs
+        .slice(offset, offset + DELIVERIES_PER_TRANSACTION)
+        .map((input, i) => ({ input, index: offset + i }));
+      while (pending.length > 0) {
+        if (pending.length === 1) {
+          const only = pending[0];
+          if (only !== undefined) outcomes[only.index] = await this.registerRequest(only.input);
+          break;
+        }
+        const reasons = await this.#transact(
+          pending.map(({ input }) => ({
+            Put: {
+              TableName: this.#table,
+              Item: requestToItem({ ...input, batchId: null }),
+              ConditionExpression: 'attribute_not_exists(pk)',
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+            },
+          })),
+          'REQ#*',
+        );
+        if (reasons === null) {
+          for (const { index } of pending) outcomes[index] = { kind: 'new' };
+          break;
+        }
+        const decided = new Set<number>();
+        pending.forEach(({ input, index }, i) => {
+          const reason = reasons[i];
+          if (reason?.Code !== 'ConditionalCheckFailed') return;
+          decided.add(index);
+          const old = oldItemOf(reason.Item);
+          if (old !== null) outcomes[index] = registrationOf(input, itemToRequest(old));
+        });
+        // An entry the reasons did not carry (gone again by TTL): registered on its own.
+        for (const { input, index } of pending) {
+          if (decided.has(index) && outcomes[index] === undefined) {
+            outcomes[index] = await this.registerRequest(input);
+          }
+        }
+        pending = pending.filter(({ index }) => !decided.has(index));
+      }
+    }
+    return outcomes.map((outcome, i) => {
+      if (outcome === undefined) throw new Error(`registration ${i} was not decided`);
+      return outcome;
+    });
   }
 
   async markRefused(customId: string): Promise<void> {
@@ -174,32 +267,12 @@ class DynamoDbStateStore implements StateStore {
     }
   }
 
-  /**
-   * Runs a transaction, retrying it while concurrent transactions on the same items cancel it.
-   * Returns null when it was applied, or the cancellation reasons when a condition failed:
-   * the caller decides what a failed condition means.
-   */
-  async #transact(
-    items: NonNullable<TransactWriteCommandInput['TransactItems']>,
-    resource: string,
-  ): Promise<readonly CancellationReason[] | null> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.#client.send(new TransactWriteCommand({ TransactItems: items }));
-        return null;
-      } catch (error) {
-        if (!isAwsErrorNamed(error, 'TransactionCanceledException')) {
-          throw this.#translate(error, 'TransactWriteItems', resource);
-        }
-        const reasons = cancellationReasons(error);
-        if (reasons.some((r) => r?.Code === 'ConditionalCheckFailed')) return reasons;
-        // A concurrent transaction on the same items: retry, and the conditions decide.
-        if (attempt >= this.#maxAttempts) {
-          throw this.#translate(error, 'TransactWriteItems', resource);
-        }
-        await this.#sleep(backoffDelayMs(attempt, 20, 1_000));
-      }
-    }
+  #transact(items: TransactItems, resource: string) {
+    return transactWithRetries(this.#client, items, {
+      maxAttempts: this.#maxAttempts,
+      sleep: this.#sleep,
+      translate: (error) => this.#translate(error, 'TransactWriteItems', resource),
+    });
   }
 
   async claimRequest(item: BatchItem, requestHash: string): Promise<boolean> {

@@ -1,6 +1,13 @@
 import type { StatusCounts } from '../../contract/events.js';
 import type { ProviderEndpoint, ProviderName } from '../../contract/providers.js';
-import type { BatchItem, BatchRecord, ItemStatus, RequestRecord } from '../../domain/records.js';
+import type {
+  BatchEstimate,
+  BatchItem,
+  BatchPart,
+  BatchRecord,
+  ItemStatus,
+  RequestRecord,
+} from '../../domain/records.js';
 
 /** An item as the DocumentClient reads and writes it. */
 type StateItem = Record<string, unknown>;
@@ -15,6 +22,45 @@ const batchKey = (batchId: string) => ({ pk: `BATCH#${batchId}`, sk: 'BATCH' }) 
 /** Key of one member of a batch (same partition as the batch, so it can be queried). */
 const itemKey = (batchId: string, providerCustomId: string) =>
   ({ pk: `BATCH#${batchId}`, sk: `ITEM#${providerCustomId}` }) as const;
+
+/** Key of a group's pointer to its `filling` batch. */
+const fillKey = (groupKey: string) => ({ pk: `FILL#${groupKey}`, sk: 'FILL' }) as const;
+/** Key of one part of a batch (same partition, sorted by number). */
+const partKey = (batchId: string, partNo: number) =>
+  ({ pk: `BATCH#${batchId}`, sk: `PART#${partNo.toString().padStart(6, '0')}` }) as const;
+
+/**
+ * A batch's estimate is kept as flat numbers, `est_nano` and per model `est_r#<model>` and
+ * `est_t#<model>`, so a part's reservation can add to them with one atomic `ADD` (nested map
+ * entries cannot be created by `ADD`).
+ */
+const EST_NANO = 'est_nano';
+const EST_REQUESTS = 'est_r#';
+const EST_TOKENS = 'est_t#';
+
+const estimateToAttributes = (estimate: BatchEstimate | null | undefined): StateItem => {
+  if (estimate === null || estimate === undefined) return {};
+  const attributes: StateItem = { [EST_NANO]: estimate.nanoUsd };
+  for (const [model, use] of Object.entries(estimate.byModel)) {
+    attributes[`${EST_REQUESTS}${model}`] = use.requests;
+    attributes[`${EST_TOKENS}${model}`] = use.tokens;
+  }
+  return attributes;
+};
+
+const attributesToEstimate = (item: StateItem): BatchEstimate | null => {
+  const nano = item[EST_NANO];
+  // Records written before the flat form kept the estimate as one map.
+  if (typeof nano !== 'number') return (item.estimate ?? null) as BatchEstimate | null;
+  const byModel: Record<string, { requests: number; tokens: number }> = {};
+  for (const [name, value] of Object.entries(item)) {
+    if (!name.startsWith(EST_REQUESTS) || typeof value !== 'number') continue;
+    const model = name.slice(EST_REQUESTS.length);
+    const tokens = item[`${EST_TOKENS}${model}`];
+    byModel[model] = { requests: value, tokens: typeof tokens === 'number' ? tokens : 0 };
+  }
+  return { byModel, nanoUsd: nano };
+};
 
 const str = (item: StateItem, name: string): string => {
   const value = item[name];
@@ -89,7 +135,8 @@ const batchToItem = (record: BatchRecord): StateItem => ({
   last_error: record.lastError,
   submit_started_at: record.submitStartedAt ?? null,
   escalate_at: record.escalateAt ?? null,
-  estimate: record.estimate ?? null,
+  ...estimateToAttributes(record.estimate),
+  ...(record.partCount === undefined ? {} : { part_count: record.partCount }),
   completion_lease_until: record.completionLeaseUntil,
   checkpoint: record.checkpoint,
   ...(batchIndexKeys(record) ?? {}),
@@ -121,7 +168,8 @@ const itemToBatch = (item: StateItem): BatchRecord => ({
   lastError: strOrNull(item, 'last_error'),
   submitStartedAt: strOrNull(item, 'submit_started_at'),
   escalateAt: strOrNull(item, 'escalate_at'),
-  estimate: (item.estimate ?? null) as BatchRecord['estimate'],
+  estimate: attributesToEstimate(item),
+  ...(typeof item.part_count === 'number' ? { partCount: item.part_count } : {}),
   completionLeaseUntil: strOrNull(item, 'completion_lease_until'),
   checkpoint:
     typeof item.checkpoint === 'object' && item.checkpoint !== null
@@ -167,15 +215,45 @@ const itemToBatchItem = (item: StateItem): BatchItem => ({
   cost: (item.cost ?? null) as BatchItem['cost'],
 });
 
+/** Batch part → item. */
+const partToItem = (part: BatchPart): StateItem => ({
+  ...partKey(part.batchId, part.partNo),
+  batch_id: part.batchId,
+  part_no: part.partNo,
+  state: part.state,
+  first_index: part.firstIndex,
+  request_count: part.requestCount,
+  models: [...part.models],
+  escalate_at: part.escalateAt,
+});
+
+/** Item → batch part. A part sealed before its collector recorded it has only its key. */
+const itemToPart = (item: StateItem, batchId: string, partNo: number): BatchPart => ({
+  batchId,
+  partNo,
+  state: item.state === 'open' ? 'open' : 'sealed',
+  firstIndex: typeof item.first_index === 'number' ? item.first_index : 0,
+  requestCount: typeof item.request_count === 'number' ? item.request_count : 0,
+  models: Array.isArray(item.models) ? (item.models as string[]) : [],
+  escalateAt: strOrNull(item, 'escalate_at'),
+});
+
 export {
   ACTIVE_PARTITION,
   batchItemToItem,
   batchKey,
   batchToItem,
+  EST_NANO,
+  EST_REQUESTS,
+  EST_TOKENS,
+  fillKey,
   itemKey,
   itemToBatch,
   itemToBatchItem,
+  itemToPart,
   itemToRequest,
+  partKey,
+  partToItem,
   requestKey,
   requestToItem,
   type StateItem,

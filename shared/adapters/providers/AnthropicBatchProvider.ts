@@ -1,4 +1,3 @@
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import Anthropic from '@anthropic-ai/sdk';
 import type {
@@ -12,7 +11,11 @@ import type {
   ProviderBatchSnapshot,
   SubmitBatchInput,
 } from '../../ports/BatchProvider.js';
+import { bufferIfSmall } from './bufferIfSmall.js';
+import { jsonlLines } from './jsonlLines.js';
 import { responseBodyToReadable } from './responseBodyToReadable.js';
+import { retryStreamingCall } from './retryStreamingCall.js';
+import { streamingFetchOptions } from './streamingFetchOptions.js';
 import { translateProviderError } from './translateProviderError.js';
 
 /** How to build the SDK client, or the client itself (tests, shared clients). */
@@ -21,7 +24,7 @@ type AnthropicBatchProviderOptions =
       readonly apiKey: string;
       /** Without `/v1` (the SDK's paths carry it). Null or absent: the SDK default. */
       readonly baseUrl?: string | null;
-      /** SDK-level retries of one call (default 2). */
+      /** Retries of one call (default 2): the SDK's, or the adapter's for a streamed create. */
       readonly maxRetries?: number;
       readonly timeoutMs?: number;
     }
@@ -91,23 +94,67 @@ const parseRequestLine = (line: string, lineNumber: number): AnthropicRequest =>
 };
 
 /**
- * Reads the collector's JSONL (`{"custom_id","params"}` per line) into create `requests`.
- * The whole create body is one JSON document (≤ 256 MB), so it is held in memory anyway.
+ * Create bodies up to this size are sent whole, with a content-length, and the rest streamed;
+ * either way memory stays bounded by about this much, not by the batch.
  */
-const readRequests = async (input: Readable): Promise<AnthropicRequest[]> => {
-  const requests: AnthropicRequest[] = [];
+const BUFFERED_BODY_MAX_BYTES = 4 * 1024 * 1024;
+
+/** Lines of the create body are sent in chunks of about this many characters. */
+const BODY_CHUNK_CHARS = 64 * 1024;
+
+const countMismatch = (batchId: string, found: number, expected: number): InvalidInputError =>
+  new InvalidInputError(`Batch ${batchId} input has ${found} requests, expected ${expected}`, {
+    code: 'input_count_mismatch',
+    details: { batchId, found, expected },
+  });
+
+/**
+ * Validates every line of the collector's JSONL (`{"custom_id","params"}` per line) and
+ * counts the requests, holding one line at a time: the create call is only made for an
+ * input known to be whole and well-formed, since its body is streamed and cannot be taken
+ * back halfway without failing the call.
+ */
+const countRequests = async (input: Readable): Promise<number> => {
+  let count = 0;
   let lineNumber = 0;
-  try {
-    for await (const line of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
-      lineNumber += 1;
-      if (line.trim() !== '') requests.push(parseRequestLine(line, lineNumber));
-    }
-  } finally {
-    // Leaving early on a bad line must not leave the source (an S3 socket) open.
-    input.destroy();
+  for await (const line of jsonlLines(input)) {
+    lineNumber += 1;
+    if (line.trim() === '') continue;
+    parseRequestLine(line, lineNumber);
+    count += 1;
   }
-  return requests;
+  return count;
 };
+
+/**
+ * The create body `{"requests":[…]}`, produced from the input as it is pulled. Each line is
+ * parsed again, so the body carries exactly the `{custom_id, params}` of each line, and an
+ * input that changed since it was counted fails the call (its body ends early) instead of
+ * creating a different batch.
+ */
+async function* createBody(
+  input: Readable,
+  batchId: string,
+  expected: number,
+): AsyncGenerator<Uint8Array, void, undefined> {
+  let pending = '{"requests":[';
+  let count = 0;
+  let lineNumber = 0;
+  for await (const line of jsonlLines(input)) {
+    lineNumber += 1;
+    if (line.trim() === '') continue;
+    const request = parseRequestLine(line, lineNumber);
+    count += 1;
+    if (count > expected) throw countMismatch(batchId, count, expected);
+    pending += `${count === 1 ? '' : ','}${JSON.stringify(request)}`;
+    if (pending.length >= BODY_CHUNK_CHARS) {
+      yield Buffer.from(pending, 'utf8');
+      pending = '';
+    }
+  }
+  if (count !== expected) throw countMismatch(batchId, count, expected);
+  yield Buffer.from(`${pending}]}`, 'utf8');
+}
 
 /** Anthropic's Message Batches API through `@anthropic-ai/sdk`. */
 class AnthropicBatchProvider implements BatchProvider {
@@ -127,20 +174,42 @@ class AnthropicBatchProvider implements BatchProvider {
   }
 
   async submit(input: SubmitBatchInput): Promise<ProviderBatchSnapshot> {
-    const requests = await readRequests(await input.openInput());
-    if (requests.length === 0 || requests.length !== input.requestCount) {
-      throw new InvalidInputError(
-        `Batch ${input.batchId} input has ${requests.length} requests, expected ${input.requestCount}`,
-        {
-          code: 'input_count_mismatch',
-          details: { batchId: input.batchId, found: requests.length, expected: input.requestCount },
-        },
-      );
+    const found = await countRequests(await input.openInput());
+    if (found === 0 || found !== input.requestCount) {
+      throw countMismatch(input.batchId, found, input.requestCount);
     }
     // Anthropic keeps no metadata on a batch, so batchId cannot be recorded there.
-    const batch = await this.#call('batches.create', () =>
-      this.#client.messages.batches.create({ requests }),
-    );
+    const batch = await retryStreamingCall({
+      context: { provider: 'anthropic', operation: 'batches.create' },
+      maxRetries: this.#client.maxRetries,
+      send: async (retryCount, watch) => {
+        const source = await input.openInput();
+        try {
+          const body = await bufferIfSmall(
+            watch(createBody(source, input.batchId, input.requestCount)),
+            BUFFERED_BODY_MAX_BYTES,
+          );
+          // `options.body` replaces the JSON the SDK would make of `params` (see its
+          // `buildBody`); the SDK sends a stream chunked and a string as it is, and sets no
+          // content type for either.
+          return await this.#client.messages.batches.create(
+            { requests: [] },
+            {
+              body: body.kind === 'buffered' ? body.bytes.toString('utf8') : body.chunks,
+              maxRetries: 0,
+              fetchOptions: streamingFetchOptions,
+              headers: {
+                'content-type': 'application/json',
+                // Our retries are retries too: the header tells the provider (and the simulator).
+                'x-stainless-retry-count': String(retryCount),
+              },
+            },
+          );
+        } finally {
+          source.destroy();
+        }
+      },
+    });
     return toSnapshot(batch);
   }
 

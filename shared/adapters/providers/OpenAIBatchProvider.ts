@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import OpenAI, { toFile } from 'openai';
+import OpenAI, { toFile, toStreamingFile } from 'openai';
 import type { Batch } from 'openai/resources/batches.js';
 import {
   PROVIDER_ENDPOINTS,
@@ -13,7 +13,10 @@ import type {
   ProviderBatchSnapshot,
   SubmitBatchInput,
 } from '../../ports/BatchProvider.js';
+import { bufferIfSmall } from './bufferIfSmall.js';
 import { responseBodyToReadable } from './responseBodyToReadable.js';
+import { retryStreamingCall } from './retryStreamingCall.js';
+import { streamingFetchOptions } from './streamingFetchOptions.js';
 import { translateProviderError } from './translateProviderError.js';
 
 /** How to build the SDK client, or the client itself (tests, shared clients). */
@@ -22,7 +25,7 @@ type OpenAIBatchProviderOptions =
       readonly apiKey: string;
       /** Including `/v1`, e.g. `http://127.0.0.1:8080/v1`. Null or absent: the SDK default. */
       readonly baseUrl?: string | null;
-      /** SDK-level retries of one call (default 2). */
+      /** Retries of one call (default 2): the SDK's, or the adapter's for the file upload. */
       readonly maxRetries?: number;
       readonly timeoutMs?: number;
       readonly name?: 'openai';
@@ -72,24 +75,32 @@ const toSnapshot = (batch: Batch): ProviderBatchSnapshot => {
   };
 };
 
-const readAll = async (input: Readable): Promise<Buffer> => {
-  const chunks: Buffer[] = [];
+/**
+ * Input files up to this size are uploaded as one form, with a content-length, and larger
+ * ones streamed; either way memory stays bounded by about this much, not by the file.
+ */
+const BUFFERED_UPLOAD_MAX_BYTES = 4 * 1024 * 1024;
+
+const inputTooLarge = (): InvalidInputError =>
+  new InvalidInputError(`Batch input exceeds OpenAI's ${MAX_INPUT_FILE_BYTES} bytes`, {
+    code: 'input_too_large',
+    details: { provider: 'openai', maxBytes: MAX_INPUT_FILE_BYTES },
+  });
+
+/**
+ * The input's bytes as they are pulled, failing once past OpenAI's cap: `inputBytes` is
+ * checked before, but the bytes read are what is sent, and failing the body mid-way fails
+ * the upload before OpenAI stores a file.
+ */
+async function* cappedBytes(input: Readable): AsyncGenerator<Uint8Array, void, undefined> {
   let size = 0;
-  for await (const chunk of input) {
-    const buffer =
-      typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk as Uint8Array);
-    size += buffer.length;
-    if (size > MAX_INPUT_FILE_BYTES) {
-      input.destroy();
-      throw new InvalidInputError(`Batch input exceeds OpenAI's ${MAX_INPUT_FILE_BYTES} bytes`, {
-        code: 'input_too_large',
-        details: { provider: 'openai', maxBytes: MAX_INPUT_FILE_BYTES },
-      });
-    }
-    chunks.push(buffer);
+  for await (const chunk of input as AsyncIterable<Buffer | string>) {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    size += bytes.byteLength;
+    if (size > MAX_INPUT_FILE_BYTES) throw inputTooLarge();
+    yield bytes;
   }
-  return Buffer.concat(chunks, size);
-};
+}
 
 /** OpenAI's Batch API (and Files API) through the `openai` SDK. */
 class OpenAIBatchProvider implements BatchProvider {
@@ -117,16 +128,37 @@ class OpenAIBatchProvider implements BatchProvider {
         details: { provider: 'openai', endpoint },
       });
     }
-    // The upload body is a Buffer, not a stream: the SDK can replay a Buffer-backed form on
-    // a 5xx or connection reset, but never retries a streaming body. OpenAI caps batch
-    // input files at 200 MB, so holding one in memory is bounded (readAll enforces it).
-    const bytes = await readAll(await input.openInput());
-    const file = await this.#call('files.create', async () =>
-      this.#client.files.create({
-        file: await toFile(bytes, `${input.batchId}.jsonl`, { type: 'application/jsonl' }),
-        purpose: 'batch',
-      }),
-    );
+    if (input.inputBytes > MAX_INPUT_FILE_BYTES) throw inputTooLarge();
+    const name = `${input.batchId}.jsonl`;
+    const file = await retryStreamingCall({
+      context: { provider: 'openai', operation: 'files.create' },
+      maxRetries: this.#client.maxRetries,
+      send: async (retryCount, watch) => {
+        const source = await input.openInput();
+        try {
+          const body = await bufferIfSmall(watch(cappedBytes(source)), BUFFERED_UPLOAD_MAX_BYTES);
+          // `toStreamingFile` names the file without reading it into a `File` (which `toFile`
+          // does); the SDK then writes the multipart body as the chunks are pulled.
+          return await this.#client.files.create(
+            {
+              file:
+                body.kind === 'buffered'
+                  ? await toFile(body.bytes, name, { type: 'application/jsonl' })
+                  : toStreamingFile(body.chunks, name, { type: 'application/jsonl' }),
+              purpose: 'batch',
+            },
+            {
+              maxRetries: 0,
+              fetchOptions: streamingFetchOptions,
+              // Our retries are retries too: the header tells the provider (and the simulator).
+              headers: { 'x-stainless-retry-count': String(retryCount) },
+            },
+          );
+        } finally {
+          source.destroy();
+        }
+      },
+    });
     const batch = await this.#call('batches.create', () =>
       this.#client.batches.create({
         input_file_id: file.id,

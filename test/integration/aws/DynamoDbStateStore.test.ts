@@ -137,6 +137,39 @@ describe('DynamoDbStateStore on DynamoDB Local', () => {
     expect(after.kind === 'duplicate' && after.existing.state).toBe('rejected');
   });
 
+  it('registers many ids at once and tells each outcome apart, in order', async () => {
+    const fresh = Array.from({ length: 140 }, () => uniqueName('many'));
+    const pendingId = uniqueName('p');
+    const claimedId = uniqueName('c');
+    const conflictId = uniqueName('x');
+    await register(pendingId);
+    await register(claimedId);
+    await register(conflictId);
+    const batchId = uniqueName('b');
+    await store.createBatch(batch(batchId));
+    await store.claimRequest(item(batchId, 1, claimedId), 'h1');
+    const ids = [...fresh.slice(0, 50), pendingId, claimedId, conflictId, ...fresh.slice(50)];
+    const outcomes = await store.registerRequests(
+      ids.map((customId) => ({
+        customId,
+        requestHash: customId === conflictId ? 'other' : 'h1',
+        state: 'pending' as const,
+        acceptedAt: '2026-11-26T10:00:00.000Z',
+        expiresAt: 1_800_000_000,
+      })),
+    );
+    expect(outcomes.map((o) => o.kind)).toEqual([
+      ...Array.from({ length: 50 }, () => 'new'),
+      'pending',
+      'duplicate',
+      'conflict',
+      ...Array.from({ length: 90 }, () => 'new'),
+    ]);
+    // The new ones are really there: registering again finds them pending.
+    expect((await register(fresh[139] ?? '')).kind).toBe('pending');
+    expect(await store.registerRequests([])).toEqual([]);
+  });
+
   it('claims a request once: idempotent for the same batch, refused for another', async () => {
     const id = uniqueName('req');
     await register(id);

@@ -120,6 +120,7 @@ beforeAll(async () => {
       maxRequestsPerBatch: null,
       maxBytesPerBatch: null,
       pollIntervalSeconds: 60,
+      batchMaxAgeMs: 0,
       maxAttempts: 3,
       publishRequestEvents: false,
       leaseMs: 300_000,

@@ -21,6 +21,7 @@ const config = (enabled: BatchlaneConfig['enabledProviders']): BatchlaneConfig =
   maxRequestsPerBatch: null,
   maxBytesPerBatch: null,
   pollIntervalSeconds: 30,
+  batchMaxAgeSeconds: 0,
   webhookSecret: null,
   allowPrivateWebhooks: false,
   destinationAllowList: [],

@@ -1,0 +1,306 @@
+import type { ProviderEndpoint, ProviderName } from '../contract/providers.js';
+import { ConflictError, errorMessage } from '../domain/errors.js';
+import { escalateAtOf } from '../domain/escalateAtOf.js';
+import type { RequestEstimate } from '../domain/estimateRequest.js';
+import { batchGroupKey, effectiveLimits } from '../domain/planBatches.js';
+import type {
+  BatchEstimate,
+  BatchItem,
+  BatchRecord,
+  ItemLane,
+  JsonValue,
+} from '../domain/records.js';
+import { takeWhatFits } from '../domain/takeWhatFits.js';
+import { withProviderCustomId } from '../domain/withProviderCustomId.js';
+import type { RuntimeDeps } from './RuntimeDeps.js';
+import { partKeyOf } from './sealBatch.js';
+import { isoAfter } from './submitBatch.js';
+
+/** What filling needs to know about one accepted request. */
+interface FillRequest {
+  readonly provider: ProviderName;
+  readonly endpoint: ProviderEndpoint;
+  readonly model: string;
+  readonly customId: string;
+  readonly requestHash: string;
+  /** Its provider line, rendered with the placeholder id `r000000` and a trailing newline. */
+  readonly line: string;
+  readonly lineBytes: number;
+  readonly estimate: RequestEstimate;
+  readonly lane: ItemLane;
+  readonly destination: BatchItem['destination'];
+  readonly metadata: JsonValue | null;
+  readonly deadline: string | null;
+}
+
+interface FillReport<T extends FillRequest> {
+  /** Requests now members of a batch. */
+  readonly claimed: T[];
+  /** Requests another batch holds already (a concurrent duplicate): nothing left to do. */
+  readonly lost: T[];
+  /** Requests not placed for now: their messages go back to the queue. */
+  readonly failed: T[];
+  /** Batches this run added parts to. */
+  readonly batchIds: string[];
+  /** Batches that are full: the caller seals them. */
+  readonly full: string[];
+}
+
+/** A batch whose next part would find less than this share of its byte limit left is full. */
+const FULL_BYTES_RATIO = 0.98;
+
+/** Tries at placing a group's requests before the rest are handed back to the queue. */
+const MAX_ROUNDS = 12;
+
+/** batchlane's id for a request inside one provider batch: short, ordered, provider-safe. */
+const providerCustomIdOf = (index: number): string => `r${index.toString().padStart(6, '0')}`;
+
+const estimateOf = (requests: readonly FillRequest[]): BatchEstimate => {
+  const byModel: Record<string, { requests: number; tokens: number }> = {};
+  let nanoUsd = 0;
+  for (const request of requests) {
+    const use = byModel[request.model] ?? { requests: 0, tokens: 0 };
+    byModel[request.model] = {
+      requests: use.requests + 1,
+      tokens: use.tokens + request.estimate.inputTokens,
+    };
+    nanoUsd += request.estimate.nanoUsd;
+  }
+  return { byModel, nanoUsd };
+};
+
+/**
+ * Places accepted requests in `filling` batches, one group (provider, endpoint and, where the
+ * provider demands it, model) at a time. Each run adds a part to the group's current batch:
+ * it reserves room and member indexes atomically, writes the part's lines to the blob store,
+ * records the part, then claims its members. Batches therefore grow across collector
+ * invocations up to the provider's limits, instead of being as large as one invocation.
+ *
+ * A crash between any two steps leaves nothing wrong behind: reserved room without a part
+ * object, or a part whose members were never claimed, only adds lines that sealing leaves
+ * out; the messages come back and their requests (still `pending`) go to a later part.
+ */
+const createBatchFiller = (deps: RuntimeDeps) => {
+  const { store, clock, logger, settings } = deps;
+  const overrides = {
+    maxRequests: settings.maxRequestsPerBatch,
+    maxBytes: settings.maxBytesPerBatch,
+  };
+
+  /** A new `filling` batch for a group, due to the poller when its filling time is up. */
+  const fillingRecord = (batchId: string, sample: FillRequest): BatchRecord => {
+    const now = clock.now();
+    return {
+      batchId,
+      provider: sample.provider,
+      endpoint: sample.endpoint,
+      models: effectiveLimits(sample.provider, overrides).oneModelPerBatch ? [sample.model] : [],
+      state: 'filling',
+      version: 0,
+      inputKey: `batches/${batchId}/input.jsonl`,
+      inputBytes: 0,
+      requestCount: 0,
+      partCount: 0,
+      providerBatchId: null,
+      providerStatus: null,
+      providerExpiresAt: null,
+      createdAt: now.toISOString(),
+      submittedAt: null,
+      endedAt: null,
+      completedAt: null,
+      // With no filling time, the invocation that made it seals it; the poller only takes
+      // over after the lease, should that invocation die.
+      nextPollAt: isoAfter(
+        now,
+        settings.batchMaxAgeMs > 0 ? settings.batchMaxAgeMs : settings.leaseMs,
+      ),
+      pollCount: 0,
+      counts: null,
+      resultKeys: [],
+      lastError: null,
+      completionLeaseUntil: null,
+      checkpoint: null,
+      submitStartedAt: null,
+      estimate: { byModel: {}, nanoUsd: 0 },
+      escalateAt: null,
+    };
+  };
+
+  /** The group's batch that takes parts now, making one when there is none. */
+  const fillingBatchOf = async (
+    groupKey: string,
+    sample: FillRequest,
+    exhausted: ReadonlySet<string>,
+  ): Promise<BatchRecord> => {
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const current = await store.currentFillingBatch(groupKey);
+      if (current !== null && !exhausted.has(current)) {
+        const batch = await store.getBatch(current);
+        if (batch === null) {
+          // The pointer was moved but its batch not yet written (that collector may have
+          // died): write it, whoever gets there first.
+          await store.createBatch(fillingRecord(current, sample)).catch((error: unknown) => {
+            if (!(error instanceof ConflictError)) throw error;
+          });
+          continue;
+        }
+        if (batch.state === 'filling') return batch;
+      }
+      const next = deps.ids.next('bl');
+      if (await store.setFillingBatch(groupKey, next, current)) {
+        const record = fillingRecord(next, sample);
+        await store.createBatch(record);
+        return record;
+      }
+    }
+    throw new ConflictError(`no filling batch could be found or made for ${groupKey}`, {
+      code: 'filling_contention',
+      details: { groupKey },
+    });
+  };
+
+  /**
+   * Adds one part holding as many of `requests` as fit; returns those that are now settled
+   * (claimed, or held by another batch) and leaves the rest for the next round.
+   */
+  const addPart = async <T extends FillRequest>(
+    batch: BatchRecord,
+    requests: readonly T[],
+    report: {
+      claimed: T[];
+      lost: T[];
+      full: Set<string>;
+      exhausted: Set<string>;
+      batchIds: Set<string>;
+    },
+  ): Promise<T[]> => {
+    const limits = effectiveLimits(batch.provider, overrides);
+    const fits = takeWhatFits(requests, {
+      requests: limits.maxRequests - batch.requestCount,
+      bytes: limits.maxBytes - batch.inputBytes,
+    });
+    if (fits === 0) {
+      // Full: the collector whose part filled it seals it once its claims are in (sealing
+      // it here could cut that part off); this group moves on to a new batch.
+      report.exhausted.add(batch.batchId);
+      return [...requests];
+    }
+    const part = requests.slice(0, fits);
+    const reserved = await store.reservePart(batch.batchId, {
+      requests: part.length,
+      bytes: part.reduce((sum, r) => sum + r.lineBytes, 0),
+      estimate: estimateOf(part),
+      maxRequests: limits.maxRequests,
+      maxBytes: limits.maxBytes,
+    });
+    // Counts moved under us, or the batch stopped filling: look again next round.
+    if (reserved === null) return [...requests];
+    report.batchIds.add(batch.batchId);
+    if (
+      reserved.batchRequests >= limits.maxRequests ||
+      reserved.batchBytes >= limits.maxBytes * FULL_BYTES_RATIO
+    ) {
+      report.full.add(batch.batchId);
+      report.exhausted.add(batch.batchId);
+    }
+
+    const ids = part.map((_, i) => providerCustomIdOf(reserved.firstIndex + i));
+    await deps.blobs.put(
+      partKeyOf(batch.batchId, reserved.partNo),
+      part.map((r, i) => withProviderCustomId(r.line, ids[i] ?? '')).join(''),
+      { contentType: 'application/x-ndjson' },
+    );
+    const opened = await store.openPart({
+      batchId: batch.batchId,
+      partNo: reserved.partNo,
+      state: 'open',
+      firstIndex: reserved.firstIndex,
+      requestCount: part.length,
+      models: [...new Set(part.map((r) => r.model))].sort(),
+      escalateAt: escalateAtOf(part, settings.escalateBeforeDeadlineMs),
+    });
+    if (!opened) return [...requests];
+
+    const acceptedAt = clock.now().toISOString();
+    // Should the batch be sealed while this runs, the claim throws `part_sealed` and every
+    // request here goes back to the queue: on the retry, the ledger folds those claimed
+    // before the seal and the others go to a later batch.
+    const outcomes = await store.claimPartMembers(
+      batch.batchId,
+      reserved.partNo,
+      part.map((r, i) => ({
+        requestHash: r.requestHash,
+        item: {
+          batchId: batch.batchId,
+          providerCustomId: ids[i] ?? '',
+          customId: r.customId,
+          model: r.model,
+          destination: r.destination,
+          metadata: r.metadata,
+          attempts: 1,
+          acceptedAt,
+          deadline: r.deadline,
+          status: null,
+          deliveredAt: null,
+          escalatedAt: null,
+          lane: r.lane,
+          cost: null,
+        },
+      })),
+    );
+    outcomes.forEach((won, i) => {
+      const request = part[i];
+      if (request === undefined) return;
+      if (won) report.claimed.push(request);
+      else report.lost.push(request);
+    });
+    return requests.slice(fits);
+  };
+
+  return async <T extends FillRequest>(requests: readonly T[]): Promise<FillReport<T>> => {
+    const groups = new Map<string, T[]>();
+    for (const request of requests) {
+      const key = batchGroupKey(request);
+      const group = groups.get(key);
+      if (group === undefined) groups.set(key, [request]);
+      else group.push(request);
+    }
+    const report = {
+      claimed: [] as T[],
+      lost: [] as T[],
+      failed: [] as T[],
+      full: new Set<string>(),
+      exhausted: new Set<string>(),
+      batchIds: new Set<string>(),
+    };
+    await Promise.all(
+      [...groups].map(async ([groupKey, group]) => {
+        let remaining: T[] = group;
+        try {
+          for (let round = 0; round < MAX_ROUNDS && remaining.length > 0; round++) {
+            const sample = remaining[0];
+            if (sample === undefined) break;
+            const batch = await fillingBatchOf(groupKey, sample, report.exhausted);
+            remaining = await addPart(batch, remaining, report);
+          }
+        } catch (error) {
+          logger.warn('requests not placed in a batch; their messages will be retried', {
+            groupKey,
+            requests: remaining.length,
+            error: errorMessage(error),
+          });
+        }
+        report.failed.push(...remaining);
+      }),
+    );
+    return {
+      claimed: report.claimed,
+      lost: report.lost,
+      failed: report.failed,
+      batchIds: [...report.batchIds],
+      full: [...report.full],
+    };
+  };
+};
+
+export { createBatchFiller, type FillReport, type FillRequest, providerCustomIdOf };

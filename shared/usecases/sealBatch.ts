@@ -1,0 +1,124 @@
+import { Readable } from 'node:stream';
+import { errorMessage, NotFoundError } from '../domain/errors.js';
+import type { BatchPart, BatchRecord } from '../domain/records.js';
+import type { RuntimeDeps } from './RuntimeDeps.js';
+import { isoAfter } from './submitBatch.js';
+
+/** Why a filling batch stopped taking parts (the `reason` of the `BatchesSealed` metric). */
+type SealReason = 'full' | 'age';
+
+/** Where part `partNo` of a batch keeps its lines. */
+const partKeyOf = (batchId: string, partNo: number): string =>
+  `batches/${batchId}/parts/${partNo.toString().padStart(6, '0')}.jsonl`;
+
+const NEWLINE = 0x0a;
+
+/**
+ * Concatenates the parts' objects in part order into the batch's input file, streaming: one
+ * part is read at a time and the blob store uploads in parts, so memory does not depend on
+ * the batch's size. A part whose object is missing (its collector died before writing it, so
+ * none of its members were claimed) is skipped.
+ */
+const assembleInput = async (
+  deps: RuntimeDeps,
+  batch: BatchRecord,
+  parts: readonly BatchPart[],
+): Promise<{ bytes: number; lines: number }> => {
+  let lines = 0;
+  async function* concatenated(): AsyncGenerator<Uint8Array> {
+    for (const part of parts) {
+      let source: Readable;
+      try {
+        source = await deps.blobs.getStream(partKeyOf(batch.batchId, part.partNo));
+      } catch (error) {
+        if (error instanceof NotFoundError) continue;
+        throw error;
+      }
+      for await (const chunk of source) {
+        const bytes = chunk as Uint8Array;
+        for (let at = bytes.indexOf(NEWLINE); at !== -1; at = bytes.indexOf(NEWLINE, at + 1)) {
+          lines += 1;
+        }
+        yield bytes;
+      }
+    }
+  }
+  const { bytes } = await deps.blobs.put(batch.inputKey, Readable.from(concatenated()), {
+    contentType: 'application/x-ndjson',
+  });
+  return { bytes, lines };
+};
+
+/**
+ * Turns a `sealing` batch into an `open` one: seals every part (a collector still claiming
+ * into one is refused from here on, and its unclaimed requests go back to the queue),
+ * assembles the opened parts into the input file and records what the file holds. Safe to
+ * run again after a crash at any point: sealing and assembling give the same file again.
+ */
+const assembleSealedBatch = async (deps: RuntimeDeps, batch: BatchRecord): Promise<BatchRecord> => {
+  const { store, clock } = deps;
+  const parts = (await store.sealParts(batch.batchId, batch.partCount ?? 0)).sort(
+    (a, b) => a.partNo - b.partNo,
+  );
+  const now = clock.now();
+  if (parts.length === 0) {
+    return store.updateBatch(batch.batchId, batch.version, {
+      state: 'completed',
+      requestCount: 0,
+      inputBytes: 0,
+      completedAt: now.toISOString(),
+      nextPollAt: null,
+      counts: { succeeded: 0, errored: 0, expired: 0, canceled: 0, rejected: 0, retried: 0 },
+    });
+  }
+  const { bytes, lines } = await assembleInput(deps, batch, parts);
+  const escalations = parts.flatMap((p) => (p.escalateAt === null ? [] : [p.escalateAt]));
+  const open = await store.updateBatch(batch.batchId, batch.version, {
+    state: 'open',
+    models: [...new Set(parts.flatMap((p) => p.models))].sort(),
+    // Lines of members another batch won are still counted here; submission trims them.
+    requestCount: lines,
+    inputBytes: bytes,
+    escalateAt: escalations.length === 0 ? null : escalations.sort()[0],
+    nextPollAt: isoAfter(clock.now(), deps.settings.leaseMs),
+  });
+  // The parts are in the input file now; a failed delete only leaves an object behind.
+  await Promise.all(
+    parts.map((part) =>
+      deps.blobs.delete(partKeyOf(batch.batchId, part.partNo)).catch((error: unknown) => {
+        deps.logger.warn('batch part not deleted', {
+          batchId: batch.batchId,
+          partNo: part.partNo,
+          error: errorMessage(error),
+        });
+      }),
+    ),
+  );
+  return open;
+};
+
+/**
+ * Stops a `filling` batch and assembles it (see {@link assembleSealedBatch}). Returns the
+ * batch ready for submission (or completed, when no part was ever opened), or null when it
+ * was not filling: another collector or the poller is sealing it.
+ */
+const sealBatch = async (
+  deps: RuntimeDeps,
+  batchId: string,
+  reason: SealReason,
+): Promise<BatchRecord | null> => {
+  const now = deps.clock.now();
+  const sealing = await deps.store.stopFilling(batchId, isoAfter(now, deps.settings.leaseMs));
+  if (sealing === null) return null;
+  deps.metrics.count('BatchesSealed', 1, { provider: sealing.provider, reason });
+  deps.logger.info('batch sealed', {
+    batchId,
+    reason,
+    requests: sealing.requestCount,
+    bytes: sealing.inputBytes,
+    parts: sealing.partCount ?? 0,
+  });
+  return assembleSealedBatch(deps, sealing);
+};
+
+export { assembleSealedBatch, partKeyOf, type SealReason, sealBatch };

@@ -1,0 +1,227 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AwsClients } from '../../../shared/adapters/aws/createAwsClients.js';
+import {
+  DynamoDbStateStore,
+  ensureStateTable,
+} from '../../../shared/adapters/aws/DynamoDbStateStore.js';
+import { ConflictError } from '../../../shared/domain/errors.js';
+import type { BatchItem, BatchPart, BatchRecord } from '../../../shared/domain/records.js';
+import { emulatorClients, uniqueName } from './awsTestKit.js';
+
+const fillingBatch = (batchId: string): BatchRecord => ({
+  batchId,
+  provider: 'anthropic',
+  endpoint: '/v1/messages',
+  models: [],
+  state: 'filling',
+  version: 0,
+  inputKey: `batches/${batchId}/input.jsonl`,
+  inputBytes: 0,
+  requestCount: 0,
+  partCount: 0,
+  providerBatchId: null,
+  providerStatus: null,
+  providerExpiresAt: null,
+  createdAt: '2026-11-27T10:00:00.000Z',
+  submittedAt: null,
+  endedAt: null,
+  completedAt: null,
+  nextPollAt: '2026-11-27T10:01:00.000Z',
+  pollCount: 0,
+  counts: null,
+  resultKeys: [],
+  lastError: null,
+  completionLeaseUntil: null,
+  checkpoint: null,
+  estimate: { byModel: {}, nanoUsd: 0 },
+  escalateAt: null,
+});
+
+const member = (batchId: string, index: number, customId: string): BatchItem => ({
+  batchId,
+  providerCustomId: `r${String(index).padStart(6, '0')}`,
+  customId,
+  model: 'claude-test',
+  destination: { type: 's3', bucket: 'results', prefix: 'out/' },
+  metadata: null,
+  attempts: 1,
+  acceptedAt: '2026-11-27T10:00:00.000Z',
+  deadline: null,
+  status: null,
+  deliveredAt: null,
+  escalatedAt: null,
+  lane: { requested: 'batch', reason: 'tier batch' },
+  cost: null,
+});
+
+const part = (batchId: string, partNo: number, firstIndex: number, count: number): BatchPart => ({
+  batchId,
+  partNo,
+  state: 'open',
+  firstIndex,
+  requestCount: count,
+  models: ['claude-test'],
+  escalateAt: null,
+});
+
+const reservation = (requests: number, bytes: number, model = 'claude-test') => ({
+  requests,
+  bytes,
+  estimate: { byModel: { [model]: { requests, tokens: requests * 10 } }, nanoUsd: requests * 7 },
+  maxRequests: 100,
+  maxBytes: 10_000,
+});
+
+describe('filling batches on DynamoDB Local', () => {
+  let clients: AwsClients;
+  let store: DynamoDbStateStore;
+
+  const registerAll = async (ids: readonly string[]) => {
+    for (const customId of ids) {
+      await store.registerRequest({
+        customId,
+        requestHash: `h-${customId}`,
+        state: 'pending',
+        acceptedAt: '2026-11-27T10:00:00.000Z',
+        expiresAt: 1_900_000_000,
+      });
+    }
+  };
+
+  beforeAll(async () => {
+    clients = emulatorClients();
+    const tableName = uniqueName('filling');
+    await ensureStateTable(clients.dynamodb, tableName);
+    store = new DynamoDbStateStore({ client: clients.documentClient, tableName });
+  });
+
+  afterAll(() => clients.destroy());
+
+  it('moves a group pointer only from the batch the caller saw', async () => {
+    const group = uniqueName('anthropic|/v1/messages');
+    expect(await store.currentFillingBatch(group)).toBeNull();
+    expect(await store.setFillingBatch(group, 'b1', null)).toBe(true);
+    expect(await store.setFillingBatch(group, 'b2', null)).toBe(false);
+    expect(await store.setFillingBatch(group, 'b2', 'b0')).toBe(false);
+    expect(await store.currentFillingBatch(group)).toBe('b1');
+    expect(await store.setFillingBatch(group, 'b2', 'b1')).toBe(true);
+    expect(await store.currentFillingBatch(group)).toBe('b2');
+  });
+
+  it('reserves parts atomically: distinct indexes under concurrency, never past the limits', async () => {
+    const batchId = uniqueName('b');
+    await store.createBatch(fillingBatch(batchId));
+    // 12 concurrent reservations of 10 requests against a limit of 100: exactly 10 fit.
+    const results = await Promise.all(
+      Array.from({ length: 12 }, () => store.reservePart(batchId, reservation(10, 500))),
+    );
+    const won = results.filter((r) => r !== null);
+    expect(won).toHaveLength(10);
+    expect(won.map((r) => r?.firstIndex).sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual([
+      0, 10, 20, 30, 40, 50, 60, 70, 80, 90,
+    ]);
+    expect(new Set(won.map((r) => r?.partNo)).size).toBe(10);
+    const stored = await store.getBatch(batchId);
+    expect(stored).toMatchObject({ requestCount: 100, inputBytes: 5000, partCount: 10 });
+    expect(stored?.estimate).toEqual({
+      byModel: { 'claude-test': { requests: 100, tokens: 1000 } },
+      nanoUsd: 700,
+    });
+    expect(stored?.version).toBe(10);
+    // The byte limit binds as well as the count.
+    const other = uniqueName('b');
+    await store.createBatch(fillingBatch(other));
+    expect(await store.reservePart(other, reservation(1, 9_999))).not.toBeNull();
+    expect(await store.reservePart(other, reservation(1, 2))).toBeNull();
+    expect(await store.reservePart(other, reservation(1, 1))).not.toBeNull();
+  });
+
+  it('adds estimates per model and keeps them through versioned updates', async () => {
+    const batchId = uniqueName('b');
+    await store.createBatch(fillingBatch(batchId));
+    await store.reservePart(batchId, reservation(2, 100, 'claude-a'));
+    await store.reservePart(batchId, reservation(3, 100, 'claude-b.v1:0'));
+    const read = await store.getBatch(batchId);
+    expect(read?.estimate).toEqual({
+      byModel: {
+        'claude-a': { requests: 2, tokens: 20 },
+        'claude-b.v1:0': { requests: 3, tokens: 30 },
+      },
+      nanoUsd: 35,
+    });
+    const sealing = await store.stopFilling(batchId, '2026-11-27T10:30:00.000Z');
+    expect(sealing).toMatchObject({ state: 'sealing', nextPollAt: '2026-11-27T10:30:00.000Z' });
+    const updated = await store.updateBatch(batchId, sealing?.version ?? -1, { state: 'open' });
+    expect((await store.getBatch(batchId))?.estimate).toEqual(updated.estimate);
+    expect(updated.estimate?.nanoUsd).toBe(35);
+    // Once it stopped filling, nothing more is reserved and it cannot be stopped twice.
+    expect(await store.reservePart(batchId, reservation(1, 1))).toBeNull();
+    expect(await store.stopFilling(batchId, '2026-11-27T10:31:00.000Z')).toBeNull();
+    // A sealing batch is due to the poller at the time it was given.
+    const due = await store.listDueBatches('2026-11-27T10:30:00.000Z', 1000);
+    expect(due.some((b) => b.batchId === batchId)).toBe(true);
+  });
+
+  it('claims members through an open part, and refuses once the part is sealed', async () => {
+    const batchId = uniqueName('b');
+    await store.createBatch(fillingBatch(batchId));
+    const ids = Array.from({ length: 120 }, () => uniqueName('c'));
+    await registerAll(ids);
+    const first = await store.reservePart(batchId, { ...reservation(60, 600), maxRequests: 1000 });
+    expect(first).not.toBeNull();
+    expect(await store.openPart(part(batchId, 1, 0, 60))).toBe(true);
+    // More than one transaction's worth (49 members each).
+    const claimed = await store.claimPartMembers(
+      batchId,
+      1,
+      ids.slice(0, 60).map((id, i) => ({ item: member(batchId, i, id), requestHash: `h-${id}` })),
+    );
+    expect(claimed).toEqual(Array.from({ length: 60 }, () => true));
+    // A retry after a crash finds its own claims.
+    const again = await store.claimPartMembers(batchId, 1, [
+      { item: member(batchId, 0, ids[0] ?? ''), requestHash: `h-${ids[0]}` },
+    ]);
+    expect(again).toEqual([true]);
+
+    // Another batch cannot take a member this one holds: a lost claim, the rest go through.
+    const rival = uniqueName('b');
+    await store.createBatch(fillingBatch(rival));
+    await store.reservePart(rival, reservation(3, 30));
+    await store.openPart(part(rival, 1, 0, 3));
+    const contested = await store.claimPartMembers(rival, 1, [
+      { item: member(rival, 0, ids[60] ?? ''), requestHash: `h-${ids[60]}` },
+      { item: member(rival, 1, ids[1] ?? ''), requestHash: `h-${ids[1]}` },
+      { item: member(rival, 2, ids[61] ?? ''), requestHash: `h-${ids[61]}` },
+    ]);
+    expect(contested).toEqual([true, false, true]);
+
+    // Part 2 is reserved but not yet recorded when sealing starts: it is sealed bare, its
+    // collector cannot open it, and claims into it are refused.
+    await store.reservePart(batchId, { ...reservation(5, 50), maxRequests: 1000 });
+    await store.stopFilling(batchId, '2026-11-27T10:30:00.000Z');
+    const parts = await store.sealParts(batchId, 2);
+    expect(parts.map((p) => [p.partNo, p.state, p.firstIndex, p.requestCount])).toEqual([
+      [1, 'sealed', 0, 60],
+    ]);
+    expect(await store.openPart(part(batchId, 2, 60, 5))).toBe(false);
+    const refused = store.claimPartMembers(batchId, 2, [
+      { item: member(batchId, 60, ids[100] ?? ''), requestHash: `h-${ids[100]}` },
+    ]);
+    await expect(refused).rejects.toBeInstanceOf(ConflictError);
+    await expect(refused).rejects.toMatchObject({ code: 'part_sealed' });
+    // Sealing again gives the same parts.
+    expect((await store.sealParts(batchId, 2)).map((p) => p.partNo)).toEqual([1]);
+    // The refused request is still pending, free for a later batch.
+    expect(
+      (
+        await store.registerRequest({
+          customId: ids[100] ?? '',
+          requestHash: `h-${ids[100]}`,
+          state: 'pending',
+          acceptedAt: '2026-11-27T10:00:00.000Z',
+          expiresAt: 1_900_000_000,
+        })
+      ).kind,
+    ).toBe('pending');
+  });
+});
