@@ -122,6 +122,12 @@ interface BatchPart {
   readonly models: readonly string[];
   /** The earliest escalation time among its `auto` members; null when it has none. */
   readonly escalateAt: string | null;
+  /**
+   * How many of its members its collector claimed, once it finished claiming; null before
+   * (or when sealing came first). A batch whose parts all claimed every member needs no
+   * check of its input against its members before submission.
+   */
+  readonly claimed: number | null;
 }
 
 interface BatchEstimate {

@@ -167,6 +167,9 @@ interface StateStore {
     members: readonly PartMember[],
   ): Promise<boolean[]>;
 
+  /** Records how many members of an open part were claimed (nothing once it is sealed). */
+  commitPart(batchId: string, partNo: number, claimed: number): Promise<void>;
+
   /**
    * Seals parts 1..partCount of a batch that stopped filling, including parts whose record
    * a crashed collector never wrote, and returns those that were opened.

@@ -218,6 +218,7 @@ const createBatchFiller = (deps: RuntimeDeps) => {
       requestCount: part.length,
       models: [...new Set(part.map((r) => r.model))].sort(),
       escalateAt: escalateAtOf(part, settings.escalateBeforeDeadlineMs),
+      claimed: null,
     });
     if (!opened) return [...requests];
 
@@ -248,6 +249,7 @@ const createBatchFiller = (deps: RuntimeDeps) => {
         },
       })),
     );
+    await store.commitPart(batch.batchId, reserved.partNo, outcomes.filter(Boolean).length);
     outcomes.forEach((won, i) => {
       const request = part[i];
       if (request === undefined) return;

@@ -20,7 +20,6 @@ import { createBatchFiller, type FillRequest, providerCustomIdOf } from './creat
 import type { RuntimeDeps } from './RuntimeDeps.js';
 import { type SealReason, sealBatch } from './sealBatch.js';
 import { type Refusal, settleRefusals } from './settleRefusals.js';
-import { submitBatch } from './submitBatch.js';
 
 /** One intake message as the collector sees it (an SQS record, stripped). */
 interface IntakeMessage {
@@ -268,8 +267,7 @@ const createCollector = (deps: RuntimeDeps) => {
    */
   const sealAndSubmit = async (batchId: string, reason: SealReason): Promise<void> => {
     try {
-      const sealed = await sealBatch(deps, batchId, reason);
-      if (sealed?.state === 'open') await submitBatch(deps, sealed);
+      await sealBatch(deps, batchId, reason);
     } catch (error) {
       logger.warn('sealing or submission deferred to the poller', {
         batchId,

@@ -4,7 +4,7 @@ import { nextPollDelayMs } from '../domain/nextPollDelay.js';
 import type { BatchRecord } from '../domain/records.js';
 import { escalateLateMembers } from './escalateLateMembers.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
-import { assembleSealedBatch, sealBatch } from './sealBatch.js';
+import { finishSealing, sealBatch } from './sealBatch.js';
 import { isoAfter, submitBatch } from './submitBatch.js';
 
 /**
@@ -37,13 +37,11 @@ const createPoller = (deps: RuntimeDeps, options: { readonly maxBatchesPerRun?: 
     const now = clock.now();
     if (batch.state === 'filling' || batch.state === 'sealing') {
       // Filling time is up (or a collector died while sealing): seal, assemble, submit.
-      const sealed =
+      const result =
         batch.state === 'filling'
           ? await sealBatch(deps, batch.batchId, 'age')
-          : await assembleSealedBatch(deps, batch);
-      if (sealed === null) return 'running';
-      if (sealed.state !== 'open') return 'submitted';
-      const result = await submitBatch(deps, sealed);
+          : await finishSealing(deps, batch);
+      if (result === null) return 'running';
       return result.state === 'ended' ? 'ended' : 'submitted';
     }
     if (batch.state === 'open' || batch.state === 'submitting') {

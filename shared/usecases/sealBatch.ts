@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { errorMessage, NotFoundError } from '../domain/errors.js';
 import type { BatchPart, BatchRecord } from '../domain/records.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
-import { isoAfter } from './submitBatch.js';
+import { isoAfter, submitBatch } from './submitBatch.js';
 
 /** Why a filling batch stopped taking parts (the `reason` of the `BatchesSealed` metric). */
 type SealReason = 'full' | 'age';
@@ -50,12 +50,13 @@ const assembleInput = async (
 };
 
 /**
- * Turns a `sealing` batch into an `open` one: seals every part (a collector still claiming
+ * Finishes a `sealing` batch and submits it: seals every part (a collector still claiming
  * into one is refused from here on, and its unclaimed requests go back to the queue),
- * assembles the opened parts into the input file and records what the file holds. Safe to
- * run again after a crash at any point: sealing and assembling give the same file again.
+ * assembles the opened parts into the input file, records what the file holds (`open`) and
+ * hands it to `submitBatch`. Safe to run again after a crash at any point: sealing and
+ * assembling give the same file again. Returns the batch as submission left it.
  */
-const assembleSealedBatch = async (deps: RuntimeDeps, batch: BatchRecord): Promise<BatchRecord> => {
+const finishSealing = async (deps: RuntimeDeps, batch: BatchRecord): Promise<BatchRecord> => {
   const { store, clock } = deps;
   const parts = (await store.sealParts(batch.batchId, batch.partCount ?? 0)).sort(
     (a, b) => a.partNo - b.partNo,
@@ -72,6 +73,9 @@ const assembleSealedBatch = async (deps: RuntimeDeps, batch: BatchRecord): Promi
     });
   }
   const { bytes, lines } = await assembleInput(deps, batch, parts);
+  // When every part's collector recorded all its members claimed, the file holds exactly the
+  // members; otherwise submission first checks it against them (lost claims, cut-off parts).
+  const verifiedMembers = parts.every((p) => p.claimed === p.requestCount);
   const escalations = parts.flatMap((p) => (p.escalateAt === null ? [] : [p.escalateAt]));
   const open = await store.updateBatch(batch.batchId, batch.version, {
     state: 'open',
@@ -94,12 +98,12 @@ const assembleSealedBatch = async (deps: RuntimeDeps, batch: BatchRecord): Promi
       }),
     ),
   );
-  return open;
+  return submitBatch(deps, open, { verifiedMembers });
 };
 
 /**
- * Stops a `filling` batch and assembles it (see {@link assembleSealedBatch}). Returns the
- * batch ready for submission (or completed, when no part was ever opened), or null when it
+ * Stops a `filling` batch, assembles and submits it (see {@link finishSealing}). Returns the
+ * batch as submission left it (or completed, when no part was ever opened), or null when it
  * was not filling: another collector or the poller is sealing it.
  */
 const sealBatch = async (
@@ -118,7 +122,7 @@ const sealBatch = async (
     bytes: sealing.inputBytes,
     parts: sealing.partCount ?? 0,
   });
-  return assembleSealedBatch(deps, sealing);
+  return finishSealing(deps, sealing);
 };
 
-export { assembleSealedBatch, partKeyOf, type SealReason, sealBatch };
+export { finishSealing, partKeyOf, type SealReason, sealBatch };

@@ -286,6 +286,25 @@ class DynamoDbFillingBatches {
     return claimed;
   }
 
+  async commitPart(batchId: string, partNo: number, claimed: number): Promise<void> {
+    try {
+      await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: partKey(batchId, partNo),
+          ConditionExpression: '#state = :open',
+          UpdateExpression: 'SET claimed = :claimed',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':open': 'open', ':claimed': claimed },
+        }),
+      );
+    } catch (error) {
+      // Sealed first: the batch is then checked against its members before submission.
+      if (isAwsErrorNamed(error, 'ConditionalCheckFailedException')) return;
+      throw this.#translate(error, 'UpdateItem', `BATCH#${batchId}`);
+    }
+  }
+
   async sealParts(batchId: string, partCount: number): Promise<BatchPart[]> {
     const numbers = Array.from({ length: partCount }, (_, i) => i + 1);
     const sealed = await mapWithConcurrency(numbers, SEAL_CONCURRENCY, async (partNo) => {

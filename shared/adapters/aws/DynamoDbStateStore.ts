@@ -142,6 +142,10 @@ class DynamoDbStateStore implements StateStore {
     return this.#filling.claimPartMembers(batchId, partNo, members);
   }
 
+  commitPart(batchId: string, partNo: number, claimed: number): Promise<void> {
+    return this.#filling.commitPart(batchId, partNo, claimed);
+  }
+
   sealParts(batchId: string, partCount: number): Promise<BatchPart[]> {
     return this.#filling.sealParts(batchId, partCount);
   }

@@ -225,6 +225,7 @@ const partToItem = (part: BatchPart): StateItem => ({
   request_count: part.requestCount,
   models: [...part.models],
   escalate_at: part.escalateAt,
+  claimed: part.claimed,
 });
 
 /** Item → batch part. A part sealed before its collector recorded it has only its key. */
@@ -236,6 +237,7 @@ const itemToPart = (item: StateItem, batchId: string, partNo: number): BatchPart
   requestCount: typeof item.request_count === 'number' ? item.request_count : 0,
   models: Array.isArray(item.models) ? (item.models as string[]) : [],
   escalateAt: strOrNull(item, 'escalate_at'),
+  claimed: typeof item.claimed === 'number' ? item.claimed : null,
 });
 
 export {

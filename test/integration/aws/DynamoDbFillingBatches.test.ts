@@ -62,6 +62,7 @@ const part = (batchId: string, partNo: number, firstIndex: number, count: number
   requestCount: count,
   models: ['claude-test'],
   escalateAt: null,
+  claimed: null,
 });
 
 const reservation = (requests: number, bytes: number, model = 'claude-test') => ({
@@ -182,6 +183,7 @@ describe('filling batches on DynamoDB Local', () => {
       { item: member(batchId, 0, ids[0] ?? ''), requestHash: `h-${ids[0]}` },
     ]);
     expect(again).toEqual([true]);
+    await store.commitPart(batchId, 1, 60);
 
     // Another batch cannot take a member this one holds: a lost claim, the rest go through.
     const rival = uniqueName('b');
@@ -200,9 +202,11 @@ describe('filling batches on DynamoDB Local', () => {
     await store.reservePart(batchId, { ...reservation(5, 50), maxRequests: 1000 });
     await store.stopFilling(batchId, '2026-11-27T10:30:00.000Z');
     const parts = await store.sealParts(batchId, 2);
-    expect(parts.map((p) => [p.partNo, p.state, p.firstIndex, p.requestCount])).toEqual([
-      [1, 'sealed', 0, 60],
+    expect(parts.map((p) => [p.partNo, p.state, p.firstIndex, p.requestCount, p.claimed])).toEqual([
+      [1, 'sealed', 0, 60, 60],
     ]);
+    // A count recorded after the seal is not taken: the batch is then checked instead.
+    await store.commitPart(batchId, 2, 5);
     expect(await store.openPart(part(batchId, 2, 60, 5))).toBe(false);
     const refused = store.claimPartMembers(batchId, 2, [
       { item: member(batchId, 60, ids[100] ?? ''), requestHash: `h-${ids[100]}` },
