@@ -43,6 +43,25 @@ const emptyTally = (): Tally => ({
   },
 });
 
+/** The sum of two tallies (calls, wall time and units), as a new tally. */
+const mergeTallies = (a: Tally, b: Tally): Tally => {
+  const out = emptyTally();
+  for (const t of [a, b]) {
+    for (const service of Object.keys(t.calls) as Service[]) {
+      for (const [op, n] of Object.entries(t.calls[service])) {
+        out.calls[service][op] = (out.calls[service][op] ?? 0) + n;
+      }
+      for (const [op, ms] of Object.entries(t.ms[service])) {
+        out.ms[service][op] = (out.ms[service][op] ?? 0) + ms;
+      }
+    }
+    for (const key of Object.keys(t.units) as (keyof BillingUnits)[]) {
+      out.units[key] += t.units[key];
+    }
+  }
+  return out;
+};
+
 const CHUNK = 64 * 1024;
 const S3_PUT_TIER = new Set([
   'PutObjectCommand',
@@ -193,4 +212,13 @@ const priceUnits = (units: BillingUnits): Record<Service, number> => ({
   EventBridge: (units.ebEvents / 1e6) * PRICES.ebPerMillionEvents,
 });
 
-export { type BillingUnits, emptyTally, instrument, PRICES, priceUnits, type Service, type Tally };
+export {
+  type BillingUnits,
+  emptyTally,
+  instrument,
+  mergeTallies,
+  PRICES,
+  priceUnits,
+  type Service,
+  type Tally,
+};

@@ -19,6 +19,31 @@ interface PhaseInput {
   readonly batchId: string | null;
 }
 
+/**
+ * The collector's sealing of its batch(es): stop filling, seal the parts, stream them into the
+ * input file (multipart), submit. Measured from the `stopFilling` call to the end of the
+ * submission, whether the last invocation sealed a full batch itself or the phase sealed the
+ * filling one after the last invocation.
+ */
+interface SealMeasure {
+  readonly ms: number;
+  readonly cpuMs: number;
+  /** AWS calls of the sealing alone (also included in the phase's tally). */
+  readonly tally: Tally;
+  /** Batches sealed, and by whom. */
+  readonly sealedByCollector: number;
+  readonly sealedAfterLastInvocation: number;
+}
+
+/** What the provider got: the batch records read back after the collector phase. */
+interface SubmittedBatch {
+  readonly batchId: string;
+  readonly state: string;
+  readonly requestCount: number;
+  readonly inputBytes: number;
+  readonly parts: number;
+}
+
 /** What a child reports back. */
 interface PhaseResult {
   readonly phase: Phase;
@@ -37,6 +62,12 @@ interface PhaseResult {
   readonly batchId: string | null;
   readonly batches: number;
   readonly notes: string[];
+  /** Collector only: its sealing, timed apart (included in busyMs, cpuMs and tally). */
+  readonly seal?: SealMeasure | null;
+  /** Collector only: the batches it produced, as their records say after sealing. */
+  readonly submitted?: readonly SubmittedBatch[];
+  /** Collector only: null when the expected single batch of every request was submitted. */
+  readonly checkFailure?: string | null;
 }
 
-export type { Phase, PhaseInput, PhaseResult };
+export type { Phase, PhaseInput, PhaseResult, SealMeasure, SubmittedBatch };

@@ -4,27 +4,76 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { batchItemToItem } from '../shared/adapters/aws/stateItemCodec.js';
 import type { BatchItem, BatchRecord } from '../shared/domain/records.js';
 import { createCollector } from '../shared/usecases/createCollector.js';
+import type { StateStore } from '../shared/ports/StateStore.js';
 import { createCompletion } from '../shared/usecases/createCompletion.js';
-import { emptyTally, type Tally } from './awsCounters.js';
+import { sealBatch } from '../shared/usecases/sealBatch.js';
+import { emptyTally, mergeTallies, type Tally } from './awsCounters.js';
 import { createBenchRuntime } from './deps.js';
 import { createMeter } from './measure.js';
 import type { PhaseInput, PhaseResult } from './phaseTypes.js';
 import { intakeMessages, memberId, resultsFile } from './workload.js';
 
 /**
+ * The state store with a probe on `stopFilling`, the first step of sealing a batch, so the
+ * phase knows when an invocation turns from filling to sealing. Every other method is the
+ * store's own, bound to it (the adapter keeps private fields).
+ */
+const probeSealing = (store: StateStore, onStopFilling: () => void): StateStore =>
+  new Proxy(store, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (typeof value !== 'function') return value;
+      const method = value as (...args: unknown[]) => unknown;
+      if (property === 'stopFilling') {
+        return (...args: unknown[]) => {
+          onStopFilling();
+          return method.apply(target, args);
+        };
+      }
+      return method.bind(target);
+    },
+  });
+
+const cpuMsSince = (since: NodeJS.CpuUsage): number => {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1000;
+};
+
+/**
  * The collector, called directly with invocation-sized groups of messages, one invocation at
- * a time (one warm Lambda). Message generation is outside the timed part.
+ * a time (one warm Lambda). Message generation is outside the timed part. Requests go as parts
+ * into the group's filling batch; a batch that fills up (provider limit) is sealed by the
+ * invocation that filled it, and whatever is still filling after the last invocation is sealed
+ * and submitted here with `sealBatch(deps, id, 'full')`, as the collector that completes a
+ * batch would. Sealing (stop filling, seal the parts, stream them into the input file,
+ * submit) is timed apart and counted in the phase's totals. The batch records are then read
+ * back (outside the timing and the tally) to check that one batch of every request went out.
  */
 const collectorPhase = async (input: PhaseInput): Promise<PhaseResult> => {
   const tally = emptyTally();
-  const runtime = await createBenchRuntime(process.env, () => tally);
-  const collect = createCollector(runtime.deps);
+  const sealTally = emptyTally();
+  /** Calls made to check the outcome: neither timed nor reported. */
+  const checkTally = emptyTally();
+  let current = tally;
+  const runtime = await createBenchRuntime(process.env, () => current);
+  let sealMark: { at: number; cpu: NodeJS.CpuUsage } | null = null;
+  let stopFillingCalls = 0;
+  const collect = createCollector({
+    ...runtime.deps,
+    store: probeSealing(runtime.deps.store, () => {
+      stopFillingCalls += 1;
+      if (sealMark === null) sealMark = { at: performance.now(), cpu: process.cpuUsage() };
+      current = sealTally;
+    }),
+  });
   const workload = { runId: input.runId, resultsBucket: input.resultsBucket };
   const meter = createMeter();
   let processed = 0;
   let bytes = 0;
-  let batches = 0;
   let spentMs = 0;
+  let sealMs = 0;
+  let sealCpuMs = 0;
+  const batchIds = new Set<string>();
   const notes: string[] = [];
   for (let from = 0; from < input.size; from += input.invocationSize) {
     if (spentMs >= input.collectorBudgetMs) {
@@ -38,10 +87,20 @@ const collectorPhase = async (input: PhaseInput): Promise<PhaseResult> => {
       from,
       Math.min(input.size, from + input.invocationSize),
     );
+    sealMark = null;
+    current = tally;
     const started = performance.now();
     const report = await meter.time(() => collect(messages));
+    const ended = performance.now();
+    const mark = sealMark as { at: number; cpu: NodeJS.CpuUsage } | null;
+    if (mark !== null) {
+      // This invocation filled a batch and sealed it itself: from `stopFilling` to return.
+      sealMs += ended - mark.at;
+      sealCpuMs += cpuMsSince(mark.cpu);
+    }
+    current = tally;
     runtime.flushMetrics();
-    spentMs += performance.now() - started;
+    spentMs += ended - started;
     if (report.failedMessageIds.length > 0 || report.accepted !== messages.length) {
       throw new Error(
         `collector invocation at ${from}: ${report.accepted} accepted, ${report.failedMessageIds.length} failed, ${report.rejected} rejected`,
@@ -49,9 +108,58 @@ const collectorPhase = async (input: PhaseInput): Promise<PhaseResult> => {
     }
     for (const m of messages) bytes += Buffer.byteLength(m.body);
     processed += messages.length;
-    batches += report.batches.length;
+    for (const id of report.batches) batchIds.add(id);
   }
+  const sealedByCollector = stopFillingCalls;
+
+  // After the last invocation: seal and submit what is still filling.
+  current = checkTally;
+  const ids = [...batchIds];
+  const before = await Promise.all(ids.map((id) => runtime.deps.store.getBatch(id)));
+  const filling = before.flatMap((b) => (b?.state === 'filling' ? [b.batchId] : []));
+  for (const id of filling) {
+    current = sealTally;
+    const at = performance.now();
+    const cpu = process.cpuUsage();
+    const sealed = await meter.time(() => sealBatch(runtime.deps, id, 'full'));
+    sealMs += performance.now() - at;
+    sealCpuMs += cpuMsSince(cpu);
+    current = checkTally;
+    if (sealed === null) notes.push(`batch ${id} was no longer filling when sealed`);
+  }
+  runtime.flushMetrics();
   const measured = meter.finish();
+
+  const after = await Promise.all(ids.map((id) => runtime.deps.store.getBatch(id)));
+  const submitted = after.flatMap((b) =>
+    b === null
+      ? []
+      : [
+          {
+            batchId: b.batchId,
+            state: b.state,
+            requestCount: b.requestCount,
+            inputBytes: b.inputBytes,
+            parts: b.partCount ?? 0,
+          },
+        ],
+  );
+  const expectOne = processed <= 100_000;
+  const total = submitted.reduce((sum, b) => sum + b.requestCount, 0);
+  const problems: string[] = [];
+  if (expectOne && submitted.length !== 1)
+    problems.push(`${submitted.length} batches, expected one`);
+  if (total !== processed) problems.push(`${total} requests in batches, expected ${processed}`);
+  for (const b of submitted) {
+    if (b.state !== 'submitted') problems.push(`batch ${b.batchId} is ${b.state}`);
+  }
+  const checkFailure = problems.length === 0 ? null : problems.join('; ');
+  for (const b of submitted) {
+    notes.push(
+      `provider batch: ${b.batchId} ${b.state}, ${b.requestCount.toLocaleString('en-US')} requests, ${(b.inputBytes / 1e6).toFixed(1)} MB input file assembled from ${b.parts} parts; sealed ${filling.includes(b.batchId) ? 'after the last invocation' : 'by the invocation that filled it'}`,
+    );
+  }
+  if (checkFailure !== null) notes.push(`CHECK FAILED: ${checkFailure}`);
   runtime.aws.destroy();
   return {
     phase: 'collector',
@@ -59,10 +167,19 @@ const collectorPhase = async (input: PhaseInput): Promise<PhaseResult> => {
     processed,
     bytes,
     ...measured,
-    tally,
+    tally: mergeTallies(tally, sealTally),
     batchId: null,
-    batches,
+    batches: submitted.length,
     notes,
+    seal: {
+      ms: sealMs,
+      cpuMs: sealCpuMs,
+      tally: sealTally,
+      sealedByCollector,
+      sealedAfterLastInvocation: filling.length,
+    },
+    submitted,
+    checkFailure,
   };
 };
 

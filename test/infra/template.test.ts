@@ -251,6 +251,7 @@ describe('Functions', () => {
         ENV.autoBatchWindowSeconds,
         ENV.autoMarginSeconds,
         ENV.escalateBeforeDeadlineSeconds,
+        ENV.batchMaxAgeSeconds,
         ENV.quotas,
         ENV.quotaRetrySeconds,
         ENV.budgetDailyUsd,
