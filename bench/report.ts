@@ -95,6 +95,22 @@ const throughputSection = (run: SizeRun): string[] => {
   };
   const fileBytes = r['read-anchor']?.bytes ?? 0;
   row('collector (batchlane)', r.collector, 'req', undefined, r['pack-anchor']);
+  const seal = r.collector?.seal;
+  if (seal != null && r.collector !== undefined) {
+    const sealed = (r.collector.submitted ?? []).reduce((sum, b) => sum + b.requestCount, 0);
+    const inputBytes = (r.collector.submitted ?? []).reduce((sum, b) => sum + b.inputBytes, 0);
+    const s = seal.ms / 1000;
+    rows.push([
+      '  of which seal + assemble + submit',
+      int(sealed),
+      fixed(s, 2),
+      `${int(sealed / s)} req/s`,
+      fixed(inputBytes / MB / s, 1),
+      fixed(seal.cpuMs / 1000, 1),
+      '—',
+      `${fixed((100 * seal.ms) / r.collector.busyMs, 1)} % of the collector's time`,
+    ]);
+  }
   row('  raw anchor: parse + provider line + lib-storage', r['pack-anchor'], 'req');
   row(
     'completion (batchlane)',
@@ -177,8 +193,10 @@ const costSection = (run: SizeRun): string[] => {
   const opRows = [...ops].sort().map((key) => {
     const [service, op] = key.split(':') as [Service, string];
     const c = collector?.tally?.calls[service][op] ?? 0;
+    const sealCalls = collector?.seal?.tally.calls[service][op] ?? 0;
     const d = completion?.tally?.calls[service][op] ?? 0;
     const cPer = collector === undefined ? 0 : (c / collector.processed) * 1000;
+    const sPer = collector === undefined ? 0 : (sealCalls / collector.processed) * 1000;
     const dPer = completion === undefined ? 0 : (d / completion.processed) * 1000;
     const latency = (res: PhaseResult | undefined, calls: number): string =>
       calls === 0 ? '—' : fixed((res?.tally?.ms?.[service]?.[op] ?? 0) / calls, 1);
@@ -186,6 +204,7 @@ const costSection = (run: SizeRun): string[] => {
       service,
       op,
       fixed(cPer, 1),
+      sealCalls === 0 ? '—' : `${fixed(sPer, 2)} (${int(sealCalls)})`,
       fixed(dPer, 1),
       fixed(cPer + dPer, 1),
       latency(collector, c),
@@ -247,6 +266,7 @@ const costSection = (run: SizeRun): string[] => {
         'service',
         'operation',
         'collector',
+        'of which sealing (calls)',
         'completion',
         'total',
         'collector mean ms/call',

@@ -19,8 +19,8 @@ import { renderReport, type SizeRun } from './report.js';
  * `npm run bench`: starts the emulators (fauxqs, DynamoDB Local, the PutEvents stub) and the
  * provider simulator in this process, then runs every phase of every size in a fresh child
  * process, and prints and writes the report. Knobs (environment): BENCH_SIZES (default
- * "10000,100000"), BENCH_INVOCATION_SIZE (1000), BENCH_COLLECTOR_BUDGET_S (150: collector
- * time per size before it stops starting invocations), BENCH_WARMUP (2000: size of the
+ * "10000,100000"), BENCH_INVOCATION_SIZE (1000), BENCH_COLLECTOR_BUDGET_S (900: collector
+ * time per size before it stops starting invocations; enough for 100,000 requests here), BENCH_WARMUP (2000: size of the
  * unreported warm-up run; 0 skips it), BENCH_DYNAMODB_JVM_ARGS, BENCH_CPU_PROF=1 (profiles
  * into bench/profiles).
  *
@@ -70,7 +70,7 @@ const runChild = async (
 const main = async (): Promise<void> => {
   const sizes = (process.env.BENCH_SIZES ?? '10000,100000').split(',').map(Number);
   const invocationSize = Number(process.env.BENCH_INVOCATION_SIZE ?? 1_000);
-  const budgetS = Number(process.env.BENCH_COLLECTOR_BUDGET_S ?? 150);
+  const budgetS = Number(process.env.BENCH_COLLECTOR_BUDGET_S ?? 900);
   const started = new Date();
   const log = (line: string): void => {
     console.log(`[${((Date.now() - started.getTime()) / 1000).toFixed(1).padStart(6)} s] ${line}`);
@@ -181,6 +181,13 @@ const main = async (): Promise<void> => {
     console.log(`\n${report.text}`);
     writeFileSync(join(here, 'RESULTS.md'), report.markdown);
     log('wrote bench/RESULTS.md');
+    const failures = runs.flatMap((run) => {
+      const failure = run.results.collector?.checkFailure;
+      return failure == null ? [] : [`size ${run.size}: ${failure}`];
+    });
+    if (failures.length > 0) {
+      throw new Error(`collector did not submit one batch of every request: ${failures.join('; ')}`);
+    }
   } finally {
     aws.destroy();
     await simulator.stop();

@@ -1,4 +1,7 @@
-/** Tells the completion function that a batch has ended and its results can be delivered. */
+/**
+ * Tells the completion function that a batch has work for it: it has ended and its results
+ * can be delivered, or it is sealed and its input is to be assembled and submitted.
+ */
 interface CompletionNotifier {
   notifyEnded(batchId: string): Promise<void>;
   /**

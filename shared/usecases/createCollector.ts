@@ -18,7 +18,7 @@ import type { RegisterOutcome } from '../ports/StateStore.js';
 import { createAdmission } from './createAdmission.js';
 import { createBatchFiller, type FillRequest, providerCustomIdOf } from './createBatchFiller.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
-import { type SealReason, sealBatch } from './sealBatch.js';
+import { handOffSealing, type SealReason } from './sealBatch.js';
 import { type Refusal, settleRefusals } from './settleRefusals.js';
 
 /** One intake message as the collector sees it (an SQS record, stripped). */
@@ -261,18 +261,15 @@ const createCollector = (deps: RuntimeDeps) => {
   };
 
   /**
-   * Seals the batches this invocation found full (or, with no filling time, every batch it
-   * added to) and submits them. Anything that fails here is the poller's to finish: the
-   * batch is due to it, and the intake messages are done with either way.
+   * Seals a batch this invocation found full (or, with no filling time, every batch it added
+   * to) and hands it to the completion function to assemble and submit. Should this fail, the
+   * batch is the poller's after its filling time or lease; the messages are done with.
    */
-  const sealAndSubmit = async (batchId: string, reason: SealReason): Promise<void> => {
+  const seal = async (batchId: string, reason: SealReason): Promise<void> => {
     try {
-      await sealBatch(deps, batchId, reason);
+      await handOffSealing(deps, batchId, reason);
     } catch (error) {
-      logger.warn('sealing or submission deferred to the poller', {
-        batchId,
-        error: errorMessage(error),
-      });
+      logger.warn('sealing deferred to the poller', { batchId, error: errorMessage(error) });
     }
   };
 
@@ -466,7 +463,7 @@ const createCollector = (deps: RuntimeDeps) => {
     if (settings.batchMaxAgeMs === 0) {
       for (const id of filled.batchIds) if (!toSeal.has(id)) toSeal.set(id, 'age');
     }
-    await mapWithConcurrency([...toSeal], 4, ([id, reason]) => sealAndSubmit(id, reason));
+    await mapWithConcurrency([...toSeal], 4, ([id, reason]) => seal(id, reason));
     const batches = filled.batchIds;
 
     const dispatched = await mapWithConcurrency(toRealtime, CONCURRENCY, dispatchRealtime);

@@ -15,6 +15,7 @@ import { costEntriesOf } from './costEntriesOf.js';
 import { createRetryBatch } from './createRetryBatch.js';
 import { parkedPrefix } from './parkedPrefix.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
+import { finishSealing } from './sealBatch.js';
 import { isoAfter } from './submitBatch.js';
 
 interface CompletionReport {
@@ -25,7 +26,9 @@ interface CompletionReport {
     | 'not-ended'
     | 'unknown-batch'
     | 'owned-by-another-run'
-    | 'paused';
+    | 'paused'
+    /** A sealed batch was assembled and handed to its provider (nothing delivered yet). */
+    | 'submitted';
   readonly delivered: number;
   readonly retried: number;
   readonly skipped: number;
@@ -354,6 +357,10 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
       return report(batchId, 'unknown-batch');
     }
     if (batch.state === 'completed') return report(batchId, 'already-completed', batch.counts);
+    if (batch.state === 'sealing') {
+      await finishSealing(deps, batch);
+      return report(batchId, 'submitted');
+    }
     if (batch.state === 'submitted') batch = (await confirmEnded(batch)) ?? batch;
     if (batch.state !== 'ended') {
       logger.info('completion asked for a batch that has not ended', {

@@ -4,7 +4,7 @@ import { nextPollDelayMs } from '../domain/nextPollDelay.js';
 import type { BatchRecord } from '../domain/records.js';
 import { escalateLateMembers } from './escalateLateMembers.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
-import { finishSealing, sealBatch } from './sealBatch.js';
+import { handOffSealing } from './sealBatch.js';
 import { isoAfter, submitBatch } from './submitBatch.js';
 
 /**
@@ -35,14 +35,17 @@ const createPoller = (deps: RuntimeDeps, options: { readonly maxBatchesPerRun?: 
 
   const poll = async (batch: BatchRecord): Promise<'submitted' | 'ended' | 'running'> => {
     const now = clock.now();
-    if (batch.state === 'filling' || batch.state === 'sealing') {
-      // Filling time is up (or a collector died while sealing): seal, assemble, submit.
-      const result =
-        batch.state === 'filling'
-          ? await sealBatch(deps, batch.batchId, 'age')
-          : await finishSealing(deps, batch);
-      if (result === null) return 'running';
-      return result.state === 'ended' ? 'ended' : 'submitted';
+    if (batch.state === 'filling') {
+      // Filling time is up: seal it; the completion function assembles and submits it.
+      return (await handOffSealing(deps, batch.batchId, 'age')) ? 'submitted' : 'running';
+    }
+    if (batch.state === 'sealing') {
+      // Whoever was to finish it did not within the lease: ask the completion function again.
+      await store.updateBatch(batch.batchId, batch.version, {
+        nextPollAt: isoAfter(now, deps.settings.leaseMs),
+      });
+      await deps.completion.notifyEnded(batch.batchId);
+      return 'submitted';
     }
     if (batch.state === 'open' || batch.state === 'submitting') {
       logger.info('resuming an interrupted submission', {

@@ -98,20 +98,27 @@ const finishSealing = async (deps: RuntimeDeps, batch: BatchRecord): Promise<Bat
       }),
     ),
   );
-  return submitBatch(deps, open, { verifiedMembers });
+  return submitBatch(deps, open, { verifiedMembers }).catch((error: unknown) => {
+    // The batch is durable and due to the poller, which retries the submission.
+    deps.logger.warn('submission deferred to the poller', {
+      batchId: batch.batchId,
+      error: errorMessage(error),
+    });
+    return open;
+  });
 };
 
 /**
- * Stops a `filling` batch, assembles and submits it (see {@link finishSealing}). Returns the
- * batch as submission left it (or completed, when no part was ever opened), or null when it
- * was not filling: another collector or the poller is sealing it.
+ * `filling` → `sealing`: the batch takes no more parts. Null when it was not filling
+ * (another collector or the poller stopped it first).
  */
-const sealBatch = async (
+const stopFilling = async (
   deps: RuntimeDeps,
   batchId: string,
   reason: SealReason,
 ): Promise<BatchRecord | null> => {
   const now = deps.clock.now();
+  // Due to the poller after the lease, should whoever finishes it die first.
   const sealing = await deps.store.stopFilling(batchId, isoAfter(now, deps.settings.leaseMs));
   if (sealing === null) return null;
   deps.metrics.count('BatchesSealed', 1, { provider: sealing.provider, reason });
@@ -122,7 +129,36 @@ const sealBatch = async (
     bytes: sealing.inputBytes,
     parts: sealing.partCount ?? 0,
   });
-  return finishSealing(deps, sealing);
+  return sealing;
 };
 
-export { finishSealing, partKeyOf, type SealReason, sealBatch };
+/**
+ * Stops a `filling` batch and hands the rest to the completion function, whose long timeout
+ * suits assembling and uploading up to a provider's 256 MB: the collector and the poller only
+ * make the cheap state change. Returns false when the batch was not filling.
+ */
+const handOffSealing = async (
+  deps: RuntimeDeps,
+  batchId: string,
+  reason: SealReason,
+): Promise<boolean> => {
+  if ((await stopFilling(deps, batchId, reason)) === null) return false;
+  await deps.completion.notifyEnded(batchId);
+  return true;
+};
+
+/**
+ * Stops a `filling` batch, assembles and submits it in this call (see {@link finishSealing}).
+ * Returns the batch as submission left it (or completed, when no part was ever opened), or
+ * null when it was not filling.
+ */
+const sealBatch = async (
+  deps: RuntimeDeps,
+  batchId: string,
+  reason: SealReason,
+): Promise<BatchRecord | null> => {
+  const sealing = await stopFilling(deps, batchId, reason);
+  return sealing === null ? null : finishSealing(deps, sealing);
+};
+
+export { finishSealing, handOffSealing, partKeyOf, type SealReason, sealBatch };

@@ -1,0 +1,16 @@
+import { DynamoDBClient, TransactWriteItemsCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { ensureStateTable } from '../shared/adapters/aws/stateTable.js';
+import { startDynamoDbLocal } from '../shared/local/emulators/startDynamoDbLocal.js';
+const db = await startDynamoDbLocal({});
+const client = new DynamoDBClient({ endpoint: db.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+await ensureStateTable(client, 't');
+const put = await client.send(new PutItemCommand({ TableName: 't', Item: { pk: { S: 'a' }, sk: { S: 'b' }, x: { S: 'y' } }, ReturnConsumedCapacity: 'TOTAL' }));
+console.log('put', JSON.stringify(put.ConsumedCapacity));
+const items = Array.from({ length: 10 }, (_, i) => ({ Put: { TableName: 't', Item: { pk: { S: `p${i}` }, sk: { S: 'b' }, x: { S: 'y'.repeat(500) } } } }));
+const tx = await client.send(new TransactWriteItemsCommand({ TransactItems: items, ReturnConsumedCapacity: 'TOTAL' }));
+console.log('tx10', JSON.stringify(tx.ConsumedCapacity));
+const tx2 = await client.send(new TransactWriteItemsCommand({ TransactItems: items, ReturnConsumedCapacity: 'INDEXES' }));
+console.log('tx10 idx', JSON.stringify(tx2.ConsumedCapacity));
+const up = await client.send(new UpdateItemCommand({ TableName: 't', Key: { pk: { S: 'a' }, sk: { S: 'b' } }, UpdateExpression: 'SET x = :v', ExpressionAttributeValues: { ':v': { S: 'z' } }, ReturnConsumedCapacity: 'TOTAL' }));
+console.log('update', JSON.stringify(up.ConsumedCapacity));
+await db.stop();
