@@ -45,14 +45,7 @@ const BATCH_STATES = [
   'completed',
 ] as const;
 type BatchState = (typeof BATCH_STATES)[number];
-const ACTIVE_BATCH_STATES: readonly BatchState[] = [
-  'filling',
-  'sealing',
-  'open',
-  'submitting',
-  'submitted',
-  'ended',
-];
+const ACTIVE_BATCH_STATES: readonly BatchState[] = BATCH_STATES.filter((s) => s !== 'completed');
 
 interface BatchRecord {
   readonly batchId: string;

@@ -2,6 +2,7 @@ import type { ProviderEndpoint, ProviderName } from '../contract/providers.js';
 import { ConflictError, errorMessage } from '../domain/errors.js';
 import { escalateAtOf } from '../domain/escalateAtOf.js';
 import type { RequestEstimate } from '../domain/estimateRequest.js';
+import { newBatchRecord } from '../domain/newBatchRecord.js';
 import { batchGroupKey, effectiveLimits } from '../domain/planBatches.js';
 import type {
   BatchEstimate,
@@ -90,40 +91,22 @@ const createBatchFiller = (deps: RuntimeDeps) => {
   /** A new `filling` batch for a group, due to the poller when its filling time is up. */
   const fillingRecord = (batchId: string, sample: FillRequest): BatchRecord => {
     const now = clock.now();
-    return {
+    return newBatchRecord({
       batchId,
       provider: sample.provider,
       endpoint: sample.endpoint,
       models: effectiveLimits(sample.provider, overrides).oneModelPerBatch ? [sample.model] : [],
       state: 'filling',
-      version: 0,
-      inputKey: `batches/${batchId}/input.jsonl`,
-      inputBytes: 0,
-      requestCount: 0,
-      partCount: 0,
-      providerBatchId: null,
-      providerStatus: null,
-      providerExpiresAt: null,
       createdAt: now.toISOString(),
-      submittedAt: null,
-      endedAt: null,
-      completedAt: null,
       // With no filling time, the invocation that made it seals it; the poller only takes
       // over after the lease, should that invocation die.
       nextPollAt: isoAfter(
         now,
         settings.batchMaxAgeMs > 0 ? settings.batchMaxAgeMs : settings.leaseMs,
       ),
-      pollCount: 0,
-      counts: null,
-      resultKeys: [],
-      lastError: null,
-      completionLeaseUntil: null,
-      checkpoint: null,
-      submitStartedAt: null,
+      partCount: 0,
       estimate: { byModel: {}, nanoUsd: 0 },
-      escalateAt: null,
-    };
+    });
   };
 
   /** The group's batch that takes parts now, making one when there is none. */

@@ -16,7 +16,7 @@ import { createRetryBatch } from './createRetryBatch.js';
 import { parkedPrefix } from './parkedPrefix.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
 import { finishSealing } from './sealBatch.js';
-import { isoAfter } from './submitBatch.js';
+import { isoAfter, submitBatch } from './submitBatch.js';
 
 interface CompletionReport {
   readonly batchId: string;
@@ -359,6 +359,16 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
     if (batch.state === 'completed') return report(batchId, 'already-completed', batch.counts);
     if (batch.state === 'sealing') {
       await finishSealing(deps, batch);
+      return report(batchId, 'submitted');
+    }
+    if (batch.state === 'open' || batch.state === 'submitting') {
+      // Handed over by the poller: a submission that failed for now or was cut off.
+      await submitBatch(deps, batch).catch((error: unknown) => {
+        logger.warn('submission failed again; the poller will hand it back', {
+          batchId,
+          error: errorMessage(error),
+        });
+      });
       return report(batchId, 'submitted');
     }
     if (batch.state === 'submitted') batch = (await confirmEnded(batch)) ?? batch;

@@ -5,7 +5,7 @@ import type { BatchRecord } from '../domain/records.js';
 import { escalateLateMembers } from './escalateLateMembers.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
 import { handOffSealing } from './sealBatch.js';
-import { isoAfter, submitBatch } from './submitBatch.js';
+import { isoAfter } from './submitBatch.js';
 
 /**
  * How long after submission a provider's 404 counts as propagation delay rather than a lost
@@ -39,21 +39,19 @@ const createPoller = (deps: RuntimeDeps, options: { readonly maxBatchesPerRun?: 
       // Filling time is up: seal it; the completion function assembles and submits it.
       return (await handOffSealing(deps, batch.batchId, 'age')) ? 'submitted' : 'running';
     }
-    if (batch.state === 'sealing') {
-      // Whoever was to finish it did not within the lease: ask the completion function again.
+    if (batch.state === 'sealing' || batch.state === 'open' || batch.state === 'submitting') {
+      // A sealing or submission that failed or was cut off: the completion function, whose
+      // timeout suits uploading up to 256 MB, takes it up again. The write first, so one
+      // poller run asks, and the batch is due again after the lease should that run die too.
+      logger.info('resuming an interrupted submission', {
+        batchId: batch.batchId,
+        state: batch.state,
+      });
       await store.updateBatch(batch.batchId, batch.version, {
         nextPollAt: isoAfter(now, deps.settings.leaseMs),
       });
       await deps.completion.notifyEnded(batch.batchId);
       return 'submitted';
-    }
-    if (batch.state === 'open' || batch.state === 'submitting') {
-      logger.info('resuming an interrupted submission', {
-        batchId: batch.batchId,
-        state: batch.state,
-      });
-      const result = await submitBatch(deps, batch);
-      return result.state === 'ended' ? 'ended' : 'submitted';
     }
     if (batch.state === 'ended') {
       // A completion run owns the batch: leave it alone (writing would break its next

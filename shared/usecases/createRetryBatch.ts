@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { errorMessage } from '../domain/errors.js';
 import { escalateAtOf } from '../domain/escalateAtOf.js';
 import { mapWithConcurrency } from '../domain/mapWithConcurrency.js';
+import { newBatchRecord } from '../domain/newBatchRecord.js';
 import type { BatchItem, BatchRecord } from '../domain/records.js';
 import { splitLines } from '../domain/splitLines.js';
 import { providerCustomIdOf } from './createBatchFiller.js';
@@ -53,7 +54,6 @@ const createRetryBatch = async (
   if (members.size === 0) return null;
   const now = deps.clock.now();
   const batchId = deps.ids.next('bl');
-  const inputKey = `batches/${batchId}/input.jsonl`;
   const renamed = new Map<string, string>();
 
   const source = await deps.blobs.getStream(batch.inputKey);
@@ -67,35 +67,19 @@ const createRetryBatch = async (
       yield Buffer.from(`${JSON.stringify({ ...parsed, custom_id: newId })}\n`);
     }
   }
-  const record: BatchRecord = {
+  const record = newBatchRecord({
     batchId,
     provider: batch.provider,
     endpoint: batch.endpoint,
     models: batch.models,
     state: 'open',
-    version: 0,
-    inputKey,
-    inputBytes: 0,
-    requestCount: 0,
-    providerBatchId: null,
-    providerStatus: null,
-    providerExpiresAt: null,
     createdAt: now.toISOString(),
-    submittedAt: null,
-    endedAt: null,
-    completedAt: null,
     nextPollAt: isoAfter(now, Math.max(leaseMs, 1000)),
-    pollCount: 0,
-    counts: null,
-    resultKeys: [],
-    lastError: null,
-    completionLeaseUntil: null,
-    checkpoint: null,
     escalateAt: escalateAtOf(members.values(), deps.settings.escalateBeforeDeadlineMs),
     estimate: retryEstimateOf(batch, members.values()),
-  };
+  });
   await deps.store.createBatch(record);
-  const { bytes } = await deps.blobs.put(inputKey, Readable.from(lines()), {
+  const { bytes } = await deps.blobs.put(record.inputKey, Readable.from(lines()), {
     contentType: 'application/x-ndjson',
   });
 

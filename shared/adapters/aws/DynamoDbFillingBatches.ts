@@ -11,10 +11,10 @@ import { mapWithConcurrency } from '../../domain/mapWithConcurrency.js';
 import type { BatchPart, BatchRecord } from '../../domain/records.js';
 import type { PartMember, PartReservation, ReservedPart } from '../../ports/StateStore.js';
 import type { Sleep } from './backoff.js';
+import { claimOperations } from './claimOperations.js';
 import { isAwsErrorNamed } from './isAwsErrorNamed.js';
 import {
   ACTIVE_PARTITION,
-  batchItemToItem,
   batchKey,
   EST_NANO,
   EST_REQUESTS,
@@ -25,7 +25,6 @@ import {
   itemToRequest,
   partKey,
   partToItem,
-  requestKey,
   type StateItem,
 } from './stateItemCodec.js';
 import { transactWithRetries } from './transactWithRetries.js';
@@ -226,25 +225,9 @@ class DynamoDbFillingBatches {
                 ExpressionAttributeValues: { ':open': 'open' },
               },
             },
-            ...pending.flatMap(({ member }) => [
-              {
-                Update: {
-                  TableName: this.#table,
-                  Key: requestKey(member.item.customId),
-                  ConditionExpression: '#state = :pending AND request_hash = :hash',
-                  UpdateExpression: 'SET #state = :claimed, batch_id = :batch',
-                  ExpressionAttributeNames: { '#state': 'state' },
-                  ExpressionAttributeValues: {
-                    ':pending': 'pending',
-                    ':claimed': 'claimed',
-                    ':hash': member.requestHash,
-                    ':batch': batchId,
-                  },
-                  ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
-                },
-              },
-              { Put: { TableName: this.#table, Item: batchItemToItem(member.item) } },
-            ]),
+            ...pending.flatMap(({ member }) =>
+              claimOperations(this.#table, member.item, member.requestHash),
+            ),
           ],
           {
             maxAttempts: this.#maxAttempts,

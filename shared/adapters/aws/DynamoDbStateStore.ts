@@ -24,6 +24,7 @@ import type {
   StateStore,
 } from '../../ports/StateStore.js';
 import { backoffDelayMs, sleep as realSleep, type Sleep } from './backoff.js';
+import { claimOperations } from './claimOperations.js';
 import { DynamoDbFillingBatches } from './DynamoDbFillingBatches.js';
 import { isAwsErrorNamed } from './isAwsErrorNamed.js';
 import {
@@ -281,25 +282,7 @@ class DynamoDbStateStore implements StateStore {
 
   async claimRequest(item: BatchItem, requestHash: string): Promise<boolean> {
     const reasons = await this.#transact(
-      [
-        {
-          Update: {
-            TableName: this.#table,
-            Key: requestKey(item.customId),
-            ConditionExpression: '#state = :pending AND request_hash = :hash',
-            UpdateExpression: 'SET #state = :claimed, batch_id = :batch',
-            ExpressionAttributeNames: { '#state': 'state' },
-            ExpressionAttributeValues: {
-              ':pending': 'pending',
-              ':claimed': 'claimed',
-              ':hash': requestHash,
-              ':batch': item.batchId,
-            },
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          },
-        },
-        { Put: { TableName: this.#table, Item: batchItemToItem(item) } },
-      ],
+      [...claimOperations(this.#table, item, requestHash)],
       `REQ#${item.customId}`,
     );
     if (reasons === null) return true;

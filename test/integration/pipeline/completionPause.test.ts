@@ -9,14 +9,21 @@ let pipeline: Pipeline;
 
 beforeAll(async () => {
   pipeline = await startPipeline({
-    // The poller never hands ended batches to the completion function: the test does.
+    // The poller never hands ended batches to the completion function: the test does. Sealed
+    // batches it still hands over, to be assembled and submitted.
     wrapRuntime: (name, runtime: Runtime) =>
       name === 'poller'
         ? {
             ...runtime,
             deps: {
               ...runtime.deps,
-              completion: { ...runtime.deps.completion, notifyEnded: async () => {} },
+              completion: {
+                ...runtime.deps.completion,
+                notifyEnded: async (batchId: string) => {
+                  const batch = await runtime.deps.store.getBatch(batchId);
+                  if (batch?.state !== 'ended') await runtime.deps.completion.notifyEnded(batchId);
+                },
+              },
             },
           }
         : runtime,
