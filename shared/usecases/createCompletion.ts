@@ -619,16 +619,19 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
 
     const counts = zeroCounts();
     const itemCosts: ItemCost[] = [];
+    let undelivered = 0;
     for await (const page of store.listItems(batchId)) {
       for (const item of page) {
         if (item.status !== null) counts[item.status] += 1;
+        else undelivered += 1;
         // Escalated members are costed by the realtime lane, which served them.
         if (item.cost !== null && item.status !== 'retried' && item.escalatedAt === null) {
           itemCosts.push(item.cost);
         }
       }
     }
-    const undelivered = batch.requestCount - Object.values(counts).reduce((a, b) => a + b, 0);
+    // The members are the truth: a line in the input without a member (a request another
+    // batch won) has nothing to deliver, and must not hold the batch open.
     if (undelivered > 0) {
       // A member neither delivered nor moved (a move lost to a concurrent run): try again.
       throw new UnavailableError(`${undelivered} members of batch ${batchId} have no outcome yet`, {

@@ -11,7 +11,7 @@ import { mapWithConcurrency } from '../../domain/mapWithConcurrency.js';
 import type { BatchPart, BatchRecord } from '../../domain/records.js';
 import type { PartMember, PartReservation, ReservedPart } from '../../ports/StateStore.js';
 import type { Sleep } from './backoff.js';
-import { claimOperations } from './claimOperations.js';
+import { claimOperations, isOwnClaim } from './claimOperations.js';
 import { isAwsErrorNamed } from './isAwsErrorNamed.js';
 import {
   ACTIVE_PARTITION,
@@ -22,7 +22,6 @@ import {
   fillKey,
   itemToBatch,
   itemToPart,
-  itemToRequest,
   partKey,
   partToItem,
   type StateItem,
@@ -259,9 +258,9 @@ class DynamoDbFillingBatches {
               details: { customId: member.item.customId, batchId },
             });
           }
-          const existing = itemToRequest(old);
-          // Our own earlier claim (a retry after a crash) wrote the item with it.
-          claimed[index] = existing.state === 'claimed' && existing.batchId === batchId;
+          // Our own earlier claim (a retry after a crash) wrote the item with it; a claim of the
+          // same request into another member (a concurrent duplicate) lost.
+          claimed[index] = isOwnClaim(old, member.item);
         });
         pending = pending.filter(({ index }) => !decided.has(index));
       }

@@ -24,7 +24,7 @@ import type {
   StateStore,
 } from '../../ports/StateStore.js';
 import { backoffDelayMs, sleep as realSleep, type Sleep } from './backoff.js';
-import { claimOperations } from './claimOperations.js';
+import { claimOperations, isOwnClaim } from './claimOperations.js';
 import { DynamoDbFillingBatches } from './DynamoDbFillingBatches.js';
 import { isAwsErrorNamed } from './isAwsErrorNamed.js';
 import {
@@ -293,9 +293,8 @@ class DynamoDbStateStore implements StateStore {
         details: { customId: item.customId, batchId: item.batchId },
       });
     }
-    const existing = itemToRequest(old);
     // Our own earlier claim (a retry after a crash): the item was written with it.
-    return existing.state === 'claimed' && existing.batchId === item.batchId;
+    return isOwnClaim(old, item);
   }
 
   async moveToRetryBatch(from: BatchItem, to: BatchItem, movedAt: string): Promise<boolean> {
@@ -331,8 +330,12 @@ class DynamoDbStateStore implements StateStore {
             TableName: this.#table,
             Key: requestKey(from.customId),
             ConditionExpression: 'batch_id = :from',
-            UpdateExpression: 'SET batch_id = :to',
-            ExpressionAttributeValues: { ':from': from.batchId, ':to': to.batchId },
+            UpdateExpression: 'SET batch_id = :to, member_id = :member',
+            ExpressionAttributeValues: {
+              ':from': from.batchId,
+              ':to': to.batchId,
+              ':member': to.providerCustomId,
+            },
           },
         },
       ],

@@ -163,6 +163,28 @@ describe('filling batches on DynamoDB Local', () => {
     expect(due.some((b) => b.batchId === batchId)).toBe(true);
   });
 
+  it('lets a request be claimed once per batch, even when two parts of it carry it', async () => {
+    // The same request sent twice at once: both invocations find it pending and put it in
+    // parts of the same batch, under different members. Only the first member may hold it.
+    const batchId = uniqueName('b');
+    await store.createBatch(fillingBatch(batchId));
+    const id = uniqueName('dup');
+    await registerAll([id]);
+    for (const partNo of [1, 2]) {
+      await store.reservePart(batchId, reservation(1, 10));
+      await store.openPart(part(batchId, partNo, partNo - 1, 1));
+    }
+    const first = { item: member(batchId, 0, id), requestHash: `h-${id}` };
+    const second = { item: member(batchId, 1, id), requestHash: `h-${id}` };
+    expect(await store.claimPartMembers(batchId, 1, [first])).toEqual([true]);
+    expect(await store.claimPartMembers(batchId, 2, [second])).toEqual([false]);
+    // The first part's retry still finds its own claim.
+    expect(await store.claimPartMembers(batchId, 1, [first])).toEqual([true]);
+    const items = [];
+    for await (const page of store.listItems(batchId)) items.push(...page);
+    expect(items.map((i) => i.providerCustomId)).toEqual(['r000000']);
+  });
+
   it('claims members through an open part, and refuses once the part is sealed', async () => {
     const batchId = uniqueName('b');
     await store.createBatch(fillingBatch(batchId));
