@@ -1,9 +1,9 @@
 import type { ProviderEndpoint, ProviderName } from '../contract/providers.js';
+import { batchGroupKey, effectiveLimits } from '../domain/batchLimits.js';
 import { ConflictError, errorMessage } from '../domain/errors.js';
 import { escalateAtOf } from '../domain/escalateAtOf.js';
 import type { RequestEstimate } from '../domain/estimateRequest.js';
 import { newBatchRecord } from '../domain/newBatchRecord.js';
-import { batchGroupKey, effectiveLimits } from '../domain/planBatches.js';
 import type {
   BatchEstimate,
   BatchItem,
