@@ -5,37 +5,22 @@ import {
   ensureStateTable,
 } from '../../../shared/adapters/aws/DynamoDbStateStore.js';
 import { ConflictError } from '../../../shared/domain/errors.js';
+import { newBatchRecord } from '../../../shared/domain/newBatchRecord.js';
 import type { BatchItem, BatchPart, BatchRecord } from '../../../shared/domain/records.js';
 import { emulatorClients, uniqueName } from './awsTestKit.js';
 
-const fillingBatch = (batchId: string): BatchRecord => ({
-  batchId,
-  provider: 'anthropic',
-  endpoint: '/v1/messages',
-  models: [],
-  state: 'filling',
-  version: 0,
-  inputKey: `batches/${batchId}/input.jsonl`,
-  inputBytes: 0,
-  requestCount: 0,
-  partCount: 0,
-  providerBatchId: null,
-  providerStatus: null,
-  providerExpiresAt: null,
-  createdAt: '2026-11-27T10:00:00.000Z',
-  submittedAt: null,
-  endedAt: null,
-  completedAt: null,
-  nextPollAt: '2026-11-27T10:01:00.000Z',
-  pollCount: 0,
-  counts: null,
-  resultKeys: [],
-  lastError: null,
-  completionLeaseUntil: null,
-  checkpoint: null,
-  estimate: { byModel: {}, nanoUsd: 0 },
-  escalateAt: null,
-});
+const fillingBatch = (batchId: string): BatchRecord =>
+  newBatchRecord({
+    batchId,
+    provider: 'anthropic',
+    endpoint: '/v1/messages',
+    models: [],
+    state: 'filling',
+    createdAt: '2026-11-27T10:00:00.000Z',
+    nextPollAt: '2026-11-27T10:01:00.000Z',
+    partCount: 0,
+    estimate: { byModel: {}, nanoUsd: 0 },
+  });
 
 const member = (batchId: string, index: number, customId: string): BatchItem => ({
   batchId,
