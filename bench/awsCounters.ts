@@ -124,6 +124,30 @@ const capacityOf = (output: unknown): number => {
 const commandNameOf = (context: Record<string, unknown>): string =>
   typeof context.commandName === 'string' ? context.commandName : 'UnknownCommand';
 
+/** The action kinds of a TransactWriteItems call in order of appearance, e.g. `Put` or `ConditionCheck+Update+Put`. */
+const transactKinds = (input: Record<string, unknown>): string => {
+  const items = Array.isArray(input.TransactItems) ? (input.TransactItems as object[]) : [];
+  return [...new Set(items.flatMap((action) => Object.keys(action)))].join('+');
+};
+
+/**
+ * Write units of a TransactWriteItems call as DynamoDB bills them: 2 per action per KB of
+ * item. DynamoDB Local reports a whole transaction as if it wrote one item (4 units for 1, 10
+ * or 100 puts of small items alike), so its figure cannot be used. A Put's size is
+ * estimated from its item as JSON; Update, ConditionCheck and Delete actions are counted as
+ * items under 1 KB (the ledger entries and members batchlane touches in transactions are).
+ */
+const transactWriteUnits = (input: Record<string, unknown>): number => {
+  const items = Array.isArray(input.TransactItems)
+    ? (input.TransactItems as { Put?: { Item?: unknown } }[])
+    : [];
+  return items.reduce((sum, action) => {
+    const item = action.Put?.Item;
+    const bytes = item === undefined ? 0 : Buffer.byteLength(JSON.stringify(item));
+    return sum + 2 * Math.max(1, Math.ceil(bytes / 1024));
+  }, 0);
+};
+
 /**
  * Adds a counting middleware to one client's stack. It counts HTTP attempts (from
  * `$metadata.attempts`, so SDK retries are billed as AWS bills them) and, on DynamoDB, asks for
@@ -157,7 +181,10 @@ const instrument = <I extends object, O extends MetadataBearer>(
           throw error;
         } finally {
           const t = tally();
-          const op = name.replace(/Command$/, '');
+          const base = name.replace(/Command$/, '');
+          // Transactions are told apart by what they hold (e.g. ledger registrations, claims).
+          const op =
+            name === 'TransactWriteItemsCommand' ? `${base} (${transactKinds(input)})` : base;
           t.calls[service][op] = (t.calls[service][op] ?? 0) + attempts;
           t.ms[service][op] = (t.ms[service][op] ?? 0) + (performance.now() - started);
           switch (service) {
@@ -169,7 +196,12 @@ const instrument = <I extends object, O extends MetadataBearer>(
               else if (!S3_FREE.has(name)) t.units.s3GetTier += attempts;
               break;
             case 'DynamoDB': {
-              const units = capacityOf(output);
+              const units =
+                name === 'TransactWriteItemsCommand'
+                  ? output === undefined
+                    ? 0
+                    : transactWriteUnits(input)
+                  : capacityOf(output);
               if (DDB_READ_OPS.has(name)) t.units.ddbReadUnits += units;
               else t.units.ddbWriteUnits += units;
               break;

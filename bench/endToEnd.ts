@@ -13,14 +13,18 @@ import { requestBody } from './workload.js';
 /**
  * `npm run bench -- --e2e N`: N realistic requests (1–4 KB SQS bodies, Anthropic, S3
  * destination) through the whole local stack, every function in its own worker-thread
- * execution environments at its deployed memory size and timeout, no cap on provider batch
- * sizes; waits until every result is in the destination bucket and prints what each function
- * measured and whether any Lambda limit was hit.
+ * execution environments at its deployed memory size and timeout; waits until every result is
+ * in the destination bucket and prints what each function measured and whether any Lambda
+ * limit was hit. Batches fill across collector invocations: by default a batch holds
+ * min(N, 100,000) requests and fills for up to an hour, so the collector whose part brings in
+ * the N-th request seals it and the whole run goes to the provider as one batch (the run
+ * checks the number and sizes of the batches submitted).
  *
  * Flags: --collector-batch-size (default 100, as deployed; up to 10,000),
  * --collector-window-s (default 20, as deployed), --collector-concurrency (2),
  * --completion-concurrency (2), --poll-interval-ms (1000; deployed: one minute),
- * --processing-ms (simulated provider time per batch, 1500), --deadline-min (25),
+ * --processing-ms (simulated provider time per batch, 1500), --deadline-min (45),
+ * --max-requests-per-batch (min(N, 100,000)), --batch-max-age-s (3600),
  * --isolation (worker; `inline` runs the handlers in this process, without the memory limit,
  * for comparison).
  */
@@ -35,6 +39,8 @@ interface EndToEndOptions {
   readonly pollIntervalMs: number;
   readonly processingMs: number;
   readonly deadlineMs: number;
+  readonly maxRequestsPerBatch: number;
+  readonly batchMaxAgeSeconds: number;
 }
 
 const FUNCTIONS: readonly LocalFunctionName[] = ['collector', 'poller', 'completion'];
@@ -59,7 +65,9 @@ const parseOptions = (args: readonly string[]): EndToEndOptions => {
       'completion-concurrency': { type: 'string', default: '2' },
       'poll-interval-ms': { type: 'string', default: '1000' },
       'processing-ms': { type: 'string', default: '1500' },
-      'deadline-min': { type: 'string', default: '25' },
+      'deadline-min': { type: 'string', default: '45' },
+      'max-requests-per-batch': { type: 'string' },
+      'batch-max-age-s': { type: 'string', default: '3600' },
       isolation: { type: 'string', default: 'worker' },
     },
   });
@@ -72,8 +80,9 @@ const parseOptions = (args: readonly string[]): EndToEndOptions => {
       throw new Error(`--${name} must be a positive integer, got ${value}`);
     return number;
   };
+  const requests = positive('e2e', values.e2e);
   return {
-    requests: positive('e2e', values.e2e),
+    requests,
     isolation,
     collectorBatchSize: positive('collector-batch-size', values['collector-batch-size']),
     collectorWindowS: positive('collector-window-s', values['collector-window-s']),
@@ -82,6 +91,11 @@ const parseOptions = (args: readonly string[]): EndToEndOptions => {
     pollIntervalMs: positive('poll-interval-ms', values['poll-interval-ms']),
     processingMs: positive('processing-ms', values['processing-ms']),
     deadlineMs: positive('deadline-min', values['deadline-min']) * 60_000,
+    maxRequestsPerBatch: positive(
+      'max-requests-per-batch',
+      values['max-requests-per-batch'] ?? String(Math.min(requests, 100_000)),
+    ),
+    batchMaxAgeSeconds: positive('batch-max-age-s', values['batch-max-age-s']),
   };
 };
 
@@ -191,6 +205,8 @@ const runEndToEnd = async (options: EndToEndOptions): Promise<number> => {
     pollIntervalMs: options.pollIntervalMs,
     collectorBatchSize: options.collectorBatchSize,
     collectorBatchingWindowMs: options.collectorWindowS * 1000,
+    maxRequestsPerBatch: options.maxRequestsPerBatch,
+    batchMaxAgeSeconds: options.batchMaxAgeSeconds,
     realProvidersFromEnv: false,
     functions: {
       // Queue visibility as deployed: six times the consumer's timeout.
@@ -218,7 +234,7 @@ const runEndToEnd = async (options: EndToEndOptions): Promise<number> => {
   const delivered = new DeliveredResults(aws.s3, stack.resultsBucket, prefix);
   try {
     log(
-      `stack ready; sending ${options.requests.toLocaleString('en-US')} requests (collector batches of ${options.collectorBatchSize}, window ${options.collectorWindowS} s)`,
+      `stack ready; sending ${options.requests.toLocaleString('en-US')} requests (collector batches of ${options.collectorBatchSize}, window ${options.collectorWindowS} s; provider batches of up to ${options.maxRequestsPerBatch.toLocaleString('en-US')}, sealed when full or after ${options.batchMaxAgeSeconds} s)`,
     );
     const sendStarted = Date.now();
     const workload = { runId, resultsBucket: stack.resultsBucket };
@@ -276,29 +292,82 @@ const runEndToEnd = async (options: EndToEndOptions): Promise<number> => {
     await sent;
     if (sendError !== null) throw sendError;
     const elapsedMs = lastDelivery - sendStarted;
+    // The completion publishes Batch Ended once its run is over (after the last delivery, the
+    // member counts and the cost entries): wait for it, so that run is in the function
+    // stats and the provider's end time is known.
+    const endedAll = (): boolean => {
+      const events = stack.emulators.eventBridge.events();
+      const ids = (type: string): Set<string> =>
+        new Set(
+          events
+            .filter((e) => e['detail-type'] === type)
+            .map((e) => (e.detail as { batch_id: string }).batch_id),
+        );
+      const submittedIds = ids('Batch Submitted');
+      const endedIds = ids('Batch Ended');
+      return submittedIds.size > 0 && [...submittedIds].every((id) => endedIds.has(id));
+    };
+    while (!endedAll() && Date.now() - sendStarted < options.deadlineMs) {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
     // A little longer, so a duplicate delivery would have time to show up.
     await new Promise((resolve) => setTimeout(resolve, 3000));
     await delivered.collect();
     const memory = rss.stop();
 
     const stats = stack.functionStats();
-    const submitted = stack.emulators.eventBridge
-      .events()
+    const events = stack.emulators.eventBridge.events();
+    const submitted = events
       .filter((e) => e['detail-type'] === 'Batch Submitted')
-      .map((e) => e.detail as { request_count: number; input_bytes: number });
+      .map(
+        (e) =>
+          e.detail as {
+            batch_id: string;
+            request_count: number;
+            input_bytes: number;
+            submitted_at: string;
+          },
+      );
+    const ended = events
+      .filter((e) => e['detail-type'] === 'Batch Ended')
+      .map((e) => e.detail as { batch_id: string; ended_at: string; delivered_at: string });
     const sizes = submitted.map((b) => b.request_count);
     const inputBytes = submitted.map((b) => b.input_bytes);
     const missing = options.requests - delivered.perId.size;
     const hits = FUNCTIONS.flatMap((name) => limitsHit(stats[name]).map((h) => `${name}: ${h}`));
 
+    // One provider batch per `maxRequestsPerBatch` requests, each full but the last.
+    const cap = options.maxRequestsPerBatch;
+    const expectedSizes = Array.from({ length: Math.ceil(options.requests / cap) }, (_, i) =>
+      Math.min(cap, options.requests - i * cap),
+    );
+    const batchesAsExpected =
+      [...sizes].sort((a, b) => b - a).join(',') === expectedSizes.join(',');
+    // The provider batch that ended last, and how long its results took to be delivered.
+    const lastEnded = [...ended]
+      .sort((a, b) => Date.parse(a.ended_at) - Date.parse(b.ended_at))
+      .at(-1);
+    const at = (iso: string | undefined): string =>
+      iso === undefined ? 'n/a' : seconds(Date.parse(iso) - sendStarted);
+    const lastSubmittedAt = submitted
+      .map((b) => b.submitted_at)
+      .sort()
+      .at(-1);
+    const endToDelivery =
+      lastEnded === undefined
+        ? 'n/a (no Batch Ended event)'
+        : `${seconds(lastDelivery - Date.parse(lastEnded.ended_at))} to the last result seen in the bucket (completion's own ended_at → delivered_at: ${seconds(Date.parse(lastEnded.delivered_at) - Date.parse(lastEnded.ended_at))}; the bench looks once a second)`;
+
     const lines = [
       '',
       `batchlane end-to-end bench: ${options.requests.toLocaleString('en-US')} requests of 1–4 KB (Anthropic /v1/messages, S3 destination)`,
-      `  set-up: ${options.isolation} isolation, memory and timeouts as deployed; collector batch size ${options.collectorBatchSize}, window ${options.collectorWindowS} s, concurrency ${options.collectorConcurrency}; completion concurrency ${options.completionConcurrency}; poll every ${options.pollIntervalMs} ms; simulated provider time ${options.processingMs} ms per batch; provider batch sizes uncapped`,
+      `  set-up: ${options.isolation} isolation, memory and timeouts as deployed; collector batch size ${options.collectorBatchSize}, window ${options.collectorWindowS} s, concurrency ${options.collectorConcurrency}; completion concurrency ${options.completionConcurrency}; poll every ${options.pollIntervalMs} ms; simulated provider time ${options.processingMs} ms per batch; provider batches of up to ${cap.toLocaleString('en-US')} requests (maxRequestsPerBatch), filling for up to ${options.batchMaxAgeSeconds} s (batchMaxAgeSeconds)`,
       `  elapsed:          ${seconds(elapsedMs)} from first send to last delivery`,
       `  throughput:       ${(delivered.perId.size / (elapsedMs / 1000)).toFixed(1)} requests/s delivered`,
       `  results:          ${delivered.perId.size.toLocaleString('en-US')} of ${options.requests.toLocaleString('en-US')} delivered (${[...delivered.byStatus].map(([s, n]) => `${s} ${n}`).join(', ')}), ${missing} missing, ${delivered.duplicates} duplicates`,
-      `  provider batches: ${submitted.length} submitted; requests per batch: ${sizes.length === 0 ? 'n/a' : sizeHistogram(sizes)}; largest input file ${mb(Math.max(0, ...inputBytes))}`,
+      `  provider batches: ${submitted.length} submitted (expected ${expectedSizes.length}${batchesAsExpected ? ', as expected' : `: ${sizeHistogram(expectedSizes)}; NOT AS EXPECTED`}); requests per batch: ${sizes.length === 0 ? 'n/a' : sizeHistogram(sizes)}; largest input file ${mb(Math.max(0, ...inputBytes))}`,
+      `  timeline:         all sent ${sendDone === null ? 'n/a' : seconds((sendDone as number) - sendStarted)}; last batch submitted ${at(lastSubmittedAt)}; last provider batch ended ${at(lastEnded?.ended_at)}; last result delivered ${seconds(lastDelivery - sendStarted)} (from the first send)`,
+      `  provider batch ended → last delivery: ${endToDelivery}`,
       `  process peak RSS: ${memory.peakMb.toFixed(0)} MB (every worker, fauxqs, the simulator; DynamoDB Local not included)`,
       '',
       ...table(
@@ -327,7 +396,7 @@ const runEndToEnd = async (options: EndToEndOptions): Promise<number> => {
           ]),
     ];
     for (const line of lines) console.log(line);
-    return missing === 0 && delivered.duplicates === 0 ? 0 : 1;
+    return missing === 0 && delivered.duplicates === 0 && batchesAsExpected ? 0 : 1;
   } finally {
     aws.destroy();
     await stack.stop();

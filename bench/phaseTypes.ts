@@ -20,19 +20,22 @@ interface PhaseInput {
 }
 
 /**
- * The collector's sealing of its batch(es): stop filling, seal the parts, stream them into the
+ * The sealing of the collector's batch(es): stop filling, seal the parts, stream them into the
  * input file (multipart), submit. Measured from the `stopFilling` call to the end of the
- * submission, whether the last invocation sealed a full batch itself or the phase sealed the
- * filling one after the last invocation.
+ * submission, whether the last invocation stopped a full batch and handed it off (the phase
+ * then finishes it as the completion function would) or the phase sealed the filling one
+ * after the last invocation.
  */
 interface SealMeasure {
   readonly ms: number;
   readonly cpuMs: number;
   /** AWS calls of the sealing alone (also included in the phase's tally). */
   readonly tally: Tally;
-  /** Batches sealed, and by whom. */
+  /** Batches stopped inside a collector invocation (full), and batches finished by the phase. */
   readonly sealedByCollector: number;
   readonly sealedAfterLastInvocation: number;
+  /** Peak RSS while the phase assembled and submitted (MB); null when nothing was left to do. */
+  readonly peakRssMb: number | null;
 }
 
 /** What the provider got: the batch records read back after the collector phase. */

@@ -3,14 +3,15 @@ import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { Upload } from '@aws-sdk/lib-storage';
 import { batchItemToItem } from '../shared/adapters/aws/stateItemCodec.js';
 import type { BatchItem, BatchRecord } from '../shared/domain/records.js';
-import { createCollector } from '../shared/usecases/createCollector.js';
 import type { StateStore } from '../shared/ports/StateStore.js';
+import { createCollector } from '../shared/usecases/createCollector.js';
 import { createCompletion } from '../shared/usecases/createCompletion.js';
-import { sealBatch } from '../shared/usecases/sealBatch.js';
+import { finishSealing, sealBatch } from '../shared/usecases/sealBatch.js';
 import { emptyTally, mergeTallies, type Tally } from './awsCounters.js';
 import { createBenchRuntime } from './deps.js';
 import { createMeter } from './measure.js';
 import type { PhaseInput, PhaseResult } from './phaseTypes.js';
+import { startRssSampler } from './rss.js';
 import { intakeMessages, memberId, resultsFile } from './workload.js';
 
 /**
@@ -42,11 +43,13 @@ const cpuMsSince = (since: NodeJS.CpuUsage): number => {
 /**
  * The collector, called directly with invocation-sized groups of messages, one invocation at
  * a time (one warm Lambda). Message generation is outside the timed part. Requests go as parts
- * into the group's filling batch; a batch that fills up (provider limit) is sealed by the
- * invocation that filled it, and whatever is still filling after the last invocation is sealed
- * and submitted here with `sealBatch(deps, id, 'full')`, as the collector that completes a
- * batch would. Sealing (stop filling, seal the parts, stream them into the input file,
- * submit) is timed apart and counted in the phase's totals. The batch records are then read
+ * into the group's filling batch. A batch that fills up (the provider's 100,000) is stopped by
+ * the invocation that filled it, which hands the rest to the completion function (`sealing`
+ * plus a completion message); the phase then does that rest itself, `finishSealing` (seal the
+ * parts, stream them into the input file, submit), as the completion function would. A batch
+ * still filling after the last invocation is sealed and submitted with
+ * `sealBatch(deps, id, 'full')`. Sealing is timed apart, from the `stopFilling` call to the
+ * submission's return, and counted in the phase's totals. The batch records are then read
  * back (outside the timing and the tally) to check that one batch of every request went out.
  */
 const collectorPhase = async (input: PhaseInput): Promise<PhaseResult> => {
@@ -112,20 +115,33 @@ const collectorPhase = async (input: PhaseInput): Promise<PhaseResult> => {
   }
   const sealedByCollector = stopFillingCalls;
 
-  // After the last invocation: seal and submit what is still filling.
+  // After the last invocation: seal and submit what is still filling, and finish what the
+  // collector handed off (assemble and submit, the completion function's part).
   current = checkTally;
   const ids = [...batchIds];
   const before = await Promise.all(ids.map((id) => runtime.deps.store.getBatch(id)));
   const filling = before.flatMap((b) => (b?.state === 'filling' ? [b.batchId] : []));
-  for (const id of filling) {
+  const handedOff = before.flatMap((b) => (b?.state === 'sealing' ? [b] : []));
+  let sealPeakRssMb: number | null = null;
+  const timedSeal = async (work: () => Promise<unknown>): Promise<void> => {
     current = sealTally;
+    const rss = startRssSampler(50);
     const at = performance.now();
     const cpu = process.cpuUsage();
-    const sealed = await meter.time(() => sealBatch(runtime.deps, id, 'full'));
+    await meter.time(work);
     sealMs += performance.now() - at;
     sealCpuMs += cpuMsSince(cpu);
+    sealPeakRssMb = Math.max(sealPeakRssMb ?? 0, rss.stop().peakMb);
     current = checkTally;
-    if (sealed === null) notes.push(`batch ${id} was no longer filling when sealed`);
+  };
+  for (const batch of handedOff) {
+    await timedSeal(() => finishSealing(runtime.deps, batch));
+  }
+  for (const id of filling) {
+    await timedSeal(async () => {
+      const sealed = await sealBatch(runtime.deps, id, 'full');
+      if (sealed === null) notes.push(`batch ${id} was no longer filling when sealed`);
+    });
   }
   runtime.flushMetrics();
   const measured = meter.finish();
@@ -156,7 +172,7 @@ const collectorPhase = async (input: PhaseInput): Promise<PhaseResult> => {
   const checkFailure = problems.length === 0 ? null : problems.join('; ');
   for (const b of submitted) {
     notes.push(
-      `provider batch: ${b.batchId} ${b.state}, ${b.requestCount.toLocaleString('en-US')} requests, ${(b.inputBytes / 1e6).toFixed(1)} MB input file assembled from ${b.parts} parts; sealed ${filling.includes(b.batchId) ? 'after the last invocation' : 'by the invocation that filled it'}`,
+      `provider batch: ${b.batchId} ${b.state}, ${b.requestCount.toLocaleString('en-US')} requests, ${(b.inputBytes / 1e6).toFixed(1)} MB input file assembled from ${b.parts} parts; ${filling.includes(b.batchId) ? 'sealed with sealBatch after the last invocation' : handedOff.some((h) => h.batchId === b.batchId) ? "stopped by the invocation that filled it and handed off; assembled and submitted with finishSealing (the completion function's part)" : 'sealed by the collector'}`,
     );
   }
   if (checkFailure !== null) notes.push(`CHECK FAILED: ${checkFailure}`);
@@ -176,7 +192,8 @@ const collectorPhase = async (input: PhaseInput): Promise<PhaseResult> => {
       cpuMs: sealCpuMs,
       tally: sealTally,
       sealedByCollector,
-      sealedAfterLastInvocation: filling.length,
+      sealedAfterLastInvocation: filling.length + handedOff.length,
+      peakRssMb: sealPeakRssMb,
     },
     submitted,
     checkFailure,

@@ -20,9 +20,10 @@ import { renderReport, type SizeRun } from './report.js';
  * provider simulator in this process, then runs every phase of every size in a fresh child
  * process, and prints and writes the report. Knobs (environment): BENCH_SIZES (default
  * "10000,100000"), BENCH_INVOCATION_SIZE (1000), BENCH_COLLECTOR_BUDGET_S (900: collector
- * time per size before it stops starting invocations; enough for 100,000 requests here), BENCH_WARMUP (2000: size of the
- * unreported warm-up run; 0 skips it), BENCH_DYNAMODB_JVM_ARGS, BENCH_CPU_PROF=1 (profiles
- * into bench/profiles).
+ * time per size before it stops starting invocations; enough for 100,000 requests here),
+ * BENCH_WARMUP (2000: size of the unreported warm-up run; 0 skips it),
+ * BENCH_DYNAMODB_JVM_ARGS, BENCH_CPU_PROF=1 (profiles into bench/profiles),
+ * BENCH_RESULTS_JSON (a file for the raw phase results as well).
  *
  * `npm run bench -- --e2e N` runs the end-to-end bench instead (see endToEnd.ts): N requests
  * through the whole local stack, each function in worker threads at its deployed limits. It
@@ -170,14 +171,30 @@ const main = async (): Promise<void> => {
       runs.push({ size, results });
     }
     const stats = simulator.stats();
+    const finishedAt = new Date();
     const report = renderReport({
       runs,
       invocationSize,
       budgetS,
       startedAt: started,
-      finishedAt: new Date(),
+      finishedAt,
       simulatorHttpRequests: stats.http.requests,
     });
+    // BENCH_RESULTS_JSON=<file>: the raw phase results too, to render the report again later.
+    const rawOut = process.env.BENCH_RESULTS_JSON;
+    if (rawOut !== undefined && rawOut !== '') {
+      writeFileSync(
+        rawOut,
+        JSON.stringify({
+          runs,
+          invocationSize,
+          budgetS,
+          startedAt: started.toISOString(),
+          finishedAt: finishedAt.toISOString(),
+          simulatorHttpRequests: stats.http.requests,
+        }),
+      );
+    }
     console.log(`\n${report.text}`);
     writeFileSync(join(here, 'RESULTS.md'), report.markdown);
     log('wrote bench/RESULTS.md');
@@ -186,7 +203,9 @@ const main = async (): Promise<void> => {
       return failure == null ? [] : [`size ${run.size}: ${failure}`];
     });
     if (failures.length > 0) {
-      throw new Error(`collector did not submit one batch of every request: ${failures.join('; ')}`);
+      throw new Error(
+        `collector did not submit one batch of every request: ${failures.join('; ')}`,
+      );
     }
   } finally {
     aws.destroy();
