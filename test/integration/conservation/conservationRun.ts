@@ -122,8 +122,10 @@ const runConservation = async (options: ConservationOptions): Promise<Conservati
   const random = seeded(options.seed);
   const injector = new CrashInjector({
     functions: ['collector', 'poller', 'completion'],
-    // A hung poller run holds up all polling for its timeout: hang it less often.
-    hangEvery: { collector: 4, completion: 4, poller: 12 },
+    // A hung poller run holds up all polling for its timeout: hang it less often. Its runs
+    // make only a handful of calls (the heavy work is the completion function's), so a small
+    // run crashes it about six times: every third of those hangs.
+    hangEvery: { collector: 4, completion: 4, poller: 3 },
     // Crashes stop for a message after its 6th receive; the queues allow 10.
     maxReceiveCount: 6,
   });
