@@ -14,7 +14,7 @@ interface CrashRecord {
   readonly functionName: LocalFunctionName;
   /** The invocation's I/O call that never happened (1-based). */
   readonly step: number;
-  /** The port method that call was to (`store.claimRequest`, `providers.openai.submit`, ...). */
+  /** The port method that call was to (`store.claimPartMembers`, `providers.openai.submit`, ...). */
   readonly call: string;
   readonly mode: CrashMode;
   readonly requestId: string;

@@ -92,13 +92,6 @@ interface StateStore {
   /** Creates a batch record; throws `ConflictError` if the id exists. */
   createBatch(batch: BatchRecord): Promise<void>;
 
-  /**
-   * Atomically moves the ledger entry of `item.customId` from `pending` (with this hash) to
-   * `claimed` by `item.batchId`, and writes the item. Returns false if another batch won it.
-   * Calling it again for the same batch and item returns true.
-   */
-  claimRequest(item: BatchItem, requestHash: string): Promise<boolean>;
-
   getBatch(batchId: string): Promise<BatchRecord | null>;
 
   /**
@@ -156,8 +149,8 @@ interface StateStore {
   openPart(part: BatchPart): Promise<boolean>;
 
   /**
-   * Claims members into an open part: like `claimRequest` for each, and only while the part
-   * is open. Returns, per member, whether it is now this batch's (false: another batch won
+   * Claims members into an open part: each ledger entry goes from `pending` (with its hash) to
+   * `claimed` by the batch and the member is written, only while the part is open. Returns, per member, whether it is now this batch's (false: another batch won
    * it). Throws `ConflictError` with code `part_sealed` once the part is sealed; members
    * claimed before that stay claimed.
    */

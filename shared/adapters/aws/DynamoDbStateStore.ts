@@ -24,7 +24,6 @@ import type {
   StateStore,
 } from '../../ports/StateStore.js';
 import { backoffDelayMs, sleep as realSleep, type Sleep } from './backoff.js';
-import { claimOperations, isOwnClaim } from './claimOperations.js';
 import { DynamoDbFillingBatches } from './DynamoDbFillingBatches.js';
 import { isAwsErrorNamed } from './isAwsErrorNamed.js';
 import {
@@ -278,23 +277,6 @@ class DynamoDbStateStore implements StateStore {
       sleep: this.#sleep,
       translate: (error) => this.#translate(error, 'TransactWriteItems', resource),
     });
-  }
-
-  async claimRequest(item: BatchItem, requestHash: string): Promise<boolean> {
-    const reasons = await this.#transact(
-      [...claimOperations(this.#table, item, requestHash)],
-      `REQ#${item.customId}`,
-    );
-    if (reasons === null) return true;
-    const old = oldItemOf(reasons[0]?.Item);
-    if (old === null) {
-      throw new NotFoundError(`request ${item.customId} is not in the ledger`, {
-        code: 'not_found',
-        details: { customId: item.customId, batchId: item.batchId },
-      });
-    }
-    // Our own earlier claim (a retry after a crash): the item was written with it.
-    return isOwnClaim(old, item);
   }
 
   async moveToRetryBatch(from: BatchItem, to: BatchItem, movedAt: string): Promise<boolean> {

@@ -11,7 +11,7 @@ import {
   ensureStateTable,
 } from '../../../shared/adapters/aws/DynamoDbStateStore.js';
 import { ConflictError, NotFoundError } from '../../../shared/domain/errors.js';
-import type { BatchItem, BatchRecord } from '../../../shared/domain/records.js';
+import type { BatchItem, BatchPart, BatchRecord } from '../../../shared/domain/records.js';
 import { emulatorClients, uniqueName } from './awsTestKit.js';
 
 const batch = (batchId: string, overrides: Partial<BatchRecord> = {}): BatchRecord => ({
@@ -58,6 +58,17 @@ const item = (batchId: string, n: number, customId = `c-${n}`): BatchItem => ({
   cost: null,
 });
 
+const partOf = (batchId: string): BatchPart => ({
+  batchId,
+  partNo: 1,
+  state: 'open',
+  firstIndex: 0,
+  requestCount: 1,
+  models: ['claude-test'],
+  escalateAt: null,
+  claimed: null,
+});
+
 describe('DynamoDbStateStore on DynamoDB Local', () => {
   let clients: AwsClients;
   let store: DynamoDbStateStore;
@@ -86,6 +97,13 @@ describe('DynamoDbStateStore on DynamoDB Local', () => {
       itemPageSize: 100,
     });
   });
+
+  /** Claims one member through part 1 of its batch, opened on first use. */
+  const claim = async (member: BatchItem, requestHash: string): Promise<boolean> => {
+    await store.openPart(partOf(member.batchId));
+    const [won] = await store.claimPartMembers(member.batchId, 1, [{ item: member, requestHash }]);
+    return won === true;
+  };
 
   afterAll(() => clients.destroy());
 
@@ -122,7 +140,7 @@ describe('DynamoDbStateStore on DynamoDB Local', () => {
 
     const batchId = uniqueName('b');
     await store.createBatch(batch(batchId));
-    expect(await store.claimRequest(item(batchId, 1, id), 'h1')).toBe(true);
+    expect(await claim(item(batchId, 1, id), 'h1')).toBe(true);
     const dup = await register(id);
     expect(dup.kind).toBe('duplicate');
     expect(dup.kind === 'duplicate' && dup.existing).toMatchObject({ state: 'claimed', batchId });
@@ -147,7 +165,7 @@ describe('DynamoDbStateStore on DynamoDB Local', () => {
     await register(conflictId);
     const batchId = uniqueName('b');
     await store.createBatch(batch(batchId));
-    await store.claimRequest(item(batchId, 1, claimedId), 'h1');
+    await claim(item(batchId, 1, claimedId), 'h1');
     const ids = [...fresh.slice(0, 50), pendingId, claimedId, conflictId, ...fresh.slice(50)];
     const outcomes = await store.registerRequests(
       ids.map((customId) => ({
@@ -177,9 +195,9 @@ describe('DynamoDbStateStore on DynamoDB Local', () => {
     const b = uniqueName('bb');
     await store.createBatch(batch(a));
     await store.createBatch(batch(b));
-    expect(await store.claimRequest(item(a, 1, id), 'h1')).toBe(true);
-    expect(await store.claimRequest(item(a, 1, id), 'h1')).toBe(true);
-    expect(await store.claimRequest(item(b, 1, id), 'h1')).toBe(false);
+    expect(await claim(item(a, 1, id), 'h1')).toBe(true);
+    expect(await claim(item(a, 1, id), 'h1')).toBe(true);
+    expect(await claim(item(b, 1, id), 'h1')).toBe(false);
     expect((await store.getItems(a, ['p-00001'])).get('p-00001')).toMatchObject({ customId: id });
     expect((await store.getItems(b, ['p-00001'])).size).toBe(0);
   });
@@ -188,8 +206,8 @@ describe('DynamoDbStateStore on DynamoDB Local', () => {
     const id = uniqueName('req');
     await register(id, 'h1');
     const a = uniqueName('b');
-    expect(await store.claimRequest(item(a, 1, id), 'other-hash')).toBe(false);
-    await expect(store.claimRequest(item(a, 2, uniqueName('ghost')), 'h1')).rejects.toBeInstanceOf(
+    expect(await claim(item(a, 1, id), 'other-hash')).toBe(false);
+    await expect(claim(item(a, 2, uniqueName('ghost')), 'h1')).rejects.toBeInstanceOf(
       NotFoundError,
     );
   });
@@ -200,8 +218,8 @@ describe('DynamoDbStateStore on DynamoDB Local', () => {
       await register(id);
       const [a, b] = [uniqueName('ra'), uniqueName('rb')];
       const outcomes = await Promise.all([
-        store.claimRequest(item(a, 1, id), 'h1'),
-        store.claimRequest(item(b, 1, id), 'h1'),
+        claim(item(a, 1, id), 'h1'),
+        claim(item(b, 1, id), 'h1'),
       ]);
       expect(outcomes.filter(Boolean)).toHaveLength(1);
       const winner = outcomes[0] === true ? a : b;
@@ -298,8 +316,13 @@ describe('DynamoDbStateStore on DynamoDB Local', () => {
     for (let n = 0; n < 250; n += 50) {
       const ids = Array.from({ length: 50 }, (_, k) => n + k);
       await Promise.all(ids.map((k) => register(`${batchId}-c${k}`)));
-      const claims = ids.map((k) => store.claimRequest(item(batchId, k, `${batchId}-c${k}`), 'h1'));
-      expect(await Promise.all(claims)).toEqual(Array(50).fill(true));
+      await store.openPart(partOf(batchId));
+      const claims = await store.claimPartMembers(
+        batchId,
+        1,
+        ids.map((k) => ({ item: item(batchId, k, `${batchId}-c${k}`), requestHash: 'h1' })),
+      );
+      expect(claims).toEqual(Array(50).fill(true));
     }
     const wanted = Array.from({ length: 250 }, (_, n) => `p-${String(n).padStart(5, '0')}`);
     const found = await store.getItems(batchId, [...wanted, 'p-00001', 'p-missing']);
