@@ -1,12 +1,12 @@
 import { parseArgs } from 'node:util';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { sendRequests } from '../cli/sendRequests.js';
+import { type FunctionStats, limitsHit } from '../local/stack/InvocationStats.js';
+import type { Isolation } from '../local/stack/lambdaContext.js';
+import { type LocalFunctionName, startLocalStack } from '../local/stack/startLocalStack.js';
 import { createAwsClients } from '../shared/adapters/aws/createAwsClients.js';
-import { sendRequests } from '../shared/cli/sendRequests.js';
 import { FUNCTION_SIZING } from '../shared/config/functionSizing.js';
-import { type FunctionStats, limitsHit } from '../shared/local/InvocationStats.js';
-import type { Isolation } from '../shared/local/lambdaContext.js';
-import { type LocalFunctionName, startLocalStack } from '../shared/local/startLocalStack.js';
 import { startRssSampler } from './rss.js';
 import { requestBody } from './workload.js';
 

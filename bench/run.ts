@@ -5,13 +5,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { CreateQueueCommand } from '@aws-sdk/client-sqs';
+import { startSimulator } from '../local/simulator/startSimulator.js';
+import { startDynamoDbLocal } from '../local/stack/emulators/startDynamoDbLocal.js';
+import { startEventBridgeStub } from '../local/stack/emulators/startEventBridgeStub.js';
+import { startFauxqs } from '../local/stack/emulators/startFauxqs.js';
 import { createAwsClients } from '../shared/adapters/aws/createAwsClients.js';
 import { ensureStateTable } from '../shared/adapters/aws/stateTable.js';
 import { ENV } from '../shared/config/BatchlaneConfig.js';
-import { startDynamoDbLocal } from '../shared/local/emulators/startDynamoDbLocal.js';
-import { startEventBridgeStub } from '../shared/local/emulators/startEventBridgeStub.js';
-import { startFauxqs } from '../shared/local/emulators/startFauxqs.js';
-import { startSimulator } from '../shared/simulator/startSimulator.js';
 import type { Phase, PhaseResult } from './phaseTypes.js';
 import { renderReport, type SizeRun } from './report.js';
 

@@ -2,7 +2,7 @@ import type { TestProject } from 'vitest/node';
 import {
   type AwsEmulatorEnv,
   startAwsEmulators,
-} from '../../shared/local/emulators/startAwsEmulators.js';
+} from '../../local/stack/emulators/startAwsEmulators.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

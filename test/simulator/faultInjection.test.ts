@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningSimulator, startSimulator } from '../../shared/simulator/startSimulator.js';
+import { type RunningSimulator, startSimulator } from '../../local/simulator/startSimulator.js';
 import {
   anthropicClient,
   chatLine,

@@ -1,6 +1,6 @@
 import OpenAI, { toFile } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningSimulator, startSimulator } from '../../shared/simulator/startSimulator.js';
+import { type RunningSimulator, startSimulator } from '../../local/simulator/startSimulator.js';
 import {
   API_KEY,
   chatLine,

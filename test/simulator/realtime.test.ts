@@ -1,7 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningSimulator, startSimulator } from '../../shared/simulator/startSimulator.js';
+import { type RunningSimulator, startSimulator } from '../../local/simulator/startSimulator.js';
 import { API_KEY, anthropicClient, messageParams, openaiClient } from './simulatorTestKit.js';
 
 let sim: RunningSimulator;

@@ -1,6 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI, { toFile } from 'openai';
-import type { RunningSimulator } from '../../shared/simulator/startSimulator.js';
+import type { RunningSimulator } from '../../local/simulator/startSimulator.js';
 
 const API_KEY = 'sk-sim-test';
 

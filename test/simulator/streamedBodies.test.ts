@@ -2,7 +2,7 @@ import { request } from 'node:http';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI, { toStreamingFile } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningSimulator, startSimulator } from '../../shared/simulator/startSimulator.js';
+import { type RunningSimulator, startSimulator } from '../../local/simulator/startSimulator.js';
 import {
   API_KEY,
   anthropicClient,

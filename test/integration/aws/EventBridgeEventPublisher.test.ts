@@ -1,12 +1,12 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { EventBridgeEventPublisher } from '../../../shared/adapters/aws/EventBridgeEventPublisher.js';
-import type { BatchlaneEvent } from '../../../shared/contract/events.js';
-import { InvalidInputError, UnavailableError } from '../../../shared/domain/errors.js';
 import {
   type EventBridgeStub,
   startEventBridgeStub,
-} from '../../../shared/local/emulators/startEventBridgeStub.js';
+} from '../../../local/stack/emulators/startEventBridgeStub.js';
+import { EventBridgeEventPublisher } from '../../../shared/adapters/aws/EventBridgeEventPublisher.js';
+import type { BatchlaneEvent } from '../../../shared/contract/events.js';
+import { InvalidInputError, UnavailableError } from '../../../shared/domain/errors.js';
 
 const rejected = (n: number, padding = 0): BatchlaneEvent => ({
   detailType: 'Request Rejected',

@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { AwsClients } from '../../../shared/adapters/aws/createAwsClients.js';
 import {
   type EventBridgeStub,
   type RecordedEvent,
   startEventBridgeStub,
-} from '../../../shared/local/emulators/startEventBridgeStub.js';
+} from '../../../local/stack/emulators/startEventBridgeStub.js';
+import type { AwsClients } from '../../../shared/adapters/aws/createAwsClients.js';
 import { createQueue, drainQueue, emulatorClients, uniqueName } from './awsTestKit.js';
 
 const entry = (n: number, bus = 'bus-a') => ({

@@ -2,6 +2,10 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import {
+  type EventBridgeStub,
+  startEventBridgeStub,
+} from '../../../local/stack/emulators/startEventBridgeStub.js';
 import type { AwsClients } from '../../../shared/adapters/aws/createAwsClients.js';
 import { EventBridgeResultPublisher } from '../../../shared/adapters/aws/EventBridgeResultPublisher.js';
 import { S3BlobStore } from '../../../shared/adapters/aws/S3BlobStore.js';
@@ -9,10 +13,6 @@ import { S3ResultWriter } from '../../../shared/adapters/aws/S3ResultWriter.js';
 import { SqsResultSender } from '../../../shared/adapters/aws/SqsResultSender.js';
 import type { ResultV1 } from '../../../shared/contract/result.js';
 import { NotFoundError, UnavailableError } from '../../../shared/domain/errors.js';
-import {
-  type EventBridgeStub,
-  startEventBridgeStub,
-} from '../../../shared/local/emulators/startEventBridgeStub.js';
 import {
   createBucket,
   createQueue,

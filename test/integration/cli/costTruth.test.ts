@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runReport } from '../../../cli/runReport.js';
 import type { AwsClients } from '../../../shared/adapters/aws/createAwsClients.js';
 import { DynamoDbCostLedger } from '../../../shared/adapters/aws/DynamoDbCostLedger.js';
 import { ensureStateTable } from '../../../shared/adapters/aws/DynamoDbStateStore.js';
-import { runReport } from '../../../shared/cli/runReport.js';
 import { costOutcome, type OutcomeToPrice } from '../../../shared/domain/costOutcome.js';
 import { defaultPriceTable } from '../../../shared/domain/pricing/defaultPriceTable.js';
 import { sumItemCosts } from '../../../shared/domain/sumItemCosts.js';

@@ -4,15 +4,15 @@ import {
   SendMessageCommand,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AwsClients } from '../../../shared/adapters/aws/createAwsClients.js';
-import { sendRequests } from '../../../shared/cli/sendRequests.js';
-import { buildSmokeRequests } from '../../../shared/cli/smoke/buildSmokeRequests.js';
+import { sendRequests } from '../../../cli/sendRequests.js';
+import { buildSmokeRequests } from '../../../cli/smoke/buildSmokeRequests.js';
 import {
   createResultsQueue,
   deleteResultsQueue,
   sqsResultReceiver,
-} from '../../../shared/cli/smoke/resultsQueue.js';
-import { waitForResults } from '../../../shared/cli/smoke/waitForResults.js';
+} from '../../../cli/smoke/resultsQueue.js';
+import { waitForResults } from '../../../cli/smoke/waitForResults.js';
+import type { AwsClients } from '../../../shared/adapters/aws/createAwsClients.js';
 import { RequestV1Schema } from '../../../shared/contract/request.js';
 import {
   createQueue,

@@ -1,15 +1,15 @@
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { sendRequests } from '../../../cli/sendRequests.js';
+import type { SimulatorFaults } from '../../../local/simulator/startSimulator.js';
+import { startLocalStack } from '../../../local/stack/startLocalStack.js';
 import { createAwsClients } from '../../../shared/adapters/aws/createAwsClients.js';
 import { DynamoDbStateStore } from '../../../shared/adapters/aws/DynamoDbStateStore.js';
-import { sendRequests } from '../../../shared/cli/sendRequests.js';
 import {
   type CrashCoverage,
   CrashInjector,
   type CrashRecord,
-} from '../../../shared/local/crashingRuntime.js';
-import { startLocalStack } from '../../../shared/local/startLocalStack.js';
-import type { SimulatorFaults } from '../../../shared/simulator/startSimulator.js';
+} from '../../support/crashingRuntime.js';
 import { type Delivered, DestinationLedger } from './destinationLedger.js';
 
 interface ConservationOptions {

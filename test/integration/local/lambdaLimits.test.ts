@@ -5,13 +5,13 @@ import {
   SendMessageCommand,
 } from '@aws-sdk/client-sqs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { AwsClients } from '../../../shared/adapters/aws/createAwsClients.js';
 import {
   LambdaInvocationError,
   MAX_INVOCATION_PAYLOAD_BYTES,
-} from '../../../shared/local/invocationLimits.js';
-import { createLocalFunction, type LocalFunction } from '../../../shared/local/localFunction.js';
-import { SqsEventSourceMapping } from '../../../shared/local/SqsEventSourceMapping.js';
+} from '../../../local/stack/invocationLimits.js';
+import { createLocalFunction, type LocalFunction } from '../../../local/stack/localFunction.js';
+import { SqsEventSourceMapping } from '../../../local/stack/SqsEventSourceMapping.js';
+import type { AwsClients } from '../../../shared/adapters/aws/createAwsClients.js';
 import { emulatorClients } from '../aws/awsTestKit.js';
 import type { Pong } from './fixtures/limitsHandler.js';
 

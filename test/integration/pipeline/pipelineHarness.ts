@@ -2,11 +2,11 @@ import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { sendRequests } from '../../../cli/sendRequests.js';
+import { ResultCollector } from '../../../local/stack/ResultCollector.js';
+import { type LocalStackOptions, startLocalStack } from '../../../local/stack/startLocalStack.js';
 import { createAwsClients } from '../../../shared/adapters/aws/createAwsClients.js';
-import { sendRequests } from '../../../shared/cli/sendRequests.js';
 import type { ResultV1 } from '../../../shared/contract/result.js';
-import { ResultCollector } from '../../../shared/local/ResultCollector.js';
-import { type LocalStackOptions, startLocalStack } from '../../../shared/local/startLocalStack.js';
 
 type Stack = Awaited<ReturnType<typeof startLocalStack>>;
 

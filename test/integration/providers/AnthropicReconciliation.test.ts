@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningSimulator, startSimulator } from '../../../local/simulator/startSimulator.js';
 import { AnthropicBatchProvider } from '../../../shared/adapters/providers/AnthropicBatchProvider.js';
 import { formatProviderLine } from '../../../shared/domain/formatProviderLine.js';
-import { type RunningSimulator, startSimulator } from '../../../shared/simulator/startSimulator.js';
 import { API_KEY, submitInput } from './providerTestKit.js';
 
 let sim: RunningSimulator;

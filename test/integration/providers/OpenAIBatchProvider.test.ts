@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningSimulator, startSimulator } from '../../../local/simulator/startSimulator.js';
 import { OpenAIBatchProvider } from '../../../shared/adapters/providers/OpenAIBatchProvider.js';
 import {
   AuthError,
@@ -7,7 +8,6 @@ import {
   UnavailableError,
 } from '../../../shared/domain/errors.js';
 import { formatProviderLine } from '../../../shared/domain/formatProviderLine.js';
-import { type RunningSimulator, startSimulator } from '../../../shared/simulator/startSimulator.js';
 import { API_KEY, readResults, submitInput, waitForEnded } from './providerTestKit.js';
 
 let sim: RunningSimulator;

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningSimulator, startSimulator } from '../../../local/simulator/startSimulator.js';
 import { AnthropicRealtimeProvider } from '../../../shared/adapters/providers/AnthropicRealtimeProvider.js';
 import { createRealtimeProviders } from '../../../shared/adapters/providers/createRealtimeProviders.js';
 import { OpenAIRealtimeProvider } from '../../../shared/adapters/providers/OpenAIRealtimeProvider.js';
@@ -10,7 +11,6 @@ import {
   UnavailableError,
 } from '../../../shared/domain/errors.js';
 import type { RealtimeCall } from '../../../shared/ports/RealtimeProvider.js';
-import { type RunningSimulator, startSimulator } from '../../../shared/simulator/startSimulator.js';
 import { API_KEY } from './providerTestKit.js';
 
 let sim: RunningSimulator;

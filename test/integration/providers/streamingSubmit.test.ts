@@ -2,13 +2,13 @@ import { Readable } from 'node:stream';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningSimulator, startSimulator } from '../../../local/simulator/startSimulator.js';
 import { AnthropicBatchProvider } from '../../../shared/adapters/providers/AnthropicBatchProvider.js';
 import { OpenAIBatchProvider } from '../../../shared/adapters/providers/OpenAIBatchProvider.js';
 import type { ProviderEndpoint } from '../../../shared/contract/providers.js';
 import { InvalidInputError, UnavailableError } from '../../../shared/domain/errors.js';
 import { formatProviderLine } from '../../../shared/domain/formatProviderLine.js';
 import type { SubmitBatchInput } from '../../../shared/ports/BatchProvider.js';
-import { type RunningSimulator, startSimulator } from '../../../shared/simulator/startSimulator.js';
 import { API_KEY, readLines, waitForEnded } from './providerTestKit.js';
 
 /**

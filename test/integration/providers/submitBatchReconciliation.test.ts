@@ -1,5 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningSimulator, startSimulator } from '../../../local/simulator/startSimulator.js';
 import { DynamoDbStateStore } from '../../../shared/adapters/aws/DynamoDbStateStore.js';
 import { S3BlobStore } from '../../../shared/adapters/aws/S3BlobStore.js';
 import { ensureStateTable } from '../../../shared/adapters/aws/stateTable.js';
@@ -9,7 +10,6 @@ import { formatProviderLine } from '../../../shared/domain/formatProviderLine.js
 import { defaultPriceTable } from '../../../shared/domain/pricing/defaultPriceTable.js';
 import type { BatchRecord } from '../../../shared/domain/records.js';
 import { noMetrics, silentLogger } from '../../../shared/ports/Logger.js';
-import { type RunningSimulator, startSimulator } from '../../../shared/simulator/startSimulator.js';
 import type { RuntimeDeps } from '../../../shared/usecases/RuntimeDeps.js';
 import { submitBatch } from '../../../shared/usecases/submitBatch.js';
 import { createBucket, emulatorClients, uniqueName } from '../aws/awsTestKit.js';

@@ -2,8 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { startDynamoDbLocal } from '../../../local/stack/emulators/startDynamoDbLocal.js';
 import { ConfigError } from '../../../shared/domain/errors.js';
-import { startDynamoDbLocal } from '../../../shared/local/emulators/startDynamoDbLocal.js';
 
 describe('startDynamoDbLocal', () => {
   it('tells the user to run npm run setup when the jar is missing', async () => {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { parseQueueUrl, readStackOutputs } from '../../../shared/cli/smoke/readStackOutputs.js';
+import { parseQueueUrl, readStackOutputs } from '../../../cli/smoke/readStackOutputs.js';
 import {
   allowListAdvice,
   isQueueAllowed,
   smokeQueueName,
-} from '../../../shared/cli/smoke/resultsQueue.js';
+} from '../../../cli/smoke/resultsQueue.js';
 
 const INTAKE = 'https://sqs.eu-west-1.amazonaws.com/123456789012/Batchlane-IntakeQueue-AbC';
 

@@ -1,8 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  buildSmokeRequests,
-  DEFAULT_SMOKE_MODELS,
-} from '../../../shared/cli/smoke/buildSmokeRequests.js';
+import { buildSmokeRequests, DEFAULT_SMOKE_MODELS } from '../../../cli/smoke/buildSmokeRequests.js';
 import { RequestV1Schema } from '../../../shared/contract/request.js';
 
 const QUEUE = 'https://sqs.eu-west-1.amazonaws.com/123456789012/Batchlane-smoke-results';

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { summarizeOutcome } from '../../../shared/cli/smoke/summarizeOutcome.js';
+import { summarizeOutcome } from '../../../cli/smoke/summarizeOutcome.js';
 import {
   parseResultMessage,
   type ReceivedResult,
   waitForResults,
-} from '../../../shared/cli/smoke/waitForResults.js';
+} from '../../../cli/smoke/waitForResults.js';
 
 const result = (customId: string, status = 'succeeded'): ReceivedResult => ({
   customId,

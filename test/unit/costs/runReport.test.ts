@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runReport } from '../../../shared/cli/runReport.js';
+import { runReport } from '../../../cli/runReport.js';
 import type { Clock } from '../../../shared/ports/Clock.js';
 import type { CostEntry, CostLedger, CostRange } from '../../../shared/ports/CostLedger.js';
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { createAwsClients } from '../adapters/aws/createAwsClients.js';
+import { createAwsClients } from '../shared/adapters/aws/createAwsClients.js';
 import { DEV_FILE, readDevFile } from './devFile.js';
 import { deadlinePlaceholders, fillPlaceholders, sendRequests } from './sendRequests.js';
 

@@ -4,7 +4,7 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { ResultV1 } from '../contract/result.js';
+import type { ResultV1 } from '../../shared/contract/result.js';
 
 type Via = 'sqs' | 's3' | 'eventbridge';
 

@@ -1,4 +1,4 @@
-import { isProviderName, type ProviderName } from '../../contract/providers.js';
+import { isProviderName, type ProviderName } from '../../shared/contract/providers.js';
 
 /** What `batchlane smoke` needs from a deployed stack's outputs. */
 interface SmokeTarget {

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { type AwsEnv, createAwsClients } from '../adapters/aws/createAwsClients.js';
-import { isProviderName, PROVIDERS, type ProviderName } from '../contract/providers.js';
+import { type AwsEnv, createAwsClients } from '../shared/adapters/aws/createAwsClients.js';
+import { isProviderName, PROVIDERS, type ProviderName } from '../shared/contract/providers.js';
 import { sendRequests } from './sendRequests.js';
 import { buildSmokeRequests } from './smoke/buildSmokeRequests.js';
 import { parseQueueUrl, readStackOutputs } from './smoke/readStackOutputs.js';

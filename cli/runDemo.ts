@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { createAwsClients } from '../adapters/aws/createAwsClients.js';
-import type { ResultStatus } from '../contract/result.js';
-import { formatUsd } from '../domain/costs/formatCostReport.js';
-import { ResultCollector } from '../local/ResultCollector.js';
-import { startLocalStack } from '../local/startLocalStack.js';
+import { ResultCollector } from '../local/stack/ResultCollector.js';
+import { startLocalStack } from '../local/stack/startLocalStack.js';
+import { createAwsClients } from '../shared/adapters/aws/createAwsClients.js';
+import type { ResultStatus } from '../shared/contract/result.js';
+import { formatUsd } from '../shared/domain/costs/formatCostReport.js';
 import { deadlinePlaceholders, fillPlaceholders, sendRequests } from './sendRequests.js';
 
 interface DemoOptions {

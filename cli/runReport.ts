@@ -1,14 +1,18 @@
 import { parseArgs } from 'node:util';
-import { type AwsEnv, createAwsClients } from '../adapters/aws/createAwsClients.js';
-import { DynamoDbCostLedger } from '../adapters/aws/DynamoDbCostLedger.js';
-import { systemClock } from '../adapters/system/systemClock.js';
-import { ENV } from '../config/BatchlaneConfig.js';
-import { costReportJson, formatCostReport } from '../domain/costs/formatCostReport.js';
-import { parseReportRange, type ReportRange } from '../domain/costs/parseReportRange.js';
-import { COST_GROUPS, isCostGroup, summarizeCostStream } from '../domain/costs/summarizeCosts.js';
-import { errorMessage, InvalidInputError } from '../domain/errors.js';
-import type { Clock } from '../ports/Clock.js';
-import type { CostLedger } from '../ports/CostLedger.js';
+import { type AwsEnv, createAwsClients } from '../shared/adapters/aws/createAwsClients.js';
+import { DynamoDbCostLedger } from '../shared/adapters/aws/DynamoDbCostLedger.js';
+import { systemClock } from '../shared/adapters/system/systemClock.js';
+import { ENV } from '../shared/config/BatchlaneConfig.js';
+import { costReportJson, formatCostReport } from '../shared/domain/costs/formatCostReport.js';
+import { parseReportRange, type ReportRange } from '../shared/domain/costs/parseReportRange.js';
+import {
+  COST_GROUPS,
+  isCostGroup,
+  summarizeCostStream,
+} from '../shared/domain/costs/summarizeCosts.js';
+import { errorMessage, InvalidInputError } from '../shared/domain/errors.js';
+import type { Clock } from '../shared/ports/Clock.js';
+import type { CostLedger } from '../shared/ports/CostLedger.js';
 import { DEV_FILE, readDevFile } from './devFile.js';
 
 const REPORT_USAGE = `usage: batchlane report [--since 7d|YYYY-MM-DD] [--until YYYY-MM-DD]

@@ -1,5 +1,5 @@
-import type { ProviderName } from '../../contract/providers.js';
-import type { RequestV1Input } from '../../contract/request.js';
+import type { ProviderName } from '../../shared/contract/providers.js';
+import type { RequestV1Input } from '../../shared/contract/request.js';
 
 /** Small, cheap default models; `--anthropic-model` / `--openai-model` override them. */
 const DEFAULT_SMOKE_MODELS: Readonly<Record<ProviderName, string>> = {

@@ -1,5 +1,5 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { mapWithConcurrency } from '../domain/mapWithConcurrency.js';
+import { mapWithConcurrency } from '../shared/domain/mapWithConcurrency.js';
 
 /** Fills `{{name}}` placeholders (sample files name destinations that exist only at run time). */
 const fillPlaceholders = (line: string, values: Readonly<Record<string, string>>): string =>

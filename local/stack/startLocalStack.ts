@@ -1,10 +1,10 @@
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { createAwsClients } from '../adapters/aws/createAwsClients.js';
-import { ensureStateTable } from '../adapters/aws/stateTable.js';
-import { createRuntime, type Runtime } from '../composition/createRuntime.js';
-import { ENV } from '../config/BatchlaneConfig.js';
-import { FUNCTION_SIZING } from '../config/functionSizing.js';
+import { createAwsClients } from '../../shared/adapters/aws/createAwsClients.js';
+import { ensureStateTable } from '../../shared/adapters/aws/stateTable.js';
+import { createRuntime, type Runtime } from '../../shared/composition/createRuntime.js';
+import { ENV } from '../../shared/config/BatchlaneConfig.js';
+import { FUNCTION_SIZING } from '../../shared/config/functionSizing.js';
 import { type RunningSimulator, startSimulator } from '../simulator/startSimulator.js';
 import { startAwsEmulators } from './emulators/startAwsEmulators.js';
 import type { FunctionStats } from './InvocationStats.js';

@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { startLocalStack } from '../local/startLocalStack.js';
+import { startLocalStack } from '../local/stack/startLocalStack.js';
 import { DEV_FILE, writeDevFile } from './devFile.js';
 
 /**

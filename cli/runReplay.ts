@@ -1,14 +1,14 @@
 import { parseArgs } from 'node:util';
-import { createAwsClients } from '../adapters/aws/createAwsClients.js';
-import { DestinationRouter } from '../adapters/aws/DestinationRouter.js';
-import { EventBridgeResultPublisher } from '../adapters/aws/EventBridgeResultPublisher.js';
-import { S3BlobStore } from '../adapters/aws/S3BlobStore.js';
-import { S3ResultWriter } from '../adapters/aws/S3ResultWriter.js';
-import { SqsResultSender } from '../adapters/aws/SqsResultSender.js';
-import { WebhookResultSender } from '../adapters/aws/WebhookResultSender.js';
-import { ENV } from '../config/BatchlaneConfig.js';
-import { silentLogger } from '../ports/Logger.js';
-import { createReplay } from '../usecases/createReplay.js';
+import { createAwsClients } from '../shared/adapters/aws/createAwsClients.js';
+import { DestinationRouter } from '../shared/adapters/aws/DestinationRouter.js';
+import { EventBridgeResultPublisher } from '../shared/adapters/aws/EventBridgeResultPublisher.js';
+import { S3BlobStore } from '../shared/adapters/aws/S3BlobStore.js';
+import { S3ResultWriter } from '../shared/adapters/aws/S3ResultWriter.js';
+import { SqsResultSender } from '../shared/adapters/aws/SqsResultSender.js';
+import { WebhookResultSender } from '../shared/adapters/aws/WebhookResultSender.js';
+import { ENV } from '../shared/config/BatchlaneConfig.js';
+import { silentLogger } from '../shared/ports/Logger.js';
+import { createReplay } from '../shared/usecases/createReplay.js';
 import { readDevFile } from './devFile.js';
 
 /**

@@ -10,7 +10,7 @@ const USAGE = `Usage: batchlane sim [options]
   --expiry-ms N       simulated time before unfinished requests expire (default 24 h)
   --persist DIR       keep batches and files in DIR across restarts
   --api-key KEY       accept only this key (repeatable; default: any non-empty key)
-  --faults JSON       simulator-wide fault injection (see shared/simulator/README.md)`;
+  --faults JSON       simulator-wide fault injection (see local/simulator/README.md)`;
 
 const toNumber = (name: string, value: string | undefined): number | undefined => {
   if (value === undefined) return undefined;

@@ -1,7 +1,7 @@
-import type { Runtime } from '../composition/createRuntime.js';
-import type { RuntimeDeps } from '../usecases/RuntimeDeps.js';
-import { currentInvocation, type LocalInvocation } from './lambdaContext.js';
-import type { LocalFunctionName } from './startLocalStack.js';
+import { currentInvocation, type LocalInvocation } from '../../local/stack/lambdaContext.js';
+import type { LocalFunctionName } from '../../local/stack/startLocalStack.js';
+import type { Runtime } from '../../shared/composition/createRuntime.js';
+import type { RuntimeDeps } from '../../shared/usecases/RuntimeDeps.js';
 
 /**
  * How a crashed invocation ends: `exit` as a runtime process that died (Lambda fails the

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { ConfigError, UnavailableError } from '../../domain/errors.js';
+import { ConfigError, UnavailableError } from '../../../shared/domain/errors.js';
 
 /** Where `npm run setup` unpacks DynamoDB Local (from the amplify-dynamodb-simulator tarball). */
 const DEFAULT_DYNAMODB_LOCAL_DIR = resolve(

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { runSimulatorCli } from '../simulator/runSimulatorCli.js';
+import { runSimulatorCli } from '../local/simulator/runSimulatorCli.js';
 import { runDemo } from './runDemo.js';
 import { runDev } from './runDev.js';
 import { runReplay } from './runReplay.js';

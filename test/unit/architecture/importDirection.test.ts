@@ -1,0 +1,66 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, posix } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * What ships to Lambda (`shared/`, `functions/`) must never reach into the rooms that only
+ * run on a developer's machine: a bundle that imports the simulator or the CLI would carry them
+ * to Lambda, or fail there.
+ */
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const SHIPPED = ['shared', 'functions'];
+const LOCAL_ONLY = ['local', 'cli', 'bench', 'test', 'scripts', 'infra'];
+
+const sourceFiles = (dir: string): string[] =>
+  readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((entry) => {
+    const path = posix.join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(path);
+    return /\.(ts|js|mjs)$/.test(entry.name) ? [path] : [];
+  });
+
+/** Every module specifier of a file: static imports and exports, dynamic imports, `new URL`. */
+const specifiersOf = (source: string): string[] => {
+  const found: string[] = [];
+  const patterns = [
+    /\b(?:import|export)\s[^'"`;]*?\sfrom\s*['"]([^'"]+)['"]/g,
+    /\bimport\s*['"]([^'"]+)['"]/g,
+    /\bimport\(\s*['"`]([^'"`$]+)/g,
+    /\bnew URL\(\s*['"`]([^'"`$]+)/g,
+  ];
+  for (const pattern of patterns) {
+    for (const match of source.matchAll(pattern)) found.push(match[1]!);
+  }
+  return found;
+};
+
+const topFolderOf = (fromFile: string, specifier: string): string | undefined => {
+  if (!specifier.startsWith('.')) return undefined;
+  const target = posix.normalize(posix.join(posix.dirname(fromFile), specifier));
+  return target.split('/')[0];
+};
+
+describe('import direction', () => {
+  const violations = SHIPPED.flatMap(sourceFiles).flatMap((file) =>
+    specifiersOf(readFileSync(join(ROOT, file), 'utf8'))
+      .filter((specifier) => LOCAL_ONLY.includes(topFolderOf(file, specifier) ?? ''))
+      .map((specifier) => `${file} imports ${specifier}`),
+  );
+
+  it('finds the shipped sources', () => {
+    expect(SHIPPED.flatMap(sourceFiles).length).toBeGreaterThan(50);
+  });
+
+  it('keeps shared/ and functions/ free of local tooling, the CLI, the bench, infra and tests', () => {
+    expect(violations).toEqual([]);
+  });
+
+  it('would see an import that leaves the shipped rooms', () => {
+    const file = 'shared/usecases/example.ts';
+    expect(topFolderOf(file, '../../local/simulator/startSimulator.js')).toBe('local');
+    expect(topFolderOf(file, '../../cli/main.js')).toBe('cli');
+    expect(specifiersOf("const m = await import('../../test/support/x.js');")).toEqual([
+      '../../test/support/x.js',
+    ]);
+  });
+});
