@@ -51,10 +51,7 @@ const createBenchRuntime = async (env: Env, tally: () => Tally): Promise<BenchRu
     ...runtime.deps,
     store: new DynamoDbStateStore({ client: aws.documentClient, tableName: config.tableName }),
     blobs,
-    claimChecks: new S3ClaimCheckReader({
-      client: aws.s3,
-      maxBytes: maxRequestBytesOf(config.maxBytesPerBatch),
-    }),
+    claimChecks: new S3ClaimCheckReader({ client: aws.s3, bucket: config.bucketName }),
     costs: new DynamoDbCostLedger({ client: aws.documentClient, tableName: config.tableName }),
     realtime:
       config.realtimeQueueUrl === null
@@ -65,7 +62,11 @@ const createBenchRuntime = async (env: Env, tally: () => Tally): Promise<BenchRu
         ? null
         : new SqsIntakeRequeuer({ client: aws.sqs, queueUrl: config.intakeQueueUrl }),
     deliverer: new DestinationRouter({
-      sqs: new SqsResultSender({ client: aws.sqs, overflow: blobs }),
+      sqs: new SqsResultSender({
+        client: aws.sqs,
+        overflow: blobs,
+        canonicalQueueUrls: !aws.sqsEndpointOverridden,
+      }),
       s3: new S3ResultWriter({ client: aws.s3 }),
       eventbridge: new EventBridgeResultPublisher({ client: aws.eventBridge, overflow: blobs }),
       webhook:
@@ -75,7 +76,8 @@ const createBenchRuntime = async (env: Env, tally: () => Tally): Promise<BenchRu
               secret: config.webhookSecret,
               allowPrivate: config.allowPrivateWebhooks,
             }),
-      allowList: config.destinationAllowList,
+      policy: config.destinationPolicy,
+      region: config.region,
     }),
     events: new EventBridgeEventPublisher({
       client: aws.eventBridge,

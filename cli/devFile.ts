@@ -15,6 +15,8 @@ interface DevFile {
   readonly events_queue_url: string;
   /** Environment a producer (or the AWS CLI) needs to reach the local emulators. */
   readonly env: Record<string, string>;
+  /** The local stack's destination allow-list (`*`), which `batchlane replay` applies. */
+  readonly destination_allow_list?: string;
   readonly providers: { readonly anthropic: string; readonly openai: string };
   readonly pid: number;
   readonly started_at: string;

@@ -14,7 +14,9 @@ usage:
   batchlane dev                  run the local stack until stopped; writes .batchlane/dev.json
   batchlane submit FILE.jsonl    send one request message per line to the running dev stack
                                  (or to --queue-url with the AWS credentials in the environment)
-  batchlane replay [--bucket B]  send results parked for a failing destination again
+  batchlane replay [--outputs-file F] [--stack S] [--prefix parked/...]
+                                 send parked results again, only where the stack's allow-list
+                                 lets them go (the running dev stack, or a deployed one)
   batchlane report [--since 7d|YYYY-MM-DD] [--until YYYY-MM-DD] [--json]
                    [--by model|tag|day|lane|provider|source] [--table NAME]
                                  what requests cost, their realtime price and the savings

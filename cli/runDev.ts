@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startLocalStack } from '../local/stack/startLocalStack.js';
+import { ENV } from '../shared/config/BatchlaneConfig.js';
 import { DEV_FILE, writeDevFile } from './devFile.js';
 
 /**
@@ -33,6 +34,7 @@ const runDev = async (args: readonly string[], out: (line: string) => void): Pro
     event_bus_name: stack.eventBusName,
     events_queue_url: stack.eventsQueueUrl,
     env: awsEnv,
+    destination_allow_list: stack.env[ENV.destinationAllowList] ?? '',
     providers: stack.providers,
     pid: process.pid,
     started_at: new Date().toISOString(),

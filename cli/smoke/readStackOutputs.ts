@@ -12,6 +12,8 @@ interface SmokeTarget {
   readonly partition: string;
   /** `DestinationAllowList` output split into entries; null when the stack has no such output. */
   readonly allowList: readonly string[] | null;
+  /** `ArtifactsBucketName` output; null when the stack has no such output. */
+  readonly artifactsBucket: string | null;
   /** `EnabledProviders` output; null when the stack has no such output. */
   readonly enabledProviders: readonly ProviderName[] | null;
 }
@@ -107,6 +109,7 @@ const readStackOutputs = (json: string, stackName?: string): SmokeTarget => {
     account: queue.account,
     partition: queue.partition,
     allowList: allowList === null ? null : split(allowList),
+    artifactsBucket: text('ArtifactsBucketName'),
     enabledProviders: providers === null ? null : split(providers).filter(isProviderName),
   };
 };

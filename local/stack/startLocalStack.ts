@@ -236,6 +236,8 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
         ) + 10,
     ),
     [ENV.allowPrivateWebhooks]: 'true',
+    // Said explicitly: an unset allow-list allows nothing.
+    [ENV.destinationAllowList]: '*',
     [ENV.webhookSecret]: 'local-webhook-secret',
     ...(options.maxRequestsPerBatch === undefined
       ? {}

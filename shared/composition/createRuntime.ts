@@ -22,7 +22,6 @@ import { createRealtimeProviders } from '../adapters/providers/createRealtimePro
 import { systemClock, ulidIds } from '../adapters/system/systemClock.js';
 import type { BatchlaneConfig } from '../config/BatchlaneConfig.js';
 import { type Env, loadConfig } from '../config/loadConfig.js';
-import { maxRequestBytesOf } from '../domain/validateRequest.js';
 import type { Logger } from '../ports/Logger.js';
 import type { RuntimeDeps } from '../usecases/RuntimeDeps.js';
 
@@ -65,7 +64,11 @@ const createRuntime = async (env: Env, functionName: string): Promise<Runtime> =
 
   const blobs = new S3BlobStore({ client: aws.s3, bucket: config.bucketName });
   const deliverer = new DestinationRouter({
-    sqs: new SqsResultSender({ client: aws.sqs, overflow: blobs }),
+    sqs: new SqsResultSender({
+      client: aws.sqs,
+      overflow: blobs,
+      canonicalQueueUrls: !aws.sqsEndpointOverridden,
+    }),
     s3: new S3ResultWriter({ client: aws.s3 }),
     eventbridge: new EventBridgeResultPublisher({ client: aws.eventBridge, overflow: blobs }),
     webhook:
@@ -75,16 +78,14 @@ const createRuntime = async (env: Env, functionName: string): Promise<Runtime> =
             secret: config.webhookSecret,
             allowPrivate: config.allowPrivateWebhooks,
           }),
-    allowList: config.destinationAllowList,
+    policy: config.destinationPolicy,
+    region: config.region,
   });
 
   const deps: RuntimeDeps = {
     store: new DynamoDbStateStore({ client: aws.documentClient, tableName: config.tableName }),
     blobs,
-    claimChecks: new S3ClaimCheckReader({
-      client: aws.s3,
-      maxBytes: maxRequestBytesOf(config.maxBytesPerBatch),
-    }),
+    claimChecks: new S3ClaimCheckReader({ client: aws.s3, bucket: config.bucketName }),
     providers: await createBatchProviders(config, resolveApiKey),
     events: new EventBridgeEventPublisher({
       client: aws.eventBridge,
@@ -118,6 +119,10 @@ const createRuntime = async (env: Env, functionName: string): Promise<Runtime> =
       publishRequestEvents: config.publishRequestEvents,
       leaseMs: config.leaseSeconds * 1000,
       allowPrivateWebhooks: config.allowPrivateWebhooks,
+      destinationPolicy: config.destinationPolicy,
+      region: config.region,
+      claimCheckBucket: config.bucketName,
+      maxClaimCheckBytes: config.maxClaimCheckBytes,
       priceTable: config.priceTable,
       costTagKey: config.costTagKey,
       lanePolicy: {

@@ -1,6 +1,7 @@
 import type { Destination } from '../contract/destination.js';
 import type { ProviderName } from '../contract/providers.js';
 import type { Quotas } from '../domain/admitRequests.js';
+import type { DestinationPolicy } from '../domain/destinationPolicy.js';
 import type { PriceTable } from '../domain/pricing/PriceTable.js';
 
 /** How one provider is reached. Exactly one of `apiKey` / `secretArn` is set when enabled. */
@@ -40,8 +41,18 @@ interface BatchlaneConfig {
   readonly webhookSecret: string | null;
   /** Lets webhooks reach loopback/private addresses (local development only). */
   readonly allowPrivateWebhooks: boolean;
-  /** Destinations the deployment may write to; empty means any (local runs). */
-  readonly destinationAllowList: readonly string[];
+  /**
+   * Destinations the deployment may deliver to (`BATCHLANE_DESTINATION_ALLOW_LIST`): unset,
+   * empty or `none` allows none; only `*` (the local stack) allows any.
+   */
+  readonly destinationPolicy: DestinationPolicy;
+  /** The deployment's AWS region: SQS and EventBridge destinations must be in it. */
+  readonly region: string;
+  /**
+   * Largest claim-check object the collector reads, below the provider's per-batch limit: a
+   * body is held several times over while it is parsed and packed, so this bounds memory.
+   */
+  readonly maxClaimCheckBytes: number;
   /** Most provider attempts per request (expired/canceled/retryable errors go again). */
   readonly maxAttempts: number;
   /** Whether a `Request Completed` event is published per delivered result (costs one event each). */
@@ -100,6 +111,7 @@ const ENV = {
   webhookSecret: 'BATCHLANE_WEBHOOK_SECRET',
   allowPrivateWebhooks: 'BATCHLANE_ALLOW_PRIVATE_WEBHOOKS',
   destinationAllowList: 'BATCHLANE_DESTINATION_ALLOW_LIST',
+  maxClaimCheckBytes: 'BATCHLANE_MAX_CLAIM_CHECK_BYTES',
   maxAttempts: 'BATCHLANE_MAX_ATTEMPTS',
   publishRequestEvents: 'BATCHLANE_PUBLISH_REQUEST_EVENTS',
   leaseSeconds: 'BATCHLANE_LEASE_SECONDS',

@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { DestinationSchema } from '../contract/destination.js';
 import { PROVIDERS, type ProviderName } from '../contract/providers.js';
+import {
+  AllowListSyntaxError,
+  type DestinationPolicy,
+  parseDestinationPolicy,
+} from '../domain/destinationPolicy.js';
 import { ConfigError, errorMessage } from '../domain/errors.js';
 import { defaultPriceTable } from '../domain/pricing/defaultPriceTable.js';
 import { resolvePriceTable } from '../domain/pricing/loadPriceTable.js';
@@ -80,6 +85,26 @@ const parseDestination = (env: Env): BatchlaneConfig['defaultDestination'] => {
     );
   }
   return parsed.data;
+};
+
+/**
+ * 64 MiB: a body is held several times over while it is decoded, parsed and rendered as a
+ * provider line, in a collector of 1,024 MB that holds the rest of its invocation too.
+ */
+const DEFAULT_MAX_CLAIM_CHECK_BYTES = 64 * 1024 * 1024;
+
+/** The destination allow-list; an entry it cannot read stops the function at start. */
+const parsePolicy = (env: Env): DestinationPolicy => {
+  try {
+    return parseDestinationPolicy(optional(env, ENV.destinationAllowList));
+  } catch (error) {
+    if (!(error instanceof AllowListSyntaxError)) throw error;
+    throw new ConfigError(`${ENV.destinationAllowList}: ${error.message}`, {
+      code: 'invalid_config',
+      cause: error,
+      details: { name: ENV.destinationAllowList },
+    });
+  }
 };
 
 const parseProviders = (env: Env): ProviderName[] => {
@@ -194,10 +219,12 @@ const loadConfig = (env: Env): BatchlaneConfig => ({
   publishRequestEvents: optional(env, ENV.publishRequestEvents) === 'true',
   // 15 minutes and a margin: Lambda's longest timeout.
   leaseSeconds: positiveInt(env, ENV.leaseSeconds, 960) ?? 960,
-  destinationAllowList: (optional(env, ENV.destinationAllowList) ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean),
+  destinationPolicy: parsePolicy(env),
+  maxClaimCheckBytes:
+    positiveInt(env, ENV.maxClaimCheckBytes, DEFAULT_MAX_CLAIM_CHECK_BYTES) ??
+    DEFAULT_MAX_CLAIM_CHECK_BYTES,
+  // Lambda sets AWS_REGION; the SDK clients read the same variables.
+  region: optional(env, 'AWS_REGION') ?? optional(env, 'AWS_DEFAULT_REGION') ?? 'us-east-1',
   priceTable: parsePriceTable(env),
   costTagKey: optional(env, ENV.costTagKey) ?? 'tag',
   realtimeQueueUrl: optional(env, ENV.realtimeQueueUrl),
@@ -213,4 +240,4 @@ const loadConfig = (env: Env): BatchlaneConfig => ({
   realtimeRetryBaseSeconds: Math.min(300, positiveInt(env, ENV.realtimeRetryBaseSeconds, 10) ?? 10),
 });
 
-export { type Env, loadConfig, QuotasSchema };
+export { type Env, loadConfig, parsePolicy, QuotasSchema };

@@ -14,6 +14,7 @@ import {
   RequestV1Schema,
 } from '../contract/request.js';
 import { hashCanonical } from './canonicalJson.js';
+import { type DestinationPolicy, refuseDestination } from './destinationPolicy.js';
 import { isForbiddenWebhookHost } from './isForbiddenWebhookHost.js';
 
 /**
@@ -34,6 +35,7 @@ const REJECTION_CODES = [
   'invalid_body',
   'stream_not_supported',
   'invalid_destination',
+  'destination_forbidden',
   'missing_destination',
   'invalid_metadata',
   'unsupported_tier',
@@ -85,6 +87,10 @@ interface ValidationContext {
    * metadata addresses (local development only). Names are checked again at delivery.
    */
   readonly allowPrivateWebhooks: boolean;
+  /** What this deployment may deliver to; a destination outside it is refused at intake. */
+  readonly destinationPolicy: DestinationPolicy;
+  /** The deployment's region: SQS queues and EventBridge buses must be in it. */
+  readonly region: string;
 }
 
 /** Why a claim check could not be turned into a body; every one is final for the message. */
@@ -153,7 +159,10 @@ const salvage = (
   const rawId = json['custom_id'];
   const customId = typeof rawId === 'string' && CUSTOM_ID_PATTERN.test(rawId) ? rawId : null;
   const parsed = DestinationSchema.safeParse(json['destination']);
-  const trusted = parsed.success && !isRefusedWebhook(parsed.data, ctx);
+  const trusted =
+    parsed.success &&
+    !isRefusedWebhook(parsed.data, ctx) &&
+    refuseDestination(parsed.data, ctx.destinationPolicy, ctx.region) === null;
   return { customId, destination: trusted ? parsed.data : fallback };
 };
 
@@ -322,6 +331,11 @@ const validateRequest = (
       raw,
       ctx,
     );
+  }
+  // Before anything is paid for: a result could never be delivered there.
+  const refusal = refuseDestination(destination, ctx.destinationPolicy, ctx.region);
+  if (refusal !== null) {
+    return reject(single(refusal.code, refusal.path, refusal.message), json, raw, ctx);
   }
   if (request.deadline !== undefined && Date.parse(request.deadline) <= ctx.now.getTime()) {
     return reject(

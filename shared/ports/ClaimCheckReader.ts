@@ -1,16 +1,17 @@
 /**
- * Reads the body of a request sent by claim check: a JSON document stored in an object
- * store and named by an `s3://bucket/key` URI, for bodies larger than a queue message.
- * Errors are batchlane errors, and they decide the message's fate:
- * - `NotFoundError`: the object or its bucket does not exist (the message is refused);
- * - `InvalidInputError`: the object is not JSON, or larger than the reader's cap (`code`
- *   `claim_check_too_large`), or the URI is not one it can read (the message is refused);
- * - anything else (`UnavailableError`, `ThrottledError`, `AuthError`): the message is
- *   handed back to the queue and tried again.
+ * Reads the body of a request sent by claim check: a JSON document stored under the
+ * claim-check prefix of batchlane's own bucket (the caller has already checked that the key
+ * is there). Errors are batchlane errors, and they decide the message's fate:
+ * - `NotFoundError`: no such object, or none the reader may read (the message is refused;
+ *   the two are not told apart, so a refusal says nothing about other objects);
+ * - `InvalidInputError`: the object is not JSON, or larger than `maxBytes` (`code`
+ *   `claim_check_too_large`) (the message is refused);
+ * - anything else (`UnavailableError`, `ThrottledError`): the message is handed back to the
+ *   queue and tried again.
  */
 interface ClaimCheckReader {
-  /** The parsed JSON document at `uri`. */
-  read(uri: string): Promise<unknown>;
+  /** The parsed JSON document at `key`, read only if it is at most `maxBytes` long. */
+  read(key: string, options: { readonly maxBytes: number }): Promise<unknown>;
 }
 
 export type { ClaimCheckReader };

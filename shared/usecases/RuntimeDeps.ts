@@ -2,6 +2,7 @@ import type { Destination } from '../contract/destination.js';
 import type { ProviderName } from '../contract/providers.js';
 import type { Budget, Quotas } from '../domain/admitRequests.js';
 import type { LanePolicy } from '../domain/chooseLane.js';
+import type { DestinationPolicy } from '../domain/destinationPolicy.js';
 import type { PriceTable } from '../domain/pricing/PriceTable.js';
 import type { BatchProvider } from '../ports/BatchProvider.js';
 import type { BlobStore } from '../ports/BlobStore.js';
@@ -38,6 +39,14 @@ interface RuntimeSettings {
    * (local development only; the webhook sender applies the same setting at delivery).
    */
   readonly allowPrivateWebhooks: boolean;
+  /** What results may be delivered to; a request for anywhere else is refused at intake. */
+  readonly destinationPolicy: DestinationPolicy;
+  /** The deployment's region: SQS queues and EventBridge buses must be in it. */
+  readonly region: string;
+  /** batchlane's bucket, whose `claims/` prefix is the only place claim checks are read. */
+  readonly claimCheckBucket: string;
+  /** Largest claim-check object read, whatever the provider takes (bounds the collector's memory). */
+  readonly maxClaimCheckBytes: number;
   /** Prices every outcome (shipped table plus the deployment's overrides). */
   readonly priceTable: PriceTable;
   /** The `metadata` key naming a request's cost tag. */

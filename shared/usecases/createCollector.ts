@@ -1,5 +1,11 @@
 import { FLEX_ENDPOINTS } from '../contract/request.js';
 import { chooseLane, type LaneChoice } from '../domain/chooseLane.js';
+import {
+  CLAIMS_ROOT,
+  claimCheckCapOf,
+  claimCheckKeyOf,
+  claimCheckPrefix,
+} from '../domain/claimCheckLocation.js';
 import { errorMessage, InvalidInputError, isRetryable, NotFoundError } from '../domain/errors.js';
 import { estimateRequest, type RequestEstimate } from '../domain/estimateRequest.js';
 import { formatProviderLine } from '../domain/formatProviderLine.js';
@@ -53,6 +59,23 @@ interface RealtimeBound {
 
 type RejectedMessage = Extract<ValidationOutcome, { ok: false }> & { readonly messageId: string };
 
+/** A claim check to read: its URI, whose claim-check prefix it must be under, and its cap. */
+interface ClaimToRead {
+  readonly uri: string;
+  /** The producer key once producers are told apart; null: the shared `claims/` prefix. */
+  readonly producer: string | null;
+  readonly maxBytes: number;
+}
+
+/** The `provider` field of a raw message, for its claim check's cap; undefined if unreadable. */
+const providerFieldOf = (raw: string): unknown => {
+  try {
+    return (JSON.parse(raw) as { provider?: unknown } | null)?.provider;
+  } catch {
+    return undefined;
+  }
+};
+
 const CONCURRENCY = 16;
 
 /** Ledger entries registered per call (one DynamoDB transaction). */
@@ -72,27 +95,30 @@ const createCollector = (deps: RuntimeDeps) => {
   const maxRequestBytes = maxRequestBytesOf(settings.maxBytesPerBatch);
 
   /**
-   * Reads one claim check. A missing object, or one that is not JSON or over the cap, is a
-   * final answer about the message (it is refused); any other failure is thrown, so the
-   * message goes back to SQS and is read again later.
+   * Reads one claim check. An object outside the claim-check location gets the very answer a
+   * missing one does (nothing is read, nothing about other objects is told); a missing one,
+   * or one that is not JSON or over its provider's cap, is a final answer about the message
+   * (it is refused); any other failure is thrown, so the message goes back to SQS and is
+   * read again later.
    */
-  const readClaimCheck = async (uri: string): Promise<ClaimCheckResolution> => {
+  const readClaimCheck = async (claim: ClaimToRead): Promise<ClaimCheckResolution> => {
+    const missing: ClaimCheckResolution = {
+      ok: false,
+      code: 'claim_check_missing',
+      message: `body_s3_uri names no claim-check object this producer may use: put the body under s3://${settings.claimCheckBucket}/${claimCheckPrefix(claim.producer) ?? CLAIMS_ROOT} and send that URI`,
+    };
+    const key = claimCheckKeyOf(claim.uri, settings.claimCheckBucket, claim.producer);
+    if (key === null) return missing;
     try {
-      return { ok: true, body: await deps.claimChecks.read(uri) };
+      return { ok: true, body: await deps.claimChecks.read(key, { maxBytes: claim.maxBytes }) };
     } catch (error) {
-      if (error instanceof NotFoundError) {
-        return {
-          ok: false,
-          code: 'claim_check_missing',
-          message: `body_s3_uri ${uri} names no object: ${errorMessage(error)}`,
-        };
-      }
+      if (error instanceof NotFoundError) return missing;
       if (error instanceof InvalidInputError) {
         return {
           ok: false,
           code:
             error.code === 'claim_check_too_large' ? 'request_too_large' : 'claim_check_invalid',
-          message: `body_s3_uri ${uri} cannot be used: ${errorMessage(error)}`,
+          message: `body_s3_uri cannot be used: ${errorMessage(error)}`,
         };
       }
       throw error;
@@ -100,29 +126,40 @@ const createCollector = (deps: RuntimeDeps) => {
   };
 
   /**
-   * Resolves the claim checks of an invocation, each distinct URI once and at most
-   * CONCURRENCY at a time. Messages whose claim check could not be read for now are added to
-   * `failed` and left out of the returned map.
+   * Resolves the claim checks of an invocation, each distinct URI and cap once and at most
+   * CONCURRENCY at a time (the reader also bounds the bytes held at once). Messages whose
+   * claim check could not be read for now are added to `failed` and left out of the
+   * returned map.
    */
   const resolveClaimChecks = async (
     messages: readonly IntakeMessage[],
     failed: Set<string>,
   ): Promise<Map<IntakeMessage, ClaimCheckResolution>> => {
-    const uriOf = new Map<IntakeMessage, string>();
+    const claimOf = new Map<IntakeMessage, ClaimToRead>();
+    const distinct = new Map<string, ClaimToRead>();
     for (const message of messages) {
       const uri = claimCheckUriOf(message.body);
-      if (uri !== null) uriOf.set(message, uri);
+      if (uri === null) continue;
+      const producer = null;
+      const maxBytes = claimCheckCapOf(providerFieldOf(message.body), settings);
+      const id = `${maxBytes} ${producer ?? ''} ${uri}`;
+      let claim = distinct.get(id);
+      if (claim === undefined) {
+        claim = { uri, producer, maxBytes };
+        distinct.set(id, claim);
+      }
+      claimOf.set(message, claim);
     }
-    const uris = [...new Set(uriOf.values())];
-    const reads = await mapWithConcurrency(uris, CONCURRENCY, readClaimCheck);
-    const byUri = new Map<string, PromiseSettledResult<ClaimCheckResolution>>();
+    const claims = [...distinct.values()];
+    const reads = await mapWithConcurrency(claims, CONCURRENCY, readClaimCheck);
+    const byClaim = new Map<ClaimToRead, PromiseSettledResult<ClaimCheckResolution>>();
     reads.forEach((read, index) => {
-      const uri = uris[index];
-      if (uri !== undefined) byUri.set(uri, read);
+      const claim = claims[index];
+      if (claim !== undefined) byClaim.set(claim, read);
     });
     const resolved = new Map<IntakeMessage, ClaimCheckResolution>();
-    for (const [message, uri] of uriOf) {
-      const read = byUri.get(uri);
+    for (const [message, claim] of claimOf) {
+      const read = byClaim.get(claim);
       if (read?.status === 'fulfilled') {
         resolved.set(message, read.value);
         continue;
@@ -286,6 +323,8 @@ const createCollector = (deps: RuntimeDeps) => {
       now,
       maxRequestBytes,
       allowPrivateWebhooks: settings.allowPrivateWebhooks,
+      destinationPolicy: settings.destinationPolicy,
+      region: settings.region,
     };
     const outcomes = messages
       .filter((message) => !failed.has(message.messageId))

@@ -1,5 +1,6 @@
 import type { Destination } from '../contract/destination.js';
 import type { ResultV1 } from '../contract/result.js';
+import { type DestinationPolicy, refuseDestination } from '../domain/destinationPolicy.js';
 import { errorMessage } from '../domain/errors.js';
 import { splitLines } from '../domain/splitLines.js';
 import type { BlobStore } from '../ports/BlobStore.js';
@@ -12,19 +13,32 @@ interface ReplayReport {
   readonly replayed: number;
   /** Objects kept because their destination still refused some results. */
   readonly kept: string[];
+  /** Objects kept, untouched, because the deployment's allow-list does not reach their destination. */
+  readonly outsideAllowList: string[];
+}
+
+interface ReplayDeps {
+  readonly blobs: BlobStore;
+  readonly deliverer: ResultDeliverer;
+  readonly logger: Logger;
+  /**
+   * The deployment's own allow-list, read from the deployment: an operator's credentials may
+   * reach further than the stack, and a replay must not.
+   */
+  readonly policy: DestinationPolicy;
+  /** The deployment's region (SQS queues and EventBridge buses must be in it). */
+  readonly region: string;
 }
 
 /**
- * Sends parked results to their destinations again (`batchlane replay`). An object is deleted
- * once every result in it was delivered; one that fails stays for the next replay. Replaying
- * an object twice can deliver its results twice, so one replay runs at a time.
+ * Sends parked results to their destinations again (`batchlane replay`). An object whose
+ * destination the deployment's allow-list does not reach is left as it is, before anything
+ * is sent. An object is deleted once every result in it was delivered; one that fails stays
+ * for the next replay. Replaying an object twice can deliver its results twice, so one
+ * replay runs at a time.
  */
 const createReplay =
-  (deps: {
-    readonly blobs: BlobStore;
-    readonly deliverer: ResultDeliverer;
-    readonly logger: Logger;
-  }) =>
+  (deps: ReplayDeps) =>
   async (options: { readonly prefix?: string } = {}): Promise<ReplayReport> => {
     const prefix = options.prefix ?? PARKED_ROOT;
     if (!prefix.startsWith(PARKED_ROOT)) {
@@ -33,6 +47,7 @@ const createReplay =
     let objects = 0;
     let replayed = 0;
     const kept: string[] = [];
+    const outsideAllowList: string[] = [];
     for await (const key of deps.blobs.list(prefix)) {
       objects += 1;
       let destination: Destination | null = null;
@@ -44,6 +59,15 @@ const createReplay =
       }
       if (destination === null || results.length === 0) {
         await deps.blobs.delete(key);
+        continue;
+      }
+      const refusal = refuseDestination(destination, deps.policy, deps.region);
+      if (refusal !== null) {
+        outsideAllowList.push(key);
+        deps.logger.warn('parked results not replayed: outside the allow-list', {
+          key,
+          reason: refusal.message,
+        });
         continue;
       }
       const part = key.slice(key.lastIndexOf('/') + 1).replace(/\.jsonl$/, '');
@@ -79,7 +103,7 @@ const createReplay =
       await deps.blobs.delete(key);
       replayed += results.length;
     }
-    return { objects, replayed, kept };
+    return { objects, replayed, kept, outsideAllowList };
   };
 
-export { createReplay, type ReplayReport };
+export { createReplay, type ReplayDeps, type ReplayReport };

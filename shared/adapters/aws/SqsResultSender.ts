@@ -5,6 +5,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Destination } from '../../contract/destination.js';
 import type { ResultV1 } from '../../contract/result.js';
+import { canonicalQueueUrl, parseQueueUrl } from '../../domain/destinationPolicy.js';
 import { type BatchlaneError, InvalidInputError, UnavailableError } from '../../domain/errors.js';
 import type { BlobStore } from '../../ports/BlobStore.js';
 import type {
@@ -31,12 +32,19 @@ interface SqsResultSenderOptions {
   readonly overflow: BlobStore;
   /** Largest body sent inline (default and maximum 1 MiB, SQS's limit). */
   readonly maxMessageBytes?: number;
+  /**
+   * Hand SQS the queue URL rebuilt from its region, account and name rather than the one
+   * given (default). Off only against an emulator that looks queues up by the URL it issued;
+   * the client's endpoint decides where the call goes either way.
+   */
+  readonly canonicalQueueUrls?: boolean;
 }
 
 type Failure = DeliveryReport['failed'][number];
 
 /**
- * Delivers results to an SQS queue: one message per result, body the JSON result, sent with
+ * Delivers results to an SQS queue named by its URL, through the client's own regional (or
+ * emulator) endpoint, never the URL's host: one message per result, body the JSON result, sent with
  * SendMessageBatch in groups of ≤ 10 entries and ≤ 1 MiB. A result larger than the message
  * limit is stored in S3 and a `batchlane.result-pointer.v1` message is sent in its place.
  * Every message carries its `custom_id` and status as message attributes, so a consumer of a
@@ -47,11 +55,13 @@ class SqsResultSender implements ResultDeliverer {
   readonly #client: SQSClient;
   readonly #overflow: BlobStore;
   readonly #maxBytes: number;
+  readonly #canonical: boolean;
 
   constructor(options: SqsResultSenderOptions) {
     this.#client = options.client;
     this.#overflow = options.overflow;
     this.#maxBytes = Math.min(SQS_MAX_BYTES, options.maxMessageBytes ?? SQS_MAX_BYTES);
+    this.#canonical = options.canonicalQueueUrls ?? true;
   }
 
   async deliver(
@@ -64,6 +74,14 @@ class SqsResultSender implements ResultDeliverer {
         code: 'wrong_destination',
       });
     }
+    const queue = parseQueueUrl(destination.queue_url);
+    if (queue === null) {
+      const error = new InvalidInputError(`${destination.queue_url} is not an SQS queue URL`, {
+        code: 'invalid_destination',
+      });
+      return { failed: results.map((r) => ({ customId: r.custom_id, error })) };
+    }
+    const queueUrl = this.#canonical ? canonicalQueueUrl(queue) : destination.queue_url;
     const failed: Failure[] = [];
     const fifo = isFifoQueue(destination.queue_url);
     const messages: { customId: string; status: string; body: string; bytes: number }[] = [];
@@ -102,7 +120,7 @@ class SqsResultSender implements ResultDeliverer {
       }));
       try {
         const response = await this.#client.send(
-          new SendMessageBatchCommand({ QueueUrl: destination.queue_url, Entries: entries }),
+          new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }),
         );
         for (const entry of response.Failed ?? []) {
           const message = chunk[Number(entry.Id)];
@@ -112,7 +130,7 @@ class SqsResultSender implements ResultDeliverer {
       } catch (error) {
         const translated = translateAwsError(error, {
           operation: 'SQS.SendMessageBatch',
-          resource: destination.queue_url,
+          resource: queue.arn,
         });
         for (const message of chunk) failed.push({ customId: message.customId, error: translated });
       }

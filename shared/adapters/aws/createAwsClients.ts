@@ -12,6 +12,8 @@ interface AwsClients {
   /** Marshals plain JS values; `undefined` attributes are dropped. */
   readonly documentClient: DynamoDBDocumentClient;
   readonly eventBridge: EventBridgeClient;
+  /** Whether SQS calls go to an endpoint set in the environment (an emulator). */
+  readonly sqsEndpointOverridden: boolean;
   /** Closes every client's sockets (tests, CLI exit). */
   destroy(): void;
 }
@@ -57,7 +59,10 @@ const createAwsClients = (env: AwsEnv): AwsClients => {
   };
 
   const s3Endpoint = endpointOf('s3');
-  const sqs = new SQSClient({ ...base, ...endpointOf('sqs') });
+  const sqsEndpoint = endpointOf('sqs');
+  // A queue URL is data (a destination may come from a message): calls go to the regional
+  // endpoint, or the configured one, never to the host a queue URL names.
+  const sqs = new SQSClient({ ...base, ...sqsEndpoint, useQueueUrlAsEndpoint: false });
   const s3 = new S3Client({
     ...base,
     ...s3Endpoint,
@@ -76,6 +81,7 @@ const createAwsClients = (env: AwsEnv): AwsClients => {
     dynamodb,
     documentClient,
     eventBridge,
+    sqsEndpointOverridden: sqsEndpoint.endpoint !== undefined,
     destroy: () => {
       sqs.destroy();
       s3.destroy();

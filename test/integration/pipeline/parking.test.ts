@@ -6,6 +6,7 @@ import { S3BlobStore } from '../../../shared/adapters/aws/S3BlobStore.js';
 import { S3ResultWriter } from '../../../shared/adapters/aws/S3ResultWriter.js';
 import { SqsResultSender } from '../../../shared/adapters/aws/SqsResultSender.js';
 import type { ResultV1 } from '../../../shared/contract/result.js';
+import { parseDestinationPolicy } from '../../../shared/domain/destinationPolicy.js';
 import { silentLogger } from '../../../shared/ports/Logger.js';
 import { createReplay } from '../../../shared/usecases/createReplay.js';
 import { type Pipeline, startPipeline } from './pipelineHarness.js';
@@ -61,14 +62,42 @@ describe('Pipeline: a destination that fails', () => {
     // Act: the destination comes to exist; replay.
     const created = await aws.sqs.send(new CreateQueueCommand({ QueueName: 'created-later' }));
     expect(created.QueueUrl).toBe(missingQueueUrl);
+    const policy = parseDestinationPolicy('*');
     const deliverer = new DestinationRouter({
-      sqs: new SqsResultSender({ client: aws.sqs, overflow: blobs }),
+      sqs: new SqsResultSender({ client: aws.sqs, overflow: blobs, canonicalQueueUrls: false }),
       s3: new S3ResultWriter({ client: aws.s3 }),
       eventbridge: new EventBridgeResultPublisher({ client: aws.eventBridge, overflow: blobs }),
       webhook: null,
-      allowList: [],
+      policy,
+      region: 'us-east-1',
     });
-    const replay = createReplay({ blobs, deliverer, logger: silentLogger });
+    // An allow-list that names another queue keeps every parked object as it is, sending
+    // nothing: an operator replaying cannot reach further than the stack.
+    const narrow = parseDestinationPolicy('sqs:arn:aws:sqs:us-east-1:000000000000:other-queue');
+    const refused = await createReplay({
+      blobs,
+      deliverer,
+      logger: silentLogger,
+      policy: narrow,
+      region: 'us-east-1',
+    })();
+    expect(refused).toMatchObject({ replayed: 0, kept: [] });
+    expect([...refused.outsideAllowList].sort()).toEqual([...keys].sort());
+    const untouched: string[] = [];
+    for await (const key of blobs.list('parked/')) untouched.push(key);
+    expect(untouched.sort()).toEqual([...keys].sort());
+    const early = await aws.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: missingQueueUrl, MaxNumberOfMessages: 10 }),
+    );
+    expect(early.Messages ?? []).toHaveLength(0);
+
+    const replay = createReplay({
+      blobs,
+      deliverer,
+      logger: silentLogger,
+      policy,
+      region: 'us-east-1',
+    });
     const first = await replay();
     const second = await replay();
 

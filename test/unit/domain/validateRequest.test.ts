@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Destination } from '../../../shared/contract/destination.js';
 import {
+  type DestinationPolicy,
+  parseDestinationPolicy,
+} from '../../../shared/domain/destinationPolicy.js';
+import {
   type ClaimCheckResolution,
   claimCheckUriOf,
   maxRequestBytesOf,
@@ -19,6 +23,8 @@ const ctx = {
   now: new Date('2026-11-26T12:00:00Z'),
   maxRequestBytes: 256_000_000,
   allowPrivateWebhooks: false,
+  destinationPolicy: { kind: 'all' } as DestinationPolicy,
+  region: 'us-east-1',
 };
 
 const anthropic = (overrides: Record<string, unknown> = {}) => ({
@@ -450,5 +456,59 @@ describe('Function: maxRequestBytesOf()', () => {
     expect(maxRequestBytesOf(null)).toBe(256_000_000);
     expect(maxRequestBytesOf(65_536)).toBe(65_536);
     expect(maxRequestBytesOf(10 ** 12)).toBe(256_000_000);
+  });
+});
+
+describe('Function: validateRequest() with a destination allow-list', () => {
+  const listed = {
+    ...ctx,
+    destinationPolicy: parseDestinationPolicy('sqs:arn:aws:sqs:us-east-1:123456789012:results'),
+  };
+
+  it('accepts a destination the allow-list names', () => {
+    expect(validateRequest(JSON.stringify(anthropic()), listed).ok).toBe(true);
+  });
+
+  it('refuses one it does not name, and sends its rejection nowhere near it', () => {
+    const elsewhere = {
+      type: 'sqs',
+      queue_url: 'https://sqs.us-east-1.amazonaws.com/123456789012/results-x',
+    };
+    const outcome = validateRequest(JSON.stringify(anthropic({ destination: elsewhere })), listed);
+    expect(outcome.ok).toBe(false);
+    if (outcome.ok) return;
+    expect(outcome.rejection.code).toBe('destination_forbidden');
+    expect(outcome.destination).toBeNull();
+  });
+
+  it('refuses every destination when the deployment lists none', () => {
+    const nothing = { ...ctx, destinationPolicy: parseDestinationPolicy(undefined) };
+    expect(rejectionOf(JSON.stringify(anthropic()), nothing)).toBe('destination_forbidden');
+  });
+
+  it('refuses a queue URL whose host is not SQS, even when everything is allowed', () => {
+    const hostile = { type: 'sqs', queue_url: 'https://attacker.example/123456789012/results' };
+    const outcome = validateRequest(JSON.stringify(anthropic({ destination: hostile })), ctx);
+    expect(outcome.ok).toBe(false);
+    if (outcome.ok) return;
+    expect(outcome.rejection.code).toBe('invalid_destination');
+    expect(outcome.destination).toBeNull();
+  });
+
+  it('keeps a rejected message away from a forbidden destination it names', () => {
+    const outcome = validateRequest(
+      JSON.stringify({
+        custom_id: 'bad-1',
+        provider: 'nobody',
+        destination: {
+          type: 'sqs',
+          queue_url: 'https://sqs.us-east-1.amazonaws.com/123456789012/results-x',
+        },
+      }),
+      { ...listed, defaultDestination: queue },
+    );
+    expect(outcome.ok).toBe(false);
+    if (outcome.ok) return;
+    expect(outcome.destination).toEqual(queue);
   });
 });

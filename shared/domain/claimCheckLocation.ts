@@ -1,0 +1,60 @@
+import { PROVIDER_LIMITS, type ProviderName } from '../contract/providers.js';
+
+/** Where producers put claim-check objects in batchlane's bucket; nothing else is read. */
+const CLAIMS_ROOT = 'claims/';
+
+/** A producer key usable as one path segment of a key. */
+const PRODUCER_KEY = /^[A-Za-z0-9_.-]{1,128}$/;
+
+/**
+ * The key prefix a producer's claim checks must be under: `claims/`, or `claims/<producer>/`
+ * once producers are told apart. A producer key that is not one plain path segment (so
+ * `..`, `/` or empty) gets no prefix at all: nothing of it is readable.
+ */
+const claimCheckPrefix = (producer?: string | null): string | null => {
+  if (producer === undefined || producer === null) return CLAIMS_ROOT;
+  if (!PRODUCER_KEY.test(producer) || producer === '.' || producer === '..') return null;
+  return `${CLAIMS_ROOT}${producer}/`;
+};
+
+const S3_URI = /^s3:\/\/([^/]+)\/(.+)$/;
+
+/**
+ * The object key a claim-check URI names, when it is in batchlane's bucket under the
+ * producer's prefix; null otherwise. Keys with `.`/`..` or empty segments are refused too, so
+ * no HTTP layer can normalize a key out of the prefix.
+ */
+const claimCheckKeyOf = (uri: string, bucket: string, producer?: string | null): string | null => {
+  const match = S3_URI.exec(uri);
+  const prefix = claimCheckPrefix(producer);
+  if (match === null || prefix === null || match[1] !== bucket) return null;
+  const key = match[2] ?? '';
+  if (!key.startsWith(prefix) || key.length === prefix.length) return null;
+  const segments = key.split('/');
+  if (segments.some((segment) => segment === '' || segment === '.' || segment === '..')) {
+    return null;
+  }
+  return key;
+};
+
+/**
+ * The largest claim-check object read for a provider, in bytes: what that provider takes in
+ * one batch, the deployment's own per-batch cap when lower, and the reader's memory cap.
+ * An unknown provider (the message is refused anyway) gets the smallest provider's cap.
+ */
+const claimCheckCapOf = (
+  provider: unknown,
+  caps: { readonly maxBytesPerBatch: number | null; readonly maxClaimCheckBytes: number },
+): number => {
+  const limits = Object.entries(PROVIDER_LIMITS) as [ProviderName, { maxBytes: number }][];
+  const providerMax =
+    limits.find(([name]) => name === provider)?.[1].maxBytes ??
+    Math.min(...limits.map(([, l]) => l.maxBytes));
+  return Math.min(
+    providerMax,
+    caps.maxBytesPerBatch ?? Number.POSITIVE_INFINITY,
+    caps.maxClaimCheckBytes,
+  );
+};
+
+export { CLAIMS_ROOT, claimCheckCapOf, claimCheckKeyOf, claimCheckPrefix };
