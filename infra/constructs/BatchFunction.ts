@@ -11,6 +11,7 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../../shared/config/BatchlaneConfig.js';
+import { CLAIMS_ROOT } from '../../shared/domain/claimCheckLocation.js';
 import type { DestinationAllowList } from './DestinationAllowList.js';
 import type { ProviderSecrets } from './ProviderSecrets.js';
 import type { RuntimeSettings } from './RuntimeSettings.js';
@@ -222,6 +223,38 @@ class BatchFunction extends Construct {
     });
   }
 
+  /**
+   * The collector's share of the bucket: sets `BATCHLANE_BUCKET_NAME` and grants writing
+   * objects (batch parts, realtime request bodies, result pointers) but reading only the
+   * claim-check prefix, so a `body_s3_uri` can never make it read a batch, a parked result
+   * or an archived provider file. No `s3:ListBucket`: a missing claim check reads as
+   * AccessDenied, which the runtime treats exactly like a missing one.
+   */
+  public bindBucketWritesAndClaimReads(bucket: IBucket): void {
+    this.function.addEnvironment(ENV.bucketName, bucket.bucketName);
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
+        resources: [bucket.arnForObjects('*')],
+      }),
+    );
+    const claims = bucket.arnForObjects(`${CLAIMS_ROOT}*`);
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({ effect: Effect.ALLOW, actions: ['s3:GetObject'], resources: [claims] }),
+    );
+    Validations.of(this).acknowledge({
+      id: wildcardFinding(this, bucket.arnForObjects('*')),
+      reason:
+        'Batch part keys contain batch ids created at run time; the collector only writes objects of the batchlane artifacts bucket.',
+    });
+    Validations.of(this).acknowledge({
+      id: wildcardFinding(this, claims),
+      reason:
+        'Claim-check keys are chosen by producers under claims/; the collector reads that prefix of the batchlane artifacts bucket and nothing else.',
+    });
+  }
+
   /** Sets `BATCHLANE_EVENT_BUS_NAME` and grants `events:PutEvents` on that bus only. */
   public bindEventBus(bus: IEventBus): void {
     this.function.addEnvironment(ENV.eventBusName, bus.eventBusName);
@@ -358,6 +391,7 @@ class BatchFunction extends Construct {
    * destinations (queues, buckets, buses); nothing is granted on `*`.
    */
   public bindDestinations(allowList: DestinationAllowList): void {
+    allowList.checkRegion(Stack.of(this));
     this.function.addEnvironment(ENV.destinationAllowList, allowList.entries().join(','));
     const statements = allowList.policyStatements(Stack.of(this));
     for (const statement of statements) {
@@ -368,6 +402,13 @@ class BatchFunction extends Construct {
         id: wildcardFinding(this, resource),
         reason:
           'Results are written under caller-chosen prefixes of a caller bucket named in the destinationBucketNames allow-list; object access is limited to that bucket.',
+      });
+    }
+    for (const resource of allowList.wildcardArns()) {
+      Validations.of(this).acknowledge({
+        id: wildcardFinding(this, resource),
+        reason:
+          'The operator allow-listed these queues or buses by an ARN prefix ending in *; the runtime applies the same prefix.',
       });
     }
   }

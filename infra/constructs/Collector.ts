@@ -62,7 +62,7 @@ interface CollectorProps {
 /**
  * The collector function: consumes the intake queue with partial batch responses, packs
  * requests into provider batch files in the artifacts bucket and submits them.
- * Grants: table read/write, bucket read/write, bus PutEvents, provider secrets read,
+ * Grants: table read/write, bucket writes and reads of `claims/` only, bus PutEvents, provider secrets read,
  * intake queue consume, completion queue send, and sending to the allow-listed caller
  * destinations (rejected results).
  */
@@ -99,7 +99,7 @@ class Collector extends Construct {
     });
     const { resources } = props;
     this.function.bindTable(resources.stateTable);
-    this.function.bindBucket(resources.bucket);
+    this.function.bindBucketWritesAndClaimReads(resources.bucket);
     this.function.bindEventBus(resources.eventBus);
     this.function.bindProviderSecrets(resources.providerSecrets);
     this.function.bindSettings(resources.settings);

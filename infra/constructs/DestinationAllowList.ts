@@ -1,47 +1,62 @@
 import { Aws, type Stack, Token } from 'aws-cdk-lib';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Destination } from '../../shared/contract/destination.js';
-
-/** `https://sqs.<region>.amazonaws.com[.cn]/<account>/<name>` or the legacy `<region>.queue.` host. */
-const QUEUE_URL =
-  /^https?:\/\/(?:sqs\.([a-z0-9-]+)|([a-z0-9-]+)\.queue)\.amazonaws\.com(?:\.cn)?\/(\d{12})\/([\w-]{1,80}(?:\.fifo)?)\/?$/;
+import {
+  AllowListSyntaxError,
+  parseDestinationPolicy,
+  parseQueueUrl,
+} from '../../shared/domain/destinationPolicy.js';
 
 interface DestinationAllowListProps {
   /**
-   * ARNs of caller SQS queues results may be sent to (`sqs:SendMessage`).
+   * ARNs of caller SQS queues results may be sent to (`sqs:SendMessage`), each exact or
+   * ending in `*` (the only wildcard: `…:team-a-*`). They must be in the stack's region.
    * @default []
    */
   readonly queueArns?: readonly string[];
   /**
-   * Names of caller S3 buckets results may be written to (`s3:PutObject` on their objects).
+   * Caller S3 buckets results may be written to (`s3:PutObject` on their objects): a bucket
+   * name, or `<bucket>/<key prefix>` to allow only keys under that prefix.
    * @default []
    */
   readonly bucketNames?: readonly string[];
   /**
-   * ARNs of caller EventBridge buses results may be put on (`events:PutEvents`).
+   * ARNs of caller EventBridge buses results may be put on (`events:PutEvents`), exact or
+   * ending in `*`. They must be in the stack's region.
    * @default []
    */
   readonly eventBusArns?: readonly string[];
 }
 
 /**
- * The runtime reads an empty allow-list as "anything goes" (meant for local runs). A
- * deployment without caller destinations must allow none, so it gets this entry, which no
- * queue URL can match (no real queue ARN starts with it).
+ * The allow-list of a deployment without caller destinations. The runtime reads an unset or
+ * empty list as "nothing" too; this says so in the stack's output, which may not be empty.
  */
-const NOTHING_ALLOWED = 'sqs:arn:none';
+const NOTHING_ALLOWED = 'none';
 
 const unique = (values: readonly string[]): readonly string[] => [...new Set(values)];
 
 /** Derives the queue ARN from an SQS queue URL; throws when the URL is not an SQS queue URL. */
 const queueArnFromUrl = (url: string): string => {
-  const match = QUEUE_URL.exec(url);
-  const region = match?.[1] ?? match?.[2];
-  if (match === null || region === undefined) {
+  const queue = parseQueueUrl(url);
+  if (queue === null) {
     throw new Error(`default destination queue_url "${url}" is not an SQS queue URL`);
   }
-  return `arn:${Aws.PARTITION}:sqs:${region}:${match[3]}:${match[4]}`;
+  return `arn:${Aws.PARTITION}:sqs:${queue.region}:${queue.account}:${queue.name}`;
 };
+
+/** Checks one entry exactly as the runtime will read it, so synth fails where it would. */
+const checkEntry = (contextKey: string, entry: string): void => {
+  try {
+    parseDestinationPolicy(entry);
+  } catch (error) {
+    if (!(error instanceof AllowListSyntaxError)) throw error;
+    throw new Error(`${contextKey}: ${error.message}`);
+  }
+};
+
+/** Region of an SQS or EventBridge ARN (`arn:<partition>:<service>:<region>:…`). */
+const regionOfArn = (arn: string): string | undefined => arn.split(':')[3];
 
 /**
  * The caller destinations (SQS queues, S3 buckets, EventBridge buses) the completion function
@@ -71,20 +86,17 @@ class DestinationAllowList {
     this.bucketNames = unique(props.bucketNames ?? []);
     this.eventBusArns = unique(props.eventBusArns ?? []);
     this.localEventBusNames = unique(localEventBusNames);
-    for (const arn of [...this.queueArns, ...this.eventBusArns]) {
-      // Tokens (ARNs of resources defined elsewhere in the app) are only known at deploy time.
-      if (Token.isUnresolved(arn)) continue;
-      if (!arn.startsWith('arn:') || arn.includes('*')) {
-        throw new Error(
-          `destination allow-list entry "${arn}" must be a full ARN without wildcards`,
-        );
-      }
+    // Tokens (ARNs of resources defined elsewhere in the app) are only known at deploy time.
+    const known = (values: readonly string[]) => values.filter((v) => !Token.isUnresolved(v));
+    for (const arn of known(this.queueArns)) checkEntry('destinationQueueArns', `sqs:${arn}`);
+    for (const bucket of known(this.bucketNames)) {
+      checkEntry('destinationBucketNames', `s3:${bucket}`);
     }
-    for (const name of this.bucketNames) {
-      if (Token.isUnresolved(name)) continue;
-      if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name)) {
-        throw new Error(`destination allow-list bucket "${name}" is not a valid bucket name`);
+    for (const arn of known(this.eventBusArns)) {
+      if (!arn.startsWith('arn:')) {
+        throw new Error(`destinationEventBusArns: "${arn}" must be the bus's ARN`);
       }
+      checkEntry('destinationEventBusArns', `eventbridge:${arn}`);
     }
   }
 
@@ -104,7 +116,11 @@ class DestinationAllowList {
         props.queueArns.push(queueArnFromUrl(destination.queue_url));
         break;
       case 's3':
-        props.bucketNames.push(destination.bucket);
+        props.bucketNames.push(
+          destination.prefix === ''
+            ? destination.bucket
+            : `${destination.bucket}/${destination.prefix}`,
+        );
         break;
       case 'eventbridge':
         if (destination.event_bus_name.startsWith('arn:')) {
@@ -118,6 +134,23 @@ class DestinationAllowList {
         break;
     }
     return new DestinationAllowList(props, localNames);
+  }
+
+  /**
+   * Fails synthesis when a queue or bus is in another region than `stack`: the functions call
+   * their own regional endpoints only, and the runtime would refuse every such request. An
+   * environment-agnostic stack is checked by the runtime alone.
+   */
+  public checkRegion(stack: Stack): void {
+    if (Token.isUnresolved(stack.region)) return;
+    for (const arn of [...this.queueArns, ...this.eventBusArns]) {
+      const region = Token.isUnresolved(arn) ? undefined : regionOfArn(arn);
+      if (region !== undefined && region !== stack.region) {
+        throw new Error(
+          `destination allow-list entry "${arn}" is in ${region}; this stack delivers in ${stack.region} only`,
+        );
+      }
+    }
   }
 
   /**
@@ -135,16 +168,29 @@ class DestinationAllowList {
     return entries.length > 0 ? entries : [NOTHING_ALLOWED];
   }
 
-  /** ARNs covering the objects of each allowed bucket (`arn:<partition>:s3:::<bucket>/*`). */
+  /**
+   * ARNs covering the objects each bucket entry allows: `arn:<partition>:s3:::<bucket>/*`, or
+   * `…/<key prefix>*` for an entry that names a prefix.
+   */
   public bucketObjectArns(stack: Stack): string[] {
-    return this.bucketNames.map((name) =>
-      stack.formatArn({
+    return this.bucketNames.map((entry) => {
+      const slash = entry.indexOf('/');
+      const bucket = slash < 0 ? entry : entry.slice(0, slash);
+      const prefix = slash < 0 ? '' : entry.slice(slash + 1).replace(/\*$/, '');
+      return stack.formatArn({
         service: 's3',
         region: '',
         account: '',
-        resource: name,
-        resourceName: '*',
-      }),
+        resource: bucket,
+        resourceName: `${prefix}*`,
+      });
+    });
+  }
+
+  /** The SQS and EventBridge resources granted with a trailing `*`, as the entries name them. */
+  public wildcardArns(): string[] {
+    return [...this.queueArns, ...this.eventBusArns].filter(
+      (arn) => !Token.isUnresolved(arn) && arn.endsWith('*'),
     );
   }
 

@@ -14,8 +14,10 @@ import { type Pipeline, startPipeline } from './pipelineHarness.js';
  * what a batch can take" is an object of tens of kilobytes rather than 256 MB.
  */
 const MAX_BYTES_PER_BATCH = 64 * 1024;
-/** Where producers put claim-checked bodies (not the results bucket, which holds results only). */
-const CLAIMS_BUCKET = 'producer-claim-checks';
+/** Where producers put claim-checked bodies: the artifacts bucket of the local stack, under claims/. */
+const CLAIMS_BUCKET = 'batchlane-artifacts';
+/** A bucket of the producer's own choosing: readable by the stack's credentials, yet never read. */
+const OTHER_BUCKET = 'producer-claim-checks';
 
 let pipeline: Pipeline;
 const previousCap = process.env[ENV.maxBytesPerBatch];
@@ -24,7 +26,7 @@ beforeAll(async () => {
   // Read by the handlers' configuration when the local stack imports them.
   process.env[ENV.maxBytesPerBatch] = String(MAX_BYTES_PER_BATCH);
   pipeline = await startPipeline({ collectorBatchSize: 100, collectorBatchingWindowMs: 1500 });
-  await pipeline.aws.s3.send(new CreateBucketCommand({ Bucket: CLAIMS_BUCKET }));
+  await pipeline.aws.s3.send(new CreateBucketCommand({ Bucket: OTHER_BUCKET }));
 });
 
 afterAll(async () => {
@@ -72,6 +74,15 @@ describe('Pipeline: bad input, interleaved with good requests', () => {
     await putObject('claims/good.json', JSON.stringify(anthropicBody('by claim check')));
     await putObject('claims/fold.json', JSON.stringify(anthropicBody('same either way')));
     await putObject('claims/not-json.txt', 'this is not { JSON');
+    // Good bodies outside the claim-check location: read by nobody.
+    await putObject('outside/good.json', JSON.stringify(anthropicBody('not from claims/')));
+    await pipeline.aws.s3.send(
+      new PutObjectCommand({
+        Bucket: OTHER_BUCKET,
+        Key: 'claims/good.json',
+        Body: JSON.stringify(anthropicBody('from a bucket of my choosing')),
+      }),
+    );
     await putObject(
       'claims/too-big.json',
       JSON.stringify(anthropicBody('x'.repeat(MAX_BYTES_PER_BATCH + 1024))),
@@ -223,6 +234,22 @@ describe('Pipeline: bad input, interleaved with good requests', () => {
         true,
       ],
       [
+        {
+          ...base('cc-not-yours'),
+          body: undefined,
+          body_s3_uri: `s3://${OTHER_BUCKET}/claims/good.json`,
+        },
+        'cc-not-yours',
+        'claim_check_missing',
+        true,
+      ],
+      [
+        { ...base('cc-outside'), body: undefined, body_s3_uri: claimUri('outside/good.json') },
+        'cc-outside',
+        'claim_check_missing',
+        true,
+      ],
+      [
         { ...base('cc-not-json'), body: undefined, body_s3_uri: claimUri('claims/not-json.txt') },
         'cc-not-json',
         'claim_check_invalid',
@@ -294,6 +321,11 @@ describe('Pipeline: bad input, interleaved with good requests', () => {
         expect(results, id).toEqual([]);
       }
     }
+    // "Not there" and "not yours" read the same: nothing about other objects is told.
+    const claimMessages = ['cc-missing', 'cc-no-bucket', 'cc-not-yours', 'cc-outside'].map(
+      (id) => pipeline.resultsFor(id)[0]?.error?.message,
+    );
+    expect(new Set(claimMessages).size, claimMessages.join(' | ')).toBe(1);
     const unreadable = bad.filter(([, id]) => id === null).map(([, , code]) => code);
     expect(rejectionsFor(null).sort()).toEqual(unreadable.sort());
     for (const event of pipeline.events('Request Rejected')) {
