@@ -91,10 +91,18 @@ interface BatchlaneStackProps extends StackProps {
    */
   readonly artifactRetentionDays?: number;
   /**
-   * Days the idempotency ledger remembers a request.
-   * @default 7
+   * Days the idempotency ledger remembers a request: at least as long as a message carrying
+   * it can still arrive (the intake dead-letter queue's 14 days, one redrive, the intake
+   * queue's 4 days), or synthesis fails.
+   * @default 21
    */
   readonly idempotencyTtlDays?: number;
+  /**
+   * Days parked results (for `batchlane replay`) and oversize-result objects (named by result
+   * pointers) are kept, under lifecycle rules of their own (at least 14).
+   * @default 90
+   */
+  readonly resultRetentionDays?: number;
   /**
    * Caller SQS queues (ARNs) results may be delivered to.
    * @default []
@@ -175,6 +183,22 @@ interface BatchlaneStackProps extends StackProps {
   readonly handlersDir?: string;
 }
 
+/** Three weeks: past the 19 days a request message can live with the default queues. */
+const DEFAULT_IDEMPOTENCY_TTL_DAYS = 21;
+
+/**
+ * Fails synthesis when the ledger would forget a `custom_id` while a message carrying it may
+ * still arrive (redriven from the intake dead-letter queue): that message would be taken for
+ * a new request, submitted and delivered a second time.
+ */
+const checkLedgerOutlivesMessages = (ttl: Duration, longestMessageLife: Duration): void => {
+  if (ttl.toSeconds() >= longestMessageLife.toSeconds()) return;
+  const days = Math.ceil(longestMessageLife.toSeconds() / 86_400);
+  throw new Error(
+    `idempotencyTtlDays is ${ttl.toDays()}, but an intake message can still arrive ${days} days after it was sent (dead-letter retention, one redrive, queue retention): set idempotencyTtlDays to at least ${days}`,
+  );
+};
+
 /** The whole batchlane deployment. Composition only: every resource lives in a construct. */
 class BatchlaneStack extends Stack {
   public readonly intakeQueue: IntakeQueue;
@@ -207,6 +231,7 @@ class BatchlaneStack extends Stack {
     this.stateTable = new StateTable(this, 'StateTable');
     this.artifacts = new ArtifactsBucket(this, 'ArtifactsBucket', {
       artifactRetentionDays: props.artifactRetentionDays,
+      resultRetentionDays: props.resultRetentionDays,
     });
     this.eventBus = new EventBus(this, 'EventBus');
     this.providerSecrets = new ProviderSecrets(this, 'ProviderSecrets', {
@@ -214,13 +239,14 @@ class BatchlaneStack extends Stack {
       anthropicSecretArn: props.anthropicSecretArn,
       openaiSecretArn: props.openaiSecretArn,
     });
+    const idempotencyTtl = Duration.days(props.idempotencyTtlDays ?? DEFAULT_IDEMPOTENCY_TTL_DAYS);
     const resources: SharedResources = {
       stateTable: this.stateTable,
       bucket: this.artifacts.bucket,
       eventBus: this.eventBus.bus,
       providerSecrets: this.providerSecrets,
       settings: {
-        idempotencyTtl: Duration.days(props.idempotencyTtlDays ?? 7),
+        idempotencyTtl,
         pollRate: Duration.minutes(props.pollRateMinutes ?? 1),
         defaultDestination: props.defaultDestination,
         maxAttempts,
@@ -273,6 +299,7 @@ class BatchlaneStack extends Stack {
       collectorTimeout: Collector.DEFAULT_TIMEOUT,
       maxReceiveCount: props.intakeMaxReceiveCount,
     });
+    checkLedgerOutlivesMessages(idempotencyTtl, this.intakeQueue.longestMessageLife);
     this.collector = new Collector(this, 'Collector', {
       resources,
       intakeQueue: this.intakeQueue.queue,

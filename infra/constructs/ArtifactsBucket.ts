@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { RESULT_PREFIXES, WORKING_PREFIXES } from '../../shared/domain/bucketLayout.js';
 
 interface ArtifactsBucketProps {
   /**
@@ -10,6 +11,13 @@ interface ArtifactsBucketProps {
    */
   readonly artifactRetentionDays?: number;
   /**
+   * Days parked results (waiting for `batchlane replay`) and oversize-result objects (named by
+   * the result pointers delivered in their place) are kept, each prefix under its own rule.
+   * At least 14: a pointer may wait that long in a caller's SQS queue.
+   * @default 90
+   */
+  readonly resultRetentionDays?: number;
+  /**
    * Days S3 server access logs are kept.
    * @default 90
    */
@@ -17,14 +25,25 @@ interface ArtifactsBucketProps {
 }
 
 const MIN_ARTIFACT_RETENTION_DAYS = 3;
+/** SQS's longest message retention: a result pointer must not outlive the object it names. */
+const MIN_RESULT_RETENTION_DAYS = 14;
+const DEFAULT_RESULT_RETENTION_DAYS = 90;
+/** Old versions (overwritten by a retried run, or deleted by replay) go quickly. */
+const NONCURRENT_VERSION_DAYS = 7;
+
+/** A lifecycle rule id from a prefix: `results/oversize/` → `results-oversize`. */
+const ruleIdOf = (prefix: string): string => prefix.replace(/\/$/, '').replace(/\//g, '-');
 
 /**
  * The S3 bucket for provider batch input files and archived results, plus the bucket that
- * receives its server access logs. Both block public access, enforce TLS and encrypt at rest.
+ * receives its server access logs. Working files expire after `artifactRetentionDays`;
+ * parked results and oversize results after `resultRetentionDays`, under rules of their own. Both block public access, enforce TLS and encrypt at rest.
  */
 class ArtifactsBucket extends Construct {
   public readonly bucket: Bucket;
   public readonly accessLogsBucket: Bucket;
+  /** Days parked results and oversize-result objects are kept. */
+  public readonly resultRetentionDays: number;
 
   public constructor(scope: Construct, id: string, props: ArtifactsBucketProps = {}) {
     super(scope, id);
@@ -34,6 +53,14 @@ class ArtifactsBucket extends Construct {
         `artifactRetentionDays must be an integer of at least ${MIN_ARTIFACT_RETENTION_DAYS} (a batch may run 24 h and be delivered later), got ${retentionDays}`,
       );
     }
+
+    const resultDays = props.resultRetentionDays ?? DEFAULT_RESULT_RETENTION_DAYS;
+    if (!Number.isInteger(resultDays) || resultDays < MIN_RESULT_RETENTION_DAYS) {
+      throw new Error(
+        `resultRetentionDays must be an integer of at least ${MIN_RESULT_RETENTION_DAYS} (a result pointer may wait that long in a caller's queue), got ${resultDays}`,
+      );
+    }
+    this.resultRetentionDays = resultDays;
 
     // No versioning here: the S3 logging service only appends new objects, which expire
     // anyway, so old versions would add cost without anything to recover.
@@ -62,13 +89,23 @@ class ArtifactsBucket extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
       serverAccessLogsBucket: this.accessLogsBucket,
       serverAccessLogsPrefix: 'artifacts/',
+      // One rule per prefix: a single bucket-wide rule would expire parked results and
+      // oversize results with the working files, before they may be replayed or read.
       lifecycleRules: [
-        {
-          id: 'expire-artifacts',
+        ...WORKING_PREFIXES.map((prefix) => ({
+          id: `expire-${ruleIdOf(prefix)}`,
+          prefix,
           expiration: Duration.days(retentionDays),
-          noncurrentVersionExpiration: Duration.days(7),
-          abortIncompleteMultipartUploadAfter: Duration.days(1),
-        },
+          noncurrentVersionExpiration: Duration.days(NONCURRENT_VERSION_DAYS),
+        })),
+        ...RESULT_PREFIXES.map((prefix) => ({
+          id: `keep-${ruleIdOf(prefix)}`,
+          prefix,
+          expiration: Duration.days(resultDays),
+          noncurrentVersionExpiration: Duration.days(NONCURRENT_VERSION_DAYS),
+        })),
+        // Wherever they are, unfinished multipart uploads are never needed for long.
+        { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
     });
   }

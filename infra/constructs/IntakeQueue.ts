@@ -24,6 +24,8 @@ class IntakeQueue extends Construct {
   public readonly queue: Queue;
   public readonly deadLetterQueue: Queue;
   public readonly deadLetterAlarm: Alarm;
+  /** The longest a request message can still arrive after it was sent (one redrive included). */
+  public readonly longestMessageLife: Duration;
 
   public constructor(scope: Construct, id: string, props: IntakeQueueProps) {
     super(scope, id);
@@ -35,6 +37,7 @@ class IntakeQueue extends Construct {
     this.queue = queues.queue;
     this.deadLetterQueue = queues.deadLetterQueue;
     this.deadLetterAlarm = queues.deadLetterAlarm;
+    this.longestMessageLife = queues.longestMessageLife;
   }
 
   /** Lets a producer (role, user, function) send requests. */

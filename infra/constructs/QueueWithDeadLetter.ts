@@ -6,6 +6,10 @@ import { Construct } from 'constructs';
 /** AWS's guidance for Lambda event sources: visibility timeout at least 6 × the function timeout. */
 const VISIBILITY_TIMEOUT_FACTOR = 6;
 
+/** The maximum: operators need time to inspect and redrive. */
+const DEAD_LETTER_RETENTION = Duration.days(14);
+const DEFAULT_RETENTION = Duration.days(4);
+
 interface QueueWithDeadLetterProps {
   /**
    * Timeout of the function consuming the queue; the visibility timeout is 6 × this, so a
@@ -34,6 +38,12 @@ class QueueWithDeadLetter extends Construct {
   public readonly queue: Queue;
   public readonly deadLetterQueue: Queue;
   public readonly deadLetterAlarm: Alarm;
+  /**
+   * The longest a message can still be received after it was sent: kept in the dead-letter
+   * queue until its retention (counted from the original send), redriven once, then kept
+   * in this queue for its retention again and received within a visibility timeout.
+   */
+  public readonly longestMessageLife: Duration;
 
   public constructor(scope: Construct, id: string, props: QueueWithDeadLetterProps) {
     super(scope, id);
@@ -47,16 +57,22 @@ class QueueWithDeadLetter extends Construct {
     this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
-      // The maximum: operators need time to inspect and redrive.
-      retentionPeriod: Duration.days(14),
+      retentionPeriod: DEAD_LETTER_RETENTION,
     });
+    const visibilityTimeout = Duration.seconds(
+      props.consumerTimeout.toSeconds() * VISIBILITY_TIMEOUT_FACTOR,
+    );
+    const retentionPeriod = props.retentionPeriod ?? DEFAULT_RETENTION;
+    this.longestMessageLife = Duration.seconds(
+      DEAD_LETTER_RETENTION.toSeconds() +
+        retentionPeriod.toSeconds() +
+        visibilityTimeout.toSeconds(),
+    );
     this.queue = new Queue(this, 'Queue', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
-      visibilityTimeout: Duration.seconds(
-        props.consumerTimeout.toSeconds() * VISIBILITY_TIMEOUT_FACTOR,
-      ),
-      retentionPeriod: props.retentionPeriod ?? Duration.days(4),
+      visibilityTimeout,
+      retentionPeriod,
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount },
     });
 

@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type Destination, destinationKey } from '../contract/destination.js';
-
-/** Where parked results for one destination live in batchlane's bucket: its own DLQ. */
-const PARKED_ROOT = 'parked/';
+import { PARKED_ROOT } from '../domain/bucketLayout.js';
 
 /**
  * The parking prefix of a destination: a short hash of its key (queue URLs and webhook URLs

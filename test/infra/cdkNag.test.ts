@@ -60,8 +60,9 @@ describe('cdk-nag: AwsSolutionsChecks', () => {
     expect([...new Set(ids)].sort()).toEqual([...new Set(findings)].sort());
     expect([...new Set(findings)].sort()).toEqual([
       'AwsSolutions-IAM5[Resource::<ArtifactsBucket454C14F5.Arn>/*]',
+      'AwsSolutions-IAM5[Resource::<ArtifactsBucket454C14F5.Arn>/claims/*]',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::caller-results/*]',
-      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::default-results/*]',
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::default-results/batchlane/*]',
       'AwsSolutions-L1',
       'AwsSolutions-SMG4',
     ]);

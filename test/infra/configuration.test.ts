@@ -144,7 +144,8 @@ describe('Function: stackPropsFromContext()', () => {
       logLevel: 'INFO',
       enabledProviders: ['anthropic', 'openai'],
       artifactRetentionDays: 30,
-      idempotencyTtlDays: 7,
+      idempotencyTtlDays: 21,
+      resultRetentionDays: 90,
       destinationQueueArns: [],
       costTagKey: 'tag',
       autoBatchWindowSeconds: 86_400,
@@ -205,6 +206,7 @@ describe('Function: stackPropsFromContext()', () => {
     [{ budgetDailyUsd: 'lots' }, /budgetDailyUsd/],
     [{ budgetMonthlyUsd: -5 }, /budgetMonthlyUsd/],
     [{ budgetMonthlyUsd: true }, /budgetMonthlyUsd/],
+    [{ resultRetentionDays: '7' }, /resultRetentionDays/],
   ])('fails synth naming the key for %j', (context, message) => {
     expect(() => stackPropsFromContext(contextOf(context))).toThrow(message);
   });
@@ -221,7 +223,8 @@ describe('Stack: BatchlaneStack configuration', () => {
     publishRequestEvents: true,
     logLevel: 'DEBUG',
     artifactRetentionDays: 90,
-    idempotencyTtlDays: 2,
+    idempotencyTtlDays: 30,
+    resultRetentionDays: 120,
     enabledProviders: ['anthropic'],
     priceTableOverride: priceTableOverrideOf([priceEntry('gpt-4.1-mini')]),
     costTagKey: 'team',
@@ -330,10 +333,16 @@ describe('Stack: BatchlaneStack configuration', () => {
 
   it('applies artifact retention, idempotency TTL and the enabled providers', () => {
     template.hasResourceProperties('AWS::S3::Bucket', {
-      LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 90 })] },
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({ Prefix: 'batches/', ExpirationInDays: 90 }),
+          Match.objectLike({ Prefix: 'parked/', ExpirationInDays: 120 }),
+          Match.objectLike({ Prefix: 'results/oversize/', ExpirationInDays: 120 }),
+        ]),
+      },
     });
     expect(env(stack.collector.function)).toMatchObject({
-      [ENV.idempotencyTtlSeconds]: String(2 * 24 * 3600),
+      [ENV.idempotencyTtlSeconds]: String(30 * 24 * 3600),
       [ENV.enabledProviders]: 'anthropic',
     });
     template.resourceCountIs('AWS::SecretsManager::Secret', 1);
@@ -348,9 +357,25 @@ describe('Stack: BatchlaneStack configuration', () => {
     [{ intakeMaxReceiveCount: 0 }, /maxReceiveCount/],
     [{ artifactRetentionDays: 1 }, /artifactRetentionDays/],
     [{ enabledProviders: [] }, /enabledProviders/],
-    [{ destinationQueueArns: ['arn:aws:sqs:eu-west-1:111111111111:*'] }, /wildcards/],
-    [{ destinationEventBusArns: ['callers'] }, /full ARN/],
-    [{ destinationBucketNames: ['Not_A_Bucket'] }, /bucket name/],
+    [{ destinationQueueArns: ['arn:aws:sqs:eu-west-1:*:results'] }, /only a trailing \*/],
+    [{ destinationQueueArns: ['arn:aws:sqs:eu-west-1:111111111111:re*s'] }, /only a trailing \*/],
+    [
+      { destinationQueueArns: ['https://sqs.eu-west-1.amazonaws.com/111111111111/results'] },
+      /destinationQueueArns.*queue's ARN/,
+    ],
+    [{ destinationEventBusArns: ['callers'] }, /must be the bus's ARN/],
+    [{ destinationBucketNames: ['Not_A_Bucket'] }, /destinationBucketNames.*bucket name/],
+    // 14 days in the intake dead-letter queue, a redrive, 4 days in the intake queue.
+    [{ idempotencyTtlDays: 7 }, /idempotencyTtlDays is 7.*at least 19/],
+    [{ idempotencyTtlDays: 18 }, /at least 19/],
+    [{ resultRetentionDays: 13 }, /resultRetentionDays/],
+    [
+      {
+        env: { region: 'eu-west-1', account: '111111111111' },
+        destinationQueueArns: ['arn:aws:sqs:us-east-1:111111111111:results'],
+      },
+      /is in us-east-1; this stack delivers in eu-west-1 only/,
+    ],
     [{ defaultDestination: { type: 'sqs', queue_url: 'https://example.com/q' } }, /SQS queue URL/],
   ] as const)('refuses %j', (props, message) => {
     expect(() => synthBatchlane(props)).toThrow(message);

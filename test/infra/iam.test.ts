@@ -3,6 +3,10 @@ import { describe, expect, it } from 'vitest';
 import type { BatchlaneStack } from '../../infra/BatchlaneStack.js';
 import type { BatchFunction } from '../../infra/constructs/BatchFunction.js';
 import { ENV } from '../../shared/config/BatchlaneConfig.js';
+import {
+  parseDestinationPolicy,
+  refuseDestination,
+} from '../../shared/domain/destinationPolicy.js';
 import { environmentOf, logicalIdOf, synthBatchlane } from './synthBatchlane.js';
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
@@ -94,6 +98,13 @@ describe('IAM: grants per function', () => {
     `s3:ListBucket@<${bucket}.Arn>`,
   ];
 
+  // The collector writes anywhere in the bucket, but reads claim checks and nothing else.
+  const collectorArtifacts = [
+    `s3:AbortMultipartUpload@<${bucket}.Arn>/*`,
+    `s3:PutObject@<${bucket}.Arn>/*`,
+    `s3:GetObject@<${bucket}.Arn>/claims/*`,
+  ];
+
   const sendToCompletion = (): string[] => {
     const completion = ref(stack.completion.queue);
     return [
@@ -118,7 +129,7 @@ describe('IAM: grants per function', () => {
     expect(grantsOf(template, stack, fn)).toEqual(
       [
         ...common(fn),
-        ...artifacts,
+        ...collectorArtifacts,
         ...CONSUME_ACTIONS.map((a) => `${a}@<${intake}.Arn>`),
         // Requests held by admission go back to the intake queue.
         `sqs:SendMessage@<${intake}.Arn>`,
@@ -128,15 +139,16 @@ describe('IAM: grants per function', () => {
     );
   });
 
-  it('lets the collector read claim-check objects under claims/ of the artifacts bucket', () => {
+  it('lets the collector read claim-check objects under claims/ of the artifacts bucket, and nothing else of it', () => {
     const grants = grantsOf(template, stack, stack.collector.function);
-    const covering = grants.filter((grant) => {
-      const [action, resource] = grant.split('@') as [string, string];
-      if (action !== 's3:GetObject' || !resource.startsWith(`<${bucket}.Arn>/`)) return false;
-      const pattern = resource.slice(`<${bucket}.Arn>/`.length);
-      return pattern === '*' || pattern === 'claims/*';
-    });
-    expect(covering).not.toEqual([]);
+    const reads = grants.filter((grant) =>
+      /^s3:(GetObject|GetObjectVersion|ListBucket|\*)@/.test(grant),
+    );
+    expect(reads).toEqual([`s3:GetObject@<${bucket}.Arn>/claims/*`]);
+    // Nor any other bucket: a claim check naming one cannot be read.
+    expect(grants.filter((grant) => grant.startsWith('s3:') && !grant.includes(bucket))).toEqual(
+      [],
+    );
   });
 
   it('lets the poller use the table, artifacts (it submits packed batches), bus and secrets and send to the completion queue and the realtime queue (escalations)', () => {
@@ -164,10 +176,8 @@ describe('IAM: grants per function', () => {
         ...CONSUME_ACTIONS.map((a) => `${a}@<${completion}.Arn>`),
       ].sort(),
     );
-    // An empty list would mean "anything" to the runtime; this entry matches no destination.
-    expect(environmentOf(template, ref(fn.function))[ENV.destinationAllowList]).toBe(
-      'sqs:arn:none',
-    );
+    // Said outright; the runtime reads an unset or empty list as "nothing" too.
+    expect(environmentOf(template, ref(fn.function))[ENV.destinationAllowList]).toBe('none');
   });
 });
 
@@ -266,6 +276,68 @@ describe('IAM: caller destinations', () => {
     expect(env[ENV.destinationAllowList]).toBe('eventbridge:ops-results');
     expect(grantsOf(named.template, named.stack, named.stack.completion.function)).toContain(
       'events:PutEvents@arn:<AWS::Partition>:events:<AWS::Region>:<AWS::AccountId>:event-bus/ops-results',
+    );
+  });
+});
+
+describe('IAM: caller destinations by prefix', () => {
+  const { stack, template } = synthBatchlane({
+    destinationQueueArns: ['arn:aws:sqs:eu-west-1:111111111111:team-a-*'],
+    destinationBucketNames: ['caller-results/team-a/', 'other-results'],
+    destinationEventBusArns: ['arn:aws:events:eu-west-1:111111111111:event-bus/team-a-*'],
+  });
+  const completionId = logicalIdOf(stack, stack.completion.function.function);
+
+  it('grants exactly the prefixes the allow-list names, and nothing wider', () => {
+    const grants = grantsOf(template, stack, stack.completion.function).filter((grant) =>
+      /^(sqs:SendMessage|s3:PutObject|s3:AbortMultipartUpload|events:PutEvents)@(?!<)/.test(grant),
+    );
+    expect(grants).toEqual(
+      [
+        'events:PutEvents@arn:aws:events:eu-west-1:111111111111:event-bus/team-a-*',
+        's3:AbortMultipartUpload@arn:<AWS::Partition>:s3:::caller-results/team-a/*',
+        's3:AbortMultipartUpload@arn:<AWS::Partition>:s3:::other-results/*',
+        's3:PutObject@arn:<AWS::Partition>:s3:::caller-results/team-a/*',
+        's3:PutObject@arn:<AWS::Partition>:s3:::other-results/*',
+        'sqs:SendMessage@arn:aws:sqs:eu-west-1:111111111111:team-a-*',
+      ].sort(),
+    );
+  });
+
+  it('hands the runtime the same entries, which it reads without error', () => {
+    const list = environmentOf(template, completionId)[ENV.destinationAllowList] as string;
+    expect(list.split(',')).toEqual([
+      'sqs:arn:aws:sqs:eu-west-1:111111111111:team-a-*',
+      's3:caller-results/team-a/',
+      's3:other-results',
+      'eventbridge:arn:aws:events:eu-west-1:111111111111:event-bus/team-a-*',
+    ]);
+    const policy = parseDestinationPolicy(list);
+    const queue = (name: string) => ({
+      type: 'sqs' as const,
+      queue_url: `https://sqs.eu-west-1.amazonaws.com/111111111111/${name}`,
+    });
+    expect(refuseDestination(queue('team-a-grades'), policy, 'eu-west-1')).toBeNull();
+    expect(refuseDestination(queue('team-b-grades'), policy, 'eu-west-1')?.code).toBe(
+      'destination_forbidden',
+    );
+    const s3 = (prefix: string) => ({ type: 's3' as const, bucket: 'caller-results', prefix });
+    expect(refuseDestination(s3('team-a/run-1/'), policy, 'eu-west-1')).toBeNull();
+    expect(refuseDestination(s3('team-b/'), policy, 'eu-west-1')?.code).toBe(
+      'destination_forbidden',
+    );
+  });
+
+  it('narrows an S3 default destination to its prefix', () => {
+    const named = synthBatchlane({
+      defaultDestination: { type: 's3', bucket: 'ops-results', prefix: 'batchlane/' },
+    });
+    const id = logicalIdOf(named.stack, named.stack.completion.function.function);
+    expect(environmentOf(named.template, id)[ENV.destinationAllowList]).toBe(
+      's3:ops-results/batchlane/',
+    );
+    expect(grantsOf(named.template, named.stack, named.stack.completion.function)).toContain(
+      's3:PutObject@arn:<AWS::Partition>:s3:::ops-results/batchlane/*',
     );
   });
 });

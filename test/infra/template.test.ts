@@ -224,7 +224,7 @@ describe('Functions', () => {
         [ENV.enabledProviders]: 'anthropic,openai',
         [ENV.anthropicSecretArn]: { Ref: ids.anthropicSecret },
         [ENV.openaiSecretArn]: { Ref: ids.openaiSecret },
-        [ENV.idempotencyTtlSeconds]: String(7 * 24 * 3600),
+        [ENV.idempotencyTtlSeconds]: String(21 * 24 * 3600),
         [ENV.pollIntervalSeconds]: '60',
         // Provider attempts per request, not the SQS receive count (5 on the intake queue).
         [ENV.maxAttempts]: '3',
@@ -319,22 +319,43 @@ describe('Buckets', () => {
     }
   });
 
-  it('versions artifacts, expires them after 30 days and logs access', () => {
+  it('versions artifacts, expires working files after 30 days, keeps parked and oversize results 90 days under rules of their own, and logs access', () => {
     const logsId = logicalIdOf(stack, stack.artifacts.accessLogsBucket);
+    const rule = (id: string, prefix: string, days: number) => ({
+      Id: id,
+      Prefix: prefix,
+      Status: 'Enabled',
+      ExpirationInDays: days,
+      NoncurrentVersionExpiration: { NoncurrentDays: 7 },
+    });
     template.hasResourceProperties('AWS::S3::Bucket', {
       VersioningConfiguration: { Status: 'Enabled' },
       LoggingConfiguration: { DestinationBucketName: { Ref: logsId } },
       LifecycleConfiguration: {
         Rules: [
-          Match.objectLike({
+          rule('expire-batches', 'batches/', 30),
+          rule('expire-realtime', 'realtime/', 30),
+          rule('expire-claims', 'claims/', 30),
+          rule('keep-parked', 'parked/', 90),
+          rule('keep-results-oversize', 'results/oversize/', 90),
+          {
+            Id: 'abort-incomplete-uploads',
             Status: 'Enabled',
-            ExpirationInDays: 30,
-            NoncurrentVersionExpiration: { NoncurrentDays: 7 },
             AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
-          }),
+          },
         ],
       },
     });
+  });
+
+  it('gives no rule without a prefix an expiration: nothing bucket-wide expires parked results', () => {
+    const bucket = template.toJSON().Resources[logicalIdOf(stack, stack.artifacts.bucket)] as {
+      Properties: { LifecycleConfiguration: { Rules: Record<string, unknown>[] } };
+    };
+    const rules = bucket.Properties.LifecycleConfiguration.Rules;
+    expect(
+      rules.filter((r) => r['Prefix'] === undefined && r['ExpirationInDays'] !== undefined),
+    ).toEqual([]);
   });
 });
 
@@ -513,7 +534,7 @@ describe('Stack: BatchlaneStack', () => {
     expect(outputs.EventBusName?.Value).toEqual({ Ref: ids.bus });
     expect(outputs.anthropicSecretArn?.Value).toEqual({ Ref: ids.anthropicSecret });
     // `batchlane smoke` reads these from the outputs file.
-    expect(outputs.DestinationAllowList?.Value).toBe('sqs:arn:none');
+    expect(outputs.DestinationAllowList?.Value).toBe('none');
     expect(outputs.EnabledProviders?.Value).toBe('anthropic,openai');
     expect(outputs.DashboardName?.Value).toBeDefined();
     expect(outputs.IntakeDeadLetterQueueArn?.Value).toEqual({

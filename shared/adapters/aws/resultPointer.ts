@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ResultStatus, ResultV1 } from '../../contract/result.js';
+import { OVERSIZE_ROOT } from '../../domain/bucketLayout.js';
 import type { BlobStore } from '../../ports/BlobStore.js';
 import type { DeliveryContext } from '../../ports/ResultDeliverer.js';
 
@@ -24,7 +25,7 @@ const storeResultPointer = async (
   context: DeliveryContext,
 ): Promise<ResultPointerV1> => {
   const idHash = createHash('sha256').update(result.custom_id).digest('hex').slice(0, 32);
-  const key = `results/oversize/${context.batchId ?? 'rejected'}/${context.part}/${idHash}.json`;
+  const key = `${OVERSIZE_ROOT}${context.batchId ?? 'rejected'}/${context.part}/${idHash}.json`;
   await store.put(key, body, { contentType: 'application/json' });
   return {
     schema: 'batchlane.result-pointer.v1',
