@@ -22,6 +22,7 @@ describe('Function: readStackOutputs()', () => {
           DestinationAllowList:
             'sqs:arn:aws:sqs:eu-west-1:123456789012:Batchlane-smoke-results,s3:results',
           EnabledProviders: 'anthropic,openai',
+          ArtifactsBucketName: 'batchlane-artifacts-abc',
         },
       }),
     );
@@ -32,6 +33,7 @@ describe('Function: readStackOutputs()', () => {
       account: '123456789012',
       partition: 'aws',
       allowList: ['sqs:arn:aws:sqs:eu-west-1:123456789012:Batchlane-smoke-results', 's3:results'],
+      artifactsBucket: 'batchlane-artifacts-abc',
       enabledProviders: ['anthropic', 'openai'],
     });
   });
@@ -51,6 +53,7 @@ describe('Function: readStackOutputs()', () => {
   it('reports outputs of older stacks (no allow-list, no providers) as unknown, not empty', () => {
     const target = readStackOutputs(outputsFile({ Batchlane: { IntakeQueueUrl: INTAKE } }));
     expect(target.allowList).toBeNull();
+    expect(target.artifactsBucket).toBeNull();
     expect(target.enabledProviders).toBeNull();
   });
 
