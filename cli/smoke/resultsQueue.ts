@@ -5,6 +5,11 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import {
+  AllowListSyntaxError,
+  parseDestinationPolicy,
+  refuseDestination,
+} from '../../shared/domain/destinationPolicy.js';
 import { parseResultMessage, type ReceivedResult, type ResultReceiver } from './waitForResults.js';
 
 /**
@@ -14,16 +19,30 @@ import { parseResultMessage, type ReceivedResult, type ResultReceiver } from './
 const smokeQueueName = (stackName: string): string =>
   `${stackName.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 60)}-smoke-results`;
 
-/** Whether the deployment's allow-list lets results go to `queueArn`; null when unknown. */
-const isQueueAllowed = (allowList: readonly string[] | null, queueArn: string): boolean | null =>
-  allowList === null ? null : allowList.includes(`sqs:${queueArn}`);
+/**
+ * Whether the deployment's allow-list lets results go to `queueArn`, judged as the functions
+ * judge it; null when unknown. A list the functions could not read allows nothing.
+ */
+const isQueueAllowed = (allowList: readonly string[] | null, queueArn: string): boolean | null => {
+  if (allowList === null) return null;
+  const [, partition, , region = '', account, name] = queueArn.split(':');
+  const host = `sqs.${region}.amazonaws.com${partition === 'aws-cn' ? '.cn' : ''}`;
+  try {
+    const policy = parseDestinationPolicy(allowList.join(','));
+    const queue = { type: 'sqs', queue_url: `https://${host}/${account}/${name}` } as const;
+    return refuseDestination(queue, policy, region) === null;
+  } catch (error) {
+    if (error instanceof AllowListSyntaxError) return false;
+    throw error;
+  }
+};
 
 /** What to tell a user whose results queue the deployment would refuse. */
 const allowListAdvice = (stackName: string, queueArn: string): string =>
   [
     `The deployment ${stackName} does not allow results to go to ${queueArn}:`,
-    'batchlane only delivers to SQS queues named in its destination allow-list, and would',
-    'submit these requests (and pay the provider) only to refuse their results at delivery.',
+    'batchlane only delivers to SQS queues named in its destination allow-list, and refuses',
+    'requests for any other queue when they arrive.',
     'Add the queue to the `destinationQueueArns` context and deploy again, e.g.',
     `  npx cdk deploy -c destinationQueueArns=${queueArn} --outputs-file outputs.json`,
     '(keep any ARNs already listed: the value replaces the list), or pass',

@@ -34,8 +34,9 @@ interface SqsResultSenderOptions {
   readonly maxMessageBytes?: number;
   /**
    * Hand SQS the queue URL rebuilt from its region, account and name rather than the one
-   * given (default). Off only against an emulator that looks queues up by the URL it issued;
-   * the client's endpoint decides where the call goes either way.
+   * given. Default: on, unless the client has an endpoint of its own (an emulator, which may
+   * look queues up by the URL it issued); the client's endpoint decides where the call goes
+   * either way.
    */
   readonly canonicalQueueUrls?: boolean;
 }
@@ -61,7 +62,8 @@ class SqsResultSender implements ResultDeliverer {
     this.#client = options.client;
     this.#overflow = options.overflow;
     this.#maxBytes = Math.min(SQS_MAX_BYTES, options.maxMessageBytes ?? SQS_MAX_BYTES);
-    this.#canonical = options.canonicalQueueUrls ?? true;
+    this.#canonical =
+      options.canonicalQueueUrls ?? options.client.config?.isCustomEndpoint !== true;
   }
 
   async deliver(

@@ -137,8 +137,9 @@ describe('result deliverers on the emulators', () => {
 
     it('reports every result as failed when the queue does not exist', async () => {
       const sender = new SqsResultSender({ client: clients.sqs, overflow });
-      const env = inject('awsEnv');
-      const missing = `${env.AWS_ENDPOINT_URL_SQS}/000000000000/${uniqueName('missing')}`;
+      // The emulator's own URL form, for a name no queue has.
+      const existing = await createQueue(clients, 'present');
+      const missing = existing.replace(/[^/]+$/, uniqueName('missing'));
       const report = await sender.deliver(
         { type: 'sqs', queue_url: missing },
         [sampleResult('a'), sampleResult('b')],

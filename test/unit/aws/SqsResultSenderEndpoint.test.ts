@@ -1,5 +1,5 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsClients } from '../../../shared/adapters/aws/createAwsClients.js';
 import { SqsResultSender } from '../../../shared/adapters/aws/SqsResultSender.js';
 import type { ResultV1 } from '../../../shared/contract/result.js';
@@ -43,6 +43,21 @@ const recordingClient = (env: Record<string, string>) => {
   );
   return { aws, seen };
 };
+
+/** The SDK reads endpoint variables from the process too; these tests must see none. */
+const ENDPOINT_VARS = ['AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_SQS'] as const;
+const saved = new Map<string, string | undefined>();
+beforeAll(() => {
+  for (const name of ENDPOINT_VARS) {
+    saved.set(name, process.env[name]);
+    delete process.env[name];
+  }
+});
+afterAll(() => {
+  for (const [name, value] of saved) {
+    if (value !== undefined) process.env[name] = value;
+  }
+});
 
 describe('Class: SqsResultSender, where its calls go', () => {
   it("sends to the region's SQS endpoint, never to the host a queue URL names", async () => {

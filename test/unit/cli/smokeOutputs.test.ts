@@ -96,7 +96,10 @@ describe('Smoke results queue and the allow-list', () => {
 
   it('tells allowed, refused and unknown apart', () => {
     expect(isQueueAllowed([`sqs:${arn}`], arn)).toBe(true);
-    // The entry the stack renders when no destination is allowed.
+    expect(isQueueAllowed(['sqs:arn:aws:sqs:eu-west-1:123456789012:Batchlane-*'], arn)).toBe(true);
+    expect(isQueueAllowed([`sqs:${arn}-x`], arn)).toBe(false);
+    // What the stack renders when no destination is allowed, and what older stacks rendered.
+    expect(isQueueAllowed(['none'], arn)).toBe(false);
     expect(isQueueAllowed(['sqs:arn:none'], arn)).toBe(false);
     expect(isQueueAllowed(null, arn)).toBeNull();
   });
