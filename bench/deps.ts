@@ -15,7 +15,6 @@ import { WebhookResultSender } from '../shared/adapters/aws/WebhookResultSender.
 import { createRuntime } from '../shared/composition/createRuntime.js';
 import type { BatchlaneConfig } from '../shared/config/BatchlaneConfig.js';
 import type { Env } from '../shared/config/loadConfig.js';
-import { maxRequestBytesOf } from '../shared/domain/validateRequest.js';
 import type { RuntimeDeps } from '../shared/usecases/RuntimeDeps.js';
 import { instrument, type Tally } from './awsCounters.js';
 
