@@ -12,13 +12,13 @@ import {
   ThrottledError,
   UnavailableError,
 } from '../../domain/errors.js';
+import { isForbiddenAddress } from '../../domain/isForbiddenAddress.js';
 import type {
   DeliveryContext,
   DeliveryReport,
   ResultDeliverer,
 } from '../../ports/ResultDeliverer.js';
 import { backoffDelayMs, sleep as realSleep, type Sleep } from './backoff.js';
-import { isForbiddenAddress } from './isForbiddenAddress.js';
 
 /** Constructor options of {@link WebhookResultSender}. */
 interface WebhookResultSenderOptions {
