@@ -4,15 +4,15 @@ import {
   type DynamoDBDocumentClient,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { ConfigError, InvalidInputError, UnavailableError } from '../../domain/errors.js';
-import { mapWithConcurrency } from '../../domain/mapWithConcurrency.js';
 import {
   COST_LANES,
   type CostEntry,
   type CostLane,
-  type CostLedger,
   type CostRange,
-} from '../../ports/CostLedger.js';
+} from '../../domain/costs/CostEntry.js';
+import { ConfigError, InvalidInputError, UnavailableError } from '../../domain/errors.js';
+import { mapWithConcurrency } from '../../domain/mapWithConcurrency.js';
+import type { CostLedger } from '../../ports/CostLedger.js';
 import { backoffDelayMs, sleep as realSleep, type Sleep } from './backoff.js';
 import { translateAwsError } from './translateAwsError.js';
 
