@@ -13,7 +13,7 @@ import {
 import { ConfigError, InvalidInputError, UnavailableError } from '../../domain/errors.js';
 import { mapWithConcurrency } from '../../domain/mapWithConcurrency.js';
 import type { CostLedger } from '../../ports/CostLedger.js';
-import { backoffDelayMs, sleep as realSleep, type Sleep } from './backoff.js';
+import { awsBackoffMs, sleep as realSleep, type Sleep } from './backoff.js';
 import { translateAwsError } from './translateAwsError.js';
 
 /** BatchWriteItem accepts at most 25 requests per call. */
@@ -272,7 +272,7 @@ class DynamoDbCostLedger implements CostLedger {
           { code: 'unavailable', details: { table: this.#table, unprocessed: pending.length } },
         );
       }
-      if (attempt > 1) await this.#sleep(backoffDelayMs(attempt, 50, 2_000));
+      if (attempt > 1) await this.#sleep(awsBackoffMs(attempt, 50, 2_000));
       try {
         const response = await this.#client.send(
           new BatchWriteCommand({ RequestItems: { [this.#table]: pending } }),

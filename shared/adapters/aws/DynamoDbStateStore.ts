@@ -23,7 +23,7 @@ import type {
   ReservedPart,
   StateStore,
 } from '../../ports/StateStore.js';
-import { backoffDelayMs, sleep as realSleep, type Sleep } from './backoff.js';
+import { awsBackoffMs, sleep as realSleep, type Sleep } from './backoff.js';
 import { DynamoDbFillingBatches } from './DynamoDbFillingBatches.js';
 import { isAwsErrorNamed } from './isAwsErrorNamed.js';
 import {
@@ -413,7 +413,7 @@ class DynamoDbStateStore implements StateStore {
             { code: 'unavailable', details: { batchId, unprocessed: keys.length } },
           );
         }
-        if (attempt > 1) await this.#sleep(backoffDelayMs(attempt, 50, 2_000));
+        if (attempt > 1) await this.#sleep(awsBackoffMs(attempt, 50, 2_000));
         try {
           const response = await this.#client.send(
             new BatchGetCommand({

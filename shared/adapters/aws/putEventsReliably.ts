@@ -4,7 +4,7 @@ import {
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
 import { type BatchlaneError, InvalidInputError, UnavailableError } from '../../domain/errors.js';
-import { backoffDelayMs, sleep as realSleep, type Sleep } from './backoff.js';
+import { awsBackoffMs, sleep as realSleep, type Sleep } from './backoff.js';
 import { translateAwsError } from './translateAwsError.js';
 
 /** PutEvents takes at most 10 entries... */
@@ -102,7 +102,7 @@ const putEventsReliably = async (
   });
 
   for (let attempt = 1; pending.length > 0; attempt++) {
-    if (attempt > 1) await sleep(backoffDelayMs(attempt, baseDelayMs, 5_000));
+    if (attempt > 1) await sleep(awsBackoffMs(attempt, baseDelayMs, 5_000));
     const retry: number[] = [];
     const subset = pending.map((i) => entries[i] as PutEventsRequestEntry);
     for (const chunk of chunkEntries(subset)) {
