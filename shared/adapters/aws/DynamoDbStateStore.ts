@@ -8,6 +8,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { STATE_TABLE } from '../../config/stateTableSchema.js';
 import { ConflictError, NotFoundError, UnavailableError } from '../../domain/errors.js';
 import { mapWithConcurrency } from '../../domain/mapWithConcurrency.js';
 import type { BatchItem, BatchPart, BatchRecord, RequestRecord } from '../../domain/records.js';
@@ -39,7 +40,6 @@ import {
   requestToItem,
   type StateItem,
 } from './stateItemCodec.js';
-import { ensureStateTable, STATE_TABLE, stateTableDefinition } from './stateTable.js';
 import { type TransactItems, transactWithRetries } from './transactWithRetries.js';
 import { translateAwsError } from './translateAwsError.js';
 
@@ -85,7 +85,7 @@ const registrationOf = (input: RegisterRequestInput, existing: RequestRecord): R
 };
 
 /**
- * {@link StateStore} on one DynamoDB table (see {@link stateTableDefinition}):
+ * {@link StateStore} on one DynamoDB table (schema in `config/stateTableSchema.ts`):
  * ledger `REQ#<customId>/REQ`, batch `BATCH#<batchId>/BATCH` (on the `active-batches` index
  * while not completed), members `BATCH#<batchId>/ITEM#<providerCustomId>`, and the filling
  * side kept by {@link DynamoDbFillingBatches} (group pointers and parts).
@@ -684,10 +684,4 @@ class DynamoDbStateStore implements StateStore {
   }
 }
 
-export {
-  DynamoDbStateStore,
-  type DynamoDbStateStoreOptions,
-  ensureStateTable,
-  STATE_TABLE,
-  stateTableDefinition,
-};
+export { DynamoDbStateStore, type DynamoDbStateStoreOptions };

@@ -5,7 +5,7 @@ import {
   costItemKey,
   DynamoDbCostLedger,
 } from '../../../shared/adapters/aws/DynamoDbCostLedger.js';
-import { ensureStateTable } from '../../../shared/adapters/aws/DynamoDbStateStore.js';
+import { ensureStateTable } from '../../../shared/adapters/aws/stateTable.js';
 import type { CostEntry, CostRange } from '../../../shared/domain/costs/CostEntry.js';
 import { summarizeCostStream } from '../../../shared/domain/costs/summarizeCosts.js';
 import {
