@@ -7,13 +7,13 @@ import {
   type ProviderEndpoint,
   type ProviderName,
 } from '../contract/providers.js';
+import { INTAKE_BOUNDS, REJECTION_CODES, type RejectionCode } from '../contract/rejections.js';
 import {
   CLAIM_CHECK_URI_PATTERN,
   CUSTOM_ID_PATTERN,
   type RequestV1,
   RequestV1Schema,
 } from '../contract/request.js';
-import { INTAKE_BOUNDS, REJECTION_CODES, type RejectionCode } from '../contract/rejections.js';
 import { hashCanonical } from './canonicalJson.js';
 import { isForbiddenWebhookHost } from './isForbiddenWebhookHost.js';
 import { jsonDepth, unstorableNumberIn } from './jsonDepth.js';
@@ -24,7 +24,6 @@ import {
   requestedOutputTokens,
 } from './pricing/modelLimits.js';
 import type { JsonValue } from './records.js';
-
 
 interface Rejection {
   readonly code: RejectionCode;
@@ -462,6 +461,33 @@ const validateRequest = (
   };
 };
 
+/**
+ * The outcome for a message whose judging threw where nothing should: refused for good
+ * (judging is deterministic, so a retry would throw again and end in the dead-letter queue),
+ * with no more read from it than can be read without throwing.
+ */
+const unprocessable = (raw: string, ctx: ValidationContext, detail: string): ValidationOutcome => {
+  const rejection = single(
+    'unprocessable_message',
+    '(root)',
+    `the message could not be judged (${clip(detail)}); it is refused rather than retried`,
+  );
+  let readable: ReturnType<typeof salvage> = {
+    customId: null,
+    destination: ctx.defaultDestination,
+    metadata: null,
+  };
+  try {
+    const json: unknown = JSON.parse(raw);
+    if (jsonDepth(json, INTAKE_BOUNDS.maxDepth + 1) <= INTAKE_BOUNDS.maxDepth + 1) {
+      readable = salvage(json, ctx);
+    }
+  } catch {
+    // Nothing more can be read: the refusal goes out as an event only.
+  }
+  return { ok: false, rejection, ...readable, requestHash: hashCanonical(raw) };
+};
+
 export {
   type AcceptedRequest,
   type ClaimCheckFailureCode,
@@ -471,6 +497,7 @@ export {
   REJECTION_CODES,
   type Rejection,
   type RejectionCode,
+  unprocessable,
   type ValidationContext,
   type ValidationOutcome,
   validateRequest,
