@@ -2,7 +2,7 @@ import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntime } from '../../../shared/composition/createRuntime.js';
 import { ENV } from '../../../shared/config/BatchlaneConfig.js';
-import { UnavailableError } from '../../../shared/domain/errors.js';
+import { InvalidInputError, UnavailableError } from '../../../shared/domain/errors.js';
 import { createCollector } from '../../../shared/usecases/createCollector.js';
 import { BAD_INPUT_CORPUS, CLAIM_OBJECTS, type CorpusEnv } from './badInputCorpus.js';
 import { type Pipeline, startPipeline } from './pipelineHarness.js';
@@ -334,5 +334,119 @@ describe('Pipeline: a claim check that cannot be read for now', () => {
     expect(pipeline.resultsFor('down-inline-1').map((r) => r.status)).toEqual(['succeeded']);
     expect(rejectionsFor('down-claim-1')).toEqual([]);
     expect(pipeline.resultsFor('down-claim-1')).toEqual([]);
+  });
+});
+
+describe('Pipeline: one message that fails unexpectedly, among good ones', () => {
+  const isolationRuntime = async (name: string) => createRuntime(pipeline.stack.env, name);
+  /** The store with some methods replaced (a proxy: the store keeps private fields). */
+  const storeWith = <S extends object>(store: S, overrides: Partial<S>): S =>
+    new Proxy(store, {
+      get: (target, key) => {
+        if (key in overrides) return overrides[key as keyof S];
+        const value: unknown = Reflect.get(target, key, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+
+  it('refuses for good only the message whose handling throws, or that the ledger refuses for good, and delivers its neighbours', async () => {
+    const runtime = await isolationRuntime('collector-isolation');
+    const { deps } = runtime;
+    const unstorable = 'iso-unstorable';
+    const refuses = (ids: readonly string[]) => ids.includes(unstorable);
+    const collect = createCollector({
+      ...deps,
+      // Preparing an OpenAI request throws here: a defect that would fail the invocation.
+      realtimeProviders: new Proxy(deps.realtimeProviders, {
+        get: (target, key, receiver) => {
+          if (key === 'openai') throw new TypeError('lane choice exploded');
+          return Reflect.get(target, key, receiver);
+        },
+      }),
+      // The ledger refuses one request for good, and with it the whole transaction.
+      store: storeWith(deps.store, {
+        registerRequests: async (inputs: Parameters<typeof deps.store.registerRequests>[0]) => {
+          if (refuses(inputs.map((i) => i.customId))) {
+            throw new InvalidInputError('ValidationException: item unstorable', {
+              code: 'validation',
+            });
+          }
+          return deps.store.registerRequests(inputs);
+        },
+        registerRequest: async (input: Parameters<typeof deps.store.registerRequest>[0]) => {
+          if (refuses([input.customId])) {
+            throw new InvalidInputError('ValidationException: item unstorable', {
+              code: 'validation',
+            });
+          }
+          return deps.store.registerRequest(input);
+        },
+      }),
+    });
+    const { sqs } = pipeline.destinations;
+    const messages = [
+      good('iso-good-1', sqs),
+      {
+        custom_id: 'iso-throws',
+        provider: 'openai',
+        body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] },
+        destination: sqs,
+      },
+      good('iso-good-2', sqs),
+      good(unstorable, sqs),
+      good('iso-good-3', sqs),
+    ].map((m, i) => ({ messageId: `iso-${i}`, body: JSON.stringify(m) }));
+
+    const report = await collect(messages);
+
+    // Nothing is handed back to SQS: the two bad ones are refused for good, the rest accepted.
+    expect(report.failedMessageIds).toEqual([]);
+    expect(report.accepted).toBe(3);
+    await pipeline.waitForResults(['iso-good-1', 'iso-good-2', 'iso-good-3', 'iso-throws']);
+    for (const id of ['iso-good-1', 'iso-good-2', 'iso-good-3']) {
+      expect(
+        pipeline.resultsFor(id).map((r) => r.status),
+        id,
+      ).toEqual(['succeeded']);
+    }
+    await waitFor(() => rejectionsFor(unstorable).length > 0, 'the unstorable refusal');
+    for (const id of ['iso-throws', unstorable]) {
+      expect(rejectionsFor(id), id).toEqual(['unprocessable_message']);
+      expect(
+        pipeline.resultsFor(id).map((r) => [r.status, r.error?.type]),
+        id,
+      ).toEqual([['rejected', 'unprocessable_message']]);
+    }
+  });
+
+  it('hands back only the accepted messages when admission fails, and still settles the refusals', async () => {
+    const runtime = await isolationRuntime('collector-admission-down');
+    const { deps } = runtime;
+    const collect = createCollector({
+      ...deps,
+      // A quota makes admission read the active batches, which fails here.
+      settings: { ...deps.settings, quotas: { anthropic: { '*': { requests: 1_000_000 } } } },
+      store: storeWith(deps.store, {
+        listDueBatches: async () => {
+          throw new UnavailableError('DynamoDB.Query: ServiceUnavailable', {
+            code: 'unavailable',
+          });
+        },
+      }),
+    });
+    const { sqs } = pipeline.destinations;
+    const report = await collect([
+      { messageId: 'adm-good', body: JSON.stringify(good('adm-good-1', sqs)) },
+      {
+        messageId: 'adm-bad',
+        body: JSON.stringify({ ...good('adm-bad-1', sqs), metadata: { n: 1e300 } }),
+      },
+    ]);
+
+    expect(report.failedMessageIds).toEqual(['adm-good']);
+    expect(report.held).toBe(0);
+    await pipeline.waitForResults(['adm-bad-1']);
+    expect(rejectionsFor('adm-bad-1')).toEqual(['invalid_metadata']);
+    expect(pipeline.resultsFor('adm-good-1')).toEqual([]);
   });
 });
