@@ -1,12 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type AwsEnv, createAwsClients } from '../shared/adapters/aws/createAwsClients.js';
-import { DestinationRouter } from '../shared/adapters/aws/DestinationRouter.js';
-import { EventBridgeResultPublisher } from '../shared/adapters/aws/EventBridgeResultPublisher.js';
 import { S3BlobStore } from '../shared/adapters/aws/S3BlobStore.js';
-import { S3ResultWriter } from '../shared/adapters/aws/S3ResultWriter.js';
-import { SqsResultSender } from '../shared/adapters/aws/SqsResultSender.js';
-import { WebhookResultSender } from '../shared/adapters/aws/WebhookResultSender.js';
+import { createDeliverer } from '../shared/composition/createAwsAdapters.js';
 import { ENV } from '../shared/config/BatchlaneConfig.js';
 import {
   AllowListSyntaxError,
@@ -108,19 +104,12 @@ const runReplay = async (args: readonly string[], out: (line: string) => void): 
   const aws = createAwsClients(target.env);
   const blobs = new S3BlobStore({ client: aws.s3, bucket: target.bucket });
   const webhookSecret = target.env[ENV.webhookSecret];
-  const deliverer = new DestinationRouter({
-    sqs: new SqsResultSender({
-      client: aws.sqs,
-      overflow: blobs,
-      canonicalQueueUrls: !aws.sqsEndpointOverridden,
-    }),
-    s3: new S3ResultWriter({ client: aws.s3 }),
-    eventbridge: new EventBridgeResultPublisher({ client: aws.eventBridge, overflow: blobs }),
-    webhook:
-      webhookSecret === undefined || webhookSecret === ''
-        ? null
-        : new WebhookResultSender({ secret: webhookSecret, allowPrivate: target.local }),
-    policy: target.policy,
+  // The deployment's own allow-list, never the operator's reach; the local stack's webhooks
+  // listen on loopback.
+  const deliverer = createDeliverer(aws, blobs, {
+    webhookSecret: webhookSecret === undefined || webhookSecret === '' ? null : webhookSecret,
+    allowPrivateWebhooks: target.local,
+    destinationPolicy: target.policy,
     region: target.region,
   });
   try {

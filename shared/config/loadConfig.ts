@@ -194,6 +194,23 @@ const parsePriceTable = (env: Env): PriceTable => {
 };
 
 /**
+ * The settings that decide where and how results are delivered: part of the configuration,
+ * and all `batchlane replay` needs to deliver parked results as the deployment would.
+ */
+const loadDeliverySettings = (
+  env: Env,
+): Pick<
+  BatchlaneConfig,
+  'webhookSecret' | 'allowPrivateWebhooks' | 'destinationPolicy' | 'region'
+> => ({
+  webhookSecret: optional(env, ENV.webhookSecret),
+  allowPrivateWebhooks: optional(env, ENV.allowPrivateWebhooks) === 'true',
+  destinationPolicy: parsePolicy(env),
+  // Lambda sets AWS_REGION; the SDK clients read the same variables.
+  region: optional(env, 'AWS_REGION') ?? optional(env, 'AWS_DEFAULT_REGION') ?? 'us-east-1',
+});
+
+/**
  * Reads the configuration from an environment (handlers pass `process.env`).
  * Throws `ConfigError` naming the variable that is missing or malformed.
  */
@@ -208,23 +225,20 @@ const loadConfig = (env: Env): BatchlaneConfig => ({
     anthropic: connection(env, ENV.anthropicApiKey, ENV.anthropicSecretArn, ENV.anthropicBaseUrl),
     openai: connection(env, ENV.openaiApiKey, ENV.openaiSecretArn, ENV.openaiBaseUrl),
   },
-  idempotencyTtlSeconds: positiveInt(env, ENV.idempotencyTtlSeconds, 7 * 24 * 3600) ?? 604_800,
+  idempotencyTtlSeconds:
+    positiveInt(env, ENV.idempotencyTtlSeconds, 21 * 24 * 3600) ?? 21 * 24 * 3600,
   maxRequestsPerBatch: positiveInt(env, ENV.maxRequestsPerBatch, null),
   maxBytesPerBatch: positiveInt(env, ENV.maxBytesPerBatch, null),
   pollIntervalSeconds: positiveInt(env, ENV.pollIntervalSeconds, 60) ?? 60,
   batchMaxAgeSeconds: nonNegativeInt(env, ENV.batchMaxAgeSeconds, DEFAULT_BATCH_MAX_AGE_SECONDS),
-  webhookSecret: optional(env, ENV.webhookSecret),
-  allowPrivateWebhooks: optional(env, ENV.allowPrivateWebhooks) === 'true',
+  ...loadDeliverySettings(env),
   maxAttempts: positiveInt(env, ENV.maxAttempts, 3) ?? 3,
   publishRequestEvents: optional(env, ENV.publishRequestEvents) === 'true',
   // 15 minutes and a margin: Lambda's longest timeout.
   leaseSeconds: positiveInt(env, ENV.leaseSeconds, 960) ?? 960,
-  destinationPolicy: parsePolicy(env),
   maxClaimCheckBytes:
     positiveInt(env, ENV.maxClaimCheckBytes, DEFAULT_MAX_CLAIM_CHECK_BYTES) ??
     DEFAULT_MAX_CLAIM_CHECK_BYTES,
-  // Lambda sets AWS_REGION; the SDK clients read the same variables.
-  region: optional(env, 'AWS_REGION') ?? optional(env, 'AWS_DEFAULT_REGION') ?? 'us-east-1',
   priceTable: parsePriceTable(env),
   costTagKey: optional(env, ENV.costTagKey) ?? 'tag',
   realtimeQueueUrl: optional(env, ENV.realtimeQueueUrl),
@@ -240,4 +254,4 @@ const loadConfig = (env: Env): BatchlaneConfig => ({
   realtimeRetryBaseSeconds: Math.min(300, positiveInt(env, ENV.realtimeRetryBaseSeconds, 10) ?? 10),
 });
 
-export { type Env, loadConfig, parsePolicy, QuotasSchema };
+export { type Env, loadConfig, loadDeliverySettings, QuotasSchema };
