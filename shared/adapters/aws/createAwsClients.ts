@@ -12,8 +12,6 @@ interface AwsClients {
   /** Marshals plain JS values; `undefined` attributes are dropped. */
   readonly documentClient: DynamoDBDocumentClient;
   readonly eventBridge: EventBridgeClient;
-  /** Whether SQS calls go to an endpoint set in the environment (an emulator). */
-  readonly sqsEndpointOverridden: boolean;
   /** Closes every client's sockets (tests, CLI exit). */
   destroy(): void;
 }
@@ -81,7 +79,6 @@ const createAwsClients = (env: AwsEnv): AwsClients => {
     dynamodb,
     documentClient,
     eventBridge,
-    sqsEndpointOverridden: sqsEndpoint.endpoint !== undefined,
     destroy: () => {
       sqs.destroy();
       s3.destroy();

@@ -82,11 +82,8 @@ describe('Class: SqsResultSender, where its calls go', () => {
 
   it("sends to the configured emulator endpoint when there is one, keeping the emulator's URL", async () => {
     const { aws, seen } = recordingClient({ AWS_ENDPOINT_URL_SQS: 'http://127.0.0.1:4566' });
-    const sender = new SqsResultSender({
-      client: aws.sqs,
-      overflow: noOverflow,
-      canonicalQueueUrls: !aws.sqsEndpointOverridden,
-    });
+    // No option given: a client with an endpoint of its own keeps the emulator's URL.
+    const sender = new SqsResultSender({ client: aws.sqs, overflow: noOverflow });
     const queueUrl = 'http://sqs.us-east-1.localhost:9999/000000000000/results';
 
     await sender.deliver({ type: 'sqs', queue_url: queueUrl }, [result], {
