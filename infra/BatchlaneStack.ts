@@ -86,6 +86,11 @@ interface BatchlaneStackProps extends StackProps {
    */
   readonly openaiSecretArn?: string;
   /**
+   * Existing secret with the Gemini API key (when `gemini` is in `enabledProviders`).
+   * @default - a secret is created; put the key into it after deploying
+   */
+  readonly geminiSecretArn?: string;
+  /**
    * Days batch input files and archived results are kept in the artifacts bucket (at least 3).
    * @default 30
    */
@@ -213,6 +218,7 @@ class BatchlaneStack extends Stack {
       enabledProviders: props.enabledProviders,
       anthropicSecretArn: props.anthropicSecretArn,
       openaiSecretArn: props.openaiSecretArn,
+      geminiSecretArn: props.geminiSecretArn,
     });
     const resources: SharedResources = {
       stateTable: this.stateTable,

@@ -29,6 +29,7 @@ const CONTEXT_KEYS = [
   'enabledProviders',
   'anthropicSecretArn',
   'openaiSecretArn',
+  'geminiSecretArn',
   'artifactRetentionDays',
   'idempotencyTtlDays',
   'destinationQueueArns',
@@ -221,6 +222,7 @@ const stackPropsFromContext = (node: Node): BatchlaneStackProps => {
     enabledProviders: providers(get('enabledProviders')),
     anthropicSecretArn: text('anthropicSecretArn', get('anthropicSecretArn')),
     openaiSecretArn: text('openaiSecretArn', get('openaiSecretArn')),
+    geminiSecretArn: text('geminiSecretArn', get('geminiSecretArn')),
     artifactRetentionDays: integer(
       'artifactRetentionDays',
       get('artifactRetentionDays'),

@@ -273,6 +273,11 @@ class BatchFunction extends Construct {
       this.function.addEnvironment(ENV.openaiSecretArn, openai.secretArn);
       openai.grantRead(this.function);
     }
+    const gemini = secrets.secretFor('gemini');
+    if (gemini !== undefined) {
+      this.function.addEnvironment(ENV.geminiSecretArn, gemini.secretArn);
+      gemini.grantRead(this.function);
+    }
   }
 
   /**

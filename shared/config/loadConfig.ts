@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DestinationSchema } from '../contract/destination.js';
-import { PROVIDERS, type ProviderName } from '../contract/providers.js';
+import { DEFAULT_ENABLED_PROVIDERS, PROVIDERS, type ProviderName } from '../contract/providers.js';
 import { ConfigError, errorMessage } from '../domain/errors.js';
 import { defaultPriceTable } from '../domain/pricing/defaultPriceTable.js';
 import { resolvePriceTable } from '../domain/pricing/loadPriceTable.js';
@@ -84,7 +84,7 @@ const parseDestination = (env: Env): BatchlaneConfig['defaultDestination'] => {
 
 const parseProviders = (env: Env): ProviderName[] => {
   const raw = optional(env, ENV.enabledProviders);
-  if (raw === null) return [...PROVIDERS];
+  if (raw === null) return [...DEFAULT_ENABLED_PROVIDERS];
   const names = raw
     .split(',')
     .map((s) => s.trim())
@@ -182,6 +182,7 @@ const loadConfig = (env: Env): BatchlaneConfig => ({
   providers: {
     anthropic: connection(env, ENV.anthropicApiKey, ENV.anthropicSecretArn, ENV.anthropicBaseUrl),
     openai: connection(env, ENV.openaiApiKey, ENV.openaiSecretArn, ENV.openaiBaseUrl),
+    gemini: connection(env, ENV.geminiApiKey, ENV.geminiSecretArn, ENV.geminiBaseUrl),
   },
   idempotencyTtlSeconds: positiveInt(env, ENV.idempotencyTtlSeconds, 7 * 24 * 3600) ?? 604_800,
   maxRequestsPerBatch: positiveInt(env, ENV.maxRequestsPerBatch, null),
