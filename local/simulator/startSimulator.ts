@@ -274,6 +274,7 @@ const checkGeminiAuth = (
       400,
       'INVALID_ARGUMENT',
       'API key not valid. Please pass a valid API key.',
+      { code: 'API_KEY_INVALID' },
     );
   }
 };
@@ -315,10 +316,23 @@ const sendGeminiError = (
   const status = /^[A-Z_]+$/.test(httpError.type)
     ? httpError.type
     : (GEMINI_STATUS_NAMES[httpError.status] ?? 'INVALID_ARGUMENT');
+  // `extra.code` carries the ErrorInfo reason where Gemini gives one (API_KEY_INVALID).
+  const reason = httpError.extra.code;
+  const details =
+    typeof reason === 'string'
+      ? [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason, domain: 'googleapis.com' }]
+      : undefined;
   sendJson(
     res,
     httpError.status,
-    { error: { code: httpError.status, message: httpError.message, status } },
+    {
+      error: {
+        code: httpError.status,
+        message: httpError.message,
+        status,
+        ...(details === undefined ? {} : { details }),
+      },
+    },
     headers,
   );
 };

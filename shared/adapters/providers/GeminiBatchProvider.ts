@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { type BatchJob, GoogleGenAI, type InlinedResponse, JobState } from '@google/genai';
 import type { ProviderName } from '../../contract/providers.js';
-import { InvalidInputError, NotFoundError } from '../../domain/errors.js';
+import { AuthError, InvalidInputError, NotFoundError } from '../../domain/errors.js';
 import { splitLines } from '../../domain/splitLines.js';
 import type {
   BatchProvider,
@@ -261,7 +261,14 @@ class GeminiBatchProvider implements BatchProvider {
    * batchlane has archived the results. What is already gone is not an error.
    */
   async deleteArtifacts(providerBatchId: string): Promise<void> {
-    const job = await this.#get(providerBatchId);
+    let job: BatchJob;
+    try {
+      job = await this.#get(providerBatchId);
+    } catch (error) {
+      // Deleted already, with its files (an earlier run of this cleanup).
+      if (error instanceof NotFoundError) return;
+      throw error;
+    }
     const files = [job.dest?.fileName, job.displayName ? inputFileNameOf(job.displayName) : null];
     for (const name of files) {
       if (typeof name === 'string' && name !== '') {
@@ -408,11 +415,19 @@ class GeminiBatchProvider implements BatchProvider {
     }
   }
 
+  /**
+   * Runs a delete, taking "not there" for done. Gemini answers a file that is gone (or
+   * expired) with 403 `PERMISSION_DENIED`, not 404, so that counts as gone too; the batch's
+   * own calls have already proved the key works.
+   */
   async #ignoreMissing(call: () => Promise<unknown>): Promise<void> {
     try {
       await call();
     } catch (error) {
-      if (!(error instanceof NotFoundError)) throw error;
+      const gone =
+        error instanceof NotFoundError ||
+        (error instanceof AuthError && error.code === 'forbidden');
+      if (!gone) throw error;
     }
   }
 

@@ -15,6 +15,8 @@ interface GeminiErrorBody {
   readonly httpStatus: number;
   /** `INVALID_ARGUMENT`, `RESOURCE_EXHAUSTED`, …; null when the body did not say. */
   readonly status: string | null;
+  /** The `google.rpc.ErrorInfo` reason in `details`, e.g. `API_KEY_INVALID`. */
+  readonly reason: string | null;
   readonly message: string;
 }
 
@@ -34,9 +36,12 @@ const geminiErrorOf = (error: unknown): GeminiErrorBody | null => {
   } catch {
     // Not JSON (a proxy's page): the status alone decides.
   }
+  const details = Array.isArray(inner.details) ? inner.details : [];
+  const info = details.find((item) => isObject(item) && typeof item.reason === 'string');
   return {
     httpStatus: error.status,
     status: typeof inner.status === 'string' ? inner.status : null,
+    reason: isObject(info) && typeof info.reason === 'string' ? info.reason : null,
     message: typeof inner.message === 'string' ? inner.message : error.message,
   };
 };
@@ -58,15 +63,16 @@ const isRetryableGeminiError = (error: unknown): boolean => {
  */
 const geminiRequestFault = (error: unknown): ResultError | null => {
   const body = geminiErrorOf(error);
-  if (body === null) return null;
+  if (body === null || body.reason === 'API_KEY_INVALID') return null;
   const refused = body.httpStatus === 400 || body.httpStatus === 413 || body.httpStatus === 404;
   if (!refused) return null;
   return { type: body.status ?? `http_${body.httpStatus}`, message: body.message };
 };
 
 /**
- * A Gemini SDK error as batchlane's error: 429 throttled; 408 and 5xx unavailable; 401 and
- * 403 auth; 404 not found; 409 conflict (a file name already taken: not retryable as is);
+ * A Gemini SDK error as batchlane's error: a key Gemini does not accept (400 with reason
+ * `API_KEY_INVALID`), 401 and 403 auth; 429 throttled; 408 and 5xx unavailable; 404 not
+ * found; 409 conflict (a file name already taken: not retryable as is);
  * other 4xx invalid input. Null when the error is not a Gemini API error.
  */
 const translateGeminiError = (
@@ -82,6 +88,10 @@ const translateGeminiError = (
     details: { ...base, status: body.httpStatus, providerType: body.status },
   };
   const status = body.httpStatus;
+  // Gemini answers a wrong key with 400 INVALID_ARGUMENT; its reason says what it is.
+  if (body.reason === 'API_KEY_INVALID') {
+    return new AuthError(message, { ...options, code: 'unauthorized' });
+  }
   if (status === 429) return new ThrottledError(message, { ...options, code: 'rate_limited' });
   if (status === 401) return new AuthError(message, { ...options, code: 'unauthorized' });
   if (status === 403) return new AuthError(message, { ...options, code: 'forbidden' });
