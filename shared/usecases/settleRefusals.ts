@@ -1,6 +1,6 @@
 import { type Destination, destinationKey } from '../contract/destination.js';
 import { DETAIL_TYPES } from '../contract/events.js';
-import type { ProviderName } from '../contract/providers.js';
+import { isProviderName, type ProviderName } from '../contract/providers.js';
 import type { ResultV1 } from '../contract/result.js';
 import { buildRejectedResult, groupByDestination } from '../domain/buildResult.js';
 import { errorMessage, isRetryable } from '../domain/errors.js';
@@ -25,7 +25,7 @@ interface Refusal {
 const providerOf = (body: string): ProviderName | null => {
   try {
     const value = (JSON.parse(body) as { provider?: unknown }).provider;
-    return value === 'anthropic' || value === 'openai' ? value : null;
+    return isProviderName(value) ? value : null;
   } catch {
     return null;
   }
