@@ -17,8 +17,18 @@ const BYTES_PER_TOKEN = 4;
 
 const outputLimitOf = (body: Record<string, unknown>, endpoint: string): number => {
   if (endpoint === '/v1/embeddings') return 0;
-  for (const key of ['max_tokens', 'max_completion_tokens', 'max_output_tokens']) {
-    const value = body[key];
+  // Gemini keeps its limit in `generationConfig` (either spelling).
+  const config = body['generationConfig'] ?? body['generation_config'];
+  const nested =
+    typeof config === 'object' && config !== null ? (config as Record<string, unknown>) : {};
+  const candidates = [
+    body['max_tokens'],
+    body['max_completion_tokens'],
+    body['max_output_tokens'],
+    nested['maxOutputTokens'],
+    nested['max_output_tokens'],
+  ];
+  for (const value of candidates) {
     if (typeof value === 'number' && Number.isFinite(value) && value > 0) return Math.trunc(value);
   }
   return DEFAULT_MAX_OUTPUT_TOKENS;

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { estimateRequest } from '../../../shared/domain/estimateRequest.js';
 import { formatProviderLine } from '../../../shared/domain/formatProviderLine.js';
+import { defaultPriceTable } from '../../../shared/domain/pricing/defaultPriceTable.js';
 import { validateRequest } from '../../../shared/domain/validateRequest.js';
 import { withProviderCustomId } from '../../../shared/domain/withProviderCustomId.js';
 
@@ -81,5 +83,30 @@ describe('Gemini batch input lines', () => {
       custom_id: 'r000042',
       body,
     });
+  });
+});
+
+describe('Gemini admission estimates', () => {
+  it('reads the output limit from generationConfig, in either spelling', () => {
+    // 4,000 bytes → 1,000 input tokens at $0.15/M (batch) = $0.00015; 200 output tokens at
+    // $1.25/M (batch) = $0.00025; together 400,000 nano-dollars.
+    const estimate = (body: Record<string, unknown>) =>
+      estimateRequest(
+        {
+          provider: 'gemini',
+          endpoint: 'generateContent',
+          model: 'gemini-2.5-flash',
+          body,
+          bodyBytes: 4000,
+          lane: 'batch',
+          at: new Date('2026-12-06T00:00:00Z'),
+        },
+        defaultPriceTable,
+      );
+    expect(estimate({ generationConfig: { maxOutputTokens: 200 } })).toEqual({
+      inputTokens: 1000,
+      nanoUsd: 400_000,
+    });
+    expect(estimate({ generation_config: { max_output_tokens: 200 } }).nanoUsd).toBe(400_000);
   });
 });
