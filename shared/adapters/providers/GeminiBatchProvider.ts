@@ -201,7 +201,17 @@ class GeminiBatchProvider implements BatchProvider {
     }
     if (input.inputBytes <= this.#inlineMaxBytes) {
       const inline = await this.#readInline(input);
-      if (inline !== null) return this.#create(input.batchId, inline.model, inline.requests);
+      if (inline !== null) {
+        try {
+          return await this.#create(input.batchId, inline.model, inline.requests);
+        } catch (error) {
+          // Gemini parses an inline create as one payload: a field one request has and the
+          // API does not refuses the whole call. Through a file, each line is judged alone, so
+          // that request gets its own error and its neighbours run.
+          if (!(error instanceof InvalidInputError && error.code === 'invalid_request'))
+            throw error;
+        }
+      }
     }
     return this.#withTempDir(async (dir) => {
       const { path, model } = await this.#writeInputFile(input, dir);

@@ -100,6 +100,25 @@ describe('GeminiBatchProvider against the simulator', () => {
     });
   });
 
+  it('sends a batch Gemini refuses inline as a file, so one bad request fails alone', async () => {
+    // A field GenerateContentRequest does not have: the proto parser refuses the whole inline
+    // create, but judges each line of a file on its own.
+    const lines = [line('n000001'), line('n000002', { tempature: 0.3 }), line('n000003')];
+
+    const submitted = await inline.submit(submitInput('bl_gem_fallback', 'generateContent', lines));
+    const ended = await waitForEnded(inline, submitted.providerBatchId);
+    const results = await readResults(inline, ended);
+
+    expect(ended.resultRefs[0]).toMatch(/^files\//);
+    expect(results.get('n000001')?.status).toBe('succeeded');
+    expect(results.get('n000003')?.status).toBe('succeeded');
+    expect(results.get('n000002')).toMatchObject({
+      status: 'errored',
+      retryable: false,
+      error: { type: 'INVALID_ARGUMENT', message: expect.stringContaining('tempature') },
+    });
+  });
+
   it('uploads a larger batch through the Files API and streams its responses file', async () => {
     const lines = Array.from({ length: 12 }, (_, i) => line(`f${String(i).padStart(6, '0')}`));
     const submitted = await viaFiles.submit(submitInput('bl_gem_file', 'generateContent', lines));
