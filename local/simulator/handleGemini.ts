@@ -7,6 +7,7 @@ import {
   itemDisposition,
   itemFinishAt,
   itemOutcome,
+  type ResultErrorType,
 } from './batchSchedule.js';
 import {
   fakeGeminiResponse,
@@ -18,12 +19,7 @@ import {
 import { realtimeFaultsOf, waitBeforeAnswer } from './handleRealtimeAnthropic.js';
 import { isRecord, parseJsonBody, readBody, SimHttpError, sendJson } from './httpIo.js';
 import type { SimContext } from './SimContext.js';
-import {
-  type BatchFaults,
-  FaultSpecError,
-  type ItemErrorType,
-  parseFaultsHeader,
-} from './SimulatorFaults.js';
+import { type BatchFaults, FaultSpecError, parseFaultsHeader } from './SimulatorFaults.js';
 import type { GeminiBatchRecord, GeminiFileRecord } from './SimulatorStore.js';
 import { hashUnit } from './seededRandom.js';
 import { streamResultLines } from './streamResultLines.js';
@@ -49,7 +45,12 @@ const MAX_PAGE_SIZE = 1000;
 /** No single synchronous request body is larger (a cap against a runaway client). */
 const MAX_SYNC_BODY_BYTES = 32 * 1000 * 1000;
 /** Statuses per simulated item error type. */
-const ITEM_ERRORS: Record<ItemErrorType, { code: number; status: string; message: string }> = {
+const ITEM_ERRORS: Record<ResultErrorType, { code: number; status: string; message: string }> = {
+  not_found_error: {
+    code: 404,
+    status: 'NOT_FOUND',
+    message: 'Requested entity was not found. (simulated)',
+  },
   invalid_request_error: {
     code: 400,
     status: 'INVALID_ARGUMENT',

@@ -51,6 +51,28 @@ describe('Gemini requests at intake', () => {
     expect(disabled).toMatchObject({ ok: false, rejection: { code: 'provider_not_enabled' } });
   });
 
+  it('refuses a model that cannot be Gemini, and more output tokens than the model makes', () => {
+    const notGemini = validateRequest(gemini({}, { model: 'gpt-4o' }), ctx);
+    const tooMany = validateRequest(
+      gemini({}, { model: 'models/gemini-2.0-flash', generationConfig: { maxOutputTokens: 9000 } }),
+      ctx,
+    );
+    const enough = validateRequest(
+      gemini({}, { generation_config: { max_output_tokens: 65_536 } }),
+      ctx,
+    );
+
+    expect(notGemini).toMatchObject({ ok: false, rejection: { code: 'unknown_model' } });
+    expect(tooMany).toMatchObject({
+      ok: false,
+      rejection: {
+        code: 'max_tokens_too_large',
+        issues: [{ path: 'body.generationConfig.maxOutputTokens' }],
+      },
+    });
+    expect(enough.ok).toBe(true);
+  });
+
   it('offers flex on generateContent, as on OpenAI text endpoints, and nowhere on Anthropic', () => {
     const flex = validateRequest(gemini({ tier: 'flex' }), ctx);
     const anthropicFlex = validateRequest(
