@@ -28,6 +28,8 @@ const MAX_ACTIVE_BATCHES = 10_000;
 interface AdmissionRequest extends AdmissionCandidate {
   readonly provider: ProviderName;
   readonly customId: string;
+  /** Who sent it: requeued with it, and named in the `Requests Held` event. */
+  readonly producer: string;
   readonly messageId: string;
   /** The intake message as sent: requeued unchanged, so its idempotency hash holds. */
   readonly body: string;
@@ -122,7 +124,7 @@ const createAdmission = (deps: RuntimeDeps) => {
 
     const groups = new Map<string, { reason: HoldReason; requests: T[] }>();
     for (const { candidate, reason } of held) {
-      const key = `${reason} ${candidate.provider} ${candidate.model}`;
+      const key = `${reason} ${candidate.producer} ${candidate.provider} ${candidate.model}`;
       const group = groups.get(key) ?? { reason, requests: [] };
       group.requests.push(candidate);
       groups.set(key, group);
@@ -139,7 +141,7 @@ const createAdmission = (deps: RuntimeDeps) => {
       } else {
         try {
           await deps.requeue.requeue(
-            group.map((r) => r.body),
+            group.map((r) => ({ body: r.body, producer: r.producer })),
             retryIn,
           );
         } catch (error) {
@@ -164,6 +166,7 @@ const createAdmission = (deps: RuntimeDeps) => {
             detailType: DETAIL_TYPES.requestsHeld,
             detail: {
               reason,
+              ...(first.producer === '' ? {} : { producer: first.producer }),
               provider: first.provider,
               model: first.model,
               requests: group.length,

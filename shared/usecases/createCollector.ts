@@ -4,6 +4,7 @@ import { errorMessage, InvalidInputError, isRetryable, NotFoundError } from '../
 import { estimateRequest, type RequestEstimate } from '../domain/estimateRequest.js';
 import { formatProviderLine } from '../domain/formatProviderLine.js';
 import { mapWithConcurrency } from '../domain/mapWithConcurrency.js';
+import { ledgerIdOf, resolveProducer } from '../domain/producer.js';
 import { realtimeRequestKey } from '../domain/RealtimeJob.js';
 import type { JsonValue } from '../domain/records.js';
 import {
@@ -25,6 +26,13 @@ import { type Refusal, settleRefusals } from './settleRefusals.js';
 interface IntakeMessage {
   readonly messageId: string;
   readonly body: string;
+  /**
+   * The `SenderId` SQS recorded for the message: who sent it, as IAM knows them. Absent only
+   * where a queue does not record it; such messages belong to the default producer ''.
+   */
+  readonly senderId?: string | null;
+  /** The `batchlane-producer` message attribute, believed only from batchlane itself. */
+  readonly producerAttribute?: string | null;
 }
 
 interface CollectorReport {
@@ -40,12 +48,14 @@ interface CollectorReport {
 
 interface Pending extends FillRequest {
   readonly messageId: string;
+  readonly producer: string;
   readonly accepted: AcceptedRequest;
 }
 
 /** A request the lane choice sent to the realtime lane. */
 interface RealtimeBound {
   readonly messageId: string;
+  readonly producer: string;
   readonly accepted: AcceptedRequest;
   readonly choice: LaneChoice;
   readonly estimate: RequestEstimate;
@@ -70,6 +80,15 @@ const createCollector = (deps: RuntimeDeps) => {
   const fill = createBatchFiller(deps);
 
   const maxRequestBytes = maxRequestBytesOf(settings.maxBytesPerBatch);
+
+  /** Who sent a message: from what SQS recorded, never from what the message says. */
+  const producerOf = (message: IntakeMessage): string =>
+    message.senderId === undefined || message.senderId === null || message.senderId === ''
+      ? ''
+      : resolveProducer(
+          { senderId: message.senderId, producerAttribute: message.producerAttribute ?? null },
+          settings.producers,
+        );
 
   /**
    * Reads one claim check. A missing object, or one that is not JSON or over the cap, is a
@@ -144,9 +163,10 @@ const createCollector = (deps: RuntimeDeps) => {
    */
   const refusalFor = async (
     message: IntakeMessage,
+    producer: string,
     outcome: RejectedMessage,
   ): Promise<Refusal | null> => {
-    const base = { messageId: message.messageId, body: message.body };
+    const base = { messageId: message.messageId, body: message.body, producer };
     if (outcome.customId === null) {
       return {
         ...base,
@@ -158,6 +178,7 @@ const createCollector = (deps: RuntimeDeps) => {
     }
     const now = clock.now();
     const registered = await store.registerRequest({
+      producer,
       customId: outcome.customId,
       requestHash: outcome.requestHash,
       state: 'rejecting',
@@ -201,9 +222,14 @@ const createCollector = (deps: RuntimeDeps) => {
     }
   };
 
-  const conflictRefusal = (message: IntakeMessage, accepted: AcceptedRequest): Refusal => ({
+  const conflictRefusal = (
+    message: IntakeMessage,
+    producer: string,
+    accepted: AcceptedRequest,
+  ): Refusal => ({
     messageId: message.messageId,
     body: message.body,
+    producer,
     rejection: {
       code: 'conflicting_resend',
       message: `custom_id ${accepted.request.custom_id} was already used for a different request; use a new custom_id`,
@@ -235,14 +261,15 @@ const createCollector = (deps: RuntimeDeps) => {
    * makes a second job harmless.
    */
   const dispatchRealtime = async (bound: RealtimeBound): Promise<void> => {
-    const { accepted, choice } = bound;
+    const { accepted, choice, producer } = bound;
     const { request } = accepted;
-    const key = realtimeRequestKey(request.custom_id, accepted.requestHash);
+    const key = realtimeRequestKey(producer, request.custom_id, accepted.requestHash);
     await deps.blobs.put(key, JSON.stringify(request), { contentType: 'application/json' });
     await deps.realtime?.dispatch({
       schema: 'batchlane.realtime-job.v1',
       attempt: 1,
       custom_id: request.custom_id,
+      producer,
       request_hash: accepted.requestHash,
       request_key: key,
       provider: request.provider,
@@ -257,7 +284,7 @@ const createCollector = (deps: RuntimeDeps) => {
       accepted_at: clock.now().toISOString(),
       target: { kind: 'request' },
     });
-    await store.markRealtime(request.custom_id, accepted.requestHash);
+    await store.markRealtime(producer, request.custom_id, accepted.requestHash);
   };
 
   /**
@@ -291,18 +318,20 @@ const createCollector = (deps: RuntimeDeps) => {
       .filter((message) => !failed.has(message.messageId))
       .map((message) => ({
         message,
+        producer: producerOf(message),
         outcome: validateRequest(message.body, context, claimChecks.get(message)),
       }));
 
     // Rejections first; they do not depend on anything else in the batch.
     const rejectedMessages = outcomes.filter(
-      (o): o is { message: IntakeMessage; outcome: RejectedMessage } => !o.outcome.ok,
+      (o): o is { message: IntakeMessage; producer: string; outcome: RejectedMessage } =>
+        !o.outcome.ok,
     );
     const refusals: Refusal[] = [];
     const rejections = await mapWithConcurrency(
       rejectedMessages,
       CONCURRENCY,
-      ({ message, outcome }) => refusalFor(message, outcome),
+      ({ message, producer, outcome }) => refusalFor(message, producer, outcome),
     );
     rejections.forEach((r, i) => {
       if (r.status === 'fulfilled') {
@@ -318,19 +347,21 @@ const createCollector = (deps: RuntimeDeps) => {
     });
 
     // Duplicates inside one SQS batch: the first occurrence stands for all identical ones.
-    const firstById = new Map<string, { message: IntakeMessage; accepted: AcceptedRequest }>();
-    const inBatchConflicts: { message: IntakeMessage; accepted: AcceptedRequest }[] = [];
+    // Ids are the producer's own: two producers' equal custom_ids are different requests.
+    type Candidate = { message: IntakeMessage; producer: string; accepted: AcceptedRequest };
+    const firstById = new Map<string, Candidate>();
+    const inBatchConflicts: Candidate[] = [];
     let folded = 0;
-    for (const { message, outcome } of outcomes) {
+    for (const { message, producer, outcome } of outcomes) {
       if (!outcome.ok) continue;
-      const first = firstById.get(outcome.accepted.request.custom_id);
-      if (first === undefined)
-        firstById.set(outcome.accepted.request.custom_id, { message, accepted: outcome.accepted });
+      const id = ledgerIdOf(producer, outcome.accepted.request.custom_id);
+      const first = firstById.get(id);
+      if (first === undefined) firstById.set(id, { message, producer, accepted: outcome.accepted });
       else if (first.accepted.requestHash === outcome.accepted.requestHash) folded += 1;
-      else inBatchConflicts.push({ message, accepted: outcome.accepted });
+      else inBatchConflicts.push({ message, producer, accepted: outcome.accepted });
     }
-    for (const { message, accepted } of inBatchConflicts) {
-      refusals.push(conflictRefusal(message, accepted));
+    for (const { message, producer, accepted } of inBatchConflicts) {
+      refusals.push(conflictRefusal(message, producer, accepted));
     }
 
     // Register every distinct id in the ledger; only new or still-pending ones get packed.
@@ -342,7 +373,8 @@ const createCollector = (deps: RuntimeDeps) => {
     }
     const chunkOutcomes = await mapWithConcurrency(chunks, 4, (chunk) =>
       store.registerRequests(
-        chunk.map(({ accepted }) => ({
+        chunk.map(({ producer, accepted }) => ({
+          producer,
           customId: accepted.request.custom_id,
           requestHash: accepted.requestHash,
           state: 'pending' as const,
@@ -364,7 +396,7 @@ const createCollector = (deps: RuntimeDeps) => {
     for (const [index, registration] of registrations.entries()) {
       const candidate = candidates[index];
       if (candidate === undefined) continue;
-      const { message, accepted } = candidate;
+      const { message, producer, accepted } = candidate;
       if (registration.status === 'rejected') {
         failed.add(message.messageId);
         logger.warn('request not registered; will retry', {
@@ -378,7 +410,7 @@ const createCollector = (deps: RuntimeDeps) => {
       if (outcome.kind === 'duplicate') {
         folded += 1;
       } else if (outcome.kind === 'conflict') {
-        refusals.push(conflictRefusal(message, accepted));
+        refusals.push(conflictRefusal(message, producer, accepted));
       } else {
         const choice = laneOf(accepted, now);
         // Rendered once, with a placeholder id the filler swaps for the member's own.
@@ -396,7 +428,7 @@ const createCollector = (deps: RuntimeDeps) => {
           settings.priceTable,
         );
         if (choice.lane !== 'batch') {
-          toRealtime.push({ messageId: message.messageId, accepted, choice, estimate });
+          toRealtime.push({ messageId: message.messageId, producer, accepted, choice, estimate });
           continue;
         }
         toPack.push({
@@ -406,6 +438,7 @@ const createCollector = (deps: RuntimeDeps) => {
             reason: choice.reason,
           },
           messageId: message.messageId,
+          producer,
           accepted,
           provider: accepted.request.provider,
           endpoint: accepted.endpoint,
@@ -431,6 +464,7 @@ const createCollector = (deps: RuntimeDeps) => {
         inputTokens: pending.estimate.inputTokens,
         nanoUsd: pending.estimate.nanoUsd,
         customId: pending.accepted.request.custom_id,
+        producer: pending.producer,
         messageId: pending.messageId,
         body: bodyOf.get(pending.messageId) ?? '',
         pending,
@@ -443,6 +477,7 @@ const createCollector = (deps: RuntimeDeps) => {
         inputTokens: bound.estimate.inputTokens,
         nanoUsd: bound.estimate.nanoUsd,
         customId: bound.accepted.request.custom_id,
+        producer: bound.producer,
         messageId: bound.messageId,
         body: bodyOf.get(bound.messageId) ?? '',
         pending: null,
@@ -485,9 +520,9 @@ const createCollector = (deps: RuntimeDeps) => {
     metrics.count('RequestsAccepted', accepted);
     metrics.count('RequestsFolded', folded);
     // Every message with an id folded into the one that stands for it shares its fate.
-    for (const { message, outcome } of outcomes) {
+    for (const { message, producer, outcome } of outcomes) {
       if (!outcome.ok) continue;
-      const first = firstById.get(outcome.accepted.request.custom_id);
+      const first = firstById.get(ledgerIdOf(producer, outcome.accepted.request.custom_id));
       if (first !== undefined && first.message !== message && failed.has(first.message.messageId)) {
         failed.add(message.messageId);
       }

@@ -2,7 +2,12 @@ import { createHash } from 'node:crypto';
 import { type Destination, destinationKey } from '../contract/destination.js';
 import { DETAIL_TYPES, type StatusCounts } from '../contract/events.js';
 import type { ResultV1 } from '../contract/result.js';
-import { buildItemResult, groupByDestination, type ItemOutcome } from '../domain/buildResult.js';
+import {
+  buildItemResult,
+  groupByDestination,
+  type ItemOutcome,
+  producerField,
+} from '../domain/buildResult.js';
 import { costOutcome } from '../domain/costOutcome.js';
 import { ConflictError, errorMessage, isRetryable, UnavailableError } from '../domain/errors.js';
 import { mapWithConcurrency } from '../domain/mapWithConcurrency.js';
@@ -199,7 +204,14 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
         itemCost,
       });
     }
-    const groups = [...groupByDestination(routable, destinationKey).values()];
+    // One group per destination and producer: a destination reports failures by custom_id,
+    // which is unique within one producer's members of a batch but not across producers.
+    const groups = [
+      ...groupByDestination(
+        routable,
+        (destination, entry) => `${destinationKey(destination)} ${entry.item.producer}`,
+      ).values(),
+    ];
     const delivered: (typeof routable)[number][] = [];
     const record = (entries: readonly (typeof routable)[number][]): ItemDelivery[] =>
       entries.map((entry) => {
@@ -277,6 +289,7 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
           detailType: DETAIL_TYPES.requestCompleted,
           detail: {
             custom_id: item.customId,
+            ...producerField(item.producer),
             status: result.status,
             batch_id: batch.batchId,
             provider: batch.provider,

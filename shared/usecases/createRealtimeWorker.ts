@@ -10,6 +10,8 @@ import {
   UnavailableError,
 } from '../domain/errors.js';
 import { resultUsageOf, tokenUsageFromResponse } from '../domain/pricing/TokenUsage.js';
+import { producerField } from '../domain/buildResult.js';
+import { ledgerIdOf } from '../domain/producer.js';
 import { type RealtimeJob, realtimeOutcomeKey } from '../domain/RealtimeJob.js';
 import type { JsonValue } from '../domain/records.js';
 import { sumItemCosts } from '../domain/sumItemCosts.js';
@@ -30,7 +32,7 @@ const MAX_JOB_ATTEMPTS = 4;
 
 const targetOf = (job: RealtimeJob): RealtimeTarget =>
   job.target.kind === 'request'
-    ? { kind: 'request', customId: job.custom_id }
+    ? { kind: 'request', producer: job.producer, customId: job.custom_id }
     : {
         kind: 'member',
         batchId: job.target.batch_id,
@@ -190,6 +192,7 @@ const createRealtimeWorker = (deps: RuntimeDeps) => {
     const result: ResultV1 = {
       schema: 'batchlane.result.v1',
       custom_id: job.custom_id,
+      ...producerField(job.producer),
       status: served.status,
       provider: job.provider,
       endpoint: job.endpoint,
@@ -218,7 +221,11 @@ const createRealtimeWorker = (deps: RuntimeDeps) => {
       });
     }
     const delivery = await deps.deliverer.deliver(destination, [result], {
-      batchId: `realtime-${job.custom_id}`,
+      // Named by the producer's id too: another producer's request may share the custom_id.
+      batchId:
+        job.producer === ''
+          ? `realtime-${job.custom_id}`
+          : `realtime-${job.producer}.${job.custom_id}`,
       part: job.request_hash.slice(0, 12),
     });
     const failure = delivery.failed[0];
@@ -230,7 +237,7 @@ const createRealtimeWorker = (deps: RuntimeDeps) => {
     });
     await deps.costs.record(
       costEntriesOf(
-        `req:${job.custom_id}`,
+        `req:${ledgerIdOf(job.producer, job.custom_id)}`,
         job.provider,
         served.lane,
         sumItemCosts([itemCost]).groups,
@@ -244,6 +251,7 @@ const createRealtimeWorker = (deps: RuntimeDeps) => {
           detailType: DETAIL_TYPES.requestCompleted,
           detail: {
             custom_id: job.custom_id,
+            ...producerField(job.producer),
             status: result.status,
             batch_id: result.batch_id,
             provider: job.provider,

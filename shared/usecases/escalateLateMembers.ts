@@ -55,13 +55,14 @@ const escalateLateMembers = async (
     late.delete(item.providerCustomId);
     // One request object per escalation: named by the batch member, not the caller's body.
     const requestHash = `escalated-${batch.batchId}-${item.providerCustomId}`;
-    const key = realtimeRequestKey(item.customId, requestHash);
+    const key = realtimeRequestKey(item.producer, item.customId, requestHash);
     try {
       await deps.blobs.put(key, JSON.stringify({ body }), { contentType: 'application/json' });
       await dispatcher.dispatch({
         schema: 'batchlane.realtime-job.v1',
         attempt: 1,
         custom_id: item.customId,
+        producer: item.producer,
         request_hash: requestHash,
         request_key: key,
         provider: batch.provider,

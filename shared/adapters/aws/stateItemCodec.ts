@@ -1,5 +1,6 @@
 import type { StatusCounts } from '../../contract/events.js';
 import type { ProviderEndpoint, ProviderName } from '../../contract/providers.js';
+import { ledgerIdOf } from '../../domain/producer.js';
 import type {
   BatchEstimate,
   BatchItem,
@@ -15,8 +16,9 @@ type StateItem = Record<string, unknown>;
 /** Value of `gsi1pk` while a batch still needs polling. */
 const ACTIVE_PARTITION = 'ACTIVE';
 
-/** Key of a caller id's ledger entry. */
-const requestKey = (customId: string) => ({ pk: `REQ#${customId}`, sk: 'REQ' }) as const;
+/** Key of a request's ledger entry: its producer's `custom_id` (see `ledgerIdOf`). */
+const requestKey = (producer: string, customId: string) =>
+  ({ pk: `REQ#${ledgerIdOf(producer, customId)}`, sk: 'REQ' }) as const;
 /** Key of a batch record. */
 const batchKey = (batchId: string) => ({ pk: `BATCH#${batchId}`, sk: 'BATCH' }) as const;
 /** Key of one member of a batch (same partition as the batch, so it can be queried). */
@@ -81,7 +83,8 @@ const num = (item: StateItem, name: string): number => {
 
 /** Ledger record → item (`expires_at` is the table's TTL attribute). */
 const requestToItem = (record: RequestRecord): StateItem => ({
-  ...requestKey(record.customId),
+  ...requestKey(record.producer, record.customId),
+  producer: record.producer,
   custom_id: record.customId,
   request_hash: record.requestHash,
   state: record.state,
@@ -92,6 +95,7 @@ const requestToItem = (record: RequestRecord): StateItem => ({
 
 /** Item → ledger record. */
 const itemToRequest = (item: StateItem): RequestRecord => ({
+  producer: strOrNull(item, 'producer') ?? '',
   customId: str(item, 'custom_id'),
   requestHash: str(item, 'request_hash'),
   state: str(item, 'state') as RequestRecord['state'],
@@ -182,6 +186,7 @@ const batchItemToItem = (record: BatchItem): StateItem => ({
   ...itemKey(record.batchId, record.providerCustomId),
   batch_id: record.batchId,
   provider_custom_id: record.providerCustomId,
+  producer: record.producer,
   custom_id: record.customId,
   model: record.model,
   destination: record.destination,
@@ -200,6 +205,7 @@ const batchItemToItem = (record: BatchItem): StateItem => ({
 const itemToBatchItem = (item: StateItem): BatchItem => ({
   batchId: str(item, 'batch_id'),
   providerCustomId: str(item, 'provider_custom_id'),
+  producer: strOrNull(item, 'producer') ?? '',
   customId: str(item, 'custom_id'),
   model: str(item, 'model'),
   destination: (item.destination ?? null) as BatchItem['destination'],

@@ -25,6 +25,7 @@ const fillingBatch = (batchId: string): BatchRecord =>
 const member = (batchId: string, index: number, customId: string): BatchItem => ({
   batchId,
   providerCustomId: `r${String(index).padStart(6, '0')}`,
+  producer: '',
   customId,
   model: 'claude-test',
   destination: { type: 's3', bucket: 'results', prefix: 'out/' },
@@ -65,6 +66,7 @@ describe('filling batches on DynamoDB Local', () => {
   const registerAll = async (ids: readonly string[]) => {
     for (const customId of ids) {
       await store.registerRequest({
+        producer: '',
         customId,
         requestHash: `h-${customId}`,
         state: 'pending',
@@ -226,6 +228,7 @@ describe('filling batches on DynamoDB Local', () => {
     expect(
       (
         await store.registerRequest({
+          producer: '',
           customId: ids[100] ?? '',
           requestHash: `h-${ids[100]}`,
           state: 'pending',

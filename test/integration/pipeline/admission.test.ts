@@ -82,6 +82,7 @@ describe('Pipeline: admission by provider quota and budget', () => {
     });
     for (const id of ids) {
       const registration = await store.registerRequest({
+        producer: '',
         customId: id,
         requestHash: 'probe',
         state: 'pending',

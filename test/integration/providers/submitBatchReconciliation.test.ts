@@ -132,6 +132,8 @@ beforeAll(async () => {
       quotas: {},
       quotaRetrySeconds: 60,
       realtimeRetryBaseSeconds: 10,
+      producers: { selfPrincipals: [], namespaces: [] },
+      unpricedCeilingNanoUsdPerToken: null,
       budget: { dailyNanoUsd: null, monthlyNanoUsd: null },
     },
   };
