@@ -1,8 +1,8 @@
 import type { Destination } from '../contract/destination.js';
 import type { ProviderName } from '../contract/providers.js';
 import type { Quotas } from '../domain/admitRequests.js';
-import type { ProducerPolicy } from '../domain/producer.js';
 import type { PriceTable } from '../domain/pricing/PriceTable.js';
+import type { ProducerPolicy } from '../domain/producer.js';
 
 /** How one provider is reached. Exactly one of `apiKey` / `secretArn` is set when enabled. */
 interface ProviderConnection {

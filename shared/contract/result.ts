@@ -103,11 +103,11 @@ type Cost = z.infer<typeof CostSchema>;
 type Lane = z.infer<typeof LaneSchema>;
 
 export {
-  PRODUCER_FIELD,
   type Cost,
   CostSchema,
   type Lane,
   LaneSchema,
+  PRODUCER_FIELD,
   RESULT_STATUSES,
   type ResultError,
   ResultErrorSchema,

@@ -103,9 +103,9 @@ const ledgerIdOf = (producer: string, customId: string): string =>
 export {
   isProducerName,
   ledgerIdOf,
+  PRINCIPAL_PATTERN,
   PRODUCER_ATTRIBUTE,
   PRODUCER_PATTERN,
-  PRINCIPAL_PATTERN,
   type ProducerNamespace,
   type ProducerPolicy,
   principalOf,

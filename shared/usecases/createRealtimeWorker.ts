@@ -1,6 +1,7 @@
 import { text } from 'node:stream/consumers';
 import { DETAIL_TYPES } from '../contract/events.js';
 import type { ResultV1 } from '../contract/result.js';
+import { producerField } from '../domain/buildResult.js';
 import { costOutcome } from '../domain/costOutcome.js';
 import {
   ConfigError,
@@ -10,7 +11,6 @@ import {
   UnavailableError,
 } from '../domain/errors.js';
 import { resultUsageOf, tokenUsageFromResponse } from '../domain/pricing/TokenUsage.js';
-import { producerField } from '../domain/buildResult.js';
 import { ledgerIdOf } from '../domain/producer.js';
 import { type RealtimeJob, realtimeOutcomeKey } from '../domain/RealtimeJob.js';
 import type { JsonValue } from '../domain/records.js';
