@@ -4,6 +4,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createApiKeyResolver } from '../adapters/aws/createApiKeyResolver.js';
 import { createAwsClients } from '../adapters/aws/createAwsClients.js';
 import { DestinationRouter } from '../adapters/aws/DestinationRouter.js';
+import { DynamoDbBudgetReservations } from '../adapters/aws/DynamoDbBudgetReservations.js';
 import { DynamoDbCostLedger } from '../adapters/aws/DynamoDbCostLedger.js';
 import { DynamoDbStateStore } from '../adapters/aws/DynamoDbStateStore.js';
 import { EventBridgeEventPublisher } from '../adapters/aws/EventBridgeEventPublisher.js';
@@ -93,6 +94,10 @@ const createRuntime = async (env: Env, functionName: string): Promise<Runtime> =
     deliverer,
     completion: new SqsCompletionNotifier({ client: aws.sqs, queueUrl: config.completionQueueUrl }),
     costs: new DynamoDbCostLedger({ client: aws.documentClient, tableName: config.tableName }),
+    budgets: new DynamoDbBudgetReservations({
+      client: aws.documentClient,
+      tableName: config.tableName,
+    }),
     realtime:
       config.realtimeQueueUrl === null
         ? null

@@ -42,6 +42,7 @@ const REJECTION_CODES = [
   'unknown_field',
   'request_too_large',
   'conflicting_resend',
+  'unpriced_model',
 ] as const;
 type RejectionCode = (typeof REJECTION_CODES)[number];
 

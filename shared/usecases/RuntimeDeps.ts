@@ -6,6 +6,7 @@ import type { PriceTable } from '../domain/pricing/PriceTable.js';
 import type { ProducerPolicy } from '../domain/producer.js';
 import type { BatchProvider } from '../ports/BatchProvider.js';
 import type { BlobStore } from '../ports/BlobStore.js';
+import type { BudgetReservations } from '../ports/BudgetReservations.js';
 import type { ClaimCheckReader } from '../ports/ClaimCheckReader.js';
 import type { Clock, IdGenerator } from '../ports/Clock.js';
 import type { CompletionNotifier } from '../ports/CompletionNotifier.js';
@@ -75,6 +76,8 @@ interface RuntimeDeps {
   readonly completion: CompletionNotifier;
   /** Where costs are kept per batch (or request), day, model, lane and tag. */
   readonly costs: CostLedger;
+  /** Spending reserved against the budgets (used only while a budget is set). */
+  readonly budgets: BudgetReservations;
   /** The realtime lane's queue; null when the deployment has no realtime lane. */
   readonly realtime: RealtimeDispatcher | null;
   /** Synchronous calls (flex and standard), used by the realtime worker. */

@@ -1,9 +1,11 @@
 import { FLEX_ENDPOINTS } from '../contract/request.js';
+import { unpricedRefusal } from '../domain/admitRequests.js';
 import { chooseLane, type LaneChoice } from '../domain/chooseLane.js';
 import { errorMessage, InvalidInputError, isRetryable, NotFoundError } from '../domain/errors.js';
 import { estimateRequest, type RequestEstimate } from '../domain/estimateRequest.js';
 import { formatProviderLine } from '../domain/formatProviderLine.js';
 import { mapWithConcurrency } from '../domain/mapWithConcurrency.js';
+import { findPriceEntry } from '../domain/pricing/priceRequest.js';
 import { ledgerIdOf, resolveProducer } from '../domain/producer.js';
 import { realtimeRequestKey } from '../domain/RealtimeJob.js';
 import type { JsonValue } from '../domain/records.js';
@@ -240,6 +242,38 @@ const createCollector = (deps: RuntimeDeps) => {
     registered: false,
   });
 
+  /**
+   * While a budget is set, a request for a model the price table lacks is refused before its
+   * id is registered (so it reserves nothing), unless the deployment prices such models at a
+   * ceiling.
+   */
+  const refuseUnpriced = (outcome: ValidationOutcome, now: Date): ValidationOutcome => {
+    if (!outcome.ok) return outcome;
+    const { accepted } = outcome;
+    const refusal = unpricedRefusal(
+      {
+        provider: accepted.request.provider,
+        model: accepted.model,
+        priced:
+          findPriceEntry(settings.priceTable, accepted.request.provider, accepted.model, now) !==
+          null,
+      },
+      settings.budget,
+      settings.unpricedCeilingNanoUsdPerToken !== null,
+    );
+    if (refusal === null) return outcome;
+    return {
+      ok: false,
+      rejection: {
+        ...refusal,
+        issues: [{ path: 'body.model', message: 'no price for this model' }],
+      },
+      customId: accepted.request.custom_id,
+      destination: accepted.destination,
+      requestHash: accepted.requestHash,
+    };
+  };
+
   /** The lane for an accepted request: the batch lane when the deployment has no other. */
   const laneOf = (accepted: AcceptedRequest, now: Date): LaneChoice => {
     const flex =
@@ -319,7 +353,10 @@ const createCollector = (deps: RuntimeDeps) => {
       .map((message) => ({
         message,
         producer: producerOf(message),
-        outcome: validateRequest(message.body, context, claimChecks.get(message)),
+        outcome: refuseUnpriced(
+          validateRequest(message.body, context, claimChecks.get(message)),
+          now,
+        ),
       }));
 
     // Rejections first; they do not depend on anything else in the batch.
@@ -426,6 +463,7 @@ const createCollector = (deps: RuntimeDeps) => {
             at: now,
           },
           settings.priceTable,
+          settings.unpricedCeilingNanoUsdPerToken,
         );
         if (choice.lane !== 'batch') {
           toRealtime.push({ messageId: message.messageId, producer, accepted, choice, estimate });
