@@ -27,6 +27,12 @@ const RealtimeJobSchema = z
     metadata: z.json().nullable(),
     deadline: z.string().nullable(),
     accepted_at: z.string(),
+    /**
+     * What was reserved against the budgets for this job, and on which UTC day; settled to
+     * what the call cost once it is delivered. 0 and null while no budget is set.
+     */
+    reserved_nano_usd: z.number().int().nonnegative().default(0),
+    reserved_on: z.string().nullable().default(null),
     /** Which try this is: a job that failed for now is queued again with attempt + 1. */
     attempt: z.number().int().positive().default(1),
     target: z.discriminatedUnion('kind', [

@@ -1,5 +1,6 @@
 import { FLEX_ENDPOINTS } from '../contract/request.js';
 import { unpricedRefusal } from '../domain/admitRequests.js';
+import type { BudgetPeriod } from '../domain/budgetPeriod.js';
 import { chooseLane, type LaneChoice } from '../domain/chooseLane.js';
 import { errorMessage, InvalidInputError, isRetryable, NotFoundError } from '../domain/errors.js';
 import { estimateRequest, type RequestEstimate } from '../domain/estimateRequest.js';
@@ -294,7 +295,10 @@ const createCollector = (deps: RuntimeDeps) => {
    * `pending`, so the message's retry sends the job again; the worker's lease on the request
    * makes a second job harmless.
    */
-  const dispatchRealtime = async (bound: RealtimeBound): Promise<void> => {
+  const dispatchRealtime = async (
+    bound: RealtimeBound,
+    reservedIn: BudgetPeriod | null,
+  ): Promise<void> => {
     const { accepted, choice, producer } = bound;
     const { request } = accepted;
     const key = realtimeRequestKey(producer, request.custom_id, accepted.requestHash);
@@ -316,6 +320,8 @@ const createCollector = (deps: RuntimeDeps) => {
       metadata: (request.metadata ?? null) as JsonValue | null,
       deadline: request.deadline ?? null,
       accepted_at: clock.now().toISOString(),
+      reserved_nano_usd: reservedIn === null ? 0 : bound.estimate.nanoUsd,
+      reserved_on: reservedIn?.day ?? null,
       target: { kind: 'request' },
     });
     await store.markRealtime(producer, request.custom_id, accepted.requestHash);
@@ -539,7 +545,9 @@ const createCollector = (deps: RuntimeDeps) => {
     await mapWithConcurrency([...toSeal], 4, ([id, reason]) => seal(id, reason));
     const batches = filled.batchIds;
 
-    const dispatched = await mapWithConcurrency(toRealtime, CONCURRENCY, dispatchRealtime);
+    const dispatched = await mapWithConcurrency(toRealtime, CONCURRENCY, (bound) =>
+      dispatchRealtime(bound, admission.reservedIn),
+    );
     dispatched.forEach((result, index) => {
       if (result.status === 'fulfilled') return;
       const bound = toRealtime[index];

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { type Destination, destinationKey } from '../contract/destination.js';
 import { DETAIL_TYPES, type StatusCounts } from '../contract/events.js';
 import type { ResultV1 } from '../contract/result.js';
+import { isBudgetSet } from '../domain/admitRequests.js';
+import { budgetPeriodOf } from '../domain/budgetPeriod.js';
 import {
   buildItemResult,
   groupByDestination,
@@ -657,6 +659,16 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
     // keyed by this batch (a rerun rewrites the same entries) before the batch is completed.
     const cost = sumItemCosts(itemCosts);
     await deps.costs.record(costEntriesOf(batch.batchId, batch.provider, 'batch', cost.groups));
+    if (isBudgetSet(settings.budget)) {
+      // What the batch's members were reserved at (its estimate) becomes what they cost, in
+      // the period the batch was made in; once per batch, whatever the reruns.
+      const actual = itemCosts.reduce((sum, c) => sum + c.nanoUsd, 0);
+      await deps.budgets.settle(
+        `batch:${batch.batchId}`,
+        budgetPeriodOf(new Date(batch.createdAt)),
+        actual - (batch.estimate?.nanoUsd ?? 0),
+      );
+    }
 
     // Publish before recording completion: a crash in between repeats the events (at least
     // once) rather than losing them.

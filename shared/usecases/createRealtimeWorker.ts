@@ -1,6 +1,8 @@
 import { text } from 'node:stream/consumers';
 import { DETAIL_TYPES } from '../contract/events.js';
 import type { ResultV1 } from '../contract/result.js';
+import { isBudgetSet } from '../domain/admitRequests.js';
+import { budgetPeriodOf } from '../domain/budgetPeriod.js';
 import { producerField } from '../domain/buildResult.js';
 import { costOutcome } from '../domain/costOutcome.js';
 import {
@@ -54,6 +56,21 @@ const targetOf = (job: RealtimeJob): RealtimeTarget =>
  */
 const createRealtimeWorker = (deps: RuntimeDeps) => {
   const { store, blobs, clock, logger, metrics, settings } = deps;
+
+  /**
+   * Settles what was reserved for the job to what it cost, once per request and content. Not
+   * reserved (0) still settles its cost, so spending on realtime counts against the budget.
+   */
+  const settleBudget = async (job: RealtimeJob, nanoUsd: number, at: Date): Promise<void> => {
+    if (!isBudgetSet(settings.budget)) return;
+    const period =
+      job.reserved_on === null ? budgetPeriodOf(at) : budgetPeriodOf(new Date(job.reserved_on));
+    await deps.budgets.settle(
+      `req:${ledgerIdOf(job.producer, job.custom_id)}:${job.request_hash}`,
+      period,
+      nanoUsd - job.reserved_nano_usd,
+    );
+  };
 
   const readJson = async (key: string): Promise<unknown> =>
     JSON.parse(await text(await blobs.getStream(key)));
@@ -243,6 +260,7 @@ const createRealtimeWorker = (deps: RuntimeDeps) => {
         sumItemCosts([itemCost]).groups,
       ),
     );
+    await settleBudget(job, itemCost.nanoUsd, deliveredAt);
     metrics.count('ResultsDelivered', 1, { status: result.status });
     metrics.count('RealtimeServed', 1, { provider: job.provider, lane: served.lane });
     if (settings.publishRequestEvents) {
