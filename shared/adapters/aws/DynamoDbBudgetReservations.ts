@@ -1,17 +1,24 @@
 import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { STATE_TABLE } from '../../config/stateTableSchema.js';
 import { type BudgetPeriod, budgetExpiryOf } from '../../domain/budgetPeriod.js';
 import type { BudgetReservations, BudgetUsage } from '../../ports/BudgetReservations.js';
 import { sleep as realSleep, type Sleep } from './backoff.js';
 import { type TransactItems, transactWithRetries } from './transactWithRetries.js';
 import { translateAwsError } from './translateAwsError.js';
 
+const { partitionKey: PK, sortKey: SK, ttlAttribute: TTL } = STATE_TABLE;
+
 /** Key of a period's counter: `BUDGET#day#2026-12-06` or `BUDGET#month#2026-12`. */
-const counterKey = (kind: 'day' | 'month', id: string) =>
-  ({ pk: `BUDGET#${kind}#${id}`, sk: 'BUDGET' }) as const;
+const counterKey = (kind: 'day' | 'month', id: string): Record<string, string> => ({
+  [PK]: `BUDGET#${kind}#${id}`,
+  [SK]: 'BUDGET',
+});
 
 /** Key of the record that a settlement was applied. */
-const settlementKey = (settlementId: string) =>
-  ({ pk: `BUDGETSETTLE#${settlementId}`, sk: 'BUDGETSETTLE' }) as const;
+const settlementKey = (settlementId: string): Record<string, string> => ({
+  [PK]: `BUDGETSETTLE#${settlementId}`,
+  [SK]: 'BUDGETSETTLE',
+});
 
 /**
  * {@link BudgetReservations} on batchlane's state table: a counter item per day and per month
@@ -44,16 +51,22 @@ class DynamoDbBudgetReservations implements BudgetReservations {
       );
       const items = response.Responses?.[this.#table] ?? [];
       const reservedOf = (pk: string): number => {
-        const value = items.find((item) => item['pk'] === pk)?.['reserved'];
+        const value = items.find((item) => item[PK] === pk)?.['reserved'];
         return typeof value === 'number' ? value : 0;
       };
       if (Object.keys(response.UnprocessedKeys ?? {}).length > 0) {
         // Two small items: throttled. A retry of the whole read is cheap.
         return this.read(period);
       }
-      return { dayNanoUsd: reservedOf(day.pk), monthNanoUsd: reservedOf(month.pk) };
+      return {
+        dayNanoUsd: reservedOf(day[PK] ?? ''),
+        monthNanoUsd: reservedOf(month[PK] ?? ''),
+      };
     } catch (error) {
-      throw translateAwsError(error, { operation: 'DynamoDB.BatchGetItem', resource: day.pk });
+      throw translateAwsError(error, {
+        operation: 'DynamoDB.BatchGetItem',
+        resource: day[PK] ?? 'BUDGET',
+      });
     }
   }
 
@@ -80,9 +93,10 @@ class DynamoDbBudgetReservations implements BudgetReservations {
             ...settlementKey(settlementId),
             delta_nano_usd: delta,
             day: period.day,
-            expires_at: budgetExpiryOf(period),
+            [TTL]: budgetExpiryOf(period),
           },
-          ConditionExpression: 'attribute_not_exists(pk)',
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': PK },
         },
       },
       this.#add(counterKey('day', period.day), period, delta, null),
@@ -93,7 +107,7 @@ class DynamoDbBudgetReservations implements BudgetReservations {
 
   /** One counter's `ADD`, conditioned on staying within `limit` when there is one. */
   #add(
-    key: { pk: string; sk: string },
+    key: Record<string, string>,
     period: BudgetPeriod,
     amount: number,
     limit: number | null,
@@ -102,7 +116,8 @@ class DynamoDbBudgetReservations implements BudgetReservations {
       Update: {
         TableName: this.#table,
         Key: key,
-        UpdateExpression: 'ADD reserved :amount SET expires_at = if_not_exists(expires_at, :exp)',
+        UpdateExpression: 'ADD reserved :amount SET #ttl = if_not_exists(#ttl, :exp)',
+        ExpressionAttributeNames: { '#ttl': TTL },
         ...(limit === null
           ? {}
           : {

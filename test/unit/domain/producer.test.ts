@@ -84,7 +84,10 @@ describe('Function: resolveProducer()', () => {
   });
 
   it('never lets a SenderId break a key: characters outside the name pattern become _', () => {
-    const producer = resolveProducer({ senderId: 'weird#id/..', producerAttribute: null }, policy());
+    const producer = resolveProducer(
+      { senderId: 'weird#id/..', producerAttribute: null },
+      policy(),
+    );
     expect(producer).toBe('weird_id_..');
     expect(resolveProducer({ senderId: ':x', producerAttribute: null }, policy())).toBe('unknown');
   });
