@@ -1,8 +1,10 @@
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LOCAL_ACCOUNT_SENDER_ID } from '../../../local/stack/SqsEventSourceMapping.js';
+import { DynamoDbBudgetReservations } from '../../../shared/adapters/aws/DynamoDbBudgetReservations.js';
 import { DynamoDbStateStore } from '../../../shared/adapters/aws/DynamoDbStateStore.js';
 import { ENV } from '../../../shared/config/BatchlaneConfig.js';
+import { budgetPeriodOf } from '../../../shared/domain/budgetPeriod.js';
 import { type Pipeline, startPipeline } from './pipelineHarness.js';
 
 let pipeline: Pipeline | undefined;
@@ -112,4 +114,30 @@ describe('Pipeline: admission by provider quota and budget', () => {
     expect(attrs.Attributes?.['ApproximateNumberOfMessagesDelayed']).toBe('3');
     expect(running.events('Batch Submitted')).toEqual([]);
   }, 120_000);
+  it('settles each batch to what it cost: the day counter ends at the sum of the results', async () => {
+    const running = await startPipeline({
+      environment: { [ENV.budgetDailyUsd]: '5', [ENV.budgetMonthlyUsd]: '50' },
+    });
+    pipeline = running;
+    const ids = Array.from({ length: 6 }, (_, i) => `settle-${i}`);
+    await running.send(ids.map((id) => chat(id, running.destinations.sqs)));
+    await running.waitForResults(ids, 120_000);
+    const results = ids.flatMap((id) => running.resultsFor(id));
+    expect(results.map((r) => r.status)).toEqual(ids.map(() => 'succeeded'));
+    const spentNano = results.reduce((sum, r) => sum + Math.round(r.cost.usd * 1e9), 0);
+    expect(spentNano).toBeGreaterThan(0);
+    const budgets = new DynamoDbBudgetReservations({
+      client: running.aws.documentClient,
+      tableName: running.stack.tableName,
+    });
+    const period = budgetPeriodOf(new Date());
+    // While batches run, the counter holds their worst case (max_tokens of output); once each
+    // is costed, only what it really cost.
+    let reserved = await budgets.read(period);
+    for (let tries = 0; tries < 300 && reserved.dayNanoUsd !== spentNano; tries += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      reserved = await budgets.read(period);
+    }
+    expect(reserved).toEqual({ dayNanoUsd: spentNano, monthNanoUsd: spentNano });
+  }, 180_000);
 });
