@@ -17,7 +17,12 @@ interface DevFile {
   readonly env: Record<string, string>;
   /** The local stack's destination allow-list (`*`), which `batchlane replay` applies. */
   readonly destination_allow_list?: string;
-  readonly providers: { readonly anthropic: string; readonly openai: string };
+  /** Per provider, what its SDK's base URL option takes (`providers.gemini`: `httpOptions.baseUrl`). */
+  readonly providers: {
+    readonly anthropic: string;
+    readonly openai: string;
+    readonly gemini: string;
+  };
   readonly pid: number;
   readonly started_at: string;
 }
