@@ -24,7 +24,10 @@ const gemini = (overrides: Record<string, unknown> = {}, body: Record<string, un
       contents: [{ role: 'user', parts: [{ text: 'hi' }] }],
       ...body,
     },
-    destination: { type: 'sqs', queue_url: 'https://sqs.us-east-1.amazonaws.com/1/results' },
+    destination: {
+      type: 'sqs',
+      queue_url: 'https://sqs.us-east-1.amazonaws.com/123456789012/results',
+    },
     ...overrides,
   });
 
@@ -87,7 +90,10 @@ describe('Gemini requests at intake', () => {
           max_tokens: 8,
           messages: [{ role: 'user', content: 'x' }],
         },
-        destination: { type: 'sqs', queue_url: 'https://sqs.us-east-1.amazonaws.com/1/r' },
+        destination: {
+          type: 'sqs',
+          queue_url: 'https://sqs.us-east-1.amazonaws.com/123456789012/r',
+        },
       }),
       ctx,
     );
