@@ -1,20 +1,38 @@
 import { rmSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { startLocalStack } from '../local/stack/startLocalStack.js';
+import { type CommandSpec, parseCommandLine } from './commandLine.js';
 import { DEV_FILE, writeDevFile } from './devFile.js';
+
+const DEV_COMMAND = {
+  name: 'dev',
+  summary: 'run the local stack until stopped (Ctrl-C); writes .batchlane/dev.json',
+  options: {
+    'processing-ms': {
+      type: 'string',
+      value: 'MS',
+      default: '3000',
+      description: 'how long the provider simulator takes per batch',
+    },
+    'poll-interval-ms': {
+      type: 'string',
+      value: 'MS',
+      default: '1000',
+      description: 'how often the poller runs',
+    },
+    quiet: {
+      type: 'boolean',
+      short: 'q',
+      description: 'print only the start-up lines, not one line per event',
+    },
+  },
+} as const satisfies CommandSpec;
 
 /**
  * `batchlane dev`: the local stack, kept running. Writes `.batchlane/dev.json` so any
  * producer can find the intake queue and the emulator endpoints; stops on SIGINT/SIGTERM.
  */
 const runDev = async (args: readonly string[], out: (line: string) => void): Promise<number> => {
-  const { values } = parseArgs({
-    args: [...args],
-    options: {
-      'processing-ms': { type: 'string', default: '3000' },
-      'poll-interval-ms': { type: 'string', default: '1000' },
-    },
-  });
+  const { values } = parseCommandLine(DEV_COMMAND, args);
   const stack = await startLocalStack({
     processingMs: Number(values['processing-ms']),
     pollIntervalMs: Number(values['poll-interval-ms']),
@@ -58,4 +76,4 @@ const runDev = async (args: readonly string[], out: (line: string) => void): Pro
   return 0;
 };
 
-export { runDev };
+export { DEV_COMMAND, runDev };
