@@ -1,4 +1,4 @@
-import type { SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { type DynamoDbLocalEmulator, startDynamoDbLocal } from './startDynamoDbLocal.js';
 import { type EventBridgeStub, startEventBridgeStub } from './startEventBridgeStub.js';
 import { type FauxqsEmulator, startFauxqs } from './startFauxqs.js';
@@ -69,6 +69,13 @@ const startAwsEmulators = async (options: StartAwsEmulatorsOptions = {}): Promis
     const failed = started.find((s) => s.status === 'rejected') as PromiseRejectedResult;
     throw failed.reason;
   }
+  // Rules' SQS targets are queues on fauxqs, reached the way a producer reaches them.
+  const targetsSqs = new SQSClient({
+    endpoint: fauxqs.value.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+  eventBridge.value.connectSqs(targetsSqs);
   const env: AwsEmulatorEnv = {
     AWS_ENDPOINT_URL_SQS: fauxqs.value.endpoint,
     AWS_ENDPOINT_URL_S3: fauxqs.value.endpoint,
@@ -89,6 +96,7 @@ const startAwsEmulators = async (options: StartAwsEmulatorsOptions = {}): Promis
         fauxqs.value.stop(),
         dynamodb.value.stop(),
       ]);
+      targetsSqs.destroy();
       const failure = results.find((r) => r.status === 'rejected');
       if (failure !== undefined) throw (failure as PromiseRejectedResult).reason;
     },
