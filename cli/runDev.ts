@@ -1,7 +1,9 @@
 import { rmSync } from 'node:fs';
 import { startLocalStack } from '../local/stack/startLocalStack.js';
+import { createAwsClients } from '../shared/adapters/aws/createAwsClients.js';
 import { type CommandSpec, parseCommandLine } from './commandLine.js';
 import { DEV_FILE, writeDevFile } from './devFile.js';
+import { describeEvent, describeFunctionOutput, subscribeToEvents } from './devLog.js';
 
 const DEV_COMMAND = {
   name: 'dev',
@@ -33,11 +35,38 @@ const DEV_COMMAND = {
  */
 const runDev = async (args: readonly string[], out: (line: string) => void): Promise<number> => {
   const { values } = parseCommandLine(DEV_COMMAND, args);
+  const quiet = values.quiet === true;
+  const say = (text: string): void => out(`${new Date().toISOString().slice(11, 19)} ${text}`);
   const stack = await startLocalStack({
     processingMs: Number(values['processing-ms']),
     pollIntervalMs: Number(values['poll-interval-ms']),
     log: out,
+    // What CloudWatch Logs would hold (the functions' logs and metrics), one line per
+    // happening: accepted, sealed, parked, and every warning.
+    ...(quiet
+      ? {}
+      : {
+          onFunctionOutput: (functionName: string, output: string) => {
+            for (const text of describeFunctionOutput(functionName, output)) say(text);
+          },
+          environment: { POWERTOOLS_LOG_LEVEL: 'INFO', POWERTOOLS_METRICS_DISABLED: 'false' },
+        }),
   });
+  const aws = createAwsClients(stack.env);
+  // The rest comes from batchlane's own bus, through a rule with an SQS target, as in AWS.
+  const subscription = quiet
+    ? null
+    : await subscribeToEvents({
+        sqs: aws.sqs,
+        eventBridge: aws.eventBridge,
+        busName: stack.eventBusName,
+        name: 'batchlane-dev-console',
+        onEvent: (event) => {
+          const text = describeEvent(event);
+          if (text !== null) say(text);
+        },
+        onError: (message) => say(`dev        events not read: ${message}`),
+      });
   const awsEnv = Object.fromEntries(
     Object.entries(stack.env).filter(([k]) => k.startsWith('AWS_')),
   );
@@ -66,11 +95,14 @@ const runDev = async (args: readonly string[], out: (line: string) => void): Pro
   );
   for (const [k, v] of Object.entries(awsEnv)) out(`  ${k}=${v}`);
   out(`  written to ${DEV_FILE}; send requests with: npx batchlane submit examples/requests.jsonl`);
+  if (!quiet) out('  one line per event follows (--quiet for none)');
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
   out('batchlane dev: stopping');
+  await subscription?.stop();
+  aws.destroy();
   await stack.stop();
   rmSync(DEV_FILE, { force: true });
   return 0;
