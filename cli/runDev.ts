@@ -67,9 +67,12 @@ const runDev = async (args: readonly string[], out: (line: string) => void): Pro
         },
         onError: (message) => say(`dev        events not read: ${message}`),
       });
-  const awsEnv = Object.fromEntries(
-    Object.entries(stack.env).filter(([k]) => k.startsWith('AWS_')),
-  );
+  const awsEnv = {
+    ...Object.fromEntries(Object.entries(stack.env).filter(([k]) => k.startsWith('AWS_'))),
+    // Producers get the SQS endpoint that also speaks the query protocol (AWS CLI v1, boto3
+    // before 1.31); it hands JSON-protocol calls to fauxqs as they are.
+    AWS_ENDPOINT_URL_SQS: stack.emulators.sqsQuery.endpoint,
+  };
   writeDevFile({
     intake_queue_url: stack.intakeQueueUrl,
     results_queue_url: stack.resultsQueueUrl,
