@@ -58,4 +58,19 @@ const createProgress = (options: ProgressOptions): Progress => {
   };
 };
 
-export { createProgress, formatProgress, type Progress, type ProgressStream };
+/**
+ * A log of progress lines (`[  12.3 s] phase …`) for a long command: written to the stream
+ * when it is a terminal, dropped in a pipe or a file, where only the command's result goes.
+ */
+const createProgressLog = (
+  stream: ProgressStream = process.stderr,
+  now: () => number = Date.now,
+): ((line: string) => void) => {
+  const started = now();
+  return (line) => {
+    if (stream.isTTY !== true) return;
+    stream.write(`[${((now() - started) / 1000).toFixed(1).padStart(7)} s] ${line}\n`);
+  };
+};
+
+export { createProgress, createProgressLog, formatProgress, type Progress, type ProgressStream };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createProgress, formatProgress } from '../../../cli/progress.js';
+import { createProgress, createProgressLog, formatProgress } from '../../../cli/progress.js';
 
 const recorder = (isTTY: boolean) => {
   const chunks: string[] = [];
@@ -41,5 +41,20 @@ describe('Function: createProgress()', () => {
       'replaying parked objects: 12',
     );
     expect(formatProgress('x', 0, 0)).toBe('x: 0 of 0 (100%)');
+  });
+});
+
+describe('Function: createProgressLog()', () => {
+  it('writes timed lines on a terminal and nothing in a pipe', () => {
+    const tty = recorder(true);
+    let now = 1_000;
+    const log = createProgressLog(tty.stream, () => now);
+    now = 13_300;
+    log('phase collector');
+    expect(tty.chunks).toEqual(['[   12.3 s] phase collector\n']);
+
+    const pipe = recorder(false);
+    createProgressLog(pipe.stream)('phase collector');
+    expect(pipe.chunks).toEqual([]);
   });
 });
