@@ -56,6 +56,14 @@ describe('the batchlane command line', () => {
     });
   }
 
+  it('has every command and every option in the README', () => {
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    for (const { spec } of COMMANDS) {
+      expect(readme).toMatch(new RegExp(`^\\| \`${spec.name}( [A-Z.a-z]+)?\` \\|`, 'm'));
+      for (const option of Object.keys(spec.options)) expect(readme).toContain(`--${option}`);
+    }
+  });
+
   it('lists every command in the top-level help, for --help, -h and help, exit 0', async () => {
     for (const argv of [['--help'], ['-h'], ['help']]) {
       const result = await run(argv);
