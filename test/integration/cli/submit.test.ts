@@ -60,8 +60,15 @@ describe('batchlane submit', () => {
     writeFileSync(file, `${lines.join('\n')}\n`);
 
     const first: string[] = [];
-    const code = await runSubmit([file, '--queue-url', queueUrl], (l) => first.push(l));
+    const terminal: string[] = [];
+    const code = await runSubmit([file, '--queue-url', queueUrl], (l) => first.push(l), {
+      isTTY: true,
+      write: (chunk: string) => terminal.push(chunk),
+    });
     expect(code).toBe(1);
+    // Progress on the terminal, ending on the full count, then cleared for the summary.
+    expect(terminal.at(-2)).toMatch(/sending .*: 25 of 25 \(100%\)$/);
+    expect(terminal.at(-1)).toBe('\r\u001b[2K');
     expect(first.slice(0, 5)).toEqual([
       `sent 24 of 25 request messages from ${file} to ${queueUrl}`,
       '  by destination:',
@@ -74,7 +81,12 @@ describe('batchlane submit', () => {
     expect(sentFirst).toHaveLength(24);
 
     const second: string[] = [];
-    await runSubmit([file, '--queue-url', queueUrl], (l) => second.push(l));
+    const pipe: string[] = [];
+    await runSubmit([file, '--queue-url', queueUrl], (l) => second.push(l), {
+      isTTY: false,
+      write: (chunk: string) => pipe.push(chunk),
+    });
+    expect(pipe).toEqual([]);
     expect(second.join('\n')).toMatch(
       /deadlines: the ones filled in at \S+ \(an identical resend is folded/,
     );
