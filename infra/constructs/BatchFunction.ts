@@ -310,6 +310,11 @@ class BatchFunction extends Construct {
       [ENV.quotaRetrySeconds, settings.quotaRetry?.toSeconds().toString()],
       [ENV.budgetDailyUsd, settings.budgetDailyUsd?.toString()],
       [ENV.budgetMonthlyUsd, settings.budgetMonthlyUsd?.toString()],
+      [ENV.unpricedCeilingUsdPerMTok, settings.unpricedCeilingUsdPerMTok?.toString()],
+      [
+        ENV.producerNamespaces,
+        settings.producerNamespaces && JSON.stringify(settings.producerNamespaces),
+      ],
     ];
     for (const [name, value] of optional) {
       if (value !== undefined) this.function.addEnvironment(name, value);

@@ -10,7 +10,7 @@ import { startAwsEmulators } from './emulators/startAwsEmulators.js';
 import type { FunctionStats } from './InvocationStats.js';
 import type { Isolation } from './lambdaContext.js';
 import { ScheduleRunner } from './ScheduleRunner.js';
-import { SqsEventSourceMapping } from './SqsEventSourceMapping.js';
+import { LOCAL_ACCOUNT_SENDER_ID, SqsEventSourceMapping } from './SqsEventSourceMapping.js';
 
 /** The three functions, by the name each passes to `createRuntime`. */
 type LocalFunctionName = 'collector' | 'poller' | 'completion' | 'realtime';
@@ -241,6 +241,9 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
         ) + 10,
     ),
     [ENV.allowPrivateWebhooks]: 'true',
+    // fauxqs records every message as sent by the local account, the functions' requeues
+    // included: it is batchlane's own principal here, as the collector's role is in AWS.
+    [ENV.selfPrincipals]: LOCAL_ACCOUNT_SENDER_ID,
     [ENV.webhookSecret]: 'local-webhook-secret',
     ...(options.maxRequestsPerBatch === undefined
       ? {}

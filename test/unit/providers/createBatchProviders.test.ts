@@ -38,6 +38,8 @@ const config = (enabled: BatchlaneConfig['enabledProviders']): BatchlaneConfig =
   quotas: {},
   budgetDailyUsd: null,
   budgetMonthlyUsd: null,
+  unpricedCeilingUsdPerMTok: null,
+  producers: { selfPrincipals: [], namespaces: [] },
   quotaRetrySeconds: 60,
   realtimeRetryBaseSeconds: 10,
   completionRetrySeconds: 30,
