@@ -66,9 +66,9 @@ const putObject = (key: string, body: string) =>
 
 const claimUri = (key: string) => `s3://${CLAIMS_BUCKET}/${key}`;
 
-/** Metadata DynamoDB could not keep as a map (empty keys; a `constructor` key). */
+/** Metadata DynamoDB could not keep as a map (empty keys, a `constructor` key, numbers out of its range). */
 const ODD_METADATA: unknown = JSON.parse(
-  '{"": "empty key", "nested": {"": null}, "lone": "\\ud800", "constructor": 2}',
+  '{"": "empty key", "nested": {"": null}, "lone": "\\ud800", "constructor": 2, "big": 1e200, "tiny": 5e-324}',
 );
 
 /** Every queue of the stack is drained: nothing is left to retry and no DLQ holds anything. */
@@ -447,14 +447,14 @@ describe('Pipeline: one message that fails unexpectedly, among good ones', () =>
       { messageId: 'adm-good', body: JSON.stringify(good('adm-good-1', sqs)) },
       {
         messageId: 'adm-bad',
-        body: JSON.stringify({ ...good('adm-bad-1', sqs), metadata: { n: 1e300 } }),
+        body: JSON.stringify({ ...good('adm-bad-1', sqs), metadata: 'm'.repeat(20_000) }),
       },
     ]);
 
     expect(report.failedMessageIds).toEqual(['adm-good']);
     expect(report.held).toBe(0);
     await pipeline.waitForResults(['adm-bad-1']);
-    expect(rejectionsFor('adm-bad-1')).toEqual(['invalid_metadata']);
+    expect(rejectionsFor('adm-bad-1')).toEqual(['metadata_too_large']);
     expect(pipeline.resultsFor('adm-good-1')).toEqual([]);
   });
 });
