@@ -51,6 +51,7 @@ describe('Function: batchItemToItem() / itemToBatchItem()', () => {
   const member = (metadata: BatchItem['metadata']): BatchItem => ({
     batchId: 'bl_1',
     providerCustomId: 'r0',
+    producer: '',
     customId: 'c-1',
     model: 'claude-haiku-4-5',
     destination: { type: 'sqs', queue_url: 'https://sqs.eu-west-1.amazonaws.com/1/q' },
