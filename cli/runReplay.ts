@@ -1,5 +1,4 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { type AwsEnv, createAwsClients } from '../shared/adapters/aws/createAwsClients.js';
 import { S3BlobStore } from '../shared/adapters/aws/S3BlobStore.js';
 import { createDeliverer } from '../shared/composition/createAwsAdapters.js';
@@ -11,11 +10,34 @@ import {
 } from '../shared/domain/destinationPolicy.js';
 import { silentLogger } from '../shared/ports/Logger.js';
 import { createReplay } from '../shared/usecases/createReplay.js';
+import { type CommandSpec, parseCommandLine } from './commandLine.js';
 import { type DevFile, readDevFile } from './devFile.js';
+import { createProgress, type ProgressStream } from './progress.js';
 import { readStackOutputs } from './smoke/readStackOutputs.js';
 
-const REPLAY_USAGE = `usage: batchlane replay [--outputs-file outputs.json] [--stack NAME] [--prefix parked/...]
-  Without --outputs-file or --stack: the running batchlane dev stack.`;
+const REPLAY_COMMAND = {
+  name: 'replay',
+  summary:
+    "send results parked for a failing destination again, only where the stack's allow-list lets them go",
+  options: {
+    'outputs-file': {
+      type: 'string',
+      value: 'FILE',
+      description:
+        'outputs of a deployed stack (`cdk deploy --outputs-file`); default: the running batchlane dev',
+    },
+    stack: {
+      type: 'string',
+      value: 'NAME',
+      description: 'the stack in the outputs file, when it holds several',
+    },
+    prefix: {
+      type: 'string',
+      value: 'PREFIX',
+      description: 'only the parked results under this prefix (parked/<type>/<hash>/)',
+    },
+  },
+} as const satisfies CommandSpec;
 
 /** Where to replay: a bucket, the deployment's allow-list as it stands, and its region. */
 interface ReplayTarget {
@@ -72,33 +94,31 @@ const deployedTarget = (outputsFile: string, stack: string | undefined): ReplayT
  * results parked for a failing destination again, once it works, and only where the
  * deployment's own allow-list lets results go, whatever the operator's credentials reach.
  * Against the running `batchlane dev` by default, or a deployed stack (named by the outputs
- * file of `cdk deploy`) with the AWS credentials in the environment. Exit code 2 when
- * something was kept (still refused, or outside the allow-list).
+ * file of `cdk deploy`) with the AWS credentials in the environment. Exit code 1 when
+ * something was kept (still refused, or outside the allow-list) or nothing could be replayed.
  */
-const runReplay = async (args: readonly string[], out: (line: string) => void): Promise<number> => {
-  const { values } = parseArgs({
-    args: [...args],
-    options: {
-      'outputs-file': { type: 'string' },
-      stack: { type: 'string' },
-      prefix: { type: 'string' },
-    },
-  });
+const runReplay = async (
+  args: readonly string[],
+  out: (line: string) => void,
+  progressStream?: ProgressStream,
+): Promise<number> => {
+  const { values } = parseCommandLine(REPLAY_COMMAND, args);
   const deployed = values['outputs-file'] !== undefined || values.stack !== undefined;
-  const dev = deployed ? null : readDevFile();
   let target: ReplayTarget | string;
   try {
     if (deployed) {
       target = deployedTarget(values['outputs-file'] ?? 'outputs.json', values.stack);
     } else {
-      target = dev === null ? 'batchlane dev is not running' : devTarget(dev);
+      const dev = readDevFile();
+      target =
+        dev === null ? 'batchlane dev is not running (or pass --outputs-file)' : devTarget(dev);
     }
   } catch (error) {
     if (!(error instanceof AllowListSyntaxError)) throw error;
     target = `the deployment's allow-list cannot be read: ${error.message}`;
   }
   if (typeof target === 'string') {
-    out(`${target}\n\n${REPLAY_USAGE}`);
+    out(target);
     return 1;
   }
   const aws = createAwsClients(target.env);
@@ -120,16 +140,25 @@ const runReplay = async (args: readonly string[], out: (line: string) => void): 
       policy: target.policy,
       region: target.region,
     });
-    const report = await replay(values.prefix === undefined ? {} : { prefix: values.prefix });
+    const progress = createProgress({
+      label: 'replaying parked objects',
+      ...(progressStream === undefined ? {} : { stream: progressStream }),
+    });
+    const report = await replay({
+      ...(values.prefix === undefined ? {} : { prefix: values.prefix }),
+      onObject: ({ objects }) => progress.update(objects),
+    });
+    progress.finish();
     out(
       `replayed ${report.replayed} results from ${report.objects} parked objects in ${target.bucket}`,
     );
     for (const key of report.outsideAllowList) out(`  outside the allow-list, kept: ${key}`);
     for (const key of report.kept) out(`  still refused: ${key}`);
-    return report.kept.length === 0 && report.outsideAllowList.length === 0 ? 0 : 2;
+    // 1 when something was kept (2 is kept for usage errors).
+    return report.kept.length === 0 && report.outsideAllowList.length === 0 ? 0 : 1;
   } finally {
     aws.destroy();
   }
 };
 
-export { REPLAY_USAGE, runReplay };
+export { REPLAY_COMMAND, runReplay };

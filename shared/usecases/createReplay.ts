@@ -31,15 +31,20 @@ interface ReplayDeps {
 }
 
 /**
- * Sends parked results to their destinations again (`batchlane replay`). An object whose
- * destination the deployment's allow-list does not reach is left as it is, before anything
- * is sent. An object is deleted once every result in it was delivered; one that fails stays
- * for the next replay. Replaying an object twice can deliver its results twice, so one
- * replay runs at a time.
+ * Sends parked results to their destinations again (`batchlane replay`), only where the
+ * deployment's allow-list reaches; other objects are left as they are. An object is deleted
+ * once every result in it was delivered; one that fails stays for the next replay. Replaying
+ * an object twice can deliver its results twice, so one replay runs at a time.
  */
 const createReplay =
   (deps: ReplayDeps) =>
-  async (options: { readonly prefix?: string } = {}): Promise<ReplayReport> => {
+  async (
+    options: {
+      readonly prefix?: string;
+      /** Called after each parked object, with the counts so far (for a progress line). */
+      readonly onObject?: (sofar: { readonly objects: number; readonly replayed: number }) => void;
+    } = {},
+  ): Promise<ReplayReport> => {
     const prefix = options.prefix ?? PARKED_ROOT;
     if (!prefix.startsWith(PARKED_ROOT)) {
       throw new Error(`replay prefix must be under ${PARKED_ROOT}, got ${prefix}`);
@@ -48,7 +53,7 @@ const createReplay =
     let replayed = 0;
     const kept: string[] = [];
     const outsideAllowList: string[] = [];
-    for await (const key of deps.blobs.list(prefix)) {
+    const replayObject = async (key: string): Promise<void> => {
       objects += 1;
       let destination: Destination | null = null;
       const results: ResultV1[] = [];
@@ -59,8 +64,9 @@ const createReplay =
       }
       if (destination === null || results.length === 0) {
         await deps.blobs.delete(key);
-        continue;
+        return;
       }
+      // Before anything is sent: left as it is for a destination the deployment does not reach.
       const refusal = refuseDestination(destination, deps.policy, deps.region);
       if (refusal !== null) {
         outsideAllowList.push(key);
@@ -68,7 +74,7 @@ const createReplay =
           key,
           reason: refusal.message,
         });
-        continue;
+        return;
       }
       const part = key.slice(key.lastIndexOf('/') + 1).replace(/\.jsonl$/, '');
       const batchId = results[0]?.batch_id ?? null;
@@ -93,15 +99,19 @@ const createReplay =
             failed: report.failed.length,
             error: errorMessage(report.failed[0]?.error),
           });
-          continue;
+          return;
         }
       } catch (error) {
         kept.push(key);
         deps.logger.warn('parked results still refused', { key, error: errorMessage(error) });
-        continue;
+        return;
       }
       await deps.blobs.delete(key);
       replayed += results.length;
+    };
+    for await (const key of deps.blobs.list(prefix)) {
+      await replayObject(key);
+      options.onObject?.({ objects, replayed });
     }
     return { objects, replayed, kept, outsideAllowList };
   };
