@@ -1,3 +1,4 @@
+import { METRIC } from '../contract/metrics.js';
 import { FLEX_ENDPOINTS } from '../contract/request.js';
 import { chooseLane, type LaneChoice } from '../domain/chooseLane.js';
 import { errorMessage, InvalidInputError, isRetryable, NotFoundError } from '../domain/errors.js';
@@ -477,13 +478,13 @@ const createCollector = (deps: RuntimeDeps) => {
         error: errorMessage(result.reason),
       });
     });
-    metrics.count('RequestsToRealtimeLane', toRealtime.length);
+    metrics.count(METRIC.RequestsToRealtimeLane, toRealtime.length);
 
     for (const messageId of await settleRefusals(deps, refusals)) failed.add(messageId);
 
     const accepted = toPack.length + toRealtime.length;
-    metrics.count('RequestsAccepted', accepted);
-    metrics.count('RequestsFolded', folded);
+    metrics.count(METRIC.RequestsAccepted, accepted);
+    metrics.count(METRIC.RequestsFolded, folded);
     // Every message with an id folded into the one that stands for it shares its fate.
     for (const { message, outcome } of outcomes) {
       if (!outcome.ok) continue;

@@ -1,3 +1,4 @@
+import { METRIC } from '../contract/metrics.js';
 import { FLEX_ENDPOINTS } from '../contract/request.js';
 import { errorMessage } from '../domain/errors.js';
 import { escalateAtOf } from '../domain/escalateAtOf.js';
@@ -95,7 +96,7 @@ const escalateLateMembers = async (
       waiting.push(item);
     }
   }
-  metrics.count('MembersEscalated', escalated, { provider: batch.provider, lane });
+  metrics.count(METRIC.MembersEscalated, escalated, { provider: batch.provider, lane });
   logger.info('late members escalated to the realtime lane', {
     batchId: batch.batchId,
     escalated,
