@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { quietAwsSdkNodeWarning } from '../local/quietAwsSdk.js';
 import { runSimulatorCli } from '../local/simulator/runSimulatorCli.js';
 import { runDemo } from './runDemo.js';
 import { runDev } from './runDev.js';
@@ -26,13 +27,8 @@ usage:
                                  provider batches) and wait for their results
 `;
 
-// The AWS SDK warns at every start that its 2027 releases will need Node 22; the CLI runs on
-// Node 20 by design (the deployed functions run on 22), so that one warning is noise here.
-process.removeAllListeners('warning');
-process.on('warning', (warning) => {
-  if (!warning.message.includes('NodeVersionSupportWarning'))
-    process.stderr.write(`${warning.stack ?? warning.message}\n`);
-});
+// Before any AWS client is made, here and in the local stack's worker threads.
+quietAwsSdkNodeWarning();
 
 const main = async (argv: readonly string[]): Promise<number> => {
   const [command, ...rest] = argv;
