@@ -649,15 +649,19 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
     // Publish before recording completion: a crash in between repeats the events (at least
     // once) rather than losing them.
     const completedAt = clock.now().toISOString();
+    // What both events say of the batch.
+    const batchDetail = {
+      batch_id: batch.batchId,
+      provider: batch.provider,
+      provider_batch_id: batch.providerBatchId ?? '',
+      request_count: batch.requestCount,
+      counts,
+    };
     await deps.events.publish([
       {
         detailType: DETAIL_TYPES.batchEnded,
         detail: {
-          batch_id: batch.batchId,
-          provider: batch.provider,
-          provider_batch_id: batch.providerBatchId ?? '',
-          request_count: batch.requestCount,
-          counts,
+          ...batchDetail,
           cost: cost.total,
           submitted_at: batch.submittedAt ?? batch.createdAt,
           ended_at: batch.endedAt ?? completedAt,
@@ -667,11 +671,7 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
       {
         detailType: DETAIL_TYPES.batchDelivered,
         detail: {
-          batch_id: batch.batchId,
-          provider: batch.provider,
-          provider_batch_id: batch.providerBatchId ?? '',
-          request_count: batch.requestCount,
-          counts,
+          ...batchDetail,
           retry_batch_ids: retryBatchId === null ? [] : [retryBatchId],
           delivered_at: completedAt,
         },
