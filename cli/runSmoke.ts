@@ -2,7 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type AwsEnv, createAwsClients } from '../shared/adapters/aws/createAwsClients.js';
-import { isProviderName, PROVIDERS, type ProviderName } from '../shared/contract/providers.js';
+import {
+  DEFAULT_ENABLED_PROVIDERS,
+  isProviderName,
+  type ProviderName,
+} from '../shared/contract/providers.js';
 import { sendRequests } from './sendRequests.js';
 import { buildSmokeRequests } from './smoke/buildSmokeRequests.js';
 import { parseQueueUrl, readStackOutputs } from './smoke/readStackOutputs.js';
@@ -77,7 +81,7 @@ const runSmoke = async (
   const timeoutMs = positiveInt('timeout-seconds', values['timeout-seconds']) * 1000;
   const region = values.region ?? target.region;
 
-  const enabled = target.enabledProviders ?? PROVIDERS;
+  const enabled = target.enabledProviders ?? DEFAULT_ENABLED_PROVIDERS;
   const asked = values.providers?.split(',').map((p) => p.trim()) ?? [...enabled];
   const unknown = asked.filter((p) => !isProviderName(p) || !enabled.includes(p));
   if (unknown.length > 0) {

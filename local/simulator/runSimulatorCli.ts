@@ -58,6 +58,7 @@ const runSimulatorCli = async (argv: string[]): Promise<void> => {
       `provider simulator listening on ${sim.url}`,
       `  ANTHROPIC_BASE_URL=${sim.anthropicBaseUrl}`,
       `  OPENAI_BASE_URL=${sim.openaiBaseUrl}`,
+      `  GEMINI_BASE_URL=${sim.geminiBaseUrl}  (@google/genai httpOptions.baseUrl)`,
       '',
     ].join('\n'),
   );

@@ -6,12 +6,13 @@ import { createRuntime, type Runtime } from '../../shared/composition/createRunt
 import { ENV } from '../../shared/config/BatchlaneConfig.js';
 import { FUNCTION_SIZING } from '../../shared/config/functionSizing.js';
 import { SERVICE_NAME } from '../../shared/contract/metrics.js';
+import { PROVIDERS } from '../../shared/contract/providers.js';
 import { type RunningSimulator, startSimulator } from '../simulator/startSimulator.js';
 import { startAwsEmulators } from './emulators/startAwsEmulators.js';
 import type { FunctionStats } from './InvocationStats.js';
 import type { Isolation } from './lambdaContext.js';
 import { ScheduleRunner } from './ScheduleRunner.js';
-import { SqsEventSourceMapping } from './SqsEventSourceMapping.js';
+import { LOCAL_ACCOUNT_SENDER_ID, SqsEventSourceMapping } from './SqsEventSourceMapping.js';
 
 /** The three functions, by the name each passes to `createRuntime`. */
 type LocalFunctionName = 'collector' | 'poller' | 'completion' | 'realtime';
@@ -98,7 +99,11 @@ interface LocalStack {
   readonly eventBusName: string;
   readonly resultsEventBusName: string;
   readonly simulator: RunningSimulator | null;
-  readonly providers: { readonly anthropic: string; readonly openai: string };
+  readonly providers: {
+    readonly anthropic: string;
+    readonly openai: string;
+    readonly gemini: string;
+  };
   readonly emulators: Awaited<ReturnType<typeof startAwsEmulators>>;
   /** Runs the poller once now (tests use it instead of waiting for the schedule). */
   pollNow(): Promise<void>;
@@ -203,8 +208,9 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
   const useReal = options.realProvidersFromEnv ?? true;
   const realAnthropic = useReal && (process.env['ANTHROPIC_API_KEY'] ?? '') !== '';
   const realOpenai = useReal && (process.env['OPENAI_API_KEY'] ?? '') !== '';
+  const realGemini = useReal && (process.env['GEMINI_API_KEY'] ?? '') !== '';
   const simulator =
-    realAnthropic && realOpenai
+    realAnthropic && realOpenai && realGemini
       ? null
       : await startSimulator({
           port: 0,
@@ -237,6 +243,9 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
         ) + 10,
     ),
     [ENV.allowPrivateWebhooks]: 'true',
+    // fauxqs records every message as sent by the local account, the functions' requeues
+    // included: it is batchlane's own principal here, as the collector's role is in AWS.
+    [ENV.selfPrincipals]: LOCAL_ACCOUNT_SENDER_ID,
     [ENV.webhookSecret]: 'local-webhook-secret',
     ...(options.maxRequestsPerBatch === undefined
       ? {}
@@ -246,10 +255,14 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
       : { [ENV.maxAttempts]: String(options.maxAttempts) }),
     [ENV.anthropicApiKey]: realAnthropic ? (process.env['ANTHROPIC_API_KEY'] ?? '') : 'sim-key',
     [ENV.openaiApiKey]: realOpenai ? (process.env['OPENAI_API_KEY'] ?? '') : 'sim-key',
+    [ENV.geminiApiKey]: realGemini ? (process.env['GEMINI_API_KEY'] ?? '') : 'sim-key',
+    // The local stack talks to every provider batchlane has (deployments opt into Gemini).
+    [ENV.enabledProviders]: PROVIDERS.join(','),
     ...(realAnthropic || simulator === null
       ? {}
       : { [ENV.anthropicBaseUrl]: simulator.anthropicBaseUrl }),
     ...(realOpenai || simulator === null ? {} : { [ENV.openaiBaseUrl]: simulator.openaiBaseUrl }),
+    ...(realGemini || simulator === null ? {} : { [ENV.geminiBaseUrl]: simulator.geminiBaseUrl }),
     POWERTOOLS_LOG_LEVEL: process.env['POWERTOOLS_LOG_LEVEL'] ?? 'ERROR',
     POWERTOOLS_METRICS_DISABLED: 'true',
     POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
@@ -387,6 +400,7 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
     providers: {
       anthropic: realAnthropic ? 'api.anthropic.com' : (simulator?.anthropicBaseUrl ?? ''),
       openai: realOpenai ? 'api.openai.com' : (simulator?.openaiBaseUrl ?? ''),
+      gemini: realGemini ? 'generativelanguage.googleapis.com' : (simulator?.geminiBaseUrl ?? ''),
     },
     emulators,
     pollNow: () => pollerSchedule.tick(),

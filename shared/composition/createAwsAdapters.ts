@@ -1,5 +1,6 @@
 import type { AwsClients } from '../adapters/aws/createAwsClients.js';
 import { DestinationRouter } from '../adapters/aws/DestinationRouter.js';
+import { DynamoDbBudgetReservations } from '../adapters/aws/DynamoDbBudgetReservations.js';
 import { DynamoDbCostLedger } from '../adapters/aws/DynamoDbCostLedger.js';
 import { DynamoDbStateStore } from '../adapters/aws/DynamoDbStateStore.js';
 import { EventBridgeEventPublisher } from '../adapters/aws/EventBridgeEventPublisher.js';
@@ -69,6 +70,7 @@ type AwsBackedDeps = Pick<
   | 'deliverer'
   | 'completion'
   | 'costs'
+  | 'budgets'
   | 'realtime'
   | 'requeue'
 >;
@@ -90,6 +92,10 @@ const createAwsBackedDeps = (config: BatchlaneConfig, aws: AwsClients): AwsBacke
     deliverer: createDeliverer(aws, blobs, config),
     completion: new SqsCompletionNotifier({ client: aws.sqs, queueUrl: config.completionQueueUrl }),
     costs: createCostLedger(aws, config.tableName),
+    budgets: new DynamoDbBudgetReservations({
+      client: aws.documentClient,
+      tableName: config.tableName,
+    }),
     realtime:
       config.realtimeQueueUrl === null
         ? null

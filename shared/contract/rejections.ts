@@ -32,6 +32,7 @@ const REJECTION_CODES = [
   'request_too_large',
   'conflicting_resend',
   'unprocessable_message',
+  'unpriced_model',
 ] as const;
 type RejectionCode = (typeof REJECTION_CODES)[number];
 

@@ -88,6 +88,10 @@ const maxRequestBytesOf = (maxBytesPerBatch: number | null): number =>
     maxBytesPerBatch ?? Number.POSITIVE_INFINITY,
   );
 
+/** Gemini takes `models/x` or `x` for the same model: grouped and priced as `x`. */
+const modelOf = (provider: ProviderName, model: string): string =>
+  provider === 'gemini' && model.startsWith('models/') ? model.slice('models/'.length) : model;
+
 const FIELD_CODES: Record<string, RejectionCode> = {
   custom_id: 'invalid_custom_id',
   provider: 'unknown_provider',
@@ -453,7 +457,7 @@ const validateRequest = (
     accepted: {
       request,
       endpoint,
-      model: String(request.body['model']),
+      model: modelOf(request.provider, String(request.body['model'])),
       destination,
       // The defaults-applied request is hashed, so `{tier:"batch"}` and no tier are the same.
       requestHash: hashCanonical({ ...request, endpoint, destination }),
