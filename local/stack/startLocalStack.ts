@@ -59,6 +59,11 @@ interface LocalStackOptions {
   readonly simulator?: Parameters<typeof startSimulator>[0];
   /** Called with a line for the console on notable happenings. */
   readonly log?: (line: string) => void;
+  /**
+   * Receives each line a function writes to stdout under worker isolation (its logs and EMF
+   * metrics, as CloudWatch Logs would); without it, that output goes to this process's stdout.
+   */
+  readonly onFunctionOutput?: (functionName: LocalFunctionName, line: string) => void;
   /** Further settings for every function, by environment variable (e.g. the lane policy). */
   readonly environment?: Readonly<Record<string, string>>;
   /** Most provider attempts per request. Default: the deployment's. */
@@ -304,11 +309,15 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
     };
   };
   const inline = isolation === 'inline' ? await inlineHandlers() : null;
+  const { onFunctionOutput } = options;
   const inWorker = (name: LocalFunctionName) => ({
     isolation: 'worker' as const,
     worker: {
       module: new URL(`../../functions/${name}.ts`, import.meta.url),
       env: functionEnvironment(env, `batchlane-${name}`, memoryMb(name)),
+      ...(onFunctionOutput === undefined
+        ? {}
+        : { onOutput: (line: string) => onFunctionOutput(name, line) }),
     },
   });
 

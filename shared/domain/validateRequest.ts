@@ -16,7 +16,7 @@ import {
 } from '../contract/request.js';
 import { hashCanonical } from './canonicalJson.js';
 import { isForbiddenWebhookHost } from './isForbiddenWebhookHost.js';
-import { jsonDepth, unstorableNumberIn } from './jsonDepth.js';
+import { jsonDepth } from './jsonDepth.js';
 import {
   isModelOfProvider,
   MODEL_FAMILIES,
@@ -138,13 +138,6 @@ const metadataProblem = (metadata: unknown): { code: RejectionCode; message: str
     return {
       code: 'metadata_too_large',
       message: `metadata is ${bytes} bytes of JSON; at most ${INTAKE_BOUNDS.metadataMaxBytes} are accepted`,
-    };
-  }
-  const number = unstorableNumberIn(metadata);
-  if (number !== null) {
-    return {
-      code: 'invalid_metadata',
-      message: `metadata holds the number ${number}, outside what batchlane stores (magnitudes from 1e-130 to below 1e126)`,
     };
   }
   return null;

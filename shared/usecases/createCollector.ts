@@ -449,8 +449,16 @@ const createCollector = (deps: RuntimeDeps) => {
   };
 
   /**
-   * Registers one chunk of accepted requests. A chunk refused for a reason a retry cannot fix
-   * is registered again one request at a time, so only the request that caused it fails.
+   * Whether the ledger refused a request for something in the request itself (a validation
+   * error: an item it cannot store), which no retry changes. Anything else, a missing table or
+   * a missing grant included, is the deployment's and is retried: the message may succeed once
+   * it is fixed, and meanwhile waits in SQS or its dead-letter queue for a redrive.
+   */
+  const refusedForItsContent = (error: unknown): boolean => error instanceof InvalidInputError;
+
+  /**
+   * Registers one chunk of accepted requests. A chunk refused for something in one of its
+   * requests is registered again one request at a time, so only that request fails.
    */
   const registerChunk = async (
     entries: readonly RegisterRequestInput[],
@@ -459,7 +467,7 @@ const createCollector = (deps: RuntimeDeps) => {
       const outcomes = await store.registerRequests(entries);
       return outcomes.map((value) => ({ status: 'fulfilled', value }));
     } catch (error) {
-      if (entries.length === 1 || isRetryable(error)) {
+      if (entries.length === 1 || !refusedForItsContent(error)) {
         return entries.map(() => ({ status: 'rejected', reason: error }));
       }
       return mapWithConcurrency(entries, 4, (entry) => store.registerRequest(entry));
@@ -609,7 +617,7 @@ const createCollector = (deps: RuntimeDeps) => {
       const candidate = candidates[index];
       if (candidate === undefined) continue;
       const { message, producer, accepted, prepared } = candidate;
-      if (registration.status === 'rejected' && !isRetryable(registration.reason)) {
+      if (registration.status === 'rejected' && refusedForItsContent(registration.reason)) {
         // Refused by the ledger for good: retrying would only end in the dead-letter queue.
         refusals.push(unregisterableRefusal(message, producer, accepted, registration.reason));
         continue;

@@ -189,6 +189,23 @@ const itemToBatch = (item: StateItem): BatchRecord => ({
       : null,
 });
 
+/**
+ * A member's metadata is the caller's JSON, kept as a JSON string: as a DynamoDB map, an empty
+ * key ("Empty attribute name"), a key named `constructor` (the marshaller takes the object for
+ * a class instance) or deep nesting would make the member unstorable, and with it every other
+ * request claimed in the same transaction.
+ */
+const metadataToAttribute = (metadata: BatchItem['metadata']): string | null =>
+  metadata === null ? null : JSON.stringify(metadata);
+
+/** The metadata of a member item: a JSON string, or a map as members were stored before. */
+const metadataOfItem = (item: StateItem): BatchItem['metadata'] => {
+  if (typeof item.metadata_json === 'string') {
+    return JSON.parse(item.metadata_json) as BatchItem['metadata'];
+  }
+  return (item.metadata ?? null) as BatchItem['metadata'];
+};
+
 /** Batch member → item. */
 const batchItemToItem = (record: BatchItem): StateItem => ({
   ...itemKey(record.batchId, record.providerCustomId),
@@ -198,7 +215,7 @@ const batchItemToItem = (record: BatchItem): StateItem => ({
   custom_id: record.customId,
   model: record.model,
   destination: record.destination,
-  metadata: record.metadata,
+  metadata_json: metadataToAttribute(record.metadata),
   attempts: record.attempts,
   accepted_at: record.acceptedAt,
   deadline: record.deadline,
@@ -217,7 +234,7 @@ const itemToBatchItem = (item: StateItem): BatchItem => ({
   customId: str(item, 'custom_id'),
   model: str(item, 'model'),
   destination: (item.destination ?? null) as BatchItem['destination'],
-  metadata: (item.metadata ?? null) as BatchItem['metadata'],
+  metadata: metadataOfItem(item),
   attempts: num(item, 'attempts'),
   acceptedAt: str(item, 'accepted_at'),
   deadline: strOrNull(item, 'deadline'),
