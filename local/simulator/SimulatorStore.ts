@@ -48,13 +48,7 @@ interface OpenAIBatchRecord extends BatchTimes {
 }
 
 /** One Gemini batch (a long-running operation `batches/{id}`) as stored. */
-interface GeminiBatchRecord {
-  readonly id: string;
-  readonly seq: number;
-  readonly createdAt: number;
-  readonly processingMs: number;
-  readonly expiresAt: number;
-  cancelAt: number | null;
+interface GeminiBatchRecord extends BatchTimes {
   deleted: boolean;
   /** `models/…` */
   readonly model: string;
