@@ -251,7 +251,7 @@ class BatchFunction extends Construct {
 
   /**
    * Sets `BATCHLANE_COMPLETION_QUEUE_URL` without any grant. The shared configuration loader
-   * requires the variable in every function, but only the poller sends to the queue.
+   * requires the variable in every function, but not every function sends to the queue.
    */
   public bindCompletionQueueUrlOnly(queue: IQueue): void {
     this.function.addEnvironment(ENV.completionQueueUrl, queue.queueUrl);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { IamRequest } from './iamRequestsOf.js';
 import {
   heapLimitsFor,
   initError,
@@ -19,6 +20,11 @@ interface WorkerModule {
   readonly exportName?: string;
   /** The function's environment variables, all of its `process.env`. */
   readonly env: Readonly<Record<string, string>>;
+  /**
+   * Receives the AWS authorizations the function's commands need, each once per environment
+   * (local grant checks). Unset: nothing is observed.
+   */
+  readonly onAwsCalls?: (functionName: string, calls: readonly IamRequest[]) => void;
 }
 
 interface LambdaWorkerOptions extends WorkerModule {
@@ -110,6 +116,7 @@ class LambdaWorker {
       exportName: options.exportName ?? 'handler',
       functionName: options.functionName,
       memoryMb: options.memoryMb,
+      recordAwsCalls: options.onAwsCalls !== undefined,
     };
     this.#worker = new Worker(BOOTSTRAP, {
       eval: true,
@@ -130,6 +137,8 @@ class LambdaWorker {
           clearTimeout(initTimer);
           this.#initialized = true;
           resolve({ initMs: message.initMs, heapLimitBytes: message.heapLimitBytes });
+        } else if (message.type === 'awsCalls') {
+          options.onAwsCalls?.(message.functionName, message.calls);
         } else this.#settle(message);
       });
       this.#worker.on('error', (error: Error & { code?: string }) => {

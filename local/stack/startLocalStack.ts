@@ -6,11 +6,29 @@ import { createRuntime, type Runtime } from '../../shared/composition/createRunt
 import { ENV } from '../../shared/config/BatchlaneConfig.js';
 import { FUNCTION_SIZING } from '../../shared/config/functionSizing.js';
 import { type RunningSimulator, startSimulator } from '../simulator/startSimulator.js';
+import { AwsCallRecorder, type RecordedAwsCall } from './AwsCallRecorder.js';
 import { startAwsEmulators } from './emulators/startAwsEmulators.js';
 import type { FunctionStats } from './InvocationStats.js';
+import type { IamRequest } from './iamRequestsOf.js';
 import type { Isolation } from './lambdaContext.js';
 import { ScheduleRunner } from './ScheduleRunner.js';
 import { SqsEventSourceMapping } from './SqsEventSourceMapping.js';
+
+/**
+ * Names of the stack's own resources locally, each standing for one resource of the deployed
+ * stack (the grant check maps the template's references to them).
+ */
+const LOCAL_RESOURCES = {
+  intakeQueue: 'batchlane-intake',
+  intakeDlq: 'batchlane-intake-dlq',
+  completionQueue: 'batchlane-completion',
+  completionDlq: 'batchlane-completion-dlq',
+  realtimeQueue: 'batchlane-realtime',
+  realtimeDlq: 'batchlane-realtime-dlq',
+  artifactsBucket: 'batchlane-artifacts',
+  table: 'batchlane-state',
+  eventBus: 'batchlane',
+} as const;
 
 /** The three functions, by the name each passes to `createRuntime`. */
 type LocalFunctionName = 'collector' | 'poller' | 'completion' | 'realtime';
@@ -79,6 +97,13 @@ interface LocalStackOptions {
     functionName: LocalFunctionName,
     runtime: Runtime,
   ) => Runtime | Promise<Runtime>;
+  /**
+   * Records every AWS authorization each function needs (its commands, and its event source
+   * mapping's polling, which Lambda does with the function's role) and writes them to this
+   * file when the stack stops, for the grant check (`test/support/grants/`). Only one stack
+   * per process should record at a time.
+   */
+  readonly recordAwsCalls?: { readonly file: string; readonly run: string };
 }
 
 interface LocalStack {
@@ -106,6 +131,8 @@ interface LocalStack {
    * payloads, peak heap (worker isolation), failures by kind, events cut to fit 6 MB.
    */
   functionStats(): Readonly<Record<LocalFunctionName, FunctionStats>>;
+  /** The distinct AWS authorizations the functions needed so far (with `recordAwsCalls`). */
+  awsCalls(): readonly RecordedAwsCall[];
   stop(): Promise<void>;
 }
 
@@ -172,19 +199,25 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
 
   const emulators = await startAwsEmulators();
   const aws = createAwsClients(emulators.env);
+  const recorder = options.recordAwsCalls === undefined ? null : new AwsCallRecorder();
+  const stopObserving = recorder?.observeThisProcess() ?? (() => undefined);
+  // Lambda's SQS pollers act with the function's role: each mapping polls with a client of
+  // its function, so its calls are checked against that role too.
+  const pollerClient = (name: LocalFunctionName) =>
+    recorder === null ? aws.sqs : createAwsClients(emulators.env, { functionName: name }).sqs;
 
-  const intakeDlq = await createQueue(aws.sqs, 'batchlane-intake-dlq', {});
-  const intake = await createQueue(aws.sqs, 'batchlane-intake', {
+  const intakeDlq = await createQueue(aws.sqs, LOCAL_RESOURCES.intakeDlq, {});
+  const intake = await createQueue(aws.sqs, LOCAL_RESOURCES.intakeQueue, {
     VisibilityTimeout: visibility('collector'),
     RedrivePolicy: JSON.stringify({ deadLetterTargetArn: intakeDlq.arn, maxReceiveCount }),
   });
-  const completionDlq = await createQueue(aws.sqs, 'batchlane-completion-dlq', {});
-  const completion = await createQueue(aws.sqs, 'batchlane-completion', {
+  const completionDlq = await createQueue(aws.sqs, LOCAL_RESOURCES.completionDlq, {});
+  const completion = await createQueue(aws.sqs, LOCAL_RESOURCES.completionQueue, {
     VisibilityTimeout: visibility('completion'),
     RedrivePolicy: JSON.stringify({ deadLetterTargetArn: completionDlq.arn, maxReceiveCount }),
   });
-  const realtimeDlq = await createQueue(aws.sqs, 'batchlane-realtime-dlq', {});
-  const realtime = await createQueue(aws.sqs, 'batchlane-realtime', {
+  const realtimeDlq = await createQueue(aws.sqs, LOCAL_RESOURCES.realtimeDlq, {});
+  const realtime = await createQueue(aws.sqs, LOCAL_RESOURCES.realtimeQueue, {
     VisibilityTimeout: visibility('realtime'),
     RedrivePolicy: JSON.stringify({ deadLetterTargetArn: realtimeDlq.arn, maxReceiveCount }),
   });
@@ -192,11 +225,11 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
   const events = await createQueue(aws.sqs, 'batchlane-events', {});
   emulators.eventBridge.forwardTo(aws.sqs, events.url);
 
-  const artifactsBucket = 'batchlane-artifacts';
+  const artifactsBucket = LOCAL_RESOURCES.artifactsBucket;
   const resultsBucket = 'batchlane-demo-results';
   await aws.s3.send(new CreateBucketCommand({ Bucket: artifactsBucket }));
   await aws.s3.send(new CreateBucketCommand({ Bucket: resultsBucket }));
-  const tableName = 'batchlane-state';
+  const tableName = LOCAL_RESOURCES.table;
   await ensureStateTable(aws.dynamodb, tableName);
 
   const useReal = options.realProvidersFromEnv ?? true;
@@ -220,7 +253,7 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
     ...emulators.env,
     [ENV.tableName]: tableName,
     [ENV.bucketName]: artifactsBucket,
-    [ENV.eventBusName]: 'batchlane',
+    [ENV.eventBusName]: LOCAL_RESOURCES.eventBus,
     [ENV.completionQueueUrl]: completion.url,
     [ENV.realtimeQueueUrl]: realtime.url,
     [ENV.intakeQueueUrl]: intake.url,
@@ -295,6 +328,12 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
     worker: {
       module: new URL(`../../functions/${name}.ts`, import.meta.url),
       env: functionEnvironment(env, `batchlane-${name}`, memoryMb(name)),
+      ...(recorder === null
+        ? {}
+        : {
+            onAwsCalls: (functionName: string, calls: readonly IamRequest[]) =>
+              recorder.record(functionName, calls),
+          }),
     },
   });
 
@@ -306,7 +345,7 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
       else if (failed > 0) log(`${name}: ${failed} of ${records} records handed back for retry`);
     };
   const collectorMapping = new SqsEventSourceMapping({
-    client: aws.sqs,
+    client: pollerClient('collector'),
     queueUrl: intake.url,
     queueArn: intake.arn,
     functionName: 'batchlane-collector',
@@ -321,7 +360,7 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
     onInvoke: report('collector'),
   });
   const completionMapping = new SqsEventSourceMapping({
-    client: aws.sqs,
+    client: pollerClient('completion'),
     queueUrl: completion.url,
     queueArn: completion.arn,
     functionName: 'batchlane-completion',
@@ -336,7 +375,7 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
     onInvoke: report('completion'),
   });
   const realtimeMapping = new SqsEventSourceMapping({
-    client: aws.sqs,
+    client: pollerClient('realtime'),
     queueUrl: realtime.url,
     queueArn: realtime.arn,
     functionName: 'batchlane-realtime',
@@ -395,6 +434,7 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
       realtime: realtimeMapping.stats(),
       poller: pollerSchedule.stats(),
     }),
+    awsCalls: () => recorder?.calls() ?? [],
     stop: async () => {
       await pollerSchedule.stop();
       await collectorMapping.stop();
@@ -402,11 +442,16 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
       await realtimeMapping.stop();
       await simulator?.stop();
       await emulators.stop();
+      stopObserving();
+      if (recorder !== null && options.recordAwsCalls !== undefined) {
+        recorder.write(options.recordAwsCalls.file, options.recordAwsCalls.run);
+      }
     },
   };
 };
 
 export {
+  LOCAL_RESOURCES,
   type LocalFunctionName,
   type LocalFunctionOptions,
   type LocalStack,

@@ -1,6 +1,7 @@
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { observeClientCommands } from '../adapters/aws/awsCommandObserver.js';
 import { createApiKeyResolver } from '../adapters/aws/createApiKeyResolver.js';
 import { createAwsClients } from '../adapters/aws/createAwsClients.js';
 import { DestinationRouter } from '../adapters/aws/DestinationRouter.js';
@@ -49,7 +50,7 @@ const loggerPort = (logger: PowertoolsLogger): Logger => ({
  */
 const createRuntime = async (env: Env, functionName: string): Promise<Runtime> => {
   const config = loadConfig(env);
-  const aws = createAwsClients(env);
+  const aws = createAwsClients(env, { functionName });
   const logger = new PowertoolsLogger({
     serviceName: 'batchlane',
     persistentKeys: { function: functionName },
@@ -59,7 +60,11 @@ const createRuntime = async (env: Env, functionName: string): Promise<Runtime> =
 
   let secrets: SecretsManagerClient | undefined;
   const resolveApiKey = createApiKeyResolver(() => {
-    secrets ??= new SecretsManagerClient({});
+    secrets ??= observeClientCommands(
+      new SecretsManagerClient({}),
+      functionName,
+      env['AWS_REGION'] ?? 'us-east-1',
+    );
     return secrets;
   });
 

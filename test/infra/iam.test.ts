@@ -154,14 +154,17 @@ describe('IAM: grants per function', () => {
     );
   });
 
-  it('lets the completion function use the table, artifacts, bus and secrets and consume its queue, and reach no caller destination by default', () => {
+  it('lets the completion function use the table, artifacts, bus and secrets, consume its queue and send to it (a paused run hands its batch on), and reach no caller destination by default', () => {
     const fn = stack.completion.function;
     const completion = ref(stack.completion.queue);
     expect(grantsOf(template, stack, fn)).toEqual(
       [
-        ...common(fn),
-        ...artifacts,
-        ...CONSUME_ACTIONS.map((a) => `${a}@<${completion}.Arn>`),
+        ...new Set([
+          ...common(fn),
+          ...artifacts,
+          ...CONSUME_ACTIONS.map((a) => `${a}@<${completion}.Arn>`),
+          ...sendToCompletion(),
+        ]),
       ].sort(),
     );
     // An empty list would mean "anything" to the runtime; this entry matches no destination.

@@ -2,11 +2,14 @@ import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { expect } from 'vitest';
 import { sendRequests } from '../../../cli/sendRequests.js';
 import { ResultCollector } from '../../../local/stack/ResultCollector.js';
 import { type LocalStackOptions, startLocalStack } from '../../../local/stack/startLocalStack.js';
 import { createAwsClients } from '../../../shared/adapters/aws/createAwsClients.js';
 import type { ResultV1 } from '../../../shared/contract/result.js';
+import { ungrantedCalls } from '../../support/grants/checkGrants.js';
+import { recordingFor } from '../../support/grants/recordings.js';
 
 type Stack = Awaited<ReturnType<typeof startLocalStack>>;
 
@@ -49,6 +52,7 @@ const startPipeline = async (options: LocalStackOptions = {}) => {
     collectorBatchingWindowMs: 300,
     visibilityTimeoutSeconds: 5,
     realProvidersFromEnv: false,
+    recordAwsCalls: recordingFor(expect.getState().testPath),
     ...options,
   });
   const aws = createAwsClients(stack.env);
@@ -119,9 +123,17 @@ const startPipeline = async (options: LocalStackOptions = {}) => {
         Number(attrs.Attributes?.['ApproximateNumberOfMessagesNotVisible'] ?? 0)
       );
     },
+    /**
+     * Stops everything, then fails if any function made an AWS call its deployed role would
+     * refuse (AccessDenied in AWS; the emulators do not enforce IAM).
+     */
     stop: async () => {
       await webhook.stop();
       await stack.stop();
+      const ungranted = ungrantedCalls(stack.awsCalls());
+      if (ungranted.length > 0) {
+        throw new Error(`AWS calls without a grant:\n${ungranted.join('\n')}`);
+      }
     },
   };
 };

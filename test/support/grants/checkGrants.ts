@@ -1,0 +1,151 @@
+import type { RecordedAwsCall } from '../../../local/stack/AwsCallRecorder.js';
+import { LOCAL_RESOURCES } from '../../../local/stack/startLocalStack.js';
+import { CALLER_DESTINATIONS, type LocalPolicy, localPolicies } from './localPolicies.js';
+
+/** `*` any run of characters, `?` one; IAM's wildcards in actions and resource ARNs. */
+const globMatches = (pattern: string, value: string, ignoreCase: boolean): boolean => {
+  const source = pattern
+    .split('')
+    .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+    .join('');
+  return new RegExp(`^${source}$`, ignoreCase ? 'i' : '').test(value);
+};
+
+const OWN_QUEUES = new Set<string>([
+  LOCAL_RESOURCES.intakeQueue,
+  LOCAL_RESOURCES.intakeDlq,
+  LOCAL_RESOURCES.completionQueue,
+  LOCAL_RESOURCES.completionDlq,
+  LOCAL_RESOURCES.realtimeQueue,
+  LOCAL_RESOURCES.realtimeDlq,
+]);
+
+/**
+ * Maps a call on a resource that is not the stack's own (a queue, bucket or bus a request
+ * named as its destination) onto the allow-listed caller destination of its kind; see
+ * `CALLER_DESTINATIONS`.
+ */
+const asDeployed = (call: RecordedAwsCall): RecordedAwsCall => {
+  const { resource } = call;
+  const sqs = /^arn:aws:sqs:[^:]*:[^:]*:(.+)$/.exec(resource);
+  if (sqs !== null && call.action !== 'sqs:CreateQueue') {
+    return OWN_QUEUES.has(sqs[1] ?? '')
+      ? call
+      : { ...call, resource: CALLER_DESTINATIONS.queueArn };
+  }
+  const s3 = /^arn:aws:s3:::([^/]+)(\/.*)?$/.exec(resource);
+  if (s3 !== null) {
+    return s3[1] === LOCAL_RESOURCES.artifactsBucket
+      ? call
+      : { ...call, resource: `arn:aws:s3:::${CALLER_DESTINATIONS.bucket}${s3[2] ?? ''}` };
+  }
+  const bus = /^arn:aws:events:[^:]*:[^:]*:event-bus\/(.+)$/.exec(resource);
+  if (bus !== null) {
+    return bus[1] === LOCAL_RESOURCES.eventBus
+      ? call
+      : { ...call, resource: CALLER_DESTINATIONS.busArn };
+  }
+  return call;
+};
+
+const statementMatches = (
+  statement: LocalPolicy['statements'][number],
+  action: string,
+  resource: string,
+): boolean =>
+  statement.actions.some((pattern) => globMatches(pattern, action, true)) &&
+  statement.resources.some((pattern) => globMatches(pattern, resource, false));
+
+/** IAM's rule for one principal policy: allowed if an Allow matches and no Deny does. */
+const isAllowed = (policy: LocalPolicy, action: string, resource: string): boolean =>
+  policy.statements.some((s) => s.effect === 'Allow' && statementMatches(s, action, resource)) &&
+  !policy.statements.some((s) => s.effect === 'Deny' && statementMatches(s, action, resource));
+
+const policyOf = (functionName: string): LocalPolicy | undefined =>
+  localPolicies().find((policy) => policy.functionName === functionName);
+
+/**
+ * The calls the functions' roles would refuse in AWS, one line each naming the function, the
+ * action and the resource (as the local run saw it, and as deployed when that differs).
+ */
+const ungrantedCalls = (calls: readonly RecordedAwsCall[]): string[] => {
+  const problems = new Set<string>();
+  for (const call of calls) {
+    const policy = policyOf(call.function);
+    if (policy === undefined) {
+      problems.add(
+        `${call.function}: no such function in the template (${call.action} on ${call.resource})`,
+      );
+      continue;
+    }
+    const deployed = asDeployed(call);
+    if (isAllowed(policy, deployed.action, deployed.resource)) continue;
+    const seenAs = deployed.resource === call.resource ? '' : ` (locally ${call.resource})`;
+    problems.add(
+      `${call.function} calls ${call.action} on ${deployed.resource}${seenAs}, which its role ${policy.rolePath} does not allow`,
+    );
+  }
+  return [...problems].sort();
+};
+
+/** One action on one resource pattern, as a statement grants it. */
+interface Grant {
+  readonly function: string;
+  readonly action: string;
+  readonly resource: string;
+}
+
+/**
+ * Grants the local runs never needed, explained. Each line is `function action resource`
+ * (resolved to local names, `*` as granted). Anything granted, never exercised and not listed
+ * here fails the strict check: remove the grant, exercise it in a test, or list it with the
+ * reason it must stay.
+ */
+const EXPECTED_UNEXERCISED: readonly { readonly grant: RegExp; readonly reason: string }[] = [
+  {
+    grant: /^\w+ logs:(CreateLogStream|PutLogEvents) /,
+    reason: 'Lambda writes the function logs; the local stack prints them instead',
+  },
+  {
+    grant:
+      /^\w+ secretsmanager:(GetSecretValue|DescribeSecret) arn:aws:secretsmanager:.*:secret:batchlane-(anthropic|openai)-/,
+    reason:
+      'provider API keys come from the environment locally (the simulator needs none); the Secrets Manager read is covered by the API key resolver unit tests',
+  },
+];
+
+/** Every granted action × resource of every function. */
+const grantsOf = (): Grant[] =>
+  localPolicies().flatMap((policy) =>
+    policy.statements
+      .filter((s) => s.effect === 'Allow')
+      .flatMap((s) =>
+        s.actions.flatMap((action) =>
+          s.resources.map((resource) => ({ function: policy.functionName, action, resource })),
+        ),
+      ),
+  );
+
+/**
+ * Grants no recorded call used (after `asDeployed`), minus `EXPECTED_UNEXERCISED`. Only
+ * meaningful over every run of a full test pass.
+ */
+const unexercisedGrants = (calls: readonly RecordedAwsCall[]): string[] => {
+  const deployed = calls.map(asDeployed);
+  const unused = new Set<string>();
+  for (const grant of grantsOf()) {
+    const used = deployed.some(
+      (call) =>
+        call.function === grant.function &&
+        globMatches(grant.action, call.action, true) &&
+        globMatches(grant.resource, call.resource, false),
+    );
+    const line = `${grant.function} ${grant.action} ${grant.resource}`;
+    if (!used && !EXPECTED_UNEXERCISED.some(({ grant: pattern }) => pattern.test(line))) {
+      unused.add(line);
+    }
+  }
+  return [...unused].sort();
+};
+
+export { EXPECTED_UNEXERCISED, globMatches, unexercisedGrants, ungrantedCalls };
