@@ -1,0 +1,65 @@
+/**
+ * The grant check over every local run of a test pass (`npm test` runs it after vitest):
+ * reads the AWS calls each run's functions made (`.batchlane/aws-calls/`, written by the
+ * pipeline and conservation tests) and checks them against the functions' roles in the
+ * synthesized template.
+ *
+ * - A call no statement allows fails (each run's test also fails on it by itself).
+ * - A grant no run exercised fails with `--strict`, unless `EXPECTED_UNEXERCISED` lists it
+ *   with its reason; without `--strict` (or when a run is missing) it is only reported.
+ *
+ *   npx tsx scripts/checkGrants.ts [--strict]
+ */
+import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { unexercisedGrants, ungrantedCalls } from '../test/support/grants/checkGrants.js';
+import { AWS_CALLS_DIR, readRecordings } from '../test/support/grants/recordings.js';
+
+const strict = process.argv.includes('--strict');
+
+/** Runs a full pass writes: one per pipeline test file, and the conservation run. */
+const expectedRuns = (): string[] => [
+  ...readdirSync(fileURLToPath(new URL('../test/integration/pipeline/', import.meta.url)))
+    .filter((name) => name.endsWith('.test.ts'))
+    .map((name) => name.replace(/\.test\.ts$/, '')),
+  'conservation',
+];
+
+const recordings = readRecordings();
+const calls = recordings.flatMap((recording) => recording.calls);
+const missingRuns = expectedRuns().filter(
+  (name) => !recordings.some((recording) => recording.run.startsWith(`${name}-`)),
+);
+
+const ungranted = ungrantedCalls(calls);
+const unexercised = unexercisedGrants(calls);
+const functions = new Set(calls.map((call) => call.function));
+console.log(
+  `grant check: ${calls.length} distinct calls of ${functions.size} functions in ${recordings.length} runs (${AWS_CALLS_DIR})`,
+);
+
+let failed = false;
+if (ungranted.length > 0) {
+  failed = true;
+  console.error(`AWS calls without a grant (AccessDenied in AWS):\n  ${ungranted.join('\n  ')}`);
+}
+if (unexercised.length > 0) {
+  const complete = missingRuns.length === 0;
+  const heading =
+    'grants no local run exercised (remove them, exercise them, or list them in EXPECTED_UNEXERCISED with the reason they stay):';
+  if (strict && complete) {
+    failed = true;
+    console.error(`${heading}\n  ${unexercised.join('\n  ')}`);
+  } else {
+    console.warn(`warning: ${heading}\n  ${unexercised.join('\n  ')}`);
+  }
+}
+if (missingRuns.length > 0) {
+  const message = `no recording of: ${missingRuns.join(', ')} (run the integration tests first)`;
+  if (strict) {
+    failed = true;
+    console.error(message);
+  } else console.warn(`warning: ${message}`);
+}
+if (!failed) console.log('grant check: every call granted, every grant exercised or explained');
+process.exitCode = failed ? 1 : 0;
