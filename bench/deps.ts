@@ -1,3 +1,4 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type AwsClients, createAwsClients } from '../shared/adapters/aws/createAwsClients.js';
 import { DestinationRouter } from '../shared/adapters/aws/DestinationRouter.js';
 import { DynamoDbCostLedger } from '../shared/adapters/aws/DynamoDbCostLedger.js';
@@ -13,6 +14,7 @@ import { SqsRealtimeDispatcher } from '../shared/adapters/aws/SqsRealtimeDispatc
 import { SqsResultSender } from '../shared/adapters/aws/SqsResultSender.js';
 import { WebhookResultSender } from '../shared/adapters/aws/WebhookResultSender.js';
 import { createRuntime } from '../shared/composition/createRuntime.js';
+import { createWebhookSecrets } from '../shared/composition/createWebhookSecrets.js';
 import type { BatchlaneConfig } from '../shared/config/BatchlaneConfig.js';
 import type { Env } from '../shared/config/loadConfig.js';
 import { maxRequestBytesOf } from '../shared/domain/validateRequest.js';
@@ -69,10 +71,13 @@ const createBenchRuntime = async (env: Env, tally: () => Tally): Promise<BenchRu
       s3: new S3ResultWriter({ client: aws.s3 }),
       eventbridge: new EventBridgeResultPublisher({ client: aws.eventBridge, overflow: blobs }),
       webhook:
-        config.webhookSecret === null
+        config.webhookSecrets === null
           ? null
           : new WebhookResultSender({
-              secret: config.webhookSecret,
+              secrets: createWebhookSecrets(
+                config.webhookSecrets,
+                () => new SecretsManagerClient({}),
+              ),
               allowPrivate: config.allowPrivateWebhooks,
             }),
       allowList: config.destinationAllowList,

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createAwsClients } from '../shared/adapters/aws/createAwsClients.js';
 import { DestinationRouter } from '../shared/adapters/aws/DestinationRouter.js';
 import { EventBridgeResultPublisher } from '../shared/adapters/aws/EventBridgeResultPublisher.js';
@@ -6,7 +7,9 @@ import { S3BlobStore } from '../shared/adapters/aws/S3BlobStore.js';
 import { S3ResultWriter } from '../shared/adapters/aws/S3ResultWriter.js';
 import { SqsResultSender } from '../shared/adapters/aws/SqsResultSender.js';
 import { WebhookResultSender } from '../shared/adapters/aws/WebhookResultSender.js';
+import { createWebhookSecrets } from '../shared/composition/createWebhookSecrets.js';
 import { ENV } from '../shared/config/BatchlaneConfig.js';
+import { parseWebhookSecrets } from '../shared/config/loadConfig.js';
 import { silentLogger } from '../shared/ports/Logger.js';
 import { createReplay } from '../shared/usecases/createReplay.js';
 import { readDevFile } from './devFile.js';
@@ -30,16 +33,16 @@ const runReplay = async (args: readonly string[], out: (line: string) => void): 
   }
   const aws = createAwsClients(env);
   const blobs = new S3BlobStore({ client: aws.s3, bucket });
-  const webhookSecret = env[ENV.webhookSecret];
+  const webhookSecrets = parseWebhookSecrets(env);
   const deliverer = new DestinationRouter({
     sqs: new SqsResultSender({ client: aws.sqs, overflow: blobs }),
     s3: new S3ResultWriter({ client: aws.s3 }),
     eventbridge: new EventBridgeResultPublisher({ client: aws.eventBridge, overflow: blobs }),
     webhook:
-      webhookSecret === undefined || webhookSecret === ''
+      webhookSecrets === null
         ? null
         : new WebhookResultSender({
-            secret: webhookSecret,
+            secrets: createWebhookSecrets(webhookSecrets, () => new SecretsManagerClient({})),
             allowPrivate: env[ENV.allowPrivateWebhooks] === 'true' || dev !== null,
           }),
     // The deployment's own allow-list applies to replays too.

@@ -8,14 +8,22 @@
  * - A grant no run exercised fails with `--strict`, unless `EXPECTED_UNEXERCISED` lists it
  *   with its reason; without `--strict` (or when a run is missing) it is only reported.
  *
- *   npx tsx scripts/checkGrants.ts [--strict]
+ *   npx tsx scripts/checkGrants.ts [--strict] [--dir .batchlane/aws-calls/run-…]
+ *
+ * Without `--dir` it reads the latest test run's folder.
  */
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { unexercisedGrants, ungrantedCalls } from '../test/support/grants/checkGrants.js';
-import { AWS_CALLS_DIR, readRecordings } from '../test/support/grants/recordings.js';
+import { latestRunDir, readRecordings } from '../test/support/grants/recordings.js';
 
 const strict = process.argv.includes('--strict');
+const dirArgument = process.argv.indexOf('--dir');
+const dir = dirArgument >= 0 ? process.argv[dirArgument + 1] : latestRunDir();
+if (dir === undefined) {
+  console.error('grant check: no recorded test run (run the integration tests first)');
+  process.exit(1);
+}
 
 /** Runs a full pass writes: one per pipeline test file, and the conservation run. */
 const expectedRuns = (): string[] => [
@@ -25,7 +33,7 @@ const expectedRuns = (): string[] => [
   'conservation',
 ];
 
-const recordings = readRecordings();
+const recordings = readRecordings(dir);
 const calls = recordings.flatMap((recording) => recording.calls);
 const missingRuns = expectedRuns().filter(
   (name) => !recordings.some((recording) => recording.run.startsWith(`${name}-`)),
@@ -35,7 +43,7 @@ const ungranted = ungrantedCalls(calls);
 const unexercised = unexercisedGrants(calls);
 const functions = new Set(calls.map((call) => call.function));
 console.log(
-  `grant check: ${calls.length} distinct calls of ${functions.size} functions in ${recordings.length} runs (${AWS_CALLS_DIR})`,
+  `grant check: ${calls.length} distinct calls of ${functions.size} functions in ${recordings.length} runs (${dir})`,
 );
 
 let failed = false;

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { createAwsClients } from '../../shared/adapters/aws/createAwsClients.js';
@@ -121,6 +122,8 @@ interface LocalStack {
   readonly tableName: string;
   readonly eventBusName: string;
   readonly resultsEventBusName: string;
+  /** The Standard Webhooks secret (`whsec_…`) the functions sign loopback webhooks with. */
+  readonly webhookSecret: string;
   readonly simulator: RunningSimulator | null;
   readonly providers: { readonly anthropic: string; readonly openai: string };
   readonly emulators: Awaited<ReturnType<typeof startAwsEmulators>>;
@@ -199,6 +202,7 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
 
   const emulators = await startAwsEmulators();
   const aws = createAwsClients(emulators.env);
+  const webhookSecret = `whsec_${randomBytes(32).toString('base64')}`;
   const recorder = options.recordAwsCalls === undefined ? null : new AwsCallRecorder();
   const stopObserving = recorder?.observeThisProcess() ?? (() => undefined);
   // Lambda's SQS pollers act with the function's role: each mapping polls with a client of
@@ -269,7 +273,8 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
         ) + 10,
     ),
     [ENV.allowPrivateWebhooks]: 'true',
-    [ENV.webhookSecret]: 'local-webhook-secret',
+    // Each run signs webhooks with a fresh secret of its own, for the loopback receivers.
+    [ENV.webhookSecrets]: JSON.stringify({ '127.0.0.1': webhookSecret, localhost: webhookSecret }),
     ...(options.maxRequestsPerBatch === undefined
       ? {}
       : { [ENV.maxRequestsPerBatch]: String(options.maxRequestsPerBatch) }),
@@ -421,6 +426,7 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
     tableName,
     eventBusName: 'batchlane',
     resultsEventBusName: 'batchlane-demo-results',
+    webhookSecret,
     simulator,
     providers: {
       anthropic: realAnthropic ? 'api.anthropic.com' : (simulator?.anthropicBaseUrl ?? ''),

@@ -26,6 +26,7 @@ import { type Env, loadConfig } from '../config/loadConfig.js';
 import { maxRequestBytesOf } from '../domain/validateRequest.js';
 import type { Logger } from '../ports/Logger.js';
 import type { RuntimeDeps } from '../usecases/RuntimeDeps.js';
+import { createWebhookSecrets } from './createWebhookSecrets.js';
 
 /** What a handler holds for the life of its execution environment. */
 interface Runtime {
@@ -59,14 +60,15 @@ const createRuntime = async (env: Env, functionName: string): Promise<Runtime> =
   const metricsSink = new PowertoolsMetricsSink(metrics);
 
   let secrets: SecretsManagerClient | undefined;
-  const resolveApiKey = createApiKeyResolver(() => {
+  const secretsClient = (): SecretsManagerClient => {
     secrets ??= observeClientCommands(
       new SecretsManagerClient({}),
       functionName,
       env['AWS_REGION'] ?? 'us-east-1',
     );
     return secrets;
-  });
+  };
+  const resolveApiKey = createApiKeyResolver(secretsClient);
 
   const blobs = new S3BlobStore({ client: aws.s3, bucket: config.bucketName });
   const deliverer = new DestinationRouter({
@@ -74,10 +76,10 @@ const createRuntime = async (env: Env, functionName: string): Promise<Runtime> =
     s3: new S3ResultWriter({ client: aws.s3 }),
     eventbridge: new EventBridgeResultPublisher({ client: aws.eventBridge, overflow: blobs }),
     webhook:
-      config.webhookSecret === null
+      config.webhookSecrets === null
         ? null
         : new WebhookResultSender({
-            secret: config.webhookSecret,
+            secrets: createWebhookSecrets(config.webhookSecrets, secretsClient),
             allowPrivate: config.allowPrivateWebhooks,
           }),
     allowList: config.destinationAllowList,

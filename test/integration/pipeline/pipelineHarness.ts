@@ -1,7 +1,7 @@
-import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { Webhook } from 'standardwebhooks';
 import { expect } from 'vitest';
 import { sendRequests } from '../../../cli/sendRequests.js';
 import { ResultCollector } from '../../../local/stack/ResultCollector.js';
@@ -13,21 +13,26 @@ import { recordingFor } from '../../support/grants/recordings.js';
 
 type Stack = Awaited<ReturnType<typeof startLocalStack>>;
 
-/** A local HTTP endpoint that records signed webhook deliveries and checks their signatures. */
+/**
+ * A local HTTP endpoint that records webhook deliveries and verifies them as a receiver
+ * would, with the `standardwebhooks` package.
+ */
 const startWebhookReceiver = async (secret: string) => {
+  const verifier = new Webhook(secret);
   const received: { results: ResultV1[]; signatureValid: boolean }[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
-      const timestamp = String(req.headers['batchlane-timestamp'] ?? '');
-      const expected = `v1=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+      let signatureValid = true;
+      try {
+        verifier.verify(body, req.headers as Record<string, string>);
+      } catch {
+        signatureValid = false;
+      }
       const parsed = JSON.parse(body) as { results: ResultV1[] };
-      received.push({
-        results: parsed.results,
-        signatureValid: req.headers['batchlane-signature'] === expected,
-      });
+      received.push({ results: parsed.results, signatureValid });
       res.writeHead(200).end('ok');
     });
   });
@@ -56,7 +61,7 @@ const startPipeline = async (options: LocalStackOptions = {}) => {
     ...options,
   });
   const aws = createAwsClients(stack.env);
-  const webhook = await startWebhookReceiver(stack.env['BATCHLANE_WEBHOOK_SECRET'] ?? '');
+  const webhook = await startWebhookReceiver(stack.webhookSecret);
   const collector = new ResultCollector({
     sqs: aws.sqs,
     s3: aws.s3,

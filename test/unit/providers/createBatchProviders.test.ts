@@ -22,7 +22,7 @@ const config = (enabled: BatchlaneConfig['enabledProviders']): BatchlaneConfig =
   maxBytesPerBatch: null,
   pollIntervalSeconds: 30,
   batchMaxAgeSeconds: 0,
-  webhookSecret: null,
+  webhookSecrets: null,
   allowPrivateWebhooks: false,
   destinationAllowList: [],
   maxAttempts: 3,
