@@ -169,6 +169,13 @@ interface BatchlaneStackProps extends StackProps {
    */
   readonly budgetMonthlyUsd?: number;
   /**
+   * The Secrets Manager secret (ARN) that signs webhook deliveries to each receiving host
+   * (`{"hooks.example.com": "arn:aws:secretsmanager:…"}`), read by the functions that deliver
+   * (collector, completion, realtime). A webhook whose host has no secret is not delivered.
+   * @default - none: webhook destinations are refused
+   */
+  readonly webhookSecretArns?: Readonly<Record<string, string>>;
+  /**
    * Directory holding `collector.ts`, `poller.ts`, `completion.ts` and `realtime.ts`.
    * @default - `functions/` of this repository
    */
@@ -292,6 +299,10 @@ class BatchlaneStack extends Stack {
     this.collector.function.bindRealtimeQueueSend(this.realtime.queue);
     this.collector.function.bindIntakeQueueSend(this.intakeQueue.queue);
     this.poller.function.bindRealtimeQueueSend(this.realtime.queue);
+    // Every function that delivers results may sign webhooks; the poller delivers none.
+    for (const fn of [this.collector.function, this.completion.function, this.realtime.function]) {
+      fn.bindWebhookSecrets(props.webhookSecretArns ?? {});
+    }
 
     this.alarms = new OperationalAlarms(this, 'Alarms', {
       enabledProviders: this.providerSecrets.enabledProviders,

@@ -303,3 +303,43 @@ describe('IAM: provider secrets', () => {
     expect(grants).toContain(`secretsmanager:GetSecretValue@${arn}-??????`);
   });
 });
+
+describe('IAM: webhook secrets', () => {
+  const complete = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:hooks-a-AbCdEf';
+  const partial = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:hooks-b';
+  const webhookSecretArns = { 'hooks.example.com': complete, 'results.example.org': partial };
+  const { stack, template } = synthBatchlane({ webhookSecretArns });
+  const webhookGrants = (fn: BatchFunction): string[] =>
+    grantsOf(template, stack, fn).filter(
+      (grant) => grant.startsWith('secretsmanager:') && grant.includes(':secret:hooks-'),
+    );
+
+  it('lets every function that delivers read exactly the configured secrets, and names them per host', () => {
+    for (const fn of [
+      stack.collector.function,
+      stack.completion.function,
+      stack.realtime.function,
+    ]) {
+      expect(webhookGrants(fn)).toEqual([
+        `secretsmanager:GetSecretValue@${complete}`,
+        `secretsmanager:GetSecretValue@${partial}-??????`,
+      ]);
+      const env = environmentOf(template, logicalIdOf(stack, fn.function));
+      expect(JSON.parse(env[ENV.webhookSecretArns] as string)).toEqual(webhookSecretArns);
+    }
+  });
+
+  it('gives the poller, which delivers nothing, no webhook secret', () => {
+    expect(webhookGrants(stack.poller.function)).toEqual([]);
+    const env = environmentOf(template, logicalIdOf(stack, stack.poller.function.function));
+    expect(env).not.toHaveProperty(ENV.webhookSecretArns);
+  });
+
+  it('sets and grants nothing without webhook secrets, so webhook destinations are refused', () => {
+    const plain = synthBatchlane();
+    const fn = plain.stack.completion.function;
+    const env = environmentOf(plain.template, logicalIdOf(plain.stack, fn.function));
+    expect(env).not.toHaveProperty(ENV.webhookSecretArns);
+    expect(env).not.toHaveProperty(ENV.webhookSecrets);
+  });
+});
