@@ -16,6 +16,8 @@ interface DevFile {
   /** Environment a producer (or the AWS CLI) needs to reach the local emulators. */
   readonly env: Record<string, string>;
   readonly providers: { readonly anthropic: string; readonly openai: string };
+  /** The Standard Webhooks secret loopback webhook receivers verify deliveries with. */
+  readonly webhook_secret?: string;
   readonly pid: number;
   readonly started_at: string;
 }

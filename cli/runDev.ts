@@ -34,6 +34,7 @@ const runDev = async (args: readonly string[], out: (line: string) => void): Pro
     events_queue_url: stack.eventsQueueUrl,
     env: awsEnv,
     providers: stack.providers,
+    webhook_secret: stack.webhookSecret,
     pid: process.pid,
     started_at: new Date().toISOString(),
   });

@@ -143,6 +143,18 @@ describe('Function: ungrantedCalls() against the synthesized template', () => {
     ]);
   });
 
+  it('checks a variant of a function a test builds (collector-strict) against that function, and skips known refusals', () => {
+    expect(
+      ungrantedCalls([
+        call('collector-strict', 'dynamodb:PutItem', table),
+        call('collector', 's3:GetObject', 'arn:aws:s3:::producer-bucket/claims/k.json'),
+      ]),
+    ).toEqual([]);
+    expect(ungrantedCalls([call('collector-strict', 'sqs:DeleteQueue', queue('x'))])).toEqual([
+      `collector-strict calls sqs:DeleteQueue on ${queue('x')}, which its role Test/Collector/Function/Role does not allow`,
+    ]);
+  });
+
   it('names the function, action and resource of a call no statement allows', () => {
     expect(
       ungrantedCalls([
@@ -171,6 +183,17 @@ describe('Function: unexercisedGrants()', () => {
     ]);
     expect(used).not.toContain(own);
     expect(used.filter((line) => line.includes(' logs:'))).toEqual([]);
+  });
+
+  it('fails a known refusal no run made any more, so its entry is removed with its cause', () => {
+    expect(unexercisedGrants([]).filter((line) => line.startsWith('KNOWN_UNGRANTED'))).toHaveLength(
+      1,
+    );
+    expect(
+      unexercisedGrants([
+        { function: 'collector', action: 's3:GetObject', resource: 'arn:aws:s3:::other/k' },
+      ]).filter((line) => line.startsWith('KNOWN_UNGRANTED')),
+    ).toEqual([]);
   });
 });
 
