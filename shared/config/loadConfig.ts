@@ -240,6 +240,21 @@ const parseWebhookSecrets = (env: Env): WebhookSecretsConfig | null => {
 };
 
 /**
+ * The settings that decide where and how results are delivered: part of the configuration,
+ * and all `batchlane replay` needs to deliver parked results as the deployment would.
+ */
+const loadDeliverySettings = (
+  env: Env,
+): Pick<BatchlaneConfig, 'webhookSecrets' | 'allowPrivateWebhooks' | 'destinationAllowList'> => ({
+  webhookSecrets: parseWebhookSecrets(env),
+  allowPrivateWebhooks: optional(env, ENV.allowPrivateWebhooks) === 'true',
+  destinationAllowList: (optional(env, ENV.destinationAllowList) ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+});
+
+/**
  * Reads the configuration from an environment (handlers pass `process.env`).
  * Throws `ConfigError` naming the variable that is missing or malformed.
  */
@@ -259,16 +274,11 @@ const loadConfig = (env: Env): BatchlaneConfig => ({
   maxBytesPerBatch: positiveInt(env, ENV.maxBytesPerBatch, null),
   pollIntervalSeconds: positiveInt(env, ENV.pollIntervalSeconds, 60) ?? 60,
   batchMaxAgeSeconds: nonNegativeInt(env, ENV.batchMaxAgeSeconds, DEFAULT_BATCH_MAX_AGE_SECONDS),
-  webhookSecrets: parseWebhookSecrets(env),
-  allowPrivateWebhooks: optional(env, ENV.allowPrivateWebhooks) === 'true',
+  ...loadDeliverySettings(env),
   maxAttempts: positiveInt(env, ENV.maxAttempts, 3) ?? 3,
   publishRequestEvents: optional(env, ENV.publishRequestEvents) === 'true',
   // 15 minutes and a margin: Lambda's longest timeout.
   leaseSeconds: positiveInt(env, ENV.leaseSeconds, 960) ?? 960,
-  destinationAllowList: (optional(env, ENV.destinationAllowList) ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean),
   priceTable: parsePriceTable(env),
   costTagKey: optional(env, ENV.costTagKey) ?? 'tag',
   realtimeQueueUrl: optional(env, ENV.realtimeQueueUrl),
@@ -284,4 +294,4 @@ const loadConfig = (env: Env): BatchlaneConfig => ({
   realtimeRetryBaseSeconds: Math.min(300, positiveInt(env, ENV.realtimeRetryBaseSeconds, 10) ?? 10),
 });
 
-export { type Env, loadConfig, parseWebhookSecrets, QuotasSchema };
+export { type Env, loadConfig, loadDeliverySettings, parseWebhookSecrets, QuotasSchema };
