@@ -1,6 +1,6 @@
 import type { Node } from 'constructs';
 import { z } from 'zod';
-import { QuotasSchema } from '../shared/config/loadConfig.js';
+import { ProducerNamespacesSchema, QuotasSchema } from '../shared/config/loadConfig.js';
 import { DestinationSchema } from '../shared/contract/destination.js';
 import { isProviderName, type ProviderName } from '../shared/contract/providers.js';
 import { errorMessage } from '../shared/domain/errors.js';
@@ -29,6 +29,7 @@ const CONTEXT_KEYS = [
   'enabledProviders',
   'anthropicSecretArn',
   'openaiSecretArn',
+  'geminiSecretArn',
   'artifactRetentionDays',
   'idempotencyTtlDays',
   'destinationQueueArns',
@@ -45,6 +46,10 @@ const CONTEXT_KEYS = [
   'budgetDailyUsd',
   'budgetMonthlyUsd',
   'webhookSecretArns',
+  'unpricedCeilingUsdPerMTok',
+  'collectorMaxConcurrency',
+  'intakeProducerPrincipals',
+  'producerNamespaces',
 ] as const;
 
 type ContextKey = (typeof CONTEXT_KEYS)[number];
@@ -224,6 +229,15 @@ const webhookSecretArns = (value: unknown): BatchlaneStackProps['webhookSecretAr
   return Object.fromEntries(pairs) as Record<string, string>;
 };
 
+const producerNamespaces = (value: unknown): BatchlaneStackProps['producerNamespaces'] => {
+  if (isUnsetObject(value)) return undefined;
+  const parsed = ProducerNamespacesSchema.safeParse(jsonObject('producerNamespaces', value));
+  if (!parsed.success) {
+    throw new Error(`context "producerNamespaces" is not valid: ${z.prettifyError(parsed.error)}`);
+  }
+  return parsed.data;
+};
+
 /**
  * Reads the stack props from CDK context, failing synth with the key's name on a bad value.
  * Unset keys stay `undefined`, so the constructs' documented defaults apply.
@@ -251,6 +265,7 @@ const stackPropsFromContext = (node: Node): BatchlaneStackProps => {
     enabledProviders: providers(get('enabledProviders')),
     anthropicSecretArn: text('anthropicSecretArn', get('anthropicSecretArn')),
     openaiSecretArn: text('openaiSecretArn', get('openaiSecretArn')),
+    geminiSecretArn: text('geminiSecretArn', get('geminiSecretArn')),
     artifactRetentionDays: integer(
       'artifactRetentionDays',
       get('artifactRetentionDays'),
@@ -287,6 +302,15 @@ const stackPropsFromContext = (node: Node): BatchlaneStackProps => {
     budgetDailyUsd: usd('budgetDailyUsd', get('budgetDailyUsd')),
     budgetMonthlyUsd: usd('budgetMonthlyUsd', get('budgetMonthlyUsd')),
     webhookSecretArns: webhookSecretArns(get('webhookSecretArns')),
+    unpricedCeilingUsdPerMTok: usd('unpricedCeilingUsdPerMTok', get('unpricedCeilingUsdPerMTok')),
+    collectorMaxConcurrency: integer(
+      'collectorMaxConcurrency',
+      get('collectorMaxConcurrency'),
+      2,
+      1000,
+    ),
+    intakeProducerPrincipals: list('intakeProducerPrincipals', get('intakeProducerPrincipals')),
+    producerNamespaces: producerNamespaces(get('producerNamespaces')),
   };
 };
 

@@ -276,6 +276,11 @@ class BatchFunction extends Construct {
       this.function.addEnvironment(ENV.openaiSecretArn, openai.secretArn);
       openai.grantRead(this.function);
     }
+    const gemini = secrets.secretFor('gemini');
+    if (gemini !== undefined) {
+      this.function.addEnvironment(ENV.geminiSecretArn, gemini.secretArn);
+      gemini.grantRead(this.function);
+    }
   }
 
   /**
@@ -313,6 +318,11 @@ class BatchFunction extends Construct {
       [ENV.quotaRetrySeconds, settings.quotaRetry?.toSeconds().toString()],
       [ENV.budgetDailyUsd, settings.budgetDailyUsd?.toString()],
       [ENV.budgetMonthlyUsd, settings.budgetMonthlyUsd?.toString()],
+      [ENV.unpricedCeilingUsdPerMTok, settings.unpricedCeilingUsdPerMTok?.toString()],
+      [
+        ENV.producerNamespaces,
+        settings.producerNamespaces && JSON.stringify(settings.producerNamespaces),
+      ],
     ];
     for (const [name, value] of optional) {
       if (value !== undefined) this.function.addEnvironment(name, value);

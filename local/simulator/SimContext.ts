@@ -9,6 +9,10 @@ interface SimulatorLimits {
   openaiMaxRequests: number;
   openaiMaxFileBytes: number;
   openaiMaxUploadBytes: number;
+  /** Gemini: most bytes of one create call with inline requests ("under 20MB"). */
+  geminiMaxInlineBytes: number;
+  /** Gemini: most bytes of one Files API file (2 GB). */
+  geminiMaxFileBytes: number;
   /** How long Anthropic results stay downloadable after `created_at` (29 days). */
   retentionMs: number;
 }
@@ -19,6 +23,8 @@ const DEFAULT_LIMITS: SimulatorLimits = {
   openaiMaxRequests: 50_000,
   openaiMaxFileBytes: 200 * 1000 * 1000,
   openaiMaxUploadBytes: 512 * 1000 * 1000,
+  geminiMaxInlineBytes: 20 * 1000 * 1000,
+  geminiMaxFileBytes: 2 * 1000 * 1000 * 1000,
   retentionMs: 29 * 24 * 3600 * 1000,
 };
 

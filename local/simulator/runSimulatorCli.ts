@@ -1,16 +1,51 @@
 import { parseArgs } from 'node:util';
 import { type SimulatorOptions, startSimulator } from './startSimulator.js';
 
+/**
+ * The options of `batchlane sim`, for `util.parseArgs` and, with their descriptions, for the
+ * CLI's help.
+ */
+const SIMULATOR_CLI_OPTIONS = {
+  port: {
+    type: 'string',
+    value: 'N',
+    description: 'port to listen on (default 8787; 0 = any free port)',
+  },
+  host: { type: 'string', value: 'HOST', description: 'interface to bind (default 127.0.0.1)' },
+  seed: { type: 'string', value: 'N', description: 'seed of every simulated decision (default 1)' },
+  'processing-ms': {
+    type: 'string',
+    value: 'MS',
+    description: 'simulated time one batch takes (default 2000)',
+  },
+  'time-scale': { type: 'string', value: 'N', description: 'simulated ms per real ms (default 1)' },
+  'expiry-ms': {
+    type: 'string',
+    value: 'MS',
+    description: 'simulated time before unfinished requests expire (default 24 h)',
+  },
+  persist: {
+    type: 'string',
+    value: 'DIR',
+    description: 'keep batches and files in DIR across restarts',
+  },
+  'api-key': {
+    type: 'string',
+    multiple: true,
+    value: 'KEY',
+    description: 'accept only this key (repeatable; default: any non-empty key)',
+  },
+  faults: {
+    type: 'string',
+    value: 'JSON',
+    description: 'simulator-wide fault injection (see local/simulator/README.md)',
+  },
+} as const;
+
 const USAGE = `Usage: batchlane sim [options]
-  --port N            port to listen on (default 8787; 0 = any free port)
-  --host HOST         interface to bind (default 127.0.0.1)
-  --seed N            seed of every simulated decision (default 1)
-  --processing-ms N   simulated time one batch takes (default 2000)
-  --time-scale N      simulated ms per real ms (default 1)
-  --expiry-ms N       simulated time before unfinished requests expire (default 24 h)
-  --persist DIR       keep batches and files in DIR across restarts
-  --api-key KEY       accept only this key (repeatable; default: any non-empty key)
-  --faults JSON       simulator-wide fault injection (see local/simulator/README.md)`;
+${Object.entries(SIMULATOR_CLI_OPTIONS)
+  .map(([name, option]) => `  ${`--${name} ${option.value}`.padEnd(20)}${option.description}`)
+  .join('\n')}`;
 
 const toNumber = (name: string, value: string | undefined): number | undefined => {
   if (value === undefined) return undefined;
@@ -23,18 +58,7 @@ const toNumber = (name: string, value: string | undefined): number | undefined =
 const runSimulatorCli = async (argv: string[]): Promise<void> => {
   const { values } = parseArgs({
     args: argv,
-    options: {
-      port: { type: 'string' },
-      host: { type: 'string' },
-      seed: { type: 'string' },
-      'processing-ms': { type: 'string' },
-      'time-scale': { type: 'string' },
-      'expiry-ms': { type: 'string' },
-      persist: { type: 'string' },
-      'api-key': { type: 'string', multiple: true },
-      faults: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: { ...SIMULATOR_CLI_OPTIONS, help: { type: 'boolean', short: 'h' } },
     strict: true,
   });
   if (values.help === true) {
@@ -58,6 +82,7 @@ const runSimulatorCli = async (argv: string[]): Promise<void> => {
       `provider simulator listening on ${sim.url}`,
       `  ANTHROPIC_BASE_URL=${sim.anthropicBaseUrl}`,
       `  OPENAI_BASE_URL=${sim.openaiBaseUrl}`,
+      `  GEMINI_BASE_URL=${sim.geminiBaseUrl}  (@google/genai httpOptions.baseUrl)`,
       '',
     ].join('\n'),
   );
@@ -73,4 +98,4 @@ const runSimulatorCli = async (argv: string[]): Promise<void> => {
   await sim.stop();
 };
 
-export { runSimulatorCli };
+export { runSimulatorCli, SIMULATOR_CLI_OPTIONS };

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { anthropicBatchView, anthropicCounts } from './anthropicBatchView.js';
 import { createSimClock } from './createSimClock.js';
 import { handleAnthropic } from './handleAnthropic.js';
+import { geminiStats, handleGemini, isGeminiPath } from './handleGemini.js';
 import { handleOpenAI } from './handleOpenAI.js';
 import { drainBody, SimHttpError, sendJson } from './httpIo.js';
 import { finalizeOpenAIBatch, openaiBatchView } from './openaiBatchView.js';
@@ -47,6 +48,10 @@ interface SimulatorStats {
     batches: Record<string, number>;
     requests: { total: number; completed: number; failed: number };
   };
+  gemini: {
+    batches: Record<string, number>;
+    requests: { total: number; succeeded: number; failed: number };
+  };
   files: number;
   /** HTTP requests received, and how many of them got an injected error. */
   http: { requests: number; injectedErrors: number };
@@ -59,6 +64,8 @@ interface RunningSimulator {
   anthropicBaseUrl: string;
   /** `url` + `/v1` (the OpenAI SDK expects it in the base URL). */
   openaiBaseUrl: string;
+  /** Same as `url`: what `@google/genai`'s `httpOptions.baseUrl` takes (it adds `v1beta`). */
+  geminiBaseUrl: string;
   port: number;
   stop(): Promise<void>;
   stats(): SimulatorStats;
@@ -88,10 +95,13 @@ const startSimulator = async (options: SimulatorOptions = {}): Promise<RunningSi
     newId: (prefix, length, seq) => `${prefix}${hashId(length, seed, 'id', prefix, seq)}`,
   };
 
+  // Known once the server listens; upload URLs and file URIs point back at it.
+  let baseUrl = '';
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     http.requests += 1;
     const url = new URL(req.url ?? '/', 'http://simulator.invalid');
     const anthropic = url.pathname.startsWith('/v1/messages');
+    const gemini = isGeminiPath(url.pathname);
     const requestId = `req_${hashId(24, seed, 'request', http.requests)}`;
     const headers: Record<string, string> = anthropic
       ? { 'request-id': requestId }
@@ -102,7 +112,8 @@ const startSimulator = async (options: SimulatorOptions = {}): Promise<RunningSi
         sendJson(res, 200, { ok: true, stats: stats() }, headers);
         return;
       }
-      checkAuth(req, anthropic, apiKeys);
+      if (gemini) checkGeminiAuth(req, url, apiKeys);
+      else checkAuth(req, anthropic, apiKeys);
       const fault = pickHttpFault(ctx.faults, req, url, seed, http.requests);
       if (fault !== null) {
         http.injectedErrors += 1;
@@ -112,9 +123,10 @@ const startSimulator = async (options: SimulatorOptions = {}): Promise<RunningSi
           'retry-after-ms': String(retryAfterMs),
           'retry-after': String(Math.ceil(retryAfterMs / 1000)),
         });
-        throw injectedError(fault, anthropic);
+        throw gemini ? injectedGeminiError(fault) : injectedError(fault, anthropic);
       }
       const served =
+        (await handleGemini(ctx, req, res, url, headers, baseUrl)) ||
         (await handleAnthropic(ctx, req, res, url, headers)) ||
         (await handleOpenAI(ctx, req, res, url, headers));
       if (!served) {
@@ -126,7 +138,8 @@ const startSimulator = async (options: SimulatorOptions = {}): Promise<RunningSi
       }
     } catch (error) {
       if (!req.complete) await drainBody(req).catch(() => undefined);
-      sendError(res, error, anthropic, requestId, headers);
+      if (gemini) sendGeminiError(res, error, headers);
+      else sendError(res, error, anthropic, requestId, headers);
     }
   };
 
@@ -138,6 +151,7 @@ const startSimulator = async (options: SimulatorOptions = {}): Promise<RunningSi
         requests: { processing: 0, succeeded: 0, errored: 0, canceled: 0, expired: 0 },
       },
       openai: { batches: {}, requests: { total: 0, completed: 0, failed: 0 } },
+      gemini: geminiStats(ctx, now),
       files: [...store.files.values()].filter((file) => !file.deleted).length,
       http: { ...http },
     };
@@ -183,10 +197,12 @@ const startSimulator = async (options: SimulatorOptions = {}): Promise<RunningSi
   const port = (server.address() as AddressInfo).port;
   const urlHost = host.includes(':') ? `[${host}]` : host;
   const url = `http://${urlHost === '0.0.0.0' ? '127.0.0.1' : urlHost}:${port}`;
+  baseUrl = url;
   return {
     url,
     anthropicBaseUrl: url,
     openaiBaseUrl: `${url}/v1`,
+    geminiBaseUrl: url,
     port,
     stats,
     setFaults(faults) {
@@ -236,6 +252,89 @@ const checkAuth = (
           code: 'invalid_api_key',
         });
   }
+};
+
+/** Gemini takes `x-goog-api-key` (what `@google/genai` sends) or `?key=`. */
+const checkGeminiAuth = (
+  req: IncomingMessage,
+  url: URL,
+  apiKeys: readonly string[] | undefined,
+): void => {
+  const header = req.headers['x-goog-api-key'];
+  const key = (typeof header === 'string' ? header : undefined) ?? url.searchParams.get('key');
+  if (key === null || key === undefined || key.length === 0) {
+    throw new SimHttpError(
+      403,
+      'PERMISSION_DENIED',
+      "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.",
+    );
+  }
+  if (apiKeys !== undefined && !apiKeys.includes(key)) {
+    throw new SimHttpError(
+      400,
+      'INVALID_ARGUMENT',
+      'API key not valid. Please pass a valid API key.',
+      { code: 'API_KEY_INVALID' },
+    );
+  }
+};
+
+const GEMINI_STATUS_NAMES: Readonly<Record<number, string>> = {
+  400: 'INVALID_ARGUMENT',
+  403: 'PERMISSION_DENIED',
+  404: 'NOT_FOUND',
+  409: 'ALREADY_EXISTS',
+  429: 'RESOURCE_EXHAUSTED',
+  500: 'INTERNAL',
+  503: 'UNAVAILABLE',
+  504: 'DEADLINE_EXCEEDED',
+};
+
+const injectedGeminiError = (status: number): SimHttpError =>
+  new SimHttpError(
+    status,
+    GEMINI_STATUS_NAMES[status] ?? (status >= 500 ? 'INTERNAL' : 'INVALID_ARGUMENT'),
+    status === 429
+      ? 'Resource has been exhausted (e.g. check quota). (simulated)'
+      : 'An internal error has occurred. (simulated)',
+  );
+
+/** Gemini's error envelope: `{error:{code,message,status}}`. */
+const sendGeminiError = (
+  res: ServerResponse,
+  error: unknown,
+  headers: Record<string, string>,
+): void => {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const httpError =
+    error instanceof SimHttpError
+      ? error
+      : new SimHttpError(500, 'INTERNAL', `Internal simulator error: ${(error as Error).message}`);
+  const status = /^[A-Z_]+$/.test(httpError.type)
+    ? httpError.type
+    : (GEMINI_STATUS_NAMES[httpError.status] ?? 'INVALID_ARGUMENT');
+  // `extra.code` carries the ErrorInfo reason where Gemini gives one (API_KEY_INVALID).
+  const reason = httpError.extra.code;
+  const details =
+    typeof reason === 'string'
+      ? [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason, domain: 'googleapis.com' }]
+      : undefined;
+  sendJson(
+    res,
+    httpError.status,
+    {
+      error: {
+        code: httpError.status,
+        message: httpError.message,
+        status,
+        ...(details === undefined ? {} : { details }),
+      },
+    },
+    headers,
+  );
 };
 
 /**

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { IamRequest } from './iamRequestsOf.js';
@@ -25,6 +26,11 @@ interface WorkerModule {
    * (local grant checks). Unset: nothing is observed.
    */
   readonly onAwsCalls?: (functionName: string, calls: readonly IamRequest[]) => void;
+  /**
+   * Receives each line the function writes to stdout (its logs and EMF metrics: what
+   * CloudWatch Logs would get). Without it, the output goes to this process's stdout.
+   */
+  readonly onOutput?: (line: string) => void;
 }
 
 interface LambdaWorkerOptions extends WorkerModule {
@@ -123,7 +129,15 @@ class LambdaWorker {
       workerData: setup,
       env: { ...options.env },
       resourceLimits: heapLimitsFor(options.memoryMb),
+      stdout: options.onOutput !== undefined,
     });
+    const { onOutput } = options;
+    if (onOutput !== undefined) {
+      createInterface({ input: this.#worker.stdout, crlfDelay: Number.POSITIVE_INFINITY }).on(
+        'line',
+        onOutput,
+      );
+    }
     this.#ready = new Promise((resolve, reject) => {
       const fail = (failure: Error): void => {
         clearTimeout(initTimer);

@@ -6,6 +6,7 @@ import { ensureStateTable } from '../../shared/adapters/aws/stateTable.js';
 import { createRuntime, type Runtime } from '../../shared/composition/createRuntime.js';
 import { ENV } from '../../shared/config/BatchlaneConfig.js';
 import { FUNCTION_SIZING } from '../../shared/config/functionSizing.js';
+import { PROVIDERS } from '../../shared/contract/providers.js';
 import { type RunningSimulator, startSimulator } from '../simulator/startSimulator.js';
 import { AwsCallRecorder, type RecordedAwsCall } from './AwsCallRecorder.js';
 import { startAwsEmulators } from './emulators/startAwsEmulators.js';
@@ -13,7 +14,7 @@ import type { FunctionStats } from './InvocationStats.js';
 import type { IamRequest } from './iamRequestsOf.js';
 import type { Isolation } from './lambdaContext.js';
 import { ScheduleRunner } from './ScheduleRunner.js';
-import { SqsEventSourceMapping } from './SqsEventSourceMapping.js';
+import { LOCAL_ACCOUNT_SENDER_ID, SqsEventSourceMapping } from './SqsEventSourceMapping.js';
 
 /**
  * Names of the stack's own resources locally, each standing for one resource of the deployed
@@ -76,6 +77,11 @@ interface LocalStackOptions {
   readonly simulator?: Parameters<typeof startSimulator>[0];
   /** Called with a line for the console on notable happenings. */
   readonly log?: (line: string) => void;
+  /**
+   * Receives each line a function writes to stdout under worker isolation (its logs and EMF
+   * metrics, as CloudWatch Logs would); without it, that output goes to this process's stdout.
+   */
+  readonly onFunctionOutput?: (functionName: LocalFunctionName, line: string) => void;
   /** Further settings for every function, by environment variable (e.g. the lane policy). */
   readonly environment?: Readonly<Record<string, string>>;
   /** Most provider attempts per request. Default: the deployment's. */
@@ -125,7 +131,11 @@ interface LocalStack {
   /** The Standard Webhooks secret (`whsec_…`) the functions sign loopback webhooks with. */
   readonly webhookSecret: string;
   readonly simulator: RunningSimulator | null;
-  readonly providers: { readonly anthropic: string; readonly openai: string };
+  readonly providers: {
+    readonly anthropic: string;
+    readonly openai: string;
+    readonly gemini: string;
+  };
   readonly emulators: Awaited<ReturnType<typeof startAwsEmulators>>;
   /** Runs the poller once now (tests use it instead of waiting for the schedule). */
   pollNow(): Promise<void>;
@@ -239,8 +249,9 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
   const useReal = options.realProvidersFromEnv ?? true;
   const realAnthropic = useReal && (process.env['ANTHROPIC_API_KEY'] ?? '') !== '';
   const realOpenai = useReal && (process.env['OPENAI_API_KEY'] ?? '') !== '';
+  const realGemini = useReal && (process.env['GEMINI_API_KEY'] ?? '') !== '';
   const simulator =
-    realAnthropic && realOpenai
+    realAnthropic && realOpenai && realGemini
       ? null
       : await startSimulator({
           port: 0,
@@ -275,6 +286,9 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
     [ENV.allowPrivateWebhooks]: 'true',
     // Each run signs webhooks with a fresh secret of its own, for the loopback receivers.
     [ENV.webhookSecrets]: JSON.stringify({ '127.0.0.1': webhookSecret, localhost: webhookSecret }),
+    // fauxqs records every message as sent by the local account, the functions' requeues
+    // included: it is batchlane's own principal here, as the collector's role is in AWS.
+    [ENV.selfPrincipals]: LOCAL_ACCOUNT_SENDER_ID,
     ...(options.maxRequestsPerBatch === undefined
       ? {}
       : { [ENV.maxRequestsPerBatch]: String(options.maxRequestsPerBatch) }),
@@ -283,10 +297,14 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
       : { [ENV.maxAttempts]: String(options.maxAttempts) }),
     [ENV.anthropicApiKey]: realAnthropic ? (process.env['ANTHROPIC_API_KEY'] ?? '') : 'sim-key',
     [ENV.openaiApiKey]: realOpenai ? (process.env['OPENAI_API_KEY'] ?? '') : 'sim-key',
+    [ENV.geminiApiKey]: realGemini ? (process.env['GEMINI_API_KEY'] ?? '') : 'sim-key',
+    // The local stack talks to every provider batchlane has (deployments opt into Gemini).
+    [ENV.enabledProviders]: PROVIDERS.join(','),
     ...(realAnthropic || simulator === null
       ? {}
       : { [ENV.anthropicBaseUrl]: simulator.anthropicBaseUrl }),
     ...(realOpenai || simulator === null ? {} : { [ENV.openaiBaseUrl]: simulator.openaiBaseUrl }),
+    ...(realGemini || simulator === null ? {} : { [ENV.geminiBaseUrl]: simulator.geminiBaseUrl }),
     POWERTOOLS_LOG_LEVEL: process.env['POWERTOOLS_LOG_LEVEL'] ?? 'ERROR',
     POWERTOOLS_METRICS_DISABLED: 'true',
     POWERTOOLS_SERVICE_NAME: 'batchlane',
@@ -328,6 +346,7 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
     };
   };
   const inline = isolation === 'inline' ? await inlineHandlers() : null;
+  const { onFunctionOutput } = options;
   const inWorker = (name: LocalFunctionName) => ({
     isolation: 'worker' as const,
     worker: {
@@ -339,6 +358,9 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
             onAwsCalls: (functionName: string, calls: readonly IamRequest[]) =>
               recorder.record(functionName, calls),
           }),
+      ...(onFunctionOutput === undefined
+        ? {}
+        : { onOutput: (line: string) => onFunctionOutput(name, line) }),
     },
   });
 
@@ -431,6 +453,7 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
     providers: {
       anthropic: realAnthropic ? 'api.anthropic.com' : (simulator?.anthropicBaseUrl ?? ''),
       openai: realOpenai ? 'api.openai.com' : (simulator?.openaiBaseUrl ?? ''),
+      gemini: realGemini ? 'generativelanguage.googleapis.com' : (simulator?.geminiBaseUrl ?? ''),
     },
     emulators,
     pollNow: () => pollerSchedule.tick(),

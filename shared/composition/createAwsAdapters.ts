@@ -1,6 +1,7 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { AwsClients } from '../adapters/aws/createAwsClients.js';
 import { DestinationRouter } from '../adapters/aws/DestinationRouter.js';
+import { DynamoDbBudgetReservations } from '../adapters/aws/DynamoDbBudgetReservations.js';
 import { DynamoDbCostLedger } from '../adapters/aws/DynamoDbCostLedger.js';
 import { DynamoDbStateStore } from '../adapters/aws/DynamoDbStateStore.js';
 import { EventBridgeEventPublisher } from '../adapters/aws/EventBridgeEventPublisher.js';
@@ -84,6 +85,7 @@ type AwsBackedDeps = Pick<
   | 'deliverer'
   | 'completion'
   | 'costs'
+  | 'budgets'
   | 'realtime'
   | 'requeue'
 >;
@@ -109,6 +111,10 @@ const createAwsBackedDeps = (
     deliverer: createDeliverer(aws, blobs, config, secretsClient),
     completion: new SqsCompletionNotifier({ client: aws.sqs, queueUrl: config.completionQueueUrl }),
     costs: createCostLedger(aws, config.tableName),
+    budgets: new DynamoDbBudgetReservations({
+      client: aws.documentClient,
+      tableName: config.tableName,
+    }),
     realtime:
       config.realtimeQueueUrl === null
         ? null

@@ -100,6 +100,10 @@ const createRuntime = async (
       quotas: config.quotas,
       quotaRetrySeconds: config.quotaRetrySeconds,
       realtimeRetryBaseSeconds: config.realtimeRetryBaseSeconds,
+      producers: config.producers,
+      // USD per million tokens is nano-dollars per thousandth of a token: ×1000 per token.
+      unpricedCeilingNanoUsdPerToken:
+        config.unpricedCeilingUsdPerMTok === null ? null : config.unpricedCeilingUsdPerMTok * 1000,
       budget: {
         dailyNanoUsd:
           config.budgetDailyUsd === null ? null : Math.round(config.budgetDailyUsd * 1e9),

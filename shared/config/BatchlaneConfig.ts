@@ -2,6 +2,7 @@ import type { Destination } from '../contract/destination.js';
 import type { ProviderName } from '../contract/providers.js';
 import type { Quotas } from '../domain/admitRequests.js';
 import type { PriceTable } from '../domain/pricing/PriceTable.js';
+import type { ProducerPolicy } from '../domain/producer.js';
 import type { WebhookSecretsByHost } from '../domain/webhookSecrets.js';
 
 /** How one provider is reached. Exactly one of `apiKey` / `secretArn` is set when enabled. */
@@ -85,6 +86,13 @@ interface BatchlaneConfig {
   readonly budgetMonthlyUsd: number | null;
   /** How long a request held by a quota waits before it is read again. */
   readonly quotaRetrySeconds: number;
+  /**
+   * What an unpriced model is assumed to cost while a budget is set, in USD per million
+   * tokens (input and output alike); null: such requests are refused (`unpriced_model`).
+   */
+  readonly unpricedCeilingUsdPerMTok: number | null;
+  /** How producers are told apart: namespaces by principal, and batchlane's own principals. */
+  readonly producers: ProducerPolicy;
   /** First delay before a realtime job that failed for now is tried again (doubles per try). */
   readonly realtimeRetryBaseSeconds: number;
   /** When a failed completion message comes back (instead of the queue's visibility timeout). */
@@ -105,6 +113,9 @@ const ENV = {
   openaiApiKey: 'OPENAI_API_KEY',
   openaiSecretArn: 'BATCHLANE_OPENAI_SECRET_ARN',
   openaiBaseUrl: 'BATCHLANE_OPENAI_BASE_URL',
+  geminiApiKey: 'GEMINI_API_KEY',
+  geminiSecretArn: 'BATCHLANE_GEMINI_SECRET_ARN',
+  geminiBaseUrl: 'BATCHLANE_GEMINI_BASE_URL',
   idempotencyTtlSeconds: 'BATCHLANE_IDEMPOTENCY_TTL_SECONDS',
   maxRequestsPerBatch: 'BATCHLANE_MAX_REQUESTS_PER_BATCH',
   maxBytesPerBatch: 'BATCHLANE_MAX_BYTES_PER_BATCH',
@@ -128,6 +139,9 @@ const ENV = {
   budgetDailyUsd: 'BATCHLANE_BUDGET_DAILY_USD',
   budgetMonthlyUsd: 'BATCHLANE_BUDGET_MONTHLY_USD',
   quotaRetrySeconds: 'BATCHLANE_QUOTA_RETRY_SECONDS',
+  unpricedCeilingUsdPerMTok: 'BATCHLANE_UNPRICED_CEILING_USD_PER_MTOK',
+  producerNamespaces: 'BATCHLANE_PRODUCER_NAMESPACES',
+  selfPrincipals: 'BATCHLANE_SELF_PRINCIPALS',
   realtimeRetryBaseSeconds: 'BATCHLANE_REALTIME_RETRY_BASE_SECONDS',
   completionRetrySeconds: 'BATCHLANE_COMPLETION_RETRY_SECONDS',
 } as const;

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { DestinationSchema } from '../contract/destination.js';
-import { PROVIDERS, type ProviderName } from '../contract/providers.js';
+import { DEFAULT_ENABLED_PROVIDERS, PROVIDERS, type ProviderName } from '../contract/providers.js';
 import { ConfigError, errorMessage } from '../domain/errors.js';
 import { defaultPriceTable } from '../domain/pricing/defaultPriceTable.js';
 import { resolvePriceTable } from '../domain/pricing/loadPriceTable.js';
 import type { PriceTable } from '../domain/pricing/PriceTable.js';
+import { PRINCIPAL_PATTERN, PRODUCER_PATTERN, type ProducerPolicy } from '../domain/producer.js';
 import { checkWebhookSecret } from '../domain/webhookSecrets.js';
 import {
   type BatchlaneConfig,
@@ -90,7 +91,7 @@ const parseDestination = (env: Env): BatchlaneConfig['defaultDestination'] => {
 
 const parseProviders = (env: Env): ProviderName[] => {
   const raw = optional(env, ENV.enabledProviders);
-  if (raw === null) return [...PROVIDERS];
+  if (raw === null) return [...DEFAULT_ENABLED_PROVIDERS];
   const names = raw
     .split(',')
     .map((s) => s.trim())
@@ -146,6 +147,43 @@ const parseQuotas = (env: Env): BatchlaneConfig['quotas'] => {
     });
   }
   return parsed.data;
+};
+
+/**
+ * Producer namespaces by principal pattern: `{"AROAEXAMPLEROLEID": "team-a", "1234567890*":
+ * "team-b"}`. A pattern is a SenderId or its principal (before `:`), exact or ending in `*`.
+ */
+const ProducerNamespacesSchema = z.record(
+  z.string().regex(PRINCIPAL_PATTERN, 'a SenderId or principal id, optionally ending in *'),
+  z.string().regex(PRODUCER_PATTERN, 'a namespace: letters, digits, _ . - (1 to 64)'),
+);
+
+const parseProducers = (env: Env): ProducerPolicy => {
+  const raw = optional(env, ENV.producerNamespaces);
+  let namespaces: ProducerPolicy['namespaces'] = [];
+  if (raw !== null) {
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      throw new ConfigError(`${ENV.producerNamespaces} must be JSON`, { code: 'invalid_config' });
+    }
+    const parsed = ProducerNamespacesSchema.safeParse(json);
+    if (!parsed.success) {
+      throw new ConfigError(`${ENV.producerNamespaces}: ${z.prettifyError(parsed.error)}`, {
+        code: 'invalid_config',
+      });
+    }
+    namespaces = Object.entries(parsed.data).map(([pattern, namespace]) => ({
+      pattern,
+      namespace,
+    }));
+  }
+  const selfPrincipals = (optional(env, ENV.selfPrincipals) ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return { namespaces, selfPrincipals };
 };
 
 /** A positive amount of US dollars, or null when unset. */
@@ -268,6 +306,7 @@ const loadConfig = (env: Env): BatchlaneConfig => ({
   providers: {
     anthropic: connection(env, ENV.anthropicApiKey, ENV.anthropicSecretArn, ENV.anthropicBaseUrl),
     openai: connection(env, ENV.openaiApiKey, ENV.openaiSecretArn, ENV.openaiBaseUrl),
+    gemini: connection(env, ENV.geminiApiKey, ENV.geminiSecretArn, ENV.geminiBaseUrl),
   },
   idempotencyTtlSeconds: positiveInt(env, ENV.idempotencyTtlSeconds, 7 * 24 * 3600) ?? 604_800,
   maxRequestsPerBatch: positiveInt(env, ENV.maxRequestsPerBatch, null),
@@ -290,8 +329,17 @@ const loadConfig = (env: Env): BatchlaneConfig => ({
   budgetDailyUsd: positiveUsd(env, ENV.budgetDailyUsd),
   budgetMonthlyUsd: positiveUsd(env, ENV.budgetMonthlyUsd),
   quotaRetrySeconds: Math.min(900, positiveInt(env, ENV.quotaRetrySeconds, 60) ?? 60),
+  unpricedCeilingUsdPerMTok: positiveUsd(env, ENV.unpricedCeilingUsdPerMTok),
+  producers: parseProducers(env),
   completionRetrySeconds: Math.min(240, positiveInt(env, ENV.completionRetrySeconds, 30) ?? 30),
   realtimeRetryBaseSeconds: Math.min(300, positiveInt(env, ENV.realtimeRetryBaseSeconds, 10) ?? 10),
 });
 
-export { type Env, loadConfig, loadDeliverySettings, parseWebhookSecrets, QuotasSchema };
+export {
+  type Env,
+  loadConfig,
+  loadDeliverySettings,
+  ProducerNamespacesSchema,
+  parseWebhookSecrets,
+  QuotasSchema,
+};

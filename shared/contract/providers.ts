@@ -1,13 +1,23 @@
 /**
  * Providers and the endpoints batchlane can send to each of them, with their batch limits.
- * Limits come from the providers' own documentation (see README, "Provider limits").
+ * Limits come from the providers' own documentation (see README, "Provider limits"); where a
+ * provider names none, batchlane's own cap.
  */
-const PROVIDERS = ['anthropic', 'openai'] as const;
+const PROVIDERS = ['anthropic', 'openai', 'gemini'] as const;
 type ProviderName = (typeof PROVIDERS)[number];
+
+/**
+ * Providers a deployment talks to when it names none. Providers added later are opted into
+ * (`enabledProviders`), so an existing deployment never starts needing a key it lacks.
+ */
+const DEFAULT_ENABLED_PROVIDERS: readonly ProviderName[] = ['anthropic', 'openai'];
 
 const PROVIDER_ENDPOINTS = {
   anthropic: ['/v1/messages'],
   openai: ['/v1/chat/completions', '/v1/embeddings', '/v1/responses'],
+  // Gemini names its methods, not paths: `models/{model}:generateContent`, batched by
+  // `models/{model}:batchGenerateContent`.
+  gemini: ['generateContent'],
 } as const satisfies Record<ProviderName, readonly string[]>;
 
 type ProviderEndpoint = (typeof PROVIDER_ENDPOINTS)[ProviderName][number];
@@ -15,6 +25,7 @@ type ProviderEndpoint = (typeof PROVIDER_ENDPOINTS)[ProviderName][number];
 const DEFAULT_ENDPOINT: Record<ProviderName, ProviderEndpoint> = {
   anthropic: '/v1/messages',
   openai: '/v1/chat/completions',
+  gemini: 'generateContent',
 };
 
 interface ProviderLimits {
@@ -29,12 +40,17 @@ interface ProviderLimits {
 const PROVIDER_LIMITS: Record<ProviderName, ProviderLimits> = {
   anthropic: { maxRequests: 100_000, maxBytes: 256 * 1000 * 1000, oneModelPerBatch: false },
   openai: { maxRequests: 50_000, maxBytes: 200 * 1000 * 1000, oneModelPerBatch: true },
+  // Gemini takes a 2 GB input file and names no request cap; batchlane keeps its batches to
+  // Anthropic's size, which the completion function is sized to assemble and read back.
+  // The model is in the create call's path, so a batch holds one model.
+  gemini: { maxRequests: 100_000, maxBytes: 256 * 1000 * 1000, oneModelPerBatch: true },
 };
 
 const isProviderName = (value: unknown): value is ProviderName =>
   typeof value === 'string' && (PROVIDERS as readonly string[]).includes(value);
 
 export {
+  DEFAULT_ENABLED_PROVIDERS,
   DEFAULT_ENDPOINT,
   isProviderName,
   PROVIDER_ENDPOINTS,

@@ -12,6 +12,10 @@ const toJsonLine = (value: unknown): string =>
  *   is implied, so it is not written).
  * - OpenAI: `{"custom_id","method":"POST","url","body"}`, where `url` must equal the batch's
  *   `endpoint`.
+ * - Gemini: `{"custom_id","body"}`, the producer's `GenerateContentRequest` with its model.
+ *   The Gemini adapter turns it into the API's own line (`{"key","request"}`) or inline
+ *   request (`{"request","metadata":{"key"}}`) as it submits, so every stored line starts
+ *   with its `custom_id` and the body can be read back (escalation) like the others.
  *
  * `JSON.stringify` never emits a raw CR or LF. U+2028/U+2029 are left raw by it but count as
  * line breaks for some line splitters (e.g. Python's `splitlines`), so they are escaped too:
@@ -28,6 +32,8 @@ const formatProviderLine = (
       return toJsonLine({ custom_id: providerCustomId, params: body });
     case 'openai':
       return toJsonLine({ custom_id: providerCustomId, method: 'POST', url: endpoint, body });
+    case 'gemini':
+      return toJsonLine({ custom_id: providerCustomId, body });
   }
 };
 

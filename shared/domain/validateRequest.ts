@@ -16,7 +16,7 @@ import {
 } from '../contract/request.js';
 import { hashCanonical } from './canonicalJson.js';
 import { isForbiddenWebhookHost } from './isForbiddenWebhookHost.js';
-import { jsonDepth, unstorableNumberIn } from './jsonDepth.js';
+import { jsonDepth } from './jsonDepth.js';
 import {
   isModelOfProvider,
   MODEL_FAMILIES,
@@ -88,6 +88,10 @@ const maxRequestBytesOf = (maxBytesPerBatch: number | null): number =>
     maxBytesPerBatch ?? Number.POSITIVE_INFINITY,
   );
 
+/** Gemini takes `models/x` or `x` for the same model: grouped and priced as `x`. */
+const modelOf = (provider: ProviderName, model: string): string =>
+  provider === 'gemini' && model.startsWith('models/') ? model.slice('models/'.length) : model;
+
 const FIELD_CODES: Record<string, RejectionCode> = {
   custom_id: 'invalid_custom_id',
   provider: 'unknown_provider',
@@ -134,13 +138,6 @@ const metadataProblem = (metadata: unknown): { code: RejectionCode; message: str
     return {
       code: 'metadata_too_large',
       message: `metadata is ${bytes} bytes of JSON; at most ${INTAKE_BOUNDS.metadataMaxBytes} are accepted`,
-    };
-  }
-  const number = unstorableNumberIn(metadata);
-  if (number !== null) {
-    return {
-      code: 'invalid_metadata',
-      message: `metadata holds the number ${number}, outside what batchlane stores (magnitudes from 1e-130 to below 1e126)`,
     };
   }
   return null;
@@ -453,7 +450,7 @@ const validateRequest = (
     accepted: {
       request,
       endpoint,
-      model: String(request.body['model']),
+      model: modelOf(request.provider, String(request.body['model'])),
       destination,
       // The defaults-applied request is hashed, so `{tier:"batch"}` and no tier are the same.
       requestHash: hashCanonical({ ...request, endpoint, destination }),

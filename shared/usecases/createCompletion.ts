@@ -2,7 +2,14 @@ import { createHash } from 'node:crypto';
 import { type Destination, destinationKey } from '../contract/destination.js';
 import { DETAIL_TYPES, type StatusCounts } from '../contract/events.js';
 import type { ResultV1 } from '../contract/result.js';
-import { buildItemResult, groupByDestination, type ItemOutcome } from '../domain/buildResult.js';
+import { isBudgetSet } from '../domain/admitRequests.js';
+import { budgetPeriodOf } from '../domain/budgetPeriod.js';
+import {
+  buildItemResult,
+  groupByDestination,
+  type ItemOutcome,
+  producerField,
+} from '../domain/buildResult.js';
 import { costOutcome } from '../domain/costOutcome.js';
 import { ConflictError, errorMessage, isRetryable, UnavailableError } from '../domain/errors.js';
 import { mapWithConcurrency } from '../domain/mapWithConcurrency.js';
@@ -199,7 +206,14 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
         itemCost,
       });
     }
-    const groups = [...groupByDestination(routable, destinationKey).values()];
+    // One group per destination and producer: a destination reports failures by custom_id,
+    // which is unique within one producer's members of a batch but not across producers.
+    const groups = [
+      ...groupByDestination(
+        routable,
+        (destination, entry) => `${destinationKey(destination)} ${entry.item.producer}`,
+      ).values(),
+    ];
     const delivered: (typeof routable)[number][] = [];
     const record = (entries: readonly (typeof routable)[number][]): ItemDelivery[] =>
       entries.map((entry) => {
@@ -277,6 +291,7 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
           detailType: DETAIL_TYPES.requestCompleted,
           detail: {
             custom_id: item.customId,
+            ...producerField(item.producer),
             status: result.status,
             batch_id: batch.batchId,
             provider: batch.provider,
@@ -644,6 +659,16 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
     // keyed by this batch (a rerun rewrites the same entries) before the batch is completed.
     const cost = sumItemCosts(itemCosts);
     await deps.costs.record(costEntriesOf(batch.batchId, batch.provider, 'batch', cost.groups));
+    if (isBudgetSet(settings.budget)) {
+      // What the batch's members were reserved at (its estimate) becomes what they cost, in
+      // the period the batch was made in; once per batch, whatever the reruns.
+      const actual = itemCosts.reduce((sum, c) => sum + c.nanoUsd, 0);
+      await deps.budgets.settle(
+        `batch:${batch.batchId}`,
+        budgetPeriodOf(new Date(batch.createdAt)),
+        actual - (batch.estimate?.nanoUsd ?? 0),
+      );
+    }
 
     // Publish before recording completion: a crash in between repeats the events (at least
     // once) rather than losing them.

@@ -1,4 +1,6 @@
 import { Readable } from 'node:stream';
+import { isBudgetSet } from '../domain/admitRequests.js';
+import { budgetPeriodOf } from '../domain/budgetPeriod.js';
 import { errorMessage } from '../domain/errors.js';
 import { escalateAtOf } from '../domain/escalateAtOf.js';
 import { mapWithConcurrency } from '../domain/mapWithConcurrency.js';
@@ -78,6 +80,15 @@ const createRetryBatch = async (
     escalateAt: escalateAtOf(members.values(), deps.settings.escalateBeforeDeadlineMs),
     estimate: retryEstimateOf(batch, members.values()),
   });
+  // Admitted like new work: its members' first reservations are released with their parent's
+  // costing (expired and canceled cost nothing), so the retry reserves its share anew. It
+  // is never held (its members are accepted already), but new work waits for it.
+  if (isBudgetSet(deps.settings.budget) && record.estimate != null) {
+    await deps.budgets.reserve(budgetPeriodOf(now), record.estimate.nanoUsd, {
+      dailyNanoUsd: null,
+      monthlyNanoUsd: null,
+    });
+  }
   await deps.store.createBatch(record);
   const { bytes } = await deps.blobs.put(record.inputKey, Readable.from(lines()), {
     contentType: 'application/x-ndjson',

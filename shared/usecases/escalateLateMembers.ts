@@ -1,6 +1,9 @@
 import { FLEX_ENDPOINTS } from '../contract/request.js';
+import { isBudgetSet } from '../domain/admitRequests.js';
+import { budgetPeriodOf } from '../domain/budgetPeriod.js';
 import { errorMessage } from '../domain/errors.js';
 import { escalateAtOf } from '../domain/escalateAtOf.js';
+import { estimateRequest } from '../domain/estimateRequest.js';
 import { realtimeRequestKey } from '../domain/RealtimeJob.js';
 import type { BatchItem, BatchRecord } from '../domain/records.js';
 import { splitLines } from '../domain/splitLines.js';
@@ -47,21 +50,58 @@ const escalateLateMembers = async (
     FLEX_ENDPOINTS.includes(batch.endpoint);
   const lane = flex ? 'flex' : 'realtime';
   let escalated = 0;
+  let heldByBudget = 0;
+  const budgetSet = isBudgetSet(settings.budget);
+  const period = budgetPeriodOf(now);
+  /** The reservation for one escalation: none needed without a budget; null when it won't fit. */
+  const reserveEscalation = async (
+    item: BatchItem,
+    body: Record<string, unknown>,
+    servedBy: 'flex' | 'realtime',
+  ): Promise<{ nanoUsd: number; day: string | null } | null> => {
+    if (!budgetSet) return { nanoUsd: 0, day: null };
+    const { nanoUsd } = estimateRequest(
+      {
+        provider: batch.provider,
+        endpoint: batch.endpoint,
+        model: item.model,
+        body,
+        bodyBytes: Buffer.byteLength(JSON.stringify(body)),
+        lane: servedBy,
+        at: now,
+      },
+      settings.priceTable,
+      settings.unpricedCeilingNanoUsdPerToken,
+    );
+    return (await deps.budgets.reserve(period, nanoUsd, settings.budget))
+      ? { nanoUsd, day: period.day }
+      : null;
+  };
   for await (const text of splitLines(await deps.blobs.getStream(batch.inputKey))) {
     const line = JSON.parse(text) as Record<string, unknown>;
     const item = typeof line['custom_id'] === 'string' ? late.get(line['custom_id']) : undefined;
     const body = bodyOfLine(line);
     if (item === undefined || body === null) continue;
     late.delete(item.providerCustomId);
+    // Admitted like new work: its realtime call's worst case is reserved against the budget
+    // first, and a member the budget cannot take stays with its batch (looked at again on
+    // the next poll), so an escalation never passes the budget.
+    const reserved = await reserveEscalation(item, body, lane);
+    if (reserved === null) {
+      heldByBudget += 1;
+      waiting.push(item);
+      continue;
+    }
     // One request object per escalation: named by the batch member, not the caller's body.
     const requestHash = `escalated-${batch.batchId}-${item.providerCustomId}`;
-    const key = realtimeRequestKey(item.customId, requestHash);
+    const key = realtimeRequestKey(item.producer, item.customId, requestHash);
     try {
       await deps.blobs.put(key, JSON.stringify({ body }), { contentType: 'application/json' });
       await dispatcher.dispatch({
         schema: 'batchlane.realtime-job.v1',
         attempt: 1,
         custom_id: item.customId,
+        producer: item.producer,
         request_hash: requestHash,
         request_key: key,
         provider: batch.provider,
@@ -74,6 +114,8 @@ const escalateLateMembers = async (
         metadata: item.metadata,
         deadline: item.deadline,
         accepted_at: item.acceptedAt,
+        reserved_nano_usd: reserved.nanoUsd,
+        reserved_on: reserved.day,
         target: {
           kind: 'member',
           batch_id: batch.batchId,
@@ -96,6 +138,13 @@ const escalateLateMembers = async (
     }
   }
   metrics.count('MembersEscalated', escalated, { provider: batch.provider, lane });
+  if (heldByBudget > 0) {
+    metrics.count('EscalationsHeld', heldByBudget, { provider: batch.provider });
+    logger.info('escalations held by the budget; the batch keeps them for now', {
+      batchId: batch.batchId,
+      held: heldByBudget,
+    });
+  }
   logger.info('late members escalated to the realtime lane', {
     batchId: batch.batchId,
     escalated,

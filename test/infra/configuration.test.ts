@@ -182,7 +182,7 @@ describe('Function: stackPropsFromContext()', () => {
     [{ pollRateMinutes: '0' }, /pollRateMinutes/],
     [{ collectorBatchSize: 'many' }, /collectorBatchSize/],
     [{ collectorBatchingWindowSeconds: 301 }, /collectorBatchingWindowSeconds/],
-    [{ enabledProviders: 'anthropic,gemini' }, /gemini/],
+    [{ enabledProviders: 'anthropic,mistral' }, /mistral/],
     [{ defaultDestination: '{"type":"ftp"}' }, /defaultDestination/],
     [{ defaultDestination: '{not json' }, /defaultDestination/],
     [{ destinationQueueArns: 42 }, /destinationQueueArns/],

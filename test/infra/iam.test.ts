@@ -296,6 +296,31 @@ describe('IAM: provider secrets', () => {
     }
   });
 
+  it('gives Gemini its own secret when enabled beside the others, and none by default', () => {
+    const arn = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:gemini-key-AbCdEf';
+    const { stack, template } = synthBatchlane({
+      enabledProviders: ['anthropic', 'gemini'],
+      geminiSecretArn: arn,
+    });
+    for (const fn of [stack.collector.function, stack.poller.function, stack.completion.function]) {
+      const env = environmentOf(template, logicalIdOf(stack, fn.function));
+      expect(env[ENV.enabledProviders]).toBe('anthropic,gemini');
+      expect(env[ENV.geminiSecretArn]).toBe(arn);
+      expect(env).not.toHaveProperty(ENV.openaiSecretArn);
+      expect(grantsOf(template, stack, fn)).toContain(`secretsmanager:GetSecretValue@${arn}`);
+    }
+    // The Anthropic key's secret is created here; Gemini's is the one given.
+    template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+
+    const defaults = synthBatchlane({});
+    const env = environmentOf(
+      defaults.template,
+      logicalIdOf(defaults.stack, defaults.stack.collector.function.function),
+    );
+    expect(env[ENV.enabledProviders]).toBe('anthropic,openai');
+    expect(env).not.toHaveProperty(ENV.geminiSecretArn);
+  });
+
   it('matches the random suffix when a secret is given by its partial ARN', () => {
     const arn = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:anthropic-key';
     const { stack, template } = synthBatchlane({ anthropicSecretArn: arn });

@@ -4,6 +4,7 @@ import { ConfigError } from '../../domain/errors.js';
 import type { BatchProvider } from '../../ports/BatchProvider.js';
 import { AnthropicBatchProvider } from './AnthropicBatchProvider.js';
 import { buildPerProvider } from './buildPerProvider.js';
+import { GeminiBatchProvider } from './GeminiBatchProvider.js';
 import { OpenAIBatchProvider } from './OpenAIBatchProvider.js';
 
 /** SDK client settings shared by every provider built here. */
@@ -41,6 +42,8 @@ const createProvider = (
       return new AnthropicBatchProvider(common);
     case 'openai':
       return new OpenAIBatchProvider(common);
+    case 'gemini':
+      return new GeminiBatchProvider(common);
   }
 };
 

@@ -5,6 +5,7 @@ import type { RealtimeProvider } from '../../ports/RealtimeProvider.js';
 import { AnthropicRealtimeProvider } from './AnthropicRealtimeProvider.js';
 import { buildPerProvider } from './buildPerProvider.js';
 import type { RealtimeRetryOptions } from './callWithRetries.js';
+import { GeminiRealtimeProvider } from './GeminiRealtimeProvider.js';
 import { OpenAIRealtimeProvider } from './OpenAIRealtimeProvider.js';
 
 /** Settings shared by every realtime provider built here. */
@@ -40,6 +41,8 @@ const createProvider = (
       return new AnthropicRealtimeProvider(common);
     case 'openai':
       return new OpenAIRealtimeProvider(common);
+    case 'gemini':
+      return new GeminiRealtimeProvider(common);
   }
 };
 

@@ -184,7 +184,7 @@ const runConservation = async (options: ConservationOptions): Promise<Conservati
     bucket: stack.resultsBucket,
   });
 
-  // Requests: both providers, both destinations, every combination.
+  // Requests: every provider, both destinations, every combination.
   const ids: string[] = [];
   const bodies = new Map<string, string>();
   const expected = new Map<string, { via: 'sqs' | 's3'; index: number }>();
@@ -195,26 +195,33 @@ const runConservation = async (options: ConservationOptions): Promise<Conservati
       via === 'sqs'
         ? { type: 'sqs', queue_url: resultsQueueUrl }
         : { type: 's3', bucket: stack.resultsBucket, prefix: 'conservation/' };
-    const request =
-      i % 2 === 0
-        ? {
-            custom_id: id,
-            provider: 'anthropic',
-            body: {
-              model: 'claude-haiku-4-5',
-              max_tokens: 16,
-              messages: [{ role: 'user', content: `question ${i}` }],
-            },
-            destination,
-            metadata: { index: i },
-          }
-        : {
-            custom_id: id,
-            provider: 'openai',
-            body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: `question ${i}` }] },
-            destination,
-            metadata: { index: i },
-          };
+    const common = { custom_id: id, destination, metadata: { index: i } };
+    const question = `question ${i}`;
+    const request = [
+      {
+        ...common,
+        provider: 'anthropic',
+        body: {
+          model: 'claude-haiku-4-5',
+          max_tokens: 16,
+          messages: [{ role: 'user', content: question }],
+        },
+      },
+      {
+        ...common,
+        provider: 'openai',
+        body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: question }] },
+      },
+      {
+        ...common,
+        provider: 'gemini',
+        body: {
+          model: 'gemini-2.5-flash',
+          contents: [{ role: 'user', parts: [{ text: question }] }],
+          generationConfig: { maxOutputTokens: 16 },
+        },
+      },
+    ][i % 3];
     ids.push(id);
     bodies.set(id, JSON.stringify(request));
     expected.set(id, { via, index: i });
@@ -242,7 +249,9 @@ const runConservation = async (options: ConservationOptions): Promise<Conservati
     const stats = sim.stats();
     const count = (r: Record<string, number>): number =>
       Object.values(r).reduce((a, b) => a + b, 0);
-    return count(stats.anthropic.batches) + count(stats.openai.batches);
+    return (
+      count(stats.anthropic.batches) + count(stats.openai.batches) + count(stats.gemini.batches)
+    );
   };
   let stopped = false;
   let stormsRun = 0;

@@ -16,6 +16,7 @@ const config = (enabled: BatchlaneConfig['enabledProviders']): BatchlaneConfig =
   providers: {
     anthropic: { apiKey: 'ak', secretArn: null, baseUrl: 'http://127.0.0.1:1' },
     openai: { apiKey: null, secretArn: 'arn:secret', baseUrl: null },
+    gemini: { apiKey: null, secretArn: null, baseUrl: null },
   },
   idempotencyTtlSeconds: 60,
   maxRequestsPerBatch: null,
@@ -38,6 +39,8 @@ const config = (enabled: BatchlaneConfig['enabledProviders']): BatchlaneConfig =
   quotas: {},
   budgetDailyUsd: null,
   budgetMonthlyUsd: null,
+  unpricedCeilingUsdPerMTok: null,
+  producers: { selfPrincipals: [], namespaces: [] },
   quotaRetrySeconds: 60,
   realtimeRetryBaseSeconds: 10,
   completionRetrySeconds: 30,
