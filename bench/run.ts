@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { CreateQueueCommand } from '@aws-sdk/client-sqs';
 import { createProgressLog } from '../cli/progress.js';
+import { quietAwsSdkNodeWarning } from '../local/quietAwsSdk.js';
 import { startSimulator } from '../local/simulator/startSimulator.js';
 import { startDynamoDbLocal } from '../local/stack/emulators/startDynamoDbLocal.js';
 import { startEventBridgeStub } from '../local/stack/emulators/startEventBridgeStub.js';
@@ -70,6 +71,7 @@ const runChild = async (
 };
 
 const main = async (): Promise<void> => {
+  quietAwsSdkNodeWarning();
   const sizes = (process.env.BENCH_SIZES ?? '10000,100000').split(',').map(Number);
   const invocationSize = Number(process.env.BENCH_INVOCATION_SIZE ?? 1_000);
   const budgetS = Number(process.env.BENCH_COLLECTOR_BUDGET_S ?? 900);

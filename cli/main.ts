@@ -1,14 +1,9 @@
+import { quietAwsSdkNodeWarning } from '../local/quietAwsSdk.js';
 import { runCli } from './runCli.js';
 
-// The AWS SDK warns at every start that its 2027 releases will need Node 22; the CLI runs on
-// Node 20 by design (the deployed functions run on 22), so that one warning is noise here,
-// and in the local functions' worker threads, which inherit this environment.
-process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
-process.removeAllListeners('warning');
-process.on('warning', (warning) => {
-  if (!warning.message.includes('NodeVersionSupportWarning'))
-    process.stderr.write(`${warning.stack ?? warning.message}\n`);
-});
+// Before any AWS client is made, here and in the local stack's worker threads, which inherit
+// this environment.
+quietAwsSdkNodeWarning();
 
 const command = process.argv[2];
 runCli(process.argv.slice(2), {

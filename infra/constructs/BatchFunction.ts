@@ -11,6 +11,7 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../../shared/config/BatchlaneConfig.js';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../../shared/contract/metrics.js';
 import type { DestinationAllowList } from './DestinationAllowList.js';
 import type { ProviderSecrets } from './ProviderSecrets.js';
 import type { RuntimeSettings } from './RuntimeSettings.js';
@@ -26,17 +27,6 @@ const LOCK_FILE = fileURLToPath(new URL('../../package-lock.json', import.meta.u
  */
 const ESM_REQUIRE_BANNER =
   "import { createRequire as __batchlaneCreateRequire } from 'node:module'; const require = __batchlaneCreateRequire(import.meta.url);";
-
-/**
- * Namespace of batchlane's own metrics. The runtime's Powertools Metrics instance names it
- * too; the alarms in `OperationalAlarms` read metrics from it.
- */
-const METRICS_NAMESPACE = 'batchlane';
-/**
- * Powertools' service name. Powertools adds it to every metric as the `service` dimension,
- * so alarms on batchlane metrics must name it.
- */
-const SERVICE_NAME = 'batchlane';
 
 /** A complete secret ARN ends in `-` plus the 6 random characters Secrets Manager appends. */
 const COMPLETE_SECRET_ARN = /:secret:.+-[A-Za-z0-9]{6}$/;
@@ -411,11 +401,4 @@ class BatchFunction extends Construct {
   }
 }
 
-export {
-  BatchFunction,
-  type BatchFunctionProps,
-  LOG_LEVELS,
-  type LogLevel,
-  METRICS_NAMESPACE,
-  SERVICE_NAME,
-};
+export { BatchFunction, type BatchFunctionProps, LOG_LEVELS, type LogLevel };

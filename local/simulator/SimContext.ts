@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SimClock } from './createSimClock.js';
 import type { BatchFaults, SimulatorFaults } from './SimulatorFaults.js';
 import type { SimulatorStore } from './SimulatorStore.js';
@@ -43,4 +44,16 @@ interface SimContext {
   newId(prefix: string, length: number, seq: number): string;
 }
 
-export { DEFAULT_LIMITS, type SimContext, type SimulatorLimits };
+/**
+ * One family of routes: answers the request and resolves true, or resolves false when the
+ * path is not one of its routes. `headers` are the request's, names in lower case.
+ */
+type SimRoute = (
+  ctx: SimContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  headers: Record<string, string>,
+) => Promise<boolean>;
+
+export { DEFAULT_LIMITS, type SimContext, type SimRoute, type SimulatorLimits };

@@ -2,14 +2,18 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 
 import { join } from 'node:path';
 import type { BatchFaults } from './SimulatorFaults.js';
 
-/** One Anthropic Message Batch as stored; its state at any time is derived from these. */
-interface AnthropicBatchRecord {
+/** What every stored batch's timeline is derived from (times in epoch ms). */
+interface BatchTimes {
   readonly id: string;
   readonly seq: number;
   readonly createdAt: number;
   readonly processingMs: number;
   readonly expiresAt: number;
   cancelAt: number | null;
+}
+
+/** One Anthropic Message Batch as stored; its state at any time is derived from these. */
+interface AnthropicBatchRecord extends BatchTimes {
   deleted: boolean;
   readonly apiVersion: string;
   readonly faults: BatchFaults;
@@ -25,13 +29,7 @@ interface OpenAIBatchError {
   readonly line: number | null;
 }
 
-interface OpenAIBatchRecord {
-  readonly id: string;
-  readonly seq: number;
-  readonly createdAt: number;
-  readonly processingMs: number;
-  readonly expiresAt: number;
-  cancelAt: number | null;
+interface OpenAIBatchRecord extends BatchTimes {
   readonly endpoint: string;
   readonly inputFileId: string;
   readonly completionWindow: string;
@@ -50,13 +48,7 @@ interface OpenAIBatchRecord {
 }
 
 /** One Gemini batch (a long-running operation `batches/{id}`) as stored. */
-interface GeminiBatchRecord {
-  readonly id: string;
-  readonly seq: number;
-  readonly createdAt: number;
-  readonly processingMs: number;
-  readonly expiresAt: number;
-  cancelAt: number | null;
+interface GeminiBatchRecord extends BatchTimes {
   deleted: boolean;
   /** `models/…` */
   readonly model: string;

@@ -6,6 +6,7 @@ import { ensureStateTable } from '../../shared/adapters/aws/stateTable.js';
 import { createRuntime, type Runtime } from '../../shared/composition/createRuntime.js';
 import { ENV } from '../../shared/config/BatchlaneConfig.js';
 import { FUNCTION_SIZING } from '../../shared/config/functionSizing.js';
+import { SERVICE_NAME } from '../../shared/contract/metrics.js';
 import { PROVIDERS } from '../../shared/contract/providers.js';
 import { type RunningSimulator, startSimulator } from '../simulator/startSimulator.js';
 import { AwsCallRecorder, type RecordedAwsCall } from './AwsCallRecorder.js';
@@ -307,7 +308,7 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
     ...(realGemini || simulator === null ? {} : { [ENV.geminiBaseUrl]: simulator.geminiBaseUrl }),
     POWERTOOLS_LOG_LEVEL: process.env['POWERTOOLS_LOG_LEVEL'] ?? 'ERROR',
     POWERTOOLS_METRICS_DISABLED: 'true',
-    POWERTOOLS_SERVICE_NAME: 'batchlane',
+    POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
     ...options.environment,
   };
   // The handlers read their configuration from the environment at import, as in Lambda.

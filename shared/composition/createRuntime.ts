@@ -10,6 +10,7 @@ import { createRealtimeProviders } from '../adapters/providers/createRealtimePro
 import { systemClock, ulidIds } from '../adapters/system/systemClock.js';
 import type { BatchlaneConfig } from '../config/BatchlaneConfig.js';
 import { type Env, loadConfig } from '../config/loadConfig.js';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../contract/metrics.js';
 import type { Logger } from '../ports/Logger.js';
 import type { RuntimeDeps } from '../usecases/RuntimeDeps.js';
 import { createAwsBackedDeps } from './createAwsAdapters.js';
@@ -53,10 +54,10 @@ const createRuntime = async (
   const config = loadConfig(env);
   const aws = options.aws ?? createAwsClients(env, { functionName });
   const logger = new PowertoolsLogger({
-    serviceName: 'batchlane',
+    serviceName: SERVICE_NAME,
     persistentKeys: { function: functionName },
   });
-  const metrics = new Metrics({ namespace: 'batchlane', serviceName: 'batchlane' });
+  const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
   const metricsSink = new PowertoolsMetricsSink(metrics);
 
   let secrets: SecretsManagerClient | undefined;

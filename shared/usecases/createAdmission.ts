@@ -1,4 +1,5 @@
 import { DETAIL_TYPES } from '../contract/events.js';
+import { METRIC } from '../contract/metrics.js';
 import type { ProviderName } from '../contract/providers.js';
 import {
   type AdmissionCandidate,
@@ -108,7 +109,7 @@ const createAdmission = (deps: RuntimeDeps) => {
       if (total === 0 || (await deps.budgets.reserve(period, total, settings.budget))) {
         return decision;
       }
-      metrics.count('BudgetReservationConflicts', 1);
+      metrics.count(METRIC.BudgetReservationConflicts, 1);
     }
     // Still losing the race: everything waits for the next try, nothing passes the budget.
     const reason: HoldReason =
@@ -167,7 +168,7 @@ const createAdmission = (deps: RuntimeDeps) => {
           continue;
         }
       }
-      metrics.count('RequestsHeld', group.length, { reason });
+      metrics.count(METRIC.RequestsHeld, group.length, { reason });
       logger.info('requests held by admission', {
         reason,
         provider: first.provider,
@@ -193,7 +194,7 @@ const createAdmission = (deps: RuntimeDeps) => {
         // The hold itself is durable (the messages are back in the queue); a lost report is
         // logged, and the next hold reports again.
         .catch((error: unknown) => {
-          metrics.count('EventPublishFailures', 1, { detailType: DETAIL_TYPES.requestsHeld });
+          metrics.count(METRIC.EventPublishFailures, 1, { detailType: DETAIL_TYPES.requestsHeld });
           logger.warn('Requests Held event not published', { error });
         });
     }

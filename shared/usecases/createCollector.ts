@@ -1,3 +1,4 @@
+import { METRIC } from '../contract/metrics.js';
 import { FLEX_ENDPOINTS } from '../contract/request.js';
 import { unpricedRefusal } from '../domain/admitRequests.js';
 import type { BudgetPeriod } from '../domain/budgetPeriod.js';
@@ -724,13 +725,13 @@ const createCollector = (deps: RuntimeDeps) => {
         error: errorMessage(result.reason),
       });
     });
-    metrics.count('RequestsToRealtimeLane', toRealtime.length);
+    metrics.count(METRIC.RequestsToRealtimeLane, toRealtime.length);
 
     for (const messageId of await settleOrRetry(refusals)) failed.add(messageId);
 
     const accepted = toPack.length + toRealtime.length;
-    metrics.count('RequestsAccepted', accepted);
-    metrics.count('RequestsFolded', folded);
+    metrics.count(METRIC.RequestsAccepted, accepted);
+    metrics.count(METRIC.RequestsFolded, folded);
     // Every message with an id folded into the one that stands for it shares its fate.
     for (const { message, producer, outcome } of outcomes) {
       if (!outcome.ok) continue;

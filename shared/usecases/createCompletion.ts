@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type Destination, destinationKey } from '../contract/destination.js';
 import { DETAIL_TYPES, type StatusCounts } from '../contract/events.js';
+import { METRIC } from '../contract/metrics.js';
 import type { ResultV1 } from '../contract/result.js';
 import { isBudgetSet } from '../domain/admitRequests.js';
 import { budgetPeriodOf } from '../domain/budgetPeriod.js';
@@ -143,7 +144,7 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
       });
       return false;
     }
-    metrics.count('ResultsParked', results.length, { destination: destination.type });
+    metrics.count(METRIC.ResultsParked, results.length, { destination: destination.type });
     logger.warn('results parked for replay', {
       batchId: batch.batchId,
       destination: destination.type,
@@ -218,9 +219,9 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
     const record = (entries: readonly (typeof routable)[number][]): ItemDelivery[] =>
       entries.map((entry) => {
         delivered.push(entry);
-        metrics.count('ResultsDelivered', 1, { status: entry.result.status });
+        metrics.count(METRIC.ResultsDelivered, 1, { status: entry.result.status });
         metrics.milliseconds(
-          'AcceptanceToDelivery',
+          METRIC.AcceptanceToDelivery,
           now.getTime() - Date.parse(entry.item.acceptedAt),
         );
         return {
@@ -254,7 +255,7 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
       // A destination that refuses for good (forbidden, missing) is parked at once; one that
       // fails for now is retried with the batch until the run that is told to park.
       const permanent = undelivered.every((e) => !isRetryable(failures.get(e.item.customId)));
-      metrics.count('DeliveryFailures', undelivered.length, {
+      metrics.count(METRIC.DeliveryFailures, undelivered.length, {
         destination: group.destination.type,
       });
       // The deployed stack alarms on this message (infra/constructs/OperationalAlarms.ts).
@@ -495,7 +496,7 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
             batchId,
             providerCustomId: line.providerCustomId,
           });
-          metrics.count('UnknownResultLines', 1);
+          metrics.count(METRIC.UnknownResultLines, 1);
           continue;
         }
         // Escalated members are the realtime lane's to deliver: this later answer is dropped.
@@ -549,7 +550,7 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
       const pause = async (): Promise<CompletionReport> => {
         await updateOwned(batch, { completionLeaseUntil: null });
         await deps.completion.notifyEnded(batchId);
-        metrics.count('CompletionPauses', 1);
+        metrics.count(METRIC.CompletionPauses, 1);
         logger.info('completion paused before the function timeout', {
           batchId,
           delivered,
@@ -564,7 +565,7 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
           chunk.push(parseResultLine(batch.provider, line.text));
         } catch (error) {
           // The member this line was for is found missing below and handled there.
-          metrics.count('MalformedResultLines', 1);
+          metrics.count(METRIC.MalformedResultLines, 1);
           logger.error('malformed result line', { batchId, key, error: errorMessage(error) });
         }
         if (chunk.length >= chunkSize) {
@@ -673,15 +674,19 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
     // Publish before recording completion: a crash in between repeats the events (at least
     // once) rather than losing them.
     const completedAt = clock.now().toISOString();
+    // What both events say of the batch.
+    const batchDetail = {
+      batch_id: batch.batchId,
+      provider: batch.provider,
+      provider_batch_id: batch.providerBatchId ?? '',
+      request_count: batch.requestCount,
+      counts,
+    };
     await deps.events.publish([
       {
         detailType: DETAIL_TYPES.batchEnded,
         detail: {
-          batch_id: batch.batchId,
-          provider: batch.provider,
-          provider_batch_id: batch.providerBatchId ?? '',
-          request_count: batch.requestCount,
-          counts,
+          ...batchDetail,
           cost: cost.total,
           submitted_at: batch.submittedAt ?? batch.createdAt,
           ended_at: batch.endedAt ?? completedAt,
@@ -691,11 +696,7 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
       {
         detailType: DETAIL_TYPES.batchDelivered,
         detail: {
-          batch_id: batch.batchId,
-          provider: batch.provider,
-          provider_batch_id: batch.providerBatchId ?? '',
-          request_count: batch.requestCount,
-          counts,
+          ...batchDetail,
           retry_batch_ids: retryBatchId === null ? [] : [retryBatchId],
           delivered_at: completedAt,
         },
@@ -708,10 +709,12 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
       nextPollAt: null,
       completionLeaseUntil: null,
     });
-    metrics.count('BatchesDelivered', 1, { provider: batch.provider });
+    metrics.count(METRIC.BatchesDelivered, 1, { provider: batch.provider });
     // Micro-dollars: whole numbers CloudWatch sums without float drift.
-    metrics.count('CostMicroUsd', Math.round(cost.total.usd * 1e6), { provider: batch.provider });
-    metrics.count('SavedMicroUsd', Math.round(cost.total.saved_usd * 1e6), {
+    metrics.count(METRIC.CostMicroUsd, Math.round(cost.total.usd * 1e6), {
+      provider: batch.provider,
+    });
+    metrics.count(METRIC.SavedMicroUsd, Math.round(cost.total.saved_usd * 1e6), {
       provider: batch.provider,
     });
     await deleteProviderArtifacts(batch);
@@ -738,7 +741,7 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
     try {
       await provider.deleteArtifacts(batch.providerBatchId);
     } catch (error) {
-      metrics.count('ProviderCleanupFailures', 1, { provider: batch.provider });
+      metrics.count(METRIC.ProviderCleanupFailures, 1, { provider: batch.provider });
       logger.warn('provider artifacts not deleted', {
         batchId: batch.batchId,
         error: errorMessage(error),

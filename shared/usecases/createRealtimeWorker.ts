@@ -1,5 +1,6 @@
 import { text } from 'node:stream/consumers';
 import { DETAIL_TYPES } from '../contract/events.js';
+import { METRIC } from '../contract/metrics.js';
 import type { ResultV1 } from '../contract/result.js';
 import { isBudgetSet } from '../domain/admitRequests.js';
 import { backoffDelayMs } from '../domain/backoff.js';
@@ -113,7 +114,7 @@ const createRealtimeWorker = (deps: RuntimeDeps) => {
       const deadlinePassed =
         job.deadline !== null && Date.parse(job.deadline) <= clock.now().getTime();
       if (isRetryable(error) && !lastTry && !deadlinePassed) throw error;
-      metrics.count('RealtimeGaveUp', 1, { provider: job.provider, lane });
+      metrics.count(METRIC.RealtimeGaveUp, 1, { provider: job.provider, lane });
       outcome = {
         status: 'errored',
         response: null,
@@ -187,7 +188,7 @@ const createRealtimeWorker = (deps: RuntimeDeps) => {
       if (deps.realtime === null) throw error;
       const delaySeconds = requeueDelaySeconds(job.attempt, settings.realtimeRetryBaseSeconds);
       await deps.realtime.dispatch({ ...job, attempt: job.attempt + 1 }, { delaySeconds });
-      metrics.count('RealtimeRetries', 1, { provider: job.provider });
+      metrics.count(METRIC.RealtimeRetries, 1, { provider: job.provider });
       logger.warn('realtime call failed for now; job requeued', {
         customId: job.custom_id,
         attempt: job.attempt,
@@ -266,8 +267,8 @@ const createRealtimeWorker = (deps: RuntimeDeps) => {
       ),
     );
     await settleBudget(job, itemCost.nanoUsd, deliveredAt);
-    metrics.count('ResultsDelivered', 1, { status: result.status });
-    metrics.count('RealtimeServed', 1, { provider: job.provider, lane: served.lane });
+    metrics.count(METRIC.ResultsDelivered, 1, { status: result.status });
+    metrics.count(METRIC.RealtimeServed, 1, { provider: job.provider, lane: served.lane });
     if (settings.publishRequestEvents) {
       await deps.events.publish([
         {

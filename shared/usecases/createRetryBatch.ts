@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { METRIC } from '../contract/metrics.js';
 import { isBudgetSet } from '../domain/admitRequests.js';
 import { budgetPeriodOf } from '../domain/budgetPeriod.js';
 import { errorMessage } from '../domain/errors.js';
@@ -121,7 +122,7 @@ const createRetryBatch = async (
     nextPollAt: isoAfter(deps.clock.now(), leaseMs),
   });
   if (failure !== undefined) throw failure.reason;
-  deps.metrics.count('RequestsRetried', moved, { provider: batch.provider });
+  deps.metrics.count(METRIC.RequestsRetried, moved, { provider: batch.provider });
   deps.logger.info('retry batch created', { batchId, from: batch.batchId, members: moved });
   await submitBatch(deps, open, { verifiedMembers: moved === renamed.size }).catch(
     (error: unknown) => {

@@ -1,3 +1,4 @@
+import { METRIC } from '../contract/metrics.js';
 import { FLEX_ENDPOINTS } from '../contract/request.js';
 import { isBudgetSet } from '../domain/admitRequests.js';
 import { budgetPeriodOf } from '../domain/budgetPeriod.js';
@@ -137,9 +138,9 @@ const escalateLateMembers = async (
       waiting.push(item);
     }
   }
-  metrics.count('MembersEscalated', escalated, { provider: batch.provider, lane });
+  metrics.count(METRIC.MembersEscalated, escalated, { provider: batch.provider, lane });
   if (heldByBudget > 0) {
-    metrics.count('EscalationsHeld', heldByBudget, { provider: batch.provider });
+    metrics.count(METRIC.EscalationsHeld, heldByBudget, { provider: batch.provider });
     logger.info('escalations held by the budget; the batch keeps them for now', {
       batchId: batch.batchId,
       held: heldByBudget,

@@ -1,5 +1,6 @@
 import { type Destination, destinationKey } from '../contract/destination.js';
 import { DETAIL_TYPES } from '../contract/events.js';
+import { METRIC } from '../contract/metrics.js';
 import { isProviderName, type ProviderName } from '../contract/providers.js';
 import type { ResultV1 } from '../contract/result.js';
 import { buildRejectedResult, groupByDestination } from '../domain/buildResult.js';
@@ -152,7 +153,7 @@ const settleRefusals = async (
     }
   }
   for (const refusal of publishable) {
-    deps.metrics.count('RequestsRejected', 1, { reason: refusal.rejection.code });
+    deps.metrics.count(METRIC.RequestsRejected, 1, { reason: refusal.rejection.code });
     deps.logger.info('request rejected', {
       messageId: refusal.messageId,
       producer: refusal.producer,

@@ -125,9 +125,10 @@ describe('Gemini admission estimates', () => {
         },
         defaultPriceTable,
       );
-    expect(estimate({ generationConfig: { maxOutputTokens: 200 } })).toEqual({
+    expect(estimate({ generationConfig: { maxOutputTokens: 200 } })).toMatchObject({
       inputTokens: 1000,
       nanoUsd: 400_000,
+      priced: true,
     });
     expect(estimate({ generation_config: { max_output_tokens: 200 } }).nanoUsd).toBe(400_000);
   });
