@@ -23,6 +23,8 @@ interface DevFile {
     readonly openai: string;
     readonly gemini: string;
   };
+  /** The Standard Webhooks secret loopback webhook receivers verify deliveries with. */
+  readonly webhook_secret?: string;
   readonly pid: number;
   readonly started_at: string;
 }

@@ -86,6 +86,7 @@ const runDev = async (args: readonly string[], out: (line: string) => void): Pro
     env: awsEnv,
     destination_allow_list: stack.env[ENV.destinationAllowList] ?? '',
     providers: stack.providers,
+    webhook_secret: stack.webhookSecret,
     pid: process.pid,
     started_at: new Date().toISOString(),
   });

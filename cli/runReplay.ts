@@ -3,6 +3,7 @@ import { type AwsEnv, createAwsClients } from '../shared/adapters/aws/createAwsC
 import { S3BlobStore } from '../shared/adapters/aws/S3BlobStore.js';
 import { createDeliverer } from '../shared/composition/createAwsAdapters.js';
 import { ENV } from '../shared/config/BatchlaneConfig.js';
+import { loadDeliverySettings } from '../shared/config/loadConfig.js';
 import {
   AllowListSyntaxError,
   type DestinationPolicy,
@@ -54,7 +55,17 @@ const devTarget = (dev: DevFile): ReplayTarget | string => {
   if (dev.destination_allow_list === undefined) {
     return 'the running batchlane dev wrote no allow-list to .batchlane/dev.json: restart it';
   }
-  const env = { ...process.env, ...dev.env };
+  // Locally, loopback webhooks are signed with the running dev stack's secret.
+  const webhookSecrets =
+    dev.webhook_secret === undefined
+      ? {}
+      : {
+          [ENV.webhookSecrets]: JSON.stringify({
+            '127.0.0.1': dev.webhook_secret,
+            localhost: dev.webhook_secret,
+          }),
+        };
+  const env: AwsEnv = { ...process.env, ...dev.env, ...webhookSecrets };
   return {
     bucket: dev.artifacts_bucket,
     policy: parseDestinationPolicy(dev.destination_allow_list),
@@ -123,11 +134,10 @@ const runReplay = async (
   }
   const aws = createAwsClients(target.env);
   const blobs = new S3BlobStore({ client: aws.s3, bucket: target.bucket });
-  const webhookSecret = target.env[ENV.webhookSecret];
-  // The deployment's own allow-list, never the operator's reach; the local stack's webhooks
-  // listen on loopback.
+  // The deployment's own allow-list, never the operator's reach, and its webhook secrets; the
+  // local stack's webhooks listen on loopback.
   const deliverer = createDeliverer(aws, blobs, {
-    webhookSecret: webhookSecret === undefined || webhookSecret === '' ? null : webhookSecret,
+    webhookSecrets: loadDeliverySettings(target.env).webhookSecrets,
     allowPrivateWebhooks: target.local,
     destinationPolicy: target.policy,
     region: target.region,

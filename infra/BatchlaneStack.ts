@@ -182,6 +182,13 @@ interface BatchlaneStackProps extends StackProps {
    */
   readonly budgetMonthlyUsd?: number;
   /**
+   * The Secrets Manager secret (ARN) that signs webhook deliveries to each receiving host
+   * (`{"hooks.example.com": "arn:aws:secretsmanager:…"}`), read by the functions that deliver
+   * (collector, completion, realtime). A webhook whose host has no secret is not delivered.
+   * @default - none: webhook destinations are refused
+   */
+  readonly webhookSecretArns?: Readonly<Record<string, string>>;
+  /**
    * USD per million tokens (input and output alike) a model missing from the price table is
    * assumed to cost while a budget is set (`BATCHLANE_UNPRICED_CEILING_USD_PER_MTOK`).
    * @default - requests for unpriced models are refused (`unpriced_model`) while a budget is set
@@ -354,6 +361,10 @@ class BatchlaneStack extends Stack {
     this.collector.function.bindRealtimeQueueSend(this.realtime.queue);
     this.collector.function.bindIntakeQueueSend(this.intakeQueue.queue);
     this.poller.function.bindRealtimeQueueSend(this.realtime.queue);
+    // Every function that delivers results may sign webhooks; the poller delivers none.
+    for (const fn of [this.collector.function, this.completion.function, this.realtime.function]) {
+      fn.bindWebhookSecrets(props.webhookSecretArns ?? {});
+    }
 
     this.alarms = new OperationalAlarms(this, 'Alarms', {
       enabledProviders: this.providerSecrets.enabledProviders,

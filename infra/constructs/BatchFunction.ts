@@ -29,6 +29,9 @@ const LOCK_FILE = fileURLToPath(new URL('../../package-lock.json', import.meta.u
 const ESM_REQUIRE_BANNER =
   "import { createRequire as __batchlaneCreateRequire } from 'node:module'; const require = __batchlaneCreateRequire(import.meta.url);";
 
+/** A complete secret ARN ends in `-` plus the 6 random characters Secrets Manager appends. */
+const COMPLETE_SECRET_ARN = /:secret:.+-[A-Za-z0-9]{6}$/;
+
 /** Log levels Powertools Logger understands (`POWERTOOLS_LOG_LEVEL`). */
 const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'] as const;
 type LogLevel = (typeof LOG_LEVELS)[number];
@@ -274,7 +277,7 @@ class BatchFunction extends Construct {
 
   /**
    * Sets `BATCHLANE_COMPLETION_QUEUE_URL` without any grant. The shared configuration loader
-   * requires the variable in every function, but only the poller sends to the queue.
+   * requires the variable in every function, but not every function sends to the queue.
    */
   public bindCompletionQueueUrlOnly(queue: IQueue): void {
     this.function.addEnvironment(ENV.completionQueueUrl, queue.queueUrl);
@@ -384,6 +387,31 @@ class BatchFunction extends Construct {
         ];
       },
     });
+  }
+
+  /**
+   * Sets `BATCHLANE_WEBHOOK_SECRET_ARNS` (the Secrets Manager secret of each webhook host)
+   * and grants `secretsmanager:GetSecretValue` on exactly those secrets (a partial ARN, without
+   * the 6 random characters Secrets Manager appends, is matched as `<arn>-??????`). Without
+   * any, nothing is set or granted and the function refuses webhook destinations.
+   */
+  public bindWebhookSecrets(secretArnsByHost: Readonly<Record<string, string>>): void {
+    const entries = Object.entries(secretArnsByHost);
+    if (entries.length === 0) return;
+    this.function.addEnvironment(
+      ENV.webhookSecretArns,
+      JSON.stringify(Object.fromEntries(entries)),
+    );
+    const resources = [...new Set(entries.map(([, arn]) => arn))].map((arn) =>
+      COMPLETE_SECRET_ARN.test(arn) ? arn : `${arn}-??????`,
+    );
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['secretsmanager:GetSecretValue'],
+        resources,
+      }),
+    );
   }
 
   /**

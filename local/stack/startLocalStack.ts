@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { createAwsClients } from '../../shared/adapters/aws/createAwsClients.js';
@@ -8,11 +9,29 @@ import { FUNCTION_SIZING } from '../../shared/config/functionSizing.js';
 import { SERVICE_NAME } from '../../shared/contract/metrics.js';
 import { PROVIDERS } from '../../shared/contract/providers.js';
 import { type RunningSimulator, startSimulator } from '../simulator/startSimulator.js';
+import { AwsCallRecorder, type RecordedAwsCall } from './AwsCallRecorder.js';
 import { startAwsEmulators } from './emulators/startAwsEmulators.js';
 import type { FunctionStats } from './InvocationStats.js';
+import type { IamRequest } from './iamRequestsOf.js';
 import type { Isolation } from './lambdaContext.js';
 import { ScheduleRunner } from './ScheduleRunner.js';
 import { LOCAL_ACCOUNT_SENDER_ID, SqsEventSourceMapping } from './SqsEventSourceMapping.js';
+
+/**
+ * Names of the stack's own resources locally, each standing for one resource of the deployed
+ * stack (the grant check maps the template's references to them).
+ */
+const LOCAL_RESOURCES = {
+  intakeQueue: 'batchlane-intake',
+  intakeDlq: 'batchlane-intake-dlq',
+  completionQueue: 'batchlane-completion',
+  completionDlq: 'batchlane-completion-dlq',
+  realtimeQueue: 'batchlane-realtime',
+  realtimeDlq: 'batchlane-realtime-dlq',
+  artifactsBucket: 'batchlane-artifacts',
+  table: 'batchlane-state',
+  eventBus: 'batchlane',
+} as const;
 
 /** The three functions, by the name each passes to `createRuntime`. */
 type LocalFunctionName = 'collector' | 'poller' | 'completion' | 'realtime';
@@ -86,6 +105,13 @@ interface LocalStackOptions {
     functionName: LocalFunctionName,
     runtime: Runtime,
   ) => Runtime | Promise<Runtime>;
+  /**
+   * Records every AWS authorization each function needs (its commands, and its event source
+   * mapping's polling, which Lambda does with the function's role) and writes them to this
+   * file when the stack stops, for the grant check (`test/support/grants/`). Only one stack
+   * per process should record at a time.
+   */
+  readonly recordAwsCalls?: { readonly file: string; readonly run: string };
 }
 
 interface LocalStack {
@@ -103,6 +129,8 @@ interface LocalStack {
   readonly tableName: string;
   readonly eventBusName: string;
   readonly resultsEventBusName: string;
+  /** The Standard Webhooks secret (`whsec_…`) the functions sign loopback webhooks with. */
+  readonly webhookSecret: string;
   readonly simulator: RunningSimulator | null;
   readonly providers: {
     readonly anthropic: string;
@@ -117,6 +145,8 @@ interface LocalStack {
    * payloads, peak heap (worker isolation), failures by kind, events cut to fit 6 MB.
    */
   functionStats(): Readonly<Record<LocalFunctionName, FunctionStats>>;
+  /** The distinct AWS authorizations the functions needed so far (with `recordAwsCalls`). */
+  awsCalls(): readonly RecordedAwsCall[];
   stop(): Promise<void>;
 }
 
@@ -183,19 +213,26 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
 
   const emulators = await startAwsEmulators();
   const aws = createAwsClients(emulators.env);
+  const webhookSecret = `whsec_${randomBytes(32).toString('base64')}`;
+  const recorder = options.recordAwsCalls === undefined ? null : new AwsCallRecorder();
+  const stopObserving = recorder?.observeThisProcess() ?? (() => undefined);
+  // Lambda's SQS pollers act with the function's role: each mapping polls with a client of
+  // its function, so its calls are checked against that role too.
+  const pollerClient = (name: LocalFunctionName) =>
+    recorder === null ? aws.sqs : createAwsClients(emulators.env, { functionName: name }).sqs;
 
-  const intakeDlq = await createQueue(aws.sqs, 'batchlane-intake-dlq', {});
-  const intake = await createQueue(aws.sqs, 'batchlane-intake', {
+  const intakeDlq = await createQueue(aws.sqs, LOCAL_RESOURCES.intakeDlq, {});
+  const intake = await createQueue(aws.sqs, LOCAL_RESOURCES.intakeQueue, {
     VisibilityTimeout: visibility('collector'),
     RedrivePolicy: JSON.stringify({ deadLetterTargetArn: intakeDlq.arn, maxReceiveCount }),
   });
-  const completionDlq = await createQueue(aws.sqs, 'batchlane-completion-dlq', {});
-  const completion = await createQueue(aws.sqs, 'batchlane-completion', {
+  const completionDlq = await createQueue(aws.sqs, LOCAL_RESOURCES.completionDlq, {});
+  const completion = await createQueue(aws.sqs, LOCAL_RESOURCES.completionQueue, {
     VisibilityTimeout: visibility('completion'),
     RedrivePolicy: JSON.stringify({ deadLetterTargetArn: completionDlq.arn, maxReceiveCount }),
   });
-  const realtimeDlq = await createQueue(aws.sqs, 'batchlane-realtime-dlq', {});
-  const realtime = await createQueue(aws.sqs, 'batchlane-realtime', {
+  const realtimeDlq = await createQueue(aws.sqs, LOCAL_RESOURCES.realtimeDlq, {});
+  const realtime = await createQueue(aws.sqs, LOCAL_RESOURCES.realtimeQueue, {
     VisibilityTimeout: visibility('realtime'),
     RedrivePolicy: JSON.stringify({ deadLetterTargetArn: realtimeDlq.arn, maxReceiveCount }),
   });
@@ -203,11 +240,11 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
   const events = await createQueue(aws.sqs, 'batchlane-events', {});
   emulators.eventBridge.forwardTo(aws.sqs, events.url);
 
-  const artifactsBucket = 'batchlane-artifacts';
+  const artifactsBucket = LOCAL_RESOURCES.artifactsBucket;
   const resultsBucket = 'batchlane-demo-results';
   await aws.s3.send(new CreateBucketCommand({ Bucket: artifactsBucket }));
   await aws.s3.send(new CreateBucketCommand({ Bucket: resultsBucket }));
-  const tableName = 'batchlane-state';
+  const tableName = LOCAL_RESOURCES.table;
   await ensureStateTable(aws.dynamodb, tableName);
 
   const useReal = options.realProvidersFromEnv ?? true;
@@ -232,7 +269,7 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
     ...emulators.env,
     [ENV.tableName]: tableName,
     [ENV.bucketName]: artifactsBucket,
-    [ENV.eventBusName]: 'batchlane',
+    [ENV.eventBusName]: LOCAL_RESOURCES.eventBus,
     [ENV.completionQueueUrl]: completion.url,
     [ENV.realtimeQueueUrl]: realtime.url,
     [ENV.intakeQueueUrl]: intake.url,
@@ -250,10 +287,11 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
     [ENV.allowPrivateWebhooks]: 'true',
     // Said explicitly: an unset allow-list allows nothing.
     [ENV.destinationAllowList]: '*',
+    // Each run signs webhooks with a fresh secret of its own, for the loopback receivers.
+    [ENV.webhookSecrets]: JSON.stringify({ '127.0.0.1': webhookSecret, localhost: webhookSecret }),
     // fauxqs records every message as sent by the local account, the functions' requeues
     // included: it is batchlane's own principal here, as the collector's role is in AWS.
     [ENV.selfPrincipals]: LOCAL_ACCOUNT_SENDER_ID,
-    [ENV.webhookSecret]: 'local-webhook-secret',
     ...(options.maxRequestsPerBatch === undefined
       ? {}
       : { [ENV.maxRequestsPerBatch]: String(options.maxRequestsPerBatch) }),
@@ -317,6 +355,12 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
     worker: {
       module: new URL(`../../functions/${name}.ts`, import.meta.url),
       env: functionEnvironment(env, `batchlane-${name}`, memoryMb(name)),
+      ...(recorder === null
+        ? {}
+        : {
+            onAwsCalls: (functionName: string, calls: readonly IamRequest[]) =>
+              recorder.record(functionName, calls),
+          }),
       ...(onFunctionOutput === undefined
         ? {}
         : { onOutput: (line: string) => onFunctionOutput(name, line) }),
@@ -331,7 +375,7 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
       else if (failed > 0) log(`${name}: ${failed} of ${records} records handed back for retry`);
     };
   const collectorMapping = new SqsEventSourceMapping({
-    client: aws.sqs,
+    client: pollerClient('collector'),
     queueUrl: intake.url,
     queueArn: intake.arn,
     functionName: 'batchlane-collector',
@@ -346,7 +390,7 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
     onInvoke: report('collector'),
   });
   const completionMapping = new SqsEventSourceMapping({
-    client: aws.sqs,
+    client: pollerClient('completion'),
     queueUrl: completion.url,
     queueArn: completion.arn,
     functionName: 'batchlane-completion',
@@ -361,7 +405,7 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
     onInvoke: report('completion'),
   });
   const realtimeMapping = new SqsEventSourceMapping({
-    client: aws.sqs,
+    client: pollerClient('realtime'),
     queueUrl: realtime.url,
     queueArn: realtime.arn,
     functionName: 'batchlane-realtime',
@@ -407,6 +451,7 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
     tableName,
     eventBusName: 'batchlane',
     resultsEventBusName: 'batchlane-demo-results',
+    webhookSecret,
     simulator,
     providers: {
       anthropic: realAnthropic ? 'api.anthropic.com' : (simulator?.anthropicBaseUrl ?? ''),
@@ -421,6 +466,7 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
       realtime: realtimeMapping.stats(),
       poller: pollerSchedule.stats(),
     }),
+    awsCalls: () => recorder?.calls() ?? [],
     stop: async () => {
       await pollerSchedule.stop();
       await collectorMapping.stop();
@@ -428,11 +474,16 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
       await realtimeMapping.stop();
       await simulator?.stop();
       await emulators.stop();
+      stopObserving();
+      if (recorder !== null && options.recordAwsCalls !== undefined) {
+        recorder.write(options.recordAwsCalls.file, options.recordAwsCalls.run);
+      }
     },
   };
 };
 
 export {
+  LOCAL_RESOURCES,
   type LocalFunctionName,
   type LocalFunctionOptions,
   type LocalStack,

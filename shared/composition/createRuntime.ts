@@ -1,6 +1,7 @@
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { observeClientCommands } from '../adapters/aws/awsCommandObserver.js';
 import { createApiKeyResolver } from '../adapters/aws/createApiKeyResolver.js';
 import { type AwsClients, createAwsClients } from '../adapters/aws/createAwsClients.js';
 import { PowertoolsMetricsSink } from '../adapters/observability/PowertoolsMetricsSink.js';
@@ -51,7 +52,7 @@ const createRuntime = async (
   options: RuntimeOptions = {},
 ): Promise<Runtime> => {
   const config = loadConfig(env);
-  const aws = options.aws ?? createAwsClients(env);
+  const aws = options.aws ?? createAwsClients(env, { functionName });
   const logger = new PowertoolsLogger({
     serviceName: SERVICE_NAME,
     persistentKeys: { function: functionName },
@@ -60,13 +61,18 @@ const createRuntime = async (
   const metricsSink = new PowertoolsMetricsSink(metrics);
 
   let secrets: SecretsManagerClient | undefined;
-  const resolveApiKey = createApiKeyResolver(() => {
-    secrets ??= new SecretsManagerClient({});
+  const secretsClient = (): SecretsManagerClient => {
+    secrets ??= observeClientCommands(
+      new SecretsManagerClient({}),
+      functionName,
+      env['AWS_REGION'] ?? 'us-east-1',
+    );
     return secrets;
-  });
+  };
+  const resolveApiKey = createApiKeyResolver(secretsClient);
 
   const deps: RuntimeDeps = {
-    ...createAwsBackedDeps(config, aws),
+    ...createAwsBackedDeps(config, aws, secretsClient),
     providers: await createBatchProviders(config, resolveApiKey),
     realtimeProviders: await createRealtimeProviders(config, resolveApiKey),
     clock: systemClock,

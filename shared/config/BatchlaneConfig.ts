@@ -4,6 +4,7 @@ import type { Quotas } from '../domain/admitRequests.js';
 import type { DestinationPolicy } from '../domain/destinationPolicy.js';
 import type { PriceTable } from '../domain/pricing/PriceTable.js';
 import type { ProducerPolicy } from '../domain/producer.js';
+import type { WebhookSecretsByHost } from '../domain/webhookSecrets.js';
 
 /** How one provider is reached. Exactly one of `apiKey` / `secretArn` is set when enabled. */
 interface ProviderConnection {
@@ -14,6 +15,18 @@ interface ProviderConnection {
   /** Override of the provider's base URL (simulator, OpenAI-compatible providers). */
   readonly baseUrl: string | null;
 }
+
+/**
+ * Webhook signing secrets, one per receiving host: Secrets Manager ARNs (deployed,
+ * `BATCHLANE_WEBHOOK_SECRET_ARNS`) or the secrets themselves (local stack and tests,
+ * `BATCHLANE_WEBHOOK_SECRETS`).
+ */
+type WebhookSecretsConfig =
+  | {
+      readonly source: 'secretsManager';
+      readonly secretArnsByHost: Readonly<Record<string, string>>;
+    }
+  | { readonly source: 'inline'; readonly secretsByHost: WebhookSecretsByHost };
 
 /** Everything the handlers need, read once per execution environment. */
 interface BatchlaneConfig {
@@ -38,8 +51,8 @@ interface BatchlaneConfig {
    * it packed, so batches hold at most one invocation's requests.
    */
   readonly batchMaxAgeSeconds: number;
-  /** HMAC secret for webhook signatures; null disables webhook destinations. */
-  readonly webhookSecret: string | null;
+  /** Where webhook signing secrets come from; null disables webhook destinations. */
+  readonly webhookSecrets: WebhookSecretsConfig | null;
   /** Lets webhooks reach loopback/private addresses (local development only). */
   readonly allowPrivateWebhooks: boolean;
   /**
@@ -119,7 +132,8 @@ const ENV = {
   maxBytesPerBatch: 'BATCHLANE_MAX_BYTES_PER_BATCH',
   pollIntervalSeconds: 'BATCHLANE_POLL_INTERVAL_SECONDS',
   batchMaxAgeSeconds: 'BATCHLANE_BATCH_MAX_AGE_SECONDS',
-  webhookSecret: 'BATCHLANE_WEBHOOK_SECRET',
+  webhookSecretArns: 'BATCHLANE_WEBHOOK_SECRET_ARNS',
+  webhookSecrets: 'BATCHLANE_WEBHOOK_SECRETS',
   allowPrivateWebhooks: 'BATCHLANE_ALLOW_PRIVATE_WEBHOOKS',
   destinationAllowList: 'BATCHLANE_DESTINATION_ALLOW_LIST',
   maxClaimCheckBytes: 'BATCHLANE_MAX_CLAIM_CHECK_BYTES',
@@ -144,4 +158,4 @@ const ENV = {
   completionRetrySeconds: 'BATCHLANE_COMPLETION_RETRY_SECONDS',
 } as const;
 
-export { type BatchlaneConfig, ENV, type ProviderConnection };
+export { type BatchlaneConfig, ENV, type ProviderConnection, type WebhookSecretsConfig };

@@ -11,7 +11,13 @@ import { defaultPriceTable } from '../domain/pricing/defaultPriceTable.js';
 import { resolvePriceTable } from '../domain/pricing/loadPriceTable.js';
 import type { PriceTable } from '../domain/pricing/PriceTable.js';
 import { PRINCIPAL_PATTERN, PRODUCER_PATTERN, type ProducerPolicy } from '../domain/producer.js';
-import { type BatchlaneConfig, ENV, type ProviderConnection } from './BatchlaneConfig.js';
+import { checkWebhookSecret } from '../domain/webhookSecrets.js';
+import {
+  type BatchlaneConfig,
+  ENV,
+  type ProviderConnection,
+  type WebhookSecretsConfig,
+} from './BatchlaneConfig.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -231,6 +237,71 @@ const parsePriceTable = (env: Env): PriceTable => {
   }
 };
 
+/** A JSON object of strings (or, with `lists`, of strings and arrays of strings) by host. */
+const hostMap = (env: Env, name: string): Record<string, unknown> | null => {
+  const raw = optional(env, name);
+  if (raw === null) return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    parsed = null;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError(`${name} must be a JSON object keyed by webhook host`, {
+      code: 'invalid_config',
+      details: { name },
+    });
+  }
+  return parsed as Record<string, unknown>;
+};
+
+/**
+ * Webhook signing secrets by receiving host: `BATCHLANE_WEBHOOK_SECRET_ARNS`
+ * (`{"hooks.example.com": "arn:aws:secretsmanager:…"}`, deployed) or `BATCHLANE_WEBHOOK_SECRETS`
+ * (`{"127.0.0.1": "whsec_…"}` or `{"host": ["whsec_new", "whsec_old"]}`, local). Null when
+ * neither is set: webhook destinations are then refused.
+ */
+const parseWebhookSecrets = (env: Env): WebhookSecretsConfig | null => {
+  const arns = hostMap(env, ENV.webhookSecretArns);
+  if (arns !== null) {
+    const entries = Object.entries(arns);
+    const bad = entries.find(
+      ([, arn]) => typeof arn !== 'string' || !/^arn:[^:]+:secretsmanager:/.test(arn),
+    );
+    if (bad !== undefined) {
+      throw new ConfigError(
+        `${ENV.webhookSecretArns}: the secret of ${bad[0]} must be a Secrets Manager ARN`,
+        { code: 'invalid_config', details: { name: ENV.webhookSecretArns } },
+      );
+    }
+    return {
+      source: 'secretsManager',
+      secretArnsByHost: Object.fromEntries(entries.map(([host, arn]) => [host, String(arn)])),
+    };
+  }
+  const inline = hostMap(env, ENV.webhookSecrets);
+  if (inline === null) return null;
+  const secretsByHost: Record<string, string[]> = {};
+  for (const [host, value] of Object.entries(inline)) {
+    const secrets = [value].flat();
+    if (
+      secrets.length === 0 ||
+      secrets.length > 2 ||
+      !secrets.every((s) => typeof s === 'string')
+    ) {
+      throw new ConfigError(
+        `${ENV.webhookSecrets}: ${host} must have one secret, or two during a rotation`,
+        { code: 'invalid_config', details: { name: ENV.webhookSecrets } },
+      );
+    }
+    secretsByHost[host] = secrets.map((secret) =>
+      checkWebhookSecret(secret as string, `${ENV.webhookSecrets} (${host})`),
+    );
+  }
+  return { source: 'inline', secretsByHost };
+};
+
 /**
  * The settings that decide where and how results are delivered: part of the configuration,
  * and all `batchlane replay` needs to deliver parked results as the deployment would.
@@ -239,9 +310,9 @@ const loadDeliverySettings = (
   env: Env,
 ): Pick<
   BatchlaneConfig,
-  'webhookSecret' | 'allowPrivateWebhooks' | 'destinationPolicy' | 'region'
+  'webhookSecrets' | 'allowPrivateWebhooks' | 'destinationPolicy' | 'region'
 > => ({
-  webhookSecret: optional(env, ENV.webhookSecret),
+  webhookSecrets: parseWebhookSecrets(env),
   allowPrivateWebhooks: optional(env, ENV.allowPrivateWebhooks) === 'true',
   destinationPolicy: parsePolicy(env),
   // Lambda sets AWS_REGION; the SDK clients read the same variables.
@@ -295,4 +366,11 @@ const loadConfig = (env: Env): BatchlaneConfig => ({
   realtimeRetryBaseSeconds: Math.min(300, positiveInt(env, ENV.realtimeRetryBaseSeconds, 10) ?? 10),
 });
 
-export { type Env, loadConfig, loadDeliverySettings, ProducerNamespacesSchema, QuotasSchema };
+export {
+  type Env,
+  loadConfig,
+  loadDeliverySettings,
+  ProducerNamespacesSchema,
+  parseWebhookSecrets,
+  QuotasSchema,
+};

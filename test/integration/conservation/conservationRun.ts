@@ -10,6 +10,8 @@ import {
   CrashInjector,
   type CrashRecord,
 } from '../../support/crashingRuntime.js';
+import { ungrantedCalls } from '../../support/grants/checkGrants.js';
+import { recordingFor } from '../../support/grants/recordings.js';
 import { type Delivered, DestinationLedger } from './destinationLedger.js';
 
 interface ConservationOptions {
@@ -62,6 +64,8 @@ interface ConservationReport {
   readonly stackLog: Readonly<Record<string, number>>;
   readonly elapsedMs: number;
   readonly timedOut: boolean;
+  /** AWS calls a function made that its deployed role would refuse. */
+  readonly ungranted: readonly string[];
 }
 
 const TERMINAL_STATUSES = ['succeeded', 'errored', 'expired', 'canceled'] as const;
@@ -150,6 +154,7 @@ const runConservation = async (options: ConservationOptions): Promise<Conservati
       poller: { timeoutMs: 5000 },
     },
     wrapRuntime: injector.wrapRuntime,
+    recordAwsCalls: recordingFor('conservation'),
     // Counted by kind (crashes, timeouts, retries), not printed one by one.
     log: (line) => {
       const kind = line
@@ -405,9 +410,10 @@ const runConservation = async (options: ConservationOptions): Promise<Conservati
     stackLog: Object.fromEntries(stackLog),
     elapsedMs,
     timedOut,
+    ungranted: [],
   };
   await stack.stop();
-  return report;
+  return { ...report, ungranted: ungrantedCalls(stack.awsCalls()) };
 };
 
 /** The counts, for the console. */

@@ -61,7 +61,7 @@ describe('Pipeline: a destination that fails', () => {
     expect(created.QueueUrl).toBe(missingQueueUrl);
     const policy = parseDestinationPolicy('*');
     const deliverer = createDeliverer(aws, blobs, {
-      webhookSecret: null,
+      webhookSecrets: null,
       allowPrivateWebhooks: false,
       destinationPolicy: policy,
       region: 'us-east-1',

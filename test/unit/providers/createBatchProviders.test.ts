@@ -23,7 +23,7 @@ const config = (enabled: BatchlaneConfig['enabledProviders']): BatchlaneConfig =
   maxBytesPerBatch: null,
   pollIntervalSeconds: 30,
   batchMaxAgeSeconds: 0,
-  webhookSecret: null,
+  webhookSecrets: null,
   allowPrivateWebhooks: false,
   destinationPolicy: { kind: 'listed', entries: [] },
   region: 'us-east-1',
