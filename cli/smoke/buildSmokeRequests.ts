@@ -5,6 +5,7 @@ import type { RequestV1Input } from '../../shared/contract/request.js';
 const DEFAULT_SMOKE_MODELS: Readonly<Record<ProviderName, string>> = {
   anthropic: 'claude-haiku-4-5',
   openai: 'gpt-4.1-nano',
+  bedrock: 'us.amazon.nova-micro-v1:0',
 };
 
 interface SmokeRequestOptions {
@@ -36,12 +37,23 @@ const buildSmokeRequests = (options: SmokeRequestOptions): RequestV1Input[] => {
     return {
       custom_id: `smoke-${options.runId}-${String(index).padStart(4, '0')}`,
       provider,
-      // Both default endpoints (/v1/messages, /v1/chat/completions) take this shape.
-      body: {
-        model: models[provider],
-        max_tokens: 8,
-        messages: [{ role: 'user', content: prompt }],
-      },
+      ...(provider === 'bedrock'
+        ? {
+            // Bedrock names the model beside the body, which is the model's native input.
+            model: models.bedrock,
+            body: {
+              messages: [{ role: 'user', content: [{ text: prompt }] }],
+              inferenceConfig: { maxTokens: 8 },
+            },
+          }
+        : {
+            // Both default endpoints (/v1/messages, /v1/chat/completions) take this shape.
+            body: {
+              model: models[provider],
+              max_tokens: 8,
+              messages: [{ role: 'user', content: prompt }],
+            },
+          }),
       destination: { type: 'sqs', queue_url: options.resultsQueueUrl },
       metadata: { batchlane_smoke: options.runId },
     };

@@ -38,17 +38,21 @@ class ProviderSecrets extends Construct {
 
   public constructor(scope: Construct, id: string, props: ProviderSecretsProps = {}) {
     super(scope, id);
-    this.enabledProviders = props.enabledProviders ?? PROVIDERS;
+    // Bedrock is opted into (it needs model access and its service role), never a default.
+    this.enabledProviders = props.enabledProviders ?? PROVIDERS.filter((p) => p !== 'bedrock');
     if (this.enabledProviders.length === 0) {
       throw new Error('ProviderSecrets: enabledProviders must name at least one provider');
     }
     const arns: Record<ProviderName, string | undefined> = {
       anthropic: props.anthropicSecretArn,
       openai: props.openaiSecretArn,
+      bedrock: undefined,
     };
     const secrets = new Map<ProviderName, ISecret>();
     const createdFor: ProviderName[] = [];
     for (const provider of this.enabledProviders) {
+      // Bedrock is called with the functions' own IAM role: there is no key to keep.
+      if (provider === 'bedrock') continue;
       const arn = arns[provider];
       if (arn === undefined) {
         secrets.set(provider, this.#createSecret(provider));

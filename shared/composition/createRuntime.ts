@@ -1,5 +1,7 @@
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { BedrockClient } from '@aws-sdk/client-bedrock';
+import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createApiKeyResolver } from '../adapters/aws/createApiKeyResolver.js';
 import { createAwsClients } from '../adapters/aws/createAwsClients.js';
@@ -17,6 +19,8 @@ import { SqsRealtimeDispatcher } from '../adapters/aws/SqsRealtimeDispatcher.js'
 import { SqsResultSender } from '../adapters/aws/SqsResultSender.js';
 import { WebhookResultSender } from '../adapters/aws/WebhookResultSender.js';
 import { PowertoolsMetricsSink } from '../adapters/observability/PowertoolsMetricsSink.js';
+import { BedrockBatchProvider } from '../adapters/providers/BedrockBatchProvider.js';
+import { BedrockRealtimeProvider } from '../adapters/providers/BedrockRealtimeProvider.js';
 import { createBatchProviders } from '../adapters/providers/createBatchProviders.js';
 import { createRealtimeProviders } from '../adapters/providers/createRealtimeProviders.js';
 import { systemClock, ulidIds } from '../adapters/system/systemClock.js';
@@ -78,6 +82,30 @@ const createRuntime = async (env: Env, functionName: string): Promise<Runtime> =
     allowList: config.destinationAllowList,
   });
 
+  // Bedrock's clients sign with the function's credentials; the endpoint is set only locally.
+  const bedrockClientConfig = {
+    region: env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'] ?? 'us-east-1',
+    ...(config.providers.bedrock.baseUrl === null
+      ? {}
+      : { endpoint: config.providers.bedrock.baseUrl }),
+  };
+  const { bedrock } = config;
+  const bedrockBatch =
+    bedrock === null
+      ? undefined
+      : () =>
+          new BedrockBatchProvider({
+            client: new BedrockClient(bedrockClientConfig),
+            files: blobs,
+            roleArn: bedrock.roleArn,
+            clock: systemClock,
+          });
+  const bedrockRealtime =
+    bedrock === null
+      ? undefined
+      : () =>
+          new BedrockRealtimeProvider({ client: new BedrockRuntimeClient(bedrockClientConfig) });
+
   const deps: RuntimeDeps = {
     store: new DynamoDbStateStore({ client: aws.documentClient, tableName: config.tableName }),
     blobs,
@@ -85,7 +113,7 @@ const createRuntime = async (env: Env, functionName: string): Promise<Runtime> =
       client: aws.s3,
       maxBytes: maxRequestBytesOf(config.maxBytesPerBatch),
     }),
-    providers: await createBatchProviders(config, resolveApiKey),
+    providers: await createBatchProviders(config, resolveApiKey, {}, bedrockBatch),
     events: new EventBridgeEventPublisher({
       client: aws.eventBridge,
       eventBusName: config.eventBusName,
@@ -97,7 +125,7 @@ const createRuntime = async (env: Env, functionName: string): Promise<Runtime> =
       config.realtimeQueueUrl === null
         ? null
         : new SqsRealtimeDispatcher({ client: aws.sqs, queueUrl: config.realtimeQueueUrl }),
-    realtimeProviders: await createRealtimeProviders(config, resolveApiKey),
+    realtimeProviders: await createRealtimeProviders(config, resolveApiKey, {}, bedrockRealtime),
     requeue:
       config.intakeQueueUrl === null
         ? null
@@ -128,6 +156,13 @@ const createRuntime = async (env: Env, functionName: string): Promise<Runtime> =
       quotas: config.quotas,
       quotaRetrySeconds: config.quotaRetrySeconds,
       realtimeRetryBaseSeconds: config.realtimeRetryBaseSeconds,
+      ...(bedrock === null
+        ? {}
+        : {
+            minRequestsPerBatch: { bedrock: bedrock.minRecordsPerJob },
+            maxConcurrentBatchesPerModel: { bedrock: bedrock.maxConcurrentJobsPerModel },
+            belowMinimumWaitMs: bedrock.belowMinimumWaitSeconds * 1000,
+          }),
       budget: {
         dailyNanoUsd:
           config.budgetDailyUsd === null ? null : Math.round(config.budgetDailyUsd * 1e9),

@@ -2,12 +2,15 @@
  * Providers and the endpoints batchlane can send to each of them, with their batch limits.
  * Limits come from the providers' own documentation (see README, "Provider limits").
  */
-const PROVIDERS = ['anthropic', 'openai'] as const;
+const PROVIDERS = ['anthropic', 'openai', 'bedrock'] as const;
 type ProviderName = (typeof PROVIDERS)[number];
 
 const PROVIDER_ENDPOINTS = {
   anthropic: ['/v1/messages'],
   openai: ['/v1/chat/completions', '/v1/embeddings', '/v1/responses'],
+  // Bedrock batch inference with `modelInvocationType: InvokeModel`: the body is the model's
+  // native InvokeModel body (`modelInput`), and the model is named by the request's `model`.
+  bedrock: ['/model/invoke'],
 } as const satisfies Record<ProviderName, readonly string[]>;
 
 type ProviderEndpoint = (typeof PROVIDER_ENDPOINTS)[ProviderName][number];
@@ -15,6 +18,7 @@ type ProviderEndpoint = (typeof PROVIDER_ENDPOINTS)[ProviderName][number];
 const DEFAULT_ENDPOINT: Record<ProviderName, ProviderEndpoint> = {
   anthropic: '/v1/messages',
   openai: '/v1/chat/completions',
+  bedrock: '/model/invoke',
 };
 
 interface ProviderLimits {
@@ -24,11 +28,24 @@ interface ProviderLimits {
   readonly maxBytes: number;
   /** Whether every request in one batch must name the same model (OpenAI: one model per file). */
   readonly oneModelPerBatch: boolean;
+  /**
+   * Fewest requests one provider batch accepts (Bedrock: "Minimum number of records per
+   * batch inference job"). A smaller group waits to fill, or goes to the realtime lane.
+   */
+  readonly minRequests?: number;
 }
 
 const PROVIDER_LIMITS: Record<ProviderName, ProviderLimits> = {
   anthropic: { maxRequests: 100_000, maxBytes: 256 * 1000 * 1000, oneModelPerBatch: false },
   openai: { maxRequests: 50_000, maxBytes: 200 * 1000 * 1000, oneModelPerBatch: true },
+  // Bedrock's default per-model quotas: records per job (and per file: batchlane writes one
+  // file per job), 1 GB per input file, and at least 100 records per job.
+  bedrock: {
+    maxRequests: 50_000,
+    maxBytes: 1000 * 1000 * 1000,
+    oneModelPerBatch: true,
+    minRequests: 100,
+  },
 };
 
 const isProviderName = (value: unknown): value is ProviderName =>

@@ -12,6 +12,8 @@ const toJsonLine = (value: unknown): string =>
  *   is implied, so it is not written).
  * - OpenAI: `{"custom_id","method":"POST","url","body"}`, where `url` must equal the batch's
  *   `endpoint`.
+ * - Bedrock: `{"custom_id","modelInput"}`: the Bedrock record with batchlane's id first, like
+ *   every other line; the adapter names it `recordId` as it writes the job's input file.
  *
  * `JSON.stringify` never emits a raw CR or LF. U+2028/U+2029 are left raw by it but count as
  * line breaks for some line splitters (e.g. Python's `splitlines`), so they are escaped too:
@@ -28,6 +30,8 @@ const formatProviderLine = (
       return toJsonLine({ custom_id: providerCustomId, params: body });
     case 'openai':
       return toJsonLine({ custom_id: providerCustomId, method: 'POST', url: endpoint, body });
+    case 'bedrock':
+      return toJsonLine({ custom_id: providerCustomId, modelInput: body });
   }
 };
 

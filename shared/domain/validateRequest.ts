@@ -30,6 +30,7 @@ const REJECTION_CODES = [
   'claim_check_invalid',
   'unknown_provider',
   'provider_not_enabled',
+  'invalid_model',
   'unsupported_endpoint',
   'invalid_body',
   'stream_not_supported',
@@ -96,6 +97,12 @@ type ClaimCheckResolution =
   | { readonly ok: false; readonly code: ClaimCheckFailureCode; readonly message: string };
 
 /**
+ * The largest single body intake reads and holds: one body is parsed whole in a collector's
+ * memory, so a provider whose batch files are larger (Bedrock, 1 GB) does not raise it.
+ */
+const MAX_BODY_BYTES = 256 * 1000 * 1000;
+
+/**
  * The largest body intake accepts, in bytes of its JSON: what the largest provider takes in
  * one batch, or the deployment's own per-batch cap when lower (a body over it could only
  * ever be packed alone into a batch over the cap).
@@ -103,12 +110,15 @@ type ClaimCheckResolution =
 const maxRequestBytesOf = (maxBytesPerBatch: number | null): number =>
   Math.min(
     Math.max(...Object.values(PROVIDER_LIMITS).map((limits) => limits.maxBytes)),
+    MAX_BODY_BYTES,
     maxBytesPerBatch ?? Number.POSITIVE_INFINITY,
   );
+
 
 const FIELD_CODES: Record<string, RejectionCode> = {
   custom_id: 'invalid_custom_id',
   provider: 'unknown_provider',
+  model: 'invalid_model',
   endpoint: 'unsupported_endpoint',
   body: 'invalid_body',
   destination: 'invalid_destination',
@@ -332,12 +342,13 @@ const validateRequest = (
     );
   }
   const bodyBytes = Buffer.byteLength(JSON.stringify(request.body));
-  if (bodyBytes > ctx.maxRequestBytes) {
+  const maxBytes = Math.min(ctx.maxRequestBytes, PROVIDER_LIMITS[request.provider].maxBytes);
+  if (bodyBytes > maxBytes) {
     return reject(
       single(
         'request_too_large',
         'body',
-        `body is ${bodyBytes} bytes; the provider accepts at most ${ctx.maxRequestBytes} per batch`,
+        `body is ${bodyBytes} bytes; the provider accepts at most ${maxBytes} per batch`,
       ),
       json,
       raw,
@@ -351,7 +362,8 @@ const validateRequest = (
     accepted: {
       request,
       endpoint,
-      model: String(request.body['model']),
+      // Bedrock names it beside the body; the others in it (and `model`, if given, agrees).
+      model: request.model ?? String(request.body['model']),
       destination,
       // The defaults-applied request is hashed, so `{tier:"batch"}` and no tier are the same.
       requestHash: hashCanonical({ ...request, endpoint, destination }),

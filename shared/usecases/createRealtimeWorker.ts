@@ -79,6 +79,7 @@ const createRealtimeWorker = (deps: RuntimeDeps) => {
       outcome = await provider.invoke({
         endpoint: job.endpoint,
         body: request.body ?? {},
+        model: job.model,
         lane,
         deadline: job.deadline === null ? null : new Date(job.deadline),
       });

@@ -6,9 +6,12 @@ import type { BatchItem, BatchRecord } from '../domain/records.js';
 import { splitLines } from '../domain/splitLines.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
 
-/** The request body a provider input line carries (Anthropic `params`, OpenAI `body`). */
+/**
+ * The request body a provider input line carries (Anthropic `params`, OpenAI `body`, Bedrock
+ * `modelInput`).
+ */
 const bodyOfLine = (line: Record<string, unknown>): Record<string, unknown> | null => {
-  const body = line['params'] ?? line['body'];
+  const body = line['params'] ?? line['body'] ?? line['modelInput'];
   return typeof body === 'object' && body !== null && !Array.isArray(body)
     ? (body as Record<string, unknown>)
     : null;

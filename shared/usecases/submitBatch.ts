@@ -151,6 +151,9 @@ const submitBatch = async (
       openInput: () => deps.blobs.getStream(current.inputKey),
       requestCount: current.requestCount,
       inputBytes: current.inputBytes,
+      models: current.models,
+      // Escalation takes the `auto` members running late; the batch should not outlast them.
+      answerBy: current.escalateAt ?? null,
     });
   } catch (error) {
     if (error instanceof InvalidInputError) {
