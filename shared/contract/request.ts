@@ -123,7 +123,7 @@ const checkBedrockModel = (
       reasonIssue(
         'invalid_model',
         ['model'],
-        'model is required for bedrock: the model id, inference profile id or ARN (the body is the model\'s native request)',
+        "model is required for bedrock: the model id, inference profile id or ARN (the body is the model's native request)",
       ),
     );
   } else if (!BEDROCK_MODEL_ID_PATTERN.test(model)) {

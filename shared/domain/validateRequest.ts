@@ -114,7 +114,6 @@ const maxRequestBytesOf = (maxBytesPerBatch: number | null): number =>
     maxBytesPerBatch ?? Number.POSITIVE_INFINITY,
   );
 
-
 const FIELD_CODES: Record<string, RejectionCode> = {
   custom_id: 'invalid_custom_id',
   provider: 'unknown_provider',

@@ -25,12 +25,89 @@ const bodyOfLine = (line: Record<string, unknown>): Record<string, unknown> | nu
  * escalated, the batch's own result for the member is never delivered. Returns when the
  * poller should look again (the next member's escalation time), or null.
  */
+/**
+ * Queues a realtime job for each of `members` (read back from the batch's input file) and
+ * marks it escalated: the job first, so should the mark fail, the worker finds the member not
+ * escalated and leaves it to the batch. Returns the members that could not be escalated (a
+ * failed dispatch or mark; the next try takes them again). Members whose line is not in the
+ * file are neither escalated nor returned: they stay with the batch.
+ */
+const dispatchEscalations = async (
+  deps: RuntimeDeps,
+  batch: BatchRecord,
+  now: Date,
+  members: Map<string, BatchItem>,
+  how: {
+    readonly lane: 'flex' | 'realtime';
+    readonly reasonOf: (item: BatchItem) => string;
+  },
+): Promise<{ escalated: number; failed: BatchItem[] }> => {
+  const { store, logger, metrics } = deps;
+  const dispatcher = deps.realtime;
+  const failed: BatchItem[] = [];
+  let escalated = 0;
+  if (dispatcher === null || members.size === 0) return { escalated, failed };
+  for await (const text of splitLines(await deps.blobs.getStream(batch.inputKey))) {
+    const line = JSON.parse(text) as Record<string, unknown>;
+    const item = typeof line['custom_id'] === 'string' ? members.get(line['custom_id']) : undefined;
+    const body = bodyOfLine(line);
+    if (item === undefined || body === null) continue;
+    members.delete(item.providerCustomId);
+    // One request object per escalation: named by the batch member, not the caller's body.
+    const requestHash = `escalated-${batch.batchId}-${item.providerCustomId}`;
+    const key = realtimeRequestKey(item.customId, requestHash);
+    try {
+      await deps.blobs.put(key, JSON.stringify({ body }), { contentType: 'application/json' });
+      await dispatcher.dispatch({
+        schema: 'batchlane.realtime-job.v1',
+        attempt: 1,
+        custom_id: item.customId,
+        request_hash: requestHash,
+        request_key: key,
+        provider: batch.provider,
+        endpoint: batch.endpoint,
+        model: item.model,
+        lane: how.lane,
+        requested: item.lane.requested,
+        reason: how.reasonOf(item),
+        destination: item.destination,
+        metadata: item.metadata,
+        deadline: item.deadline,
+        accepted_at: item.acceptedAt,
+        target: {
+          kind: 'member',
+          batch_id: batch.batchId,
+          provider_custom_id: item.providerCustomId,
+          attempts: item.attempts,
+        },
+      });
+      if (await store.escalateMember(batch.batchId, item.providerCustomId, now.toISOString())) {
+        escalated += 1;
+      }
+    } catch (error) {
+      logger.warn('escalation failed; the next try takes it again', {
+        batchId: batch.batchId,
+        customId: item.customId,
+        error: errorMessage(error),
+      });
+      failed.push(item);
+    }
+  }
+  metrics.count('MembersEscalated', escalated, { provider: batch.provider, lane: how.lane });
+  logger.info('members escalated to the realtime lane', {
+    batchId: batch.batchId,
+    escalated,
+    lane: how.lane,
+  });
+  return { escalated, failed };
+};
+
 const escalateLateMembers = async (
   deps: RuntimeDeps,
   batch: BatchRecord,
   now: Date,
 ): Promise<string | null> => {
-  const { store, settings, logger, metrics } = deps;
+  const { store, settings } = deps;
   const dispatcher = deps.realtime;
   const lead = settings.escalateBeforeDeadlineMs;
   const late = new Map<string, BatchItem>();
@@ -49,63 +126,14 @@ const escalateLateMembers = async (
     deps.realtimeProviders[batch.provider]?.supportsFlex === true &&
     FLEX_ENDPOINTS.includes(batch.endpoint);
   const lane = flex ? 'flex' : 'realtime';
-  let escalated = 0;
-  for await (const text of splitLines(await deps.blobs.getStream(batch.inputKey))) {
-    const line = JSON.parse(text) as Record<string, unknown>;
-    const item = typeof line['custom_id'] === 'string' ? late.get(line['custom_id']) : undefined;
-    const body = bodyOfLine(line);
-    if (item === undefined || body === null) continue;
-    late.delete(item.providerCustomId);
-    // One request object per escalation: named by the batch member, not the caller's body.
-    const requestHash = `escalated-${batch.batchId}-${item.providerCustomId}`;
-    const key = realtimeRequestKey(item.customId, requestHash);
-    try {
-      await deps.blobs.put(key, JSON.stringify({ body }), { contentType: 'application/json' });
-      await dispatcher.dispatch({
-        schema: 'batchlane.realtime-job.v1',
-        attempt: 1,
-        custom_id: item.customId,
-        request_hash: requestHash,
-        request_key: key,
-        provider: batch.provider,
-        endpoint: batch.endpoint,
-        model: item.model,
-        lane,
-        requested: 'auto',
-        reason: `auto: batch ${batch.batchId} still running ${Math.round((Date.parse(item.deadline ?? '') - now.getTime()) / 60_000)} min before the deadline; escalated to ${flex ? 'flex' : 'standard realtime'}`,
-        destination: item.destination,
-        metadata: item.metadata,
-        deadline: item.deadline,
-        accepted_at: item.acceptedAt,
-        target: {
-          kind: 'member',
-          batch_id: batch.batchId,
-          provider_custom_id: item.providerCustomId,
-          attempts: item.attempts,
-        },
-      });
-      // The job goes first: should this write fail, the worker finds the member not
-      // escalated and leaves it to the batch.
-      if (await store.escalateMember(batch.batchId, item.providerCustomId, now.toISOString())) {
-        escalated += 1;
-      }
-    } catch (error) {
-      logger.warn('escalation failed; the next poll tries again', {
-        batchId: batch.batchId,
-        customId: item.customId,
-        error: errorMessage(error),
-      });
-      waiting.push(item);
-    }
-  }
-  metrics.count('MembersEscalated', escalated, { provider: batch.provider, lane });
-  logger.info('late members escalated to the realtime lane', {
-    batchId: batch.batchId,
-    escalated,
+  const { failed } = await dispatchEscalations(deps, batch, now, late, {
     lane,
+    reasonOf: (item) =>
+      `auto: batch ${batch.batchId} still running ${Math.round((Date.parse(item.deadline ?? '') - now.getTime()) / 60_000)} min before the deadline; escalated to ${flex ? 'flex' : 'standard realtime'}`,
   });
+  waiting.push(...failed);
   // Members whose line was not found stay with the batch (and are not looked at again).
   return escalateAtOf(waiting, lead);
 };
 
-export { escalateLateMembers };
+export { dispatchEscalations, escalateLateMembers };

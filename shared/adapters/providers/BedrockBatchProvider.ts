@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import {
-  BedrockClient,
+  type BedrockClient,
   CreateModelInvocationJobCommand,
   GetModelInvocationJobCommand,
   type GetModelInvocationJobCommandOutput,
@@ -21,14 +21,14 @@ import {
   ThrottledError,
 } from '../../domain/errors.js';
 import { splitLines } from '../../domain/splitLines.js';
-import type { BlobStore } from '../../ports/BlobStore.js';
-import type { Clock } from '../../ports/Clock.js';
 import type {
   BatchProvider,
   FindBatchHint,
   ProviderBatchSnapshot,
   SubmitBatchInput,
 } from '../../ports/BatchProvider.js';
+import type { BlobStore } from '../../ports/BlobStore.js';
+import type { Clock } from '../../ports/Clock.js';
 import { translateAwsError } from '../aws/translateAwsError.js';
 
 interface BedrockBatchProviderOptions {
@@ -56,7 +56,6 @@ const INPUT_FILE = 'records.jsonl';
 /** The last segment of a job ARN: the folder Bedrock writes the job's output to. */
 const jobIdOf = (jobArn: string): string => jobArn.slice(jobArn.lastIndexOf('/') + 1);
 
-
 /**
  * Bedrock's errors as batchlane's: the concurrent-jobs quota is a wait (the SDK does not
  * retry it), an unknown model on create refuses the batch for good, and the rest as any AWS
@@ -79,7 +78,10 @@ const translateBedrockError = (error: unknown, operation: string): BatchlaneErro
     });
   }
   if (name === 'ConflictException') {
-    return new ConflictError(`Bedrock.${operation}: ${message}`, { code: 'conflict', cause: error });
+    return new ConflictError(`Bedrock.${operation}: ${message}`, {
+      code: 'conflict',
+      cause: error,
+    });
   }
   return translateAwsError(error, { operation: `Bedrock.${operation}` });
 };
@@ -152,7 +154,9 @@ class BedrockBatchProvider implements BatchProvider {
             s3InputDataConfig: { s3Uri: this.#files.uri(inputKey), s3InputFormat: 'JSONL' },
           },
           outputDataConfig: {
-            s3OutputDataConfig: { s3Uri: this.#files.uri(`${this.#prefix}${input.batchId}/output/`) },
+            s3OutputDataConfig: {
+              s3Uri: this.#files.uri(`${this.#prefix}${input.batchId}/output/`),
+            },
           },
           timeoutDurationInHours: jobTimeoutHours(this.#clock.now(), input.answerBy ?? null),
           tags: [{ key: 'batchlane:batch-id', value: input.batchId }],
@@ -182,7 +186,9 @@ class BedrockBatchProvider implements BatchProvider {
 
   async cancel(providerBatchId: string): Promise<ProviderBatchSnapshot> {
     try {
-      await this.#client.send(new StopModelInvocationJobCommand({ jobIdentifier: providerBatchId }));
+      await this.#client.send(
+        new StopModelInvocationJobCommand({ jobIdentifier: providerBatchId }),
+      );
     } catch (error) {
       const translated = translateBedrockError(error, 'StopModelInvocationJob');
       // A job that has already ended cannot be stopped: its state is the answer.
@@ -244,7 +250,9 @@ class BedrockBatchProvider implements BatchProvider {
       phase: ended ? 'ended' : 'running',
       providerStatus: status,
       expiresAt: job.jobExpirationTime?.toISOString() ?? null,
-      endedAt: ended ? (job.endTime ?? job.lastModifiedTime ?? this.#clock.now()).toISOString() : null,
+      endedAt: ended
+        ? (job.endTime ?? job.lastModifiedTime ?? this.#clock.now()).toISOString()
+        : null,
       failure:
         status === 'Failed'
           ? { code: 'job_failed', message: job.message ?? 'the Bedrock job failed' }

@@ -86,7 +86,8 @@ class BedrockRealtimeProvider implements RealtimeProvider {
       });
     }
     const timeout = AbortSignal.timeout(Math.min(this.#timeoutMs, left));
-    const signal = options.signal === undefined ? timeout : AbortSignal.any([timeout, options.signal]);
+    const signal =
+      options.signal === undefined ? timeout : AbortSignal.any([timeout, options.signal]);
     let output: InvokeModelCommandOutput;
     try {
       output = await this.#client.send(
