@@ -10,7 +10,12 @@ const USAGE = `Usage: batchlane sim [options]
   --expiry-ms N       simulated time before unfinished requests expire (default 24 h)
   --persist DIR       keep batches and files in DIR across restarts
   --api-key KEY       accept only this key (repeatable; default: any non-empty key)
-  --faults JSON       simulator-wide fault injection (see local/simulator/README.md)`;
+  --faults JSON       simulator-wide fault injection (see local/simulator/README.md)
+  --s3-endpoint URL   S3 endpoint Bedrock jobs read input from and write output to
+  --eventbridge-endpoint URL
+                      EventBridge endpoint Bedrock job state changes are put to
+  --bedrock-min-records N
+                      fewest records per Bedrock job (default 100)`;
 
 const toNumber = (name: string, value: string | undefined): number | undefined => {
   if (value === undefined) return undefined;
@@ -33,6 +38,9 @@ const runSimulatorCli = async (argv: string[]): Promise<void> => {
       persist: { type: 'string' },
       'api-key': { type: 'string', multiple: true },
       faults: { type: 'string' },
+      's3-endpoint': { type: 'string' },
+      'eventbridge-endpoint': { type: 'string' },
+      'bedrock-min-records': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -51,6 +59,20 @@ const runSimulatorCli = async (argv: string[]): Promise<void> => {
     persistDir: values.persist,
     apiKeys: values['api-key'],
     faults: values.faults === undefined ? undefined : (JSON.parse(values.faults) as object),
+    bedrock: {
+      ...(values['s3-endpoint'] === undefined ? {} : { s3Endpoint: values['s3-endpoint'] }),
+      ...(values['eventbridge-endpoint'] === undefined
+        ? {}
+        : { eventBridgeEndpoint: values['eventbridge-endpoint'] }),
+    },
+    ...(values['bedrock-min-records'] === undefined
+      ? {}
+      : {
+          limits: {
+            bedrockMinRecords:
+              toNumber('bedrock-min-records', values['bedrock-min-records']) ?? 100,
+          },
+        }),
   };
   const sim = await startSimulator(options);
   process.stdout.write(
@@ -58,6 +80,7 @@ const runSimulatorCli = async (argv: string[]): Promise<void> => {
       `provider simulator listening on ${sim.url}`,
       `  ANTHROPIC_BASE_URL=${sim.anthropicBaseUrl}`,
       `  OPENAI_BASE_URL=${sim.openaiBaseUrl}`,
+      `  BATCHLANE_BEDROCK_ENDPOINT=${sim.bedrockEndpoint}`,
       '',
     ].join('\n'),
   );
