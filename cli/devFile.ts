@@ -15,7 +15,12 @@ interface DevFile {
   readonly events_queue_url: string;
   /** Environment a producer (or the AWS CLI) needs to reach the local emulators. */
   readonly env: Record<string, string>;
-  readonly providers: { readonly anthropic: string; readonly openai: string };
+  readonly providers: {
+    readonly anthropic: string;
+    readonly openai: string;
+    /** What both Bedrock clients take as `endpoint`. */
+    readonly bedrock: string;
+  };
   readonly pid: number;
   readonly started_at: string;
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { ResultCollector } from '../local/stack/ResultCollector.js';
 import { startLocalStack } from '../local/stack/startLocalStack.js';
 import { createAwsClients } from '../shared/adapters/aws/createAwsClients.js';
+import { ENV } from '../shared/config/BatchlaneConfig.js';
 import type { ResultStatus } from '../shared/contract/result.js';
 import { formatUsd } from '../shared/domain/costs/formatCostReport.js';
 import { deadlinePlaceholders, fillPlaceholders, sendRequests } from './sendRequests.js';
@@ -37,6 +38,9 @@ const runDemo = async (options: DemoOptions): Promise<number> => {
     processingMs: 1500,
     pollIntervalMs: 1000,
     maxRequestsPerBatch: 60,
+    // A Bedrock group below the job minimum waits 5 s here (24 h by default) before the
+    // realtime lane serves it, so the demo shows that path too.
+    environment: { [ENV.belowMinimumWaitSeconds]: '5' },
     log: (line) => out(`  ${line}`),
   });
   try {
@@ -57,7 +61,7 @@ const runDemo = async (options: DemoOptions): Promise<number> => {
     // SQS delivers at least once: resend a slice to show identical resends fold.
     const resends = good.slice(0, 15);
     out(
-      `stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s; providers: anthropic → ${stack.providers.anthropic}, openai → ${stack.providers.openai}`,
+      `stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s; providers: anthropic → ${stack.providers.anthropic}, openai → ${stack.providers.openai}, bedrock → ${stack.providers.bedrock}`,
     );
 
     const sendStart = Date.now();
@@ -99,8 +103,23 @@ const runDemo = async (options: DemoOptions): Promise<number> => {
     // Summed in nano-dollars, as the ledger does, so rounding cannot drift.
     let nanoUsd = 0;
     let realtimeNanoUsd = 0;
+    const byProvider = new Map<
+      string,
+      { results: number; nanoUsd: number; realtimeNanoUsd: number }
+    >();
     for (const list of collector.byId.values()) {
       for (const { via, result } of list) {
+        const providerName = result.provider ?? 'none';
+        const provider = byProvider.get(providerName) ?? {
+          results: 0,
+          nanoUsd: 0,
+          realtimeNanoUsd: 0,
+        };
+        byProvider.set(providerName, {
+          results: provider.results + 1,
+          nanoUsd: provider.nanoUsd + Math.round(result.cost.usd * 1e9),
+          realtimeNanoUsd: provider.realtimeNanoUsd + Math.round(result.cost.realtime_usd * 1e9),
+        });
         byStatus.set(result.status, (byStatus.get(result.status) ?? 0) + 1);
         byVia.set(via, (byVia.get(via) ?? 0) + 1);
         const lane = result.lane.served_by ?? 'none';
@@ -133,6 +152,15 @@ const runDemo = async (options: DemoOptions): Promise<number> => {
       `  batches:             ${countEvents('Batch Submitted')} submitted, ${countEvents('Batch Ended')} ended`,
     );
     out(`  results by lane:     ${[...byLane].map(([l, n]) => `${l} ${n}`).join(', ')}`);
+    out(
+      `  results by provider: ${[...byProvider]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(
+          ([p, v]) =>
+            `${p} ${v.results} (${formatUsd(v.nanoUsd)} USD, saved ${formatUsd(v.realtimeNanoUsd - v.nanoUsd)})`,
+        )
+        .join(', ')}`,
+    );
     out(`  duplicate deliveries: ${duplicates.length}`);
     out(`  elapsed:             ${elapsed.toFixed(1)} s from first send to last delivery`);
     if (missing.length > 0 || duplicates.length > 0) {

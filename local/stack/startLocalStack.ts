@@ -5,6 +5,7 @@ import { ensureStateTable } from '../../shared/adapters/aws/stateTable.js';
 import { createRuntime, type Runtime } from '../../shared/composition/createRuntime.js';
 import { ENV } from '../../shared/config/BatchlaneConfig.js';
 import { FUNCTION_SIZING } from '../../shared/config/functionSizing.js';
+import { BEDROCK_JOB_EVENT, ENDED_JOB_STATUSES } from '../../shared/domain/bedrockJobs.js';
 import { type RunningSimulator, startSimulator } from '../simulator/startSimulator.js';
 import { startAwsEmulators } from './emulators/startAwsEmulators.js';
 import type { FunctionStats } from './InvocationStats.js';
@@ -97,7 +98,12 @@ interface LocalStack {
   readonly eventBusName: string;
   readonly resultsEventBusName: string;
   readonly simulator: RunningSimulator | null;
-  readonly providers: { readonly anthropic: string; readonly openai: string };
+  readonly providers: {
+    readonly anthropic: string;
+    readonly openai: string;
+    /** What both Bedrock clients take as `endpoint`. */
+    readonly bedrock: string;
+  };
   readonly emulators: Awaited<ReturnType<typeof startAwsEmulators>>;
   /** Runs the poller once now (tests use it instead of waiting for the schedule). */
   pollNow(): Promise<void>;
@@ -202,14 +208,37 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
   const useReal = options.realProvidersFromEnv ?? true;
   const realAnthropic = useReal && (process.env['ANTHROPIC_API_KEY'] ?? '') !== '';
   const realOpenai = useReal && (process.env['OPENAI_API_KEY'] ?? '') !== '';
+  // Bedrock's real service needs AWS credentials, its service role and a real bucket it can
+  // read (BATCHLANE_BEDROCK_ROLE_ARN); it is asked for explicitly, never picked up by accident.
+  const realBedrock =
+    useReal &&
+    process.env['BATCHLANE_BEDROCK_REAL'] === '1' &&
+    (process.env[ENV.bedrockRoleArn] ?? '') !== '';
   const simulator =
-    realAnthropic && realOpenai
+    realAnthropic && realOpenai && realBedrock
       ? null
       : await startSimulator({
           port: 0,
           processingMs: options.processingMs ?? 1500,
           ...options.simulator,
+          // Bedrock jobs read and write the artifacts bucket on the S3 emulator and put their
+          // state changes on the EventBridge stub's default bus, as the real service does.
+          bedrock: {
+            s3Endpoint: emulators.env.AWS_ENDPOINT_URL_S3,
+            eventBridgeEndpoint: emulators.env.AWS_ENDPOINT_URL_EVENTBRIDGE,
+            ...options.simulator?.bedrock,
+          },
         });
+  // The stack's rule: Bedrock job events on the default bus go to the completion queue.
+  emulators.eventBridge.addRule({
+    matches: (event) =>
+      event['event-bus-name'] === 'default' &&
+      event.source === BEDROCK_JOB_EVENT.source &&
+      event['detail-type'] === BEDROCK_JOB_EVENT.detailType &&
+      ENDED_JOB_STATUSES.includes(String((event.detail as { status?: unknown }).status)),
+    client: aws.sqs,
+    queueUrl: completion.url,
+  });
 
   const fn = (name: LocalFunctionName): LocalFunctionOptions => options.functions?.[name] ?? {};
   const timeoutMs = (name: LocalFunctionName): number =>
@@ -249,6 +278,12 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
       ? {}
       : { [ENV.anthropicBaseUrl]: simulator.anthropicBaseUrl }),
     ...(realOpenai || simulator === null ? {} : { [ENV.openaiBaseUrl]: simulator.openaiBaseUrl }),
+    ...(realBedrock || simulator === null
+      ? {}
+      : {
+          [ENV.bedrockEndpoint]: simulator.bedrockEndpoint,
+          [ENV.bedrockRoleArn]: 'arn:aws:iam::000000000000:role/batchlane-bedrock-batch',
+        }),
     POWERTOOLS_LOG_LEVEL: process.env['POWERTOOLS_LOG_LEVEL'] ?? 'ERROR',
     POWERTOOLS_METRICS_DISABLED: 'true',
     POWERTOOLS_SERVICE_NAME: 'batchlane',
@@ -386,6 +421,7 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
     providers: {
       anthropic: realAnthropic ? 'api.anthropic.com' : (simulator?.anthropicBaseUrl ?? ''),
       openai: realOpenai ? 'api.openai.com' : (simulator?.openaiBaseUrl ?? ''),
+      bedrock: realBedrock ? 'bedrock.amazonaws.com' : (simulator?.bedrockEndpoint ?? ''),
     },
     emulators,
     pollNow: () => pollerSchedule.tick(),

@@ -58,6 +58,15 @@ const ENDED_JOB_STATUSES: readonly string[] = [
 ];
 
 /**
+ * Bedrock's job events, as the stack's rule matches them (the default bus): a job that ended
+ * is handed to completion, which reads its state from Bedrock before acting.
+ */
+const BEDROCK_JOB_EVENT = {
+  source: 'aws.bedrock',
+  detailType: 'Batch Inference Job State Change',
+} as const;
+
+/**
  * What an ended job's status says about a record missing from its output: `Expired` (the job
  * never started) and `PartiallyCompleted` ("not all of your records could be processed in
  * time") leave records unprocessed, which may run in a later job; `Stopped` records were
@@ -76,6 +85,7 @@ const unansweredStatusOf = (jobStatus: string | null): 'expired' | 'canceled' | 
 };
 
 export {
+  BEDROCK_JOB_EVENT,
   batchIdOfJobName,
   clientRequestTokenOf,
   ENDED_JOB_STATUSES,

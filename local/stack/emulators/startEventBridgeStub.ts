@@ -32,6 +32,13 @@ interface StartEventBridgeStubOptions {
   readonly forwardToSqs?: { readonly client: SQSClient; readonly queueUrl: string };
 }
 
+/** A rule of {@link EventBridgeStub.addRule}: which events go to which queue. */
+interface EventRule {
+  readonly matches: (event: RecordedEvent) => boolean;
+  readonly client: SQSClient;
+  readonly queueUrl: string;
+}
+
 /** A running PutEvents stub. */
 interface EventBridgeStub {
   readonly endpoint: string;
@@ -46,6 +53,11 @@ interface EventBridgeStub {
   failNextEntries(count: number, errorCode?: string): void;
   /** Starts (or redirects) forwarding of accepted events' envelopes to an SQS queue. */
   forwardTo(client: SQSClient, queueUrl: string): void;
+  /**
+   * A rule with an SQS target: events it matches are also sent, as their envelope, to the
+   * queue (the pattern is a predicate; EventBridge's pattern language is not emulated).
+   */
+  addRule(rule: EventRule): void;
   stop(): Promise<void>;
 }
 
@@ -122,6 +134,7 @@ const startEventBridgeStub = async (
   let failuresLeft = 0;
   let failureCode = 'InternalFailure';
   let forward = options.forwardToSqs ?? null;
+  const rules: EventRule[] = [];
 
   const accept = async (entry: PutEventsEntryInput, detail: unknown): Promise<EntryResult> => {
     const busName = text(entry.EventBusName) || 'default';
@@ -139,6 +152,12 @@ const startEventBridgeStub = async (
     const record: RecordedEvent = { ...event, 'event-bus-name': busName };
     if (options.jsonlPath !== undefined) {
       await appendFile(options.jsonlPath, `${JSON.stringify(record)}\n`);
+    }
+    for (const rule of rules) {
+      if (!rule.matches({ ...event, 'event-bus-name': busName })) continue;
+      await rule.client.send(
+        new SendMessageCommand({ QueueUrl: rule.queueUrl, MessageBody: JSON.stringify(event) }),
+      );
     }
     if (forward !== null) {
       await forward.client.send(
@@ -274,6 +293,9 @@ const startEventBridgeStub = async (
     forwardTo: (client, queueUrl) => {
       forward = { client, queueUrl };
     },
+    addRule: (rule) => {
+      rules.push(rule);
+    },
     stop: () =>
       new Promise<void>((done, reject) => {
         server.closeAllConnections();
@@ -285,6 +307,7 @@ const startEventBridgeStub = async (
 export {
   type EventBridgeStub,
   type EventEnvelope,
+  type EventRule,
   type RecordedEvent,
   type StartEventBridgeStubOptions,
   startEventBridgeStub,
