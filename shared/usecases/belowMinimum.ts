@@ -1,10 +1,12 @@
 import { PROVIDER_LIMITS, type ProviderName } from '../contract/providers.js';
-import { errorMessage } from '../domain/errors.js';
 import type { BatchItem, BatchRecord } from '../domain/records.js';
 import { dispatchEscalations } from './escalateLateMembers.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
 
 const isoAfter = (now: Date, ms: number): string => new Date(now.getTime() + ms).toISOString();
+
+/** Each member's realtime job waits this long, so the member's escalation mark is in first. */
+const ESCALATION_DELAY_SECONDS = 2;
 
 /** How long a group below the minimum waits to fill when no deadline says sooner. */
 const DEFAULT_BELOW_MINIMUM_WAIT_MS = 24 * 3600 * 1000;
@@ -88,6 +90,7 @@ const serveBelowMinimum = async (
   }
   const { escalated, failed } = await dispatchEscalations(deps, batch, now, pending, {
     lane: 'realtime',
+    delaySeconds: ESCALATION_DELAY_SECONDS,
     reasonOf: (item) =>
       `${item.lane.requested}: ${why}; served by standard realtime before ${item.deadline === null ? 'waiting longer' : 'its deadline'}`,
   });
@@ -108,18 +111,18 @@ const serveBelowMinimum = async (
     members: escalated,
     minimum,
   });
-  const ended = await store.updateBatch(batch.batchId, batch.version, {
+  // Completion closes the batch once the realtime lane has delivered its members: the
+  // poller hands it over shortly, rather than completion now, which would find them pending.
+  return store.updateBatch(batch.batchId, batch.version, {
     state: 'ended',
     providerStatus: 'below_minimum',
     endedAt: clock.now().toISOString(),
     lastError: null,
-    nextPollAt: isoAfter(clock.now(), deps.settings.leaseMs),
+    nextPollAt: isoAfter(
+      clock.now(),
+      (ESCALATION_DELAY_SECONDS + 2 * deps.settings.pollIntervalSeconds) * 1000,
+    ),
   });
-  await deps.completion.notifyEnded(batch.batchId).catch((error: unknown) => {
-    // The poller hands an ended batch to completion once its lease is over.
-    logger.warn('completion not told; the poller will', { error: errorMessage(error) });
-  });
-  return ended;
 };
 
 export { belowMinimumWaitUntil, minRequestsOf, serveBelowMinimum };

@@ -40,6 +40,8 @@ const dispatchEscalations = async (
   how: {
     readonly lane: 'flex' | 'realtime';
     readonly reasonOf: (item: BatchItem) => string;
+    /** Holds each job back this long, so its member's mark is in before a worker reads it. */
+    readonly delaySeconds?: number;
   },
 ): Promise<{ escalated: number; failed: BatchItem[] }> => {
   const { store, logger, metrics } = deps;
@@ -58,29 +60,32 @@ const dispatchEscalations = async (
     const key = realtimeRequestKey(item.customId, requestHash);
     try {
       await deps.blobs.put(key, JSON.stringify({ body }), { contentType: 'application/json' });
-      await dispatcher.dispatch({
-        schema: 'batchlane.realtime-job.v1',
-        attempt: 1,
-        custom_id: item.customId,
-        request_hash: requestHash,
-        request_key: key,
-        provider: batch.provider,
-        endpoint: batch.endpoint,
-        model: item.model,
-        lane: how.lane,
-        requested: item.lane.requested,
-        reason: how.reasonOf(item),
-        destination: item.destination,
-        metadata: item.metadata,
-        deadline: item.deadline,
-        accepted_at: item.acceptedAt,
-        target: {
-          kind: 'member',
-          batch_id: batch.batchId,
-          provider_custom_id: item.providerCustomId,
-          attempts: item.attempts,
+      await dispatcher.dispatch(
+        {
+          schema: 'batchlane.realtime-job.v1',
+          attempt: 1,
+          custom_id: item.customId,
+          request_hash: requestHash,
+          request_key: key,
+          provider: batch.provider,
+          endpoint: batch.endpoint,
+          model: item.model,
+          lane: how.lane,
+          requested: item.lane.requested,
+          reason: how.reasonOf(item),
+          destination: item.destination,
+          metadata: item.metadata,
+          deadline: item.deadline,
+          accepted_at: item.acceptedAt,
+          target: {
+            kind: 'member',
+            batch_id: batch.batchId,
+            provider_custom_id: item.providerCustomId,
+            attempts: item.attempts,
+          },
         },
-      });
+        how.delaySeconds === undefined ? undefined : { delaySeconds: how.delaySeconds },
+      );
       if (await store.escalateMember(batch.batchId, item.providerCustomId, now.toISOString())) {
         escalated += 1;
       }
