@@ -29,6 +29,7 @@ const CONTEXT_KEYS = [
   'enabledProviders',
   'anthropicSecretArn',
   'openaiSecretArn',
+  'bedrockModels',
   'artifactRetentionDays',
   'idempotencyTtlDays',
   'destinationQueueArns',
@@ -221,6 +222,7 @@ const stackPropsFromContext = (node: Node): BatchlaneStackProps => {
     enabledProviders: providers(get('enabledProviders')),
     anthropicSecretArn: text('anthropicSecretArn', get('anthropicSecretArn')),
     openaiSecretArn: text('openaiSecretArn', get('openaiSecretArn')),
+    bedrockModels: list('bedrockModels', get('bedrockModels')),
     artifactRetentionDays: integer(
       'artifactRetentionDays',
       get('artifactRetentionDays'),
