@@ -91,7 +91,7 @@ const openai = {
 } as const;
 
 const rawDefaultPriceTable: PriceTableInput = {
-  version: '2026-11-26',
+  version: '2026-12-06',
   providers: {
     anthropic: [
       {
