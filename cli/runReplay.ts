@@ -1,12 +1,9 @@
 import { parseArgs } from 'node:util';
 import { createAwsClients } from '../shared/adapters/aws/createAwsClients.js';
-import { DestinationRouter } from '../shared/adapters/aws/DestinationRouter.js';
-import { EventBridgeResultPublisher } from '../shared/adapters/aws/EventBridgeResultPublisher.js';
 import { S3BlobStore } from '../shared/adapters/aws/S3BlobStore.js';
-import { S3ResultWriter } from '../shared/adapters/aws/S3ResultWriter.js';
-import { SqsResultSender } from '../shared/adapters/aws/SqsResultSender.js';
-import { WebhookResultSender } from '../shared/adapters/aws/WebhookResultSender.js';
+import { createDeliverer } from '../shared/composition/createAwsAdapters.js';
 import { ENV } from '../shared/config/BatchlaneConfig.js';
+import { loadDeliverySettings } from '../shared/config/loadConfig.js';
 import { silentLogger } from '../shared/ports/Logger.js';
 import { createReplay } from '../shared/usecases/createReplay.js';
 import { readDevFile } from './devFile.js';
@@ -30,23 +27,12 @@ const runReplay = async (args: readonly string[], out: (line: string) => void): 
   }
   const aws = createAwsClients(env);
   const blobs = new S3BlobStore({ client: aws.s3, bucket });
-  const webhookSecret = env[ENV.webhookSecret];
-  const deliverer = new DestinationRouter({
-    sqs: new SqsResultSender({ client: aws.sqs, overflow: blobs }),
-    s3: new S3ResultWriter({ client: aws.s3 }),
-    eventbridge: new EventBridgeResultPublisher({ client: aws.eventBridge, overflow: blobs }),
-    webhook:
-      webhookSecret === undefined || webhookSecret === ''
-        ? null
-        : new WebhookResultSender({
-            secret: webhookSecret,
-            allowPrivate: env[ENV.allowPrivateWebhooks] === 'true' || dev !== null,
-          }),
-    // The deployment's own allow-list applies to replays too.
-    allowList: (env[ENV.destinationAllowList] ?? '')
-      .split(',')
-      .map((entry) => entry.trim())
-      .filter(Boolean),
+  // The deployment's own delivery settings (webhook secret, allow-list) apply to replays too;
+  // the local stack's webhooks listen on loopback.
+  const settings = loadDeliverySettings(env);
+  const deliverer = createDeliverer(aws, blobs, {
+    ...settings,
+    allowPrivateWebhooks: settings.allowPrivateWebhooks || dev !== null,
   });
   const replay = createReplay({ blobs, deliverer, logger: silentLogger });
   const report = await replay(values.prefix === undefined ? {} : { prefix: values.prefix });

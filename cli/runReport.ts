@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { type AwsEnv, createAwsClients } from '../shared/adapters/aws/createAwsClients.js';
-import { DynamoDbCostLedger } from '../shared/adapters/aws/DynamoDbCostLedger.js';
 import { systemClock } from '../shared/adapters/system/systemClock.js';
+import { createCostLedger } from '../shared/composition/createAwsAdapters.js';
 import { ENV } from '../shared/config/BatchlaneConfig.js';
 import { costReportJson, formatCostReport } from '../shared/domain/costs/formatCostReport.js';
 import { parseReportRange, type ReportRange } from '../shared/domain/costs/parseReportRange.js';
@@ -46,7 +46,7 @@ const openLedger = (table: string | undefined, deps: ReportDeps): OpenLedger | n
   if (tableName === undefined || tableName === '') return null;
   const aws = createAwsClients(env);
   return {
-    ledger: new DynamoDbCostLedger({ client: aws.documentClient, tableName }),
+    ledger: createCostLedger(aws, tableName),
     close: () => aws.destroy(),
   };
 };

@@ -54,9 +54,12 @@ const itemDisposition = (
   return canceledFirst ? 'canceled' : 'expired';
 };
 
+/** An errored item's type: an injected fault's, or `not_found_error` for an unknown model. */
+type ResultErrorType = ItemErrorType | 'not_found_error';
+
 type ItemOutcome =
   | { readonly kind: 'ok' }
-  | { readonly kind: 'error'; readonly type: ItemErrorType; readonly message: string };
+  | { readonly kind: 'error'; readonly type: ResultErrorType; readonly message: string };
 
 const ERROR_MESSAGES: Record<ItemErrorType, string> = {
   invalid_request_error: 'Invalid request (simulated).',
@@ -76,7 +79,7 @@ const itemOutcome = (
   batchId: string,
   customId: string,
   rates: Partial<Record<ItemErrorType, number>> | undefined,
-  validationError: string | null,
+  validationError: { readonly type: ResultErrorType; readonly message: string } | null,
 ): ItemOutcome => {
   const forced = /__sim_([a-z_]+?)(?:__|$)/.exec(customId)?.[1];
   const forcedType = ITEM_ERROR_TYPES.find((type) => type === forced);
@@ -84,7 +87,7 @@ const itemOutcome = (
     return { kind: 'error', type: forcedType, message: ERROR_MESSAGES[forcedType] };
   }
   if (validationError !== null) {
-    return { kind: 'error', type: 'invalid_request_error', message: validationError };
+    return { kind: 'error', type: validationError.type, message: validationError.message };
   }
   if (rates !== undefined) {
     const u = hashUnit(seed, 'outcome', batchId, customId);
@@ -106,4 +109,5 @@ export {
   itemDisposition,
   itemFinishAt,
   itemOutcome,
+  type ResultErrorType,
 };

@@ -1,3 +1,8 @@
+import {
+  isKnownModel,
+  maxOutputTokensOf,
+  requestedOutputTokens,
+} from '../../shared/domain/pricing/modelLimits.js';
 import { estimateTokens, fakeText, outputTokensFor } from './estimateTokens.js';
 import { createRng, hashId, hashUnit } from './seededRandom.js';
 
@@ -31,8 +36,8 @@ const invalid = (message: string, param: string | null, code: string | null = nu
     usage: null,
   }) as const;
 
-const isKnownOpenAIModel = (model: string): boolean =>
-  /^(gpt-|o[1-9]|chatgpt-|text-embedding-|omni-|computer-use)/.test(model);
+/** The models the simulator serves: those batchlane's model table knows, as the real API knows its own. */
+const isKnownOpenAIModel = (model: string): boolean => isKnownModel('openai', model);
 
 /**
  * The error an endpoint would answer for this body, or null if it is acceptable. Cheap, so
@@ -59,6 +64,15 @@ const openaiBodyError = (
       },
       usage: null,
     };
+  }
+  const cap = maxOutputTokensOf('openai', model);
+  const asked = requestedOutputTokens(endpoint, body);
+  if (cap !== null && asked !== null && asked.value > cap) {
+    return invalid(
+      `${asked.field} is too large: ${asked.value}. This model supports at most ${cap} completion tokens, whereas you provided ${asked.value}.`,
+      asked.field,
+      'invalid_value',
+    );
   }
   if (endpoint === '/v1/embeddings') {
     const raw = body.input;

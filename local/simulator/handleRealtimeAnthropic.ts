@@ -87,10 +87,10 @@ const handleRealtimeAnthropic = async (
   const problem = validateAnthropicParams(checked, apiVersion);
   if (problem !== null) {
     // The real API answers an unknown model with 404, not 400.
-    if (typeof params.model === 'string' && problem === `model: ${params.model}`) {
-      throw new SimHttpError(404, 'not_found_error', problem);
+    if (problem.type === 'not_found_error') {
+      throw new SimHttpError(404, 'not_found_error', problem.message);
     }
-    throw invalid(problem);
+    throw invalid(problem.message);
   }
   await waitBeforeAnswer(res, faults.realtimeLatencyMs ?? 0);
   if (res.destroyed) return;

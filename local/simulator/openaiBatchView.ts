@@ -4,6 +4,7 @@ import {
   itemDisposition,
   itemFinishAt,
   itemOutcome,
+  type ResultErrorType,
 } from './batchSchedule.js';
 import {
   fakeOpenAIBody,
@@ -12,7 +13,6 @@ import {
   openaiBodyError,
 } from './fakeOpenAIBody.js';
 import type { SimContext } from './SimContext.js';
-import type { ItemErrorType } from './SimulatorFaults.js';
 import type { FileRecord, OpenAIBatchRecord } from './SimulatorStore.js';
 import { hashId, seededPermutation } from './seededRandom.js';
 
@@ -113,9 +113,18 @@ interface OpenAILine {
 
 /** What each simulated item error looks like on the OpenAI wire. */
 const HTTP_ERRORS: Record<
-  Exclude<ItemErrorType, 'timeout_error'>,
+  Exclude<ResultErrorType, 'timeout_error'>,
   { status: number; error: OpenAIErrorBody }
 > = {
+  not_found_error: {
+    status: 404,
+    error: {
+      message: 'The requested resource was not found (simulated).',
+      type: 'invalid_request_error',
+      param: null,
+      code: 'not_found',
+    },
+  },
   invalid_request_error: {
     status: 400,
     error: {

@@ -4,20 +4,7 @@ import { BedrockClient } from '@aws-sdk/client-bedrock';
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createApiKeyResolver } from '../adapters/aws/createApiKeyResolver.js';
-import { createAwsClients } from '../adapters/aws/createAwsClients.js';
-import { DestinationRouter } from '../adapters/aws/DestinationRouter.js';
-import { DynamoDbCostLedger } from '../adapters/aws/DynamoDbCostLedger.js';
-import { DynamoDbStateStore } from '../adapters/aws/DynamoDbStateStore.js';
-import { EventBridgeEventPublisher } from '../adapters/aws/EventBridgeEventPublisher.js';
-import { EventBridgeResultPublisher } from '../adapters/aws/EventBridgeResultPublisher.js';
-import { S3BlobStore } from '../adapters/aws/S3BlobStore.js';
-import { S3ClaimCheckReader } from '../adapters/aws/S3ClaimCheckReader.js';
-import { S3ResultWriter } from '../adapters/aws/S3ResultWriter.js';
-import { SqsCompletionNotifier } from '../adapters/aws/SqsCompletionNotifier.js';
-import { SqsIntakeRequeuer } from '../adapters/aws/SqsIntakeRequeuer.js';
-import { SqsRealtimeDispatcher } from '../adapters/aws/SqsRealtimeDispatcher.js';
-import { SqsResultSender } from '../adapters/aws/SqsResultSender.js';
-import { WebhookResultSender } from '../adapters/aws/WebhookResultSender.js';
+import { type AwsClients, createAwsClients } from '../adapters/aws/createAwsClients.js';
 import { PowertoolsMetricsSink } from '../adapters/observability/PowertoolsMetricsSink.js';
 import { BedrockBatchProvider } from '../adapters/providers/BedrockBatchProvider.js';
 import { BedrockRealtimeProvider } from '../adapters/providers/BedrockRealtimeProvider.js';
@@ -26,9 +13,9 @@ import { createRealtimeProviders } from '../adapters/providers/createRealtimePro
 import { systemClock, ulidIds } from '../adapters/system/systemClock.js';
 import type { BatchlaneConfig } from '../config/BatchlaneConfig.js';
 import { type Env, loadConfig } from '../config/loadConfig.js';
-import { maxRequestBytesOf } from '../domain/validateRequest.js';
 import type { Logger } from '../ports/Logger.js';
 import type { RuntimeDeps } from '../usecases/RuntimeDeps.js';
+import { createAwsBackedDeps } from './createAwsAdapters.js';
 
 /** What a handler holds for the life of its execution environment. */
 interface Runtime {
@@ -47,13 +34,27 @@ const loggerPort = (logger: PowertoolsLogger): Logger => ({
   error: (message, attributes) => logger.error(message, attributes ?? {}),
 });
 
+/** What a caller may hand the composition root instead of what it would build itself. */
+interface RuntimeOptions {
+  /**
+   * The AWS clients every adapter uses; by default made from `env`. The bench passes clients
+   * that count their calls.
+   */
+  readonly aws?: AwsClients;
+}
+
 /**
  * The composition root: reads the configuration once and builds every adapter the use cases
- * need. Each handler calls it at module scope, so clients are reused across invocations.
+ * need. Each handler calls it at module scope, so clients are reused across invocations; the
+ * local stack, the bench and the tests build the same runtime.
  */
-const createRuntime = async (env: Env, functionName: string): Promise<Runtime> => {
+const createRuntime = async (
+  env: Env,
+  functionName: string,
+  options: RuntimeOptions = {},
+): Promise<Runtime> => {
   const config = loadConfig(env);
-  const aws = createAwsClients(env);
+  const aws = options.aws ?? createAwsClients(env);
   const logger = new PowertoolsLogger({
     serviceName: 'batchlane',
     persistentKeys: { function: functionName },
@@ -67,21 +68,7 @@ const createRuntime = async (env: Env, functionName: string): Promise<Runtime> =
     return secrets;
   });
 
-  const blobs = new S3BlobStore({ client: aws.s3, bucket: config.bucketName });
-  const deliverer = new DestinationRouter({
-    sqs: new SqsResultSender({ client: aws.sqs, overflow: blobs }),
-    s3: new S3ResultWriter({ client: aws.s3 }),
-    eventbridge: new EventBridgeResultPublisher({ client: aws.eventBridge, overflow: blobs }),
-    webhook:
-      config.webhookSecret === null
-        ? null
-        : new WebhookResultSender({
-            secret: config.webhookSecret,
-            allowPrivate: config.allowPrivateWebhooks,
-          }),
-    allowList: config.destinationAllowList,
-  });
-
+  const awsBacked = createAwsBackedDeps(config, aws);
   // Bedrock's clients sign with the function's credentials; the endpoint is set only locally.
   const bedrockClientConfig = {
     region: env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'] ?? 'us-east-1',
@@ -96,7 +83,7 @@ const createRuntime = async (env: Env, functionName: string): Promise<Runtime> =
       : () =>
           new BedrockBatchProvider({
             client: new BedrockClient(bedrockClientConfig),
-            files: blobs,
+            files: awsBacked.blobs,
             roleArn: bedrock.roleArn,
             clock: systemClock,
           });
@@ -107,29 +94,9 @@ const createRuntime = async (env: Env, functionName: string): Promise<Runtime> =
           new BedrockRealtimeProvider({ client: new BedrockRuntimeClient(bedrockClientConfig) });
 
   const deps: RuntimeDeps = {
-    store: new DynamoDbStateStore({ client: aws.documentClient, tableName: config.tableName }),
-    blobs,
-    claimChecks: new S3ClaimCheckReader({
-      client: aws.s3,
-      maxBytes: maxRequestBytesOf(config.maxBytesPerBatch),
-    }),
+    ...awsBacked,
     providers: await createBatchProviders(config, resolveApiKey, {}, bedrockBatch),
-    events: new EventBridgeEventPublisher({
-      client: aws.eventBridge,
-      eventBusName: config.eventBusName,
-    }),
-    deliverer,
-    completion: new SqsCompletionNotifier({ client: aws.sqs, queueUrl: config.completionQueueUrl }),
-    costs: new DynamoDbCostLedger({ client: aws.documentClient, tableName: config.tableName }),
-    realtime:
-      config.realtimeQueueUrl === null
-        ? null
-        : new SqsRealtimeDispatcher({ client: aws.sqs, queueUrl: config.realtimeQueueUrl }),
     realtimeProviders: await createRealtimeProviders(config, resolveApiKey, {}, bedrockRealtime),
-    requeue:
-      config.intakeQueueUrl === null
-        ? null
-        : new SqsIntakeRequeuer({ client: aws.sqs, queueUrl: config.intakeQueueUrl }),
     clock: systemClock,
     ids: ulidIds(systemClock),
     logger: loggerPort(logger),
@@ -174,4 +141,4 @@ const createRuntime = async (env: Env, functionName: string): Promise<Runtime> =
   return { config, deps, logger, flushMetrics: () => metricsSink.flush() };
 };
 
-export { createRuntime, type Runtime };
+export { createRuntime, type Runtime, type RuntimeOptions };

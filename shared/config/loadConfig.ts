@@ -172,6 +172,21 @@ const parsePriceTable = (env: Env): PriceTable => {
 };
 
 /**
+ * The settings that decide where and how results are delivered: part of the configuration,
+ * and all `batchlane replay` needs to deliver parked results as the deployment would.
+ */
+const loadDeliverySettings = (
+  env: Env,
+): Pick<BatchlaneConfig, 'webhookSecret' | 'allowPrivateWebhooks' | 'destinationAllowList'> => ({
+  webhookSecret: optional(env, ENV.webhookSecret),
+  allowPrivateWebhooks: optional(env, ENV.allowPrivateWebhooks) === 'true',
+  destinationAllowList: (optional(env, ENV.destinationAllowList) ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+});
+
+/**
  * Bedrock's settings, required (its role) when the deployment enables it. The quota defaults
  * are Bedrock's own defaults: 100 records at least per job, 10 jobs in progress per model.
  */
@@ -213,16 +228,11 @@ const loadConfig = (env: Env): BatchlaneConfig => {
     maxBytesPerBatch: positiveInt(env, ENV.maxBytesPerBatch, null),
     pollIntervalSeconds: positiveInt(env, ENV.pollIntervalSeconds, 60) ?? 60,
     batchMaxAgeSeconds: nonNegativeInt(env, ENV.batchMaxAgeSeconds, DEFAULT_BATCH_MAX_AGE_SECONDS),
-    webhookSecret: optional(env, ENV.webhookSecret),
-    allowPrivateWebhooks: optional(env, ENV.allowPrivateWebhooks) === 'true',
+    ...loadDeliverySettings(env),
     maxAttempts: positiveInt(env, ENV.maxAttempts, 3) ?? 3,
     publishRequestEvents: optional(env, ENV.publishRequestEvents) === 'true',
     // 15 minutes and a margin: Lambda's longest timeout.
     leaseSeconds: positiveInt(env, ENV.leaseSeconds, 960) ?? 960,
-    destinationAllowList: (optional(env, ENV.destinationAllowList) ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
     priceTable: parsePriceTable(env),
     costTagKey: optional(env, ENV.costTagKey) ?? 'tag',
     realtimeQueueUrl: optional(env, ENV.realtimeQueueUrl),
@@ -244,4 +254,4 @@ const loadConfig = (env: Env): BatchlaneConfig => {
   };
 };
 
-export { type Env, loadConfig, QuotasSchema };
+export { type Env, loadConfig, loadDeliverySettings, QuotasSchema };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { INTAKE_BOUNDS } from './rejections.js';
 
 /**
  * Where a request's result is delivered. Part of the public contract v1.
@@ -12,6 +13,7 @@ const SqsDestinationSchema = z
     type: z.literal('sqs'),
     queue_url: z
       .url({ protocol: /^https?$/ })
+      .max(INTAKE_BOUNDS.urlMaxLength)
       .describe('URL of the SQS queue that receives results'),
   })
   .strict();
@@ -40,7 +42,10 @@ const EventBridgeDestinationSchema = z
 const WebhookDestinationSchema = z
   .object({
     type: z.literal('webhook'),
-    url: z.url({ protocol: /^https?$/ }).describe('Receives a signed POST per result group'),
+    url: z
+      .url({ protocol: /^https?$/ })
+      .max(INTAKE_BOUNDS.urlMaxLength)
+      .describe('Receives a signed POST per result group'),
   })
   .strict();
 

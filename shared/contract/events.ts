@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PROVIDERS } from './providers.js';
+import { REJECTION_CODES } from './rejections.js';
 import { RESULT_STATUSES } from './result.js';
 
 /** Every event batchlane publishes has this `source`. */
@@ -108,7 +109,7 @@ const RequestRejectedDetailSchema = z
     custom_id: z.string().nullable().describe('null when the message had no readable custom_id'),
     reason: z
       .object({
-        code: z.string(),
+        code: z.enum(REJECTION_CODES).describe('See README "Rejection reasons"'),
         message: z.string(),
         issues: z.array(z.object({ path: z.string(), message: z.string() })),
       })

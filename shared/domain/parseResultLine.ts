@@ -37,9 +37,14 @@ const malformed = (provider: ProviderName, reason: string): InvalidInputError =>
 
 /**
  * Anthropic errored results may be retried as is unless the request itself was refused
- * (`invalid_request_error`: fix the body first), per the Message Batches guide.
+ * (`invalid_request_error`: fix the body first), per the Message Batches guide, or names
+ * something that does not exist (`not_found_error`: an unknown model does not appear by
+ * resending).
  */
-const ANTHROPIC_NON_RETRYABLE_ERROR_TYPES: readonly string[] = ['invalid_request_error'];
+const ANTHROPIC_NON_RETRYABLE_ERROR_TYPES: readonly string[] = [
+  'invalid_request_error',
+  'not_found_error',
+];
 
 /**
  * OpenAI line-level `error.code`s (non-HTTP failures) that describe the service, not the

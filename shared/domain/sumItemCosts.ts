@@ -1,18 +1,12 @@
 import type { BatchCost } from '../contract/events.js';
+import { addCostSums, emptyCostSums, type MutableCostSums } from './costs/CostEntry.js';
 import type { ItemCost } from './records.js';
 
 /** Item costs summed per (day, model, tag): one ledger entry each. */
-interface CostGroup {
+interface CostGroup extends MutableCostSums {
   readonly day: string;
   readonly model: string;
   readonly tag: string;
-  requests: number;
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadTokens: number;
-  cacheWriteTokens: number;
-  nanoUsd: number;
-  realtimeNanoUsd: number;
 }
 
 const usd = (nano: number): number => Math.round(nano) / 1e9;
@@ -29,27 +23,10 @@ const sumItemCosts = (
     const key = JSON.stringify([cost.day, cost.model, cost.tag]);
     let group = groups.get(key);
     if (group === undefined) {
-      group = {
-        day: cost.day,
-        model: cost.model,
-        tag: cost.tag,
-        requests: 0,
-        inputTokens: 0,
-        outputTokens: 0,
-        cacheReadTokens: 0,
-        cacheWriteTokens: 0,
-        nanoUsd: 0,
-        realtimeNanoUsd: 0,
-      };
+      group = { day: cost.day, model: cost.model, tag: cost.tag, ...emptyCostSums() };
       groups.set(key, group);
     }
-    group.requests += 1;
-    group.inputTokens += cost.inputTokens;
-    group.outputTokens += cost.outputTokens;
-    group.cacheReadTokens += cost.cacheReadTokens;
-    group.cacheWriteTokens += cost.cacheWriteTokens;
-    group.nanoUsd += cost.nanoUsd;
-    group.realtimeNanoUsd += cost.realtimeNanoUsd;
+    addCostSums(group, cost);
   }
   const all = [...groups.values()];
   const sum = (pick: (g: CostGroup) => number): number => all.reduce((n, g) => n + pick(g), 0);

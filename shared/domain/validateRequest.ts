@@ -7,6 +7,7 @@ import {
   type ProviderEndpoint,
   type ProviderName,
 } from '../contract/providers.js';
+import { INTAKE_BOUNDS, REJECTION_CODES, type RejectionCode } from '../contract/rejections.js';
 import {
   CLAIM_CHECK_URI_PATTERN,
   CUSTOM_ID_PATTERN,
@@ -15,36 +16,14 @@ import {
 } from '../contract/request.js';
 import { hashCanonical } from './canonicalJson.js';
 import { isForbiddenWebhookHost } from './isForbiddenWebhookHost.js';
-
-/**
- * Why a request was refused at intake. Each code is documented in the README
- * ("Rejection reasons"); the message says what to change.
- */
-const REJECTION_CODES = [
-  'malformed_json',
-  'not_an_object',
-  'invalid_custom_id',
-  'missing_body',
-  'ambiguous_body',
-  'claim_check_missing',
-  'claim_check_invalid',
-  'unknown_provider',
-  'provider_not_enabled',
-  'invalid_model',
-  'unsupported_endpoint',
-  'invalid_body',
-  'stream_not_supported',
-  'invalid_destination',
-  'missing_destination',
-  'invalid_metadata',
-  'unsupported_tier',
-  'invalid_deadline',
-  'deadline_passed',
-  'unknown_field',
-  'request_too_large',
-  'conflicting_resend',
-] as const;
-type RejectionCode = (typeof REJECTION_CODES)[number];
+import { jsonDepth, unstorableNumberIn } from './jsonDepth.js';
+import {
+  isModelOfProvider,
+  MODEL_FAMILIES,
+  maxOutputTokensOf,
+  requestedOutputTokens,
+} from './pricing/modelLimits.js';
+import type { JsonValue } from './records.js';
 
 interface Rejection {
   readonly code: RejectionCode;
@@ -71,6 +50,8 @@ type ValidationOutcome =
       readonly customId: string | null;
       /** Where to deliver the `rejected` result, when known. */
       readonly destination: Destination | null;
+      /** The caller's metadata, to echo on the `rejected` result, when it is within bounds. */
+      readonly metadata: JsonValue | null;
       /** Fingerprint of what was sent, so identical bad resends fold too. */
       readonly requestHash: string;
     };
@@ -148,22 +129,53 @@ const isRefusedWebhook = (destination: Destination, ctx: ValidationContext): boo
   return isForbiddenWebhookHost(new URL(destination.url).hostname);
 };
 
+/** Why metadata is out of bounds, or null when it is within them. */
+const metadataProblem = (metadata: unknown): { code: RejectionCode; message: string } | null => {
+  if (jsonDepth(metadata, INTAKE_BOUNDS.metadataMaxDepth) > INTAKE_BOUNDS.metadataMaxDepth) {
+    return {
+      code: 'metadata_too_deep',
+      message: `metadata nests more than ${INTAKE_BOUNDS.metadataMaxDepth} levels deep`,
+    };
+  }
+  const bytes = Buffer.byteLength(JSON.stringify(metadata) ?? '');
+  if (bytes > INTAKE_BOUNDS.metadataMaxBytes) {
+    return {
+      code: 'metadata_too_large',
+      message: `metadata is ${bytes} bytes of JSON; at most ${INTAKE_BOUNDS.metadataMaxBytes} are accepted`,
+    };
+  }
+  const number = unstorableNumberIn(metadata);
+  if (number !== null) {
+    return {
+      code: 'invalid_metadata',
+      message: `metadata holds the number ${number}, outside what batchlane stores (magnitudes from 1e-130 to below 1e126)`,
+    };
+  }
+  return null;
+};
+
 /**
  * Reads as much as can be trusted from an invalid message, to route its rejection. A
  * destination that intake would refuse is not trusted either: a rejected result must never
- * be what carries a request to a forbidden address.
+ * be what carries a request to a forbidden address. Metadata out of bounds is not echoed.
  */
 const salvage = (
   json: unknown,
   ctx: ValidationContext,
-): { customId: string | null; destination: Destination | null } => {
+): { customId: string | null; destination: Destination | null; metadata: JsonValue | null } => {
   const fallback = ctx.defaultDestination;
-  if (!isRecord(json)) return { customId: null, destination: fallback };
+  if (!isRecord(json)) return { customId: null, destination: fallback, metadata: null };
   const rawId = json['custom_id'];
   const customId = typeof rawId === 'string' && CUSTOM_ID_PATTERN.test(rawId) ? rawId : null;
   const parsed = DestinationSchema.safeParse(json['destination']);
   const trusted = parsed.success && !isRefusedWebhook(parsed.data, ctx);
-  return { customId, destination: trusted ? parsed.data : fallback };
+  const metadata = json['metadata'];
+  const echoed = metadata !== undefined && metadataProblem(metadata) === null;
+  return {
+    customId,
+    destination: trusted ? parsed.data : fallback,
+    metadata: echoed ? (metadata as JsonValue) : null,
+  };
 };
 
 /**
@@ -187,6 +199,36 @@ const claimCheckUriOf = (raw: string): string | null => {
   }
 };
 
+/**
+ * The fingerprint of what was sent, so identical bad resends fold too: the parsed message in
+ * canonical form, or its raw text when it nests too deep to be walked recursively.
+ */
+const fingerprintOf = (json: unknown, raw: string): string =>
+  json === undefined || jsonDepth(json, INTAKE_BOUNDS.maxDepth + 1) > INTAKE_BOUNDS.maxDepth + 1
+    ? hashCanonical(raw)
+    : hashCanonical(json);
+
+const clip = (text: string, max: number = INTAKE_BOUNDS.maxIssueChars): string =>
+  text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+
+/**
+ * A rejection cut to a size fit for an event, a result and a log line: a message can carry
+ * thousands of unknown fields or a path of any length, and its rejection must still go out.
+ */
+const bounded = (rejection: Rejection): Rejection => {
+  const { maxIssues } = INTAKE_BOUNDS;
+  const issues = rejection.issues
+    .slice(0, maxIssues)
+    .map((issue) => ({ path: clip(issue.path), message: clip(issue.message) }));
+  const more = rejection.issues.length - issues.length;
+  const message = clip(rejection.message, INTAKE_BOUNDS.maxMessageChars);
+  return {
+    code: rejection.code,
+    message: more > 0 ? `${message} (and ${more} more issues)` : message,
+    issues,
+  };
+};
+
 const reject = (
   rejection: Rejection,
   json: unknown,
@@ -194,9 +236,9 @@ const reject = (
   ctx: ValidationContext,
 ): ValidationOutcome => ({
   ok: false,
-  rejection,
+  rejection: bounded(rejection),
   ...salvage(json, ctx),
-  requestHash: json === undefined ? hashCanonical(raw) : hashCanonical(json),
+  requestHash: fingerprintOf(json, raw),
 });
 
 const single = (code: RejectionCode, path: string, message: string): Rejection => ({
@@ -246,6 +288,63 @@ const resolveBody = (
 };
 
 /**
+ * Refuses a message any of whose fields nests deeper, or whose metadata is larger, than intake
+ * accepts, before anything recursive (the schema, hashing, serialising) walks it.
+ */
+const shapeProblem = (json: Record<string, unknown>): Rejection | null => {
+  const { maxDepth } = INTAKE_BOUNDS;
+  for (const [field, value] of Object.entries(json)) {
+    if (field === 'metadata') {
+      const problem = metadataProblem(value);
+      if (problem !== null) return single(problem.code, 'metadata', problem.message);
+      continue;
+    }
+    if (jsonDepth(value, maxDepth) > maxDepth) {
+      const code = field === 'body' ? 'body_too_deep' : (FIELD_CODES[field] ?? 'unknown_field');
+      return single(code, clip(field), `${clip(field)} nests more than ${maxDepth} levels deep`);
+    }
+  }
+  return null;
+};
+
+/**
+ * What the provider would refuse about the model at create time that batchlane can know: a
+ * name no model of the provider can have, or more output tokens than a known model produces.
+ */
+const modelProblem = (request: RequestV1, endpoint: string): Rejection | null => {
+  // Bedrock names the model beside its native body (checked by the contract's own pattern).
+  if (request.provider === 'bedrock') return null;
+  const model = request.body['model'];
+  if (typeof model !== 'string' || !INTAKE_BOUNDS.modelPattern.test(model)) {
+    const length = typeof model === 'string' ? model.length : 0;
+    return single(
+      'invalid_model',
+      'body.model',
+      `body.model must be 1 to 256 letters, digits and . _ : / @ - starting with a letter or digit (got ${length} characters)`,
+    );
+  }
+  const { provider } = request;
+  if (!isModelOfProvider(provider, model)) {
+    const families = (MODEL_FAMILIES[provider] ?? []).join(', ');
+    return single(
+      'unknown_model',
+      'body.model',
+      `${provider} has no model ${model}: its model ids begin with one of ${families}`,
+    );
+  }
+  const cap = maxOutputTokensOf(provider, model);
+  const asked = requestedOutputTokens(endpoint, request.body);
+  if (cap !== null && asked !== null && asked.value > cap) {
+    return single(
+      'max_tokens_too_large',
+      `body.${asked.field}`,
+      `body.${asked.field} is ${asked.value}, but ${model} produces at most ${cap} output tokens`,
+    );
+  }
+  return null;
+};
+
+/**
  * Validates one intake message body against contract v1 and the deployment's settings. A
  * message that sends its body by claim check ({@link claimCheckUriOf} is not null) must come
  * with what reading it gave; the body read is then validated, and fingerprinted, exactly as
@@ -281,6 +380,8 @@ const validateRequest = (
   const resolved = resolveBody(json as Record<string, unknown>, raw, ctx, claimCheck);
   if ('outcome' in resolved) return resolved.outcome;
   json = resolved.json;
+  const shape = shapeProblem(resolved.json);
+  if (shape !== null) return reject(shape, json, raw, ctx);
 
   const parsed = RequestV1Schema.safeParse(json);
   if (!parsed.success) {
@@ -307,6 +408,9 @@ const validateRequest = (
       ctx,
     );
   }
+  const endpoint = (request.endpoint ?? DEFAULT_ENDPOINT[request.provider]) as ProviderEndpoint;
+  const model = modelProblem(request, endpoint);
+  if (model !== null) return reject(model, json, raw, ctx);
   if (request.destination !== undefined && isRefusedWebhook(request.destination, ctx)) {
     return reject(
       single(
@@ -355,7 +459,6 @@ const validateRequest = (
     );
   }
 
-  const endpoint = (request.endpoint ?? DEFAULT_ENDPOINT[request.provider]) as ProviderEndpoint;
   return {
     ok: true,
     accepted: {
@@ -370,6 +473,33 @@ const validateRequest = (
   };
 };
 
+/**
+ * The outcome for a message whose judging threw where nothing should: refused for good
+ * (judging is deterministic, so a retry would throw again and end in the dead-letter queue),
+ * with no more read from it than can be read without throwing.
+ */
+const unprocessable = (raw: string, ctx: ValidationContext, detail: string): ValidationOutcome => {
+  const rejection = single(
+    'unprocessable_message',
+    '(root)',
+    `the message could not be judged (${clip(detail)}); it is refused rather than retried`,
+  );
+  let readable: ReturnType<typeof salvage> = {
+    customId: null,
+    destination: ctx.defaultDestination,
+    metadata: null,
+  };
+  try {
+    const json: unknown = JSON.parse(raw);
+    if (jsonDepth(json, INTAKE_BOUNDS.maxDepth + 1) <= INTAKE_BOUNDS.maxDepth + 1) {
+      readable = salvage(json, ctx);
+    }
+  } catch {
+    // Nothing more can be read: the refusal goes out as an event only.
+  }
+  return { ok: false, rejection, ...readable, requestHash: hashCanonical(raw) };
+};
+
 export {
   type AcceptedRequest,
   type ClaimCheckFailureCode,
@@ -379,6 +509,7 @@ export {
   REJECTION_CODES,
   type Rejection,
   type RejectionCode,
+  unprocessable,
   type ValidationContext,
   type ValidationOutcome,
   validateRequest,

@@ -1,5 +1,5 @@
+import type { CostEntry, CostLane } from '../domain/costs/CostEntry.js';
 import type { CostGroup } from '../domain/sumItemCosts.js';
-import type { CostEntry, CostLane } from '../ports/CostLedger.js';
 
 /** Ledger entries for one source (a batch, or one realtime request), one per cost group. */
 const costEntriesOf = (

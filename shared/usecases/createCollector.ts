@@ -11,11 +11,13 @@ import {
   type ClaimCheckResolution,
   claimCheckUriOf,
   maxRequestBytesOf,
+  unprocessable,
+  type ValidationContext,
   type ValidationOutcome,
   validateRequest,
 } from '../domain/validateRequest.js';
-import type { RegisterOutcome } from '../ports/StateStore.js';
-import { createAdmission } from './createAdmission.js';
+import type { RegisterOutcome, RegisterRequestInput } from '../ports/StateStore.js';
+import { type AdmissionRequest, createAdmission } from './createAdmission.js';
 import { createBatchFiller, type FillRequest, providerCustomIdOf } from './createBatchFiller.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
 import { handOffSealing, type SealReason } from './sealBatch.js';
@@ -52,6 +54,21 @@ interface RealtimeBound {
 }
 
 type RejectedMessage = Extract<ValidationOutcome, { ok: false }> & { readonly messageId: string };
+
+/** What an accepted request needs to be packed or dispatched, worked out once. */
+interface Prepared {
+  readonly choice: LaneChoice;
+  /** Its provider line, with a placeholder id the filler swaps for the member's own. */
+  readonly line: string;
+  readonly estimate: RequestEstimate;
+}
+
+/** One message as judged: refused, or accepted with what packing it needs. */
+interface Judged {
+  readonly message: IntakeMessage;
+  readonly outcome: ValidationOutcome;
+  readonly prepared: Prepared | null;
+}
 
 const CONCURRENCY = 16;
 
@@ -146,7 +163,7 @@ const createCollector = (deps: RuntimeDeps) => {
     message: IntakeMessage,
     outcome: RejectedMessage,
   ): Promise<Refusal | null> => {
-    const base = { messageId: message.messageId, body: message.body };
+    const base = { messageId: message.messageId, body: message.body, metadata: outcome.metadata };
     if (outcome.customId === null) {
       return {
         ...base,
@@ -204,6 +221,7 @@ const createCollector = (deps: RuntimeDeps) => {
   const conflictRefusal = (message: IntakeMessage, accepted: AcceptedRequest): Refusal => ({
     messageId: message.messageId,
     body: message.body,
+    metadata: null,
     rejection: {
       code: 'conflicting_resend',
       message: `custom_id ${accepted.request.custom_id} was already used for a different request; use a new custom_id`,
@@ -211,6 +229,28 @@ const createCollector = (deps: RuntimeDeps) => {
     },
     customId: accepted.request.custom_id,
     deliverTo: null,
+    registered: false,
+  });
+
+  /**
+   * The refusal of an accepted request the ledger refused for good (nothing it holds could be
+   * stored): delivered and published without holding its id, since the ledger will not.
+   */
+  const unregisterableRefusal = (
+    message: IntakeMessage,
+    accepted: AcceptedRequest,
+    error: unknown,
+  ): Refusal => ({
+    messageId: message.messageId,
+    body: message.body,
+    metadata: null,
+    rejection: {
+      code: 'unprocessable_message',
+      message: `the request could not be recorded (${errorMessage(error).slice(0, 300)}); it is refused rather than retried`,
+      issues: [{ path: '(root)', message: 'could not be recorded' }],
+    },
+    customId: accepted.request.custom_id,
+    deliverTo: accepted.destination,
     registered: false,
   });
 
@@ -273,6 +313,119 @@ const createCollector = (deps: RuntimeDeps) => {
     }
   };
 
+  /** The lane, provider line and estimate of an accepted request. */
+  const prepare = (accepted: AcceptedRequest, now: Date): Prepared => {
+    const choice = laneOf(accepted, now);
+    const line = `${formatProviderLine(accepted.request.provider, accepted.endpoint, providerCustomIdOf(0), accepted.request.body)}\n`;
+    const estimate = estimateRequest(
+      {
+        provider: accepted.request.provider,
+        endpoint: accepted.endpoint,
+        model: accepted.model,
+        body: accepted.request.body,
+        bodyBytes: Buffer.byteLength(line),
+        lane: choice.lane,
+        at: now,
+      },
+      settings.priceTable,
+    );
+    return { choice, line, estimate };
+  };
+
+  /**
+   * Judges one message alone. Judging and preparing are deterministic and touch nothing
+   * outside the message, so should either throw, the message is refused for good
+   * (`unprocessable_message`) rather than failing the invocation, which would send its
+   * neighbours back to SQS with it and, in the end, all of them to the dead-letter queue.
+   */
+  const judge = (
+    message: IntakeMessage,
+    context: ValidationContext,
+    claimCheck: ClaimCheckResolution | undefined,
+  ): Judged => {
+    try {
+      const outcome = validateRequest(message.body, context, claimCheck);
+      return {
+        message,
+        outcome,
+        prepared: outcome.ok ? prepare(outcome.accepted, context.now) : null,
+      };
+    } catch (error) {
+      logger.error('message could not be judged; refusing it', {
+        messageId: message.messageId,
+        error: errorMessage(error),
+      });
+      return {
+        message,
+        outcome: unprocessable(message.body, context, errorMessage(error)),
+        prepared: null,
+      };
+    }
+  };
+
+  /**
+   * Registers one chunk of accepted requests. A chunk refused for a reason a retry cannot fix
+   * is registered again one request at a time, so only the request that caused it fails.
+   */
+  const registerChunk = async (
+    entries: readonly RegisterRequestInput[],
+  ): Promise<PromiseSettledResult<RegisterOutcome>[]> => {
+    try {
+      const outcomes = await store.registerRequests(entries);
+      return outcomes.map((value) => ({ status: 'fulfilled', value }));
+    } catch (error) {
+      if (entries.length === 1 || isRetryable(error)) {
+        return entries.map(() => ({ status: 'rejected', reason: error }));
+      }
+      return mapWithConcurrency(entries, 4, (entry) => store.registerRequest(entry));
+    }
+  };
+
+  /*
+   * The stages below work on many messages at once. Each already reports what failed per
+   * message; these guards keep an unexpected throw in one stage to that stage's own messages,
+   * handed back to SQS, so the rest of the invocation (refusals above all) still completes.
+   */
+  const admitOrRetry = async <T extends AdmissionRequest>(requests: readonly T[]) => {
+    try {
+      return { ...(await admit(requests)), unjudged: 0 };
+    } catch (error) {
+      logger.warn('admission failed; its messages will be retried', {
+        requests: requests.length,
+        error: errorMessage(error),
+      });
+      return {
+        admitted: [] as T[],
+        failedMessageIds: requests.map((r) => r.messageId),
+        unjudged: requests.length,
+      };
+    }
+  };
+
+  const fillOrRetry = async (requests: readonly Pending[]) => {
+    try {
+      return await fill(requests);
+    } catch (error) {
+      logger.warn('filling failed; its messages will be retried', {
+        requests: requests.length,
+        error: errorMessage(error),
+      });
+      return { claimed: [], lost: [], failed: [...requests], batchIds: [], full: [] };
+    }
+  };
+
+  const settleOrRetry = async (refusals: readonly Refusal[]): Promise<Set<string>> => {
+    try {
+      return await settleRefusals(deps, refusals);
+    } catch (error) {
+      logger.warn('refusals not settled; their messages will be retried', {
+        refusals: refusals.length,
+        error: errorMessage(error),
+      });
+      return new Set(refusals.map((r) => r.messageId));
+    }
+  };
+
   return async (messages: readonly IntakeMessage[]): Promise<CollectorReport> => {
     const failed = new Set<string>();
     let held = 0;
@@ -280,7 +433,7 @@ const createCollector = (deps: RuntimeDeps) => {
     // sent by claim check folds with the same body sent inline.
     const claimChecks = await resolveClaimChecks(messages, failed);
     const now = clock.now();
-    const context = {
+    const context: ValidationContext = {
       defaultDestination: settings.defaultDestination,
       enabledProviders: settings.enabledProviders,
       now,
@@ -289,14 +442,11 @@ const createCollector = (deps: RuntimeDeps) => {
     };
     const outcomes = messages
       .filter((message) => !failed.has(message.messageId))
-      .map((message) => ({
-        message,
-        outcome: validateRequest(message.body, context, claimChecks.get(message)),
-      }));
+      .map((message) => judge(message, context, claimChecks.get(message)));
 
     // Rejections first; they do not depend on anything else in the batch.
     const rejectedMessages = outcomes.filter(
-      (o): o is { message: IntakeMessage; outcome: RejectedMessage } => !o.outcome.ok,
+      (o): o is Judged & { outcome: RejectedMessage } => !o.outcome.ok,
     );
     const refusals: Refusal[] = [];
     const rejections = await mapWithConcurrency(
@@ -318,14 +468,21 @@ const createCollector = (deps: RuntimeDeps) => {
     });
 
     // Duplicates inside one SQS batch: the first occurrence stands for all identical ones.
-    const firstById = new Map<string, { message: IntakeMessage; accepted: AcceptedRequest }>();
+    const firstById = new Map<
+      string,
+      { message: IntakeMessage; accepted: AcceptedRequest; prepared: Prepared }
+    >();
     const inBatchConflicts: { message: IntakeMessage; accepted: AcceptedRequest }[] = [];
     let folded = 0;
-    for (const { message, outcome } of outcomes) {
-      if (!outcome.ok) continue;
+    for (const { message, outcome, prepared } of outcomes) {
+      if (!outcome.ok || prepared === null) continue;
       const first = firstById.get(outcome.accepted.request.custom_id);
       if (first === undefined)
-        firstById.set(outcome.accepted.request.custom_id, { message, accepted: outcome.accepted });
+        firstById.set(outcome.accepted.request.custom_id, {
+          message,
+          accepted: outcome.accepted,
+          prepared,
+        });
       else if (first.accepted.requestHash === outcome.accepted.requestHash) folded += 1;
       else inBatchConflicts.push({ message, accepted: outcome.accepted });
     }
@@ -335,13 +492,13 @@ const createCollector = (deps: RuntimeDeps) => {
 
     // Register every distinct id in the ledger; only new or still-pending ones get packed.
     const candidates = [...firstById.values()];
-    // A hundred ids per round trip; a chunk that fails sends its messages back to SQS.
+    // A hundred ids per round trip; a chunk that fails for now sends its messages back to SQS.
     const chunks: (typeof candidates)[] = [];
     for (let i = 0; i < candidates.length; i += REGISTER_CHUNK) {
       chunks.push(candidates.slice(i, i + REGISTER_CHUNK));
     }
     const chunkOutcomes = await mapWithConcurrency(chunks, 4, (chunk) =>
-      store.registerRequests(
+      registerChunk(
         chunk.map(({ accepted }) => ({
           customId: accepted.request.custom_id,
           requestHash: accepted.requestHash,
@@ -353,18 +510,21 @@ const createCollector = (deps: RuntimeDeps) => {
     );
     const registrations = chunkOutcomes.flatMap(
       (outcome, c): PromiseSettledResult<RegisterOutcome>[] =>
-        (chunks[c] ?? []).map((_, i) =>
-          outcome.status === 'fulfilled'
-            ? { status: 'fulfilled', value: outcome.value[i] as RegisterOutcome }
-            : { status: 'rejected', reason: outcome.reason },
-        ),
+        outcome.status === 'fulfilled'
+          ? outcome.value
+          : (chunks[c] ?? []).map(() => ({ status: 'rejected', reason: outcome.reason })),
     );
     const toPack: Pending[] = [];
     const toRealtime: RealtimeBound[] = [];
     for (const [index, registration] of registrations.entries()) {
       const candidate = candidates[index];
       if (candidate === undefined) continue;
-      const { message, accepted } = candidate;
+      const { message, accepted, prepared } = candidate;
+      if (registration.status === 'rejected' && !isRetryable(registration.reason)) {
+        // Refused by the ledger for good: retrying would only end in the dead-letter queue.
+        refusals.push(unregisterableRefusal(message, accepted, registration.reason));
+        continue;
+      }
       if (registration.status === 'rejected') {
         failed.add(message.messageId);
         logger.warn('request not registered; will retry', {
@@ -380,21 +540,7 @@ const createCollector = (deps: RuntimeDeps) => {
       } else if (outcome.kind === 'conflict') {
         refusals.push(conflictRefusal(message, accepted));
       } else {
-        const choice = laneOf(accepted, now);
-        // Rendered once, with a placeholder id the filler swaps for the member's own.
-        const line = `${formatProviderLine(accepted.request.provider, accepted.endpoint, providerCustomIdOf(0), accepted.request.body)}\n`;
-        const estimate = estimateRequest(
-          {
-            provider: accepted.request.provider,
-            endpoint: accepted.endpoint,
-            model: accepted.model,
-            body: accepted.request.body,
-            bodyBytes: Buffer.byteLength(line),
-            lane: choice.lane,
-            at: now,
-          },
-          settings.priceTable,
-        );
+        const { choice, line, estimate } = prepared;
         if (choice.lane !== 'batch') {
           toRealtime.push({ messageId: message.messageId, accepted, choice, estimate });
           continue;
@@ -423,7 +569,7 @@ const createCollector = (deps: RuntimeDeps) => {
 
     // Admission: requests over a provider quota or a budget wait in the intake queue.
     const bodyOf = new Map(messages.map((m) => [m.messageId, m.body]));
-    const admission = await admit([
+    const admission = await admitOrRetry([
       ...toPack.map((pending) => ({
         provider: pending.provider,
         model: pending.model,
@@ -452,12 +598,12 @@ const createCollector = (deps: RuntimeDeps) => {
     for (const messageId of admission.failedMessageIds) failed.add(messageId);
     const admittedPack = admission.admitted.flatMap((a) => (a.pending === null ? [] : [a.pending]));
     const admittedRealtime = admission.admitted.flatMap((a) => (a.bound === null ? [] : [a.bound]));
-    held = toPack.length + toRealtime.length - admission.admitted.length;
+    held = toPack.length + toRealtime.length - admission.admitted.length - admission.unjudged;
     toPack.splice(0, toPack.length, ...admittedPack);
     toRealtime.splice(0, toRealtime.length, ...admittedRealtime);
 
     // Fill: each group's requests become a part of its filling batch.
-    const filled = await fill(toPack);
+    const filled = await fillOrRetry(toPack);
     for (const pending of filled.failed) failed.add(pending.messageId);
     const toSeal = new Map<string, SealReason>(filled.full.map((id) => [id, 'full']));
     if (settings.batchMaxAgeMs === 0) {
@@ -479,7 +625,7 @@ const createCollector = (deps: RuntimeDeps) => {
     });
     metrics.count('RequestsToRealtimeLane', toRealtime.length);
 
-    for (const messageId of await settleRefusals(deps, refusals)) failed.add(messageId);
+    for (const messageId of await settleOrRetry(refusals)) failed.add(messageId);
 
     const accepted = toPack.length + toRealtime.length;
     metrics.count('RequestsAccepted', accepted);

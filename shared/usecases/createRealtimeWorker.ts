@@ -1,6 +1,7 @@
 import { text } from 'node:stream/consumers';
 import { DETAIL_TYPES } from '../contract/events.js';
 import type { ResultV1 } from '../contract/result.js';
+import { backoffDelayMs } from '../domain/backoff.js';
 import { costOutcome } from '../domain/costOutcome.js';
 import {
   ConfigError,
@@ -27,6 +28,13 @@ interface RealtimeReport {
 
 /** Tries of one job before a still-failing call is delivered `errored`. */
 const MAX_JOB_ATTEMPTS = 4;
+
+/**
+ * How long a job waits on the queue before its next try: doubling from the configured base,
+ * at most five minutes, without jitter (each job is requeued on its own schedule).
+ */
+const requeueDelaySeconds = (attempt: number, baseSeconds: number): number =>
+  backoffDelayMs(attempt - 1, { baseMs: baseSeconds * 1000, maxMs: 300_000, jitter: 0 }) / 1000;
 
 const targetOf = (job: RealtimeJob): RealtimeTarget =>
   job.target.kind === 'request'
@@ -162,10 +170,7 @@ const createRealtimeWorker = (deps: RuntimeDeps) => {
       // so the next try is not kept waiting.
       await store.releaseRealtime(target);
       if (deps.realtime === null) throw error;
-      const delaySeconds = Math.min(
-        300,
-        settings.realtimeRetryBaseSeconds * 2 ** (job.attempt - 1),
-      );
+      const delaySeconds = requeueDelaySeconds(job.attempt, settings.realtimeRetryBaseSeconds);
       await deps.realtime.dispatch({ ...job, attempt: job.attempt + 1 }, { delaySeconds });
       metrics.count('RealtimeRetries', 1, { provider: job.provider });
       logger.warn('realtime call failed for now; job requeued', {

@@ -13,6 +13,8 @@ import type { RuntimeDeps } from './RuntimeDeps.js';
 interface Refusal {
   readonly messageId: string;
   readonly body: string;
+  /** The caller's metadata, echoed on the `rejected` result (null when out of bounds). */
+  readonly metadata: JsonValue | null;
   readonly rejection: Rejection;
   readonly customId: string | null;
   /** Set only when a `rejected` result is to be delivered (first time for this id). */
@@ -26,15 +28,6 @@ const providerOf = (body: string): ProviderName | null => {
   try {
     const value = (JSON.parse(body) as { provider?: unknown }).provider;
     return value === 'anthropic' || value === 'openai' ? value : null;
-  } catch {
-    return null;
-  }
-};
-
-const metadataOf = (body: string): JsonValue | null => {
-  try {
-    const value = (JSON.parse(body) as { metadata?: JsonValue }).metadata;
-    return value === undefined ? null : value;
   } catch {
     return null;
   }
@@ -64,7 +57,7 @@ const settleRefusals = async (
         customId: refusal.customId,
         provider: providerOf(refusal.body),
         rejection: refusal.rejection,
-        metadata: metadataOf(refusal.body),
+        metadata: refusal.metadata,
         at,
       }),
     });

@@ -137,6 +137,12 @@ describe('Anthropic Message Batches', () => {
         },
         { custom_id: 'no-model', params: { max_tokens: 10, messages: [] } },
         { custom_id: 'bad-model', params: messageParams('x', { model: 'gpt-4o' }) },
+        // In the Claude id family, but no such model: the real API knows its models.
+        { custom_id: 'no-such-claude', params: messageParams('x', { model: 'claude-mystery-9' }) },
+        {
+          custom_id: 'too-many-tokens',
+          params: messageParams('x', { model: 'claude-opus-4-1-20250805', max_tokens: 32_001 }),
+        },
         { custom_id: 'bad-messages', params: messageParams('x', { messages: 'hello' }) },
         // API version 2026-10-21 (what SDK 1.x sends) removed temperature.
         { custom_id: 'temperature', params: messageParams('x', { temperature: 0.5 }) },
@@ -144,7 +150,7 @@ describe('Anthropic Message Batches', () => {
       ] as Anthropic.Messages.Batches.BatchCreateParams['requests'],
     });
     const done = await ended(batch.id);
-    expect(done.request_counts).toMatchObject({ succeeded: 1, errored: 6 });
+    expect(done.request_counts).toMatchObject({ succeeded: 1, errored: 8 });
     const results = await collect(await client.messages.batches.results(batch.id));
     const byId = new Map(results.map((r) => [r.custom_id, r.result]));
     const errorOf = (id: string) => {
@@ -158,7 +164,16 @@ describe('Anthropic Message Batches', () => {
       message: 'max_tokens: Field required',
     });
     expect(errorOf('no-model').type).toBe('invalid_request_error');
-    expect(errorOf('bad-model').message).toContain('gpt-4o');
+    expect(errorOf('bad-model')).toEqual({ type: 'not_found_error', message: 'model: gpt-4o' });
+    expect(errorOf('no-such-claude')).toEqual({
+      type: 'not_found_error',
+      message: 'model: claude-mystery-9',
+    });
+    expect(errorOf('too-many-tokens')).toEqual({
+      type: 'invalid_request_error',
+      message:
+        'max_tokens: 32001 > 32000, which is the maximum allowed number of output tokens for claude-opus-4-1-20250805',
+    });
     expect(errorOf('bad-messages').type).toBe('invalid_request_error');
     expect(errorOf('temperature').message).toContain('temperature');
     expect(errorOf('forced__sim_overloaded_error').type).toBe('overloaded_error');

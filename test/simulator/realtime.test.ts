@@ -93,6 +93,27 @@ describe('Simulator: synchronous POST /v1/messages', () => {
     expect(error).toMatchObject({ type: 'not_found_error', apiMessage: 'model: gpt-4o' });
   });
 
+  it('answers 404 for a Claude-like name that is no model, and 400 above the output cap', async () => {
+    const unknown = await rejectionOf(
+      anthropic.messages.create({ ...messageParams('x'), model: 'claude-sonnet-9-9' }),
+    );
+    // An explicit timeout, or the SDK itself refuses so large a non-streaming call.
+    const tooMany = await rejectionOf(
+      anthropic.messages.create(
+        { ...messageParams('x'), max_tokens: 1_000_000 },
+        { timeout: 30_000 },
+      ),
+    );
+
+    expect(unknown).toBeInstanceOf(Anthropic.NotFoundError);
+    expect(unknown).toMatchObject({ apiMessage: 'model: claude-sonnet-9-9' });
+    expect(tooMany).toBeInstanceOf(Anthropic.BadRequestError);
+    expect(tooMany).toMatchObject({ type: 'invalid_request_error' });
+    expect((tooMany as { apiMessage?: string }).apiMessage).toMatch(
+      /^max_tokens: 1000000 > \d+, which is the maximum allowed number of output tokens for /,
+    );
+  });
+
   it('accepts parameters only batches refuse', async () => {
     const message = await anthropic.messages.create({
       ...messageParams('x'),
@@ -235,6 +256,30 @@ describe('Simulator: synchronous OpenAI endpoints', () => {
 
     expect(error).toBeInstanceOf(OpenAI.NotFoundError);
     expect(error).toMatchObject({ code: 'model_not_found' });
+  });
+
+  it('answers 404 for a GPT-like name that is no model, and 400 above the output cap', async () => {
+    const unknown = await rejectionOf(
+      openai.chat.completions.create({ ...chatBody('x'), model: 'gpt-9-ultra' }),
+    );
+    const tooMany = await rejectionOf(
+      openai.chat.completions.create({
+        ...chatBody('x'),
+        model: 'gpt-4o-mini',
+        max_completion_tokens: 20_000,
+      }),
+    );
+
+    expect(unknown).toBeInstanceOf(OpenAI.NotFoundError);
+    expect(unknown).toMatchObject({ code: 'model_not_found' });
+    expect(tooMany).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(tooMany).toMatchObject({
+      param: 'max_completion_tokens',
+      code: 'invalid_value',
+      message: expect.stringContaining(
+        'max_completion_tokens is too large: 20000. This model supports at most 16384 completion tokens',
+      ),
+    });
   });
 
   it('refuses a malformed x-sim-faults header with 400', async () => {

@@ -3,6 +3,11 @@ import { appendFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  eventEntrySize,
+  MAX_ENTRIES_PER_CALL,
+  MAX_EVENT_BYTES,
+} from '../../../shared/adapters/aws/eventEntrySize.js';
 
 /** An event as EventBridge delivers it to targets. */
 interface EventEnvelope {
@@ -61,8 +66,6 @@ interface EventBridgeStub {
   stop(): Promise<void>;
 }
 
-/** EventBridge's limit on one entry, and on one whole PutEvents request. */
-const MAX_EVENT_BYTES = 256 * 1024;
 const ACCOUNT = '000000000000';
 
 interface PutEventsEntryInput {
@@ -98,16 +101,6 @@ const awsError = (res: ServerResponse, status: number, type: string, message: st
 };
 
 const text = (value: unknown): string => (typeof value === 'string' ? value : '');
-
-const entrySize = (entry: PutEventsEntryInput): number =>
-  (entry.Time === undefined ? 0 : 14) +
-  Buffer.byteLength(text(entry.Source)) +
-  Buffer.byteLength(text(entry.DetailType)) +
-  Buffer.byteLength(text(entry.Detail)) +
-  (Array.isArray(entry.Resources) ? entry.Resources : []).reduce(
-    (sum: number, r: unknown) => sum + Buffer.byteLength(text(r)),
-    0,
-  );
 
 /** Epoch seconds (the SDK's JSON timestamp form) or an ISO string, as an ISO string. */
 const isoTime = (value: unknown): string => {
@@ -182,7 +175,7 @@ const startEventBridgeStub = async (
         ErrorMessage: 'Parameters Source, DetailType and Detail are required',
       };
     }
-    if (entrySize(entry) > MAX_EVENT_BYTES) {
+    if (eventEntrySize(entry) > MAX_EVENT_BYTES) {
       return { ErrorCode: 'InvalidArgument', ErrorMessage: 'Event size exceeds 256 KB' };
     }
     let detail: unknown;
@@ -214,7 +207,7 @@ const startEventBridgeStub = async (
       return;
     }
     const entries = input.Entries;
-    if (!Array.isArray(entries) || entries.length < 1 || entries.length > 10) {
+    if (!Array.isArray(entries) || entries.length < 1 || entries.length > MAX_ENTRIES_PER_CALL) {
       awsError(
         res,
         400,
@@ -224,7 +217,7 @@ const startEventBridgeStub = async (
       return;
     }
     const typed = entries as PutEventsEntryInput[];
-    if (typed.reduce((sum, e) => sum + entrySize(e), 0) > MAX_EVENT_BYTES) {
+    if (typed.reduce((sum, e) => sum + eventEntrySize(e), 0) > MAX_EVENT_BYTES) {
       awsError(
         res,
         400,

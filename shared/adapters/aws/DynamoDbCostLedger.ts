@@ -4,16 +4,18 @@ import {
   type DynamoDBDocumentClient,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { ConfigError, InvalidInputError, UnavailableError } from '../../domain/errors.js';
-import { mapWithConcurrency } from '../../domain/mapWithConcurrency.js';
+import { STATE_TABLE } from '../../config/stateTableSchema.js';
 import {
   COST_LANES,
   type CostEntry,
   type CostLane,
-  type CostLedger,
   type CostRange,
-} from '../../ports/CostLedger.js';
-import { backoffDelayMs, sleep as realSleep, type Sleep } from './backoff.js';
+} from '../../domain/costs/CostEntry.js';
+import { ConfigError, InvalidInputError, UnavailableError } from '../../domain/errors.js';
+import { mapWithConcurrency } from '../../domain/mapWithConcurrency.js';
+import type { CostLedger } from '../../ports/CostLedger.js';
+import { awsBackoffMs, sleep as realSleep, type Sleep } from './backoff.js';
+import { stateKey } from './stateItemCodec.js';
 import { translateAwsError } from './translateAwsError.js';
 
 /** BatchWriteItem accepts at most 25 requests per call. */
@@ -57,12 +59,10 @@ const encodeKeyPart = (part: string): string => part.replaceAll('%', '%25').repl
 const costItemKey = (
   entry: Pick<CostEntry, 'day' | 'source' | 'provider' | 'model' | 'lane' | 'tag'>,
 ) =>
-  ({
-    pk: `COST#${entry.day}`,
-    sk: [entry.source, entry.provider, entry.model, entry.lane, entry.tag]
-      .map(encodeKeyPart)
-      .join('#'),
-  }) as const;
+  stateKey(
+    `COST#${entry.day}`,
+    [entry.source, entry.provider, entry.model, entry.lane, entry.tag].map(encodeKeyPart).join('#'),
+  );
 
 /** Milliseconds of a `YYYY-MM-DD` day's start (UTC), or null if it is not a real date. */
 const dayStartMs = (day: string): number | null => {
@@ -259,7 +259,7 @@ class DynamoDbCostLedger implements CostLedger {
       // Derived from the day, not the clock, so a rewrite puts an identical item.
       ...(this.#retentionDays === null
         ? {}
-        : { expires_at: (dayMs + this.#retentionDays * DAY_MS) / 1000 }),
+        : { [STATE_TABLE.ttlAttribute]: (dayMs + this.#retentionDays * DAY_MS) / 1000 }),
     };
   }
 
@@ -272,7 +272,7 @@ class DynamoDbCostLedger implements CostLedger {
           { code: 'unavailable', details: { table: this.#table, unprocessed: pending.length } },
         );
       }
-      if (attempt > 1) await this.#sleep(backoffDelayMs(attempt, 50, 2_000));
+      if (attempt > 1) await this.#sleep(awsBackoffMs(attempt, 50, 2_000));
       try {
         const response = await this.#client.send(
           new BatchWriteCommand({ RequestItems: { [this.#table]: pending } }),

@@ -8,6 +8,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { STATE_TABLE } from '../../config/stateTableSchema.js';
 import { ConflictError, NotFoundError, UnavailableError } from '../../domain/errors.js';
 import { mapWithConcurrency } from '../../domain/mapWithConcurrency.js';
 import type { BatchItem, BatchPart, BatchRecord, RequestRecord } from '../../domain/records.js';
@@ -23,7 +24,7 @@ import type {
   ReservedPart,
   StateStore,
 } from '../../ports/StateStore.js';
-import { backoffDelayMs, sleep as realSleep, type Sleep } from './backoff.js';
+import { awsBackoffMs, sleep as realSleep, type Sleep } from './backoff.js';
 import { DynamoDbFillingBatches } from './DynamoDbFillingBatches.js';
 import { isAwsErrorNamed } from './isAwsErrorNamed.js';
 import {
@@ -39,7 +40,6 @@ import {
   requestToItem,
   type StateItem,
 } from './stateItemCodec.js';
-import { ensureStateTable, STATE_TABLE, stateTableDefinition } from './stateTable.js';
 import { type TransactItems, transactWithRetries } from './transactWithRetries.js';
 import { translateAwsError } from './translateAwsError.js';
 
@@ -85,7 +85,7 @@ const registrationOf = (input: RegisterRequestInput, existing: RequestRecord): R
 };
 
 /**
- * {@link StateStore} on one DynamoDB table (see {@link stateTableDefinition}):
+ * {@link StateStore} on one DynamoDB table (schema in `config/stateTableSchema.ts`):
  * ledger `REQ#<customId>/REQ`, batch `BATCH#<batchId>/BATCH` (on the `active-batches` index
  * while not completed), members `BATCH#<batchId>/ITEM#<providerCustomId>`, and the filling
  * side kept by {@link DynamoDbFillingBatches} (group pointers and parts).
@@ -413,7 +413,7 @@ class DynamoDbStateStore implements StateStore {
             { code: 'unavailable', details: { batchId, unprocessed: keys.length } },
           );
         }
-        if (attempt > 1) await this.#sleep(backoffDelayMs(attempt, 50, 2_000));
+        if (attempt > 1) await this.#sleep(awsBackoffMs(attempt, 50, 2_000));
         try {
           const response = await this.#client.send(
             new BatchGetCommand({
@@ -684,10 +684,4 @@ class DynamoDbStateStore implements StateStore {
   }
 }
 
-export {
-  DynamoDbStateStore,
-  type DynamoDbStateStoreOptions,
-  ensureStateTable,
-  STATE_TABLE,
-  stateTableDefinition,
-};
+export { DynamoDbStateStore, type DynamoDbStateStoreOptions };

@@ -9,12 +9,8 @@ import type {
   DeliveryReport,
   ResultDeliverer,
 } from '../../ports/ResultDeliverer.js';
-import {
-  eventEntrySize,
-  MAX_EVENT_BYTES,
-  type PutEventsOptions,
-  putEventsReliably,
-} from './putEventsReliably.js';
+import { eventEntrySize, MAX_EVENT_BYTES } from './eventEntrySize.js';
+import { type PutEventsOptions, putEventsReliably } from './putEventsReliably.js';
 import { storeResultPointer } from './resultPointer.js';
 import { translateAwsError } from './translateAwsError.js';
 

@@ -5,6 +5,7 @@ import { request as httpsRequest } from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import type { Destination } from '../../contract/destination.js';
 import type { ResultV1 } from '../../contract/result.js';
+import { parseRetryAfterMs } from '../../domain/backoff.js';
 import {
   AuthError,
   type BatchlaneError,
@@ -12,13 +13,13 @@ import {
   ThrottledError,
   UnavailableError,
 } from '../../domain/errors.js';
+import { isForbiddenAddress } from '../../domain/isForbiddenAddress.js';
 import type {
   DeliveryContext,
   DeliveryReport,
   ResultDeliverer,
 } from '../../ports/ResultDeliverer.js';
-import { backoffDelayMs, sleep as realSleep, type Sleep } from './backoff.js';
-import { isForbiddenAddress } from './isForbiddenAddress.js';
+import { awsBackoffMs, sleep as realSleep, type Sleep } from './backoff.js';
 
 /** Constructor options of {@link WebhookResultSender}. */
 interface WebhookResultSenderOptions {
@@ -85,14 +86,6 @@ interface PostOutcome {
   readonly retryAfterMs: number | null;
   readonly error: BatchlaneError | null;
 }
-
-const parseRetryAfter = (value: string | undefined): number | null => {
-  if (value === undefined) return null;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? null : Math.max(0, date - Date.now());
-};
 
 /**
  * Names a POST by the requests it carries, not by its bytes (`delivered_at` differs between
@@ -214,7 +207,7 @@ class WebhookResultSender implements ResultDeliverer {
         Object.assign(outcome.error.details, { attempts: attempt });
         return outcome.error;
       }
-      const backoff = backoffDelayMs(attempt, this.#baseDelayMs, 30_000);
+      const backoff = awsBackoffMs(attempt, this.#baseDelayMs, 30_000);
       await this.#sleep(Math.min(30_000, Math.max(backoff, outcome.retryAfterMs ?? 0)));
     }
   }
@@ -261,7 +254,7 @@ class WebhookResultSender implements ResultDeliverer {
   #outcomeOf(url: URL, res: IncomingMessage): PostOutcome {
     const status = res.statusCode ?? 0;
     if (status >= 200 && status < 300) return { status, retryAfterMs: null, error: null };
-    const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
+    const retryAfterMs = parseRetryAfterMs((name) => res.headers[name]?.toString());
     const message = `webhook ${url.origin} answered HTTP ${status}`;
     const options = { code: 'webhook_http_error', details: { status, origin: url.origin } };
     let error: BatchlaneError;

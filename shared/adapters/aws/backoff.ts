@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { backoffDelayMs, FULL_JITTER } from '../../domain/backoff.js';
 
 /** Waits `ms` milliseconds; injectable so tests need not wait for real. */
 type Sleep = (ms: number) => Promise<void>;
@@ -7,11 +8,8 @@ const sleep: Sleep = async (ms) => {
   await delay(ms);
 };
 
-/**
- * Exponential backoff with full jitter (attempt 1 → up to `baseMs`, doubling, capped at
- * `maxMs`): spreads retries of many concurrent callers instead of synchronising them.
- */
-const backoffDelayMs = (attempt: number, baseMs: number, maxMs: number): number =>
-  Math.round(Math.random() * Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1)));
+/** The AWS retry loops' backoff: full jitter, `baseMs` before the first retry, doubling. */
+const awsBackoffMs = (attempt: number, baseMs: number, maxMs: number): number =>
+  backoffDelayMs(attempt - 1, { baseMs, maxMs, jitter: FULL_JITTER });
 
-export { backoffDelayMs, type Sleep, sleep };
+export { awsBackoffMs, type Sleep, sleep };

@@ -4,13 +4,9 @@ import {
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
 import { type BatchlaneError, InvalidInputError, UnavailableError } from '../../domain/errors.js';
-import { backoffDelayMs, sleep as realSleep, type Sleep } from './backoff.js';
+import { awsBackoffMs, sleep as realSleep, type Sleep } from './backoff.js';
+import { eventEntrySize, MAX_ENTRIES_PER_CALL, MAX_EVENT_BYTES } from './eventEntrySize.js';
 import { translateAwsError } from './translateAwsError.js';
-
-/** PutEvents takes at most 10 entries... */
-const MAX_ENTRIES_PER_CALL = 10;
-/** ...and at most 256 KB per entry and per request, counted as EventBridge documents. */
-const MAX_EVENT_BYTES = 256 * 1024;
 
 /** Per-entry error codes that no retry can fix. */
 const PERMANENT_ENTRY_ERRORS: ReadonlySet<string> = new Set([
@@ -21,14 +17,6 @@ const PERMANENT_ENTRY_ERRORS: ReadonlySet<string> = new Set([
   'AccessDeniedException',
   'ValidationException',
 ]);
-
-/** How EventBridge sizes an entry: Time (14 B if set), Source, DetailType, Detail, Resources. */
-const eventEntrySize = (entry: PutEventsRequestEntry): number =>
-  (entry.Time === undefined ? 0 : 14) +
-  Buffer.byteLength(entry.Source ?? '') +
-  Buffer.byteLength(entry.DetailType ?? '') +
-  Buffer.byteLength(entry.Detail ?? '') +
-  (entry.Resources ?? []).reduce((sum, r) => sum + Buffer.byteLength(r), 0);
 
 /** Groups entry indexes into calls of ≤ 10 entries and ≤ 256 KB. */
 const chunkEntries = (entries: readonly PutEventsRequestEntry[]): number[][] => {
@@ -102,7 +90,7 @@ const putEventsReliably = async (
   });
 
   for (let attempt = 1; pending.length > 0; attempt++) {
-    if (attempt > 1) await sleep(backoffDelayMs(attempt, baseDelayMs, 5_000));
+    if (attempt > 1) await sleep(awsBackoffMs(attempt, baseDelayMs, 5_000));
     const retry: number[] = [];
     const subset = pending.map((i) => entries[i] as PutEventsRequestEntry);
     for (const chunk of chunkEntries(subset)) {
@@ -132,11 +120,4 @@ const putEventsReliably = async (
   return failed.sort((a, b) => a.index - b.index);
 };
 
-export {
-  chunkEntries,
-  eventEntrySize,
-  type FailedEntry,
-  MAX_EVENT_BYTES,
-  type PutEventsOptions,
-  putEventsReliably,
-};
+export { chunkEntries, type FailedEntry, type PutEventsOptions, putEventsReliably };

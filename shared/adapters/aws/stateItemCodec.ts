@@ -1,3 +1,4 @@
+import { STATE_TABLE } from '../../config/stateTableSchema.js';
 import type { StatusCounts } from '../../contract/events.js';
 import type { ProviderEndpoint, ProviderName } from '../../contract/providers.js';
 import type {
@@ -15,19 +16,23 @@ type StateItem = Record<string, unknown>;
 /** Value of `gsi1pk` while a batch still needs polling. */
 const ACTIVE_PARTITION = 'ACTIVE';
 
+/** The primary key of an item, under the table's key names. */
+const stateKey = (pk: string, sk: string) =>
+  ({ [STATE_TABLE.partitionKey]: pk, [STATE_TABLE.sortKey]: sk }) as const;
+
 /** Key of a caller id's ledger entry. */
-const requestKey = (customId: string) => ({ pk: `REQ#${customId}`, sk: 'REQ' }) as const;
+const requestKey = (customId: string) => stateKey(`REQ#${customId}`, 'REQ');
 /** Key of a batch record. */
-const batchKey = (batchId: string) => ({ pk: `BATCH#${batchId}`, sk: 'BATCH' }) as const;
+const batchKey = (batchId: string) => stateKey(`BATCH#${batchId}`, 'BATCH');
 /** Key of one member of a batch (same partition as the batch, so it can be queried). */
 const itemKey = (batchId: string, providerCustomId: string) =>
-  ({ pk: `BATCH#${batchId}`, sk: `ITEM#${providerCustomId}` }) as const;
+  stateKey(`BATCH#${batchId}`, `ITEM#${providerCustomId}`);
 
 /** Key of a group's pointer to its `filling` batch. */
-const fillKey = (groupKey: string) => ({ pk: `FILL#${groupKey}`, sk: 'FILL' }) as const;
+const fillKey = (groupKey: string) => stateKey(`FILL#${groupKey}`, 'FILL');
 /** Key of one part of a batch (same partition, sorted by number). */
 const partKey = (batchId: string, partNo: number) =>
-  ({ pk: `BATCH#${batchId}`, sk: `PART#${partNo.toString().padStart(6, '0')}` }) as const;
+  stateKey(`BATCH#${batchId}`, `PART#${partNo.toString().padStart(6, '0')}`);
 
 /**
  * A batch's estimate is kept as flat numbers, `est_nano` and per model `est_r#<model>` and
@@ -87,7 +92,7 @@ const requestToItem = (record: RequestRecord): StateItem => ({
   state: record.state,
   batch_id: record.batchId,
   accepted_at: record.acceptedAt,
-  expires_at: record.expiresAt,
+  [STATE_TABLE.ttlAttribute]: record.expiresAt,
 });
 
 /** Item → ledger record. */
@@ -97,17 +102,20 @@ const itemToRequest = (item: StateItem): RequestRecord => ({
   state: str(item, 'state') as RequestRecord['state'],
   batchId: strOrNull(item, 'batch_id'),
   acceptedAt: str(item, 'accepted_at'),
-  expiresAt: num(item, 'expires_at'),
+  expiresAt: num(item, STATE_TABLE.ttlAttribute),
 });
 
 /**
  * The GSI attributes of a batch. An active batch without `nextPollAt` is keyed by its creation
  * time, so a batch a crashed writer left without a poll time is still found by the poller.
  */
-const batchIndexKeys = (record: BatchRecord): { gsi1pk: string; gsi1sk: string } | null =>
+const batchIndexKeys = (record: BatchRecord): StateItem | null =>
   record.state === 'completed'
     ? null
-    : { gsi1pk: ACTIVE_PARTITION, gsi1sk: record.nextPollAt ?? record.createdAt };
+    : {
+        [STATE_TABLE.indexPartitionKey]: ACTIVE_PARTITION,
+        [STATE_TABLE.indexSortKey]: record.nextPollAt ?? record.createdAt,
+      };
 
 /** Batch record → item, with the `active-batches` index keys while it is not completed. */
 const batchToItem = (record: BatchRecord): StateItem => ({
@@ -259,4 +267,5 @@ export {
   requestKey,
   requestToItem,
   type StateItem,
+  stateKey,
 };

@@ -7,20 +7,14 @@ import {
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
+import { STATE_TABLE } from '../../config/stateTableSchema.js';
 import { isAwsErrorNamed } from './isAwsErrorNamed.js';
 import { translateAwsError } from './translateAwsError.js';
 
-/** Names shared with the CDK stack: both sides must create the same table. */
-const STATE_TABLE = {
-  partitionKey: 'pk',
-  sortKey: 'sk',
-  activeBatchesIndex: 'active-batches',
-  indexPartitionKey: 'gsi1pk',
-  indexSortKey: 'gsi1sk',
-  ttlAttribute: 'expires_at',
-} as const;
-
-/** CreateTable input of batchlane's single state table (on-demand), for local stacks and tests. */
+/**
+ * CreateTable input of batchlane's single state table (on-demand), for local stacks and tests:
+ * the same schema the CDK construct deploys.
+ */
 const stateTableDefinition = (tableName: string): CreateTableCommandInput => ({
   TableName: tableName,
   BillingMode: 'PAY_PER_REQUEST',
@@ -48,7 +42,7 @@ const stateTableDefinition = (tableName: string): CreateTableCommandInput => ({
 
 /**
  * Creates the state table if it does not exist, waits until it is active and makes sure TTL
- * is enabled on `expires_at`. Safe to call concurrently and repeatedly.
+ * is enabled on its TTL attribute. Safe to call concurrently and repeatedly.
  */
 const ensureStateTable = async (client: DynamoDBClient, tableName: string): Promise<void> => {
   const resource = tableName;
@@ -84,4 +78,4 @@ const ensureStateTable = async (client: DynamoDBClient, tableName: string): Prom
   }
 };
 
-export { ensureStateTable, STATE_TABLE, stateTableDefinition };
+export { ensureStateTable, stateTableDefinition };

@@ -1,6 +1,6 @@
 import type { DynamoDBDocumentClient, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { backoffDelayMs, type Sleep } from './backoff.js';
+import { awsBackoffMs, type Sleep } from './backoff.js';
 import { isAwsErrorNamed } from './isAwsErrorNamed.js';
 
 interface CancellationReason {
@@ -42,7 +42,7 @@ const transactWithRetries = async (
       if (reasons.some((r) => r?.Code === 'ConditionalCheckFailed')) return reasons;
       // A concurrent transaction on the same items: retry, and the conditions decide.
       if (attempt >= options.maxAttempts) throw options.translate(error);
-      await options.sleep(backoffDelayMs(attempt, 20, 1_000));
+      await options.sleep(awsBackoffMs(attempt, 20, 1_000));
     }
   }
 };

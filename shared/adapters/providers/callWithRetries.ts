@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ProviderName } from '../../contract/providers.js';
+import { backoffDelayMs, SDK_BACKOFF } from '../../domain/backoff.js';
 import { UnavailableError } from '../../domain/errors.js';
 import type { RealtimeOutcome } from '../../ports/RealtimeProvider.js';
 import {
@@ -33,14 +34,18 @@ interface RealtimeRetryOptions {
 const DEFAULT_REALTIME_RETRY: Required<RealtimeRetryOptions> = {
   maxRetries: 2,
   flexMaxRetries: 5,
-  initialDelayMs: 500,
-  maxDelayMs: 8000,
+  initialDelayMs: SDK_BACKOFF.baseMs,
+  maxDelayMs: SDK_BACKOFF.maxMs,
   maxWaitMs: 60_000,
 };
 
 /** Exponential backoff with up to 25 % jitter, as the SDKs compute it. */
 const backoffMs = (retry: number, policy: Required<RealtimeRetryOptions>): number =>
-  Math.min(policy.initialDelayMs * 2 ** retry, policy.maxDelayMs) * (1 - Math.random() * 0.25);
+  backoffDelayMs(retry, {
+    baseMs: policy.initialDelayMs,
+    maxMs: policy.maxDelayMs,
+    jitter: SDK_BACKOFF.jitter,
+  });
 
 /** An outcome the provider gave for the request itself (its fault): delivered, not retried. */
 const erroredOutcome = (

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as Anthropic from '@anthropic-ai/sdk';
 import * as OpenAI from 'openai';
+import { backoffDelayMs, SDK_BACKOFF } from '../../domain/backoff.js';
 import {
   type ProviderErrorContext,
   retryAdviceFor,
@@ -27,10 +28,6 @@ interface StreamingCall<T> {
  * `retryAfterMs`) lets the caller come back later instead of holding a Lambda idle.
  */
 const MAX_WAIT_MS = 60_000;
-
-/** The SDKs' default backoff: 0.5 s doubling per retry, at most 8 s, less up to 25 % jitter. */
-const backoffMs = (retryCount: number): number =>
-  Math.min(500 * 2 ** retryCount, 8000) * (1 - Math.random() * 0.25);
 
 const isSdkError = (error: unknown): boolean =>
   error instanceof Anthropic.AnthropicError || error instanceof OpenAI.OpenAIError;
@@ -61,7 +58,7 @@ const retryStreamingCall = async <T>(call: StreamingCall<T>): Promise<T> => {
       if (body.failed) throw body.error;
       if (!isSdkError(error)) throw error;
       const advice = retryAdviceFor(error);
-      const waitMs = advice.afterMs ?? backoffMs(retryCount);
+      const waitMs = advice.afterMs ?? backoffDelayMs(retryCount, SDK_BACKOFF);
       if (!advice.retry || retryCount >= call.maxRetries || waitMs > MAX_WAIT_MS) {
         throw translateProviderError(error, call.context);
       }

@@ -2,6 +2,7 @@ import * as Anthropic from '@anthropic-ai/sdk';
 import * as OpenAI from 'openai';
 import type { ProviderName } from '../../contract/providers.js';
 import type { ResultError } from '../../contract/result.js';
+import { parseRetryAfterMs } from '../../domain/backoff.js';
 import {
   AuthError,
   BatchlaneError,
@@ -21,32 +22,9 @@ interface ProviderErrorContext {
   readonly operation: string;
 }
 
-const MAX_RETRY_AFTER_MS = 2 ** 31 - 1;
-
-/**
- * How long the provider asked us to wait: `retry-after-ms` (milliseconds, takes precedence,
- * as in both SDKs), else `retry-after` in seconds or as an HTTP date. Null when absent or
- * not a sensible positive delay.
- */
-const parseRetryAfterMs = (
-  headers: Headers | undefined,
-  now: number = Date.now(),
-): number | null => {
-  if (headers === undefined) return null;
-  const sane = (ms: number): number | null =>
-    Number.isFinite(ms) && ms > 0 && ms <= MAX_RETRY_AFTER_MS ? Math.ceil(ms) : null;
-  const ms = headers.get('retry-after-ms');
-  if (ms !== null && ms.trim() !== '') {
-    const parsed = sane(Number(ms));
-    if (parsed !== null) return parsed;
-  }
-  const after = headers.get('retry-after');
-  if (after === null || after.trim() === '') return null;
-  const seconds = Number(after);
-  if (!Number.isNaN(seconds)) return sane(seconds * 1000);
-  const date = Date.parse(after);
-  return Number.isNaN(date) ? null : sane(date - now);
-};
+/** The wait an SDK error's response asked for (see {@link parseRetryAfterMs}). */
+const retryAfterMsOf = (headers: Headers | undefined): number | null =>
+  headers === undefined ? null : parseRetryAfterMs((name) => headers.get(name));
 
 const isSdkApiError = (error: unknown): error is SdkApiError =>
   error instanceof Anthropic.APIError || error instanceof OpenAI.APIError;
@@ -91,7 +69,7 @@ const retryAdviceFor = (error: unknown): RetryAdvice => {
   }
   if (isConnectionError(error)) return { retry: true, afterMs: null };
   if (!isSdkApiError(error) || error.status === undefined) return { retry: false, afterMs: null };
-  const afterMs = parseRetryAfterMs(error.headers);
+  const afterMs = retryAfterMsOf(error.headers);
   const header = error.headers?.get('x-should-retry');
   if (header === 'true') return { retry: true, afterMs };
   if (header === 'false') return { retry: false, afterMs };
@@ -185,13 +163,13 @@ const translateProviderError = (error: unknown, context: ProviderErrorContext): 
       return new ThrottledError(message, {
         ...options,
         code: 'resource_unavailable',
-        retryAfterMs: parseRetryAfterMs(error.headers),
+        retryAfterMs: retryAfterMsOf(error.headers),
       });
     }
     return new ThrottledError(message, {
       ...options,
       code: 'rate_limited',
-      retryAfterMs: parseRetryAfterMs(error.headers),
+      retryAfterMs: retryAfterMsOf(error.headers),
     });
   }
   if (status === 401) return new AuthError(message, { ...options, code: 'unauthorized' });
@@ -210,7 +188,6 @@ const translateProviderError = (error: unknown, context: ProviderErrorContext): 
 export {
   isFlexCapacityError,
   type ProviderErrorContext,
-  parseRetryAfterMs,
   type RetryAdvice,
   requestFaultOf,
   retryAdviceFor,

@@ -1,4 +1,4 @@
-import type { CostRange } from '../../ports/CostLedger.js';
+import type { CostRange } from './CostEntry.js';
 import type { CostRow, CostSummary } from './summarizeCosts.js';
 
 /** A summary and the days it covers: what `batchlane report` prints. */

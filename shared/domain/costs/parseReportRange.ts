@@ -1,5 +1,5 @@
-import type { CostRange } from '../../ports/CostLedger.js';
 import { InvalidInputError } from '../errors.js';
+import type { CostRange } from './CostEntry.js';
 
 /** The longest range a report reads: the ledger keeps 400 days by default. */
 const MAX_REPORT_DAYS = 400;

@@ -1,19 +1,18 @@
-import type { CostEntry } from '../../ports/CostLedger.js';
+import {
+  addCostSums,
+  type CostEntry,
+  type CostSums,
+  emptyCostSums,
+  type MutableCostSums,
+} from './CostEntry.js';
 
 /** The dimensions a cost summary can group by. */
 const COST_GROUPS = ['model', 'tag', 'day', 'lane', 'provider', 'source'] as const;
 type CostGroup = (typeof COST_GROUPS)[number];
 
 /** Sums of one group (or of everything, for the total). Money in integer nano-dollars. */
-interface CostRow {
+interface CostRow extends CostSums {
   readonly key: string;
-  readonly requests: number;
-  readonly inputTokens: number;
-  readonly outputTokens: number;
-  readonly cacheReadTokens: number;
-  readonly cacheWriteTokens: number;
-  readonly nanoUsd: number;
-  readonly realtimeNanoUsd: number;
   /** `realtimeNanoUsd - nanoUsd`: what the lane saved over realtime prices. */
   readonly savedNanoUsd: number;
 }
@@ -28,29 +27,7 @@ interface CostSummary {
 
 const TOTAL_KEY = 'TOTAL';
 
-type Sums = { -readonly [K in keyof Omit<CostRow, 'key' | 'savedNanoUsd'>]: number };
-
-const emptySums = (): Sums => ({
-  requests: 0,
-  inputTokens: 0,
-  outputTokens: 0,
-  cacheReadTokens: 0,
-  cacheWriteTokens: 0,
-  nanoUsd: 0,
-  realtimeNanoUsd: 0,
-});
-
-const addEntry = (sums: Sums, entry: CostEntry): void => {
-  sums.requests += entry.requests;
-  sums.inputTokens += entry.inputTokens;
-  sums.outputTokens += entry.outputTokens;
-  sums.cacheReadTokens += entry.cacheReadTokens;
-  sums.cacheWriteTokens += entry.cacheWriteTokens;
-  sums.nanoUsd += entry.nanoUsd;
-  sums.realtimeNanoUsd += entry.realtimeNanoUsd;
-};
-
-const toRow = (key: string, sums: Sums): CostRow => ({
+const toRow = (key: string, sums: MutableCostSums): CostRow => ({
   key,
   ...sums,
   savedNanoUsd: sums.realtimeNanoUsd - sums.nanoUsd,
@@ -61,8 +38,8 @@ const byKey = (a: CostRow, b: CostRow): number => (a.key < b.key ? -1 : a.key > 
 /** Groups entries as they come, so a stream of any length needs memory per group only. */
 class CostAccumulator {
   readonly #by: CostGroup;
-  readonly #groups = new Map<string, Sums>();
-  readonly #total = emptySums();
+  readonly #groups = new Map<string, MutableCostSums>();
+  readonly #total = emptyCostSums();
 
   constructor(by: CostGroup) {
     this.#by = by;
@@ -72,11 +49,11 @@ class CostAccumulator {
     const key = entry[this.#by];
     let sums = this.#groups.get(key);
     if (sums === undefined) {
-      sums = emptySums();
+      sums = emptyCostSums();
       this.#groups.set(key, sums);
     }
-    addEntry(sums, entry);
-    addEntry(this.#total, entry);
+    addCostSums(sums, entry);
+    addCostSums(this.#total, entry);
   }
 
   summary(): CostSummary {

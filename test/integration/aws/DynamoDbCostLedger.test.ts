@@ -5,14 +5,15 @@ import {
   costItemKey,
   DynamoDbCostLedger,
 } from '../../../shared/adapters/aws/DynamoDbCostLedger.js';
-import { ensureStateTable } from '../../../shared/adapters/aws/DynamoDbStateStore.js';
+import { ensureStateTable } from '../../../shared/adapters/aws/stateTable.js';
+import type { CostEntry, CostRange } from '../../../shared/domain/costs/CostEntry.js';
 import { summarizeCostStream } from '../../../shared/domain/costs/summarizeCosts.js';
 import {
   InvalidInputError,
   NotFoundError,
   UnavailableError,
 } from '../../../shared/domain/errors.js';
-import type { CostEntry, CostLedger, CostRange } from '../../../shared/ports/CostLedger.js';
+import type { CostLedger } from '../../../shared/ports/CostLedger.js';
 import { emulatorClients, uniqueName } from './awsTestKit.js';
 
 const entry = (overrides: Partial<CostEntry> = {}): CostEntry => ({

@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AwsClients } from '../../../shared/adapters/aws/createAwsClients.js';
-import {
-  DynamoDbStateStore,
-  ensureStateTable,
-} from '../../../shared/adapters/aws/DynamoDbStateStore.js';
+import { DynamoDbStateStore } from '../../../shared/adapters/aws/DynamoDbStateStore.js';
+import { ensureStateTable } from '../../../shared/adapters/aws/stateTable.js';
 import { ConflictError } from '../../../shared/domain/errors.js';
 import { newBatchRecord } from '../../../shared/domain/newBatchRecord.js';
 import type { BatchItem, BatchPart, BatchRecord } from '../../../shared/domain/records.js';

@@ -6,10 +6,8 @@ import {
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AwsClients } from '../../../shared/adapters/aws/createAwsClients.js';
-import {
-  DynamoDbStateStore,
-  ensureStateTable,
-} from '../../../shared/adapters/aws/DynamoDbStateStore.js';
+import { DynamoDbStateStore } from '../../../shared/adapters/aws/DynamoDbStateStore.js';
+import { ensureStateTable } from '../../../shared/adapters/aws/stateTable.js';
 import { ConflictError, NotFoundError } from '../../../shared/domain/errors.js';
 import type { BatchItem, BatchPart, BatchRecord } from '../../../shared/domain/records.js';
 import { emulatorClients, uniqueName } from './awsTestKit.js';

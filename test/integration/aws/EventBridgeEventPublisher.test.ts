@@ -12,7 +12,7 @@ const rejected = (n: number, padding = 0): BatchlaneEvent => ({
   detailType: 'Request Rejected',
   detail: {
     custom_id: `c-${n}`,
-    reason: { code: 'invalid_request', message: 'x'.repeat(padding), issues: [] },
+    reason: { code: 'invalid_body', message: 'x'.repeat(padding), issues: [] },
     message_id: `m-${n}`,
     result_delivered: false,
     rejected_at: '2026-11-26T10:00:00.000Z',

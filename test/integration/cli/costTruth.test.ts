@@ -2,11 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runReport } from '../../../cli/runReport.js';
 import type { AwsClients } from '../../../shared/adapters/aws/createAwsClients.js';
 import { DynamoDbCostLedger } from '../../../shared/adapters/aws/DynamoDbCostLedger.js';
-import { ensureStateTable } from '../../../shared/adapters/aws/DynamoDbStateStore.js';
+import { ensureStateTable } from '../../../shared/adapters/aws/stateTable.js';
 import { costOutcome, type OutcomeToPrice } from '../../../shared/domain/costOutcome.js';
+import type { CostEntry } from '../../../shared/domain/costs/CostEntry.js';
 import { defaultPriceTable } from '../../../shared/domain/pricing/defaultPriceTable.js';
 import { sumItemCosts } from '../../../shared/domain/sumItemCosts.js';
-import type { CostEntry } from '../../../shared/ports/CostLedger.js';
 import { costEntriesOf } from '../../../shared/usecases/costEntriesOf.js';
 import { emulatorClients, uniqueName } from '../aws/awsTestKit.js';
 

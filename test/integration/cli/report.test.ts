@@ -6,9 +6,9 @@ import { writeDevFile } from '../../../cli/devFile.js';
 import { runReport } from '../../../cli/runReport.js';
 import type { AwsClients } from '../../../shared/adapters/aws/createAwsClients.js';
 import { DynamoDbCostLedger } from '../../../shared/adapters/aws/DynamoDbCostLedger.js';
-import { ensureStateTable } from '../../../shared/adapters/aws/DynamoDbStateStore.js';
+import { ensureStateTable } from '../../../shared/adapters/aws/stateTable.js';
+import type { CostEntry } from '../../../shared/domain/costs/CostEntry.js';
 import type { Clock } from '../../../shared/ports/Clock.js';
-import type { CostEntry } from '../../../shared/ports/CostLedger.js';
 import { emulatorClients, uniqueName } from '../aws/awsTestKit.js';
 
 const clock: Clock = { now: () => new Date('2026-11-26T12:00:00.000Z') };

@@ -2,8 +2,9 @@ import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntime } from '../../../shared/composition/createRuntime.js';
 import { ENV } from '../../../shared/config/BatchlaneConfig.js';
-import { UnavailableError } from '../../../shared/domain/errors.js';
+import { InvalidInputError, UnavailableError } from '../../../shared/domain/errors.js';
 import { createCollector } from '../../../shared/usecases/createCollector.js';
+import { BAD_INPUT_CORPUS, CLAIM_OBJECTS, type CorpusEnv } from './badInputCorpus.js';
 import { type Pipeline, startPipeline } from './pipelineHarness.js';
 
 /**
@@ -65,17 +66,32 @@ const putObject = (key: string, body: string) =>
 
 const claimUri = (key: string) => `s3://${CLAIMS_BUCKET}/${key}`;
 
-describe('Pipeline: bad input, interleaved with good requests', () => {
-  it('refuses each bad message with its own code, delivers every good one exactly once and leaves the DLQ empty', async () => {
+/** Every queue of the stack is drained: nothing is left to retry and no DLQ holds anything. */
+const queueDepths = async (): Promise<Record<string, number>> => {
+  const { stack } = pipeline;
+  const urls = {
+    intake: stack.intakeQueueUrl,
+    intakeDlq: stack.intakeDlqUrl,
+    completionDlq: stack.completionDlqUrl,
+    realtimeDlq: stack.realtimeDlqUrl,
+  };
+  const depths: Record<string, number> = {};
+  for (const [name, url] of Object.entries(urls)) depths[name] = await pipeline.queueDepth(url);
+  return depths;
+};
+
+describe('Pipeline: the bad-input corpus, interleaved with good requests', () => {
+  it('refuses each bad message with its own code, delivers every good one exactly once and leaves every DLQ empty', async () => {
     // Prepare: claim-check objects, then good and bad messages interleaved.
     const { sqs, s3, eventbridge, webhook } = pipeline.destinations;
+    const env: CorpusEnv = {
+      destinations: pipeline.destinations,
+      claimUri,
+      maxBytesPerBatch: MAX_BYTES_PER_BATCH,
+    };
     await putObject('claims/good.json', JSON.stringify(anthropicBody('by claim check')));
     await putObject('claims/fold.json', JSON.stringify(anthropicBody('same either way')));
-    await putObject('claims/not-json.txt', 'this is not { JSON');
-    await putObject(
-      'claims/too-big.json',
-      JSON.stringify(anthropicBody('x'.repeat(MAX_BYTES_PER_BATCH + 1024))),
-    );
+    for (const [key, content] of Object.entries(CLAIM_OBJECTS)) await putObject(key, content(env));
 
     const goodOnes = [
       good('good-sqs-1', sqs),
@@ -85,6 +101,9 @@ describe('Pipeline: bad input, interleaved with good requests', () => {
       good('good-webhook-1', webhook),
       good('good-sqs-2', sqs, 'second'),
       good('good-s3-2', s3, 'second'),
+      // Ids that are also names on every JavaScript object.
+      good('__proto__', sqs, 'an id that is a prototype name'),
+      good('constructor', s3, 'another'),
       {
         custom_id: 'good-openai-1',
         provider: 'openai',
@@ -92,11 +111,29 @@ describe('Pipeline: bad input, interleaved with good requests', () => {
         destination: sqs,
       },
       {
+        custom_id: 'good-openai-max',
+        provider: 'openai',
+        body: {
+          model: 'gpt-4o-mini',
+          max_completion_tokens: 16_384,
+          messages: [{ role: 'user', content: 'at the cap, not above it' }],
+        },
+        destination: sqs,
+      },
+      {
+        custom_id: 'good-max-tokens',
+        provider: 'anthropic',
+        body: { ...anthropicBody('at the cap'), max_tokens: 64_000 },
+        destination: sqs,
+        metadata: { depth: [[[[[[[[[[[[[[['fifteen levels']]]]]]]]]]]]]]] },
+      },
+      {
         custom_id: 'good-claim-1',
         provider: 'anthropic',
         body_s3_uri: claimUri('claims/good.json'),
         destination: sqs,
       },
+      ...Array.from({ length: 12 }, (_, i) => good(`good-filler-${i}`, i % 2 === 0 ? sqs : s3)),
     ];
     // The same request inline and by claim check: one body, so one request.
     const foldInline = good('fold-1', sqs, 'same either way');
@@ -106,152 +143,28 @@ describe('Pipeline: bad input, interleaved with good requests', () => {
       body_s3_uri: claimUri('claims/fold.json'),
       destination: sqs,
     };
-    // Only the provider knows its models: this one passes intake and errors per request.
+    // A name in Anthropic's id family that no model has: only the provider knows, so it passes
+    // intake and comes back errored, as the real API answers it.
     const unknownModel = {
       ...good('unknown-model-1', sqs),
-      body: anthropicBody('hi', 'mystery-model-9000'),
+      body: anthropicBody('hi', 'claude-mystery-9000'),
     };
-
-    const base = (id: string) => good(id, sqs);
-    /** [message, custom_id the event carries, code, whether a rejected result is delivered] */
-    const bad: [string | object, string | null, string, boolean][] = [
-      ['{"custom_id": "trunc-1", "provider": ', null, 'malformed_json', false],
-      ['[{"custom_id": "array-1"}]', null, 'not_an_object', false],
-      [{ ...base('x'), custom_id: 42 }, null, 'invalid_custom_id', false],
-      [{ ...base('x'), custom_id: 'y'.repeat(65) }, null, 'invalid_custom_id', false],
-      [{ ...base('x'), custom_id: 'has space' }, null, 'invalid_custom_id', false],
-      [{ ...base('prov-num'), provider: 7 }, 'prov-num', 'unknown_provider', true],
-      [{ ...base('prov-name'), provider: 'mistral' }, 'prov-name', 'unknown_provider', true],
-      [
-        { ...base('ep-unknown'), endpoint: '/v1/images' },
-        'ep-unknown',
-        'unsupported_endpoint',
-        true,
-      ],
-      [
-        { ...base('ep-other'), endpoint: '/v1/embeddings' },
-        'ep-other',
-        'unsupported_endpoint',
-        true,
-      ],
-      [{ ...base('body-str'), body: 'hello' }, 'body-str', 'invalid_body', true],
-      [
-        { ...base('body-maxtok'), body: { ...anthropicBody(), max_tokens: '32' } },
-        'body-maxtok',
-        'invalid_body',
-        true,
-      ],
-      [
-        { ...base('body-msgs'), body: { ...anthropicBody(), messages: 'hi' } },
-        'body-msgs',
-        'invalid_body',
-        true,
-      ],
-      [
-        { ...base('stream-1'), body: { ...anthropicBody(), stream: true } },
-        'stream-1',
-        'stream_not_supported',
-        true,
-      ],
-      [{ ...base('tier-num'), tier: 42 }, 'tier-num', 'unsupported_tier', true],
-      [{ ...base('deadline-bad'), deadline: 'tomorrow' }, 'deadline-bad', 'invalid_deadline', true],
-      [
-        { ...base('deadline-past'), deadline: '2020-01-01T00:00:00Z' },
-        'deadline-past',
-        'deadline_passed',
-        true,
-      ],
-      [{ ...base('typo-1'), prompt: 'hi' }, 'typo-1', 'unknown_field', true],
-      [
-        { ...base('dest-sqs'), destination: { type: 'sqs' } },
-        'dest-sqs',
-        'invalid_destination',
-        false,
-      ],
-      [
-        { ...base('dest-s3'), destination: { type: 's3', bucket: 'Bad_Bucket' } },
-        'dest-s3',
-        'invalid_destination',
-        false,
-      ],
-      [
-        { ...base('dest-eb'), destination: { type: 'eventbridge', event_bus_name: '' } },
-        'dest-eb',
-        'invalid_destination',
-        false,
-      ],
-      [
-        { ...base('dest-file'), destination: { type: 'webhook', url: 'file:///etc/passwd' } },
-        'dest-file',
-        'invalid_destination',
-        false,
-      ],
-      [
-        { ...base('dest-ftp'), destination: { type: 'webhook', url: 'ftp://files.example.com/' } },
-        'dest-ftp',
-        'invalid_destination',
-        false,
-      ],
-      [
-        { ...base('dest-type'), destination: { type: 'email', to: 'a@example.com' } },
-        'dest-type',
-        'invalid_destination',
-        false,
-      ],
-      [{ ...base('no-dest'), destination: undefined }, 'no-dest', 'missing_destination', false],
-      [
-        { ...base('both-1'), body_s3_uri: claimUri('claims/good.json') },
-        'both-1',
-        'ambiguous_body',
-        true,
-      ],
-      [{ ...base('neither-1'), body: undefined }, 'neither-1', 'missing_body', true],
-      [
-        { ...base('cc-missing'), body: undefined, body_s3_uri: claimUri('claims/nothing-here') },
-        'cc-missing',
-        'claim_check_missing',
-        true,
-      ],
-      [
-        {
-          ...base('cc-no-bucket'),
-          body: undefined,
-          body_s3_uri: 's3://no-such-bucket-for-claims/k.json',
-        },
-        'cc-no-bucket',
-        'claim_check_missing',
-        true,
-      ],
-      [
-        { ...base('cc-not-json'), body: undefined, body_s3_uri: claimUri('claims/not-json.txt') },
-        'cc-not-json',
-        'claim_check_invalid',
-        true,
-      ],
-      [
-        { ...base('cc-bad-uri'), body: undefined, body_s3_uri: 'https://example.com/body.json' },
-        'cc-bad-uri',
-        'claim_check_invalid',
-        true,
-      ],
-      [
-        { ...base('cc-too-big'), body: undefined, body_s3_uri: claimUri('claims/too-big.json') },
-        'cc-too-big',
-        'request_too_large',
-        true,
-      ],
-    ];
     const conflictFirst = good('dup-diff-1', sqs, 'first body');
     const conflictSecond = good('dup-diff-1', sqs, 'second body');
 
     const extras = [foldInline, unknownModel, foldClaimed, conflictFirst, conflictSecond];
     const goods: object[] = [...goodOnes, ...extras];
+    const bad = BAD_INPUT_CORPUS;
+    const ids = bad.flatMap((c) => (c.customId === null ? [] : [c.customId]));
+    expect(new Set(ids).size, 'corpus ids are unique').toBe(ids.length);
+    expect(bad.length).toBeGreaterThanOrEqual(40);
+    // One good message after every bad one (goods reused as identical resends once they run out).
     const messages: (string | object)[] = [];
     for (let i = 0; i < Math.max(goods.length, bad.length); i += 1) {
-      const g = goods[i];
+      const g = goods[i] ?? goodOnes[i % goodOnes.length];
       const b = bad[i];
+      if (b !== undefined) messages.push(b.message(env));
       if (g !== undefined) messages.push(g);
-      if (b !== undefined) messages.push(b[0]);
     }
 
     // Act
@@ -261,9 +174,9 @@ describe('Pipeline: bad input, interleaved with good requests', () => {
       'fold-1',
       'unknown-model-1',
       'dup-diff-1',
-      ...bad.filter(([, , , delivered]) => delivered).map(([, id]) => id ?? ''),
+      ...bad.filter((c) => c.delivered).map((c) => c.customId ?? ''),
     ];
-    await pipeline.waitForResults(withResults, 90_000);
+    await pipeline.waitForResults(withResults, 120_000);
     const expectedEvents = bad.length + 1; // each bad message, and the conflicting resend
     await waitFor(
       () => pipeline.events('Request Rejected').length >= expectedEvents,
@@ -276,43 +189,59 @@ describe('Pipeline: bad input, interleaved with good requests', () => {
         pipeline.resultsFor(id).map((r) => r.status),
         id,
       ).toEqual(['succeeded']);
+      expect(rejectionsFor(id), id).toEqual([]);
     }
-    expect(rejectionsFor('fold-1')).toEqual([]);
     expect(pipeline.webhook.received.every((w) => w.signatureValid)).toBe(true);
+    const atCap = pipeline.resultsFor('good-max-tokens')[0];
+    expect(atCap?.metadata).toEqual({ depth: [[[[[[[[[[[[[[['fifteen levels']]]]]]]]]]]]]]] });
 
     // Each bad message: its own code, and a rejected result where id and destination are readable.
-    for (const [, id, code, delivered] of bad) {
-      if (id === null) continue;
-      expect(rejectionsFor(id), id).toEqual([code]);
-      const results = pipeline.resultsFor(id);
-      if (delivered) {
+    for (const c of bad) {
+      if (c.customId === null) continue;
+      expect(rejectionsFor(c.customId), c.name).toEqual([c.code]);
+      const results = pipeline.resultsFor(c.customId);
+      if (c.delivered) {
         expect(
           results.map((r) => [r.status, r.error?.type]),
-          id,
-        ).toEqual([['rejected', code]]);
+          c.name,
+        ).toEqual([['rejected', c.code]]);
       } else {
-        expect(results, id).toEqual([]);
+        expect(results, c.name).toEqual([]);
       }
     }
-    const unreadable = bad.filter(([, id]) => id === null).map(([, , code]) => code);
-    expect(rejectionsFor(null).sort()).toEqual(unreadable.sort());
+    const unreadable = bad.filter((c) => c.customId === null).map((c) => c.code);
+    expect(rejectionsFor(null).sort()).toEqual([...unreadable].sort());
     for (const event of pipeline.events('Request Rejected')) {
       const id = event['custom_id'] as string | null;
-      const entry = bad.find(([, badId]) => badId === id);
-      if (entry !== undefined) expect(event['result_delivered'], String(id)).toBe(entry[3]);
+      const entry = bad.find((c) => c.customId === id);
+      if (entry !== undefined && id !== null) {
+        expect(event['result_delivered'], entry.name).toBe(entry.delivered);
+      }
+      // Every rejection fits an event and a log line, however large the message was.
+      expect(JSON.stringify(event).length, String(id)).toBeLessThan(8 * 1024);
     }
+    // Metadata out of bounds is not echoed on the rejected result.
+    expect(pipeline.resultsFor('meta-deep')[0]?.metadata ?? null).toBeNull();
+    expect(pipeline.resultsFor('meta-big')[0]?.metadata ?? null).toBeNull();
 
     // Two bodies under one id in one SQS batch: one delivery, one conflicting_resend.
     expect(pipeline.resultsFor('dup-diff-1').map((r) => r.status)).toEqual(['succeeded']);
     expect(rejectionsFor('dup-diff-1')).toEqual(['conflicting_resend']);
 
-    // An unknown model is the provider's call: accepted at intake, errored per request.
+    // A model name only the provider can judge: accepted at intake, refused per request.
     expect(rejectionsFor('unknown-model-1')).toEqual([]);
     const unknown = pipeline.resultsFor('unknown-model-1');
     expect(unknown.map((r) => r.status)).toEqual(['errored']);
-    expect(unknown[0]?.error?.type).toBe('invalid_request_error');
+    expect(unknown[0]?.error?.type).toBe('not_found_error');
+    expect(unknown[0]?.attempts).toBe(1);
 
-    expect(await pipeline.queueDepth(pipeline.stack.intakeDlqUrl)).toBe(0);
+    // Every message was acknowledged, and none reached a dead-letter queue.
+    expect(await queueDepths()).toEqual({
+      intake: 0,
+      intakeDlq: 0,
+      completionDlq: 0,
+      realtimeDlq: 0,
+    });
   });
 });
 
@@ -405,5 +334,119 @@ describe('Pipeline: a claim check that cannot be read for now', () => {
     expect(pipeline.resultsFor('down-inline-1').map((r) => r.status)).toEqual(['succeeded']);
     expect(rejectionsFor('down-claim-1')).toEqual([]);
     expect(pipeline.resultsFor('down-claim-1')).toEqual([]);
+  });
+});
+
+describe('Pipeline: one message that fails unexpectedly, among good ones', () => {
+  const isolationRuntime = async (name: string) => createRuntime(pipeline.stack.env, name);
+  /** The store with some methods replaced (a proxy: the store keeps private fields). */
+  const storeWith = <S extends object>(store: S, overrides: Partial<S>): S =>
+    new Proxy(store, {
+      get: (target, key) => {
+        if (key in overrides) return overrides[key as keyof S];
+        const value: unknown = Reflect.get(target, key, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+
+  it('refuses for good only the message whose handling throws, or that the ledger refuses for good, and delivers its neighbours', async () => {
+    const runtime = await isolationRuntime('collector-isolation');
+    const { deps } = runtime;
+    const unstorable = 'iso-unstorable';
+    const refuses = (ids: readonly string[]) => ids.includes(unstorable);
+    const collect = createCollector({
+      ...deps,
+      // Preparing an OpenAI request throws here: a defect that would fail the invocation.
+      realtimeProviders: new Proxy(deps.realtimeProviders, {
+        get: (target, key, receiver) => {
+          if (key === 'openai') throw new TypeError('lane choice exploded');
+          return Reflect.get(target, key, receiver);
+        },
+      }),
+      // The ledger refuses one request for good, and with it the whole transaction.
+      store: storeWith(deps.store, {
+        registerRequests: async (inputs: Parameters<typeof deps.store.registerRequests>[0]) => {
+          if (refuses(inputs.map((i) => i.customId))) {
+            throw new InvalidInputError('ValidationException: item unstorable', {
+              code: 'validation',
+            });
+          }
+          return deps.store.registerRequests(inputs);
+        },
+        registerRequest: async (input: Parameters<typeof deps.store.registerRequest>[0]) => {
+          if (refuses([input.customId])) {
+            throw new InvalidInputError('ValidationException: item unstorable', {
+              code: 'validation',
+            });
+          }
+          return deps.store.registerRequest(input);
+        },
+      }),
+    });
+    const { sqs } = pipeline.destinations;
+    const messages = [
+      good('iso-good-1', sqs),
+      {
+        custom_id: 'iso-throws',
+        provider: 'openai',
+        body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] },
+        destination: sqs,
+      },
+      good('iso-good-2', sqs),
+      good(unstorable, sqs),
+      good('iso-good-3', sqs),
+    ].map((m, i) => ({ messageId: `iso-${i}`, body: JSON.stringify(m) }));
+
+    const report = await collect(messages);
+
+    // Nothing is handed back to SQS: the two bad ones are refused for good, the rest accepted.
+    expect(report.failedMessageIds).toEqual([]);
+    expect(report.accepted).toBe(3);
+    await pipeline.waitForResults(['iso-good-1', 'iso-good-2', 'iso-good-3', 'iso-throws']);
+    for (const id of ['iso-good-1', 'iso-good-2', 'iso-good-3']) {
+      expect(
+        pipeline.resultsFor(id).map((r) => r.status),
+        id,
+      ).toEqual(['succeeded']);
+    }
+    await waitFor(() => rejectionsFor(unstorable).length > 0, 'the unstorable refusal');
+    for (const id of ['iso-throws', unstorable]) {
+      expect(rejectionsFor(id), id).toEqual(['unprocessable_message']);
+      expect(
+        pipeline.resultsFor(id).map((r) => [r.status, r.error?.type]),
+        id,
+      ).toEqual([['rejected', 'unprocessable_message']]);
+    }
+  });
+
+  it('hands back only the accepted messages when admission fails, and still settles the refusals', async () => {
+    const runtime = await isolationRuntime('collector-admission-down');
+    const { deps } = runtime;
+    const collect = createCollector({
+      ...deps,
+      // A quota makes admission read the active batches, which fails here.
+      settings: { ...deps.settings, quotas: { anthropic: { '*': { requests: 1_000_000 } } } },
+      store: storeWith(deps.store, {
+        listDueBatches: async () => {
+          throw new UnavailableError('DynamoDB.Query: ServiceUnavailable', {
+            code: 'unavailable',
+          });
+        },
+      }),
+    });
+    const { sqs } = pipeline.destinations;
+    const report = await collect([
+      { messageId: 'adm-good', body: JSON.stringify(good('adm-good-1', sqs)) },
+      {
+        messageId: 'adm-bad',
+        body: JSON.stringify({ ...good('adm-bad-1', sqs), metadata: { n: 1e300 } }),
+      },
+    ]);
+
+    expect(report.failedMessageIds).toEqual(['adm-good']);
+    expect(report.held).toBe(0);
+    await pipeline.waitForResults(['adm-bad-1']);
+    expect(rejectionsFor('adm-bad-1')).toEqual(['invalid_metadata']);
+    expect(pipeline.resultsFor('adm-good-1')).toEqual([]);
   });
 });

@@ -64,3 +64,29 @@ describe('import direction', () => {
     ]);
   });
 });
+
+describe('the domain', () => {
+  const domainFiles = sourceFiles('shared/domain');
+  /** The domain sits at the bottom: it may lean on the contract and nothing else of batchlane. */
+  const reachesOut = (file: string, specifier: string): boolean => {
+    if (!specifier.startsWith('.')) return false;
+    const target = posix.normalize(posix.join(posix.dirname(file), specifier));
+    return !target.startsWith('shared/domain/') && !target.startsWith('shared/contract/');
+  };
+  const violations = domainFiles.flatMap((file) =>
+    specifiersOf(readFileSync(join(ROOT, file), 'utf8'))
+      .filter((specifier) => reachesOut(file, specifier))
+      .map((specifier) => `${file} imports ${specifier}`),
+  );
+
+  it('imports no port, use case, adapter, config or composition', () => {
+    expect(domainFiles.length).toBeGreaterThan(20);
+    expect(violations).toEqual([]);
+  });
+
+  it('would see an import of a port', () => {
+    expect(reachesOut('shared/domain/costs/x.ts', '../../ports/CostLedger.js')).toBe(true);
+    expect(reachesOut('shared/domain/costs/x.ts', './CostEntry.js')).toBe(false);
+    expect(reachesOut('shared/domain/x.ts', '../contract/result.js')).toBe(false);
+  });
+});

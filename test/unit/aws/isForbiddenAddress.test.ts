@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isForbiddenAddress } from '../../../shared/adapters/aws/isForbiddenAddress.js';
+import { isForbiddenAddress } from '../../../shared/domain/isForbiddenAddress.js';
 
 describe('isForbiddenAddress', () => {
   it.each([

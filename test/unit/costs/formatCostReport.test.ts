@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { CostEntry } from '../../../shared/domain/costs/CostEntry.js';
 import {
   costReportJson,
   formatCostReport,
@@ -6,7 +7,6 @@ import {
   savedPercent,
 } from '../../../shared/domain/costs/formatCostReport.js';
 import { summarizeCosts } from '../../../shared/domain/costs/summarizeCosts.js';
-import type { CostEntry } from '../../../shared/ports/CostLedger.js';
 
 const entry = (overrides: Partial<CostEntry> = {}): CostEntry => ({
   day: '2026-11-20',

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { runReport } from '../../../cli/runReport.js';
+import type { CostEntry, CostRange } from '../../../shared/domain/costs/CostEntry.js';
 import type { Clock } from '../../../shared/ports/Clock.js';
-import type { CostEntry, CostLedger, CostRange } from '../../../shared/ports/CostLedger.js';
+import type { CostLedger } from '../../../shared/ports/CostLedger.js';
 
 const clock: Clock = { now: () => new Date('2026-11-26T12:00:00.000Z') };
 

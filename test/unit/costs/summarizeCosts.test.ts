@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import type { CostEntry } from '../../../shared/domain/costs/CostEntry.js';
 import {
   spendNanoUsd,
   summarizeCostStream,
   summarizeCosts,
 } from '../../../shared/domain/costs/summarizeCosts.js';
-import type { CostEntry } from '../../../shared/ports/CostLedger.js';
 
 const entry = (overrides: Partial<CostEntry> = {}): CostEntry => ({
   day: '2026-11-20',

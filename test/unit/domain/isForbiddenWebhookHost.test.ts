@@ -1,6 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { isForbiddenAddress as fromAdapters } from '../../../shared/adapters/aws/isForbiddenAddress.js';
-import { isForbiddenAddress } from '../../../shared/domain/isForbiddenAddress.js';
 import { isForbiddenWebhookHost } from '../../../shared/domain/isForbiddenWebhookHost.js';
 
 const hostOf = (url: string): string => new URL(url).hostname;
@@ -36,11 +34,5 @@ describe('Function: isForbiddenWebhookHost()', () => {
     'https://[2606:4700:4700::1111]/',
   ])('leaves the host of %s to delivery-time checks', (url) => {
     expect(isForbiddenWebhookHost(hostOf(url))).toBe(false);
-  });
-});
-
-describe('Function: isForbiddenAddress()', () => {
-  it('is the same function from its old adapter path', () => {
-    expect(fromAdapters).toBe(isForbiddenAddress);
   });
 });

@@ -100,6 +100,21 @@ describe('parseResultLine: Anthropic', () => {
     });
   });
 
+  it('parses an errored not_found_error line (an unknown model) as not retryable', () => {
+    const line = JSON.stringify({
+      custom_id: 'x',
+      result: {
+        type: 'errored',
+        error: { type: 'error', error: { type: 'not_found_error', message: 'model: claude-x' } },
+      },
+    });
+    expect(parseResultLine('anthropic', line)).toMatchObject({
+      status: 'errored',
+      error: { type: 'not_found_error', message: 'model: claude-x' },
+      retryable: false,
+    });
+  });
+
   it.each(['api_error', 'overloaded_error', 'rate_limit_error', 'timeout_error'])(
     'parses an errored %s line as retryable',
     (type) => {

@@ -1,10 +1,7 @@
 import * as Anthropic from '@anthropic-ai/sdk';
 import * as OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
-import {
-  parseRetryAfterMs,
-  translateProviderError,
-} from '../../../shared/adapters/providers/translateProviderError.js';
+import { translateProviderError } from '../../../shared/adapters/providers/translateProviderError.js';
 import {
   AuthError,
   InvalidInputError,
@@ -174,26 +171,5 @@ describe('translateProviderError', () => {
     const translated = translateProviderError(new TypeError('fetch failed'), openai);
     expect(translated).toBeInstanceOf(UnavailableError);
     expect(translated.cause).toBeInstanceOf(TypeError);
-  });
-});
-
-describe('parseRetryAfterMs', () => {
-  const at = Date.parse('2026-11-26T12:00:00Z');
-  it.each([
-    [{ 'retry-after': '2' }, 2000],
-    [{ 'retry-after': '0.5' }, 500],
-    [{ 'retry-after-ms': '1200' }, 1200],
-    [{ 'retry-after': 'Thu, 26 Nov 2026 12:00:10 GMT' }, 10_000],
-    [{ 'retry-after': '0' }, null],
-    [{ 'retry-after': '-3' }, null],
-    [{ 'retry-after': 'soon' }, null],
-    [{ 'retry-after-ms': 'x', 'retry-after': '3' }, 3000],
-    [{}, null],
-  ])('%j → %s', (headers, expected) => {
-    expect(parseRetryAfterMs(new Headers(headers), at)).toBe(expected);
-  });
-
-  it('is null without headers', () => {
-    expect(parseRetryAfterMs(undefined)).toBeNull();
   });
 });

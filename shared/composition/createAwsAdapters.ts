@@ -1,0 +1,110 @@
+import type { AwsClients } from '../adapters/aws/createAwsClients.js';
+import { DestinationRouter } from '../adapters/aws/DestinationRouter.js';
+import { DynamoDbCostLedger } from '../adapters/aws/DynamoDbCostLedger.js';
+import { DynamoDbStateStore } from '../adapters/aws/DynamoDbStateStore.js';
+import { EventBridgeEventPublisher } from '../adapters/aws/EventBridgeEventPublisher.js';
+import { EventBridgeResultPublisher } from '../adapters/aws/EventBridgeResultPublisher.js';
+import { S3BlobStore } from '../adapters/aws/S3BlobStore.js';
+import { S3ClaimCheckReader } from '../adapters/aws/S3ClaimCheckReader.js';
+import { S3ResultWriter } from '../adapters/aws/S3ResultWriter.js';
+import { SqsCompletionNotifier } from '../adapters/aws/SqsCompletionNotifier.js';
+import { SqsIntakeRequeuer } from '../adapters/aws/SqsIntakeRequeuer.js';
+import { SqsRealtimeDispatcher } from '../adapters/aws/SqsRealtimeDispatcher.js';
+import { SqsResultSender } from '../adapters/aws/SqsResultSender.js';
+import { WebhookResultSender } from '../adapters/aws/WebhookResultSender.js';
+import type { BatchlaneConfig } from '../config/BatchlaneConfig.js';
+import { maxRequestBytesOf } from '../domain/validateRequest.js';
+import type { BlobStore } from '../ports/BlobStore.js';
+import type { CostLedger } from '../ports/CostLedger.js';
+import type { ResultDeliverer } from '../ports/ResultDeliverer.js';
+import type { RuntimeDeps } from '../usecases/RuntimeDeps.js';
+
+/*
+ * The AWS half of the composition root, on clients the caller provides: `createRuntime` builds
+ * the handlers' deps from it, and the CLI builds what `replay` and `report` need from it, so
+ * each adapter is wired one way only.
+ */
+
+/** What decides where and how results are delivered. */
+type DeliverySettings = Pick<
+  BatchlaneConfig,
+  'webhookSecret' | 'allowPrivateWebhooks' | 'destinationAllowList'
+>;
+
+/**
+ * The result deliverer: one sender per destination type on the given clients, behind the
+ * deployment's allow-list. The handlers deliver through it, and `batchlane replay` resends
+ * parked results through the same one.
+ */
+const createDeliverer = (
+  aws: AwsClients,
+  blobs: BlobStore,
+  settings: DeliverySettings,
+): ResultDeliverer =>
+  new DestinationRouter({
+    sqs: new SqsResultSender({ client: aws.sqs, overflow: blobs }),
+    s3: new S3ResultWriter({ client: aws.s3 }),
+    eventbridge: new EventBridgeResultPublisher({ client: aws.eventBridge, overflow: blobs }),
+    webhook:
+      settings.webhookSecret === null
+        ? null
+        : new WebhookResultSender({
+            secret: settings.webhookSecret,
+            allowPrivate: settings.allowPrivateWebhooks,
+          }),
+    allowList: settings.destinationAllowList,
+  });
+
+/** The cost ledger on the state table: the handlers record into it, `batchlane report` reads it. */
+const createCostLedger = (aws: AwsClients, tableName: string): CostLedger =>
+  new DynamoDbCostLedger({ client: aws.documentClient, tableName });
+
+/** Every dep the use cases reach AWS through, built on the given clients. */
+type AwsBackedDeps = Pick<
+  RuntimeDeps,
+  | 'store'
+  | 'blobs'
+  | 'claimChecks'
+  | 'events'
+  | 'deliverer'
+  | 'completion'
+  | 'costs'
+  | 'realtime'
+  | 'requeue'
+>;
+
+/** Every AWS-backed dep of the use cases, from the configuration, on the given clients. */
+const createAwsBackedDeps = (config: BatchlaneConfig, aws: AwsClients): AwsBackedDeps => {
+  const blobs = new S3BlobStore({ client: aws.s3, bucket: config.bucketName });
+  return {
+    store: new DynamoDbStateStore({ client: aws.documentClient, tableName: config.tableName }),
+    blobs,
+    claimChecks: new S3ClaimCheckReader({
+      client: aws.s3,
+      maxBytes: maxRequestBytesOf(config.maxBytesPerBatch),
+    }),
+    events: new EventBridgeEventPublisher({
+      client: aws.eventBridge,
+      eventBusName: config.eventBusName,
+    }),
+    deliverer: createDeliverer(aws, blobs, config),
+    completion: new SqsCompletionNotifier({ client: aws.sqs, queueUrl: config.completionQueueUrl }),
+    costs: createCostLedger(aws, config.tableName),
+    realtime:
+      config.realtimeQueueUrl === null
+        ? null
+        : new SqsRealtimeDispatcher({ client: aws.sqs, queueUrl: config.realtimeQueueUrl }),
+    requeue:
+      config.intakeQueueUrl === null
+        ? null
+        : new SqsIntakeRequeuer({ client: aws.sqs, queueUrl: config.intakeQueueUrl }),
+  };
+};
+
+export {
+  type AwsBackedDeps,
+  createAwsBackedDeps,
+  createCostLedger,
+  createDeliverer,
+  type DeliverySettings,
+};
