@@ -40,6 +40,16 @@ const CLAUDE = 'us.anthropic.claude-haiku-4-5-20251001-v1:0';
 const NOVA = 'amazon.nova-lite-v1:0';
 const BUCKET = 'bedrock-sim-test';
 
+interface BedrockOutputLine {
+  readonly recordId: string;
+  readonly error?: { readonly errorCode: number };
+  readonly modelOutput?: { readonly usage: { readonly input_tokens: number } };
+}
+interface JobEvent {
+  readonly batchJobArn: string;
+  readonly status: string;
+}
+
 let s3Emulator: FauxqsEmulator;
 let events: EventBridgeStub;
 let sim: RunningSimulator;
@@ -134,14 +144,14 @@ describe('Simulator: Bedrock batch inference through @aws-sdk/client-bedrock', (
     const lines = (await readText(`${outPrefix}records.jsonl.out`))
       .trim()
       .split('\n')
-      .map((line) => JSON.parse(line) as Record<string, any>);
+      .map((line) => JSON.parse(line) as BedrockOutputLine);
     expect(lines).toHaveLength(8);
     const errored = lines.filter((line) => line.error !== undefined);
     expect(errored.map((line) => line.recordId).sort()).toEqual(['REC00000000', 'REC00000001']);
     expect(errored[0]?.error).toMatchObject({ errorCode: 400 });
     const ok = lines.find((line) => line.recordId === 'REC00000005');
     expect(ok?.modelOutput).toMatchObject({ type: 'message', role: 'assistant' });
-    expect(ok?.modelOutput.usage.input_tokens).toBeGreaterThan(0);
+    expect(ok?.modelOutput?.usage.input_tokens).toBeGreaterThan(0);
     const manifest = JSON.parse(await readText(`${outPrefix}manifest.json.out`));
     expect(manifest).toMatchObject({
       totalRecordCount: 8,
@@ -151,8 +161,8 @@ describe('Simulator: Bedrock batch inference through @aws-sdk/client-bedrock', (
     });
     const statuses = events
       .events()
-      .filter((e) => e.source === 'aws.bedrock' && (e.detail as any).batchJobArn === jobArn)
-      .map((e) => (e.detail as any).status);
+      .filter((e) => e.source === 'aws.bedrock' && (e.detail as JobEvent).batchJobArn === jobArn)
+      .map((e) => (e.detail as JobEvent).status);
     expect(statuses).toEqual(['Submitted', 'Validating', 'Scheduled', 'InProgress', 'Completed']);
     const last = events.events().at(-1);
     expect(last?.['detail-type']).toBe('Batch Inference Job State Change');
