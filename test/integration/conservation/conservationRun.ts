@@ -5,6 +5,7 @@ import type { SimulatorFaults } from '../../../local/simulator/startSimulator.js
 import { startLocalStack } from '../../../local/stack/startLocalStack.js';
 import { createAwsClients } from '../../../shared/adapters/aws/createAwsClients.js';
 import { DynamoDbStateStore } from '../../../shared/adapters/aws/DynamoDbStateStore.js';
+import { ENV } from '../../../shared/config/BatchlaneConfig.js';
 import {
   type CrashCoverage,
   CrashInjector,
@@ -150,6 +151,8 @@ const runConservation = async (options: ConservationOptions): Promise<Conservati
       poller: { timeoutMs: 5000 },
     },
     wrapRuntime: injector.wrapRuntime,
+    // Bedrock's last group, below the job minimum, goes to the realtime lane within the run.
+    environment: { [ENV.belowMinimumWaitSeconds]: '3' },
     // Counted by kind (crashes, timeouts, retries), not printed one by one.
     log: (line) => {
       const kind = line
@@ -179,7 +182,7 @@ const runConservation = async (options: ConservationOptions): Promise<Conservati
     bucket: stack.resultsBucket,
   });
 
-  // Requests: both providers, both destinations, every combination.
+  // Requests: every provider, both destinations, every combination.
   const ids: string[] = [];
   const bodies = new Map<string, string>();
   const expected = new Map<string, { via: 'sqs' | 's3'; index: number }>();
@@ -191,25 +194,37 @@ const runConservation = async (options: ConservationOptions): Promise<Conservati
         ? { type: 'sqs', queue_url: resultsQueueUrl }
         : { type: 's3', bucket: stack.resultsBucket, prefix: 'conservation/' };
     const request =
-      i % 2 === 0
+      i % 5 === 4
         ? {
             custom_id: id,
-            provider: 'anthropic',
-            body: {
-              model: 'claude-haiku-4-5',
-              max_tokens: 16,
-              messages: [{ role: 'user', content: `question ${i}` }],
-            },
+            provider: 'bedrock',
+            model: 'us.amazon.nova-micro-v1:0',
+            body: { messages: [{ role: 'user', content: [{ text: `question ${i}` }] }] },
             destination,
             metadata: { index: i },
           }
-        : {
-            custom_id: id,
-            provider: 'openai',
-            body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: `question ${i}` }] },
-            destination,
-            metadata: { index: i },
-          };
+        : i % 2 === 0
+          ? {
+              custom_id: id,
+              provider: 'anthropic',
+              body: {
+                model: 'claude-haiku-4-5',
+                max_tokens: 16,
+                messages: [{ role: 'user', content: `question ${i}` }],
+              },
+              destination,
+              metadata: { index: i },
+            }
+          : {
+              custom_id: id,
+              provider: 'openai',
+              body: {
+                model: 'gpt-4o-mini',
+                messages: [{ role: 'user', content: `question ${i}` }],
+              },
+              destination,
+              metadata: { index: i },
+            };
     ids.push(id);
     bodies.set(id, JSON.stringify(request));
     expected.set(id, { via, index: i });
@@ -237,7 +252,7 @@ const runConservation = async (options: ConservationOptions): Promise<Conservati
     const stats = sim.stats();
     const count = (r: Record<string, number>): number =>
       Object.values(r).reduce((a, b) => a + b, 0);
-    return count(stats.anthropic.batches) + count(stats.openai.batches);
+    return count(stats.anthropic.batches) + count(stats.openai.batches) + count(stats.bedrock.jobs);
   };
   let stopped = false;
   let stormsRun = 0;
