@@ -1,4 +1,8 @@
 import { defineConfig } from 'vitest/config';
+import { quietAwsSdkNodeWarning } from './local/quietAwsSdk.js';
+
+// The test workers inherit it: no test prints the AWS SDK's Node-version warning.
+quietAwsSdkNodeWarning();
 
 /**
  * Test projects:

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { createProgressLog } from '../cli/progress.js';
 import { sendRequests } from '../cli/sendRequests.js';
 import { type FunctionStats, limitsHit } from '../local/stack/InvocationStats.js';
 import type { Isolation } from '../local/stack/lambdaContext.js';
@@ -194,9 +195,8 @@ const sizeHistogram = (sizes: readonly number[]): string => {
 
 const runEndToEnd = async (options: EndToEndOptions): Promise<number> => {
   const started = Date.now();
-  const log = (line: string): void => {
-    console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(7)} s] ${line}`);
-  };
+  // Progress on a terminal only: in a pipe, the figures alone are printed.
+  const log = createProgressLog();
   const runId = `e2e${started.toString(36)}`;
   const stackLog = new Map<string, number>();
   const stack = await startLocalStack({
@@ -225,7 +225,8 @@ const runEndToEnd = async (options: EndToEndOptions): Promise<number> => {
         .replace(/[0-9]+/g, 'N')
         .slice(0, 100);
       stackLog.set(kind, (stackLog.get(kind) ?? 0) + 1);
-      if ((stackLog.get(kind) ?? 0) <= 3) log(`  stack: ${line.slice(0, 300)}`);
+      // Trouble in the stack is shown in a pipe too.
+      if ((stackLog.get(kind) ?? 0) <= 3) process.stderr.write(`stack: ${line.slice(0, 300)}\n`);
     },
   });
   const rss = startRssSampler(500);

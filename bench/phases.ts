@@ -250,6 +250,7 @@ const seedPhase = async (input: PhaseInput): Promise<PhaseResult> => {
     const item = (index: number): BatchItem => ({
       batchId,
       providerCustomId: memberId(index),
+      producer: '',
       customId: `${input.runId}-${index}`,
       model: 'claude-sonnet-4-6',
       destination,

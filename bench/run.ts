@@ -5,6 +5,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { CreateQueueCommand } from '@aws-sdk/client-sqs';
+import { createProgressLog } from '../cli/progress.js';
+import { quietAwsSdkNodeWarning } from '../local/quietAwsSdk.js';
 import { startSimulator } from '../local/simulator/startSimulator.js';
 import { startDynamoDbLocal } from '../local/stack/emulators/startDynamoDbLocal.js';
 import { startEventBridgeStub } from '../local/stack/emulators/startEventBridgeStub.js';
@@ -69,13 +71,13 @@ const runChild = async (
 };
 
 const main = async (): Promise<void> => {
+  quietAwsSdkNodeWarning();
   const sizes = (process.env.BENCH_SIZES ?? '10000,100000').split(',').map(Number);
   const invocationSize = Number(process.env.BENCH_INVOCATION_SIZE ?? 1_000);
   const budgetS = Number(process.env.BENCH_COLLECTOR_BUDGET_S ?? 900);
   const started = new Date();
-  const log = (line: string): void => {
-    console.log(`[${((Date.now() - started.getTime()) / 1000).toFixed(1).padStart(6)} s] ${line}`);
-  };
+  // Progress on a terminal only: in a pipe, the report alone is printed.
+  const log = createProgressLog();
 
   log('starting emulators and the provider simulator');
   // DynamoDB Local with the JVM's default JIT (C2) and GC: the local stack's fast-start flags

@@ -15,12 +15,16 @@ interface DevFile {
   readonly events_queue_url: string;
   /** Environment a producer (or the AWS CLI) needs to reach the local emulators. */
   readonly env: Record<string, string>;
+  /** Per provider, what its SDK's base URL option takes (`providers.gemini`: `httpOptions.baseUrl`). */
   readonly providers: {
     readonly anthropic: string;
     readonly openai: string;
+    readonly gemini: string;
     /** What both Bedrock clients take as `endpoint`. */
     readonly bedrock: string;
   };
+  /** The Standard Webhooks secret loopback webhook receivers verify deliveries with. */
+  readonly webhook_secret?: string;
   readonly pid: number;
   readonly started_at: string;
 }

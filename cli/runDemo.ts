@@ -61,7 +61,7 @@ const runDemo = async (options: DemoOptions): Promise<number> => {
     // SQS delivers at least once: resend a slice to show identical resends fold.
     const resends = good.slice(0, 15);
     out(
-      `stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s; providers: anthropic → ${stack.providers.anthropic}, openai → ${stack.providers.openai}, bedrock → ${stack.providers.bedrock}`,
+      `stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s; providers: anthropic → ${stack.providers.anthropic}, openai → ${stack.providers.openai}, gemini → ${stack.providers.gemini}, bedrock → ${stack.providers.bedrock}`,
     );
 
     const sendStart = Date.now();
@@ -100,32 +100,25 @@ const runDemo = async (options: DemoOptions): Promise<number> => {
     const byStatus = new Map<ResultStatus, number>();
     const byVia = new Map<string, number>();
     const byLane = new Map<string, number>();
+    const byProvider = new Map<string, { count: number; nano: number; realtimeNano: number }>();
     // Summed in nano-dollars, as the ledger does, so rounding cannot drift.
     let nanoUsd = 0;
     let realtimeNanoUsd = 0;
-    const byProvider = new Map<
-      string,
-      { results: number; nanoUsd: number; realtimeNanoUsd: number }
-    >();
     for (const list of collector.byId.values()) {
       for (const { via, result } of list) {
-        const providerName = result.provider ?? 'none';
-        const provider = byProvider.get(providerName) ?? {
-          results: 0,
-          nanoUsd: 0,
-          realtimeNanoUsd: 0,
-        };
-        byProvider.set(providerName, {
-          results: provider.results + 1,
-          nanoUsd: provider.nanoUsd + Math.round(result.cost.usd * 1e9),
-          realtimeNanoUsd: provider.realtimeNanoUsd + Math.round(result.cost.realtime_usd * 1e9),
-        });
         byStatus.set(result.status, (byStatus.get(result.status) ?? 0) + 1);
         byVia.set(via, (byVia.get(via) ?? 0) + 1);
         const lane = result.lane.served_by ?? 'none';
         byLane.set(lane, (byLane.get(lane) ?? 0) + 1);
         nanoUsd += Math.round(result.cost.usd * 1e9);
         realtimeNanoUsd += Math.round(result.cost.realtime_usd * 1e9);
+        if (result.provider !== null && result.status !== 'rejected') {
+          const sums = byProvider.get(result.provider) ?? { count: 0, nano: 0, realtimeNano: 0 };
+          sums.count += 1;
+          sums.nano += Math.round(result.cost.usd * 1e9);
+          sums.realtimeNano += Math.round(result.cost.realtime_usd * 1e9);
+          byProvider.set(result.provider, sums);
+        }
       }
     }
     const events = stack.emulators.eventBridge.events();
@@ -152,15 +145,14 @@ const runDemo = async (options: DemoOptions): Promise<number> => {
       `  batches:             ${countEvents('Batch Submitted')} submitted, ${countEvents('Batch Ended')} ended`,
     );
     out(`  results by lane:     ${[...byLane].map(([l, n]) => `${l} ${n}`).join(', ')}`);
-    out(
-      `  results by provider: ${[...byProvider]
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(
-          ([p, v]) =>
-            `${p} ${v.results} (${formatUsd(v.nanoUsd)} USD, saved ${formatUsd(v.realtimeNanoUsd - v.nanoUsd)})`,
-        )
-        .join(', ')}`,
-    );
+    out('  results by provider: delivered, cost, saved against standard prices');
+    for (const [provider, sums] of [...byProvider].sort(([a], [b]) => a.localeCompare(b))) {
+      const saved = sums.realtimeNano - sums.nano;
+      const share = sums.realtimeNano === 0 ? 0 : (saved / sums.realtimeNano) * 100;
+      out(
+        `    ${provider.padEnd(12)} ${String(sums.count).padStart(4)}  ${formatUsd(sums.nano)} USD, saved ${formatUsd(saved)} USD (${share.toFixed(1)} %)`,
+      );
+    }
     out(`  duplicate deliveries: ${duplicates.length}`);
     out(`  elapsed:             ${elapsed.toFixed(1)} s from first send to last delivery`);
     if (missing.length > 0 || duplicates.length > 0) {

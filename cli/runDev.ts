@@ -1,28 +1,78 @@
 import { rmSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { startLocalStack } from '../local/stack/startLocalStack.js';
+import { createAwsClients } from '../shared/adapters/aws/createAwsClients.js';
+import { type CommandSpec, parseCommandLine } from './commandLine.js';
 import { DEV_FILE, writeDevFile } from './devFile.js';
+import { describeEvent, describeFunctionOutput, subscribeToEvents } from './devLog.js';
+
+const DEV_COMMAND = {
+  name: 'dev',
+  summary: 'run the local stack until stopped (Ctrl-C); writes .batchlane/dev.json',
+  options: {
+    'processing-ms': {
+      type: 'string',
+      value: 'MS',
+      default: '3000',
+      description: 'how long the provider simulator takes per batch',
+    },
+    'poll-interval-ms': {
+      type: 'string',
+      value: 'MS',
+      default: '1000',
+      description: 'how often the poller runs',
+    },
+    quiet: {
+      type: 'boolean',
+      short: 'q',
+      description: 'print only the start-up lines, not one line per event',
+    },
+  },
+} as const satisfies CommandSpec;
 
 /**
  * `batchlane dev`: the local stack, kept running. Writes `.batchlane/dev.json` so any
  * producer can find the intake queue and the emulator endpoints; stops on SIGINT/SIGTERM.
  */
 const runDev = async (args: readonly string[], out: (line: string) => void): Promise<number> => {
-  const { values } = parseArgs({
-    args: [...args],
-    options: {
-      'processing-ms': { type: 'string', default: '3000' },
-      'poll-interval-ms': { type: 'string', default: '1000' },
-    },
-  });
+  const { values } = parseCommandLine(DEV_COMMAND, args);
+  const quiet = values.quiet === true;
+  const say = (text: string): void => out(`${new Date().toISOString().slice(11, 19)} ${text}`);
   const stack = await startLocalStack({
     processingMs: Number(values['processing-ms']),
     pollIntervalMs: Number(values['poll-interval-ms']),
     log: out,
+    // What CloudWatch Logs would hold (the functions' logs and metrics), one line per
+    // happening: accepted, sealed, parked, and every warning.
+    ...(quiet
+      ? {}
+      : {
+          onFunctionOutput: (functionName: string, output: string) => {
+            for (const text of describeFunctionOutput(functionName, output)) say(text);
+          },
+          environment: { POWERTOOLS_LOG_LEVEL: 'INFO', POWERTOOLS_METRICS_DISABLED: 'false' },
+        }),
   });
-  const awsEnv = Object.fromEntries(
-    Object.entries(stack.env).filter(([k]) => k.startsWith('AWS_')),
-  );
+  const aws = createAwsClients(stack.env);
+  // The rest comes from batchlane's own bus, through a rule with an SQS target, as in AWS.
+  const subscription = quiet
+    ? null
+    : await subscribeToEvents({
+        sqs: aws.sqs,
+        eventBridge: aws.eventBridge,
+        busName: stack.eventBusName,
+        name: 'batchlane-dev-console',
+        onEvent: (event) => {
+          const text = describeEvent(event);
+          if (text !== null) say(text);
+        },
+        onError: (message) => say(`dev        events not read: ${message}`),
+      });
+  const awsEnv = {
+    ...Object.fromEntries(Object.entries(stack.env).filter(([k]) => k.startsWith('AWS_'))),
+    // Producers get the SQS endpoint that also speaks the query protocol (AWS CLI v1, boto3
+    // before 1.31); it hands JSON-protocol calls to fauxqs as they are.
+    AWS_ENDPOINT_URL_SQS: stack.emulators.sqsQuery.endpoint,
+  };
   writeDevFile({
     intake_queue_url: stack.intakeQueueUrl,
     results_queue_url: stack.resultsQueueUrl,
@@ -34,6 +84,7 @@ const runDev = async (args: readonly string[], out: (line: string) => void): Pro
     events_queue_url: stack.eventsQueueUrl,
     env: awsEnv,
     providers: stack.providers,
+    webhook_secret: stack.webhookSecret,
     pid: process.pid,
     started_at: new Date().toISOString(),
   });
@@ -44,18 +95,21 @@ const runDev = async (args: readonly string[], out: (line: string) => void): Pro
   out(`  buckets:        ${stack.artifactsBucket} (artifacts), ${stack.resultsBucket} (results)`);
   out(`  table:          ${stack.tableName}`);
   out(
-    `  providers:      anthropic → ${stack.providers.anthropic}, openai → ${stack.providers.openai}, bedrock → ${stack.providers.bedrock}`,
+    `  providers:      anthropic → ${stack.providers.anthropic}, openai → ${stack.providers.openai}, gemini → ${stack.providers.gemini}, bedrock → ${stack.providers.bedrock}`,
   );
   for (const [k, v] of Object.entries(awsEnv)) out(`  ${k}=${v}`);
   out(`  written to ${DEV_FILE}; send requests with: npx batchlane submit examples/requests.jsonl`);
+  if (!quiet) out('  one line per event follows (--quiet for none)');
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
   out('batchlane dev: stopping');
+  await subscription?.stop();
+  aws.destroy();
   await stack.stop();
   rmSync(DEV_FILE, { force: true });
   return 0;
 };
 
-export { runDev };
+export { DEV_COMMAND, runDev };

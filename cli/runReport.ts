@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { type AwsEnv, createAwsClients } from '../shared/adapters/aws/createAwsClients.js';
 import { systemClock } from '../shared/adapters/system/systemClock.js';
 import { createCostLedger } from '../shared/composition/createAwsAdapters.js';
@@ -13,10 +12,41 @@ import {
 import { errorMessage, InvalidInputError } from '../shared/domain/errors.js';
 import type { Clock } from '../shared/ports/Clock.js';
 import type { CostLedger } from '../shared/ports/CostLedger.js';
+import {
+  type CommandSpec,
+  EXIT_USAGE,
+  formatCommandHelp,
+  type OptionValues,
+  parseCommandLine,
+} from './commandLine.js';
 import { DEV_FILE, readDevFile } from './devFile.js';
 
-const REPORT_USAGE = `usage: batchlane report [--since 7d|YYYY-MM-DD] [--until YYYY-MM-DD]
-                        [--by ${COST_GROUPS.join('|')}] [--json] [--table NAME]`;
+const REPORT_COMMAND = {
+  name: 'report',
+  summary: 'what requests cost, their realtime price and the savings, per group over UTC days',
+  options: {
+    since: {
+      type: 'string',
+      value: '7d|YYYY-MM-DD',
+      description: 'first day: the last N days, or a date (default 7d)',
+    },
+    until: { type: 'string', value: 'YYYY-MM-DD', description: 'last day (default today)' },
+    by: {
+      type: 'string',
+      value: COST_GROUPS.join('|'),
+      default: 'model',
+      description: 'how to group',
+    },
+    json: { type: 'boolean', description: 'print JSON instead of a table' },
+    table: {
+      type: 'string',
+      value: 'NAME',
+      description: `a deployed stack's table (default: the running batchlane dev's, or ${ENV.tableName})`,
+    },
+  },
+} as const satisfies CommandSpec;
+
+const REPORT_USAGE = formatCommandHelp('batchlane', REPORT_COMMAND);
 
 /** What `runReport` would otherwise take from the machine: injectable for tests. */
 interface ReportDeps {
@@ -55,7 +85,7 @@ const openLedger = (table: string | undefined, deps: ReportDeps): OpenLedger | n
  * `batchlane report [--since 7d|YYYY-MM-DD] [--until YYYY-MM-DD] [--by model|tag|day|lane|
  * provider|source] [--json] [--table NAME]`: what the recorded requests cost, what they would
  * have cost at realtime prices and what was saved, grouped, over UTC days (default: the last 7
- * days, by model). Returns the exit code: 0, or 1 for bad arguments or no table to read.
+ * days, by model). Returns the exit code: 0, or 2 (a usage error) for bad arguments or no table to read.
  */
 const runReport = async (
   args: readonly string[],
@@ -65,28 +95,13 @@ const runReport = async (
   const refuse = (message: string): number => {
     out(`batchlane report: ${message}`);
     out(REPORT_USAGE);
-    return 1;
+    return EXIT_USAGE;
   };
-  let values: {
-    since?: string | undefined;
-    until?: string | undefined;
-    by: string;
-    json: boolean;
-    table?: string | undefined;
-  };
+  let values: OptionValues<typeof REPORT_COMMAND.options>;
   try {
-    ({ values } = parseArgs({
-      args: [...args],
-      options: {
-        since: { type: 'string' },
-        until: { type: 'string' },
-        by: { type: 'string', default: 'model' },
-        json: { type: 'boolean', default: false },
-        table: { type: 'string' },
-      },
-    }));
+    ({ values } = parseCommandLine(REPORT_COMMAND, args));
   } catch (error) {
-    // parseArgs refuses unknown options and missing values with a readable message.
+    // Unknown options and missing values are refused with a readable message.
     return refuse(errorMessage(error));
   }
   const by = values.by;
@@ -122,4 +137,4 @@ const runReport = async (
   }
 };
 
-export { type ReportDeps, runReport };
+export { REPORT_COMMAND, type ReportDeps, runReport };

@@ -1,8 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { type AwsEnv, createAwsClients } from '../shared/adapters/aws/createAwsClients.js';
-import { isProviderName, PROVIDERS, type ProviderName } from '../shared/contract/providers.js';
+import {
+  DEFAULT_ENABLED_PROVIDERS,
+  isProviderName,
+  type ProviderName,
+} from '../shared/contract/providers.js';
+import { type CommandSpec, formatCommandHelp, parseCommandLine } from './commandLine.js';
 import { sendRequests } from './sendRequests.js';
 import { buildSmokeRequests } from './smoke/buildSmokeRequests.js';
 import { parseQueueUrl, readStackOutputs } from './smoke/readStackOutputs.js';
@@ -17,10 +21,46 @@ import {
 import { summarizeOutcome } from './smoke/summarizeOutcome.js';
 import { waitForResults } from './smoke/waitForResults.js';
 
-const SMOKE_USAGE = `usage: batchlane smoke [--outputs-file outputs.json] [--stack NAME] [--region R]
-                      [--count N] [--timeout-seconds S] [--results-queue-url URL]
-                      [--providers anthropic,openai] [--anthropic-model M] [--openai-model M]
-                      [--keep-queue]`;
+const SMOKE_COMMAND = {
+  name: 'smoke',
+  summary:
+    'send a few tiny requests through a deployed stack (real provider batches) and wait for their results',
+  options: {
+    'outputs-file': {
+      type: 'string',
+      value: 'FILE',
+      default: 'outputs.json',
+      description: 'the outputs of `npx cdk deploy --outputs-file outputs.json`',
+    },
+    stack: { type: 'string', value: 'NAME', description: 'the stack, when the file holds several' },
+    region: { type: 'string', value: 'R', description: "AWS region (default: the stack's)" },
+    count: { type: 'string', value: 'N', default: '4', description: 'requests to send' },
+    'timeout-seconds': {
+      type: 'string',
+      value: 'S',
+      default: '3600',
+      description: 'how long to wait for the results',
+    },
+    'results-queue-url': {
+      type: 'string',
+      value: 'URL',
+      description: 'an existing queue for the results (default: a temporary <stack>-smoke-results)',
+    },
+    providers: {
+      type: 'string',
+      value: 'anthropic,openai',
+      description: 'the providers to try (default: every enabled one)',
+    },
+    'anthropic-model': { type: 'string', value: 'M', description: 'the Anthropic model to ask' },
+    'openai-model': { type: 'string', value: 'M', description: 'the OpenAI model to ask' },
+    'keep-queue': {
+      type: 'boolean',
+      description: 'keep the temporary results queue afterwards',
+    },
+  },
+} as const satisfies CommandSpec;
+
+const SMOKE_USAGE = formatCommandHelp('batchlane', SMOKE_COMMAND);
 
 /** Exit code when the deployment would refuse the results queue (nothing was sent). */
 const EXIT_NOT_ALLOWED = 2;
@@ -45,23 +85,8 @@ const runSmoke = async (
   out: (line: string) => void,
   env: AwsEnv = process.env,
 ): Promise<number> => {
-  const { values } = parseArgs({
-    args: [...args],
-    options: {
-      'outputs-file': { type: 'string', default: 'outputs.json' },
-      stack: { type: 'string' },
-      region: { type: 'string' },
-      count: { type: 'string', default: '4' },
-      'timeout-seconds': { type: 'string', default: '3600' },
-      'results-queue-url': { type: 'string' },
-      providers: { type: 'string' },
-      'anthropic-model': { type: 'string' },
-      'openai-model': { type: 'string' },
-      'keep-queue': { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-    },
-  });
-  if (values.help) {
+  const { values, help } = parseCommandLine(SMOKE_COMMAND, args);
+  if (help) {
     out(SMOKE_USAGE);
     return 0;
   }
@@ -77,7 +102,7 @@ const runSmoke = async (
   const timeoutMs = positiveInt('timeout-seconds', values['timeout-seconds']) * 1000;
   const region = values.region ?? target.region;
 
-  const enabled = target.enabledProviders ?? PROVIDERS;
+  const enabled = target.enabledProviders ?? DEFAULT_ENABLED_PROVIDERS;
   const asked = values.providers?.split(',').map((p) => p.trim()) ?? [...enabled];
   const unknown = asked.filter((p) => !isProviderName(p) || !enabled.includes(p));
   if (unknown.length > 0) {
@@ -110,7 +135,7 @@ const runSmoke = async (
 
   const clients = createAwsClients({ ...env, AWS_REGION: region });
   let resultsQueueUrl = given;
-  let keepQueue = values['keep-queue'];
+  let keepQueue = values['keep-queue'] === true;
   try {
     if (resultsQueueUrl === undefined) {
       resultsQueueUrl = await createResultsQueue(clients.sqs, queueName);
@@ -180,4 +205,4 @@ const runSmoke = async (
   }
 };
 
-export { EXIT_NOT_ALLOWED, runSmoke, SMOKE_USAGE };
+export { EXIT_NOT_ALLOWED, runSmoke, SMOKE_COMMAND, SMOKE_USAGE };

@@ -1,5 +1,6 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createRuntime, type Runtime } from '../shared/composition/createRuntime.js';
+import { PRODUCER_ATTRIBUTE } from '../shared/domain/producer.js';
 import { createCollector } from '../shared/usecases/createCollector.js';
 
 type CollectorHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
@@ -17,7 +18,13 @@ const makeCollectorHandler = (runtime: Runtime): CollectorHandler => {
     runtime.logger.addContext(context);
     try {
       const report = await collect(
-        event.Records.map((r) => ({ messageId: r.messageId, body: r.body })),
+        event.Records.map((r) => ({
+          messageId: r.messageId,
+          body: r.body,
+          // What SQS recorded about the sender, never what the message says about itself.
+          senderId: r.attributes.SenderId,
+          producerAttribute: r.messageAttributes[PRODUCER_ATTRIBUTE]?.stringValue ?? null,
+        })),
       );
       runtime.logger.info('collected', {
         records: event.Records.length,

@@ -95,6 +95,11 @@ interface BatchlaneStackProps extends StackProps {
    */
   readonly openaiSecretArn?: string;
   /**
+   * Existing secret with the Gemini API key (when `gemini` is in `enabledProviders`).
+   * @default - a secret is created; put the key into it after deploying
+   */
+  readonly geminiSecretArn?: string;
+  /**
    * Days batch input files and archived results are kept in the artifacts bucket (at least 3).
    * @default 30
    */
@@ -178,6 +183,38 @@ interface BatchlaneStackProps extends StackProps {
    */
   readonly budgetMonthlyUsd?: number;
   /**
+   * The Secrets Manager secret (ARN) that signs webhook deliveries to each receiving host
+   * (`{"hooks.example.com": "arn:aws:secretsmanager:…"}`), read by the functions that deliver
+   * (collector, completion, realtime). A webhook whose host has no secret is not delivered.
+   * @default - none: webhook destinations are refused
+   */
+  readonly webhookSecretArns?: Readonly<Record<string, string>>;
+  /**
+   * USD per million tokens (input and output alike) a model missing from the price table is
+   * assumed to cost while a budget is set (`BATCHLANE_UNPRICED_CEILING_USD_PER_MTOK`).
+   * @default - requests for unpriced models are refused (`unpriced_model`) while a budget is set
+   */
+  readonly unpricedCeilingUsdPerMTok?: number;
+  /**
+   * Most collector invocations at once (the intake event source's `maxConcurrency`, 2–1000).
+   * @default 10
+   */
+  readonly collectorMaxConcurrency?: number;
+  /**
+   * Principals in other accounts that may send to the intake queue (account ids, or IAM role
+   * and user ARNs): added to the queue's resource policy.
+   * @default - only principals of this account that are granted it
+   */
+  readonly intakeProducerPrincipals?: readonly string[];
+  /**
+   * Producer namespaces by principal pattern (`BATCHLANE_PRODUCER_NAMESPACES`): a SenderId or
+   * its principal id (the IAM unique id, `AROA…`/`AIDA…`, or an account id), exact or ending
+   * in `*`, to a namespace (letters, digits, `_.-`). Producers mapped to one namespace share
+   * their `custom_id`s; others are told apart by principal.
+   * @default - every principal is its own producer
+   */
+  readonly producerNamespaces?: Readonly<Record<string, string>>;
+  /**
    * Directory holding `collector.ts`, `poller.ts`, `completion.ts` and `realtime.ts`.
    * @default - `functions/` of this repository
    */
@@ -224,6 +261,7 @@ class BatchlaneStack extends Stack {
       enabledProviders: props.enabledProviders,
       anthropicSecretArn: props.anthropicSecretArn,
       openaiSecretArn: props.openaiSecretArn,
+      geminiSecretArn: props.geminiSecretArn,
     });
     const resources: SharedResources = {
       stateTable: this.stateTable,
@@ -252,6 +290,8 @@ class BatchlaneStack extends Stack {
         quotaRetry: seconds(props.quotaRetrySeconds),
         budgetDailyUsd: props.budgetDailyUsd,
         budgetMonthlyUsd: props.budgetMonthlyUsd,
+        unpricedCeilingUsdPerMTok: props.unpricedCeilingUsdPerMTok,
+        producerNamespaces: props.producerNamespaces,
       },
     };
     const { logLevel } = props;
@@ -283,6 +323,7 @@ class BatchlaneStack extends Stack {
     this.intakeQueue = new IntakeQueue(this, 'IntakeQueue', {
       collectorTimeout: Collector.DEFAULT_TIMEOUT,
       maxReceiveCount: props.intakeMaxReceiveCount,
+      producerPrincipals: props.intakeProducerPrincipals,
     });
     this.collector = new Collector(this, 'Collector', {
       resources,
@@ -290,6 +331,7 @@ class BatchlaneStack extends Stack {
       completionQueue: this.completion.queue,
       allowList: this.completion.allowList,
       batchSize: props.collectorBatchSize,
+      maxConcurrency: props.collectorMaxConcurrency,
       maxBatchingWindow:
         props.collectorBatchingWindowSeconds === undefined
           ? undefined
@@ -318,6 +360,10 @@ class BatchlaneStack extends Stack {
     this.collector.function.bindRealtimeQueueSend(this.realtime.queue);
     this.collector.function.bindIntakeQueueSend(this.intakeQueue.queue);
     this.poller.function.bindRealtimeQueueSend(this.realtime.queue);
+    // Every function that delivers results may sign webhooks; the poller delivers none.
+    for (const fn of [this.collector.function, this.completion.function, this.realtime.function]) {
+      fn.bindWebhookSecrets(props.webhookSecretArns ?? {});
+    }
 
     this.alarms = new OperationalAlarms(this, 'Alarms', {
       enabledProviders: this.providerSecrets.enabledProviders,
@@ -365,6 +411,19 @@ class BatchlaneStack extends Stack {
     for (const [name, queue] of deadLetterQueues) {
       new CfnOutput(this, `${name}DeadLetterQueueUrl`, { value: queue.queueUrl });
       new CfnOutput(this, `${name}DeadLetterQueueArn`, { value: queue.queueArn });
+    }
+    // Destinations in other accounts grant these roles in their own policies (docs/deploy.md).
+    const roles = [
+      ['Collector', this.collector.function.role],
+      ['Completion', this.completion.function.role],
+      ['Realtime', this.realtime.function.role],
+      ['Poller', this.poller.function.role],
+    ] as const;
+    for (const [name, role] of roles) {
+      new CfnOutput(this, `${name}RoleArn`, {
+        description: `Execution role of the ${name.toLowerCase()} function: name it in cross-account destination policies`,
+        value: role.roleArn,
+      });
     }
     new CfnOutput(this, 'EnabledProviders', {
       value: this.providerSecrets.enabledProviders.join(','),

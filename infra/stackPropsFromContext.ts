@@ -1,6 +1,6 @@
 import type { Node } from 'constructs';
 import { z } from 'zod';
-import { QuotasSchema } from '../shared/config/loadConfig.js';
+import { ProducerNamespacesSchema, QuotasSchema } from '../shared/config/loadConfig.js';
 import { DestinationSchema } from '../shared/contract/destination.js';
 import { isProviderName, type ProviderName } from '../shared/contract/providers.js';
 import { errorMessage } from '../shared/domain/errors.js';
@@ -30,6 +30,7 @@ const CONTEXT_KEYS = [
   'anthropicSecretArn',
   'openaiSecretArn',
   'bedrockModels',
+  'geminiSecretArn',
   'artifactRetentionDays',
   'idempotencyTtlDays',
   'destinationQueueArns',
@@ -45,6 +46,11 @@ const CONTEXT_KEYS = [
   'quotaRetrySeconds',
   'budgetDailyUsd',
   'budgetMonthlyUsd',
+  'webhookSecretArns',
+  'unpricedCeilingUsdPerMTok',
+  'collectorMaxConcurrency',
+  'intakeProducerPrincipals',
+  'producerNamespaces',
 ] as const;
 
 type ContextKey = (typeof CONTEXT_KEYS)[number];
@@ -195,6 +201,44 @@ const quotas = (value: unknown): BatchlaneStackProps['quotas'] => {
   return parsed.data;
 };
 
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
+const HOST = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
+
+/**
+ * `{"host": "secret ARN", …}` as an object, JSON text or `host=arn,host=arn`: one secret per
+ * receiving host, so no two receivers share a secret by accident.
+ */
+const webhookSecretArns = (value: unknown): BatchlaneStackProps['webhookSecretArns'] => {
+  if (isUnsetObject(value)) return undefined;
+  const pairs: [string, unknown][] =
+    typeof value === 'string' && !value.trim().startsWith('{')
+      ? value.split(',').map((pair) => {
+          const [host = '', ...arn] = pair.split('=');
+          return [host.trim(), arn.join('=').trim()];
+        })
+      : Object.entries(jsonObject('webhookSecretArns', value) as Record<string, unknown>);
+  for (const [host, arn] of pairs) {
+    if (!HOST.test(host)) {
+      throw new Error(`context "webhookSecretArns": "${host}" is not a lower-case host name`);
+    }
+    if (typeof arn !== 'string' || !SECRET_ARN.test(arn)) {
+      throw new Error(
+        `context "webhookSecretArns": the secret of ${host} must be a Secrets Manager secret ARN, got ${JSON.stringify(arn)}`,
+      );
+    }
+  }
+  return Object.fromEntries(pairs) as Record<string, string>;
+};
+
+const producerNamespaces = (value: unknown): BatchlaneStackProps['producerNamespaces'] => {
+  if (isUnsetObject(value)) return undefined;
+  const parsed = ProducerNamespacesSchema.safeParse(jsonObject('producerNamespaces', value));
+  if (!parsed.success) {
+    throw new Error(`context "producerNamespaces" is not valid: ${z.prettifyError(parsed.error)}`);
+  }
+  return parsed.data;
+};
+
 /**
  * Reads the stack props from CDK context, failing synth with the key's name on a bad value.
  * Unset keys stay `undefined`, so the constructs' documented defaults apply.
@@ -223,6 +267,7 @@ const stackPropsFromContext = (node: Node): BatchlaneStackProps => {
     anthropicSecretArn: text('anthropicSecretArn', get('anthropicSecretArn')),
     openaiSecretArn: text('openaiSecretArn', get('openaiSecretArn')),
     bedrockModels: list('bedrockModels', get('bedrockModels')),
+    geminiSecretArn: text('geminiSecretArn', get('geminiSecretArn')),
     artifactRetentionDays: integer(
       'artifactRetentionDays',
       get('artifactRetentionDays'),
@@ -258,6 +303,16 @@ const stackPropsFromContext = (node: Node): BatchlaneStackProps => {
     ),
     budgetDailyUsd: usd('budgetDailyUsd', get('budgetDailyUsd')),
     budgetMonthlyUsd: usd('budgetMonthlyUsd', get('budgetMonthlyUsd')),
+    webhookSecretArns: webhookSecretArns(get('webhookSecretArns')),
+    unpricedCeilingUsdPerMTok: usd('unpricedCeilingUsdPerMTok', get('unpricedCeilingUsdPerMTok')),
+    collectorMaxConcurrency: integer(
+      'collectorMaxConcurrency',
+      get('collectorMaxConcurrency'),
+      2,
+      1000,
+    ),
+    intakeProducerPrincipals: list('intakeProducerPrincipals', get('intakeProducerPrincipals')),
+    producerNamespaces: producerNamespaces(get('producerNamespaces')),
   };
 };
 

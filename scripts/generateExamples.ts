@@ -152,6 +152,34 @@ for (let i = 0; i < 110; i += 1) {
     );
   }
 }
+
+// Gemini beside the others: 30 through Batch Mode, 10 on its lanes (flex asked for, and
+// `auto` with a near deadline, both served by Gemini's Flex tier).
+for (let i = 0; i < 40; i += 1) {
+  const topic = topics[i % topics.length] ?? 'anything';
+  const lane =
+    i % 4 === 1
+      ? { tier: 'flex' }
+      : i % 4 === 3 && i < 20
+        ? { tier: 'auto', deadline: '{{deadline_soon}}' }
+        : {};
+  lines.push(
+    JSON.stringify({
+      custom_id: `demo-gemini-${String(i).padStart(4, '0')}`,
+      provider: 'gemini',
+      endpoint: 'generateContent',
+      body: {
+        model: i % 5 === 0 ? 'gemini-2.5-pro' : 'gemini-2.5-flash',
+        systemInstruction: { parts: [{ text: 'You are a concise teacher.' }] },
+        contents: [{ role: 'user', parts: [{ text: `In two sentences, explain ${topic}.` }] }],
+        generationConfig: { maxOutputTokens: 256, temperature: 0.2 },
+      },
+      destination: destinations[i % destinations.length],
+      metadata: { suite: 'demo', item: 300 + i, tag: 'gemini' },
+      ...lane,
+    }),
+  );
+}
 writeFileSync('examples/requests.jsonl', `${lines.join('\n')}\n`);
 
 const dest = { type: 'sqs', queue_url: '{{results_queue_url}}' };
@@ -189,7 +217,13 @@ const bad: string[] = [
     },
     destination: dest,
   }),
-  // Flex is an OpenAI tier: Anthropic has none.
+  JSON.stringify({
+    custom_id: 'bad-gemini-contents-0001',
+    provider: 'gemini',
+    body: { model: 'gemini-2.5-flash', contents: [] },
+    destination: dest,
+  }),
+  // Flex is an OpenAI and Gemini tier: Anthropic has none.
   JSON.stringify({
     custom_id: 'bad-tier-0001',
     provider: 'anthropic',

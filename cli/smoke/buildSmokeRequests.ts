@@ -6,6 +6,7 @@ const DEFAULT_SMOKE_MODELS: Readonly<Record<ProviderName, string>> = {
   anthropic: 'claude-haiku-4-5',
   openai: 'gpt-4.1-nano',
   bedrock: 'us.amazon.nova-micro-v1:0',
+  gemini: 'gemini-2.0-flash',
 };
 
 interface SmokeRequestOptions {
@@ -19,6 +20,27 @@ interface SmokeRequestOptions {
   /** Model per provider. @default DEFAULT_SMOKE_MODELS */
   readonly models?: Partial<Readonly<Record<ProviderName, string>>>;
 }
+
+/** One tiny request body in the provider's default endpoint's shape. */
+const smokeBody = (
+  provider: ProviderName,
+  model: string,
+  prompt: string,
+): Record<string, unknown> =>
+  provider === 'gemini'
+    ? {
+        model,
+        contents: [{ role: 'user', parts: [{ text: prompt }] }],
+        generationConfig: { maxOutputTokens: 8 },
+      }
+    : provider === 'bedrock'
+      ? // Bedrock's body is the model's native input (Nova here); the model is named beside it.
+        {
+          messages: [{ role: 'user', content: [{ text: prompt }] }],
+          inferenceConfig: { maxTokens: 8 },
+        }
+      : // Both other default endpoints (/v1/messages, /v1/chat/completions) take this shape.
+        { model, max_tokens: 8, messages: [{ role: 'user', content: prompt }] };
 
 /**
  * Builds the smoke requests: one tiny prompt each (a few tokens in and out, so a run costs
@@ -37,23 +59,8 @@ const buildSmokeRequests = (options: SmokeRequestOptions): RequestV1Input[] => {
     return {
       custom_id: `smoke-${options.runId}-${String(index).padStart(4, '0')}`,
       provider,
-      ...(provider === 'bedrock'
-        ? {
-            // Bedrock names the model beside the body, which is the model's native input.
-            model: models.bedrock,
-            body: {
-              messages: [{ role: 'user', content: [{ text: prompt }] }],
-              inferenceConfig: { maxTokens: 8 },
-            },
-          }
-        : {
-            // Both default endpoints (/v1/messages, /v1/chat/completions) take this shape.
-            body: {
-              model: models[provider],
-              max_tokens: 8,
-              messages: [{ role: 'user', content: prompt }],
-            },
-          }),
+      ...(provider === 'bedrock' ? { model: models.bedrock } : {}),
+      body: smokeBody(provider, models[provider], prompt),
       destination: { type: 'sqs', queue_url: options.resultsQueueUrl },
       metadata: { batchlane_smoke: options.runId },
     };

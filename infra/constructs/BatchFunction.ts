@@ -11,6 +11,7 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../../shared/config/BatchlaneConfig.js';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../../shared/contract/metrics.js';
 import type { DestinationAllowList } from './DestinationAllowList.js';
 import type { ProviderSecrets } from './ProviderSecrets.js';
 import type { RuntimeSettings } from './RuntimeSettings.js';
@@ -27,16 +28,8 @@ const LOCK_FILE = fileURLToPath(new URL('../../package-lock.json', import.meta.u
 const ESM_REQUIRE_BANNER =
   "import { createRequire as __batchlaneCreateRequire } from 'node:module'; const require = __batchlaneCreateRequire(import.meta.url);";
 
-/**
- * Namespace of batchlane's own metrics. The runtime's Powertools Metrics instance names it
- * too; the alarms in `OperationalAlarms` read metrics from it.
- */
-const METRICS_NAMESPACE = 'batchlane';
-/**
- * Powertools' service name. Powertools adds it to every metric as the `service` dimension,
- * so alarms on batchlane metrics must name it.
- */
-const SERVICE_NAME = 'batchlane';
+/** A complete secret ARN ends in `-` plus the 6 random characters Secrets Manager appends. */
+const COMPLETE_SECRET_ARN = /:secret:.+-[A-Za-z0-9]{6}$/;
 
 /** Log levels Powertools Logger understands (`POWERTOOLS_LOG_LEVEL`). */
 const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'] as const;
@@ -251,7 +244,7 @@ class BatchFunction extends Construct {
 
   /**
    * Sets `BATCHLANE_COMPLETION_QUEUE_URL` without any grant. The shared configuration loader
-   * requires the variable in every function, but only the poller sends to the queue.
+   * requires the variable in every function, but not every function sends to the queue.
    */
   public bindCompletionQueueUrlOnly(queue: IQueue): void {
     this.function.addEnvironment(ENV.completionQueueUrl, queue.queueUrl);
@@ -272,6 +265,11 @@ class BatchFunction extends Construct {
     if (openai !== undefined) {
       this.function.addEnvironment(ENV.openaiSecretArn, openai.secretArn);
       openai.grantRead(this.function);
+    }
+    const gemini = secrets.secretFor('gemini');
+    if (gemini !== undefined) {
+      this.function.addEnvironment(ENV.geminiSecretArn, gemini.secretArn);
+      gemini.grantRead(this.function);
     }
   }
 
@@ -310,6 +308,11 @@ class BatchFunction extends Construct {
       [ENV.quotaRetrySeconds, settings.quotaRetry?.toSeconds().toString()],
       [ENV.budgetDailyUsd, settings.budgetDailyUsd?.toString()],
       [ENV.budgetMonthlyUsd, settings.budgetMonthlyUsd?.toString()],
+      [ENV.unpricedCeilingUsdPerMTok, settings.unpricedCeilingUsdPerMTok?.toString()],
+      [
+        ENV.producerNamespaces,
+        settings.producerNamespaces && JSON.stringify(settings.producerNamespaces),
+      ],
     ];
     for (const [name, value] of optional) {
       if (value !== undefined) this.function.addEnvironment(name, value);
@@ -354,6 +357,31 @@ class BatchFunction extends Construct {
   }
 
   /**
+   * Sets `BATCHLANE_WEBHOOK_SECRET_ARNS` (the Secrets Manager secret of each webhook host)
+   * and grants `secretsmanager:GetSecretValue` on exactly those secrets (a partial ARN, without
+   * the 6 random characters Secrets Manager appends, is matched as `<arn>-??????`). Without
+   * any, nothing is set or granted and the function refuses webhook destinations.
+   */
+  public bindWebhookSecrets(secretArnsByHost: Readonly<Record<string, string>>): void {
+    const entries = Object.entries(secretArnsByHost);
+    if (entries.length === 0) return;
+    this.function.addEnvironment(
+      ENV.webhookSecretArns,
+      JSON.stringify(Object.fromEntries(entries)),
+    );
+    const resources = [...new Set(entries.map(([, arn]) => arn))].map((arn) =>
+      COMPLETE_SECRET_ARN.test(arn) ? arn : `${arn}-??????`,
+    );
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['secretsmanager:GetSecretValue'],
+        resources,
+      }),
+    );
+  }
+
+  /**
    * Sets `BATCHLANE_DESTINATION_ALLOW_LIST` and grants sending to exactly the allowed caller
    * destinations (queues, buckets, buses); nothing is granted on `*`.
    */
@@ -373,11 +401,4 @@ class BatchFunction extends Construct {
   }
 }
 
-export {
-  BatchFunction,
-  type BatchFunctionProps,
-  LOG_LEVELS,
-  type LogLevel,
-  METRICS_NAMESPACE,
-  SERVICE_NAME,
-};
+export { BatchFunction, type BatchFunctionProps, LOG_LEVELS, type LogLevel };

@@ -3,6 +3,7 @@ import { Duration } from 'aws-cdk-lib';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { ENV } from '../../shared/config/BatchlaneConfig.js';
 import { FUNCTION_SIZING } from '../../shared/config/functionSizing.js';
 import { BatchFunction, type LogLevel } from './BatchFunction.js';
 import type { DestinationAllowList } from './DestinationAllowList.js';
@@ -37,6 +38,13 @@ interface CollectorProps {
    * @default Duration.seconds(20)
    */
   readonly maxBatchingWindow?: Duration;
+  /**
+   * Most collector invocations at once (the SQS event source's `maxConcurrency`, 2–1000).
+   * Bounds what the collectors together ask of DynamoDB, S3 and the providers, and how many
+   * race for one budget at a time.
+   * @default 10
+   */
+  readonly maxConcurrency?: number;
   /**
    * Function timeout; the intake queue's visibility timeout must be at least 6 × this.
    * @default Collector.DEFAULT_TIMEOUT (2 minutes)
@@ -81,6 +89,13 @@ class Collector extends Construct {
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
       throw new Error(`collector batchSize must be an integer from 1 to 10000, got ${batchSize}`);
     }
+    const maxConcurrency = props.maxConcurrency ?? 10;
+    // Lambda's own bounds for an SQS event source's maximum concurrency.
+    if (!Number.isInteger(maxConcurrency) || maxConcurrency < 2 || maxConcurrency > 1000) {
+      throw new Error(
+        `collector maxConcurrency must be an integer from 2 to 1000, got ${maxConcurrency}`,
+      );
+    }
     const maxBatchingWindow = props.maxBatchingWindow ?? Duration.seconds(20);
     // Lambda only accepts batches above 10 messages with a batching window.
     if (batchSize > 10 && maxBatchingWindow.toSeconds() < 1) {
@@ -105,10 +120,15 @@ class Collector extends Construct {
     this.function.bindSettings(resources.settings);
     this.function.bindCompletionQueueSend(props.completionQueue);
     this.function.bindDestinations(props.allowList);
+    // The collector sends held requests back to the intake queue itself, so SQS records its
+    // role as their sender: the collector believes a message's producer attribute only from
+    // its own role (the role's unique id, what SenderId carries before the session name).
+    this.function.function.addEnvironment(ENV.selfPrincipals, this.function.role.roleId);
 
     this.eventSource = new SqsEventSource(props.intakeQueue, {
       batchSize,
       maxBatchingWindow,
+      maxConcurrency,
       // Only the failed records are retried; accepted ones must not be packed twice.
       reportBatchItemFailures: true,
     });

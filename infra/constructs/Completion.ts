@@ -59,7 +59,7 @@ interface CompletionProps {
  * The completion queue (with dead-letter queue and alarm) and the completion function that
  * consumes it: it streams an ended batch's results, delivers each to its destination and
  * publishes events. Grants: table read/write, bucket read/write, provider secrets read, bus
- * PutEvents, and sending to the allow-listed caller destinations only.
+ * PutEvents, sending to its own queue, and sending to the allow-listed caller destinations only.
  */
 class Completion extends Construct {
   /** Kept in one place so the stack can derive the batch lease from it. */
@@ -105,7 +105,9 @@ class Completion extends Construct {
     this.function.bindEventBus(resources.eventBus);
     this.function.bindProviderSecrets(resources.providerSecrets);
     this.function.bindSettings(resources.settings);
-    this.function.bindCompletionQueueUrlOnly(this.queue);
+    // Completion sends to its own queue: a run that pauses at a checkpoint near its timeout
+    // hands the batch on, and a refused submission is queued for the ended-batch path.
+    this.function.bindCompletionQueueSend(this.queue);
 
     this.allowList = new DestinationAllowList(props.destinations).including(
       resources.settings.defaultDestination,

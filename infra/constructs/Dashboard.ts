@@ -7,10 +7,11 @@ import {
   MathExpression,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
-import { type BatchFunction, METRICS_NAMESPACE } from './BatchFunction.js';
+import { METRIC, METRICS_NAMESPACE } from '../../shared/contract/metrics.js';
+import type { BatchFunction } from './BatchFunction.js';
 import type { Completion } from './Completion.js';
 import type { IntakeQueue } from './IntakeQueue.js';
-import { METRIC_NAMES, type OperationalAlarms } from './OperationalAlarms.js';
+import type { OperationalAlarms } from './OperationalAlarms.js';
 
 interface DashboardProps {
   /** Its backlog, age and dead-letter depth are shown. */
@@ -51,7 +52,7 @@ class Dashboard extends Construct {
         // A graph may SEARCH (an alarm may not): every provider shows, enabled later or not.
         left: [
           new MathExpression({
-            expression: `SEARCH('{${METRICS_NAMESPACE},provider,service} MetricName="${METRIC_NAMES.batchesStuckPastExpiry}"', 'Sum', 300)`,
+            expression: `SEARCH('{${METRICS_NAMESPACE},provider,service} MetricName="${METRIC.BatchesStuckPastExpiry}"', 'Sum', 300)`,
             usingMetrics: {},
             label: '',
             period: Duration.minutes(5),
@@ -67,7 +68,7 @@ class Dashboard extends Construct {
         left: [operational.deliveryFailuresMetric],
         right: [
           new MathExpression({
-            expression: `SEARCH('{${METRICS_NAMESPACE},destination,service} MetricName="${METRIC_NAMES.resultsParked}"', 'Sum', 300)`,
+            expression: `SEARCH('{${METRICS_NAMESPACE},destination,service} MetricName="${METRIC.ResultsParked}"', 'Sum', 300)`,
             usingMetrics: {},
             label: '',
             period: Duration.minutes(5),

@@ -1,6 +1,11 @@
 import type { Duration } from 'aws-cdk-lib';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
-import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import {
+  AccountPrincipal,
+  ArnPrincipal,
+  type IGrantable,
+  PolicyStatement,
+} from 'aws-cdk-lib/aws-iam';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { QueueWithDeadLetter } from './QueueWithDeadLetter.js';
@@ -14,7 +19,17 @@ interface IntakeQueueProps {
    * @default 5
    */
   readonly maxReceiveCount?: number;
+  /**
+   * Principals (account ids, or role and user ARNs) outside this stack's account allowed to
+   * send to the intake queue, through its resource policy. Each still needs an identity
+   * policy of its own granting `sqs:SendMessage` on the queue.
+   * @default []
+   */
+  readonly producerPrincipals?: readonly string[];
 }
+
+/** An account id, or the ARN of an IAM role or user (any partition). */
+const PRINCIPAL = /^(\d{12}|arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,512})$/;
 
 /**
  * The queue producers send requests to (one JSON request per message), with its
@@ -35,6 +50,25 @@ class IntakeQueue extends Construct {
     this.queue = queues.queue;
     this.deadLetterQueue = queues.deadLetterQueue;
     this.deadLetterAlarm = queues.deadLetterAlarm;
+    for (const [index, principal] of (props.producerPrincipals ?? []).entries()) {
+      if (!PRINCIPAL.test(principal)) {
+        throw new Error(
+          `intake producer principal must be an account id or an IAM role or user ARN, got ${principal}`,
+        );
+      }
+      this.queue.addToResourcePolicy(
+        new PolicyStatement({
+          sid: `Producer${index}`,
+          principals: [
+            /^\d{12}$/.test(principal)
+              ? new AccountPrincipal(principal)
+              : new ArnPrincipal(principal),
+          ],
+          actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
+          resources: [this.queue.queueArn],
+        }),
+      );
+    }
   }
 
   /** Lets a producer (role, user, function) send requests. */

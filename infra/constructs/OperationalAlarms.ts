@@ -9,19 +9,14 @@ import {
 import { FilterPattern, type ILogGroup, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { DestinationSchema } from '../../shared/contract/destination.js';
+import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../../shared/contract/metrics.js';
 import type { ProviderName } from '../../shared/contract/providers.js';
-import { METRICS_NAMESPACE, SERVICE_NAME } from './BatchFunction.js';
 
-/** Metric names the runtime emits (Powertools EMF) or this construct derives from logs. */
-const METRIC_NAMES = {
-  batchesStuckPastExpiry: 'BatchesStuckPastExpiry',
-  pollerErrors: 'PollerErrors',
-  /** Emitted by completion per destination group that refused, dimension `destination`. */
-  deliveryFailures: 'DeliveryFailures',
-  /** Counted here from log lines of the failures the runtime has no metric for. */
-  deliveryFailureLogs: 'DeliveryFailureLogs',
-  resultsParked: 'ResultsParked',
-} as const;
+/**
+ * The metric this construct derives from log lines of the delivery failures the runtime has no
+ * metric for (the runtime's own metrics are named in `shared/contract/metrics.ts`).
+ */
+const DELIVERY_FAILURE_LOGS_METRIC = 'DeliveryFailureLogs';
 
 /** Every destination type, from the contract: the runtime's `destination` dimension values. */
 const DESTINATION_TYPES: readonly string[] = DestinationSchema.options.map(
@@ -85,7 +80,7 @@ class OperationalAlarms extends Construct {
         `m${index}`,
         new Metric({
           namespace: METRICS_NAMESPACE,
-          metricName: METRIC_NAMES.batchesStuckPastExpiry,
+          metricName: METRIC.BatchesStuckPastExpiry,
           dimensionsMap: { service: SERVICE_NAME, provider },
           statistic: 'Sum',
           period: PERIOD,
@@ -113,7 +108,7 @@ class OperationalAlarms extends Construct {
     // Emitted with the default dimension set only ({service}).
     this.pollerErrorsMetric = new Metric({
       namespace: METRICS_NAMESPACE,
-      metricName: METRIC_NAMES.pollerErrors,
+      metricName: METRIC.PollerErrors,
       dimensionsMap: { service: SERVICE_NAME },
       statistic: 'Sum',
       period: PERIOD,
@@ -136,7 +131,7 @@ class OperationalAlarms extends Construct {
       new MetricFilter(this, filterId, {
         logGroup,
         metricNamespace: METRICS_NAMESPACE,
-        metricName: METRIC_NAMES.deliveryFailureLogs,
+        metricName: DELIVERY_FAILURE_LOGS_METRIC,
         filterPattern: FilterPattern.any(
           ...messages.map((message) => FilterPattern.stringValue('$.message', '=', message)),
         ),
@@ -156,7 +151,7 @@ class OperationalAlarms extends Construct {
     const deliveryMetrics: Record<string, Metric> = {
       logs: new Metric({
         namespace: METRICS_NAMESPACE,
-        metricName: METRIC_NAMES.deliveryFailureLogs,
+        metricName: DELIVERY_FAILURE_LOGS_METRIC,
         statistic: 'Sum',
         period: PERIOD,
       }),
@@ -164,7 +159,7 @@ class OperationalAlarms extends Construct {
     for (const [index, destination] of DESTINATION_TYPES.entries()) {
       deliveryMetrics[`d${index}`] = new Metric({
         namespace: METRICS_NAMESPACE,
-        metricName: METRIC_NAMES.deliveryFailures,
+        metricName: METRIC.DeliveryFailures,
         dimensionsMap: { service: SERVICE_NAME, destination },
         statistic: 'Sum',
         period: PERIOD,
@@ -198,8 +193,8 @@ class OperationalAlarms extends Construct {
 export {
   COLLECTOR_DELIVERY_FAILURE_MESSAGES,
   COMPLETION_DELIVERY_FAILURE_MESSAGES,
+  DELIVERY_FAILURE_LOGS_METRIC,
   DESTINATION_TYPES,
-  METRIC_NAMES,
   OperationalAlarms,
   type OperationalAlarmsProps,
 };

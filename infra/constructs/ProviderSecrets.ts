@@ -1,7 +1,7 @@
 import { RemovalPolicy, SecretValue, Validations } from 'aws-cdk-lib';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { PROVIDERS, type ProviderName } from '../../shared/contract/providers.js';
+import { DEFAULT_ENABLED_PROVIDERS, type ProviderName } from '../../shared/contract/providers.js';
 
 /** A complete secret ARN ends in `-` plus the 6 random characters Secrets Manager appends. */
 const COMPLETE_ARN_SUFFIX = /-[A-Za-z0-9]{6}$/;
@@ -22,6 +22,11 @@ interface ProviderSecretsProps {
    * @default - a new secret is created and the key must be put into it after deploying
    */
   readonly openaiSecretArn?: string;
+  /**
+   * ARN of an existing secret holding the Gemini API key (used when `gemini` is enabled).
+   * @default - a new secret is created and the key must be put into it after deploying
+   */
+  readonly geminiSecretArn?: string;
 }
 
 /**
@@ -38,8 +43,7 @@ class ProviderSecrets extends Construct {
 
   public constructor(scope: Construct, id: string, props: ProviderSecretsProps = {}) {
     super(scope, id);
-    // Bedrock is opted into (it needs model access and its service role), never a default.
-    this.enabledProviders = props.enabledProviders ?? PROVIDERS.filter((p) => p !== 'bedrock');
+    this.enabledProviders = props.enabledProviders ?? DEFAULT_ENABLED_PROVIDERS;
     if (this.enabledProviders.length === 0) {
       throw new Error('ProviderSecrets: enabledProviders must name at least one provider');
     }
@@ -47,6 +51,7 @@ class ProviderSecrets extends Construct {
       anthropic: props.anthropicSecretArn,
       openai: props.openaiSecretArn,
       bedrock: undefined,
+      gemini: props.geminiSecretArn,
     };
     const secrets = new Map<ProviderName, ISecret>();
     const createdFor: ProviderName[] = [];

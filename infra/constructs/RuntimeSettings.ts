@@ -47,6 +47,13 @@ interface RuntimeSettings {
   readonly budgetDailyUsd: number | undefined;
   /** Monthly spending cap in USD (`BATCHLANE_BUDGET_MONTHLY_USD`). */
   readonly budgetMonthlyUsd: number | undefined;
+  /**
+   * USD per million tokens an unpriced model is assumed to cost while a budget is set
+   * (`BATCHLANE_UNPRICED_CEILING_USD_PER_MTOK`); unset: such requests are refused.
+   */
+  readonly unpricedCeilingUsdPerMTok: number | undefined;
+  /** Producer namespaces by principal pattern (`BATCHLANE_PRODUCER_NAMESPACES`). */
+  readonly producerNamespaces: Readonly<Record<string, string>> | undefined;
 }
 
 export type { RuntimeSettings };

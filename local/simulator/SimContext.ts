@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SimClock } from './createSimClock.js';
 import type { BatchFaults, SimulatorFaults } from './SimulatorFaults.js';
 import type { SimulatorStore } from './SimulatorStore.js';
@@ -9,6 +10,10 @@ interface SimulatorLimits {
   openaiMaxRequests: number;
   openaiMaxFileBytes: number;
   openaiMaxUploadBytes: number;
+  /** Gemini: most bytes of one create call with inline requests ("under 20MB"). */
+  geminiMaxInlineBytes: number;
+  /** Gemini: most bytes of one Files API file (2 GB). */
+  geminiMaxFileBytes: number;
   /** How long Anthropic results stay downloadable after `created_at` (29 days). */
   retentionMs: number;
   /** Bedrock's per-model quotas: records per job (fewest and most), per file, file size. */
@@ -26,6 +31,8 @@ const DEFAULT_LIMITS: SimulatorLimits = {
   openaiMaxRequests: 50_000,
   openaiMaxFileBytes: 200 * 1000 * 1000,
   openaiMaxUploadBytes: 512 * 1000 * 1000,
+  geminiMaxInlineBytes: 20 * 1000 * 1000,
+  geminiMaxFileBytes: 2 * 1000 * 1000 * 1000,
   retentionMs: 29 * 24 * 3600 * 1000,
   bedrockMinRecords: 100,
   bedrockMaxRecords: 50_000,
@@ -49,4 +56,16 @@ interface SimContext {
   newId(prefix: string, length: number, seq: number): string;
 }
 
-export { DEFAULT_LIMITS, type SimContext, type SimulatorLimits };
+/**
+ * One family of routes: answers the request and resolves true, or resolves false when the
+ * path is not one of its routes. `headers` are the request's, names in lower case.
+ */
+type SimRoute = (
+  ctx: SimContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  headers: Record<string, string>,
+) => Promise<boolean>;
+
+export { DEFAULT_LIMITS, type SimContext, type SimRoute, type SimulatorLimits };

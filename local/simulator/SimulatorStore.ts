@@ -2,14 +2,18 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 
 import { join } from 'node:path';
 import type { BatchFaults } from './SimulatorFaults.js';
 
-/** One Anthropic Message Batch as stored; its state at any time is derived from these. */
-interface AnthropicBatchRecord {
+/** What every stored batch's timeline is derived from (times in epoch ms). */
+interface BatchTimes {
   readonly id: string;
   readonly seq: number;
   readonly createdAt: number;
   readonly processingMs: number;
   readonly expiresAt: number;
   cancelAt: number | null;
+}
+
+/** One Anthropic Message Batch as stored; its state at any time is derived from these. */
+interface AnthropicBatchRecord extends BatchTimes {
   deleted: boolean;
   readonly apiVersion: string;
   readonly faults: BatchFaults;
@@ -25,13 +29,7 @@ interface OpenAIBatchError {
   readonly line: number | null;
 }
 
-interface OpenAIBatchRecord {
-  readonly id: string;
-  readonly seq: number;
-  readonly createdAt: number;
-  readonly processingMs: number;
-  readonly expiresAt: number;
-  cancelAt: number | null;
+interface OpenAIBatchRecord extends BatchTimes {
   readonly endpoint: string;
   readonly inputFileId: string;
   readonly completionWindow: string;
@@ -47,6 +45,50 @@ interface OpenAIBatchRecord {
   outputFileId: string | null;
   errorFileId: string | null;
   finalized: boolean;
+}
+
+/** One Gemini batch (a long-running operation `batches/{id}`) as stored. */
+interface GeminiBatchRecord extends BatchTimes {
+  deleted: boolean;
+  /** `models/…` */
+  readonly model: string;
+  readonly displayName: string;
+  /** Where the requests came from: inline in the create call, or a Files API file. */
+  readonly source:
+    | { readonly kind: 'inline' }
+    | { readonly kind: 'file'; readonly fileName: string };
+  readonly faults: BatchFaults;
+  readonly requests: readonly {
+    /** The key to match the result by: `metadata.key` (inline) or `key` (file line). */
+    readonly key: string | null;
+    readonly request: Record<string, unknown>;
+    readonly metadata: unknown;
+    /** Why the request fails, found when the batch was created. */
+    readonly problem: {
+      readonly code: number;
+      readonly status: string;
+      readonly message: string;
+    } | null;
+  }[];
+  /** Set when the input file could not be read at all: the batch ends `FAILED`. */
+  readonly failure: string | null;
+  /** Responses-file downloads served so far (for truncation faults). */
+  downloads: number;
+}
+
+/** A Gemini Files API file: uploaded, or a batch's generated responses file. */
+interface GeminiFileRecord {
+  /** The id in `files/{id}`. */
+  readonly id: string;
+  readonly seq: number;
+  readonly createdAt: number;
+  readonly displayName: string;
+  readonly mimeType: string;
+  readonly sizeBytes: number;
+  deleted: boolean;
+  readonly source:
+    | { readonly kind: 'upload' }
+    | { readonly kind: 'batch'; readonly batchId: string };
 }
 
 type FileSource =
@@ -75,6 +117,8 @@ class SimulatorStore {
   readonly anthropicBatches = new Map<string, AnthropicBatchRecord>();
   readonly openaiBatches = new Map<string, OpenAIBatchRecord>();
   readonly files = new Map<string, FileRecord>();
+  readonly geminiBatches = new Map<string, GeminiBatchRecord>();
+  readonly geminiFiles = new Map<string, GeminiFileRecord>();
   private readonly uploads = new Map<string, Buffer>();
   private seqCounter = 0;
   /** Latest simulated time seen, persisted so time does not run backwards on restart. */
@@ -98,6 +142,24 @@ class SimulatorStore {
   saveOpenAI(record: OpenAIBatchRecord): void {
     this.openaiBatches.set(record.id, record);
     this.write('openai-batches', `${record.id}.json`, JSON.stringify(record));
+  }
+
+  saveGemini(record: GeminiBatchRecord): void {
+    this.geminiBatches.set(record.id, record);
+    this.write('gemini-batches', `${record.id}.json`, JSON.stringify(record));
+  }
+
+  saveGeminiFile(record: GeminiFileRecord, content?: Buffer): void {
+    this.geminiFiles.set(record.id, record);
+    if (content !== undefined) {
+      this.uploads.set(`gemini:${record.id}`, content);
+      this.write('gemini-files', `${record.id}.bin`, content);
+    }
+    this.write('gemini-files', `${record.id}.json`, JSON.stringify(record));
+  }
+
+  geminiUploadContent(id: string): Buffer | undefined {
+    return this.uploads.get(`gemini:${id}`);
   }
 
   saveFile(record: FileRecord, content?: Buffer): void {
@@ -157,6 +219,20 @@ class SimulatorStore {
       }
       this.seqCounter = Math.max(this.seqCounter, record.seq);
     }
+    for (const record of readRecords<GeminiBatchRecord>(join(dir, 'gemini-batches'))) {
+      this.geminiBatches.set(record.id, record);
+      this.seqCounter = Math.max(this.seqCounter, record.seq);
+    }
+    for (const record of readRecords<GeminiFileRecord>(join(dir, 'gemini-files'))) {
+      this.geminiFiles.set(record.id, record);
+      if (record.source.kind === 'upload') {
+        this.uploads.set(
+          `gemini:${record.id}`,
+          readFileSync(join(dir, 'gemini-files', `${record.id}.bin`)),
+        );
+      }
+      this.seqCounter = Math.max(this.seqCounter, record.seq);
+    }
     for (const record of [...this.anthropicBatches.values(), ...this.openaiBatches.values()]) {
       this.seqCounter = Math.max(this.seqCounter, record.seq);
     }
@@ -179,6 +255,8 @@ export {
   type AnthropicBatchRecord,
   type FileRecord,
   type FileSource,
+  type GeminiBatchRecord,
+  type GeminiFileRecord,
   type OpenAIBatchError,
   type OpenAIBatchRecord,
   SimulatorStore,

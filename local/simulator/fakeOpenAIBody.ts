@@ -113,6 +113,17 @@ const fakeOpenAIBody = (
   return chatCompletion(seed, rng, suffix, customId, body, model, createdSeconds);
 };
 
+/** Fakes one generating endpoint's answer, deterministic in the seed and the request. */
+type FakeGeneration = (
+  seed: number,
+  rng: () => number,
+  suffix: string,
+  customId: string,
+  body: Record<string, unknown>,
+  model: string,
+  created: number,
+) => OpenAIBodyResult;
+
 /** OpenAI caches automatically from 1024 prompt tokens, in 128-token steps. */
 const cachedTokensFor = (seed: number, customId: string, promptTokens: number): number => {
   if (promptTokens < 1024) return 0;
@@ -122,15 +133,7 @@ const cachedTokensFor = (seed: number, customId: string, promptTokens: number): 
   return 1024 + 128 * Math.floor(steps * (u / 0.7));
 };
 
-const chatCompletion = (
-  seed: number,
-  rng: () => number,
-  suffix: string,
-  customId: string,
-  body: Record<string, unknown>,
-  model: string,
-  created: number,
-): OpenAIBodyResult => {
+const chatCompletion: FakeGeneration = (seed, rng, suffix, customId, body, model, created) => {
   if (!Array.isArray(body.messages) || body.messages.length === 0) {
     return invalid(
       "Missing required parameter: 'messages'.",
@@ -182,15 +185,7 @@ const chatCompletion = (
   };
 };
 
-const responses = (
-  seed: number,
-  rng: () => number,
-  suffix: string,
-  customId: string,
-  body: Record<string, unknown>,
-  model: string,
-  created: number,
-): OpenAIBodyResult => {
+const responses: FakeGeneration = (seed, rng, suffix, customId, body, model, created) => {
   const input = estimateTokens([body.instructions, body.input]) + 4;
   const limit = typeof body.max_output_tokens === 'number' ? body.max_output_tokens : null;
   const wanted = outputTokensFor(rng, input);

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import {
   anthropicBatchView,
   anthropicEndedAt,
@@ -6,7 +6,7 @@ import {
 } from './anthropicBatchView.js';
 import { handleRealtimeAnthropic } from './handleRealtimeAnthropic.js';
 import { isRecord, parseJsonBody, readBody, SimHttpError, sendJson } from './httpIo.js';
-import type { SimContext } from './SimContext.js';
+import type { SimContext, SimRoute } from './SimContext.js';
 import { FaultSpecError, parseFaultsHeader } from './SimulatorFaults.js';
 import type { AnthropicBatchRecord } from './SimulatorStore.js';
 import { streamResultLines } from './streamResultLines.js';
@@ -19,13 +19,7 @@ const CUSTOM_ID = /^[a-zA-Z0-9_-]{1,64}$/;
  * synchronous `POST /v1/messages` (see handleRealtimeAnthropic.ts).
  * Returns false when the path is not one of these routes.
  */
-const handleAnthropic = async (
-  ctx: SimContext,
-  req: IncomingMessage,
-  res: ServerResponse,
-  url: URL,
-  headers: Record<string, string>,
-): Promise<boolean> => {
+const handleAnthropic: SimRoute = async (ctx, req, res, url, headers) => {
   const parts = url.pathname.split('/').filter((p) => p.length > 0);
   if (parts[0] !== 'v1' || parts[1] !== 'messages') return false;
   if (parts.length === 2) {

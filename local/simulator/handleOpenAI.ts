@@ -8,7 +8,7 @@ import {
   openaiTimeline,
 } from './openaiBatchView.js';
 import { multipartBoundary, parseMultipart } from './parseMultipart.js';
-import type { SimContext } from './SimContext.js';
+import type { SimContext, SimRoute } from './SimContext.js';
 import {
   type BatchFaults,
   FaultSpecError,
@@ -44,13 +44,7 @@ const notFound = (message: string): SimHttpError =>
  * OpenAI Files and Batch under `/v1/files` and `/v1/batches`, and the synchronous endpoints
  * (see handleRealtimeOpenAI.ts). False when not its path.
  */
-const handleOpenAI = async (
-  ctx: SimContext,
-  req: IncomingMessage,
-  res: ServerResponse,
-  url: URL,
-  headers: Record<string, string>,
-): Promise<boolean> => {
+const handleOpenAI: SimRoute = async (ctx, req, res, url, headers) => {
   if (await handleRealtimeOpenAI(ctx, req, res, url, headers)) return true;
   const parts = url.pathname.split('/').filter((p) => p.length > 0);
   if (parts[0] !== 'v1' || (parts[1] !== 'files' && parts[1] !== 'batches')) return false;
@@ -77,7 +71,8 @@ const fileView = (file: FileRecord): Record<string, unknown> => ({
   expires_at: file.expiresAt === null ? null : Math.floor(file.expiresAt / 1000),
 });
 
-const handleFiles = async (
+/** One resource's routes (`/v1/files…`, `/v1/batches…`); `parts` are the path's segments. */
+type ResourceRoute = (
   ctx: SimContext,
   req: IncomingMessage,
   res: ServerResponse,
@@ -86,7 +81,9 @@ const handleFiles = async (
   method: string,
   now: number,
   headers: Record<string, string>,
-): Promise<void> => {
+) => Promise<void>;
+
+const handleFiles: ResourceRoute = async (ctx, req, res, url, parts, method, now, headers) => {
   const id = parts[2];
   if (id === undefined) {
     if (method === 'POST') {
@@ -241,16 +238,7 @@ const listFiles = (ctx: SimContext, url: URL): Record<string, unknown> => {
   };
 };
 
-const handleBatches = async (
-  ctx: SimContext,
-  req: IncomingMessage,
-  res: ServerResponse,
-  url: URL,
-  parts: string[],
-  method: string,
-  now: number,
-  headers: Record<string, string>,
-): Promise<void> => {
+const handleBatches: ResourceRoute = async (ctx, req, res, url, parts, method, now, headers) => {
   const id = parts[2];
   if (id === undefined) {
     if (method === 'POST') {

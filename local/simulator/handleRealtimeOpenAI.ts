@@ -1,8 +1,8 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { fakeOpenAIBody, type OpenAIBodyResult, openaiBodyError } from './fakeOpenAIBody.js';
 import { realtimeFaultsOf, waitBeforeAnswer } from './handleRealtimeAnthropic.js';
 import { isRecord, parseJsonBody, readBody, SimHttpError, sendJson } from './httpIo.js';
-import type { SimContext } from './SimContext.js';
+import type { SimRoute } from './SimContext.js';
 import type { RealtimeFaults } from './SimulatorFaults.js';
 import { hashUnit } from './seededRandom.js';
 
@@ -65,13 +65,7 @@ const flexUnavailable = (
  * granted, `default` otherwise (`auto`, `default`, `scale` and `priority` are all served at
  * the default tier). Returns false when the path is not one of these endpoints.
  */
-const handleRealtimeOpenAI = async (
-  ctx: SimContext,
-  req: IncomingMessage,
-  res: ServerResponse,
-  url: URL,
-  headers: Record<string, string>,
-): Promise<boolean> => {
+const handleRealtimeOpenAI: SimRoute = async (ctx, req, res, url, headers) => {
   const endpoint = url.pathname.replace(/\/+$/, '');
   if (!REALTIME_ENDPOINTS.includes(endpoint)) return false;
   if (req.method !== 'POST') {

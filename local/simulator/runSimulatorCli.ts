@@ -1,21 +1,66 @@
 import { parseArgs } from 'node:util';
 import { type SimulatorOptions, startSimulator } from './startSimulator.js';
 
+/**
+ * The options of `batchlane sim`, for `util.parseArgs` and, with their descriptions, for the
+ * CLI's help.
+ */
+const SIMULATOR_CLI_OPTIONS = {
+  port: {
+    type: 'string',
+    value: 'N',
+    description: 'port to listen on (default 8787; 0 = any free port)',
+  },
+  host: { type: 'string', value: 'HOST', description: 'interface to bind (default 127.0.0.1)' },
+  seed: { type: 'string', value: 'N', description: 'seed of every simulated decision (default 1)' },
+  'processing-ms': {
+    type: 'string',
+    value: 'MS',
+    description: 'simulated time one batch takes (default 2000)',
+  },
+  'time-scale': { type: 'string', value: 'N', description: 'simulated ms per real ms (default 1)' },
+  'expiry-ms': {
+    type: 'string',
+    value: 'MS',
+    description: 'simulated time before unfinished requests expire (default 24 h)',
+  },
+  persist: {
+    type: 'string',
+    value: 'DIR',
+    description: 'keep batches and files in DIR across restarts',
+  },
+  'api-key': {
+    type: 'string',
+    multiple: true,
+    value: 'KEY',
+    description: 'accept only this key (repeatable; default: any non-empty key)',
+  },
+  faults: {
+    type: 'string',
+    value: 'JSON',
+    description: 'simulator-wide fault injection (see local/simulator/README.md)',
+  },
+  's3-endpoint': {
+    type: 'string',
+    value: 'URL',
+    description: 'S3 endpoint Bedrock jobs read input from and write output to',
+  },
+  'eventbridge-endpoint': {
+    type: 'string',
+    value: 'URL',
+    description: 'EventBridge endpoint Bedrock job state changes are put to',
+  },
+  'bedrock-min-records': {
+    type: 'string',
+    value: 'N',
+    description: 'fewest records per Bedrock job (default 100)',
+  },
+} as const;
+
 const USAGE = `Usage: batchlane sim [options]
-  --port N            port to listen on (default 8787; 0 = any free port)
-  --host HOST         interface to bind (default 127.0.0.1)
-  --seed N            seed of every simulated decision (default 1)
-  --processing-ms N   simulated time one batch takes (default 2000)
-  --time-scale N      simulated ms per real ms (default 1)
-  --expiry-ms N       simulated time before unfinished requests expire (default 24 h)
-  --persist DIR       keep batches and files in DIR across restarts
-  --api-key KEY       accept only this key (repeatable; default: any non-empty key)
-  --faults JSON       simulator-wide fault injection (see local/simulator/README.md)
-  --s3-endpoint URL   S3 endpoint Bedrock jobs read input from and write output to
-  --eventbridge-endpoint URL
-                      EventBridge endpoint Bedrock job state changes are put to
-  --bedrock-min-records N
-                      fewest records per Bedrock job (default 100)`;
+${Object.entries(SIMULATOR_CLI_OPTIONS)
+  .map(([name, option]) => `  ${`--${name} ${option.value}`.padEnd(20)}${option.description}`)
+  .join('\n')}`;
 
 const toNumber = (name: string, value: string | undefined): number | undefined => {
   if (value === undefined) return undefined;
@@ -28,21 +73,7 @@ const toNumber = (name: string, value: string | undefined): number | undefined =
 const runSimulatorCli = async (argv: string[]): Promise<void> => {
   const { values } = parseArgs({
     args: argv,
-    options: {
-      port: { type: 'string' },
-      host: { type: 'string' },
-      seed: { type: 'string' },
-      'processing-ms': { type: 'string' },
-      'time-scale': { type: 'string' },
-      'expiry-ms': { type: 'string' },
-      persist: { type: 'string' },
-      'api-key': { type: 'string', multiple: true },
-      faults: { type: 'string' },
-      's3-endpoint': { type: 'string' },
-      'eventbridge-endpoint': { type: 'string' },
-      'bedrock-min-records': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: { ...SIMULATOR_CLI_OPTIONS, help: { type: 'boolean', short: 'h' } },
     strict: true,
   });
   if (values.help === true) {
@@ -81,6 +112,7 @@ const runSimulatorCli = async (argv: string[]): Promise<void> => {
       `  ANTHROPIC_BASE_URL=${sim.anthropicBaseUrl}`,
       `  OPENAI_BASE_URL=${sim.openaiBaseUrl}`,
       `  BATCHLANE_BEDROCK_ENDPOINT=${sim.bedrockEndpoint}`,
+      `  GEMINI_BASE_URL=${sim.geminiBaseUrl}  (@google/genai httpOptions.baseUrl)`,
       '',
     ].join('\n'),
   );
@@ -96,4 +128,4 @@ const runSimulatorCli = async (argv: string[]): Promise<void> => {
   await sim.stop();
 };
 
-export { runSimulatorCli };
+export { runSimulatorCli, SIMULATOR_CLI_OPTIONS };

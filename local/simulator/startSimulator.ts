@@ -8,6 +8,7 @@ import { BedrockJobs, type BedrockSimEnvironment } from './bedrock/BedrockJobs.j
 import { handleBedrock } from './bedrock/handleBedrock.js';
 import { createSimClock } from './createSimClock.js';
 import { handleAnthropic } from './handleAnthropic.js';
+import { geminiStats, handleGemini, isGeminiPath } from './handleGemini.js';
 import { handleOpenAI } from './handleOpenAI.js';
 import { drainBody, SimHttpError, sendJson } from './httpIo.js';
 import { finalizeOpenAIBatch, openaiBatchView } from './openaiBatchView.js';
@@ -59,6 +60,10 @@ interface SimulatorStats {
   };
   /** Bedrock jobs per status, and their events put (and failed) on EventBridge. */
   bedrock: { jobs: Record<string, number>; events: { ok: number; failed: number } };
+  gemini: {
+    batches: Record<string, number>;
+    requests: { total: number; succeeded: number; failed: number };
+  };
   files: number;
   /** HTTP requests received, and how many of them got an injected error. */
   http: { requests: number; injectedErrors: number };
@@ -73,6 +78,8 @@ interface RunningSimulator {
   openaiBaseUrl: string;
   /** Same as `url`: the `endpoint` of both Bedrock clients (control plane and runtime). */
   bedrockEndpoint: string;
+  /** Same as `url`: what `@google/genai`'s `httpOptions.baseUrl` takes (it adds `v1beta`). */
+  geminiBaseUrl: string;
   port: number;
   stop(): Promise<void>;
   stats(): SimulatorStats;
@@ -129,10 +136,13 @@ const startSimulator = async (options: SimulatorOptions = {}): Promise<RunningSi
   };
   const bedrock = new BedrockJobs(ctx, options.bedrock ?? {});
 
+  // Known once the server listens; upload URLs and file URIs point back at it.
+  let baseUrl = '';
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     http.requests += 1;
     const url = new URL(req.url ?? '/', 'http://simulator.invalid');
     const anthropic = url.pathname.startsWith('/v1/messages');
+    const gemini = isGeminiPath(url.pathname);
     const requestId = `req_${hashId(24, seed, 'request', http.requests)}`;
     const headers: Record<string, string> = anthropic
       ? { 'request-id': requestId }
@@ -145,7 +155,8 @@ const startSimulator = async (options: SimulatorOptions = {}): Promise<RunningSi
       }
       // Bedrock signs with SigV4 and answers errors its own (AWS) way.
       if (await handleBedrock(ctx, bedrock, req, res, url, http.requests)) return;
-      checkAuth(req, anthropic, apiKeys);
+      if (gemini) checkGeminiAuth(req, url, apiKeys);
+      else checkAuth(req, anthropic, apiKeys);
       const fault = pickHttpFault(ctx.faults, req, url, seed, http.requests);
       if (fault !== null) {
         http.injectedErrors += 1;
@@ -155,9 +166,10 @@ const startSimulator = async (options: SimulatorOptions = {}): Promise<RunningSi
           'retry-after-ms': String(retryAfterMs),
           'retry-after': String(Math.ceil(retryAfterMs / 1000)),
         });
-        throw injectedError(fault, anthropic);
+        throw gemini ? injectedGeminiError(fault) : injectedError(fault, anthropic);
       }
       const served =
+        (await handleGemini(ctx, req, res, url, headers, baseUrl)) ||
         (await handleAnthropic(ctx, req, res, url, headers)) ||
         (await handleOpenAI(ctx, req, res, url, headers));
       if (!served) {
@@ -169,7 +181,8 @@ const startSimulator = async (options: SimulatorOptions = {}): Promise<RunningSi
       }
     } catch (error) {
       if (!req.complete) await drainBody(req).catch(() => undefined);
-      sendError(res, error, anthropic, requestId, headers);
+      if (gemini) sendGeminiError(res, error, headers);
+      else sendError(res, error, anthropic, requestId, headers);
     }
   };
 
@@ -182,6 +195,7 @@ const startSimulator = async (options: SimulatorOptions = {}): Promise<RunningSi
       },
       openai: { batches: {}, requests: { total: 0, completed: 0, failed: 0 } },
       bedrock: { jobs: bedrock.statusCounts(), events: { ...bedrock.published } },
+      gemini: geminiStats(ctx, now),
       files: [...store.files.values()].filter((file) => !file.deleted).length,
       http: { ...http },
     };
@@ -254,11 +268,13 @@ const startSimulator = async (options: SimulatorOptions = {}): Promise<RunningSi
   const port = (front.address() as AddressInfo).port;
   const urlHost = host.includes(':') ? `[${host}]` : host;
   const url = `http://${urlHost === '0.0.0.0' ? '127.0.0.1' : urlHost}:${port}`;
+  baseUrl = url;
   return {
     url,
     anthropicBaseUrl: url,
     openaiBaseUrl: `${url}/v1`,
     bedrockEndpoint: url,
+    geminiBaseUrl: url,
     port,
     stats,
     setFaults(faults) {
@@ -311,6 +327,89 @@ const checkAuth = (
           code: 'invalid_api_key',
         });
   }
+};
+
+/** Gemini takes `x-goog-api-key` (what `@google/genai` sends) or `?key=`. */
+const checkGeminiAuth = (
+  req: IncomingMessage,
+  url: URL,
+  apiKeys: readonly string[] | undefined,
+): void => {
+  const header = req.headers['x-goog-api-key'];
+  const key = (typeof header === 'string' ? header : undefined) ?? url.searchParams.get('key');
+  if (key === null || key === undefined || key.length === 0) {
+    throw new SimHttpError(
+      403,
+      'PERMISSION_DENIED',
+      "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.",
+    );
+  }
+  if (apiKeys !== undefined && !apiKeys.includes(key)) {
+    throw new SimHttpError(
+      400,
+      'INVALID_ARGUMENT',
+      'API key not valid. Please pass a valid API key.',
+      { code: 'API_KEY_INVALID' },
+    );
+  }
+};
+
+const GEMINI_STATUS_NAMES: Readonly<Record<number, string>> = {
+  400: 'INVALID_ARGUMENT',
+  403: 'PERMISSION_DENIED',
+  404: 'NOT_FOUND',
+  409: 'ALREADY_EXISTS',
+  429: 'RESOURCE_EXHAUSTED',
+  500: 'INTERNAL',
+  503: 'UNAVAILABLE',
+  504: 'DEADLINE_EXCEEDED',
+};
+
+const injectedGeminiError = (status: number): SimHttpError =>
+  new SimHttpError(
+    status,
+    GEMINI_STATUS_NAMES[status] ?? (status >= 500 ? 'INTERNAL' : 'INVALID_ARGUMENT'),
+    status === 429
+      ? 'Resource has been exhausted (e.g. check quota). (simulated)'
+      : 'An internal error has occurred. (simulated)',
+  );
+
+/** Gemini's error envelope: `{error:{code,message,status}}`. */
+const sendGeminiError = (
+  res: ServerResponse,
+  error: unknown,
+  headers: Record<string, string>,
+): void => {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const httpError =
+    error instanceof SimHttpError
+      ? error
+      : new SimHttpError(500, 'INTERNAL', `Internal simulator error: ${(error as Error).message}`);
+  const status = /^[A-Z_]+$/.test(httpError.type)
+    ? httpError.type
+    : (GEMINI_STATUS_NAMES[httpError.status] ?? 'INVALID_ARGUMENT');
+  // `extra.code` carries the ErrorInfo reason where Gemini gives one (API_KEY_INVALID).
+  const reason = httpError.extra.code;
+  const details =
+    typeof reason === 'string'
+      ? [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason, domain: 'googleapis.com' }]
+      : undefined;
+  sendJson(
+    res,
+    httpError.status,
+    {
+      error: {
+        code: httpError.status,
+        message: httpError.message,
+        status,
+        ...(details === undefined ? {} : { details }),
+      },
+    },
+    headers,
+  );
 };
 
 /**

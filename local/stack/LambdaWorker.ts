@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { IamRequest } from './iamRequestsOf.js';
 import {
   heapLimitsFor,
   initError,
@@ -19,6 +21,16 @@ interface WorkerModule {
   readonly exportName?: string;
   /** The function's environment variables, all of its `process.env`. */
   readonly env: Readonly<Record<string, string>>;
+  /**
+   * Receives the AWS authorizations the function's commands need, each once per environment
+   * (local grant checks). Unset: nothing is observed.
+   */
+  readonly onAwsCalls?: (functionName: string, calls: readonly IamRequest[]) => void;
+  /**
+   * Receives each line the function writes to stdout (its logs and EMF metrics: what
+   * CloudWatch Logs would get). Without it, the output goes to this process's stdout.
+   */
+  readonly onOutput?: (line: string) => void;
 }
 
 interface LambdaWorkerOptions extends WorkerModule {
@@ -110,13 +122,22 @@ class LambdaWorker {
       exportName: options.exportName ?? 'handler',
       functionName: options.functionName,
       memoryMb: options.memoryMb,
+      recordAwsCalls: options.onAwsCalls !== undefined,
     };
     this.#worker = new Worker(BOOTSTRAP, {
       eval: true,
       workerData: setup,
       env: { ...options.env },
       resourceLimits: heapLimitsFor(options.memoryMb),
+      stdout: options.onOutput !== undefined,
     });
+    const { onOutput } = options;
+    if (onOutput !== undefined) {
+      createInterface({ input: this.#worker.stdout, crlfDelay: Number.POSITIVE_INFINITY }).on(
+        'line',
+        onOutput,
+      );
+    }
     this.#ready = new Promise((resolve, reject) => {
       const fail = (failure: Error): void => {
         clearTimeout(initTimer);
@@ -130,6 +151,8 @@ class LambdaWorker {
           clearTimeout(initTimer);
           this.#initialized = true;
           resolve({ initMs: message.initMs, heapLimitBytes: message.heapLimitBytes });
+        } else if (message.type === 'awsCalls') {
+          options.onAwsCalls?.(message.functionName, message.calls);
         } else this.#settle(message);
       });
       this.#worker.on('error', (error: Error & { code?: string }) => {

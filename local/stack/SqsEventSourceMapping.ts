@@ -49,8 +49,36 @@ interface SqsEventSourceMappingOptions {
   }) => void;
 }
 
+/**
+ * The SenderId fauxqs records for every message (the local account); the local stack's own
+ * functions send as it too, so it is their principal (`BATCHLANE_SELF_PRINCIPALS`).
+ */
+const LOCAL_ACCOUNT_SENDER_ID = '000000000000';
+
 /** Bytes of `{"Records":[]}`, the event around its records. */
 const EVENT_ENVELOPE_BYTES = payloadBytes({ Records: [] });
+
+/**
+ * The message attribute a local producer names its sender with. fauxqs records the same
+ * SenderId (`000000000000`) for every message, as it has no IAM; real SQS records the sending
+ * principal, which no message can choose. Locally this attribute stands in for it, so
+ * producers can be told apart on the local stack as in AWS.
+ */
+const LOCAL_SENDER_ATTRIBUTE = 'batchlane-local-sender-id';
+
+/** Message attributes as Lambda's SQS event carries them. */
+const recordAttributesOf = (message: Message): SQSRecord['messageAttributes'] =>
+  Object.fromEntries(
+    Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [
+      name,
+      {
+        dataType: value.DataType ?? 'String',
+        ...(value.StringValue === undefined ? {} : { stringValue: value.StringValue }),
+        stringListValues: [],
+        binaryListValues: [],
+      },
+    ]),
+  );
 
 const toRecord = (message: Message, queueArn: string): SQSRecord => ({
   messageId: message.MessageId ?? '',
@@ -59,11 +87,14 @@ const toRecord = (message: Message, queueArn: string): SQSRecord => ({
   attributes: {
     ApproximateReceiveCount: message.Attributes?.ApproximateReceiveCount ?? '1',
     SentTimestamp: message.Attributes?.SentTimestamp ?? String(Date.now()),
-    SenderId: message.Attributes?.SenderId ?? 'local',
+    SenderId:
+      message.MessageAttributes?.[LOCAL_SENDER_ATTRIBUTE]?.StringValue ??
+      message.Attributes?.SenderId ??
+      LOCAL_ACCOUNT_SENDER_ID,
     ApproximateFirstReceiveTimestamp:
       message.Attributes?.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
   },
-  messageAttributes: {},
+  messageAttributes: recordAttributesOf(message),
   md5OfBody: message.MD5OfBody ?? '',
   eventSource: 'aws:sqs',
   eventSourceARN: queueArn,
@@ -149,6 +180,7 @@ class SqsEventSourceMapping {
           MaxNumberOfMessages: Math.min(10, fit, batchSize - messages.length),
           WaitTimeSeconds: messages.length === 0 ? 1 : 0,
           MessageSystemAttributeNames: ['All'],
+          MessageAttributeNames: ['All'],
         }),
       );
       for (const message of received.Messages ?? []) {
@@ -257,4 +289,10 @@ class SqsEventSourceMapping {
   }
 }
 
-export { SqsEventSourceMapping, type SqsEventSourceMappingOptions, type SqsHandler };
+export {
+  LOCAL_ACCOUNT_SENDER_ID,
+  LOCAL_SENDER_ATTRIBUTE,
+  SqsEventSourceMapping,
+  type SqsEventSourceMappingOptions,
+  type SqsHandler,
+};

@@ -2,6 +2,8 @@ import { performance } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Context } from 'aws-lambda';
+import { observeAwsCommands } from '../../shared/adapters/aws/awsCommandObserver.js';
+import { type IamRequest, iamRequestsOf } from './iamRequestsOf.js';
 import { lambdaContext } from './lambdaContext.js';
 
 /**
@@ -18,6 +20,8 @@ interface WorkerSetup {
   readonly exportName: string;
   readonly functionName: string;
   readonly memoryMb: number;
+  /** Report the AWS authorizations the function's commands need (`awsCalls` messages). */
+  readonly recordAwsCalls: boolean;
 }
 
 /** Parent → environment. */
@@ -33,6 +37,8 @@ interface InvokeMessage {
 /** Environment → parent. */
 type EnvironmentMessage =
   | { readonly type: 'ready'; readonly initMs: number; readonly heapLimitBytes: number }
+  /** Authorizations not reported before by this environment (each is sent once). */
+  | { readonly type: 'awsCalls'; readonly functionName: string; readonly calls: IamRequest[] }
   | {
       readonly type: 'result';
       readonly requestId: string;
@@ -56,6 +62,25 @@ type Handler = (event: unknown, context: Context) => Promise<unknown>;
 const port = parentPort;
 if (port === null) throw new Error('lambdaWorkerMain runs only inside a worker thread');
 const setup = workerData as WorkerSetup;
+
+// Installed before the module loads: handlers build their AWS clients at import, and only
+// clients built while an observer is registered carry the observing middleware. Each distinct
+// authorization crosses to the parent once, the moment it is first needed, so nothing is lost
+// when the thread is killed at a timeout.
+if (setup.recordAwsCalls) {
+  const reported = new Set<string>();
+  observeAwsCommands((command) => {
+    const calls = iamRequestsOf(command).filter(({ action, resource }) => {
+      const key = `${command.functionName}\u0000${action}\u0000${resource}`;
+      if (reported.has(key)) return false;
+      reported.add(key);
+      return true;
+    });
+    if (calls.length > 0) {
+      parentPort?.postMessage({ type: 'awsCalls', functionName: command.functionName, calls });
+    }
+  });
+}
 
 const initStarted = performance.now();
 const loaded = (await import(setup.module)) as Record<string, unknown>;

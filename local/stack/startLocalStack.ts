@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { createAwsClients } from '../../shared/adapters/aws/createAwsClients.js';
@@ -5,13 +7,33 @@ import { ensureStateTable } from '../../shared/adapters/aws/stateTable.js';
 import { createRuntime, type Runtime } from '../../shared/composition/createRuntime.js';
 import { ENV } from '../../shared/config/BatchlaneConfig.js';
 import { FUNCTION_SIZING } from '../../shared/config/functionSizing.js';
+import { SERVICE_NAME } from '../../shared/contract/metrics.js';
+import { PROVIDERS } from '../../shared/contract/providers.js';
 import { BEDROCK_JOB_EVENT, ENDED_JOB_STATUSES } from '../../shared/domain/bedrockJobs.js';
 import { type RunningSimulator, startSimulator } from '../simulator/startSimulator.js';
+import { AwsCallRecorder, type RecordedAwsCall } from './AwsCallRecorder.js';
 import { startAwsEmulators } from './emulators/startAwsEmulators.js';
 import type { FunctionStats } from './InvocationStats.js';
+import type { IamRequest } from './iamRequestsOf.js';
 import type { Isolation } from './lambdaContext.js';
 import { ScheduleRunner } from './ScheduleRunner.js';
-import { SqsEventSourceMapping } from './SqsEventSourceMapping.js';
+import { LOCAL_ACCOUNT_SENDER_ID, SqsEventSourceMapping } from './SqsEventSourceMapping.js';
+
+/**
+ * Names of the stack's own resources locally, each standing for one resource of the deployed
+ * stack (the grant check maps the template's references to them).
+ */
+const LOCAL_RESOURCES = {
+  intakeQueue: 'batchlane-intake',
+  intakeDlq: 'batchlane-intake-dlq',
+  completionQueue: 'batchlane-completion',
+  completionDlq: 'batchlane-completion-dlq',
+  realtimeQueue: 'batchlane-realtime',
+  realtimeDlq: 'batchlane-realtime-dlq',
+  artifactsBucket: 'batchlane-artifacts',
+  table: 'batchlane-state',
+  eventBus: 'batchlane',
+} as const;
 
 /** The three functions, by the name each passes to `createRuntime`. */
 type LocalFunctionName = 'collector' | 'poller' | 'completion' | 'realtime';
@@ -58,6 +80,11 @@ interface LocalStackOptions {
   readonly simulator?: Parameters<typeof startSimulator>[0];
   /** Called with a line for the console on notable happenings. */
   readonly log?: (line: string) => void;
+  /**
+   * Receives each line a function writes to stdout under worker isolation (its logs and EMF
+   * metrics, as CloudWatch Logs would); without it, that output goes to this process's stdout.
+   */
+  readonly onFunctionOutput?: (functionName: LocalFunctionName, line: string) => void;
   /** Further settings for every function, by environment variable (e.g. the lane policy). */
   readonly environment?: Readonly<Record<string, string>>;
   /** Most provider attempts per request. Default: the deployment's. */
@@ -80,6 +107,13 @@ interface LocalStackOptions {
     functionName: LocalFunctionName,
     runtime: Runtime,
   ) => Runtime | Promise<Runtime>;
+  /**
+   * Records every AWS authorization each function needs (its commands, and its event source
+   * mapping's polling, which Lambda does with the function's role) and writes them to this
+   * file when the stack stops, for the grant check (`test/support/grants/`). Only one stack
+   * per process should record at a time.
+   */
+  readonly recordAwsCalls?: { readonly file: string; readonly run: string };
 }
 
 interface LocalStack {
@@ -97,12 +131,15 @@ interface LocalStack {
   readonly tableName: string;
   readonly eventBusName: string;
   readonly resultsEventBusName: string;
+  /** The Standard Webhooks secret (`whsec_…`) the functions sign loopback webhooks with. */
+  readonly webhookSecret: string;
   readonly simulator: RunningSimulator | null;
   readonly providers: {
     readonly anthropic: string;
     readonly openai: string;
     /** What both Bedrock clients take as `endpoint`. */
     readonly bedrock: string;
+    readonly gemini: string;
   };
   readonly emulators: Awaited<ReturnType<typeof startAwsEmulators>>;
   /** Runs the poller once now (tests use it instead of waiting for the schedule). */
@@ -112,6 +149,8 @@ interface LocalStack {
    * payloads, peak heap (worker isolation), failures by kind, events cut to fit 6 MB.
    */
   functionStats(): Readonly<Record<LocalFunctionName, FunctionStats>>;
+  /** The distinct AWS authorizations the functions needed so far (with `recordAwsCalls`). */
+  awsCalls(): readonly RecordedAwsCall[];
   stop(): Promise<void>;
 }
 
@@ -178,19 +217,26 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
 
   const emulators = await startAwsEmulators();
   const aws = createAwsClients(emulators.env);
+  const webhookSecret = `whsec_${randomBytes(32).toString('base64')}`;
+  const recorder = options.recordAwsCalls === undefined ? null : new AwsCallRecorder();
+  const stopObserving = recorder?.observeThisProcess() ?? (() => undefined);
+  // Lambda's SQS pollers act with the function's role: each mapping polls with a client of
+  // its function, so its calls are checked against that role too.
+  const pollerClient = (name: LocalFunctionName) =>
+    recorder === null ? aws.sqs : createAwsClients(emulators.env, { functionName: name }).sqs;
 
-  const intakeDlq = await createQueue(aws.sqs, 'batchlane-intake-dlq', {});
-  const intake = await createQueue(aws.sqs, 'batchlane-intake', {
+  const intakeDlq = await createQueue(aws.sqs, LOCAL_RESOURCES.intakeDlq, {});
+  const intake = await createQueue(aws.sqs, LOCAL_RESOURCES.intakeQueue, {
     VisibilityTimeout: visibility('collector'),
     RedrivePolicy: JSON.stringify({ deadLetterTargetArn: intakeDlq.arn, maxReceiveCount }),
   });
-  const completionDlq = await createQueue(aws.sqs, 'batchlane-completion-dlq', {});
-  const completion = await createQueue(aws.sqs, 'batchlane-completion', {
+  const completionDlq = await createQueue(aws.sqs, LOCAL_RESOURCES.completionDlq, {});
+  const completion = await createQueue(aws.sqs, LOCAL_RESOURCES.completionQueue, {
     VisibilityTimeout: visibility('completion'),
     RedrivePolicy: JSON.stringify({ deadLetterTargetArn: completionDlq.arn, maxReceiveCount }),
   });
-  const realtimeDlq = await createQueue(aws.sqs, 'batchlane-realtime-dlq', {});
-  const realtime = await createQueue(aws.sqs, 'batchlane-realtime', {
+  const realtimeDlq = await createQueue(aws.sqs, LOCAL_RESOURCES.realtimeDlq, {});
+  const realtime = await createQueue(aws.sqs, LOCAL_RESOURCES.realtimeQueue, {
     VisibilityTimeout: visibility('realtime'),
     RedrivePolicy: JSON.stringify({ deadLetterTargetArn: realtimeDlq.arn, maxReceiveCount }),
   });
@@ -198,11 +244,11 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
   const events = await createQueue(aws.sqs, 'batchlane-events', {});
   emulators.eventBridge.forwardTo(aws.sqs, events.url);
 
-  const artifactsBucket = 'batchlane-artifacts';
+  const artifactsBucket = LOCAL_RESOURCES.artifactsBucket;
   const resultsBucket = 'batchlane-demo-results';
   await aws.s3.send(new CreateBucketCommand({ Bucket: artifactsBucket }));
   await aws.s3.send(new CreateBucketCommand({ Bucket: resultsBucket }));
-  const tableName = 'batchlane-state';
+  const tableName = LOCAL_RESOURCES.table;
   await ensureStateTable(aws.dynamodb, tableName);
 
   const useReal = options.realProvidersFromEnv ?? true;
@@ -214,8 +260,9 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
     useReal &&
     process.env['BATCHLANE_BEDROCK_REAL'] === '1' &&
     (process.env[ENV.bedrockRoleArn] ?? '') !== '';
+  const realGemini = useReal && (process.env['GEMINI_API_KEY'] ?? '') !== '';
   const simulator =
-    realAnthropic && realOpenai && realBedrock
+    realAnthropic && realOpenai && realGemini && realBedrock
       ? null
       : await startSimulator({
           port: 0,
@@ -229,16 +276,26 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
             ...options.simulator?.bedrock,
           },
         });
-  // The stack's rule: Bedrock job events on the default bus go to the completion queue.
-  emulators.eventBridge.addRule({
-    matches: (event) =>
-      event['event-bus-name'] === 'default' &&
-      event.source === BEDROCK_JOB_EVENT.source &&
-      event['detail-type'] === BEDROCK_JOB_EVENT.detailType &&
-      ENDED_JOB_STATUSES.includes(String((event.detail as { status?: unknown }).status)),
-    client: aws.sqs,
-    queueUrl: completion.url,
-  });
+  // The stack's rule, as CDK deploys it: Bedrock job events on the default bus that say a job
+  // has ended go to the completion queue.
+  await aws.eventBridge.send(
+    new PutRuleCommand({
+      Name: 'batchlane-bedrock-job-ended',
+      EventBusName: 'default',
+      EventPattern: JSON.stringify({
+        source: [BEDROCK_JOB_EVENT.source],
+        'detail-type': [BEDROCK_JOB_EVENT.detailType],
+        detail: { status: [...ENDED_JOB_STATUSES] },
+      }),
+    }),
+  );
+  await aws.eventBridge.send(
+    new PutTargetsCommand({
+      Rule: 'batchlane-bedrock-job-ended',
+      EventBusName: 'default',
+      Targets: [{ Id: 'completion', Arn: completion.arn }],
+    }),
+  );
 
   const fn = (name: LocalFunctionName): LocalFunctionOptions => options.functions?.[name] ?? {};
   const timeoutMs = (name: LocalFunctionName): number =>
@@ -249,7 +306,7 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
     ...emulators.env,
     [ENV.tableName]: tableName,
     [ENV.bucketName]: artifactsBucket,
-    [ENV.eventBusName]: 'batchlane',
+    [ENV.eventBusName]: LOCAL_RESOURCES.eventBus,
     [ENV.completionQueueUrl]: completion.url,
     [ENV.realtimeQueueUrl]: realtime.url,
     [ENV.intakeQueueUrl]: intake.url,
@@ -265,7 +322,11 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
         ) + 10,
     ),
     [ENV.allowPrivateWebhooks]: 'true',
-    [ENV.webhookSecret]: 'local-webhook-secret',
+    // Each run signs webhooks with a fresh secret of its own, for the loopback receivers.
+    [ENV.webhookSecrets]: JSON.stringify({ '127.0.0.1': webhookSecret, localhost: webhookSecret }),
+    // fauxqs records every message as sent by the local account, the functions' requeues
+    // included: it is batchlane's own principal here, as the collector's role is in AWS.
+    [ENV.selfPrincipals]: LOCAL_ACCOUNT_SENDER_ID,
     ...(options.maxRequestsPerBatch === undefined
       ? {}
       : { [ENV.maxRequestsPerBatch]: String(options.maxRequestsPerBatch) }),
@@ -274,6 +335,9 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
       : { [ENV.maxAttempts]: String(options.maxAttempts) }),
     [ENV.anthropicApiKey]: realAnthropic ? (process.env['ANTHROPIC_API_KEY'] ?? '') : 'sim-key',
     [ENV.openaiApiKey]: realOpenai ? (process.env['OPENAI_API_KEY'] ?? '') : 'sim-key',
+    [ENV.geminiApiKey]: realGemini ? (process.env['GEMINI_API_KEY'] ?? '') : 'sim-key',
+    // The local stack talks to every provider batchlane has (deployments opt into Gemini).
+    [ENV.enabledProviders]: PROVIDERS.join(','),
     ...(realAnthropic || simulator === null
       ? {}
       : { [ENV.anthropicBaseUrl]: simulator.anthropicBaseUrl }),
@@ -284,9 +348,10 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
           [ENV.bedrockEndpoint]: simulator.bedrockEndpoint,
           [ENV.bedrockRoleArn]: 'arn:aws:iam::000000000000:role/batchlane-bedrock-batch',
         }),
+    ...(realGemini || simulator === null ? {} : { [ENV.geminiBaseUrl]: simulator.geminiBaseUrl }),
     POWERTOOLS_LOG_LEVEL: process.env['POWERTOOLS_LOG_LEVEL'] ?? 'ERROR',
     POWERTOOLS_METRICS_DISABLED: 'true',
-    POWERTOOLS_SERVICE_NAME: 'batchlane',
+    POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
     ...options.environment,
   };
   // The handlers read their configuration from the environment at import, as in Lambda.
@@ -325,11 +390,21 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
     };
   };
   const inline = isolation === 'inline' ? await inlineHandlers() : null;
+  const { onFunctionOutput } = options;
   const inWorker = (name: LocalFunctionName) => ({
     isolation: 'worker' as const,
     worker: {
       module: new URL(`../../functions/${name}.ts`, import.meta.url),
       env: functionEnvironment(env, `batchlane-${name}`, memoryMb(name)),
+      ...(recorder === null
+        ? {}
+        : {
+            onAwsCalls: (functionName: string, calls: readonly IamRequest[]) =>
+              recorder.record(functionName, calls),
+          }),
+      ...(onFunctionOutput === undefined
+        ? {}
+        : { onOutput: (line: string) => onFunctionOutput(name, line) }),
     },
   });
 
@@ -341,7 +416,7 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
       else if (failed > 0) log(`${name}: ${failed} of ${records} records handed back for retry`);
     };
   const collectorMapping = new SqsEventSourceMapping({
-    client: aws.sqs,
+    client: pollerClient('collector'),
     queueUrl: intake.url,
     queueArn: intake.arn,
     functionName: 'batchlane-collector',
@@ -356,7 +431,7 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
     onInvoke: report('collector'),
   });
   const completionMapping = new SqsEventSourceMapping({
-    client: aws.sqs,
+    client: pollerClient('completion'),
     queueUrl: completion.url,
     queueArn: completion.arn,
     functionName: 'batchlane-completion',
@@ -371,7 +446,7 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
     onInvoke: report('completion'),
   });
   const realtimeMapping = new SqsEventSourceMapping({
-    client: aws.sqs,
+    client: pollerClient('realtime'),
     queueUrl: realtime.url,
     queueArn: realtime.arn,
     functionName: 'batchlane-realtime',
@@ -417,11 +492,13 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
     tableName,
     eventBusName: 'batchlane',
     resultsEventBusName: 'batchlane-demo-results',
+    webhookSecret,
     simulator,
     providers: {
       anthropic: realAnthropic ? 'api.anthropic.com' : (simulator?.anthropicBaseUrl ?? ''),
       openai: realOpenai ? 'api.openai.com' : (simulator?.openaiBaseUrl ?? ''),
       bedrock: realBedrock ? 'bedrock.amazonaws.com' : (simulator?.bedrockEndpoint ?? ''),
+      gemini: realGemini ? 'generativelanguage.googleapis.com' : (simulator?.geminiBaseUrl ?? ''),
     },
     emulators,
     pollNow: () => pollerSchedule.tick(),
@@ -431,6 +508,7 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
       realtime: realtimeMapping.stats(),
       poller: pollerSchedule.stats(),
     }),
+    awsCalls: () => recorder?.calls() ?? [],
     stop: async () => {
       await pollerSchedule.stop();
       await collectorMapping.stop();
@@ -438,11 +516,16 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
       await realtimeMapping.stop();
       await simulator?.stop();
       await emulators.stop();
+      stopObserving();
+      if (recorder !== null && options.recordAwsCalls !== undefined) {
+        recorder.write(options.recordAwsCalls.file, options.recordAwsCalls.run);
+      }
     },
   };
 };
 
 export {
+  LOCAL_RESOURCES,
   type LocalFunctionName,
   type LocalFunctionOptions,
   type LocalStack,

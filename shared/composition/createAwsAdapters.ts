@@ -1,5 +1,7 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { AwsClients } from '../adapters/aws/createAwsClients.js';
 import { DestinationRouter } from '../adapters/aws/DestinationRouter.js';
+import { DynamoDbBudgetReservations } from '../adapters/aws/DynamoDbBudgetReservations.js';
 import { DynamoDbCostLedger } from '../adapters/aws/DynamoDbCostLedger.js';
 import { DynamoDbStateStore } from '../adapters/aws/DynamoDbStateStore.js';
 import { EventBridgeEventPublisher } from '../adapters/aws/EventBridgeEventPublisher.js';
@@ -18,6 +20,7 @@ import type { BlobStore } from '../ports/BlobStore.js';
 import type { CostLedger } from '../ports/CostLedger.js';
 import type { ResultDeliverer } from '../ports/ResultDeliverer.js';
 import type { RuntimeDeps } from '../usecases/RuntimeDeps.js';
+import { createWebhookSecrets } from './createWebhookSecrets.js';
 
 /*
  * The AWS half of the composition root, on clients the caller provides: `createRuntime` builds
@@ -28,28 +31,41 @@ import type { RuntimeDeps } from '../usecases/RuntimeDeps.js';
 /** What decides where and how results are delivered. */
 type DeliverySettings = Pick<
   BatchlaneConfig,
-  'webhookSecret' | 'allowPrivateWebhooks' | 'destinationAllowList'
+  'webhookSecrets' | 'allowPrivateWebhooks' | 'destinationAllowList'
 >;
+
+/** Builds the Secrets Manager client on first use (only webhook secrets need one here). */
+type SecretsClientFactory = () => SecretsManagerClient;
+
+const defaultSecretsClient = (): SecretsClientFactory => {
+  let client: SecretsManagerClient | undefined;
+  return () => {
+    client ??= new SecretsManagerClient({});
+    return client;
+  };
+};
 
 /**
  * The result deliverer: one sender per destination type on the given clients, behind the
  * deployment's allow-list. The handlers deliver through it, and `batchlane replay` resends
- * parked results through the same one.
+ * parked results through the same one. Webhooks are signed with each host's secret, read
+ * through `secretsClient` when the deployment keeps them in Secrets Manager.
  */
 const createDeliverer = (
   aws: AwsClients,
   blobs: BlobStore,
   settings: DeliverySettings,
+  secretsClient: SecretsClientFactory = defaultSecretsClient(),
 ): ResultDeliverer =>
   new DestinationRouter({
     sqs: new SqsResultSender({ client: aws.sqs, overflow: blobs }),
     s3: new S3ResultWriter({ client: aws.s3 }),
     eventbridge: new EventBridgeResultPublisher({ client: aws.eventBridge, overflow: blobs }),
     webhook:
-      settings.webhookSecret === null
+      settings.webhookSecrets === null
         ? null
         : new WebhookResultSender({
-            secret: settings.webhookSecret,
+            secrets: createWebhookSecrets(settings.webhookSecrets, secretsClient),
             allowPrivate: settings.allowPrivateWebhooks,
           }),
     allowList: settings.destinationAllowList,
@@ -69,12 +85,17 @@ type AwsBackedDeps = Pick<
   | 'deliverer'
   | 'completion'
   | 'costs'
+  | 'budgets'
   | 'realtime'
   | 'requeue'
 >;
 
 /** Every AWS-backed dep of the use cases, from the configuration, on the given clients. */
-const createAwsBackedDeps = (config: BatchlaneConfig, aws: AwsClients): AwsBackedDeps => {
+const createAwsBackedDeps = (
+  config: BatchlaneConfig,
+  aws: AwsClients,
+  secretsClient: SecretsClientFactory = defaultSecretsClient(),
+): AwsBackedDeps => {
   const blobs = new S3BlobStore({ client: aws.s3, bucket: config.bucketName });
   return {
     store: new DynamoDbStateStore({ client: aws.documentClient, tableName: config.tableName }),
@@ -87,9 +108,13 @@ const createAwsBackedDeps = (config: BatchlaneConfig, aws: AwsClients): AwsBacke
       client: aws.eventBridge,
       eventBusName: config.eventBusName,
     }),
-    deliverer: createDeliverer(aws, blobs, config),
+    deliverer: createDeliverer(aws, blobs, config, secretsClient),
     completion: new SqsCompletionNotifier({ client: aws.sqs, queueUrl: config.completionQueueUrl }),
     costs: createCostLedger(aws, config.tableName),
+    budgets: new DynamoDbBudgetReservations({
+      client: aws.documentClient,
+      tableName: config.tableName,
+    }),
     realtime:
       config.realtimeQueueUrl === null
         ? null

@@ -3,6 +3,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { BedrockClient } from '@aws-sdk/client-bedrock';
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { observeClientCommands } from '../adapters/aws/awsCommandObserver.js';
 import { createApiKeyResolver } from '../adapters/aws/createApiKeyResolver.js';
 import { type AwsClients, createAwsClients } from '../adapters/aws/createAwsClients.js';
 import { PowertoolsMetricsSink } from '../adapters/observability/PowertoolsMetricsSink.js';
@@ -13,6 +14,7 @@ import { createRealtimeProviders } from '../adapters/providers/createRealtimePro
 import { systemClock, ulidIds } from '../adapters/system/systemClock.js';
 import type { BatchlaneConfig } from '../config/BatchlaneConfig.js';
 import { type Env, loadConfig } from '../config/loadConfig.js';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../contract/metrics.js';
 import type { Logger } from '../ports/Logger.js';
 import type { RuntimeDeps } from '../usecases/RuntimeDeps.js';
 import { createAwsBackedDeps } from './createAwsAdapters.js';
@@ -54,19 +56,24 @@ const createRuntime = async (
   options: RuntimeOptions = {},
 ): Promise<Runtime> => {
   const config = loadConfig(env);
-  const aws = options.aws ?? createAwsClients(env);
+  const aws = options.aws ?? createAwsClients(env, { functionName });
   const logger = new PowertoolsLogger({
-    serviceName: 'batchlane',
+    serviceName: SERVICE_NAME,
     persistentKeys: { function: functionName },
   });
-  const metrics = new Metrics({ namespace: 'batchlane', serviceName: 'batchlane' });
+  const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
   const metricsSink = new PowertoolsMetricsSink(metrics);
 
   let secrets: SecretsManagerClient | undefined;
-  const resolveApiKey = createApiKeyResolver(() => {
-    secrets ??= new SecretsManagerClient({});
+  const secretsClient = (): SecretsManagerClient => {
+    secrets ??= observeClientCommands(
+      new SecretsManagerClient({}),
+      functionName,
+      env['AWS_REGION'] ?? 'us-east-1',
+    );
     return secrets;
-  });
+  };
+  const resolveApiKey = createApiKeyResolver(secretsClient);
 
   const awsBacked = createAwsBackedDeps(config, aws);
   // Bedrock's clients sign with the function's credentials; the endpoint is set only locally.
@@ -94,7 +101,7 @@ const createRuntime = async (
           new BedrockRealtimeProvider({ client: new BedrockRuntimeClient(bedrockClientConfig) });
 
   const deps: RuntimeDeps = {
-    ...awsBacked,
+    ...createAwsBackedDeps(config, aws, secretsClient),
     providers: await createBatchProviders(config, resolveApiKey, {}, bedrockBatch),
     realtimeProviders: await createRealtimeProviders(config, resolveApiKey, {}, bedrockRealtime),
     clock: systemClock,
@@ -130,6 +137,10 @@ const createRuntime = async (
             maxConcurrentBatchesPerModel: { bedrock: bedrock.maxConcurrentJobsPerModel },
             belowMinimumWaitMs: bedrock.belowMinimumWaitSeconds * 1000,
           }),
+      producers: config.producers,
+      // USD per million tokens is nano-dollars per thousandth of a token: ×1000 per token.
+      unpricedCeilingNanoUsdPerToken:
+        config.unpricedCeilingUsdPerMTok === null ? null : config.unpricedCeilingUsdPerMTok * 1000,
       budget: {
         dailyNanoUsd:
           config.budgetDailyUsd === null ? null : Math.round(config.budgetDailyUsd * 1e9),

@@ -2,6 +2,8 @@ import type { Destination } from '../contract/destination.js';
 import type { ProviderName } from '../contract/providers.js';
 import type { Quotas } from '../domain/admitRequests.js';
 import type { PriceTable } from '../domain/pricing/PriceTable.js';
+import type { ProducerPolicy } from '../domain/producer.js';
+import type { WebhookSecretsByHost } from '../domain/webhookSecrets.js';
 
 /** How one provider is reached. Exactly one of `apiKey` / `secretArn` is set when enabled. */
 interface ProviderConnection {
@@ -12,6 +14,18 @@ interface ProviderConnection {
   /** Override of the provider's base URL (simulator, OpenAI-compatible providers). */
   readonly baseUrl: string | null;
 }
+
+/**
+ * Webhook signing secrets, one per receiving host: Secrets Manager ARNs (deployed,
+ * `BATCHLANE_WEBHOOK_SECRET_ARNS`) or the secrets themselves (local stack and tests,
+ * `BATCHLANE_WEBHOOK_SECRETS`).
+ */
+type WebhookSecretsConfig =
+  | {
+      readonly source: 'secretsManager';
+      readonly secretArnsByHost: Readonly<Record<string, string>>;
+    }
+  | { readonly source: 'inline'; readonly secretsByHost: WebhookSecretsByHost };
 
 /** Everything the handlers need, read once per execution environment. */
 interface BatchlaneConfig {
@@ -36,8 +50,8 @@ interface BatchlaneConfig {
    * it packed, so batches hold at most one invocation's requests.
    */
   readonly batchMaxAgeSeconds: number;
-  /** HMAC secret for webhook signatures; null disables webhook destinations. */
-  readonly webhookSecret: string | null;
+  /** Where webhook signing secrets come from; null disables webhook destinations. */
+  readonly webhookSecrets: WebhookSecretsConfig | null;
   /** Lets webhooks reach loopback/private addresses (local development only). */
   readonly allowPrivateWebhooks: boolean;
   /** Destinations the deployment may write to; empty means any (local runs). */
@@ -72,6 +86,13 @@ interface BatchlaneConfig {
   readonly budgetMonthlyUsd: number | null;
   /** How long a request held by a quota waits before it is read again. */
   readonly quotaRetrySeconds: number;
+  /**
+   * What an unpriced model is assumed to cost while a budget is set, in USD per million
+   * tokens (input and output alike); null: such requests are refused (`unpriced_model`).
+   */
+  readonly unpricedCeilingUsdPerMTok: number | null;
+  /** How producers are told apart: namespaces by principal, and batchlane's own principals. */
+  readonly producers: ProducerPolicy;
   /** First delay before a realtime job that failed for now is tried again (doubles per try). */
   readonly realtimeRetryBaseSeconds: number;
   /** When a failed completion message comes back (instead of the queue's visibility timeout). */
@@ -112,12 +133,16 @@ const ENV = {
   openaiApiKey: 'OPENAI_API_KEY',
   openaiSecretArn: 'BATCHLANE_OPENAI_SECRET_ARN',
   openaiBaseUrl: 'BATCHLANE_OPENAI_BASE_URL',
+  geminiApiKey: 'GEMINI_API_KEY',
+  geminiSecretArn: 'BATCHLANE_GEMINI_SECRET_ARN',
+  geminiBaseUrl: 'BATCHLANE_GEMINI_BASE_URL',
   idempotencyTtlSeconds: 'BATCHLANE_IDEMPOTENCY_TTL_SECONDS',
   maxRequestsPerBatch: 'BATCHLANE_MAX_REQUESTS_PER_BATCH',
   maxBytesPerBatch: 'BATCHLANE_MAX_BYTES_PER_BATCH',
   pollIntervalSeconds: 'BATCHLANE_POLL_INTERVAL_SECONDS',
   batchMaxAgeSeconds: 'BATCHLANE_BATCH_MAX_AGE_SECONDS',
-  webhookSecret: 'BATCHLANE_WEBHOOK_SECRET',
+  webhookSecretArns: 'BATCHLANE_WEBHOOK_SECRET_ARNS',
+  webhookSecrets: 'BATCHLANE_WEBHOOK_SECRETS',
   allowPrivateWebhooks: 'BATCHLANE_ALLOW_PRIVATE_WEBHOOKS',
   destinationAllowList: 'BATCHLANE_DESTINATION_ALLOW_LIST',
   maxAttempts: 'BATCHLANE_MAX_ATTEMPTS',
@@ -134,6 +159,9 @@ const ENV = {
   budgetDailyUsd: 'BATCHLANE_BUDGET_DAILY_USD',
   budgetMonthlyUsd: 'BATCHLANE_BUDGET_MONTHLY_USD',
   quotaRetrySeconds: 'BATCHLANE_QUOTA_RETRY_SECONDS',
+  unpricedCeilingUsdPerMTok: 'BATCHLANE_UNPRICED_CEILING_USD_PER_MTOK',
+  producerNamespaces: 'BATCHLANE_PRODUCER_NAMESPACES',
+  selfPrincipals: 'BATCHLANE_SELF_PRINCIPALS',
   realtimeRetryBaseSeconds: 'BATCHLANE_REALTIME_RETRY_BASE_SECONDS',
   completionRetrySeconds: 'BATCHLANE_COMPLETION_RETRY_SECONDS',
   bedrockRoleArn: 'BATCHLANE_BEDROCK_ROLE_ARN',
@@ -143,4 +171,10 @@ const ENV = {
   belowMinimumWaitSeconds: 'BATCHLANE_BELOW_MINIMUM_WAIT_SECONDS',
 } as const;
 
-export { type BatchlaneConfig, type BedrockConfig, ENV, type ProviderConnection };
+export {
+  type BatchlaneConfig,
+  type BedrockConfig,
+  ENV,
+  type ProviderConnection,
+  type WebhookSecretsConfig,
+};

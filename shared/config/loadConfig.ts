@@ -1,11 +1,18 @@
 import { z } from 'zod';
 import { DestinationSchema } from '../contract/destination.js';
-import { PROVIDERS, type ProviderName } from '../contract/providers.js';
+import { DEFAULT_ENABLED_PROVIDERS, PROVIDERS, type ProviderName } from '../contract/providers.js';
 import { ConfigError, errorMessage } from '../domain/errors.js';
 import { defaultPriceTable } from '../domain/pricing/defaultPriceTable.js';
 import { resolvePriceTable } from '../domain/pricing/loadPriceTable.js';
 import type { PriceTable } from '../domain/pricing/PriceTable.js';
-import { type BatchlaneConfig, ENV, type ProviderConnection } from './BatchlaneConfig.js';
+import { PRINCIPAL_PATTERN, PRODUCER_PATTERN, type ProducerPolicy } from '../domain/producer.js';
+import { checkWebhookSecret } from '../domain/webhookSecrets.js';
+import {
+  type BatchlaneConfig,
+  ENV,
+  type ProviderConnection,
+  type WebhookSecretsConfig,
+} from './BatchlaneConfig.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -86,7 +93,9 @@ const parseProviders = (env: Env): ProviderName[] => {
   const raw = optional(env, ENV.enabledProviders);
   // Bedrock needs its service role; without one it is not on by default.
   if (raw === null) {
-    return PROVIDERS.filter((p) => p !== 'bedrock' || optional(env, ENV.bedrockRoleArn) !== null);
+    return optional(env, ENV.bedrockRoleArn) === null
+      ? [...DEFAULT_ENABLED_PROVIDERS]
+      : [...DEFAULT_ENABLED_PROVIDERS, 'bedrock'];
   }
   const names = raw
     .split(',')
@@ -145,6 +154,43 @@ const parseQuotas = (env: Env): BatchlaneConfig['quotas'] => {
   return parsed.data;
 };
 
+/**
+ * Producer namespaces by principal pattern: `{"AROAEXAMPLEROLEID": "team-a", "1234567890*":
+ * "team-b"}`. A pattern is a SenderId or its principal (before `:`), exact or ending in `*`.
+ */
+const ProducerNamespacesSchema = z.record(
+  z.string().regex(PRINCIPAL_PATTERN, 'a SenderId or principal id, optionally ending in *'),
+  z.string().regex(PRODUCER_PATTERN, 'a namespace: letters, digits, _ . - (1 to 64)'),
+);
+
+const parseProducers = (env: Env): ProducerPolicy => {
+  const raw = optional(env, ENV.producerNamespaces);
+  let namespaces: ProducerPolicy['namespaces'] = [];
+  if (raw !== null) {
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      throw new ConfigError(`${ENV.producerNamespaces} must be JSON`, { code: 'invalid_config' });
+    }
+    const parsed = ProducerNamespacesSchema.safeParse(json);
+    if (!parsed.success) {
+      throw new ConfigError(`${ENV.producerNamespaces}: ${z.prettifyError(parsed.error)}`, {
+        code: 'invalid_config',
+      });
+    }
+    namespaces = Object.entries(parsed.data).map(([pattern, namespace]) => ({
+      pattern,
+      namespace,
+    }));
+  }
+  const selfPrincipals = (optional(env, ENV.selfPrincipals) ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return { namespaces, selfPrincipals };
+};
+
 /** A positive amount of US dollars, or null when unset. */
 const positiveUsd = (env: Env, name: string): number | null => {
   const raw = optional(env, name);
@@ -171,14 +217,79 @@ const parsePriceTable = (env: Env): PriceTable => {
   }
 };
 
+/** A JSON object of strings (or, with `lists`, of strings and arrays of strings) by host. */
+const hostMap = (env: Env, name: string): Record<string, unknown> | null => {
+  const raw = optional(env, name);
+  if (raw === null) return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    parsed = null;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError(`${name} must be a JSON object keyed by webhook host`, {
+      code: 'invalid_config',
+      details: { name },
+    });
+  }
+  return parsed as Record<string, unknown>;
+};
+
+/**
+ * Webhook signing secrets by receiving host: `BATCHLANE_WEBHOOK_SECRET_ARNS`
+ * (`{"hooks.example.com": "arn:aws:secretsmanager:…"}`, deployed) or `BATCHLANE_WEBHOOK_SECRETS`
+ * (`{"127.0.0.1": "whsec_…"}` or `{"host": ["whsec_new", "whsec_old"]}`, local). Null when
+ * neither is set: webhook destinations are then refused.
+ */
+const parseWebhookSecrets = (env: Env): WebhookSecretsConfig | null => {
+  const arns = hostMap(env, ENV.webhookSecretArns);
+  if (arns !== null) {
+    const entries = Object.entries(arns);
+    const bad = entries.find(
+      ([, arn]) => typeof arn !== 'string' || !/^arn:[^:]+:secretsmanager:/.test(arn),
+    );
+    if (bad !== undefined) {
+      throw new ConfigError(
+        `${ENV.webhookSecretArns}: the secret of ${bad[0]} must be a Secrets Manager ARN`,
+        { code: 'invalid_config', details: { name: ENV.webhookSecretArns } },
+      );
+    }
+    return {
+      source: 'secretsManager',
+      secretArnsByHost: Object.fromEntries(entries.map(([host, arn]) => [host, String(arn)])),
+    };
+  }
+  const inline = hostMap(env, ENV.webhookSecrets);
+  if (inline === null) return null;
+  const secretsByHost: Record<string, string[]> = {};
+  for (const [host, value] of Object.entries(inline)) {
+    const secrets = [value].flat();
+    if (
+      secrets.length === 0 ||
+      secrets.length > 2 ||
+      !secrets.every((s) => typeof s === 'string')
+    ) {
+      throw new ConfigError(
+        `${ENV.webhookSecrets}: ${host} must have one secret, or two during a rotation`,
+        { code: 'invalid_config', details: { name: ENV.webhookSecrets } },
+      );
+    }
+    secretsByHost[host] = secrets.map((secret) =>
+      checkWebhookSecret(secret as string, `${ENV.webhookSecrets} (${host})`),
+    );
+  }
+  return { source: 'inline', secretsByHost };
+};
+
 /**
  * The settings that decide where and how results are delivered: part of the configuration,
  * and all `batchlane replay` needs to deliver parked results as the deployment would.
  */
 const loadDeliverySettings = (
   env: Env,
-): Pick<BatchlaneConfig, 'webhookSecret' | 'allowPrivateWebhooks' | 'destinationAllowList'> => ({
-  webhookSecret: optional(env, ENV.webhookSecret),
+): Pick<BatchlaneConfig, 'webhookSecrets' | 'allowPrivateWebhooks' | 'destinationAllowList'> => ({
+  webhookSecrets: parseWebhookSecrets(env),
   allowPrivateWebhooks: optional(env, ENV.allowPrivateWebhooks) === 'true',
   destinationAllowList: (optional(env, ENV.destinationAllowList) ?? '')
     .split(',')
@@ -220,6 +331,7 @@ const loadConfig = (env: Env): BatchlaneConfig => {
     providers: {
       anthropic: connection(env, ENV.anthropicApiKey, ENV.anthropicSecretArn, ENV.anthropicBaseUrl),
       openai: connection(env, ENV.openaiApiKey, ENV.openaiSecretArn, ENV.openaiBaseUrl),
+      gemini: connection(env, ENV.geminiApiKey, ENV.geminiSecretArn, ENV.geminiBaseUrl),
       // Bedrock signs with the function's AWS credentials; only its endpoint can be set.
       bedrock: { apiKey: null, secretArn: null, baseUrl: optional(env, ENV.bedrockEndpoint) },
     },
@@ -245,6 +357,8 @@ const loadConfig = (env: Env): BatchlaneConfig => {
     budgetDailyUsd: positiveUsd(env, ENV.budgetDailyUsd),
     budgetMonthlyUsd: positiveUsd(env, ENV.budgetMonthlyUsd),
     quotaRetrySeconds: Math.min(900, positiveInt(env, ENV.quotaRetrySeconds, 60) ?? 60),
+    unpricedCeilingUsdPerMTok: positiveUsd(env, ENV.unpricedCeilingUsdPerMTok),
+    producers: parseProducers(env),
     completionRetrySeconds: Math.min(240, positiveInt(env, ENV.completionRetrySeconds, 30) ?? 30),
     realtimeRetryBaseSeconds: Math.min(
       300,
@@ -254,4 +368,11 @@ const loadConfig = (env: Env): BatchlaneConfig => {
   };
 };
 
-export { type Env, loadConfig, loadDeliverySettings, QuotasSchema };
+export {
+  type Env,
+  loadConfig,
+  loadDeliverySettings,
+  ProducerNamespacesSchema,
+  parseWebhookSecrets,
+  QuotasSchema,
+};

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { PROVIDERS } from './providers.js';
 import { REJECTION_CODES } from './rejections.js';
-import { RESULT_STATUSES } from './result.js';
+import { PRODUCER_FIELD, RESULT_STATUSES } from './result.js';
 
 /** Every event batchlane publishes has this `source`. */
 const EVENT_SOURCE = 'batchlane';
@@ -89,6 +89,7 @@ const BatchDeliveredDetailSchema = z
 const RequestCompletedDetailSchema = z
   .object({
     custom_id: z.string(),
+    producer: PRODUCER_FIELD,
     status: z.enum(RESULT_STATUSES),
     batch_id: z.string().nullable().describe('null when the realtime lane served the request'),
     provider: z.enum(PROVIDERS),
@@ -107,6 +108,7 @@ const RequestCompletedDetailSchema = z
 const RequestRejectedDetailSchema = z
   .object({
     custom_id: z.string().nullable().describe('null when the message had no readable custom_id'),
+    producer: PRODUCER_FIELD,
     reason: z
       .object({
         code: z.enum(REJECTION_CODES).describe('See README "Rejection reasons"'),
@@ -130,6 +132,7 @@ type BatchSubmittedDetail = z.infer<typeof BatchSubmittedDetailSchema>;
 const RequestsHeldDetailSchema = z
   .object({
     reason: z.enum(['quota_requests', 'quota_tokens', 'budget_daily', 'budget_monthly']),
+    producer: PRODUCER_FIELD,
     provider: z.enum(PROVIDERS),
     model: z.string(),
     requests: z.number().int().positive(),

@@ -1,13 +1,23 @@
 /**
  * Providers and the endpoints batchlane can send to each of them, with their batch limits.
- * Limits come from the providers' own documentation (see README, "Provider limits").
+ * Limits come from the providers' own documentation (see README, "Provider limits"); where a
+ * provider names none, batchlane's own cap.
  */
-const PROVIDERS = ['anthropic', 'openai', 'bedrock'] as const;
+const PROVIDERS = ['anthropic', 'openai', 'gemini', 'bedrock'] as const;
 type ProviderName = (typeof PROVIDERS)[number];
+
+/**
+ * Providers a deployment talks to when it names none. Providers added later are opted into
+ * (`enabledProviders`), so an existing deployment never starts needing a key it lacks.
+ */
+const DEFAULT_ENABLED_PROVIDERS: readonly ProviderName[] = ['anthropic', 'openai'];
 
 const PROVIDER_ENDPOINTS = {
   anthropic: ['/v1/messages'],
   openai: ['/v1/chat/completions', '/v1/embeddings', '/v1/responses'],
+  // Gemini names its methods, not paths: `models/{model}:generateContent`, batched by
+  // `models/{model}:batchGenerateContent`.
+  gemini: ['generateContent'],
   // Bedrock batch inference with `modelInvocationType: InvokeModel`: the body is the model's
   // native InvokeModel body (`modelInput`), and the model is named by the request's `model`.
   bedrock: ['/model/invoke'],
@@ -18,6 +28,7 @@ type ProviderEndpoint = (typeof PROVIDER_ENDPOINTS)[ProviderName][number];
 const DEFAULT_ENDPOINT: Record<ProviderName, ProviderEndpoint> = {
   anthropic: '/v1/messages',
   openai: '/v1/chat/completions',
+  gemini: 'generateContent',
   bedrock: '/model/invoke',
 };
 
@@ -38,6 +49,10 @@ interface ProviderLimits {
 const PROVIDER_LIMITS: Record<ProviderName, ProviderLimits> = {
   anthropic: { maxRequests: 100_000, maxBytes: 256 * 1000 * 1000, oneModelPerBatch: false },
   openai: { maxRequests: 50_000, maxBytes: 200 * 1000 * 1000, oneModelPerBatch: true },
+  // Gemini takes a 2 GB input file and names no request cap; batchlane keeps its batches to
+  // Anthropic's size, which the completion function is sized to assemble and read back.
+  // The model is in the create call's path, so a batch holds one model.
+  gemini: { maxRequests: 100_000, maxBytes: 256 * 1000 * 1000, oneModelPerBatch: true },
   // Bedrock's default per-model quotas: records per job (and per file: batchlane writes one
   // file per job), 1 GB per input file, and at least 100 records per job.
   bedrock: {
@@ -52,6 +67,7 @@ const isProviderName = (value: unknown): value is ProviderName =>
   typeof value === 'string' && (PROVIDERS as readonly string[]).includes(value);
 
 export {
+  DEFAULT_ENABLED_PROVIDERS,
   DEFAULT_ENDPOINT,
   isProviderName,
   PROVIDER_ENDPOINTS,

@@ -32,6 +32,7 @@ const REJECTION_CODES = [
   'request_too_large',
   'conflicting_resend',
   'unprocessable_message',
+  'unpriced_model',
 ] as const;
 type RejectionCode = (typeof REJECTION_CODES)[number];
 
@@ -47,10 +48,7 @@ const INTAKE_BOUNDS = {
    * names, metric dimensions and log lines.
    */
   modelPattern: /^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,255}$/,
-  /**
-   * Levels of nesting in `metadata`. It is stored as a DynamoDB map inside a member item
-   * (DynamoDB allows 32 levels in all) and echoed inside results and events.
-   */
+  /** Levels of nesting in `metadata`, which is echoed inside results and events. */
   metadataMaxDepth: 16,
   /** Bytes of `metadata` as JSON: it is stored on every member item and echoed on every result. */
   metadataMaxBytes: 16 * 1024,

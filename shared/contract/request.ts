@@ -12,8 +12,16 @@ const CUSTOM_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
  */
 const TIERS = ['batch', 'flex', 'auto'] as const;
 type Tier = (typeof TIERS)[number];
-/** Where the flex tier exists: OpenAI's synchronous text endpoints (not embeddings). */
-const FLEX_ENDPOINTS: readonly string[] = ['/v1/chat/completions', '/v1/responses'];
+/**
+ * Where a flex tier exists: OpenAI's synchronous text endpoints (not embeddings) and
+ * Gemini's `generateContent` (`serviceTier: "flex"`). Endpoint names are unique to their
+ * provider, so the endpoint alone says whether flex is offered.
+ */
+const FLEX_ENDPOINTS: readonly string[] = [
+  '/v1/chat/completions',
+  '/v1/responses',
+  'generateContent',
+];
 
 /**
  * Where a claim-checked body lives: `s3://bucket/key`. The bucket rule is S3's naming rule;
@@ -162,15 +170,12 @@ const RequestV1Schema = ResolvedRequestV1BaseSchema.superRefine((request, ctx) =
       ),
     );
   }
-  if (
-    request.tier === 'flex' &&
-    (request.provider !== 'openai' || !FLEX_ENDPOINTS.includes(endpoint))
-  ) {
+  if (request.tier === 'flex' && !FLEX_ENDPOINTS.includes(endpoint)) {
     ctx.addIssue(
       reasonIssue(
         'unsupported_tier',
         ['tier'],
-        `tier "flex" is offered by openai on ${FLEX_ENDPOINTS.join(' and ')} only; use "batch" or "auto"`,
+        `tier "flex" is offered by openai on /v1/chat/completions and /v1/responses and by gemini on generateContent only; use "batch" or "auto"`,
       ),
     );
   }
@@ -228,6 +233,18 @@ const RequestV1Schema = ResolvedRequestV1BaseSchema.superRefine((request, ctx) =
           'invalid_body',
           ['body', 'messages'],
           'body.messages must be a non-empty array',
+        ),
+      );
+    }
+  }
+  if (endpoint === 'generateContent') {
+    const contents = body['contents'];
+    if (!Array.isArray(contents) || contents.length === 0) {
+      ctx.addIssue(
+        reasonIssue(
+          'invalid_body',
+          ['body', 'contents'],
+          'body.contents must be a non-empty array',
         ),
       );
     }

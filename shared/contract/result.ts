@@ -53,6 +53,18 @@ const ResultErrorSchema = z
   .strict();
 
 /**
+ * Who sent the request: the producer its `custom_id` belongs to (the sender's IAM principal id
+ * as SQS records it, or the namespace the deployment maps it to). Absent on records written
+ * before producers were told apart.
+ */
+const PRODUCER_FIELD = z
+  .string()
+  .optional()
+  .describe(
+    "The producer the custom_id belongs to: the sender's IAM principal id as SQS records it (SenderId up to its ':'), or the namespace the deployment maps it to",
+  );
+
+/**
  * One result record, delivered to the request's destination (contract v1).
  * Exactly one is delivered for each accepted `custom_id`.
  */
@@ -60,6 +72,7 @@ const ResultV1Schema = z
   .object({
     schema: z.literal('batchlane.result.v1'),
     custom_id: z.string(),
+    producer: PRODUCER_FIELD,
     status: z.enum(RESULT_STATUSES),
     provider: z.enum(PROVIDERS).nullable(),
     endpoint: z.string().nullable(),
@@ -94,6 +107,7 @@ export {
   CostSchema,
   type Lane,
   LaneSchema,
+  PRODUCER_FIELD,
   RESULT_STATUSES,
   type ResultError,
   ResultErrorSchema,

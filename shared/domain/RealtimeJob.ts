@@ -13,6 +13,8 @@ const RealtimeJobSchema = z
   .object({
     schema: z.literal('batchlane.realtime-job.v1'),
     custom_id: z.string().min(1),
+    /** The producer the id belongs to; '' on jobs queued before producers were told apart. */
+    producer: z.string().default(''),
     request_hash: z.string().min(1),
     request_key: z.string().min(1),
     provider: z.enum(PROVIDERS),
@@ -25,6 +27,12 @@ const RealtimeJobSchema = z
     metadata: z.json().nullable(),
     deadline: z.string().nullable(),
     accepted_at: z.string(),
+    /**
+     * What was reserved against the budgets for this job, and on which UTC day; settled to
+     * what the call cost once it is delivered. 0 and null while no budget is set.
+     */
+    reserved_nano_usd: z.number().int().nonnegative().default(0),
+    reserved_on: z.string().nullable().default(null),
     /** Which try this is: a job that failed for now is queued again with attempt + 1. */
     attempt: z.number().int().positive().default(1),
     target: z.discriminatedUnion('kind', [
@@ -43,12 +51,17 @@ const RealtimeJobSchema = z
 
 type RealtimeJob = z.output<typeof RealtimeJobSchema>;
 
+/** The folder of one request's realtime objects: its producer's own, like its ledger entry. */
+const realtimeFolder = (producer: string, customId: string): string =>
+  producer === '' ? `realtime/${customId}` : `realtime/${producer}/${customId}`;
+
 /** Where a request bound for the realtime lane is kept (one object per id and content). */
-const realtimeRequestKey = (customId: string, requestHash: string): string =>
-  `realtime/${customId}/${requestHash}.request.json`;
+const realtimeRequestKey = (producer: string, customId: string, requestHash: string): string =>
+  `${realtimeFolder(producer, customId)}/${requestHash}.request.json`;
 
 /** Where the provider's answer is kept before delivery, so a rerun never calls it again. */
-const realtimeOutcomeKey = (job: Pick<RealtimeJob, 'custom_id' | 'request_hash'>): string =>
-  `realtime/${job.custom_id}/${job.request_hash}.outcome.json`;
+const realtimeOutcomeKey = (
+  job: Pick<RealtimeJob, 'producer' | 'custom_id' | 'request_hash'>,
+): string => `${realtimeFolder(job.producer, job.custom_id)}/${job.request_hash}.outcome.json`;
 
 export { type RealtimeJob, RealtimeJobSchema, realtimeOutcomeKey, realtimeRequestKey };

@@ -35,6 +35,28 @@ interface AdmissionCandidate {
 
 type HoldReason = 'quota_requests' | 'quota_tokens' | 'budget_daily' | 'budget_monthly';
 
+/** Whether any spending cap is set: only then is spending reserved and settled. */
+const isBudgetSet = (budget: Budget): boolean =>
+  budget.dailyNanoUsd !== null || budget.monthlyNanoUsd !== null;
+
+/**
+ * Why a request for a model the price table lacks cannot be admitted while a budget is set,
+ * or null when it can: it is priced, there is no budget, or the deployment prices unpriced
+ * models at a ceiling. A budget cannot hold what it cannot price, so such a request is refused
+ * (and may be sent again once the table has its price) rather than admitted at $0.
+ */
+const unpricedRefusal = (
+  request: { readonly provider: string; readonly model: string; readonly priced: boolean },
+  budget: Budget,
+  unpricedCeilingSet: boolean,
+): { readonly code: 'unpriced_model'; readonly message: string } | null => {
+  if (request.priced || !isBudgetSet(budget) || unpricedCeilingSet) return null;
+  return {
+    code: 'unpriced_model',
+    message: `${request.provider} model ${request.model} has no price in this deployment's price table, and a budget is set: a budget cannot hold what it cannot price. Use a priced model, or ask the operator to add its price (priceTableOverride) or a ceiling (unpricedCeilingUsdPerMTok)`,
+  };
+};
+
 const inFlightKey = (provider: string, model: string): string => `${provider} ${model}`;
 
 const quotaFor = (quotas: Quotas, provider: string, model: string): QuotaLimit | null =>
@@ -103,6 +125,8 @@ export {
   type Budget,
   type HoldReason,
   inFlightKey,
+  isBudgetSet,
   type QuotaLimit,
   type Quotas,
+  unpricedRefusal,
 };

@@ -24,6 +24,10 @@ const UNBILLED: Cost = {
   price_version: null,
 };
 
+/** The result's `producer` field: absent for records without one (written before it existed). */
+const producerField = (producer: string): { producer?: string } =>
+  producer === '' ? {} : { producer };
+
 /** The result record for a batch member. */
 const buildItemResult = (
   batch: BatchRecord,
@@ -34,6 +38,7 @@ const buildItemResult = (
 ): ResultV1 => ({
   schema: 'batchlane.result.v1',
   custom_id: item.customId,
+  ...producerField(item.producer),
   status: outcome.status,
   provider: batch.provider,
   endpoint: batch.endpoint,
@@ -56,6 +61,7 @@ const buildItemResult = (
 /** The result record for a request refused at intake. */
 const buildRejectedResult = (input: {
   readonly customId: string;
+  readonly producer: string;
   readonly provider: ProviderName | null;
   readonly rejection: Rejection;
   readonly metadata: JsonValue | null;
@@ -65,6 +71,7 @@ const buildRejectedResult = (input: {
 }): ResultV1 => ({
   schema: 'batchlane.result.v1',
   custom_id: input.customId,
+  ...producerField(input.producer),
   status: 'rejected',
   provider: input.provider,
   endpoint: null,
@@ -91,11 +98,11 @@ const buildRejectedResult = (input: {
 /** Results grouped by where they go, keeping the first-seen destination object per key. */
 const groupByDestination = <T extends { destination: Destination }>(
   entries: readonly T[],
-  keyOf: (destination: Destination) => string,
+  keyOf: (destination: Destination, entry: T) => string,
 ): Map<string, { destination: Destination; entries: T[] }> => {
   const groups = new Map<string, { destination: Destination; entries: T[] }>();
   for (const entry of entries) {
-    const key = keyOf(entry.destination);
+    const key = keyOf(entry.destination, entry);
     const group = groups.get(key);
     if (group === undefined) groups.set(key, { destination: entry.destination, entries: [entry] });
     else group.entries.push(entry);
@@ -103,4 +110,11 @@ const groupByDestination = <T extends { destination: Destination }>(
   return groups;
 };
 
-export { buildItemResult, buildRejectedResult, groupByDestination, type ItemOutcome, UNBILLED };
+export {
+  buildItemResult,
+  buildRejectedResult,
+  groupByDestination,
+  type ItemOutcome,
+  producerField,
+  UNBILLED,
+};

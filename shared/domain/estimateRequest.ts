@@ -7,6 +7,11 @@ interface RequestEstimate {
   readonly inputTokens: number;
   /** The most it may cost: its input, and output up to its own limit. */
   readonly nanoUsd: number;
+  /**
+   * False when the price table has no price for its model (or lane): `nanoUsd` is then the
+   * deployment's ceiling for unpriced models, or 0 when it has none.
+   */
+  readonly priced: boolean;
 }
 
 /** Output budget assumed when a body sets no limit (chat models' common default). */
@@ -17,8 +22,18 @@ const BYTES_PER_TOKEN = 4;
 
 const outputLimitOf = (body: Record<string, unknown>, endpoint: string): number => {
   if (endpoint === '/v1/embeddings') return 0;
-  for (const key of ['max_tokens', 'max_completion_tokens', 'max_output_tokens']) {
-    const value = body[key];
+  // Gemini keeps its limit in `generationConfig` (either spelling).
+  const config = body['generationConfig'] ?? body['generation_config'];
+  const nested =
+    typeof config === 'object' && config !== null ? (config as Record<string, unknown>) : {};
+  const candidates = [
+    body['max_tokens'],
+    body['max_completion_tokens'],
+    body['max_output_tokens'],
+    nested['maxOutputTokens'],
+    nested['max_output_tokens'],
+  ];
+  for (const value of candidates) {
     if (typeof value === 'number' && Number.isFinite(value) && value > 0) return Math.trunc(value);
   }
   return DEFAULT_MAX_OUTPUT_TOKENS;
@@ -40,8 +55,11 @@ const estimateRequest = (
     readonly at: Date;
   },
   table: PriceTable,
+  /** Nano-dollars per token assumed for an unpriced model; null: none (it costs 0 here). */
+  unpricedNanoUsdPerToken: number | null = null,
 ): RequestEstimate => {
   const inputTokens = Math.ceil(input.bodyBytes / BYTES_PER_TOKEN);
+  const outputTokens = outputLimitOf(input.body, input.endpoint);
   const priced = priceRequest(
     {
       provider: input.provider,
@@ -50,7 +68,7 @@ const estimateRequest = (
       at: input.at,
       usage: {
         inputTokens,
-        outputTokens: outputLimitOf(input.body, input.endpoint),
+        outputTokens,
         cacheReadTokens: 0,
         cacheWrite5mTokens: 0,
         cacheWrite1hTokens: 0,
@@ -61,7 +79,15 @@ const estimateRequest = (
     },
     table,
   );
-  return { inputTokens, nanoUsd: priced.nano_usd };
+  if (priced.basis !== 'unpriced_model') {
+    return { inputTokens, nanoUsd: priced.nano_usd, priced: true };
+  }
+  // Never $0 while a ceiling is configured: a budget must hold models it has no price for.
+  const ceiling =
+    unpricedNanoUsdPerToken === null
+      ? 0
+      : Math.ceil((inputTokens + outputTokens) * unpricedNanoUsdPerToken);
+  return { inputTokens, nanoUsd: ceiling, priced: false };
 };
 
 export { estimateRequest, type RequestEstimate };

@@ -12,6 +12,10 @@ const toJsonLine = (value: unknown): string =>
  *   is implied, so it is not written).
  * - OpenAI: `{"custom_id","method":"POST","url","body"}`, where `url` must equal the batch's
  *   `endpoint`.
+ * - Gemini: `{"custom_id","body"}`, the producer's `GenerateContentRequest` with its model.
+ *   The Gemini adapter turns it into the API's own line (`{"key","request"}`) or inline
+ *   request (`{"request","metadata":{"key"}}`) as it submits, so every stored line starts
+ *   with its `custom_id` and the body can be read back (escalation) like the others.
  * - Bedrock: `{"custom_id","modelInput"}`: the Bedrock record with batchlane's id first, like
  *   every other line; the adapter names it `recordId` as it writes the job's input file.
  *
@@ -30,6 +34,8 @@ const formatProviderLine = (
       return toJsonLine({ custom_id: providerCustomId, params: body });
     case 'openai':
       return toJsonLine({ custom_id: providerCustomId, method: 'POST', url: endpoint, body });
+    case 'gemini':
+      return toJsonLine({ custom_id: providerCustomId, body });
     case 'bedrock':
       return toJsonLine({ custom_id: providerCustomId, modelInput: body });
   }

@@ -22,23 +22,4 @@ const jsonDepth = (value: unknown, limit: number): number => {
   return deepest;
 };
 
-/**
- * The first number in a JSON value that DynamoDB cannot store (it keeps magnitudes from 1e-130
- * to below 1e126, and 38 significant digits, which every double within that range fits), or
- * null. Call only on a value whose depth is bounded.
- */
-const unstorableNumberIn = (value: unknown): number | null => {
-  const stack: unknown[] = [value];
-  while (stack.length > 0) {
-    const node = stack.pop();
-    if (typeof node === 'number') {
-      const magnitude = Math.abs(node);
-      if (magnitude !== 0 && (magnitude >= 1e126 || magnitude < 1e-130)) return node;
-    } else if (node !== null && typeof node === 'object') {
-      for (const child of Array.isArray(node) ? node : Object.values(node)) stack.push(child);
-    }
-  }
-  return null;
-};
-
-export { jsonDepth, unstorableNumberIn };
+export { jsonDepth };

@@ -211,8 +211,64 @@ const parseBedrockLine = (line: string): ParsedResultLine => {
 };
 
 /**
+ * Gemini (google.rpc) status names that describe the service, not the request: the same
+ * request may succeed when sent again. Anything else (`INVALID_ARGUMENT`, `NOT_FOUND`,
+ * `PERMISSION_DENIED`, `FAILED_PRECONDITION`, unknown names) is final.
+ */
+const GEMINI_RETRYABLE_STATUSES: readonly string[] = [
+  'RESOURCE_EXHAUSTED',
+  'UNAVAILABLE',
+  'INTERNAL',
+  'DEADLINE_EXCEEDED',
+  'ABORTED',
+  'UNKNOWN',
+];
+
+/**
+ * A Gemini Batch Mode result line: `{"key", "response": GenerateContentResponse}` or
+ * `{"key", "error"|"status": {code, message, status}}` (inline results are written in the same
+ * shape by the adapter). The `key` is the `custom_id` batchlane gave the request.
+ */
+const parseGeminiLine = (line: string): ParsedResultLine => {
+  const value = parseJsonObject('gemini', line);
+  const key = value.key;
+  if (typeof key !== 'string' || key === '') throw malformed('gemini', 'key missing');
+  const base = { providerCustomId: key, response: null, usage: null, model: null };
+  const failure = isObject(value.error)
+    ? value.error
+    : isObject(value.status)
+      ? value.status
+      : null;
+  if (failure !== null) {
+    const status = stringOrNull(failure.status);
+    const code = typeof failure.code === 'number' ? failure.code : null;
+    const type = status ?? (code === null ? 'unknown_error' : `http_${code}`);
+    return {
+      ...base,
+      status: 'errored',
+      error: { type, message: stringOrNull(failure.message) ?? type },
+      retryable:
+        (status !== null && GEMINI_RETRYABLE_STATUSES.includes(status)) ||
+        (status === null && code !== null && isRetryableHttpStatus(code)),
+    };
+  }
+  const response = value.response;
+  if (!isObject(response)) throw malformed('gemini', 'neither response nor error');
+  return {
+    ...base,
+    status: 'succeeded',
+    response,
+    error: null,
+    retryable: false,
+    usage: resultUsageOf(tokenUsageFromResponse('gemini', 'generateContent', response)),
+    model: stringOrNull(response.modelVersion),
+  };
+};
+
+/**
  * Parses one line of a provider result file (Anthropic results JSONL; OpenAI output or
- * error file; Bedrock `.jsonl.out`). The line may carry its trailing newline or `\r`.
+ * error file; Gemini responses file or inline responses; Bedrock `.jsonl.out`). The line may
+ * carry its trailing newline or `\r`.
  *
  * @throws {InvalidInputError} code `malformed_result_line` when the line is not one the
  *   provider documents; the caller decides whether to skip it or fail the batch.
@@ -225,6 +281,8 @@ const parseResultLine = (provider: ProviderName, line: string): ParsedResultLine
       return parseOpenAILine(line);
     case 'bedrock':
       return parseBedrockLine(line);
+    case 'gemini':
+      return parseGeminiLine(line);
   }
 };
 

@@ -18,6 +18,8 @@ const REQUEST_STATES = ['pending', 'claimed', 'rejecting', 'rejected', 'realtime
 type RequestState = (typeof REQUEST_STATES)[number];
 
 interface RequestRecord {
+  /** Who sent it (see `producer.ts`); '' on entries written before producers were told apart. */
+  readonly producer: string;
   readonly customId: string;
   /** sha256 of the canonical request: identical resends fold, different ones conflict. */
   readonly requestHash: string;
@@ -162,6 +164,8 @@ interface BatchItem {
   readonly batchId: string;
   /** batchlane's own id for the request inside the provider batch. */
   readonly providerCustomId: string;
+  /** Who sent it; with `customId`, the key of its ledger entry ('' on older members). */
+  readonly producer: string;
   readonly customId: string;
   readonly model: string;
   readonly destination: Destination | null;

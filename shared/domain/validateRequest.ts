@@ -16,7 +16,7 @@ import {
 } from '../contract/request.js';
 import { hashCanonical } from './canonicalJson.js';
 import { isForbiddenWebhookHost } from './isForbiddenWebhookHost.js';
-import { jsonDepth, unstorableNumberIn } from './jsonDepth.js';
+import { jsonDepth } from './jsonDepth.js';
 import {
   isModelOfProvider,
   MODEL_FAMILIES,
@@ -95,6 +95,10 @@ const maxRequestBytesOf = (maxBytesPerBatch: number | null): number =>
     maxBytesPerBatch ?? Number.POSITIVE_INFINITY,
   );
 
+/** Gemini takes `models/x` or `x` for the same model: grouped and priced as `x`. */
+const modelOf = (provider: ProviderName, model: string): string =>
+  provider === 'gemini' && model.startsWith('models/') ? model.slice('models/'.length) : model;
+
 const FIELD_CODES: Record<string, RejectionCode> = {
   custom_id: 'invalid_custom_id',
   provider: 'unknown_provider',
@@ -142,13 +146,6 @@ const metadataProblem = (metadata: unknown): { code: RejectionCode; message: str
     return {
       code: 'metadata_too_large',
       message: `metadata is ${bytes} bytes of JSON; at most ${INTAKE_BOUNDS.metadataMaxBytes} are accepted`,
-    };
-  }
-  const number = unstorableNumberIn(metadata);
-  if (number !== null) {
-    return {
-      code: 'invalid_metadata',
-      message: `metadata holds the number ${number}, outside what batchlane stores (magnitudes from 1e-130 to below 1e126)`,
     };
   }
   return null;
@@ -465,7 +462,7 @@ const validateRequest = (
       request,
       endpoint,
       // Bedrock names it beside the body; the others in it (and `model`, if given, agrees).
-      model: request.model ?? String(request.body['model']),
+      model: request.model ?? modelOf(request.provider, String(request.body['model'])),
       destination,
       // The defaults-applied request is hashed, so `{tier:"batch"}` and no tier are the same.
       requestHash: hashCanonical({ ...request, endpoint, destination }),

@@ -1,7 +1,14 @@
-/** Puts intake messages back on the intake queue, to be read again after a delay. */
-interface IntakeRequeuer {
-  /** Sends each body as a new message, visible after `delaySeconds` (at most 900). */
-  requeue(bodies: readonly string[], delaySeconds: number): Promise<void>;
+/** An intake message to send again: its body as sent, and the producer it belongs to. */
+interface RequeuedMessage {
+  readonly body: string;
+  /** Carried as the `batchlane-producer` attribute: the queue records batchlane as sender. */
+  readonly producer: string;
 }
 
-export type { IntakeRequeuer };
+/** Puts intake messages back on the intake queue, to be read again after a delay. */
+interface IntakeRequeuer {
+  /** Sends each message anew, visible after `delaySeconds` (at most 900). */
+  requeue(messages: readonly RequeuedMessage[], delaySeconds: number): Promise<void>;
+}
+
+export type { IntakeRequeuer, RequeuedMessage };

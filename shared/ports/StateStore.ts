@@ -21,6 +21,8 @@ type RegisterOutcome =
   | { readonly kind: 'conflict'; readonly existing: RequestRecord };
 
 interface RegisterRequestInput {
+  /** Who sent it: ids are the producer's own (see `ledgerIdOf`). */
+  readonly producer: string;
   readonly customId: string;
   readonly requestHash: string;
   readonly state: Extract<RequestState, 'pending' | 'rejecting'>;
@@ -30,7 +32,7 @@ interface RegisterRequestInput {
 
 /** What the realtime lane works on: a request sent there at intake, or an escalated member. */
 type RealtimeTarget =
-  | { readonly kind: 'request'; readonly customId: string }
+  | { readonly kind: 'request'; readonly producer: string; readonly customId: string }
   | { readonly kind: 'member'; readonly batchId: string; readonly providerCustomId: string };
 
 /** What taking a realtime target found. */
@@ -77,7 +79,11 @@ interface PartMember {
  * Every method is safe to call again after a crash; conditional writes decide races.
  */
 interface StateStore {
-  /** Records a caller id, or reports what an earlier registration of it found. */
+  /**
+   * Records a producer's id, or reports what an earlier registration of it found. A `pending`
+   * registration takes over an id whose entry is a refusal (`rejecting`, `rejected`): an
+   * invalid message never reserves an id.
+   */
   registerRequest(input: RegisterRequestInput): Promise<RegisterOutcome>;
 
   /**
@@ -87,7 +93,7 @@ interface StateStore {
   registerRequests(inputs: readonly RegisterRequestInput[]): Promise<RegisterOutcome[]>;
 
   /** Records that a refused request's result and event are out (`rejecting` → `rejected`). */
-  markRefused(customId: string): Promise<void>;
+  markRefused(producer: string, customId: string): Promise<void>;
 
   /** Creates a batch record; throws `ConflictError` if the id exists. */
   createBatch(batch: BatchRecord): Promise<void>;
@@ -170,7 +176,7 @@ interface StateStore {
   sealParts(batchId: string, partCount: number): Promise<BatchPart[]>;
 
   /** `pending` → `realtime`: the request is the realtime lane's. False if it was not pending. */
-  markRealtime(customId: string, requestHash: string): Promise<boolean>;
+  markRealtime(producer: string, customId: string, requestHash: string): Promise<boolean>;
 
   /**
    * Takes a member of a still-running batch for the realtime lane, atomically with a check

@@ -3,8 +3,10 @@ import type { ProviderName } from '../contract/providers.js';
 import type { Budget, Quotas } from '../domain/admitRequests.js';
 import type { LanePolicy } from '../domain/chooseLane.js';
 import type { PriceTable } from '../domain/pricing/PriceTable.js';
+import type { ProducerPolicy } from '../domain/producer.js';
 import type { BatchProvider } from '../ports/BatchProvider.js';
 import type { BlobStore } from '../ports/BlobStore.js';
+import type { BudgetReservations } from '../ports/BudgetReservations.js';
 import type { ClaimCheckReader } from '../ports/ClaimCheckReader.js';
 import type { Clock, IdGenerator } from '../ports/Clock.js';
 import type { CompletionNotifier } from '../ports/CompletionNotifier.js';
@@ -65,6 +67,13 @@ interface RuntimeSettings {
    * says sooner (ms; default 24 h); it is then served by the realtime lane.
    */
   readonly belowMinimumWaitMs?: number;
+  /** How producers are told apart (see `resolveProducer`). */
+  readonly producers: ProducerPolicy;
+  /**
+   * Nano-dollars per token assumed for a model the price table lacks while a budget is set;
+   * null: such a request is refused (`unpriced_model`), never admitted at $0.
+   */
+  readonly unpricedCeilingNanoUsdPerToken: number | null;
 }
 
 /** Everything the use cases talk to, passed in by the composition root. */
@@ -79,6 +88,8 @@ interface RuntimeDeps {
   readonly completion: CompletionNotifier;
   /** Where costs are kept per batch (or request), day, model, lane and tag. */
   readonly costs: CostLedger;
+  /** Spending reserved against the budgets (used only while a budget is set). */
+  readonly budgets: BudgetReservations;
   /** The realtime lane's queue; null when the deployment has no realtime lane. */
   readonly realtime: RealtimeDispatcher | null;
   /** Synchronous calls (flex and standard), used by the realtime worker. */

@@ -1,4 +1,5 @@
 import { DETAIL_TYPES } from '../contract/events.js';
+import { METRIC } from '../contract/metrics.js';
 import type { ProviderName } from '../contract/providers.js';
 import {
   type AdmissionCandidate,
@@ -6,7 +7,9 @@ import {
   admitRequests,
   type HoldReason,
   inFlightKey,
+  isBudgetSet,
 } from '../domain/admitRequests.js';
+import { type BudgetPeriod, budgetPeriodOf } from '../domain/budgetPeriod.js';
 import { ACTIVE_BATCH_STATES } from '../domain/records.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
 
@@ -19,8 +22,11 @@ const retryInSeconds = (reason: HoldReason, quotaRetrySeconds: number): number =
 
 /** Far enough ahead to list every batch on the active-batches index. */
 const FAR_FUTURE = '9999-12-31T23:59:59.999Z';
-/** Past days' spending changes rarely (late completions): read again after this long. */
-const PAST_DAYS_TTL_MS = 5 * 60 * 1000;
+/**
+ * Tries at reserving what fits in a budget: each loses only to another collector's
+ * reservation made since the read, so a few suffice; after that the requests are held.
+ */
+const RESERVE_TRIES = 4;
 /** Most active batches read for admission (the index is ordered by next poll). */
 const MAX_ACTIVE_BATCHES = 10_000;
 
@@ -28,6 +34,8 @@ const MAX_ACTIVE_BATCHES = 10_000;
 interface AdmissionRequest extends AdmissionCandidate {
   readonly provider: ProviderName;
   readonly customId: string;
+  /** Who sent it: requeued with it, and named in the `Requests Held` event. */
+  readonly producer: string;
   readonly messageId: string;
   /** The intake message as sent: requeued unchanged, so its idempotency hash holds. */
   readonly body: string;
@@ -43,52 +51,18 @@ interface AdmissionRequest extends AdmissionCandidate {
  */
 const createAdmission = (deps: RuntimeDeps) => {
   const { store, clock, settings, logger, metrics } = deps;
-  const active =
-    Object.keys(settings.quotas).length > 0 ||
-    settings.budget.dailyNanoUsd !== null ||
-    settings.budget.monthlyNanoUsd !== null;
-  let pastDays: { month: string; today: string; nanoUsd: number; readAt: number } | null = null;
+  const quotasSet = Object.keys(settings.quotas).length > 0;
+  const budgetSet = isBudgetSet(settings.budget);
+  const active = quotasSet || budgetSet;
 
-  const spentBefore = async (monthStart: string, today: string): Promise<number> => {
-    const now = clock.now().getTime();
-    if (
-      pastDays !== null &&
-      pastDays.today === today &&
-      pastDays.month === monthStart &&
-      now - pastDays.readAt < PAST_DAYS_TTL_MS
-    ) {
-      return pastDays.nanoUsd;
-    }
-    let nanoUsd = 0;
-    if (monthStart < today) {
-      const yesterday = new Date(Date.parse(`${today}T00:00:00.000Z`) - 86_400_000)
-        .toISOString()
-        .slice(0, 10);
-      for await (const entry of deps.costs.entries({ since: monthStart, until: yesterday })) {
-        nanoUsd += entry.nanoUsd;
-      }
-    }
-    pastDays = { month: monthStart, today, nanoUsd, readAt: now };
-    return nanoUsd;
-  };
-
-  const loadState = async (): Promise<AdmissionState> => {
-    const now = clock.now().toISOString();
-    const today = now.slice(0, 10);
-    const monthStart = `${now.slice(0, 7)}-01`;
-    let spentToday = 0;
-    for await (const entry of deps.costs.entries({ since: today, until: today })) {
-      spentToday += entry.nanoUsd;
-    }
+  /** What is in flight per provider and model, from the active batches' estimates. */
+  const loadInFlight = async (): Promise<AdmissionState['inFlight']> => {
     const inFlight = new Map<string, { requests: number; tokens: number }>();
-    let uncosted = 0;
+    if (!quotasSet) return inFlight;
     for (const batch of await store.listDueBatches(FAR_FUTURE, MAX_ACTIVE_BATCHES)) {
       if (!ACTIVE_BATCH_STATES.includes(batch.state) || batch.estimate === undefined) continue;
-      if (batch.estimate === null) continue;
-      // Not yet in the ledger: what it may still cost counts against the budget.
-      uncosted += batch.estimate.nanoUsd;
       // Only batches the provider still works on count towards its queue.
-      if (batch.state === 'ended') continue;
+      if (batch.estimate === null || batch.state === 'ended') continue;
       for (const [model, use] of Object.entries(batch.estimate.byModel)) {
         const key = inFlightKey(batch.provider, model);
         const sum = inFlight.get(key) ?? { requests: 0, tokens: 0 };
@@ -98,12 +72,49 @@ const createAdmission = (deps: RuntimeDeps) => {
         });
       }
     }
-    const before = await spentBefore(monthStart, today);
-    return {
-      inFlight,
-      spentTodayNanoUsd: spentToday + uncosted,
-      spentThisMonthNanoUsd: before + spentToday + uncosted,
-    };
+    return inFlight;
+  };
+
+  /**
+   * Decides what goes now and reserves its worst-case cost against the budgets in one
+   * conditional write: collectors racing for the same budget each read what is reserved,
+   * and only one of two whose reservations would not both fit gets its write; the other
+   * reads again and admits what still fits.
+   */
+  const decide = async <T extends AdmissionCandidate>(
+    requests: readonly T[],
+    period: BudgetPeriod,
+  ): Promise<{ admitted: T[]; held: { candidate: T; reason: HoldReason }[] }> => {
+    const inFlight = await loadInFlight();
+    const limits = { quotas: settings.quotas, budget: settings.budget };
+    if (!budgetSet) {
+      return admitRequests(
+        requests,
+        { inFlight, spentTodayNanoUsd: 0, spentThisMonthNanoUsd: 0 },
+        limits,
+      );
+    }
+    for (let attempt = 1; attempt <= RESERVE_TRIES; attempt += 1) {
+      const reserved = await deps.budgets.read(period);
+      const decision = admitRequests(
+        requests,
+        {
+          inFlight,
+          spentTodayNanoUsd: reserved.dayNanoUsd,
+          spentThisMonthNanoUsd: reserved.monthNanoUsd,
+        },
+        limits,
+      );
+      const total = decision.admitted.reduce((sum, r) => sum + r.nanoUsd, 0);
+      if (total === 0 || (await deps.budgets.reserve(period, total, settings.budget))) {
+        return decision;
+      }
+      metrics.count(METRIC.BudgetReservationConflicts, 1);
+    }
+    // Still losing the race: everything waits for the next try, nothing passes the budget.
+    const reason: HoldReason =
+      settings.budget.dailyNanoUsd !== null ? 'budget_daily' : 'budget_monthly';
+    return { admitted: [], held: requests.map((candidate) => ({ candidate, reason })) };
   };
 
   /**
@@ -112,17 +123,23 @@ const createAdmission = (deps: RuntimeDeps) => {
    */
   return async <T extends AdmissionRequest>(
     requests: readonly T[],
-  ): Promise<{ readonly admitted: T[]; readonly failedMessageIds: string[] }> => {
-    if (!active || requests.length === 0) return { admitted: [...requests], failedMessageIds: [] };
-    const { admitted, held } = admitRequests(requests, await loadState(), {
-      quotas: settings.quotas,
-      budget: settings.budget,
-    });
-    if (held.length === 0) return { admitted, failedMessageIds: [] };
+  ): Promise<{
+    readonly admitted: T[];
+    readonly failedMessageIds: string[];
+    /** The period the admitted requests' costs were reserved in; null: nothing reserved. */
+    readonly reservedIn: BudgetPeriod | null;
+  }> => {
+    if (!active || requests.length === 0) {
+      return { admitted: [...requests], failedMessageIds: [], reservedIn: null };
+    }
+    const period = budgetPeriodOf(clock.now());
+    const reservedIn = budgetSet ? period : null;
+    const { admitted, held } = await decide(requests, period);
+    if (held.length === 0) return { admitted, failedMessageIds: [], reservedIn };
 
     const groups = new Map<string, { reason: HoldReason; requests: T[] }>();
     for (const { candidate, reason } of held) {
-      const key = `${reason} ${candidate.provider} ${candidate.model}`;
+      const key = `${reason} ${candidate.producer} ${candidate.provider} ${candidate.model}`;
       const group = groups.get(key) ?? { reason, requests: [] };
       group.requests.push(candidate);
       groups.set(key, group);
@@ -139,7 +156,7 @@ const createAdmission = (deps: RuntimeDeps) => {
       } else {
         try {
           await deps.requeue.requeue(
-            group.map((r) => r.body),
+            group.map((r) => ({ body: r.body, producer: r.producer })),
             retryIn,
           );
         } catch (error) {
@@ -151,7 +168,7 @@ const createAdmission = (deps: RuntimeDeps) => {
           continue;
         }
       }
-      metrics.count('RequestsHeld', group.length, { reason });
+      metrics.count(METRIC.RequestsHeld, group.length, { reason });
       logger.info('requests held by admission', {
         reason,
         provider: first.provider,
@@ -164,6 +181,7 @@ const createAdmission = (deps: RuntimeDeps) => {
             detailType: DETAIL_TYPES.requestsHeld,
             detail: {
               reason,
+              ...(first.producer === '' ? {} : { producer: first.producer }),
               provider: first.provider,
               model: first.model,
               requests: group.length,
@@ -176,11 +194,11 @@ const createAdmission = (deps: RuntimeDeps) => {
         // The hold itself is durable (the messages are back in the queue); a lost report is
         // logged, and the next hold reports again.
         .catch((error: unknown) => {
-          metrics.count('EventPublishFailures', 1, { detailType: DETAIL_TYPES.requestsHeld });
+          metrics.count(METRIC.EventPublishFailures, 1, { detailType: DETAIL_TYPES.requestsHeld });
           logger.warn('Requests Held event not published', { error });
         });
     }
-    return { admitted, failedMessageIds };
+    return { admitted, failedMessageIds, reservedIn };
   };
 };
 

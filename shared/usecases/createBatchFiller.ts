@@ -22,6 +22,8 @@ interface FillRequest {
   readonly provider: ProviderName;
   readonly endpoint: ProviderEndpoint;
   readonly model: string;
+  /** Who sent it: with `customId`, the key of its ledger entry. */
+  readonly producer: string;
   readonly customId: string;
   readonly requestHash: string;
   /** Its provider line, rendered with the placeholder id `r000000` and a trailing newline. */
@@ -217,6 +219,7 @@ const createBatchFiller = (deps: RuntimeDeps) => {
         item: {
           batchId: batch.batchId,
           providerCustomId: ids[i] ?? '',
+          producer: r.producer,
           customId: r.customId,
           model: r.model,
           destination: r.destination,

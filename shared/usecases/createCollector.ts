@@ -1,9 +1,14 @@
+import { METRIC } from '../contract/metrics.js';
 import { FLEX_ENDPOINTS } from '../contract/request.js';
+import { unpricedRefusal } from '../domain/admitRequests.js';
+import type { BudgetPeriod } from '../domain/budgetPeriod.js';
 import { chooseLane, type LaneChoice } from '../domain/chooseLane.js';
 import { errorMessage, InvalidInputError, isRetryable, NotFoundError } from '../domain/errors.js';
 import { estimateRequest, type RequestEstimate } from '../domain/estimateRequest.js';
 import { formatProviderLine } from '../domain/formatProviderLine.js';
 import { mapWithConcurrency } from '../domain/mapWithConcurrency.js';
+import { findPriceEntry } from '../domain/pricing/priceRequest.js';
+import { ledgerIdOf, resolveProducer } from '../domain/producer.js';
 import { realtimeRequestKey } from '../domain/RealtimeJob.js';
 import type { JsonValue } from '../domain/records.js';
 import {
@@ -27,6 +32,13 @@ import { type Refusal, settleRefusals } from './settleRefusals.js';
 interface IntakeMessage {
   readonly messageId: string;
   readonly body: string;
+  /**
+   * The `SenderId` SQS recorded for the message: who sent it, as IAM knows them. Absent only
+   * where a queue does not record it; such messages belong to the default producer ''.
+   */
+  readonly senderId?: string | null;
+  /** The `batchlane-producer` message attribute, believed only from batchlane itself. */
+  readonly producerAttribute?: string | null;
 }
 
 interface CollectorReport {
@@ -42,12 +54,14 @@ interface CollectorReport {
 
 interface Pending extends FillRequest {
   readonly messageId: string;
+  readonly producer: string;
   readonly accepted: AcceptedRequest;
 }
 
 /** A request the lane choice sent to the realtime lane. */
 interface RealtimeBound {
   readonly messageId: string;
+  readonly producer: string;
   readonly accepted: AcceptedRequest;
   readonly choice: LaneChoice;
   readonly estimate: RequestEstimate;
@@ -66,6 +80,8 @@ interface Prepared {
 /** One message as judged: refused, or accepted with what packing it needs. */
 interface Judged {
   readonly message: IntakeMessage;
+  /** Who sent it: its id, refusal and result are this producer's. */
+  readonly producer: string;
   readonly outcome: ValidationOutcome;
   readonly prepared: Prepared | null;
 }
@@ -87,6 +103,15 @@ const createCollector = (deps: RuntimeDeps) => {
   const fill = createBatchFiller(deps);
 
   const maxRequestBytes = maxRequestBytesOf(settings.maxBytesPerBatch);
+
+  /** Who sent a message: from what SQS recorded, never from what the message says. */
+  const producerOf = (message: IntakeMessage): string =>
+    message.senderId === undefined || message.senderId === null || message.senderId === ''
+      ? ''
+      : resolveProducer(
+          { senderId: message.senderId, producerAttribute: message.producerAttribute ?? null },
+          settings.producers,
+        );
 
   /**
    * Reads one claim check. A missing object, or one that is not JSON or over the cap, is a
@@ -161,9 +186,15 @@ const createCollector = (deps: RuntimeDeps) => {
    */
   const refusalFor = async (
     message: IntakeMessage,
+    producer: string,
     outcome: RejectedMessage,
   ): Promise<Refusal | null> => {
-    const base = { messageId: message.messageId, body: message.body, metadata: outcome.metadata };
+    const base = {
+      messageId: message.messageId,
+      body: message.body,
+      metadata: outcome.metadata,
+      producer,
+    };
     if (outcome.customId === null) {
       return {
         ...base,
@@ -175,6 +206,7 @@ const createCollector = (deps: RuntimeDeps) => {
     }
     const now = clock.now();
     const registered = await store.registerRequest({
+      producer,
       customId: outcome.customId,
       requestHash: outcome.requestHash,
       state: 'rejecting',
@@ -218,9 +250,14 @@ const createCollector = (deps: RuntimeDeps) => {
     }
   };
 
-  const conflictRefusal = (message: IntakeMessage, accepted: AcceptedRequest): Refusal => ({
+  const conflictRefusal = (
+    message: IntakeMessage,
+    producer: string,
+    accepted: AcceptedRequest,
+  ): Refusal => ({
     messageId: message.messageId,
     body: message.body,
+    producer,
     metadata: null,
     rejection: {
       code: 'conflicting_resend',
@@ -238,11 +275,13 @@ const createCollector = (deps: RuntimeDeps) => {
    */
   const unregisterableRefusal = (
     message: IntakeMessage,
+    producer: string,
     accepted: AcceptedRequest,
     error: unknown,
   ): Refusal => ({
     messageId: message.messageId,
     body: message.body,
+    producer,
     metadata: null,
     rejection: {
       code: 'unprocessable_message',
@@ -253,6 +292,39 @@ const createCollector = (deps: RuntimeDeps) => {
     deliverTo: accepted.destination,
     registered: false,
   });
+
+  /**
+   * While a budget is set, a request for a model the price table lacks is refused before its
+   * id is registered (so it reserves nothing), unless the deployment prices such models at a
+   * ceiling.
+   */
+  const refuseUnpriced = (outcome: ValidationOutcome, now: Date): ValidationOutcome => {
+    if (!outcome.ok) return outcome;
+    const { accepted } = outcome;
+    const refusal = unpricedRefusal(
+      {
+        provider: accepted.request.provider,
+        model: accepted.model,
+        priced:
+          findPriceEntry(settings.priceTable, accepted.request.provider, accepted.model, now) !==
+          null,
+      },
+      settings.budget,
+      settings.unpricedCeilingNanoUsdPerToken !== null,
+    );
+    if (refusal === null) return outcome;
+    return {
+      ok: false,
+      rejection: {
+        ...refusal,
+        issues: [{ path: 'body.model', message: 'no price for this model' }],
+      },
+      customId: accepted.request.custom_id,
+      destination: accepted.destination,
+      requestHash: accepted.requestHash,
+      metadata: (accepted.request.metadata ?? null) as JsonValue | null,
+    };
+  };
 
   /** The lane for an accepted request: the batch lane when the deployment has no other. */
   const laneOf = (accepted: AcceptedRequest, now: Date): LaneChoice => {
@@ -274,15 +346,19 @@ const createCollector = (deps: RuntimeDeps) => {
    * `pending`, so the message's retry sends the job again; the worker's lease on the request
    * makes a second job harmless.
    */
-  const dispatchRealtime = async (bound: RealtimeBound): Promise<void> => {
-    const { accepted, choice } = bound;
+  const dispatchRealtime = async (
+    bound: RealtimeBound,
+    reservedIn: BudgetPeriod | null,
+  ): Promise<void> => {
+    const { accepted, choice, producer } = bound;
     const { request } = accepted;
-    const key = realtimeRequestKey(request.custom_id, accepted.requestHash);
+    const key = realtimeRequestKey(producer, request.custom_id, accepted.requestHash);
     await deps.blobs.put(key, JSON.stringify(request), { contentType: 'application/json' });
     await deps.realtime?.dispatch({
       schema: 'batchlane.realtime-job.v1',
       attempt: 1,
       custom_id: request.custom_id,
+      producer,
       request_hash: accepted.requestHash,
       request_key: key,
       provider: request.provider,
@@ -295,9 +371,11 @@ const createCollector = (deps: RuntimeDeps) => {
       metadata: (request.metadata ?? null) as JsonValue | null,
       deadline: request.deadline ?? null,
       accepted_at: clock.now().toISOString(),
+      reserved_nano_usd: reservedIn === null ? 0 : bound.estimate.nanoUsd,
+      reserved_on: reservedIn?.day ?? null,
       target: { kind: 'request' },
     });
-    await store.markRealtime(request.custom_id, accepted.requestHash);
+    await store.markRealtime(producer, request.custom_id, accepted.requestHash);
   };
 
   /**
@@ -328,6 +406,7 @@ const createCollector = (deps: RuntimeDeps) => {
         at: now,
       },
       settings.priceTable,
+      settings.unpricedCeilingNanoUsdPerToken,
     );
     return { choice, line, estimate };
   };
@@ -343,10 +422,15 @@ const createCollector = (deps: RuntimeDeps) => {
     context: ValidationContext,
     claimCheck: ClaimCheckResolution | undefined,
   ): Judged => {
+    const producer = producerOf(message);
     try {
-      const outcome = validateRequest(message.body, context, claimCheck);
+      const outcome = refuseUnpriced(
+        validateRequest(message.body, context, claimCheck),
+        context.now,
+      );
       return {
         message,
+        producer,
         outcome,
         prepared: outcome.ok ? prepare(outcome.accepted, context.now) : null,
       };
@@ -357,6 +441,7 @@ const createCollector = (deps: RuntimeDeps) => {
       });
       return {
         message,
+        producer,
         outcome: unprocessable(message.body, context, errorMessage(error)),
         prepared: null,
       };
@@ -364,8 +449,16 @@ const createCollector = (deps: RuntimeDeps) => {
   };
 
   /**
-   * Registers one chunk of accepted requests. A chunk refused for a reason a retry cannot fix
-   * is registered again one request at a time, so only the request that caused it fails.
+   * Whether the ledger refused a request for something in the request itself (a validation
+   * error: an item it cannot store), which no retry changes. Anything else, a missing table or
+   * a missing grant included, is the deployment's and is retried: the message may succeed once
+   * it is fixed, and meanwhile waits in SQS or its dead-letter queue for a redrive.
+   */
+  const refusedForItsContent = (error: unknown): boolean => error instanceof InvalidInputError;
+
+  /**
+   * Registers one chunk of accepted requests. A chunk refused for something in one of its
+   * requests is registered again one request at a time, so only that request fails.
    */
   const registerChunk = async (
     entries: readonly RegisterRequestInput[],
@@ -374,7 +467,7 @@ const createCollector = (deps: RuntimeDeps) => {
       const outcomes = await store.registerRequests(entries);
       return outcomes.map((value) => ({ status: 'fulfilled', value }));
     } catch (error) {
-      if (entries.length === 1 || isRetryable(error)) {
+      if (entries.length === 1 || !refusedForItsContent(error)) {
         return entries.map(() => ({ status: 'rejected', reason: error }));
       }
       return mapWithConcurrency(entries, 4, (entry) => store.registerRequest(entry));
@@ -397,6 +490,7 @@ const createCollector = (deps: RuntimeDeps) => {
       return {
         admitted: [] as T[],
         failedMessageIds: requests.map((r) => r.messageId),
+        reservedIn: null,
         unjudged: requests.length,
       };
     }
@@ -452,7 +546,7 @@ const createCollector = (deps: RuntimeDeps) => {
     const rejections = await mapWithConcurrency(
       rejectedMessages,
       CONCURRENCY,
-      ({ message, outcome }) => refusalFor(message, outcome),
+      ({ message, producer, outcome }) => refusalFor(message, producer, outcome),
     );
     rejections.forEach((r, i) => {
       if (r.status === 'fulfilled') {
@@ -468,26 +562,28 @@ const createCollector = (deps: RuntimeDeps) => {
     });
 
     // Duplicates inside one SQS batch: the first occurrence stands for all identical ones.
+    // Ids are the producer's own: two producers' equal custom_ids are different requests.
     const firstById = new Map<
       string,
-      { message: IntakeMessage; accepted: AcceptedRequest; prepared: Prepared }
+      { message: IntakeMessage; producer: string; accepted: AcceptedRequest; prepared: Prepared }
     >();
-    const inBatchConflicts: { message: IntakeMessage; accepted: AcceptedRequest }[] = [];
+    const inBatchConflicts: {
+      message: IntakeMessage;
+      producer: string;
+      accepted: AcceptedRequest;
+    }[] = [];
     let folded = 0;
-    for (const { message, outcome, prepared } of outcomes) {
+    for (const { message, producer, outcome, prepared } of outcomes) {
       if (!outcome.ok || prepared === null) continue;
-      const first = firstById.get(outcome.accepted.request.custom_id);
+      const id = ledgerIdOf(producer, outcome.accepted.request.custom_id);
+      const first = firstById.get(id);
       if (first === undefined)
-        firstById.set(outcome.accepted.request.custom_id, {
-          message,
-          accepted: outcome.accepted,
-          prepared,
-        });
+        firstById.set(id, { message, producer, accepted: outcome.accepted, prepared });
       else if (first.accepted.requestHash === outcome.accepted.requestHash) folded += 1;
-      else inBatchConflicts.push({ message, accepted: outcome.accepted });
+      else inBatchConflicts.push({ message, producer, accepted: outcome.accepted });
     }
-    for (const { message, accepted } of inBatchConflicts) {
-      refusals.push(conflictRefusal(message, accepted));
+    for (const { message, producer, accepted } of inBatchConflicts) {
+      refusals.push(conflictRefusal(message, producer, accepted));
     }
 
     // Register every distinct id in the ledger; only new or still-pending ones get packed.
@@ -499,7 +595,8 @@ const createCollector = (deps: RuntimeDeps) => {
     }
     const chunkOutcomes = await mapWithConcurrency(chunks, 4, (chunk) =>
       registerChunk(
-        chunk.map(({ accepted }) => ({
+        chunk.map(({ producer, accepted }) => ({
+          producer,
           customId: accepted.request.custom_id,
           requestHash: accepted.requestHash,
           state: 'pending' as const,
@@ -519,10 +616,10 @@ const createCollector = (deps: RuntimeDeps) => {
     for (const [index, registration] of registrations.entries()) {
       const candidate = candidates[index];
       if (candidate === undefined) continue;
-      const { message, accepted, prepared } = candidate;
-      if (registration.status === 'rejected' && !isRetryable(registration.reason)) {
+      const { message, producer, accepted, prepared } = candidate;
+      if (registration.status === 'rejected' && refusedForItsContent(registration.reason)) {
         // Refused by the ledger for good: retrying would only end in the dead-letter queue.
-        refusals.push(unregisterableRefusal(message, accepted, registration.reason));
+        refusals.push(unregisterableRefusal(message, producer, accepted, registration.reason));
         continue;
       }
       if (registration.status === 'rejected') {
@@ -538,11 +635,11 @@ const createCollector = (deps: RuntimeDeps) => {
       if (outcome.kind === 'duplicate') {
         folded += 1;
       } else if (outcome.kind === 'conflict') {
-        refusals.push(conflictRefusal(message, accepted));
+        refusals.push(conflictRefusal(message, producer, accepted));
       } else {
         const { choice, line, estimate } = prepared;
         if (choice.lane !== 'batch') {
-          toRealtime.push({ messageId: message.messageId, accepted, choice, estimate });
+          toRealtime.push({ messageId: message.messageId, producer, accepted, choice, estimate });
           continue;
         }
         toPack.push({
@@ -552,6 +649,7 @@ const createCollector = (deps: RuntimeDeps) => {
             reason: choice.reason,
           },
           messageId: message.messageId,
+          producer,
           accepted,
           provider: accepted.request.provider,
           endpoint: accepted.endpoint,
@@ -577,6 +675,7 @@ const createCollector = (deps: RuntimeDeps) => {
         inputTokens: pending.estimate.inputTokens,
         nanoUsd: pending.estimate.nanoUsd,
         customId: pending.accepted.request.custom_id,
+        producer: pending.producer,
         messageId: pending.messageId,
         body: bodyOf.get(pending.messageId) ?? '',
         pending,
@@ -589,6 +688,7 @@ const createCollector = (deps: RuntimeDeps) => {
         inputTokens: bound.estimate.inputTokens,
         nanoUsd: bound.estimate.nanoUsd,
         customId: bound.accepted.request.custom_id,
+        producer: bound.producer,
         messageId: bound.messageId,
         body: bodyOf.get(bound.messageId) ?? '',
         pending: null,
@@ -612,7 +712,9 @@ const createCollector = (deps: RuntimeDeps) => {
     await mapWithConcurrency([...toSeal], 4, ([id, reason]) => seal(id, reason));
     const batches = filled.batchIds;
 
-    const dispatched = await mapWithConcurrency(toRealtime, CONCURRENCY, dispatchRealtime);
+    const dispatched = await mapWithConcurrency(toRealtime, CONCURRENCY, (bound) =>
+      dispatchRealtime(bound, admission.reservedIn),
+    );
     dispatched.forEach((result, index) => {
       if (result.status === 'fulfilled') return;
       const bound = toRealtime[index];
@@ -623,17 +725,17 @@ const createCollector = (deps: RuntimeDeps) => {
         error: errorMessage(result.reason),
       });
     });
-    metrics.count('RequestsToRealtimeLane', toRealtime.length);
+    metrics.count(METRIC.RequestsToRealtimeLane, toRealtime.length);
 
     for (const messageId of await settleOrRetry(refusals)) failed.add(messageId);
 
     const accepted = toPack.length + toRealtime.length;
-    metrics.count('RequestsAccepted', accepted);
-    metrics.count('RequestsFolded', folded);
+    metrics.count(METRIC.RequestsAccepted, accepted);
+    metrics.count(METRIC.RequestsFolded, folded);
     // Every message with an id folded into the one that stands for it shares its fate.
-    for (const { message, outcome } of outcomes) {
+    for (const { message, producer, outcome } of outcomes) {
       if (!outcome.ok) continue;
-      const first = firstById.get(outcome.accepted.request.custom_id);
+      const first = firstById.get(ledgerIdOf(producer, outcome.accepted.request.custom_id));
       if (first !== undefined && first.message !== message && failed.has(first.message.messageId)) {
         failed.add(message.messageId);
       }

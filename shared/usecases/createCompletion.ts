@@ -1,9 +1,17 @@
 import { createHash } from 'node:crypto';
 import { type Destination, destinationKey } from '../contract/destination.js';
 import { DETAIL_TYPES, type StatusCounts } from '../contract/events.js';
+import { METRIC } from '../contract/metrics.js';
 import type { ResultV1 } from '../contract/result.js';
+import { isBudgetSet } from '../domain/admitRequests.js';
 import { unansweredStatusOf } from '../domain/bedrockJobs.js';
-import { buildItemResult, groupByDestination, type ItemOutcome } from '../domain/buildResult.js';
+import { budgetPeriodOf } from '../domain/budgetPeriod.js';
+import {
+  buildItemResult,
+  groupByDestination,
+  type ItemOutcome,
+  producerField,
+} from '../domain/buildResult.js';
 import { costOutcome } from '../domain/costOutcome.js';
 import { ConflictError, errorMessage, isRetryable, UnavailableError } from '../domain/errors.js';
 import { mapWithConcurrency } from '../domain/mapWithConcurrency.js';
@@ -160,7 +168,7 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
       });
       return false;
     }
-    metrics.count('ResultsParked', results.length, { destination: destination.type });
+    metrics.count(METRIC.ResultsParked, results.length, { destination: destination.type });
     logger.warn('results parked for replay', {
       batchId: batch.batchId,
       destination: destination.type,
@@ -223,14 +231,21 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
         itemCost,
       });
     }
-    const groups = [...groupByDestination(routable, destinationKey).values()];
+    // One group per destination and producer: a destination reports failures by custom_id,
+    // which is unique within one producer's members of a batch but not across producers.
+    const groups = [
+      ...groupByDestination(
+        routable,
+        (destination, entry) => `${destinationKey(destination)} ${entry.item.producer}`,
+      ).values(),
+    ];
     const delivered: (typeof routable)[number][] = [];
     const record = (entries: readonly (typeof routable)[number][]): ItemDelivery[] =>
       entries.map((entry) => {
         delivered.push(entry);
-        metrics.count('ResultsDelivered', 1, { status: entry.result.status });
+        metrics.count(METRIC.ResultsDelivered, 1, { status: entry.result.status });
         metrics.milliseconds(
-          'AcceptanceToDelivery',
+          METRIC.AcceptanceToDelivery,
           now.getTime() - Date.parse(entry.item.acceptedAt),
         );
         return {
@@ -264,7 +279,7 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
       // A destination that refuses for good (forbidden, missing) is parked at once; one that
       // fails for now is retried with the batch until the run that is told to park.
       const permanent = undelivered.every((e) => !isRetryable(failures.get(e.item.customId)));
-      metrics.count('DeliveryFailures', undelivered.length, {
+      metrics.count(METRIC.DeliveryFailures, undelivered.length, {
         destination: group.destination.type,
       });
       // The deployed stack alarms on this message (infra/constructs/OperationalAlarms.ts).
@@ -301,6 +316,7 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
           detailType: DETAIL_TYPES.requestCompleted,
           detail: {
             custom_id: item.customId,
+            ...producerField(item.producer),
             status: result.status,
             batch_id: batch.batchId,
             provider: batch.provider,
@@ -504,7 +520,7 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
             batchId,
             providerCustomId: line.providerCustomId,
           });
-          metrics.count('UnknownResultLines', 1);
+          metrics.count(METRIC.UnknownResultLines, 1);
           continue;
         }
         // Escalated members are the realtime lane's to deliver: this later answer is dropped.
@@ -558,7 +574,7 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
       const pause = async (): Promise<CompletionReport> => {
         await updateOwned(batch, { completionLeaseUntil: null });
         await deps.completion.notifyEnded(batchId);
-        metrics.count('CompletionPauses', 1);
+        metrics.count(METRIC.CompletionPauses, 1);
         logger.info('completion paused before the function timeout', {
           batchId,
           delivered,
@@ -573,7 +589,7 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
           chunk.push(parseResultLine(batch.provider, line.text));
         } catch (error) {
           // The member this line was for is found missing below and handled there.
-          metrics.count('MalformedResultLines', 1);
+          metrics.count(METRIC.MalformedResultLines, 1);
           logger.error('malformed result line', { batchId, key, error: errorMessage(error) });
         }
         if (chunk.length >= chunkSize) {
@@ -668,19 +684,33 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
     // keyed by this batch (a rerun rewrites the same entries) before the batch is completed.
     const cost = sumItemCosts(itemCosts);
     await deps.costs.record(costEntriesOf(batch.batchId, batch.provider, 'batch', cost.groups));
+    if (isBudgetSet(settings.budget)) {
+      // What the batch's members were reserved at (its estimate) becomes what they cost, in
+      // the period the batch was made in; once per batch, whatever the reruns.
+      const actual = itemCosts.reduce((sum, c) => sum + c.nanoUsd, 0);
+      await deps.budgets.settle(
+        `batch:${batch.batchId}`,
+        budgetPeriodOf(new Date(batch.createdAt)),
+        actual - (batch.estimate?.nanoUsd ?? 0),
+      );
+    }
 
     // Publish before recording completion: a crash in between repeats the events (at least
     // once) rather than losing them.
     const completedAt = clock.now().toISOString();
+    // What both events say of the batch.
+    const batchDetail = {
+      batch_id: batch.batchId,
+      provider: batch.provider,
+      provider_batch_id: batch.providerBatchId ?? '',
+      request_count: batch.requestCount,
+      counts,
+    };
     await deps.events.publish([
       {
         detailType: DETAIL_TYPES.batchEnded,
         detail: {
-          batch_id: batch.batchId,
-          provider: batch.provider,
-          provider_batch_id: batch.providerBatchId ?? '',
-          request_count: batch.requestCount,
-          counts,
+          ...batchDetail,
           cost: cost.total,
           submitted_at: batch.submittedAt ?? batch.createdAt,
           ended_at: batch.endedAt ?? completedAt,
@@ -690,11 +720,7 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
       {
         detailType: DETAIL_TYPES.batchDelivered,
         detail: {
-          batch_id: batch.batchId,
-          provider: batch.provider,
-          provider_batch_id: batch.providerBatchId ?? '',
-          request_count: batch.requestCount,
-          counts,
+          ...batchDetail,
           retry_batch_ids: retryBatchId === null ? [] : [retryBatchId],
           delivered_at: completedAt,
         },
@@ -707,10 +733,12 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
       nextPollAt: null,
       completionLeaseUntil: null,
     });
-    metrics.count('BatchesDelivered', 1, { provider: batch.provider });
+    metrics.count(METRIC.BatchesDelivered, 1, { provider: batch.provider });
     // Micro-dollars: whole numbers CloudWatch sums without float drift.
-    metrics.count('CostMicroUsd', Math.round(cost.total.usd * 1e6), { provider: batch.provider });
-    metrics.count('SavedMicroUsd', Math.round(cost.total.saved_usd * 1e6), {
+    metrics.count(METRIC.CostMicroUsd, Math.round(cost.total.usd * 1e6), {
+      provider: batch.provider,
+    });
+    metrics.count(METRIC.SavedMicroUsd, Math.round(cost.total.saved_usd * 1e6), {
       provider: batch.provider,
     });
     await deleteProviderArtifacts(batch);
@@ -737,7 +765,7 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
     try {
       await provider.deleteArtifacts(batch.providerBatchId);
     } catch (error) {
-      metrics.count('ProviderCleanupFailures', 1, { provider: batch.provider });
+      metrics.count(METRIC.ProviderCleanupFailures, 1, { provider: batch.provider });
       logger.warn('provider artifacts not deleted', {
         batchId: batch.batchId,
         error: errorMessage(error),

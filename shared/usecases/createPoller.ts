@@ -1,3 +1,4 @@
+import { METRIC } from '../contract/metrics.js';
 import { ConflictError, errorMessage, NotFoundError, ThrottledError } from '../domain/errors.js';
 import { mapWithConcurrency } from '../domain/mapWithConcurrency.js';
 import { nextPollDelayMs } from '../domain/nextPollDelay.js';
@@ -121,7 +122,7 @@ const createPoller = (deps: RuntimeDeps, options: { readonly maxBatchesPerRun?: 
         pollCount: batch.pollCount + 1,
       });
       await deps.completion.notifyEnded(ended.batchId);
-      metrics.count('BatchesEnded', 1, { provider: batch.provider });
+      metrics.count(METRIC.BatchesEnded, 1, { provider: batch.provider });
       logger.info('batch ended at the provider', {
         batchId: batch.batchId,
         providerStatus: snapshot.providerStatus,
@@ -130,7 +131,7 @@ const createPoller = (deps: RuntimeDeps, options: { readonly maxBatchesPerRun?: 
     }
     const expiresAt = snapshot.expiresAt ?? batch.providerExpiresAt;
     if (expiresAt !== null && now.getTime() > Date.parse(expiresAt) + STUCK_GRACE_MS) {
-      metrics.count('BatchesStuckPastExpiry', 1, { provider: batch.provider });
+      metrics.count(METRIC.BatchesStuckPastExpiry, 1, { provider: batch.provider });
       logger.error('batch is still running long past its provider expiry', {
         batchId: batch.batchId,
         providerBatchId: batch.providerBatchId,
@@ -176,7 +177,7 @@ const createPoller = (deps: RuntimeDeps, options: { readonly maxBatchesPerRun?: 
         return;
       report.errors += 1;
       failures.push(outcome.reason);
-      metrics.count('PollerErrors', 1);
+      metrics.count(METRIC.PollerErrors, 1);
       logger.error('polling a batch failed', {
         batchId: due[index]?.batchId,
         error: errorMessage(outcome.reason),

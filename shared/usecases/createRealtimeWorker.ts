@@ -1,7 +1,11 @@
 import { text } from 'node:stream/consumers';
 import { DETAIL_TYPES } from '../contract/events.js';
+import { METRIC } from '../contract/metrics.js';
 import type { ResultV1 } from '../contract/result.js';
+import { isBudgetSet } from '../domain/admitRequests.js';
 import { backoffDelayMs } from '../domain/backoff.js';
+import { budgetPeriodOf } from '../domain/budgetPeriod.js';
+import { producerField } from '../domain/buildResult.js';
 import { costOutcome } from '../domain/costOutcome.js';
 import {
   ConfigError,
@@ -11,6 +15,7 @@ import {
   UnavailableError,
 } from '../domain/errors.js';
 import { resultUsageOf, tokenUsageFromResponse } from '../domain/pricing/TokenUsage.js';
+import { ledgerIdOf } from '../domain/producer.js';
 import { type RealtimeJob, realtimeOutcomeKey } from '../domain/RealtimeJob.js';
 import type { JsonValue } from '../domain/records.js';
 import { sumItemCosts } from '../domain/sumItemCosts.js';
@@ -38,7 +43,7 @@ const requeueDelaySeconds = (attempt: number, baseSeconds: number): number =>
 
 const targetOf = (job: RealtimeJob): RealtimeTarget =>
   job.target.kind === 'request'
-    ? { kind: 'request', customId: job.custom_id }
+    ? { kind: 'request', producer: job.producer, customId: job.custom_id }
     : {
         kind: 'member',
         batchId: job.target.batch_id,
@@ -60,6 +65,21 @@ const targetOf = (job: RealtimeJob): RealtimeTarget =>
  */
 const createRealtimeWorker = (deps: RuntimeDeps) => {
   const { store, blobs, clock, logger, metrics, settings } = deps;
+
+  /**
+   * Settles what was reserved for the job to what it cost, once per request and content. Not
+   * reserved (0) still settles its cost, so spending on realtime counts against the budget.
+   */
+  const settleBudget = async (job: RealtimeJob, nanoUsd: number, at: Date): Promise<void> => {
+    if (!isBudgetSet(settings.budget)) return;
+    const period =
+      job.reserved_on === null ? budgetPeriodOf(at) : budgetPeriodOf(new Date(job.reserved_on));
+    await deps.budgets.settle(
+      `req:${ledgerIdOf(job.producer, job.custom_id)}:${job.request_hash}`,
+      period,
+      nanoUsd - job.reserved_nano_usd,
+    );
+  };
 
   const readJson = async (key: string): Promise<unknown> =>
     JSON.parse(await text(await blobs.getStream(key)));
@@ -95,7 +115,7 @@ const createRealtimeWorker = (deps: RuntimeDeps) => {
       const deadlinePassed =
         job.deadline !== null && Date.parse(job.deadline) <= clock.now().getTime();
       if (isRetryable(error) && !lastTry && !deadlinePassed) throw error;
-      metrics.count('RealtimeGaveUp', 1, { provider: job.provider, lane });
+      metrics.count(METRIC.RealtimeGaveUp, 1, { provider: job.provider, lane });
       outcome = {
         status: 'errored',
         response: null,
@@ -172,7 +192,7 @@ const createRealtimeWorker = (deps: RuntimeDeps) => {
       if (deps.realtime === null) throw error;
       const delaySeconds = requeueDelaySeconds(job.attempt, settings.realtimeRetryBaseSeconds);
       await deps.realtime.dispatch({ ...job, attempt: job.attempt + 1 }, { delaySeconds });
-      metrics.count('RealtimeRetries', 1, { provider: job.provider });
+      metrics.count(METRIC.RealtimeRetries, 1, { provider: job.provider });
       logger.warn('realtime call failed for now; job requeued', {
         customId: job.custom_id,
         attempt: job.attempt,
@@ -199,6 +219,7 @@ const createRealtimeWorker = (deps: RuntimeDeps) => {
     const result: ResultV1 = {
       schema: 'batchlane.result.v1',
       custom_id: job.custom_id,
+      ...producerField(job.producer),
       status: served.status,
       provider: job.provider,
       endpoint: job.endpoint,
@@ -227,7 +248,11 @@ const createRealtimeWorker = (deps: RuntimeDeps) => {
       });
     }
     const delivery = await deps.deliverer.deliver(destination, [result], {
-      batchId: `realtime-${job.custom_id}`,
+      // Named by the producer's id too: another producer's request may share the custom_id.
+      batchId:
+        job.producer === ''
+          ? `realtime-${job.custom_id}`
+          : `realtime-${job.producer}.${job.custom_id}`,
       part: job.request_hash.slice(0, 12),
     });
     const failure = delivery.failed[0];
@@ -239,20 +264,22 @@ const createRealtimeWorker = (deps: RuntimeDeps) => {
     });
     await deps.costs.record(
       costEntriesOf(
-        `req:${job.custom_id}`,
+        `req:${ledgerIdOf(job.producer, job.custom_id)}`,
         job.provider,
         served.lane,
         sumItemCosts([itemCost]).groups,
       ),
     );
-    metrics.count('ResultsDelivered', 1, { status: result.status });
-    metrics.count('RealtimeServed', 1, { provider: job.provider, lane: served.lane });
+    await settleBudget(job, itemCost.nanoUsd, deliveredAt);
+    metrics.count(METRIC.ResultsDelivered, 1, { status: result.status });
+    metrics.count(METRIC.RealtimeServed, 1, { provider: job.provider, lane: served.lane });
     if (settings.publishRequestEvents) {
       await deps.events.publish([
         {
           detailType: DETAIL_TYPES.requestCompleted,
           detail: {
             custom_id: job.custom_id,
+            ...producerField(job.producer),
             status: result.status,
             batch_id: result.batch_id,
             provider: job.provider,

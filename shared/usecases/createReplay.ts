@@ -25,7 +25,13 @@ const createReplay =
     readonly deliverer: ResultDeliverer;
     readonly logger: Logger;
   }) =>
-  async (options: { readonly prefix?: string } = {}): Promise<ReplayReport> => {
+  async (
+    options: {
+      readonly prefix?: string;
+      /** Called after each parked object, with the counts so far (for a progress line). */
+      readonly onObject?: (sofar: { readonly objects: number; readonly replayed: number }) => void;
+    } = {},
+  ): Promise<ReplayReport> => {
     const prefix = options.prefix ?? PARKED_ROOT;
     if (!prefix.startsWith(PARKED_ROOT)) {
       throw new Error(`replay prefix must be under ${PARKED_ROOT}, got ${prefix}`);
@@ -33,7 +39,7 @@ const createReplay =
     let objects = 0;
     let replayed = 0;
     const kept: string[] = [];
-    for await (const key of deps.blobs.list(prefix)) {
+    const replayObject = async (key: string): Promise<void> => {
       objects += 1;
       let destination: Destination | null = null;
       const results: ResultV1[] = [];
@@ -44,7 +50,7 @@ const createReplay =
       }
       if (destination === null || results.length === 0) {
         await deps.blobs.delete(key);
-        continue;
+        return;
       }
       const part = key.slice(key.lastIndexOf('/') + 1).replace(/\.jsonl$/, '');
       const batchId = results[0]?.batch_id ?? null;
@@ -69,15 +75,19 @@ const createReplay =
             failed: report.failed.length,
             error: errorMessage(report.failed[0]?.error),
           });
-          continue;
+          return;
         }
       } catch (error) {
         kept.push(key);
         deps.logger.warn('parked results still refused', { key, error: errorMessage(error) });
-        continue;
+        return;
       }
       await deps.blobs.delete(key);
       replayed += results.length;
+    };
+    for await (const key of deps.blobs.list(prefix)) {
+      await replayObject(key);
+      options.onObject?.({ objects, replayed });
     }
     return { objects, replayed, kept };
   };

@@ -1,4 +1,7 @@
 import { Readable } from 'node:stream';
+import { METRIC } from '../contract/metrics.js';
+import { isBudgetSet } from '../domain/admitRequests.js';
+import { budgetPeriodOf } from '../domain/budgetPeriod.js';
 import { errorMessage } from '../domain/errors.js';
 import { escalateAtOf } from '../domain/escalateAtOf.js';
 import { mapWithConcurrency } from '../domain/mapWithConcurrency.js';
@@ -78,6 +81,15 @@ const createRetryBatch = async (
     escalateAt: escalateAtOf(members.values(), deps.settings.escalateBeforeDeadlineMs),
     estimate: retryEstimateOf(batch, members.values()),
   });
+  // Admitted like new work: its members' first reservations are released with their parent's
+  // costing (expired and canceled cost nothing), so the retry reserves its share anew. It
+  // is never held (its members are accepted already), but new work waits for it.
+  if (isBudgetSet(deps.settings.budget) && record.estimate != null) {
+    await deps.budgets.reserve(budgetPeriodOf(now), record.estimate.nanoUsd, {
+      dailyNanoUsd: null,
+      monthlyNanoUsd: null,
+    });
+  }
   await deps.store.createBatch(record);
   const { bytes } = await deps.blobs.put(record.inputKey, Readable.from(lines()), {
     contentType: 'application/x-ndjson',
@@ -110,7 +122,7 @@ const createRetryBatch = async (
     nextPollAt: isoAfter(deps.clock.now(), leaseMs),
   });
   if (failure !== undefined) throw failure.reason;
-  deps.metrics.count('RequestsRetried', moved, { provider: batch.provider });
+  deps.metrics.count(METRIC.RequestsRetried, moved, { provider: batch.provider });
   deps.logger.info('retry batch created', { batchId, from: batch.batchId, members: moved });
   await submitBatch(deps, open, { verifiedMembers: moved === renamed.size }).catch(
     (error: unknown) => {

@@ -1,14 +1,18 @@
+import { METRIC } from '../contract/metrics.js';
 import { FLEX_ENDPOINTS } from '../contract/request.js';
+import { isBudgetSet } from '../domain/admitRequests.js';
+import { budgetPeriodOf } from '../domain/budgetPeriod.js';
 import { errorMessage } from '../domain/errors.js';
 import { escalateAtOf } from '../domain/escalateAtOf.js';
+import { estimateRequest } from '../domain/estimateRequest.js';
 import { realtimeRequestKey } from '../domain/RealtimeJob.js';
 import type { BatchItem, BatchRecord } from '../domain/records.js';
 import { splitLines } from '../domain/splitLines.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
 
 /**
- * The request body a provider input line carries (Anthropic `params`, OpenAI `body`, Bedrock
- * `modelInput`).
+ * The request body a provider input line carries (Anthropic `params`, OpenAI and Gemini
+ * `body`, Bedrock `modelInput`).
  */
 const bodyOfLine = (line: Record<string, unknown>): Record<string, unknown> | null => {
   const body = line['params'] ?? line['body'] ?? line['modelInput'];
@@ -17,20 +21,50 @@ const bodyOfLine = (line: Record<string, unknown>): Record<string, unknown> | nu
     : null;
 };
 
+/** A reservation against the budget: none needed without one; null when it won't fit. */
+type Reservation = { readonly nanoUsd: number; readonly day: string | null };
+
 /**
- * Hands the `auto` members of a still-running batch that are about to miss their deadline to
- * the realtime lane: each one's body (read back from the batch's input file) is stored, a
- * job is queued, and the member is marked escalated in a transaction that also checks the
- * batch is still running. Whichever answer comes second is dropped by `custom_id`: once
- * escalated, the batch's own result for the member is never delivered. Returns when the
- * poller should look again (the next member's escalation time), or null.
+ * Reserves the worst case of one escalated request's realtime call against the budget, so an
+ * escalation is admitted like new work and never passes the budget.
  */
+const reserveEscalation = async (
+  deps: RuntimeDeps,
+  batch: BatchRecord,
+  now: Date,
+  item: BatchItem,
+  body: Record<string, unknown>,
+  servedBy: 'flex' | 'realtime',
+): Promise<Reservation | null> => {
+  const { settings } = deps;
+  if (!isBudgetSet(settings.budget)) return { nanoUsd: 0, day: null };
+  const period = budgetPeriodOf(now);
+  const { nanoUsd } = estimateRequest(
+    {
+      provider: batch.provider,
+      endpoint: batch.endpoint,
+      model: item.model,
+      body,
+      bodyBytes: Buffer.byteLength(JSON.stringify(body)),
+      lane: servedBy,
+      at: now,
+    },
+    settings.priceTable,
+    settings.unpricedCeilingNanoUsdPerToken,
+  );
+  return (await deps.budgets.reserve(period, nanoUsd, settings.budget))
+    ? { nanoUsd, day: period.day }
+    : null;
+};
+
 /**
  * Queues a realtime job for each of `members` (read back from the batch's input file) and
  * marks it escalated: the job first, so should the mark fail, the worker finds the member not
- * escalated and leaves it to the batch. Returns the members that could not be escalated (a
- * failed dispatch or mark; the next try takes them again). Members whose line is not in the
- * file are neither escalated nor returned: they stay with the batch.
+ * escalated and leaves it to the batch. Each job's worst case is reserved against the budget
+ * first; a member the budget cannot take stays with its batch. Returns the members that could
+ * not be escalated (a failed dispatch or mark, or held by the budget; the next try takes them
+ * again). Members whose line is not in the file are neither escalated nor returned: they stay
+ * with the batch.
  */
 const dispatchEscalations = async (
   deps: RuntimeDeps,
@@ -48,6 +82,7 @@ const dispatchEscalations = async (
   const dispatcher = deps.realtime;
   const failed: BatchItem[] = [];
   let escalated = 0;
+  let heldByBudget = 0;
   if (dispatcher === null || members.size === 0) return { escalated, failed };
   for await (const text of splitLines(await deps.blobs.getStream(batch.inputKey))) {
     const line = JSON.parse(text) as Record<string, unknown>;
@@ -55,9 +90,15 @@ const dispatchEscalations = async (
     const body = bodyOfLine(line);
     if (item === undefined || body === null) continue;
     members.delete(item.providerCustomId);
+    const reserved = await reserveEscalation(deps, batch, now, item, body, how.lane);
+    if (reserved === null) {
+      heldByBudget += 1;
+      failed.push(item);
+      continue;
+    }
     // One request object per escalation: named by the batch member, not the caller's body.
     const requestHash = `escalated-${batch.batchId}-${item.providerCustomId}`;
-    const key = realtimeRequestKey(item.customId, requestHash);
+    const key = realtimeRequestKey(item.producer, item.customId, requestHash);
     try {
       await deps.blobs.put(key, JSON.stringify({ body }), { contentType: 'application/json' });
       await dispatcher.dispatch(
@@ -65,6 +106,7 @@ const dispatchEscalations = async (
           schema: 'batchlane.realtime-job.v1',
           attempt: 1,
           custom_id: item.customId,
+          producer: item.producer,
           request_hash: requestHash,
           request_key: key,
           provider: batch.provider,
@@ -77,6 +119,8 @@ const dispatchEscalations = async (
           metadata: item.metadata,
           deadline: item.deadline,
           accepted_at: item.acceptedAt,
+          reserved_nano_usd: reserved.nanoUsd,
+          reserved_on: reserved.day,
           target: {
             kind: 'member',
             batch_id: batch.batchId,
@@ -98,7 +142,14 @@ const dispatchEscalations = async (
       failed.push(item);
     }
   }
-  metrics.count('MembersEscalated', escalated, { provider: batch.provider, lane: how.lane });
+  metrics.count(METRIC.MembersEscalated, escalated, { provider: batch.provider, lane: how.lane });
+  if (heldByBudget > 0) {
+    metrics.count(METRIC.EscalationsHeld, heldByBudget, { provider: batch.provider });
+    logger.info('escalations held by the budget; the batch keeps them for now', {
+      batchId: batch.batchId,
+      held: heldByBudget,
+    });
+  }
   logger.info('members escalated to the realtime lane', {
     batchId: batch.batchId,
     escalated,
@@ -107,6 +158,14 @@ const dispatchEscalations = async (
   return { escalated, failed };
 };
 
+/**
+ * Hands the `auto` members of a still-running batch that are about to miss their deadline to
+ * the realtime lane: each one's body (read back from the batch's input file) is stored, a
+ * job is queued, and the member is marked escalated in a transaction that also checks the
+ * batch is still running. Whichever answer comes second is dropped by `custom_id`: once
+ * escalated, the batch's own result for the member is never delivered. Returns when the
+ * poller should look again (the next member's escalation time), or null.
+ */
 const escalateLateMembers = async (
   deps: RuntimeDeps,
   batch: BatchRecord,

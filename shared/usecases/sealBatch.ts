@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { METRIC } from '../contract/metrics.js';
 import { errorMessage, NotFoundError } from '../domain/errors.js';
 import type { BatchPart, BatchRecord } from '../domain/records.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
@@ -121,7 +122,7 @@ const stopFilling = async (
   // Due to the poller after the lease, should whoever finishes it die first.
   const sealing = await deps.store.stopFilling(batchId, isoAfter(now, deps.settings.leaseMs));
   if (sealing === null) return null;
-  deps.metrics.count('BatchesSealed', 1, { provider: sealing.provider, reason });
+  deps.metrics.count(METRIC.BatchesSealed, 1, { provider: sealing.provider, reason });
   deps.logger.info('batch sealed', {
     batchId,
     reason,

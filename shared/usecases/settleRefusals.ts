@@ -1,6 +1,7 @@
 import { type Destination, destinationKey } from '../contract/destination.js';
 import { DETAIL_TYPES } from '../contract/events.js';
-import type { ProviderName } from '../contract/providers.js';
+import { METRIC } from '../contract/metrics.js';
+import { isProviderName, type ProviderName } from '../contract/providers.js';
 import type { ResultV1 } from '../contract/result.js';
 import { buildRejectedResult, groupByDestination } from '../domain/buildResult.js';
 import { errorMessage, isRetryable } from '../domain/errors.js';
@@ -16,6 +17,8 @@ interface Refusal {
   /** The caller's metadata, echoed on the `rejected` result (null when out of bounds). */
   readonly metadata: JsonValue | null;
   readonly rejection: Rejection;
+  /** Who sent the message: its result, event and ledger entry are this producer's. */
+  readonly producer: string;
   readonly customId: string | null;
   /** Set only when a `rejected` result is to be delivered (first time for this id). */
   readonly deliverTo: Destination | null;
@@ -27,7 +30,7 @@ interface Refusal {
 const providerOf = (body: string): ProviderName | null => {
   try {
     const value = (JSON.parse(body) as { provider?: unknown }).provider;
-    return value === 'anthropic' || value === 'openai' ? value : null;
+    return isProviderName(value) ? value : null;
   } catch {
     return null;
   }
@@ -55,6 +58,7 @@ const settleRefusals = async (
       refusal,
       result: buildRejectedResult({
         customId: refusal.customId,
+        producer: refusal.producer,
         provider: providerOf(refusal.body),
         rejection: refusal.rejection,
         metadata: refusal.metadata,
@@ -63,7 +67,13 @@ const settleRefusals = async (
     });
   }
   const delivered = new Set<string>();
-  const groups = [...groupByDestination(deliverable, destinationKey).values()];
+  // Per destination and producer: failures come back by custom_id, unique only per producer.
+  const groups = [
+    ...groupByDestination(
+      deliverable,
+      (destination, entry) => `${destinationKey(destination)} ${entry.refusal.producer}`,
+    ).values(),
+  ];
   const outcomes = await mapWithConcurrency(groups, 4, (group) =>
     deps.deliverer.deliver(
       group.destination,
@@ -103,6 +113,7 @@ const settleRefusals = async (
         detailType: DETAIL_TYPES.requestRejected,
         detail: {
           custom_id: refusal.customId,
+          producer: refusal.producer,
           reason: {
             code: refusal.rejection.code,
             message: refusal.rejection.message,
@@ -127,7 +138,7 @@ const settleRefusals = async (
     16,
     async (refusal) => {
       try {
-        await deps.store.markRefused(refusal.customId as string);
+        await deps.store.markRefused(refusal.producer, refusal.customId as string);
       } catch (error) {
         failed.add(refusal.messageId);
         throw error;
@@ -142,9 +153,10 @@ const settleRefusals = async (
     }
   }
   for (const refusal of publishable) {
-    deps.metrics.count('RequestsRejected', 1, { reason: refusal.rejection.code });
+    deps.metrics.count(METRIC.RequestsRejected, 1, { reason: refusal.rejection.code });
     deps.logger.info('request rejected', {
       messageId: refusal.messageId,
+      producer: refusal.producer,
       customId: refusal.customId,
       code: refusal.rejection.code,
     });

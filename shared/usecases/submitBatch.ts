@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { DETAIL_TYPES } from '../contract/events.js';
+import { METRIC } from '../contract/metrics.js';
 import { PROVIDER_LIMITS } from '../contract/providers.js';
 import {
   ConfigError,
@@ -252,12 +253,12 @@ const recordSubmitted = async (
     lastError: null,
     nextPollAt: isoAfter(now, deps.settings.pollIntervalSeconds * 1000),
   });
-  deps.metrics.count('BatchesSubmitted', 1, { provider: batch.provider });
-  deps.metrics.count('RequestsSubmitted', batch.requestCount, { provider: batch.provider });
+  deps.metrics.count(METRIC.BatchesSubmitted, 1, { provider: batch.provider });
+  deps.metrics.count(METRIC.RequestsSubmitted, batch.requestCount, { provider: batch.provider });
   // How full batches are against the most one batch may hold (the provider's limit, or the
   // deployment's lower cap): low values mean traffic is split into many small batches.
   const limit = deps.settings.maxRequestsPerBatch ?? PROVIDER_LIMITS[batch.provider].maxRequests;
-  deps.metrics.percent('BatchFillRatio', (100 * batch.requestCount) / limit, {
+  deps.metrics.percent(METRIC.BatchFillRatio, (100 * batch.requestCount) / limit, {
     provider: batch.provider,
   });
   await deps.events.publish([

@@ -38,6 +38,21 @@ const QUOTAS = {
 };
 
 describe('Function: stackPropsFromContext()', () => {
+  it('reads webhook secrets per host from an object, JSON text or host=arn pairs', () => {
+    const a = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:hooks-a-AbCdEf';
+    const b = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:hooks-b';
+    const expected = { 'hooks.example.com': a, 'results.example.org': b };
+    for (const value of [
+      expected,
+      JSON.stringify(expected),
+      `hooks.example.com=${a}, results.example.org=${b}`,
+    ]) {
+      expect(
+        stackPropsFromContext(contextOf({ webhookSecretArns: value })).webhookSecretArns,
+      ).toEqual(expected);
+    }
+  });
+
   it('leaves every prop unset when the context is empty, so the documented defaults apply', () => {
     const props = stackPropsFromContext(contextOf({}));
     expect(Object.values(props).every((value) => value === undefined)).toBe(true);
@@ -167,7 +182,7 @@ describe('Function: stackPropsFromContext()', () => {
     [{ pollRateMinutes: '0' }, /pollRateMinutes/],
     [{ collectorBatchSize: 'many' }, /collectorBatchSize/],
     [{ collectorBatchingWindowSeconds: 301 }, /collectorBatchingWindowSeconds/],
-    [{ enabledProviders: 'anthropic,gemini' }, /gemini/],
+    [{ enabledProviders: 'anthropic,mistral' }, /mistral/],
     [{ defaultDestination: '{"type":"ftp"}' }, /defaultDestination/],
     [{ defaultDestination: '{not json' }, /defaultDestination/],
     [{ destinationQueueArns: 42 }, /destinationQueueArns/],
@@ -205,6 +220,19 @@ describe('Function: stackPropsFromContext()', () => {
     [{ budgetDailyUsd: 'lots' }, /budgetDailyUsd/],
     [{ budgetMonthlyUsd: -5 }, /budgetMonthlyUsd/],
     [{ budgetMonthlyUsd: true }, /budgetMonthlyUsd/],
+    [
+      { webhookSecretArns: 'hooks.example.com=not-an-arn' },
+      /webhookSecretArns.*hooks\.example\.com/,
+    ],
+    [
+      {
+        webhookSecretArns: {
+          'Hooks.Example.com': 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:h',
+        },
+      },
+      /webhookSecretArns/,
+    ],
+    [{ webhookSecretArns: '{not json' }, /"webhookSecretArns" is not valid JSON/],
   ])('fails synth naming the key for %j', (context, message) => {
     expect(() => stackPropsFromContext(contextOf(context))).toThrow(message);
   });

@@ -154,14 +154,17 @@ describe('IAM: grants per function', () => {
     );
   });
 
-  it('lets the completion function use the table, artifacts, bus and secrets and consume its queue, and reach no caller destination by default', () => {
+  it('lets the completion function use the table, artifacts, bus and secrets, consume its queue and send to it (a paused run hands its batch on), and reach no caller destination by default', () => {
     const fn = stack.completion.function;
     const completion = ref(stack.completion.queue);
     expect(grantsOf(template, stack, fn)).toEqual(
       [
-        ...common(fn),
-        ...artifacts,
-        ...CONSUME_ACTIONS.map((a) => `${a}@<${completion}.Arn>`),
+        ...new Set([
+          ...common(fn),
+          ...artifacts,
+          ...CONSUME_ACTIONS.map((a) => `${a}@<${completion}.Arn>`),
+          ...sendToCompletion(),
+        ]),
       ].sort(),
     );
     // An empty list would mean "anything" to the runtime; this entry matches no destination.
@@ -293,10 +296,75 @@ describe('IAM: provider secrets', () => {
     }
   });
 
+  it('gives Gemini its own secret when enabled beside the others, and none by default', () => {
+    const arn = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:gemini-key-AbCdEf';
+    const { stack, template } = synthBatchlane({
+      enabledProviders: ['anthropic', 'gemini'],
+      geminiSecretArn: arn,
+    });
+    for (const fn of [stack.collector.function, stack.poller.function, stack.completion.function]) {
+      const env = environmentOf(template, logicalIdOf(stack, fn.function));
+      expect(env[ENV.enabledProviders]).toBe('anthropic,gemini');
+      expect(env[ENV.geminiSecretArn]).toBe(arn);
+      expect(env).not.toHaveProperty(ENV.openaiSecretArn);
+      expect(grantsOf(template, stack, fn)).toContain(`secretsmanager:GetSecretValue@${arn}`);
+    }
+    // The Anthropic key's secret is created here; Gemini's is the one given.
+    template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+
+    const defaults = synthBatchlane({});
+    const env = environmentOf(
+      defaults.template,
+      logicalIdOf(defaults.stack, defaults.stack.collector.function.function),
+    );
+    expect(env[ENV.enabledProviders]).toBe('anthropic,openai');
+    expect(env).not.toHaveProperty(ENV.geminiSecretArn);
+  });
+
   it('matches the random suffix when a secret is given by its partial ARN', () => {
     const arn = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:anthropic-key';
     const { stack, template } = synthBatchlane({ anthropicSecretArn: arn });
     const grants = grantsOf(template, stack, stack.poller.function);
     expect(grants).toContain(`secretsmanager:GetSecretValue@${arn}-??????`);
+  });
+});
+
+describe('IAM: webhook secrets', () => {
+  const complete = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:hooks-a-AbCdEf';
+  const partial = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:hooks-b';
+  const webhookSecretArns = { 'hooks.example.com': complete, 'results.example.org': partial };
+  const { stack, template } = synthBatchlane({ webhookSecretArns });
+  const webhookGrants = (fn: BatchFunction): string[] =>
+    grantsOf(template, stack, fn).filter(
+      (grant) => grant.startsWith('secretsmanager:') && grant.includes(':secret:hooks-'),
+    );
+
+  it('lets every function that delivers read exactly the configured secrets, and names them per host', () => {
+    for (const fn of [
+      stack.collector.function,
+      stack.completion.function,
+      stack.realtime.function,
+    ]) {
+      expect(webhookGrants(fn)).toEqual([
+        `secretsmanager:GetSecretValue@${complete}`,
+        `secretsmanager:GetSecretValue@${partial}-??????`,
+      ]);
+      const env = environmentOf(template, logicalIdOf(stack, fn.function));
+      expect(JSON.parse(env[ENV.webhookSecretArns] as string)).toEqual(webhookSecretArns);
+    }
+  });
+
+  it('gives the poller, which delivers nothing, no webhook secret', () => {
+    expect(webhookGrants(stack.poller.function)).toEqual([]);
+    const env = environmentOf(template, logicalIdOf(stack, stack.poller.function.function));
+    expect(env).not.toHaveProperty(ENV.webhookSecretArns);
+  });
+
+  it('sets and grants nothing without webhook secrets, so webhook destinations are refused', () => {
+    const plain = synthBatchlane();
+    const fn = plain.stack.completion.function;
+    const env = environmentOf(plain.template, logicalIdOf(plain.stack, fn.function));
+    expect(env).not.toHaveProperty(ENV.webhookSecretArns);
+    expect(env).not.toHaveProperty(ENV.webhookSecrets);
   });
 });

@@ -464,13 +464,13 @@ describe('Construct: OperationalAlarms', () => {
         new RegExp(`logger\\.(warn|error)\\(\\s*'${escapeRegExp(message)}'`),
       );
     }
-    // And the metrics the alarms read are emitted by the poller.
+    // And the metrics the alarms read are emitted, under their declared names.
     expect(source('createPoller.ts')).toContain(
-      "metrics.count('BatchesStuckPastExpiry', 1, { provider: batch.provider })",
+      'metrics.count(METRIC.BatchesStuckPastExpiry, 1, { provider: batch.provider })',
     );
-    expect(source('createPoller.ts')).toContain("metrics.count('PollerErrors', 1)");
+    expect(source('createPoller.ts')).toContain('metrics.count(METRIC.PollerErrors, 1)');
     expect(source('createCompletion.ts')).toMatch(
-      /metrics\.count\(\s*'DeliveryFailures',\s*\w+\.length,\s*\{\s*destination:\s*\w+\.destination\.type,?\s*\}\s*\)/,
+      /metrics\.count\(\s*METRIC\.DeliveryFailures,\s*\w+\.length,\s*\{\s*destination:\s*\w+\.destination\.type,?\s*\}\s*\)/,
     );
   });
 });

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import Anthropic from '@anthropic-ai/sdk';
+import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 
@@ -33,11 +34,15 @@ describe('runSimulatorCli', () => {
         child.stdout.on('data', (chunk: string) => {
           output += chunk;
           const match = /ANTHROPIC_BASE_URL=(\S+)/.exec(output);
-          if (match?.[1] !== undefined && output.includes('OPENAI_BASE_URL=')) resolve(match[1]);
+          if (match?.[1] !== undefined && output.includes('GEMINI_BASE_URL=')) resolve(match[1]);
         });
         child.once('exit', (code) => reject(new Error(`exited early (${code}): ${output}`)));
       });
       expect(output).toContain(`OPENAI_BASE_URL=${anthropicUrl}/v1`);
+      const geminiUrl = /GEMINI_BASE_URL=(\S+)/.exec(output)?.[1] ?? '';
+      expect(geminiUrl).toBe(anthropicUrl);
+      const gemini = new GoogleGenAI({ apiKey: 'cli-key', httpOptions: { baseUrl: geminiUrl } });
+      expect((await gemini.batches.list()).page).toEqual([]);
       const anthropic = new Anthropic({ apiKey: 'cli-key', baseURL: anthropicUrl });
       expect((await anthropic.messages.batches.list()).data).toEqual([]);
       const openai = new OpenAI({ apiKey: 'other', baseURL: `${anthropicUrl}/v1`, maxRetries: 0 });

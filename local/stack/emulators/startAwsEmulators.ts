@@ -1,7 +1,8 @@
-import type { SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { type DynamoDbLocalEmulator, startDynamoDbLocal } from './startDynamoDbLocal.js';
 import { type EventBridgeStub, startEventBridgeStub } from './startEventBridgeStub.js';
 import { type FauxqsEmulator, startFauxqs } from './startFauxqs.js';
+import { type SqsQueryShim, startSqsQueryShim } from './startSqsQueryShim.js';
 
 /** The environment that points batchlane's AWS clients at the emulators. */
 // A type alias, not an interface, so it can be passed where a `Record<string, string>` env is.
@@ -34,6 +35,11 @@ interface AwsEmulators {
   readonly fauxqs: FauxqsEmulator;
   readonly dynamodb: DynamoDbLocalEmulator;
   readonly eventBridge: EventBridgeStub;
+  /**
+   * An SQS endpoint in front of fauxqs that also speaks the query protocol (AWS CLI v1,
+   * boto3 before 1.31); the one `batchlane dev` gives producers.
+   */
+  readonly sqsQuery: SqsQueryShim;
   stop(): Promise<void>;
 }
 
@@ -69,6 +75,20 @@ const startAwsEmulators = async (options: StartAwsEmulatorsOptions = {}): Promis
     const failed = started.find((s) => s.status === 'rejected') as PromiseRejectedResult;
     throw failed.reason;
   }
+  let sqsQuery: SqsQueryShim;
+  try {
+    sqsQuery = await startSqsQueryShim({ target: fauxqs.value.endpoint });
+  } catch (error) {
+    await Promise.allSettled(started.map((s) => s.status === 'fulfilled' && s.value.stop()));
+    throw error;
+  }
+  // Rules' SQS targets are queues on fauxqs, reached the way a producer reaches them.
+  const targetsSqs = new SQSClient({
+    endpoint: fauxqs.value.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+  eventBridge.value.connectSqs(targetsSqs);
   const env: AwsEmulatorEnv = {
     AWS_ENDPOINT_URL_SQS: fauxqs.value.endpoint,
     AWS_ENDPOINT_URL_S3: fauxqs.value.endpoint,
@@ -83,12 +103,15 @@ const startAwsEmulators = async (options: StartAwsEmulatorsOptions = {}): Promis
     fauxqs: fauxqs.value,
     dynamodb: dynamodb.value,
     eventBridge: eventBridge.value,
+    sqsQuery,
     stop: async () => {
       const results = await Promise.allSettled([
+        sqsQuery.stop(),
         eventBridge.value.stop(),
         fauxqs.value.stop(),
         dynamodb.value.stop(),
       ]);
+      targetsSqs.destroy();
       const failure = results.find((r) => r.status === 'rejected');
       if (failure !== undefined) throw (failure as PromiseRejectedResult).reason;
     },

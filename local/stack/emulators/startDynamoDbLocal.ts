@@ -22,7 +22,7 @@ interface StartDynamoDbLocalOptions {
   readonly java?: string;
   /** JVM flags before `-jar` (default {@link FAST_START_JVM_ARGS}). */
   readonly jvmArgs?: readonly string[];
-  /** How long to wait for the first successful ListTables (default 30 s). */
+  /** How long to wait for the first successful ListTables (default 120 s: a loaded 2-core machine can take over 30 s to start the JVM). */
   readonly startTimeoutMs?: number;
 }
 
@@ -135,7 +135,7 @@ const startDynamoDbLocal = async (
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
     maxAttempts: 1,
   });
-  const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
+  const deadline = Date.now() + (options.startTimeoutMs ?? 120_000);
   try {
     for (;;) {
       if (failure !== null) throw failure;

@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { appendFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueUrlCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import {
   eventEntrySize,
   MAX_ENTRIES_PER_CALL,
   MAX_EVENT_BYTES,
 } from '../../../shared/adapters/aws/eventEntrySize.js';
+import { type Delivery, EventBridgeApiError, EventRules } from './eventRules.js';
 
 /** An event as EventBridge delivers it to targets. */
 interface EventEnvelope {
@@ -35,13 +36,16 @@ interface StartEventBridgeStubOptions {
   readonly jsonlPath?: string;
   /** Sends each accepted event's envelope as an SQS message, like a rule with an SQS target. */
   readonly forwardToSqs?: { readonly client: SQSClient; readonly queueUrl: string };
+  /** The SQS the targets of rules are on (or later, with `connectSqs`). */
+  readonly sqs?: SQSClient;
 }
 
-/** A rule of {@link EventBridgeStub.addRule}: which events go to which queue. */
-interface EventRule {
-  readonly matches: (event: RecordedEvent) => boolean;
-  readonly client: SQSClient;
-  readonly queueUrl: string;
+/** A rule's target the local EventBridge could not deliver an event to. */
+interface FailedDelivery {
+  readonly rule: string;
+  readonly targetId: string;
+  readonly eventId: string;
+  readonly error: string;
 }
 
 /** A running PutEvents stub. */
@@ -58,11 +62,10 @@ interface EventBridgeStub {
   failNextEntries(count: number, errorCode?: string): void;
   /** Starts (or redirects) forwarding of accepted events' envelopes to an SQS queue. */
   forwardTo(client: SQSClient, queueUrl: string): void;
-  /**
-   * A rule with an SQS target: events it matches are also sent, as their envelope, to the
-   * queue (the pattern is a predicate; EventBridge's pattern language is not emulated).
-   */
-  addRule(rule: EventRule): void;
+  /** Names the SQS that rules' queue targets are on. */
+  connectSqs(client: SQSClient): void;
+  /** Deliveries to rules' targets that failed (a deleted queue, SQS down), oldest first. */
+  failedDeliveries(): FailedDelivery[];
   stop(): Promise<void>;
 }
 
@@ -112,12 +115,16 @@ const isoTime = (value: unknown): string => {
 };
 
 /**
- * A small EventBridge stand-in speaking the JSON 1.1 protocol for `PutEvents` only
- * (`X-Amz-Target: AWSEvents.PutEvents`). It validates like EventBridge: 1–10 entries and
- * ≤ 256 KB per request (ValidationException), Source/DetailType/Detail required, Detail a JSON
- * object (`MalformedDetail`), each entry ≤ 256 KB, with `FailedEntryCount` in the answer.
- * Accepted events are kept in memory, served at `GET /_events`, and optionally appended to a
- * JSONL file and forwarded to an SQS queue. Rules and targets are not emulated.
+ * A small EventBridge stand-in speaking the JSON 1.1 protocol (`X-Amz-Target: AWSEvents.*`).
+ * `PutEvents` validates like EventBridge: 1–10 entries and ≤ 256 KB per request
+ * (ValidationException), Source/DetailType/Detail required, Detail a JSON object
+ * (`MalformedDetail`), each entry ≤ 256 KB, with `FailedEntryCount` in the answer.
+ * Rules work as in an account: `PutRule` (event patterns, see eventPattern.ts),
+ * `DescribeRule`, `ListRules`, `EnableRule`, `DisableRule`, `DeleteRule`, `PutTargets`,
+ * `RemoveTargets`, `ListTargetsByRule` and `TestEventPattern`; an accepted event goes to the
+ * SQS queue targets of every enabled rule on its bus whose pattern it matches (with `Input`,
+ * `InputPath` or `InputTransformer` applied). Accepted events are also kept in memory, served
+ * at `GET /_events`, and optionally appended to a JSONL file and forwarded to an SQS queue.
  */
 const startEventBridgeStub = async (
   options: StartEventBridgeStubOptions = {},
@@ -127,7 +134,36 @@ const startEventBridgeStub = async (
   let failuresLeft = 0;
   let failureCode = 'InternalFailure';
   let forward = options.forwardToSqs ?? null;
-  const rules: EventRule[] = [];
+  let sqs = options.sqs ?? null;
+  const rules = new EventRules({ account: ACCOUNT, region });
+  const failed: FailedDelivery[] = [];
+
+  /** Sends an event to one rule target; a failure is recorded, never fails PutEvents. */
+  const deliver = async (delivery: Delivery, eventId: string): Promise<void> => {
+    const fail = (error: string): void => {
+      failed.push({ rule: delivery.rule, targetId: delivery.target.Id, eventId, error });
+    };
+    if (sqs === null) {
+      fail('no SQS connected to the local EventBridge');
+      return;
+    }
+    try {
+      const queueName = delivery.target.Arn.slice(delivery.target.Arn.lastIndexOf(':') + 1);
+      const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: queueName }));
+      const groupId = delivery.target.SqsParameters?.MessageGroupId;
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl,
+          MessageBody: delivery.body,
+          ...(groupId === undefined
+            ? {}
+            : { MessageGroupId: groupId, MessageDeduplicationId: eventId }),
+        }),
+      );
+    } catch (error) {
+      fail(error instanceof Error ? error.message : String(error));
+    }
+  };
 
   const accept = async (entry: PutEventsEntryInput, detail: unknown): Promise<EntryResult> => {
     const busName = text(entry.EventBusName) || 'default';
@@ -146,12 +182,6 @@ const startEventBridgeStub = async (
     if (options.jsonlPath !== undefined) {
       await appendFile(options.jsonlPath, `${JSON.stringify(record)}\n`);
     }
-    for (const rule of rules) {
-      if (!rule.matches({ ...event, 'event-bus-name': busName })) continue;
-      await rule.client.send(
-        new SendMessageCommand({ QueueUrl: rule.queueUrl, MessageBody: JSON.stringify(event) }),
-      );
-    }
     if (forward !== null) {
       await forward.client.send(
         new SendMessageCommand({
@@ -160,6 +190,7 @@ const startEventBridgeStub = async (
         }),
       );
     }
+    for (const delivery of rules.deliveriesFor(busName, event)) await deliver(delivery, event.id);
     recorded.push(record);
     return { EventId: event.id };
   };
@@ -234,6 +265,19 @@ const startEventBridgeStub = async (
     });
   };
 
+  const ruleOperations: Record<string, (input: Record<string, unknown>) => unknown> = {
+    PutRule: (input) => rules.putRule(input),
+    DescribeRule: (input) => rules.describeRule(input),
+    ListRules: (input) => rules.listRules(input),
+    EnableRule: (input) => rules.setState(input, 'ENABLED'),
+    DisableRule: (input) => rules.setState(input, 'DISABLED'),
+    DeleteRule: (input) => rules.deleteRule(input),
+    PutTargets: (input) => rules.putTargets(input),
+    RemoveTargets: (input) => rules.removeTargets(input),
+    ListTargetsByRule: (input) => rules.listTargetsByRule(input),
+    TestEventPattern: (input) => rules.testEventPattern(input),
+  };
+
   const server = createServer((req, res) => {
     const handle = async (): Promise<void> => {
       if (req.method === 'GET' && req.url === '/_events') {
@@ -248,6 +292,26 @@ const startEventBridgeStub = async (
       const target = req.headers['x-amz-target'];
       if (req.method === 'POST' && target === 'AWSEvents.PutEvents') {
         await putEvents(req, res);
+        return;
+      }
+      const ruleOperation =
+        req.method === 'POST' && typeof target === 'string'
+          ? ruleOperations[target.replace(/^AWSEvents\./, '')]
+          : undefined;
+      if (ruleOperation !== undefined) {
+        let input: unknown;
+        try {
+          input = JSON.parse((await readBody(req)) || '{}');
+        } catch {
+          awsError(res, 400, 'SerializationException', 'Request body is not valid JSON');
+          return;
+        }
+        try {
+          sendJson(res, 200, ruleOperation((input ?? {}) as Record<string, unknown>));
+        } catch (error) {
+          if (!(error instanceof EventBridgeApiError)) throw error;
+          awsError(res, error.status, error.type, error.message);
+        }
         return;
       }
       await readBody(req);
@@ -286,9 +350,10 @@ const startEventBridgeStub = async (
     forwardTo: (client, queueUrl) => {
       forward = { client, queueUrl };
     },
-    addRule: (rule) => {
-      rules.push(rule);
+    connectSqs: (client) => {
+      sqs = client;
     },
+    failedDeliveries: () => [...failed],
     stop: () =>
       new Promise<void>((done, reject) => {
         server.closeAllConnections();
@@ -300,7 +365,7 @@ const startEventBridgeStub = async (
 export {
   type EventBridgeStub,
   type EventEnvelope,
-  type EventRule,
+  type FailedDelivery,
   type RecordedEvent,
   type StartEventBridgeStubOptions,
   startEventBridgeStub,

@@ -65,7 +65,7 @@ const UNSET = (name: string): string =>
 
 const realtimeKey = (target: RealtimeTarget): { pk: string; sk: string } =>
   target.kind === 'request'
-    ? requestKey(target.customId)
+    ? requestKey(target.producer, target.customId)
     : itemKey(target.batchId, target.providerCustomId);
 
 /** DynamoDB's limit of operations in one transaction. */
@@ -77,6 +77,26 @@ const oldItemOf = (raw: unknown): StateItem | null =>
     ? unmarshall(raw as Record<string, AttributeValue>)
     : null;
 
+/**
+ * The condition a new ledger entry is written under. A refused request holds its id only to
+ * fold its own resends: a valid request of the same producer takes the id over, so an invalid
+ * message never reserves an id.
+ */
+const registerCondition = (
+  input: RegisterRequestInput,
+): {
+  ConditionExpression: string;
+  ExpressionAttributeNames?: Record<string, string>;
+  ExpressionAttributeValues?: Record<string, string>;
+} =>
+  input.state === 'pending'
+    ? {
+        ConditionExpression: 'attribute_not_exists(pk) OR #state IN (:rejecting, :rejected)',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':rejecting': 'rejecting', ':rejected': 'rejected' },
+      }
+    : { ConditionExpression: 'attribute_not_exists(pk)' };
+
 /** What registering `input` means, given the entry already stored for its id. */
 const registrationOf = (input: RegisterRequestInput, existing: RequestRecord): RegisterOutcome => {
   if (existing.requestHash !== input.requestHash) return { kind: 'conflict', existing };
@@ -86,7 +106,7 @@ const registrationOf = (input: RegisterRequestInput, existing: RequestRecord): R
 
 /**
  * {@link StateStore} on one DynamoDB table (schema in `config/stateTableSchema.ts`):
- * ledger `REQ#<customId>/REQ`, batch `BATCH#<batchId>/BATCH` (on the `active-batches` index
+ * ledger `REQ#<producer>#<customId>/REQ` (see `ledgerIdOf`), batch `BATCH#<batchId>/BATCH` (on the `active-batches` index
  * while not completed), members `BATCH#<batchId>/ITEM#<providerCustomId>`, and the filling
  * side kept by {@link DynamoDbFillingBatches} (group pointers and parts).
  */
@@ -152,6 +172,7 @@ class DynamoDbStateStore implements StateStore {
 
   async registerRequest(input: RegisterRequestInput): Promise<RegisterOutcome> {
     const record: RequestRecord = {
+      producer: input.producer,
       customId: input.customId,
       requestHash: input.requestHash,
       state: input.state,
@@ -164,17 +185,18 @@ class DynamoDbStateStore implements StateStore {
         new PutCommand({
           TableName: this.#table,
           Item: requestToItem(record),
-          ConditionExpression: 'attribute_not_exists(pk)',
+          ...registerCondition(input),
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
       return { kind: 'new' };
     } catch (error) {
       if (!isAwsErrorNamed(error, 'ConditionalCheckFailedException')) {
-        throw this.#translate(error, 'PutItem', `REQ#${input.customId}`);
+        throw this.#translate(error, 'PutItem', requestKey(input.producer, input.customId).pk);
       }
       const old = oldItemOf((error as { Item?: unknown }).Item);
-      const existing = old === null ? await this.#getRequest(input.customId) : itemToRequest(old);
+      const existing =
+        old === null ? await this.#getRequest(input.producer, input.customId) : itemToRequest(old);
       if (existing === null) {
         // Deleted between our write and read (TTL sweep): the id is free again.
         return this.registerRequest(input);
@@ -205,7 +227,7 @@ class DynamoDbStateStore implements StateStore {
             Put: {
               TableName: this.#table,
               Item: requestToItem({ ...input, batchId: null }),
-              ConditionExpression: 'attribute_not_exists(pk)',
+              ...registerCondition(input),
               ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
             },
           })),
@@ -238,12 +260,13 @@ class DynamoDbStateStore implements StateStore {
     });
   }
 
-  async markRefused(customId: string): Promise<void> {
+  async markRefused(producer: string, customId: string): Promise<void> {
+    const key = requestKey(producer, customId);
     try {
       await this.#client.send(
         new UpdateCommand({
           TableName: this.#table,
-          Key: requestKey(customId),
+          Key: key,
           ConditionExpression: '#state = :rejecting',
           UpdateExpression: 'SET #state = :rejected',
           ExpressionAttributeNames: { '#state': 'state' },
@@ -253,7 +276,7 @@ class DynamoDbStateStore implements StateStore {
     } catch (error) {
       // Already marked by an earlier try: nothing left to do.
       if (isAwsErrorNamed(error, 'ConditionalCheckFailedException')) return;
-      throw this.#translate(error, 'UpdateItem', `REQ#${customId}`);
+      throw this.#translate(error, 'UpdateItem', key.pk);
     }
   }
 
@@ -310,7 +333,7 @@ class DynamoDbStateStore implements StateStore {
         {
           Update: {
             TableName: this.#table,
-            Key: requestKey(from.customId),
+            Key: requestKey(from.producer, from.customId),
             ConditionExpression: 'batch_id = :from',
             UpdateExpression: 'SET batch_id = :to, member_id = :member',
             ExpressionAttributeValues: {
@@ -527,12 +550,13 @@ class DynamoDbStateStore implements StateStore {
     if (failed !== undefined) throw failed.reason;
   }
 
-  async markRealtime(customId: string, requestHash: string): Promise<boolean> {
+  async markRealtime(producer: string, customId: string, requestHash: string): Promise<boolean> {
+    const key = requestKey(producer, customId);
     try {
       await this.#client.send(
         new UpdateCommand({
           TableName: this.#table,
-          Key: requestKey(customId),
+          Key: key,
           ConditionExpression: '#state = :pending AND request_hash = :hash',
           UpdateExpression: 'SET #state = :realtime',
           ExpressionAttributeNames: { '#state': 'state' },
@@ -546,7 +570,7 @@ class DynamoDbStateStore implements StateStore {
       return true;
     } catch (error) {
       if (isAwsErrorNamed(error, 'ConditionalCheckFailedException')) return false;
-      throw this.#translate(error, 'UpdateItem', `REQ#${customId}`);
+      throw this.#translate(error, 'UpdateItem', key.pk);
     }
   }
 
@@ -652,8 +676,8 @@ class DynamoDbStateStore implements StateStore {
     }
   }
 
-  async #getRequest(customId: string): Promise<RequestRecord | null> {
-    const item = await this.#get(requestKey(customId));
+  async #getRequest(producer: string, customId: string): Promise<RequestRecord | null> {
+    const item = await this.#get(requestKey(producer, customId));
     return item === null ? null : itemToRequest(item);
   }
 

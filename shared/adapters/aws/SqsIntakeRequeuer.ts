@@ -1,6 +1,7 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { UnavailableError } from '../../domain/errors.js';
-import type { IntakeRequeuer } from '../../ports/IntakeRequeuer.js';
+import { PRODUCER_ATTRIBUTE } from '../../domain/producer.js';
+import type { IntakeRequeuer, RequeuedMessage } from '../../ports/IntakeRequeuer.js';
 import { translateAwsError } from './translateAwsError.js';
 
 /** SQS's longest message delay. */
@@ -10,7 +11,9 @@ const MAX_DELAY_SECONDS = 900;
  * Sends held requests back to the intake queue as new messages with a delay: a new message
  * starts its receive count afresh, so a request held for hours never reaches the dead-letter
  * queue, as one left to time out again and again would. Sent with SendMessageBatch in groups
- * of at most ten messages and 1 MiB, SQS's limits for one call.
+ * of at most ten messages and 1 MiB, SQS's limits for one call. SQS records batchlane as the
+ * sender of the new message, so each carries its producer as the `batchlane-producer`
+ * attribute, which the collector believes only on messages batchlane itself sent.
  */
 class SqsIntakeRequeuer implements IntakeRequeuer {
   readonly #client: SQSClient;
@@ -21,19 +24,24 @@ class SqsIntakeRequeuer implements IntakeRequeuer {
     this.#queueUrl = options.queueUrl;
   }
 
-  async requeue(bodies: readonly string[], delaySeconds: number): Promise<void> {
+  async requeue(messages: readonly RequeuedMessage[], delaySeconds: number): Promise<void> {
     const delay = Math.max(0, Math.min(MAX_DELAY_SECONDS, Math.round(delaySeconds)));
-    const groups: string[][] = [];
-    let group: string[] = [];
+    const groups: RequeuedMessage[][] = [];
+    let group: RequeuedMessage[] = [];
     let bytes = 0;
-    for (const body of bodies) {
-      const size = Buffer.byteLength(body);
+    for (const message of messages) {
+      // Attribute name, type and value count towards SQS's size limit too.
+      const size =
+        Buffer.byteLength(message.body) +
+        Buffer.byteLength(message.producer) +
+        PRODUCER_ATTRIBUTE.length +
+        'String'.length;
       if (group.length === 10 || (group.length > 0 && bytes + size > 1024 * 1024)) {
         groups.push(group);
         group = [];
         bytes = 0;
       }
-      group.push(body);
+      group.push(message);
       bytes += size;
     }
     if (group.length > 0) groups.push(group);
@@ -43,10 +51,18 @@ class SqsIntakeRequeuer implements IntakeRequeuer {
         const response = await this.#client.send(
           new SendMessageBatchCommand({
             QueueUrl: this.#queueUrl,
-            Entries: chunk.map((body, index) => ({
+            Entries: chunk.map((message, index) => ({
               Id: String(index),
-              MessageBody: body,
+              MessageBody: message.body,
               DelaySeconds: delay,
+              // The default producer '' has no attribute: SQS refuses empty values.
+              ...(message.producer === ''
+                ? {}
+                : {
+                    MessageAttributes: {
+                      [PRODUCER_ATTRIBUTE]: { DataType: 'String', StringValue: message.producer },
+                    },
+                  }),
             })),
           }),
         );

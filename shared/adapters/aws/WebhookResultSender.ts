@@ -1,8 +1,9 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
+import { Webhook } from 'standardwebhooks';
 import type { Destination } from '../../contract/destination.js';
 import type { ResultV1 } from '../../contract/result.js';
 import { parseRetryAfterMs } from '../../domain/backoff.js';
@@ -19,12 +20,13 @@ import type {
   DeliveryReport,
   ResultDeliverer,
 } from '../../ports/ResultDeliverer.js';
+import type { WebhookSecrets } from '../../ports/WebhookSecrets.js';
 import { awsBackoffMs, sleep as realSleep, type Sleep } from './backoff.js';
 
 /** Constructor options of {@link WebhookResultSender}. */
 interface WebhookResultSenderOptions {
-  /** HMAC-SHA256 key of the `batchlane-signature` header. */
-  readonly secret: string;
+  /** The signing secrets of each receiving host (Standard Webhooks `whsec_…`). */
+  readonly secrets: WebhookSecrets;
   /**
    * Lets webhooks reach loopback/private addresses and plain `http:` (local development
    * only). Default false: only public addresses over HTTPS.
@@ -46,9 +48,29 @@ const FORBIDDEN_ADDRESS_CODE = 'webhook_address_forbidden';
 
 type Failure = DeliveryReport['failed'][number];
 
-/** `v1=<hex HMAC-SHA256(secret, timestamp + '.' + body)>`, as receivers must verify it. */
-const signWebhookBody = (secret: string, timestamp: string, body: string): string =>
-  `v1=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+/**
+ * The `webhook-signature` header: `v1,<base64 HMAC-SHA256>` of `id.timestamp.body` under each
+ * live secret, space-separated, as the `standardwebhooks` package computes and verifies it. A
+ * receiver holding either secret of a rotation accepts the delivery.
+ */
+const signatureHeader = (
+  signers: readonly Webhook[],
+  id: string,
+  timestamp: Date,
+  body: string,
+): string => signers.map((signer) => signer.sign(id, timestamp, body)).join(' ');
+
+/** A secrets failure as the error every result of the delivery fails with. */
+const secretsFailure = (error: unknown): BatchlaneError =>
+  error instanceof InvalidInputError ||
+  error instanceof AuthError ||
+  error instanceof UnavailableError ||
+  error instanceof ThrottledError
+    ? error
+    : new UnavailableError(`webhook signing secrets unavailable: ${String(error)}`, {
+        code: 'webhook_secret_unavailable',
+        cause: error,
+      });
 
 const forbidden = (host: string, address: string): InvalidInputError =>
   new InvalidInputError(`webhook host ${host} resolves to a forbidden address ${address}`, {
@@ -93,19 +115,21 @@ interface PostOutcome {
  * processed, as it would a repeated `custom_id`.
  */
 const deliveryIdOf = (customIds: readonly string[]): string =>
-  createHash('sha256').update(customIds.join('\n')).digest('hex').slice(0, 32);
+  `msg_${createHash('sha256').update(customIds.join('\n')).digest('hex').slice(0, 32)}`;
 
 /**
- * Delivers results with signed HTTPS POSTs of `{"results":[...]}` (split to stay under
- * `maxBodyBytes`). Each POST carries `batchlane-timestamp` (epoch seconds) and
- * `batchlane-signature: v1=<hex HMAC-SHA256(secret, timestamp + "." + body)>` and
- * `batchlane-delivery-id` (the same on every retry and resend of the same results); it is retried
- * with backoff on 5xx, 429 and network errors, re-signed each time. Hosts are resolved and
+ * Delivers results with HTTPS POSTs of `{"results":[...]}` (split to stay under
+ * `maxBodyBytes`), signed by the Standard Webhooks convention with the `standardwebhooks`
+ * package: `webhook-id` (the same on every retry and resend of the same results),
+ * `webhook-timestamp` (epoch seconds) and `webhook-signature` (`v1,<base64>` per live secret of
+ * the receiving host). Receivers verify with the same package, which refuses timestamps more
+ * than 5 minutes away. A POST is retried with backoff on 5xx, 429 and network errors,
+ * re-signed each time. Hosts are resolved and
  * refused when any address is loopback, private, link-local, CGNAT or metadata, unless
  * `allowPrivate`. Redirects are not followed.
  */
 class WebhookResultSender implements ResultDeliverer {
-  readonly #secret: string;
+  readonly #secrets: WebhookSecrets;
   readonly #allowPrivate: boolean;
   readonly #maxAttempts: number;
   readonly #baseDelayMs: number;
@@ -115,7 +139,7 @@ class WebhookResultSender implements ResultDeliverer {
   readonly #sleep: Sleep;
 
   constructor(options: WebhookResultSenderOptions) {
-    this.#secret = options.secret;
+    this.#secrets = options.secrets;
     this.#allowPrivate = options.allowPrivate ?? false;
     this.#maxAttempts = Math.max(1, options.maxAttempts ?? 5);
     this.#baseDelayMs = options.baseDelayMs ?? 200;
@@ -141,9 +165,18 @@ class WebhookResultSender implements ResultDeliverer {
     if (refusal !== null) {
       return { failed: results.map((r) => ({ customId: r.custom_id, error: refusal })) };
     }
+    const url = new URL(destination.url);
+    let signers: Webhook[];
+    try {
+      signers = (await this.#secrets.secretsFor(url)).map((secret) => new Webhook(secret));
+    } catch (error) {
+      const failure = secretsFailure(error);
+      return { failed: results.map((r) => ({ customId: r.custom_id, error: failure })) };
+    }
     for (const group of this.#groups(results)) {
       const error = await this.#postWithRetries(
-        new URL(destination.url),
+        url,
+        signers,
         group.body,
         deliveryIdOf(group.customIds),
       );
@@ -197,11 +230,12 @@ class WebhookResultSender implements ResultDeliverer {
 
   async #postWithRetries(
     url: URL,
+    signers: readonly Webhook[],
     body: string,
     deliveryId: string,
   ): Promise<BatchlaneError | null> {
     for (let attempt = 1; ; attempt++) {
-      const outcome = await this.#post(url, body, deliveryId);
+      const outcome = await this.#post(url, signers, body, deliveryId);
       if (outcome.error === null) return null;
       if (!outcome.error.retryable || attempt >= this.#maxAttempts) {
         Object.assign(outcome.error.details, { attempts: attempt });
@@ -212,17 +246,22 @@ class WebhookResultSender implements ResultDeliverer {
     }
   }
 
-  #post(url: URL, body: string, deliveryId: string): Promise<PostOutcome> {
-    const timestamp = String(Math.floor(this.#now().getTime() / 1000));
+  #post(
+    url: URL,
+    signers: readonly Webhook[],
+    body: string,
+    deliveryId: string,
+  ): Promise<PostOutcome> {
+    const now = this.#now();
     const options: RequestOptions = {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
         'content-length': Buffer.byteLength(body),
         'user-agent': 'batchlane-webhook/1',
-        'batchlane-timestamp': timestamp,
-        'batchlane-delivery-id': deliveryId,
-        'batchlane-signature': signWebhookBody(this.#secret, timestamp, body),
+        'webhook-id': deliveryId,
+        'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+        'webhook-signature': signatureHeader(signers, deliveryId, now, body),
       },
       ...(this.#allowPrivate ? {} : { lookup: guardedLookup }),
     };
@@ -279,9 +318,4 @@ class WebhookResultSender implements ResultDeliverer {
   }
 }
 
-export {
-  FORBIDDEN_ADDRESS_CODE,
-  signWebhookBody,
-  WebhookResultSender,
-  type WebhookResultSenderOptions,
-};
+export { FORBIDDEN_ADDRESS_CODE, WebhookResultSender, type WebhookResultSenderOptions };

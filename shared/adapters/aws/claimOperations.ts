@@ -11,7 +11,7 @@ const claimOperations = (tableName: string, item: BatchItem, requestHash: string
     {
       Update: {
         TableName: tableName,
-        Key: requestKey(item.customId),
+        Key: requestKey(item.producer, item.customId),
         ConditionExpression: '#state = :pending AND request_hash = :hash',
         // The member is recorded too: parts of one batch come from different invocations, so
         // a concurrent duplicate may be claimed into the same batch under another member.

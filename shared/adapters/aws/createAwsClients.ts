@@ -3,6 +3,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { observeClientCommands } from './awsCommandObserver.js';
 
 /** The AWS clients batchlane's adapters share within one execution environment. */
 interface AwsClients {
@@ -40,8 +41,15 @@ const nonEmpty = (value: string | undefined): string | undefined => {
  * path-style addressing whenever an endpoint is set, since `bucket.localhost` does not resolve
  * either. Credentials come from `env` when both keys are in it, otherwise from the default
  * provider chain.
+ *
+ * With `functionName` (the composition root passes it), the clients report every command to
+ * the registered command observer, if any (see `observeAwsCommands`): local runs record which
+ * AWS actions each function exercises.
  */
-const createAwsClients = (env: AwsEnv): AwsClients => {
+const createAwsClients = (
+  env: AwsEnv,
+  options: { readonly functionName?: string } = {},
+): AwsClients => {
   const region = nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION) ?? 'us-east-1';
   const accessKeyId = nonEmpty(env.AWS_ACCESS_KEY_ID);
   const secretAccessKey = nonEmpty(env.AWS_SECRET_ACCESS_KEY);
@@ -56,19 +64,26 @@ const createAwsClients = (env: AwsEnv): AwsClients => {
     return endpoint === undefined ? {} : { endpoint };
   };
 
+  const { functionName } = options;
+  const observed = <C>(client: C): C =>
+    functionName === undefined ? client : observeClientCommands(client, functionName, region);
+
   const s3Endpoint = endpointOf('s3');
-  const sqs = new SQSClient({ ...base, ...endpointOf('sqs') });
-  const s3 = new S3Client({
-    ...base,
-    ...s3Endpoint,
-    ...(s3Endpoint.endpoint === undefined ? {} : { forcePathStyle: true }),
-  });
-  const dynamodb = new DynamoDBClient({ ...base, ...endpointOf('dynamodb') });
+  const sqs = observed(new SQSClient({ ...base, ...endpointOf('sqs') }));
+  const s3 = observed(
+    new S3Client({
+      ...base,
+      ...s3Endpoint,
+      ...(s3Endpoint.endpoint === undefined ? {} : { forcePathStyle: true }),
+    }),
+  );
+  // The document client shares this client's middleware stack, so its commands are seen too.
+  const dynamodb = observed(new DynamoDBClient({ ...base, ...endpointOf('dynamodb') }));
   const documentClient = DynamoDBDocumentClient.from(dynamodb, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
     unmarshallOptions: { wrapNumbers: false },
   });
-  const eventBridge = new EventBridgeClient({ ...base, ...endpointOf('eventBridge') });
+  const eventBridge = observed(new EventBridgeClient({ ...base, ...endpointOf('eventBridge') }));
 
   return {
     sqs,

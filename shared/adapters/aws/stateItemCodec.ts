@@ -1,6 +1,7 @@
 import { STATE_TABLE } from '../../config/stateTableSchema.js';
 import type { StatusCounts } from '../../contract/events.js';
 import type { ProviderEndpoint, ProviderName } from '../../contract/providers.js';
+import { ledgerIdOf } from '../../domain/producer.js';
 import type {
   BatchEstimate,
   BatchItem,
@@ -20,8 +21,9 @@ const ACTIVE_PARTITION = 'ACTIVE';
 const stateKey = (pk: string, sk: string) =>
   ({ [STATE_TABLE.partitionKey]: pk, [STATE_TABLE.sortKey]: sk }) as const;
 
-/** Key of a caller id's ledger entry. */
-const requestKey = (customId: string) => stateKey(`REQ#${customId}`, 'REQ');
+/** Key of a request's ledger entry: its producer's `custom_id` (see `ledgerIdOf`). */
+const requestKey = (producer: string, customId: string) =>
+  stateKey(`REQ#${ledgerIdOf(producer, customId)}`, 'REQ');
 /** Key of a batch record. */
 const batchKey = (batchId: string) => stateKey(`BATCH#${batchId}`, 'BATCH');
 /** Key of one member of a batch (same partition as the batch, so it can be queried). */
@@ -86,7 +88,8 @@ const num = (item: StateItem, name: string): number => {
 
 /** Ledger record → item (`expires_at` is the table's TTL attribute). */
 const requestToItem = (record: RequestRecord): StateItem => ({
-  ...requestKey(record.customId),
+  ...requestKey(record.producer, record.customId),
+  producer: record.producer,
   custom_id: record.customId,
   request_hash: record.requestHash,
   state: record.state,
@@ -97,6 +100,7 @@ const requestToItem = (record: RequestRecord): StateItem => ({
 
 /** Item → ledger record. */
 const itemToRequest = (item: StateItem): RequestRecord => ({
+  producer: strOrNull(item, 'producer') ?? '',
   customId: str(item, 'custom_id'),
   requestHash: str(item, 'request_hash'),
   state: str(item, 'state') as RequestRecord['state'],
@@ -185,15 +189,33 @@ const itemToBatch = (item: StateItem): BatchRecord => ({
       : null,
 });
 
+/**
+ * A member's metadata is the caller's JSON, kept as a JSON string: as a DynamoDB map, an empty
+ * key ("Empty attribute name"), a key named `constructor` (the marshaller takes the object for
+ * a class instance) or deep nesting would make the member unstorable, and with it every other
+ * request claimed in the same transaction.
+ */
+const metadataToAttribute = (metadata: BatchItem['metadata']): string | null =>
+  metadata === null ? null : JSON.stringify(metadata);
+
+/** The metadata of a member item: a JSON string, or a map as members were stored before. */
+const metadataOfItem = (item: StateItem): BatchItem['metadata'] => {
+  if (typeof item.metadata_json === 'string') {
+    return JSON.parse(item.metadata_json) as BatchItem['metadata'];
+  }
+  return (item.metadata ?? null) as BatchItem['metadata'];
+};
+
 /** Batch member → item. */
 const batchItemToItem = (record: BatchItem): StateItem => ({
   ...itemKey(record.batchId, record.providerCustomId),
   batch_id: record.batchId,
   provider_custom_id: record.providerCustomId,
+  producer: record.producer,
   custom_id: record.customId,
   model: record.model,
   destination: record.destination,
-  metadata: record.metadata,
+  metadata_json: metadataToAttribute(record.metadata),
   attempts: record.attempts,
   accepted_at: record.acceptedAt,
   deadline: record.deadline,
@@ -208,10 +230,11 @@ const batchItemToItem = (record: BatchItem): StateItem => ({
 const itemToBatchItem = (item: StateItem): BatchItem => ({
   batchId: str(item, 'batch_id'),
   providerCustomId: str(item, 'provider_custom_id'),
+  producer: strOrNull(item, 'producer') ?? '',
   customId: str(item, 'custom_id'),
   model: str(item, 'model'),
   destination: (item.destination ?? null) as BatchItem['destination'],
-  metadata: (item.metadata ?? null) as BatchItem['metadata'],
+  metadata: metadataOfItem(item),
   attempts: num(item, 'attempts'),
   acceptedAt: str(item, 'accepted_at'),
   deadline: strOrNull(item, 'deadline'),

@@ -1,7 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages/messages.js';
 import type { ProviderName } from '../../contract/providers.js';
-import { InvalidInputError } from '../../domain/errors.js';
 import type {
   RealtimeCall,
   RealtimeInvokeOptions,
@@ -11,8 +10,12 @@ import type {
 import {
   callWithRetries,
   DEFAULT_REALTIME_RETRY,
-  erroredOutcome,
+  DEFAULT_REALTIME_TIMEOUT_MS,
   type RealtimeRetryOptions,
+  realtimeClientOptions,
+  streamingRefusal,
+  stringOrNull,
+  unsupportedRealtimeEndpoint,
 } from './callWithRetries.js';
 
 interface AnthropicRealtimeSettings {
@@ -34,9 +37,6 @@ type AnthropicRealtimeProviderOptions = AnthropicRealtimeSettings &
   );
 
 const MESSAGES_ENDPOINT = '/v1/messages';
-const DEFAULT_TIMEOUT_MS = 10 * 60 * 1000;
-
-const stringOrNull = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 
 /**
  * Anthropic's synchronous Messages API (`client.messages.create`, non-streaming) through
@@ -61,32 +61,18 @@ class AnthropicRealtimeProvider implements RealtimeProvider {
   readonly #retry: Required<RealtimeRetryOptions>;
 
   constructor(options: AnthropicRealtimeProviderOptions) {
-    this.#client =
-      options.client ??
-      new Anthropic({
-        apiKey: options.apiKey,
-        ...(options.baseUrl ? { baseURL: options.baseUrl } : {}),
-        maxRetries: 0,
-      });
-    this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#client = options.client ?? new Anthropic(realtimeClientOptions(options));
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_REALTIME_TIMEOUT_MS;
     this.#retry = { ...DEFAULT_REALTIME_RETRY, ...options.retry };
   }
 
   async invoke(call: RealtimeCall, options: RealtimeInvokeOptions = {}): Promise<RealtimeOutcome> {
     if (call.endpoint !== MESSAGES_ENDPOINT) {
-      throw new InvalidInputError(`Anthropic has no realtime endpoint ${call.endpoint}`, {
-        code: 'unsupported_endpoint',
-        details: { provider: 'anthropic', endpoint: call.endpoint },
-      });
+      throw unsupportedRealtimeEndpoint('anthropic', call.endpoint);
     }
     const askedModel = stringOrNull(call.body.model);
-    if (call.body.stream === true) {
-      return erroredOutcome(
-        { type: 'invalid_request_error', message: 'stream: batchlane never streams' },
-        askedModel,
-        0,
-      );
-    }
+    const refusal = streamingRefusal(call.body, askedModel);
+    if (refusal !== null) return refusal;
     // The port's call body is the producer's own JSON, validated at intake; the SDK type is
     // only a view of it. Both lanes send it unchanged: there is no cheaper tier to ask for.
     const params = call.body as unknown as MessageCreateParamsNonStreaming;

@@ -1,6 +1,5 @@
 import OpenAI from 'openai';
 import { PROVIDER_ENDPOINTS, type ProviderName } from '../../contract/providers.js';
-import { InvalidInputError } from '../../domain/errors.js';
 import type {
   RealtimeCall,
   RealtimeInvokeOptions,
@@ -10,8 +9,12 @@ import type {
 import {
   callWithRetries,
   DEFAULT_REALTIME_RETRY,
-  erroredOutcome,
+  DEFAULT_REALTIME_TIMEOUT_MS,
   type RealtimeRetryOptions,
+  realtimeClientOptions,
+  streamingRefusal,
+  stringOrNull,
+  unsupportedRealtimeEndpoint,
 } from './callWithRetries.js';
 
 interface OpenAIRealtimeSettings {
@@ -36,7 +39,6 @@ type OpenAIEndpoint = (typeof PROVIDER_ENDPOINTS.openai)[number];
 
 /** OpenAI's advice for flex: raise the client timeout from the SDK's 10 minutes to 15. */
 const FLEX_TIMEOUT_MS = 15 * 60 * 1000;
-const DEFAULT_TIMEOUT_MS = 10 * 60 * 1000;
 const EMBEDDINGS: OpenAIEndpoint = '/v1/embeddings';
 
 const isOpenAIEndpoint = (endpoint: string): endpoint is OpenAIEndpoint =>
@@ -44,8 +46,6 @@ const isOpenAIEndpoint = (endpoint: string): endpoint is OpenAIEndpoint =>
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
-
-const stringOrNull = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 
 /**
  * OpenAI's synchronous Chat Completions, Responses and Embeddings through the `openai` SDK.
@@ -71,33 +71,19 @@ class OpenAIRealtimeProvider implements RealtimeProvider {
   readonly #retry: Required<RealtimeRetryOptions>;
 
   constructor(options: OpenAIRealtimeProviderOptions) {
-    this.#client =
-      options.client ??
-      new OpenAI({
-        apiKey: options.apiKey,
-        ...(options.baseUrl ? { baseURL: options.baseUrl } : {}),
-        maxRetries: 0,
-      });
-    this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#client = options.client ?? new OpenAI(realtimeClientOptions(options));
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_REALTIME_TIMEOUT_MS;
     this.#retry = { ...DEFAULT_REALTIME_RETRY, ...options.retry };
   }
 
   async invoke(call: RealtimeCall, options: RealtimeInvokeOptions = {}): Promise<RealtimeOutcome> {
     const endpoint = call.endpoint;
     if (!isOpenAIEndpoint(endpoint)) {
-      throw new InvalidInputError(`OpenAI has no realtime endpoint ${endpoint}`, {
-        code: 'unsupported_endpoint',
-        details: { provider: 'openai', endpoint },
-      });
+      throw unsupportedRealtimeEndpoint('openai', endpoint);
     }
     const askedModel = stringOrNull(call.body.model);
-    if (call.body.stream === true) {
-      return erroredOutcome(
-        { type: 'invalid_request_error', message: 'stream: batchlane never streams' },
-        askedModel,
-        0,
-      );
-    }
+    const refusal = streamingRefusal(call.body, askedModel);
+    if (refusal !== null) return refusal;
     // Embeddings have no service tier (the endpoint takes no `service_tier`): a flex call on
     // embeddings is sent without one and served, and billed, at the default tier.
     const flex = call.lane === 'flex' && endpoint !== EMBEDDINGS;

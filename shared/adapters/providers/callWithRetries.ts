@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ProviderName } from '../../contract/providers.js';
 import { backoffDelayMs, SDK_BACKOFF } from '../../domain/backoff.js';
-import { UnavailableError } from '../../domain/errors.js';
+import { InvalidInputError, UnavailableError } from '../../domain/errors.js';
 import type { RealtimeOutcome } from '../../ports/RealtimeProvider.js';
 import {
   isFlexCapacityError,
@@ -132,10 +132,50 @@ const callWithRetries = async (call: RetriedCall): Promise<RealtimeOutcome> => {
   }
 };
 
+/** How long one realtime try may take by default (the SDKs' own default). */
+const DEFAULT_REALTIME_TIMEOUT_MS = 10 * 60 * 1000;
+
+const stringOrNull = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+
+/** What every provider's SDK client is made with for realtime calls (see the retry note above). */
+const realtimeClientOptions = (options: {
+  readonly apiKey: string;
+  readonly baseUrl?: string | null;
+}): { apiKey: string; baseURL?: string; maxRetries: 0 } => ({
+  apiKey: options.apiKey,
+  ...(options.baseUrl ? { baseURL: options.baseUrl } : {}),
+  maxRetries: 0,
+});
+
+/** A call to an endpoint the provider serves no realtime answer for: the caller's fault. */
+const unsupportedRealtimeEndpoint = (provider: ProviderName, endpoint: string): InvalidInputError =>
+  new InvalidInputError(`provider ${provider} has no realtime endpoint ${endpoint}`, {
+    code: 'unsupported_endpoint',
+    details: { provider, endpoint },
+  });
+
+/** batchlane never streams: a streaming body is answered `errored`, without a call. */
+const streamingRefusal = (
+  body: Readonly<Record<string, unknown>>,
+  askedModel: string | null,
+): RealtimeOutcome | null =>
+  body.stream === true
+    ? erroredOutcome(
+        { type: 'invalid_request_error', message: 'stream: batchlane never streams' },
+        askedModel,
+        0,
+      )
+    : null;
+
 export {
   callWithRetries,
   DEFAULT_REALTIME_RETRY,
+  DEFAULT_REALTIME_TIMEOUT_MS,
   erroredOutcome,
   type RealtimeRetryOptions,
   type RetriedCall,
+  realtimeClientOptions,
+  streamingRefusal,
+  stringOrNull,
+  unsupportedRealtimeEndpoint,
 };

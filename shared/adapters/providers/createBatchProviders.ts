@@ -5,6 +5,7 @@ import type { BatchProvider } from '../../ports/BatchProvider.js';
 import { AnthropicBatchProvider } from './AnthropicBatchProvider.js';
 import type { BedrockBatchProvider } from './BedrockBatchProvider.js';
 import { buildPerProvider } from './buildPerProvider.js';
+import { GeminiBatchProvider } from './GeminiBatchProvider.js';
 import { OpenAIBatchProvider } from './OpenAIBatchProvider.js';
 
 /** SDK client settings shared by every provider built here. */
@@ -51,6 +52,8 @@ const createProvider = (
         });
       }
       return bedrock();
+    case 'gemini':
+      return new GeminiBatchProvider(common);
   }
 };
 

@@ -6,6 +6,7 @@ import { AnthropicRealtimeProvider } from './AnthropicRealtimeProvider.js';
 import type { BedrockRealtimeProvider } from './BedrockRealtimeProvider.js';
 import { buildPerProvider } from './buildPerProvider.js';
 import type { RealtimeRetryOptions } from './callWithRetries.js';
+import { GeminiRealtimeProvider } from './GeminiRealtimeProvider.js';
 import { OpenAIRealtimeProvider } from './OpenAIRealtimeProvider.js';
 
 /** Settings shared by every realtime provider built here. */
@@ -44,6 +45,8 @@ const createProvider = (
       return new OpenAIRealtimeProvider(common);
     case 'bedrock':
       return bedrock === undefined ? disabledProvider(name) : bedrock();
+    case 'gemini':
+      return new GeminiRealtimeProvider(common);
   }
 };
 

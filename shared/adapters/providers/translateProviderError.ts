@@ -12,6 +12,12 @@ import {
   ThrottledError,
   UnavailableError,
 } from '../../domain/errors.js';
+import {
+  geminiErrorOf,
+  geminiRequestFault,
+  isRetryableGeminiError,
+  translateGeminiError,
+} from './geminiErrors.js';
 
 type SdkApiError = Anthropic.APIError | OpenAI.APIError;
 
@@ -64,6 +70,8 @@ interface RetryAdvice {
  * abort never is.
  */
 const retryAdviceFor = (error: unknown): RetryAdvice => {
+  // Gemini errors carry no retry-after; `@google/genai` retries by status alone.
+  if (geminiErrorOf(error) !== null) return { retry: isRetryableGeminiError(error), afterMs: null };
   if (error instanceof Anthropic.APIUserAbortError || error instanceof OpenAI.APIUserAbortError) {
     return { retry: false, afterMs: null };
   }
@@ -85,6 +93,7 @@ const retryAdviceFor = (error: unknown): RetryAdvice => {
  * Types follow the batch results: Anthropic's `error.type`; OpenAI's `type`, else `code`.
  */
 const requestFaultOf = (error: unknown): ResultError | null => {
+  if (geminiErrorOf(error) !== null) return geminiRequestFault(error);
   if (!isSdkApiError(error) || error.status === undefined) return null;
   const status = error.status;
   if (error instanceof Anthropic.APIError) {
@@ -126,6 +135,8 @@ const requestFaultOf = (error: unknown): ResultError | null => {
 const translateProviderError = (error: unknown, context: ProviderErrorContext): BatchlaneError => {
   if (error instanceof BatchlaneError) return error;
   const base = { provider: context.provider, operation: context.operation };
+  const gemini = translateGeminiError(error, base);
+  if (gemini !== null) return gemini;
   const message = `${context.provider} ${context.operation} failed: ${
     error instanceof Error ? error.message : String(error)
   }`;

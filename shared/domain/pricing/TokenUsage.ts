@@ -142,8 +142,29 @@ const fromBedrock = (body: JsonObject): TokenUsage | null => {
 };
 
 /**
+ * Gemini's `usageMetadata` counts cached tokens inside `promptTokenCount`, and bills tool-use
+ * prompt tokens as input and thinking tokens as output. Its responses carry no tier.
+ */
+const fromGemini = (body: JsonObject): TokenUsage | null => {
+  const usage = body.usageMetadata;
+  if (!isObject(usage)) return null;
+  const prompt = count(usage.promptTokenCount) + count(usage.toolUsePromptTokenCount);
+  const cacheRead = Math.min(count(usage.cachedContentTokenCount), prompt);
+  return {
+    inputTokens: prompt - cacheRead,
+    outputTokens: count(usage.candidatesTokenCount) + count(usage.thoughtsTokenCount),
+    cacheReadTokens: cacheRead,
+    cacheWrite5mTokens: 0,
+    cacheWrite1hTokens: 0,
+    serviceTier: null,
+    inferenceGeo: null,
+  };
+};
+
+/**
  * Reads the usage a provider returned in its own response object (Anthropic Message; OpenAI
- * ChatCompletion, Response or embedding list; a Bedrock model's native response).
+ * ChatCompletion, Response or embedding list; Gemini GenerateContentResponse; a Bedrock
+ * model's native response).
  *
  * @returns null when the body is not an object, carries no `usage` object, or the provider is
  *   not one batchlane reads; counts that are missing or not sensible read as 0.
@@ -170,6 +191,8 @@ const tokenUsageFromResponse = (
       return fromOpenAI(endpoint, body);
     case 'bedrock':
       return fromBedrock(body);
+    case 'gemini':
+      return fromGemini(body);
     default:
       return null;
   }

@@ -75,6 +75,28 @@ const bedrock = {
   cache_write_1h: null,
 } as const;
 
+const GEMINI_PRICES = {
+  url: 'https://github.com/pydantic/genai-prices/blob/0b2c115b3b501da6afb2e61552d2fcd081a11e66/prices/providers/google.yml',
+  retrieved: '2026-12-06',
+  note:
+    'Gemini Developer API list prices (https://ai.google.dev/gemini-api/docs/pricing) as ' +
+    'recorded there, prompts up to 200K tokens (the long-context price above is not modelled). ' +
+    'Batch Mode: 50% of standard, and a cache hit in a batch is billed at the non-batch cache ' +
+    'price: the two discounts do not stack ' +
+    '(https://ai.google.dev/gemini-api/docs/batch-mode). Flex: 50% of standard ' +
+    '(https://ai.google.dev/gemini-api/docs/flex-inference). Implicit caching has no write fee; ' +
+    'explicit caches are billed by storage hours, which are not per request.',
+} as const;
+
+const gemini = {
+  batch_discount: 0.5,
+  batch_cache_rule: 'cache_price_unchanged',
+  cache_write_5m: null,
+  cache_write_1h: null,
+  flex_rate: 0.5,
+  source: GEMINI_PRICES,
+} as const;
+
 const anthropic = {
   batch_discount: 0.5,
   batch_cache_rule: 'multiply',
@@ -336,6 +358,34 @@ const rawDefaultPriceTable: PriceTableInput = {
         cache_write_5m: null,
         cache_read: null,
         source: BEDROCK_NOVA_PRICES,
+      },
+    ],
+    gemini: [
+      {
+        ...gemini,
+        model: 'gemini-2.5-pro',
+        effective_from: '2025-06-17',
+        input: 1.25,
+        output: 10,
+        cache_read: 0.31,
+      },
+      {
+        ...gemini,
+        model: 'gemini-2.5-flash',
+        effective_from: '2025-06-17',
+        input: 0.3,
+        output: 2.5,
+        cache_read: 0.075,
+      },
+      {
+        ...gemini,
+        model: 'gemini-2.0-flash',
+        match: ['gemini-2.0-flash-0'],
+        effective_from: '2025-02-05',
+        input: 0.1,
+        output: 0.4,
+        // No cache price recorded: cached tokens are billed as input.
+        cache_read: null,
       },
     ],
   },

@@ -29,6 +29,16 @@ const ANTHROPIC_LEGACY =
 const OPENAI_MODELS = (page: string) =>
   `https://platform.openai.com/docs/models/${page} ("Max output tokens"; read 2026-11-26)`;
 
+const GEMINI_MODELS =
+  'https://ai.google.dev/gemini-api/docs/models ("Output token limit"; read 2026-12-06)';
+
+const gemini = (model: string, maxOutputTokens: number, match: readonly string[] = []) => ({
+  model,
+  match,
+  maxOutputTokens,
+  source: GEMINI_MODELS,
+});
+
 const anthropic = (
   model: string,
   maxOutputTokens: number,
@@ -86,6 +96,12 @@ const MODEL_LIMITS: Partial<Record<ProviderName, readonly ModelLimit[]>> = {
     openai('text-embedding-3-small', null, []),
     openai('text-embedding-3-large', null, []),
   ],
+  gemini: [
+    gemini('gemini-2.5-pro', 65_536),
+    gemini('gemini-2.5-flash', 65_536),
+    gemini('gemini-2.5-flash-lite', 65_536),
+    gemini('gemini-2.0-flash', 8_192, ['gemini-2.0-flash-0']),
+  ],
 };
 
 /**
@@ -109,11 +125,15 @@ const MODEL_FAMILIES: Partial<Record<ProviderName, readonly string[]>> = {
     'babbage-',
     'ft:',
   ],
+  // Gemini takes `gemini-…` with or without the `models/` resource prefix.
+  gemini: ['gemini-', 'models/gemini-'],
 };
 
 /** The entry for a model id of a provider: exact id first, then the longest matching prefix. */
-const modelLimitOf = (provider: ProviderName, model: string): ModelLimit | null => {
+const modelLimitOf = (provider: ProviderName, name: string): ModelLimit | null => {
   const entries = MODEL_LIMITS[provider] ?? [];
+  // `models/gemini-2.5-flash` is `gemini-2.5-flash`.
+  const model = provider === 'gemini' ? name.replace(/^models\//, '') : name;
   const exact = entries.find((entry) => entry.model === model);
   if (exact !== undefined) return exact;
   let best: { entry: ModelLimit; length: number } | null = null;
@@ -153,6 +173,23 @@ const requestedOutputTokens = (
   endpoint: string,
   body: Record<string, unknown>,
 ): { readonly field: string; readonly value: number } | null => {
+  if (endpoint === 'generateContent') {
+    // Gemini keeps the limit in `generationConfig` (either spelling).
+    for (const [config, field] of [
+      ['generationConfig', 'maxOutputTokens'],
+      ['generation_config', 'max_output_tokens'],
+    ] as const) {
+      const nested = body[config];
+      const value =
+        typeof nested === 'object' && nested !== null
+          ? (nested as Record<string, unknown>)[field]
+          : undefined;
+      if (typeof value === 'number' && Number.isFinite(value)) {
+        return { field: `${config}.${field}`, value };
+      }
+    }
+    return null;
+  }
   const fields =
     endpoint === '/v1/chat/completions'
       ? ['max_completion_tokens', 'max_tokens']

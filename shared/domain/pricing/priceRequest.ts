@@ -52,11 +52,19 @@ const BATCH_TIER_OVERRIDES: Readonly<Record<string, readonly BilledAs[]>> = {
   anthropic: ['standard', 'priority'],
 };
 
+/**
+ * Providers whose responses do not say which tier served them, and whose flex tier never
+ * serves a request at another tier (Gemini sheds flex requests with an error instead): their
+ * flex answers were served at flex.
+ */
+const LANE_IS_TIER: readonly string[] = ['gemini'];
+
 const billedAsOf = (provider: string, lane: PricingLane, reported: string | null): BilledAs => {
   if (lane === 'batch') {
     const override = BATCH_TIER_OVERRIDES[provider]?.find((tier) => tier === reported);
     return override ?? 'batch';
   }
+  if (lane === 'flex' && reported === null && LANE_IS_TIER.includes(provider)) return 'flex';
   // Flex may be downgraded and priority may be refused: the response says what was used.
   if (reported === 'flex') return 'flex';
   if (reported === 'priority') return 'priority';

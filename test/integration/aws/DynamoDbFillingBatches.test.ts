@@ -23,6 +23,7 @@ const fillingBatch = (batchId: string): BatchRecord =>
 const member = (batchId: string, index: number, customId: string): BatchItem => ({
   batchId,
   providerCustomId: `r${String(index).padStart(6, '0')}`,
+  producer: '',
   customId,
   model: 'claude-test',
   destination: { type: 's3', bucket: 'results', prefix: 'out/' },
@@ -63,6 +64,7 @@ describe('filling batches on DynamoDB Local', () => {
   const registerAll = async (ids: readonly string[]) => {
     for (const customId of ids) {
       await store.registerRequest({
+        producer: '',
         customId,
         requestHash: `h-${customId}`,
         state: 'pending',
@@ -224,6 +226,7 @@ describe('filling batches on DynamoDB Local', () => {
     expect(
       (
         await store.registerRequest({
+          producer: '',
           customId: ids[100] ?? '',
           requestHash: `h-${ids[100]}`,
           state: 'pending',

@@ -42,6 +42,7 @@ const batch = (batchId: string, overrides: Partial<BatchRecord> = {}): BatchReco
 const item = (batchId: string, n: number, customId = `c-${n}`): BatchItem => ({
   batchId,
   providerCustomId: `p-${String(n).padStart(5, '0')}`,
+  producer: '',
   customId,
   model: 'claude-test',
   destination: { type: 'sqs', queue_url: 'https://sqs.us-east-1.amazonaws.com/123456789012/q' },
@@ -78,6 +79,7 @@ describe('DynamoDbStateStore on DynamoDB Local', () => {
     state: 'pending' | 'rejecting' = 'pending',
   ) =>
     store.registerRequest({
+      producer: '',
       customId,
       requestHash,
       state,
@@ -147,8 +149,8 @@ describe('DynamoDbStateStore on DynamoDB Local', () => {
     expect(await register(rejectedId, 'h9', 'rejecting')).toEqual({ kind: 'new' });
     const unsent = await register(rejectedId, 'h9', 'rejecting');
     expect(unsent.kind === 'duplicate' && unsent.existing.state).toBe('rejecting');
-    await store.markRefused(rejectedId);
-    await store.markRefused(rejectedId);
+    await store.markRefused('', rejectedId);
+    await store.markRefused('', rejectedId);
     const after = await register(rejectedId, 'h9', 'rejecting');
     expect(after.kind === 'duplicate' && after.existing.state).toBe('rejected');
   });
@@ -167,6 +169,7 @@ describe('DynamoDbStateStore on DynamoDB Local', () => {
     const ids = [...fresh.slice(0, 50), pendingId, claimedId, conflictId, ...fresh.slice(50)];
     const outcomes = await store.registerRequests(
       ids.map((customId) => ({
+        producer: '',
         customId,
         requestHash: customId === conflictId ? 'other' : 'h1',
         state: 'pending' as const,

@@ -1,32 +1,45 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { text } from 'node:stream/consumers';
+import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   FORBIDDEN_ADDRESS_CODE,
   WebhookResultSender,
 } from '../../../shared/adapters/aws/WebhookResultSender.js';
+import { StaticWebhookSecrets } from '../../../shared/adapters/system/StaticWebhookSecrets.js';
 import { AuthError, InvalidInputError, UnavailableError } from '../../../shared/domain/errors.js';
 import { sampleResult } from './awsTestKit.js';
 
-const SECRET = 'whsec_test';
+const newSecret = (): string => `whsec_${randomBytes(32).toString('base64')}`;
+const SECRET = newSecret();
 
 interface Received {
   readonly headers: IncomingMessage['headers'];
   readonly body: string;
 }
 
-/** What a receiver must do: recompute the HMAC over `timestamp.body` and compare in constant time. */
+/**
+ * What a receiver does, with the same package: verifies the signature and the timestamp
+ * (within its 5-minute tolerance of the receiver's clock) and returns the parsed payload, or
+ * throws `WebhookVerificationError`.
+ */
+const verifyWith = (secret: string, received: Received): unknown =>
+  new Webhook(secret).verify(received.body, received.headers as Record<string, string>);
+
 const verify = (received: Received): boolean => {
-  const timestamp = String(received.headers['batchlane-timestamp']);
-  const signature = String(received.headers['batchlane-signature']);
-  const expected = `v1=${createHmac('sha256', SECRET).update(`${timestamp}.${received.body}`).digest('hex')}`;
-  return (
-    signature.length === expected.length &&
-    timingSafeEqual(Buffer.from(signature), Buffer.from(expected))
-  );
+  try {
+    verifyWith(SECRET, received);
+    return true;
+  } catch {
+    return false;
+  }
 };
+
+/** Secrets for the receiving hosts the tests use; each host its own. */
+const secretsFor = (secrets: readonly string[]) =>
+  new StaticWebhookSecrets({ '127.0.0.1': secrets, localhost: secrets });
 
 describe('WebhookResultSender against a local HTTP server', () => {
   let server: Server;
@@ -62,19 +75,19 @@ describe('WebhookResultSender against a local HTTP server', () => {
 
   const sender = (options: Partial<ConstructorParameters<typeof WebhookResultSender>[0]> = {}) =>
     new WebhookResultSender({
-      secret: SECRET,
+      secrets: secretsFor([SECRET]),
       allowPrivate: true,
       baseDelayMs: 1,
       maxAttempts: 3,
-      now: () => new Date('2026-11-26T10:00:00.000Z'),
       ...options,
     });
 
   const context = { batchId: 'b-1', part: '1' };
 
-  it('POSTs {results:[...]} signed with HMAC-SHA256 over timestamp.body', async () => {
+  it('POSTs {results:[...]} signed by the Standard Webhooks convention, which a receiver verifies with standardwebhooks', async () => {
     const results = [sampleResult('a'), sampleResult('b')];
-    const report = await sender().deliver(
+    const sentAt = new Date();
+    const report = await sender({ now: () => sentAt }).deliver(
       { type: 'webhook', url: `${baseUrl}/hook?x=1` },
       results,
       context,
@@ -82,13 +95,77 @@ describe('WebhookResultSender against a local HTTP server', () => {
     expect(report.failed).toEqual([]);
     expect(received).toHaveLength(1);
     const [first] = received;
-    expect(first?.headers['content-type']).toBe('application/json');
-    expect(first?.headers['batchlane-timestamp']).toBe(
-      String(Date.parse('2026-11-26T10:00:00Z') / 1000),
+    if (first === undefined) throw new Error('nothing received');
+    expect(first.headers['content-type']).toBe('application/json');
+    expect(first.headers['webhook-id']).toMatch(/^msg_[0-9a-f]{32}$/);
+    expect(first.headers['webhook-timestamp']).toBe(String(Math.floor(sentAt.getTime() / 1000)));
+    expect(first.headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]+=*$/);
+    expect(verifyWith(SECRET, first)).toEqual({ results });
+  });
+
+  it('is refused by a receiver holding another secret', async () => {
+    await sender().deliver(
+      { type: 'webhook', url: `${baseUrl}/hook` },
+      [sampleResult('a')],
+      context,
     );
-    expect(first?.headers['batchlane-signature']).toMatch(/^v1=[0-9a-f]{64}$/);
-    expect(first !== undefined && verify(first)).toBe(true);
-    expect(JSON.parse(first?.body ?? '')).toEqual({ results });
+    const [first] = received;
+    if (first === undefined) throw new Error('nothing received');
+    expect(() => verifyWith(newSecret(), first)).toThrow(WebhookVerificationError);
+    // Nor does a body changed on the way verify under the right one.
+    expect(() => verifyWith(SECRET, { ...first, body: first.body.replace('"a"', '"z"') })).toThrow(
+      WebhookVerificationError,
+    );
+  });
+
+  it('is refused when its timestamp is more than the 5-minute tolerance old, and accepted within it', async () => {
+    const url = `${baseUrl}/hook`;
+    await sender({ now: () => new Date(Date.now() - 6 * 60_000) }).deliver(
+      { type: 'webhook', url },
+      [sampleResult('old')],
+      context,
+    );
+    await sender({ now: () => new Date(Date.now() - 4 * 60_000) }).deliver(
+      { type: 'webhook', url },
+      [sampleResult('recent')],
+      context,
+    );
+    const [stale, recent] = received;
+    if (stale === undefined || recent === undefined) throw new Error('nothing received');
+    expect(() => verifyWith(SECRET, stale)).toThrow(/timestamp too old/i);
+    expect(verifyWith(SECRET, recent)).toMatchObject({ results: [{ custom_id: 'recent' }] });
+  });
+
+  it('signs with both secrets during a rotation, so receivers holding either accept it', async () => {
+    const previous = newSecret();
+    const next = newSecret();
+    await sender({ secrets: secretsFor([next, previous]) }).deliver(
+      { type: 'webhook', url: `${baseUrl}/hook` },
+      [sampleResult('a')],
+      context,
+    );
+    const [first] = received;
+    if (first === undefined) throw new Error('nothing received');
+    expect(String(first.headers['webhook-signature']).split(' ')).toHaveLength(2);
+    // Receivers not yet moved to the new secret, and receivers already moved.
+    expect(verifyWith(previous, first)).toMatchObject({ results: [{ custom_id: 'a' }] });
+    expect(verifyWith(next, first)).toMatchObject({ results: [{ custom_id: 'a' }] });
+    expect(() => verifyWith(SECRET, first)).toThrow(WebhookVerificationError);
+  });
+
+  it('delivers nothing to a host no secret is configured for', async () => {
+    const report = await sender({
+      secrets: new StaticWebhookSecrets({ 'hooks.example.com': [SECRET] }),
+    }).deliver(
+      { type: 'webhook', url: `${baseUrl}/hook` },
+      [sampleResult('a'), sampleResult('b')],
+      context,
+    );
+    expect(report.failed.map((f) => [f.customId, f.error.code, f.error.retryable])).toEqual([
+      ['a', 'webhook_secret_missing', false],
+      ['b', 'webhook_secret_missing', false],
+    ]);
+    expect(received).toHaveLength(0);
   });
 
   it('splits large deliveries into several signed POSTs', async () => {
@@ -128,9 +205,9 @@ describe('WebhookResultSender against a local HTTP server', () => {
     const rebuilt = results.map((r) => ({ ...r, delivered_at: '2031-01-01T00:00:00.000Z' }));
     await sender().deliver(destination, rebuilt, context);
     await sender().deliver(destination, [sampleResult('c')], context);
-    const ids = received.map((r) => String(r.headers['batchlane-delivery-id']));
+    const ids = received.map((r) => String(r.headers['webhook-id']));
     expect(ids).toHaveLength(4);
-    expect(ids[0]).toMatch(/^[0-9a-f]{32}$/);
+    expect(ids[0]).toMatch(/^msg_[0-9a-f]{32}$/);
     expect(new Set(ids.slice(0, 3)).size).toBe(1);
     expect(ids[3]).not.toBe(ids[0]);
   });

@@ -103,6 +103,8 @@ const assertConserved = (report: ConservationReport): void => {
     ).toEqual([]);
   }
   expect(report.timedOut, 'the run gave up waiting').toBe(false);
+  // Every call each function made, crashes and retries included, is granted to its role.
+  expect(report.ungranted, 'AWS calls without a grant').toEqual([]);
 };
 
 const run = async (options: Omit<ConservationOptions, 'log'>): Promise<ConservationReport> => {

@@ -11,6 +11,8 @@ import {
   CrashInjector,
   type CrashRecord,
 } from '../../support/crashingRuntime.js';
+import { ungrantedCalls } from '../../support/grants/checkGrants.js';
+import { recordingFor } from '../../support/grants/recordings.js';
 import { type Delivered, DestinationLedger } from './destinationLedger.js';
 
 interface ConservationOptions {
@@ -63,6 +65,8 @@ interface ConservationReport {
   readonly stackLog: Readonly<Record<string, number>>;
   readonly elapsedMs: number;
   readonly timedOut: boolean;
+  /** AWS calls a function made that its deployed role would refuse. */
+  readonly ungranted: readonly string[];
 }
 
 const TERMINAL_STATUSES = ['succeeded', 'errored', 'expired', 'canceled'] as const;
@@ -153,6 +157,7 @@ const runConservation = async (options: ConservationOptions): Promise<Conservati
     wrapRuntime: injector.wrapRuntime,
     // Bedrock's last group, below the job minimum, goes to the realtime lane within the run.
     environment: { [ENV.belowMinimumWaitSeconds]: '3' },
+    recordAwsCalls: recordingFor('conservation'),
     // Counted by kind (crashes, timeouts, retries), not printed one by one.
     log: (line) => {
       const kind = line
@@ -193,38 +198,39 @@ const runConservation = async (options: ConservationOptions): Promise<Conservati
       via === 'sqs'
         ? { type: 'sqs', queue_url: resultsQueueUrl }
         : { type: 's3', bucket: stack.resultsBucket, prefix: 'conservation/' };
-    const request =
-      i % 5 === 4
-        ? {
-            custom_id: id,
-            provider: 'bedrock',
-            model: 'us.amazon.nova-micro-v1:0',
-            body: { messages: [{ role: 'user', content: [{ text: `question ${i}` }] }] },
-            destination,
-            metadata: { index: i },
-          }
-        : i % 2 === 0
-          ? {
-              custom_id: id,
-              provider: 'anthropic',
-              body: {
-                model: 'claude-haiku-4-5',
-                max_tokens: 16,
-                messages: [{ role: 'user', content: `question ${i}` }],
-              },
-              destination,
-              metadata: { index: i },
-            }
-          : {
-              custom_id: id,
-              provider: 'openai',
-              body: {
-                model: 'gpt-4o-mini',
-                messages: [{ role: 'user', content: `question ${i}` }],
-              },
-              destination,
-              metadata: { index: i },
-            };
+    const common = { custom_id: id, destination, metadata: { index: i } };
+    const question = `question ${i}`;
+    const request = [
+      {
+        ...common,
+        provider: 'anthropic',
+        body: {
+          model: 'claude-haiku-4-5',
+          max_tokens: 16,
+          messages: [{ role: 'user', content: question }],
+        },
+      },
+      {
+        ...common,
+        provider: 'openai',
+        body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: question }] },
+      },
+      {
+        ...common,
+        provider: 'gemini',
+        body: {
+          model: 'gemini-2.5-flash',
+          contents: [{ role: 'user', parts: [{ text: question }] }],
+          generationConfig: { maxOutputTokens: 16 },
+        },
+      },
+      {
+        ...common,
+        provider: 'bedrock',
+        model: 'us.amazon.nova-micro-v1:0',
+        body: { messages: [{ role: 'user', content: [{ text: question }] }] },
+      },
+    ][i % 4];
     ids.push(id);
     bodies.set(id, JSON.stringify(request));
     expected.set(id, { via, index: i });
@@ -252,7 +258,12 @@ const runConservation = async (options: ConservationOptions): Promise<Conservati
     const stats = sim.stats();
     const count = (r: Record<string, number>): number =>
       Object.values(r).reduce((a, b) => a + b, 0);
-    return count(stats.anthropic.batches) + count(stats.openai.batches) + count(stats.bedrock.jobs);
+    return (
+      count(stats.anthropic.batches) +
+      count(stats.openai.batches) +
+      count(stats.gemini.batches) +
+      count(stats.bedrock.jobs)
+    );
   };
   let stopped = false;
   let stormsRun = 0;
@@ -411,9 +422,10 @@ const runConservation = async (options: ConservationOptions): Promise<Conservati
     stackLog: Object.fromEntries(stackLog),
     elapsedMs,
     timedOut,
+    ungranted: [],
   };
   await stack.stop();
-  return report;
+  return { ...report, ungranted: ungrantedCalls(stack.awsCalls()) };
 };
 
 /** The counts, for the console. */

@@ -1,7 +1,10 @@
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { LOCAL_ACCOUNT_SENDER_ID } from '../../../local/stack/SqsEventSourceMapping.js';
+import { DynamoDbBudgetReservations } from '../../../shared/adapters/aws/DynamoDbBudgetReservations.js';
 import { DynamoDbStateStore } from '../../../shared/adapters/aws/DynamoDbStateStore.js';
 import { ENV } from '../../../shared/config/BatchlaneConfig.js';
+import { budgetPeriodOf } from '../../../shared/domain/budgetPeriod.js';
 import { type Pipeline, startPipeline } from './pipelineHarness.js';
 
 let pipeline: Pipeline | undefined;
@@ -61,19 +64,29 @@ describe('Pipeline: admission by provider quota and budget', () => {
     });
     pipeline = running;
     const ids = ['budget-0', 'budget-1', 'budget-2'];
-    await running.send(ids.map((id) => chat(id, running.destinations.sqs)));
+    const unpriced = {
+      ...chat('budget-unpriced', running.destinations.sqs),
+      body: { model: 'gpt-unlisted-9', max_tokens: 16, messages: [{ role: 'user', content: 'x' }] },
+    };
+    await running.send([...ids.map((id) => chat(id, running.destinations.sqs)), unpriced]);
     let holds: Record<string, unknown>[] = [];
-    for (let tries = 0; tries < 100 && holds.length === 0; tries += 1) {
+    for (let tries = 0; tries < 300 && holds.length === 0; tries += 1) {
       await new Promise((resolve) => setTimeout(resolve, 200));
       holds = running.events('Requests Held');
     }
     expect(holds[0]).toMatchObject({
       reason: 'budget_daily',
+      producer: LOCAL_ACCOUNT_SENDER_ID,
       provider: 'openai',
       requests: 3,
       retry_in_seconds: 900,
     });
     expect([...((holds[0]?.['custom_ids'] as string[] | undefined) ?? [])].sort()).toEqual(ids);
+    // A model without a price cannot be held by a budget: refused with its own code.
+    await running.waitForResults(['budget-unpriced']);
+    expect(running.resultsFor('budget-unpriced')).toMatchObject([
+      { status: 'rejected', error: { type: 'unpriced_model' } },
+    ]);
     // Not delivered, not refused: accepted and waiting, the messages back in the queue.
     for (const id of ids) expect(running.resultsFor(id)).toEqual([]);
     const store = new DynamoDbStateStore({
@@ -82,6 +95,7 @@ describe('Pipeline: admission by provider quota and budget', () => {
     });
     for (const id of ids) {
       const registration = await store.registerRequest({
+        producer: LOCAL_ACCOUNT_SENDER_ID,
         customId: id,
         requestHash: 'probe',
         state: 'pending',
@@ -99,5 +113,31 @@ describe('Pipeline: admission by provider quota and budget', () => {
     );
     expect(attrs.Attributes?.['ApproximateNumberOfMessagesDelayed']).toBe('3');
     expect(running.events('Batch Submitted')).toEqual([]);
-  }, 60_000);
+  }, 120_000);
+  it('settles each batch to what it cost: the day counter ends at the sum of the results', async () => {
+    const running = await startPipeline({
+      environment: { [ENV.budgetDailyUsd]: '5', [ENV.budgetMonthlyUsd]: '50' },
+    });
+    pipeline = running;
+    const ids = Array.from({ length: 6 }, (_, i) => `settle-${i}`);
+    await running.send(ids.map((id) => chat(id, running.destinations.sqs)));
+    await running.waitForResults(ids, 120_000);
+    const results = ids.flatMap((id) => running.resultsFor(id));
+    expect(results.map((r) => r.status)).toEqual(ids.map(() => 'succeeded'));
+    const spentNano = results.reduce((sum, r) => sum + Math.round(r.cost.usd * 1e9), 0);
+    expect(spentNano).toBeGreaterThan(0);
+    const budgets = new DynamoDbBudgetReservations({
+      client: running.aws.documentClient,
+      tableName: running.stack.tableName,
+    });
+    const period = budgetPeriodOf(new Date());
+    // While batches run, the counter holds their worst case (max_tokens of output); once each
+    // is costed, only what it really cost.
+    let reserved = await budgets.read(period);
+    for (let tries = 0; tries < 300 && reserved.dayNanoUsd !== spentNano; tries += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      reserved = await budgets.read(period);
+    }
+    expect(reserved).toEqual({ dayNanoUsd: spentNano, monthNanoUsd: spentNano });
+  }, 180_000);
 });

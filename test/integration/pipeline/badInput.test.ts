@@ -66,6 +66,11 @@ const putObject = (key: string, body: string) =>
 
 const claimUri = (key: string) => `s3://${CLAIMS_BUCKET}/${key}`;
 
+/** Metadata DynamoDB could not keep as a map (empty keys, a `constructor` key, numbers out of its range). */
+const ODD_METADATA: unknown = JSON.parse(
+  '{"": "empty key", "nested": {"": null}, "lone": "\\ud800", "constructor": 2, "big": 1e200, "tiny": 5e-324}',
+);
+
 /** Every queue of the stack is drained: nothing is left to retry and no DLQ holds anything. */
 const queueDepths = async (): Promise<Record<string, number>> => {
   const { stack } = pipeline;
@@ -104,6 +109,8 @@ describe('Pipeline: the bad-input corpus, interleaved with good requests', () =>
       // Ids that are also names on every JavaScript object.
       good('__proto__', sqs, 'an id that is a prototype name'),
       good('constructor', s3, 'another'),
+      // Odd but valid metadata: empty keys, a lone surrogate, a key named constructor.
+      { ...good('good-odd-metadata', sqs, 'odd metadata'), metadata: ODD_METADATA },
       {
         custom_id: 'good-openai-1',
         provider: 'openai',
@@ -192,6 +199,7 @@ describe('Pipeline: the bad-input corpus, interleaved with good requests', () =>
       expect(rejectionsFor(id), id).toEqual([]);
     }
     expect(pipeline.webhook.received.every((w) => w.signatureValid)).toBe(true);
+    expect(pipeline.resultsFor('good-odd-metadata')[0]?.metadata).toEqual(ODD_METADATA);
     const atCap = pipeline.resultsFor('good-max-tokens')[0];
     expect(atCap?.metadata).toEqual({ depth: [[[[[[[[[[[[[[['fifteen levels']]]]]]]]]]]]]]] });
 
@@ -439,14 +447,14 @@ describe('Pipeline: one message that fails unexpectedly, among good ones', () =>
       { messageId: 'adm-good', body: JSON.stringify(good('adm-good-1', sqs)) },
       {
         messageId: 'adm-bad',
-        body: JSON.stringify({ ...good('adm-bad-1', sqs), metadata: { n: 1e300 } }),
+        body: JSON.stringify({ ...good('adm-bad-1', sqs), metadata: 'm'.repeat(20_000) }),
       },
     ]);
 
     expect(report.failedMessageIds).toEqual(['adm-good']);
     expect(report.held).toBe(0);
     await pipeline.waitForResults(['adm-bad-1']);
-    expect(rejectionsFor('adm-bad-1')).toEqual(['invalid_metadata']);
+    expect(rejectionsFor('adm-bad-1')).toEqual(['metadata_too_large']);
     expect(pipeline.resultsFor('adm-good-1')).toEqual([]);
   });
 });

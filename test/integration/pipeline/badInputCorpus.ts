@@ -376,18 +376,19 @@ const BAD_INPUT_CORPUS: readonly BadInputCase[] = [
     message: (env) => request(env, 'meta-big', { metadata: { note: 'm'.repeat(20 * 1024) } }),
   },
   {
-    name: 'metadata number DynamoDB cannot store',
-    customId: 'meta-num',
-    code: 'invalid_metadata',
+    name: 'metadata as 20,000 small objects',
+    customId: 'meta-many',
+    code: 'metadata_too_large',
     delivered: true,
-    message: (env) => request(env, 'meta-num', { metadata: { score: 1e200 } }),
+    message: (env) =>
+      request(env, 'meta-many', { metadata: Array.from({ length: 20_000 }, () => ({})) }),
   },
   {
-    name: 'metadata number too small for DynamoDB',
-    customId: 'meta-tiny',
-    code: 'invalid_metadata',
+    name: 'metadata as one string of 17 KiB',
+    customId: 'meta-string',
+    code: 'metadata_too_large',
     delivered: true,
-    message: (env) => request(env, 'meta-tiny', { metadata: [5e-324] }),
+    message: (env) => request(env, 'meta-string', { metadata: 's'.repeat(17 * 1024) }),
   },
 
   // Lane and deadline.

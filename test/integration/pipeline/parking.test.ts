@@ -1,10 +1,7 @@
 import { CreateQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DestinationRouter } from '../../../shared/adapters/aws/DestinationRouter.js';
-import { EventBridgeResultPublisher } from '../../../shared/adapters/aws/EventBridgeResultPublisher.js';
 import { S3BlobStore } from '../../../shared/adapters/aws/S3BlobStore.js';
-import { S3ResultWriter } from '../../../shared/adapters/aws/S3ResultWriter.js';
-import { SqsResultSender } from '../../../shared/adapters/aws/SqsResultSender.js';
+import { createDeliverer } from '../../../shared/composition/createAwsAdapters.js';
 import type { ResultV1 } from '../../../shared/contract/result.js';
 import { silentLogger } from '../../../shared/ports/Logger.js';
 import { createReplay } from '../../../shared/usecases/createReplay.js';
@@ -61,12 +58,10 @@ describe('Pipeline: a destination that fails', () => {
     // Act: the destination comes to exist; replay.
     const created = await aws.sqs.send(new CreateQueueCommand({ QueueName: 'created-later' }));
     expect(created.QueueUrl).toBe(missingQueueUrl);
-    const deliverer = new DestinationRouter({
-      sqs: new SqsResultSender({ client: aws.sqs, overflow: blobs }),
-      s3: new S3ResultWriter({ client: aws.s3 }),
-      eventbridge: new EventBridgeResultPublisher({ client: aws.eventBridge, overflow: blobs }),
-      webhook: null,
-      allowList: [],
+    const deliverer = createDeliverer(aws, blobs, {
+      webhookSecrets: null,
+      allowPrivateWebhooks: false,
+      destinationAllowList: [],
     });
     const replay = createReplay({ blobs, deliverer, logger: silentLogger });
     const first = await replay();

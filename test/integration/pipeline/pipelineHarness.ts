@@ -1,30 +1,38 @@
-import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { Webhook } from 'standardwebhooks';
+import { expect } from 'vitest';
 import { sendRequests } from '../../../cli/sendRequests.js';
 import { ResultCollector } from '../../../local/stack/ResultCollector.js';
 import { type LocalStackOptions, startLocalStack } from '../../../local/stack/startLocalStack.js';
 import { createAwsClients } from '../../../shared/adapters/aws/createAwsClients.js';
 import type { ResultV1 } from '../../../shared/contract/result.js';
+import { ungrantedCalls } from '../../support/grants/checkGrants.js';
+import { recordingFor } from '../../support/grants/recordings.js';
 
 type Stack = Awaited<ReturnType<typeof startLocalStack>>;
 
-/** A local HTTP endpoint that records signed webhook deliveries and checks their signatures. */
+/**
+ * A local HTTP endpoint that records webhook deliveries and verifies them as a receiver
+ * would, with the `standardwebhooks` package.
+ */
 const startWebhookReceiver = async (secret: string) => {
+  const verifier = new Webhook(secret);
   const received: { results: ResultV1[]; signatureValid: boolean }[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
-      const timestamp = String(req.headers['batchlane-timestamp'] ?? '');
-      const expected = `v1=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+      let signatureValid = true;
+      try {
+        verifier.verify(body, req.headers as Record<string, string>);
+      } catch {
+        signatureValid = false;
+      }
       const parsed = JSON.parse(body) as { results: ResultV1[] };
-      received.push({
-        results: parsed.results,
-        signatureValid: req.headers['batchlane-signature'] === expected,
-      });
+      received.push({ results: parsed.results, signatureValid });
       res.writeHead(200).end('ok');
     });
   });
@@ -49,10 +57,11 @@ const startPipeline = async (options: LocalStackOptions = {}) => {
     collectorBatchingWindowMs: 300,
     visibilityTimeoutSeconds: 5,
     realProvidersFromEnv: false,
+    recordAwsCalls: recordingFor(expect.getState().testPath),
     ...options,
   });
   const aws = createAwsClients(stack.env);
-  const webhook = await startWebhookReceiver(stack.env['BATCHLANE_WEBHOOK_SECRET'] ?? '');
+  const webhook = await startWebhookReceiver(stack.webhookSecret);
   const collector = new ResultCollector({
     sqs: aws.sqs,
     s3: aws.s3,
@@ -119,9 +128,17 @@ const startPipeline = async (options: LocalStackOptions = {}) => {
         Number(attrs.Attributes?.['ApproximateNumberOfMessagesNotVisible'] ?? 0)
       );
     },
+    /**
+     * Stops everything, then fails if any function made an AWS call its deployed role would
+     * refuse (AccessDenied in AWS; the emulators do not enforce IAM).
+     */
     stop: async () => {
       await webhook.stop();
       await stack.stop();
+      const ungranted = ungrantedCalls(stack.awsCalls());
+      if (ungranted.length > 0) {
+        throw new Error(`AWS calls without a grant:\n${ungranted.join('\n')}`);
+      }
     },
   };
 };

@@ -106,6 +106,11 @@ beforeAll(async () => {
         throw new Error('no costs are read in this test');
       },
     },
+    budgets: {
+      read: () => Promise.reject(new Error('no budget is read in this test')),
+      reserve: () => Promise.reject(new Error('no budget is reserved in this test')),
+      settle: () => Promise.reject(new Error('no budget is settled in this test')),
+    },
     realtime: null,
     realtimeProviders: {},
     requeue: null,
@@ -132,6 +137,8 @@ beforeAll(async () => {
       quotas: {},
       quotaRetrySeconds: 60,
       realtimeRetryBaseSeconds: 10,
+      producers: { selfPrincipals: [], namespaces: [] },
+      unpricedCeilingNanoUsdPerToken: null,
       budget: { dailyNanoUsd: null, monthlyNanoUsd: null },
     },
   };

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { batchToItem, itemToBatch } from '../../../shared/adapters/aws/stateItemCodec.js';
-import type { BatchRecord } from '../../../shared/domain/records.js';
+import {
+  batchItemToItem,
+  batchToItem,
+  itemToBatch,
+  itemToBatchItem,
+} from '../../../shared/adapters/aws/stateItemCodec.js';
+import type { BatchItem, BatchRecord } from '../../../shared/domain/records.js';
 
 const batch: BatchRecord = {
   batchId: 'bl_1',
@@ -39,5 +44,40 @@ describe('Function: batchToItem() / itemToBatch()', () => {
   it('reads a record written before submitStartedAt existed as null', () => {
     const { submit_started_at: _dropped, ...older } = batchToItem(batch);
     expect(itemToBatch(older).submitStartedAt).toBeNull();
+  });
+});
+
+describe('Function: batchItemToItem() / itemToBatchItem()', () => {
+  const member = (metadata: BatchItem['metadata']): BatchItem => ({
+    batchId: 'bl_1',
+    providerCustomId: 'r0',
+    producer: '',
+    customId: 'c-1',
+    model: 'claude-haiku-4-5',
+    destination: { type: 'sqs', queue_url: 'https://sqs.eu-west-1.amazonaws.com/1/q' },
+    metadata,
+    attempts: 1,
+    acceptedAt: '2026-11-26T10:00:00.000Z',
+    deadline: null,
+    status: null,
+    deliveredAt: null,
+    escalatedAt: null,
+    lane: { requested: 'batch', reason: 'tier batch' },
+    cost: null,
+  });
+
+  it('keeps metadata as a JSON string DynamoDB can always store, and reads it back as sent', () => {
+    const odd = JSON.parse('{"": 1, "a": {"": null}, "constructor": 2, "s": "\\ud800"}');
+    const item = batchItemToItem(member(odd));
+
+    expect(typeof item['metadata_json']).toBe('string');
+    expect(item['metadata']).toBeUndefined();
+    expect(itemToBatchItem(item).metadata).toEqual(odd);
+    expect(itemToBatchItem(batchItemToItem(member(null))).metadata).toBeNull();
+  });
+
+  it('reads the metadata of members stored as a map before', () => {
+    const { metadata_json: _json, ...legacy } = batchItemToItem(member(null));
+    expect(itemToBatchItem({ ...legacy, metadata: { run: 7 } }).metadata).toEqual({ run: 7 });
   });
 });

@@ -33,7 +33,7 @@ describe('the state table schema', () => {
 
   it('names the keys of every kind of item the adapters write', () => {
     const keys = [
-      requestKey('c1'),
+      requestKey('AROATEAMA', 'c1'),
       batchKey('bl_1'),
       itemKey('bl_1', 'r0'),
       fillKey('anthropic#/v1/messages'),
@@ -52,6 +52,7 @@ describe('the state table schema', () => {
 
   it('puts ledger entries under the TTL attribute and active batches in the index', () => {
     const request = requestToItem({
+      producer: 'AROATEAMA',
       customId: 'c1',
       requestHash: 'h',
       state: 'pending',

@@ -74,22 +74,22 @@ describe('Function: runReport()', () => {
     expect(json.total).toMatchObject({ key: 'TOTAL', requests: 10, saved_percent: 50 });
   });
 
-  it('refuses a bad --by, a bad range and an unknown option with exit code 1', async () => {
+  it('refuses a bad --by, a bad range and an unknown option with exit code 2 (a usage error)', async () => {
     const badBy = await run(['--by', 'color']);
-    expect(badBy.code).toBe(1);
+    expect(badBy.code).toBe(2);
     expect(badBy.output).toContain(
       'batchlane report: --by must be one of model, tag, day, lane, provider, source',
     );
     expect(badBy.ranges).toEqual([]);
 
     const badRange = await run(['--since', '2026-11-27']);
-    expect(badRange.code).toBe(1);
+    expect(badRange.code).toBe(2);
     expect(badRange.output).toContain(
       'batchlane report: --since 2026-11-27 is after --until 2026-11-26',
     );
 
     const unknown = await run(['--colour']);
-    expect(unknown.code).toBe(1);
+    expect(unknown.code).toBe(2);
     expect(unknown.output).toContain('usage: batchlane report');
   });
 
@@ -100,7 +100,7 @@ describe('Function: runReport()', () => {
       env: {},
       devFilePath: '/nonexistent/batchlane-dev.json',
     });
-    expect(code).toBe(1);
+    expect(code).toBe(2);
     expect(lines[0]).toBe(
       'batchlane report: no table: start `batchlane dev` (it writes .batchlane/dev.json), pass --table or set BATCHLANE_TABLE_NAME',
     );

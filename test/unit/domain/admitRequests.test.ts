@@ -4,6 +4,8 @@ import {
   type AdmissionState,
   admitRequests,
   inFlightKey,
+  isBudgetSet,
+  unpricedRefusal,
 } from '../../../shared/domain/admitRequests.js';
 import { estimateRequest } from '../../../shared/domain/estimateRequest.js';
 import { defaultPriceTable } from '../../../shared/domain/pricing/defaultPriceTable.js';
@@ -109,6 +111,62 @@ describe('estimateRequest', () => {
       },
       defaultPriceTable,
     );
-    expect(estimate).toEqual({ inputTokens: 1000, nanoUsd: 225_000 });
+    expect(estimate).toEqual({ inputTokens: 1000, nanoUsd: 225_000, priced: true });
+  });
+
+  const unpriced = {
+    provider: 'openai',
+    endpoint: '/v1/chat/completions',
+    model: 'gpt-unlisted-9',
+    body: { max_tokens: 500 },
+    bodyBytes: 4000,
+    lane: 'batch' as const,
+    at: new Date('2026-11-26T00:00:00Z'),
+  };
+
+  it('says when a model has no price, and costs it at nothing without a ceiling', () => {
+    expect(estimateRequest(unpriced, defaultPriceTable)).toEqual({
+      inputTokens: 1000,
+      nanoUsd: 0,
+      priced: false,
+    });
+  });
+
+  it('prices an unpriced model at the ceiling: input and output tokens alike', () => {
+    // $20 per million tokens = 20,000 nano-dollars per token; 1,000 in + 500 out.
+    expect(estimateRequest(unpriced, defaultPriceTable, 20_000)).toEqual({
+      inputTokens: 1000,
+      nanoUsd: 30_000_000,
+      priced: false,
+    });
+  });
+});
+
+describe('unpricedRefusal', () => {
+  const budget = { dailyNanoUsd: 1_000_000_000, monthlyNanoUsd: null };
+  const noBudget = { dailyNanoUsd: null, monthlyNanoUsd: null };
+  const request = { provider: 'openai', model: 'gpt-unlisted-9', priced: false };
+
+  it('refuses an unpriced model while a budget is set, with its own code', () => {
+    const refusal = unpricedRefusal(request, budget, false);
+    expect(refusal?.code).toBe('unpriced_model');
+    expect(refusal?.message).toContain('gpt-unlisted-9');
+    expect(unpricedRefusal(request, { dailyNanoUsd: null, monthlyNanoUsd: 5 }, false)?.code).toBe(
+      'unpriced_model',
+    );
+  });
+
+  it('lets it through without a budget, with a ceiling, or when the model is priced', () => {
+    expect(unpricedRefusal(request, noBudget, false)).toBeNull();
+    expect(unpricedRefusal(request, budget, true)).toBeNull();
+    expect(unpricedRefusal({ ...request, priced: true }, budget, false)).toBeNull();
+  });
+});
+
+describe('isBudgetSet', () => {
+  it('is true when either cap is set', () => {
+    expect(isBudgetSet({ dailyNanoUsd: null, monthlyNanoUsd: null })).toBe(false);
+    expect(isBudgetSet({ dailyNanoUsd: 1, monthlyNanoUsd: null })).toBe(true);
+    expect(isBudgetSet({ dailyNanoUsd: null, monthlyNanoUsd: 1 })).toBe(true);
   });
 });

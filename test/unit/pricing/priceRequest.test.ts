@@ -80,7 +80,7 @@ describe('Function: priceRequest()', () => {
         realtime_nano_usd: 15_450_000,
         basis: 'usage',
         billed_as: 'batch',
-        price_version: '2026-12-06',
+        price_version: defaultPriceTable.version,
       });
     });
 
@@ -152,7 +152,7 @@ describe('Function: priceRequest()', () => {
         billed_as: 'priority',
         nano_usd: 0,
         realtime_nano_usd: 0,
-        price_version: '2026-12-06',
+        price_version: defaultPriceTable.version,
       });
     });
   });
@@ -331,7 +331,7 @@ describe('Function: priceRequest()', () => {
       realtime_nano_usd: 0,
       basis: 'unpriced_model',
       billed_as: null,
-      price_version: '2026-12-06',
+      price_version: defaultPriceTable.version,
     });
   });
 

@@ -65,7 +65,7 @@ describe('Function: resolvePriceTable()', () => {
 
     // 1000 × $0.10 + 1000 × $0.40 = $500 per M (the shipped price would be $750 per M)
     expect(cost.nano_usd).toBe(500_000);
-    expect(cost.price_version).toBe('2026-12-06+acme-1');
+    expect(cost.price_version).toBe(`${defaultPriceTable.version}+acme-1`);
     expect(table.providers['openai']?.filter((e) => e.model === 'gpt-4o-mini')).toHaveLength(1);
   });
 

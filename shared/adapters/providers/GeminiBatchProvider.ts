@@ -1,0 +1,459 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { type BatchJob, GoogleGenAI, type InlinedResponse, JobState } from '@google/genai';
+import type { ProviderName } from '../../contract/providers.js';
+import { AuthError, InvalidInputError, NotFoundError } from '../../domain/errors.js';
+import { splitLines } from '../../domain/splitLines.js';
+import type {
+  BatchProvider,
+  FindBatchHint,
+  ProviderBatchSnapshot,
+  SubmitBatchInput,
+} from '../../ports/BatchProvider.js';
+import { translateProviderError } from './translateProviderError.js';
+
+/** How to build the SDK client, or the client itself (tests, shared clients). */
+type GeminiBatchProviderOptions = GeminiBatchSettings &
+  (
+    | {
+        readonly apiKey: string;
+        /** What `httpOptions.baseUrl` takes, e.g. `http://127.0.0.1:8080`. Null: Google's. */
+        readonly baseUrl?: string | null;
+        /** Attempts of one call beyond the first (the SDK's retry options; default 2). */
+        readonly maxRetries?: number;
+        readonly timeoutMs?: number;
+        readonly client?: never;
+      }
+    | { readonly client: GoogleGenAI; readonly apiKey?: never }
+  );
+
+interface GeminiBatchSettings {
+  /**
+   * Largest batch input (batchlane's JSONL) sent inline in the create call; larger ones go
+   * through the Files API. Default {@link INLINE_MAX_INPUT_BYTES}.
+   */
+  readonly inlineMaxBytes?: number;
+  /** Where input and result files are staged on their way (default the OS temp dir). */
+  readonly tmpDir?: string;
+}
+
+/** Gemini's documented cap on an inline create request: "total request size under 20MB". */
+const INLINE_MAX_CREATE_BYTES = 20 * 1000 * 1000;
+
+/**
+ * Inputs up to this size are tried inline: the inline body is a little larger than the lines
+ * (the key moves into `metadata`), so the create body is measured again before it is sent.
+ */
+const INLINE_MAX_INPUT_BYTES = 19 * 1000 * 1000;
+
+/** Prefix of a `resultRefs` entry naming inline responses (the batch's name follows). */
+const INLINE_REF_PREFIX = 'inline:';
+
+/** Terminal states: results (a file, inline responses, or nothing) can be read. */
+const ENDED_STATES: readonly string[] = [
+  JobState.JOB_STATE_SUCCEEDED,
+  JobState.JOB_STATE_FAILED,
+  JobState.JOB_STATE_CANCELLED,
+  JobState.JOB_STATE_EXPIRED,
+];
+
+/** A batch running or pending this long is expired by Gemini, with no results. */
+const EXPIRY_MS = 48 * 3600 * 1000;
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** batchlane's stored line for Gemini: `{"custom_id","body"}` (see formatProviderLine). */
+interface StoredLine {
+  readonly key: string;
+  readonly model: string;
+  /** The `GenerateContentRequest` without its model (the batch names it once). */
+  readonly request: Record<string, unknown>;
+}
+
+const modelName = (model: string): string =>
+  model.startsWith('models/') ? model.slice('models/'.length) : model;
+
+const readStoredLine = (text: string): StoredLine => {
+  const value: unknown = JSON.parse(text);
+  if (!isObject(value) || typeof value.custom_id !== 'string' || !isObject(value.body)) {
+    throw new InvalidInputError('Gemini batch input line is not {"custom_id","body"}', {
+      code: 'malformed_input_line',
+      details: { provider: 'gemini' },
+    });
+  }
+  const { model, ...request } = value.body;
+  if (typeof model !== 'string' || model === '') {
+    throw new InvalidInputError('Gemini batch input line names no model', {
+      code: 'malformed_input_line',
+      details: { provider: 'gemini' },
+    });
+  }
+  return { key: value.custom_id, model: modelName(model), request };
+};
+
+/** One model per batch: the create call's path names it. */
+const requireOneModel = (expected: string | null, line: StoredLine): string => {
+  if (expected !== null && expected !== line.model) {
+    throw new InvalidInputError(
+      `Gemini batch mixes models ${expected} and ${line.model}; a batch holds one`,
+      { code: 'mixed_models', details: { provider: 'gemini' } },
+    );
+  }
+  return line.model;
+};
+
+/**
+ * A Files API id for batchlane's batch: lower-case letters, digits and dashes, at most 40
+ * characters. Derived from the batch id, so a retried submission finds its earlier upload.
+ */
+const inputFileNameOf = (batchId: string): string =>
+  `files/${`bl-${batchId
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')}`.slice(0, 40)}`;
+
+const toSnapshot = (job: BatchJob): ProviderBatchSnapshot => {
+  const state = job.state ?? JobState.JOB_STATE_UNSPECIFIED;
+  const ended = ENDED_STATES.includes(state);
+  const name = job.name ?? '';
+  const created = job.createTime === undefined ? Number.NaN : Date.parse(job.createTime);
+  const refs: string[] = [];
+  if (ended && typeof job.dest?.fileName === 'string' && job.dest.fileName !== '') {
+    refs.push(job.dest.fileName);
+  } else if (ended && Array.isArray(job.dest?.inlinedResponses)) {
+    refs.push(`${INLINE_REF_PREFIX}${name}`);
+  }
+  return {
+    providerBatchId: name,
+    phase: ended ? 'ended' : 'running',
+    providerStatus: state,
+    expiresAt: Number.isNaN(created) ? null : new Date(created + EXPIRY_MS).toISOString(),
+    endedAt: ended ? (job.endTime ?? job.updateTime ?? null) : null,
+    failure:
+      state === JobState.JOB_STATE_FAILED
+        ? {
+            code: 'batch_failed',
+            // `@google/genai` does not pass on the Operation's error for the Gemini API.
+            message: 'Gemini failed the batch (its reason is not reported through the SDK)',
+          }
+        : null,
+    resultRefs: refs,
+  };
+};
+
+/** One inline response as a responses-file line: `{"key","response"}` or `{"key","error"}`. */
+const inlineResponseLine = (item: InlinedResponse): string | null => {
+  const key = isObject(item.metadata) ? item.metadata['key'] : undefined;
+  // An item without the key batchlane sent cannot be matched: the member is left without a
+  // result, which completion delivers (and retries) as returned-nothing.
+  if (typeof key !== 'string') return null;
+  if (item.error !== undefined && item.error !== null) {
+    return JSON.stringify({ key, error: item.error });
+  }
+  if (item.response === undefined) return null;
+  return JSON.stringify({ key, response: item.response });
+};
+
+/**
+ * Gemini's Batch Mode through `@google/genai`: inline requests for small batches and the
+ * Files API (resumable upload) for larger ones, chosen per batch by size; results read from
+ * the inline responses or the responses file, always handed on as responses-file JSONL.
+ *
+ * @example
+ * ```ts
+ * const gemini = new GeminiBatchProvider({ apiKey, baseUrl: sim.geminiBaseUrl });
+ * const snapshot = await gemini.submit({ batchId, endpoint: 'generateContent', openInput, requestCount, inputBytes });
+ * ```
+ */
+class GeminiBatchProvider implements BatchProvider {
+  readonly name: ProviderName = 'gemini';
+  readonly #client: GoogleGenAI;
+  readonly #inlineMaxBytes: number;
+  readonly #tmpDir: string;
+
+  constructor(options: GeminiBatchProviderOptions) {
+    this.#client =
+      options.client ??
+      new GoogleGenAI({
+        apiKey: options.apiKey,
+        httpOptions: {
+          ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
+          ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
+          // The SDK retries nothing unless told to; attempts include the first.
+          retryOptions: { attempts: (options.maxRetries ?? 2) + 1 },
+        },
+      });
+    this.#inlineMaxBytes = options.inlineMaxBytes ?? INLINE_MAX_INPUT_BYTES;
+    this.#tmpDir = options.tmpDir ?? tmpdir();
+  }
+
+  async submit(input: SubmitBatchInput): Promise<ProviderBatchSnapshot> {
+    if (input.endpoint !== 'generateContent') {
+      throw new InvalidInputError(`Gemini batches cannot target ${input.endpoint}`, {
+        code: 'unsupported_endpoint',
+        details: { provider: 'gemini', endpoint: input.endpoint },
+      });
+    }
+    if (input.inputBytes <= this.#inlineMaxBytes) {
+      const inline = await this.#readInline(input);
+      if (inline !== null) {
+        try {
+          return await this.#create(input.batchId, inline.model, inline.requests);
+        } catch (error) {
+          // Gemini parses an inline create as one payload: a field one request has and the
+          // API does not refuses the whole call. Through a file, each line is judged alone, so
+          // that request gets its own error and its neighbours run.
+          if (!(error instanceof InvalidInputError && error.code === 'invalid_request'))
+            throw error;
+        }
+      }
+    }
+    return this.#withTempDir(async (dir) => {
+      const { path, model } = await this.#writeInputFile(input, dir);
+      const fileName = await this.#upload(input.batchId, path);
+      return this.#create(input.batchId, model, fileName);
+    });
+  }
+
+  async retrieve(providerBatchId: string): Promise<ProviderBatchSnapshot> {
+    return toSnapshot(await this.#get(providerBatchId));
+  }
+
+  async cancel(providerBatchId: string): Promise<ProviderBatchSnapshot> {
+    await this.#call('batches.cancel', () =>
+      this.#client.batches.cancel({ name: providerBatchId }),
+    );
+    return this.retrieve(providerBatchId);
+  }
+
+  /**
+   * The results as responses-file JSONL. A file is downloaded to a temporary file first (the
+   * SDK writes downloads to a path) and streamed from there; inline responses are read from
+   * the batch and written one line each.
+   */
+  async openResults(ref: string): Promise<Readable> {
+    if (ref.startsWith(INLINE_REF_PREFIX)) {
+      const job = await this.#get(ref.slice(INLINE_REF_PREFIX.length));
+      const items = job.dest?.inlinedResponses ?? [];
+      return Readable.from(
+        (function* lines() {
+          for (const item of items) {
+            const line = inlineResponseLine(item);
+            if (line !== null) yield `${line}\n`;
+          }
+        })(),
+      );
+    }
+    const dir = await mkdtemp(join(this.#tmpDir, 'batchlane-gemini-'));
+    const path = join(dir, 'results.jsonl');
+    try {
+      await this.#call('files.download', () =>
+        this.#client.files.download({ file: ref, downloadPath: path }),
+      );
+    } catch (error) {
+      await rm(dir, { recursive: true, force: true });
+      throw error;
+    }
+    const stream = createReadStream(path);
+    stream.once('close', () => {
+      rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    });
+    return stream;
+  }
+
+  /**
+   * Deletes the batch's responses file, its uploaded input file and the batch itself, once
+   * batchlane has archived the results. What is already gone is not an error.
+   */
+  async deleteArtifacts(providerBatchId: string): Promise<void> {
+    let job: BatchJob;
+    try {
+      job = await this.#get(providerBatchId);
+    } catch (error) {
+      // Deleted already, with its files (an earlier run of this cleanup).
+      if (error instanceof NotFoundError) return;
+      throw error;
+    }
+    const files = [job.dest?.fileName, job.displayName ? inputFileNameOf(job.displayName) : null];
+    for (const name of files) {
+      if (typeof name === 'string' && name !== '') {
+        await this.#ignoreMissing(() =>
+          this.#call('files.delete', () => this.#client.files.delete({ name })),
+        );
+      }
+    }
+    await this.#ignoreMissing(() =>
+      this.#call('batches.delete', () => this.#client.batches.delete({ name: providerBatchId })),
+    );
+  }
+
+  /**
+   * The batch made for batchlane batch `batchId` (its display name), created no earlier than
+   * `hint.submittedAfter`, or null: Gemini's create is not idempotent, so a submission retried
+   * after a crash adopts the batch it already made.
+   */
+  async findByBatchId(
+    batchId: string,
+    hint: Partial<FindBatchHint> = {},
+  ): Promise<ProviderBatchSnapshot | null> {
+    const notBefore = hint.submittedAfter?.getTime() ?? Number.NEGATIVE_INFINITY;
+    return this.#call('batches.list', async () => {
+      const pager = await this.#client.batches.list({ config: { pageSize: 100 } });
+      for await (const job of pager) {
+        const created = job.createTime === undefined ? Number.NaN : Date.parse(job.createTime);
+        if (job.displayName === batchId && !(created < notBefore)) return toSnapshot(job);
+      }
+      return null;
+    });
+  }
+
+  /** The inline create requests, or null when they would not fit in one create call. */
+  async #readInline(
+    input: SubmitBatchInput,
+  ): Promise<{ model: string; requests: Record<string, unknown>[] } | null> {
+    const requests: Record<string, unknown>[] = [];
+    let model: string | null = null;
+    let bytes = 0;
+    const source = await input.openInput();
+    try {
+      for await (const text of splitLines(source)) {
+        const line = readStoredLine(text);
+        model = requireOneModel(model, line);
+        const request = { request: line.request, metadata: { key: line.key } };
+        bytes += Buffer.byteLength(JSON.stringify(request)) + 1;
+        if (bytes > INLINE_MAX_CREATE_BYTES - 1024) return null;
+        requests.push(request);
+      }
+    } finally {
+      source.destroy();
+    }
+    if (model === null) throw emptyInput();
+    return { model, requests };
+  }
+
+  /** Writes the Gemini input file (`{"key","request"}` lines) to `dir`, streaming. */
+  async #writeInputFile(
+    input: SubmitBatchInput,
+    dir: string,
+  ): Promise<{ path: string; model: string }> {
+    const path = join(dir, 'input.jsonl');
+    const out = createWriteStream(path);
+    let model: string | null = null;
+    const source = await input.openInput();
+    try {
+      for await (const text of splitLines(source)) {
+        const line = readStoredLine(text);
+        model = requireOneModel(model, line);
+        if (!out.write(`${JSON.stringify({ key: line.key, request: line.request })}\n`)) {
+          await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+        }
+      }
+    } finally {
+      source.destroy();
+      out.end();
+      await finished(out);
+    }
+    if (model === null) throw emptyInput();
+    return { path, model };
+  }
+
+  /**
+   * Uploads the input file under a name derived from the batch id. A file already there is
+   * from an earlier try of this submission that stopped before its create: it is replaced,
+   * since the input may have been trimmed since.
+   */
+  async #upload(batchId: string, path: string): Promise<string> {
+    const name = inputFileNameOf(batchId);
+    const upload = () =>
+      this.#call('files.upload', () =>
+        this.#client.files.upload({
+          file: path,
+          config: { name, displayName: batchId, mimeType: 'jsonl' },
+        }),
+      );
+    try {
+      return (await upload()).name ?? name;
+    } catch (error) {
+      if (!(error instanceof InvalidInputError && error.code === 'conflict')) throw error;
+      await this.#ignoreMissing(() =>
+        this.#call('files.delete', () => this.#client.files.delete({ name })),
+      );
+      return (await upload()).name ?? name;
+    }
+  }
+
+  async #create(
+    batchId: string,
+    model: string,
+    src: string | Record<string, unknown>[],
+  ): Promise<ProviderBatchSnapshot> {
+    const job = await this.#call('batches.create', () =>
+      typeof src === 'string'
+        ? this.#client.batches.create({ model, src, config: { displayName: batchId } })
+        : // The SDK would rebuild each inline request from its own `InlinedRequest` shape,
+          // dropping the REST fields producers send (`generationConfig`, `systemInstruction`,
+          // `tools`, …); the requests go as written, through its documented `extraBody`.
+          this.#client.batches.create({
+            model,
+            src: [],
+            config: {
+              displayName: batchId,
+              httpOptions: {
+                extraBody: { batch: { inputConfig: { requests: { requests: src } } } },
+              },
+            },
+          }),
+    );
+    return toSnapshot(job);
+  }
+
+  async #get(name: string): Promise<BatchJob> {
+    return this.#call('batches.get', () => this.#client.batches.get({ name }));
+  }
+
+  async #withTempDir<T>(work: (dir: string) => Promise<T>): Promise<T> {
+    const dir = await mkdtemp(join(this.#tmpDir, 'batchlane-gemini-'));
+    try {
+      return await work(dir);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Runs a delete, taking "not there" for done. Gemini answers a file that is gone (or
+   * expired) with 403 `PERMISSION_DENIED`, not 404, so that counts as gone too; the batch's
+   * own calls have already proved the key works.
+   */
+  async #ignoreMissing(call: () => Promise<unknown>): Promise<void> {
+    try {
+      await call();
+    } catch (error) {
+      const gone =
+        error instanceof NotFoundError ||
+        (error instanceof AuthError && error.code === 'forbidden');
+      if (!gone) throw error;
+    }
+  }
+
+  async #call<T>(operation: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      throw translateProviderError(error, { provider: 'gemini', operation });
+    }
+  }
+}
+
+const emptyInput = (): InvalidInputError =>
+  new InvalidInputError('Gemini batch input has no requests', {
+    code: 'empty_input',
+    details: { provider: 'gemini' },
+  });
+
+export { GeminiBatchProvider, type GeminiBatchProviderOptions, inputFileNameOf };

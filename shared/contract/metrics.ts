@@ -1,0 +1,56 @@
+/**
+ * batchlane's CloudWatch metrics, declared once: the use cases emit them by these names, and
+ * the CDK alarms and dashboard read them by the same names and dimensions.
+ */
+
+/** The namespace of batchlane's own metrics (Powertools `namespace`). */
+const METRICS_NAMESPACE = 'batchlane';
+/**
+ * Powertools' service name. Powertools adds it to every metric as the `service` dimension, so
+ * alarms on batchlane metrics must name it.
+ */
+const SERVICE_NAME = 'batchlane';
+
+/** Every metric the runtime emits, with the dimensions it carries besides `service`. */
+const METRIC_DIMENSIONS = {
+  AcceptanceToDelivery: [],
+  BatchFillRatio: ['provider'],
+  BatchesDelivered: ['provider'],
+  BatchesEnded: ['provider'],
+  BatchesSealed: ['provider', 'reason'],
+  BatchesStuckPastExpiry: ['provider'],
+  BatchesSubmitted: ['provider'],
+  BudgetReservationConflicts: [],
+  CompletionPauses: [],
+  CostMicroUsd: ['provider'],
+  DeliveryFailures: ['destination'],
+  EscalationsHeld: ['provider'],
+  EventPublishFailures: ['detailType'],
+  MalformedResultLines: [],
+  MembersEscalated: ['provider', 'lane'],
+  PollerErrors: [],
+  ProviderCleanupFailures: ['provider'],
+  RealtimeGaveUp: ['provider', 'lane'],
+  RealtimeRetries: ['provider'],
+  RealtimeServed: ['provider', 'lane'],
+  RequestsAccepted: [],
+  RequestsFolded: [],
+  RequestsHeld: ['reason'],
+  RequestsRejected: ['reason'],
+  RequestsRetried: ['provider'],
+  RequestsSubmitted: ['provider'],
+  RequestsToRealtimeLane: [],
+  ResultsDelivered: ['status'],
+  ResultsParked: ['destination'],
+  SavedMicroUsd: ['provider'],
+  UnknownResultLines: [],
+} as const satisfies Record<string, readonly string[]>;
+
+type MetricName = keyof typeof METRIC_DIMENSIONS;
+
+/** Metric names, to emit and to alarm on: `METRIC.PollerErrors` is `'PollerErrors'`. */
+const METRIC = Object.fromEntries(Object.keys(METRIC_DIMENSIONS).map((name) => [name, name])) as {
+  readonly [K in MetricName]: K;
+};
+
+export { METRIC, METRIC_DIMENSIONS, METRICS_NAMESPACE, type MetricName, SERVICE_NAME };
