@@ -22,6 +22,8 @@ interface DevFile {
     readonly anthropic: string;
     readonly openai: string;
     readonly gemini: string;
+    /** What both Bedrock clients take as `endpoint`. */
+    readonly bedrock: string;
   };
   /** The Standard Webhooks secret loopback webhook receivers verify deliveries with. */
   readonly webhook_secret?: string;

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { ResultCollector } from '../local/stack/ResultCollector.js';
 import { startLocalStack } from '../local/stack/startLocalStack.js';
 import { createAwsClients } from '../shared/adapters/aws/createAwsClients.js';
+import { ENV } from '../shared/config/BatchlaneConfig.js';
 import type { ResultStatus } from '../shared/contract/result.js';
 import { formatUsd } from '../shared/domain/costs/formatCostReport.js';
 import { deadlinePlaceholders, fillPlaceholders, sendRequests } from './sendRequests.js';
@@ -37,6 +38,9 @@ const runDemo = async (options: DemoOptions): Promise<number> => {
     processingMs: 1500,
     pollIntervalMs: 1000,
     maxRequestsPerBatch: 60,
+    // A Bedrock group below the job minimum waits 5 s here (24 h by default) before the
+    // realtime lane serves it, so the demo shows that path too.
+    environment: { [ENV.belowMinimumWaitSeconds]: '5' },
     log: (line) => out(`  ${line}`),
   });
   try {
@@ -57,7 +61,7 @@ const runDemo = async (options: DemoOptions): Promise<number> => {
     // SQS delivers at least once: resend a slice to show identical resends fold.
     const resends = good.slice(0, 15);
     out(
-      `stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s; providers: anthropic → ${stack.providers.anthropic}, openai → ${stack.providers.openai}, gemini → ${stack.providers.gemini}`,
+      `stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s; providers: anthropic → ${stack.providers.anthropic}, openai → ${stack.providers.openai}, gemini → ${stack.providers.gemini}, bedrock → ${stack.providers.bedrock}`,
     );
 
     const sendStart = Date.now();

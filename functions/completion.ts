@@ -1,6 +1,7 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { createRuntime, type Runtime } from '../shared/composition/createRuntime.js';
+import { batchIdOfJobName } from '../shared/domain/bedrockJobs.js';
 import { createCompletion } from '../shared/usecases/createCompletion.js';
 
 type CompletionHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
@@ -15,7 +16,26 @@ const CompletionMessageSchema = z
       return z.NEVER;
     }
   })
-  .pipe(z.object({ batch_id: z.string().min(1) }));
+  .pipe(
+    z.union([
+      z.object({ batch_id: z.string().min(1) }),
+      // Bedrock's "Batch Inference Job State Change", sent here by the stack's rule: the job
+      // is named after its batch, whose state completion then reads from Bedrock itself.
+      z
+        .object({
+          source: z.literal('aws.bedrock'),
+          detail: z.object({ batchJobName: z.string().min(1) }),
+        })
+        .transform((event, ctx) => {
+          const batchId = batchIdOfJobName(event.detail.batchJobName);
+          if (batchId === null) {
+            ctx.addIssue({ code: 'custom', message: 'not a batchlane job' });
+            return z.NEVER;
+          }
+          return { batch_id: batchId };
+        }),
+    ]),
+  );
 
 /**
  * Completion queue → destinations. One message names one ended batch; a batch whose

@@ -1,12 +1,14 @@
 import { join } from 'node:path';
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { ENV } from '../shared/config/BatchlaneConfig.js';
 import type { Destination } from '../shared/contract/destination.js';
 import type { ProviderName } from '../shared/contract/providers.js';
 import type { Quotas } from '../shared/domain/admitRequests.js';
 import type { PriceTableInput } from '../shared/domain/pricing/PriceTable.js';
 import { ArtifactsBucket } from './constructs/ArtifactsBucket.js';
 import type { LogLevel } from './constructs/BatchFunction.js';
+import { BedrockBatchAccess } from './constructs/BedrockBatchAccess.js';
 import { Collector } from './constructs/Collector.js';
 import { Completion } from './constructs/Completion.js';
 import { Dashboard } from './constructs/Dashboard.js';
@@ -75,6 +77,13 @@ interface BatchlaneStackProps extends StackProps {
    * @default ['anthropic', 'openai']
    */
   readonly enabledProviders?: readonly ProviderName[];
+  /**
+   * Models the deployment runs on Amazon Bedrock (context key `bedrockModels`): base model
+   * ids, system inference profile ids or ARNs. Required when `enabledProviders` names
+   * `bedrock`; every Bedrock grant is scoped to them.
+   * @default []
+   */
+  readonly bedrockModels?: readonly string[];
   /**
    * Existing secret with the Anthropic API key.
    * @default - a secret is created; put the key into it after deploying
@@ -249,6 +258,8 @@ class BatchlaneStack extends Stack {
   public readonly realtime: RealtimeWorker;
   public readonly alarms: OperationalAlarms;
   public readonly dashboard: Dashboard;
+  /** Bedrock's service role, grants and job-event rule; undefined unless Bedrock is enabled. */
+  public readonly bedrock: BedrockBatchAccess | undefined;
 
   public constructor(scope: Construct, id: string, props: BatchlaneStackProps = {}) {
     super(scope, id, props);
@@ -355,6 +366,21 @@ class BatchlaneStack extends Stack {
       entry: entry('collector'),
       logLevel,
     });
+
+    if (this.providerSecrets.enabledProviders.includes('bedrock')) {
+      this.bedrock = new BedrockBatchAccess(this, 'Bedrock', {
+        bucket: this.artifacts.bucket,
+        models: props.bedrockModels ?? [],
+        jobFunctions: [this.completion.function, this.poller.function],
+        invokeFunctions: [this.realtime.function],
+        completionQueue: this.completion.queue,
+      });
+      // The collector reads the same configuration (it validates Bedrock requests).
+      this.collector.function.function.addEnvironment(
+        ENV.bedrockRoleArn,
+        this.bedrock.serviceRole.roleArn,
+      );
+    }
 
     // The collector sends short-deadline requests to the realtime lane; the poller escalates
     // late batch members to it.

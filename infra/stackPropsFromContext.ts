@@ -29,6 +29,7 @@ const CONTEXT_KEYS = [
   'enabledProviders',
   'anthropicSecretArn',
   'openaiSecretArn',
+  'bedrockModels',
   'geminiSecretArn',
   'artifactRetentionDays',
   'idempotencyTtlDays',
@@ -266,6 +267,7 @@ const stackPropsFromContext = (node: Node): BatchlaneStackProps => {
     enabledProviders: providers(get('enabledProviders')),
     anthropicSecretArn: text('anthropicSecretArn', get('anthropicSecretArn')),
     openaiSecretArn: text('openaiSecretArn', get('openaiSecretArn')),
+    bedrockModels: list('bedrockModels', get('bedrockModels')),
     geminiSecretArn: text('geminiSecretArn', get('geminiSecretArn')),
     artifactRetentionDays: integer(
       'artifactRetentionDays',

@@ -105,6 +105,54 @@ for (let i = 0; i < 300; i += 1) {
     );
   }
 }
+// Bedrock: the model is named beside the body, which is the model's native input. One group
+// fills a Bedrock job past its 100-record minimum (Claude Haiku 4.5 through a US inference
+// profile); a group of five stays below it and is served by the realtime lane when its wait
+// is over; five `auto` requests with a near deadline go to the realtime lane at once.
+for (let i = 0; i < 110; i += 1) {
+  const topic = topics[i % topics.length] ?? 'anything';
+  const destination = destinations[i % destinations.length];
+  const metadata = { suite: 'demo', item: 300 + i, tag: 'bedrock' };
+  const id = `demo-bedrock-${String(i).padStart(4, '0')}`;
+  if (i < 100) {
+    lines.push(
+      JSON.stringify({
+        custom_id: id,
+        provider: 'bedrock',
+        model: 'us.anthropic.claude-haiku-4-5-20251001-v1:0',
+        body: {
+          anthropic_version: 'bedrock-2023-05-31',
+          max_tokens: 256,
+          system: 'You are a concise teacher.',
+          messages: [
+            {
+              role: 'user',
+              content: [{ type: 'text', text: `In two sentences, explain ${topic}.` }],
+            },
+          ],
+        },
+        destination,
+        metadata,
+      }),
+    );
+  } else {
+    lines.push(
+      JSON.stringify({
+        custom_id: id,
+        provider: 'bedrock',
+        model: i < 105 ? 'amazon.nova-micro-v1:0' : 'us.amazon.nova-lite-v1:0',
+        body: {
+          messages: [{ role: 'user', content: [{ text: `Name one fact about ${topic}.` }] }],
+          inferenceConfig: { maxTokens: 128 },
+        },
+        destination,
+        metadata,
+        ...(i < 105 ? {} : { tier: 'auto', deadline: '{{deadline_soon}}' }),
+      }),
+    );
+  }
+}
+
 // Gemini beside the others: 30 through Batch Mode, 10 on its lanes (flex asked for, and
 // `auto` with a near deadline, both served by Gemini's Flex tier).
 for (let i = 0; i < 40; i += 1) {
@@ -188,5 +236,14 @@ const bad: string[] = [
     destination: dest,
   }),
 ];
+// Bedrock names its model in `model`, not in the body.
+bad.push(
+  JSON.stringify({
+    custom_id: 'bad-bedrock-model-0001',
+    provider: 'bedrock',
+    body: { messages: [{ role: 'user', content: [{ text: 'hi' }] }] },
+    destination: dest,
+  }),
+);
 writeFileSync('examples/bad-requests.jsonl', `${bad.join('\n')}\n`);
 console.log(`wrote ${lines.length} requests and ${bad.length} bad requests`);

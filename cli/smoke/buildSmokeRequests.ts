@@ -5,6 +5,7 @@ import type { RequestV1Input } from '../../shared/contract/request.js';
 const DEFAULT_SMOKE_MODELS: Readonly<Record<ProviderName, string>> = {
   anthropic: 'claude-haiku-4-5',
   openai: 'gpt-4.1-nano',
+  bedrock: 'us.amazon.nova-micro-v1:0',
   gemini: 'gemini-2.0-flash',
 };
 
@@ -32,8 +33,14 @@ const smokeBody = (
         contents: [{ role: 'user', parts: [{ text: prompt }] }],
         generationConfig: { maxOutputTokens: 8 },
       }
-    : // Both other default endpoints (/v1/messages, /v1/chat/completions) take this shape.
-      { model, max_tokens: 8, messages: [{ role: 'user', content: prompt }] };
+    : provider === 'bedrock'
+      ? // Bedrock's body is the model's native input (Nova here); the model is named beside it.
+        {
+          messages: [{ role: 'user', content: [{ text: prompt }] }],
+          inferenceConfig: { maxTokens: 8 },
+        }
+      : // Both other default endpoints (/v1/messages, /v1/chat/completions) take this shape.
+        { model, max_tokens: 8, messages: [{ role: 'user', content: prompt }] };
 
 /**
  * Builds the smoke requests: one tiny prompt each (a few tokens in and out, so a run costs
@@ -52,6 +59,7 @@ const buildSmokeRequests = (options: SmokeRequestOptions): RequestV1Input[] => {
     return {
       custom_id: `smoke-${options.runId}-${String(index).padStart(4, '0')}`,
       provider,
+      ...(provider === 'bedrock' ? { model: models.bedrock } : {}),
       body: smokeBody(provider, models[provider], prompt),
       destination: { type: 'sqs', queue_url: options.resultsQueueUrl },
       metadata: { batchlane_smoke: options.runId },

@@ -50,11 +50,14 @@ class ProviderSecrets extends Construct {
     const arns: Record<ProviderName, string | undefined> = {
       anthropic: props.anthropicSecretArn,
       openai: props.openaiSecretArn,
+      bedrock: undefined,
       gemini: props.geminiSecretArn,
     };
     const secrets = new Map<ProviderName, ISecret>();
     const createdFor: ProviderName[] = [];
     for (const provider of this.enabledProviders) {
+      // Bedrock is called with the functions' own IAM role: there is no key to keep.
+      if (provider === 'bedrock') continue;
       const arn = arns[provider];
       if (arn === undefined) {
         secrets.set(provider, this.#createSecret(provider));

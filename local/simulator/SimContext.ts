@@ -16,6 +16,13 @@ interface SimulatorLimits {
   geminiMaxFileBytes: number;
   /** How long Anthropic results stay downloadable after `created_at` (29 days). */
   retentionMs: number;
+  /** Bedrock's per-model quotas: records per job (fewest and most), per file, file size. */
+  bedrockMinRecords: number;
+  bedrockMaxRecords: number;
+  bedrockMaxRecordsPerFile: number;
+  bedrockMaxFileBytes: number;
+  /** Bedrock jobs in progress or submitted at once per model. */
+  bedrockJobsPerModel: number;
 }
 
 const DEFAULT_LIMITS: SimulatorLimits = {
@@ -27,6 +34,11 @@ const DEFAULT_LIMITS: SimulatorLimits = {
   geminiMaxInlineBytes: 20 * 1000 * 1000,
   geminiMaxFileBytes: 2 * 1000 * 1000 * 1000,
   retentionMs: 29 * 24 * 3600 * 1000,
+  bedrockMinRecords: 100,
+  bedrockMaxRecords: 50_000,
+  bedrockMaxRecordsPerFile: 50_000,
+  bedrockMaxFileBytes: 1000 * 1000 * 1000,
+  bedrockJobsPerModel: 10,
 };
 
 /** Everything a route handler needs; `faults` is mutable so tests can change it live. */

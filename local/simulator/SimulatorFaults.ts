@@ -80,8 +80,20 @@ const realtimeFaultsSchema = z.strictObject({
 });
 type RealtimeFaults = z.infer<typeof realtimeFaultsSchema>;
 
+/** Knobs of simulated Bedrock jobs, simulator-wide, fixed per job at its create. */
+const bedrockFaultsSchema = z.strictObject({
+  /** Fraction of records answered with a per-record 500 error line. */
+  recordErrorRate: fraction.optional(),
+  /** Jobs never leave `Scheduled` and end `Expired`. */
+  expireJobs: z.boolean().optional(),
+  /** Jobs run out of time after this fraction of their records (`PartiallyCompleted`). */
+  partialAtFraction: fraction.optional(),
+  /** Jobs fail in validation with this message. */
+  failJobsWith: z.string().min(1).optional(),
+});
+
 const simulatorFaultsSchema = batchFaultsSchema
-  .extend({ http: httpFaultsSchema.optional() })
+  .extend({ http: httpFaultsSchema.optional(), bedrock: bedrockFaultsSchema.optional() })
   .extend(realtimeFaultsSchema.shape);
 type SimulatorFaults = z.infer<typeof simulatorFaultsSchema>;
 

@@ -40,6 +40,21 @@ const SIMULATOR_CLI_OPTIONS = {
     value: 'JSON',
     description: 'simulator-wide fault injection (see local/simulator/README.md)',
   },
+  's3-endpoint': {
+    type: 'string',
+    value: 'URL',
+    description: 'S3 endpoint Bedrock jobs read input from and write output to',
+  },
+  'eventbridge-endpoint': {
+    type: 'string',
+    value: 'URL',
+    description: 'EventBridge endpoint Bedrock job state changes are put to',
+  },
+  'bedrock-min-records': {
+    type: 'string',
+    value: 'N',
+    description: 'fewest records per Bedrock job (default 100)',
+  },
 } as const;
 
 const USAGE = `Usage: batchlane sim [options]
@@ -75,6 +90,20 @@ const runSimulatorCli = async (argv: string[]): Promise<void> => {
     persistDir: values.persist,
     apiKeys: values['api-key'],
     faults: values.faults === undefined ? undefined : (JSON.parse(values.faults) as object),
+    bedrock: {
+      ...(values['s3-endpoint'] === undefined ? {} : { s3Endpoint: values['s3-endpoint'] }),
+      ...(values['eventbridge-endpoint'] === undefined
+        ? {}
+        : { eventBridgeEndpoint: values['eventbridge-endpoint'] }),
+    },
+    ...(values['bedrock-min-records'] === undefined
+      ? {}
+      : {
+          limits: {
+            bedrockMinRecords:
+              toNumber('bedrock-min-records', values['bedrock-min-records']) ?? 100,
+          },
+        }),
   };
   const sim = await startSimulator(options);
   process.stdout.write(
@@ -82,6 +111,7 @@ const runSimulatorCli = async (argv: string[]): Promise<void> => {
       `provider simulator listening on ${sim.url}`,
       `  ANTHROPIC_BASE_URL=${sim.anthropicBaseUrl}`,
       `  OPENAI_BASE_URL=${sim.openaiBaseUrl}`,
+      `  BATCHLANE_BEDROCK_ENDPOINT=${sim.bedrockEndpoint}`,
       `  GEMINI_BASE_URL=${sim.geminiBaseUrl}  (@google/genai httpOptions.baseUrl)`,
       '',
     ].join('\n'),

@@ -1,6 +1,11 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttp2Server } from 'node:http2';
 import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type Socket } from 'node:net';
+import { Duplex } from 'node:stream';
 import { anthropicBatchView, anthropicCounts } from './anthropicBatchView.js';
+import { BedrockJobs, type BedrockSimEnvironment } from './bedrock/BedrockJobs.js';
+import { handleBedrock } from './bedrock/handleBedrock.js';
 import { createSimClock } from './createSimClock.js';
 import { handleAnthropic } from './handleAnthropic.js';
 import { geminiStats, handleGemini, isGeminiPath } from './handleGemini.js';
@@ -37,6 +42,11 @@ interface SimulatorOptions {
   apiKeys?: string[];
   /** Provider limits, overridable so tests can hit them with small inputs. */
   limits?: Partial<SimulatorLimits>;
+  /**
+   * Where Bedrock jobs read their input and write their output (an S3 endpoint, e.g. the
+   * local stack's emulator) and put their state-change events (an EventBridge endpoint).
+   */
+  bedrock?: BedrockSimEnvironment;
 }
 
 interface SimulatorStats {
@@ -48,6 +58,8 @@ interface SimulatorStats {
     batches: Record<string, number>;
     requests: { total: number; completed: number; failed: number };
   };
+  /** Bedrock jobs per status, and their events put (and failed) on EventBridge. */
+  bedrock: { jobs: Record<string, number>; events: { ok: number; failed: number } };
   gemini: {
     batches: Record<string, number>;
     requests: { total: number; succeeded: number; failed: number };
@@ -64,6 +76,8 @@ interface RunningSimulator {
   anthropicBaseUrl: string;
   /** `url` + `/v1` (the OpenAI SDK expects it in the base URL). */
   openaiBaseUrl: string;
+  /** Same as `url`: the `endpoint` of both Bedrock clients (control plane and runtime). */
+  bedrockEndpoint: string;
   /** Same as `url`: what `@google/genai`'s `httpOptions.baseUrl` takes (it adds `v1beta`). */
   geminiBaseUrl: string;
   port: number;
@@ -72,6 +86,32 @@ interface RunningSimulator {
   /** Replaces the simulator-wide faults; batches already created keep theirs. */
   setFaults(faults: SimulatorFaults): void;
 }
+
+/** A duplex stream that yields `first`, then whatever `socket` reads, and writes to it. */
+const relayFrom = (socket: Socket, first: Buffer): Duplex => {
+  const relay = new Duplex({
+    read() {
+      socket.resume();
+    },
+    write(chunk: Buffer, _encoding, callback) {
+      socket.write(chunk, callback);
+    },
+    final(callback) {
+      socket.end(callback);
+    },
+    destroy(error, callback) {
+      socket.destroy(error ?? undefined);
+      callback(error);
+    },
+  });
+  relay.push(first);
+  socket.on('data', (data: Buffer) => {
+    if (!relay.push(data)) socket.pause();
+  });
+  socket.once('end', () => relay.push(null));
+  socket.once('close', () => relay.destroy());
+  return relay;
+};
 
 const DEFAULT_HTTP_FAULT_STATUSES = [429, 500, 503] as const;
 
@@ -94,6 +134,7 @@ const startSimulator = async (options: SimulatorOptions = {}): Promise<RunningSi
     },
     newId: (prefix, length, seq) => `${prefix}${hashId(length, seed, 'id', prefix, seq)}`,
   };
+  const bedrock = new BedrockJobs(ctx, options.bedrock ?? {});
 
   // Known once the server listens; upload URLs and file URIs point back at it.
   let baseUrl = '';
@@ -112,6 +153,8 @@ const startSimulator = async (options: SimulatorOptions = {}): Promise<RunningSi
         sendJson(res, 200, { ok: true, stats: stats() }, headers);
         return;
       }
+      // Bedrock signs with SigV4 and answers errors its own (AWS) way.
+      if (await handleBedrock(ctx, bedrock, req, res, url, http.requests)) return;
       if (gemini) checkGeminiAuth(req, url, apiKeys);
       else checkAuth(req, anthropic, apiKeys);
       const fault = pickHttpFault(ctx.faults, req, url, seed, http.requests);
@@ -151,6 +194,7 @@ const startSimulator = async (options: SimulatorOptions = {}): Promise<RunningSi
         requests: { processing: 0, succeeded: 0, errored: 0, canceled: 0, expired: 0 },
       },
       openai: { batches: {}, requests: { total: 0, completed: 0, failed: 0 } },
+      bedrock: { jobs: bedrock.statusCounts(), events: { ...bedrock.published } },
       gemini: geminiStats(ctx, now),
       files: [...store.files.values()].filter((file) => !file.deleted).length,
       http: { ...http },
@@ -186,15 +230,42 @@ const startSimulator = async (options: SimulatorOptions = {}): Promise<RunningSi
   });
   // Results downloads can be slow by design; do not let Node cut them off.
   server.requestTimeout = 0;
+  // The Bedrock runtime client speaks HTTP/2 (cleartext, prior knowledge) to its endpoint;
+  // the other SDKs HTTP/1.1. One port serves both: each connection goes to the server its
+  // first bytes name (an HTTP/2 connection opens with the `PRI * HTTP/2.0` preface).
+  const h2 = createHttp2Server((req, res) => {
+    const request = req as unknown as IncomingMessage;
+    const response = res as unknown as ServerResponse;
+    handle(request, response).catch(() => {
+      res.stream.destroy();
+    });
+  });
+  const sockets = new Set<Socket>();
+  const front = createNetServer((socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    socket.once('data', (chunk: Buffer) => {
+      socket.pause();
+      if (chunk.toString('latin1', 0, 3) !== 'PRI') {
+        socket.unshift(chunk);
+        server.emit('connection', socket);
+        socket.resume();
+        return;
+      }
+      // HTTP/2 reads the socket's handle directly, past what was already read here: it is
+      // given a stream that replays the first chunk, then relays the socket both ways.
+      h2.emit('connection', relayFrom(socket, chunk));
+    });
+  });
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
+    front.once('error', reject);
+    front.listen(options.port ?? 0, host, () => {
+      front.off('error', reject);
       resolve();
     });
   });
-  const port = (server.address() as AddressInfo).port;
+  const port = (front.address() as AddressInfo).port;
   const urlHost = host.includes(':') ? `[${host}]` : host;
   const url = `http://${urlHost === '0.0.0.0' ? '127.0.0.1' : urlHost}:${port}`;
   baseUrl = url;
@@ -202,6 +273,7 @@ const startSimulator = async (options: SimulatorOptions = {}): Promise<RunningSi
     url,
     anthropicBaseUrl: url,
     openaiBaseUrl: `${url}/v1`,
+    bedrockEndpoint: url,
     geminiBaseUrl: url,
     port,
     stats,
@@ -209,11 +281,14 @@ const startSimulator = async (options: SimulatorOptions = {}): Promise<RunningSi
       ctx.faults = simulatorFaultsSchema.parse(faults);
     },
     stop: async () => {
+      bedrock.stop();
       store.noteTime(clock.now());
       store.saveMeta();
       await new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
+        front.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
+        h2.close();
+        for (const socket of sockets) socket.destroy();
       });
     },
   };

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { createAwsClients } from '../../shared/adapters/aws/createAwsClients.js';
@@ -8,6 +9,7 @@ import { ENV } from '../../shared/config/BatchlaneConfig.js';
 import { FUNCTION_SIZING } from '../../shared/config/functionSizing.js';
 import { SERVICE_NAME } from '../../shared/contract/metrics.js';
 import { PROVIDERS } from '../../shared/contract/providers.js';
+import { BEDROCK_JOB_EVENT, ENDED_JOB_STATUSES } from '../../shared/domain/bedrockJobs.js';
 import { type RunningSimulator, startSimulator } from '../simulator/startSimulator.js';
 import { AwsCallRecorder, type RecordedAwsCall } from './AwsCallRecorder.js';
 import { startAwsEmulators } from './emulators/startAwsEmulators.js';
@@ -135,6 +137,8 @@ interface LocalStack {
   readonly providers: {
     readonly anthropic: string;
     readonly openai: string;
+    /** What both Bedrock clients take as `endpoint`. */
+    readonly bedrock: string;
     readonly gemini: string;
   };
   readonly emulators: Awaited<ReturnType<typeof startAwsEmulators>>;
@@ -250,15 +254,48 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
   const useReal = options.realProvidersFromEnv ?? true;
   const realAnthropic = useReal && (process.env['ANTHROPIC_API_KEY'] ?? '') !== '';
   const realOpenai = useReal && (process.env['OPENAI_API_KEY'] ?? '') !== '';
+  // Bedrock's real service needs AWS credentials, its service role and a real bucket it can
+  // read (BATCHLANE_BEDROCK_ROLE_ARN); it is asked for explicitly, never picked up by accident.
+  const realBedrock =
+    useReal &&
+    process.env['BATCHLANE_BEDROCK_REAL'] === '1' &&
+    (process.env[ENV.bedrockRoleArn] ?? '') !== '';
   const realGemini = useReal && (process.env['GEMINI_API_KEY'] ?? '') !== '';
   const simulator =
-    realAnthropic && realOpenai && realGemini
+    realAnthropic && realOpenai && realGemini && realBedrock
       ? null
       : await startSimulator({
           port: 0,
           processingMs: options.processingMs ?? 1500,
           ...options.simulator,
+          // Bedrock jobs read and write the artifacts bucket on the S3 emulator and put their
+          // state changes on the EventBridge stub's default bus, as the real service does.
+          bedrock: {
+            s3Endpoint: emulators.env.AWS_ENDPOINT_URL_S3,
+            eventBridgeEndpoint: emulators.env.AWS_ENDPOINT_URL_EVENTBRIDGE,
+            ...options.simulator?.bedrock,
+          },
         });
+  // The stack's rule, as CDK deploys it: Bedrock job events on the default bus that say a job
+  // has ended go to the completion queue.
+  await aws.eventBridge.send(
+    new PutRuleCommand({
+      Name: 'batchlane-bedrock-job-ended',
+      EventBusName: 'default',
+      EventPattern: JSON.stringify({
+        source: [BEDROCK_JOB_EVENT.source],
+        'detail-type': [BEDROCK_JOB_EVENT.detailType],
+        detail: { status: [...ENDED_JOB_STATUSES] },
+      }),
+    }),
+  );
+  await aws.eventBridge.send(
+    new PutTargetsCommand({
+      Rule: 'batchlane-bedrock-job-ended',
+      EventBusName: 'default',
+      Targets: [{ Id: 'completion', Arn: completion.arn }],
+    }),
+  );
 
   const fn = (name: LocalFunctionName): LocalFunctionOptions => options.functions?.[name] ?? {};
   const timeoutMs = (name: LocalFunctionName): number =>
@@ -307,6 +344,12 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
       ? {}
       : { [ENV.anthropicBaseUrl]: simulator.anthropicBaseUrl }),
     ...(realOpenai || simulator === null ? {} : { [ENV.openaiBaseUrl]: simulator.openaiBaseUrl }),
+    ...(realBedrock || simulator === null
+      ? {}
+      : {
+          [ENV.bedrockEndpoint]: simulator.bedrockEndpoint,
+          [ENV.bedrockRoleArn]: 'arn:aws:iam::000000000000:role/batchlane-bedrock-batch',
+        }),
     ...(realGemini || simulator === null ? {} : { [ENV.geminiBaseUrl]: simulator.geminiBaseUrl }),
     POWERTOOLS_LOG_LEVEL: process.env['POWERTOOLS_LOG_LEVEL'] ?? 'ERROR',
     POWERTOOLS_METRICS_DISABLED: 'true',
@@ -456,6 +499,7 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
     providers: {
       anthropic: realAnthropic ? 'api.anthropic.com' : (simulator?.anthropicBaseUrl ?? ''),
       openai: realOpenai ? 'api.openai.com' : (simulator?.openaiBaseUrl ?? ''),
+      bedrock: realBedrock ? 'bedrock.amazonaws.com' : (simulator?.bedrockEndpoint ?? ''),
       gemini: realGemini ? 'generativelanguage.googleapis.com' : (simulator?.geminiBaseUrl ?? ''),
     },
     emulators,

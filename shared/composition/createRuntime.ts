@@ -1,10 +1,14 @@
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { BedrockClient } from '@aws-sdk/client-bedrock';
+import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { observeClientCommands } from '../adapters/aws/awsCommandObserver.js';
 import { createApiKeyResolver } from '../adapters/aws/createApiKeyResolver.js';
 import { type AwsClients, createAwsClients } from '../adapters/aws/createAwsClients.js';
 import { PowertoolsMetricsSink } from '../adapters/observability/PowertoolsMetricsSink.js';
+import { BedrockBatchProvider } from '../adapters/providers/BedrockBatchProvider.js';
+import { BedrockRealtimeProvider } from '../adapters/providers/BedrockRealtimeProvider.js';
 import { createBatchProviders } from '../adapters/providers/createBatchProviders.js';
 import { createRealtimeProviders } from '../adapters/providers/createRealtimeProviders.js';
 import { systemClock, ulidIds } from '../adapters/system/systemClock.js';
@@ -71,10 +75,35 @@ const createRuntime = async (
   };
   const resolveApiKey = createApiKeyResolver(secretsClient);
 
+  const awsBacked = createAwsBackedDeps(config, aws);
+  // Bedrock's clients sign with the function's credentials; the endpoint is set only locally.
+  const bedrockClientConfig = {
+    region: env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'] ?? 'us-east-1',
+    ...(config.providers.bedrock.baseUrl === null
+      ? {}
+      : { endpoint: config.providers.bedrock.baseUrl }),
+  };
+  const { bedrock } = config;
+  const bedrockBatch =
+    bedrock === null
+      ? undefined
+      : () =>
+          new BedrockBatchProvider({
+            client: new BedrockClient(bedrockClientConfig),
+            files: awsBacked.blobs,
+            roleArn: bedrock.roleArn,
+            clock: systemClock,
+          });
+  const bedrockRealtime =
+    bedrock === null
+      ? undefined
+      : () =>
+          new BedrockRealtimeProvider({ client: new BedrockRuntimeClient(bedrockClientConfig) });
+
   const deps: RuntimeDeps = {
     ...createAwsBackedDeps(config, aws, secretsClient),
-    providers: await createBatchProviders(config, resolveApiKey),
-    realtimeProviders: await createRealtimeProviders(config, resolveApiKey),
+    providers: await createBatchProviders(config, resolveApiKey, {}, bedrockBatch),
+    realtimeProviders: await createRealtimeProviders(config, resolveApiKey, {}, bedrockRealtime),
     clock: systemClock,
     ids: ulidIds(systemClock),
     logger: loggerPort(logger),
@@ -105,6 +134,13 @@ const createRuntime = async (
       quotas: config.quotas,
       quotaRetrySeconds: config.quotaRetrySeconds,
       realtimeRetryBaseSeconds: config.realtimeRetryBaseSeconds,
+      ...(bedrock === null
+        ? {}
+        : {
+            minRequestsPerBatch: { bedrock: bedrock.minRecordsPerJob },
+            maxConcurrentBatchesPerModel: { bedrock: bedrock.maxConcurrentJobsPerModel },
+            belowMinimumWaitMs: bedrock.belowMinimumWaitSeconds * 1000,
+          }),
       producers: config.producers,
       // USD per million tokens is nano-dollars per thousandth of a token: ×1000 per token.
       unpricedCeilingNanoUsdPerToken:

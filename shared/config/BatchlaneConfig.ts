@@ -108,6 +108,26 @@ interface BatchlaneConfig {
   readonly realtimeRetryBaseSeconds: number;
   /** When a failed completion message comes back (instead of the queue's visibility timeout). */
   readonly completionRetrySeconds: number;
+  /** Amazon Bedrock batch inference; null unless the deployment names its service role. */
+  readonly bedrock: BedrockConfig | null;
+}
+
+/**
+ * How batchlane runs Bedrock jobs. Bedrock authenticates with the function's own IAM role
+ * (no API key); its jobs read and write the artifacts bucket through the service role.
+ */
+interface BedrockConfig {
+  /** The service role Bedrock assumes to read the input and write the output. */
+  readonly roleArn: string;
+  /** The account's "Minimum number of records per batch inference job" quota. */
+  readonly minRecordsPerJob: number;
+  /** The account's concurrent-jobs quota per model and Region: more jobs wait to be submitted. */
+  readonly maxConcurrentJobsPerModel: number;
+  /**
+   * The longest a group below the minimum waits to fill when none of its requests has a
+   * deadline to say otherwise; it then goes to the realtime lane.
+   */
+  readonly belowMinimumWaitSeconds: number;
 }
 
 /** Names of the environment variables the handlers read (infra sets them, nothing else). */
@@ -156,6 +176,17 @@ const ENV = {
   selfPrincipals: 'BATCHLANE_SELF_PRINCIPALS',
   realtimeRetryBaseSeconds: 'BATCHLANE_REALTIME_RETRY_BASE_SECONDS',
   completionRetrySeconds: 'BATCHLANE_COMPLETION_RETRY_SECONDS',
+  bedrockRoleArn: 'BATCHLANE_BEDROCK_ROLE_ARN',
+  bedrockEndpoint: 'BATCHLANE_BEDROCK_ENDPOINT',
+  bedrockMinRecords: 'BATCHLANE_BEDROCK_MIN_RECORDS',
+  bedrockMaxConcurrentJobs: 'BATCHLANE_BEDROCK_MAX_CONCURRENT_JOBS',
+  belowMinimumWaitSeconds: 'BATCHLANE_BELOW_MINIMUM_WAIT_SECONDS',
 } as const;
 
-export { type BatchlaneConfig, ENV, type ProviderConnection, type WebhookSecretsConfig };
+export {
+  type BatchlaneConfig,
+  type BedrockConfig,
+  ENV,
+  type ProviderConnection,
+  type WebhookSecretsConfig,
+};

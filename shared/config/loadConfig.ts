@@ -116,7 +116,12 @@ const parsePolicy = (env: Env): DestinationPolicy => {
 
 const parseProviders = (env: Env): ProviderName[] => {
   const raw = optional(env, ENV.enabledProviders);
-  if (raw === null) return [...DEFAULT_ENABLED_PROVIDERS];
+  // Bedrock needs its service role; without one it is not on by default.
+  if (raw === null) {
+    return optional(env, ENV.bedrockRoleArn) === null
+      ? [...DEFAULT_ENABLED_PROVIDERS]
+      : [...DEFAULT_ENABLED_PROVIDERS, 'bedrock'];
+  }
   const names = raw
     .split(',')
     .map((s) => s.trim())
@@ -320,51 +325,79 @@ const loadDeliverySettings = (
 });
 
 /**
+ * Bedrock's settings, required (its role) when the deployment enables it. The quota defaults
+ * are Bedrock's own defaults: 100 records at least per job, 10 jobs in progress per model.
+ */
+const parseBedrock = (env: Env, enabled: readonly ProviderName[]): BatchlaneConfig['bedrock'] => {
+  const roleArn = optional(env, ENV.bedrockRoleArn);
+  if (roleArn === null) {
+    if (enabled.includes('bedrock')) required(env, ENV.bedrockRoleArn);
+    return null;
+  }
+  return {
+    roleArn,
+    minRecordsPerJob: positiveInt(env, ENV.bedrockMinRecords, 100) ?? 100,
+    maxConcurrentJobsPerModel: positiveInt(env, ENV.bedrockMaxConcurrentJobs, 10) ?? 10,
+    belowMinimumWaitSeconds: positiveInt(env, ENV.belowMinimumWaitSeconds, 86_400) ?? 86_400,
+  };
+};
+
+/**
  * Reads the configuration from an environment (handlers pass `process.env`).
  * Throws `ConfigError` naming the variable that is missing or malformed.
  */
-const loadConfig = (env: Env): BatchlaneConfig => ({
-  tableName: required(env, ENV.tableName),
-  bucketName: required(env, ENV.bucketName),
-  eventBusName: required(env, ENV.eventBusName),
-  completionQueueUrl: required(env, ENV.completionQueueUrl),
-  defaultDestination: parseDestination(env),
-  enabledProviders: parseProviders(env),
-  providers: {
-    anthropic: connection(env, ENV.anthropicApiKey, ENV.anthropicSecretArn, ENV.anthropicBaseUrl),
-    openai: connection(env, ENV.openaiApiKey, ENV.openaiSecretArn, ENV.openaiBaseUrl),
-    gemini: connection(env, ENV.geminiApiKey, ENV.geminiSecretArn, ENV.geminiBaseUrl),
-  },
-  idempotencyTtlSeconds:
-    positiveInt(env, ENV.idempotencyTtlSeconds, 21 * 24 * 3600) ?? 21 * 24 * 3600,
-  maxRequestsPerBatch: positiveInt(env, ENV.maxRequestsPerBatch, null),
-  maxBytesPerBatch: positiveInt(env, ENV.maxBytesPerBatch, null),
-  pollIntervalSeconds: positiveInt(env, ENV.pollIntervalSeconds, 60) ?? 60,
-  batchMaxAgeSeconds: nonNegativeInt(env, ENV.batchMaxAgeSeconds, DEFAULT_BATCH_MAX_AGE_SECONDS),
-  ...loadDeliverySettings(env),
-  maxAttempts: positiveInt(env, ENV.maxAttempts, 3) ?? 3,
-  publishRequestEvents: optional(env, ENV.publishRequestEvents) === 'true',
-  // 15 minutes and a margin: Lambda's longest timeout.
-  leaseSeconds: positiveInt(env, ENV.leaseSeconds, 960) ?? 960,
-  maxClaimCheckBytes:
-    positiveInt(env, ENV.maxClaimCheckBytes, DEFAULT_MAX_CLAIM_CHECK_BYTES) ??
-    DEFAULT_MAX_CLAIM_CHECK_BYTES,
-  priceTable: parsePriceTable(env),
-  costTagKey: optional(env, ENV.costTagKey) ?? 'tag',
-  realtimeQueueUrl: optional(env, ENV.realtimeQueueUrl),
-  autoBatchWindowSeconds: positiveInt(env, ENV.autoBatchWindowSeconds, 86_400) ?? 86_400,
-  autoMarginSeconds: positiveInt(env, ENV.autoMarginSeconds, 3600) ?? 3600,
-  escalateBeforeDeadlineSeconds: positiveInt(env, ENV.escalateBeforeDeadlineSeconds, 1800) ?? 1800,
-  intakeQueueUrl: optional(env, ENV.intakeQueueUrl),
-  quotas: parseQuotas(env),
-  budgetDailyUsd: positiveUsd(env, ENV.budgetDailyUsd),
-  budgetMonthlyUsd: positiveUsd(env, ENV.budgetMonthlyUsd),
-  quotaRetrySeconds: Math.min(900, positiveInt(env, ENV.quotaRetrySeconds, 60) ?? 60),
-  unpricedCeilingUsdPerMTok: positiveUsd(env, ENV.unpricedCeilingUsdPerMTok),
-  producers: parseProducers(env),
-  completionRetrySeconds: Math.min(240, positiveInt(env, ENV.completionRetrySeconds, 30) ?? 30),
-  realtimeRetryBaseSeconds: Math.min(300, positiveInt(env, ENV.realtimeRetryBaseSeconds, 10) ?? 10),
-});
+const loadConfig = (env: Env): BatchlaneConfig => {
+  const enabledProviders = parseProviders(env);
+  return {
+    tableName: required(env, ENV.tableName),
+    bucketName: required(env, ENV.bucketName),
+    eventBusName: required(env, ENV.eventBusName),
+    completionQueueUrl: required(env, ENV.completionQueueUrl),
+    defaultDestination: parseDestination(env),
+    enabledProviders,
+    providers: {
+      anthropic: connection(env, ENV.anthropicApiKey, ENV.anthropicSecretArn, ENV.anthropicBaseUrl),
+      openai: connection(env, ENV.openaiApiKey, ENV.openaiSecretArn, ENV.openaiBaseUrl),
+      gemini: connection(env, ENV.geminiApiKey, ENV.geminiSecretArn, ENV.geminiBaseUrl),
+      // Bedrock signs with the function's AWS credentials; only its endpoint can be set.
+      bedrock: { apiKey: null, secretArn: null, baseUrl: optional(env, ENV.bedrockEndpoint) },
+    },
+    idempotencyTtlSeconds:
+      positiveInt(env, ENV.idempotencyTtlSeconds, 21 * 24 * 3600) ?? 21 * 24 * 3600,
+    maxRequestsPerBatch: positiveInt(env, ENV.maxRequestsPerBatch, null),
+    maxBytesPerBatch: positiveInt(env, ENV.maxBytesPerBatch, null),
+    pollIntervalSeconds: positiveInt(env, ENV.pollIntervalSeconds, 60) ?? 60,
+    batchMaxAgeSeconds: nonNegativeInt(env, ENV.batchMaxAgeSeconds, DEFAULT_BATCH_MAX_AGE_SECONDS),
+    ...loadDeliverySettings(env),
+    maxAttempts: positiveInt(env, ENV.maxAttempts, 3) ?? 3,
+    publishRequestEvents: optional(env, ENV.publishRequestEvents) === 'true',
+    // 15 minutes and a margin: Lambda's longest timeout.
+    leaseSeconds: positiveInt(env, ENV.leaseSeconds, 960) ?? 960,
+    maxClaimCheckBytes:
+      positiveInt(env, ENV.maxClaimCheckBytes, DEFAULT_MAX_CLAIM_CHECK_BYTES) ??
+      DEFAULT_MAX_CLAIM_CHECK_BYTES,
+    priceTable: parsePriceTable(env),
+    costTagKey: optional(env, ENV.costTagKey) ?? 'tag',
+    realtimeQueueUrl: optional(env, ENV.realtimeQueueUrl),
+    autoBatchWindowSeconds: positiveInt(env, ENV.autoBatchWindowSeconds, 86_400) ?? 86_400,
+    autoMarginSeconds: positiveInt(env, ENV.autoMarginSeconds, 3600) ?? 3600,
+    escalateBeforeDeadlineSeconds:
+      positiveInt(env, ENV.escalateBeforeDeadlineSeconds, 1800) ?? 1800,
+    intakeQueueUrl: optional(env, ENV.intakeQueueUrl),
+    quotas: parseQuotas(env),
+    budgetDailyUsd: positiveUsd(env, ENV.budgetDailyUsd),
+    budgetMonthlyUsd: positiveUsd(env, ENV.budgetMonthlyUsd),
+    quotaRetrySeconds: Math.min(900, positiveInt(env, ENV.quotaRetrySeconds, 60) ?? 60),
+    unpricedCeilingUsdPerMTok: positiveUsd(env, ENV.unpricedCeilingUsdPerMTok),
+    producers: parseProducers(env),
+    completionRetrySeconds: Math.min(240, positiveInt(env, ENV.completionRetrySeconds, 30) ?? 30),
+    realtimeRetryBaseSeconds: Math.min(
+      300,
+      positiveInt(env, ENV.realtimeRetryBaseSeconds, 10) ?? 10,
+    ),
+    bedrock: parseBedrock(env, enabledProviders),
+  };
+};
 
 export {
   type Env,

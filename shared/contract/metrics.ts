@@ -15,8 +15,10 @@ const SERVICE_NAME = 'batchlane';
 const METRIC_DIMENSIONS = {
   AcceptanceToDelivery: [],
   BatchFillRatio: ['provider'],
+  BatchesBelowMinimum: ['provider'],
   BatchesDelivered: ['provider'],
   BatchesEnded: ['provider'],
+  BatchesHeld: ['provider'],
   BatchesSealed: ['provider', 'reason'],
   BatchesStuckPastExpiry: ['provider'],
   BatchesSubmitted: ['provider'],

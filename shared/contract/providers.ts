@@ -3,7 +3,7 @@
  * Limits come from the providers' own documentation (see README, "Provider limits"); where a
  * provider names none, batchlane's own cap.
  */
-const PROVIDERS = ['anthropic', 'openai', 'gemini'] as const;
+const PROVIDERS = ['anthropic', 'openai', 'gemini', 'bedrock'] as const;
 type ProviderName = (typeof PROVIDERS)[number];
 
 /**
@@ -18,6 +18,9 @@ const PROVIDER_ENDPOINTS = {
   // Gemini names its methods, not paths: `models/{model}:generateContent`, batched by
   // `models/{model}:batchGenerateContent`.
   gemini: ['generateContent'],
+  // Bedrock batch inference with `modelInvocationType: InvokeModel`: the body is the model's
+  // native InvokeModel body (`modelInput`), and the model is named by the request's `model`.
+  bedrock: ['/model/invoke'],
 } as const satisfies Record<ProviderName, readonly string[]>;
 
 type ProviderEndpoint = (typeof PROVIDER_ENDPOINTS)[ProviderName][number];
@@ -26,6 +29,7 @@ const DEFAULT_ENDPOINT: Record<ProviderName, ProviderEndpoint> = {
   anthropic: '/v1/messages',
   openai: '/v1/chat/completions',
   gemini: 'generateContent',
+  bedrock: '/model/invoke',
 };
 
 interface ProviderLimits {
@@ -35,6 +39,11 @@ interface ProviderLimits {
   readonly maxBytes: number;
   /** Whether every request in one batch must name the same model (OpenAI: one model per file). */
   readonly oneModelPerBatch: boolean;
+  /**
+   * Fewest requests one provider batch accepts (Bedrock: "Minimum number of records per
+   * batch inference job"). A smaller group waits to fill, or goes to the realtime lane.
+   */
+  readonly minRequests?: number;
 }
 
 const PROVIDER_LIMITS: Record<ProviderName, ProviderLimits> = {
@@ -44,6 +53,14 @@ const PROVIDER_LIMITS: Record<ProviderName, ProviderLimits> = {
   // Anthropic's size, which the completion function is sized to assemble and read back.
   // The model is in the create call's path, so a batch holds one model.
   gemini: { maxRequests: 100_000, maxBytes: 256 * 1000 * 1000, oneModelPerBatch: true },
+  // Bedrock's default per-model quotas: records per job (and per file: batchlane writes one
+  // file per job), 1 GB per input file, and at least 100 records per job.
+  bedrock: {
+    maxRequests: 50_000,
+    maxBytes: 1000 * 1000 * 1000,
+    oneModelPerBatch: true,
+    minRequests: 100,
+  },
 };
 
 const isProviderName = (value: unknown): value is ProviderName =>

@@ -29,6 +29,15 @@ const FLEX_ENDPOINTS: readonly string[] = [
  */
 const CLAIM_CHECK_URI_PATTERN = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+$/;
 
+/**
+ * A Bedrock model id as `CreateModelInvocationJob` and `InvokeModel` take it: a base model id
+ * (`anthropic.claude-haiku-4-5-20251001-v1:0`), a system inference profile id
+ * (`us.amazon.nova-lite-v1:0`), or the ARN of a foundation model, inference profile,
+ * application inference profile or custom model.
+ */
+const BEDROCK_MODEL_ID_PATTERN =
+  /^(arn:aws(-[a-z-]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{0,12}:(foundation-model|inference-profile|application-inference-profile|custom-model)\/[A-Za-z0-9.:/_+-]{1,1900}|[A-Za-z0-9][A-Za-z0-9.:_-]{0,255})$/;
+
 const ALL_ENDPOINTS = [...new Set(Object.values(PROVIDER_ENDPOINTS).flat())] as [
   string,
   ...string[],
@@ -47,6 +56,14 @@ const leadingFields = {
   endpoint: z
     .enum(ALL_ENDPOINTS, { error: `endpoint must be one of: ${ALL_ENDPOINTS.join(', ')}` })
     .optional(),
+  model: z
+    .string({ error: 'model must be a string' })
+    .min(1, 'model must be a non-empty string')
+    .max(2048, 'model must be at most 2048 characters')
+    .optional()
+    .describe(
+      'The model, for providers whose body does not name it (bedrock: a model id, inference profile id or ARN). Elsewhere optional, and equal to body.model when given',
+    ),
 };
 const trailingFields = {
   destination: DestinationSchema.optional(),
@@ -86,6 +103,7 @@ const ResolvedRequestV1BaseSchema = z
   .strict();
 
 type IssueReason =
+  | 'invalid_model'
   | 'unsupported_endpoint'
   | 'stream_not_supported'
   | 'invalid_body'
@@ -97,6 +115,44 @@ const reasonIssue = (reason: IssueReason, path: (string | number)[], message: st
   message,
   params: { reason },
 });
+
+/**
+ * Bedrock names the model outside the body (the job's `modelId`, InvokeModel's path), and
+ * the body is the model's native request, which has no `model` member: a body that carries
+ * one would fail at Bedrock line by line, so it is refused here with what to change.
+ */
+const checkBedrockModel = (
+  model: string | undefined,
+  body: Record<string, unknown>,
+  ctx: z.RefinementCtx,
+): void => {
+  if (model === undefined) {
+    ctx.addIssue(
+      reasonIssue(
+        'invalid_model',
+        ['model'],
+        "model is required for bedrock: the model id, inference profile id or ARN (the body is the model's native request)",
+      ),
+    );
+  } else if (!BEDROCK_MODEL_ID_PATTERN.test(model)) {
+    ctx.addIssue(
+      reasonIssue(
+        'invalid_model',
+        ['model'],
+        `model "${model.slice(0, 80)}" is not a Bedrock model id, inference profile id or bedrock ARN`,
+      ),
+    );
+  }
+  if (body['model'] !== undefined) {
+    ctx.addIssue(
+      reasonIssue(
+        'invalid_body',
+        ['body', 'model'],
+        'body.model is not part of a Bedrock model input: name the model in the top-level model field',
+      ),
+    );
+  }
+};
 
 /**
  * A resolved request with the provider-specific rules (endpoint per provider, required body
@@ -142,9 +198,19 @@ const RequestV1Schema = ResolvedRequestV1BaseSchema.superRefine((request, ctx) =
       ),
     );
   }
-  if (typeof body['model'] !== 'string' || body['model'].length === 0) {
+  if (request.provider === 'bedrock') {
+    checkBedrockModel(request.model, body, ctx);
+  } else if (typeof body['model'] !== 'string' || body['model'].length === 0) {
     ctx.addIssue(
       reasonIssue('invalid_body', ['body', 'model'], 'body.model must be a non-empty string'),
+    );
+  } else if (request.model !== undefined && request.model !== body['model']) {
+    ctx.addIssue(
+      reasonIssue(
+        'invalid_model',
+        ['model'],
+        `model "${request.model}" differs from body.model "${body['model']}"; give it once, in body.model`,
+      ),
     );
   }
   if (endpoint === '/v1/messages') {
@@ -199,6 +265,7 @@ type RequestV1Input = z.input<typeof RequestV1BaseSchema>;
 type RequestV1 = z.output<typeof RequestV1Schema>;
 
 export {
+  BEDROCK_MODEL_ID_PATTERN,
   CLAIM_CHECK_URI_PATTERN,
   CUSTOM_ID_PATTERN,
   FLEX_ENDPOINTS,

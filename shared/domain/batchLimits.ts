@@ -21,7 +21,11 @@ const ENVELOPE_BYTES = 64;
 const effectiveLimits = (provider: ProviderName, overrides: LimitOverrides): ProviderLimits => {
   const base = PROVIDER_LIMITS[provider];
   return {
-    maxRequests: Math.min(base.maxRequests, overrides.maxRequests ?? base.maxRequests),
+    // A cap below the provider's minimum would leave no batch it accepts: the minimum wins.
+    maxRequests: Math.max(
+      Math.min(base.maxRequests, overrides.maxRequests ?? base.maxRequests),
+      base.minRequests ?? 0,
+    ),
     maxBytes: Math.min(base.maxBytes - ENVELOPE_BYTES, overrides.maxBytes ?? base.maxBytes),
     oneModelPerBatch: base.oneModelPerBatch,
   };

@@ -16,6 +16,8 @@ const toJsonLine = (value: unknown): string =>
  *   The Gemini adapter turns it into the API's own line (`{"key","request"}`) or inline
  *   request (`{"request","metadata":{"key"}}`) as it submits, so every stored line starts
  *   with its `custom_id` and the body can be read back (escalation) like the others.
+ * - Bedrock: `{"custom_id","modelInput"}`: the Bedrock record with batchlane's id first, like
+ *   every other line; the adapter names it `recordId` as it writes the job's input file.
  *
  * `JSON.stringify` never emits a raw CR or LF. U+2028/U+2029 are left raw by it but count as
  * line breaks for some line splitters (e.g. Python's `splitlines`), so they are escaped too:
@@ -34,6 +36,8 @@ const formatProviderLine = (
       return toJsonLine({ custom_id: providerCustomId, method: 'POST', url: endpoint, body });
     case 'gemini':
       return toJsonLine({ custom_id: providerCustomId, body });
+    case 'bedrock':
+      return toJsonLine({ custom_id: providerCustomId, modelInput: body });
   }
 };
 

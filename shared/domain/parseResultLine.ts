@@ -176,6 +176,41 @@ const parseOpenAILine = (line: string): ParsedResultLine => {
 };
 
 /**
+ * Bedrock output line: `{"recordId","modelInput","modelOutput"}`, or `error` in place of
+ * `modelOutput` (`{"errorCode": <HTTP status>, "errorMessage"}`). `modelOutput` is the model's
+ * native InvokeModel response; the model is the job's, so it is not read from the line.
+ */
+const parseBedrockLine = (line: string): ParsedResultLine => {
+  const value = parseJsonObject('bedrock', line);
+  const recordId = value.recordId;
+  if (typeof recordId !== 'string' || recordId === '') {
+    throw malformed('bedrock', 'recordId missing');
+  }
+  const base = { providerCustomId: recordId, response: null, usage: null, model: null };
+  if (isObject(value.error)) {
+    const code = value.error.errorCode;
+    const status = typeof code === 'number' ? code : Number(code);
+    const type = Number.isFinite(status) ? `bedrock_error_${status}` : 'bedrock_error';
+    return {
+      ...base,
+      status: 'errored',
+      error: { type, message: stringOrNull(value.error.errorMessage) ?? type },
+      retryable: Number.isFinite(status) && isRetryableHttpStatus(status),
+    };
+  }
+  const output = value.modelOutput;
+  if (!isObject(output)) throw malformed('bedrock', 'neither modelOutput nor error');
+  return {
+    ...base,
+    status: 'succeeded',
+    response: output,
+    error: null,
+    retryable: false,
+    usage: resultUsageOf(tokenUsageFromResponse('bedrock', '/model/invoke', output)),
+  };
+};
+
+/**
  * Gemini (google.rpc) status names that describe the service, not the request: the same
  * request may succeed when sent again. Anything else (`INVALID_ARGUMENT`, `NOT_FOUND`,
  * `PERMISSION_DENIED`, `FAILED_PRECONDITION`, unknown names) is final.
@@ -232,7 +267,8 @@ const parseGeminiLine = (line: string): ParsedResultLine => {
 
 /**
  * Parses one line of a provider result file (Anthropic results JSONL; OpenAI output or
- * error file; Gemini responses file or inline responses). The line may carry its trailing newline or `\r`.
+ * error file; Gemini responses file or inline responses; Bedrock `.jsonl.out`). The line may
+ * carry its trailing newline or `\r`.
  *
  * @throws {InvalidInputError} code `malformed_result_line` when the line is not one the
  *   provider documents; the caller decides whether to skip it or fail the batch.
@@ -243,6 +279,8 @@ const parseResultLine = (provider: ProviderName, line: string): ParsedResultLine
       return parseAnthropicLine(line);
     case 'openai':
       return parseOpenAILine(line);
+    case 'bedrock':
+      return parseBedrockLine(line);
     case 'gemini':
       return parseGeminiLine(line);
   }

@@ -83,6 +83,12 @@ type ClaimCheckResolution =
   | { readonly ok: false; readonly code: ClaimCheckFailureCode; readonly message: string };
 
 /**
+ * The largest single body intake reads and holds: one body is parsed whole in a collector's
+ * memory, so a provider whose batch files are larger (Bedrock, 1 GB) does not raise it.
+ */
+const MAX_BODY_BYTES = 256 * 1000 * 1000;
+
+/**
  * The largest body intake accepts, in bytes of its JSON: what the largest provider takes in
  * one batch, or the deployment's own per-batch cap when lower (a body over it could only
  * ever be packed alone into a batch over the cap).
@@ -90,6 +96,7 @@ type ClaimCheckResolution =
 const maxRequestBytesOf = (maxBytesPerBatch: number | null): number =>
   Math.min(
     Math.max(...Object.values(PROVIDER_LIMITS).map((limits) => limits.maxBytes)),
+    MAX_BODY_BYTES,
     maxBytesPerBatch ?? Number.POSITIVE_INFINITY,
   );
 
@@ -100,6 +107,7 @@ const modelOf = (provider: ProviderName, model: string): string =>
 const FIELD_CODES: Record<string, RejectionCode> = {
   custom_id: 'invalid_custom_id',
   provider: 'unknown_provider',
+  model: 'invalid_model',
   endpoint: 'unsupported_endpoint',
   body: 'invalid_body',
   destination: 'invalid_destination',
@@ -309,6 +317,8 @@ const shapeProblem = (json: Record<string, unknown>): Rejection | null => {
  * name no model of the provider can have, or more output tokens than a known model produces.
  */
 const modelProblem = (request: RequestV1, endpoint: string): Rejection | null => {
+  // Bedrock names the model beside its native body (checked by the contract's own pattern).
+  if (request.provider === 'bedrock') return null;
   const model = request.body['model'];
   if (typeof model !== 'string' || !INTAKE_BOUNDS.modelPattern.test(model)) {
     const length = typeof model === 'string' ? model.length : 0;
@@ -445,12 +455,13 @@ const validateRequest = (
     );
   }
   const bodyBytes = Buffer.byteLength(JSON.stringify(request.body));
-  if (bodyBytes > ctx.maxRequestBytes) {
+  const maxBytes = Math.min(ctx.maxRequestBytes, PROVIDER_LIMITS[request.provider].maxBytes);
+  if (bodyBytes > maxBytes) {
     return reject(
       single(
         'request_too_large',
         'body',
-        `body is ${bodyBytes} bytes; the provider accepts at most ${ctx.maxRequestBytes} per batch`,
+        `body is ${bodyBytes} bytes; the provider accepts at most ${maxBytes} per batch`,
       ),
       json,
       raw,
@@ -463,7 +474,8 @@ const validateRequest = (
     accepted: {
       request,
       endpoint,
-      model: modelOf(request.provider, String(request.body['model'])),
+      // Bedrock names it beside the body; the others in it (and `model`, if given, agrees).
+      model: request.model ?? modelOf(request.provider, String(request.body['model'])),
       destination,
       // The defaults-applied request is hashed, so `{tier:"batch"}` and no tier are the same.
       requestHash: hashCanonical({ ...request, endpoint, destination }),

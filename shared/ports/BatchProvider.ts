@@ -27,6 +27,13 @@ interface SubmitBatchInput {
   readonly openInput: () => Promise<Readable>;
   readonly requestCount: number;
   readonly inputBytes: number;
+  /** The models the batch's requests name (one, where the provider runs one per batch). */
+  readonly models?: readonly string[];
+  /**
+   * When the batch's most urgent member must be answered by (ISO), or null: providers that
+   * take a time limit per batch (Bedrock's `timeoutDurationInHours`) choose it from this.
+   */
+  readonly answerBy?: string | null;
 }
 
 /** One provider's batch API, through its official SDK. Errors are batchlane errors. */

@@ -15,6 +15,8 @@ interface RealtimeCall {
   readonly endpoint: string;
   /** The provider's own non-streaming request parameters, as the producer sent them. */
   readonly body: Record<string, unknown>;
+  /** The model, for providers whose body does not name it (Bedrock's model id or ARN). */
+  readonly model?: string;
   readonly lane: RealtimeLane;
   /**
    * No try is started, and no wait slept through, past this instant: the adapter gives up

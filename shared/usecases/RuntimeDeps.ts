@@ -64,6 +64,18 @@ interface RuntimeSettings {
   readonly quotaRetrySeconds: number;
   /** First delay before a realtime job that failed for now is tried again (doubles per try). */
   readonly realtimeRetryBaseSeconds: number;
+  /**
+   * Fewest requests one provider batch may hold, where the provider has a minimum (Bedrock's
+   * records-per-job quota); absent: the provider's documented default.
+   */
+  readonly minRequestsPerBatch?: Partial<Record<ProviderName, number>>;
+  /** Most batches running at once per model, where the provider caps them (Bedrock jobs). */
+  readonly maxConcurrentBatchesPerModel?: Partial<Record<ProviderName, number>>;
+  /**
+   * How long a batch below its provider's minimum waits to fill when no member's deadline
+   * says sooner (ms; default 24 h); it is then served by the realtime lane.
+   */
+  readonly belowMinimumWaitMs?: number;
   /** How producers are told apart (see `resolveProducer`). */
   readonly producers: ProducerPolicy;
   /**

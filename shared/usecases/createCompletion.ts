@@ -4,6 +4,7 @@ import { DETAIL_TYPES, type StatusCounts } from '../contract/events.js';
 import { METRIC } from '../contract/metrics.js';
 import type { ResultV1 } from '../contract/result.js';
 import { isBudgetSet } from '../domain/admitRequests.js';
+import { unansweredStatusOf } from '../domain/bedrockJobs.js';
 import { budgetPeriodOf } from '../domain/budgetPeriod.js';
 import {
   buildItemResult,
@@ -94,6 +95,29 @@ const report = (
   counts,
   retryBatchId: null,
 });
+
+/**
+ * What a provider's end state says about members its results leave out, where it says more
+ * than "missing": a Bedrock job that expired before it started, or ran out of time part-way
+ * (`PartiallyCompleted`), leaves them unprocessed (`expired`, sent again while attempts and
+ * deadline allow); a stopped job, canceled.
+ */
+const unansweredOutcomeOf = (batch: BatchRecord): LineOutcome | null => {
+  if (batch.provider !== 'bedrock') return null;
+  const status = unansweredStatusOf(batch.providerStatus);
+  if (status === null) return null;
+  return {
+    status,
+    response: null,
+    error: {
+      type: status === 'expired' ? 'expired' : 'canceled',
+      message: `the Bedrock job ended ${batch.providerStatus} before processing this request`,
+    },
+    usage: null,
+    model: null,
+    retryable: status === 'expired',
+  };
+};
 
 /**
  * The completion step for one ended batch:
@@ -592,7 +616,7 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
           model: null,
           retryable: false,
         }
-      : {
+      : (unansweredOutcomeOf(batch) ?? {
           status: 'errored',
           response: null,
           error: {
@@ -602,7 +626,7 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
           usage: null,
           model: null,
           retryable: true,
-        };
+        });
     let sweep = 0;
     for await (const page of store.listItems(batchId)) {
       const missing: { item: BatchItem; outcome: ItemOutcome }[] = [];

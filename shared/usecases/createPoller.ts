@@ -3,6 +3,7 @@ import { ConflictError, errorMessage, NotFoundError, ThrottledError } from '../d
 import { mapWithConcurrency } from '../domain/mapWithConcurrency.js';
 import { nextPollDelayMs } from '../domain/nextPollDelay.js';
 import type { BatchRecord } from '../domain/records.js';
+import { belowMinimumWaitUntil } from './belowMinimum.js';
 import { escalateLateMembers } from './escalateLateMembers.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
 import { handOffSealing } from './sealBatch.js';
@@ -37,6 +38,12 @@ const createPoller = (deps: RuntimeDeps, options: { readonly maxBatchesPerRun?: 
   const poll = async (batch: BatchRecord): Promise<'submitted' | 'ended' | 'running'> => {
     const now = clock.now();
     if (batch.state === 'filling') {
+      // Below its provider's minimum, a batch waits on while its members can.
+      const waitUntil = await belowMinimumWaitUntil(deps, batch, now);
+      if (waitUntil !== null) {
+        await store.updateBatch(batch.batchId, batch.version, { nextPollAt: waitUntil });
+        return 'running';
+      }
       // Filling time is up: seal it; the completion function assembles and submits it.
       return (await handOffSealing(deps, batch.batchId, 'age')) ? 'submitted' : 'running';
     }

@@ -107,6 +107,7 @@ const createRealtimeWorker = (deps: RuntimeDeps) => {
       outcome = await provider.invoke({
         endpoint: job.endpoint,
         body: request.body ?? {},
+        model: job.model,
         lane,
         deadline: job.deadline === null ? null : new Date(job.deadline),
       });
@@ -155,7 +156,10 @@ const createRealtimeWorker = (deps: RuntimeDeps) => {
       ).get(job.target.provider_custom_id);
       if (member === undefined || member.escalatedAt === null) {
         const batch = await store.getBatch(job.target.batch_id);
-        if (batch?.state !== 'submitted') return report('not-escalated');
+        // `open`: a batch below its provider's minimum hands every member over before it ends.
+        if (batch?.state !== 'submitted' && batch?.state !== 'open') {
+          return report('not-escalated');
+        }
         throw new UnavailableError(`member ${job.custom_id} is not escalated yet`, {
           code: 'escalation_pending',
         });

@@ -10,12 +10,152 @@ import type { BatchItem, BatchRecord } from '../domain/records.js';
 import { splitLines } from '../domain/splitLines.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
 
-/** The request body a provider input line carries (Anthropic `params`, OpenAI `body`). */
+/**
+ * The request body a provider input line carries (Anthropic `params`, OpenAI and Gemini
+ * `body`, Bedrock `modelInput`).
+ */
 const bodyOfLine = (line: Record<string, unknown>): Record<string, unknown> | null => {
-  const body = line['params'] ?? line['body'];
+  const body = line['params'] ?? line['body'] ?? line['modelInput'];
   return typeof body === 'object' && body !== null && !Array.isArray(body)
     ? (body as Record<string, unknown>)
     : null;
+};
+
+/** A reservation against the budget: none needed without one; null when it won't fit. */
+type Reservation = { readonly nanoUsd: number; readonly day: string | null };
+
+/**
+ * Reserves the worst case of one escalated request's realtime call against the budget, so an
+ * escalation is admitted like new work and never passes the budget.
+ */
+const reserveEscalation = async (
+  deps: RuntimeDeps,
+  batch: BatchRecord,
+  now: Date,
+  item: BatchItem,
+  body: Record<string, unknown>,
+  servedBy: 'flex' | 'realtime',
+): Promise<Reservation | null> => {
+  const { settings } = deps;
+  if (!isBudgetSet(settings.budget)) return { nanoUsd: 0, day: null };
+  const period = budgetPeriodOf(now);
+  const { nanoUsd } = estimateRequest(
+    {
+      provider: batch.provider,
+      endpoint: batch.endpoint,
+      model: item.model,
+      body,
+      bodyBytes: Buffer.byteLength(JSON.stringify(body)),
+      lane: servedBy,
+      at: now,
+    },
+    settings.priceTable,
+    settings.unpricedCeilingNanoUsdPerToken,
+  );
+  return (await deps.budgets.reserve(period, nanoUsd, settings.budget))
+    ? { nanoUsd, day: period.day }
+    : null;
+};
+
+/**
+ * Queues a realtime job for each of `members` (read back from the batch's input file) and
+ * marks it escalated: the job first, so should the mark fail, the worker finds the member not
+ * escalated and leaves it to the batch. Each job's worst case is reserved against the budget
+ * first; a member the budget cannot take stays with its batch. Returns the members that could
+ * not be escalated (a failed dispatch or mark, or held by the budget; the next try takes them
+ * again). Members whose line is not in the file are neither escalated nor returned: they stay
+ * with the batch.
+ */
+const dispatchEscalations = async (
+  deps: RuntimeDeps,
+  batch: BatchRecord,
+  now: Date,
+  members: Map<string, BatchItem>,
+  how: {
+    readonly lane: 'flex' | 'realtime';
+    readonly reasonOf: (item: BatchItem) => string;
+    /** Holds each job back this long, so its member's mark is in before a worker reads it. */
+    readonly delaySeconds?: number;
+  },
+): Promise<{ escalated: number; failed: BatchItem[] }> => {
+  const { store, logger, metrics } = deps;
+  const dispatcher = deps.realtime;
+  const failed: BatchItem[] = [];
+  let escalated = 0;
+  let heldByBudget = 0;
+  if (dispatcher === null || members.size === 0) return { escalated, failed };
+  for await (const text of splitLines(await deps.blobs.getStream(batch.inputKey))) {
+    const line = JSON.parse(text) as Record<string, unknown>;
+    const item = typeof line['custom_id'] === 'string' ? members.get(line['custom_id']) : undefined;
+    const body = bodyOfLine(line);
+    if (item === undefined || body === null) continue;
+    members.delete(item.providerCustomId);
+    const reserved = await reserveEscalation(deps, batch, now, item, body, how.lane);
+    if (reserved === null) {
+      heldByBudget += 1;
+      failed.push(item);
+      continue;
+    }
+    // One request object per escalation: named by the batch member, not the caller's body.
+    const requestHash = `escalated-${batch.batchId}-${item.providerCustomId}`;
+    const key = realtimeRequestKey(item.producer, item.customId, requestHash);
+    try {
+      await deps.blobs.put(key, JSON.stringify({ body }), { contentType: 'application/json' });
+      await dispatcher.dispatch(
+        {
+          schema: 'batchlane.realtime-job.v1',
+          attempt: 1,
+          custom_id: item.customId,
+          producer: item.producer,
+          request_hash: requestHash,
+          request_key: key,
+          provider: batch.provider,
+          endpoint: batch.endpoint,
+          model: item.model,
+          lane: how.lane,
+          requested: item.lane.requested,
+          reason: how.reasonOf(item),
+          destination: item.destination,
+          metadata: item.metadata,
+          deadline: item.deadline,
+          accepted_at: item.acceptedAt,
+          reserved_nano_usd: reserved.nanoUsd,
+          reserved_on: reserved.day,
+          target: {
+            kind: 'member',
+            batch_id: batch.batchId,
+            provider_custom_id: item.providerCustomId,
+            attempts: item.attempts,
+          },
+        },
+        how.delaySeconds === undefined ? undefined : { delaySeconds: how.delaySeconds },
+      );
+      if (await store.escalateMember(batch.batchId, item.providerCustomId, now.toISOString())) {
+        escalated += 1;
+      }
+    } catch (error) {
+      logger.warn('escalation failed; the next try takes it again', {
+        batchId: batch.batchId,
+        customId: item.customId,
+        error: errorMessage(error),
+      });
+      failed.push(item);
+    }
+  }
+  metrics.count(METRIC.MembersEscalated, escalated, { provider: batch.provider, lane: how.lane });
+  if (heldByBudget > 0) {
+    metrics.count(METRIC.EscalationsHeld, heldByBudget, { provider: batch.provider });
+    logger.info('escalations held by the budget; the batch keeps them for now', {
+      batchId: batch.batchId,
+      held: heldByBudget,
+    });
+  }
+  logger.info('members escalated to the realtime lane', {
+    batchId: batch.batchId,
+    escalated,
+    lane: how.lane,
+  });
+  return { escalated, failed };
 };
 
 /**
@@ -31,7 +171,7 @@ const escalateLateMembers = async (
   batch: BatchRecord,
   now: Date,
 ): Promise<string | null> => {
-  const { store, settings, logger, metrics } = deps;
+  const { store, settings } = deps;
   const dispatcher = deps.realtime;
   const lead = settings.escalateBeforeDeadlineMs;
   const late = new Map<string, BatchItem>();
@@ -50,109 +190,14 @@ const escalateLateMembers = async (
     deps.realtimeProviders[batch.provider]?.supportsFlex === true &&
     FLEX_ENDPOINTS.includes(batch.endpoint);
   const lane = flex ? 'flex' : 'realtime';
-  let escalated = 0;
-  let heldByBudget = 0;
-  const budgetSet = isBudgetSet(settings.budget);
-  const period = budgetPeriodOf(now);
-  /** The reservation for one escalation: none needed without a budget; null when it won't fit. */
-  const reserveEscalation = async (
-    item: BatchItem,
-    body: Record<string, unknown>,
-    servedBy: 'flex' | 'realtime',
-  ): Promise<{ nanoUsd: number; day: string | null } | null> => {
-    if (!budgetSet) return { nanoUsd: 0, day: null };
-    const { nanoUsd } = estimateRequest(
-      {
-        provider: batch.provider,
-        endpoint: batch.endpoint,
-        model: item.model,
-        body,
-        bodyBytes: Buffer.byteLength(JSON.stringify(body)),
-        lane: servedBy,
-        at: now,
-      },
-      settings.priceTable,
-      settings.unpricedCeilingNanoUsdPerToken,
-    );
-    return (await deps.budgets.reserve(period, nanoUsd, settings.budget))
-      ? { nanoUsd, day: period.day }
-      : null;
-  };
-  for await (const text of splitLines(await deps.blobs.getStream(batch.inputKey))) {
-    const line = JSON.parse(text) as Record<string, unknown>;
-    const item = typeof line['custom_id'] === 'string' ? late.get(line['custom_id']) : undefined;
-    const body = bodyOfLine(line);
-    if (item === undefined || body === null) continue;
-    late.delete(item.providerCustomId);
-    // Admitted like new work: its realtime call's worst case is reserved against the budget
-    // first, and a member the budget cannot take stays with its batch (looked at again on
-    // the next poll), so an escalation never passes the budget.
-    const reserved = await reserveEscalation(item, body, lane);
-    if (reserved === null) {
-      heldByBudget += 1;
-      waiting.push(item);
-      continue;
-    }
-    // One request object per escalation: named by the batch member, not the caller's body.
-    const requestHash = `escalated-${batch.batchId}-${item.providerCustomId}`;
-    const key = realtimeRequestKey(item.producer, item.customId, requestHash);
-    try {
-      await deps.blobs.put(key, JSON.stringify({ body }), { contentType: 'application/json' });
-      await dispatcher.dispatch({
-        schema: 'batchlane.realtime-job.v1',
-        attempt: 1,
-        custom_id: item.customId,
-        producer: item.producer,
-        request_hash: requestHash,
-        request_key: key,
-        provider: batch.provider,
-        endpoint: batch.endpoint,
-        model: item.model,
-        lane,
-        requested: 'auto',
-        reason: `auto: batch ${batch.batchId} still running ${Math.round((Date.parse(item.deadline ?? '') - now.getTime()) / 60_000)} min before the deadline; escalated to ${flex ? 'flex' : 'standard realtime'}`,
-        destination: item.destination,
-        metadata: item.metadata,
-        deadline: item.deadline,
-        accepted_at: item.acceptedAt,
-        reserved_nano_usd: reserved.nanoUsd,
-        reserved_on: reserved.day,
-        target: {
-          kind: 'member',
-          batch_id: batch.batchId,
-          provider_custom_id: item.providerCustomId,
-          attempts: item.attempts,
-        },
-      });
-      // The job goes first: should this write fail, the worker finds the member not
-      // escalated and leaves it to the batch.
-      if (await store.escalateMember(batch.batchId, item.providerCustomId, now.toISOString())) {
-        escalated += 1;
-      }
-    } catch (error) {
-      logger.warn('escalation failed; the next poll tries again', {
-        batchId: batch.batchId,
-        customId: item.customId,
-        error: errorMessage(error),
-      });
-      waiting.push(item);
-    }
-  }
-  metrics.count(METRIC.MembersEscalated, escalated, { provider: batch.provider, lane });
-  if (heldByBudget > 0) {
-    metrics.count(METRIC.EscalationsHeld, heldByBudget, { provider: batch.provider });
-    logger.info('escalations held by the budget; the batch keeps them for now', {
-      batchId: batch.batchId,
-      held: heldByBudget,
-    });
-  }
-  logger.info('late members escalated to the realtime lane', {
-    batchId: batch.batchId,
-    escalated,
+  const { failed } = await dispatchEscalations(deps, batch, now, late, {
     lane,
+    reasonOf: (item) =>
+      `auto: batch ${batch.batchId} still running ${Math.round((Date.parse(item.deadline ?? '') - now.getTime()) / 60_000)} min before the deadline; escalated to ${flex ? 'flex' : 'standard realtime'}`,
   });
+  waiting.push(...failed);
   // Members whose line was not found stay with the batch (and are not looked at again).
   return escalateAtOf(waiting, lead);
 };
 
-export { escalateLateMembers };
+export { dispatchEscalations, escalateLateMembers };

@@ -13,6 +13,7 @@ import { nextPollDelayMs } from '../domain/nextPollDelay.js';
 import type { BatchRecord } from '../domain/records.js';
 import { splitLines } from '../domain/splitLines.js';
 import type { ProviderBatchSnapshot } from '../ports/BatchProvider.js';
+import { minRequestsOf, serveBelowMinimum } from './belowMinimum.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
 
 /**
@@ -44,6 +45,29 @@ const ownedByAnotherBatch = async (
 ): Promise<boolean> => {
   const active = await deps.store.listDueBatches(FAR_FUTURE, OWNER_SCAN_LIMIT);
   return active.some((b) => b.batchId !== batchId && b.providerBatchId === providerBatchId);
+};
+
+/**
+ * How many batches of this batch's provider and model are running when that is already as
+ * many as the deployment allows at once (Bedrock: concurrent jobs per model and Region), or
+ * null when there is room (or no cap). Racing submissions may both see room; the provider's
+ * own refusal (a throttle) then holds the second.
+ */
+const runningBatchesOfModel = async (
+  deps: RuntimeDeps,
+  batch: BatchRecord,
+): Promise<number | null> => {
+  const cap = deps.settings.maxConcurrentBatchesPerModel?.[batch.provider];
+  if (cap === undefined) return null;
+  const active = await deps.store.listDueBatches(FAR_FUTURE, OWNER_SCAN_LIMIT);
+  const running = active.filter(
+    (b) =>
+      b.batchId !== batch.batchId &&
+      b.provider === batch.provider &&
+      (b.state === 'submitted' || b.state === 'submitting') &&
+      b.models.some((model) => batch.models.includes(model)),
+  ).length;
+  return running >= cap ? running : null;
 };
 
 /**
@@ -133,6 +157,26 @@ const submitBatch = async (
     }
   }
 
+  // A batch the provider would refuse for being too small is served by the realtime lane.
+  const minimum = minRequestsOf(deps, current.provider);
+  if (minimum !== null && current.requestCount < minimum) {
+    return serveBelowMinimum(deps, current, minimum);
+  }
+  // Where the provider caps batches running at once per model, a batch over the cap waits
+  // for a slot (the poller hands it back) instead of being refused by the provider.
+  const running = await runningBatchesOfModel(deps, current);
+  if (running !== null) {
+    logger.info('batch held: its model has as many batches running as the provider allows', {
+      batchId: current.batchId,
+      running,
+    });
+    deps.metrics.count(METRIC.BatchesHeld, 1, { provider: current.provider });
+    return store.updateBatch(current.batchId, current.version, {
+      lastError: `held: ${running} ${current.provider} batches running for ${current.models.join(', ')}, the most allowed at once`,
+      nextPollAt: isoAfter(now, deps.settings.quotaRetrySeconds * 1000),
+    });
+  }
+
   current = await store.updateBatch(current.batchId, current.version, {
     state: 'submitting',
     submitStartedAt: now.toISOString(),
@@ -152,6 +196,9 @@ const submitBatch = async (
       openInput: () => deps.blobs.getStream(current.inputKey),
       requestCount: current.requestCount,
       inputBytes: current.inputBytes,
+      models: current.models,
+      // Escalation takes the `auto` members running late; the batch should not outlast them.
+      answerBy: current.escalateAt ?? null,
     });
   } catch (error) {
     if (error instanceof InvalidInputError) {

@@ -578,14 +578,14 @@ class DynamoDbStateStore implements StateStore {
     const reasons = await this.#transact(
       [
         {
-          // Completion only starts on an ended batch: while it is `submitted`, no run can be
-          // delivering this member from the batch's results.
+          // Completion only starts on an ended batch: while it is `submitted` (or `open`, not
+          // yet at the provider), no run can be delivering this member from its results.
           ConditionCheck: {
             TableName: this.#table,
             Key: batchKey(batchId),
-            ConditionExpression: '#state = :submitted',
+            ConditionExpression: '#state IN (:submitted, :open)',
             ExpressionAttributeNames: { '#state': 'state' },
-            ExpressionAttributeValues: { ':submitted': 'submitted' },
+            ExpressionAttributeValues: { ':submitted': 'submitted', ':open': 'open' },
           },
         },
         {

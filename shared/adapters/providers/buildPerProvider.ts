@@ -19,6 +19,8 @@ const buildPerProvider = async <T>(
     PROVIDERS.map(async (name): Promise<[ProviderName, T]> => {
       if (!config.enabledProviders.includes(name)) return [name, build.disabled(name)];
       const connection = config.providers[name];
+      // Bedrock signs its calls with the function's AWS credentials: there is no key.
+      if (name === 'bedrock') return [name, build.enabled(name, '', connection)];
       const apiKey = await resolveApiKey(connection, name);
       if (apiKey.trim() === '') {
         throw new ConfigError(`No API key for provider ${name}`, {

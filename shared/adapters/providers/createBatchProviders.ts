@@ -3,6 +3,7 @@ import type { ProviderName } from '../../contract/providers.js';
 import { ConfigError } from '../../domain/errors.js';
 import type { BatchProvider } from '../../ports/BatchProvider.js';
 import { AnthropicBatchProvider } from './AnthropicBatchProvider.js';
+import type { BedrockBatchProvider } from './BedrockBatchProvider.js';
 import { buildPerProvider } from './buildPerProvider.js';
 import { GeminiBatchProvider } from './GeminiBatchProvider.js';
 import { OpenAIBatchProvider } from './OpenAIBatchProvider.js';
@@ -35,6 +36,7 @@ const createProvider = (
   apiKey: string,
   connection: ProviderConnection,
   options: BatchProviderClientOptions,
+  bedrock: (() => BedrockBatchProvider) | undefined,
 ): BatchProvider => {
   const common = { apiKey, baseUrl: connection.baseUrl, ...options };
   switch (name) {
@@ -42,6 +44,14 @@ const createProvider = (
       return new AnthropicBatchProvider(common);
     case 'openai':
       return new OpenAIBatchProvider(common);
+    case 'bedrock':
+      if (bedrock === undefined) {
+        throw new ConfigError('Bedrock is enabled but its service role is not configured', {
+          code: 'missing_config',
+          details: { provider: name },
+        });
+      }
+      return bedrock();
     case 'gemini':
       return new GeminiBatchProvider(common);
   }
@@ -56,9 +66,12 @@ const createBatchProviders = async (
   config: BatchlaneConfig,
   resolveApiKey: (connection: ProviderConnection, provider: ProviderName) => Promise<string>,
   options: BatchProviderClientOptions = {},
+  /** Builds the Bedrock adapter (AWS clients and the artifacts bucket come from the root). */
+  bedrock?: () => BedrockBatchProvider,
 ): Promise<Record<ProviderName, BatchProvider>> => {
   return buildPerProvider(config, resolveApiKey, {
-    enabled: (name, apiKey, connection) => createProvider(name, apiKey, connection, options),
+    enabled: (name, apiKey, connection) =>
+      createProvider(name, apiKey, connection, options, bedrock),
     disabled: disabledProvider,
   });
 };

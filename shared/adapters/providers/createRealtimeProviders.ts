@@ -3,6 +3,7 @@ import type { ProviderName } from '../../contract/providers.js';
 import { ConfigError } from '../../domain/errors.js';
 import type { RealtimeProvider } from '../../ports/RealtimeProvider.js';
 import { AnthropicRealtimeProvider } from './AnthropicRealtimeProvider.js';
+import type { BedrockRealtimeProvider } from './BedrockRealtimeProvider.js';
 import { buildPerProvider } from './buildPerProvider.js';
 import type { RealtimeRetryOptions } from './callWithRetries.js';
 import { GeminiRealtimeProvider } from './GeminiRealtimeProvider.js';
@@ -34,6 +35,7 @@ const createProvider = (
   apiKey: string,
   connection: ProviderConnection,
   options: RealtimeProviderClientOptions,
+  bedrock: (() => BedrockRealtimeProvider) | undefined,
 ): RealtimeProvider => {
   const common = { apiKey, baseUrl: connection.baseUrl, ...options };
   switch (name) {
@@ -41,6 +43,8 @@ const createProvider = (
       return new AnthropicRealtimeProvider(common);
     case 'openai':
       return new OpenAIRealtimeProvider(common);
+    case 'bedrock':
+      return bedrock === undefined ? disabledProvider(name) : bedrock();
     case 'gemini':
       return new GeminiRealtimeProvider(common);
   }
@@ -62,9 +66,12 @@ const createRealtimeProviders = async (
   config: Pick<BatchlaneConfig, 'enabledProviders' | 'providers'>,
   resolveApiKey: (connection: ProviderConnection, provider: ProviderName) => Promise<string>,
   options: RealtimeProviderClientOptions = {},
+  /** Builds the Bedrock runtime adapter (its AWS client comes from the composition root). */
+  bedrock?: () => BedrockRealtimeProvider,
 ): Promise<Record<ProviderName, RealtimeProvider>> => {
   return buildPerProvider(config, resolveApiKey, {
-    enabled: (name, apiKey, connection) => createProvider(name, apiKey, connection, options),
+    enabled: (name, apiKey, connection) =>
+      createProvider(name, apiKey, connection, options, bedrock),
     disabled: disabledProvider,
   });
 };

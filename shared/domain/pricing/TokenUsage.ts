@@ -94,6 +94,54 @@ const fromOpenAI = (endpoint: string, body: JsonObject): TokenUsage | null => {
 };
 
 /**
+ * Bedrock's native responses count tokens the way their model family does: Anthropic Claude
+ * as Anthropic does (`usage.input_tokens`, cache counts apart), Amazon Nova and Converse as
+ * `usage.inputTokens` / `outputTokens` with cache reads and writes apart
+ * (`cacheReadInputTokenCount` on Nova's InvokeModel, `cacheReadInputTokens` on Converse),
+ * Meta Llama as `prompt_token_count` / `generation_token_count`, and Titan embeddings as
+ * `inputTextTokenCount`. The tier is the on-demand one unless the response says otherwise.
+ */
+const fromBedrock = (body: JsonObject): TokenUsage | null => {
+  const usage = body.usage;
+  if (isObject(usage) && ('input_tokens' in usage || 'output_tokens' in usage)) {
+    return fromAnthropic(body);
+  }
+  const none = { cacheWrite1hTokens: 0, inferenceGeo: null };
+  const tier = isObject(body.serviceTier) ? stringOrNull(body.serviceTier.type) : null;
+  if (isObject(usage)) {
+    return {
+      ...none,
+      inputTokens: count(usage.inputTokens),
+      outputTokens: count(usage.outputTokens),
+      cacheReadTokens: count(usage.cacheReadInputTokens ?? usage.cacheReadInputTokenCount),
+      cacheWrite5mTokens: count(usage.cacheWriteInputTokens ?? usage.cacheWriteInputTokenCount),
+      serviceTier: tier,
+    };
+  }
+  if ('prompt_token_count' in body || 'generation_token_count' in body) {
+    return {
+      ...none,
+      inputTokens: count(body.prompt_token_count),
+      outputTokens: count(body.generation_token_count),
+      cacheReadTokens: 0,
+      cacheWrite5mTokens: 0,
+      serviceTier: null,
+    };
+  }
+  if ('inputTextTokenCount' in body) {
+    return {
+      ...none,
+      inputTokens: count(body.inputTextTokenCount),
+      outputTokens: 0,
+      cacheReadTokens: 0,
+      cacheWrite5mTokens: 0,
+      serviceTier: null,
+    };
+  }
+  return null;
+};
+
+/**
  * Gemini's `usageMetadata` counts cached tokens inside `promptTokenCount`, and bills tool-use
  * prompt tokens as input and thinking tokens as output. Its responses carry no tier.
  */
@@ -115,7 +163,8 @@ const fromGemini = (body: JsonObject): TokenUsage | null => {
 
 /**
  * Reads the usage a provider returned in its own response object (Anthropic Message; OpenAI
- * ChatCompletion, Response or embedding list; Gemini GenerateContentResponse).
+ * ChatCompletion, Response or embedding list; Gemini GenerateContentResponse; a Bedrock
+ * model's native response).
  *
  * @returns null when the body is not an object, carries no `usage` object, or the provider is
  *   not one batchlane reads; counts that are missing or not sensible read as 0.
@@ -140,6 +189,8 @@ const tokenUsageFromResponse = (
       return fromAnthropic(body);
     case 'openai':
       return fromOpenAI(endpoint, body);
+    case 'bedrock':
+      return fromBedrock(body);
     case 'gemini':
       return fromGemini(body);
     default:

@@ -45,6 +45,36 @@ const OPENAI_NO_FLEX_NOTE =
   ' No flex tier. Batch cached input: no caching discount assumed in a batch (OpenAI prompt ' +
   'caching FAQ: "not available on the Batch API"; newer signals disagree, so this errs high).';
 
+const BEDROCK_NOVA_PRICES = {
+  url: 'https://github.com/pydantic/genai-prices/blob/29eac95f137e767d1251d6099c99e9583d5fc8c7/prices/providers/aws.yml',
+  retrieved: '2026-12-06',
+  note:
+    'Amazon Bedrock on-demand prices (https://aws.amazon.com/bedrock/pricing/) as recorded ' +
+    'there. Batch inference: 50% of on-demand for the models that offer it ' +
+    '(https://docs.aws.amazon.com/bedrock/latest/userguide/batch-inference.html; AWS ML Blog, ' +
+    'Oct 2024). Prompt-cache prices are not recorded there: cached tokens bill at the input price.',
+} as const;
+
+const BEDROCK_CLAUDE_PRICES = {
+  url: 'https://aws.amazon.com/bedrock/pricing/',
+  retrieved: '2026-12-06',
+  note:
+    "Claude on Bedrock at Anthropic's per-token list prices (same figures as the anthropic " +
+    'entries above), in-Region and global inference profiles alike; the 10% premium some ' +
+    'newer models carry on geographic (us./eu.) profiles is not modelled. Batch: 50% of ' +
+    'on-demand (https://docs.aws.amazon.com/bedrock/latest/userguide/batch-inference.html); ' +
+    'cache writes 1.25x and reads 0.1x of input as on the Anthropic API.',
+} as const;
+
+/** Bedrock: half price in batch, no flex or priority list price in this table. */
+const bedrock = {
+  batch_discount: 0.5,
+  batch_cache_rule: 'multiply',
+  flex_rate: null,
+  priority_multiplier: null,
+  cache_write_1h: null,
+} as const;
+
 const GEMINI_PRICES = {
   url: 'https://github.com/pydantic/genai-prices/blob/0b2c115b3b501da6afb2e61552d2fcd081a11e66/prices/providers/google.yml',
   retrieved: '2026-12-06',
@@ -269,6 +299,65 @@ const rawDefaultPriceTable: PriceTableInput = {
         batch_cache_read: null,
         flex_rate: null,
         source: OPENAI_PRICES,
+      },
+    ],
+    // Keyed by Bedrock model id; inference profile ids and ARNs are priced by the model they
+    // name (see findPriceEntry).
+    bedrock: [
+      {
+        ...bedrock,
+        model: 'anthropic.claude-haiku-4-5',
+        match: ['anthropic.claude-haiku-4-5-'],
+        effective_from: '2025-10-15',
+        input: 1,
+        output: 5,
+        cache_write_5m: 1.25,
+        cache_read: 0.1,
+        source: BEDROCK_CLAUDE_PRICES,
+      },
+      {
+        ...bedrock,
+        model: 'anthropic.claude-sonnet-4-5',
+        match: ['anthropic.claude-sonnet-4-5-'],
+        effective_from: '2025-09-29',
+        input: 3,
+        output: 15,
+        cache_write_5m: 3.75,
+        cache_read: 0.3,
+        source: BEDROCK_CLAUDE_PRICES,
+      },
+      {
+        ...bedrock,
+        model: 'amazon.nova-micro-v1',
+        match: ['amazon.nova-micro-v1:'],
+        effective_from: '2024-12-03',
+        input: 0.035,
+        output: 0.14,
+        cache_write_5m: null,
+        cache_read: null,
+        source: BEDROCK_NOVA_PRICES,
+      },
+      {
+        ...bedrock,
+        model: 'amazon.nova-lite-v1',
+        match: ['amazon.nova-lite-v1:'],
+        effective_from: '2024-12-03',
+        input: 0.06,
+        output: 0.24,
+        cache_write_5m: null,
+        cache_read: null,
+        source: BEDROCK_NOVA_PRICES,
+      },
+      {
+        ...bedrock,
+        model: 'amazon.nova-pro-v1',
+        match: ['amazon.nova-pro-v1:'],
+        effective_from: '2024-12-03',
+        input: 0.8,
+        output: 3.2,
+        cache_write_5m: null,
+        cache_read: null,
+        source: BEDROCK_NOVA_PRICES,
       },
     ],
     gemini: [

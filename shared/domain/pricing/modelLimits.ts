@@ -52,7 +52,24 @@ const openai = (
   match: readonly string[] = [`${model}-20`],
 ): ModelLimit => ({ model, match, maxOutputTokens, source: OPENAI_MODELS(model) });
 
+const BEDROCK_MODELS =
+  'https://docs.aws.amazon.com/bedrock/latest/userguide/model-parameters.html (model cards, maximum output tokens; read 2026-12-06). Informational: Bedrock requests are not refused at intake for it.';
+
+const bedrock = (model: string, maxOutputTokens: number): ModelLimit => ({
+  model,
+  match: [`${model}-`, `${model}:`],
+  maxOutputTokens,
+  source: BEDROCK_MODELS,
+});
+
 const MODEL_LIMITS: Partial<Record<ProviderName, readonly ModelLimit[]>> = {
+  bedrock: [
+    bedrock('anthropic.claude-haiku-4-5', 64_000),
+    bedrock('anthropic.claude-sonnet-4-5', 64_000),
+    bedrock('amazon.nova-micro-v1', 10_000),
+    bedrock('amazon.nova-lite-v1', 10_000),
+    bedrock('amazon.nova-pro-v1', 10_000),
+  ],
   anthropic: [
     anthropic('claude-opus-4-6', 128_000),
     anthropic('claude-sonnet-4-6', 64_000),

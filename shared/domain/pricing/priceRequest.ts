@@ -225,12 +225,23 @@ const matchScore = (entry: PriceEntry, model: string): number => {
  *
  * @returns null when no entry matches, or the family has no price yet on that day.
  */
+/**
+ * The Bedrock model a model id bills as: an ARN by the id it ends with, and a cross-Region
+ * inference profile (`us.`, `eu.`, `apac.`, `global.`, ...) by the model it routes to.
+ * Application inference profiles have opaque ids and stay unpriced.
+ */
+const bedrockPriceKeyOf = (modelId: string): string => {
+  const id = modelId.startsWith('arn:') ? modelId.slice(modelId.lastIndexOf('/') + 1) : modelId;
+  return id.replace(/^(us|eu|apac|global|us-gov|jp|au|ca)\./, '');
+};
+
 const findPriceEntry = (
   table: PriceTable,
   provider: string,
-  model: string,
+  rawModel: string,
   at: Date,
 ): PriceEntry | null => {
+  const model = provider === 'bedrock' ? bedrockPriceKeyOf(rawModel) : rawModel;
   const day = dayOf(at);
   const entries = table.providers[provider] ?? [];
   let family: string | null = null;

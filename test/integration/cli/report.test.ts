@@ -145,7 +145,7 @@ describe('batchlane report on DynamoDB Local', () => {
         event_bus_name: 'unused',
         events_queue_url: 'unused',
         env: { ...inject('awsEnv') },
-        providers: { anthropic: 'unused', openai: 'unused', gemini: 'unused' },
+        providers: { anthropic: 'unused', openai: 'unused', gemini: 'unused', bedrock: 'unused' },
         pid: process.pid,
         started_at: '2026-11-26T11:00:00.000Z',
       },

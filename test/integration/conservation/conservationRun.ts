@@ -5,6 +5,7 @@ import type { SimulatorFaults } from '../../../local/simulator/startSimulator.js
 import { startLocalStack } from '../../../local/stack/startLocalStack.js';
 import { createAwsClients } from '../../../shared/adapters/aws/createAwsClients.js';
 import { DynamoDbStateStore } from '../../../shared/adapters/aws/DynamoDbStateStore.js';
+import { ENV } from '../../../shared/config/BatchlaneConfig.js';
 import {
   type CrashCoverage,
   CrashInjector,
@@ -154,6 +155,8 @@ const runConservation = async (options: ConservationOptions): Promise<Conservati
       poller: { timeoutMs: 5000 },
     },
     wrapRuntime: injector.wrapRuntime,
+    // Bedrock's last group, below the job minimum, goes to the realtime lane within the run.
+    environment: { [ENV.belowMinimumWaitSeconds]: '3' },
     recordAwsCalls: recordingFor('conservation'),
     // Counted by kind (crashes, timeouts, retries), not printed one by one.
     log: (line) => {
@@ -221,7 +224,13 @@ const runConservation = async (options: ConservationOptions): Promise<Conservati
           generationConfig: { maxOutputTokens: 16 },
         },
       },
-    ][i % 3];
+      {
+        ...common,
+        provider: 'bedrock',
+        model: 'us.amazon.nova-micro-v1:0',
+        body: { messages: [{ role: 'user', content: [{ text: question }] }] },
+      },
+    ][i % 4];
     ids.push(id);
     bodies.set(id, JSON.stringify(request));
     expected.set(id, { via, index: i });
@@ -250,7 +259,10 @@ const runConservation = async (options: ConservationOptions): Promise<Conservati
     const count = (r: Record<string, number>): number =>
       Object.values(r).reduce((a, b) => a + b, 0);
     return (
-      count(stats.anthropic.batches) + count(stats.openai.batches) + count(stats.gemini.batches)
+      count(stats.anthropic.batches) +
+      count(stats.openai.batches) +
+      count(stats.gemini.batches) +
+      count(stats.bedrock.jobs)
     );
   };
   let stopped = false;

@@ -403,6 +403,7 @@ describe('Function: createRealtimeProviders()', () => {
         providers: {
           anthropic: connection(sim.anthropicBaseUrl),
           openai: connection(sim.openaiBaseUrl),
+          bedrock: { apiKey: null, secretArn: null, baseUrl: null },
           gemini: { apiKey: null, secretArn: null, baseUrl: null },
         },
       },
@@ -428,6 +429,7 @@ describe('Function: createRealtimeProviders()', () => {
         providers: {
           anthropic: { apiKey: null, secretArn: null, baseUrl: null },
           openai: { apiKey: API_KEY, secretArn: null, baseUrl: sim.openaiBaseUrl },
+          bedrock: { apiKey: null, secretArn: null, baseUrl: null },
           gemini: { apiKey: null, secretArn: null, baseUrl: null },
         },
       },

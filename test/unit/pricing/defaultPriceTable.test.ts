@@ -10,7 +10,9 @@ const entries = Object.entries(defaultPriceTable.providers).flatMap(([provider, 
 const examples = readFileSync(new URL('../../../examples/requests.jsonl', import.meta.url), 'utf8')
   .split('\n')
   .filter((line) => line.trim() !== '')
-  .map((line) => JSON.parse(line) as { provider: string; body: { model: string } });
+  .map((line) => JSON.parse(line) as { provider: string; model?: string; body: { model?: string } })
+  // Bedrock names the model beside the body.
+  .map((line) => ({ ...line, body: { model: line.model ?? line.body.model ?? '' } }));
 
 /** Price × factor, compared at a millionth of a cent per million tokens. */
 const times = (price: number, factor: number): number => Math.round(price * factor * 1e8) / 1e8;

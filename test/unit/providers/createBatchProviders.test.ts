@@ -16,6 +16,7 @@ const config = (enabled: BatchlaneConfig['enabledProviders']): BatchlaneConfig =
   providers: {
     anthropic: { apiKey: 'ak', secretArn: null, baseUrl: 'http://127.0.0.1:1' },
     openai: { apiKey: null, secretArn: 'arn:secret', baseUrl: null },
+    bedrock: { apiKey: null, secretArn: null, baseUrl: null },
     gemini: { apiKey: null, secretArn: null, baseUrl: null },
   },
   idempotencyTtlSeconds: 60,
@@ -46,6 +47,7 @@ const config = (enabled: BatchlaneConfig['enabledProviders']): BatchlaneConfig =
   quotaRetrySeconds: 60,
   realtimeRetryBaseSeconds: 10,
   completionRetrySeconds: 30,
+  bedrock: null,
 });
 
 describe('createBatchProviders', () => {
