@@ -11,6 +11,7 @@ import {
   callWithRetries,
   DEFAULT_REALTIME_RETRY,
   DEFAULT_REALTIME_TIMEOUT_MS,
+  type RealtimeClientChoice,
   type RealtimeRetryOptions,
   realtimeClientOptions,
   streamingRefusal,
@@ -24,17 +25,8 @@ interface AnthropicRealtimeSettings {
   readonly retry?: RealtimeRetryOptions;
 }
 
-/** How to build the SDK client, or the client itself (tests, shared clients), never both. */
-type AnthropicRealtimeProviderOptions = AnthropicRealtimeSettings &
-  (
-    | {
-        readonly apiKey: string;
-        /** Without `/v1` (the SDK's paths carry it). Null or absent: the SDK default. */
-        readonly baseUrl?: string | null;
-        readonly client?: never;
-      }
-    | { readonly client: Anthropic; readonly apiKey?: never; readonly baseUrl?: never }
-  );
+/** The SDK client, built or handed over; its base URL: Without `/v1` (the SDK's paths carry it). */
+type AnthropicRealtimeProviderOptions = AnthropicRealtimeSettings & RealtimeClientChoice<Anthropic>;
 
 const MESSAGES_ENDPOINT = '/v1/messages';
 

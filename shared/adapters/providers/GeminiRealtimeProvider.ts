@@ -11,6 +11,7 @@ import {
   callWithRetries,
   DEFAULT_REALTIME_RETRY,
   erroredOutcome,
+  type RealtimeClientChoice,
   type RealtimeRetryOptions,
 } from './callWithRetries.js';
 
@@ -20,17 +21,8 @@ interface GeminiRealtimeSettings {
   readonly retry?: RealtimeRetryOptions;
 }
 
-/** How to build the SDK client, or the client itself (tests, shared clients), never both. */
-type GeminiRealtimeProviderOptions = GeminiRealtimeSettings &
-  (
-    | {
-        readonly apiKey: string;
-        /** What `httpOptions.baseUrl` takes, e.g. `http://127.0.0.1:8080`. Null: Google's. */
-        readonly baseUrl?: string | null;
-        readonly client?: never;
-      }
-    | { readonly client: GoogleGenAI; readonly apiKey?: never; readonly baseUrl?: never }
-  );
+/** The SDK client, built or handed over; its base URL: `httpOptions.baseUrl`, e.g. `http://127.0.0.1:8080`. */
+type GeminiRealtimeProviderOptions = GeminiRealtimeSettings & RealtimeClientChoice<GoogleGenAI>;
 
 /** Gemini's Flex tier targets answers within 1 to 15 minutes: a try may take that long. */
 const FLEX_TIMEOUT_MS = 15 * 60 * 1000;

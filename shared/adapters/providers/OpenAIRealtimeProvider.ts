@@ -10,6 +10,7 @@ import {
   callWithRetries,
   DEFAULT_REALTIME_RETRY,
   DEFAULT_REALTIME_TIMEOUT_MS,
+  type RealtimeClientChoice,
   type RealtimeRetryOptions,
   realtimeClientOptions,
   streamingRefusal,
@@ -23,17 +24,8 @@ interface OpenAIRealtimeSettings {
   readonly retry?: RealtimeRetryOptions;
 }
 
-/** How to build the SDK client, or the client itself (tests, shared clients), never both. */
-type OpenAIRealtimeProviderOptions = OpenAIRealtimeSettings &
-  (
-    | {
-        readonly apiKey: string;
-        /** Including `/v1`, e.g. `http://127.0.0.1:8080/v1`. Null or absent: the SDK default. */
-        readonly baseUrl?: string | null;
-        readonly client?: never;
-      }
-    | { readonly client: OpenAI; readonly apiKey?: never; readonly baseUrl?: never }
-  );
+/** The SDK client, built or handed over; its base URL: Including `/v1`, e.g. `http://127.0.0.1:8080/v1`. */
+type OpenAIRealtimeProviderOptions = OpenAIRealtimeSettings & RealtimeClientChoice<OpenAI>;
 
 type OpenAIEndpoint = (typeof PROVIDER_ENDPOINTS.openai)[number];
 

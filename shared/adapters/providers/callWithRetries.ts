@@ -167,11 +167,21 @@ const streamingRefusal = (
       )
     : null;
 
+/**
+ * How a realtime provider gets its SDK client: built from a key and an optional base URL
+ * (what the SDK's base URL option takes; null or absent: the provider's own), or handed over
+ * ready (tests, shared clients), never both.
+ */
+type RealtimeClientChoice<Client> =
+  | { readonly apiKey: string; readonly baseUrl?: string | null; readonly client?: never }
+  | { readonly client: Client; readonly apiKey?: never; readonly baseUrl?: never };
+
 export {
   callWithRetries,
   DEFAULT_REALTIME_RETRY,
   DEFAULT_REALTIME_TIMEOUT_MS,
   erroredOutcome,
+  type RealtimeClientChoice,
   type RealtimeRetryOptions,
   type RetriedCall,
   realtimeClientOptions,

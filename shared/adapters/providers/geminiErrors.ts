@@ -5,10 +5,9 @@ import {
   type BatchlaneError,
   type BatchlaneErrorOptions,
   InvalidInputError,
-  NotFoundError,
   ThrottledError,
-  UnavailableError,
 } from '../../domain/errors.js';
+import { errorOfHttpStatus } from './httpStatusError.js';
 
 /** What a Gemini error says: the HTTP status and the `google.rpc` status name and message. */
 interface GeminiErrorBody {
@@ -93,14 +92,9 @@ const translateGeminiError = (
     return new AuthError(message, { ...options, code: 'unauthorized' });
   }
   if (status === 429) return new ThrottledError(message, { ...options, code: 'rate_limited' });
-  if (status === 401) return new AuthError(message, { ...options, code: 'unauthorized' });
-  if (status === 403) return new AuthError(message, { ...options, code: 'forbidden' });
-  if (status === 404) return new NotFoundError(message, { ...options, code: 'not_found' });
-  if (status === 408) return new UnavailableError(message, { ...options, code: 'timeout' });
+  // Gemini's 409 is a request that conflicts with the resource's state: sending it again won't help.
   if (status === 409) return new InvalidInputError(message, { ...options, code: 'conflict' });
-  if (status >= 500) return new UnavailableError(message, { ...options, code: 'unavailable' });
-  if (status === 413) return new InvalidInputError(message, { ...options, code: 'too_large' });
-  return new InvalidInputError(message, { ...options, code: 'invalid_request' });
+  return errorOfHttpStatus(status, message, options);
 };
 
 export {

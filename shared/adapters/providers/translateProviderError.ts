@@ -18,6 +18,7 @@ import {
   isRetryableGeminiError,
   translateGeminiError,
 } from './geminiErrors.js';
+import { errorOfHttpStatus } from './httpStatusError.js';
 
 type SdkApiError = Anthropic.APIError | OpenAI.APIError;
 
@@ -183,17 +184,11 @@ const translateProviderError = (error: unknown, context: ProviderErrorContext): 
       retryAfterMs: retryAfterMsOf(error.headers),
     });
   }
-  if (status === 401) return new AuthError(message, { ...options, code: 'unauthorized' });
-  if (status === 403) return new AuthError(message, { ...options, code: 'forbidden' });
   if (status === 402) return new AuthError(message, { ...options, code: 'billing' });
-  if (status === 404) return new NotFoundError(message, { ...options, code: 'not_found' });
-  if (status === 408) return new UnavailableError(message, { ...options, code: 'timeout' });
   // Both SDKs retry 409 themselves: the providers use it for transient conflicts.
   if (status === 409) return new UnavailableError(message, { ...options, code: 'conflict' });
   if (status === 529) return new UnavailableError(message, { ...options, code: 'overloaded' });
-  if (status >= 500) return new UnavailableError(message, { ...options, code: 'unavailable' });
-  if (status === 413) return new InvalidInputError(message, { ...options, code: 'too_large' });
-  return new InvalidInputError(message, { ...options, code: 'invalid_request' });
+  return errorOfHttpStatus(status, message, options);
 };
 
 export {
