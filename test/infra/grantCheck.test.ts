@@ -12,6 +12,14 @@ import {
 } from '../support/grants/checkGrants.js';
 
 const region = 'us-east-1';
+
+/** A known refusal of the kind the list holds: reads outside the artifacts bucket. */
+const OUTSIDE_CLAIMS = [
+  {
+    call: /^collector s3:GetObject arn:aws:s3:::(?!batchlane-artifacts\/)/,
+    reason: 'claim checks outside the artifacts bucket',
+  },
+];
 const queue = (name: string) => `arn:aws:sqs:${region}:000000000000:${name}`;
 const table = `arn:aws:dynamodb:${region}:000000000000:table/batchlane-state`;
 const command = (clientName: string, commandName: string, input: Record<string, unknown>) => ({
@@ -150,11 +158,19 @@ describe('Function: ungrantedCalls() against the synthesized template', () => {
 
   it('checks a variant of a function a test builds (collector-strict) against that function, and skips known refusals', () => {
     expect(
+      ungrantedCalls(
+        [
+          call('collector-strict', 'dynamodb:PutItem', table),
+          call('collector', 's3:GetObject', 'arn:aws:s3:::producer-bucket/claims/k.json'),
+        ],
+        OUTSIDE_CLAIMS,
+      ),
+    ).toEqual([]);
+    expect(
       ungrantedCalls([
-        call('collector-strict', 'dynamodb:PutItem', table),
         call('collector', 's3:GetObject', 'arn:aws:s3:::producer-bucket/claims/k.json'),
       ]),
-    ).toEqual([]);
+    ).toHaveLength(1);
     expect(ungrantedCalls([call('collector-strict', 'sqs:DeleteQueue', queue('x'))])).toEqual([
       `collector-strict calls sqs:DeleteQueue on ${queue('x')}, which its role Test/Collector/Function/Role does not allow`,
     ]);
@@ -191,12 +207,14 @@ describe('Function: unexercisedGrants()', () => {
   });
 
   it('fails a known refusal no run made any more, so its entry is removed with its cause', () => {
-    expect(staleKnownUngranted([])).toHaveLength(1);
+    expect(staleKnownUngranted([], OUTSIDE_CLAIMS)).toHaveLength(1);
     expect(
-      staleKnownUngranted([
-        { function: 'collector', action: 's3:GetObject', resource: 'arn:aws:s3:::other/k' },
-      ]),
+      staleKnownUngranted(
+        [{ function: 'collector', action: 's3:GetObject', resource: 'arn:aws:s3:::other/k' }],
+        OUTSIDE_CLAIMS,
+      ),
     ).toEqual([]);
+    expect(staleKnownUngranted([])).toEqual([]);
   });
 });
 

@@ -62,10 +62,11 @@ const asDeployed = (call: RecordedAwsCall): RecordedAwsCall => {
  * strict check fails once no run makes such a call any more, so an entry cannot outlive its
  * cause.
  */
-const KNOWN_UNGRANTED: readonly { readonly call: RegExp; readonly reason: string }[] = [];
+type KnownUngranted = readonly { readonly call: RegExp; readonly reason: string }[];
+const KNOWN_UNGRANTED: KnownUngranted = [];
 
-const isKnownUngranted = (call: RecordedAwsCall): boolean =>
-  KNOWN_UNGRANTED.some(({ call: pattern }) =>
+const isKnownUngranted = (call: RecordedAwsCall, known: KnownUngranted): boolean =>
+  known.some(({ call: pattern }) =>
     pattern.test(`${call.function} ${call.action} ${call.resource}`),
   );
 
@@ -96,7 +97,10 @@ const policyOf = (functionName: string): LocalPolicy | undefined =>
  * The calls the functions' roles would refuse in AWS, one line each naming the function, the
  * action and the resource (as the local run saw it, and as deployed when that differs).
  */
-const ungrantedCalls = (calls: readonly RecordedAwsCall[]): string[] => {
+const ungrantedCalls = (
+  calls: readonly RecordedAwsCall[],
+  known: KnownUngranted = KNOWN_UNGRANTED,
+): string[] => {
   const problems = new Set<string>();
   for (const call of calls) {
     const policy = policyOf(call.function);
@@ -107,7 +111,8 @@ const ungrantedCalls = (calls: readonly RecordedAwsCall[]): string[] => {
       continue;
     }
     const deployed = asDeployed(call);
-    if (isAllowed(policy, deployed.action, deployed.resource) || isKnownUngranted(call)) continue;
+    if (isAllowed(policy, deployed.action, deployed.resource) || isKnownUngranted(call, known))
+      continue;
     const seenAs = deployed.resource === call.resource ? '' : ` (locally ${call.resource})`;
     problems.add(
       `${call.function} calls ${call.action} on ${deployed.resource}${seenAs}, which its role ${policy.rolePath} does not allow`,
@@ -180,11 +185,16 @@ const unexercisedGrants = (calls: readonly RecordedAwsCall[]): string[] => {
 };
 
 /** `KNOWN_UNGRANTED` entries no recorded call matches any more: their cause is gone. */
-const staleKnownUngranted = (calls: readonly RecordedAwsCall[]): string[] =>
-  KNOWN_UNGRANTED.filter(
-    ({ call: pattern }) =>
-      !calls.some((call) => pattern.test(`${call.function} ${call.action} ${call.resource}`)),
-  ).map(({ call: pattern }) => `KNOWN_UNGRANTED entry ${pattern} matched no call: remove it`);
+const staleKnownUngranted = (
+  calls: readonly RecordedAwsCall[],
+  known: KnownUngranted = KNOWN_UNGRANTED,
+): string[] =>
+  known
+    .filter(
+      ({ call: pattern }) =>
+        !calls.some((call) => pattern.test(`${call.function} ${call.action} ${call.resource}`)),
+    )
+    .map(({ call: pattern }) => `KNOWN_UNGRANTED entry ${pattern} matched no call: remove it`);
 
 export {
   EXPECTED_UNEXERCISED,
