@@ -21,7 +21,7 @@ const NOW = new Date('2026-12-06T12:00:00.000Z');
 const context = {
   defaultDestination: {
     type: 'sqs' as const,
-    queue_url: 'https://sqs.eu-west-1.amazonaws.com/1/q',
+    queue_url: 'https://sqs.eu-west-1.amazonaws.com/123456789012/q',
   },
   enabledProviders: ['anthropic', 'openai', 'bedrock'] as const,
   now: NOW,
