@@ -383,10 +383,13 @@ class BatchlaneStack extends Stack {
     }
 
     // The collector sends short-deadline requests to the realtime lane; the poller escalates
-    // late batch members to it.
+    // late batch members to it; completion hands it the members of a batch that cannot reach
+    // its provider's minimum in time; the realtime worker requeues a job it must try again.
     this.collector.function.bindRealtimeQueueSend(this.realtime.queue);
     this.collector.function.bindIntakeQueueSend(this.intakeQueue.queue);
     this.poller.function.bindRealtimeQueueSend(this.realtime.queue);
+    this.completion.function.bindRealtimeQueueSend(this.realtime.queue);
+    this.realtime.function.bindRealtimeQueueSend(this.realtime.queue);
     // Every function that delivers results may sign webhooks; the poller delivers none.
     for (const fn of [this.collector.function, this.completion.function, this.realtime.function]) {
       fn.bindWebhookSecrets(props.webhookSecretArns ?? {});

@@ -158,15 +158,22 @@ describe('IAM: grants per function', () => {
     );
   });
 
-  it('lets the realtime worker use the table, artifacts, bus and secrets and consume its queue, and reach no caller destination by default', () => {
+  it('lets the realtime worker use the table, artifacts, bus and secrets, consume its queue and send to it (a job to try again is requeued), and reach no caller destination by default', () => {
     const fn = stack.realtime.function;
     const realtime = ref(stack.realtime.queue);
     expect(grantsOf(template, stack, fn)).toEqual(
-      [...common(fn), ...artifacts, ...CONSUME_ACTIONS.map((a) => `${a}@<${realtime}.Arn>`)].sort(),
+      [
+        ...new Set([
+          ...common(fn),
+          ...artifacts,
+          ...CONSUME_ACTIONS.map((a) => `${a}@<${realtime}.Arn>`),
+          ...sendToRealtime(),
+        ]),
+      ].sort(),
     );
   });
 
-  it('lets the completion function use the table, artifacts, bus and secrets, consume its queue and send to it (a paused run hands its batch on), and reach no caller destination by default', () => {
+  it('lets the completion function use the table, artifacts, bus and secrets, consume its queue and send to it (a paused run hands its batch on) and to the realtime queue (a batch below its minimum), and reach no caller destination by default', () => {
     const fn = stack.completion.function;
     const completion = ref(stack.completion.queue);
     expect(grantsOf(template, stack, fn)).toEqual(
@@ -176,6 +183,7 @@ describe('IAM: grants per function', () => {
           ...artifacts,
           ...CONSUME_ACTIONS.map((a) => `${a}@<${completion}.Arn>`),
           ...sendToCompletion(),
+          ...sendToRealtime(),
         ]),
       ].sort(),
     );
