@@ -10,8 +10,9 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ENV } from '../../shared/config/BatchlaneConfig.js';
+import { ENV, profileEnvNames } from '../../shared/config/BatchlaneConfig.js';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../shared/contract/metrics.js';
+import { BUILT_IN_PROFILE_IDS } from '../../shared/contract/providerProfile.js';
 import { CLAIMS_ROOT } from '../../shared/domain/claimCheckLocation.js';
 import type { DestinationAllowList } from './DestinationAllowList.js';
 import type { ProviderSecrets } from './ProviderSecrets.js';
@@ -303,6 +304,12 @@ class BatchFunction extends Construct {
     if (gemini !== undefined) {
       this.function.addEnvironment(ENV.geminiSecretArn, gemini.secretArn);
       gemini.grantRead(this.function);
+    }
+    for (const id of BUILT_IN_PROFILE_IDS) {
+      const secret = secrets.secretFor(id);
+      if (secret === undefined) continue;
+      this.function.addEnvironment(profileEnvNames(id).secretArn, secret.secretArn);
+      secret.grantRead(this.function);
     }
   }
 

@@ -1,6 +1,12 @@
 import { RemovalPolicy, SecretValue, Validations } from 'aws-cdk-lib';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import {
+  BUILT_IN_PROFILES,
+  type BuiltInProfileId,
+  isBuiltInProfileId,
+  type ProviderProfile,
+} from '../../shared/contract/providerProfile.js';
 import { DEFAULT_ENABLED_PROVIDERS, type ProviderName } from '../../shared/contract/providers.js';
 
 /** A complete secret ARN ends in `-` plus the 6 random characters Secrets Manager appends. */
@@ -27,6 +33,13 @@ interface ProviderSecretsProps {
    * @default - a new secret is created and the key must be put into it after deploying
    */
   readonly geminiSecretArn?: string;
+  /**
+   * Provider profiles as the deployment set them (CDK context `providerProfiles`, replacing a
+   * built-in profile of the same id): an enabled profile's key is read from the secret its
+   * profile names (`key.secretName`), which is created by hand before deploying.
+   * @default the built-in profiles
+   */
+  readonly profiles?: Readonly<Partial<Record<BuiltInProfileId, ProviderProfile>>>;
 }
 
 /**
@@ -47,17 +60,22 @@ class ProviderSecrets extends Construct {
     if (this.enabledProviders.length === 0) {
       throw new Error('ProviderSecrets: enabledProviders must name at least one provider');
     }
-    const arns: Record<ProviderName, string | undefined> = {
-      anthropic: props.anthropicSecretArn,
-      openai: props.openaiSecretArn,
-      bedrock: undefined,
-      gemini: props.geminiSecretArn,
+    const arns: Partial<Record<ProviderName, string>> = {
+      ...(props.anthropicSecretArn === undefined ? {} : { anthropic: props.anthropicSecretArn }),
+      ...(props.openaiSecretArn === undefined ? {} : { openai: props.openaiSecretArn }),
+      ...(props.geminiSecretArn === undefined ? {} : { gemini: props.geminiSecretArn }),
     };
     const secrets = new Map<ProviderName, ISecret>();
     const createdFor: ProviderName[] = [];
     for (const provider of this.enabledProviders) {
       // Bedrock is called with the functions' own IAM role: there is no key to keep.
       if (provider === 'bedrock') continue;
+      if (isBuiltInProfileId(provider)) {
+        // The profile names its secret; the operator creates it with the key (deploy.md).
+        const profile = props.profiles?.[provider] ?? BUILT_IN_PROFILES[provider];
+        secrets.set(provider, Secret.fromSecretNameV2(this, provider, profile.key.secretName));
+        continue;
+      }
       const arn = arns[provider];
       if (arn === undefined) {
         secrets.set(provider, this.#createSecret(provider));

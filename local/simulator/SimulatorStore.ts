@@ -30,6 +30,8 @@ interface OpenAIBatchError {
 }
 
 interface OpenAIBatchRecord extends BatchTimes {
+  /** The OpenAI-compatible provider it was created at (see openaiDialects.ts); absent: OpenAI. */
+  readonly dialect?: string;
   readonly endpoint: string;
   readonly inputFileId: string;
   readonly completionWindow: string;
@@ -96,6 +98,8 @@ type FileSource =
   | { readonly kind: 'batch'; readonly batchId: string; readonly which: 'output' | 'error' };
 
 interface FileRecord {
+  /** The OpenAI-compatible provider it was uploaded to; absent: OpenAI (or Gemini's own). */
+  readonly dialect?: string;
   readonly id: string;
   readonly seq: number;
   readonly createdAt: number;

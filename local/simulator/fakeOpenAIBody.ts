@@ -1,3 +1,4 @@
+import type { ProviderName } from '../../shared/contract/providers.js';
 import {
   isKnownModel,
   maxOutputTokensOf,
@@ -37,7 +38,9 @@ const invalid = (message: string, param: string | null, code: string | null = nu
   }) as const;
 
 /** The models the simulator serves: those batchlane's model table knows, as the real API knows its own. */
-const isKnownOpenAIModel = (model: string): boolean => isKnownModel('openai', model);
+/** `provider`: OpenAI, or the OpenAI-compatible provider (dialect) answering. */
+const isKnownOpenAIModel = (model: string, provider: string): boolean =>
+  isKnownModel(provider as ProviderName, model);
 
 /**
  * The error an endpoint would answer for this body, or null if it is acceptable. Cheap, so
@@ -46,12 +49,13 @@ const isKnownOpenAIModel = (model: string): boolean => isKnownModel('openai', mo
 const openaiBodyError = (
   endpoint: string,
   body: Record<string, unknown>,
+  provider = 'openai',
 ): OpenAIBodyResult | null => {
   const model = body.model;
   if (typeof model !== 'string' || model.length === 0) {
     return invalid('you must provide a model parameter', 'model');
   }
-  if (!isKnownOpenAIModel(model)) {
+  if (!isKnownOpenAIModel(model, provider)) {
     return {
       status: 404,
       body: {
@@ -65,7 +69,7 @@ const openaiBodyError = (
       usage: null,
     };
   }
-  const cap = maxOutputTokensOf('openai', model);
+  const cap = maxOutputTokensOf(provider as ProviderName, model);
   const asked = requestedOutputTokens(endpoint, body);
   if (cap !== null && asked !== null && asked.value > cap) {
     return invalid(
@@ -99,8 +103,10 @@ const fakeOpenAIBody = (
   customId: string,
   body: Record<string, unknown>,
   createdSeconds: number,
+  /** OpenAI, or the OpenAI-compatible provider answering (its models). */
+  provider = 'openai',
 ): OpenAIBodyResult => {
-  const problem = openaiBodyError(endpoint, body);
+  const problem = openaiBodyError(endpoint, body, provider);
   if (problem !== null) return problem;
   const model = String(body.model);
   const key = JSON.stringify(body);

@@ -7,8 +7,9 @@ import {
   openaiFileLines,
   openaiTimeline,
 } from './openaiBatchView.js';
+import { AZURE_DEPLOYMENTS, type OpenAIDialect, windowMs } from './openaiDialects.js';
 import { multipartBoundary, parseMultipart } from './parseMultipart.js';
-import type { SimContext, SimRoute } from './SimContext.js';
+import type { SimContext } from './SimContext.js';
 import {
   type BatchFaults,
   FaultSpecError,
@@ -35,6 +36,79 @@ const FILE_PURPOSES = [
 const BATCH_ENDPOINTS = ['/v1/chat/completions', '/v1/embeddings', '/v1/responses'] as const;
 const DAY_MS = 24 * 3600 * 1000;
 
+/** OpenAI itself, as a dialect: the one the others depart from. */
+const OPENAI_DIALECT: OpenAIDialect = {
+  id: 'openai',
+  prefix: '',
+  apiRoot: '/v1',
+  azure: false,
+  endpoints: BATCH_ENDPOINTS,
+  windows: ['24h'],
+  batchPurpose: 'batch',
+  linesHaveUrl: true,
+  maxCustomIdLength: null,
+  togetherObjects: false,
+  maxRequests: Number.POSITIVE_INFINITY,
+  maxFileBytes: Number.POSITIVE_INFINITY,
+};
+
+/** Whether a record belongs to the dialect a request came in on. */
+const ownedBy = (record: { readonly dialect?: string }, dialect: OpenAIDialect): boolean =>
+  (record.dialect ?? 'openai') === dialect.id;
+
+/** Azure puts the model the deployment serves in each answer, not the deployment's name. */
+const withDeployedModel = (
+  body: Record<string, unknown>,
+  dialect: OpenAIDialect,
+): Record<string, unknown> => {
+  const deployment = typeof body.model === 'string' ? AZURE_DEPLOYMENTS[body.model] : undefined;
+  return dialect.azure && deployment !== undefined ? { ...body, model: deployment.model } : body;
+};
+
+/** Unix ms → RFC 3339 (Together's timestamps), null kept. */
+const rfc3339 = (seconds: unknown): string | null =>
+  typeof seconds === 'number' ? new Date(seconds * 1000).toISOString() : null;
+
+/**
+ * Together's batch object: upper-case statuses, RFC 3339 times, `model_id`, `progress`,
+ * `job_deadline` and `error`, and no `metadata`, `request_counts` or `errors` list.
+ */
+const togetherView = (view: Record<string, unknown>): Record<string, unknown> => {
+  const counts = view.request_counts as { total: number; completed: number; failed: number };
+  const done = counts.completed + counts.failed;
+  const errors = view.errors as { data?: { message?: string }[] } | null;
+  return {
+    id: view.id,
+    input_file_id: view.input_file_id,
+    file_size_bytes: view.file_size_bytes,
+    status: String(view.status).toUpperCase(),
+    job_deadline: rfc3339(view.expires_at),
+    created_at: rfc3339(view.created_at),
+    endpoint: view.endpoint,
+    progress: counts.total === 0 ? 0 : Math.round((100 * done) / counts.total),
+    model_id: view.model,
+    output_file_id: view.output_file_id,
+    error_file_id: view.error_file_id,
+    error: errors?.data?.[0]?.message ?? null,
+    completed_at: rfc3339(
+      view.completed_at ?? view.cancelled_at ?? view.expired_at ?? view.failed_at,
+    ),
+  };
+};
+
+/** The Batch object in the dialect's own shape. */
+const batchView = (
+  ctx: SimContext,
+  record: OpenAIBatchRecord,
+  now: number,
+  dialect: OpenAIDialect,
+): Record<string, unknown> => {
+  const view = openaiBatchView(ctx, record, now);
+  if (!dialect.togetherObjects) return view;
+  const file = ctx.store.files.get(record.inputFileId);
+  return togetherView({ ...view, file_size_bytes: file?.bytes ?? 0 });
+};
+
 const invalid = (message: string, param: string | null = null): SimHttpError =>
   new SimHttpError(400, 'invalid_request_error', message, { param });
 const notFound = (message: string): SimHttpError =>
@@ -44,8 +118,15 @@ const notFound = (message: string): SimHttpError =>
  * OpenAI Files and Batch under `/v1/files` and `/v1/batches`, and the synchronous endpoints
  * (see handleRealtimeOpenAI.ts). False when not its path.
  */
-const handleOpenAI: SimRoute = async (ctx, req, res, url, headers) => {
-  if (await handleRealtimeOpenAI(ctx, req, res, url, headers)) return true;
+const handleOpenAI = async (
+  ctx: SimContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  headers: Record<string, string>,
+  dialect: OpenAIDialect = OPENAI_DIALECT,
+): Promise<boolean> => {
+  if (await handleRealtimeOpenAI(ctx, req, res, url, headers, dialect.id)) return true;
   const parts = url.pathname.split('/').filter((p) => p.length > 0);
   if (parts[0] !== 'v1' || (parts[1] !== 'files' && parts[1] !== 'batches')) return false;
   if (parts.length > 4) return false;
@@ -54,8 +135,11 @@ const handleOpenAI: SimRoute = async (ctx, req, res, url, headers) => {
   // file or batch is looked at so every view is consistent.
   for (const record of ctx.store.openaiBatches.values()) finalizeOpenAIBatch(ctx, record, now);
   const method = req.method ?? 'GET';
-  if (parts[1] === 'files') await handleFiles(ctx, req, res, url, parts, method, now, headers);
-  else await handleBatches(ctx, req, res, url, parts, method, now, headers);
+  if (parts[1] === 'files') {
+    await handleFiles(ctx, req, res, url, parts, method, now, headers, dialect);
+  } else {
+    await handleBatches(ctx, req, res, url, parts, method, now, headers, dialect);
+  }
   return true;
 };
 
@@ -81,23 +165,36 @@ type ResourceRoute = (
   method: string,
   now: number,
   headers: Record<string, string>,
+  dialect: OpenAIDialect,
 ) => Promise<void>;
 
-const handleFiles: ResourceRoute = async (ctx, req, res, url, parts, method, now, headers) => {
+const handleFiles: ResourceRoute = async (
+  ctx,
+  req,
+  res,
+  url,
+  parts,
+  method,
+  now,
+  headers,
+  dialect,
+) => {
   const id = parts[2];
   if (id === undefined) {
     if (method === 'POST') {
-      sendJson(res, 200, fileView(await uploadFile(ctx, req, now)), headers);
+      sendJson(res, 200, fileView(await uploadFile(ctx, req, now, dialect)), headers);
       return;
     }
     if (method === 'GET') {
-      sendJson(res, 200, listFiles(ctx, url), headers);
+      sendJson(res, 200, listFiles(ctx, url, dialect), headers);
       return;
     }
     throw invalid('Method not allowed for this path.');
   }
   const file = ctx.store.files.get(id);
-  if (file === undefined || file.deleted) throw notFound(`No such File object: ${id}`);
+  if (file === undefined || file.deleted || !ownedBy(file, dialect)) {
+    throw notFound(`No such File object: ${id}`);
+  }
   const action = parts[3];
   if (action === undefined && method === 'GET') {
     sendJson(res, 200, fileView(file), headers);
@@ -106,7 +203,7 @@ const handleFiles: ResourceRoute = async (ctx, req, res, url, parts, method, now
     ctx.store.saveFile(file);
     sendJson(res, 200, { id, object: 'file', deleted: true }, headers);
   } else if (action === 'content' && method === 'GET') {
-    await sendFileContent(ctx, res, file, headers);
+    await sendFileContent(ctx, res, file, headers, dialect);
   } else {
     throw invalid('Method not allowed for this path.');
   }
@@ -117,6 +214,7 @@ const sendFileContent = async (
   res: ServerResponse,
   file: FileRecord,
   headers: Record<string, string>,
+  dialect: OpenAIDialect,
 ): Promise<void> => {
   if (file.source.kind === 'upload') {
     const content = ctx.store.uploadContent(file.id) ?? Buffer.alloc(0);
@@ -132,19 +230,43 @@ const sendFileContent = async (
   if (batch === undefined) throw notFound(`No such File object: ${file.id}`);
   file.downloads += 1;
   ctx.store.saveFile(file);
+  const lines = openaiFileLines(ctx, batch, file.source.which);
   await streamResultLines(
     res,
-    openaiFileLines(ctx, batch, file.source.which),
+    dialect.togetherObjects && file.source.which === 'error' ? togetherErrorLines(lines) : lines,
     batch.faults,
     file.downloads,
     headers,
   );
 };
 
+/**
+ * Together's error-file lines: `{"custom_id", "error": {"message", "code"}}`, for failures at
+ * the endpoint as for those that never reached it.
+ */
+function* togetherErrorLines(lines: Iterable<string>): Generator<string> {
+  for (const line of lines) {
+    const parsed = JSON.parse(line) as {
+      custom_id: string;
+      response: {
+        body?: { error?: { message?: string; code?: string | null; type?: string } };
+      } | null;
+      error: { code: string; message: string } | null;
+    };
+    const bodyError = parsed.response?.body?.error;
+    const error = parsed.error ?? {
+      message: bodyError?.message ?? 'The request failed.',
+      code: bodyError?.code ?? bodyError?.type ?? 'request_failed',
+    };
+    yield JSON.stringify({ custom_id: parsed.custom_id, error });
+  }
+}
+
 const uploadFile = async (
   ctx: SimContext,
   req: IncomingMessage,
   now: number,
+  dialect: OpenAIDialect,
 ): Promise<FileRecord> => {
   const boundary = multipartBoundary(req.headers['content-type']);
   // Multipart framing adds a little on top of the file itself.
@@ -163,22 +285,27 @@ const uploadFile = async (
   const purpose = fields.find((part) => part.name === 'purpose')?.data.toString('utf8');
   if (filePart === undefined) throw invalid("Missing required parameter: 'file'.", 'file');
   if (purpose === undefined) throw invalid("Missing required parameter: 'purpose'.", 'purpose');
-  if (!(FILE_PURPOSES as readonly string[]).includes(purpose)) {
+  // Together's batch inputs have their own purpose, and OpenAI's `batch` is not one of its.
+  const purposes = dialect.togetherObjects
+    ? ['batch-api', 'fine-tune', 'eval']
+    : (FILE_PURPOSES as readonly string[]);
+  if (!purposes.includes(purpose)) {
     throw invalid(`Invalid value for 'purpose': '${purpose}'.`, 'purpose');
   }
   const filename = filePart.filename ?? 'upload';
-  if (purpose === 'batch' && !filename.endsWith('.jsonl')) {
+  if (purpose === dialect.batchPurpose && !filename.endsWith('.jsonl')) {
     throw invalid('Invalid file format for Batch API. Must be .jsonl', 'file');
   }
   const seconds = fields.find((part) => part.name === 'expires_after[seconds]');
   const expiresAfterMs =
     seconds !== undefined
       ? Number(seconds.data.toString('utf8')) * 1000
-      : purpose === 'batch'
+      : purpose === dialect.batchPurpose
         ? 30 * DAY_MS
         : null;
   const seq = ctx.store.nextSeq();
   const record: FileRecord = {
+    ...(dialect.id === 'openai' ? {} : { dialect: dialect.id }),
     id: ctx.newId('file-', 22, seq),
     seq,
     createdAt: now,
@@ -220,13 +347,16 @@ const page = <T extends { id: string }>(
   return { data, hasMore: start + limit < items.length };
 };
 
-const listFiles = (ctx: SimContext, url: URL): Record<string, unknown> => {
+const listFiles = (ctx: SimContext, url: URL, dialect: OpenAIDialect): Record<string, unknown> => {
   const purpose = url.searchParams.get('purpose');
   const order = url.searchParams.get('order') ?? 'desc';
   if (order !== 'asc' && order !== 'desc') throw invalid("Invalid 'order'.", 'order');
   const limit = parseLimit(url, 10_000, 10_000);
   const files = [...ctx.store.files.values()]
-    .filter((file) => !file.deleted && (purpose === null || file.purpose === purpose))
+    .filter(
+      (file) =>
+        !file.deleted && ownedBy(file, dialect) && (purpose === null || file.purpose === purpose),
+    )
     .sort((a, b) => (order === 'asc' ? a.seq - b.seq : b.seq - a.seq));
   const { data, hasMore } = page(files, url.searchParams.get('after'), limit);
   return {
@@ -238,24 +368,38 @@ const listFiles = (ctx: SimContext, url: URL): Record<string, unknown> => {
   };
 };
 
-const handleBatches: ResourceRoute = async (ctx, req, res, url, parts, method, now, headers) => {
+const handleBatches: ResourceRoute = async (
+  ctx,
+  req,
+  res,
+  url,
+  parts,
+  method,
+  now,
+  headers,
+  dialect,
+) => {
   const id = parts[2];
+  const view = (record: OpenAIBatchRecord) => batchView(ctx, record, now, dialect);
   if (id === undefined) {
     if (method === 'POST') {
-      const record = await createBatch(ctx, req, now);
-      sendJson(res, 200, openaiBatchView(ctx, record, now), headers);
+      const record = await createBatch(ctx, req, now, dialect);
+      // Together wraps the created batch: `{"job": {...}}`.
+      sendJson(res, 200, dialect.togetherObjects ? { job: view(record) } : view(record), headers);
       return;
     }
     if (method === 'GET') {
       const limit = parseLimit(url, 100, 20);
-      const all = [...ctx.store.openaiBatches.values()].sort((a, b) => b.seq - a.seq);
+      const all = [...ctx.store.openaiBatches.values()]
+        .filter((record) => ownedBy(record, dialect))
+        .sort((a, b) => b.seq - a.seq);
       const { data, hasMore } = page(all, url.searchParams.get('after'), limit);
       sendJson(
         res,
         200,
         {
           object: 'list',
-          data: data.map((record) => openaiBatchView(ctx, record, now)),
+          data: data.map(view),
           first_id: data[0]?.id ?? null,
           last_id: data.at(-1)?.id ?? null,
           has_more: hasMore,
@@ -267,22 +411,24 @@ const handleBatches: ResourceRoute = async (ctx, req, res, url, parts, method, n
     throw invalid('Method not allowed for this path.');
   }
   const record = ctx.store.openaiBatches.get(id);
-  if (record === undefined) throw notFound(`No batch found with id '${id}'.`);
+  if (record === undefined || !ownedBy(record, dialect)) {
+    throw notFound(`No batch found with id '${id}'.`);
+  }
   const action = parts[3];
   if (action === undefined && method === 'GET') {
-    sendJson(res, 200, openaiBatchView(ctx, record, now), headers);
+    sendJson(res, 200, view(record), headers);
   } else if (action === 'cancel' && method === 'POST') {
     const status = openaiTimeline(record, now).status;
     if (status !== 'validating' && status !== 'in_progress' && status !== 'finalizing') {
       if (status === 'cancelling') {
-        sendJson(res, 200, openaiBatchView(ctx, record, now), headers);
+        sendJson(res, 200, view(record), headers);
         return;
       }
       throw invalid(`Cannot cancel a batch with status '${status}'.`);
     }
     record.cancelAt = now;
     ctx.store.saveOpenAI(record);
-    sendJson(res, 200, openaiBatchView(ctx, record, now), headers);
+    sendJson(res, 200, view(record), headers);
   } else {
     throw invalid('Method not allowed for this path.');
   }
@@ -311,6 +457,7 @@ const createBatch = async (
   ctx: SimContext,
   req: IncomingMessage,
   now: number,
+  dialect: OpenAIDialect,
 ): Promise<OpenAIBatchRecord> => {
   const { body } = await readBody(req, 1024 * 1024);
   if (body === null) throw new SimHttpError(413, 'invalid_request_error', 'Request too large.');
@@ -320,24 +467,28 @@ const createBatch = async (
   if (typeof inputFileId !== 'string') {
     throw invalid("Missing required parameter: 'input_file_id'.", 'input_file_id');
   }
-  if (typeof endpoint !== 'string' || !(BATCH_ENDPOINTS as readonly string[]).includes(endpoint)) {
+  if (typeof endpoint !== 'string' || !dialect.endpoints.includes(endpoint)) {
     throw invalid(
-      `Invalid value for 'endpoint': supported values are ${BATCH_ENDPOINTS.join(', ')}.`,
+      `Invalid value for 'endpoint': supported values are ${dialect.endpoints.join(', ')}.`,
       'endpoint',
     );
   }
-  if (window !== '24h') {
+  if (typeof window !== 'string' || !dialect.windows.includes(window)) {
     throw invalid(
-      "Invalid value for 'completion_window': only '24h' is supported.",
+      dialect.windows.length === 1
+        ? `Invalid value for 'completion_window': only '${dialect.windows[0]}' is supported.`
+        : `Invalid value for 'completion_window': use one of ${dialect.windows.join(', ')}.`,
       'completion_window',
     );
   }
   const metadata = checkMetadata(parsed.metadata);
   const file = ctx.store.files.get(inputFileId);
-  if (file === undefined || file.deleted) throw notFound(`No such File object: ${inputFileId}`);
-  if (file.purpose !== 'batch') {
+  if (file === undefined || file.deleted || !ownedBy(file, dialect)) {
+    throw notFound(`No such File object: ${inputFileId}`);
+  }
+  if (file.purpose !== dialect.batchPurpose) {
     throw invalid(
-      `File ${inputFileId} has purpose '${file.purpose}'; batches need 'batch'.`,
+      `File ${inputFileId} has purpose '${file.purpose}'; batches need '${dialect.batchPurpose}'.`,
       'input_file_id',
     );
   }
@@ -352,20 +503,32 @@ const createBatch = async (
     throw error;
   }
   const faults = ctx.batchFaults(perBatch);
-  const input = validateOpenAIInput(ctx.store.uploadContent(file.id) ?? Buffer.alloc(0), endpoint, {
-    maxRequests: ctx.limits.openaiMaxRequests,
-    maxBytes: ctx.limits.openaiMaxFileBytes,
-  });
+  const input = validateOpenAIInput(
+    ctx.store.uploadContent(file.id) ?? Buffer.alloc(0),
+    endpoint,
+    {
+      maxRequests: Math.min(dialect.maxRequests, ctx.limits.openaiMaxRequests),
+      maxBytes: Math.min(dialect.maxFileBytes, ctx.limits.openaiMaxFileBytes),
+    },
+    {
+      linesHaveUrl: dialect.linesHaveUrl,
+      maxCustomIdLength: dialect.maxCustomIdLength,
+      deployments: dialect.azure ? AZURE_DEPLOYMENTS : null,
+    },
+  );
+  // The simulated clock's day stands for 24 h; longer windows (Groq) last that many days.
+  const windowSpanMs = (ctx.expiryMs * windowMs(window)) / DAY_MS;
   const processingMs = faults.processingMs ?? ctx.processingMs;
   const seq = ctx.store.nextSeq();
   const record: OpenAIBatchRecord = {
+    ...(dialect.id === 'openai' ? {} : { dialect: dialect.id }),
     id: ctx.newId('batch_', 24, seq),
     seq,
     createdAt: now,
     processingMs,
     expiresAt:
       faults.expireAtFraction === undefined
-        ? now + ctx.expiryMs
+        ? now + windowSpanMs
         : now + processingMs * (0.1 + 0.8 * faults.expireAtFraction),
     cancelAt: null,
     endpoint,
@@ -374,7 +537,13 @@ const createBatch = async (
     metadata,
     faults,
     model: input.model,
-    requests: input.errors.length > 0 ? [] : input.requests,
+    requests:
+      input.errors.length > 0
+        ? []
+        : input.requests.map((request) => ({
+            custom_id: request.custom_id,
+            body: withDeployedModel(request.body, dialect),
+          })),
     validationErrors: input.errors,
     outputFileId: null,
     errorFileId: null,

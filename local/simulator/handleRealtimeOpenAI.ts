@@ -1,8 +1,8 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fakeOpenAIBody, type OpenAIBodyResult, openaiBodyError } from './fakeOpenAIBody.js';
 import { realtimeFaultsOf, waitBeforeAnswer } from './handleRealtimeAnthropic.js';
 import { isRecord, parseJsonBody, readBody, SimHttpError, sendJson } from './httpIo.js';
-import type { SimRoute } from './SimContext.js';
+import type { SimContext } from './SimContext.js';
 import type { RealtimeFaults } from './SimulatorFaults.js';
 import { hashUnit } from './seededRandom.js';
 
@@ -65,7 +65,15 @@ const flexUnavailable = (
  * granted, `default` otherwise (`auto`, `default`, `scale` and `priority` are all served at
  * the default tier). Returns false when the path is not one of these endpoints.
  */
-const handleRealtimeOpenAI: SimRoute = async (ctx, req, res, url, headers) => {
+const handleRealtimeOpenAI = async (
+  ctx: SimContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  headers: Record<string, string>,
+  /** OpenAI, or the OpenAI-compatible provider answering (its models). */
+  provider = 'openai',
+): Promise<boolean> => {
   const endpoint = url.pathname.replace(/\/+$/, '');
   if (!REALTIME_ENDPOINTS.includes(endpoint)) return false;
   if (req.method !== 'POST') {
@@ -90,7 +98,7 @@ const handleRealtimeOpenAI: SimRoute = async (ctx, req, res, url, headers) => {
       'service_tier',
     );
   }
-  const problem = openaiBodyError(endpoint, params);
+  const problem = openaiBodyError(endpoint, params, provider);
   if (problem !== null) throw asHttpError(problem);
   const flex = tiered && tier === 'flex';
   const requestId = headers['x-request-id'] ?? '';
@@ -116,6 +124,7 @@ const handleRealtimeOpenAI: SimRoute = async (ctx, req, res, url, headers) => {
     SYNC_KEY,
     params,
     Math.floor(ctx.clock.now() / 1000),
+    provider,
   );
   if (result.usage === null) throw asHttpError(result);
   if (!tiered) {

@@ -209,7 +209,11 @@ const openaiLine = (
     };
   }
   const created = Math.floor(itemFinishAt(schedule, customId) / 1000);
-  const problem = openaiBodyError(record.endpoint, request.body);
+  const problem = openaiBodyError(
+    record.endpoint.replace(/^\/(?!v1\/)/, '/v1/'),
+    request.body,
+    record.dialect ?? 'openai',
+  );
   if (problem !== null) {
     return {
       file: 'error',
@@ -220,7 +224,14 @@ const openaiLine = (
   // Generated at most once per line: the summary needs both the text and the usage.
   let generated: ReturnType<typeof fakeOpenAIBody> | undefined;
   const generate = () => {
-    generated ??= fakeOpenAIBody(ctx.seed, record.endpoint, customId, request.body, created);
+    generated ??= fakeOpenAIBody(
+      ctx.seed,
+      record.endpoint.replace(/^\/(?!v1\/)/, '/v1/'),
+      customId,
+      request.body,
+      created,
+      record.dialect ?? 'openai',
+    );
     return generated;
   };
   return {
@@ -318,6 +329,7 @@ const finalizeOpenAIBatch = (ctx: SimContext, record: OpenAIBatchRecord, now: nu
         expiresAt: (timeline.terminalAt ?? now) + 30 * 24 * 3600 * 1000,
         deleted: false,
         source: { kind: 'batch', batchId: record.id, which },
+        ...(record.dialect === undefined ? {} : { dialect: record.dialect }),
         downloads: 0,
       };
       ctx.store.saveFile(file);

@@ -12,6 +12,7 @@ import { geminiStats, handleGemini, isGeminiPath } from './handleGemini.js';
 import { handleOpenAI } from './handleOpenAI.js';
 import { drainBody, SimHttpError, sendJson } from './httpIo.js';
 import { finalizeOpenAIBatch, openaiBatchView } from './openaiBatchView.js';
+import { AZURE_API_VERSIONS, azureNotFound, DIALECTS, dialectRouteOf } from './openaiDialects.js';
 import { DEFAULT_LIMITS, type SimContext, type SimulatorLimits } from './SimContext.js';
 import {
   batchPartOf,
@@ -76,6 +77,11 @@ interface RunningSimulator {
   anthropicBaseUrl: string;
   /** `url` + `/v1` (the OpenAI SDK expects it in the base URL). */
   openaiBaseUrl: string;
+  /**
+   * Each OpenAI-compatible provider's base URL (`together`, `groq`, `xai`: the OpenAI client's
+   * `baseURL`; `azure-openai`: the `AzureOpenAI` client's `endpoint`).
+   */
+  profileBaseUrls: Readonly<Record<string, string>>;
   /** Same as `url`: the `endpoint` of both Bedrock clients (control plane and runtime). */
   bedrockEndpoint: string;
   /** Same as `url`: what `@google/genai`'s `httpOptions.baseUrl` takes (it adds `v1beta`). */
@@ -141,6 +147,9 @@ const startSimulator = async (options: SimulatorOptions = {}): Promise<RunningSi
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     http.requests += 1;
     const url = new URL(req.url ?? '/', 'http://simulator.invalid');
+    // An OpenAI-compatible provider's path (`/groq/openai/v1/...`): served by the OpenAI
+    // handlers with that provider's departures.
+    const dialectRoute = dialectRouteOf(url.pathname);
     const anthropic = url.pathname.startsWith('/v1/messages');
     const gemini = isGeminiPath(url.pathname);
     const requestId = `req_${hashId(24, seed, 'request', http.requests)}`;
@@ -156,6 +165,7 @@ const startSimulator = async (options: SimulatorOptions = {}): Promise<RunningSi
       // Bedrock signs with SigV4 and answers errors its own (AWS) way.
       if (await handleBedrock(ctx, bedrock, req, res, url, http.requests)) return;
       if (gemini) checkGeminiAuth(req, url, apiKeys);
+      else if (dialectRoute?.dialect.azure) checkAzureAuth(req, url, apiKeys);
       else checkAuth(req, anthropic, apiKeys);
       const fault = pickHttpFault(ctx.faults, req, url, seed, http.requests);
       if (fault !== null) {
@@ -168,10 +178,18 @@ const startSimulator = async (options: SimulatorOptions = {}): Promise<RunningSi
         });
         throw gemini ? injectedGeminiError(fault) : injectedError(fault, anthropic);
       }
-      const served =
-        (await handleGemini(ctx, req, res, url, headers, baseUrl)) ||
-        (await handleAnthropic(ctx, req, res, url, headers)) ||
-        (await handleOpenAI(ctx, req, res, url, headers));
+      const served = dialectRoute
+        ? await handleOpenAI(
+            ctx,
+            req,
+            res,
+            openaiUrlOf(url, dialectRoute.openaiPath),
+            headers,
+            dialectRoute.dialect,
+          )
+        : (await handleGemini(ctx, req, res, url, headers, baseUrl)) ||
+          (await handleAnthropic(ctx, req, res, url, headers)) ||
+          (await handleOpenAI(ctx, req, res, url, headers));
       if (!served) {
         throw new SimHttpError(
           404,
@@ -273,6 +291,13 @@ const startSimulator = async (options: SimulatorOptions = {}): Promise<RunningSi
     url,
     anthropicBaseUrl: url,
     openaiBaseUrl: `${url}/v1`,
+    profileBaseUrls: Object.fromEntries(
+      DIALECTS.map((dialect) => [
+        dialect.id,
+        // Azure's client takes the resource endpoint and adds `/openai` itself.
+        dialect.azure ? `${url}${dialect.prefix}` : `${url}${dialect.prefix}${dialect.apiRoot}`,
+      ]),
+    ),
     bedrockEndpoint: url,
     geminiBaseUrl: url,
     port,
@@ -326,6 +351,36 @@ const checkAuth = (
       : new SimHttpError(401, 'invalid_request_error', 'Incorrect API key provided.', {
           code: 'invalid_api_key',
         });
+  }
+};
+
+/** The URL with an OpenAI-compatible provider's path replaced by OpenAI's own. */
+const openaiUrlOf = (url: URL, openaiPath: string): URL => {
+  const rewritten = new URL(url);
+  rewritten.pathname = openaiPath;
+  return rewritten;
+};
+
+/**
+ * Azure OpenAI takes its key in `api-key` (what `AzureOpenAI` sends; Entra tokens as a bearer
+ * are not simulated) and needs an `api-version` it knows, else the path is "not found".
+ */
+const checkAzureAuth = (
+  req: IncomingMessage,
+  url: URL,
+  apiKeys: readonly string[] | undefined,
+): void => {
+  const version = url.searchParams.get('api-version');
+  if (version === null || !AZURE_API_VERSIONS.includes(version)) throw azureNotFound();
+  const header = req.headers['api-key'];
+  const key = typeof header === 'string' && header.length > 0 ? header : undefined;
+  if (key === undefined || (apiKeys !== undefined && !apiKeys.includes(key))) {
+    throw new SimHttpError(
+      401,
+      'invalid_request_error',
+      'Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.',
+      { code: '401' },
+    );
   }
 };
 

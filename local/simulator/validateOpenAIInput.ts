@@ -18,6 +18,13 @@ const validateOpenAIInput = (
   content: Buffer,
   endpoint: string,
   limits: { maxRequests: number; maxBytes: number },
+  dialect: {
+    /** Whether lines carry `method` and `url` (Together's are `{custom_id, body}`). */
+    readonly linesHaveUrl: boolean;
+    readonly maxCustomIdLength: number | null;
+    /** Azure: deployments lines may name (name → model), checked before the batch runs. */
+    readonly deployments: Readonly<Record<string, { model: string; type: string }>> | null;
+  } = { linesHaveUrl: true, maxCustomIdLength: null, deployments: null },
 ): ValidatedInput => {
   const errors: OpenAIBatchError[] = [];
   const requests: { custom_id: string; body: Record<string, unknown> }[] = [];
@@ -69,11 +76,21 @@ const validateOpenAIInput = (
       continue;
     }
     seen.add(customId);
-    if (method !== 'POST') {
+    if (dialect.maxCustomIdLength !== null && customId.length > dialect.maxCustomIdLength) {
+      fail(
+        'invalid_custom_id',
+        `custom_id must be at most ${dialect.maxCustomIdLength} characters.`,
+        lineNo,
+        'custom_id',
+      );
+      continue;
+    }
+    // Together's lines carry no method or url: the batch's endpoint is theirs.
+    if (dialect.linesHaveUrl && method !== 'POST') {
       fail('invalid_method', "The method must be 'POST'.", lineNo, 'method');
       continue;
     }
-    if (url !== endpoint) {
+    if (dialect.linesHaveUrl && url !== endpoint) {
       fail(
         'invalid_url',
         `The URL provided for this request does not match the batch endpoint ${endpoint}.`,
@@ -85,6 +102,19 @@ const validateOpenAIInput = (
     if (!isRecord(body)) {
       fail('missing_required_parameter', 'Missing body.', lineNo, 'body');
       continue;
+    }
+    if (dialect.deployments !== null) {
+      const deployment =
+        typeof body.model === 'string' ? dialect.deployments[body.model] : undefined;
+      if (deployment === undefined || deployment.type !== 'GlobalBatch') {
+        fail(
+          'model_not_found',
+          `The model '${String(body.model)}' is not a deployment of type GlobalBatch on this resource.`,
+          lineNo,
+          'body.model',
+        );
+        continue;
+      }
     }
     if (typeof body.model === 'string') {
       if (model === null) model = body.model;

@@ -1,4 +1,5 @@
 import type { Destination } from '../contract/destination.js';
+import type { BuiltInProfileId } from '../contract/providerProfile.js';
 import type { ProviderName } from '../contract/providers.js';
 import type { Quotas } from '../domain/admitRequests.js';
 import type { DestinationPolicy } from '../domain/destinationPolicy.js';
@@ -37,7 +38,11 @@ interface BatchlaneConfig {
   readonly completionQueueUrl: string;
   readonly defaultDestination: Destination | null;
   readonly enabledProviders: readonly ProviderName[];
-  readonly providers: Readonly<Record<ProviderName, ProviderConnection>>;
+  /** Built-in profiles may be left out: they are reached at their profile's base URL. */
+  readonly providers: Readonly<
+    Record<Exclude<ProviderName, BuiltInProfileId>, ProviderConnection> &
+      Partial<Record<BuiltInProfileId, ProviderConnection>>
+  >;
   /** How long the idempotency ledger remembers a `custom_id`. */
   readonly idempotencyTtlSeconds: number;
   /** Caps below the providers' own limits (tests, demos). Null: the provider's limit. */
@@ -130,6 +135,16 @@ interface BedrockConfig {
   readonly belowMinimumWaitSeconds: number;
 }
 
+/**
+ * A provider profile's variables: its secret's ARN and its base URL override
+ * (`azure-openai` → `BATCHLANE_AZURE_OPENAI_SECRET_ARN`); the key itself (local runs) is in the
+ * profile's own `key.envVar`.
+ */
+const profileEnvNames = (id: string): { readonly secretArn: string; readonly baseUrl: string } => {
+  const stem = `BATCHLANE_${id.toUpperCase().replace(/-/g, '_')}`;
+  return { secretArn: `${stem}_SECRET_ARN`, baseUrl: `${stem}_BASE_URL` };
+};
+
 /** Names of the environment variables the handlers read (infra sets them, nothing else). */
 const ENV = {
   tableName: 'BATCHLANE_TABLE_NAME',
@@ -188,5 +203,6 @@ export {
   type BedrockConfig,
   ENV,
   type ProviderConnection,
+  profileEnvNames,
   type WebhookSecretsConfig,
 };

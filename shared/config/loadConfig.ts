@@ -1,5 +1,10 @@
 import { z } from 'zod';
 import { DestinationSchema } from '../contract/destination.js';
+import {
+  BUILT_IN_PROFILE_IDS,
+  BUILT_IN_PROFILES,
+  type BuiltInProfileId,
+} from '../contract/providerProfile.js';
 import { DEFAULT_ENABLED_PROVIDERS, PROVIDERS, type ProviderName } from '../contract/providers.js';
 import {
   AllowListSyntaxError,
@@ -16,6 +21,7 @@ import {
   type BatchlaneConfig,
   ENV,
   type ProviderConnection,
+  profileEnvNames,
   type WebhookSecretsConfig,
 } from './BatchlaneConfig.js';
 
@@ -146,6 +152,16 @@ const connection = (
   secretArn: optional(env, arnVar),
   baseUrl: optional(env, urlVar),
 });
+
+/** Each built-in profile's connection: its key variable, secret ARN and base URL override. */
+const profileConnections = (env: Env): Record<BuiltInProfileId, ProviderConnection> =>
+  Object.fromEntries(
+    BUILT_IN_PROFILE_IDS.map((id) => {
+      const names = profileEnvNames(id);
+      const keyVar = BUILT_IN_PROFILES[id].key.envVar;
+      return [id, connection(env, keyVar, names.secretArn, names.baseUrl)];
+    }),
+  ) as Record<BuiltInProfileId, ProviderConnection>;
 
 const QuotasSchema = z.record(
   z.string(),
@@ -361,6 +377,7 @@ const loadConfig = (env: Env): BatchlaneConfig => {
       gemini: connection(env, ENV.geminiApiKey, ENV.geminiSecretArn, ENV.geminiBaseUrl),
       // Bedrock signs with the function's AWS credentials; only its endpoint can be set.
       bedrock: { apiKey: null, secretArn: null, baseUrl: optional(env, ENV.bedrockEndpoint) },
+      ...profileConnections(env),
     },
     idempotencyTtlSeconds:
       positiveInt(env, ENV.idempotencyTtlSeconds, 21 * 24 * 3600) ?? 21 * 24 * 3600,

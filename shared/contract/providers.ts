@@ -3,7 +3,14 @@
  * Limits come from the providers' own documentation (see README, "Provider limits"); where a
  * provider names none, batchlane's own cap.
  */
-const PROVIDERS = ['anthropic', 'openai', 'gemini', 'bedrock'] as const;
+import {
+  BUILT_IN_PROFILE_IDS,
+  BUILT_IN_PROFILES,
+  type BuiltInProfileId,
+  type ProviderProfile,
+} from './providerProfile.js';
+
+const PROVIDERS = ['anthropic', 'openai', 'gemini', 'bedrock', ...BUILT_IN_PROFILE_IDS] as const;
 type ProviderName = (typeof PROVIDERS)[number];
 
 /**
@@ -11,6 +18,13 @@ type ProviderName = (typeof PROVIDERS)[number];
  * (`enabledProviders`), so an existing deployment never starts needing a key it lacks.
  */
 const DEFAULT_ENABLED_PROVIDERS: readonly ProviderName[] = ['anthropic', 'openai'];
+
+/** One value per built-in profile, for the per-provider tables below. */
+const profileRecord = <T>(of: (profile: ProviderProfile) => T): Record<BuiltInProfileId, T> =>
+  Object.fromEntries(BUILT_IN_PROFILE_IDS.map((id) => [id, of(BUILT_IN_PROFILES[id])])) as Record<
+    BuiltInProfileId,
+    T
+  >;
 
 const PROVIDER_ENDPOINTS = {
   anthropic: ['/v1/messages'],
@@ -21,6 +35,7 @@ const PROVIDER_ENDPOINTS = {
   // Bedrock batch inference with `modelInvocationType: InvokeModel`: the body is the model's
   // native InvokeModel body (`modelInput`), and the model is named by the request's `model`.
   bedrock: ['/model/invoke'],
+  ...profileRecord((profile) => profile.endpoints),
 } as const satisfies Record<ProviderName, readonly string[]>;
 
 type ProviderEndpoint = (typeof PROVIDER_ENDPOINTS)[ProviderName][number];
@@ -30,6 +45,7 @@ const DEFAULT_ENDPOINT: Record<ProviderName, ProviderEndpoint> = {
   openai: '/v1/chat/completions',
   gemini: 'generateContent',
   bedrock: '/model/invoke',
+  ...profileRecord(() => '/v1/chat/completions' as const),
 };
 
 interface ProviderLimits {
@@ -61,6 +77,11 @@ const PROVIDER_LIMITS: Record<ProviderName, ProviderLimits> = {
     oneModelPerBatch: true,
     minRequests: 100,
   },
+  ...profileRecord((profile) => ({
+    maxRequests: profile.limits.maxRequests,
+    maxBytes: profile.limits.maxBytes,
+    oneModelPerBatch: true,
+  })),
 };
 
 const isProviderName = (value: unknown): value is ProviderName =>

@@ -38,6 +38,10 @@ const formatProviderLine = (
       return toJsonLine({ custom_id: providerCustomId, body });
     case 'bedrock':
       return toJsonLine({ custom_id: providerCustomId, modelInput: body });
+    default:
+      // Provider profiles store OpenAI's line; the adapter writes the profile's own as it
+      // submits (Together drops method and url, Azure names the deployment).
+      return toJsonLine({ custom_id: providerCustomId, method: 'POST', url: endpoint, body });
   }
 };
 

@@ -283,6 +283,9 @@ const parseResultLine = (provider: ProviderName, line: string): ParsedResultLine
       return parseBedrockLine(line);
     case 'gemini':
       return parseGeminiLine(line);
+    default:
+      // Provider profiles answer OpenAI's lines (Together's error lines are OpenAI's `error`).
+      return parseOpenAILine(line);
   }
 };
 

@@ -1,4 +1,5 @@
-import OpenAI from 'openai';
+import OpenAI, { AzureOpenAI } from 'openai';
+import { type ProviderProfile, profileModelName } from '../../contract/providerProfile.js';
 import { PROVIDER_ENDPOINTS, type ProviderName } from '../../contract/providers.js';
 import type {
   RealtimeCall,
@@ -22,6 +23,11 @@ interface OpenAIRealtimeSettings {
   /** Timeout of one standard-tier try (default 10 min, the SDK's); flex tries get 15 min. */
   readonly timeoutMs?: number;
   readonly retry?: RealtimeRetryOptions;
+  /**
+   * The OpenAI-compatible provider to call instead of OpenAI (its base URL unless `baseUrl`
+   * overrides it; Azure through `AzureOpenAI`, which puts the deployment in the path).
+   */
+  readonly profile?: ProviderProfile;
 }
 
 /** The SDK client, built or handed over; its base URL: Including `/v1`, e.g. `http://127.0.0.1:8080/v1`. */
@@ -56,32 +62,39 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
  * ```
  */
 class OpenAIRealtimeProvider implements RealtimeProvider {
-  readonly name: ProviderName = 'openai';
-  readonly supportsFlex = true;
+  readonly name: ProviderName;
+  /** Flex (`service_tier: "flex"` at batch prices) is OpenAI's; profiles have no such tier. */
+  readonly supportsFlex: boolean;
   readonly #client: OpenAI;
   readonly #timeoutMs: number;
   readonly #retry: Required<RealtimeRetryOptions>;
+  readonly #profile: ProviderProfile | null;
 
   constructor(options: OpenAIRealtimeProviderOptions) {
-    this.#client = options.client ?? new OpenAI(realtimeClientOptions(options));
+    this.#profile = options.profile ?? null;
+    // Only built-in profiles reach here as providers; their ids are provider names.
+    this.name = (this.#profile?.id ?? 'openai') as ProviderName;
+    this.supportsFlex = this.#profile === null;
+    this.#client = options.client ?? createClient(options, this.#profile);
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_REALTIME_TIMEOUT_MS;
     this.#retry = { ...DEFAULT_REALTIME_RETRY, ...options.retry };
   }
 
   async invoke(call: RealtimeCall, options: RealtimeInvokeOptions = {}): Promise<RealtimeOutcome> {
     const endpoint = call.endpoint;
-    if (!isOpenAIEndpoint(endpoint)) {
-      throw unsupportedRealtimeEndpoint('openai', endpoint);
+    const served = this.#profile?.endpoints ?? PROVIDER_ENDPOINTS.openai;
+    if (!isOpenAIEndpoint(endpoint) || !(served as readonly string[]).includes(endpoint)) {
+      throw unsupportedRealtimeEndpoint(this.name, endpoint);
     }
     const askedModel = stringOrNull(call.body.model);
     const refusal = streamingRefusal(call.body, askedModel);
     if (refusal !== null) return refusal;
     // Embeddings have no service tier (the endpoint takes no `service_tier`): a flex call on
     // embeddings is sent without one and served, and billed, at the default tier.
-    const flex = call.lane === 'flex' && endpoint !== EMBEDDINGS;
-    const body = flex ? { ...call.body, service_tier: 'flex' } : call.body;
+    const flex = this.supportsFlex && call.lane === 'flex' && endpoint !== EMBEDDINGS;
+    const body = this.#providerBody(flex ? { ...call.body, service_tier: 'flex' } : call.body);
     return callWithRetries({
-      provider: 'openai',
+      provider: this.name,
       operation: endpoint,
       policy: this.#retry,
       deadline: call.deadline?.getTime() ?? null,
@@ -104,7 +117,32 @@ class OpenAIRealtimeProvider implements RealtimeProvider {
       },
     });
   }
+
+  /** Azure names the deployment serving the model where OpenAI names the model. */
+  #providerBody(body: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> {
+    const model = body.model;
+    if (this.#profile?.quirks.client !== 'azure' || typeof model !== 'string') return body;
+    return { ...body, model: profileModelName(this.#profile, model) };
+  }
 }
+
+/** `AzureOpenAI` (resource endpoint, `api-version`) for Azure, `OpenAI` otherwise. */
+const createClient = (
+  options: { readonly apiKey?: string; readonly baseUrl?: string | null },
+  profile: ProviderProfile | null,
+): OpenAI => {
+  const settings = realtimeClientOptions({
+    apiKey: options.apiKey ?? '',
+    baseUrl: options.baseUrl || profile?.baseUrl,
+  });
+  if (profile?.quirks.client !== 'azure') return new OpenAI(settings);
+  return new AzureOpenAI({
+    apiKey: settings.apiKey,
+    maxRetries: 0,
+    endpoint: settings.baseURL ?? profile.baseUrl,
+    apiVersion: profile.quirks.apiVersion ?? undefined,
+  });
+};
 
 const succeeded = (
   response: unknown,

@@ -2,6 +2,9 @@ import type { BatchlaneConfig, ProviderConnection } from '../../config/Batchlane
 import { PROVIDERS, type ProviderName } from '../../contract/providers.js';
 import { ConfigError } from '../../domain/errors.js';
 
+/** A provider named by no setting: a key from nowhere, the SDK's or profile's base URL. */
+const NO_CONNECTION: ProviderConnection = { apiKey: null, secretArn: null, baseUrl: null };
+
 /**
  * One client per provider: built with its API key (resolved concurrently, e.g. from Secrets
  * Manager) where the deployment enables the provider, a stand-in that refuses every call
@@ -18,7 +21,7 @@ const buildPerProvider = async <T>(
   const entries = await Promise.all(
     PROVIDERS.map(async (name): Promise<[ProviderName, T]> => {
       if (!config.enabledProviders.includes(name)) return [name, build.disabled(name)];
-      const connection = config.providers[name];
+      const connection = config.providers[name] ?? NO_CONNECTION;
       // Bedrock signs its calls with the function's AWS credentials: there is no key.
       if (name === 'bedrock') return [name, build.enabled(name, '', connection)];
       const apiKey = await resolveApiKey(connection, name);

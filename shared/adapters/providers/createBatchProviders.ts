@@ -1,4 +1,5 @@
 import type { BatchlaneConfig, ProviderConnection } from '../../config/BatchlaneConfig.js';
+import { BUILT_IN_PROFILES } from '../../contract/providerProfile.js';
 import type { ProviderName } from '../../contract/providers.js';
 import { ConfigError } from '../../domain/errors.js';
 import type { BatchProvider } from '../../ports/BatchProvider.js';
@@ -54,6 +55,9 @@ const createProvider = (
       return bedrock();
     case 'gemini':
       return new GeminiBatchProvider(common);
+    default:
+      // A provider profile: OpenAI's Batch API at the profile's URL, with its departures.
+      return new OpenAIBatchProvider({ ...common, profile: BUILT_IN_PROFILES[name] });
   }
 };
 

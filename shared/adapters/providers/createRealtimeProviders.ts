@@ -1,4 +1,5 @@
 import type { BatchlaneConfig, ProviderConnection } from '../../config/BatchlaneConfig.js';
+import { BUILT_IN_PROFILES } from '../../contract/providerProfile.js';
 import type { ProviderName } from '../../contract/providers.js';
 import { ConfigError } from '../../domain/errors.js';
 import type { RealtimeProvider } from '../../ports/RealtimeProvider.js';
@@ -47,6 +48,8 @@ const createProvider = (
       return bedrock === undefined ? disabledProvider(name) : bedrock();
     case 'gemini':
       return new GeminiRealtimeProvider(common);
+    default:
+      return new OpenAIRealtimeProvider({ ...common, profile: BUILT_IN_PROFILES[name] });
   }
 };
 

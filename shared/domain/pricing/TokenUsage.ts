@@ -1,3 +1,4 @@
+import { isBuiltInProfileId } from '../../contract/providerProfile.js';
 import type { Usage } from '../../contract/result.js';
 
 /**
@@ -194,7 +195,8 @@ const tokenUsageFromResponse = (
     case 'gemini':
       return fromGemini(body);
     default:
-      return null;
+      // Provider profiles answer OpenAI's bodies.
+      return isBuiltInProfileId(provider) ? fromOpenAI(endpoint, body) : null;
   }
 };
 

@@ -1,4 +1,5 @@
 import { type PriceTable, type PriceTableInput, PriceTableSchema } from './PriceTable.js';
+import { PROFILE_PRICES } from './profilePrices.js';
 
 /*
  * List prices in USD per million tokens, each entry citing where it was read. Prices change:
@@ -388,6 +389,7 @@ const rawDefaultPriceTable: PriceTableInput = {
         cache_read: null,
       },
     ],
+    ...PROFILE_PRICES,
   },
 };
 

@@ -29,6 +29,19 @@ const ANTHROPIC_LEGACY =
 const OPENAI_MODELS = (page: string) =>
   `https://platform.openai.com/docs/models/${page} ("Max output tokens"; read 2026-11-26)`;
 
+/** A provider profile's model: known by id (and dated snapshots of it), its cap unrecorded. */
+const profileModel = (model: string, source: string): ModelLimit => ({
+  model,
+  match: [`${model}-`],
+  maxOutputTokens: null,
+  source,
+});
+
+const TOGETHER_MODELS =
+  'https://docs.together.ai/docs/batch-inference (models offered in batch; read 2026-12-06)';
+const GROQ_MODELS = 'https://console.groq.com/docs/batch (supported models; read 2026-12-06)';
+const XAI_MODELS = 'https://docs.x.ai/docs/models (read 2026-12-06)';
+
 const GEMINI_MODELS =
   'https://ai.google.dev/gemini-api/docs/models ("Output token limit"; read 2026-12-06)';
 
@@ -95,6 +108,23 @@ const MODEL_LIMITS: Partial<Record<ProviderName, readonly ModelLimit[]>> = {
     openai('o4-mini', 100_000),
     openai('text-embedding-3-small', null, []),
     openai('text-embedding-3-large', null, []),
+  ],
+  together: [
+    profileModel('meta-llama/Llama-3.3-70B-Instruct-Turbo', TOGETHER_MODELS),
+    profileModel('meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo', TOGETHER_MODELS),
+    profileModel('deepseek-ai/DeepSeek-V3', TOGETHER_MODELS),
+  ],
+  groq: [
+    profileModel('llama-3.1-8b-instant', GROQ_MODELS),
+    profileModel('llama-3.3-70b-versatile', GROQ_MODELS),
+  ],
+  xai: [profileModel('grok-3-mini', XAI_MODELS), profileModel('grok-4', XAI_MODELS)],
+  // Azure serves OpenAI's models; requests name the model, and a deployment serves it.
+  'azure-openai': [
+    openai('gpt-4.1-mini', 32_768),
+    openai('gpt-4.1-nano', 32_768),
+    openai('gpt-4o-mini', 16_384),
+    openai('text-embedding-3-small', null, []),
   ],
   gemini: [
     gemini('gemini-2.5-pro', 65_536),
