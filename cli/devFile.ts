@@ -18,7 +18,8 @@ interface DevFile {
   /** The local stack's destination allow-list (`*`), which `batchlane replay` applies. */
   readonly destination_allow_list?: string;
   /** Per provider, what its SDK's base URL option takes (`providers.gemini`: `httpOptions.baseUrl`). */
-  readonly providers: {
+  /** Provider profiles under their id: the OpenAI client's `baseURL` (Azure: its `endpoint`). */
+  readonly providers: Readonly<Record<string, string>> & {
     readonly anthropic: string;
     readonly openai: string;
     readonly gemini: string;

@@ -3,6 +3,7 @@ import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { ENV } from '../shared/config/BatchlaneConfig.js';
 import type { Destination } from '../shared/contract/destination.js';
+import type { ProfileOverride } from '../shared/contract/providerProfile.js';
 import type { ProviderName } from '../shared/contract/providers.js';
 import type { Quotas } from '../shared/domain/admitRequests.js';
 import type { PriceTableInput } from '../shared/domain/pricing/PriceTable.js';
@@ -139,6 +140,13 @@ interface BatchlaneStackProps extends StackProps {
    * @default - the shipped price table only
    */
   readonly priceTableOverride?: PriceTableInput;
+  /**
+   * Changes to the built-in provider profiles (`BATCHLANE_PROVIDER_PROFILES`): Azure's resource
+   * endpoint, deployments and `api-version`, Groq's window, a profile's key secret name.
+   * Checked at synth.
+   * @default - the built-in profiles
+   */
+  readonly providerProfiles?: readonly ProfileOverride[];
   /**
    * The request `metadata` key whose value is the request's cost tag (`BATCHLANE_COST_TAG_KEY`).
    * @default 'tag'
@@ -287,6 +295,7 @@ class BatchlaneStack extends Stack {
       anthropicSecretArn: props.anthropicSecretArn,
       openaiSecretArn: props.openaiSecretArn,
       geminiSecretArn: props.geminiSecretArn,
+      profileOverrides: props.providerProfiles,
     });
     const idempotencyTtl = Duration.days(props.idempotencyTtlDays ?? DEFAULT_IDEMPOTENCY_TTL_DAYS);
     const resources: SharedResources = {

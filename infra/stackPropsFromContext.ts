@@ -2,6 +2,7 @@ import type { Node } from 'constructs';
 import { z } from 'zod';
 import { ProducerNamespacesSchema, QuotasSchema } from '../shared/config/loadConfig.js';
 import { DestinationSchema } from '../shared/contract/destination.js';
+import { applyProfileOverrides, type ProfileOverride } from '../shared/contract/providerProfile.js';
 import { isProviderName, type ProviderName } from '../shared/contract/providers.js';
 import { errorMessage } from '../shared/domain/errors.js';
 import { defaultPriceTable } from '../shared/domain/pricing/defaultPriceTable.js';
@@ -52,6 +53,7 @@ const CONTEXT_KEYS = [
   'collectorMaxConcurrency',
   'intakeProducerPrincipals',
   'producerNamespaces',
+  'providerProfiles',
 ] as const;
 
 type ContextKey = (typeof CONTEXT_KEYS)[number];
@@ -193,6 +195,18 @@ const priceTableOverride = (value: unknown): PriceTableInput | undefined => {
   return json as PriceTableInput;
 };
 
+/** Changes to built-in provider profiles, checked whole at synth (each error names its field). */
+const providerProfiles = (value: unknown): BatchlaneStackProps['providerProfiles'] => {
+  if (isUnsetObject(value)) return undefined;
+  const json = jsonObject('providerProfiles', value);
+  const applied = applyProfileOverrides(json);
+  if (!applied.ok) {
+    throw new Error(`context "providerProfiles" is not valid: ${applied.issues.join('; ')}`);
+  }
+  // Kept as written: the functions apply it again, and it takes less of the 4 KB environment.
+  return json as ProfileOverride[];
+};
+
 const quotas = (value: unknown): BatchlaneStackProps['quotas'] => {
   if (isUnsetObject(value)) return undefined;
   const parsed = QuotasSchema.safeParse(jsonObject('quotas', value));
@@ -315,6 +329,7 @@ const stackPropsFromContext = (node: Node): BatchlaneStackProps => {
     ),
     intakeProducerPrincipals: list('intakeProducerPrincipals', get('intakeProducerPrincipals')),
     producerNamespaces: producerNamespaces(get('producerNamespaces')),
+    providerProfiles: providerProfiles(get('providerProfiles')),
   };
 };
 

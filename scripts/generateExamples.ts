@@ -180,6 +180,32 @@ for (let i = 0; i < 40; i += 1) {
     }),
   );
 }
+// The OpenAI-compatible providers (built-in profiles), each through its batch API: Azure
+// OpenAI names the model (its deployment serves it), the others their own model ids.
+const PROFILE_MODELS = {
+  together: 'meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo',
+  groq: 'llama-3.1-8b-instant',
+  xai: 'grok-3-mini',
+  'azure-openai': 'gpt-4.1-mini',
+} as const;
+for (const [provider, model] of Object.entries(PROFILE_MODELS)) {
+  for (let i = 0; i < 8; i += 1) {
+    const topic = topics[(i + provider.length) % topics.length] ?? 'anything';
+    lines.push(
+      JSON.stringify({
+        custom_id: `demo-${provider}-${String(i).padStart(4, '0')}`,
+        provider,
+        body: {
+          model,
+          max_tokens: 200,
+          messages: [{ role: 'user', content: `In two sentences, explain ${topic}.` }],
+        },
+        destination: destinations[i % destinations.length],
+        metadata: { suite: 'demo', item: 400 + i, tag: provider },
+      }),
+    );
+  }
+}
 writeFileSync('examples/requests.jsonl', `${lines.join('\n')}\n`);
 
 const dest = { type: 'sqs', queue_url: '{{results_queue_url}}' };
@@ -242,6 +268,16 @@ bad.push(
     custom_id: 'bad-bedrock-model-0001',
     provider: 'bedrock',
     body: { messages: [{ role: 'user', content: [{ text: 'hi' }] }] },
+    destination: dest,
+  }),
+);
+// A provider profile takes only the endpoints it offers in batch (Groq: chat completions).
+bad.push(
+  JSON.stringify({
+    custom_id: 'bad-profile-endpoint-0001',
+    provider: 'groq',
+    endpoint: '/v1/responses',
+    body: { model: 'llama-3.1-8b-instant', input: 'hi' },
     destination: dest,
   }),
 );

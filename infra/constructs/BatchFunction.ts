@@ -290,6 +290,9 @@ class BatchFunction extends Construct {
    */
   public bindProviderSecrets(secrets: ProviderSecrets): void {
     this.function.addEnvironment(ENV.enabledProviders, secrets.enabledProviders.join(','));
+    if (secrets.profileOverridesJson !== undefined) {
+      this.function.addEnvironment(ENV.providerProfiles, secrets.profileOverridesJson);
+    }
     const anthropic = secrets.secretFor('anthropic');
     if (anthropic !== undefined) {
       this.function.addEnvironment(ENV.anthropicSecretArn, anthropic.secretArn);

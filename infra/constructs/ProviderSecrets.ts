@@ -2,9 +2,10 @@ import { RemovalPolicy, SecretValue, Validations } from 'aws-cdk-lib';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import {
-  BUILT_IN_PROFILES,
+  applyProfileOverrides,
   type BuiltInProfileId,
   isBuiltInProfileId,
+  type ProfileOverride,
   type ProviderProfile,
 } from '../../shared/contract/providerProfile.js';
 import { DEFAULT_ENABLED_PROVIDERS, type ProviderName } from '../../shared/contract/providers.js';
@@ -34,12 +35,12 @@ interface ProviderSecretsProps {
    */
   readonly geminiSecretArn?: string;
   /**
-   * Provider profiles as the deployment set them (CDK context `providerProfiles`, replacing a
-   * built-in profile of the same id): an enabled profile's key is read from the secret its
-   * profile names (`key.secretName`), which is created by hand before deploying.
+   * The deployment's changes to the built-in provider profiles (CDK context
+   * `providerProfiles`): an enabled profile's key is read from the secret its profile names
+   * (`key.secretName`), which is created by hand before deploying.
    * @default the built-in profiles
    */
-  readonly profiles?: Readonly<Partial<Record<BuiltInProfileId, ProviderProfile>>>;
+  readonly profileOverrides?: readonly ProfileOverride[];
 }
 
 /**
@@ -52,6 +53,8 @@ class ProviderSecrets extends Construct {
   public readonly enabledProviders: readonly ProviderName[];
   /** Providers whose secret was created here (their key must be put after deploying). */
   public readonly createdFor: readonly ProviderName[];
+  /** The profiles' overrides as the functions read them (`BATCHLANE_PROVIDER_PROFILES`), if any. */
+  public readonly profileOverridesJson: string | undefined;
   readonly #secrets: ReadonlyMap<ProviderName, ISecret>;
 
   public constructor(scope: Construct, id: string, props: ProviderSecretsProps = {}) {
@@ -65,6 +68,15 @@ class ProviderSecrets extends Construct {
       ...(props.openaiSecretArn === undefined ? {} : { openai: props.openaiSecretArn }),
       ...(props.geminiSecretArn === undefined ? {} : { gemini: props.geminiSecretArn }),
     };
+    const applied = applyProfileOverrides(props.profileOverrides ?? []);
+    if (!applied.ok) {
+      throw new Error(`ProviderSecrets: providerProfiles: ${applied.issues.join('; ')}`);
+    }
+    const profiles: Readonly<Record<BuiltInProfileId, ProviderProfile>> = applied.profiles;
+    this.profileOverridesJson =
+      props.profileOverrides === undefined || props.profileOverrides.length === 0
+        ? undefined
+        : JSON.stringify(props.profileOverrides);
     const secrets = new Map<ProviderName, ISecret>();
     const createdFor: ProviderName[] = [];
     for (const provider of this.enabledProviders) {
@@ -72,8 +84,8 @@ class ProviderSecrets extends Construct {
       if (provider === 'bedrock') continue;
       if (isBuiltInProfileId(provider)) {
         // The profile names its secret; the operator creates it with the key (deploy.md).
-        const profile = props.profiles?.[provider] ?? BUILT_IN_PROFILES[provider];
-        secrets.set(provider, Secret.fromSecretNameV2(this, provider, profile.key.secretName));
+        const { secretName } = profiles[provider].key;
+        secrets.set(provider, Secret.fromSecretNameV2(this, provider, secretName));
         continue;
       }
       const arn = arns[provider];

@@ -5,9 +5,14 @@ import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@
 import { createAwsClients } from '../../shared/adapters/aws/createAwsClients.js';
 import { ensureStateTable } from '../../shared/adapters/aws/stateTable.js';
 import { createRuntime, type Runtime } from '../../shared/composition/createRuntime.js';
-import { ENV } from '../../shared/config/BatchlaneConfig.js';
+import { ENV, profileEnvNames } from '../../shared/config/BatchlaneConfig.js';
 import { FUNCTION_SIZING } from '../../shared/config/functionSizing.js';
 import { SERVICE_NAME } from '../../shared/contract/metrics.js';
+import {
+  BUILT_IN_PROFILE_IDS,
+  BUILT_IN_PROFILES,
+  type BuiltInProfileId,
+} from '../../shared/contract/providerProfile.js';
 import { PROVIDERS } from '../../shared/contract/providers.js';
 import { BEDROCK_JOB_EVENT, ENDED_JOB_STATUSES } from '../../shared/domain/bedrockJobs.js';
 import { type RunningSimulator, startSimulator } from '../simulator/startSimulator.js';
@@ -134,7 +139,8 @@ interface LocalStack {
   /** The Standard Webhooks secret (`whsec_…`) the functions sign loopback webhooks with. */
   readonly webhookSecret: string;
   readonly simulator: RunningSimulator | null;
-  readonly providers: {
+  /** Each provider's base URL; a provider profile's under its id (`groq`, `azure-openai`). */
+  readonly providers: Readonly<Record<BuiltInProfileId, string>> & {
     readonly anthropic: string;
     readonly openai: string;
     /** What both Bedrock clients take as `endpoint`. */
@@ -200,6 +206,40 @@ const functionEnvironment = (
  * Local, a PutEvents endpoint), the provider simulator (or the real providers when their API
  * keys are set), and the very handlers the stack deploys, driven the way AWS drives them.
  */
+/**
+ * Each provider profile's key, and its base URL when it goes to the simulator (`together` →
+ * `TOGETHER_API_KEY` and `BATCHLANE_TOGETHER_BASE_URL`).
+ */
+const profileEnvironment = (
+  simulator: RunningSimulator | null,
+  real: ReadonlySet<BuiltInProfileId>,
+): Record<string, string> =>
+  Object.fromEntries(
+    BUILT_IN_PROFILE_IDS.flatMap((id) => {
+      const keyVar = BUILT_IN_PROFILES[id].key.envVar;
+      if (real.has(id)) return [[keyVar, process.env[keyVar] ?? '']];
+      const baseUrl = simulator?.profileBaseUrls[id];
+      return [
+        [keyVar, 'sim-key'],
+        ...(baseUrl === undefined ? [] : [[profileEnvNames(id).baseUrl, baseUrl]]),
+      ];
+    }),
+  );
+
+/** Where each provider profile is reached: the simulator's prefix, or the provider's host. */
+const profileBaseUrls = (
+  simulator: RunningSimulator | null,
+  real: ReadonlySet<BuiltInProfileId>,
+): Record<BuiltInProfileId, string> =>
+  Object.fromEntries(
+    BUILT_IN_PROFILE_IDS.map((id) => [
+      id,
+      real.has(id)
+        ? new URL(BUILT_IN_PROFILES[id].baseUrl).host
+        : (simulator?.profileBaseUrls[id] ?? ''),
+    ]),
+  ) as Record<BuiltInProfileId, string>;
+
 const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalStack> => {
   const isolation = options.isolation ?? (options.wrapRuntime === undefined ? 'worker' : 'inline');
   if (isolation === 'worker' && options.wrapRuntime !== undefined) {
@@ -254,6 +294,12 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
   const useReal = options.realProvidersFromEnv ?? true;
   const realAnthropic = useReal && (process.env['ANTHROPIC_API_KEY'] ?? '') !== '';
   const realOpenai = useReal && (process.env['OPENAI_API_KEY'] ?? '') !== '';
+  // A provider profile goes to the real provider when its key variable is set, as the others.
+  const realProfiles = new Set(
+    BUILT_IN_PROFILE_IDS.filter(
+      (id) => useReal && (process.env[BUILT_IN_PROFILES[id].key.envVar] ?? '') !== '',
+    ),
+  );
   // Bedrock's real service needs AWS credentials, its service role and a real bucket it can
   // read (BATCHLANE_BEDROCK_ROLE_ARN); it is asked for explicitly, never picked up by accident.
   const realBedrock =
@@ -351,6 +397,7 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
           [ENV.bedrockRoleArn]: 'arn:aws:iam::000000000000:role/batchlane-bedrock-batch',
         }),
     ...(realGemini || simulator === null ? {} : { [ENV.geminiBaseUrl]: simulator.geminiBaseUrl }),
+    ...profileEnvironment(simulator, realProfiles),
     POWERTOOLS_LOG_LEVEL: process.env['POWERTOOLS_LOG_LEVEL'] ?? 'ERROR',
     POWERTOOLS_METRICS_DISABLED: 'true',
     POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
@@ -501,6 +548,7 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
       openai: realOpenai ? 'api.openai.com' : (simulator?.openaiBaseUrl ?? ''),
       bedrock: realBedrock ? 'bedrock.amazonaws.com' : (simulator?.bedrockEndpoint ?? ''),
       gemini: realGemini ? 'generativelanguage.googleapis.com' : (simulator?.geminiBaseUrl ?? ''),
+      ...profileBaseUrls(simulator, realProfiles),
     },
     emulators,
     pollNow: () => pollerSchedule.tick(),

@@ -1,5 +1,5 @@
 import type { Destination } from '../contract/destination.js';
-import type { BuiltInProfileId } from '../contract/providerProfile.js';
+import type { BuiltInProfileId, ProviderProfile } from '../contract/providerProfile.js';
 import type { ProviderName } from '../contract/providers.js';
 import type { Quotas } from '../domain/admitRequests.js';
 import type { DestinationPolicy } from '../domain/destinationPolicy.js';
@@ -38,6 +38,11 @@ interface BatchlaneConfig {
   readonly completionQueueUrl: string;
   readonly defaultDestination: Destination | null;
   readonly enabledProviders: readonly ProviderName[];
+  /**
+   * The provider profiles with the deployment's overrides applied
+   * (`BATCHLANE_PROVIDER_PROFILES`); absent: the built-in ones.
+   */
+  readonly profiles?: Readonly<Record<BuiltInProfileId, ProviderProfile>>;
   /** Built-in profiles may be left out: they are reached at their profile's base URL. */
   readonly providers: Readonly<
     Record<Exclude<ProviderName, BuiltInProfileId>, ProviderConnection> &
@@ -153,6 +158,7 @@ const ENV = {
   completionQueueUrl: 'BATCHLANE_COMPLETION_QUEUE_URL',
   defaultDestination: 'BATCHLANE_DEFAULT_DESTINATION',
   enabledProviders: 'BATCHLANE_PROVIDERS',
+  providerProfiles: 'BATCHLANE_PROVIDER_PROFILES',
   anthropicApiKey: 'ANTHROPIC_API_KEY',
   anthropicSecretArn: 'BATCHLANE_ANTHROPIC_SECRET_ARN',
   anthropicBaseUrl: 'BATCHLANE_ANTHROPIC_BASE_URL',

@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { DestinationSchema } from '../contract/destination.js';
 import {
+  applyProfileOverrides,
   BUILT_IN_PROFILE_IDS,
   BUILT_IN_PROFILES,
   type BuiltInProfileId,
+  type ProviderProfile,
 } from '../contract/providerProfile.js';
 import { DEFAULT_ENABLED_PROVIDERS, PROVIDERS, type ProviderName } from '../contract/providers.js';
 import {
@@ -152,6 +154,29 @@ const connection = (
   secretArn: optional(env, arnVar),
   baseUrl: optional(env, urlVar),
 });
+
+/** The profiles with the deployment's overrides (`BATCHLANE_PROVIDER_PROFILES`, a JSON list). */
+const parseProfiles = (env: Env): Record<BuiltInProfileId, ProviderProfile> => {
+  const raw = optional(env, ENV.providerProfiles);
+  if (raw === null) return { ...BUILT_IN_PROFILES };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (error) {
+    throw new ConfigError(`${ENV.providerProfiles} is not JSON: ${errorMessage(error)}`, {
+      code: 'invalid_config',
+      details: { name: ENV.providerProfiles },
+    });
+  }
+  const applied = applyProfileOverrides(parsed);
+  if (!applied.ok) {
+    throw new ConfigError(`${ENV.providerProfiles}: ${applied.issues.join('; ')}`, {
+      code: 'invalid_config',
+      details: { name: ENV.providerProfiles },
+    });
+  }
+  return applied.profiles;
+};
 
 /** Each built-in profile's connection: its key variable, secret ARN and base URL override. */
 const profileConnections = (env: Env): Record<BuiltInProfileId, ProviderConnection> =>
@@ -371,6 +396,7 @@ const loadConfig = (env: Env): BatchlaneConfig => {
     completionQueueUrl: required(env, ENV.completionQueueUrl),
     defaultDestination: parseDestination(env),
     enabledProviders,
+    profiles: parseProfiles(env),
     providers: {
       anthropic: connection(env, ENV.anthropicApiKey, ENV.anthropicSecretArn, ENV.anthropicBaseUrl),
       openai: connection(env, ENV.openaiApiKey, ENV.openaiSecretArn, ENV.openaiBaseUrl),

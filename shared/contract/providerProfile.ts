@@ -224,6 +224,59 @@ const isBuiltInProfileId = (value: string): value is BuiltInProfileId =>
   (BUILT_IN_PROFILE_IDS as readonly string[]).includes(value);
 
 /**
+ * A deployment's change to a built-in profile (CDK context `providerProfiles`): where the
+ * provider is (Azure: the resource's endpoint), which secret holds the key, the window to ask
+ * for (Groq: up to `7d`) and quirks (Azure: deployments, `api-version`). Endpoints, limits and
+ * the discount are the provider's and stay as built in: batches are packed to them.
+ */
+const ProfileOverrideSchema = z
+  .object({
+    id: z.enum(BUILT_IN_PROFILE_IDS, {
+      error: `id must name a built-in profile (${BUILT_IN_PROFILE_IDS.join(', ')})`,
+    }),
+    baseUrl: z.url({ error: 'baseUrl must be an absolute URL' }).optional(),
+    key: z.record(z.string(), z.unknown()).optional(),
+    window: z.record(z.string(), z.unknown()).optional(),
+    quirks: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
+
+type ProfileOverride = z.input<typeof ProfileOverrideSchema>;
+
+/**
+ * The built-in profiles with a deployment's overrides applied, each checked whole; an error
+ * names the entry and the field (`1.window.request: ...`).
+ */
+const applyProfileOverrides = (
+  overrides: unknown,
+):
+  | { readonly ok: true; readonly profiles: Record<BuiltInProfileId, ProviderProfile> }
+  | { readonly ok: false; readonly issues: readonly string[] } => {
+  const listed = z.array(ProfileOverrideSchema).safeParse(overrides);
+  const describe = (prefix: (string | number)[], error: z.ZodError): string[] =>
+    error.issues.map((issue) => `${[...prefix, ...issue.path].join('.')}: ${issue.message}`);
+  if (!listed.success) return { ok: false, issues: describe([], listed.error) };
+  const profiles: Record<BuiltInProfileId, ProviderProfile> = { ...BUILT_IN_PROFILES };
+  const issues: string[] = [];
+  const seen = new Set<string>();
+  for (const [index, override] of listed.data.entries()) {
+    if (seen.has(override.id)) issues.push(`${index}.id: id "${override.id}" is given twice`);
+    seen.add(override.id);
+    const base = BUILT_IN_PROFILES[override.id];
+    const merged = ProviderProfileSchema.safeParse({
+      ...base,
+      ...(override.baseUrl === undefined ? {} : { baseUrl: override.baseUrl }),
+      key: { ...base.key, ...override.key },
+      window: { ...base.window, ...override.window },
+      quirks: { ...base.quirks, ...override.quirks },
+    });
+    if (merged.success) profiles[override.id] = merged.data;
+    else issues.push(...describe([index], merged.error));
+  }
+  return issues.length === 0 ? { ok: true, profiles } : { ok: false, issues };
+};
+
+/**
  * The endpoint as the profile's API names it: Azure drops the `/v1` (its client's base URL
  * already ends in `/openai`).
  */
@@ -235,6 +288,7 @@ const profileModelName = (profile: ProviderProfile, model: string): string =>
   profile.quirks.deployments[model] ?? model;
 
 export {
+  applyProfileOverrides,
   BUILT_IN_PROFILE_IDS,
   BUILT_IN_PROFILES,
   type BuiltInProfileId,
@@ -242,6 +296,7 @@ export {
   isBuiltInProfileId,
   PROFILE_ENDPOINTS,
   type ProfileEndpoint,
+  type ProfileOverride,
   type ProviderProfile,
   type ProviderProfileInput,
   ProviderProfileSchema,

@@ -38,6 +38,7 @@ const createProvider = (
   connection: ProviderConnection,
   options: BatchProviderClientOptions,
   bedrock: (() => BedrockBatchProvider) | undefined,
+  profiles: BatchlaneConfig['profiles'],
 ): BatchProvider => {
   const common = { apiKey, baseUrl: connection.baseUrl, ...options };
   switch (name) {
@@ -57,7 +58,10 @@ const createProvider = (
       return new GeminiBatchProvider(common);
     default:
       // A provider profile: OpenAI's Batch API at the profile's URL, with its departures.
-      return new OpenAIBatchProvider({ ...common, profile: BUILT_IN_PROFILES[name] });
+      return new OpenAIBatchProvider({
+        ...common,
+        profile: profiles?.[name] ?? BUILT_IN_PROFILES[name],
+      });
   }
 };
 
@@ -75,7 +79,7 @@ const createBatchProviders = async (
 ): Promise<Record<ProviderName, BatchProvider>> => {
   return buildPerProvider(config, resolveApiKey, {
     enabled: (name, apiKey, connection) =>
-      createProvider(name, apiKey, connection, options, bedrock),
+      createProvider(name, apiKey, connection, options, bedrock, config.profiles),
     disabled: disabledProvider,
   });
 };

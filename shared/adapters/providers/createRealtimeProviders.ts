@@ -37,6 +37,7 @@ const createProvider = (
   connection: ProviderConnection,
   options: RealtimeProviderClientOptions,
   bedrock: (() => BedrockRealtimeProvider) | undefined,
+  profiles: BatchlaneConfig['profiles'],
 ): RealtimeProvider => {
   const common = { apiKey, baseUrl: connection.baseUrl, ...options };
   switch (name) {
@@ -49,7 +50,10 @@ const createProvider = (
     case 'gemini':
       return new GeminiRealtimeProvider(common);
     default:
-      return new OpenAIRealtimeProvider({ ...common, profile: BUILT_IN_PROFILES[name] });
+      return new OpenAIRealtimeProvider({
+        ...common,
+        profile: profiles?.[name] ?? BUILT_IN_PROFILES[name],
+      });
   }
 };
 
@@ -66,7 +70,7 @@ const createProvider = (
  * ```
  */
 const createRealtimeProviders = async (
-  config: Pick<BatchlaneConfig, 'enabledProviders' | 'providers'>,
+  config: Pick<BatchlaneConfig, 'enabledProviders' | 'providers' | 'profiles'>,
   resolveApiKey: (connection: ProviderConnection, provider: ProviderName) => Promise<string>,
   options: RealtimeProviderClientOptions = {},
   /** Builds the Bedrock runtime adapter (its AWS client comes from the composition root). */
@@ -74,7 +78,7 @@ const createRealtimeProviders = async (
 ): Promise<Record<ProviderName, RealtimeProvider>> => {
   return buildPerProvider(config, resolveApiKey, {
     enabled: (name, apiKey, connection) =>
-      createProvider(name, apiKey, connection, options, bedrock),
+      createProvider(name, apiKey, connection, options, bedrock, config.profiles),
     disabled: disabledProvider,
   });
 };

@@ -230,7 +230,16 @@ const runConservation = async (options: ConservationOptions): Promise<Conservati
         model: 'us.amazon.nova-micro-v1:0',
         body: { messages: [{ role: 'user', content: [{ text: question }] }] },
       },
-    ][i % 4];
+      // A provider profile, the one departing most from OpenAI's API.
+      {
+        ...common,
+        provider: 'together',
+        body: {
+          model: 'meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo',
+          messages: [{ role: 'user', content: question }],
+        },
+      },
+    ][i % 5];
     ids.push(id);
     bodies.set(id, JSON.stringify(request));
     expected.set(id, { via, index: i });
