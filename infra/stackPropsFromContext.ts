@@ -197,7 +197,7 @@ const priceTableOverride = (value: unknown): PriceTableInput | undefined => {
 
 /** Changes to built-in provider profiles, checked whole at synth (each error names its field). */
 const providerProfiles = (value: unknown): BatchlaneStackProps['providerProfiles'] => {
-  if (isUnsetObject(value)) return undefined;
+  if (isUnsetObject(value) || (Array.isArray(value) && value.length === 0)) return undefined;
   const json = jsonObject('providerProfiles', value);
   const applied = applyProfileOverrides(json);
   if (!applied.ok) {

@@ -27,9 +27,15 @@ describe('context "providerProfiles"', () => {
 
   it.each([
     [[{ id: 'fireworks', baseUrl: 'https://x.example' }], /0\.id: id must name a built-in profile/],
-    [[{ id: 'groq', window: { request: '9d' } }], /0\.window\.request: window\.request must be one of/],
+    [
+      [{ id: 'groq', window: { request: '9d' } }],
+      /0\.window\.request: window\.request must be one of/,
+    ],
     [[{ id: 'groq', limits: { maxRequests: 1 } }], /0: Unrecognized key: "limits"/],
-    [[{ id: 'azure-openai', quirks: { apiVersion: null } }], /0\.quirks\.apiVersion: an azure profile needs/],
+    [
+      [{ id: 'azure-openai', quirks: { apiVersion: null } }],
+      /0\.quirks\.apiVersion: an azure profile needs/,
+    ],
     [[{ id: 'xai' }, { id: 'xai' }], /1\.id: id "xai" is given twice/],
     ['{nope', /"providerProfiles" is not valid JSON/],
   ])('fails synth naming the entry and field for %j', (value, message) => {
