@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DestinationSchema } from './destination.js';
+import { isBuiltInProfileId } from './providerProfile.js';
 import { DEFAULT_ENDPOINT, PROVIDER_ENDPOINTS, PROVIDERS } from './providers.js';
 
 /** The caller's id: also the provider-side `custom_id` charset, and batchlane's idempotency key. */
@@ -170,7 +171,9 @@ const RequestV1Schema = ResolvedRequestV1BaseSchema.superRefine((request, ctx) =
       ),
     );
   }
-  if (request.tier === 'flex' && !FLEX_ENDPOINTS.includes(endpoint)) {
+  // Provider profiles share OpenAI's endpoint names but sell no flex tier.
+  const flexOffered = FLEX_ENDPOINTS.includes(endpoint) && !isBuiltInProfileId(request.provider);
+  if (request.tier === 'flex' && !flexOffered) {
     ctx.addIssue(
       reasonIssue(
         'unsupported_tier',

@@ -141,6 +141,11 @@ describe('requests to profiles', () => {
   it.each([
     ['an unknown profile', request('grok'), 'unknown_provider'],
     [
+      'the flex tier, which no profile sells',
+      JSON.stringify({ ...JSON.parse(request('groq')), tier: 'flex' }),
+      'unsupported_tier',
+    ],
+    [
       'an endpoint the profile does not take',
       request('groq', '/v1/responses'),
       'unsupported_endpoint',
