@@ -48,8 +48,8 @@ class RecordingMetrics implements MetricsSink {
   count(name: string, value = 1, dimensions: Record<string, string> = {}): void {
     this.records.push({ kind: 'count', name, value, dimensions });
   }
-  milliseconds(name: string, value: number, dimensions: Record<string, string> = {}): void {
-    this.records.push({ kind: 'milliseconds', name, value, dimensions });
+  milliseconds(name: string, value: number): void {
+    this.records.push({ kind: 'milliseconds', name, value, dimensions: {} });
   }
   percent(name: string, value: number, dimensions: Record<string, string> = {}): void {
     this.records.push({ kind: 'percent', name, value, dimensions });
