@@ -1,6 +1,7 @@
 /**
  * The logging the use cases need: structured attributes, never prompt or response content.
- * Powertools' Logger satisfies it; tests pass a silent one.
+ * Deployed, Powertools' Logger serves it (`loggerPort` in `composition/createRuntime.ts`); tests
+ * pass a silent or recording one.
  */
 interface Logger {
   debug(message: string, attributes?: Record<string, unknown>): void;

@@ -2,6 +2,7 @@ import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { vi } from 'vitest';
 import { PowertoolsMetricsSink } from '../../../shared/adapters/observability/PowertoolsMetricsSink.js';
+import { loggerPort } from '../../../shared/composition/createRuntime.js';
 import {
   describeLoggerContract,
   describeMetricsSinkContract,
@@ -40,8 +41,8 @@ const ENVELOPE = new Set([
   'xray_trace_id',
 ]);
 
-describeLoggerContract('Powertools Logger', (run) => {
-  const logger = new PowertoolsLogger({ serviceName: 'contract', logLevel: 'DEBUG' });
+describeLoggerContract('Powertools Logger behind loggerPort', (run) => {
+  const logger = loggerPort(new PowertoolsLogger({ serviceName: 'contract', logLevel: 'DEBUG' }));
   return jsonWrittenBy(() => run(logger)).map((record) => ({
     level: String(record['level']).toLowerCase(),
     message: String(record['message']),
