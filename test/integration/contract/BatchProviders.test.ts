@@ -1,23 +1,33 @@
+import { GoogleGenAI } from '@google/genai';
 import { startSimulator } from '../../../local/simulator/startSimulator.js';
 import { AnthropicBatchProvider } from '../../../shared/adapters/providers/AnthropicBatchProvider.js';
+import { GeminiBatchProvider } from '../../../shared/adapters/providers/GeminiBatchProvider.js';
 import { OpenAIBatchProvider } from '../../../shared/adapters/providers/OpenAIBatchProvider.js';
 import { formatProviderLine } from '../../../shared/domain/formatProviderLine.js';
 import { describeBatchProviderContract } from '../../contract/BatchProviderContract.js';
 import { API_KEY, waitForEnded } from '../providers/providerTestKit.js';
 
+/** The simulator's own marker: a request whose custom id ends in it is refused. */
+const REFUSED = '__sim_invalid_request_error';
+
 describeBatchProviderContract('AnthropicBatchProvider on the simulator', async () => {
   const sim = await startSimulator({ port: 0, processingMs: 300, seed: 3, apiKeys: [API_KEY] });
   const provider = new AnthropicBatchProvider({ apiKey: API_KEY, baseUrl: sim.anthropicBaseUrl });
+  const line = (customId: string): string =>
+    formatProviderLine('anthropic', '/v1/messages', customId, {
+      model: 'claude-sonnet-4-6',
+      max_tokens: 64,
+      messages: [{ role: 'user', content: `question for ${customId}` }],
+    });
   return {
     port: provider,
     endpoint: '/v1/messages',
-    line: (customId) =>
-      formatProviderLine('anthropic', '/v1/messages', customId, {
-        model: 'claude-sonnet-4-6',
-        max_tokens: 64,
-        messages: [{ role: 'user', content: `question for ${customId}` }],
-      }),
-    refusedId: (base) => `${base}__sim_invalid_request_error`,
+    line,
+    refused: (base) => ({
+      line: line(`${base}${REFUSED}`),
+      customId: `${base}${REFUSED}`,
+      errorType: 'invalid_request_error',
+    }),
     waitForEnded: (id) => waitForEnded(provider, id),
     slowDown: () => sim.setFaults({ processingMs: 60_000 }),
     wrongKey: new AnthropicBatchProvider({
@@ -32,16 +42,21 @@ describeBatchProviderContract('AnthropicBatchProvider on the simulator', async (
 describeBatchProviderContract('OpenAIBatchProvider on the simulator', async () => {
   const sim = await startSimulator({ port: 0, processingMs: 300, seed: 4, apiKeys: [API_KEY] });
   const provider = new OpenAIBatchProvider({ apiKey: API_KEY, baseUrl: sim.openaiBaseUrl });
+  const line = (customId: string): string =>
+    formatProviderLine('openai', '/v1/chat/completions', customId, {
+      model: 'gpt-4o-mini',
+      max_tokens: 64,
+      messages: [{ role: 'user', content: `question for ${customId}` }],
+    });
   return {
     port: provider,
     endpoint: '/v1/chat/completions',
-    line: (customId) =>
-      formatProviderLine('openai', '/v1/chat/completions', customId, {
-        model: 'gpt-4o-mini',
-        max_tokens: 64,
-        messages: [{ role: 'user', content: `question for ${customId}` }],
-      }),
-    refusedId: (base) => `${base}__sim_invalid_request_error`,
+    line,
+    refused: (base) => ({
+      line: line(`${base}${REFUSED}`),
+      customId: `${base}${REFUSED}`,
+      errorType: 'invalid_request_error',
+    }),
     waitForEnded: (id) => waitForEnded(provider, id),
     slowDown: () => sim.setFaults({ processingMs: 60_000 }),
     wrongKey: new OpenAIBatchProvider({
@@ -49,6 +64,46 @@ describeBatchProviderContract('OpenAIBatchProvider on the simulator', async () =
       baseUrl: sim.openaiBaseUrl,
       maxRetries: 0,
     }),
+    close: () => sim.stop(),
+  };
+});
+
+describeBatchProviderContract('GeminiBatchProvider on the simulator', async () => {
+  const sim = await startSimulator({ port: 0, processingMs: 300, seed: 5, apiKeys: [API_KEY] });
+  let provider = new GeminiBatchProvider({ apiKey: API_KEY, baseUrl: sim.geminiBaseUrl });
+  const line = (customId: string, body: Record<string, unknown> = {}): string =>
+    formatProviderLine('gemini', 'generateContent', customId, {
+      model: 'gemini-2.5-flash',
+      contents: [{ role: 'user', parts: [{ text: `question for ${customId}` }] }],
+      generationConfig: { maxOutputTokens: 64 },
+      ...body,
+    });
+  return {
+    get port() {
+      return provider;
+    },
+    endpoint: 'generateContent',
+    line: (customId) => line(customId),
+    // Gemini refuses a request with no contents, by its own status word.
+    refused: (base) => ({
+      line: line(base, { contents: [] }),
+      customId: base,
+      errorType: 'INVALID_ARGUMENT',
+    }),
+    waitForEnded: (id) => waitForEnded(provider, id),
+    // The simulator takes Gemini's per-batch knobs from a header its client sends.
+    slowDown: () => {
+      provider = new GeminiBatchProvider({
+        client: new GoogleGenAI({
+          apiKey: API_KEY,
+          httpOptions: {
+            baseUrl: sim.geminiBaseUrl,
+            headers: { 'x-sim-faults': JSON.stringify({ processingMs: 60_000 }) },
+          },
+        }),
+      });
+    },
+    wrongKey: new GeminiBatchProvider({ apiKey: 'wrong-key', baseUrl: sim.geminiBaseUrl }),
     close: () => sim.stop(),
   };
 });
