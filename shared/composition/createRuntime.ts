@@ -188,4 +188,4 @@ const createRuntime = async (
   return { config, deps, logger, flushMetrics: () => metricsSink.flush() };
 };
 
-export { createRuntime, type Runtime, type RuntimeOptions };
+export { createRuntime, loggerPort, type Runtime, type RuntimeOptions };
