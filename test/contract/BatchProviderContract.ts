@@ -23,7 +23,7 @@ interface BatchProviderSubject extends Subject<BatchProvider> {
   };
   /** Polls until the batch has ended (a fake lets its time pass). */
   waitForEnded(providerBatchId: string): Promise<ProviderBatchSnapshot>;
-  /** Makes the next batch run long enough to be cancelled while it runs. */
+  /** Makes the next batch run long enough to be cancelled while it runs (`port` may change). */
   slowDown(): void;
   /** A provider of the same kind whose key the provider refuses. */
   readonly wrongKey: BatchProvider;
@@ -73,21 +73,19 @@ const describeBatchProviderContract = (
 ) => {
   describe(`BatchProvider contract: ${name}`, () => {
     let subject: BatchProviderSubject;
-    let provider: BatchProvider;
 
     beforeAll(async () => {
       subject = await makeSubject();
-      provider = subject.port;
     });
     afterAll(() => subject.close?.());
 
     it('runs a submitted batch to its end, with a result per request by custom id', async () => {
       const refused = subject.refused('bad');
       const lines = [subject.line('ok-1'), subject.line('ok-2'), refused.line];
-      const submitted = await provider.submit(inputOf('b_run', subject.endpoint, lines));
+      const submitted = await subject.port.submit(inputOf('b_run', subject.endpoint, lines));
       expect(submitted).toMatchObject({ phase: 'running', failure: null, resultRefs: [] });
       expect(submitted.providerBatchId).not.toBe('');
-      expect(await provider.retrieve(submitted.providerBatchId)).toMatchObject({
+      expect(await subject.port.retrieve(submitted.providerBatchId)).toMatchObject({
         providerBatchId: submitted.providerBatchId,
       });
 
@@ -95,7 +93,7 @@ const describeBatchProviderContract = (
       expect(ended).toMatchObject({ phase: 'ended', failure: null });
       expect(ended.endedAt).not.toBeNull();
       expect(ended.resultRefs.length).toBeGreaterThan(0);
-      const results = await resultsOf(provider, ended);
+      const results = await resultsOf(subject.port, ended);
       expect([...results.keys()].sort()).toEqual(['ok-1', 'ok-2', refused.customId].sort());
       for (const id of ['ok-1', 'ok-2']) {
         expect(results.get(id)).toMatchObject({
@@ -116,12 +114,12 @@ const describeBatchProviderContract = (
     it('ends a batch cancelled while it runs, none of its requests succeeded', async () => {
       subject.slowDown();
       const lines = [subject.line('c-1'), subject.line('c-2')];
-      const submitted = await provider.submit(inputOf('b_cancel', subject.endpoint, lines));
-      const cancelling = await provider.cancel(submitted.providerBatchId);
+      const submitted = await subject.port.submit(inputOf('b_cancel', subject.endpoint, lines));
+      const cancelling = await subject.port.cancel(submitted.providerBatchId);
       expect(cancelling.phase).toBe('running');
       const ended = await subject.waitForEnded(submitted.providerBatchId);
       // Requests cut off have a `canceled` result, or none (Gemini): either way not succeeded.
-      const results = await resultsOf(provider, ended);
+      const results = await resultsOf(subject.port, ended);
       for (const id of results.keys()) expect(['c-1', 'c-2']).toContain(id);
       for (const result of results.values()) {
         expect(result).toMatchObject({ status: 'canceled', retryable: false, response: null });
@@ -129,22 +127,22 @@ const describeBatchProviderContract = (
     });
 
     it('finds a batch it lost track of from the hint, and none when nothing fits', async () => {
-      if (provider.findByBatchId === undefined) return;
+      if (subject.port.findByBatchId === undefined) return;
       const since = new Date(Date.now() - 60_000);
       const lines = Array.from({ length: 5 }, (_, i) => subject.line(`f-${i}`));
-      const submitted = await provider.submit(inputOf('b_lost', subject.endpoint, lines));
-      const found = await provider.findByBatchId('b_lost', {
+      const submitted = await subject.port.submit(inputOf('b_lost', subject.endpoint, lines));
+      const found = await subject.port.findByBatchId('b_lost', {
         submittedAfter: since,
         requestCount: 5,
       });
       expect(found?.providerBatchId).toBe(submitted.providerBatchId);
       expect(
-        await provider.findByBatchId('b_other', { submittedAfter: since, requestCount: 17 }),
+        await subject.port.findByBatchId('b_other', { submittedAfter: since, requestCount: 17 }),
       ).toBeNull();
     });
 
     it('refuses a batch it does not know with NotFoundError', async () => {
-      await expect(provider.retrieve('batch_does_not_exist_0000')).rejects.toBeInstanceOf(
+      await expect(subject.port.retrieve('batch_does_not_exist_0000')).rejects.toBeInstanceOf(
         NotFoundError,
       );
     });
