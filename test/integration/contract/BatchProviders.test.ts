@@ -1,10 +1,16 @@
+import { BedrockClient } from '@aws-sdk/client-bedrock';
 import { GoogleGenAI } from '@google/genai';
+import { inject } from 'vitest';
 import { startSimulator } from '../../../local/simulator/startSimulator.js';
+import { S3BlobStore } from '../../../shared/adapters/aws/S3BlobStore.js';
 import { AnthropicBatchProvider } from '../../../shared/adapters/providers/AnthropicBatchProvider.js';
+import { BedrockBatchProvider } from '../../../shared/adapters/providers/BedrockBatchProvider.js';
 import { GeminiBatchProvider } from '../../../shared/adapters/providers/GeminiBatchProvider.js';
 import { OpenAIBatchProvider } from '../../../shared/adapters/providers/OpenAIBatchProvider.js';
+import { systemClock } from '../../../shared/adapters/system/systemClock.js';
 import { formatProviderLine } from '../../../shared/domain/formatProviderLine.js';
 import { describeBatchProviderContract } from '../../contract/BatchProviderContract.js';
+import { createBucket, emulatorClients } from '../aws/awsTestKit.js';
 import { API_KEY, waitForEnded } from '../providers/providerTestKit.js';
 
 /** The simulator's own marker: a request whose custom id ends in it is refused. */
@@ -22,6 +28,7 @@ describeBatchProviderContract('AnthropicBatchProvider on the simulator', async (
   return {
     port: provider,
     endpoint: '/v1/messages',
+    unknownId: 'msgbatch_013Zva2CMHLNnXjNJJKqJ2EF',
     line,
     refused: (base) => ({
       line: line(`${base}${REFUSED}`),
@@ -51,6 +58,7 @@ describeBatchProviderContract('OpenAIBatchProvider on the simulator', async () =
   return {
     port: provider,
     endpoint: '/v1/chat/completions',
+    unknownId: 'batch_abc123doesnotexist',
     line,
     refused: (base) => ({
       line: line(`${base}${REFUSED}`),
@@ -83,6 +91,7 @@ describeBatchProviderContract('GeminiBatchProvider on the simulator', async () =
       return provider;
     },
     endpoint: 'generateContent',
+    unknownId: 'batches/does-not-exist',
     line: (customId) => line(customId),
     // Gemini refuses a request with no contents, by its own status word.
     refused: (base) => ({
@@ -107,3 +116,58 @@ describeBatchProviderContract('GeminiBatchProvider on the simulator', async () =
     close: () => sim.stop(),
   };
 });
+
+describeBatchProviderContract(
+  'BedrockBatchProvider on the simulator and fauxqs',
+  async () => {
+    const clients = emulatorClients();
+    const sim = await startSimulator({
+      port: 0,
+      // Long enough to cancel a job while it runs: its time is fixed when the simulator starts.
+      processingMs: 3_000,
+      seed: 6,
+      limits: { bedrockMinRecords: 1 },
+      bedrock: { s3Endpoint: inject('awsEnv').AWS_ENDPOINT_URL_S3 },
+    });
+    const provider = new BedrockBatchProvider({
+      client: new BedrockClient({
+        endpoint: sim.bedrockEndpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      }),
+      files: new S3BlobStore({
+        client: clients.s3,
+        bucket: await createBucket(clients, 'contract-bedrock'),
+      }),
+      roleArn: 'arn:aws:iam::000000000000:role/batchlane-bedrock-batch',
+      clock: systemClock,
+    });
+    const line = (customId: string, body: Record<string, unknown> = {}): string =>
+      formatProviderLine('bedrock', '/model/invoke', customId, {
+        anthropic_version: 'bedrock-2023-05-31',
+        max_tokens: 64,
+        messages: [{ role: 'user', content: [{ type: 'text', text: `question ${customId}` }] }],
+        ...body,
+      });
+    return {
+      port: provider,
+      endpoint: '/model/invoke',
+      unknownId: 'arn:aws:bedrock:us-east-1:000000000000:model-invocation-job/abcdefghijkl',
+      models: ['us.anthropic.claude-haiku-4-5-20251001-v1:0'],
+      line: (customId) => line(customId),
+      // Bedrock names a refused record by the status its model answered.
+      refused: (base) => ({
+        line: line(base, { messages: [] }),
+        customId: base,
+        errorType: 'bedrock_error_400',
+      }),
+      waitForEnded: (id) => waitForEnded(provider, id),
+      slowDown: () => undefined,
+      close: async () => {
+        await sim.stop();
+        clients.destroy();
+      },
+    };
+  },
+  { checksKeys: false },
+);

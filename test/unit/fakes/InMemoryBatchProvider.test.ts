@@ -19,6 +19,7 @@ describeBatchProviderContract('InMemoryBatchProvider', async () => {
   return {
     port: provider,
     endpoint: '/v1/messages',
+    unknownId: 'msgbatch_fake999999',
     line,
     refused: (customId) => {
       provider.failRequest(customId, 'invalid_request_error');
