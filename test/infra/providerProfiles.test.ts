@@ -4,11 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { stackPropsFromContext } from '../../infra/stackPropsFromContext.js';
 import { ENV, profileEnvNames } from '../../shared/config/BatchlaneConfig.js';
 import { loadConfig } from '../../shared/config/loadConfig.js';
+import type { ProfileOverride } from '../../shared/contract/providerProfile.js';
 import { environmentOf, logicalIdOf, synthBatchlane } from './synthBatchlane.js';
 
 const contextOf = (context: Record<string, unknown>) => new App({ context }).node;
 
-const AZURE = {
+const AZURE: ProfileOverride = {
   id: 'azure-openai',
   baseUrl: 'https://acme.openai.azure.com',
   quirks: { deployments: { 'gpt-4.1-mini': 'gpt41mini-gb' } },
