@@ -38,9 +38,10 @@ const profileModel = (model: string, source: string): ModelLimit => ({
 });
 
 const TOGETHER_MODELS =
-  'https://docs.together.ai/docs/batch-inference (models offered in batch; read 2026-12-06)';
-const GROQ_MODELS = 'https://console.groq.com/docs/batch (supported models; read 2026-12-06)';
-const XAI_MODELS = 'https://docs.x.ai/docs/models (read 2026-12-06)';
+  'https://docs.together.ai/docs/batch-inference (models offered in batch; output caps not recorded)';
+const GROQ_MODELS =
+  'https://console.groq.com/docs/batch (supported models; output caps not recorded)';
+const XAI_MODELS = 'https://docs.x.ai/docs/models (output caps not recorded)';
 
 const GEMINI_MODELS =
   'https://ai.google.dev/gemini-api/docs/models ("Output token limit"; read 2026-12-06)';

@@ -11,6 +11,11 @@ type Entries = PriceTableInput['providers'][string];
 
 const RETRIEVED = '2026-12-06';
 
+/** Said of every entry here: the figures were written down, not read off the page that day. */
+const UNCHECKED =
+  "Entered from the providers' published list prices without re-reading the page on the " +
+  'retrieved date: check them there before relying on them, and correct with a dated entry. ';
+
 /** No cache price, no flex tier: every input token at the input price. */
 const plain = {
   batch_discount: 0.5,
@@ -35,6 +40,7 @@ const TOGETHER = {
   url: 'https://www.together.ai/pricing',
   retrieved: RETRIEVED,
   note:
+    UNCHECKED +
     'Together serverless prices. Batch: "up to 50%" and per model ' +
     '(https://docs.together.ai/docs/batch-inference); these models at 50%.',
 } as const;
@@ -43,6 +49,7 @@ const GROQ = {
   url: 'https://groq.com/pricing',
   retrieved: RETRIEVED,
   note:
+    UNCHECKED +
     'Groq on-demand prices. Batch: 50% per Groq (https://console.groq.com/docs/batch); one ' +
     'survey quotes 25%, which a deployment can set through the price table override.',
 } as const;
@@ -50,13 +57,14 @@ const GROQ = {
 const XAI = {
   url: 'https://docs.x.ai/docs/models',
   retrieved: RETRIEVED,
-  note: 'xAI API prices; cached input listed for realtime calls. Batch: 50% of standard.',
+  note: `${UNCHECKED}xAI API prices; cached input listed for realtime calls. Batch: 50% of standard.`,
 } as const;
 
 const AZURE = {
   url: 'https://azure.microsoft.com/en-us/pricing/details/cognitive-services/openai-service/',
   retrieved: RETRIEVED,
   note:
+    UNCHECKED +
     'Azure OpenAI Global deployment prices (the same as OpenAI list prices). Global Batch: ' +
     '50% of Global Standard (https://learn.microsoft.com/azure/ai-foundry/openai/how-to/batch).',
 } as const;
