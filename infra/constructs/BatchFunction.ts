@@ -304,6 +304,11 @@ class BatchFunction extends Construct {
       this.function.addEnvironment(ENV.geminiSecretArn, gemini.secretArn);
       gemini.grantRead(this.function);
     }
+    const deepseek = secrets.secretFor('deepseek');
+    if (deepseek !== undefined) {
+      this.function.addEnvironment(ENV.deepseekSecretArn, deepseek.secretArn);
+      deepseek.grantRead(this.function);
+    }
   }
 
   /**

@@ -27,6 +27,11 @@ interface ProviderSecretsProps {
    * @default - a new secret is created and the key must be put into it after deploying
    */
   readonly geminiSecretArn?: string;
+  /**
+   * ARN of an existing secret holding the DeepSeek API key (used when `deepseek` is enabled).
+   * @default - a new secret is created and the key must be put into it after deploying
+   */
+  readonly deepseekSecretArn?: string;
 }
 
 /**
@@ -52,6 +57,7 @@ class ProviderSecrets extends Construct {
       openai: props.openaiSecretArn,
       bedrock: undefined,
       gemini: props.geminiSecretArn,
+      deepseek: props.deepseekSecretArn,
     };
     const secrets = new Map<ProviderName, ISecret>();
     const createdFor: ProviderName[] = [];

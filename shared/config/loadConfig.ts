@@ -361,6 +361,7 @@ const loadConfig = (env: Env): BatchlaneConfig => {
       gemini: connection(env, ENV.geminiApiKey, ENV.geminiSecretArn, ENV.geminiBaseUrl),
       // Bedrock signs with the function's AWS credentials; only its endpoint can be set.
       bedrock: { apiKey: null, secretArn: null, baseUrl: optional(env, ENV.bedrockEndpoint) },
+      deepseek: connection(env, ENV.deepseekApiKey, ENV.deepseekSecretArn, ENV.deepseekBaseUrl),
     },
     idempotencyTtlSeconds:
       positiveInt(env, ENV.idempotencyTtlSeconds, 21 * 24 * 3600) ?? 21 * 24 * 3600,

@@ -30,6 +30,11 @@ interface Unsupported {
   readonly why: string;
 }
 
+const NO_WINDOW = {
+  kind: 'unsupported',
+  why: 'this provider sells no off-peak hours; use batch or auto',
+} as const;
+
 /**
  * The lanes, one row per provider and one column per tier: adding a provider is adding a row.
  * The README's lanes table is this table in prose.
@@ -39,21 +44,32 @@ const LANES = {
     batch: { kind: 'fixed', lane: 'batch' },
     flex: { kind: 'unsupported', why: 'anthropic has no flex tier' },
     auto: { kind: 'deadline', patient: 'batch', urgent: 'flex' },
+    off_peak: NO_WINDOW,
   },
   openai: {
     batch: { kind: 'fixed', lane: 'batch' },
     flex: { kind: 'fixed', lane: 'flex' },
     auto: { kind: 'deadline', patient: 'batch', urgent: 'flex' },
+    off_peak: NO_WINDOW,
   },
   gemini: {
     batch: { kind: 'fixed', lane: 'batch' },
     flex: { kind: 'fixed', lane: 'flex' },
     auto: { kind: 'deadline', patient: 'batch', urgent: 'flex' },
+    off_peak: NO_WINDOW,
   },
   bedrock: {
     batch: { kind: 'fixed', lane: 'batch' },
     flex: { kind: 'unsupported', why: 'bedrock batch inference has no flex tier here' },
     auto: { kind: 'deadline', patient: 'batch', urgent: 'flex' },
+    off_peak: NO_WINDOW,
+  },
+  // No batch API, but half price in its off-peak hours: every patient tier waits for them.
+  deepseek: {
+    batch: { kind: 'window' },
+    flex: { kind: 'unsupported', why: 'deepseek has no flex tier; use off_peak or auto' },
+    auto: { kind: 'window' },
+    off_peak: { kind: 'window' },
   },
 } as const satisfies Record<ProviderName, Record<Tier, LaneRule | Unsupported>>;
 

@@ -3,7 +3,7 @@
  * Limits come from the providers' own documentation (see README, "Provider limits"); where a
  * provider names none, batchlane's own cap.
  */
-const PROVIDERS = ['anthropic', 'openai', 'gemini', 'bedrock'] as const;
+const PROVIDERS = ['anthropic', 'openai', 'gemini', 'bedrock', 'deepseek'] as const;
 type ProviderName = (typeof PROVIDERS)[number];
 
 /**
@@ -21,6 +21,8 @@ const PROVIDER_ENDPOINTS = {
   // Bedrock batch inference with `modelInvocationType: InvokeModel`: the body is the model's
   // native InvokeModel body (`modelInput`), and the model is named by the request's `model`.
   bedrock: ['/model/invoke'],
+  // DeepSeek's OpenAI-compatible chat API; it has no batch API (served in its off-peak hours).
+  deepseek: ['/v1/chat/completions'],
 } as const satisfies Record<ProviderName, readonly string[]>;
 
 type ProviderEndpoint = (typeof PROVIDER_ENDPOINTS)[ProviderName][number];
@@ -30,6 +32,7 @@ const DEFAULT_ENDPOINT: Record<ProviderName, ProviderEndpoint> = {
   openai: '/v1/chat/completions',
   gemini: 'generateContent',
   bedrock: '/model/invoke',
+  deepseek: '/v1/chat/completions',
 };
 
 interface ProviderLimits {
@@ -61,6 +64,9 @@ const PROVIDER_LIMITS: Record<ProviderName, ProviderLimits> = {
     oneModelPerBatch: true,
     minRequests: 100,
   },
+  // No batch API: every request is served synchronously (see the lanes table), so no batch
+  // is ever filled for it; one request per "batch" keeps that true should one be.
+  deepseek: { maxRequests: 1, maxBytes: 64 * 1024 * 1024, oneModelPerBatch: true },
 };
 
 const isProviderName = (value: unknown): value is ProviderName =>

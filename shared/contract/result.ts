@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PROVIDERS } from './providers.js';
+import { TIERS } from './request.js';
 
 const RESULT_STATUSES = ['succeeded', 'errored', 'expired', 'canceled', 'rejected'] as const;
 type ResultStatus = (typeof RESULT_STATUSES)[number];
@@ -29,7 +30,7 @@ const CostSchema = z
         'usage: priced from the returned usage; no_usage: nothing ran, nothing billed; unpriced_model: the model is not in the price table',
       ),
     billed_as: z
-      .enum(['batch', 'flex', 'standard', 'priority'])
+      .enum(['batch', 'flex', 'off_peak', 'standard', 'priority'])
       .nullable()
       .describe('The price column applied: the tier the provider reports, not the one asked for'),
     price_version: z.string().nullable().describe('Version of the price table used'),
@@ -39,8 +40,8 @@ const CostSchema = z
 /** Which lane served a request, and why. */
 const LaneSchema = z
   .object({
-    requested: z.enum(['batch', 'flex', 'auto']),
-    served_by: z.enum(['batch', 'flex', 'realtime']).nullable(),
+    requested: z.enum(TIERS),
+    served_by: z.enum(['batch', 'flex', 'off_peak', 'realtime']).nullable(),
     reason: z.string(),
   })
   .strict();

@@ -38,6 +38,9 @@ const formatProviderLine = (
       return toJsonLine({ custom_id: providerCustomId, body });
     case 'bedrock':
       return toJsonLine({ custom_id: providerCustomId, modelInput: body });
+    case 'deepseek':
+      // Never written to a batch (DeepSeek has none); measured for size like OpenAI's lines.
+      return toJsonLine({ custom_id: providerCustomId, method: 'POST', url: endpoint, body });
   }
 };
 

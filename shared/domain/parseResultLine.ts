@@ -283,6 +283,10 @@ const parseResultLine = (provider: ProviderName, line: string): ParsedResultLine
       return parseBedrockLine(line);
     case 'gemini':
       return parseGeminiLine(line);
+    case 'deepseek':
+      throw new InvalidInputError('deepseek has no batch API, so no result files', {
+        code: 'malformed_result_line',
+      });
   }
 };
 

@@ -54,6 +54,9 @@ const createProvider = (
       return bedrock();
     case 'gemini':
       return new GeminiBatchProvider(common);
+    case 'deepseek':
+      // No batch API: its requests never reach a batch (see the lanes table).
+      return disabledProvider(name);
   }
 };
 

@@ -6,6 +6,7 @@ import { AnthropicRealtimeProvider } from './AnthropicRealtimeProvider.js';
 import type { BedrockRealtimeProvider } from './BedrockRealtimeProvider.js';
 import { buildPerProvider } from './buildPerProvider.js';
 import type { RealtimeRetryOptions } from './callWithRetries.js';
+import { DeepSeekRealtimeProvider } from './DeepSeekRealtimeProvider.js';
 import { GeminiRealtimeProvider } from './GeminiRealtimeProvider.js';
 import { OpenAIRealtimeProvider } from './OpenAIRealtimeProvider.js';
 
@@ -47,6 +48,8 @@ const createProvider = (
       return bedrock === undefined ? disabledProvider(name) : bedrock();
     case 'gemini':
       return new GeminiRealtimeProvider(common);
+    case 'deepseek':
+      return new DeepSeekRealtimeProvider(common);
   }
 };
 

@@ -62,6 +62,16 @@ const bedrock = (model: string, maxOutputTokens: number): ModelLimit => ({
   source: BEDROCK_MODELS,
 });
 
+const DEEPSEEK_MODELS =
+  'https://api-docs.deepseek.com/quick_start/pricing ("Max output"; read 2026-12-06). The V4 models name no maximum in the pages read: not capped at intake, DeepSeek is the authority.';
+
+const deepseek = (model: string, maxOutputTokens: number | null): ModelLimit => ({
+  model,
+  match: [],
+  maxOutputTokens,
+  source: DEEPSEEK_MODELS,
+});
+
 const MODEL_LIMITS: Partial<Record<ProviderName, readonly ModelLimit[]>> = {
   bedrock: [
     bedrock('anthropic.claude-haiku-4-5', 64_000),
@@ -102,6 +112,13 @@ const MODEL_LIMITS: Partial<Record<ProviderName, readonly ModelLimit[]>> = {
     gemini('gemini-2.5-flash-lite', 65_536),
     gemini('gemini-2.0-flash', 8_192, ['gemini-2.0-flash-0']),
   ],
+  deepseek: [
+    deepseek('deepseek-chat', 8_192),
+    deepseek('deepseek-reasoner', 65_536),
+    deepseek('deepseek-flash', null),
+    deepseek('deepseek-v4-flash', null),
+    deepseek('deepseek-v4-pro', null),
+  ],
 };
 
 /**
@@ -127,6 +144,7 @@ const MODEL_FAMILIES: Partial<Record<ProviderName, readonly string[]>> = {
   ],
   // Gemini takes `gemini-…` with or without the `models/` resource prefix.
   gemini: ['gemini-', 'models/gemini-'],
+  deepseek: ['deepseek-'],
 };
 
 /** The entry for a model id of a provider: exact id first, then the longest matching prefix. */
