@@ -8,6 +8,7 @@ import { BedrockJobs, type BedrockSimEnvironment } from './bedrock/BedrockJobs.j
 import { handleBedrock } from './bedrock/handleBedrock.js';
 import { createSimClock } from './createSimClock.js';
 import { handleAnthropic } from './handleAnthropic.js';
+import { deepseekStats, handleDeepSeek } from './handleDeepSeek.js';
 import { geminiStats, handleGemini, isGeminiPath } from './handleGemini.js';
 import { handleOpenAI } from './handleOpenAI.js';
 import { drainBody, SimHttpError, sendJson } from './httpIo.js';
@@ -33,6 +34,11 @@ interface SimulatorOptions {
   processingMs?: number;
   /** Simulated ms per real ms. Default 1. */
   timeScale?: number;
+  /**
+   * Simulated time at start (epoch ms), at or after the real time: a test starts just before
+   * a DeepSeek window to watch it open. Default: now (or the last time a restart saw).
+   */
+  startAt?: number;
   /** Simulated time after which unfinished requests expire. Default 24 h. */
   expiryMs?: number;
   faults?: SimulatorFaults;
@@ -64,6 +70,8 @@ interface SimulatorStats {
     batches: Record<string, number>;
     requests: { total: number; succeeded: number; failed: number };
   };
+  /** DeepSeek chat calls, by the billing hour they fell in, and what they were billed. */
+  deepseek: { calls: number; peakCalls: number; offPeakCalls: number; billedNanoUsd: number };
   files: number;
   /** HTTP requests received, and how many of them got an injected error. */
   http: { requests: number; injectedErrors: number };
@@ -80,6 +88,8 @@ interface RunningSimulator {
   bedrockEndpoint: string;
   /** Same as `url`: what `@google/genai`'s `httpOptions.baseUrl` takes (it adds `v1beta`). */
   geminiBaseUrl: string;
+  /** `url` + `/deepseek`: the `openai` SDK's base URL for DeepSeek's API. */
+  deepseekBaseUrl: string;
   port: number;
   stop(): Promise<void>;
   stats(): SimulatorStats;
@@ -118,7 +128,10 @@ const DEFAULT_HTTP_FAULT_STATUSES = [429, 500, 503] as const;
 const startSimulator = async (options: SimulatorOptions = {}): Promise<RunningSimulator> => {
   const seed = options.seed ?? 1;
   const store = new SimulatorStore(options.persistDir);
-  const clock = createSimClock(options.timeScale ?? 1, store.lastSimNow || undefined);
+  const clock = createSimClock(
+    options.timeScale ?? 1,
+    Math.max(options.startAt ?? 0, store.lastSimNow) || undefined,
+  );
   const apiKeys = options.apiKeys;
   const http = { requests: 0, injectedErrors: 0 };
   const ctx: SimContext = {
@@ -170,6 +183,7 @@ const startSimulator = async (options: SimulatorOptions = {}): Promise<RunningSi
       }
       const served =
         (await handleGemini(ctx, req, res, url, headers, baseUrl)) ||
+        (await handleDeepSeek(ctx, req, res, url, headers)) ||
         (await handleAnthropic(ctx, req, res, url, headers)) ||
         (await handleOpenAI(ctx, req, res, url, headers));
       if (!served) {
@@ -196,6 +210,7 @@ const startSimulator = async (options: SimulatorOptions = {}): Promise<RunningSi
       openai: { batches: {}, requests: { total: 0, completed: 0, failed: 0 } },
       bedrock: { jobs: bedrock.statusCounts(), events: { ...bedrock.published } },
       gemini: geminiStats(ctx, now),
+      deepseek: deepseekStats(ctx),
       files: [...store.files.values()].filter((file) => !file.deleted).length,
       http: { ...http },
     };
@@ -275,6 +290,7 @@ const startSimulator = async (options: SimulatorOptions = {}): Promise<RunningSi
     openaiBaseUrl: `${url}/v1`,
     bedrockEndpoint: url,
     geminiBaseUrl: url,
+    deepseekBaseUrl: `${url}/deepseek`,
     port,
     stats,
     setFaults(faults) {

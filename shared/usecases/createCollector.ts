@@ -13,9 +13,10 @@ import { errorMessage, InvalidInputError, isRetryable, NotFoundError } from '../
 import { estimateRequest, type RequestEstimate } from '../domain/estimateRequest.js';
 import { formatProviderLine } from '../domain/formatProviderLine.js';
 import { mapWithConcurrency } from '../domain/mapWithConcurrency.js';
+import { offPeakWindowAt } from '../domain/pricing/offPeakCalendar.js';
 import { findPriceEntry } from '../domain/pricing/priceRequest.js';
 import { ledgerIdOf, resolveProducer } from '../domain/producer.js';
-import { realtimeRequestKey } from '../domain/RealtimeJob.js';
+import { type RealtimeJob, realtimeRequestKey } from '../domain/RealtimeJob.js';
 import type { JsonValue } from '../domain/records.js';
 import {
   type AcceptedRequest,
@@ -30,6 +31,7 @@ import {
 import type { RegisterOutcome, RegisterRequestInput } from '../ports/StateStore.js';
 import { type AdmissionRequest, createAdmission } from './createAdmission.js';
 import { createBatchFiller, type FillRequest, providerCustomIdOf } from './createBatchFiller.js';
+import { holdDelaySeconds } from './createRealtimeWorker.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
 import { handOffSealing, type SealReason } from './sealBatch.js';
 import { type Refusal, settleRefusals } from './settleRefusals.js';
@@ -368,7 +370,13 @@ const createCollector = (deps: RuntimeDeps) => {
     const flex =
       deps.realtimeProviders[accepted.request.provider]?.supportsFlex === true &&
       FLEX_ENDPOINTS.includes(accepted.endpoint);
-    const choice = chooseLane(accepted.request, flex, now, settings.lanePolicy);
+    const choice = chooseLane(
+      accepted.request,
+      flex,
+      now,
+      settings.lanePolicy,
+      offPeakWindowAt(settings.priceTable.off_peak[accepted.request.provider], now),
+    );
     if (choice.lane === 'batch' || deps.realtime !== null) return choice;
     return {
       lane: 'batch',
@@ -391,7 +399,7 @@ const createCollector = (deps: RuntimeDeps) => {
     const { request } = accepted;
     const key = realtimeRequestKey(producer, request.custom_id, accepted.requestHash);
     await deps.blobs.put(key, JSON.stringify(request), { contentType: 'application/json' });
-    await deps.realtime?.dispatch({
+    const job: RealtimeJob = {
       schema: 'batchlane.realtime-job.v1',
       attempt: 1,
       custom_id: request.custom_id,
@@ -401,9 +409,10 @@ const createCollector = (deps: RuntimeDeps) => {
       provider: request.provider,
       endpoint: accepted.endpoint,
       model: accepted.model,
-      lane: choice.lane === 'flex' ? 'flex' : 'realtime',
+      lane: choice.lane === 'flex' || choice.lane === 'off_peak' ? choice.lane : 'realtime',
       requested: choice.requested,
       reason: choice.reason,
+      hold_until: choice.holdUntil ?? null,
       destination: accepted.destination,
       metadata: (request.metadata ?? null) as JsonValue | null,
       deadline: request.deadline ?? null,
@@ -411,7 +420,10 @@ const createCollector = (deps: RuntimeDeps) => {
       reserved_nano_usd: reservedIn === null ? 0 : bound.estimate.nanoUsd,
       reserved_on: reservedIn?.day ?? null,
       target: { kind: 'request' },
-    });
+    };
+    // Held for a discount window: the job first comes back when the window opens or after
+    // SQS's longest delay, whichever is sooner; the worker holds it again until then.
+    await deps.realtime?.dispatch(job, { delaySeconds: holdDelaySeconds(job, clock.now()) });
     await store.markRealtime(producer, request.custom_id, accepted.requestHash);
   };
 
@@ -440,7 +452,8 @@ const createCollector = (deps: RuntimeDeps) => {
         body: accepted.request.body,
         bodyBytes: Buffer.byteLength(line),
         lane: choice.lane,
-        at: now,
+        // A held request runs when its window opens: estimated at that hour's price.
+        at: choice.holdUntil === undefined ? now : new Date(choice.holdUntil),
       },
       settings.priceTable,
       settings.unpricedCeilingNanoUsdPerToken,

@@ -18,8 +18,8 @@ import {
   unsupportedRealtimeEndpoint,
 } from './callWithRetries.js';
 
-/** DeepSeek's API root; its OpenAI-compatible paths sit under `/v1` as well. */
-const DEEPSEEK_BASE_URL = 'https://api.deepseek.com/v1';
+/** DeepSeek's API root (`/v1` is accepted too, and means no model version). */
+const DEEPSEEK_BASE_URL = 'https://api.deepseek.com';
 
 interface DeepSeekRealtimeSettings {
   /** Timeout of one try (default 10 min, the SDK's). */
@@ -44,7 +44,7 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
  *
  * @example
  * ```ts
- * const deepseek = new DeepSeekRealtimeProvider({ apiKey, baseUrl: sim.openaiBaseUrl });
+ * const deepseek = new DeepSeekRealtimeProvider({ apiKey, baseUrl: sim.deepseekBaseUrl });
  * const outcome = await deepseek.invoke({
  *   endpoint: '/v1/chat/completions',
  *   body: { model: 'deepseek-flash', messages: [{ role: 'user', content: 'Hi' }] },
