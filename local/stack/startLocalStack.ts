@@ -85,6 +85,11 @@ interface LocalStackOptions {
    * metrics, as CloudWatch Logs would); without it, that output goes to this process's stdout.
    */
   readonly onFunctionOutput?: (functionName: LocalFunctionName, line: string) => void;
+  /**
+   * How far ahead of the real time the functions and the simulator run, in ms (default 0):
+   * a run can start just before a DeepSeek off-peak window and watch it open.
+   */
+  readonly clockOffsetMs?: number;
   /** Further settings for every function, by environment variable (e.g. the lane policy). */
   readonly environment?: Readonly<Record<string, string>>;
   /** Most provider attempts per request. Default: the deployment's. */
@@ -140,6 +145,7 @@ interface LocalStack {
     /** What both Bedrock clients take as `endpoint`. */
     readonly bedrock: string;
     readonly gemini: string;
+    readonly deepseek: string;
   };
   readonly emulators: Awaited<ReturnType<typeof startAwsEmulators>>;
   /** Runs the poller once now (tests use it instead of waiting for the schedule). */
@@ -261,12 +267,16 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
     process.env['BATCHLANE_BEDROCK_REAL'] === '1' &&
     (process.env[ENV.bedrockRoleArn] ?? '') !== '';
   const realGemini = useReal && (process.env['GEMINI_API_KEY'] ?? '') !== '';
+  const realDeepseek = useReal && (process.env['DEEPSEEK_API_KEY'] ?? '') !== '';
   const simulator =
-    realAnthropic && realOpenai && realGemini && realBedrock
+    realAnthropic && realOpenai && realGemini && realBedrock && realDeepseek
       ? null
       : await startSimulator({
           port: 0,
           processingMs: options.processingMs ?? 1500,
+          ...(options.clockOffsetMs === undefined
+            ? {}
+            : { startAt: Date.now() + options.clockOffsetMs }),
           ...options.simulator,
           // Bedrock jobs read and write the artifacts bucket on the S3 emulator and put their
           // state changes on the EventBridge stub's default bus, as the real service does.
@@ -351,6 +361,13 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
           [ENV.bedrockRoleArn]: 'arn:aws:iam::000000000000:role/batchlane-bedrock-batch',
         }),
     ...(realGemini || simulator === null ? {} : { [ENV.geminiBaseUrl]: simulator.geminiBaseUrl }),
+    [ENV.deepseekApiKey]: realDeepseek ? (process.env['DEEPSEEK_API_KEY'] ?? '') : 'sim-key',
+    ...(realDeepseek || simulator === null
+      ? {}
+      : { [ENV.deepseekBaseUrl]: simulator.deepseekBaseUrl }),
+    ...(options.clockOffsetMs === undefined
+      ? {}
+      : { [ENV.clockOffsetMs]: String(options.clockOffsetMs) }),
     POWERTOOLS_LOG_LEVEL: process.env['POWERTOOLS_LOG_LEVEL'] ?? 'ERROR',
     POWERTOOLS_METRICS_DISABLED: 'true',
     POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
@@ -501,6 +518,7 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
       openai: realOpenai ? 'api.openai.com' : (simulator?.openaiBaseUrl ?? ''),
       bedrock: realBedrock ? 'bedrock.amazonaws.com' : (simulator?.bedrockEndpoint ?? ''),
       gemini: realGemini ? 'generativelanguage.googleapis.com' : (simulator?.geminiBaseUrl ?? ''),
+      deepseek: realDeepseek ? 'api.deepseek.com' : (simulator?.deepseekBaseUrl ?? ''),
     },
     emulators,
     pollNow: () => pollerSchedule.tick(),

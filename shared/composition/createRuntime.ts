@@ -11,7 +11,7 @@ import { BedrockBatchProvider } from '../adapters/providers/BedrockBatchProvider
 import { BedrockRealtimeProvider } from '../adapters/providers/BedrockRealtimeProvider.js';
 import { createBatchProviders } from '../adapters/providers/createBatchProviders.js';
 import { createRealtimeProviders } from '../adapters/providers/createRealtimeProviders.js';
-import { systemClock, ulidIds } from '../adapters/system/systemClock.js';
+import { offsetClock, ulidIds } from '../adapters/system/systemClock.js';
 import type { BatchlaneConfig } from '../config/BatchlaneConfig.js';
 import { type Env, loadConfig } from '../config/loadConfig.js';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../contract/metrics.js';
@@ -56,6 +56,7 @@ const createRuntime = async (
   options: RuntimeOptions = {},
 ): Promise<Runtime> => {
   const config = loadConfig(env);
+  const clock = offsetClock(config.clockOffsetMs ?? 0);
   const aws = options.aws ?? createAwsClients(env, { functionName });
   const logger = new PowertoolsLogger({
     serviceName: SERVICE_NAME,
@@ -92,7 +93,7 @@ const createRuntime = async (
             client: new BedrockClient(bedrockClientConfig),
             files: awsBacked.blobs,
             roleArn: bedrock.roleArn,
-            clock: systemClock,
+            clock,
           });
   const bedrockRealtime =
     bedrock === null
@@ -104,8 +105,8 @@ const createRuntime = async (
     ...createAwsBackedDeps(config, aws, secretsClient),
     providers: await createBatchProviders(config, resolveApiKey, {}, bedrockBatch),
     realtimeProviders: await createRealtimeProviders(config, resolveApiKey, {}, bedrockRealtime),
-    clock: systemClock,
-    ids: ulidIds(systemClock),
+    clock,
+    ids: ulidIds(clock),
     logger: loggerPort(logger),
     metrics: metricsSink,
     settings: {

@@ -110,6 +110,11 @@ interface BatchlaneConfig {
   readonly completionRetrySeconds: number;
   /** Amazon Bedrock batch inference; null unless the deployment names its service role. */
   readonly bedrock: BedrockConfig | null;
+  /**
+   * How far the functions' clock runs ahead of the system's, in ms (0 in AWS). Local runs set
+   * it to share the provider simulator's clock, so a discount window can open in seconds.
+   */
+  readonly clockOffsetMs?: number;
 }
 
 /**
@@ -178,6 +183,7 @@ const ENV = {
   producerNamespaces: 'BATCHLANE_PRODUCER_NAMESPACES',
   selfPrincipals: 'BATCHLANE_SELF_PRINCIPALS',
   realtimeRetryBaseSeconds: 'BATCHLANE_REALTIME_RETRY_BASE_SECONDS',
+  clockOffsetMs: 'BATCHLANE_CLOCK_OFFSET_MS',
   completionRetrySeconds: 'BATCHLANE_COMPLETION_RETRY_SECONDS',
   bedrockRoleArn: 'BATCHLANE_BEDROCK_ROLE_ARN',
   bedrockEndpoint: 'BATCHLANE_BEDROCK_ENDPOINT',

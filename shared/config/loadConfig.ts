@@ -397,6 +397,7 @@ const loadConfig = (env: Env): BatchlaneConfig => {
       positiveInt(env, ENV.realtimeRetryBaseSeconds, 10) ?? 10,
     ),
     bedrock: parseBedrock(env, enabledProviders),
+    clockOffsetMs: nonNegativeInt(env, ENV.clockOffsetMs, 0),
   };
 };
 
