@@ -5,8 +5,6 @@ import { createAwsClients } from '../shared/adapters/aws/createAwsClients.js';
 import { ENV } from '../shared/config/BatchlaneConfig.js';
 import type { ResultStatus } from '../shared/contract/result.js';
 import { formatUsd } from '../shared/domain/costs/formatCostReport.js';
-import { defaultPriceTable } from '../shared/domain/pricing/defaultPriceTable.js';
-import { offPeakWindowAt } from '../shared/domain/pricing/offPeakCalendar.js';
 import { deadlinePlaceholders, fillPlaceholders, sendRequests } from './sendRequests.js';
 
 interface DemoOptions {
@@ -25,24 +23,6 @@ const customIdOf = (line: string): string | null => {
   }
 };
 
-/** How long before a DeepSeek off-peak window the demo's clock starts. */
-const WINDOW_LEAD_MS = 45_000;
-
-/**
- * The next DeepSeek off-peak window that opens after a stretch of peak hours, from the price
- * table's calendar: the demo's clock starts just before it, so its DeepSeek requests are held
- * and then served inside it. Null when the calendar has none in the coming fortnight.
- */
-const nextWindowAfterPeak = (now: number): number | null => {
-  const calendar = defaultPriceTable.off_peak['deepseek'];
-  for (let hour = 1; hour < 14 * 24; hour += 1) {
-    const at = new Date(now + hour * 3_600_000);
-    const window = offPeakWindowAt(calendar, at);
-    if (window !== null && window.opens.getTime() > at.getTime()) return window.opens.getTime();
-  }
-  return null;
-};
-
 /**
  * The local demo behind `npm start`: starts the local stack, sends the sample requests (and
  * a few bad ones, and some resends), waits until every request has its one result, prints a
@@ -54,11 +34,7 @@ const runDemo = async (options: DemoOptions): Promise<number> => {
   out(
     'batchlane demo: starting the local stack (AWS-API emulators, provider simulator, handlers)…',
   );
-  const opens = nextWindowAfterPeak(Date.now());
-  const clockOffsetMs = opens === null ? 0 : opens - WINDOW_LEAD_MS - Date.now();
   const stack = await startLocalStack({
-    // The functions and the simulator share a clock set just before a DeepSeek window.
-    clockOffsetMs,
     processingMs: 1500,
     pollIntervalMs: 1000,
     maxRequestsPerBatch: 60,
@@ -70,7 +46,7 @@ const runDemo = async (options: DemoOptions): Promise<number> => {
   try {
     const aws = createAwsClients(stack.env);
     const placeholders = {
-      ...deadlinePlaceholders(new Date(Date.now() + clockOffsetMs)),
+      ...deadlinePlaceholders(new Date()),
       results_queue_url: stack.resultsQueueUrl,
       results_bucket: stack.resultsBucket,
       results_event_bus: stack.resultsEventBusName,
@@ -85,7 +61,7 @@ const runDemo = async (options: DemoOptions): Promise<number> => {
     // SQS delivers at least once: resend a slice to show identical resends fold.
     const resends = good.slice(0, 15);
     out(
-      `stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s; providers: anthropic → ${stack.providers.anthropic}, openai → ${stack.providers.openai}, gemini → ${stack.providers.gemini}, bedrock → ${stack.providers.bedrock}, deepseek → ${stack.providers.deepseek}`,
+      `stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s; providers: anthropic → ${stack.providers.anthropic}, openai → ${stack.providers.openai}, gemini → ${stack.providers.gemini}, bedrock → ${stack.providers.bedrock}`,
     );
 
     const sendStart = Date.now();
@@ -125,7 +101,6 @@ const runDemo = async (options: DemoOptions): Promise<number> => {
     const byVia = new Map<string, number>();
     const byLane = new Map<string, number>();
     const byProvider = new Map<string, { count: number; nano: number; realtimeNano: number }>();
-    const offPeak = { held: 0, billedOffPeak: 0, servedInWindow: 0 };
     // Summed in nano-dollars, as the ledger does, so rounding cannot drift.
     let nanoUsd = 0;
     let realtimeNanoUsd = 0;
@@ -135,14 +110,6 @@ const runDemo = async (options: DemoOptions): Promise<number> => {
         byVia.set(via, (byVia.get(via) ?? 0) + 1);
         const lane = result.lane.served_by ?? 'none';
         byLane.set(lane, (byLane.get(lane) ?? 0) + 1);
-        if (lane === 'off_peak') {
-          if (result.lane.reason.includes('held')) offPeak.held += 1;
-          if (result.cost.billed_as === 'off_peak') offPeak.billedOffPeak += 1;
-          const created = (result.response as { created?: number } | null)?.created;
-          if (opens !== null && typeof created === 'number' && created * 1000 >= opens) {
-            offPeak.servedInWindow += 1;
-          }
-        }
         nanoUsd += Math.round(result.cost.usd * 1e9);
         realtimeNanoUsd += Math.round(result.cost.realtime_usd * 1e9);
         if (result.provider !== null && result.status !== 'rejected') {
@@ -178,11 +145,6 @@ const runDemo = async (options: DemoOptions): Promise<number> => {
       `  batches:             ${countEvents('Batch Submitted')} submitted, ${countEvents('Batch Ended')} ended`,
     );
     out(`  results by lane:     ${[...byLane].map(([l, n]) => `${l} ${n}`).join(', ')}`);
-    if (opens !== null) {
-      out(
-        `  off-peak (deepseek): ${offPeak.held} held until the window opened at ${new Date(opens).toISOString()} (simulated clock), ${offPeak.servedInWindow} served inside it, ${offPeak.billedOffPeak} billed at its rate`,
-      );
-    }
     out('  results by provider: delivered, cost, saved against standard prices');
     for (const [provider, sums] of [...byProvider].sort(([a], [b]) => a.localeCompare(b))) {
       const saved = sums.realtimeNano - sums.nano;
@@ -199,7 +161,7 @@ const runDemo = async (options: DemoOptions): Promise<number> => {
       );
       return 1;
     }
-    out(`  cost:                ${formatUsd(nanoUsd)} USD (batch, flex and off-peak prices)`);
+    out(`  cost:                ${formatUsd(nanoUsd)} USD (batch and flex prices)`);
     out(
       `  realtime equivalent: ${formatUsd(realtimeNanoUsd)} USD (the same usage at standard prices)`,
     );

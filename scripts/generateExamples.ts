@@ -180,31 +180,6 @@ for (let i = 0; i < 40; i += 1) {
     }),
   );
 }
-// DeepSeek, which has no batch API: every tier but flex waits for its off-peak hours. The demo
-// starts its clock in peak hours, just before a window opens, so these are held until then.
-for (let i = 0; i < 12; i += 1) {
-  const topic = topics[i % topics.length] ?? 'anything';
-  const lane =
-    i % 3 === 0
-      ? { tier: 'off_peak' }
-      : i % 3 === 1
-        ? { tier: 'auto', deadline: '{{deadline_soon}}' }
-        : { tier: 'off_peak', deadline: '{{deadline_later}}' };
-  lines.push(
-    JSON.stringify({
-      custom_id: `demo-deepseek-${String(i).padStart(4, '0')}`,
-      provider: 'deepseek',
-      body: {
-        model: i % 4 === 0 ? 'deepseek-v4-pro' : 'deepseek-flash',
-        messages: [{ role: 'user', content: `In one sentence, explain ${topic}.` }],
-        max_tokens: 128,
-      },
-      destination: destinations[i % destinations.length],
-      metadata: { suite: 'demo', item: 400 + i, tag: 'deepseek' },
-      ...lane,
-    }),
-  );
-}
 writeFileSync('examples/requests.jsonl', `${lines.join('\n')}\n`);
 
 const dest = { type: 'sqs', queue_url: '{{results_queue_url}}' };
