@@ -99,7 +99,8 @@ class DeepSeekRealtimeProvider implements RealtimeProvider {
           error: null,
           retryable: false,
           model: stringOrNull(object.model) ?? askedModel,
-          serviceTier: null,
+          // DeepSeek has one tier; whether it was billed off-peak is a matter of the hour.
+          serviceTier: 'default',
           httpAttempts: attempt + 1,
         };
       },

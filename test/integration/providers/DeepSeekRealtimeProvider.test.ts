@@ -42,7 +42,7 @@ describe('DeepSeekRealtimeProvider against the simulator', () => {
     expect(outcome).toMatchObject({
       status: 'succeeded',
       model: 'deepseek-flash',
-      serviceTier: null,
+      serviceTier: 'default',
       httpAttempts: 1,
     });
     const usage = tokenUsageFromResponse('deepseek', '/v1/chat/completions', outcome.response);
