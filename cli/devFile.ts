@@ -27,6 +27,13 @@ interface DevFile {
   };
   /** The Standard Webhooks secret loopback webhook receivers verify deliveries with. */
   readonly webhook_secret?: string;
+  /** The status page `batchlane dev` serves. */
+  readonly status_url?: string;
+  /** The local stack's batch caps, which the status page measures fill and seal time against. */
+  readonly batch_settings?: {
+    readonly max_requests_per_batch: number | null;
+    readonly batch_max_age_seconds: number | null;
+  };
   readonly pid: number;
   readonly started_at: string;
 }

@@ -1,10 +1,14 @@
 import { rmSync } from 'node:fs';
 import { startLocalStack } from '../local/stack/startLocalStack.js';
 import { createAwsClients } from '../shared/adapters/aws/createAwsClients.js';
+import { systemClock } from '../shared/adapters/system/systemClock.js';
 import { ENV } from '../shared/config/BatchlaneConfig.js';
+import { readStatus } from '../shared/usecases/readStatus.js';
 import { type CommandSpec, parseCommandLine } from './commandLine.js';
 import { DEV_FILE, writeDevFile } from './devFile.js';
 import { describeEvent, describeFunctionOutput, subscribeToEvents } from './devLog.js';
+import { startStatusServer } from './statusServer.js';
+import { openStatusReader, statusSettingsOf } from './statusSource.js';
 
 const DEV_COMMAND = {
   name: 'dev',
@@ -22,6 +26,12 @@ const DEV_COMMAND = {
       default: '1000',
       description: 'how often the poller runs',
     },
+    'status-port': {
+      type: 'string',
+      value: 'PORT',
+      default: '4780',
+      description: 'port of the status page (0: any free port; a busy port falls back to any)',
+    },
     quiet: {
       type: 'boolean',
       short: 'q',
@@ -29,6 +39,17 @@ const DEV_COMMAND = {
     },
   },
 } as const satisfies CommandSpec;
+
+/** The status page on the port asked for, or on any free port when that one is taken. */
+const startStatusPage = async (port: number, read: () => ReturnType<typeof readStatus>) => {
+  const options = { read, label: 'batchlane dev', refreshMs: 1000 };
+  try {
+    return await startStatusServer({ ...options, port });
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'EADDRINUSE') throw error;
+    return startStatusServer({ ...options, port: 0 });
+  }
+};
 
 /**
  * `batchlane dev`: the local stack, kept running. Writes `.batchlane/dev.json` so any
@@ -74,6 +95,18 @@ const runDev = async (args: readonly string[], out: (line: string) => void): Pro
     // before 1.31); it hands JSON-protocol calls to fauxqs as they are.
     AWS_ENDPOINT_URL_SQS: stack.emulators.sqsQuery.endpoint,
   };
+  const settings = statusSettingsOf(stack.env);
+  const status = openStatusReader({
+    label: 'batchlane dev',
+    tableName: stack.tableName,
+    bucket: stack.artifactsBucket,
+    intakeQueueUrl: stack.intakeQueueUrl,
+    env: stack.env,
+    settings,
+  });
+  const statusServer = await startStatusPage(Number(values['status-port']), () =>
+    readStatus({ reader: status.reader, clock: systemClock, settings }),
+  );
   writeDevFile({
     intake_queue_url: stack.intakeQueueUrl,
     results_queue_url: stack.resultsQueueUrl,
@@ -87,10 +120,16 @@ const runDev = async (args: readonly string[], out: (line: string) => void): Pro
     destination_allow_list: stack.env[ENV.destinationAllowList] ?? '',
     providers: stack.providers,
     webhook_secret: stack.webhookSecret,
+    status_url: statusServer.url,
+    batch_settings: {
+      max_requests_per_batch: settings.maxRequestsPerBatch,
+      batch_max_age_seconds: settings.batchMaxAgeSeconds,
+    },
     pid: process.pid,
     started_at: new Date().toISOString(),
   });
   out('batchlane dev: running');
+  out(`  status page:    ${statusServer.url} (or \`batchlane status\` in a terminal)`);
   out(`  intake queue:   ${stack.intakeQueueUrl}`);
   out(`  results queue:  ${stack.resultsQueueUrl}`);
   out(`  events queue:   ${stack.eventsQueueUrl} (every event batchlane publishes)`);
@@ -108,6 +147,8 @@ const runDev = async (args: readonly string[], out: (line: string) => void): Pro
   });
   out('batchlane dev: stopping');
   await subscription?.stop();
+  await statusServer.stop();
+  status.close();
   aws.destroy();
   await stack.stop();
   rmSync(DEV_FILE, { force: true });
