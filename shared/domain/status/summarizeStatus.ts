@@ -57,6 +57,14 @@ interface MoneyPoint {
   readonly saved_usd: number;
 }
 
+/** Costs with no time but their day: in the totals, not on the chart's time axis. */
+interface UntimedCosts {
+  readonly requests: number;
+  readonly cost_usd: number;
+  readonly realtime_usd: number;
+  readonly saved_usd: number;
+}
+
 interface ProviderTurnaround {
   readonly provider: ProviderName;
   readonly batches: number;
@@ -99,8 +107,10 @@ interface StatusSnapshot {
     readonly cost_usd: number;
     readonly realtime_usd: number;
     readonly saved_usd: number;
-    /** Cumulative over the range, one point per cost source at the time it was incurred. */
+    /** Cumulative over the range: one point per batch, at the time it ended. */
     readonly series: readonly MoneyPoint[];
+    /** Costs known only by their day (requests served outside a batch), in the totals above. */
+    readonly untimed: UntimedCosts;
   };
   readonly turnaround: {
     /** Where the figures come from: the batch records' submission and end times. */
@@ -218,27 +228,33 @@ const emptyStates = (): Record<BatchState, number> =>
   Object.fromEntries(BATCH_STATES.map((s) => [s, 0])) as Record<BatchState, number>;
 
 /**
- * The cumulative money series: each cost source at the time its cost was incurred (its
- * batch's end, else its completion); sources the ledger knows only by day (requests served
- * outside a batch, batches no longer on record) at the start of that day.
+ * The cumulative money series: each batch's cost at the time it ended (else completed), in
+ * order. Costs the ledger knows only by day (requests served outside a batch, batches no
+ * longer on record) have no time to be drawn at: they are summed apart.
  */
 const moneySeries = (
   costs: readonly CostEntry[],
   batchesById: ReadonlyMap<string, BatchFacts>,
-): MoneyPoint[] => {
+): { series: MoneyPoint[]; untimed: UntimedCosts } => {
   const bySource = new Map<string, { at: string; nano: number; realtime: number }>();
+  const untimed = { requests: 0, nano: 0, realtime: 0 };
   for (const entry of costs) {
     const batch = batchesById.get(entry.source);
-    const at = batch?.endedAt ?? batch?.completedAt ?? `${entry.day}T00:00:00.000Z`;
-    const key = `${entry.source}\u0000${at}`;
-    const point = bySource.get(key) ?? { at, nano: 0, realtime: 0 };
+    const at = batch?.endedAt ?? batch?.completedAt ?? null;
+    if (at === null) {
+      untimed.requests += entry.requests;
+      untimed.nano += entry.nanoUsd;
+      untimed.realtime += entry.realtimeNanoUsd;
+      continue;
+    }
+    const point = bySource.get(entry.source) ?? { at, nano: 0, realtime: 0 };
     point.nano += entry.nanoUsd;
     point.realtime += entry.realtimeNanoUsd;
-    bySource.set(key, point);
+    bySource.set(entry.source, point);
   }
   let nano = 0;
   let realtime = 0;
-  return [...bySource.values()]
+  const series = [...bySource.values()]
     .sort((a, b) => a.at.localeCompare(b.at))
     .map((point) => {
       nano += point.nano;
@@ -250,6 +266,15 @@ const moneySeries = (
         saved_usd: usd(realtime - nano),
       };
     });
+  return {
+    series,
+    untimed: {
+      requests: untimed.requests,
+      cost_usd: usd(untimed.nano),
+      realtime_usd: usd(untimed.realtime),
+      saved_usd: usd(untimed.realtime - untimed.nano),
+    },
+  };
 };
 
 /** `parked/<type>/<hash>/<batch>/<part>.jsonl` → `parked/<type>/<hash>/`. */
@@ -314,6 +339,7 @@ const summarizeStatus = (inputs: StatusInputs): StatusSnapshot => {
   const byLane: Record<string, number> = Object.fromEntries(COST_LANES.map((l) => [l, 0]));
   let nano = 0;
   let realtime = 0;
+  const money = moneySeries(inputs.costs, batchesById);
   for (const entry of inputs.costs) {
     byLane[entry.lane] = (byLane[entry.lane] ?? 0) + entry.requests;
     nano += entry.nanoUsd;
@@ -340,7 +366,8 @@ const summarizeStatus = (inputs: StatusInputs): StatusSnapshot => {
       cost_usd: usd(nano),
       realtime_usd: usd(realtime),
       saved_usd: usd(realtime - nano),
-      series: moneySeries(inputs.costs, batchesById),
+      series: money.series,
+      untimed: money.untimed,
     },
     turnaround: { source: 'batch records', providers: turnaround },
     parked: {
@@ -361,4 +388,5 @@ export {
   type StatusSettings,
   type StatusSnapshot,
   summarizeStatus,
+  type UntimedCosts,
 };

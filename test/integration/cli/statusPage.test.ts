@@ -250,9 +250,15 @@ describe('the status page, in headless Chromium, against a local stack', () => {
         const chartOf = (id: string) =>
           (
             window as unknown as {
-              Chart: { getChart(id: string): { data: { datasets: { data: number[] }[] } } };
+              Chart: {
+                getChart(id: string): {
+                  data: { datasets: { data: (number | { y: number })[] }[] };
+                };
+              };
             }
-          ).Chart.getChart(id)?.data.datasets.map((d) => d.data);
+          ).Chart.getChart(id)?.data.datasets.map((d) =>
+            d.data.map((v) => (typeof v === 'number' ? v : v.y)),
+          );
         return { cost: chartOf('cost-chart'), turnaround: chartOf('turnaround-chart') };
       });
       const shownApi = apiBodies.get((await renderedFields(page)).generatedAt ?? '') ?? api;

@@ -199,7 +199,7 @@ describe('summarizeStatus', () => {
             realtimeNanoUsd: 2_000_000,
           }),
           cost('bl_early'),
-          // Known only by its day: drawn at the day's start.
+          // Known only by its day: in the totals, not on the time axis.
           cost('req:chat-1', { lane: 'realtime', nanoUsd: 500, realtimeNanoUsd: 500 }),
         ],
       }),
@@ -209,20 +209,20 @@ describe('summarizeStatus', () => {
       realtime_usd: 0.0100005,
       saved_usd: 0.005,
       series: [
-        { at: '2026-12-06T00:00:00.000Z', cost_usd: 5e-7, realtime_usd: 5e-7, saved_usd: 0 },
         {
           at: '2026-12-06T09:30:00.000Z',
-          cost_usd: 0.0010005,
-          realtime_usd: 0.0020005,
+          cost_usd: 0.001,
+          realtime_usd: 0.002,
           saved_usd: 0.001,
         },
         {
           at: '2026-12-06T11:00:00.000Z',
-          cost_usd: 0.0050005,
-          realtime_usd: 0.0100005,
+          cost_usd: 0.005,
+          realtime_usd: 0.01,
           saved_usd: 0.005,
         },
       ],
+      untimed: { requests: 5, cost_usd: 5e-7, realtime_usd: 5e-7, saved_usd: 0 },
     });
   });
 
