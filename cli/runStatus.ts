@@ -2,6 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { systemClock } from '../shared/adapters/system/systemClock.js';
 import type { StatusSnapshot } from '../shared/domain/status/summarizeStatus.js';
 import type { Clock } from '../shared/ports/Clock.js';
+import type { StatusReader } from '../shared/ports/StatusReader.js';
 import { readStatus } from '../shared/usecases/readStatus.js';
 import { type CommandSpec, parseCommandLine, UsageError } from './commandLine.js';
 import { DEV_FILE } from './devFile.js';
@@ -74,6 +75,8 @@ interface StatusDeps {
   readonly isTTY?: boolean;
   /** Stops `--watch` and `--serve` (default: SIGINT or SIGTERM). */
   readonly signal?: AbortSignal;
+  /** Read this instead of the target named by the command line (tests). */
+  readonly reader?: StatusReader;
 }
 
 const positiveNumber = (name: string, value: string, integer: boolean): number => {
@@ -99,6 +102,16 @@ const signalOnInterrupt = (): AbortSignal => {
   return controller.signal;
 };
 
+/** What an injected reader is shown as. */
+const INJECTED_TARGET = {
+  label: 'injected reader',
+  tableName: '',
+  bucket: '',
+  intakeQueueUrl: null,
+  env: {},
+  settings: { maxRequestsPerBatch: null, batchMaxAgeSeconds: null },
+} as const;
+
 const CLEAR_SCREEN = '\u001b[H\u001b[2J';
 
 /**
@@ -121,13 +134,16 @@ const runStatus = async (
   }
   let opened: OpenStatusReader;
   try {
-    opened = openStatusReader(
-      resolveStatusTarget({
-        outputsFile: values['outputs-file'],
-        stack: values.stack,
-        ...(deps.devFilePath === undefined ? {} : { devFilePath: deps.devFilePath }),
-      }),
-    );
+    opened =
+      deps.reader === undefined
+        ? openStatusReader(
+            resolveStatusTarget({
+              outputsFile: values['outputs-file'],
+              stack: values.stack,
+              ...(deps.devFilePath === undefined ? {} : { devFilePath: deps.devFilePath }),
+            }),
+          )
+        : { target: INJECTED_TARGET, reader: deps.reader, close: () => {} };
   } catch (error) {
     if (error instanceof Error) throw new UsageError(error.message);
     throw error;

@@ -36,7 +36,11 @@ const context = await chromium.launchPersistentContext(userDataDir, {
 try {
   const page = context.pages()[0] ?? (await context.newPage());
   await page.goto(dev.status_url);
-  await page.waitForFunction(() => document.body.dataset.generatedAt !== undefined);
+  // Polled as text: the project's TypeScript has no DOM types, and the page's content security
+  // policy refuses the eval that `waitForFunction` would use for text.
+  while ((await page.evaluate('document.body.dataset.generatedAt !== undefined')) !== true) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
   await page.screenshot({ path: out, fullPage: true });
   process.stdout.write(`saved ${out}\n`);
 } finally {

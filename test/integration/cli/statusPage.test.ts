@@ -42,17 +42,46 @@ interface Rendered {
   readonly activeTile: string;
 }
 
+// Browser-side code is passed as text: the project's TypeScript has no DOM types.
+const RENDERED_FIELDS = `(() => ({
+  generatedAt: document.body.dataset.generatedAt,
+  fields: [...document.querySelectorAll('[data-field]')].map((element) => ({
+    path: element.dataset.field ?? '',
+    text: (element.textContent ?? '').trim(),
+    format: element.dataset.format ?? null,
+    batchId: element.closest('tr[data-batch-id]')?.dataset.batchId ?? null,
+  })),
+  activeTile: document.getElementById('tile-active')?.textContent ?? '',
+}))()`;
+
 const renderedFields = (page: Page): Promise<Rendered> =>
-  page.evaluate(() => ({
-    generatedAt: document.body.dataset.generatedAt,
-    fields: [...document.querySelectorAll<HTMLElement>('[data-field]')].map((element) => ({
-      path: element.dataset.field ?? '',
-      text: (element.textContent ?? '').trim(),
-      format: element.dataset.format ?? null,
-      batchId: element.closest<HTMLElement>('tr[data-batch-id]')?.dataset.batchId ?? null,
-    })),
-    activeTile: document.getElementById('tile-active')?.textContent ?? '',
-  }));
+  page.evaluate(RENDERED_FIELDS) as Promise<Rendered>;
+
+const BATCH_ROWS = `[...document.querySelectorAll('#batches-body tr[data-batch-id]')].map((tr) => ({
+  id: tr.dataset.batchId ?? '',
+  state: tr.querySelector('[data-field="state"]')?.textContent ?? '',
+}))`;
+
+/** The data each chart draws, per dataset (y values). */
+const CHART_DATA = `(() => {
+  const chartOf = (id) =>
+    Chart.getChart(id)?.data.datasets.map((d) => d.data.map((v) => (typeof v === 'number' ? v : v.y)));
+  return { cost: chartOf('cost-chart'), turnaround: chartOf('turnaround-chart') };
+})()`;
+
+const RENDERED = 'document.body.dataset.generatedAt !== undefined';
+
+/**
+ * Polls a browser-side expression until it is true. (`page.waitForFunction` would evaluate text
+ * with `eval`, which the page's content security policy rightly refuses.)
+ */
+const waitUntil = async (page: Page, expression: string, timeoutMs: number): Promise<void> => {
+  const deadline = Date.now() + timeoutMs;
+  while ((await page.evaluate(expression)) !== true) {
+    if (Date.now() > deadline) throw new Error(`not true after ${timeoutMs} ms: ${expression}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+};
 
 const valueAt = (value: unknown, path: string): unknown =>
   path.split('.').reduce<unknown>((v, key) => (v as Record<string, unknown> | null)?.[key], value);
@@ -144,11 +173,9 @@ describe('the status page, in headless Chromium, against a local stack', () => {
 
   it('loads with Chart.js from the CLI, no console errors, and an empty stack', async () => {
     await page.goto(server.url);
-    await page.waitForFunction(() => document.body.dataset.generatedAt !== undefined);
+    await waitUntil(page, RENDERED, 30_000);
     expect(await page.title()).toBe('batchlane status · local stack under test');
-    expect(await page.evaluate(() => typeof (window as { Chart?: unknown }).Chart)).toBe(
-      'function',
-    );
+    expect(await page.evaluate('typeof Chart')).toBe('function');
     expect(await page.locator('#batches-empty').isVisible()).toBe(true);
     expect(await page.locator('#cost-chart-text').textContent()).toBe('No cost recorded yet.');
     expect(consoleErrors).toEqual([]);
@@ -174,16 +201,10 @@ describe('the status page, in headless Chromium, against a local stack', () => {
       // Watch the page's batch table, as a user would, until the batch is completed.
       const seen: string[] = [];
       let batchId: string | null = null;
-      const deadline = Date.now() + 90_000;
+      // Generous: on a loaded machine a batch can take minutes from filling to delivered.
+      const deadline = Date.now() + 240_000;
       while (Date.now() < deadline) {
-        const rows = await page.evaluate(() =>
-          [...document.querySelectorAll<HTMLElement>('#batches-body tr[data-batch-id]')].map(
-            (tr) => ({
-              id: tr.dataset.batchId ?? '',
-              state: tr.querySelector('[data-field="state"]')?.textContent ?? '',
-            }),
-          ),
-        );
+        const rows = (await page.evaluate(BATCH_ROWS)) as { id: string; state: string }[];
         const row = batchId === null ? rows[0] : rows.find((r) => r.id === batchId);
         if (row !== undefined) {
           batchId = row.id;
@@ -207,13 +228,11 @@ describe('the status page, in headless Chromium, against a local stack', () => {
       for (const id of ids) expect(collector.byId.get(id)?.length).toBe(1);
 
       // The page settles on the delivered batch: all six succeeded, costed, turnaround charted.
-      await page.waitForFunction(
-        () =>
-          document.querySelector('[data-field="results.by_status.succeeded"]')?.textContent ===
-            '6' &&
-          document.querySelector('[data-field="results.by_lane.batch"]')?.textContent === '6',
-        undefined,
-        { timeout: 30_000 },
+      await waitUntil(
+        page,
+        `document.querySelector('[data-field="results.by_status.succeeded"]')?.textContent === '6' &&
+         document.querySelector('[data-field="results.by_lane.batch"]')?.textContent === '6'`,
+        30_000,
       );
       const rendered = await renderedFields(page);
       const api = apiBodies.get(rendered.generatedAt ?? '');
@@ -246,21 +265,10 @@ describe('the status page, in headless Chromium, against a local stack', () => {
       expect(api.costs.saved_usd).toBeGreaterThan(0);
 
       // The charts draw the API's series.
-      const charts = await page.evaluate(() => {
-        const chartOf = (id: string) =>
-          (
-            window as unknown as {
-              Chart: {
-                getChart(id: string): {
-                  data: { datasets: { data: (number | { y: number })[] }[] };
-                };
-              };
-            }
-          ).Chart.getChart(id)?.data.datasets.map((d) =>
-            d.data.map((v) => (typeof v === 'number' ? v : v.y)),
-          );
-        return { cost: chartOf('cost-chart'), turnaround: chartOf('turnaround-chart') };
-      });
+      const charts = (await page.evaluate(CHART_DATA)) as {
+        cost: number[][] | undefined;
+        turnaround: number[][] | undefined;
+      };
       const shownApi = apiBodies.get((await renderedFields(page)).generatedAt ?? '') ?? api;
       expect(charts.cost?.[0]).toEqual(shownApi.costs.series.map((p) => p.cost_usd));
       expect(charts.cost?.[2]).toEqual(shownApi.costs.series.map((p) => p.saved_usd));
@@ -311,5 +319,5 @@ describe('the status page, in headless Chromium, against a local stack', () => {
     } finally {
       aws.destroy();
     }
-  });
+  }, 300_000);
 });
