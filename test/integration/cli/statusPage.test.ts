@@ -205,7 +205,8 @@ describe('the status page, in headless Chromium, against a local stack', () => {
       const deadline = Date.now() + 240_000;
       while (Date.now() < deadline) {
         const rows = (await page.evaluate(BATCH_ROWS)) as { id: string; state: string }[];
-        const row = batchId === null ? rows[0] : rows.find((r) => r.id === batchId);
+        const row: { id: string; state: string } | undefined =
+          batchId === null ? rows[0] : rows.find((r) => r.id === batchId);
         if (row !== undefined) {
           batchId = row.id;
           if (seen.at(-1) !== row.state) seen.push(row.state);
