@@ -23,9 +23,13 @@ const factsOf = (record: BatchRecord): BatchFacts => ({
   lastError: record.lastError,
 });
 
-/** {@link StatusReader} over what a test put in it. */
+/**
+ * {@link StatusReader} over what a test put in it. `failReadsWith` makes every read reject, as
+ * an unreachable or forbidden table, bucket or queue does.
+ */
 class InMemoryStatusReader implements StatusReader {
   private readonly batchRecords = new Map<string, BatchFacts>();
+  private failure: Error | null = null;
   private readonly costs: CostEntry[] = [];
   private readonly parked: ParkedObject[] = [];
   private intake: IntakeDepth | null = null;
@@ -51,11 +55,22 @@ class InMemoryStatusReader implements StatusReader {
     this.intake = depth;
   }
 
+  /** Every read rejects with `error` from now on (null: reads succeed again). */
+  failReadsWith(error: Error | null): void {
+    this.failure = error;
+  }
+
+  private check(): void {
+    if (this.failure !== null) throw this.failure;
+  }
+
   async activeBatches(): Promise<BatchFacts[]> {
+    this.check();
     return [...this.batchRecords.values()].filter((b) => b.state !== 'completed');
   }
 
   async batches(ids: readonly string[]): Promise<BatchFacts[]> {
+    this.check();
     return [...new Set(ids)].flatMap((id) => {
       const found = this.batchRecords.get(id);
       return found === undefined ? [] : [found];
@@ -63,16 +78,19 @@ class InMemoryStatusReader implements StatusReader {
   }
 
   async *costEntries(range: CostRange): AsyncIterable<CostEntry> {
+    this.check();
     yield* this.costs
       .filter((c) => c.day >= range.since && c.day <= range.until)
       .sort((a, b) => a.day.localeCompare(b.day));
   }
 
   async parkedResults(limit: number): Promise<ParkedObject[]> {
+    this.check();
     return [...this.parked].sort((a, b) => a.key.localeCompare(b.key)).slice(0, limit);
   }
 
   async intakeDepth(): Promise<IntakeDepth | null> {
+    this.check();
     return this.intake;
   }
 }

@@ -157,6 +157,16 @@ describe('batchlane status', () => {
     expect(await running).toBe(0);
   });
 
+  it('fails with the reason when the state cannot be read', async () => {
+    const reader = seededReader();
+    reader.failReadsWith(
+      new Error('AccessDeniedException: not authorized to perform dynamodb:Query'),
+    );
+    await expect(runStatus(['--json'], () => undefined, { reader, clock })).rejects.toThrow(
+      /not authorized to perform dynamodb:Query/,
+    );
+  });
+
   it('refuses what it cannot do with a usage error', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'batchlane-status-'));
     try {

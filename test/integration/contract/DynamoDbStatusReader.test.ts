@@ -6,8 +6,8 @@ import { DynamoDbCostLedger } from '../../../shared/adapters/aws/DynamoDbCostLed
 import { DynamoDbStatusReader } from '../../../shared/adapters/aws/DynamoDbStatusReader.js';
 import { batchToItem } from '../../../shared/adapters/aws/stateItemCodec.js';
 import { ensureStateTable } from '../../../shared/adapters/aws/stateTable.js';
-import { describeStatusReaderContract } from '../../support/statusReaderContract.js';
-import { createBucket, createQueue, emulatorClients, uniqueName } from './awsTestKit.js';
+import { describeStatusReaderContract } from '../../contract/StatusReaderContract.js';
+import { createBucket, createQueue, emulatorClients, uniqueName } from '../aws/awsTestKit.js';
 
 const clients = emulatorClients();
 afterAll(() => clients.destroy());

@@ -1,5 +1,5 @@
+import { describeStatusReaderContract } from '../../contract/StatusReaderContract.js';
 import { InMemoryStatusReader } from '../../support/fakes/InMemoryStatusReader.js';
-import { describeStatusReaderContract } from '../../support/statusReaderContract.js';
 
 describeStatusReaderContract('in-memory fake', async () => {
   const reader = new InMemoryStatusReader();

@@ -181,7 +181,7 @@ describe('summarizeStatus', () => {
       rejected: 0,
       retried: 0,
     });
-    expect(status.results.by_lane).toEqual({ batch: 4, flex: 6, realtime: 1 });
+    expect(status.results.by_lane).toEqual({ batch: 4, flex: 6, off_peak: 0, realtime: 1 });
   });
 
   it('draws cumulative cost, realtime price and savings at the time each source ended', () => {
