@@ -3,6 +3,7 @@ import { startLocalStack } from '../local/stack/startLocalStack.js';
 import { createAwsClients } from '../shared/adapters/aws/createAwsClients.js';
 import { systemClock } from '../shared/adapters/system/systemClock.js';
 import { ENV } from '../shared/config/BatchlaneConfig.js';
+import type { BatchFacts } from '../shared/ports/StatusReader.js';
 import { readStatus } from '../shared/usecases/readStatus.js';
 import { type CommandSpec, parseCommandLine } from './commandLine.js';
 import { DEV_FILE, writeDevFile } from './devFile.js';
@@ -96,6 +97,7 @@ const runDev = async (args: readonly string[], out: (line: string) => void): Pro
     AWS_ENDPOINT_URL_SQS: stack.emulators.sqsQuery.endpoint,
   };
   const settings = statusSettingsOf(stack.env);
+  const completed = new Map<string, BatchFacts>();
   const status = openStatusReader({
     label: 'batchlane dev',
     tableName: stack.tableName,
@@ -105,7 +107,7 @@ const runDev = async (args: readonly string[], out: (line: string) => void): Pro
     settings,
   });
   const statusServer = await startStatusPage(Number(values['status-port']), () =>
-    readStatus({ reader: status.reader, clock: systemClock, settings }),
+    readStatus({ reader: status.reader, clock: systemClock, settings, completed }),
   );
   writeDevFile({
     intake_queue_url: stack.intakeQueueUrl,

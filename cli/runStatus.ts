@@ -2,7 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { systemClock } from '../shared/adapters/system/systemClock.js';
 import type { StatusSnapshot } from '../shared/domain/status/summarizeStatus.js';
 import type { Clock } from '../shared/ports/Clock.js';
-import type { StatusReader } from '../shared/ports/StatusReader.js';
+import type { BatchFacts, StatusReader } from '../shared/ports/StatusReader.js';
 import { readStatus } from '../shared/usecases/readStatus.js';
 import { type CommandSpec, parseCommandLine, UsageError } from './commandLine.js';
 import { DEV_FILE } from './devFile.js';
@@ -149,8 +149,9 @@ const runStatus = async (
     throw error;
   }
   const clock = deps.clock ?? systemClock;
+  const completed = new Map<string, BatchFacts>();
   const read = (): Promise<StatusSnapshot> =>
-    readStatus({ reader: opened.reader, clock, settings: opened.target.settings, days });
+    readStatus({ reader: opened.reader, clock, settings: opened.target.settings, days, completed });
   const signal = deps.signal ?? (values.serve || values.watch ? signalOnInterrupt() : undefined);
   try {
     if (values.serve) {

@@ -5,7 +5,7 @@ import {
   summarizeStatus,
 } from '../domain/status/summarizeStatus.js';
 import type { Clock } from '../ports/Clock.js';
-import type { StatusReader } from '../ports/StatusReader.js';
+import type { BatchFacts, StatusReader } from '../ports/StatusReader.js';
 
 /** Parked objects read per status; more are reported as a lower bound. */
 const PARKED_LIMIT = 1_000;
@@ -17,6 +17,11 @@ interface ReadStatusOptions {
   readonly settings: StatusSettings;
   /** UTC days of costs and completed batches to show, today included (default 2). */
   readonly days?: number;
+  /**
+   * Completed batches already read, by id, kept between reads by a caller that reads again
+   * (`--watch`, the page): a completed batch no longer changes, so it is read once.
+   */
+  readonly completed?: Map<string, BatchFacts>;
 }
 
 const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
@@ -50,7 +55,20 @@ const readStatus = async (options: ReadStatusOptions): Promise<StatusSnapshot> =
     reader.intakeDepth(),
   ]);
   const activeIds = new Set(active.map((b) => b.batchId));
-  const recent = await reader.batches(batchSources(costs).filter((id) => !activeIds.has(id)));
+  const named = batchSources(costs).filter((id) => !activeIds.has(id));
+  const known = options.completed ?? new Map<string, BatchFacts>();
+  const fetched = await reader.batches(named.filter((id) => !known.has(id)));
+  for (const batch of fetched) if (batch.state === 'completed') known.set(batch.batchId, batch);
+  // Batches out of the range are let go, so the map stays the size of what is shown.
+  const namedIds = new Set(named);
+  for (const id of known.keys()) if (!namedIds.has(id)) known.delete(id);
+  const recent = [
+    ...fetched.filter((b) => b.state !== 'completed'),
+    ...named.flatMap((id) => {
+      const batch = known.get(id);
+      return batch === undefined ? [] : [batch];
+    }),
+  ];
   return summarizeStatus({
     now,
     range,
