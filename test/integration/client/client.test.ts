@@ -6,6 +6,8 @@ import {
   createBatchlaneClient,
   createResultReader,
   type Delivery,
+  type Destination,
+  type RequestV1Input,
 } from '../../../client/index.js';
 import type { ResultV1 } from '../../../shared/contract/result.js';
 import { type Pipeline, startPipeline } from '../pipeline/pipelineHarness.js';
@@ -41,7 +43,11 @@ afterAll(async () => {
   await pipeline?.stop();
 });
 
-const chat = (id: string, destination: object, content = `Classify ${id}`) => ({
+const chat = (
+  id: string,
+  destination: Destination,
+  content = `Classify ${id}`,
+): RequestV1Input => ({
   custom_id: id,
   provider: 'openai' as const,
   body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content }] },
@@ -84,6 +90,7 @@ describe('batchlane/client against the local stack', () => {
     // Prepare
     const ids = Array.from({ length: 3000 }, (_, i) => `many-${i}`);
     const good = ids.map((id) => chat(id, pipeline.destinations.sqs));
+    // Wrong on purpose: what a producer reading requests from elsewhere could hold.
     const bad = [
       {
         ...chat('bad-model', pipeline.destinations.sqs),
@@ -91,7 +98,7 @@ describe('batchlane/client against the local stack', () => {
       },
       { ...chat('bad-field', pipeline.destinations.sqs), colour: 'blue' },
       chat('bad id', pipeline.destinations.sqs),
-    ];
+    ] as RequestV1Input[];
     const repeat = chat('many-7', pipeline.destinations.sqs);
     const conflicting = chat('many-8', pipeline.destinations.sqs, 'something else');
     const calls = sendCalls.length;
