@@ -85,6 +85,8 @@ type SendOutcome =
       readonly retryable: boolean;
     };
 
+type SentOutcome = Extract<SendOutcome, { status: 'sent' }>;
+
 /** What `sendMany` did: one outcome per request, in order, and the counts. */
 interface SendManyReport {
   readonly outcomes: readonly SendOutcome[];
@@ -204,7 +206,7 @@ const createBatchlaneClient = (options: BatchlaneClientOptions): BatchlaneClient
     requests: readonly unknown[],
     offset: number,
     firstOf: Map<string, { index: number; hash: string }>,
-    sentIds: Map<number, string>,
+    sentByIndex: Map<number, SentOutcome>,
   ): Promise<SendOutcome[]> => {
     const known = await deploymentFacts();
     const now = new Date();
@@ -268,8 +270,7 @@ const createBatchlaneClient = (options: BatchlaneClientOptions): BatchlaneClient
       const p = prepared[i] as Extract<PreparedRequest, { ok: true }>;
       const index = offset + i;
       if (outcome.sent) {
-        sentIds.set(index, outcome.messageId);
-        outcomes[i] = {
+        const sentOutcome: SentOutcome = {
           status: 'sent',
           index,
           custom_id: p.customId,
@@ -278,6 +279,8 @@ const createBatchlaneClient = (options: BatchlaneClientOptions): BatchlaneClient
             p.claimCheck === null ? null : `s3://${p.claimCheck.bucket}/${p.claimCheck.key}`,
           duplicate_of: null,
         };
+        sentByIndex.set(index, sentOutcome);
+        outcomes[i] = sentOutcome;
       } else {
         outcomes[i] = {
           status: 'failed',
@@ -296,8 +299,8 @@ const createBatchlaneClient = (options: BatchlaneClientOptions): BatchlaneClient
       const first = repeats[i] as number;
       const index = offset + i;
       const customId = p.ok ? p.customId : '';
-      const messageId = sentIds.get(first);
-      return messageId === undefined
+      const sent = sentByIndex.get(first);
+      return sent === undefined
         ? {
             status: 'failed',
             index,
@@ -306,24 +309,17 @@ const createBatchlaneClient = (options: BatchlaneClientOptions): BatchlaneClient
             message: `the identical request at ${first} was not sent`,
             retryable: true,
           }
-        : {
-            status: 'sent',
-            index,
-            custom_id: customId,
-            message_id: messageId,
-            claim_check: null,
-            duplicate_of: first,
-          };
+        : { ...sent, index, duplicate_of: first };
     });
   };
 
   const sendMany: BatchlaneClient['sendMany'] = async (requests, sendOptions = {}) => {
     const outcomes: SendOutcome[] = [];
     const firstOf = new Map<string, { index: number; hash: string }>();
-    const sentIds = new Map<number, string>();
+    const sentByIndex = new Map<number, SentOutcome>();
     let window: unknown[] = [];
     const flush = async (): Promise<void> => {
-      outcomes.push(...(await sendWindow(window, outcomes.length, firstOf, sentIds)));
+      outcomes.push(...(await sendWindow(window, outcomes.length, firstOf, sentByIndex)));
       window = [];
       sendOptions.onProgress?.(outcomes.length);
     };
