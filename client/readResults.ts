@@ -4,7 +4,7 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { z } from 'zod';
+import type { z } from 'zod';
 import {
   BatchDeliveredDetailSchema,
   BatchEndedDetailSchema,
@@ -16,24 +16,13 @@ import {
   RequestRejectedDetailSchema,
   RequestsHeldDetailSchema,
 } from '../shared/contract/events.js';
-import { RESULT_STATUSES, type ResultV1, ResultV1Schema } from '../shared/contract/result.js';
-
-/** detail-type of result events on a caller's bus (an `eventbridge` destination). */
-const RESULT_DETAIL_TYPE = 'Request Result';
-
-/**
- * What is delivered in place of a result too large for its destination's message limit: the
- * full result is the JSON object at `s3_uri` (in batchlane's bucket, under `results/oversize/`).
- */
-const ResultPointerV1Schema = z
-  .object({
-    schema: z.literal('batchlane.result-pointer.v1'),
-    custom_id: z.string(),
-    status: z.enum(RESULT_STATUSES),
-    s3_uri: z.string().regex(/^s3:\/\/[^/]+\/.+$/),
-  })
-  .strict();
-type ResultPointerV1 = z.infer<typeof ResultPointerV1Schema>;
+import {
+  RESULT_DETAIL_TYPE,
+  type ResultPointerV1,
+  ResultPointerV1Schema,
+  type ResultV1,
+  ResultV1Schema,
+} from '../shared/contract/result.js';
 
 /** The schema of each event's detail, by detail-type: the ones `schemas/events.v1.json` publishes. */
 const DETAIL_SCHEMAS = {
