@@ -10,12 +10,13 @@ import { errorMessage } from '../shared/domain/errors.js';
 import { mapWithConcurrency } from '../shared/domain/mapWithConcurrency.js';
 import { SQS_MAX_MESSAGE_BYTES } from './packMessages.js';
 import {
+  type ClientRejection,
   type DeploymentFacts,
   normalizeClaimCheckPrefix,
   type PreparedRequest,
   prepareRequest,
 } from './prepareRequest.js';
-import { isRetryableCallError, sendMessages } from './sendMessages.js';
+import { isRetryableCallError, type MessageOutcome, sendMessages } from './sendMessages.js';
 
 /** How to reach a batchlane deployment, and what the client may assume about it. */
 interface BatchlaneClientOptions {
@@ -159,6 +160,61 @@ const foldRepeats = (
     return first.hash === p.requestHash ? first.index : -1;
   });
 
+/** A request judged sendable, at its position in its window. */
+interface Ready {
+  readonly position: number;
+  readonly prepared: Extract<PreparedRequest, { ok: true }>;
+}
+
+/** The refusal of a request repeating an earlier `custom_id` of the call with another request. */
+const CONFLICT: ClientRejection = {
+  code: 'conflicting_resend',
+  message: 'custom_id was used earlier in this call for a different request',
+  issues: [{ path: 'custom_id', message: 'used earlier in this call for a different request' }],
+};
+
+const refused = (
+  index: number,
+  customId: string | null,
+  rejection: ClientRejection,
+): SendOutcome => ({ status: 'refused', index, custom_id: customId, ...rejection });
+
+const uploadFailed = (index: number, customId: string, reason: unknown): SendOutcome => ({
+  status: 'failed',
+  index,
+  custom_id: customId,
+  code: reason instanceof Error ? reason.name : 'UploadFailed',
+  message: `claim check not uploaded: ${errorMessage(reason)}`,
+  retryable: isRetryableCallError(reason),
+});
+
+/** What sending a request's message came to. */
+const outcomeOfMessage = (
+  index: number,
+  prepared: Ready['prepared'],
+  message: MessageOutcome,
+): SendOutcome =>
+  message.sent
+    ? {
+        status: 'sent',
+        index,
+        custom_id: prepared.customId,
+        message_id: message.messageId,
+        claim_check:
+          prepared.claimCheck === null
+            ? null
+            : `s3://${prepared.claimCheck.bucket}/${prepared.claimCheck.key}`,
+        duplicate_of: null,
+      }
+    : {
+        status: 'failed',
+        index,
+        custom_id: prepared.customId,
+        code: message.code,
+        message: message.message,
+        retryable: message.retryable,
+      };
+
 /** A producer's client of one batchlane deployment. */
 const createBatchlaneClient = (options: BatchlaneClientOptions): BatchlaneClient => {
   const region = options.region ?? regionOfQueue(options.queueUrl);
@@ -213,49 +269,30 @@ const createBatchlaneClient = (options: BatchlaneClientOptions): BatchlaneClient
     const prepared = requests.map((request) => prepareRequest(request, known, now));
     const repeats = foldRepeats(prepared, firstOf, offset);
     const outcomes: (SendOutcome | undefined)[] = new Array(requests.length);
-    const toSend: number[] = [];
+    const toSend: Ready[] = [];
     prepared.forEach((p, i) => {
-      const index = offset + i;
-      if (!p.ok) {
-        outcomes[i] = { status: 'refused', index, custom_id: p.customId, ...p.rejection };
-      } else if (repeats[i] === -1) {
-        outcomes[i] = {
-          status: 'refused',
-          index,
-          custom_id: p.customId,
-          code: 'conflicting_resend',
-          message: `custom_id ${p.customId} was used earlier in this call for a different request`,
-          issues: [
-            { path: 'custom_id', message: 'used earlier in this call for a different request' },
-          ],
-        };
-      } else if (repeats[i] === null) {
-        toSend.push(i);
-      }
+      if (!p.ok) outcomes[i] = refused(offset + i, p.customId, p.rejection);
+      else if (repeats[i] === -1) outcomes[i] = refused(offset + i, p.customId, CONFLICT);
+      else if (repeats[i] === null) toSend.push({ position: i, prepared: p });
     });
-    const uploads = await mapWithConcurrency(toSend, UPLOAD_CONCURRENCY, async (i) => {
-      const p = prepared[i];
-      if (p?.ok && p.claimCheck !== null) await upload(p.claimCheck);
+
+    // A claim check is uploaded before its message is sent: the collector reads it at once.
+    const uploads = await mapWithConcurrency(
+      toSend,
+      UPLOAD_CONCURRENCY,
+      async ({ prepared: p }) => {
+        if (p.claimCheck !== null) await upload(p.claimCheck);
+      },
+    );
+    const ready = toSend.filter(({ position, prepared: p }, n) => {
+      const upload = uploads[n];
+      if (upload?.status !== 'rejected') return true;
+      outcomes[position] = uploadFailed(offset + position, p.customId, upload.reason);
+      return false;
     });
-    const ready: number[] = [];
-    uploads.forEach((result, n) => {
-      const i = toSend[n] as number;
-      const p = prepared[i] as Extract<PreparedRequest, { ok: true }>;
-      if (result.status === 'fulfilled') {
-        ready.push(i);
-        return;
-      }
-      outcomes[i] = {
-        status: 'failed',
-        index: offset + i,
-        custom_id: p.customId,
-        code: result.reason instanceof Error ? result.reason.name : 'UploadFailed',
-        message: `claim check not uploaded: ${errorMessage(result.reason)}`,
-        retryable: isRetryableCallError(result.reason),
-      };
-    });
+
     const sent = await sendMessages(
-      ready.map((i) => (prepared[i] as Extract<PreparedRequest, { ok: true }>).message),
+      ready.map(({ prepared: p }) => p.message),
       {
         sqs,
         queueUrl: options.queueUrl,
@@ -265,51 +302,29 @@ const createBatchlaneClient = (options: BatchlaneClientOptions): BatchlaneClient
         ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
       },
     );
-    sent.forEach((outcome, n) => {
-      const i = ready[n] as number;
-      const p = prepared[i] as Extract<PreparedRequest, { ok: true }>;
-      const index = offset + i;
-      if (outcome.sent) {
-        const sentOutcome: SentOutcome = {
-          status: 'sent',
-          index,
-          custom_id: p.customId,
-          message_id: outcome.messageId,
-          claim_check:
-            p.claimCheck === null ? null : `s3://${p.claimCheck.bucket}/${p.claimCheck.key}`,
-          duplicate_of: null,
-        };
-        sentByIndex.set(index, sentOutcome);
-        outcomes[i] = sentOutcome;
-      } else {
-        outcomes[i] = {
-          status: 'failed',
-          index,
-          custom_id: p.customId,
-          code: outcome.code,
-          message: outcome.message,
-          retryable: outcome.retryable,
-        };
-      }
+    sent.forEach((message, n) => {
+      const { position, prepared: p } = ready[n] as Ready;
+      const outcome = outcomeOfMessage(offset + position, p, message);
+      if (outcome.status === 'sent') sentByIndex.set(outcome.index, outcome);
+      outcomes[position] = outcome;
     });
+
     // Exact repeats take the outcome of the request they repeat.
     return prepared.map((p, i) => {
       const own = outcomes[i];
       if (own !== undefined) return own;
       const first = repeats[i] as number;
-      const index = offset + i;
-      const customId = p.ok ? p.customId : '';
-      const sent = sentByIndex.get(first);
-      return sent === undefined
+      const sentFirst = sentByIndex.get(first);
+      return sentFirst === undefined
         ? {
             status: 'failed',
-            index,
-            custom_id: customId,
+            index: offset + i,
+            custom_id: p.ok ? p.customId : '',
             code: 'RepeatNotSent',
             message: `the identical request at ${first} was not sent`,
             retryable: true,
           }
-        : { ...sent, index, duplicate_of: first };
+        : { ...sentFirst, index: offset + i, duplicate_of: first };
     });
   };
 
