@@ -199,6 +199,7 @@ const sendMessages = async (
     };
   });
   let done = bodies.length - sendable.length;
+  if (done > 0) options.onProgress?.(done, bodies.length);
   const calls = packMessages(sendable, { maxBytesPerCall: SQS_MAX_BYTES_PER_CALL });
   await mapWithConcurrency(calls, options.concurrency ?? DEFAULT_CONCURRENCY, async (call) => {
     for (const outcome of await sendCall(call, options)) outcomes[outcome.index] = outcome;
