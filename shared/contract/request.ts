@@ -22,6 +22,8 @@ const FLEX_ENDPOINTS: readonly string[] = [
   '/v1/responses',
   'generateContent',
 ];
+/** Providers that sell a flex tier; others share endpoint names with OpenAI but not its tier. */
+const FLEX_PROVIDERS: readonly string[] = ['openai', 'gemini'];
 
 /**
  * Where a claim-checked body lives: `s3://bucket/key`. The bucket rule is S3's naming rule;
@@ -170,7 +172,10 @@ const RequestV1Schema = ResolvedRequestV1BaseSchema.superRefine((request, ctx) =
       ),
     );
   }
-  if (request.tier === 'flex' && !FLEX_ENDPOINTS.includes(endpoint)) {
+  if (
+    request.tier === 'flex' &&
+    !(FLEX_PROVIDERS.includes(request.provider) && FLEX_ENDPOINTS.includes(endpoint))
+  ) {
     ctx.addIssue(
       reasonIssue(
         'unsupported_tier',
@@ -225,6 +230,9 @@ const RequestV1Schema = ResolvedRequestV1BaseSchema.superRefine((request, ctx) =
       );
     }
   }
+  if (endpoint === '/v1/fim/completions' && typeof body['prompt'] !== 'string') {
+    ctx.addIssue(reasonIssue('invalid_body', ['body', 'prompt'], 'body.prompt must be a string'));
+  }
   if (endpoint === '/v1/messages' || endpoint === '/v1/chat/completions') {
     const messages = body['messages'];
     if (!Array.isArray(messages) || messages.length === 0) {
@@ -269,6 +277,7 @@ export {
   CLAIM_CHECK_URI_PATTERN,
   CUSTOM_ID_PATTERN,
   FLEX_ENDPOINTS,
+  FLEX_PROVIDERS,
   type IssueReason,
   type RequestV1,
   RequestV1BaseSchema,
