@@ -125,6 +125,18 @@ const parseAnthropicLine = (line: string): ParsedResultLine => {
   }
 };
 
+/** A 422 body's `{"detail":[{"loc","msg"}]}` (Mistral's validation errors) as one message. */
+const validationMessage = (body: unknown): string | null => {
+  if (!isObject(body) || !Array.isArray(body.detail) || body.detail.length === 0) return null;
+  return body.detail
+    .map((item: unknown) =>
+      isObject(item)
+        ? `${Array.isArray(item.loc) ? item.loc.join('.') : ''}: ${stringOrNull(item.msg) ?? ''}`
+        : String(item),
+    )
+    .join('; ');
+};
+
 /**
  * OpenAI's output and error lines; Mistral writes the same shape (`{"id","custom_id",
  * "response":{"status_code","body"},"error"}`), and its bodies count tokens as OpenAI's do.
@@ -189,7 +201,10 @@ const parseOpenAILine = (
   return {
     ...base,
     status: 'errored',
-    error: { type, message: stringOrNull(bodyError.message) ?? `HTTP ${statusCode}` },
+    error: {
+      type,
+      message: stringOrNull(bodyError.message) ?? validationMessage(body) ?? `HTTP ${statusCode}`,
+    },
     retryable: isRetryableHttpStatus(statusCode),
   };
 };
