@@ -341,7 +341,7 @@ describe('Mistral synchronous endpoints through @mistralai/mistralai', () => {
 
     // Assess
     expect(chat.usage?.completionTokens).toBeLessThanOrEqual(20);
-    expect(chat.choices?.[0]?.message.role).toBe('assistant');
+    expect(chat.choices?.[0]?.message?.role).toBe('assistant');
     expect(embeddings.data).toHaveLength(2);
     expect(embeddings.data[0]?.embedding).toHaveLength(1024);
     expect(fim.usage?.promptTokens).toBeGreaterThan(0);

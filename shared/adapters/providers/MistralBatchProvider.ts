@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { Mistral, type SDKOptions } from '@mistralai/mistralai';
+import type { Mistral, SDKOptions } from '@mistralai/mistralai';
 import type { BatchJob, BatchRequest } from '@mistralai/mistralai/models/components';
 import {
   PROVIDER_ENDPOINTS,
@@ -184,19 +184,27 @@ const retryConfigOf = (maxRetries: number): NonNullable<SDKOptions['retryConfig'
  */
 class MistralBatchProvider implements BatchProvider {
   readonly name: ProviderName = 'mistral';
-  readonly #client: Mistral;
+  readonly #connect: () => Promise<Mistral>;
+  #client: Promise<Mistral> | null = null;
   readonly #inlineMaxBytes: number;
   readonly #tmpDir: string;
 
   constructor(options: MistralBatchProviderOptions) {
-    this.#client =
-      options.client ??
-      new Mistral({
-        apiKey: options.apiKey,
-        ...(options.baseUrl ? { serverURL: options.baseUrl } : {}),
-        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-        retryConfig: retryConfigOf(options.maxRetries ?? 2),
-      });
+    const { client } = options;
+    // The SDK is loaded on first use: it takes seconds to load, which functions that never
+    // talk to Mistral should not pay at start-up.
+    this.#connect =
+      client !== undefined
+        ? async () => client
+        : async () => {
+            const { Mistral: Client } = await import('@mistralai/mistralai');
+            return new Client({
+              apiKey: options.apiKey,
+              ...(options.baseUrl ? { serverURL: options.baseUrl } : {}),
+              ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+              retryConfig: retryConfigOf(options.maxRetries ?? 2),
+            });
+          };
     this.#inlineMaxBytes = options.inlineMaxBytes ?? INLINE_MAX_INPUT_BYTES;
     this.#tmpDir = options.tmpDir ?? tmpdir();
   }
@@ -218,8 +226,8 @@ class MistralBatchProvider implements BatchProvider {
     const dir = await mkdtemp(join(this.#tmpDir, 'batchlane-mistral-'));
     try {
       const { path, model } = await this.#writeInputFile(input, dir);
-      const file = await this.#call('files.upload', async () =>
-        this.#client.files.upload({
+      const file = await this.#call('files.upload', async (client) =>
+        client.files.upload({
           // A file-backed Blob: the SDK's form reads it from disk as it sends.
           file: new File([await openAsBlob(path)], `${input.batchId}.jsonl`, {
             type: 'application/jsonl',
@@ -238,8 +246,8 @@ class MistralBatchProvider implements BatchProvider {
   }
 
   async cancel(providerBatchId: string): Promise<ProviderBatchSnapshot> {
-    const job = await this.#call('batch.jobs.cancel', () =>
-      this.#client.batch.jobs.cancel({ jobId: providerBatchId }),
+    const job = await this.#call('batch.jobs.cancel', (client) =>
+      client.batch.jobs.cancel({ jobId: providerBatchId }),
     );
     return toSnapshot(job);
   }
@@ -258,8 +266,8 @@ class MistralBatchProvider implements BatchProvider {
         })(),
       );
     }
-    const body = await this.#call('files.download', () =>
-      this.#client.files.download({ fileId: ref }),
+    const body = await this.#call('files.download', (client) =>
+      client.files.download({ fileId: ref }),
     );
     return Readable.fromWeb(body as unknown as WebReadableStream<Uint8Array>);
   }
@@ -281,12 +289,12 @@ class MistralBatchProvider implements BatchProvider {
     );
     for (const fileId of fileIds) {
       await this.#ignoreMissing(() =>
-        this.#call('files.delete', () => this.#client.files.delete({ fileId })),
+        this.#call('files.delete', (client) => client.files.delete({ fileId })),
       );
     }
     await this.#ignoreMissing(() =>
-      this.#call('batch.jobs.delete', () =>
-        this.#client.batch.jobs.delete({ jobId: providerBatchId }),
+      this.#call('batch.jobs.delete', (client) =>
+        client.batch.jobs.delete({ jobId: providerBatchId }),
       ),
     );
   }
@@ -300,9 +308,9 @@ class MistralBatchProvider implements BatchProvider {
     batchId: string,
     hint: Partial<FindBatchHint> = {},
   ): Promise<ProviderBatchSnapshot | null> {
-    return this.#call('batch.jobs.list', async () => {
+    return this.#call('batch.jobs.list', async (client) => {
       for (let page = 0; ; page += 1) {
-        const list = await this.#client.batch.jobs.list({
+        const list = await client.batch.jobs.list({
           page,
           pageSize: 100,
           metadata: { [BATCH_ID_METADATA_KEY]: batchId },
@@ -371,8 +379,8 @@ class MistralBatchProvider implements BatchProvider {
     model: string,
     source: { readonly inputFiles: string[] } | { readonly requests: BatchRequest[] },
   ): Promise<ProviderBatchSnapshot> {
-    const job = await this.#call('batch.jobs.create', () =>
-      this.#client.batch.jobs.create({
+    const job = await this.#call('batch.jobs.create', (client) =>
+      client.batch.jobs.create({
         ...source,
         endpoint,
         model,
@@ -384,8 +392,8 @@ class MistralBatchProvider implements BatchProvider {
   }
 
   async #get(jobId: string, inline = false): Promise<BatchJob> {
-    return this.#call('batch.jobs.get', () =>
-      this.#client.batch.jobs.get({ jobId, ...(inline ? { inline: true } : {}) }),
+    return this.#call('batch.jobs.get', (client) =>
+      client.batch.jobs.get({ jobId, ...(inline ? { inline: true } : {}) }),
     );
   }
 
@@ -397,9 +405,14 @@ class MistralBatchProvider implements BatchProvider {
     }
   }
 
-  async #call<T>(operation: string, call: () => Promise<T>): Promise<T> {
+  async #call<T>(operation: string, call: (client: Mistral) => Promise<T>): Promise<T> {
     try {
-      return await call();
+      this.#client ??= this.#connect();
+      const client = await this.#client.catch((error: unknown) => {
+        this.#client = null;
+        throw error;
+      });
+      return await call(client);
     } catch (error) {
       throw translateProviderError(error, { provider: 'mistral', operation });
     }

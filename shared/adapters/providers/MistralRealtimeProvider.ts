@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { HTTPClient, Mistral } from '@mistralai/mistralai';
+import type { HTTPClient, Mistral } from '@mistralai/mistralai';
 import { PROVIDER_ENDPOINTS, type ProviderName } from '../../contract/providers.js';
 import { UnavailableError } from '../../domain/errors.js';
 import type {
@@ -126,21 +126,38 @@ class WireCalls {
 class MistralRealtimeProvider implements RealtimeProvider {
   readonly name: ProviderName = 'mistral';
   readonly supportsFlex = false;
-  readonly #client: Mistral;
+  readonly #options: MistralRealtimeProviderOptions;
+  #client: Promise<Mistral> | null = null;
   readonly #wire = new WireCalls();
   readonly #timeoutMs: number;
   readonly #retry: Required<RealtimeRetryOptions>;
 
   constructor(options: MistralRealtimeProviderOptions) {
-    const httpClient = this.#wire.install(new HTTPClient());
-    this.#client = new Mistral({
-      apiKey: options.apiKey,
-      ...(options.baseUrl ? { serverURL: options.baseUrl } : {}),
-      httpClient,
-      retryConfig: { strategy: 'none' },
-    });
+    this.#options = options;
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_REALTIME_TIMEOUT_MS;
     this.#retry = { ...DEFAULT_REALTIME_RETRY, ...options.retry };
+  }
+
+  /**
+   * The SDK client, built on first use: the SDK takes seconds to load, which functions that
+   * never talk to Mistral should not pay at start-up.
+   */
+  async #sdk(): Promise<Mistral> {
+    this.#client ??= import('@mistralai/mistralai').then(
+      ({ HTTPClient: Http, Mistral: Client }) => {
+        const httpClient: HTTPClient = this.#wire.install(new Http());
+        return new Client({
+          apiKey: this.#options.apiKey,
+          ...(this.#options.baseUrl ? { serverURL: this.#options.baseUrl } : {}),
+          httpClient,
+          retryConfig: { strategy: 'none' },
+        });
+      },
+    );
+    return this.#client.catch((error: unknown) => {
+      this.#client = null;
+      throw error;
+    });
   }
 
   async invoke(call: RealtimeCall, options: RealtimeInvokeOptions = {}): Promise<RealtimeOutcome> {
@@ -156,6 +173,7 @@ class MistralRealtimeProvider implements RealtimeProvider {
         0,
       );
     }
+    const client = await this.#sdk();
     return callWithRetries({
       provider: 'mistral',
       operation: endpoint,
@@ -175,17 +193,11 @@ class MistralRealtimeProvider implements RealtimeProvider {
           // The typed input only has to pass the SDK's own checks: the wire body replaces it.
           switch (endpoint) {
             case '/v1/chat/completions':
-              return this.#client.chat.complete(
-                { model: askedModel, messages: [] },
-                requestOptions,
-              );
+              return client.chat.complete({ model: askedModel, messages: [] }, requestOptions);
             case '/v1/embeddings':
-              return this.#client.embeddings.create(
-                { model: askedModel, inputs: [] },
-                requestOptions,
-              );
+              return client.embeddings.create({ model: askedModel, inputs: [] }, requestOptions);
             case '/v1/fim/completions':
-              return this.#client.fim.complete({ model: askedModel, prompt: '' }, requestOptions);
+              return client.fim.complete({ model: askedModel, prompt: '' }, requestOptions);
           }
         });
         return {

@@ -1,9 +1,3 @@
-import {
-  ConnectionError,
-  MistralError,
-  RequestAbortedError,
-  RequestTimeoutError,
-} from '@mistralai/mistralai/models/errors';
 import type { ResultError } from '../../contract/result.js';
 import { parseRetryAfterMs } from '../../domain/backoff.js';
 import {
@@ -29,6 +23,38 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
+ * The SDK's `MistralError` (and its `SDKError`, `HTTPValidationError`), recognised by its
+ * shape: importing the SDK's error classes loads its whole model layer (seconds of start-up
+ * under load), which every function would pay whether it talks to Mistral or not.
+ */
+interface MistralHttpError extends Error {
+  readonly statusCode: number;
+  readonly body: string;
+  readonly headers: Headers;
+  readonly rawResponse: Response;
+}
+
+const isMistralHttpError = (error: unknown): error is MistralHttpError =>
+  error instanceof Error &&
+  typeof (error as Partial<MistralHttpError>).statusCode === 'number' &&
+  typeof (error as Partial<MistralHttpError>).body === 'string' &&
+  (error as Partial<MistralHttpError>).headers instanceof Headers &&
+  (error as Partial<MistralHttpError>).rawResponse instanceof Response;
+
+/** The SDK's `HTTPClientError` subclasses, by their names (no HTTP answer was had). */
+const clientErrorName = (
+  error: unknown,
+): 'ConnectionError' | 'RequestTimeoutError' | 'RequestAbortedError' | null => {
+  if (!(error instanceof Error)) return null;
+  const { name } = error;
+  return name === 'ConnectionError' ||
+    name === 'RequestTimeoutError' ||
+    name === 'RequestAbortedError'
+    ? name
+    : null;
+};
+
+/**
  * The message of a 422 `{"detail":[{"loc","msg","type"}]}` (the SDK's `HTTPValidationError`):
  * each problem as `loc: msg`, so the caller sees which field it was.
  */
@@ -51,7 +77,7 @@ const detailMessage = (detail: unknown): string | null => {
  * `{"detail":[…]}`, or a bare `{"message"}`. Null for any other error.
  */
 const mistralErrorOf = (error: unknown): MistralErrorBody | null => {
-  if (!(error instanceof MistralError)) return null;
+  if (!isMistralHttpError(error)) return null;
   let parsed: Record<string, unknown> = {};
   try {
     const value: unknown = JSON.parse(error.body);
@@ -71,13 +97,6 @@ const mistralErrorOf = (error: unknown): MistralErrorBody | null => {
   };
 };
 
-/** Whether the error came from the Mistral SDK at all (an HTTP answer, or none). */
-const isMistralSdkError = (error: unknown): boolean =>
-  error instanceof MistralError ||
-  error instanceof ConnectionError ||
-  error instanceof RequestTimeoutError ||
-  error instanceof RequestAbortedError;
-
 /** The codes the SDK itself retries when given a retry config: 429, 500, 502, 503, 504. */
 const RETRYABLE_HTTP_STATUSES: readonly number[] = [408, 429, 500, 502, 503, 504];
 
@@ -88,10 +107,9 @@ const RETRYABLE_HTTP_STATUSES: readonly number[] = [408, 429, 500, 502, 503, 504
 const mistralRetryAdvice = (
   error: unknown,
 ): { readonly retry: boolean; readonly afterMs: number | null } | null => {
-  if (error instanceof RequestAbortedError) return { retry: false, afterMs: null };
-  if (error instanceof ConnectionError || error instanceof RequestTimeoutError) {
-    return { retry: true, afterMs: null };
-  }
+  const clientError = clientErrorName(error);
+  if (clientError === 'RequestAbortedError') return { retry: false, afterMs: null };
+  if (clientError !== null) return { retry: true, afterMs: null };
   const body = mistralErrorOf(error);
   if (body === null) return null;
   return {
@@ -119,22 +137,25 @@ const mistralRequestFault = (error: unknown): ResultError | null => {
  * A Mistral SDK error as batchlane's error: 401 and 403 auth; 429 throttled (with its
  * `retry-after`); 408 and 5xx, connection failures and timeouts unavailable; 404 not found;
  * 409 conflict (not retried: the job's state refuses the call); other 4xx invalid input.
- * Null when the error is not the Mistral SDK's.
+ * Null when the error is not the Mistral SDK's. The SDK's client errors are known by name
+ * only, so they are read as Mistral's only on Mistral's calls.
  */
 const translateMistralError = (
   error: unknown,
   base: { readonly provider: string; readonly operation: string },
 ): BatchlaneError | null => {
-  if (!isMistralSdkError(error)) return null;
+  if (base.provider !== 'mistral' && !isMistralHttpError(error)) return null;
+  const clientError = clientErrorName(error);
+  if (clientError === null && !isMistralHttpError(error)) return null;
   const reason = error instanceof Error ? error.message : String(error);
-  if (error instanceof RequestAbortedError) {
+  if (clientError === 'RequestAbortedError') {
     return new UnavailableError(`${base.provider} ${base.operation} aborted: ${reason}`, {
       code: 'aborted',
       cause: error,
       details: base,
     });
   }
-  if (error instanceof RequestTimeoutError) {
+  if (clientError === 'RequestTimeoutError') {
     return new UnavailableError(`${base.provider} ${base.operation} timed out: ${reason}`, {
       code: 'timeout',
       cause: error,
