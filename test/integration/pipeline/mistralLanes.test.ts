@@ -70,7 +70,7 @@ describe('Pipeline: Mistral requests on every lane', () => {
       'mis-auto-escalated',
       'mis-bad-model__sim_invalid_request_error',
     ];
-    await pipeline.waitForResults(ids, 240_000);
+    await pipeline.waitForResults(ids, 420_000);
 
     const batched = only('mis-batch-1');
     expect(batched).toMatchObject({
@@ -116,5 +116,5 @@ describe('Pipeline: Mistral requests on every lane', () => {
     expect(escalated.batch_id).toBe(batched.batch_id);
     await pipeline.waitForResults(ids, 60_000);
     for (const id of ids) expect(pipeline.resultsFor(id), id).toHaveLength(1);
-  }, 360_000);
+  }, 540_000);
 });
