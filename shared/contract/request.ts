@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DestinationSchema } from './destination.js';
+import { laneRuleOf } from './lanes.js';
 import { DEFAULT_ENDPOINT, PROVIDER_ENDPOINTS, PROVIDERS } from './providers.js';
 
 /** The caller's id: also the provider-side `custom_id` charset, and batchlane's idempotency key. */
@@ -22,8 +23,6 @@ const FLEX_ENDPOINTS: readonly string[] = [
   '/v1/responses',
   'generateContent',
 ];
-/** Providers that sell a flex tier; others share endpoint names with OpenAI but not its tier. */
-const FLEX_PROVIDERS: readonly string[] = ['openai', 'gemini'];
 
 /**
  * Where a claim-checked body lives: `s3://bucket/key`. The bucket rule is S3's naming rule;
@@ -172,10 +171,16 @@ const RequestV1Schema = ResolvedRequestV1BaseSchema.superRefine((request, ctx) =
       ),
     );
   }
-  if (
-    request.tier === 'flex' &&
-    !(FLEX_PROVIDERS.includes(request.provider) && FLEX_ENDPOINTS.includes(endpoint))
-  ) {
+  const rule = laneRuleOf(request.provider, request.tier);
+  if (rule.kind === 'unsupported') {
+    ctx.addIssue(
+      reasonIssue(
+        'unsupported_tier',
+        ['tier'],
+        `tier "${request.tier}" is not offered: ${rule.why}`,
+      ),
+    );
+  } else if (request.tier === 'flex' && !FLEX_ENDPOINTS.includes(endpoint)) {
     ctx.addIssue(
       reasonIssue(
         'unsupported_tier',
@@ -277,7 +282,6 @@ export {
   CLAIM_CHECK_URI_PATTERN,
   CUSTOM_ID_PATTERN,
   FLEX_ENDPOINTS,
-  FLEX_PROVIDERS,
   type IssueReason,
   type RequestV1,
   RequestV1BaseSchema,
