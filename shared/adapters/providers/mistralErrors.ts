@@ -130,7 +130,9 @@ const mistralRequestFault = (error: unknown): ResultError | null => {
   const refused =
     status === 400 || status === 413 || status === 422 || (status === 404 && body.type !== null);
   if (!refused) return null;
-  return { type: body.type ?? `http_${status}`, message: body.message };
+  // A 422 is FastAPI's validation of the body, with no `type`: the request is invalid.
+  const type = body.type ?? (status === 422 ? 'invalid_request_error' : `http_${status}`);
+  return { type, message: body.message };
 };
 
 /**

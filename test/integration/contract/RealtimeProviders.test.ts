@@ -1,5 +1,6 @@
 import { startSimulator } from '../../../local/simulator/startSimulator.js';
 import { AnthropicRealtimeProvider } from '../../../shared/adapters/providers/AnthropicRealtimeProvider.js';
+import { MistralRealtimeProvider } from '../../../shared/adapters/providers/MistralRealtimeProvider.js';
 import { OpenAIRealtimeProvider } from '../../../shared/adapters/providers/OpenAIRealtimeProvider.js';
 import { describeRealtimeProviderContract } from '../../contract/RealtimeProviderContract.js';
 import { API_KEY } from '../providers/providerTestKit.js';
@@ -69,6 +70,34 @@ describeRealtimeProviderContract('AnthropicRealtimeProvider on the simulator', a
     }),
     ...simulatorFaults(sim),
     wrongKey: new AnthropicRealtimeProvider({ apiKey: 'wrong', baseUrl: sim.anthropicBaseUrl }),
+    close: () => sim.stop(),
+  };
+});
+
+describeRealtimeProviderContract('MistralRealtimeProvider on the simulator', async () => {
+  const sim = await startSimulator({ seed: 7, apiKeys: [API_KEY] });
+  return {
+    port: new MistralRealtimeProvider({
+      apiKey: API_KEY,
+      baseUrl: sim.mistralBaseUrl,
+      retry: FAST_RETRY,
+    }),
+    call: (lane) => ({
+      endpoint: '/v1/chat/completions',
+      body: {
+        model: 'mistral-small-latest',
+        max_tokens: 128,
+        messages: [{ role: 'user', content: 'Classify: spam?' }],
+      },
+      lane,
+    }),
+    badCall: () => ({
+      endpoint: '/v1/chat/completions',
+      body: { model: 'mistral-small-latest' },
+      lane: 'realtime',
+    }),
+    ...simulatorFaults(sim),
+    wrongKey: new MistralRealtimeProvider({ apiKey: 'wrong', baseUrl: sim.mistralBaseUrl }),
     close: () => sim.stop(),
   };
 });

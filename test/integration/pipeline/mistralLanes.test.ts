@@ -60,7 +60,11 @@ describe('Pipeline: Mistral requests on every lane', () => {
       // Due in 5 minutes: inside the 605 s a batch may take, and no flex tier: standard.
       mistral('mis-auto-soon', { tier: 'auto', deadline: inSeconds(300) }),
       mistral('mis-auto-escalated', { tier: 'auto', deadline: inSeconds(640) }),
-      mistral('mis-bad-model__sim_invalid_request_error'),
+      // Passes intake (input is given) and Mistral refuses it in the batch (empty input).
+      mistral('mis-embed-empty', {
+        endpoint: '/v1/embeddings',
+        body: { model: 'mistral-embed', input: [] },
+      }),
     ]);
     const ids = [
       'mis-batch-1',
@@ -68,7 +72,7 @@ describe('Pipeline: Mistral requests on every lane', () => {
       'mis-embed',
       'mis-auto-soon',
       'mis-auto-escalated',
-      'mis-bad-model__sim_invalid_request_error',
+      'mis-embed-empty',
     ];
     await pipeline.waitForResults(ids, 420_000);
 
@@ -96,9 +100,10 @@ describe('Pipeline: Mistral requests on every lane', () => {
     expect(embedded.batch_id).not.toBe(batched.batch_id);
 
     // Mistral refused that request in its batch: delivered with its own error, costing nothing.
-    expect(only('mis-bad-model__sim_invalid_request_error')).toMatchObject({
+    expect(only('mis-embed-empty')).toMatchObject({
       status: 'errored',
-      error: { type: 'invalid_request_error' },
+      error: { type: 'http_422', message: 'body.input: Field required' },
+      attempts: 1,
       cost: { basis: 'no_usage', usd: 0 },
     });
 

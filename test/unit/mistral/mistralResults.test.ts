@@ -245,7 +245,7 @@ describe('Mistral SDK errors', () => {
       },
     );
     expect(requestFaultOf(validation)).toEqual({
-      type: 'http_422',
+      type: 'invalid_request_error',
       message: 'body.messages: Field required',
     });
     expect(
