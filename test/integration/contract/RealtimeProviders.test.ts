@@ -1,5 +1,6 @@
 import { startSimulator } from '../../../local/simulator/startSimulator.js';
 import { AnthropicRealtimeProvider } from '../../../shared/adapters/providers/AnthropicRealtimeProvider.js';
+import { GeminiRealtimeProvider } from '../../../shared/adapters/providers/GeminiRealtimeProvider.js';
 import { MistralRealtimeProvider } from '../../../shared/adapters/providers/MistralRealtimeProvider.js';
 import { OpenAIRealtimeProvider } from '../../../shared/adapters/providers/OpenAIRealtimeProvider.js';
 import { describeRealtimeProviderContract } from '../../contract/RealtimeProviderContract.js';
@@ -40,6 +41,7 @@ describeRealtimeProviderContract('OpenAIRealtimeProvider on the simulator', asyn
       body: { model: 'gpt-5-mini' },
       lane: 'realtime',
     }),
+    badCallErrorType: 'invalid_request_error',
     ...simulatorFaults(sim),
     wrongKey: new OpenAIRealtimeProvider({ apiKey: 'wrong', baseUrl: sim.openaiBaseUrl }),
     close: () => sim.stop(),
@@ -68,14 +70,43 @@ describeRealtimeProviderContract('AnthropicRealtimeProvider on the simulator', a
       body: { model: 'claude-sonnet-4-6', max_tokens: 128 },
       lane: 'realtime',
     }),
+    badCallErrorType: 'invalid_request_error',
     ...simulatorFaults(sim),
     wrongKey: new AnthropicRealtimeProvider({ apiKey: 'wrong', baseUrl: sim.anthropicBaseUrl }),
     close: () => sim.stop(),
   };
 });
 
-describeRealtimeProviderContract('MistralRealtimeProvider on the simulator', async () => {
+describeRealtimeProviderContract('GeminiRealtimeProvider on the simulator', async () => {
   const sim = await startSimulator({ seed: 7, apiKeys: [API_KEY] });
+  const call = (lane: 'flex' | 'realtime', body: Record<string, unknown> = {}) => ({
+    endpoint: 'generateContent',
+    body: {
+      model: 'gemini-2.5-flash',
+      contents: [{ role: 'user', parts: [{ text: 'Summarise: the sky is blue.' }] }],
+      generationConfig: { maxOutputTokens: 32 },
+      ...body,
+    },
+    lane,
+  });
+  return {
+    port: new GeminiRealtimeProvider({
+      apiKey: API_KEY,
+      baseUrl: sim.geminiBaseUrl,
+      retry: FAST_RETRY,
+    }),
+    call: (lane) => call(lane),
+    badCall: () => call('realtime', { generationConfig: { temperature: 9 } }),
+    // Gemini names a refusal by its own status word.
+    badCallErrorType: 'INVALID_ARGUMENT',
+    ...simulatorFaults(sim),
+    wrongKey: new GeminiRealtimeProvider({ apiKey: 'wrong-key', baseUrl: sim.geminiBaseUrl }),
+    close: () => sim.stop(),
+  };
+});
+
+describeRealtimeProviderContract('MistralRealtimeProvider on the simulator', async () => {
+  const sim = await startSimulator({ seed: 8, apiKeys: [API_KEY] });
   return {
     port: new MistralRealtimeProvider({
       apiKey: API_KEY,
@@ -96,6 +127,8 @@ describeRealtimeProviderContract('MistralRealtimeProvider on the simulator', asy
       body: { model: 'mistral-small-latest' },
       lane: 'realtime',
     }),
+    // Mistral answers a body that fails its validation with 422, read as an invalid request.
+    badCallErrorType: 'invalid_request_error',
     ...simulatorFaults(sim),
     wrongKey: new MistralRealtimeProvider({ apiKey: 'wrong', baseUrl: sim.mistralBaseUrl }),
     close: () => sim.stop(),
