@@ -24,6 +24,8 @@ interface DevFile {
     readonly gemini: string;
     /** What both Bedrock clients take as `endpoint`. */
     readonly bedrock: string;
+    /** What `@mistralai/mistralai`'s `serverURL` takes. */
+    readonly mistral?: string;
   };
   /** The Standard Webhooks secret loopback webhook receivers verify deliveries with. */
   readonly webhook_secret?: string;

@@ -61,7 +61,7 @@ const runDemo = async (options: DemoOptions): Promise<number> => {
     // SQS delivers at least once: resend a slice to show identical resends fold.
     const resends = good.slice(0, 15);
     out(
-      `stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s; providers: anthropic → ${stack.providers.anthropic}, openai → ${stack.providers.openai}, gemini → ${stack.providers.gemini}, bedrock → ${stack.providers.bedrock}`,
+      `stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s; providers: anthropic → ${stack.providers.anthropic}, openai → ${stack.providers.openai}, gemini → ${stack.providers.gemini}, bedrock → ${stack.providers.bedrock}, mistral → ${stack.providers.mistral}`,
     );
 
     const sendStart = Date.now();

@@ -138,7 +138,7 @@ const runDev = async (args: readonly string[], out: (line: string) => void): Pro
   out(`  buckets:        ${stack.artifactsBucket} (artifacts), ${stack.resultsBucket} (results)`);
   out(`  table:          ${stack.tableName}`);
   out(
-    `  providers:      anthropic → ${stack.providers.anthropic}, openai → ${stack.providers.openai}, gemini → ${stack.providers.gemini}, bedrock → ${stack.providers.bedrock}`,
+    `  providers:      anthropic → ${stack.providers.anthropic}, openai → ${stack.providers.openai}, gemini → ${stack.providers.gemini}, bedrock → ${stack.providers.bedrock}, mistral → ${stack.providers.mistral}`,
   );
   for (const [k, v] of Object.entries(awsEnv)) out(`  ${k}=${v}`);
   out(`  written to ${DEV_FILE}; send requests with: npx batchlane submit examples/requests.jsonl`);

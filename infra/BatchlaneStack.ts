@@ -100,6 +100,11 @@ interface BatchlaneStackProps extends StackProps {
    */
   readonly geminiSecretArn?: string;
   /**
+   * Existing secret with the Mistral API key (when `mistral` is in `enabledProviders`).
+   * @default - a secret is created; put the key into it after deploying
+   */
+  readonly mistralSecretArn?: string;
+  /**
    * Days batch input files and archived results are kept in the artifacts bucket (at least 3).
    * @default 30
    */
@@ -287,6 +292,7 @@ class BatchlaneStack extends Stack {
       anthropicSecretArn: props.anthropicSecretArn,
       openaiSecretArn: props.openaiSecretArn,
       geminiSecretArn: props.geminiSecretArn,
+      mistralSecretArn: props.mistralSecretArn,
     });
     const idempotencyTtl = Duration.days(props.idempotencyTtlDays ?? DEFAULT_IDEMPOTENCY_TTL_DAYS);
     const resources: SharedResources = {

@@ -31,6 +31,7 @@ const CONTEXT_KEYS = [
   'openaiSecretArn',
   'bedrockModels',
   'geminiSecretArn',
+  'mistralSecretArn',
   'artifactRetentionDays',
   'idempotencyTtlDays',
   'resultRetentionDays',
@@ -269,6 +270,7 @@ const stackPropsFromContext = (node: Node): BatchlaneStackProps => {
     openaiSecretArn: text('openaiSecretArn', get('openaiSecretArn')),
     bedrockModels: list('bedrockModels', get('bedrockModels')),
     geminiSecretArn: text('geminiSecretArn', get('geminiSecretArn')),
+    mistralSecretArn: text('mistralSecretArn', get('mistralSecretArn')),
     artifactRetentionDays: integer(
       'artifactRetentionDays',
       get('artifactRetentionDays'),

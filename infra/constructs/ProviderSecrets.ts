@@ -27,6 +27,11 @@ interface ProviderSecretsProps {
    * @default - a new secret is created and the key must be put into it after deploying
    */
   readonly geminiSecretArn?: string;
+  /**
+   * ARN of an existing secret holding the Mistral API key (used when `mistral` is enabled).
+   * @default - a new secret is created and the key must be put into it after deploying
+   */
+  readonly mistralSecretArn?: string;
 }
 
 /**
@@ -52,6 +57,7 @@ class ProviderSecrets extends Construct {
       openai: props.openaiSecretArn,
       bedrock: undefined,
       gemini: props.geminiSecretArn,
+      mistral: props.mistralSecretArn,
     };
     const secrets = new Map<ProviderName, ISecret>();
     const createdFor: ProviderName[] = [];

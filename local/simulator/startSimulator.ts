@@ -9,6 +9,13 @@ import { handleBedrock } from './bedrock/handleBedrock.js';
 import { createSimClock } from './createSimClock.js';
 import { handleAnthropic } from './handleAnthropic.js';
 import { geminiStats, handleGemini, isGeminiPath } from './handleGemini.js';
+import {
+  handleMistral,
+  isMistralPath,
+  MISTRAL_PREFIX,
+  mistralStats,
+  sendMistralError,
+} from './handleMistral.js';
 import { handleOpenAI } from './handleOpenAI.js';
 import { drainBody, SimHttpError, sendJson } from './httpIo.js';
 import { finalizeOpenAIBatch, openaiBatchView } from './openaiBatchView.js';
@@ -64,6 +71,10 @@ interface SimulatorStats {
     batches: Record<string, number>;
     requests: { total: number; succeeded: number; failed: number };
   };
+  mistral: {
+    jobs: Record<string, number>;
+    requests: { total: number; succeeded: number; failed: number };
+  };
   files: number;
   /** HTTP requests received, and how many of them got an injected error. */
   http: { requests: number; injectedErrors: number };
@@ -80,6 +91,8 @@ interface RunningSimulator {
   bedrockEndpoint: string;
   /** Same as `url`: what `@google/genai`'s `httpOptions.baseUrl` takes (it adds `v1beta`). */
   geminiBaseUrl: string;
+  /** `url` + `/mistral`: what `@mistralai/mistralai`'s `serverURL` takes (it adds `/v1`). */
+  mistralBaseUrl: string;
   port: number;
   stop(): Promise<void>;
   stats(): SimulatorStats;
@@ -143,6 +156,7 @@ const startSimulator = async (options: SimulatorOptions = {}): Promise<RunningSi
     const url = new URL(req.url ?? '/', 'http://simulator.invalid');
     const anthropic = url.pathname.startsWith('/v1/messages');
     const gemini = isGeminiPath(url.pathname);
+    const mistral = isMistralPath(url.pathname);
     const requestId = `req_${hashId(24, seed, 'request', http.requests)}`;
     const headers: Record<string, string> = anthropic
       ? { 'request-id': requestId }
@@ -169,6 +183,7 @@ const startSimulator = async (options: SimulatorOptions = {}): Promise<RunningSi
         throw gemini ? injectedGeminiError(fault) : injectedError(fault, anthropic);
       }
       const served =
+        (await handleMistral(ctx, req, res, url, headers)) ||
         (await handleGemini(ctx, req, res, url, headers, baseUrl)) ||
         (await handleAnthropic(ctx, req, res, url, headers)) ||
         (await handleOpenAI(ctx, req, res, url, headers));
@@ -182,6 +197,7 @@ const startSimulator = async (options: SimulatorOptions = {}): Promise<RunningSi
     } catch (error) {
       if (!req.complete) await drainBody(req).catch(() => undefined);
       if (gemini) sendGeminiError(res, error, headers);
+      else if (mistral) sendMistralError(res, error, headers);
       else sendError(res, error, anthropic, requestId, headers);
     }
   };
@@ -196,6 +212,7 @@ const startSimulator = async (options: SimulatorOptions = {}): Promise<RunningSi
       openai: { batches: {}, requests: { total: 0, completed: 0, failed: 0 } },
       bedrock: { jobs: bedrock.statusCounts(), events: { ...bedrock.published } },
       gemini: geminiStats(ctx, now),
+      mistral: mistralStats(ctx, now),
       files: [...store.files.values()].filter((file) => !file.deleted).length,
       http: { ...http },
     };
@@ -275,6 +292,7 @@ const startSimulator = async (options: SimulatorOptions = {}): Promise<RunningSi
     openaiBaseUrl: `${url}/v1`,
     bedrockEndpoint: url,
     geminiBaseUrl: url,
+    mistralBaseUrl: `${url}${MISTRAL_PREFIX}`,
     port,
     stats,
     setFaults(faults) {

@@ -140,6 +140,8 @@ interface LocalStack {
     /** What both Bedrock clients take as `endpoint`. */
     readonly bedrock: string;
     readonly gemini: string;
+    /** What `@mistralai/mistralai`'s `serverURL` takes. */
+    readonly mistral: string;
   };
   readonly emulators: Awaited<ReturnType<typeof startAwsEmulators>>;
   /** Runs the poller once now (tests use it instead of waiting for the schedule). */
@@ -263,8 +265,9 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
     (process.env[ENV.bedrockRoleArn] ?? '') !== '' &&
     (process.env[ENV.bedrockJobBucket] ?? '') !== '';
   const realGemini = useReal && (process.env['GEMINI_API_KEY'] ?? '') !== '';
+  const realMistral = useReal && (process.env['MISTRAL_API_KEY'] ?? '') !== '';
   const simulator =
-    realAnthropic && realOpenai && realGemini && realBedrock
+    realAnthropic && realOpenai && realGemini && realBedrock && realMistral
       ? null
       : await startSimulator({
           port: 0,
@@ -340,6 +343,7 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
     [ENV.anthropicApiKey]: realAnthropic ? (process.env['ANTHROPIC_API_KEY'] ?? '') : 'sim-key',
     [ENV.openaiApiKey]: realOpenai ? (process.env['OPENAI_API_KEY'] ?? '') : 'sim-key',
     [ENV.geminiApiKey]: realGemini ? (process.env['GEMINI_API_KEY'] ?? '') : 'sim-key',
+    [ENV.mistralApiKey]: realMistral ? (process.env['MISTRAL_API_KEY'] ?? '') : 'sim-key',
     // The local stack talks to every provider batchlane has (deployments opt into Gemini).
     [ENV.enabledProviders]: PROVIDERS.join(','),
     ...(realAnthropic || simulator === null
@@ -357,6 +361,9 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
           [ENV.bedrockJobS3Endpoint]: '',
         }),
     ...(realGemini || simulator === null ? {} : { [ENV.geminiBaseUrl]: simulator.geminiBaseUrl }),
+    ...(realMistral || simulator === null
+      ? {}
+      : { [ENV.mistralBaseUrl]: simulator.mistralBaseUrl }),
     POWERTOOLS_LOG_LEVEL: process.env['POWERTOOLS_LOG_LEVEL'] ?? 'ERROR',
     POWERTOOLS_METRICS_DISABLED: 'true',
     POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
@@ -507,6 +514,7 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
       openai: realOpenai ? 'api.openai.com' : (simulator?.openaiBaseUrl ?? ''),
       bedrock: realBedrock ? 'bedrock.amazonaws.com' : (simulator?.bedrockEndpoint ?? ''),
       gemini: realGemini ? 'generativelanguage.googleapis.com' : (simulator?.geminiBaseUrl ?? ''),
+      mistral: realMistral ? 'api.mistral.ai' : (simulator?.mistralBaseUrl ?? ''),
     },
     emulators,
     pollNow: () => pollerSchedule.tick(),

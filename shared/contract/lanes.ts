@@ -55,6 +55,12 @@ const LANES = {
     flex: { kind: 'unsupported', why: 'bedrock batch inference has no flex tier here' },
     auto: { kind: 'deadline', patient: 'batch', urgent: 'flex' },
   },
+  // Mistral shares OpenAI's endpoint names but sells no flex tier: near deadlines run standard.
+  mistral: {
+    batch: { kind: 'fixed', lane: 'batch' },
+    flex: { kind: 'unsupported', why: 'mistral has no flex tier' },
+    auto: { kind: 'deadline', patient: 'batch', urgent: 'realtime' },
+  },
 } as const satisfies Record<ProviderName, Record<Tier, LaneRule | Unsupported>>;
 
 /** The rule for a provider and tier, or why the provider does not take that tier. */

@@ -401,6 +401,23 @@ describe('IAM: provider secrets', () => {
     expect(env).not.toHaveProperty(ENV.geminiSecretArn);
   });
 
+  it('gives Mistral a secret created here when enabled without an ARN, and grants it', () => {
+    const { stack, template } = synthBatchlane({ enabledProviders: ['openai', 'mistral'] });
+    // Both keys' secrets are created here, each put after deploying.
+    template.resourceCountIs('AWS::SecretsManager::Secret', 2);
+    template.hasOutput('mistralSecretArn', {});
+    for (const fn of [stack.collector.function, stack.poller.function, stack.completion.function]) {
+      const env = environmentOf(template, logicalIdOf(stack, fn.function));
+      expect(env[ENV.enabledProviders]).toBe('openai,mistral');
+      expect(env).toHaveProperty(ENV.mistralSecretArn);
+      expect(env).not.toHaveProperty(ENV.geminiSecretArn);
+      const secretReads = grantsOf(template, stack, fn).filter((g) =>
+        g.startsWith('secretsmanager:GetSecretValue@'),
+      );
+      expect(secretReads).toHaveLength(2);
+    }
+  });
+
   it('matches the random suffix when a secret is given by its partial ARN', () => {
     const arn = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:anthropic-key';
     const { stack, template } = synthBatchlane({ anthropicSecretArn: arn });

@@ -7,6 +7,7 @@ import type { BedrockRealtimeProvider } from './BedrockRealtimeProvider.js';
 import { buildPerProvider } from './buildPerProvider.js';
 import type { RealtimeRetryOptions } from './callWithRetries.js';
 import { GeminiRealtimeProvider } from './GeminiRealtimeProvider.js';
+import { MistralRealtimeProvider } from './MistralRealtimeProvider.js';
 import { OpenAIRealtimeProvider } from './OpenAIRealtimeProvider.js';
 
 /** Settings shared by every realtime provider built here. */
@@ -47,6 +48,8 @@ const createProvider = (
       return bedrock === undefined ? disabledProvider(name) : bedrock();
     case 'gemini':
       return new GeminiRealtimeProvider(common);
+    case 'mistral':
+      return new MistralRealtimeProvider(common);
   }
 };
 

@@ -230,7 +230,16 @@ const runConservation = async (options: ConservationOptions): Promise<Conservati
         model: 'us.amazon.nova-micro-v1:0',
         body: { messages: [{ role: 'user', content: [{ text: question }] }] },
       },
-    ][i % 4];
+      {
+        ...common,
+        provider: 'mistral',
+        body: {
+          model: 'mistral-small-latest',
+          max_tokens: 16,
+          messages: [{ role: 'user', content: question }],
+        },
+      },
+    ][i % 5];
     ids.push(id);
     bodies.set(id, JSON.stringify(request));
     expected.set(id, { via, index: i });
@@ -262,7 +271,8 @@ const runConservation = async (options: ConservationOptions): Promise<Conservati
       count(stats.anthropic.batches) +
       count(stats.openai.batches) +
       count(stats.gemini.batches) +
-      count(stats.bedrock.jobs)
+      count(stats.bedrock.jobs) +
+      count(stats.mistral.jobs)
     );
   };
   let stopped = false;
