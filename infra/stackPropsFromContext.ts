@@ -52,6 +52,9 @@ const CONTEXT_KEYS = [
   'collectorMaxConcurrency',
   'intakeProducerPrincipals',
   'producerNamespaces',
+  'webhookReceiver',
+  'openaiWebhookSecretArn',
+  'geminiWebhookSecretArn',
 ] as const;
 
 type ContextKey = (typeof CONTEXT_KEYS)[number];
@@ -315,6 +318,9 @@ const stackPropsFromContext = (node: Node): BatchlaneStackProps => {
     ),
     intakeProducerPrincipals: list('intakeProducerPrincipals', get('intakeProducerPrincipals')),
     producerNamespaces: producerNamespaces(get('producerNamespaces')),
+    webhookReceiver: flag('webhookReceiver', get('webhookReceiver')),
+    openaiWebhookSecretArn: text('openaiWebhookSecretArn', get('openaiWebhookSecretArn')),
+    geminiWebhookSecretArn: text('geminiWebhookSecretArn', get('geminiWebhookSecretArn')),
   };
 };
 

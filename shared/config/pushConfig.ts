@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { WEBHOOK_PROVIDERS, type WebhookProvider } from '../contract/providerPush.js';
-import { checkWebhookSecret } from '../domain/webhookSecrets.js';
 import { ConfigError } from '../domain/errors.js';
+import { checkWebhookSecret } from '../domain/webhookSecrets.js';
 import type { Env } from './loadConfig.js';
 
 /** The webhook receiver's own variables (the rest of its configuration is every function's). */
@@ -41,10 +41,13 @@ const parseJsonVariable = <T>(env: Env, name: string, schema: z.ZodType<T>): T |
   }
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
-    throw new ConfigError(`${name} must be a JSON object keyed by ${WEBHOOK_PROVIDERS.join(' or ')}`, {
-      code: 'invalid_config',
-      details: { name },
-    });
+    throw new ConfigError(
+      `${name} must be a JSON object keyed by ${WEBHOOK_PROVIDERS.join(' or ')}`,
+      {
+        code: 'invalid_config',
+        details: { name },
+      },
+    );
   }
   return parsed.data;
 };

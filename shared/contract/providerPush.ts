@@ -24,7 +24,13 @@ const ENDED_EVENT_TYPES: Readonly<Record<WebhookProvider, readonly string[]>> = 
   // developers.openai.com/api/reference/resources/webhooks
   openai: ['batch.completed', 'batch.failed', 'batch.expired', 'batch.cancelled'],
   // ai.google.dev/gemini-api/docs/webhooks; `batch.completed` appears in some copies of it.
-  gemini: ['batch.succeeded', 'batch.completed', 'batch.failed', 'batch.expired', 'batch.cancelled'],
+  gemini: [
+    'batch.succeeded',
+    'batch.completed',
+    'batch.failed',
+    'batch.expired',
+    'batch.cancelled',
+  ],
 };
 
 /**

@@ -84,7 +84,8 @@ const signedByAnyOf = (
 ): boolean =>
   secrets.some((secret) => {
     try {
-      new Webhook(secret).verify(body, headers);
+      // Parsed here afterwards, so a signed body that is not JSON gets its own code.
+      new Webhook(secret).verify(body, headers, { jsonParse: false });
       return true;
     } catch {
       return false;
@@ -124,7 +125,11 @@ const createWebhookReceiver = (
       return { status: 401, code: 'stale_timestamp' };
     }
     const secrets = await deps.pushSecrets.secretsFor(provider);
-    const headers = { 'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': signature };
+    const headers = {
+      'webhook-id': id,
+      'webhook-timestamp': timestamp,
+      'webhook-signature': signature,
+    };
     return signedByAnyOf(secrets, request.body, headers)
       ? null
       : { status: 401, code: 'invalid_signature' };
@@ -147,7 +152,11 @@ const createWebhookReceiver = (
     }
     const batchId = snapshot.batchId ?? null;
     const batch = batchId === null ? null : await deps.store.getBatch(batchId);
-    if (batch === null || batch.provider !== provider || batch.providerBatchId !== providerBatchId) {
+    if (
+      batch === null ||
+      batch.provider !== provider ||
+      batch.providerBatchId !== providerBatchId
+    ) {
       return { status: 200, code: 'unknown_batch' };
     }
     const { batchId: known } = batch;

@@ -1,6 +1,6 @@
 import type { WebhookProvider } from '../../contract/providerPush.js';
-import type { PushSecrets } from '../../ports/PushSecrets.js';
 import { noPushSecretFor } from '../../domain/pushSecrets.js';
+import type { PushSecrets } from '../../ports/PushSecrets.js';
 
 /** Secrets given in the configuration (`BATCHLANE_PUSH_SECRETS`): the local stack and tests. */
 class StaticPushSecrets implements PushSecrets {

@@ -20,7 +20,8 @@ afterAll(() => clients.destroy());
 
 describeWebhookReceiptsContract(
   'DynamoDB Local',
-  (nowSeconds) => new DynamoDbWebhookReceipts({ client: clients.documentClient, tableName, nowSeconds }),
+  (nowSeconds) =>
+    new DynamoDbWebhookReceipts({ client: clients.documentClient, tableName, nowSeconds }),
 );
 
 describe('DynamoDbWebhookReceipts items', () => {

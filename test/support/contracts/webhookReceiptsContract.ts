@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { WebhookReceipts } from '../../../shared/ports/WebhookReceipts.js';
 
@@ -9,8 +10,7 @@ const describeWebhookReceiptsContract = (
   describe(`WebhookReceipts contract: ${name}`, () => {
     let now = 2_000_000_000;
     const nowSeconds = () => now;
-    let counter = 0;
-    const freshId = () => `wh_${Date.now()}_${(counter += 1)}`;
+    const freshId = () => `wh_${randomUUID()}`;
 
     it('claims an id once; a second claim of it is refused', async () => {
       const receipts = await make(nowSeconds);

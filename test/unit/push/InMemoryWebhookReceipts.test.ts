@@ -1,4 +1,7 @@
 import { describeWebhookReceiptsContract } from '../../support/contracts/webhookReceiptsContract.js';
 import { InMemoryWebhookReceipts } from '../../support/fakes/InMemoryWebhookReceipts.js';
 
-describeWebhookReceiptsContract('in memory', (nowSeconds) => new InMemoryWebhookReceipts(nowSeconds));
+describeWebhookReceiptsContract(
+  'in memory',
+  (nowSeconds) => new InMemoryWebhookReceipts(nowSeconds),
+);

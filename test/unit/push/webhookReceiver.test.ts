@@ -51,11 +51,7 @@ interface Signed {
   readonly body: string;
 }
 
-const sign = (
-  secret: string,
-  event: unknown,
-  options: { id?: string; at?: Date } = {},
-): Signed => {
+const sign = (secret: string, event: unknown, options: { id?: string; at?: Date } = {}): Signed => {
   const body = JSON.stringify(event);
   const id = options.id ?? `wh_${randomBytes(8).toString('hex')}`;
   const at = options.at ?? new Date();
@@ -227,7 +223,11 @@ describe('the webhook receiver', () => {
   });
 
   it('does not act on what the provider does not confirm, nor on a completed batch', async () => {
-    openaiBatches.set('batch_1', { batchId: 'bl_1', phase: 'running', providerStatus: 'finalizing' });
+    openaiBatches.set('batch_1', {
+      batchId: 'bl_1',
+      phase: 'running',
+      providerStatus: 'finalizing',
+    });
     expect((await receive('openai', sign(OPENAI_SECRET, openaiEvent('batch_1')))).code).toBe(
       'not_ended',
     );
