@@ -27,6 +27,14 @@ interface DevFile {
   };
   /** The Standard Webhooks secret loopback webhook receivers verify deliveries with. */
   readonly webhook_secret?: string;
+  /**
+   * The webhook receiver's function URL: providers post batch webhooks to `<url><provider>`
+   * (`openai`, `gemini`), signed with that provider's secret.
+   */
+  readonly receiver?: {
+    readonly url: string;
+    readonly secrets: Readonly<Record<'openai' | 'gemini', string>>;
+  };
   readonly pid: number;
   readonly started_at: string;
 }

@@ -87,6 +87,7 @@ const runDev = async (args: readonly string[], out: (line: string) => void): Pro
     destination_allow_list: stack.env[ENV.destinationAllowList] ?? '',
     providers: stack.providers,
     webhook_secret: stack.webhookSecret,
+    ...(stack.receiver === null ? {} : { receiver: stack.receiver }),
     pid: process.pid,
     started_at: new Date().toISOString(),
   });
@@ -94,6 +95,9 @@ const runDev = async (args: readonly string[], out: (line: string) => void): Pro
   out(`  intake queue:   ${stack.intakeQueueUrl}`);
   out(`  results queue:  ${stack.resultsQueueUrl}`);
   out(`  events queue:   ${stack.eventsQueueUrl} (every event batchlane publishes)`);
+  if (stack.receiver !== null) {
+    out(`  receiver:       ${stack.receiver.url}<openai|gemini> (provider batch webhooks)`);
+  }
   out(`  buckets:        ${stack.artifactsBucket} (artifacts), ${stack.resultsBucket} (results)`);
   out(`  table:          ${stack.tableName}`);
   out(
