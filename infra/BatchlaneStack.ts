@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { ENV } from '../shared/config/BatchlaneConfig.js';
+import { PUSH_ENV } from '../shared/config/pushConfig.js';
 import type { Destination } from '../shared/contract/destination.js';
 import type { ProviderName } from '../shared/contract/providers.js';
 import type { Quotas } from '../shared/domain/admitRequests.js';
@@ -418,6 +419,19 @@ class BatchlaneStack extends Stack {
       this.webhookReceiver?.function.function.addEnvironment(
         ENV.bedrockRoleArn,
         this.bedrock.serviceRole.roleArn,
+      );
+    }
+
+    // The poller is the safety net for providers that push their batch ends: it polls their
+    // batches less often.
+    const pushedProviders = [
+      ...(this.webhookReceiver?.providers ?? []),
+      ...(this.bedrock === undefined ? [] : ['bedrock']),
+    ];
+    if (pushedProviders.length > 0) {
+      this.poller.function.function.addEnvironment(
+        PUSH_ENV.pushedProviders,
+        pushedProviders.join(','),
       );
     }
 

@@ -352,6 +352,13 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
     // Each run signs webhooks with a fresh secret of its own, for the loopback receivers.
     [ENV.webhookSecrets]: JSON.stringify({ '127.0.0.1': webhookSecret, localhost: webhookSecret }),
     [PUSH_ENV.secrets]: JSON.stringify(pushSecrets),
+    // Ends the simulator pushes (webhooks to the receiver, Bedrock's events through the rule).
+    [PUSH_ENV.pushedProviders]: [
+      ...(options.pushWebhooks === false || simulator === null
+        ? []
+        : [...(realOpenai ? [] : ['openai']), ...(realGemini ? [] : ['gemini'])]),
+      ...(realBedrock ? [] : ['bedrock']),
+    ].join(','),
     // fauxqs records every message as sent by the local account, the functions' requeues
     // included: it is batchlane's own principal here, as the collector's role is in AWS.
     [ENV.selfPrincipals]: LOCAL_ACCOUNT_SENDER_ID,

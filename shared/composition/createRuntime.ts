@@ -14,6 +14,7 @@ import { createRealtimeProviders } from '../adapters/providers/createRealtimePro
 import { systemClock, ulidIds } from '../adapters/system/systemClock.js';
 import type { BatchlaneConfig } from '../config/BatchlaneConfig.js';
 import { type Env, loadConfig } from '../config/loadConfig.js';
+import { loadPushedProviders } from '../config/pushConfig.js';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../contract/metrics.js';
 import type { Logger } from '../ports/Logger.js';
 import type { RuntimeDeps } from '../usecases/RuntimeDeps.js';
@@ -142,6 +143,7 @@ const createRuntime = async (
             belowMinimumWaitMs: bedrock.belowMinimumWaitSeconds * 1000,
           }),
       producers: config.producers,
+      pushedProviders: loadPushedProviders(env),
       // USD per million tokens is nano-dollars per thousandth of a token: ×1000 per token.
       unpricedCeilingNanoUsdPerToken:
         config.unpricedCeilingUsdPerMTok === null ? null : config.unpricedCeilingUsdPerMTok * 1000,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { WEBHOOK_PROVIDERS, type WebhookProvider } from '../contract/providerPush.js';
+import { PROVIDERS, type ProviderName } from '../contract/providers.js';
 import { ConfigError } from '../domain/errors.js';
 import { checkWebhookSecret } from '../domain/webhookSecrets.js';
 import type { Env } from './loadConfig.js';
@@ -10,7 +11,25 @@ const PUSH_ENV = {
   secretArns: 'BATCHLANE_PUSH_SECRET_ARNS',
   /** `{"openai": "whsec_…" | ["whsec_new", "whsec_old"], …}`: the local stack and tests. */
   secrets: 'BATCHLANE_PUSH_SECRETS',
+  /** `openai,gemini,bedrock`: providers whose batch ends are pushed to this deployment. */
+  pushedProviders: 'BATCHLANE_PUSHED_PROVIDERS',
 } as const;
+
+/** The providers named in `BATCHLANE_PUSHED_PROVIDERS` (unknown names are refused). */
+const loadPushedProviders = (env: Env): ProviderName[] => {
+  const names = (env[PUSH_ENV.pushedProviders] ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+  const unknown = names.filter((name) => !(PROVIDERS as readonly string[]).includes(name));
+  if (unknown.length > 0) {
+    throw new ConfigError(`${PUSH_ENV.pushedProviders}: unknown provider ${unknown.join(', ')}`, {
+      code: 'invalid_config',
+      details: { name: PUSH_ENV.pushedProviders },
+    });
+  }
+  return names as ProviderName[];
+};
 
 /** Where the providers' webhook secrets come from. */
 type PushSecretsConfig =
@@ -71,4 +90,4 @@ const loadPushSecretsConfig = (env: Env): PushSecretsConfig => {
   return { source: 'static', secretsByProvider };
 };
 
-export { loadPushSecretsConfig, PUSH_ENV, type PushSecretsConfig };
+export { loadPushedProviders, loadPushSecretsConfig, PUSH_ENV, type PushSecretsConfig };

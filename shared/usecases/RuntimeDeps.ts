@@ -79,6 +79,11 @@ interface RuntimeSettings {
   /** How producers are told apart (see `resolveProducer`). */
   readonly producers: ProducerPolicy;
   /**
+   * Providers whose batch ends this deployment is told of (webhooks received, Bedrock's
+   * EventBridge rule): the poller looks at their running batches less often.
+   */
+  readonly pushedProviders?: readonly ProviderName[];
+  /**
    * Nano-dollars per token assumed for a model the price table lacks while a budget is set;
    * null: such a request is refused (`unpriced_model`), never admitted at $0.
    */
