@@ -6,6 +6,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { observeClientCommands } from '../adapters/aws/awsCommandObserver.js';
 import { createApiKeyResolver } from '../adapters/aws/createApiKeyResolver.js';
 import { type AwsClients, createAwsClients } from '../adapters/aws/createAwsClients.js';
+import { DynamoDbTurnaroundLog } from '../adapters/aws/DynamoDbTurnaroundLog.js';
 import { PowertoolsMetricsSink } from '../adapters/observability/PowertoolsMetricsSink.js';
 import { BedrockBatchProvider } from '../adapters/providers/BedrockBatchProvider.js';
 import { BedrockRealtimeProvider } from '../adapters/providers/BedrockRealtimeProvider.js';
@@ -105,6 +106,10 @@ const createRuntime = async (
     ...createAwsBackedDeps(config, aws, secretsClient),
     providers: await createBatchProviders(config, resolveApiKey, {}, bedrockBatch),
     realtimeProviders: await createRealtimeProviders(config, resolveApiKey, {}, bedrockRealtime),
+    turnarounds: new DynamoDbTurnaroundLog({
+      client: aws.documentClient,
+      tableName: config.tableName,
+    }),
     clock: systemClock,
     ids: ulidIds(systemClock),
     logger: loggerPort(logger),

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDbTurnaroundLog } from '../../../shared/adapters/aws/DynamoDbTurnaroundLog.js';
 import { type Pipeline, startPipeline } from './pipelineHarness.js';
 
 let pipeline: Pipeline;
@@ -90,6 +91,22 @@ describe('Pipeline: batches completed by the providers’ webhooks', () => {
     const ended = pipeline.events('Batch Ended');
     expect(ended.map((e) => e['provider']).sort()).toEqual(
       expect.arrayContaining(['gemini', 'openai']),
+    );
+    // Each delivered batch recorded its times, one item each, per provider and model.
+    const log = new DynamoDbTurnaroundLog({
+      client: pipeline.aws.documentClient,
+      tableName: pipeline.stack.tableName,
+    });
+    const openaiBatches = ended.filter((e) => e['provider'] === 'openai').length;
+    const turnaround = await log.turnaroundOf('openai', 'gpt-4o-mini');
+    expect(turnaround?.batches).toBe(openaiBatches);
+    expect(turnaround?.p50Ms).toBeGreaterThan(0);
+    const recent = await log.recent('openai', 'gpt-4o-mini');
+    expect(recent.map((t) => t.batchId).sort()).toEqual(
+      ended
+        .filter((e) => e['provider'] === 'openai')
+        .map((e) => String(e['batch_id']))
+        .sort(),
     );
   });
 
