@@ -1,0 +1,32 @@
+import { formatProviderLine } from '../../../shared/domain/formatProviderLine.js';
+import { describeBatchProviderContract } from '../../contract/BatchProviderContract.js';
+import { FakeClock } from '../../support/fakes/FakeClock.js';
+import { InMemoryBatchProvider } from '../../support/fakes/InMemoryBatchProvider.js';
+
+describeBatchProviderContract('InMemoryBatchProvider', async () => {
+  // The fake's clock starts now: the contract's hints are in real time.
+  const clock = new FakeClock(new Date());
+  const provider = new InMemoryBatchProvider(clock, { processingMs: 60_000 });
+  const wrongKey = new InMemoryBatchProvider(clock);
+  wrongKey.authorize(false);
+  return {
+    port: provider,
+    endpoint: '/v1/messages',
+    line: (customId) =>
+      formatProviderLine('anthropic', '/v1/messages', customId, {
+        model: 'claude-sonnet-4-6',
+        max_tokens: 64,
+        messages: [{ role: 'user', content: `question for ${customId}` }],
+      }),
+    refusedId: (base) => {
+      provider.failRequest(`${base}-refused`, 'invalid_request_error');
+      return `${base}-refused`;
+    },
+    waitForEnded: async (id) => {
+      clock.advance(60_000);
+      return provider.retrieve(id);
+    },
+    slowDown: () => undefined,
+    wrongKey,
+  };
+});
