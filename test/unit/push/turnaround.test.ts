@@ -4,13 +4,8 @@ import {
   turnaroundModelOf,
   turnaroundStatsOf,
 } from '../../../shared/domain/turnaround.js';
-import {
-  describeTurnaroundLogContract,
-  timesOf,
-} from '../../support/contracts/turnaroundLogContract.js';
+import { timesOf } from '../../contract/TurnaroundLogContract.js';
 import { InMemoryTurnaroundLog } from '../../support/fakes/InMemoryTurnaroundLog.js';
-
-describeTurnaroundLogContract('in memory', () => new InMemoryTurnaroundLog());
 
 describe('expected end from recorded history', () => {
   it('expects a new batch to end at its model’s p50, likely by its p90, and says on what', async () => {

@@ -2,8 +2,8 @@ import { afterAll, beforeAll } from 'vitest';
 import type { AwsClients } from '../../../shared/adapters/aws/createAwsClients.js';
 import { DynamoDbTurnaroundLog } from '../../../shared/adapters/aws/DynamoDbTurnaroundLog.js';
 import { ensureStateTable } from '../../../shared/adapters/aws/stateTable.js';
-import { describeTurnaroundLogContract } from '../../support/contracts/turnaroundLogContract.js';
-import { emulatorClients, uniqueName } from './awsTestKit.js';
+import { describeTurnaroundLogContract } from '../../contract/TurnaroundLogContract.js';
+import { emulatorClients, uniqueName } from '../aws/awsTestKit.js';
 
 let clients: AwsClients;
 let tableName: string;

@@ -4,8 +4,8 @@ import type { AwsClients } from '../../../shared/adapters/aws/createAwsClients.j
 import { DynamoDbWebhookReceipts } from '../../../shared/adapters/aws/DynamoDbWebhookReceipts.js';
 import { ensureStateTable } from '../../../shared/adapters/aws/stateTable.js';
 import { STATE_TABLE } from '../../../shared/config/stateTableSchema.js';
-import { describeWebhookReceiptsContract } from '../../support/contracts/webhookReceiptsContract.js';
-import { emulatorClients, uniqueName } from './awsTestKit.js';
+import { describeWebhookReceiptsContract } from '../../contract/WebhookReceiptsContract.js';
+import { emulatorClients, uniqueName } from '../aws/awsTestKit.js';
 
 let clients: AwsClients;
 let tableName: string;

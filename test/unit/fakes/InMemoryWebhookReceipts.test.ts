@@ -1,4 +1,4 @@
-import { describeWebhookReceiptsContract } from '../../support/contracts/webhookReceiptsContract.js';
+import { describeWebhookReceiptsContract } from '../../contract/WebhookReceiptsContract.js';
 import { InMemoryWebhookReceipts } from '../../support/fakes/InMemoryWebhookReceipts.js';
 
 describeWebhookReceiptsContract(
