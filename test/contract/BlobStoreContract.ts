@@ -115,6 +115,18 @@ const describeBlobStoreContract = (
       expect(await collect(store.list(`${prefix}nothing/`))).toEqual([]);
     });
 
+    it('lists every key of a prefix holding more than a page (S3 pages by 1000)', async () => {
+      const prefix = fresh();
+      const keys = Array.from(
+        { length: 1005 },
+        (_, i) => `${prefix}k${String(i).padStart(4, '0')}`,
+      );
+      for (let i = 0; i < keys.length; i += 50) {
+        await Promise.all(keys.slice(i, i + 50).map((key) => store.put(key, '')));
+      }
+      expect(await collect(store.list(prefix))).toEqual(keys);
+    });
+
     it('writes nothing when the body fails part-way, and rejects', async () => {
       const key = `${fresh()}broken`;
       await expect(store.put(key, failingBody())).rejects.toThrow();

@@ -1,6 +1,10 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { CompletionNotifier } from '../../shared/ports/CompletionNotifier.js';
-import type { MakeQueueSubject, QueueSubject } from './IntakeRequeuerContract.js';
+import {
+  DELAY_SECONDS,
+  type MakeQueueSubject,
+  type QueueSubject,
+} from './IntakeRequeuerContract.js';
 
 /**
  * What every {@link CompletionNotifier} does: `notifyEnded` queues `{"batch_id": …}` for the
@@ -34,9 +38,9 @@ const describeCompletionNotifierContract = (
       await subject.port.notifyEnded('b_retry');
       const [first] = await subject.queue.receive();
       if (first === undefined) throw new Error('the notification did not arrive');
-      await subject.port.retrySoon(first.receiptHandle, 2);
+      await subject.port.retrySoon(first.receiptHandle, DELAY_SECONDS);
       expect(await subject.queue.receive()).toEqual([]);
-      await subject.queue.elapse(2);
+      await subject.queue.elapse(DELAY_SECONDS);
       const [again] = await subject.queue.receive();
       expect(again?.body).toBe(first.body);
       expect(again?.receiveCount).toBe(2);

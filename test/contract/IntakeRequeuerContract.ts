@@ -14,6 +14,12 @@ interface QueueSubject<Port> extends Subject<Port> {
 /** A fresh subject per test: a queue holds what an earlier test left visible later. */
 type MakeQueueSubject<Port> = () => Promise<QueueSubject<Port>>;
 
+/**
+ * How long a delayed message stays hidden in these tests: long enough that a loaded machine
+ * still reads the queue before it is up (a real queue is waited for).
+ */
+const DELAY_SECONDS = 4;
+
 const bodyOf = (id: string, padding = 0): string =>
   JSON.stringify({ custom_id: id, params: { text: 'x'.repeat(padding) } });
 
@@ -55,9 +61,9 @@ const describeIntakeRequeuerContract = (
     });
 
     it('makes the messages visible only after the delay', async () => {
-      await subject.port.requeue([{ body: bodyOf('later'), producer: 'p' }], 2);
+      await subject.port.requeue([{ body: bodyOf('later'), producer: 'p' }], DELAY_SECONDS);
       expect(await subject.queue.receive()).toEqual([]);
-      await subject.queue.elapse(2);
+      await subject.queue.elapse(DELAY_SECONDS);
       expect((await subject.queue.receive()).map((m) => m.body)).toEqual([bodyOf('later')]);
     });
 
@@ -94,4 +100,4 @@ const describeIntakeRequeuerContract = (
   });
 };
 
-export { describeIntakeRequeuerContract, type MakeQueueSubject, type QueueSubject };
+export { DELAY_SECONDS, describeIntakeRequeuerContract, type MakeQueueSubject, type QueueSubject };

@@ -1,7 +1,11 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { type RealtimeJob, RealtimeJobSchema } from '../../shared/domain/RealtimeJob.js';
 import type { RealtimeDispatcher } from '../../shared/ports/RealtimeDispatcher.js';
-import type { MakeQueueSubject, QueueSubject } from './IntakeRequeuerContract.js';
+import {
+  DELAY_SECONDS,
+  type MakeQueueSubject,
+  type QueueSubject,
+} from './IntakeRequeuerContract.js';
 
 const job = (customId: string): RealtimeJob =>
   RealtimeJobSchema.parse({
@@ -48,9 +52,9 @@ const describeRealtimeDispatcherContract = (
     });
 
     it('makes the job visible only after its delay', async () => {
-      await subject.port.dispatch(job('c-2'), { delaySeconds: 2 });
+      await subject.port.dispatch(job('c-2'), { delaySeconds: DELAY_SECONDS });
       expect(await subject.queue.receive()).toEqual([]);
-      await subject.queue.elapse(2);
+      await subject.queue.elapse(DELAY_SECONDS);
       expect(await subject.queue.receive()).toHaveLength(1);
     });
 

@@ -6,8 +6,9 @@ import type { Subject } from './subject.js';
 interface RealtimeProviderSubject extends Subject<RealtimeProvider> {
   /** A call the provider answers. */
   call(lane: RealtimeCall['lane']): RealtimeCall;
-  /** A call the provider refuses as a bad request. */
+  /** A call the provider refuses as a bad request, and the error type it names. */
   badCall(): RealtimeCall;
+  readonly badCallErrorType: string;
   /** The provider fails the next try of each call with a 5xx; `persist`: every try. */
   failTries(persist: boolean): void;
   /** Back to no failures. */
@@ -70,7 +71,7 @@ const describeRealtimeProviderContract = (
         retryable: false,
         serviceTier: null,
       });
-      expect(outcome.error?.type).toBe('invalid_request_error');
+      expect(outcome.error?.type).toBe(subject.badCallErrorType);
     });
 
     it('tries a transient failure again, counting every try', async () => {

@@ -1,5 +1,6 @@
 import { startSimulator } from '../../../local/simulator/startSimulator.js';
 import { AnthropicRealtimeProvider } from '../../../shared/adapters/providers/AnthropicRealtimeProvider.js';
+import { GeminiRealtimeProvider } from '../../../shared/adapters/providers/GeminiRealtimeProvider.js';
 import { OpenAIRealtimeProvider } from '../../../shared/adapters/providers/OpenAIRealtimeProvider.js';
 import { describeRealtimeProviderContract } from '../../contract/RealtimeProviderContract.js';
 import { API_KEY } from '../providers/providerTestKit.js';
@@ -39,6 +40,7 @@ describeRealtimeProviderContract('OpenAIRealtimeProvider on the simulator', asyn
       body: { model: 'gpt-5-mini' },
       lane: 'realtime',
     }),
+    badCallErrorType: 'invalid_request_error',
     ...simulatorFaults(sim),
     wrongKey: new OpenAIRealtimeProvider({ apiKey: 'wrong', baseUrl: sim.openaiBaseUrl }),
     close: () => sim.stop(),
@@ -67,8 +69,37 @@ describeRealtimeProviderContract('AnthropicRealtimeProvider on the simulator', a
       body: { model: 'claude-sonnet-4-6', max_tokens: 128 },
       lane: 'realtime',
     }),
+    badCallErrorType: 'invalid_request_error',
     ...simulatorFaults(sim),
     wrongKey: new AnthropicRealtimeProvider({ apiKey: 'wrong', baseUrl: sim.anthropicBaseUrl }),
+    close: () => sim.stop(),
+  };
+});
+
+describeRealtimeProviderContract('GeminiRealtimeProvider on the simulator', async () => {
+  const sim = await startSimulator({ seed: 7, apiKeys: [API_KEY] });
+  const call = (lane: 'flex' | 'realtime', body: Record<string, unknown> = {}) => ({
+    endpoint: 'generateContent',
+    body: {
+      model: 'gemini-2.5-flash',
+      contents: [{ role: 'user', parts: [{ text: 'Summarise: the sky is blue.' }] }],
+      generationConfig: { maxOutputTokens: 32 },
+      ...body,
+    },
+    lane,
+  });
+  return {
+    port: new GeminiRealtimeProvider({
+      apiKey: API_KEY,
+      baseUrl: sim.geminiBaseUrl,
+      retry: FAST_RETRY,
+    }),
+    call: (lane) => call(lane),
+    badCall: () => call('realtime', { generationConfig: { temperature: 9 } }),
+    // Gemini names a refusal by its own status word.
+    badCallErrorType: 'INVALID_ARGUMENT',
+    ...simulatorFaults(sim),
+    wrongKey: new GeminiRealtimeProvider({ apiKey: 'wrong-key', baseUrl: sim.geminiBaseUrl }),
     close: () => sim.stop(),
   };
 });

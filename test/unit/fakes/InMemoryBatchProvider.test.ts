@@ -3,6 +3,13 @@ import { describeBatchProviderContract } from '../../contract/BatchProviderContr
 import { FakeClock } from '../../support/fakes/FakeClock.js';
 import { InMemoryBatchProvider } from '../../support/fakes/InMemoryBatchProvider.js';
 
+const line = (customId: string): string =>
+  formatProviderLine('anthropic', '/v1/messages', customId, {
+    model: 'claude-sonnet-4-6',
+    max_tokens: 64,
+    messages: [{ role: 'user', content: `question for ${customId}` }],
+  });
+
 describeBatchProviderContract('InMemoryBatchProvider', async () => {
   // The fake's clock starts now: the contract's hints are in real time.
   const clock = new FakeClock(new Date());
@@ -12,15 +19,11 @@ describeBatchProviderContract('InMemoryBatchProvider', async () => {
   return {
     port: provider,
     endpoint: '/v1/messages',
-    line: (customId) =>
-      formatProviderLine('anthropic', '/v1/messages', customId, {
-        model: 'claude-sonnet-4-6',
-        max_tokens: 64,
-        messages: [{ role: 'user', content: `question for ${customId}` }],
-      }),
-    refusedId: (base) => {
-      provider.failRequest(`${base}-refused`, 'invalid_request_error');
-      return `${base}-refused`;
+    unknownId: 'msgbatch_fake999999',
+    line,
+    refused: (customId) => {
+      provider.failRequest(customId, 'invalid_request_error');
+      return { line: line(customId), customId, errorType: 'invalid_request_error' };
     },
     waitForEnded: async (id) => {
       clock.advance(60_000);

@@ -18,6 +18,7 @@ for (const name of ['openai', 'anthropic'] as const) {
         body: { model: 'gpt-5-mini' },
         lane: 'realtime',
       }),
+      badCallErrorType: 'invalid_request_error',
       failTries: (persist) => provider.failNextTries(persist ? 100 : 1),
       clearFailures: () => provider.failNextTries(0),
       requestsReceived: () => provider.tries,

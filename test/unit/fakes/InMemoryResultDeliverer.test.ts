@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { DestinationRouter } from '../../../shared/adapters/aws/DestinationRouter.js';
 import type { Destination } from '../../../shared/contract/destination.js';
+import { parseDestinationPolicy } from '../../../shared/domain/destinationPolicy.js';
 import { InvalidInputError, UnavailableError } from '../../../shared/domain/errors.js';
 import {
   describeResultDelivererContract,
@@ -56,3 +58,30 @@ describe('InMemoryResultDeliverer beyond the contract', () => {
     ]);
   });
 });
+
+describeResultDelivererContract(
+  'DestinationRouter over the fake (allow-list refusals)',
+  async () => {
+    const behind = new InMemoryResultDeliverer();
+    const router = new DestinationRouter({
+      sqs: behind,
+      s3: behind,
+      eventbridge: behind,
+      webhook: behind,
+      policy: parseDestinationPolicy('sqs:arn:aws:sqs:us-east-1:123456789012:results-*'),
+      region: 'us-east-1',
+    });
+    let next = 0;
+    const queue = (name: string): Destination => ({
+      type: 'sqs',
+      queue_url: `https://sqs.us-east-1.amazonaws.com/123456789012/${name}`,
+    });
+    return {
+      port: router,
+      destination: async () => queue(`results-${++next}`),
+      received: async (destination) => behind.receivedAt(destination),
+      // A queue the allow-list does not name: every result refused, nothing sent.
+      undeliverable: async () => ({ port: router, destination: queue('elsewhere') }),
+    };
+  },
+);
