@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { BatchTimes } from '../../../shared/domain/turnaround.js';
-import type { TurnaroundLog } from '../../../shared/ports/TurnaroundLog.js';
+import type { BatchTimes } from '../../shared/domain/turnaround.js';
+import type { TurnaroundLog } from '../../shared/ports/TurnaroundLog.js';
 
 const MINUTE = 60_000;
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { WebhookReceipts } from '../../../shared/ports/WebhookReceipts.js';
+import type { WebhookReceipts } from '../../shared/ports/WebhookReceipts.js';
 
 /** What every `WebhookReceipts` must do; run against the fake and against DynamoDB. */
 const describeWebhookReceiptsContract = (
