@@ -36,6 +36,14 @@ interface DevFile {
     readonly max_requests_per_batch: number | null;
     readonly batch_max_age_seconds: number | null;
   };
+  /**
+   * The webhook receiver's function URL: providers post batch webhooks to `<url><provider>`
+   * (`openai`, `gemini`), signed with that provider's secret.
+   */
+  readonly receiver?: {
+    readonly url: string;
+    readonly secrets: Readonly<Record<'openai' | 'gemini', string>>;
+  };
   readonly pid: number;
   readonly started_at: string;
 }

@@ -127,6 +127,7 @@ const runDev = async (args: readonly string[], out: (line: string) => void): Pro
       max_requests_per_batch: settings.maxRequestsPerBatch,
       batch_max_age_seconds: settings.batchMaxAgeSeconds,
     },
+    ...(stack.receiver === null ? {} : { receiver: stack.receiver }),
     pid: process.pid,
     started_at: new Date().toISOString(),
   });
@@ -135,6 +136,9 @@ const runDev = async (args: readonly string[], out: (line: string) => void): Pro
   out(`  intake queue:   ${stack.intakeQueueUrl}`);
   out(`  results queue:  ${stack.resultsQueueUrl}`);
   out(`  events queue:   ${stack.eventsQueueUrl} (every event batchlane publishes)`);
+  if (stack.receiver !== null) {
+    out(`  receiver:       ${stack.receiver.url}<openai|gemini> (provider batch webhooks)`);
+  }
   out(`  buckets:        ${stack.artifactsBucket} (artifacts), ${stack.resultsBucket} (results)`);
   out(`  table:          ${stack.tableName}`);
   out(

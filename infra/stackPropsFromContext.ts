@@ -53,6 +53,9 @@ const CONTEXT_KEYS = [
   'collectorMaxConcurrency',
   'intakeProducerPrincipals',
   'producerNamespaces',
+  'webhookReceiver',
+  'openaiWebhookSecretArn',
+  'geminiWebhookSecretArn',
 ] as const;
 
 type ContextKey = (typeof CONTEXT_KEYS)[number];
@@ -317,6 +320,9 @@ const stackPropsFromContext = (node: Node): BatchlaneStackProps => {
     ),
     intakeProducerPrincipals: list('intakeProducerPrincipals', get('intakeProducerPrincipals')),
     producerNamespaces: producerNamespaces(get('producerNamespaces')),
+    webhookReceiver: flag('webhookReceiver', get('webhookReceiver')),
+    openaiWebhookSecretArn: text('openaiWebhookSecretArn', get('openaiWebhookSecretArn')),
+    geminiWebhookSecretArn: text('geminiWebhookSecretArn', get('geminiWebhookSecretArn')),
   };
 };
 

@@ -28,6 +28,12 @@ import {
 } from './SimulatorFaults.js';
 import { SimulatorStore } from './SimulatorStore.js';
 import { hashId, hashUnit } from './seededRandom.js';
+import {
+  type WebhookDeliveryFaults,
+  WebhookEmitter,
+  type WebhookStats,
+  type WebhookTargets,
+} from './WebhookEmitter.js';
 
 interface SimulatorOptions {
   /** 0 (default) picks a free port. */
@@ -54,6 +60,8 @@ interface SimulatorOptions {
    * local stack's emulator) and put their state-change events (an EventBridge endpoint).
    */
   bedrock?: BedrockSimEnvironment;
+  /** Where OpenAI's and Gemini's batch webhooks go (default: nowhere, as unregistered). */
+  webhooks?: WebhookTargets;
 }
 
 interface SimulatorStats {
@@ -98,6 +106,13 @@ interface RunningSimulator {
   stats(): SimulatorStats;
   /** Replaces the simulator-wide faults; batches already created keep theirs. */
   setFaults(faults: SimulatorFaults): void;
+  /**
+   * Registers the providers' batch webhook endpoints (as a project's dashboard or
+   * WebhookService does), with delivery faults; batches that end from now on are announced.
+   */
+  setWebhooks(targets: WebhookTargets, faults?: WebhookDeliveryFaults): void;
+  /** What the webhook emitter delivered, and when it announced each batch's end. */
+  webhookStats(): WebhookStats;
 }
 
 /** A duplex stream that yields `first`, then whatever `socket` reads, and writes to it. */
@@ -148,6 +163,8 @@ const startSimulator = async (options: SimulatorOptions = {}): Promise<RunningSi
     newId: (prefix, length, seq) => `${prefix}${hashId(length, seed, 'id', prefix, seq)}`,
   };
   const bedrock = new BedrockJobs(ctx, options.bedrock ?? {});
+  const webhooks = new WebhookEmitter(ctx);
+  if (options.webhooks !== undefined) webhooks.setTargets(options.webhooks);
 
   // Known once the server listens; upload URLs and file URIs point back at it.
   let baseUrl = '';
@@ -298,8 +315,13 @@ const startSimulator = async (options: SimulatorOptions = {}): Promise<RunningSi
     setFaults(faults) {
       ctx.faults = simulatorFaultsSchema.parse(faults);
     },
+    setWebhooks(targets, faults) {
+      webhooks.setTargets(targets, faults);
+    },
+    webhookStats: () => webhooks.stats(),
     stop: async () => {
       bedrock.stop();
+      await webhooks.stop();
       store.noteTime(clock.now());
       store.saveMeta();
       await new Promise<void>((resolve, reject) => {

@@ -359,6 +359,8 @@ describe('IAM: provider secrets', () => {
     const { stack, template } = synthBatchlane({
       enabledProviders: ['openai'],
       openaiSecretArn: arn,
+      // The webhook receiver's secret, given too: this counts API-key secrets.
+      openaiWebhookSecretArn: `${arn}-webhook`,
     });
     template.resourceCountIs('AWS::SecretsManager::Secret', 0);
     for (const fn of [stack.collector.function, stack.poller.function, stack.completion.function]) {
@@ -381,6 +383,7 @@ describe('IAM: provider secrets', () => {
     const { stack, template } = synthBatchlane({
       enabledProviders: ['anthropic', 'gemini'],
       geminiSecretArn: arn,
+      geminiWebhookSecretArn: `${arn}-webhook`,
     });
     for (const fn of [stack.collector.function, stack.poller.function, stack.completion.function]) {
       const env = environmentOf(template, logicalIdOf(stack, fn.function));
