@@ -31,6 +31,7 @@ const CONTEXT_KEYS = [
   'openaiSecretArn',
   'bedrockModels',
   'geminiSecretArn',
+  'mistralSecretArn',
   'deepseekSecretArn',
   'artifactRetentionDays',
   'idempotencyTtlDays',
@@ -53,6 +54,9 @@ const CONTEXT_KEYS = [
   'collectorMaxConcurrency',
   'intakeProducerPrincipals',
   'producerNamespaces',
+  'webhookReceiver',
+  'openaiWebhookSecretArn',
+  'geminiWebhookSecretArn',
 ] as const;
 
 type ContextKey = (typeof CONTEXT_KEYS)[number];
@@ -270,6 +274,7 @@ const stackPropsFromContext = (node: Node): BatchlaneStackProps => {
     openaiSecretArn: text('openaiSecretArn', get('openaiSecretArn')),
     bedrockModels: list('bedrockModels', get('bedrockModels')),
     geminiSecretArn: text('geminiSecretArn', get('geminiSecretArn')),
+    mistralSecretArn: text('mistralSecretArn', get('mistralSecretArn')),
     deepseekSecretArn: text('deepseekSecretArn', get('deepseekSecretArn')),
     artifactRetentionDays: integer(
       'artifactRetentionDays',
@@ -317,6 +322,9 @@ const stackPropsFromContext = (node: Node): BatchlaneStackProps => {
     ),
     intakeProducerPrincipals: list('intakeProducerPrincipals', get('intakeProducerPrincipals')),
     producerNamespaces: producerNamespaces(get('producerNamespaces')),
+    webhookReceiver: flag('webhookReceiver', get('webhookReceiver')),
+    openaiWebhookSecretArn: text('openaiWebhookSecretArn', get('openaiWebhookSecretArn')),
+    geminiWebhookSecretArn: text('geminiWebhookSecretArn', get('geminiWebhookSecretArn')),
   };
 };
 

@@ -28,6 +28,11 @@ interface ProviderSecretsProps {
    */
   readonly geminiSecretArn?: string;
   /**
+   * ARN of an existing secret holding the Mistral API key (used when `mistral` is enabled).
+   * @default - a new secret is created and the key must be put into it after deploying
+   */
+  readonly mistralSecretArn?: string;
+  /**
    * ARN of an existing secret holding the DeepSeek API key (used when `deepseek` is enabled).
    * @default - a new secret is created and the key must be put into it after deploying
    */
@@ -57,6 +62,7 @@ class ProviderSecrets extends Construct {
       openai: props.openaiSecretArn,
       bedrock: undefined,
       gemini: props.geminiSecretArn,
+      mistral: props.mistralSecretArn,
       deepseek: props.deepseekSecretArn,
     };
     const secrets = new Map<ProviderName, ISecret>();

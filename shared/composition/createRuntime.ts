@@ -7,6 +7,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { observeClientCommands } from '../adapters/aws/awsCommandObserver.js';
 import { createApiKeyResolver } from '../adapters/aws/createApiKeyResolver.js';
 import { type AwsClients, createAwsClients } from '../adapters/aws/createAwsClients.js';
+import { DynamoDbTurnaroundLog } from '../adapters/aws/DynamoDbTurnaroundLog.js';
 import { S3BlobStore } from '../adapters/aws/S3BlobStore.js';
 import { PowertoolsMetricsSink } from '../adapters/observability/PowertoolsMetricsSink.js';
 import { BedrockBatchProvider } from '../adapters/providers/BedrockBatchProvider.js';
@@ -16,6 +17,7 @@ import { createRealtimeProviders } from '../adapters/providers/createRealtimePro
 import { offsetClock, ulidIds } from '../adapters/system/systemClock.js';
 import type { BatchlaneConfig, BedrockConfig } from '../config/BatchlaneConfig.js';
 import { type Env, loadConfig } from '../config/loadConfig.js';
+import { loadPushedProviders } from '../config/pushConfig.js';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../contract/metrics.js';
 import type { BlobStore } from '../ports/BlobStore.js';
 import type { Logger } from '../ports/Logger.js';
@@ -137,6 +139,10 @@ const createRuntime = async (
     ...createAwsBackedDeps(config, aws, secretsClient),
     providers: await createBatchProviders(config, resolveApiKey, {}, bedrockBatch),
     realtimeProviders: await createRealtimeProviders(config, resolveApiKey, {}, bedrockRealtime),
+    turnarounds: new DynamoDbTurnaroundLog({
+      client: aws.documentClient,
+      tableName: config.tableName,
+    }),
     clock,
     ids: ulidIds(clock),
     logger: loggerPort(logger),
@@ -175,6 +181,7 @@ const createRuntime = async (
             belowMinimumWaitMs: bedrock.belowMinimumWaitSeconds * 1000,
           }),
       producers: config.producers,
+      pushedProviders: loadPushedProviders(env),
       // USD per million tokens is nano-dollars per thousandth of a token: ×1000 per token.
       unpricedCeilingNanoUsdPerToken:
         config.unpricedCeilingUsdPerMTok === null ? null : config.unpricedCeilingUsdPerMTok * 1000,

@@ -71,6 +71,13 @@ const LANES = {
     auto: { kind: 'window' },
     off_peak: { kind: 'window' },
   },
+  // Mistral shares OpenAI's endpoint names but sells no flex tier: near deadlines run standard.
+  mistral: {
+    batch: { kind: 'fixed', lane: 'batch' },
+    flex: { kind: 'unsupported', why: 'mistral has no flex tier' },
+    auto: { kind: 'deadline', patient: 'batch', urgent: 'realtime' },
+    off_peak: NO_WINDOW,
+  },
 } as const satisfies Record<ProviderName, Record<Tier, LaneRule | Unsupported>>;
 
 /** The rule for a provider and tier, or why the provider does not take that tier. */

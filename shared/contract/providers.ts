@@ -3,7 +3,7 @@
  * Limits come from the providers' own documentation (see README, "Provider limits"); where a
  * provider names none, batchlane's own cap.
  */
-const PROVIDERS = ['anthropic', 'openai', 'gemini', 'bedrock', 'deepseek'] as const;
+const PROVIDERS = ['anthropic', 'openai', 'gemini', 'bedrock', 'mistral', 'deepseek'] as const;
 type ProviderName = (typeof PROVIDERS)[number];
 
 /**
@@ -21,6 +21,8 @@ const PROVIDER_ENDPOINTS = {
   // Bedrock batch inference with `modelInvocationType: InvokeModel`: the body is the model's
   // native InvokeModel body (`modelInput`), and the model is named by the request's `model`.
   bedrock: ['/model/invoke'],
+  // Mistral's batch jobs take these among their `endpoint`s, with OpenAI-like bodies.
+  mistral: ['/v1/chat/completions', '/v1/embeddings', '/v1/fim/completions'],
   // DeepSeek's OpenAI-compatible chat API; it has no batch API (served in its off-peak hours).
   deepseek: ['/v1/chat/completions'],
 } as const satisfies Record<ProviderName, readonly string[]>;
@@ -32,6 +34,7 @@ const DEFAULT_ENDPOINT: Record<ProviderName, ProviderEndpoint> = {
   openai: '/v1/chat/completions',
   gemini: 'generateContent',
   bedrock: '/model/invoke',
+  mistral: '/v1/chat/completions',
   deepseek: '/v1/chat/completions',
 };
 
@@ -64,6 +67,10 @@ const PROVIDER_LIMITS: Record<ProviderName, ProviderLimits> = {
     oneModelPerBatch: true,
     minRequests: 100,
   },
+  // Mistral documents batches of "up to 1M requests" and no file size; a third-party note
+  // says 100,000 requests and 512 MB. batchlane keeps to the lower figures (and to the
+  // completion function's 256 MB). The model is named once, on the job.
+  mistral: { maxRequests: 100_000, maxBytes: 256 * 1000 * 1000, oneModelPerBatch: true },
   // No batch API: every request is served synchronously (see the lanes table), so no batch
   // is ever filled for it; one request per "batch" keeps that true should one be.
   deepseek: { maxRequests: 1, maxBytes: 64 * 1024 * 1024, oneModelPerBatch: true },

@@ -235,6 +235,9 @@ const RequestV1Schema = ResolvedRequestV1BaseSchema.superRefine((request, ctx) =
       );
     }
   }
+  if (endpoint === '/v1/fim/completions' && typeof body['prompt'] !== 'string') {
+    ctx.addIssue(reasonIssue('invalid_body', ['body', 'prompt'], 'body.prompt must be a string'));
+  }
   if (endpoint === '/v1/messages' || endpoint === '/v1/chat/completions') {
     const messages = body['messages'];
     if (!Array.isArray(messages) || messages.length === 0) {

@@ -98,6 +98,24 @@ const ResultV1Schema = z
   .strict();
 
 type ResultV1 = z.infer<typeof ResultV1Schema>;
+
+/**
+ * What is delivered in place of a result too large for its destination's message limit (an
+ * SQS message, an EventBridge event): the full result is the JSON object at `s3_uri`, in
+ * batchlane's bucket under `results/oversize/`.
+ */
+const ResultPointerV1Schema = z
+  .object({
+    schema: z.literal('batchlane.result-pointer.v1'),
+    custom_id: z.string(),
+    status: z.enum(RESULT_STATUSES),
+    s3_uri: z.string().regex(/^s3:\/\/[^/]+\/.+$/),
+  })
+  .strict();
+type ResultPointerV1 = z.infer<typeof ResultPointerV1Schema>;
+
+/** detail-type of result events on a caller's bus (an `eventbridge` destination). */
+const RESULT_DETAIL_TYPE = 'Request Result';
 type Usage = z.infer<typeof UsageSchema>;
 type ResultError = z.infer<typeof ResultErrorSchema>;
 type Cost = z.infer<typeof CostSchema>;
@@ -109,9 +127,12 @@ export {
   type Lane,
   LaneSchema,
   PRODUCER_FIELD,
+  RESULT_DETAIL_TYPE,
   RESULT_STATUSES,
   type ResultError,
   ResultErrorSchema,
+  type ResultPointerV1,
+  ResultPointerV1Schema,
   type ResultStatus,
   type ResultV1,
   ResultV1Schema,

@@ -54,6 +54,7 @@ const toSnapshot = (batch: Batch): ProviderBatchSnapshot => {
   const firstError = batch.errors?.data?.[0];
   return {
     providerBatchId: batch.id,
+    batchId: batch.metadata?.[BATCH_ID_METADATA_KEY] ?? null,
     phase: ended ? 'ended' : 'running',
     providerStatus: batch.status,
     expiresAt: isoFromSeconds(batch.expires_at),

@@ -6,6 +6,7 @@ import { AnthropicBatchProvider } from './AnthropicBatchProvider.js';
 import type { BedrockBatchProvider } from './BedrockBatchProvider.js';
 import { buildPerProvider } from './buildPerProvider.js';
 import { GeminiBatchProvider } from './GeminiBatchProvider.js';
+import { MistralBatchProvider } from './MistralBatchProvider.js';
 import { OpenAIBatchProvider } from './OpenAIBatchProvider.js';
 
 /** SDK client settings shared by every provider built here. */
@@ -54,6 +55,8 @@ const createProvider = (
       return bedrock();
     case 'gemini':
       return new GeminiBatchProvider(common);
+    case 'mistral':
+      return new MistralBatchProvider(common);
     case 'deepseek':
       // No batch API: its requests never reach a batch (see the lanes table).
       return disabledProvider(name);

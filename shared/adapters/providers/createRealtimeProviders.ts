@@ -8,6 +8,7 @@ import { buildPerProvider } from './buildPerProvider.js';
 import type { RealtimeRetryOptions } from './callWithRetries.js';
 import { DeepSeekRealtimeProvider } from './DeepSeekRealtimeProvider.js';
 import { GeminiRealtimeProvider } from './GeminiRealtimeProvider.js';
+import { MistralRealtimeProvider } from './MistralRealtimeProvider.js';
 import { OpenAIRealtimeProvider } from './OpenAIRealtimeProvider.js';
 
 /** Settings shared by every realtime provider built here. */
@@ -48,6 +49,8 @@ const createProvider = (
       return bedrock === undefined ? disabledProvider(name) : bedrock();
     case 'gemini':
       return new GeminiRealtimeProvider(common);
+    case 'mistral':
+      return new MistralRealtimeProvider(common);
     case 'deepseek':
       return new DeepSeekRealtimeProvider(common);
   }

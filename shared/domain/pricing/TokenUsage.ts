@@ -213,6 +213,10 @@ const tokenUsageFromResponse = (
       return fromBedrock(body);
     case 'gemini':
       return fromGemini(body);
+    case 'mistral':
+      // Mistral's `usage` is OpenAI's (`prompt_tokens`, `completion_tokens`, cached tokens in
+      // `prompt_tokens_details`); an embeddings body has no completion tokens.
+      return fromOpenAI(endpoint, body);
     case 'deepseek':
       return fromDeepSeek(body);
     default:

@@ -97,6 +97,27 @@ const gemini = {
   source: GEMINI_PRICES,
 } as const;
 
+const MISTRAL_PRICES = {
+  url: 'https://github.com/pydantic/genai-prices/blob/03c250d316ce597028bad0954f3ad3fb4f45b0f1/prices/providers/mistral.yml',
+  retrieved: '2026-12-06',
+  note:
+    'Mistral API list prices (https://mistral.ai/pricing#api-pricing) as recorded there. ' +
+    'Batch: "a 50% discount" (https://docs.mistral.ai/capabilities/batch/). Whether cached ' +
+    'input is discounted again in a batch is not documented: the batch discount is applied to ' +
+    'the cache price as well. No flex tier; no cache-write fee.',
+} as const;
+
+/** Mistral: half price in batch, no flex or priority tier. */
+const mistral = {
+  batch_discount: 0.5,
+  batch_cache_rule: 'multiply',
+  cache_write_5m: null,
+  cache_write_1h: null,
+  flex_rate: null,
+  priority_multiplier: null,
+  source: MISTRAL_PRICES,
+} as const;
+
 const anthropic = {
   batch_discount: 0.5,
   batch_cache_rule: 'multiply',
@@ -518,6 +539,75 @@ const rawDefaultPriceTable: PriceTableInput = {
         input: 0.1,
         output: 0.4,
         // No cache price recorded: cached tokens are billed as input.
+        cache_read: null,
+      },
+    ],
+    mistral: [
+      // Mistral Small 3.2 behind the alias.
+      {
+        ...mistral,
+        model: 'mistral-small-latest',
+        effective_from: '2025-06-20',
+        input: 0.1,
+        output: 0.3,
+        cache_read: null,
+      },
+      // The alias named Mistral Medium 3 and 3.1, then Medium 3.5 from 2026-06-16.
+      {
+        ...mistral,
+        model: 'mistral-medium-latest',
+        effective_from: '2025-05-07',
+        input: 0.4,
+        output: 2,
+        cache_read: 0.04,
+      },
+      {
+        ...mistral,
+        model: 'mistral-medium-latest',
+        effective_from: '2026-06-16',
+        input: 1.5,
+        output: 7.5,
+        cache_read: 0.15,
+      },
+      {
+        ...mistral,
+        model: 'mistral-large-2512',
+        effective_from: '2025-12-02',
+        input: 0.5,
+        output: 1.5,
+        cache_read: 0.05,
+      },
+      {
+        ...mistral,
+        model: 'codestral-latest',
+        match: ['codestral-2501', 'codestral-2508'],
+        effective_from: '2025-01-13',
+        input: 0.3,
+        output: 0.9,
+        cache_read: null,
+      },
+      {
+        ...mistral,
+        model: 'ministral-8b-latest',
+        effective_from: '2024-10-16',
+        input: 0.1,
+        output: 0.1,
+        cache_read: null,
+      },
+      {
+        ...mistral,
+        model: 'ministral-8b-latest',
+        effective_from: '2025-12-02',
+        input: 0.15,
+        output: 0.15,
+        cache_read: 0.015,
+      },
+      {
+        ...mistral,
+        model: 'mistral-embed',
+        effective_from: '2023-12-11',
+        input: 0.1,
+        output: null,
         cache_read: null,
       },
     ],

@@ -17,7 +17,10 @@ interface ModelLimit {
   readonly model: string;
   /** Prefixes of other ids that are this model (dated snapshots). */
   readonly match: readonly string[];
-  /** Most output tokens one request may ask for; null for models that produce none (embeddings). */
+  /**
+   * Most output tokens one request may ask for; null for models that produce none
+   * (embeddings) or whose provider names no cap apart from the context window (Mistral).
+   */
   readonly maxOutputTokens: number | null;
   readonly source: string;
 }
@@ -72,6 +75,16 @@ const deepseek = (model: string, maxOutputTokens: number | null): ModelLimit => 
   source: DEEPSEEK_MODELS,
 });
 
+const MISTRAL_MODELS =
+  'https://docs.mistral.ai/getting-started/models/ (context windows; read 2026-12-06). Mistral names one context window per model and no separate output cap, so none is enforced at intake.';
+
+const mistral = (model: string, match: readonly string[] = []): ModelLimit => ({
+  model,
+  match,
+  maxOutputTokens: null,
+  source: MISTRAL_MODELS,
+});
+
 const MODEL_LIMITS: Partial<Record<ProviderName, readonly ModelLimit[]>> = {
   bedrock: [
     bedrock('anthropic.claude-haiku-4-5', 64_000),
@@ -119,6 +132,14 @@ const MODEL_LIMITS: Partial<Record<ProviderName, readonly ModelLimit[]>> = {
     deepseek('deepseek-v4-flash', null),
     deepseek('deepseek-v4-pro', null),
   ],
+  mistral: [
+    mistral('mistral-small-latest', ['mistral-small-']),
+    mistral('mistral-medium-latest', ['mistral-medium-']),
+    mistral('mistral-large-latest', ['mistral-large-']),
+    mistral('codestral-latest', ['codestral-']),
+    mistral('ministral-8b-latest', ['ministral-8b-']),
+    mistral('mistral-embed'),
+  ],
 };
 
 /**
@@ -145,6 +166,19 @@ const MODEL_FAMILIES: Partial<Record<ProviderName, readonly string[]>> = {
   // Gemini takes `gemini-…` with or without the `models/` resource prefix.
   gemini: ['gemini-', 'models/gemini-'],
   deepseek: ['deepseek-'],
+  // Mistral's families, and `ft:` fine-tunes of them.
+  mistral: [
+    'mistral-',
+    'ministral-',
+    'magistral-',
+    'codestral-',
+    'devstral-',
+    'pixtral-',
+    'voxtral-',
+    'open-mistral-',
+    'open-mixtral-',
+    'ft:',
+  ],
 };
 
 /** The entry for a model id of a provider: exact id first, then the longest matching prefix. */

@@ -2,6 +2,7 @@ import { startSimulator } from '../../../local/simulator/startSimulator.js';
 import { AnthropicRealtimeProvider } from '../../../shared/adapters/providers/AnthropicRealtimeProvider.js';
 import { DeepSeekRealtimeProvider } from '../../../shared/adapters/providers/DeepSeekRealtimeProvider.js';
 import { GeminiRealtimeProvider } from '../../../shared/adapters/providers/GeminiRealtimeProvider.js';
+import { MistralRealtimeProvider } from '../../../shared/adapters/providers/MistralRealtimeProvider.js';
 import { OpenAIRealtimeProvider } from '../../../shared/adapters/providers/OpenAIRealtimeProvider.js';
 import { describeRealtimeProviderContract } from '../../contract/RealtimeProviderContract.js';
 import { API_KEY } from '../providers/providerTestKit.js';
@@ -105,8 +106,38 @@ describeRealtimeProviderContract('GeminiRealtimeProvider on the simulator', asyn
   };
 });
 
-describeRealtimeProviderContract('DeepSeekRealtimeProvider on the simulator', async () => {
+describeRealtimeProviderContract('MistralRealtimeProvider on the simulator', async () => {
   const sim = await startSimulator({ seed: 8, apiKeys: [API_KEY] });
+  return {
+    port: new MistralRealtimeProvider({
+      apiKey: API_KEY,
+      baseUrl: sim.mistralBaseUrl,
+      retry: FAST_RETRY,
+    }),
+    call: (lane) => ({
+      endpoint: '/v1/chat/completions',
+      body: {
+        model: 'mistral-small-latest',
+        max_tokens: 128,
+        messages: [{ role: 'user', content: 'Classify: spam?' }],
+      },
+      lane,
+    }),
+    badCall: () => ({
+      endpoint: '/v1/chat/completions',
+      body: { model: 'mistral-small-latest' },
+      lane: 'realtime',
+    }),
+    // Mistral answers a body that fails its validation with 422, read as an invalid request.
+    badCallErrorType: 'invalid_request_error',
+    ...simulatorFaults(sim),
+    wrongKey: new MistralRealtimeProvider({ apiKey: 'wrong', baseUrl: sim.mistralBaseUrl }),
+    close: () => sim.stop(),
+  };
+});
+
+describeRealtimeProviderContract('DeepSeekRealtimeProvider on the simulator', async () => {
+  const sim = await startSimulator({ seed: 9, apiKeys: [API_KEY] });
   return {
     port: new DeepSeekRealtimeProvider({
       apiKey: API_KEY,
