@@ -362,8 +362,8 @@ describe('DynamoDbStateStore on DynamoDB Local', () => {
       ]),
     ).rejects.toBeInstanceOf(NotFoundError);
 
-    // A missing member inside a transaction group: the others of its group are still
-    // recorded (one by one), and the missing one is named.
+    // A missing member among others: the others are still recorded, and the missing one is
+    // named.
     const error = await store
       .markDelivered(batchId, [
         ...wanted.slice(120, 180).map((providerCustomId) => ({
