@@ -155,10 +155,11 @@ interface StateStore {
   openPart(part: BatchPart): Promise<boolean>;
 
   /**
-   * Claims members into an open part: each ledger entry goes from `pending` (with its hash) to
-   * `claimed` by the batch and the member is written, only while the part is open. Returns, per member, whether it is now this batch's (false: another batch won
-   * it). Throws `ConflictError` with code `part_sealed` once the part is sealed; members
-   * claimed before that stay claimed.
+   * Claims members into an open part: each member is written at its index and its ledger
+   * entry goes from `pending` (with its hash) to `claimed` by the batch and member. Returns,
+   * per member, whether it is now this batch's (false: the ledger gave it to another member,
+   * whose index then holds no member). Throws `ConflictError` with code `part_sealed` once
+   * the part is sealed; members claimed before that stay claimed.
    */
   claimPartMembers(
     batchId: string,
@@ -171,7 +172,10 @@ interface StateStore {
 
   /**
    * Seals parts 1..partCount of a batch that stopped filling, including parts whose record
-   * a crashed collector never wrote, and returns those that were opened.
+   * a crashed collector never wrote, and returns those that were opened. A part its collector
+   * did not commit is settled index by index against the ledger first (the ledger entry
+   * decides membership; an index it does not name stays empty for good), so its `claimed`
+   * is then exact too.
    */
   sealParts(batchId: string, partCount: number): Promise<BatchPart[]>;
 

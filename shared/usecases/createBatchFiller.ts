@@ -4,6 +4,7 @@ import { ConflictError, errorMessage } from '../domain/errors.js';
 import { escalateAtOf } from '../domain/escalateAtOf.js';
 import type { RequestEstimate } from '../domain/estimateRequest.js';
 import { newBatchRecord } from '../domain/newBatchRecord.js';
+import { providerCustomIdOf } from '../domain/providerCustomIdOf.js';
 import type {
   BatchEstimate,
   BatchItem,
@@ -54,9 +55,6 @@ const FULL_BYTES_RATIO = 0.98;
 
 /** Tries at placing a group's requests before the rest are handed back to the queue. */
 const MAX_ROUNDS = 12;
-
-/** batchlane's id for a request inside one provider batch: short, ordered, provider-safe. */
-const providerCustomIdOf = (index: number): string => `r${index.toString().padStart(6, '0')}`;
 
 const estimateOf = (requests: readonly FillRequest[]): BatchEstimate => {
   const byModel: Record<string, { requests: number; tokens: number }> = {};

@@ -32,6 +32,7 @@ import {
   batchItemToItem,
   batchKey,
   batchToItem,
+  isVoidSlot,
   itemKey,
   itemToBatch,
   itemToBatchItem,
@@ -401,6 +402,7 @@ class DynamoDbStateStore implements StateStore {
             }),
           );
           for (const item of response.Responses?.[this.#table] ?? []) {
+            if (isVoidSlot(item)) continue;
             const batchItem = itemToBatchItem(item);
             found.set(batchItem.providerCustomId, batchItem);
           }
@@ -431,7 +433,8 @@ class DynamoDbStateStore implements StateStore {
       } catch (error) {
         throw this.#translate(error, 'Query', `BATCH#${batchId}`);
       }
-      const items = (page.Items ?? []).map(itemToBatchItem);
+      // Void slots (indexes that hold no member) are the store's own bookkeeping.
+      const items = (page.Items ?? []).filter((item) => !isVoidSlot(item)).map(itemToBatchItem);
       if (items.length > 0) yield items;
       startKey = page.LastEvaluatedKey;
     } while (startKey !== undefined);

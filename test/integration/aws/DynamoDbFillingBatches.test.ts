@@ -1,6 +1,8 @@
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AwsClients } from '../../../shared/adapters/aws/createAwsClients.js';
 import { DynamoDbStateStore } from '../../../shared/adapters/aws/DynamoDbStateStore.js';
+import { memberClaimItem } from '../../../shared/adapters/aws/stateItemCodec.js';
 import { ensureStateTable } from '../../../shared/adapters/aws/stateTable.js';
 import { ConflictError } from '../../../shared/domain/errors.js';
 import { newBatchRecord } from '../../../shared/domain/newBatchRecord.js';
@@ -60,6 +62,7 @@ const reservation = (requests: number, bytes: number, model = 'claude-test') => 
 describe('filling batches on DynamoDB Local', () => {
   let clients: AwsClients;
   let store: DynamoDbStateStore;
+  let tableName: string;
 
   const registerAll = async (ids: readonly string[]) => {
     for (const customId of ids) {
@@ -76,7 +79,7 @@ describe('filling batches on DynamoDB Local', () => {
 
   beforeAll(async () => {
     clients = emulatorClients();
-    const tableName = uniqueName('filling');
+    tableName = uniqueName('filling');
     await ensureStateTable(clients.dynamodb, tableName);
     store = new DynamoDbStateStore({ client: clients.documentClient, tableName });
   });
@@ -178,7 +181,7 @@ describe('filling batches on DynamoDB Local', () => {
     const first = await store.reservePart(batchId, { ...reservation(60, 600), maxRequests: 1000 });
     expect(first).not.toBeNull();
     expect(await store.openPart(part(batchId, 1, 0, 60))).toBe(true);
-    // More than one transaction's worth (49 members each).
+    // More members than are claimed at once (16).
     const claimed = await store.claimPartMembers(
       batchId,
       1,
@@ -235,5 +238,83 @@ describe('filling batches on DynamoDB Local', () => {
         })
       ).kind,
     ).toBe('pending');
+  });
+
+  it('settles a part its collector left half-claimed: the ledger decides each index', async () => {
+    const batchId = uniqueName('b');
+    const rival = uniqueName('b');
+    await store.createBatch(fillingBatch(batchId));
+    await store.createBatch(fillingBatch(rival));
+    const [whole, unclaimed, elsewhere, unwritten] = ['w', 'u', 'e', 'n'].map(uniqueName) as [
+      string,
+      string,
+      string,
+      string,
+    ];
+    await registerAll([whole, unclaimed, elsewhere, unwritten]);
+    await store.reservePart(batchId, reservation(4, 40));
+    expect(await store.openPart(part(batchId, 1, 0, 4))).toBe(true);
+    // The collector claimed the first member, wrote the next two member items and died before
+    // their ledger writes (the third's request went to another batch meanwhile), and never
+    // reached the fourth.
+    expect(
+      await store.claimPartMembers(batchId, 1, [
+        { item: member(batchId, 0, whole), requestHash: `h-${whole}` },
+      ]),
+    ).toEqual([true]);
+    for (const [index, id] of [
+      [1, unclaimed],
+      [2, elsewhere],
+    ] as const) {
+      await clients.documentClient.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: memberClaimItem(member(batchId, index, id), `h-${id}`),
+        }),
+      );
+    }
+    await store.reservePart(rival, reservation(1, 10));
+    await store.openPart(part(rival, 1, 0, 1));
+    expect(
+      await store.claimPartMembers(rival, 1, [
+        { item: member(rival, 0, elsewhere), requestHash: `h-${elsewhere}` },
+      ]),
+    ).toEqual([true]);
+
+    await store.stopFilling(batchId, '2026-11-27T10:30:00.000Z');
+    const [sealed] = await store.sealParts(batchId, 1);
+    expect(sealed).toMatchObject({ partNo: 1, state: 'sealed', requestCount: 4, claimed: 2 });
+    const held = [];
+    for await (const page of store.listItems(batchId)) held.push(...page);
+    expect(held.map((m) => [m.providerCustomId, m.customId])).toEqual([
+      ['r000000', whole],
+      ['r000001', unclaimed],
+    ]);
+    expect((await store.getItems(batchId, ['r000002', 'r000003'])).size).toBe(0);
+    // Sealing claimed the unclaimed member itself: its message's redelivery folds into it.
+    const again = await store.registerRequest({
+      producer: '',
+      customId: unclaimed,
+      requestHash: `h-${unclaimed}`,
+      state: 'pending',
+      acceptedAt: '2026-11-27T10:00:00.000Z',
+      expiresAt: 1_900_000_000,
+    });
+    expect(again).toMatchObject({ kind: 'duplicate', existing: { state: 'claimed', batchId } });
+    // The index sealing voided stays void: a late put of the fourth member there is refused,
+    // and its request is still pending, free for a later batch.
+    const late = await clients.documentClient
+      .send(
+        new PutCommand({
+          TableName: tableName,
+          Item: memberClaimItem(member(batchId, 3, unwritten), `h-${unwritten}`),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      )
+      .catch((error: unknown) => error);
+    expect((late as Error).name).toBe('ConditionalCheckFailedException');
+    expect((await store.getItems(batchId, ['r000003'])).size).toBe(0);
+    // Sealing again settles to the same answer.
+    expect((await store.sealParts(batchId, 1))[0]?.claimed).toBe(2);
   });
 });
