@@ -6,13 +6,18 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { ConflictError, NotFoundError } from '../../domain/errors.js';
+import { ConflictError } from '../../domain/errors.js';
 import { mapWithConcurrency } from '../../domain/mapWithConcurrency.js';
 import { providerCustomIdOf } from '../../domain/providerCustomIdOf.js';
 import type { BatchItem, BatchPart, BatchRecord } from '../../domain/records.js';
-import type { PartMember, PartReservation, ReservedPart } from '../../ports/StateStore.js';
+import type {
+  MemberClaim,
+  PartMember,
+  PartReservation,
+  ReservedPart,
+} from '../../ports/StateStore.js';
 import type { Sleep } from './backoff.js';
-import { claimOperations, isOwnClaim } from './claimOperations.js';
+import { claimOutcomeOf, ledgerClaimPut } from './claimOperations.js';
 import { isAwsErrorNamed } from './isAwsErrorNamed.js';
 import {
   ACTIVE_PARTITION,
@@ -41,12 +46,6 @@ const partSealed = (batchId: string, partNo: number, claimedBefore: number) =>
     code: 'part_sealed',
     details: { batchId, partNo, claimedBefore },
   });
-
-/** A member whose ledger entry is gone (expired) holds nothing. */
-const notInLedger = (error: unknown): false => {
-  if (error instanceof NotFoundError) return false;
-  throw error;
-};
 
 /** Parts sealed at once. */
 const SEAL_CONCURRENCY = 16;
@@ -233,40 +232,46 @@ class DynamoDbFillingBatches {
     batchId: string,
     partNo: number,
     members: readonly PartMember[],
-  ): Promise<boolean[]> {
+  ): Promise<MemberClaim[]> {
     if ((await this.#partState(batchId, partNo)) !== 'open') throw partSealed(batchId, partNo, 0);
     const outcomes = await mapWithConcurrency(members, CLAIM_CONCURRENCY, (member) =>
       this.#claimMember(member),
     );
-    const claimed: boolean[] = [];
+    const claims: MemberClaim[] = [];
     let sealed = false;
     for (const outcome of outcomes) {
       if (outcome.status === 'rejected') throw outcome.reason;
-      sealed ||= outcome.value === 'sealed';
-      claimed.push(outcome.value === 'claimed');
+      if (outcome.value === 'sealed') sealed = true;
+      else claims.push(outcome.value);
     }
-    if (sealed) throw partSealed(batchId, partNo, claimed.filter(Boolean).length);
-    return claimed;
+    if (sealed) {
+      throw partSealed(batchId, partNo, claims.filter((c) => c === 'claimed').length);
+    }
+    return claims;
   }
 
-  async #claimMember(member: PartMember): Promise<'claimed' | 'lost' | 'sealed'> {
-    const { item, requestHash } = member;
-    const existing = await this.#putMember(item, requestHash);
+  async #claimMember(member: PartMember): Promise<MemberClaim | 'sealed'> {
+    const { item, requestHash, expiresAt } = member;
+    const existing = await this.#putMember(item, requestHash, expiresAt);
     if (existing !== null && (isVoidSlot(existing) || existing.custom_id !== item.customId)) {
       return 'sealed';
     }
-    if (await this.#claimLedger(item, requestHash)) return 'claimed';
-    await this.#voidSlot(item.batchId, item.providerCustomId);
-    return 'lost';
+    const outcome = await this.#claimLedger(item, requestHash, expiresAt);
+    if (outcome !== 'claimed') await this.#voidSlot(item.batchId, item.providerCustomId);
+    return outcome;
   }
 
   /** Puts a member item where its index is free; returns what holds the index otherwise. */
-  async #putMember(item: BatchItem, requestHash: string): Promise<StateItem | null> {
+  async #putMember(
+    item: BatchItem,
+    requestHash: string,
+    expiresAt: number,
+  ): Promise<StateItem | null> {
     try {
       await this.#client.send(
         new PutCommand({
           TableName: this.#table,
-          Item: memberClaimItem(item, requestHash),
+          Item: memberClaimItem(item, requestHash, expiresAt),
           ConditionExpression: 'attribute_not_exists(pk)',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
@@ -285,26 +290,28 @@ class DynamoDbFillingBatches {
   }
 
   /**
-   * `pending` (with this hash) → `claimed` by this member. True when the entry is now this
-   * member's, by this write or an earlier one (a retry, or sealing settling the part).
+   * Puts the member's ledger entry, `claimed` by it (see `ledgerClaimPut`). `claimed` when
+   * the entry is now this member's, by this write or an earlier one (a retry, or sealing
+   * settling the part); `held` or `conflict` when the entry stands for something else.
    */
-  async #claimLedger(item: BatchItem, requestHash: string): Promise<boolean> {
-    const [update] = claimOperations(this.#table, item, requestHash);
+  async #claimLedger(
+    item: BatchItem,
+    requestHash: string,
+    expiresAt: number,
+  ): Promise<MemberClaim> {
     try {
-      await this.#client.send(new UpdateCommand(update.Update));
-      return true;
+      await this.#client.send(
+        new PutCommand(ledgerClaimPut(this.#table, item, requestHash, expiresAt)),
+      );
+      return 'claimed';
     } catch (error) {
       if (!isAwsErrorNamed(error, 'ConditionalCheckFailedException')) {
-        throw this.#translate(error, 'UpdateItem', `REQ#${item.customId}`);
+        throw this.#translate(error, 'PutItem', `REQ#${item.customId}`);
       }
       const old = oldItemOf((error as { Item?: unknown }).Item);
-      if (old === null) {
-        throw new NotFoundError(`request ${item.customId} is not in the ledger`, {
-          code: 'not_found',
-          details: { customId: item.customId, batchId: item.batchId },
-        });
-      }
-      return isOwnClaim(old, item);
+      // Gone between the condition and now (an expired entry swept): try again.
+      if (old === null) return this.#claimLedger(item, requestHash, expiresAt);
+      return claimOutcomeOf(old, item, requestHash);
     }
   }
 
@@ -361,11 +368,12 @@ class DynamoDbFillingBatches {
     }
     if (existing === null || isVoidSlot(existing)) return false;
     const hash = existing.request_hash;
-    // Members written before claims stopped being transactions carry no hash: the ledger
-    // entry was claimed in the same transaction, so the member stands.
-    if (typeof hash !== 'string') return true;
+    const expiresAt = existing.ledger_expires_at;
+    // Members written while claims were transactions carry no hash: their ledger entry was
+    // claimed in the same transaction, so the member stands.
+    if (typeof hash !== 'string' || typeof expiresAt !== 'number') return true;
     const item = itemToBatchItem(existing);
-    if (await this.#claimLedger(item, hash).catch(notInLedger)) return true;
+    if ((await this.#claimLedger(item, hash, expiresAt)) === 'claimed') return true;
     await this.#voidSlot(batchId, providerCustomId);
     return false;
   }

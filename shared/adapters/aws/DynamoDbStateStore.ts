@@ -15,6 +15,7 @@ import type { BatchItem, BatchPart, BatchRecord, RequestRecord } from '../../dom
 import type {
   BatchPatch,
   ItemDelivery,
+  MemberClaim,
   PartMember,
   PartReservation,
   RealtimeLease,
@@ -156,7 +157,7 @@ class DynamoDbStateStore implements StateStore {
     batchId: string,
     partNo: number,
     members: readonly PartMember[],
-  ): Promise<boolean[]> {
+  ): Promise<MemberClaim[]> {
     return this.#filling.claimPartMembers(batchId, partNo, members);
   }
 

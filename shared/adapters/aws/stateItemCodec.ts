@@ -244,9 +244,11 @@ const isVoidSlot = (item: StateItem): boolean => item[VOID_SLOT] === true;
  * A member as its collector writes it: with its request hash, so sealing can settle the
  * member against the ledger itself when that collector did not finish.
  */
-const memberClaimItem = (record: BatchItem, requestHash: string): StateItem => ({
+const memberClaimItem = (record: BatchItem, requestHash: string, expiresAt: number): StateItem => ({
   ...batchItemToItem(record),
   request_hash: requestHash,
+  // Not the table's TTL attribute: the ledger entry's expiry, which sealing writes with it.
+  ledger_expires_at: expiresAt,
 });
 
 /** Item → batch member. */

@@ -162,12 +162,20 @@ describe('filling batches on DynamoDB Local', () => {
       await store.reservePart(batchId, reservation(1, 10));
       await store.openPart(part(batchId, partNo, partNo - 1, 1));
     }
-    const first = { item: member(batchId, 0, id), requestHash: `h-${id}` };
-    const second = { item: member(batchId, 1, id), requestHash: `h-${id}` };
-    expect(await store.claimPartMembers(batchId, 1, [first])).toEqual([true]);
-    expect(await store.claimPartMembers(batchId, 2, [second])).toEqual([false]);
+    const first = {
+      item: member(batchId, 0, id),
+      requestHash: `h-${id}`,
+      expiresAt: 1_900_000_000,
+    };
+    const second = {
+      item: member(batchId, 1, id),
+      requestHash: `h-${id}`,
+      expiresAt: 1_900_000_000,
+    };
+    expect(await store.claimPartMembers(batchId, 1, [first])).toEqual(['claimed']);
+    expect(await store.claimPartMembers(batchId, 2, [second])).toEqual(['held']);
     // The first part's retry still finds its own claim.
-    expect(await store.claimPartMembers(batchId, 1, [first])).toEqual([true]);
+    expect(await store.claimPartMembers(batchId, 1, [first])).toEqual(['claimed']);
     const items = [];
     for await (const page of store.listItems(batchId)) items.push(...page);
     expect(items.map((i) => i.providerCustomId)).toEqual(['r000000']);
@@ -185,14 +193,24 @@ describe('filling batches on DynamoDB Local', () => {
     const claimed = await store.claimPartMembers(
       batchId,
       1,
-      ids.slice(0, 60).map((id, i) => ({ item: member(batchId, i, id), requestHash: `h-${id}` })),
+      ids
+        .slice(0, 60)
+        .map((id, i) => ({
+          item: member(batchId, i, id),
+          requestHash: `h-${id}`,
+          expiresAt: 1_900_000_000,
+        })),
     );
-    expect(claimed).toEqual(Array.from({ length: 60 }, () => true));
+    expect(claimed).toEqual(Array.from({ length: 60 }, () => 'claimed'));
     // A retry after a crash finds its own claims.
     const again = await store.claimPartMembers(batchId, 1, [
-      { item: member(batchId, 0, ids[0] ?? ''), requestHash: `h-${ids[0]}` },
+      {
+        item: member(batchId, 0, ids[0] ?? ''),
+        requestHash: `h-${ids[0]}`,
+        expiresAt: 1_900_000_000,
+      },
     ]);
-    expect(again).toEqual([true]);
+    expect(again).toEqual(['claimed']);
     await store.commitPart(batchId, 1, 60);
 
     // Another batch cannot take a member this one holds: a lost claim, the rest go through.
@@ -201,11 +219,23 @@ describe('filling batches on DynamoDB Local', () => {
     await store.reservePart(rival, reservation(3, 30));
     await store.openPart(part(rival, 1, 0, 3));
     const contested = await store.claimPartMembers(rival, 1, [
-      { item: member(rival, 0, ids[60] ?? ''), requestHash: `h-${ids[60]}` },
-      { item: member(rival, 1, ids[1] ?? ''), requestHash: `h-${ids[1]}` },
-      { item: member(rival, 2, ids[61] ?? ''), requestHash: `h-${ids[61]}` },
+      {
+        item: member(rival, 0, ids[60] ?? ''),
+        requestHash: `h-${ids[60]}`,
+        expiresAt: 1_900_000_000,
+      },
+      {
+        item: member(rival, 1, ids[1] ?? ''),
+        requestHash: `h-${ids[1]}`,
+        expiresAt: 1_900_000_000,
+      },
+      {
+        item: member(rival, 2, ids[61] ?? ''),
+        requestHash: `h-${ids[61]}`,
+        expiresAt: 1_900_000_000,
+      },
     ]);
-    expect(contested).toEqual([true, false, true]);
+    expect(contested).toEqual(['claimed', 'held', 'claimed']);
 
     // Part 2 is reserved but not yet recorded when sealing starts: it is sealed bare, its
     // collector cannot open it, and claims into it are refused.
@@ -219,7 +249,11 @@ describe('filling batches on DynamoDB Local', () => {
     await store.commitPart(batchId, 2, 5);
     expect(await store.openPart(part(batchId, 2, 60, 5))).toBe(false);
     const refused = store.claimPartMembers(batchId, 2, [
-      { item: member(batchId, 60, ids[100] ?? ''), requestHash: `h-${ids[100]}` },
+      {
+        item: member(batchId, 60, ids[100] ?? ''),
+        requestHash: `h-${ids[100]}`,
+        expiresAt: 1_900_000_000,
+      },
     ]);
     await expect(refused).rejects.toBeInstanceOf(ConflictError);
     await expect(refused).rejects.toMatchObject({ code: 'part_sealed' });
@@ -259,9 +293,9 @@ describe('filling batches on DynamoDB Local', () => {
     // reached the fourth.
     expect(
       await store.claimPartMembers(batchId, 1, [
-        { item: member(batchId, 0, whole), requestHash: `h-${whole}` },
+        { item: member(batchId, 0, whole), requestHash: `h-${whole}`, expiresAt: 1_900_000_000 },
       ]),
-    ).toEqual([true]);
+    ).toEqual(['claimed']);
     for (const [index, id] of [
       [1, unclaimed],
       [2, elsewhere],
@@ -269,7 +303,7 @@ describe('filling batches on DynamoDB Local', () => {
       await clients.documentClient.send(
         new PutCommand({
           TableName: tableName,
-          Item: memberClaimItem(member(batchId, index, id), `h-${id}`),
+          Item: memberClaimItem(member(batchId, index, id), `h-${id}`, 1_900_000_000),
         }),
       );
     }
@@ -277,9 +311,13 @@ describe('filling batches on DynamoDB Local', () => {
     await store.openPart(part(rival, 1, 0, 1));
     expect(
       await store.claimPartMembers(rival, 1, [
-        { item: member(rival, 0, elsewhere), requestHash: `h-${elsewhere}` },
+        {
+          item: member(rival, 0, elsewhere),
+          requestHash: `h-${elsewhere}`,
+          expiresAt: 1_900_000_000,
+        },
       ]),
-    ).toEqual([true]);
+    ).toEqual(['claimed']);
 
     await store.stopFilling(batchId, '2026-11-27T10:30:00.000Z');
     const [sealed] = await store.sealParts(batchId, 1);
@@ -307,7 +345,7 @@ describe('filling batches on DynamoDB Local', () => {
       .send(
         new PutCommand({
           TableName: tableName,
-          Item: memberClaimItem(member(batchId, 3, unwritten), `h-${unwritten}`),
+          Item: memberClaimItem(member(batchId, 3, unwritten), `h-${unwritten}`, 1_900_000_000),
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       )
