@@ -193,13 +193,11 @@ describe('filling batches on DynamoDB Local', () => {
     const claimed = await store.claimPartMembers(
       batchId,
       1,
-      ids
-        .slice(0, 60)
-        .map((id, i) => ({
-          item: member(batchId, i, id),
-          requestHash: `h-${id}`,
-          expiresAt: 1_900_000_000,
-        })),
+      ids.slice(0, 60).map((id, i) => ({
+        item: member(batchId, i, id),
+        requestHash: `h-${id}`,
+        expiresAt: 1_900_000_000,
+      })),
     );
     expect(claimed).toEqual(Array.from({ length: 60 }, () => 'claimed'));
     // A retry after a crash finds its own claims.
