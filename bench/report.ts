@@ -112,6 +112,7 @@ const throughputSection = (run: SizeRun): string[] => {
     ]);
   }
   row('  raw anchor: parse + provider line + lib-storage', r['pack-anchor'], 'req');
+  row('  ledger anchor: raw anchor + 1 conditional PutItem per request', r['ledger-anchor'], 'req');
   row(
     'completion (batchlane)',
     r.completion,
@@ -154,6 +155,7 @@ const throughputSection = (run: SizeRun): string[] => {
 const rssSection = (runs: readonly SizeRun[]): string[] => {
   const phases: Phase[] = [
     'pack-anchor',
+    'ledger-anchor',
     'collector',
     'completion',
     'read-anchor',

@@ -35,6 +35,7 @@ import { renderReport, type SizeRun } from './report.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const PHASES: readonly Phase[] = [
   'pack-anchor',
+  'ledger-anchor',
   'collector',
   'seed',
   'completion',
