@@ -79,9 +79,11 @@ interface PartMember {
 /**
  * What claiming a member found in the ledger: the entry is now this member's (`claimed`); it
  * holds the same request elsewhere (`held`: another member or batch, the realtime lane, a
- * duplicate to fold); or it holds another request under the same id (`conflict`: refused).
+ * duplicate to fold); or it holds another request under the same id (`conflict`: refused). Or
+ * the store refuses to hold the request for something in the request itself (`unstorable`:
+ * an item DynamoDB will not take), which no retry changes.
  */
-type MemberClaim = 'claimed' | 'held' | 'conflict';
+type MemberClaim = 'claimed' | 'held' | 'conflict' | 'unstorable';
 
 /**
  * Durable state: the idempotency ledger, batches and their members.

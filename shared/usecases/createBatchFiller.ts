@@ -44,6 +44,8 @@ interface FillReport<T extends FillRequest> {
   readonly lost: T[];
   /** Requests whose id the ledger holds for a different request: to be refused. */
   readonly conflicts: T[];
+  /** Requests the store will not hold for something in the request itself: to be refused. */
+  readonly unstorable: T[];
   /** Requests not placed for now: their messages go back to the queue. */
   readonly failed: T[];
   /** Batches this run added parts to. */
@@ -159,6 +161,7 @@ const createBatchFiller = (deps: RuntimeDeps) => {
       claimed: T[];
       lost: T[];
       conflicts: T[];
+      unstorable: T[];
       full: Set<string>;
       exhausted: Set<string>;
       batchIds: Set<string>;
@@ -253,7 +256,8 @@ const createBatchFiller = (deps: RuntimeDeps) => {
       if (request === undefined) return;
       if (outcome === 'claimed') report.claimed.push(request);
       else if (outcome === 'held') report.lost.push(request);
-      else report.conflicts.push(request);
+      else if (outcome === 'conflict') report.conflicts.push(request);
+      else report.unstorable.push(request);
     });
     return requests.slice(fits);
   };
@@ -270,6 +274,7 @@ const createBatchFiller = (deps: RuntimeDeps) => {
       claimed: [] as T[],
       lost: [] as T[],
       conflicts: [] as T[],
+      unstorable: [] as T[],
       failed: [] as T[],
       full: new Set<string>(),
       exhausted: new Set<string>(),
@@ -299,6 +304,7 @@ const createBatchFiller = (deps: RuntimeDeps) => {
       claimed: report.claimed,
       lost: report.lost,
       conflicts: report.conflicts,
+      unstorable: report.unstorable,
       failed: report.failed,
       batchIds: [...report.batchIds],
       full: [...report.full],

@@ -576,6 +576,7 @@ const createCollector = (deps: RuntimeDeps) => {
         claimed: [],
         lost: [],
         conflicts: [],
+        unstorable: [],
         failed: [...requests],
         batchIds: [],
         full: [],
@@ -768,9 +769,23 @@ const createCollector = (deps: RuntimeDeps) => {
     const filled = await fillOrRetry(toPack);
     for (const pending of filled.failed) failed.add(pending.messageId);
     folded += filled.lost.length;
+    const messageOf = new Map(messages.map((m) => [m.messageId, m]));
     for (const { messageId, producer, accepted } of filled.conflicts) {
-      const message = messages.find((m) => m.messageId === messageId);
+      const message = messageOf.get(messageId);
       if (message !== undefined) refusals.push(conflictRefusal(message, producer, accepted));
+    }
+    for (const { messageId, producer, accepted } of filled.unstorable) {
+      const message = messageOf.get(messageId);
+      if (message === undefined) continue;
+      // Refused by the store for good: retrying would only end in the dead-letter queue.
+      refusals.push(
+        unregisterableRefusal(
+          message,
+          producer,
+          accepted,
+          new Error(`the state table will not store request ${accepted.request.custom_id}`),
+        ),
+      );
     }
     const toSeal = new Map<string, SealReason>(filled.full.map((id) => [id, 'full']));
     if (settings.batchMaxAgeMs === 0) {

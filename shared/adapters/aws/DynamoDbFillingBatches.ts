@@ -6,7 +6,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { ConflictError } from '../../domain/errors.js';
+import { ConflictError, InvalidInputError } from '../../domain/errors.js';
 import { mapWithConcurrency } from '../../domain/mapWithConcurrency.js';
 import { providerCustomIdOf } from '../../domain/providerCustomIdOf.js';
 import type { BatchItem, BatchPart, BatchRecord } from '../../domain/records.js';
@@ -251,6 +251,18 @@ class DynamoDbFillingBatches {
   }
 
   async #claimMember(member: PartMember): Promise<MemberClaim | 'sealed'> {
+    try {
+      return await this.#claimWrites(member);
+    } catch (error) {
+      if (!(error instanceof InvalidInputError)) throw error;
+      // Refused for something in this request alone (an item DynamoDB will not store): its
+      // index holds no member, and its neighbours are claimed all the same.
+      await this.#voidSlot(member.item.batchId, member.item.providerCustomId);
+      return 'unstorable';
+    }
+  }
+
+  async #claimWrites(member: PartMember): Promise<MemberClaim | 'sealed'> {
     const { item, requestHash, expiresAt } = member;
     const existing = await this.#putMember(item, requestHash, expiresAt);
     if (existing !== null && (isVoidSlot(existing) || existing.custom_id !== item.customId)) {

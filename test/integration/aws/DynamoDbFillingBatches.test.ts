@@ -353,4 +353,23 @@ describe('filling batches on DynamoDB Local', () => {
     // Sealing again settles to the same answer.
     expect((await store.sealParts(batchId, 1))[0]?.claimed).toBe(2);
   });
+
+  it('refuses for good only a member the table will not store, and claims its neighbours', async () => {
+    const batchId = uniqueName('b');
+    await store.createBatch(fillingBatch(batchId));
+    const [before, huge, after] = ['a', 'h', 'z'].map(uniqueName) as [string, string, string];
+    await store.reservePart(batchId, reservation(3, 30));
+    await store.openPart(part(batchId, 1, 0, 3));
+    // Metadata past DynamoDB's 400 KB item limit: a ValidationException for that put alone.
+    const oversized = { ...member(batchId, 1, huge), metadata: { blob: 'x'.repeat(420_000) } };
+    const claims = await store.claimPartMembers(batchId, 1, [
+      { item: member(batchId, 0, before), requestHash: `h-${before}`, expiresAt: 1_900_000_000 },
+      { item: oversized, requestHash: `h-${huge}`, expiresAt: 1_900_000_000 },
+      { item: member(batchId, 2, after), requestHash: `h-${after}`, expiresAt: 1_900_000_000 },
+    ]);
+    expect(claims).toEqual(['claimed', 'unstorable', 'claimed']);
+    const held = [];
+    for await (const page of store.listItems(batchId)) held.push(...page);
+    expect(held.map((m) => m.providerCustomId)).toEqual(['r000000', 'r000002']);
+  });
 });
