@@ -3,7 +3,6 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LOCAL_ACCOUNT_SENDER_ID } from '../../../local/stack/SqsEventSourceMapping.js';
 import { DynamoDbBudgetReservations } from '../../../shared/adapters/aws/DynamoDbBudgetReservations.js';
-import { DynamoDbStateStore } from '../../../shared/adapters/aws/DynamoDbStateStore.js';
 import { requestKey } from '../../../shared/adapters/aws/stateItemCodec.js';
 import { ENV } from '../../../shared/config/BatchlaneConfig.js';
 import { budgetPeriodOf } from '../../../shared/domain/budgetPeriod.js';

@@ -2,7 +2,7 @@ import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntime } from '../../../shared/composition/createRuntime.js';
 import { ENV } from '../../../shared/config/BatchlaneConfig.js';
-import { InvalidInputError, UnavailableError } from '../../../shared/domain/errors.js';
+import { UnavailableError } from '../../../shared/domain/errors.js';
 import { createCollector } from '../../../shared/usecases/createCollector.js';
 import { BAD_INPUT_CORPUS, CLAIM_OBJECTS, type CorpusEnv } from './badInputCorpus.js';
 import { type Pipeline, startPipeline } from './pipelineHarness.js';
