@@ -811,7 +811,13 @@ const createCollector = (deps: RuntimeDeps) => {
 
     for (const messageId of await settleOrRetry(refusals)) failed.add(messageId);
 
-    const accepted = toPack.length + toRealtime.length;
+    // Packed requests the ledger folded (held elsewhere) or refused are not accepted here.
+    const accepted =
+      toPack.length -
+      filled.lost.length -
+      filled.conflicts.length -
+      filled.unstorable.length +
+      toRealtime.length;
     metrics.count(METRIC.RequestsAccepted, accepted);
     metrics.count(METRIC.RequestsFolded, folded);
     // Every message with an id folded into the one that stands for it shares its fate.
