@@ -254,12 +254,14 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
   const useReal = options.realProvidersFromEnv ?? true;
   const realAnthropic = useReal && (process.env['ANTHROPIC_API_KEY'] ?? '') !== '';
   const realOpenai = useReal && (process.env['OPENAI_API_KEY'] ?? '') !== '';
-  // Bedrock's real service needs AWS credentials, its service role and a real bucket it can
-  // read (BATCHLANE_BEDROCK_ROLE_ARN); it is asked for explicitly, never picked up by accident.
+  // Bedrock's real service needs AWS credentials, its service role (BATCHLANE_BEDROCK_ROLE_ARN)
+  // and a real bucket that role can read and write (BATCHLANE_BEDROCK_JOB_BUCKET: the service
+  // cannot reach the S3 emulator); it is asked for explicitly, never picked up by accident.
   const realBedrock =
     useReal &&
     process.env['BATCHLANE_BEDROCK_REAL'] === '1' &&
-    (process.env[ENV.bedrockRoleArn] ?? '') !== '';
+    (process.env[ENV.bedrockRoleArn] ?? '') !== '' &&
+    (process.env[ENV.bedrockJobBucket] ?? '') !== '';
   const realGemini = useReal && (process.env['GEMINI_API_KEY'] ?? '') !== '';
   const simulator =
     realAnthropic && realOpenai && realGemini && realBedrock
@@ -349,6 +351,10 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
       : {
           [ENV.bedrockEndpoint]: simulator.bedrockEndpoint,
           [ENV.bedrockRoleArn]: 'arn:aws:iam::000000000000:role/batchlane-bedrock-batch',
+          // The simulated jobs read the artifacts bucket on the S3 emulator, whatever the
+          // shell says about a real one.
+          [ENV.bedrockJobBucket]: '',
+          [ENV.bedrockJobS3Endpoint]: '',
         }),
     ...(realGemini || simulator === null ? {} : { [ENV.geminiBaseUrl]: simulator.geminiBaseUrl }),
     POWERTOOLS_LOG_LEVEL: process.env['POWERTOOLS_LOG_LEVEL'] ?? 'ERROR',

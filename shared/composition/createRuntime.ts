@@ -2,19 +2,22 @@ import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { BedrockClient } from '@aws-sdk/client-bedrock';
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { observeClientCommands } from '../adapters/aws/awsCommandObserver.js';
 import { createApiKeyResolver } from '../adapters/aws/createApiKeyResolver.js';
 import { type AwsClients, createAwsClients } from '../adapters/aws/createAwsClients.js';
+import { S3BlobStore } from '../adapters/aws/S3BlobStore.js';
 import { PowertoolsMetricsSink } from '../adapters/observability/PowertoolsMetricsSink.js';
 import { BedrockBatchProvider } from '../adapters/providers/BedrockBatchProvider.js';
 import { BedrockRealtimeProvider } from '../adapters/providers/BedrockRealtimeProvider.js';
 import { createBatchProviders } from '../adapters/providers/createBatchProviders.js';
 import { createRealtimeProviders } from '../adapters/providers/createRealtimeProviders.js';
 import { systemClock, ulidIds } from '../adapters/system/systemClock.js';
-import type { BatchlaneConfig } from '../config/BatchlaneConfig.js';
+import type { BatchlaneConfig, BedrockConfig } from '../config/BatchlaneConfig.js';
 import { type Env, loadConfig } from '../config/loadConfig.js';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../contract/metrics.js';
+import type { BlobStore } from '../ports/BlobStore.js';
 import type { Logger } from '../ports/Logger.js';
 import type { RuntimeDeps } from '../usecases/RuntimeDeps.js';
 import { createAwsBackedDeps } from './createAwsAdapters.js';
@@ -35,6 +38,34 @@ const loggerPort = (logger: PowertoolsLogger): Logger => ({
   warn: (message, attributes) => logger.warn(message, attributes ?? {}),
   error: (message, attributes) => logger.error(message, attributes ?? {}),
 });
+
+/**
+ * Where Bedrock's job files go: the stack's artifacts bucket, unless the configuration names
+ * a bucket of their own. That bucket is reached at its own endpoint (the real S3 of the
+ * Region unless one is given), never at the local S3 emulator the other adapters may use: it
+ * is what lets the local stack drive the real Bedrock service.
+ */
+const bedrockJobFiles = (
+  jobBucket: BedrockConfig['jobBucket'],
+  artifacts: BlobStore,
+  aws: AwsClients,
+  region: string,
+  functionName: string,
+): BlobStore => {
+  if (jobBucket === null) return artifacts;
+  const client = observeClientCommands(
+    new S3Client({
+      region,
+      // The same credentials as every other client; only the endpoint differs.
+      credentials: aws.s3.config.credentials,
+      endpoint: jobBucket.s3Endpoint ?? `https://s3.${region}.amazonaws.com`,
+      forcePathStyle: jobBucket.s3Endpoint !== null,
+    }),
+    functionName,
+    region,
+  );
+  return new S3BlobStore({ client, bucket: jobBucket.name });
+};
 
 /** What a caller may hand the composition root instead of what it would build itself. */
 interface RuntimeOptions {
@@ -77,8 +108,9 @@ const createRuntime = async (
 
   const awsBacked = createAwsBackedDeps(config, aws);
   // Bedrock's clients sign with the function's credentials; the endpoint is set only locally.
+  const region = env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'] ?? 'us-east-1';
   const bedrockClientConfig = {
-    region: env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'] ?? 'us-east-1',
+    region,
     ...(config.providers.bedrock.baseUrl === null
       ? {}
       : { endpoint: config.providers.bedrock.baseUrl }),
@@ -90,7 +122,7 @@ const createRuntime = async (
       : () =>
           new BedrockBatchProvider({
             client: new BedrockClient(bedrockClientConfig),
-            files: awsBacked.blobs,
+            files: bedrockJobFiles(bedrock.jobBucket, awsBacked.blobs, aws, region, functionName),
             roleArn: bedrock.roleArn,
             clock: systemClock,
           });
@@ -156,4 +188,4 @@ const createRuntime = async (
   return { config, deps, logger, flushMetrics: () => metricsSink.flush() };
 };
 
-export { createRuntime, type Runtime, type RuntimeOptions };
+export { createRuntime, loggerPort, type Runtime, type RuntimeOptions };

@@ -128,6 +128,13 @@ interface BedrockConfig {
    * deadline to say otherwise; it then goes to the realtime lane.
    */
   readonly belowMinimumWaitSeconds: number;
+  /**
+   * Where jobs' files go when that is not the stack's artifacts bucket: a real bucket in the
+   * account, when the local stack drives the real Bedrock service (the service cannot read the
+   * S3 emulator). `s3Endpoint` is set only to point that bucket at another S3 endpoint. Null
+   * in a deployment: the artifacts bucket, so no data leaves the stack.
+   */
+  readonly jobBucket: { readonly name: string; readonly s3Endpoint: string | null } | null;
 }
 
 /** Names of the environment variables the handlers read (infra sets them, nothing else). */
@@ -180,6 +187,8 @@ const ENV = {
   bedrockEndpoint: 'BATCHLANE_BEDROCK_ENDPOINT',
   bedrockMinRecords: 'BATCHLANE_BEDROCK_MIN_RECORDS',
   bedrockMaxConcurrentJobs: 'BATCHLANE_BEDROCK_MAX_CONCURRENT_JOBS',
+  bedrockJobBucket: 'BATCHLANE_BEDROCK_JOB_BUCKET',
+  bedrockJobS3Endpoint: 'BATCHLANE_BEDROCK_JOB_S3_ENDPOINT',
   belowMinimumWaitSeconds: 'BATCHLANE_BELOW_MINIMUM_WAIT_SECONDS',
 } as const;
 

@@ -14,6 +14,7 @@ import { PRINCIPAL_PATTERN, PRODUCER_PATTERN, type ProducerPolicy } from '../dom
 import { checkWebhookSecret } from '../domain/webhookSecrets.js';
 import {
   type BatchlaneConfig,
+  type BedrockConfig,
   ENV,
   type ProviderConnection,
   type WebhookSecretsConfig,
@@ -324,6 +325,21 @@ const loadDeliverySettings = (
   region: optional(env, 'AWS_REGION') ?? optional(env, 'AWS_DEFAULT_REGION') ?? 'us-east-1',
 });
 
+/** A bucket of its own for Bedrock's job files, if one is named (see `BedrockConfig`). */
+const jobBucketOf = (env: Env): BedrockConfig['jobBucket'] => {
+  const name = optional(env, ENV.bedrockJobBucket);
+  const s3Endpoint = optional(env, ENV.bedrockJobS3Endpoint);
+  if (name === null) {
+    if (s3Endpoint !== null) {
+      throw new ConfigError(`${ENV.bedrockJobS3Endpoint} is set without ${ENV.bedrockJobBucket}`, {
+        code: 'invalid_config',
+      });
+    }
+    return null;
+  }
+  return { name, s3Endpoint };
+};
+
 /**
  * Bedrock's settings, required (its role) when the deployment enables it. The quota defaults
  * are Bedrock's own defaults: 100 records at least per job, 10 jobs in progress per model.
@@ -339,6 +355,7 @@ const parseBedrock = (env: Env, enabled: readonly ProviderName[]): BatchlaneConf
     minRecordsPerJob: positiveInt(env, ENV.bedrockMinRecords, 100) ?? 100,
     maxConcurrentJobsPerModel: positiveInt(env, ENV.bedrockMaxConcurrentJobs, 10) ?? 10,
     belowMinimumWaitSeconds: positiveInt(env, ENV.belowMinimumWaitSeconds, 86_400) ?? 86_400,
+    jobBucket: jobBucketOf(env),
   };
 };
 

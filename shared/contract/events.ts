@@ -126,17 +126,28 @@ const RequestRejectedDetailSchema = z
 
 type BatchSubmittedDetail = z.infer<typeof BatchSubmittedDetailSchema>;
 /**
- * Requests accepted but held back by admission (a provider quota or a spending budget): they
- * wait in the intake queue and are tried again after `retry_in_seconds`; none is lost.
+ * Requests accepted but held back: by admission (a provider quota or a spending budget), when
+ * they wait in the intake queue, or as a whole batch whose model already has as many jobs
+ * running as the provider allows (`quota_jobs`, Bedrock), when the batch waits `open`. Either
+ * way they are tried again after `retry_in_seconds`; none is lost.
  */
 const RequestsHeldDetailSchema = z
   .object({
-    reason: z.enum(['quota_requests', 'quota_tokens', 'budget_daily', 'budget_monthly']),
+    reason: z.enum([
+      'quota_requests',
+      'quota_tokens',
+      'budget_daily',
+      'budget_monthly',
+      'quota_jobs',
+    ]),
     producer: PRODUCER_FIELD,
     provider: z.enum(PROVIDERS),
     model: z.string(),
     requests: z.number().int().positive(),
-    custom_ids: z.array(z.string()).describe('The first 50 held ids'),
+    custom_ids: z
+      .array(z.string())
+      .describe('The first 50 held ids (empty for `quota_jobs`: the batch is held whole)'),
+    batch_id: z.string().optional().describe('The held batch (`quota_jobs` only)'),
     retry_in_seconds: z.number().int().nonnegative(),
     held_at: z.string(),
   })

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DestinationSchema } from './destination.js';
+import { laneRuleOf } from './lanes.js';
 import { DEFAULT_ENDPOINT, PROVIDER_ENDPOINTS, PROVIDERS } from './providers.js';
 
 /** The caller's id: also the provider-side `custom_id` charset, and batchlane's idempotency key. */
@@ -170,7 +171,16 @@ const RequestV1Schema = ResolvedRequestV1BaseSchema.superRefine((request, ctx) =
       ),
     );
   }
-  if (request.tier === 'flex' && !FLEX_ENDPOINTS.includes(endpoint)) {
+  const rule = laneRuleOf(request.provider, request.tier);
+  if (rule.kind === 'unsupported') {
+    ctx.addIssue(
+      reasonIssue(
+        'unsupported_tier',
+        ['tier'],
+        `tier "${request.tier}" is not offered: ${rule.why}`,
+      ),
+    );
+  } else if (request.tier === 'flex' && !FLEX_ENDPOINTS.includes(endpoint)) {
     ctx.addIssue(
       reasonIssue(
         'unsupported_tier',

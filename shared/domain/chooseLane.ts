@@ -1,13 +1,14 @@
+import { type LaneName, type LaneRule, laneRuleOf } from '../contract/lanes.js';
+import type { ProviderName } from '../contract/providers.js';
 import type { Tier } from '../contract/request.js';
-
-/** Where a request is sent: the provider's batch API, or a synchronous call. */
-type LaneName = 'batch' | 'flex' | 'realtime';
 
 interface LaneChoice {
   readonly lane: LaneName;
   readonly requested: Tier;
   /** Said on the result, so a caller can see why its request went where it went. */
   readonly reason: string;
+  /** For a request held for a discount window: when the window opens (ISO-8601). */
+  readonly holdUntil?: string;
 }
 
 /** How `auto` weighs a deadline (deployment settings). */
@@ -18,41 +19,137 @@ interface LanePolicy {
   readonly batchMarginMs: number;
 }
 
+/** The provider's current or next discount window, for the `window` rule. */
+interface DiscountWindow {
+  readonly opens: Date;
+  readonly closes: Date;
+}
+
+/** Room a held request keeps between its window opening and its deadline, to be served. */
+const WINDOW_RUN_MARGIN_MS = 15 * 60_000;
+
 const hours = (ms: number): string => `${(ms / 3_600_000).toFixed(1)} h`;
 
-/**
- * The lane for a validated request. `batch` and `flex` are the caller's to choose; `auto`
- * takes the batch lane when the deadline leaves room for the provider's whole window plus a
- * margin (half price, and a request that runs late is escalated later), and otherwise the
- * fastest cheap lane the endpoint has: flex where the provider offers it, standard realtime
- * elsewhere.
- */
-const chooseLane = (
-  request: { readonly tier: Tier; readonly deadline?: string | undefined },
+interface LaneRequest {
+  readonly provider: ProviderName;
+  readonly tier: Tier;
+  readonly deadline?: string | undefined;
+}
+
+const deadlineOf = (request: LaneRequest): number =>
+  request.deadline === undefined ? Number.NaN : Date.parse(request.deadline);
+
+/** Batch when the deadline leaves the whole batch window and margin, else the urgent lane. */
+const byDeadline = (
+  request: LaneRequest,
+  urgent: 'flex' | 'realtime',
   flexAvailable: boolean,
   now: Date,
   policy: LanePolicy,
 ): LaneChoice => {
-  if (request.tier === 'batch') return { lane: 'batch', requested: 'batch', reason: 'tier batch' };
-  if (request.tier === 'flex') return { lane: 'flex', requested: 'flex', reason: 'tier flex' };
-  const deadline = request.deadline === undefined ? Number.NaN : Date.parse(request.deadline);
+  const deadline = deadlineOf(request);
   if (Number.isNaN(deadline)) {
-    return { lane: 'batch', requested: 'auto', reason: 'auto: no deadline, batch lane' };
+    return { lane: 'batch', requested: request.tier, reason: 'auto: no deadline, batch lane' };
   }
   const left = deadline - now.getTime();
   const needed = policy.batchWindowMs + policy.batchMarginMs;
   if (left >= needed) {
     return {
       lane: 'batch',
-      requested: 'auto',
+      requested: request.tier,
       reason: `auto: deadline in ${hours(left)} leaves room for the ${hours(policy.batchWindowMs)} batch window and ${hours(policy.batchMarginMs)} margin`,
     };
   }
+  const flex = urgent === 'flex' && flexAvailable;
   return {
-    lane: flexAvailable ? 'flex' : 'realtime',
-    requested: 'auto',
-    reason: `auto: deadline in ${hours(Math.max(0, left))} is inside the ${hours(needed)} a batch may need; ${flexAvailable ? 'flex' : 'standard realtime (no flex tier here)'}`,
+    lane: flex ? 'flex' : 'realtime',
+    requested: request.tier,
+    reason: `auto: deadline in ${hours(Math.max(0, left))} is inside the ${hours(needed)} a batch may need; ${flex ? 'flex' : 'standard realtime (no flex tier here)'}`,
   };
 };
 
-export { chooseLane, type LaneChoice, type LaneName, type LanePolicy };
+/**
+ * In the discount window at once; before it, held until it opens when the deadline leaves
+ * room to be served inside it (a request without a deadline waits); else at once at the peak
+ * price.
+ */
+const byWindow = (request: LaneRequest, now: Date, window: DiscountWindow | null): LaneChoice => {
+  const requested = request.tier;
+  const tier = `${request.tier}`;
+  if (window === null) {
+    return {
+      lane: 'realtime',
+      requested,
+      reason: `${tier}: ${request.provider} has no discount window in its price table; standard realtime`,
+    };
+  }
+  if (window.opens.getTime() <= now.getTime()) {
+    return {
+      lane: 'off_peak',
+      requested,
+      reason: `${tier}: inside the off-peak window until ${window.closes.toISOString()}; served at once`,
+    };
+  }
+  const deadline = deadlineOf(request);
+  const wait = window.opens.getTime() - now.getTime();
+  if (Number.isNaN(deadline) || deadline - window.opens.getTime() >= WINDOW_RUN_MARGIN_MS) {
+    return {
+      lane: 'off_peak',
+      requested,
+      reason: `${tier}: held ${hours(wait)} until the off-peak window opens at ${window.opens.toISOString()}`,
+      holdUntil: window.opens.toISOString(),
+    };
+  }
+  return {
+    lane: 'realtime',
+    requested,
+    reason: `${tier}: the deadline cannot wait for the off-peak window at ${window.opens.toISOString()}; served at once at the peak price`,
+  };
+};
+
+const apply = (
+  rule: LaneRule,
+  request: LaneRequest,
+  flexAvailable: boolean,
+  now: Date,
+  policy: LanePolicy,
+  window: DiscountWindow | null,
+): LaneChoice => {
+  switch (rule.kind) {
+    case 'fixed':
+      return { lane: rule.lane, requested: request.tier, reason: `tier ${request.tier}` };
+    case 'deadline':
+      return byDeadline(request, rule.urgent, flexAvailable, now, policy);
+    case 'window':
+      return byWindow(request, now, window);
+  }
+};
+
+/**
+ * The lane for a validated request, as the lanes table (`shared/contract/lanes.ts`) says for
+ * its provider and tier. `flexAvailable` says whether this endpoint and deployment reach a
+ * flex tier; `window` is the provider's current or next discount window, if it has one.
+ * A tier the table does not offer was refused at validation; reaching here, it goes to batch.
+ */
+const chooseLane = (
+  request: LaneRequest,
+  flexAvailable: boolean,
+  now: Date,
+  policy: LanePolicy,
+  window: DiscountWindow | null = null,
+): LaneChoice => {
+  const rule = laneRuleOf(request.provider, request.tier);
+  if (rule.kind === 'unsupported') {
+    return { lane: 'batch', requested: request.tier, reason: `tier ${request.tier}: ${rule.why}` };
+  }
+  return apply(rule, request, flexAvailable, now, policy, window);
+};
+
+export {
+  chooseLane,
+  type DiscountWindow,
+  type LaneChoice,
+  type LaneName,
+  type LanePolicy,
+  WINDOW_RUN_MARGIN_MS,
+};

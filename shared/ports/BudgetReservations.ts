@@ -19,7 +19,8 @@ interface BudgetReservations {
 
   /**
    * Adds `nanoUsd` to the day's and the month's counters if both stay within their limits
-   * (null: no limit), atomically; false when either would pass its limit.
+   * (null: no limit), atomically; false when either would pass its limit. Counts whole
+   * nano-dollars, rounded up.
    */
   reserve(
     period: BudgetPeriod,

@@ -7,7 +7,7 @@ interface RequeuedMessage {
 
 /** Puts intake messages back on the intake queue, to be read again after a delay. */
 interface IntakeRequeuer {
-  /** Sends each message anew, visible after `delaySeconds` (at most 900). */
+  /** Sends each message anew, visible after `delaySeconds` (clamped to SQS's 0–900). */
   requeue(messages: readonly RequeuedMessage[], delaySeconds: number): Promise<void>;
 }
 

@@ -1,6 +1,7 @@
 /**
  * The logging the use cases need: structured attributes, never prompt or response content.
- * Powertools' Logger satisfies it; tests pass a silent one.
+ * Deployed, Powertools' Logger serves it (`loggerPort` in `composition/createRuntime.ts`); tests
+ * pass a silent or recording one.
  */
 interface Logger {
   debug(message: string, attributes?: Record<string, unknown>): void;
@@ -12,7 +13,8 @@ interface Logger {
 /** Counters and timings, emitted as metrics (Powertools Metrics in Lambda). */
 interface MetricsSink {
   count(name: string, value?: number, dimensions?: Record<string, string>): void;
-  milliseconds(name: string, value: number, dimensions?: Record<string, string>): void;
+  /** A timing sample; timings are kept per name only (no dimensions), up to 100 a flush. */
+  milliseconds(name: string, value: number): void;
   /** A ratio sample, 0–100 (e.g. how full a batch is against its provider's limit). */
   percent(name: string, value: number, dimensions?: Record<string, string>): void;
 }

@@ -70,6 +70,42 @@ const runningBatchesOfModel = async (
   return running >= cap ? running : null;
 };
 
+const HELD_PREFIX = 'held: ';
+
+/** Whether the batch is already waiting for a slot (its hold was reported when it began). */
+const isHeld = (batch: BatchRecord): boolean => batch.lastError?.startsWith(HELD_PREFIX) === true;
+
+/**
+ * Tells subscribers a batch waits for a slot, once when the wait begins (the poller asks again
+ * every `quotaRetrySeconds`; an event per ask would say nothing new). A lost event is logged:
+ * the hold itself is in the batch record.
+ */
+const reportBatchHeld = async (deps: RuntimeDeps, batch: BatchRecord, now: Date) => {
+  const retryIn = deps.settings.quotaRetrySeconds;
+  await deps.events
+    .publish([
+      {
+        detailType: DETAIL_TYPES.requestsHeld,
+        detail: {
+          reason: 'quota_jobs',
+          provider: batch.provider,
+          model: batch.models.join(','),
+          requests: Math.max(1, batch.requestCount),
+          custom_ids: [],
+          batch_id: batch.batchId,
+          retry_in_seconds: retryIn,
+          held_at: now.toISOString(),
+        },
+      },
+    ])
+    .catch((error: unknown) => {
+      deps.metrics.count(METRIC.EventPublishFailures, 1, {
+        detailType: DETAIL_TYPES.requestsHeld,
+      });
+      deps.logger.warn('Requests Held event not published', { error, batchId: batch.batchId });
+    });
+};
+
 /**
  * Rewrites a batch's input file so it holds exactly the batch's members. Needed only when a
  * crash or a lost claim race left lines in the file for requests another batch owns.
@@ -171,8 +207,9 @@ const submitBatch = async (
       running,
     });
     deps.metrics.count(METRIC.BatchesHeld, 1, { provider: current.provider });
+    if (!isHeld(current)) await reportBatchHeld(deps, current, now);
     return store.updateBatch(current.batchId, current.version, {
-      lastError: `held: ${running} ${current.provider} batches running for ${current.models.join(', ')}, the most allowed at once`,
+      lastError: `${HELD_PREFIX}${running} ${current.provider} batches running for ${current.models.join(', ')}, the most allowed at once`,
       nextPollAt: isoAfter(now, deps.settings.quotaRetrySeconds * 1000),
     });
   }

@@ -292,4 +292,10 @@ class DynamoDbCostLedger implements CostLedger {
   }
 }
 
-export { costItemKey, DynamoDbCostLedger, type DynamoDbCostLedgerOptions, encodeKeyPart };
+export {
+  costItemKey,
+  DynamoDbCostLedger,
+  type DynamoDbCostLedgerOptions,
+  encodeKeyPart,
+  entryProblem as costEntryProblem,
+};

@@ -225,6 +225,7 @@ class GeminiBatchProvider implements BatchProvider {
   }
 
   async cancel(providerBatchId: string): Promise<ProviderBatchSnapshot> {
+    assertBatchName(providerBatchId, 'batches.cancel');
     await this.#call('batches.cancel', () =>
       this.#client.batches.cancel({ name: providerBatchId }),
     );
@@ -413,6 +414,7 @@ class GeminiBatchProvider implements BatchProvider {
   }
 
   async #get(name: string): Promise<BatchJob> {
+    assertBatchName(name, 'batches.get');
     return this.#call('batches.get', () => this.#client.batches.get({ name }));
   }
 
@@ -449,6 +451,18 @@ class GeminiBatchProvider implements BatchProvider {
     }
   }
 }
+
+/**
+ * The SDK refuses a name not under `batches/` before sending, with a plain Error that would
+ * read as a connection failure (retryable); no batch can have such a name.
+ */
+const assertBatchName = (name: string, operation: string): void => {
+  if (name.startsWith('batches/')) return;
+  throw new NotFoundError(`gemini batch ${name} does not exist: not a batches/ name`, {
+    code: 'not_found',
+    details: { provider: 'gemini', operation },
+  });
+};
 
 const emptyInput = (): InvalidInputError =>
   new InvalidInputError('Gemini batch input has no requests', {

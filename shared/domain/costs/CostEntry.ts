@@ -1,5 +1,5 @@
 /** How a request was served: through a provider batch, a flex tier, or at realtime prices. */
-const COST_LANES = ['batch', 'flex', 'realtime'] as const;
+const COST_LANES = ['batch', 'flex', 'off_peak', 'realtime'] as const;
 type CostLane = (typeof COST_LANES)[number];
 
 /** Counts and money that add up across requests. Money in exact integer nano-dollars (1e-9 USD). */

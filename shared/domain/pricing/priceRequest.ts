@@ -2,8 +2,8 @@ import { InvalidInputError } from '../errors.js';
 import type { PriceEntry, PriceTable } from './PriceTable.js';
 import type { TokenUsage } from './TokenUsage.js';
 
-/** How the request was sent: through a provider batch, the flex tier, or synchronously. */
-const PRICING_LANES = ['batch', 'flex', 'realtime'] as const;
+/** How the request was sent: through a provider batch, the flex tier, held for a discount window, or synchronously. */
+const PRICING_LANES = ['batch', 'flex', 'off_peak', 'realtime'] as const;
 type PricingLane = (typeof PRICING_LANES)[number];
 
 /** The price column the request was billed in. */

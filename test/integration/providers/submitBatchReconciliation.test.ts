@@ -25,10 +25,10 @@ let provider: AnthropicBatchProvider;
 let sdk: Anthropic;
 const published: BatchlaneEvent[] = [];
 
-const lines = (count: number): string[] =>
+const lines = (count: number, model = 'claude-haiku-4-5'): string[] =>
   Array.from({ length: count }, (_, i) =>
     formatProviderLine('anthropic', '/v1/messages', `r${String(i).padStart(6, '0')}`, {
-      model: 'claude-haiku-4-5',
+      model,
       max_tokens: 16,
       messages: [{ role: 'user', content: `question ${i}` }],
     }),
@@ -41,16 +41,20 @@ const providerBatchCount = async (): Promise<number> => {
 };
 
 /** A batch recorded as `submitting` since `startedAt`, with its input file written. */
-const submittingBatch = async (count: number, startedAt: Date): Promise<BatchRecord> => {
+const submittingBatch = async (
+  count: number,
+  startedAt: Date,
+  model = 'claude-haiku-4-5',
+): Promise<BatchRecord> => {
   const batchId = uniqueName('bl');
   const inputKey = `batches/${batchId}/input.jsonl`;
-  const jsonl = `${lines(count).join('\n')}\n`;
+  const jsonl = `${lines(count, model).join('\n')}\n`;
   const { bytes } = await deps.blobs.put(inputKey, jsonl);
   const record: BatchRecord = {
     batchId,
     provider: 'anthropic',
     endpoint: '/v1/messages',
-    models: ['claude-haiku-4-5'],
+    models: [model],
     state: 'submitting',
     version: 0,
     inputKey,
@@ -203,5 +207,60 @@ describe('submitBatch resuming an Anthropic batch left in submitting', () => {
     expect(resumed.state).toBe('submitted');
     expect(resumed.providerBatchId).not.toBe(owner?.providerBatchId);
     expect(await providerBatchCount()).toBe(before + 1);
+  });
+});
+
+describe('submitBatch where the provider caps batches running at once per model', () => {
+  const HELD_MODEL = 'claude-sonnet-4-5';
+  const heldEventsOf = (batchId: string) =>
+    published.filter(
+      (e) =>
+        e.detailType === 'Requests Held' &&
+        (e.detail as { batch_id?: string }).batch_id === batchId,
+    );
+
+  it('holds the batch over the cap, reports the hold once, and submits it when a slot frees', async () => {
+    // Prepare: one batch of the model is running, which is all the cap allows.
+    const capped: RuntimeDeps = {
+      ...deps,
+      settings: { ...deps.settings, maxConcurrentBatchesPerModel: { anthropic: 1 } },
+    };
+    const running = await submitBatch(capped, await submittingBatch(2, new Date(), HELD_MODEL), {
+      verifiedMembers: true,
+    });
+    expect(running.state).toBe('submitted');
+    const waiting = await submittingBatch(3, new Date(), HELD_MODEL);
+    const before = await providerBatchCount();
+
+    // Act: the first try, and the poller's next.
+    const held = await submitBatch(capped, waiting, { verifiedMembers: true });
+    const heldAgain = await submitBatch(capped, held, { verifiedMembers: true });
+
+    // Assess: nothing reached the provider, and one event says why.
+    expect(held.state).toBe('submitting');
+    expect(held.lastError).toMatch(/^held: 1 anthropic batches running/);
+    expect(heldAgain.providerBatchId).toBeNull();
+    expect(await providerBatchCount()).toBe(before);
+    expect(heldEventsOf(waiting.batchId).map((e) => e.detail)).toEqual([
+      expect.objectContaining({
+        reason: 'quota_jobs',
+        provider: 'anthropic',
+        model: HELD_MODEL,
+        requests: 3,
+        custom_ids: [],
+        retry_in_seconds: 60,
+      }),
+    ]);
+
+    // Act: the running batch ends, so the held one goes.
+    const ended = await deps.store.getBatch(running.batchId);
+    if (ended === null) throw new Error('the running batch is gone');
+    await deps.store.updateBatch(ended.batchId, ended.version, { state: 'ended' });
+    const submitted = await submitBatch(capped, heldAgain, { verifiedMembers: true });
+
+    // Assess
+    expect(submitted).toMatchObject({ state: 'submitted', lastError: null });
+    expect(await providerBatchCount()).toBe(before + 1);
+    expect(heldEventsOf(waiting.batchId)).toHaveLength(1);
   });
 });

@@ -1,3 +1,6 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import type { MetadataBearer, MiddlewareStack } from '@smithy/types';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -83,5 +86,62 @@ describe('Function: createRuntime()', () => {
     expect(runtime.config.tableName).toBe('state');
     expect(runtime.deps.realtime).not.toBeNull();
     expect(runtime.deps.requeue).not.toBeNull();
+  });
+
+  it('writes Bedrock job files to the bucket the configuration names, at its own endpoint', async () => {
+    // Prepare: an S3 endpoint that records what it is asked, beside the emulator-free env.
+    const asked: string[] = [];
+    const s3 = createServer((req, res) => {
+      asked.push(`${req.method} ${req.url?.split('?')[0]}`);
+      req.resume();
+      req.on('end', () => res.writeHead(503, { 'content-type': 'application/xml' }).end());
+    });
+    await new Promise<void>((resolve) => s3.listen(0, '127.0.0.1', resolve));
+    const { port } = s3.address() as AddressInfo;
+    try {
+      const runtime = await createRuntime(
+        {
+          ...env,
+          [ENV.bedrockRoleArn]: 'arn:aws:iam::123456789012:role/bedrock-batch',
+          [ENV.bedrockJobBucket]: 'real-jobs',
+          [ENV.bedrockJobS3Endpoint]: `http://127.0.0.1:${port}`,
+          AWS_MAX_ATTEMPTS: '1',
+        },
+        'test',
+      );
+      const bedrock = runtime.deps.providers.bedrock;
+      if (bedrock === undefined) throw new Error('Bedrock is not configured');
+
+      // Act: the submission writes the job's input first; the endpoint refuses it.
+      await expect(
+        bedrock.submit({
+          batchId: 'bl_real',
+          endpoint: '/model/invoke',
+          openInput: async () => Readable.from(['{"custom_id":"r000000","modelInput":{}}\n']),
+          requestCount: 1,
+          inputBytes: 40,
+          models: ['anthropic.claude-3-haiku-20240307-v1:0'],
+        }),
+      ).rejects.toThrow(/S3\.PutObject/);
+
+      // Assess: the input went to the named bucket, not the artifacts bucket.
+      expect(asked[0]).toMatch(/^PUT \/real-jobs\/bedrock\/bl_real\//);
+      expect(asked.some((line) => line.includes('/artifacts/'))).toBe(false);
+    } finally {
+      await new Promise<void>((resolve) => s3.close(() => resolve()));
+    }
+  });
+
+  it('refuses an endpoint for Bedrock job files without their bucket', async () => {
+    await expect(
+      createRuntime(
+        {
+          ...env,
+          [ENV.bedrockRoleArn]: 'arn:aws:iam::123456789012:role/bedrock-batch',
+          [ENV.bedrockJobS3Endpoint]: 'http://127.0.0.1:1',
+        },
+        'test',
+      ),
+    ).rejects.toThrow(/BATCHLANE_BEDROCK_JOB_S3_ENDPOINT is set without/);
   });
 });

@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { laneRuleOf } from '../../../shared/contract/lanes.js';
+import { PROVIDERS } from '../../../shared/contract/providers.js';
+import { TIERS } from '../../../shared/contract/request.js';
 import { chooseLane } from '../../../shared/domain/chooseLane.js';
 import { escalateAtOf } from '../../../shared/domain/escalateAtOf.js';
 
@@ -9,35 +12,80 @@ const at = (hoursFromNow: number): string =>
   new Date(now.getTime() + hoursFromNow * HOUR).toISOString();
 
 describe('chooseLane', () => {
-  it('keeps the lane the caller chose for batch and flex', () => {
-    expect(chooseLane({ tier: 'batch', deadline: at(1) }, true, now, policy)).toEqual({
-      lane: 'batch',
-      requested: 'batch',
-      reason: 'tier batch',
-    });
-    expect(chooseLane({ tier: 'flex' }, true, now, policy).lane).toBe('flex');
+  // One row per provider, tier and situation: the lanes table read back through chooseLane.
+  const rows: [
+    string,
+    Parameters<typeof chooseLane>[0],
+    boolean,
+    { lane: string; reason: string | RegExp },
+  ][] = [
+    [
+      'batch stays batch',
+      { provider: 'anthropic', tier: 'batch', deadline: at(1) },
+      true,
+      { lane: 'batch', reason: 'tier batch' },
+    ],
+    [
+      'openai flex stays flex',
+      { provider: 'openai', tier: 'flex' },
+      true,
+      { lane: 'flex', reason: 'tier flex' },
+    ],
+    [
+      'gemini flex stays flex',
+      { provider: 'gemini', tier: 'flex' },
+      true,
+      { lane: 'flex', reason: 'tier flex' },
+    ],
+    [
+      'auto with room for the window and margin',
+      { provider: 'openai', tier: 'auto', deadline: at(25) },
+      true,
+      {
+        lane: 'batch',
+        reason: 'auto: deadline in 25.0 h leaves room for the 24.0 h batch window and 1.0 h margin',
+      },
+    ],
+    [
+      'auto inside the window, flex offered',
+      { provider: 'openai', tier: 'auto', deadline: at(24.9) },
+      true,
+      { lane: 'flex', reason: /inside the 25\.0 h a batch may need; flex$/ },
+    ],
+    [
+      'auto inside the window, no flex',
+      { provider: 'anthropic', tier: 'auto', deadline: at(2) },
+      false,
+      { lane: 'realtime', reason: /standard realtime/ },
+    ],
+    [
+      'bedrock auto inside the window',
+      { provider: 'bedrock', tier: 'auto', deadline: at(2) },
+      false,
+      { lane: 'realtime', reason: /standard realtime/ },
+    ],
+    [
+      'auto without a deadline',
+      { provider: 'gemini', tier: 'auto' },
+      true,
+      { lane: 'batch', reason: 'auto: no deadline, batch lane' },
+    ],
+  ];
+
+  it.each(rows)('%s', (_name, request, flexAvailable, expected) => {
+    const choice = chooseLane(request, flexAvailable, now, policy);
+    expect(choice.lane).toBe(expected.lane);
+    expect(choice.requested).toBe(request.tier);
+    if (typeof expected.reason === 'string') expect(choice.reason).toBe(expected.reason);
+    else expect(choice.reason).toMatch(expected.reason);
   });
 
-  it('sends auto to the batch lane when the deadline leaves the window and the margin', () => {
-    const choice = chooseLane({ tier: 'auto', deadline: at(25) }, true, now, policy);
-    expect(choice.lane).toBe('batch');
-    expect(choice.requested).toBe('auto');
-    expect(choice.reason).toBe(
-      'auto: deadline in 25.0 h leaves room for the 24.0 h batch window and 1.0 h margin',
-    );
-  });
-
-  it('sends auto with a short deadline to flex where it exists, standard realtime elsewhere', () => {
-    const flex = chooseLane({ tier: 'auto', deadline: at(24.9) }, true, now, policy);
-    expect(flex.lane).toBe('flex');
-    expect(flex.reason).toContain('inside the 25.0 h a batch may need; flex');
-    const realtime = chooseLane({ tier: 'auto', deadline: at(2) }, false, now, policy);
-    expect(realtime.lane).toBe('realtime');
-    expect(realtime.reason).toContain('standard realtime');
-  });
-
-  it('treats auto without a usable deadline as batch', () => {
-    expect(chooseLane({ tier: 'auto' }, true, now, policy).lane).toBe('batch');
+  it('has a rule for every provider and tier, and refuses flex where there is none', () => {
+    for (const provider of PROVIDERS) {
+      for (const tier of TIERS) expect(laneRuleOf(provider, tier).kind).toBeTypeOf('string');
+    }
+    expect(laneRuleOf('anthropic', 'flex')).toMatchObject({ kind: 'unsupported' });
+    expect(laneRuleOf('bedrock', 'flex')).toMatchObject({ kind: 'unsupported' });
   });
 });
 

@@ -1,0 +1,191 @@
+import { Readable } from 'node:stream';
+import { fakeAnthropicMessage } from '../../../local/simulator/fakeAnthropicMessage.js';
+import { AuthError, InvalidInputError, NotFoundError } from '../../../shared/domain/errors.js';
+import type {
+  BatchProvider,
+  FindBatchHint,
+  ProviderBatchSnapshot,
+  SubmitBatchInput,
+} from '../../../shared/ports/BatchProvider.js';
+import type { Clock } from '../../../shared/ports/Clock.js';
+
+interface FakeBatch {
+  readonly id: string;
+  readonly batchId: string;
+  readonly createdAtMs: number;
+  readonly lines: readonly {
+    readonly customId: string;
+    readonly params: Record<string, unknown>;
+  }[];
+  status: 'in_progress' | 'canceling' | 'ended';
+  endedAtMs: number | null;
+  canceled: boolean;
+  deleted: boolean;
+}
+
+/** How long a fake batch runs before it ends, unless cancelled. */
+const DEFAULT_PROCESSING_MS = 60_000;
+
+/**
+ * {@link BatchProvider} in memory that speaks Anthropic's Message Batches formats (input
+ * `{"custom_id","params"}` lines, result lines `{"custom_id","result":{…}}` that
+ * `parseResultLine('anthropic', …)` reads), on a {@link Clock}: a batch ends once
+ * `processingMs` has passed, a cancelled one at once with every request `canceled`. Requests
+ * named in `failRequest` end `errored` with the error type given. Unknown or deleted batches
+ * are `NotFoundError`; input lines that are not JSON objects with a `custom_id` and `params`
+ * refuse the whole batch, as the API does.
+ */
+class InMemoryBatchProvider implements BatchProvider {
+  readonly name = 'anthropic' as const;
+  readonly #clock: Clock;
+  readonly #processingMs: number;
+  readonly #batches = new Map<string, FakeBatch>();
+  readonly #errors = new Map<string, string>();
+  #sequence = 0;
+  #authorized = true;
+
+  constructor(clock: Clock, options: { readonly processingMs?: number } = {}) {
+    this.#clock = clock;
+    this.#processingMs = options.processingMs ?? DEFAULT_PROCESSING_MS;
+  }
+
+  async submit(input: SubmitBatchInput): Promise<ProviderBatchSnapshot> {
+    this.#checkKey();
+    const lines: FakeBatch['lines'][number][] = [];
+    let text = '';
+    for await (const chunk of await input.openInput()) text += String(chunk);
+    for (const raw of text.split('\n')) {
+      if (raw.trim() === '') continue;
+      const line = JSON.parse(raw) as { custom_id?: unknown; params?: unknown };
+      if (
+        typeof line.custom_id !== 'string' ||
+        typeof line.params !== 'object' ||
+        line.params === null
+      ) {
+        throw new InvalidInputError('requests[]: each needs a custom_id and params', {
+          code: 'invalid_request_error',
+        });
+      }
+      lines.push({ customId: line.custom_id, params: line.params as Record<string, unknown> });
+    }
+    this.#sequence += 1;
+    const id = `msgbatch_fake${String(this.#sequence).padStart(6, '0')}`;
+    const batch: FakeBatch = {
+      id,
+      batchId: input.batchId,
+      createdAtMs: this.#clock.now().getTime(),
+      lines,
+      status: 'in_progress',
+      endedAtMs: null,
+      canceled: false,
+      deleted: false,
+    };
+    this.#batches.set(id, batch);
+    return this.#snapshot(batch);
+  }
+
+  async retrieve(providerBatchId: string): Promise<ProviderBatchSnapshot> {
+    this.#checkKey();
+    const batch = this.#batch(providerBatchId);
+    this.#advance(batch);
+    return this.#snapshot(batch);
+  }
+
+  async cancel(providerBatchId: string): Promise<ProviderBatchSnapshot> {
+    this.#checkKey();
+    const batch = this.#batch(providerBatchId);
+    this.#advance(batch);
+    if (batch.status === 'in_progress') {
+      batch.canceled = true;
+      batch.status = 'canceling';
+    }
+    return this.#snapshot(batch);
+  }
+
+  async openResults(ref: string): Promise<Readable> {
+    this.#checkKey();
+    const batch = this.#batch(ref.replace(/^memory:\/\/results\//, ''));
+    this.#advance(batch);
+    if (batch.status !== 'ended') {
+      throw new NotFoundError(`batch ${batch.id} has no results yet`, { code: 'not_found' });
+    }
+    const lines = batch.lines.map(({ customId, params }) => {
+      const error = this.#errors.get(customId);
+      const result = batch.canceled
+        ? { type: 'canceled' }
+        : error !== undefined
+          ? { type: 'errored', error: { type: 'error', error: { type: error, message: error } } }
+          : { type: 'succeeded', message: fakeAnthropicMessage(1, customId, params) };
+      return `${JSON.stringify({ custom_id: customId, result })}\n`;
+    });
+    return Readable.from(lines);
+  }
+
+  async deleteArtifacts(providerBatchId: string): Promise<void> {
+    this.#checkKey();
+    this.#batch(providerBatchId).deleted = true;
+  }
+
+  async findByBatchId(
+    _batchId: string,
+    hint: FindBatchHint,
+  ): Promise<ProviderBatchSnapshot | null> {
+    this.#checkKey();
+    // Anthropic keeps no metadata: the hint is all there is to match on, as the adapter does.
+    const after = hint.submittedAfter.getTime();
+    const fits = [...this.#batches.values()].filter(
+      (b) => !b.deleted && b.createdAtMs >= after && b.lines.length === hint.requestCount,
+    );
+    const [only] = fits;
+    return fits.length === 1 && only !== undefined ? this.#snapshot(only) : null;
+  }
+
+  /** The request with this custom id ends `errored` with this Anthropic error type. */
+  failRequest(customId: string, errorType: string): void {
+    this.#errors.set(customId, errorType);
+  }
+
+  /** Every call is refused as with a revoked key until called with true. */
+  authorize(valid: boolean): void {
+    this.#authorized = valid;
+  }
+
+  #checkKey(): void {
+    if (!this.#authorized) {
+      throw new AuthError('anthropic: invalid x-api-key', { code: 'authentication_error' });
+    }
+  }
+
+  #batch(id: string): FakeBatch {
+    const batch = this.#batches.get(id);
+    if (batch === undefined || batch.deleted) {
+      throw new NotFoundError(`no batch ${id}`, { code: 'not_found', details: { id } });
+    }
+    return batch;
+  }
+
+  /** Moves a batch on to where the clock says it is. */
+  #advance(batch: FakeBatch): void {
+    if (batch.status === 'ended') return;
+    const now = this.#clock.now().getTime();
+    if (batch.status === 'canceling' || now >= batch.createdAtMs + this.#processingMs) {
+      batch.status = 'ended';
+      batch.endedAtMs = now;
+    }
+  }
+
+  #snapshot(batch: FakeBatch): ProviderBatchSnapshot {
+    const ended = batch.status === 'ended';
+    return {
+      providerBatchId: batch.id,
+      phase: ended ? 'ended' : 'running',
+      providerStatus: batch.status,
+      expiresAt: new Date(batch.createdAtMs + 24 * 3_600_000).toISOString(),
+      endedAt: batch.endedAtMs === null ? null : new Date(batch.endedAtMs).toISOString(),
+      failure: null,
+      resultRefs: ended ? [`memory://results/${batch.id}`] : [],
+    };
+  }
+}
+
+export { InMemoryBatchProvider };
