@@ -113,7 +113,38 @@ interface Judged {
 
 const CONCURRENCY = 16;
 
-/** Ledger entries registered per call (one DynamoDB transaction). */
+/** What the filler needs of a batch-lane request. */
+const pendingOf = (candidate: {
+  readonly message: IntakeMessage;
+  readonly producer: string;
+  readonly accepted: AcceptedRequest;
+  readonly prepared: Prepared;
+}): Pending => {
+  const { message, producer, accepted, prepared } = candidate;
+  const { choice, line, estimate } = prepared;
+  return {
+    estimate,
+    lane: {
+      requested: choice.requested === 'auto' ? 'auto' : 'batch',
+      reason: choice.reason,
+    },
+    messageId: message.messageId,
+    producer,
+    accepted,
+    provider: accepted.request.provider,
+    endpoint: accepted.endpoint,
+    model: accepted.model,
+    customId: accepted.request.custom_id,
+    requestHash: accepted.requestHash,
+    destination: accepted.destination,
+    metadata: (accepted.request.metadata ?? null) as JsonValue | null,
+    deadline: accepted.request.deadline ?? null,
+    lineBytes: Buffer.byteLength(line),
+    line,
+  };
+};
+
+/** Ledger entries registered per call (realtime lane only; one conditional put each). */
 const REGISTER_CHUNK = 100;
 
 /**
@@ -554,7 +585,15 @@ const createCollector = (deps: RuntimeDeps) => {
         requests: requests.length,
         error: errorMessage(error),
       });
-      return { claimed: [], lost: [], failed: [...requests], batchIds: [], full: [] };
+      return {
+        claimed: [],
+        lost: [],
+        conflicts: [],
+        unstorable: [],
+        failed: [...requests],
+        batchIds: [],
+        full: [],
+      };
     }
   };
 
@@ -638,12 +677,21 @@ const createCollector = (deps: RuntimeDeps) => {
       refusals.push(conflictRefusal(message, producer, accepted));
     }
 
-    // Register every distinct id in the ledger; only new or still-pending ones get packed.
+    // Requests for the batch lane get their one ledger entry when they are packed, written
+    // `claimed` at once (the filler reports those the ledger holds already, or holds for a
+    // different request). Only the realtime lane's are registered here, `pending`, before
+    // they are handed on.
     const candidates = [...firstById.values()];
-    // A hundred ids per round trip; a chunk that fails for now sends its messages back to SQS.
-    const chunks: (typeof candidates)[] = [];
-    for (let i = 0; i < candidates.length; i += REGISTER_CHUNK) {
-      chunks.push(candidates.slice(i, i + REGISTER_CHUNK));
+    const toPack: Pending[] = [];
+    const toRegister: typeof candidates = [];
+    for (const candidate of candidates) {
+      if (candidate.prepared.choice.lane === 'batch') toPack.push(pendingOf(candidate));
+      else toRegister.push(candidate);
+    }
+    // A hundred ids per call; a chunk that fails for now sends its messages back to SQS.
+    const chunks: (typeof toRegister)[] = [];
+    for (let i = 0; i < toRegister.length; i += REGISTER_CHUNK) {
+      chunks.push(toRegister.slice(i, i + REGISTER_CHUNK));
     }
     const chunkOutcomes = await mapWithConcurrency(chunks, 4, (chunk) =>
       registerChunk(
@@ -663,10 +711,9 @@ const createCollector = (deps: RuntimeDeps) => {
           ? outcome.value
           : (chunks[c] ?? []).map(() => ({ status: 'rejected', reason: outcome.reason })),
     );
-    const toPack: Pending[] = [];
     const toRealtime: RealtimeBound[] = [];
     for (const [index, registration] of registrations.entries()) {
-      const candidate = candidates[index];
+      const candidate = toRegister[index];
       if (candidate === undefined) continue;
       const { message, producer, accepted, prepared } = candidate;
       if (registration.status === 'rejected' && refusedForItsContent(registration.reason)) {
@@ -689,31 +736,8 @@ const createCollector = (deps: RuntimeDeps) => {
       } else if (outcome.kind === 'conflict') {
         refusals.push(conflictRefusal(message, producer, accepted));
       } else {
-        const { choice, line, estimate } = prepared;
-        if (choice.lane !== 'batch') {
-          toRealtime.push({ messageId: message.messageId, producer, accepted, choice, estimate });
-          continue;
-        }
-        toPack.push({
-          estimate,
-          lane: {
-            requested: choice.requested === 'auto' ? 'auto' : 'batch',
-            reason: choice.reason,
-          },
-          messageId: message.messageId,
-          producer,
-          accepted,
-          provider: accepted.request.provider,
-          endpoint: accepted.endpoint,
-          model: accepted.model,
-          customId: accepted.request.custom_id,
-          requestHash: accepted.requestHash,
-          destination: accepted.destination,
-          metadata: (accepted.request.metadata ?? null) as JsonValue | null,
-          deadline: accepted.request.deadline ?? null,
-          lineBytes: Buffer.byteLength(line),
-          line,
-        });
+        const { choice, estimate } = prepared;
+        toRealtime.push({ messageId: message.messageId, producer, accepted, choice, estimate });
       }
     }
 
@@ -757,6 +781,25 @@ const createCollector = (deps: RuntimeDeps) => {
     // Fill: each group's requests become a part of its filling batch.
     const filled = await fillOrRetry(toPack);
     for (const pending of filled.failed) failed.add(pending.messageId);
+    folded += filled.lost.length;
+    const messageOf = new Map(messages.map((m) => [m.messageId, m]));
+    for (const { messageId, producer, accepted } of filled.conflicts) {
+      const message = messageOf.get(messageId);
+      if (message !== undefined) refusals.push(conflictRefusal(message, producer, accepted));
+    }
+    for (const { messageId, producer, accepted } of filled.unstorable) {
+      const message = messageOf.get(messageId);
+      if (message === undefined) continue;
+      // Refused by the store for good: retrying would only end in the dead-letter queue.
+      refusals.push(
+        unregisterableRefusal(
+          message,
+          producer,
+          accepted,
+          new Error(`the state table will not store request ${accepted.request.custom_id}`),
+        ),
+      );
+    }
     const toSeal = new Map<string, SealReason>(filled.full.map((id) => [id, 'full']));
     if (settings.batchMaxAgeMs === 0) {
       for (const id of filled.batchIds) if (!toSeal.has(id)) toSeal.set(id, 'age');
@@ -781,7 +824,13 @@ const createCollector = (deps: RuntimeDeps) => {
 
     for (const messageId of await settleOrRetry(refusals)) failed.add(messageId);
 
-    const accepted = toPack.length + toRealtime.length;
+    // Packed requests the ledger folded (held elsewhere) or refused are not accepted here.
+    const accepted =
+      toPack.length -
+      filled.lost.length -
+      filled.conflicts.length -
+      filled.unstorable.length +
+      toRealtime.length;
     metrics.count(METRIC.RequestsAccepted, accepted);
     metrics.count(METRIC.RequestsFolded, folded);
     // Every message with an id folded into the one that stands for it shares its fate.
