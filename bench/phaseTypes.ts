@@ -1,7 +1,14 @@
 import type { Tally } from './awsCounters.js';
 import type { RssReport } from './rss.js';
 
-type Phase = 'pack-anchor' | 'collector' | 'seed' | 'completion' | 'read-anchor' | 'deliver-anchor';
+type Phase =
+  | 'pack-anchor'
+  | 'ledger-anchor'
+  | 'collector'
+  | 'seed'
+  | 'completion'
+  | 'read-anchor'
+  | 'deliver-anchor';
 
 /** What the parent tells a child (through the environment). */
 interface PhaseInput {
@@ -12,6 +19,8 @@ interface PhaseInput {
   /** Messages per collector invocation (and per anchor upload). */
   readonly invocationSize: number;
   readonly artifactsBucket: string;
+  /** The state table (the ledger anchor writes to it). */
+  readonly tableName: string;
   readonly resultsBucket: string;
   /** Stop starting collector invocations after this much collector time (ms). */
   readonly collectorBudgetMs: number;

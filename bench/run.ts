@@ -35,6 +35,7 @@ import { renderReport, type SizeRun } from './report.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const PHASES: readonly Phase[] = [
   'pack-anchor',
+  'ledger-anchor',
   'collector',
   'seed',
   'completion',
@@ -124,6 +125,8 @@ const main = async (): Promise<void> => {
       [ENV.eventBusName]: 'batchlane',
       [ENV.completionQueueUrl]: completionQueue.QueueUrl ?? '',
       [ENV.enabledProviders]: 'anthropic,openai',
+      // Destinations are refused unless allowed; the bench's are its own bucket.
+      [ENV.destinationAllowList]: '*',
       [ENV.anthropicApiKey]: 'sim-key',
       [ENV.openaiApiKey]: 'sim-key',
       [ENV.anthropicBaseUrl]: simulator.anthropicBaseUrl,

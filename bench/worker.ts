@@ -19,6 +19,7 @@ const readInput = (): PhaseInput => {
     runId: env.BENCH_RUN_ID ?? 'bench',
     invocationSize: number('BENCH_INVOCATION_SIZE', 1_000),
     artifactsBucket: env.BATCHLANE_BUCKET_NAME ?? '',
+    tableName: env.BATCHLANE_TABLE_NAME ?? '',
     resultsBucket: env.BENCH_RESULTS_BUCKET ?? '',
     collectorBudgetMs: number('BENCH_COLLECTOR_BUDGET_MS', 600_000),
     batchId: env.BENCH_BATCH_ID ?? null,
@@ -29,6 +30,8 @@ const runPhase = async (input: PhaseInput): Promise<PhaseResult> => {
   switch (input.phase) {
     case 'pack-anchor':
       return (await import('./anchors.js')).packAnchor(input);
+    case 'ledger-anchor':
+      return (await import('./anchors.js')).ledgerAnchor(input);
     case 'read-anchor':
       return (await import('./anchors.js')).readAnchor(input);
     case 'deliver-anchor':

@@ -25,9 +25,26 @@ interface DevFile {
     readonly gemini: string;
     /** What both Bedrock clients take as `endpoint`. */
     readonly bedrock: string;
+    /** What `@mistralai/mistralai`'s `serverURL` takes. */
+    readonly mistral?: string;
   };
   /** The Standard Webhooks secret loopback webhook receivers verify deliveries with. */
   readonly webhook_secret?: string;
+  /** The status page `batchlane dev` serves. */
+  readonly status_url?: string;
+  /** The local stack's batch caps, which the status page measures fill and seal time against. */
+  readonly batch_settings?: {
+    readonly max_requests_per_batch: number | null;
+    readonly batch_max_age_seconds: number | null;
+  };
+  /**
+   * The webhook receiver's function URL: providers post batch webhooks to `<url><provider>`
+   * (`openai`, `gemini`), signed with that provider's secret.
+   */
+  readonly receiver?: {
+    readonly url: string;
+    readonly secrets: Readonly<Record<'openai' | 'gemini', string>>;
+  };
   readonly pid: number;
   readonly started_at: string;
 }

@@ -14,6 +14,7 @@ import { DEV_COMMAND, runDev } from './runDev.js';
 import { REPLAY_COMMAND, runReplay } from './runReplay.js';
 import { REPORT_COMMAND, runReport } from './runReport.js';
 import { runSmoke, SMOKE_COMMAND } from './runSmoke.js';
+import { runStatus, STATUS_COMMAND } from './runStatus.js';
 import { runSubmit, SUBMIT_COMMAND } from './runSubmit.js';
 
 const PROGRAM = 'batchlane';
@@ -83,6 +84,10 @@ const COMMANDS: readonly Command[] = [
   { spec: SUBMIT_COMMAND, run: (args, io) => runSubmit(args, io.out, io.progress) },
   { spec: REPLAY_COMMAND, run: (args, io) => runReplay(args, io.out, io.progress) },
   { spec: REPORT_COMMAND, run: (args, io) => runReport(args, io.out) },
+  {
+    spec: STATUS_COMMAND,
+    run: (args, io) => runStatus(args, io.out, { isTTY: process.stdout.isTTY === true }),
+  },
   {
     spec: SIM_COMMAND,
     run: async (args) => {

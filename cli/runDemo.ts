@@ -6,6 +6,7 @@ import { ENV } from '../shared/config/BatchlaneConfig.js';
 import type { ResultStatus } from '../shared/contract/result.js';
 import { formatUsd } from '../shared/domain/costs/formatCostReport.js';
 import { deadlinePlaceholders, fillPlaceholders, sendRequests } from './sendRequests.js';
+import { batchTurnarounds, formatTurnarounds } from './timeToFirstResult.js';
 
 interface DemoOptions {
   readonly requestsFile: string;
@@ -34,9 +35,11 @@ const runDemo = async (options: DemoOptions): Promise<number> => {
   out(
     'batchlane demo: starting the local stack (AWS-API emulators, provider simulator, handlers)…',
   );
+  // Long enough that a batch ended by a push visibly beats one found by the poller.
+  const pollIntervalMs = 3000;
   const stack = await startLocalStack({
     processingMs: 1500,
-    pollIntervalMs: 1000,
+    pollIntervalMs,
     maxRequestsPerBatch: 60,
     // A Bedrock group below the job minimum waits 5 s here (24 h by default) before the
     // realtime lane serves it, so the demo shows that path too.
@@ -149,6 +152,18 @@ const runDemo = async (options: DemoOptions): Promise<number> => {
       `  batches:             ${countEvents('Batch Submitted')} submitted, ${countEvents('Batch Ended')} ended`,
     );
     out(`  results by lane:     ${[...byLane].map(([l, n]) => `${l} ${n}`).join(', ')}`);
+    // How soon an ended batch's first result is out: at once when the provider pushes its
+    // end, at the next poll otherwise.
+    const turnarounds = batchTurnarounds(
+      events,
+      [...collector.byId.values()].flatMap((list) => list.map(({ result }) => result)),
+      stack.receiver !== null,
+    );
+    const webhooks = stack.simulator?.webhookStats().delivered;
+    out(
+      `  end → first result:  from the provider's end to the batch's first delivery (poll every ${(pollIntervalMs / 1000).toFixed(0)} s)${webhooks === undefined ? '' : `; webhooks received: openai ${webhooks.openai}, gemini ${webhooks.gemini}`}`,
+    );
+    for (const line of formatTurnarounds(turnarounds)) out(`    ${line}`);
     out('  results by provider: delivered, cost, saved against standard prices');
     for (const [provider, sums] of [...byProvider].sort(([a], [b]) => a.localeCompare(b))) {
       const saved = sums.realtimeNano - sums.nano;

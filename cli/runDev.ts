@@ -1,10 +1,15 @@
 import { rmSync } from 'node:fs';
 import { startLocalStack } from '../local/stack/startLocalStack.js';
 import { createAwsClients } from '../shared/adapters/aws/createAwsClients.js';
+import { systemClock } from '../shared/adapters/system/systemClock.js';
 import { ENV } from '../shared/config/BatchlaneConfig.js';
+import type { BatchFacts } from '../shared/ports/StatusReader.js';
+import { readStatus } from '../shared/usecases/readStatus.js';
 import { type CommandSpec, parseCommandLine } from './commandLine.js';
 import { DEV_FILE, writeDevFile } from './devFile.js';
 import { describeEvent, describeFunctionOutput, subscribeToEvents } from './devLog.js';
+import { startStatusServer } from './statusServer.js';
+import { openStatusReader, statusSettingsOf } from './statusSource.js';
 
 const DEV_COMMAND = {
   name: 'dev',
@@ -22,6 +27,12 @@ const DEV_COMMAND = {
       default: '1000',
       description: 'how often the poller runs',
     },
+    'status-port': {
+      type: 'string',
+      value: 'PORT',
+      default: '4780',
+      description: 'port of the status page (0: any free port; a busy port falls back to any)',
+    },
     quiet: {
       type: 'boolean',
       short: 'q',
@@ -29,6 +40,17 @@ const DEV_COMMAND = {
     },
   },
 } as const satisfies CommandSpec;
+
+/** The status page on the port asked for, or on any free port when that one is taken. */
+const startStatusPage = async (port: number, read: () => ReturnType<typeof readStatus>) => {
+  const options = { read, label: 'batchlane dev', refreshMs: 1000 };
+  try {
+    return await startStatusServer({ ...options, port });
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'EADDRINUSE') throw error;
+    return startStatusServer({ ...options, port: 0 });
+  }
+};
 
 /**
  * `batchlane dev`: the local stack, kept running. Writes `.batchlane/dev.json` so any
@@ -74,6 +96,19 @@ const runDev = async (args: readonly string[], out: (line: string) => void): Pro
     // before 1.31); it hands JSON-protocol calls to fauxqs as they are.
     AWS_ENDPOINT_URL_SQS: stack.emulators.sqsQuery.endpoint,
   };
+  const settings = statusSettingsOf(stack.env);
+  const completed = new Map<string, BatchFacts>();
+  const status = openStatusReader({
+    label: 'batchlane dev',
+    tableName: stack.tableName,
+    bucket: stack.artifactsBucket,
+    intakeQueueUrl: stack.intakeQueueUrl,
+    env: stack.env,
+    settings,
+  });
+  const statusServer = await startStatusPage(Number(values['status-port']), () =>
+    readStatus({ reader: status.reader, clock: systemClock, settings, completed }),
+  );
   writeDevFile({
     intake_queue_url: stack.intakeQueueUrl,
     results_queue_url: stack.resultsQueueUrl,
@@ -87,17 +122,29 @@ const runDev = async (args: readonly string[], out: (line: string) => void): Pro
     destination_allow_list: stack.env[ENV.destinationAllowList] ?? '',
     providers: stack.providers,
     webhook_secret: stack.webhookSecret,
+    status_url: statusServer.url,
+    batch_settings: {
+      max_requests_per_batch: settings.maxRequestsPerBatch,
+      batch_max_age_seconds: settings.batchMaxAgeSeconds,
+    },
+    ...(stack.receiver === null ? {} : { receiver: stack.receiver }),
     pid: process.pid,
     started_at: new Date().toISOString(),
   });
   out('batchlane dev: running');
+  out(`  status page:    ${statusServer.url} (or \`batchlane status\` in a terminal)`);
   out(`  intake queue:   ${stack.intakeQueueUrl}`);
   out(`  results queue:  ${stack.resultsQueueUrl}`);
   out(`  events queue:   ${stack.eventsQueueUrl} (every event batchlane publishes)`);
+  if (stack.receiver !== null) {
+    out(`  receiver:       ${stack.receiver.url}<openai|gemini> (provider batch webhooks)`);
+  }
   out(`  buckets:        ${stack.artifactsBucket} (artifacts), ${stack.resultsBucket} (results)`);
   out(`  table:          ${stack.tableName}`);
   out(
-    `  providers:      anthropic → ${stack.providers.anthropic}, openai → ${stack.providers.openai}, gemini → ${stack.providers.gemini}, bedrock → ${stack.providers.bedrock}`,
+    `  providers:      ${Object.entries(stack.providers)
+      .map(([name, url]) => `${name} → ${url}`)
+      .join(', ')}`,
   );
   for (const [k, v] of Object.entries(awsEnv)) out(`  ${k}=${v}`);
   out(`  written to ${DEV_FILE}; send requests with: npx batchlane submit examples/requests.jsonl`);
@@ -108,6 +155,8 @@ const runDev = async (args: readonly string[], out: (line: string) => void): Pro
   });
   out('batchlane dev: stopping');
   await subscription?.stop();
+  await statusServer.stop();
+  status.close();
   aws.destroy();
   await stack.stop();
   rmSync(DEV_FILE, { force: true });

@@ -1,6 +1,5 @@
-import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { errorMessage } from '../shared/domain/errors.js';
-import { mapWithConcurrency } from '../shared/domain/mapWithConcurrency.js';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { sendMessages } from '../client/sendMessages.js';
 
 /** Fills `{{name}}` placeholders (sample files name destinations that exist only at run time). */
 const fillPlaceholders = (line: string, values: Readonly<Record<string, string>>): string =>
@@ -16,10 +15,6 @@ const deadlinePlaceholders = (now: Date): Record<string, string> => ({
   deadline_later: new Date(now.getTime() + 3 * 86_400_000).toISOString(),
 });
 
-/** SQS's limits on one SendMessageBatch call: 10 entries, and their bodies' total size. */
-const MAX_ENTRIES_PER_CALL = 10;
-const MAX_BYTES_PER_CALL = 1_048_576;
-
 /** What happened to one line: sent (with its SQS message id), or refused by SQS and why. */
 type LineOutcome =
   | { readonly line: number; readonly sent: true; readonly messageId: string }
@@ -30,33 +25,9 @@ type LineOutcome =
       readonly message: string;
     };
 
-/** Groups line indexes into SendMessageBatch calls within SQS's count and size limits. */
-const packCalls = (lines: readonly string[]): number[][] => {
-  const calls: number[][] = [];
-  let current: number[] = [];
-  let bytes = 0;
-  lines.forEach((line, index) => {
-    const size = Buffer.byteLength(line);
-    if (
-      current.length === MAX_ENTRIES_PER_CALL ||
-      (current.length > 0 && bytes + size > MAX_BYTES_PER_CALL)
-    ) {
-      calls.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(index);
-    bytes += size;
-  });
-  if (current.length > 0) calls.push(current);
-  return calls;
-};
-
-const errorCode = (error: unknown): string =>
-  error instanceof Error && error.name !== 'Error' ? error.name : 'SendFailed';
-
 /**
- * Sends one SQS message per line, up to ten per SendMessageBatch call, a few calls at a time,
+ * Sends one SQS message per line with the producer client's sender (SendMessageBatch calls
+ * within SQS's count and size limits, entries SQS failed on its side retried with backoff),
  * and says what happened to each line. Lines are sent as they are (bad ones included:
  * refusing them is the collector's job); an entry SQS refuses, or a call that fails, is
  * reported against its lines instead of stopping the others.
@@ -67,43 +38,12 @@ const sendLines = async (
   lines: readonly string[],
   onProgress: (done: number, total: number) => void = () => undefined,
 ): Promise<LineOutcome[]> => {
-  const outcomes: LineOutcome[] = new Array(lines.length);
-  let done = 0;
-  await mapWithConcurrency(packCalls(lines), 8, async (call) => {
-    try {
-      const response = await sqs.send(
-        new SendMessageBatchCommand({
-          QueueUrl: queueUrl,
-          Entries: call.map((line) => ({ Id: String(line), MessageBody: lines[line] ?? '' })),
-        }),
-      );
-      for (const ok of response.Successful ?? []) {
-        const line = Number(ok.Id);
-        outcomes[line] = { line, sent: true, messageId: ok.MessageId ?? '' };
-      }
-      for (const failed of response.Failed ?? []) {
-        const line = Number(failed.Id);
-        outcomes[line] = {
-          line,
-          sent: false,
-          code: failed.Code ?? 'Failed',
-          message: failed.Message ?? '',
-        };
-      }
-    } catch (error) {
-      for (const line of call) {
-        outcomes[line] = {
-          line,
-          sent: false,
-          code: errorCode(error),
-          message: errorMessage(error),
-        };
-      }
-    }
-    done += call.length;
-    onProgress(done, lines.length);
-  });
-  return outcomes;
+  const outcomes = await sendMessages(lines, { sqs, queueUrl, onProgress });
+  return outcomes.map((outcome) =>
+    outcome.sent
+      ? { line: outcome.index, sent: true, messageId: outcome.messageId }
+      : { line: outcome.index, sent: false, code: outcome.code, message: outcome.message },
+  );
 };
 
 /**

@@ -1,41 +1,22 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { z } from 'zod';
 import { createRuntime, type Runtime } from '../shared/composition/createRuntime.js';
+import { CompletionQueueMessageSchema } from '../shared/contract/providerPush.js';
 import { batchIdOfJobName } from '../shared/domain/bedrockJobs.js';
 import { createCompletion } from '../shared/usecases/createCompletion.js';
 
 type CompletionHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
-const CompletionMessageSchema = z
-  .string()
-  .transform((body, ctx) => {
-    try {
-      return JSON.parse(body) as unknown;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'not JSON' });
-      return z.NEVER;
-    }
-  })
-  .pipe(
-    z.union([
-      z.object({ batch_id: z.string().min(1) }),
-      // Bedrock's "Batch Inference Job State Change", sent here by the stack's rule: the job
-      // is named after its batch, whose state completion then reads from Bedrock itself.
-      z
-        .object({
-          source: z.literal('aws.bedrock'),
-          detail: z.object({ batchJobName: z.string().min(1) }),
-        })
-        .transform((event, ctx) => {
-          const batchId = batchIdOfJobName(event.detail.batchJobName);
-          if (batchId === null) {
-            ctx.addIssue({ code: 'custom', message: 'not a batchlane job' });
-            return z.NEVER;
-          }
-          return { batch_id: batchId };
-        }),
-    ]),
-  );
+/**
+ * The batch a completion message names, or null when it names none of batchlane's (a Bedrock
+ * job that is not batchlane's, a malformed body): such a message can never succeed.
+ */
+const batchIdOfMessage = (body: string): string | null => {
+  const parsed = CompletionQueueMessageSchema.safeParse(body);
+  if (!parsed.success) return null;
+  const message = parsed.data;
+  // Bedrock's job is named after its batch, whose state completion then reads from Bedrock.
+  return 'batch_id' in message ? message.batch_id : batchIdOfJobName(message.detail.batchJobName);
+};
 
 /**
  * Completion queue → destinations. One message names one ended batch; a batch whose
@@ -51,21 +32,21 @@ const makeCompletionHandler = (runtime: Runtime): CompletionHandler => {
     const failures: { itemIdentifier: string }[] = [];
     try {
       for (const record of event.Records) {
-        const parsed = CompletionMessageSchema.safeParse(record.body);
-        if (!parsed.success) {
+        const batchId = batchIdOfMessage(record.body);
+        if (batchId === null) {
           // Not ours to retry: a malformed message can never succeed.
           runtime.logger.error('malformed completion message', { messageId: record.messageId });
           continue;
         }
         try {
-          const report = await complete(parsed.data.batch_id, {
+          const report = await complete(batchId, {
             attempt: Number(record.attributes.ApproximateReceiveCount),
             timeLeftMs: () => context.getRemainingTimeInMillis(),
           });
           runtime.logger.info('completion', { ...report });
         } catch (error) {
           runtime.logger.warn('completion will be retried', {
-            batchId: parsed.data.batch_id,
+            batchId,
             error,
           });
           failures.push({ itemIdentifier: record.messageId });

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { ENV } from '../shared/config/BatchlaneConfig.js';
+import { PUSH_ENV } from '../shared/config/pushConfig.js';
 import type { Destination } from '../shared/contract/destination.js';
 import type { ProfileOverride } from '../shared/contract/providerProfile.js';
 import type { ProviderName } from '../shared/contract/providers.js';
@@ -21,6 +22,7 @@ import { ProviderSecrets } from './constructs/ProviderSecrets.js';
 import { RealtimeWorker } from './constructs/RealtimeWorker.js';
 import type { SharedResources } from './constructs/SharedResources.js';
 import { StateTable } from './constructs/StateTable.js';
+import { WebhookReceiver } from './constructs/WebhookReceiver.js';
 
 interface BatchlaneStackProps extends StackProps {
   /**
@@ -100,6 +102,16 @@ interface BatchlaneStackProps extends StackProps {
    * @default - a secret is created; put the key into it after deploying
    */
   readonly geminiSecretArn?: string;
+  /**
+   * Existing secret with the Mistral API key (when `mistral` is in `enabledProviders`).
+   * @default - a secret is created; put the key into it after deploying
+   */
+  readonly mistralSecretArn?: string;
+  /**
+   * Existing secret with the DeepSeek API key (when `deepseek` is in `enabledProviders`).
+   * @default - a secret is created; put the key into it after deploying
+   */
+  readonly deepseekSecretArn?: string;
   /**
    * Days batch input files and archived results are kept in the artifacts bucket (at least 3).
    * @default 30
@@ -231,6 +243,22 @@ interface BatchlaneStackProps extends StackProps {
    */
   readonly producerNamespaces?: Readonly<Record<string, string>>;
   /**
+   * Receive OpenAI's and Gemini's batch webhooks on a public function URL (when either is
+   * enabled), so their ended batches reach completion at once instead of at the next poll.
+   * @default true
+   */
+  readonly webhookReceiver?: boolean;
+  /**
+   * ARN of an existing secret holding the OpenAI webhook endpoint's signing secret.
+   * @default - a secret is created, to be filled when the endpoint is registered
+   */
+  readonly openaiWebhookSecretArn?: string;
+  /**
+   * ARN of an existing secret holding the Gemini webhook endpoint's signing secret.
+   * @default - a secret is created, to be filled when the endpoint is registered
+   */
+  readonly geminiWebhookSecretArn?: string;
+  /**
    * Directory holding `collector.ts`, `poller.ts`, `completion.ts` and `realtime.ts`.
    * @default - `functions/` of this repository
    */
@@ -266,6 +294,8 @@ class BatchlaneStack extends Stack {
   public readonly realtime: RealtimeWorker;
   public readonly alarms: OperationalAlarms;
   public readonly dashboard: Dashboard;
+  /** The public receiver of provider webhooks; undefined when no webhook provider is enabled. */
+  public readonly webhookReceiver: WebhookReceiver | undefined;
   /** Bedrock's service role, grants and job-event rule; undefined unless Bedrock is enabled. */
   public readonly bedrock: BedrockBatchAccess | undefined;
 
@@ -295,6 +325,8 @@ class BatchlaneStack extends Stack {
       anthropicSecretArn: props.anthropicSecretArn,
       openaiSecretArn: props.openaiSecretArn,
       geminiSecretArn: props.geminiSecretArn,
+      mistralSecretArn: props.mistralSecretArn,
+      deepseekSecretArn: props.deepseekSecretArn,
       profileOverrides: props.providerProfiles,
     });
     const idempotencyTtl = Duration.days(props.idempotencyTtlDays ?? DEFAULT_IDEMPOTENCY_TTL_DAYS);
@@ -355,6 +387,22 @@ class BatchlaneStack extends Stack {
       entry: entry('poller'),
       logLevel,
     });
+    const pushedByWebhook = this.providerSecrets.enabledProviders.some(
+      (provider) => provider === 'openai' || provider === 'gemini',
+    );
+    this.webhookReceiver =
+      (props.webhookReceiver ?? true) && pushedByWebhook
+        ? new WebhookReceiver(this, 'WebhookReceiver', {
+            resources,
+            completionQueue: this.completion.queue,
+            secretArns: {
+              openai: props.openaiWebhookSecretArn,
+              gemini: props.geminiWebhookSecretArn,
+            },
+            entry: entry('receiver'),
+            logLevel,
+          })
+        : undefined;
     this.intakeQueue = new IntakeQueue(this, 'IntakeQueue', {
       collectorTimeout: Collector.DEFAULT_TIMEOUT,
       maxReceiveCount: props.intakeMaxReceiveCount,
@@ -388,6 +436,23 @@ class BatchlaneStack extends Stack {
       this.collector.function.function.addEnvironment(
         ENV.bedrockRoleArn,
         this.bedrock.serviceRole.roleArn,
+      );
+      this.webhookReceiver?.function.function.addEnvironment(
+        ENV.bedrockRoleArn,
+        this.bedrock.serviceRole.roleArn,
+      );
+    }
+
+    // The poller is the safety net for providers that push their batch ends: it polls their
+    // batches less often.
+    const pushedProviders = [
+      ...(this.webhookReceiver?.providers ?? []),
+      ...(this.bedrock === undefined ? [] : ['bedrock']),
+    ];
+    if (pushedProviders.length > 0) {
+      this.poller.function.function.addEnvironment(
+        PUSH_ENV.pushedProviders,
+        pushedProviders.join(','),
       );
     }
 
@@ -467,6 +532,20 @@ class BatchlaneStack extends Stack {
     new CfnOutput(this, 'EnabledProviders', {
       value: this.providerSecrets.enabledProviders.join(','),
     });
+    if (this.webhookReceiver !== undefined) {
+      for (const provider of this.webhookReceiver.providers) {
+        new CfnOutput(this, `${provider}WebhookUrl`, {
+          description: `Register this URL as ${provider}'s batch webhook endpoint (docs/deploy.md)`,
+          value: `${this.webhookReceiver.url.url}${provider}`,
+        });
+      }
+      for (const provider of this.webhookReceiver.createdFor) {
+        new CfnOutput(this, `${provider}WebhookSecretArn`, {
+          description: `Put ${provider}'s webhook signing secret (whsec_…) into this secret`,
+          value: this.webhookReceiver.secrets.get(provider)?.secretArn ?? '',
+        });
+      }
+    }
     new CfnOutput(this, 'DashboardName', { value: this.dashboard.dashboard.dashboardName });
     for (const provider of this.providerSecrets.createdFor) {
       const secret = this.providerSecrets.secretFor(provider);

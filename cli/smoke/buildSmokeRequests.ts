@@ -7,6 +7,8 @@ const DEFAULT_SMOKE_MODELS: Readonly<Record<ProviderName, string>> = {
   openai: 'gpt-4.1-nano',
   bedrock: 'us.amazon.nova-micro-v1:0',
   gemini: 'gemini-2.0-flash',
+  mistral: 'mistral-small-latest',
+  deepseek: 'deepseek-flash',
   together: 'meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo',
   groq: 'llama-3.1-8b-instant',
   xai: 'grok-3-mini',

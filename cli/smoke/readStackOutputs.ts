@@ -14,6 +14,8 @@ interface SmokeTarget {
   readonly allowList: readonly string[] | null;
   /** `ArtifactsBucketName` output; null when the stack has no such output. */
   readonly artifactsBucket: string | null;
+  /** `StateTableName` output; null when the stack has no such output. */
+  readonly stateTable: string | null;
   /** `EnabledProviders` output; null when the stack has no such output. */
   readonly enabledProviders: readonly ProviderName[] | null;
 }
@@ -110,6 +112,7 @@ const readStackOutputs = (json: string, stackName?: string): SmokeTarget => {
     partition: queue.partition,
     allowList: allowList === null ? null : split(allowList),
     artifactsBucket: text('ArtifactsBucketName'),
+    stateTable: text('StateTableName'),
     enabledProviders: providers === null ? null : split(providers).filter(isProviderName),
   };
 };

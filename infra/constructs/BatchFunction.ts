@@ -308,6 +308,16 @@ class BatchFunction extends Construct {
       this.function.addEnvironment(ENV.geminiSecretArn, gemini.secretArn);
       gemini.grantRead(this.function);
     }
+    const mistral = secrets.secretFor('mistral');
+    if (mistral !== undefined) {
+      this.function.addEnvironment(ENV.mistralSecretArn, mistral.secretArn);
+      mistral.grantRead(this.function);
+    }
+    const deepseek = secrets.secretFor('deepseek');
+    if (deepseek !== undefined) {
+      this.function.addEnvironment(ENV.deepseekSecretArn, deepseek.secretArn);
+      deepseek.grantRead(this.function);
+    }
     for (const id of BUILT_IN_PROFILE_IDS) {
       const secret = secrets.secretFor(id);
       if (secret === undefined) continue;

@@ -35,6 +35,16 @@ interface ProviderSecretsProps {
    */
   readonly geminiSecretArn?: string;
   /**
+   * ARN of an existing secret holding the Mistral API key (used when `mistral` is enabled).
+   * @default - a new secret is created and the key must be put into it after deploying
+   */
+  readonly mistralSecretArn?: string;
+  /**
+   * ARN of an existing secret holding the DeepSeek API key (used when `deepseek` is enabled).
+   * @default - a new secret is created and the key must be put into it after deploying
+   */
+  readonly deepseekSecretArn?: string;
+  /**
    * The deployment's changes to the built-in provider profiles (CDK context
    * `providerProfiles`): an enabled profile's key is read from the secret its profile names
    * (`key.secretName`), which is created by hand before deploying.
@@ -67,6 +77,8 @@ class ProviderSecrets extends Construct {
       ...(props.anthropicSecretArn === undefined ? {} : { anthropic: props.anthropicSecretArn }),
       ...(props.openaiSecretArn === undefined ? {} : { openai: props.openaiSecretArn }),
       ...(props.geminiSecretArn === undefined ? {} : { gemini: props.geminiSecretArn }),
+      ...(props.mistralSecretArn === undefined ? {} : { mistral: props.mistralSecretArn }),
+      ...(props.deepseekSecretArn === undefined ? {} : { deepseek: props.deepseekSecretArn }),
     };
     const applied = applyProfileOverrides(props.profileOverrides ?? []);
     if (!applied.ok) {

@@ -221,7 +221,7 @@ type BatchState =
   | 'BATCH_STATE_EXPIRED';
 
 /** The batch's state at `now`, and when it reached a terminal one. */
-const stateOf = (
+const geminiStateOf = (
   ctx: SimContext,
   record: GeminiBatchRecord,
   now: number,
@@ -298,7 +298,7 @@ const operationView = (
   now: number,
   withOutput = true,
 ): Record<string, unknown> => {
-  const { state, endedAt } = stateOf(ctx, record, now);
+  const { state, endedAt } = geminiStateOf(ctx, record, now);
   const schedule = scheduleOf(ctx, record);
   let done = 0;
   let failed = 0;
@@ -548,7 +548,7 @@ const handleBatch = async (
   }
   if (action === 'cancel' && method === 'POST') {
     await readBody(req, 1024 * 1024);
-    if (stateOf(ctx, record, now).endedAt !== null) {
+    if (geminiStateOf(ctx, record, now).endedAt !== null) {
       throw fail(
         400,
         'FAILED_PRECONDITION',
@@ -831,7 +831,7 @@ const geminiStats = (
   const requests = { total: 0, succeeded: 0, failed: 0 };
   for (const record of ctx.store.geminiBatches.values()) {
     if (record.deleted) continue;
-    const { state } = stateOf(ctx, record, now);
+    const { state } = geminiStateOf(ctx, record, now);
     batches[state] = (batches[state] ?? 0) + 1;
     requests.total += record.requests.length;
     if (state === 'BATCH_STATE_SUCCEEDED' || state === 'BATCH_STATE_CANCELLED') {
@@ -844,4 +844,4 @@ const geminiStats = (
   return { batches, requests };
 };
 
-export { geminiStats, handleGemini, isGeminiPath };
+export { geminiStateOf, geminiStats, handleGemini, isGeminiPath };

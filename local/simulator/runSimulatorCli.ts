@@ -113,6 +113,7 @@ const runSimulatorCli = async (argv: string[]): Promise<void> => {
       `  OPENAI_BASE_URL=${sim.openaiBaseUrl}`,
       `  BATCHLANE_BEDROCK_ENDPOINT=${sim.bedrockEndpoint}`,
       `  GEMINI_BASE_URL=${sim.geminiBaseUrl}  (@google/genai httpOptions.baseUrl)`,
+      `  MISTRAL_BASE_URL=${sim.mistralBaseUrl}  (@mistralai/mistralai serverURL)`,
       '',
     ].join('\n'),
   );

@@ -8,7 +8,15 @@ import { BedrockJobs, type BedrockSimEnvironment } from './bedrock/BedrockJobs.j
 import { handleBedrock } from './bedrock/handleBedrock.js';
 import { createSimClock } from './createSimClock.js';
 import { handleAnthropic } from './handleAnthropic.js';
+import { deepseekStats, handleDeepSeek } from './handleDeepSeek.js';
 import { geminiStats, handleGemini, isGeminiPath } from './handleGemini.js';
+import {
+  handleMistral,
+  isMistralPath,
+  MISTRAL_PREFIX,
+  mistralStats,
+  sendMistralError,
+} from './handleMistral.js';
 import { handleOpenAI } from './handleOpenAI.js';
 import { drainBody, SimHttpError, sendJson } from './httpIo.js';
 import { finalizeOpenAIBatch, openaiBatchView } from './openaiBatchView.js';
@@ -22,6 +30,12 @@ import {
 } from './SimulatorFaults.js';
 import { SimulatorStore } from './SimulatorStore.js';
 import { hashId, hashUnit } from './seededRandom.js';
+import {
+  type WebhookDeliveryFaults,
+  WebhookEmitter,
+  type WebhookStats,
+  type WebhookTargets,
+} from './WebhookEmitter.js';
 
 interface SimulatorOptions {
   /** 0 (default) picks a free port. */
@@ -34,6 +48,11 @@ interface SimulatorOptions {
   processingMs?: number;
   /** Simulated ms per real ms. Default 1. */
   timeScale?: number;
+  /**
+   * Simulated time at start (epoch ms), at or after the real time: a test starts just before
+   * a DeepSeek window to watch it open. Default: now (or the last time a restart saw).
+   */
+  startAt?: number;
   /** Simulated time after which unfinished requests expire. Default 24 h. */
   expiryMs?: number;
   faults?: SimulatorFaults;
@@ -48,6 +67,8 @@ interface SimulatorOptions {
    * local stack's emulator) and put their state-change events (an EventBridge endpoint).
    */
   bedrock?: BedrockSimEnvironment;
+  /** Where OpenAI's and Gemini's batch webhooks go (default: nowhere, as unregistered). */
+  webhooks?: WebhookTargets;
 }
 
 interface SimulatorStats {
@@ -65,6 +86,12 @@ interface SimulatorStats {
     batches: Record<string, number>;
     requests: { total: number; succeeded: number; failed: number };
   };
+  mistral: {
+    jobs: Record<string, number>;
+    requests: { total: number; succeeded: number; failed: number };
+  };
+  /** DeepSeek chat calls, by the billing hour they fell in, and what they were billed. */
+  deepseek: { calls: number; peakCalls: number; offPeakCalls: number; billedNanoUsd: number };
   files: number;
   /** HTTP requests received, and how many of them got an injected error. */
   http: { requests: number; injectedErrors: number };
@@ -86,11 +113,22 @@ interface RunningSimulator {
   bedrockEndpoint: string;
   /** Same as `url`: what `@google/genai`'s `httpOptions.baseUrl` takes (it adds `v1beta`). */
   geminiBaseUrl: string;
+  /** `url` + `/mistral`: what `@mistralai/mistralai`'s `serverURL` takes (it adds `/v1`). */
+  mistralBaseUrl: string;
+  /** `url` + `/deepseek`: the `openai` SDK's base URL for DeepSeek's API. */
+  deepseekBaseUrl: string;
   port: number;
   stop(): Promise<void>;
   stats(): SimulatorStats;
   /** Replaces the simulator-wide faults; batches already created keep theirs. */
   setFaults(faults: SimulatorFaults): void;
+  /**
+   * Registers the providers' batch webhook endpoints (as a project's dashboard or
+   * WebhookService does), with delivery faults; batches that end from now on are announced.
+   */
+  setWebhooks(targets: WebhookTargets, faults?: WebhookDeliveryFaults): void;
+  /** What the webhook emitter delivered, and when it announced each batch's end. */
+  webhookStats(): WebhookStats;
 }
 
 /** A duplex stream that yields `first`, then whatever `socket` reads, and writes to it. */
@@ -124,7 +162,10 @@ const DEFAULT_HTTP_FAULT_STATUSES = [429, 500, 503] as const;
 const startSimulator = async (options: SimulatorOptions = {}): Promise<RunningSimulator> => {
   const seed = options.seed ?? 1;
   const store = new SimulatorStore(options.persistDir);
-  const clock = createSimClock(options.timeScale ?? 1, store.lastSimNow || undefined);
+  const clock = createSimClock(
+    options.timeScale ?? 1,
+    Math.max(options.startAt ?? 0, store.lastSimNow) || undefined,
+  );
   const apiKeys = options.apiKeys;
   const http = { requests: 0, injectedErrors: 0 };
   const ctx: SimContext = {
@@ -141,6 +182,8 @@ const startSimulator = async (options: SimulatorOptions = {}): Promise<RunningSi
     newId: (prefix, length, seq) => `${prefix}${hashId(length, seed, 'id', prefix, seq)}`,
   };
   const bedrock = new BedrockJobs(ctx, options.bedrock ?? {});
+  const webhooks = new WebhookEmitter(ctx);
+  if (options.webhooks !== undefined) webhooks.setTargets(options.webhooks);
 
   // Known once the server listens; upload URLs and file URIs point back at it.
   let baseUrl = '';
@@ -152,6 +195,7 @@ const startSimulator = async (options: SimulatorOptions = {}): Promise<RunningSi
     const dialectRoute = dialectRouteOf(url.pathname);
     const anthropic = url.pathname.startsWith('/v1/messages');
     const gemini = isGeminiPath(url.pathname);
+    const mistral = isMistralPath(url.pathname);
     const requestId = `req_${hashId(24, seed, 'request', http.requests)}`;
     const headers: Record<string, string> = anthropic
       ? { 'request-id': requestId }
@@ -187,7 +231,9 @@ const startSimulator = async (options: SimulatorOptions = {}): Promise<RunningSi
             headers,
             dialectRoute.dialect,
           )
-        : (await handleGemini(ctx, req, res, url, headers, baseUrl)) ||
+        : (await handleMistral(ctx, req, res, url, headers)) ||
+          (await handleGemini(ctx, req, res, url, headers, baseUrl)) ||
+          (await handleDeepSeek(ctx, req, res, url, headers)) ||
           (await handleAnthropic(ctx, req, res, url, headers)) ||
           (await handleOpenAI(ctx, req, res, url, headers));
       if (!served) {
@@ -200,6 +246,7 @@ const startSimulator = async (options: SimulatorOptions = {}): Promise<RunningSi
     } catch (error) {
       if (!req.complete) await drainBody(req).catch(() => undefined);
       if (gemini) sendGeminiError(res, error, headers);
+      else if (mistral) sendMistralError(res, error, headers);
       else sendError(res, error, anthropic, requestId, headers);
     }
   };
@@ -214,6 +261,8 @@ const startSimulator = async (options: SimulatorOptions = {}): Promise<RunningSi
       openai: { batches: {}, requests: { total: 0, completed: 0, failed: 0 } },
       bedrock: { jobs: bedrock.statusCounts(), events: { ...bedrock.published } },
       gemini: geminiStats(ctx, now),
+      mistral: mistralStats(ctx, now),
+      deepseek: deepseekStats(ctx),
       files: [...store.files.values()].filter((file) => !file.deleted).length,
       http: { ...http },
     };
@@ -300,13 +349,20 @@ const startSimulator = async (options: SimulatorOptions = {}): Promise<RunningSi
     ),
     bedrockEndpoint: url,
     geminiBaseUrl: url,
+    mistralBaseUrl: `${url}${MISTRAL_PREFIX}`,
+    deepseekBaseUrl: `${url}/deepseek`,
     port,
     stats,
     setFaults(faults) {
       ctx.faults = simulatorFaultsSchema.parse(faults);
     },
+    setWebhooks(targets, faults) {
+      webhooks.setTargets(targets, faults);
+    },
+    webhookStats: () => webhooks.stats(),
     stop: async () => {
       bedrock.stop();
+      await webhooks.stop();
       store.noteTime(clock.now());
       store.saveMeta();
       await new Promise<void>((resolve, reject) => {

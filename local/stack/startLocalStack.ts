@@ -7,6 +7,7 @@ import { ensureStateTable } from '../../shared/adapters/aws/stateTable.js';
 import { createRuntime, type Runtime } from '../../shared/composition/createRuntime.js';
 import { ENV, profileEnvNames } from '../../shared/config/BatchlaneConfig.js';
 import { FUNCTION_SIZING } from '../../shared/config/functionSizing.js';
+import { PUSH_ENV } from '../../shared/config/pushConfig.js';
 import { SERVICE_NAME } from '../../shared/contract/metrics.js';
 import {
   BUILT_IN_PROFILE_IDS,
@@ -18,11 +19,16 @@ import { BEDROCK_JOB_EVENT, ENDED_JOB_STATUSES } from '../../shared/domain/bedro
 import { type RunningSimulator, startSimulator } from '../simulator/startSimulator.js';
 import { AwsCallRecorder, type RecordedAwsCall } from './AwsCallRecorder.js';
 import { startAwsEmulators } from './emulators/startAwsEmulators.js';
+import { FunctionUrlServer } from './FunctionUrlServer.js';
 import type { FunctionStats } from './InvocationStats.js';
 import type { IamRequest } from './iamRequestsOf.js';
 import type { Isolation } from './lambdaContext.js';
 import { ScheduleRunner } from './ScheduleRunner.js';
 import { LOCAL_ACCOUNT_SENDER_ID, SqsEventSourceMapping } from './SqsEventSourceMapping.js';
+
+/** The receiver's size as deployed (`infra/constructs/WebhookReceiver.ts`). */
+const RECEIVER_TIMEOUT_MS = 10_000;
+const RECEIVER_MEMORY_MB = 256;
 
 /**
  * Names of the stack's own resources locally, each standing for one resource of the deployed
@@ -90,6 +96,11 @@ interface LocalStackOptions {
    * metrics, as CloudWatch Logs would); without it, that output goes to this process's stdout.
    */
   readonly onFunctionOutput?: (functionName: LocalFunctionName, line: string) => void;
+  /**
+   * How far ahead of the real time the functions and the simulator run, in ms (default 0):
+   * a run can start just before a DeepSeek off-peak window and watch it open.
+   */
+  readonly clockOffsetMs?: number;
   /** Further settings for every function, by environment variable (e.g. the lane policy). */
   readonly environment?: Readonly<Record<string, string>>;
   /** Most provider attempts per request. Default: the deployment's. */
@@ -119,6 +130,12 @@ interface LocalStackOptions {
    * per process should record at a time.
    */
   readonly recordAwsCalls?: { readonly file: string; readonly run: string };
+  /**
+   * Serve the webhook receiver on a loopback function URL and have the simulated OpenAI and
+   * Gemini announce ended batches to it, as registered webhooks do (default true). Off, their
+   * batches are seen by the poller alone.
+   */
+  readonly pushWebhooks?: boolean;
 }
 
 interface LocalStack {
@@ -138,6 +155,14 @@ interface LocalStack {
   readonly resultsEventBusName: string;
   /** The Standard Webhooks secret (`whsec_…`) the functions sign loopback webhooks with. */
   readonly webhookSecret: string;
+  /**
+   * The webhook receiver's function URL (`http://127.0.0.1:<port>/`; providers post to
+   * `<url><provider>`), and the secret each simulated provider signs with; null when off.
+   */
+  readonly receiver: {
+    readonly url: string;
+    readonly secrets: Readonly<Record<'openai' | 'gemini', string>>;
+  } | null;
   readonly simulator: RunningSimulator | null;
   /** Each provider's base URL; a provider profile's under its id (`groq`, `azure-openai`). */
   readonly providers: Readonly<Record<BuiltInProfileId, string>> & {
@@ -146,6 +171,9 @@ interface LocalStack {
     /** What both Bedrock clients take as `endpoint`. */
     readonly bedrock: string;
     readonly gemini: string;
+    /** What `@mistralai/mistralai`'s `serverURL` takes. */
+    readonly mistral: string;
+    readonly deepseek: string;
   };
   readonly emulators: Awaited<ReturnType<typeof startAwsEmulators>>;
   /** Runs the poller once now (tests use it instead of waiting for the schedule). */
@@ -258,6 +286,11 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
   const emulators = await startAwsEmulators();
   const aws = createAwsClients(emulators.env);
   const webhookSecret = `whsec_${randomBytes(32).toString('base64')}`;
+  // The endpoint secrets the providers issue on registration: one per provider.
+  const pushSecrets = {
+    openai: `whsec_${randomBytes(32).toString('base64')}`,
+    gemini: `whsec_${randomBytes(32).toString('base64')}`,
+  };
   const recorder = options.recordAwsCalls === undefined ? null : new AwsCallRecorder();
   const stopObserving = recorder?.observeThisProcess() ?? (() => undefined);
   // Lambda's SQS pollers act with the function's role: each mapping polls with a client of
@@ -309,12 +342,17 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
     (process.env[ENV.bedrockRoleArn] ?? '') !== '' &&
     (process.env[ENV.bedrockJobBucket] ?? '') !== '';
   const realGemini = useReal && (process.env['GEMINI_API_KEY'] ?? '') !== '';
+  const realMistral = useReal && (process.env['MISTRAL_API_KEY'] ?? '') !== '';
+  const realDeepseek = useReal && (process.env['DEEPSEEK_API_KEY'] ?? '') !== '';
   const simulator =
-    realAnthropic && realOpenai && realGemini && realBedrock
+    realAnthropic && realOpenai && realGemini && realBedrock && realMistral && realDeepseek
       ? null
       : await startSimulator({
           port: 0,
           processingMs: options.processingMs ?? 1500,
+          ...(options.clockOffsetMs === undefined
+            ? {}
+            : { startAt: Date.now() + options.clockOffsetMs }),
           ...options.simulator,
           // Bedrock jobs read and write the artifacts bucket on the S3 emulator and put their
           // state changes on the EventBridge stub's default bus, as the real service does.
@@ -374,6 +412,14 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
     [ENV.destinationAllowList]: '*',
     // Each run signs webhooks with a fresh secret of its own, for the loopback receivers.
     [ENV.webhookSecrets]: JSON.stringify({ '127.0.0.1': webhookSecret, localhost: webhookSecret }),
+    [PUSH_ENV.secrets]: JSON.stringify(pushSecrets),
+    // Ends the simulator pushes (webhooks to the receiver, Bedrock's events through the rule).
+    [PUSH_ENV.pushedProviders]: [
+      ...(options.pushWebhooks === false || simulator === null
+        ? []
+        : [...(realOpenai ? [] : ['openai']), ...(realGemini ? [] : ['gemini'])]),
+      ...(realBedrock ? [] : ['bedrock']),
+    ].join(','),
     // fauxqs records every message as sent by the local account, the functions' requeues
     // included: it is batchlane's own principal here, as the collector's role is in AWS.
     [ENV.selfPrincipals]: LOCAL_ACCOUNT_SENDER_ID,
@@ -386,6 +432,7 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
     [ENV.anthropicApiKey]: realAnthropic ? (process.env['ANTHROPIC_API_KEY'] ?? '') : 'sim-key',
     [ENV.openaiApiKey]: realOpenai ? (process.env['OPENAI_API_KEY'] ?? '') : 'sim-key',
     [ENV.geminiApiKey]: realGemini ? (process.env['GEMINI_API_KEY'] ?? '') : 'sim-key',
+    [ENV.mistralApiKey]: realMistral ? (process.env['MISTRAL_API_KEY'] ?? '') : 'sim-key',
     // The local stack talks to every provider batchlane has (deployments opt into Gemini).
     [ENV.enabledProviders]: PROVIDERS.join(','),
     ...(realAnthropic || simulator === null
@@ -403,6 +450,16 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
           [ENV.bedrockJobS3Endpoint]: '',
         }),
     ...(realGemini || simulator === null ? {} : { [ENV.geminiBaseUrl]: simulator.geminiBaseUrl }),
+    ...(realMistral || simulator === null
+      ? {}
+      : { [ENV.mistralBaseUrl]: simulator.mistralBaseUrl }),
+    [ENV.deepseekApiKey]: realDeepseek ? (process.env['DEEPSEEK_API_KEY'] ?? '') : 'sim-key',
+    ...(realDeepseek || simulator === null
+      ? {}
+      : { [ENV.deepseekBaseUrl]: simulator.deepseekBaseUrl }),
+    ...(options.clockOffsetMs === undefined
+      ? {}
+      : { [ENV.clockOffsetMs]: String(options.clockOffsetMs) }),
     ...profileEnvironment(simulator, realProfiles),
     POWERTOOLS_LOG_LEVEL: process.env['POWERTOOLS_LOG_LEVEL'] ?? 'ERROR',
     POWERTOOLS_METRICS_DISABLED: 'true',
@@ -532,6 +589,28 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
   realtimeMapping.start();
   pollerSchedule.start();
 
+  // The receiver answers HTTP, not a queue: it runs in this process behind a loopback URL.
+  const receiverServer =
+    options.pushWebhooks === false
+      ? null
+      : new FunctionUrlServer({
+          functionName: 'batchlane-receiver',
+          handler: (await import('../../functions/receiver.js')).handler,
+          timeoutMs: RECEIVER_TIMEOUT_MS,
+          memoryMb: RECEIVER_MEMORY_MB,
+        });
+  const receiverUrl = receiverServer === null ? null : await receiverServer.listen();
+  if (receiverUrl !== null && simulator !== null) {
+    simulator.setWebhooks({
+      ...(realOpenai
+        ? {}
+        : { openai: { url: `${receiverUrl}openai`, secret: pushSecrets.openai } }),
+      ...(realGemini
+        ? {}
+        : { gemini: { url: `${receiverUrl}gemini`, secret: pushSecrets.gemini } }),
+    });
+  }
+
   return {
     env,
     intakeQueueUrl: intake.url,
@@ -548,12 +627,15 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
     eventBusName: 'batchlane',
     resultsEventBusName: 'batchlane-demo-results',
     webhookSecret,
+    receiver: receiverUrl === null ? null : { url: receiverUrl, secrets: pushSecrets },
     simulator,
     providers: {
       anthropic: realAnthropic ? 'api.anthropic.com' : (simulator?.anthropicBaseUrl ?? ''),
       openai: realOpenai ? 'api.openai.com' : (simulator?.openaiBaseUrl ?? ''),
       bedrock: realBedrock ? 'bedrock.amazonaws.com' : (simulator?.bedrockEndpoint ?? ''),
       gemini: realGemini ? 'generativelanguage.googleapis.com' : (simulator?.geminiBaseUrl ?? ''),
+      mistral: realMistral ? 'api.mistral.ai' : (simulator?.mistralBaseUrl ?? ''),
+      deepseek: realDeepseek ? 'api.deepseek.com' : (simulator?.deepseekBaseUrl ?? ''),
       ...profileBaseUrls(simulator, realProfiles),
     },
     emulators,
@@ -571,6 +653,7 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
       await completionMapping.stop();
       await realtimeMapping.stop();
       await simulator?.stop();
+      await receiverServer?.close();
       await emulators.stop();
       stopObserving();
       if (recorder !== null && options.recordAwsCalls !== undefined) {

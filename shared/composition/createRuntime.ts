@@ -7,15 +7,17 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { observeClientCommands } from '../adapters/aws/awsCommandObserver.js';
 import { createApiKeyResolver } from '../adapters/aws/createApiKeyResolver.js';
 import { type AwsClients, createAwsClients } from '../adapters/aws/createAwsClients.js';
+import { DynamoDbTurnaroundLog } from '../adapters/aws/DynamoDbTurnaroundLog.js';
 import { S3BlobStore } from '../adapters/aws/S3BlobStore.js';
 import { PowertoolsMetricsSink } from '../adapters/observability/PowertoolsMetricsSink.js';
 import { BedrockBatchProvider } from '../adapters/providers/BedrockBatchProvider.js';
 import { BedrockRealtimeProvider } from '../adapters/providers/BedrockRealtimeProvider.js';
 import { createBatchProviders } from '../adapters/providers/createBatchProviders.js';
 import { createRealtimeProviders } from '../adapters/providers/createRealtimeProviders.js';
-import { systemClock, ulidIds } from '../adapters/system/systemClock.js';
+import { offsetClock, ulidIds } from '../adapters/system/systemClock.js';
 import type { BatchlaneConfig, BedrockConfig } from '../config/BatchlaneConfig.js';
 import { type Env, loadConfig } from '../config/loadConfig.js';
+import { loadPushedProviders } from '../config/pushConfig.js';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../contract/metrics.js';
 import type { BlobStore } from '../ports/BlobStore.js';
 import type { Logger } from '../ports/Logger.js';
@@ -87,6 +89,7 @@ const createRuntime = async (
   options: RuntimeOptions = {},
 ): Promise<Runtime> => {
   const config = loadConfig(env);
+  const clock = offsetClock(config.clockOffsetMs ?? 0);
   const aws = options.aws ?? createAwsClients(env, { functionName });
   const logger = new PowertoolsLogger({
     serviceName: SERVICE_NAME,
@@ -124,7 +127,7 @@ const createRuntime = async (
             client: new BedrockClient(bedrockClientConfig),
             files: bedrockJobFiles(bedrock.jobBucket, awsBacked.blobs, aws, region, functionName),
             roleArn: bedrock.roleArn,
-            clock: systemClock,
+            clock,
           });
   const bedrockRealtime =
     bedrock === null
@@ -136,8 +139,12 @@ const createRuntime = async (
     ...createAwsBackedDeps(config, aws, secretsClient),
     providers: await createBatchProviders(config, resolveApiKey, {}, bedrockBatch),
     realtimeProviders: await createRealtimeProviders(config, resolveApiKey, {}, bedrockRealtime),
-    clock: systemClock,
-    ids: ulidIds(systemClock),
+    turnarounds: new DynamoDbTurnaroundLog({
+      client: aws.documentClient,
+      tableName: config.tableName,
+    }),
+    clock,
+    ids: ulidIds(clock),
     logger: loggerPort(logger),
     metrics: metricsSink,
     settings: {
@@ -174,6 +181,7 @@ const createRuntime = async (
             belowMinimumWaitMs: bedrock.belowMinimumWaitSeconds * 1000,
           }),
       producers: config.producers,
+      pushedProviders: loadPushedProviders(env),
       // USD per million tokens is nano-dollars per thousandth of a token: ×1000 per token.
       unpricedCeilingNanoUsdPerToken:
         config.unpricedCeilingUsdPerMTok === null ? null : config.unpricedCeilingUsdPerMTok * 1000,

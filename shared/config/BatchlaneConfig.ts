@@ -120,6 +120,11 @@ interface BatchlaneConfig {
   readonly completionRetrySeconds: number;
   /** Amazon Bedrock batch inference; null unless the deployment names its service role. */
   readonly bedrock: BedrockConfig | null;
+  /**
+   * How far the functions' clock runs ahead of the system's, in ms (0 in AWS). Local runs set
+   * it to share the provider simulator's clock, so a discount window can open in seconds.
+   */
+  readonly clockOffsetMs?: number;
 }
 
 /**
@@ -175,6 +180,12 @@ const ENV = {
   geminiApiKey: 'GEMINI_API_KEY',
   geminiSecretArn: 'BATCHLANE_GEMINI_SECRET_ARN',
   geminiBaseUrl: 'BATCHLANE_GEMINI_BASE_URL',
+  mistralApiKey: 'MISTRAL_API_KEY',
+  mistralSecretArn: 'BATCHLANE_MISTRAL_SECRET_ARN',
+  mistralBaseUrl: 'BATCHLANE_MISTRAL_BASE_URL',
+  deepseekApiKey: 'DEEPSEEK_API_KEY',
+  deepseekSecretArn: 'BATCHLANE_DEEPSEEK_SECRET_ARN',
+  deepseekBaseUrl: 'BATCHLANE_DEEPSEEK_BASE_URL',
   idempotencyTtlSeconds: 'BATCHLANE_IDEMPOTENCY_TTL_SECONDS',
   maxRequestsPerBatch: 'BATCHLANE_MAX_REQUESTS_PER_BATCH',
   maxBytesPerBatch: 'BATCHLANE_MAX_BYTES_PER_BATCH',
@@ -203,6 +214,7 @@ const ENV = {
   producerNamespaces: 'BATCHLANE_PRODUCER_NAMESPACES',
   selfPrincipals: 'BATCHLANE_SELF_PRINCIPALS',
   realtimeRetryBaseSeconds: 'BATCHLANE_REALTIME_RETRY_BASE_SECONDS',
+  clockOffsetMs: 'BATCHLANE_CLOCK_OFFSET_MS',
   completionRetrySeconds: 'BATCHLANE_COMPLETION_RETRY_SECONDS',
   bedrockRoleArn: 'BATCHLANE_BEDROCK_ROLE_ARN',
   bedrockEndpoint: 'BATCHLANE_BEDROCK_ENDPOINT',

@@ -418,8 +418,10 @@ const loadConfig = (env: Env): BatchlaneConfig => {
       anthropic: connection(env, ENV.anthropicApiKey, ENV.anthropicSecretArn, ENV.anthropicBaseUrl),
       openai: connection(env, ENV.openaiApiKey, ENV.openaiSecretArn, ENV.openaiBaseUrl),
       gemini: connection(env, ENV.geminiApiKey, ENV.geminiSecretArn, ENV.geminiBaseUrl),
+      mistral: connection(env, ENV.mistralApiKey, ENV.mistralSecretArn, ENV.mistralBaseUrl),
       // Bedrock signs with the function's AWS credentials; only its endpoint can be set.
       bedrock: { apiKey: null, secretArn: null, baseUrl: optional(env, ENV.bedrockEndpoint) },
+      deepseek: connection(env, ENV.deepseekApiKey, ENV.deepseekSecretArn, ENV.deepseekBaseUrl),
       ...profileConnections(env),
     },
     idempotencyTtlSeconds:
@@ -456,6 +458,7 @@ const loadConfig = (env: Env): BatchlaneConfig => {
       positiveInt(env, ENV.realtimeRetryBaseSeconds, 10) ?? 10,
     ),
     bedrock: parseBedrock(env, enabledProviders),
+    clockOffsetMs: nonNegativeInt(env, ENV.clockOffsetMs, 0),
   };
 };
 

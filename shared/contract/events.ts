@@ -94,7 +94,7 @@ const RequestCompletedDetailSchema = z
     batch_id: z.string().nullable().describe('null when the realtime lane served the request'),
     provider: z.enum(PROVIDERS),
     model: z.string().nullable(),
-    lane: z.enum(['batch', 'flex', 'realtime']),
+    lane: z.enum(['batch', 'flex', 'off_peak', 'realtime']),
     attempts: z.number().int().nonnegative(),
     destination_type: z.string(),
     accepted_at: z.string().nullable(),

@@ -30,12 +30,18 @@ interface Unsupported {
   readonly why: string;
 }
 
+const NO_WINDOW = {
+  kind: 'unsupported',
+  why: 'this provider sells no off-peak hours; use batch or auto',
+} as const;
+
 /** A provider profile's row: batch, or standard realtime when urgent; no flex tier. */
 const profileLanes = (id: string) =>
   ({
     batch: { kind: 'fixed', lane: 'batch' },
     flex: { kind: 'unsupported', why: `${id} sells no flex tier batchlane uses` },
     auto: { kind: 'deadline', patient: 'batch', urgent: 'realtime' },
+    off_peak: NO_WINDOW,
   }) as const;
 
 /**
@@ -47,21 +53,39 @@ const LANES = {
     batch: { kind: 'fixed', lane: 'batch' },
     flex: { kind: 'unsupported', why: 'anthropic has no flex tier' },
     auto: { kind: 'deadline', patient: 'batch', urgent: 'flex' },
+    off_peak: NO_WINDOW,
   },
   openai: {
     batch: { kind: 'fixed', lane: 'batch' },
     flex: { kind: 'fixed', lane: 'flex' },
     auto: { kind: 'deadline', patient: 'batch', urgent: 'flex' },
+    off_peak: NO_WINDOW,
   },
   gemini: {
     batch: { kind: 'fixed', lane: 'batch' },
     flex: { kind: 'fixed', lane: 'flex' },
     auto: { kind: 'deadline', patient: 'batch', urgent: 'flex' },
+    off_peak: NO_WINDOW,
   },
   bedrock: {
     batch: { kind: 'fixed', lane: 'batch' },
     flex: { kind: 'unsupported', why: 'bedrock batch inference has no flex tier here' },
     auto: { kind: 'deadline', patient: 'batch', urgent: 'flex' },
+    off_peak: NO_WINDOW,
+  },
+  // No batch API, but half price in its off-peak hours: every patient tier waits for them.
+  deepseek: {
+    batch: { kind: 'window' },
+    flex: { kind: 'unsupported', why: 'deepseek has no flex tier; use off_peak or auto' },
+    auto: { kind: 'window' },
+    off_peak: { kind: 'window' },
+  },
+  // Mistral shares OpenAI's endpoint names but sells no flex tier: near deadlines run standard.
+  mistral: {
+    batch: { kind: 'fixed', lane: 'batch' },
+    flex: { kind: 'unsupported', why: 'mistral has no flex tier' },
+    auto: { kind: 'deadline', patient: 'batch', urgent: 'realtime' },
+    off_peak: NO_WINDOW,
   },
   // Provider profiles: their batch API, or a standard call when the deadline cannot wait.
   together: profileLanes('together'),

@@ -33,6 +33,7 @@ const METRIC_DIMENSIONS = {
   PollerErrors: [],
   ProviderCleanupFailures: ['provider'],
   RealtimeGaveUp: ['provider', 'lane'],
+  RealtimeHeld: ['provider'],
   RealtimeRetries: ['provider'],
   RealtimeServed: ['provider', 'lane'],
   RequestsAccepted: [],

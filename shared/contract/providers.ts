@@ -10,7 +10,15 @@ import {
   type ProviderProfile,
 } from './providerProfile.js';
 
-const PROVIDERS = ['anthropic', 'openai', 'gemini', 'bedrock', ...BUILT_IN_PROFILE_IDS] as const;
+const PROVIDERS = [
+  'anthropic',
+  'openai',
+  'gemini',
+  'bedrock',
+  'mistral',
+  'deepseek',
+  ...BUILT_IN_PROFILE_IDS,
+] as const;
 type ProviderName = (typeof PROVIDERS)[number];
 
 /**
@@ -35,6 +43,10 @@ const PROVIDER_ENDPOINTS = {
   // Bedrock batch inference with `modelInvocationType: InvokeModel`: the body is the model's
   // native InvokeModel body (`modelInput`), and the model is named by the request's `model`.
   bedrock: ['/model/invoke'],
+  // Mistral's batch jobs take these among their `endpoint`s, with OpenAI-like bodies.
+  mistral: ['/v1/chat/completions', '/v1/embeddings', '/v1/fim/completions'],
+  // DeepSeek's OpenAI-compatible chat API; it has no batch API (served in its off-peak hours).
+  deepseek: ['/v1/chat/completions'],
   ...profileRecord((profile) => profile.endpoints),
 } as const satisfies Record<ProviderName, readonly string[]>;
 
@@ -45,6 +57,8 @@ const DEFAULT_ENDPOINT: Record<ProviderName, ProviderEndpoint> = {
   openai: '/v1/chat/completions',
   gemini: 'generateContent',
   bedrock: '/model/invoke',
+  mistral: '/v1/chat/completions',
+  deepseek: '/v1/chat/completions',
   ...profileRecord(() => '/v1/chat/completions' as const),
 };
 
@@ -77,6 +91,13 @@ const PROVIDER_LIMITS: Record<ProviderName, ProviderLimits> = {
     oneModelPerBatch: true,
     minRequests: 100,
   },
+  // Mistral documents batches of "up to 1M requests" and no file size; a third-party note
+  // says 100,000 requests and 512 MB. batchlane keeps to the lower figures (and to the
+  // completion function's 256 MB). The model is named once, on the job.
+  mistral: { maxRequests: 100_000, maxBytes: 256 * 1000 * 1000, oneModelPerBatch: true },
+  // No batch API: every request is served synchronously (see the lanes table), so no batch
+  // is ever filled for it; one request per "batch" keeps that true should one be.
+  deepseek: { maxRequests: 1, maxBytes: 64 * 1024 * 1024, oneModelPerBatch: true },
   ...profileRecord((profile) => ({
     maxRequests: profile.limits.maxRequests,
     maxBytes: profile.limits.maxBytes,

@@ -11,7 +11,7 @@ const CUSTOM_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
  * (OpenAI's `service_tier: "flex"`, called synchronously: batch prices, minutes not hours) and
  * `auto` (batchlane picks by `deadline`, and escalates a batch that runs late).
  */
-const TIERS = ['batch', 'flex', 'auto'] as const;
+const TIERS = ['batch', 'flex', 'auto', 'off_peak'] as const;
 type Tier = (typeof TIERS)[number];
 /**
  * Where a flex tier exists: OpenAI's synchronous text endpoints (not embeddings) and
@@ -234,6 +234,9 @@ const RequestV1Schema = ResolvedRequestV1BaseSchema.superRefine((request, ctx) =
         ),
       );
     }
+  }
+  if (endpoint === '/v1/fim/completions' && typeof body['prompt'] !== 'string') {
+    ctx.addIssue(reasonIssue('invalid_body', ['body', 'prompt'], 'body.prompt must be a string'));
   }
   if (endpoint === '/v1/messages' || endpoint === '/v1/chat/completions') {
     const messages = body['messages'];

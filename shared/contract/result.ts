@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PROVIDERS } from './providers.js';
+import { TIERS } from './request.js';
 
 const RESULT_STATUSES = ['succeeded', 'errored', 'expired', 'canceled', 'rejected'] as const;
 type ResultStatus = (typeof RESULT_STATUSES)[number];
@@ -29,7 +30,7 @@ const CostSchema = z
         'usage: priced from the returned usage; no_usage: nothing ran, nothing billed; unpriced_model: the model is not in the price table',
       ),
     billed_as: z
-      .enum(['batch', 'flex', 'standard', 'priority'])
+      .enum(['batch', 'flex', 'off_peak', 'standard', 'priority'])
       .nullable()
       .describe('The price column applied: the tier the provider reports, not the one asked for'),
     price_version: z.string().nullable().describe('Version of the price table used'),
@@ -39,8 +40,8 @@ const CostSchema = z
 /** Which lane served a request, and why. */
 const LaneSchema = z
   .object({
-    requested: z.enum(['batch', 'flex', 'auto']),
-    served_by: z.enum(['batch', 'flex', 'realtime']).nullable(),
+    requested: z.enum(TIERS),
+    served_by: z.enum(['batch', 'flex', 'off_peak', 'realtime']).nullable(),
     reason: z.string(),
   })
   .strict();
@@ -97,6 +98,24 @@ const ResultV1Schema = z
   .strict();
 
 type ResultV1 = z.infer<typeof ResultV1Schema>;
+
+/**
+ * What is delivered in place of a result too large for its destination's message limit (an
+ * SQS message, an EventBridge event): the full result is the JSON object at `s3_uri`, in
+ * batchlane's bucket under `results/oversize/`.
+ */
+const ResultPointerV1Schema = z
+  .object({
+    schema: z.literal('batchlane.result-pointer.v1'),
+    custom_id: z.string(),
+    status: z.enum(RESULT_STATUSES),
+    s3_uri: z.string().regex(/^s3:\/\/[^/]+\/.+$/),
+  })
+  .strict();
+type ResultPointerV1 = z.infer<typeof ResultPointerV1Schema>;
+
+/** detail-type of result events on a caller's bus (an `eventbridge` destination). */
+const RESULT_DETAIL_TYPE = 'Request Result';
 type Usage = z.infer<typeof UsageSchema>;
 type ResultError = z.infer<typeof ResultErrorSchema>;
 type Cost = z.infer<typeof CostSchema>;
@@ -108,9 +127,12 @@ export {
   type Lane,
   LaneSchema,
   PRODUCER_FIELD,
+  RESULT_DETAIL_TYPE,
   RESULT_STATUSES,
   type ResultError,
   ResultErrorSchema,
+  type ResultPointerV1,
+  ResultPointerV1Schema,
   type ResultStatus,
   type ResultV1,
   ResultV1Schema,

@@ -20,7 +20,7 @@ const RealtimeJobSchema = z
     provider: z.enum(PROVIDERS),
     endpoint: z.string().min(1),
     model: z.string().min(1),
-    lane: z.enum(['flex', 'realtime']),
+    lane: z.enum(['flex', 'off_peak', 'realtime']),
     requested: z.enum(TIERS),
     reason: z.string(),
     destination: DestinationSchema.nullable(),
@@ -33,6 +33,11 @@ const RealtimeJobSchema = z
      */
     reserved_nano_usd: z.number().int().nonnegative().default(0),
     reserved_on: z.string().nullable().default(null),
+    /**
+     * For the off-peak lane: when the provider's discount window opens. Until then the job
+     * goes back on the queue with the longest delay that does not pass it.
+     */
+    hold_until: z.string().nullable().default(null),
     /** Which try this is: a job that failed for now is queued again with attempt + 1. */
     attempt: z.number().int().positive().default(1),
     target: z.discriminatedUnion('kind', [

@@ -28,6 +28,11 @@ interface OutcomeToPrice {
   readonly response: unknown;
   /** When the provider served it (a batch's end): picks the price in effect that day. */
   readonly at: Date;
+  /**
+   * When the provider says it processed the request, if it says: a provider that bills by
+   * the hour (DeepSeek) is priced at this instant rather than at delivery.
+   */
+  readonly processedAt?: Date | null;
   readonly metadata: JsonValue | null;
 }
 
@@ -45,8 +50,10 @@ const costOutcome = (
     outcome.response === null || outcome.response === undefined
       ? null
       : tokenUsageFromResponse(outcome.provider, outcome.endpoint, outcome.response);
+  const byTheHour = (table.off_peak[outcome.provider]?.length ?? 0) > 0;
+  const at = byTheHour ? (outcome.processedAt ?? outcome.at) : outcome.at;
   const priced = priceRequest(
-    { provider: outcome.provider, model: outcome.model, lane: outcome.lane, usage, at: outcome.at },
+    { provider: outcome.provider, model: outcome.model, lane: outcome.lane, usage, at },
     table,
   );
   return {
@@ -72,4 +79,16 @@ const costOutcome = (
   };
 };
 
-export { costOutcome, costTagOf, type OutcomeToPrice };
+/**
+ * When an OpenAI-compatible response says it was created (`created`, Unix seconds): DeepSeek
+ * bills a request by the hour it began processing it, so a request whose off-peak window
+ * closed mid-flight is priced as the provider billed it. Null when the response has none.
+ */
+const processedAtOf = (response: unknown): Date | null => {
+  if (typeof response !== 'object' || response === null) return null;
+  const created = (response as { created?: unknown }).created;
+  if (typeof created !== 'number' || !Number.isFinite(created) || created <= 0) return null;
+  return new Date(created * 1000);
+};
+
+export { costOutcome, costTagOf, type OutcomeToPrice, processedAtOf };

@@ -18,6 +18,8 @@ const toJsonLine = (value: unknown): string =>
  *   with its `custom_id` and the body can be read back (escalation) like the others.
  * - Bedrock: `{"custom_id","modelInput"}`: the Bedrock record with batchlane's id first, like
  *   every other line; the adapter names it `recordId` as it writes the job's input file.
+ * - Mistral: `{"custom_id","body"}`, Mistral's own batch line (the model, in the body, is
+ *   also named once on the job).
  *
  * `JSON.stringify` never emits a raw CR or LF. U+2028/U+2029 are left raw by it but count as
  * line breaks for some line splitters (e.g. Python's `splitlines`), so they are escaped too:
@@ -38,6 +40,11 @@ const formatProviderLine = (
       return toJsonLine({ custom_id: providerCustomId, body });
     case 'bedrock':
       return toJsonLine({ custom_id: providerCustomId, modelInput: body });
+    case 'mistral':
+      return toJsonLine({ custom_id: providerCustomId, body });
+    case 'deepseek':
+      // Never written to a batch (DeepSeek has none); measured for size like OpenAI's lines.
+      return toJsonLine({ custom_id: providerCustomId, method: 'POST', url: endpoint, body });
     default:
       // Provider profiles store OpenAI's line; the adapter writes the profile's own as it
       // submits (Together drops method and url, Azure names the deployment).

@@ -125,10 +125,39 @@ const parseAnthropicLine = (line: string): ParsedResultLine => {
   }
 };
 
-const parseOpenAILine = (line: string): ParsedResultLine => {
-  const value = parseJsonObject('openai', line);
-  const providerCustomId = requireCustomId('openai', value);
+/** A 422 body's `{"detail":[{"loc","msg"}]}` (Mistral's validation errors) as one message. */
+const validationMessage = (body: unknown): string | null => {
+  if (!isObject(body) || !Array.isArray(body.detail) || body.detail.length === 0) return null;
+  return body.detail
+    .map((item: unknown) =>
+      isObject(item)
+        ? `${Array.isArray(item.loc) ? item.loc.join('.') : ''}: ${stringOrNull(item.msg) ?? ''}`
+        : String(item),
+    )
+    .join('; ');
+};
+
+/**
+ * OpenAI's output and error lines; Mistral writes the same shape (`{"id","custom_id",
+ * "response":{"status_code","body"},"error"}`), and its bodies count tokens as OpenAI's do.
+ */
+const parseOpenAILine = (
+  line: string,
+  provider: 'openai' | 'mistral' = 'openai',
+): ParsedResultLine => {
+  const value = parseJsonObject(provider, line);
+  const providerCustomId = requireCustomId(provider, value);
   const base = { providerCustomId, response: null, usage: null, model: null };
+
+  // Mistral does not document its error-file line; a bare message in `error` is kept as one.
+  if (typeof value.error === 'string' && value.error !== '' && !isObject(value.response)) {
+    return {
+      ...base,
+      status: 'errored',
+      error: { type: `${provider}_error`, message: value.error },
+      retryable: false,
+    };
+  }
 
   // `error` is set only for failures that never reached the endpoint (expiry, cancel, ...).
   if (isObject(value.error)) {
@@ -147,30 +176,35 @@ const parseOpenAILine = (line: string): ParsedResultLine => {
   }
 
   const response = value.response;
-  if (!isObject(response)) throw malformed('openai', 'neither response nor error');
+  if (!isObject(response)) throw malformed(provider, 'neither response nor error');
   const statusCode = response.status_code;
-  if (typeof statusCode !== 'number') throw malformed('openai', 'response without status_code');
+  if (typeof statusCode !== 'number') throw malformed(provider, 'response without status_code');
   const body = response.body;
 
   if (statusCode >= 200 && statusCode < 300) {
-    if (!isObject(body)) throw malformed('openai', 'successful response without body');
+    if (!isObject(body)) throw malformed(provider, 'successful response without body');
     return {
       ...base,
       status: 'succeeded',
       response: body,
       error: null,
       retryable: false,
-      usage: resultUsageOf(tokenUsageFromResponse('openai', '', body)),
+      usage: resultUsageOf(tokenUsageFromResponse(provider, '', body)),
       model: stringOrNull(body.model),
     };
   }
 
-  const bodyError = isObject(body) && isObject(body.error) ? body.error : {};
+  // OpenAI nests its error (`{"error":{…}}`); Mistral's envelope is the body itself
+  // (`{"object":"error","message","type","code"}`).
+  const bodyError = isObject(body) ? (isObject(body.error) ? body.error : body) : {};
   const type = stringOrNull(bodyError.type) ?? stringOrNull(bodyError.code) ?? `http_${statusCode}`;
   return {
     ...base,
     status: 'errored',
-    error: { type, message: stringOrNull(bodyError.message) ?? `HTTP ${statusCode}` },
+    error: {
+      type,
+      message: stringOrNull(bodyError.message) ?? validationMessage(body) ?? `HTTP ${statusCode}`,
+    },
     retryable: isRetryableHttpStatus(statusCode),
   };
 };
@@ -267,7 +301,8 @@ const parseGeminiLine = (line: string): ParsedResultLine => {
 
 /**
  * Parses one line of a provider result file (Anthropic results JSONL; OpenAI output or
- * error file; Gemini responses file or inline responses; Bedrock `.jsonl.out`). The line may
+ * error file; Gemini responses file or inline responses; Bedrock `.jsonl.out`; Mistral output
+ * and error files, inline outputs written the same way). The line may
  * carry its trailing newline or `\r`.
  *
  * @throws {InvalidInputError} code `malformed_result_line` when the line is not one the
@@ -283,6 +318,12 @@ const parseResultLine = (provider: ProviderName, line: string): ParsedResultLine
       return parseBedrockLine(line);
     case 'gemini':
       return parseGeminiLine(line);
+    case 'mistral':
+      return parseOpenAILine(line, 'mistral');
+    case 'deepseek':
+      throw new InvalidInputError('deepseek has no batch API, so no result files', {
+        code: 'malformed_result_line',
+      });
     default:
       // Provider profiles answer OpenAI's lines (Together's error lines are OpenAI's `error`).
       return parseOpenAILine(line);

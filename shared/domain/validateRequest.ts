@@ -119,6 +119,7 @@ const FIELD_CODES: Record<string, RejectionCode> = {
 const issuePath = (issue: z.core.$ZodIssue): string =>
   issue.path.length === 0 ? '(root)' : issue.path.map(String).join('.');
 
+/** The rejection code a schema issue stands for (the first issue's names the rejection). */
 const codeOf = (issue: z.core.$ZodIssue): RejectionCode => {
   if (issue.code === 'custom') {
     const reason = (issue.params as { reason?: RejectionCode } | undefined)?.reason;
@@ -515,6 +516,8 @@ export {
   type ClaimCheckFailureCode,
   type ClaimCheckResolution,
   claimCheckUriOf,
+  codeOf,
+  issuePath,
   maxRequestBytesOf,
   REJECTION_CODES,
   type Rejection,

@@ -8,6 +8,12 @@ import type { ProviderEndpoint, ProviderName } from '../contract/providers.js';
  */
 interface ProviderBatchSnapshot {
   readonly providerBatchId: string;
+  /**
+   * batchlane's batch id as recorded with the provider (OpenAI metadata, Gemini display
+   * name), where the provider keeps one: how a pushed event about a provider batch is traced
+   * back to batchlane's batch. Absent where the provider keeps none.
+   */
+  readonly batchId?: string | null;
   readonly phase: 'running' | 'ended';
   /** The provider's own status word (`in_progress`, `finalizing`, `ended`, `failed`, ...). */
   readonly providerStatus: string;

@@ -68,11 +68,22 @@ interface ReservedPart {
   readonly batchBytes: number;
 }
 
-/** A member to claim into a part, with the hash its ledger entry must still carry. */
+/** A member to claim into a part: its ledger entry is written from these. */
 interface PartMember {
   readonly item: BatchItem;
   readonly requestHash: string;
+  /** Epoch seconds after which the ledger may forget the id (DynamoDB TTL). */
+  readonly expiresAt: number;
 }
+
+/**
+ * What claiming a member found in the ledger: the entry is now this member's (`claimed`); it
+ * holds the same request elsewhere (`held`: another member or batch, the realtime lane, a
+ * duplicate to fold); or it holds another request under the same id (`conflict`: refused). Or
+ * the store refuses to hold the request for something in the request itself (`unstorable`:
+ * an item DynamoDB will not take), which no retry changes.
+ */
+type MemberClaim = 'claimed' | 'held' | 'conflict' | 'unstorable';
 
 /**
  * Durable state: the idempotency ledger, batches and their members.
@@ -155,23 +166,28 @@ interface StateStore {
   openPart(part: BatchPart): Promise<boolean>;
 
   /**
-   * Claims members into an open part: each ledger entry goes from `pending` (with its hash) to
-   * `claimed` by the batch and the member is written, only while the part is open. Returns, per member, whether it is now this batch's (false: another batch won
-   * it). Throws `ConflictError` with code `part_sealed` once the part is sealed; members
-   * claimed before that stay claimed.
+   * Claims members into an open part: each member is written at its index, then its ledger
+   * entry is put `claimed` by the batch and member (creating it, or taking over a refusal or
+   * a `pending` entry of the same request). Returns what each claim found (see
+   * {@link MemberClaim}); an index whose claim was not `claimed` then holds no member. Throws
+   * `ConflictError` with code `part_sealed` once the part is sealed; members claimed before
+   * that stay claimed.
    */
   claimPartMembers(
     batchId: string,
     partNo: number,
     members: readonly PartMember[],
-  ): Promise<boolean[]>;
+  ): Promise<MemberClaim[]>;
 
   /** Records how many members of an open part were claimed (nothing once it is sealed). */
   commitPart(batchId: string, partNo: number, claimed: number): Promise<void>;
 
   /**
    * Seals parts 1..partCount of a batch that stopped filling, including parts whose record
-   * a crashed collector never wrote, and returns those that were opened.
+   * a crashed collector never wrote, and returns those that were opened. A part its collector
+   * did not commit is settled index by index against the ledger first (the ledger entry
+   * decides membership; an index it does not name stays empty for good), so its `claimed`
+   * is then exact too.
    */
   sealParts(batchId: string, partCount: number): Promise<BatchPart[]>;
 
@@ -204,6 +220,7 @@ interface StateStore {
 export type {
   BatchPatch,
   ItemDelivery,
+  MemberClaim,
   PartMember,
   PartReservation,
   RealtimeLease,

@@ -19,6 +19,7 @@ import type { RealtimeDispatcher } from '../ports/RealtimeDispatcher.js';
 import type { RealtimeProvider } from '../ports/RealtimeProvider.js';
 import type { ResultDeliverer } from '../ports/ResultDeliverer.js';
 import type { StateStore } from '../ports/StateStore.js';
+import type { TurnaroundLog } from '../ports/TurnaroundLog.js';
 
 /** The settings the use cases read (a subset of the deployment configuration). */
 interface RuntimeSettings {
@@ -79,6 +80,11 @@ interface RuntimeSettings {
   /** How producers are told apart (see `resolveProducer`). */
   readonly producers: ProducerPolicy;
   /**
+   * Providers whose batch ends this deployment is told of (webhooks received, Bedrock's
+   * EventBridge rule): the poller looks at their running batches less often.
+   */
+  readonly pushedProviders?: readonly ProviderName[];
+  /**
    * Nano-dollars per token assumed for a model the price table lacks while a budget is set;
    * null: such a request is refused (`unpriced_model`), never admitted at $0.
    */
@@ -92,6 +98,8 @@ interface RuntimeDeps {
   /** Reads bodies sent by claim check (`body_s3_uri`). */
   readonly claimChecks: ClaimCheckReader;
   readonly providers: Partial<Record<ProviderName, BatchProvider>>;
+  /** How long batches took, per provider and model (absent: not recorded). */
+  readonly turnarounds?: TurnaroundLog;
   readonly events: EventPublisher;
   readonly deliverer: ResultDeliverer;
   readonly completion: CompletionNotifier;

@@ -4,6 +4,7 @@ import { ConflictError, errorMessage } from '../domain/errors.js';
 import { escalateAtOf } from '../domain/escalateAtOf.js';
 import type { RequestEstimate } from '../domain/estimateRequest.js';
 import { newBatchRecord } from '../domain/newBatchRecord.js';
+import { providerCustomIdOf } from '../domain/providerCustomIdOf.js';
 import type {
   BatchEstimate,
   BatchItem,
@@ -39,8 +40,12 @@ interface FillRequest {
 interface FillReport<T extends FillRequest> {
   /** Requests now members of a batch. */
   readonly claimed: T[];
-  /** Requests another batch holds already (a concurrent duplicate): nothing left to do. */
+  /** Requests the ledger holds elsewhere already (a duplicate): nothing left to do. */
   readonly lost: T[];
+  /** Requests whose id the ledger holds for a different request: to be refused. */
+  readonly conflicts: T[];
+  /** Requests the store will not hold for something in the request itself: to be refused. */
+  readonly unstorable: T[];
   /** Requests not placed for now: their messages go back to the queue. */
   readonly failed: T[];
   /** Batches this run added parts to. */
@@ -54,9 +59,6 @@ const FULL_BYTES_RATIO = 0.98;
 
 /** Tries at placing a group's requests before the rest are handed back to the queue. */
 const MAX_ROUNDS = 12;
-
-/** batchlane's id for a request inside one provider batch: short, ordered, provider-safe. */
-const providerCustomIdOf = (index: number): string => `r${index.toString().padStart(6, '0')}`;
 
 const estimateOf = (requests: readonly FillRequest[]): BatchEstimate => {
   const byModel: Record<string, { requests: number; tokens: number }> = {};
@@ -76,12 +78,16 @@ const estimateOf = (requests: readonly FillRequest[]): BatchEstimate => {
  * Places accepted requests in `filling` batches, one group (provider, endpoint and, where the
  * provider demands it, model) at a time. Each run adds a part to the group's current batch:
  * it reserves room and member indexes atomically, writes the part's lines to the blob store,
- * records the part, then claims its members. Batches therefore grow across collector
- * invocations up to the provider's limits, instead of being as large as one invocation.
+ * records the part, then claims its members: per request, its member item where the index is
+ * free and its one ledger entry, written `claimed` at once (the entry is also what folds a
+ * resend). Batches therefore grow across collector invocations up to the provider's limits,
+ * instead of being as large as one invocation.
  *
  * A crash between any two steps leaves nothing wrong behind: reserved room without a part
- * object, or a part whose members were never claimed, only adds lines that sealing leaves
- * out; the messages come back and their requests (still `pending`) go to a later part.
+ * object, or a part whose members were not all claimed, only adds lines that sealing leaves
+ * out. Sealing settles an uncommitted part against the ledger index by index, so a request
+ * whose entry was written is a member, and one whose entry was not comes back with its
+ * message and goes to a later part.
  */
 const createBatchFiller = (deps: RuntimeDeps) => {
   const { store, clock, logger, settings } = deps;
@@ -154,6 +160,8 @@ const createBatchFiller = (deps: RuntimeDeps) => {
     report: {
       claimed: T[];
       lost: T[];
+      conflicts: T[];
+      unstorable: T[];
       full: Set<string>;
       exhausted: Set<string>;
       batchIds: Set<string>;
@@ -207,15 +215,18 @@ const createBatchFiller = (deps: RuntimeDeps) => {
     });
     if (!opened) return [...requests];
 
-    const acceptedAt = clock.now().toISOString();
+    const now = clock.now();
+    const acceptedAt = now.toISOString();
+    const expiresAt = Math.floor(now.getTime() / 1000) + settings.idempotencyTtlSeconds;
     // Should the batch be sealed while this runs, the claim throws `part_sealed` and every
     // request here goes back to the queue: on the retry, the ledger folds those claimed
-    // before the seal and the others go to a later batch.
+    // before the seal (or by sealing itself) and the others go to a later batch.
     const outcomes = await store.claimPartMembers(
       batch.batchId,
       reserved.partNo,
       part.map((r, i) => ({
         requestHash: r.requestHash,
+        expiresAt,
         item: {
           batchId: batch.batchId,
           providerCustomId: ids[i] ?? '',
@@ -235,12 +246,18 @@ const createBatchFiller = (deps: RuntimeDeps) => {
         },
       })),
     );
-    await store.commitPart(batch.batchId, reserved.partNo, outcomes.filter(Boolean).length);
-    outcomes.forEach((won, i) => {
+    await store.commitPart(
+      batch.batchId,
+      reserved.partNo,
+      outcomes.filter((o) => o === 'claimed').length,
+    );
+    outcomes.forEach((outcome, i) => {
       const request = part[i];
       if (request === undefined) return;
-      if (won) report.claimed.push(request);
-      else report.lost.push(request);
+      if (outcome === 'claimed') report.claimed.push(request);
+      else if (outcome === 'held') report.lost.push(request);
+      else if (outcome === 'conflict') report.conflicts.push(request);
+      else report.unstorable.push(request);
     });
     return requests.slice(fits);
   };
@@ -256,6 +273,8 @@ const createBatchFiller = (deps: RuntimeDeps) => {
     const report = {
       claimed: [] as T[],
       lost: [] as T[],
+      conflicts: [] as T[],
+      unstorable: [] as T[],
       failed: [] as T[],
       full: new Set<string>(),
       exhausted: new Set<string>(),
@@ -284,6 +303,8 @@ const createBatchFiller = (deps: RuntimeDeps) => {
     return {
       claimed: report.claimed,
       lost: report.lost,
+      conflicts: report.conflicts,
+      unstorable: report.unstorable,
       failed: report.failed,
       batchIds: [...report.batchIds],
       full: [...report.full],

@@ -13,9 +13,10 @@ import { errorMessage, InvalidInputError, isRetryable, NotFoundError } from '../
 import { estimateRequest, type RequestEstimate } from '../domain/estimateRequest.js';
 import { formatProviderLine } from '../domain/formatProviderLine.js';
 import { mapWithConcurrency } from '../domain/mapWithConcurrency.js';
+import { offPeakWindowAt } from '../domain/pricing/offPeakCalendar.js';
 import { findPriceEntry } from '../domain/pricing/priceRequest.js';
 import { ledgerIdOf, resolveProducer } from '../domain/producer.js';
-import { realtimeRequestKey } from '../domain/RealtimeJob.js';
+import { type RealtimeJob, realtimeRequestKey } from '../domain/RealtimeJob.js';
 import type { JsonValue } from '../domain/records.js';
 import {
   type AcceptedRequest,
@@ -30,6 +31,7 @@ import {
 import type { RegisterOutcome, RegisterRequestInput } from '../ports/StateStore.js';
 import { type AdmissionRequest, createAdmission } from './createAdmission.js';
 import { createBatchFiller, type FillRequest, providerCustomIdOf } from './createBatchFiller.js';
+import { holdDelaySeconds } from './createRealtimeWorker.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
 import { handOffSealing, type SealReason } from './sealBatch.js';
 import { type Refusal, settleRefusals } from './settleRefusals.js';
@@ -111,7 +113,38 @@ interface Judged {
 
 const CONCURRENCY = 16;
 
-/** Ledger entries registered per call (one DynamoDB transaction). */
+/** What the filler needs of a batch-lane request. */
+const pendingOf = (candidate: {
+  readonly message: IntakeMessage;
+  readonly producer: string;
+  readonly accepted: AcceptedRequest;
+  readonly prepared: Prepared;
+}): Pending => {
+  const { message, producer, accepted, prepared } = candidate;
+  const { choice, line, estimate } = prepared;
+  return {
+    estimate,
+    lane: {
+      requested: choice.requested === 'auto' ? 'auto' : 'batch',
+      reason: choice.reason,
+    },
+    messageId: message.messageId,
+    producer,
+    accepted,
+    provider: accepted.request.provider,
+    endpoint: accepted.endpoint,
+    model: accepted.model,
+    customId: accepted.request.custom_id,
+    requestHash: accepted.requestHash,
+    destination: accepted.destination,
+    metadata: (accepted.request.metadata ?? null) as JsonValue | null,
+    deadline: accepted.request.deadline ?? null,
+    lineBytes: Buffer.byteLength(line),
+    line,
+  };
+};
+
+/** Ledger entries registered per call (realtime lane only; one conditional put each). */
 const REGISTER_CHUNK = 100;
 
 /**
@@ -368,7 +401,13 @@ const createCollector = (deps: RuntimeDeps) => {
     const flex =
       deps.realtimeProviders[accepted.request.provider]?.supportsFlex === true &&
       FLEX_ENDPOINTS.includes(accepted.endpoint);
-    const choice = chooseLane(accepted.request, flex, now, settings.lanePolicy);
+    const choice = chooseLane(
+      accepted.request,
+      flex,
+      now,
+      settings.lanePolicy,
+      offPeakWindowAt(settings.priceTable.off_peak[accepted.request.provider], now),
+    );
     if (choice.lane === 'batch' || deps.realtime !== null) return choice;
     return {
       lane: 'batch',
@@ -391,7 +430,7 @@ const createCollector = (deps: RuntimeDeps) => {
     const { request } = accepted;
     const key = realtimeRequestKey(producer, request.custom_id, accepted.requestHash);
     await deps.blobs.put(key, JSON.stringify(request), { contentType: 'application/json' });
-    await deps.realtime?.dispatch({
+    const job: RealtimeJob = {
       schema: 'batchlane.realtime-job.v1',
       attempt: 1,
       custom_id: request.custom_id,
@@ -401,9 +440,10 @@ const createCollector = (deps: RuntimeDeps) => {
       provider: request.provider,
       endpoint: accepted.endpoint,
       model: accepted.model,
-      lane: choice.lane === 'flex' ? 'flex' : 'realtime',
+      lane: choice.lane === 'flex' || choice.lane === 'off_peak' ? choice.lane : 'realtime',
       requested: choice.requested,
       reason: choice.reason,
+      hold_until: choice.holdUntil ?? null,
       destination: accepted.destination,
       metadata: (request.metadata ?? null) as JsonValue | null,
       deadline: request.deadline ?? null,
@@ -411,7 +451,10 @@ const createCollector = (deps: RuntimeDeps) => {
       reserved_nano_usd: reservedIn === null ? 0 : bound.estimate.nanoUsd,
       reserved_on: reservedIn?.day ?? null,
       target: { kind: 'request' },
-    });
+    };
+    // Held for a discount window: the job first comes back when the window opens or after
+    // SQS's longest delay, whichever is sooner; the worker holds it again until then.
+    await deps.realtime?.dispatch(job, { delaySeconds: holdDelaySeconds(job, clock.now()) });
     await store.markRealtime(producer, request.custom_id, accepted.requestHash);
   };
 
@@ -440,7 +483,8 @@ const createCollector = (deps: RuntimeDeps) => {
         body: accepted.request.body,
         bodyBytes: Buffer.byteLength(line),
         lane: choice.lane,
-        at: now,
+        // A held request runs when its window opens: estimated at that hour's price.
+        at: choice.holdUntil === undefined ? now : new Date(choice.holdUntil),
       },
       settings.priceTable,
       settings.unpricedCeilingNanoUsdPerToken,
@@ -541,7 +585,15 @@ const createCollector = (deps: RuntimeDeps) => {
         requests: requests.length,
         error: errorMessage(error),
       });
-      return { claimed: [], lost: [], failed: [...requests], batchIds: [], full: [] };
+      return {
+        claimed: [],
+        lost: [],
+        conflicts: [],
+        unstorable: [],
+        failed: [...requests],
+        batchIds: [],
+        full: [],
+      };
     }
   };
 
@@ -625,12 +677,21 @@ const createCollector = (deps: RuntimeDeps) => {
       refusals.push(conflictRefusal(message, producer, accepted));
     }
 
-    // Register every distinct id in the ledger; only new or still-pending ones get packed.
+    // Requests for the batch lane get their one ledger entry when they are packed, written
+    // `claimed` at once (the filler reports those the ledger holds already, or holds for a
+    // different request). Only the realtime lane's are registered here, `pending`, before
+    // they are handed on.
     const candidates = [...firstById.values()];
-    // A hundred ids per round trip; a chunk that fails for now sends its messages back to SQS.
-    const chunks: (typeof candidates)[] = [];
-    for (let i = 0; i < candidates.length; i += REGISTER_CHUNK) {
-      chunks.push(candidates.slice(i, i + REGISTER_CHUNK));
+    const toPack: Pending[] = [];
+    const toRegister: typeof candidates = [];
+    for (const candidate of candidates) {
+      if (candidate.prepared.choice.lane === 'batch') toPack.push(pendingOf(candidate));
+      else toRegister.push(candidate);
+    }
+    // A hundred ids per call; a chunk that fails for now sends its messages back to SQS.
+    const chunks: (typeof toRegister)[] = [];
+    for (let i = 0; i < toRegister.length; i += REGISTER_CHUNK) {
+      chunks.push(toRegister.slice(i, i + REGISTER_CHUNK));
     }
     const chunkOutcomes = await mapWithConcurrency(chunks, 4, (chunk) =>
       registerChunk(
@@ -650,10 +711,9 @@ const createCollector = (deps: RuntimeDeps) => {
           ? outcome.value
           : (chunks[c] ?? []).map(() => ({ status: 'rejected', reason: outcome.reason })),
     );
-    const toPack: Pending[] = [];
     const toRealtime: RealtimeBound[] = [];
     for (const [index, registration] of registrations.entries()) {
-      const candidate = candidates[index];
+      const candidate = toRegister[index];
       if (candidate === undefined) continue;
       const { message, producer, accepted, prepared } = candidate;
       if (registration.status === 'rejected' && refusedForItsContent(registration.reason)) {
@@ -676,31 +736,8 @@ const createCollector = (deps: RuntimeDeps) => {
       } else if (outcome.kind === 'conflict') {
         refusals.push(conflictRefusal(message, producer, accepted));
       } else {
-        const { choice, line, estimate } = prepared;
-        if (choice.lane !== 'batch') {
-          toRealtime.push({ messageId: message.messageId, producer, accepted, choice, estimate });
-          continue;
-        }
-        toPack.push({
-          estimate,
-          lane: {
-            requested: choice.requested === 'auto' ? 'auto' : 'batch',
-            reason: choice.reason,
-          },
-          messageId: message.messageId,
-          producer,
-          accepted,
-          provider: accepted.request.provider,
-          endpoint: accepted.endpoint,
-          model: accepted.model,
-          customId: accepted.request.custom_id,
-          requestHash: accepted.requestHash,
-          destination: accepted.destination,
-          metadata: (accepted.request.metadata ?? null) as JsonValue | null,
-          deadline: accepted.request.deadline ?? null,
-          lineBytes: Buffer.byteLength(line),
-          line,
-        });
+        const { choice, estimate } = prepared;
+        toRealtime.push({ messageId: message.messageId, producer, accepted, choice, estimate });
       }
     }
 
@@ -744,6 +781,25 @@ const createCollector = (deps: RuntimeDeps) => {
     // Fill: each group's requests become a part of its filling batch.
     const filled = await fillOrRetry(toPack);
     for (const pending of filled.failed) failed.add(pending.messageId);
+    folded += filled.lost.length;
+    const messageOf = new Map(messages.map((m) => [m.messageId, m]));
+    for (const { messageId, producer, accepted } of filled.conflicts) {
+      const message = messageOf.get(messageId);
+      if (message !== undefined) refusals.push(conflictRefusal(message, producer, accepted));
+    }
+    for (const { messageId, producer, accepted } of filled.unstorable) {
+      const message = messageOf.get(messageId);
+      if (message === undefined) continue;
+      // Refused by the store for good: retrying would only end in the dead-letter queue.
+      refusals.push(
+        unregisterableRefusal(
+          message,
+          producer,
+          accepted,
+          new Error(`the state table will not store request ${accepted.request.custom_id}`),
+        ),
+      );
+    }
     const toSeal = new Map<string, SealReason>(filled.full.map((id) => [id, 'full']));
     if (settings.batchMaxAgeMs === 0) {
       for (const id of filled.batchIds) if (!toSeal.has(id)) toSeal.set(id, 'age');
@@ -768,7 +824,13 @@ const createCollector = (deps: RuntimeDeps) => {
 
     for (const messageId of await settleOrRetry(refusals)) failed.add(messageId);
 
-    const accepted = toPack.length + toRealtime.length;
+    // Packed requests the ledger folded (held elsewhere) or refused are not accepted here.
+    const accepted =
+      toPack.length -
+      filled.lost.length -
+      filled.conflicts.length -
+      filled.unstorable.length +
+      toRealtime.length;
     metrics.count(METRIC.RequestsAccepted, accepted);
     metrics.count(METRIC.RequestsFolded, folded);
     // Every message with an id folded into the one that stands for it shares its fate.

@@ -19,6 +19,7 @@ import { type ParsedResultLine, parseResultLine } from '../domain/parseResultLin
 import type { BatchItem, BatchRecord, ItemCost } from '../domain/records.js';
 import { readLinesAt } from '../domain/splitLines.js';
 import { sumItemCosts } from '../domain/sumItemCosts.js';
+import { turnaroundModelOf } from '../domain/turnaround.js';
 import type { BatchPatch, ItemDelivery } from '../ports/StateStore.js';
 import { costEntriesOf } from './costEntriesOf.js';
 import { createRetryBatch } from './createRetryBatch.js';
@@ -733,6 +734,7 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
       nextPollAt: null,
       completionLeaseUntil: null,
     });
+    await recordTurnaround(batch, completedAt);
     metrics.count(METRIC.BatchesDelivered, 1, { provider: batch.provider });
     // Micro-dollars: whole numbers CloudWatch sums without float drift.
     metrics.count(METRIC.CostMicroUsd, Math.round(cost.total.usd * 1e6), {
@@ -752,6 +754,32 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
       counts,
       retryBatchId,
     };
+  }
+
+  /**
+   * Records how long the batch took (one item), for the turnaround distribution. Losing it
+   * loses one sample of a statistic, never a result: logged, not retried.
+   */
+  async function recordTurnaround(batch: BatchRecord, completedAt: string): Promise<void> {
+    if (deps.turnarounds === undefined) return;
+    try {
+      await deps.turnarounds.record({
+        batchId: batch.batchId,
+        provider: batch.provider,
+        model: turnaroundModelOf(batch.models),
+        requestCount: batch.requestCount,
+        submittedAt: batch.submittedAt ?? batch.createdAt,
+        inProgressAt: null,
+        endedAt: batch.endedAt ?? completedAt,
+        firstDeliveredAt: null,
+        lastDeliveredAt: completedAt,
+      });
+    } catch (error) {
+      logger.warn('batch turnaround not recorded', {
+        batchId: batch.batchId,
+        error: errorMessage(error),
+      });
+    }
   }
 
   /**

@@ -144,7 +144,8 @@ const createPoller = (deps: RuntimeDeps, options: { readonly maxBatchesPerRun?: 
       Date.parse(batch.escalateAt) <= now.getTime()
         ? await escalateLateMembers(deps, batch, now)
         : (batch.escalateAt ?? null);
-    const nextPollAt = isoAfter(now, nextPollDelayMs({ ageMs, baseIntervalMs }));
+    const pushExpected = deps.settings.pushedProviders?.includes(batch.provider) ?? false;
+    const nextPollAt = isoAfter(now, nextPollDelayMs({ ageMs, baseIntervalMs, pushExpected }));
     await store.updateBatch(batch.batchId, batch.version, {
       providerStatus: snapshot.providerStatus,
       providerExpiresAt: expiresAt,

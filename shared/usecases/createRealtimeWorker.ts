@@ -6,7 +6,7 @@ import { isBudgetSet } from '../domain/admitRequests.js';
 import { backoffDelayMs } from '../domain/backoff.js';
 import { budgetPeriodOf } from '../domain/budgetPeriod.js';
 import { producerField } from '../domain/buildResult.js';
-import { costOutcome } from '../domain/costOutcome.js';
+import { costOutcome, processedAtOf } from '../domain/costOutcome.js';
 import {
   ConfigError,
   ConflictError,
@@ -26,10 +26,29 @@ import type { RuntimeDeps } from './RuntimeDeps.js';
 
 interface RealtimeReport {
   readonly customId: string;
-  readonly outcome: 'delivered' | 'already-delivered' | 'not-escalated' | 'missing' | 'requeued';
+  readonly outcome:
+    | 'delivered'
+    | 'already-delivered'
+    | 'not-escalated'
+    | 'missing'
+    | 'requeued'
+    | 'held';
   readonly status: ResultV1['status'] | null;
   readonly lane: RealtimeJob['lane'];
 }
+
+/** SQS's longest message delay: a held job comes back at most this much later. */
+const MAX_QUEUE_DELAY_SECONDS = 900;
+
+/**
+ * How long a job held for its discount window waits on the queue before it is looked at
+ * again: the time left until the window opens, at most SQS's longest delay; 0 once open.
+ */
+const holdDelaySeconds = (job: RealtimeJob, now: Date): number => {
+  if (job.hold_until === null) return 0;
+  const left = Math.ceil((Date.parse(job.hold_until) - now.getTime()) / 1000);
+  return Math.min(MAX_QUEUE_DELAY_SECONDS, Math.max(0, left));
+};
 
 /** Tries of one job before a still-failing call is delivered `errored`. */
 const MAX_JOB_ATTEMPTS = 4;
@@ -101,14 +120,19 @@ const createRealtimeWorker = (deps: RuntimeDeps) => {
     }
     const request = (await readJson(job.request_key)) as { body?: Record<string, unknown> };
     const lane: RealtimeJob['lane'] =
-      job.lane === 'flex' && provider.supportsFlex ? 'flex' : 'realtime';
+      job.lane === 'off_peak'
+        ? 'off_peak'
+        : job.lane === 'flex' && provider.supportsFlex
+          ? 'flex'
+          : 'realtime';
     let outcome: RealtimeOutcome;
     try {
       outcome = await provider.invoke({
         endpoint: job.endpoint,
         body: request.body ?? {},
         model: job.model,
-        lane,
+        // Off-peak is a time, not a tier: the call itself is a standard one.
+        lane: lane === 'flex' ? 'flex' : 'realtime',
         deadline: job.deadline === null ? null : new Date(job.deadline),
       });
     } catch (error) {
@@ -148,6 +172,13 @@ const createRealtimeWorker = (deps: RuntimeDeps) => {
       status: null,
       lane: job.lane,
     });
+    const holdSeconds = holdDelaySeconds(job, clock.now());
+    if (holdSeconds > 0 && deps.realtime !== null) {
+      // Held for the provider's discount window: back on the queue, nothing leased or written.
+      await deps.realtime.dispatch(job, { delaySeconds: holdSeconds });
+      metrics.count(METRIC.RealtimeHeld, 1, { provider: job.provider });
+      return report('held');
+    }
     if (job.target.kind === 'member') {
       // The poller sends the job before it marks the member escalated: until the mark is
       // there, the batch's own result may still be the one delivered.
@@ -211,6 +242,7 @@ const createRealtimeWorker = (deps: RuntimeDeps) => {
         lane: served.lane,
         response: served.status === 'succeeded' ? served.response : null,
         at: deliveredAt,
+        processedAt: processedAtOf(served.response),
         metadata: job.metadata as JsonValue | null,
       },
       settings.priceTable,
@@ -302,4 +334,4 @@ const createRealtimeWorker = (deps: RuntimeDeps) => {
   };
 };
 
-export { createRealtimeWorker, type RealtimeReport };
+export { createRealtimeWorker, holdDelaySeconds, type RealtimeReport };

@@ -113,6 +113,7 @@ const dispatchEscalations = async (
           endpoint: batch.endpoint,
           model: item.model,
           lane: how.lane,
+          hold_until: null,
           requested: item.lane.requested,
           reason: how.reasonOf(item),
           destination: item.destination,

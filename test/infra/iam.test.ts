@@ -359,6 +359,8 @@ describe('IAM: provider secrets', () => {
     const { stack, template } = synthBatchlane({
       enabledProviders: ['openai'],
       openaiSecretArn: arn,
+      // The webhook receiver's secret, given too: this counts API-key secrets.
+      openaiWebhookSecretArn: `${arn}-webhook`,
     });
     template.resourceCountIs('AWS::SecretsManager::Secret', 0);
     for (const fn of [stack.collector.function, stack.poller.function, stack.completion.function]) {
@@ -381,6 +383,7 @@ describe('IAM: provider secrets', () => {
     const { stack, template } = synthBatchlane({
       enabledProviders: ['anthropic', 'gemini'],
       geminiSecretArn: arn,
+      geminiWebhookSecretArn: `${arn}-webhook`,
     });
     for (const fn of [stack.collector.function, stack.poller.function, stack.completion.function]) {
       const env = environmentOf(template, logicalIdOf(stack, fn.function));
@@ -399,6 +402,23 @@ describe('IAM: provider secrets', () => {
     );
     expect(env[ENV.enabledProviders]).toBe('anthropic,openai');
     expect(env).not.toHaveProperty(ENV.geminiSecretArn);
+  });
+
+  it('gives Mistral a secret created here when enabled without an ARN, and grants it', () => {
+    const { stack, template } = synthBatchlane({ enabledProviders: ['openai', 'mistral'] });
+    // Both keys' secrets are created here, each put after deploying.
+    template.resourceCountIs('AWS::SecretsManager::Secret', 2);
+    template.hasOutput('mistralSecretArn', {});
+    for (const fn of [stack.collector.function, stack.poller.function, stack.completion.function]) {
+      const env = environmentOf(template, logicalIdOf(stack, fn.function));
+      expect(env[ENV.enabledProviders]).toBe('openai,mistral');
+      expect(env).toHaveProperty(ENV.mistralSecretArn);
+      expect(env).not.toHaveProperty(ENV.geminiSecretArn);
+      const secretReads = grantsOf(template, stack, fn).filter((g) =>
+        g.startsWith('secretsmanager:GetSecretValue@'),
+      );
+      expect(secretReads).toHaveLength(2);
+    }
   });
 
   it('matches the random suffix when a secret is given by its partial ARN', () => {

@@ -6,12 +6,18 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { ConflictError, NotFoundError } from '../../domain/errors.js';
+import { ConflictError, InvalidInputError } from '../../domain/errors.js';
 import { mapWithConcurrency } from '../../domain/mapWithConcurrency.js';
-import type { BatchPart, BatchRecord } from '../../domain/records.js';
-import type { PartMember, PartReservation, ReservedPart } from '../../ports/StateStore.js';
+import { providerCustomIdOf } from '../../domain/providerCustomIdOf.js';
+import type { BatchItem, BatchPart, BatchRecord } from '../../domain/records.js';
+import type {
+  MemberClaim,
+  PartMember,
+  PartReservation,
+  ReservedPart,
+} from '../../ports/StateStore.js';
 import type { Sleep } from './backoff.js';
-import { claimOperations, isOwnClaim } from './claimOperations.js';
+import { claimOutcomeOf, ledgerClaimPut } from './claimOperations.js';
 import { isAwsErrorNamed } from './isAwsErrorNamed.js';
 import {
   ACTIVE_PARTITION,
@@ -20,17 +26,26 @@ import {
   EST_REQUESTS,
   EST_TOKENS,
   fillKey,
+  isVoidSlot,
   itemToBatch,
+  itemToBatchItem,
   itemToPart,
+  memberClaimItem,
   partKey,
   partToItem,
   type StateItem,
+  voidSlotItem,
 } from './stateItemCodec.js';
-import { transactWithRetries } from './transactWithRetries.js';
 import { translateAwsError } from './translateAwsError.js';
 
-/** A part check plus two operations per member stays within a transaction's 100. */
-const MEMBERS_PER_TRANSACTION = 49;
+/** Members claimed (or indexes settled) at once, two single-item writes each. */
+const CLAIM_CONCURRENCY = 16;
+
+const partSealed = (batchId: string, partNo: number, claimedBefore: number) =>
+  new ConflictError(`part ${partNo} of batch ${batchId} is sealed`, {
+    code: 'part_sealed',
+    details: { batchId, partNo, claimedBefore },
+  });
 
 /** Parts sealed at once. */
 const SEAL_CONCURRENCY = 16;
@@ -201,71 +216,194 @@ class DynamoDbFillingBatches {
     }
   }
 
+  /**
+   * Claims each member with two plain single-item writes, `CLAIM_CONCURRENCY` members at a
+   * time (1 write unit each, where the same writes in a transaction bill 2 each):
+   * 1. the member item is put only where its index is free (`attribute_not_exists`): a void
+   *    slot written there by sealing refuses it, and the part counts as sealed;
+   * 2. the ledger entry goes from `pending` with this hash to `claimed` by this batch and
+   *    member. An entry already claimed by this member is this very claim (a retry); one
+   *    claimed elsewhere makes the index a void slot.
+   * The ledger entry is what decides membership. Sealing settles every index of a part whose
+   * collector did not commit it the same way (see `settlePart`), so whichever of the two
+   * writes first, both reach the same answer and nothing is lost or doubled.
+   */
   async claimPartMembers(
     batchId: string,
     partNo: number,
     members: readonly PartMember[],
-  ): Promise<boolean[]> {
-    const claimed: boolean[] = members.map(() => false);
-    for (let offset = 0; offset < members.length; offset += MEMBERS_PER_TRANSACTION) {
-      let pending = members
-        .slice(offset, offset + MEMBERS_PER_TRANSACTION)
-        .map((member, i) => ({ member, index: offset + i }));
-      while (pending.length > 0) {
-        const reasons = await transactWithRetries(
-          this.#client,
-          [
-            {
-              ConditionCheck: {
-                TableName: this.#table,
-                Key: partKey(batchId, partNo),
-                ConditionExpression: '#state = :open',
-                ExpressionAttributeNames: { '#state': 'state' },
-                ExpressionAttributeValues: { ':open': 'open' },
-              },
-            },
-            ...pending.flatMap(({ member }) =>
-              claimOperations(this.#table, member.item, member.requestHash),
-            ),
-          ],
-          {
-            maxAttempts: this.#maxAttempts,
-            sleep: this.#sleep,
-            translate: (error) => this.#translate(error, 'TransactWriteItems', `BATCH#${batchId}`),
-          },
-        );
-        if (reasons === null) {
-          for (const { index } of pending) claimed[index] = true;
-          break;
-        }
-        if (reasons[0]?.Code === 'ConditionalCheckFailed') {
-          throw new ConflictError(`part ${partNo} of batch ${batchId} is sealed`, {
-            code: 'part_sealed',
-            details: { batchId, partNo, claimedBefore: claimed.filter(Boolean).length },
-          });
-        }
-        // Members whose ledger entry was not `pending` with this hash are decided now; the
-        // rest are tried again without them.
-        const decided = new Set<number>();
-        pending.forEach(({ member, index }, i) => {
-          const reason = reasons[1 + 2 * i];
-          if (reason?.Code !== 'ConditionalCheckFailed') return;
-          decided.add(index);
-          const old = oldItemOf(reason.Item);
-          if (old === null) {
-            throw new NotFoundError(`request ${member.item.customId} is not in the ledger`, {
-              code: 'not_found',
-              details: { customId: member.item.customId, batchId },
-            });
-          }
-          // Our own earlier claim (a retry after a crash) wrote the item with it; a claim of the
-          // same request into another member (a concurrent duplicate) lost.
-          claimed[index] = isOwnClaim(old, member.item);
-        });
-        pending = pending.filter(({ index }) => !decided.has(index));
-      }
+  ): Promise<MemberClaim[]> {
+    if ((await this.#partState(batchId, partNo)) !== 'open') throw partSealed(batchId, partNo, 0);
+    const outcomes = await mapWithConcurrency(members, CLAIM_CONCURRENCY, (member) =>
+      this.#claimMember(member),
+    );
+    const claims: MemberClaim[] = [];
+    let sealed = false;
+    for (const outcome of outcomes) {
+      if (outcome.status === 'rejected') throw outcome.reason;
+      if (outcome.value === 'sealed') sealed = true;
+      else claims.push(outcome.value);
     }
-    return claimed;
+    if (sealed) {
+      throw partSealed(batchId, partNo, claims.filter((c) => c === 'claimed').length);
+    }
+    return claims;
+  }
+
+  async #claimMember(member: PartMember): Promise<MemberClaim | 'sealed'> {
+    try {
+      return await this.#claimWrites(member);
+    } catch (error) {
+      if (!(error instanceof InvalidInputError)) throw error;
+      // Refused for something in this request alone (an item DynamoDB will not store): its
+      // index holds no member, and its neighbours are claimed all the same.
+      await this.#voidSlot(member.item.batchId, member.item.providerCustomId);
+      return 'unstorable';
+    }
+  }
+
+  async #claimWrites(member: PartMember): Promise<MemberClaim | 'sealed'> {
+    const { item, requestHash, expiresAt } = member;
+    const existing = await this.#putMember(item, requestHash, expiresAt);
+    if (existing !== null && (isVoidSlot(existing) || existing.custom_id !== item.customId)) {
+      return 'sealed';
+    }
+    const outcome = await this.#claimLedger(item, requestHash, expiresAt);
+    if (outcome !== 'claimed') await this.#voidSlot(item.batchId, item.providerCustomId);
+    return outcome;
+  }
+
+  /** Puts a member item where its index is free; returns what holds the index otherwise. */
+  async #putMember(
+    item: BatchItem,
+    requestHash: string,
+    expiresAt: number,
+  ): Promise<StateItem | null> {
+    try {
+      await this.#client.send(
+        new PutCommand({
+          TableName: this.#table,
+          Item: memberClaimItem(item, requestHash, expiresAt),
+          ConditionExpression: 'attribute_not_exists(pk)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return null;
+    } catch (error) {
+      if (!isAwsErrorNamed(error, 'ConditionalCheckFailedException')) {
+        throw this.#translate(error, 'PutItem', `BATCH#${item.batchId}`);
+      }
+      // An index held by an item the failed condition did not return counts as void.
+      return (
+        oldItemOf((error as { Item?: unknown }).Item) ??
+        voidSlotItem(item.batchId, item.providerCustomId)
+      );
+    }
+  }
+
+  /**
+   * Puts the member's ledger entry, `claimed` by it (see `ledgerClaimPut`). `claimed` when
+   * the entry is now this member's, by this write or an earlier one (a retry, or sealing
+   * settling the part); `held` or `conflict` when the entry stands for something else.
+   */
+  async #claimLedger(
+    item: BatchItem,
+    requestHash: string,
+    expiresAt: number,
+  ): Promise<MemberClaim> {
+    try {
+      await this.#client.send(
+        new PutCommand(ledgerClaimPut(this.#table, item, requestHash, expiresAt)),
+      );
+      return 'claimed';
+    } catch (error) {
+      if (!isAwsErrorNamed(error, 'ConditionalCheckFailedException')) {
+        throw this.#translate(error, 'PutItem', `REQ#${item.customId}`);
+      }
+      const old = oldItemOf((error as { Item?: unknown }).Item);
+      // Gone between the condition and now (an expired entry swept): try again.
+      if (old === null) return this.#claimLedger(item, requestHash, expiresAt);
+      return claimOutcomeOf(old, item, requestHash);
+    }
+  }
+
+  /** Makes an index hold no member, whatever it held (idempotent). */
+  async #voidSlot(batchId: string, providerCustomId: string): Promise<void> {
+    try {
+      await this.#client.send(
+        new PutCommand({ TableName: this.#table, Item: voidSlotItem(batchId, providerCustomId) }),
+      );
+    } catch (error) {
+      throw this.#translate(error, 'PutItem', `BATCH#${batchId}`);
+    }
+  }
+
+  async #partState(batchId: string, partNo: number): Promise<string | null> {
+    try {
+      const response = await this.#client.send(
+        new GetCommand({
+          TableName: this.#table,
+          Key: partKey(batchId, partNo),
+          ConsistentRead: true,
+        }),
+      );
+      const state = response.Item?.state;
+      return typeof state === 'string' ? state : null;
+    } catch (error) {
+      throw this.#translate(error, 'GetItem', `BATCH#${batchId}`);
+    }
+  }
+
+  /**
+   * Settles one index of a part its collector did not commit, as that collector would: a free
+   * index becomes a void slot (the collector's later put there fails); a written member is
+   * claimed in the ledger if still `pending`, and kept when the ledger says it is this
+   * member's; otherwise it becomes a void slot. True when the index holds a member.
+   */
+  async #settleIndex(batchId: string, providerCustomId: string): Promise<boolean> {
+    let existing: StateItem | null;
+    try {
+      await this.#client.send(
+        new PutCommand({
+          TableName: this.#table,
+          Item: voidSlotItem(batchId, providerCustomId),
+          ConditionExpression: 'attribute_not_exists(pk)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return false;
+    } catch (error) {
+      if (!isAwsErrorNamed(error, 'ConditionalCheckFailedException')) {
+        throw this.#translate(error, 'PutItem', `BATCH#${batchId}`);
+      }
+      existing = oldItemOf((error as { Item?: unknown }).Item);
+    }
+    if (existing === null || isVoidSlot(existing)) return false;
+    const hash = existing.request_hash;
+    const expiresAt = existing.ledger_expires_at;
+    // Members written while claims were transactions carry no hash: their ledger entry was
+    // claimed in the same transaction, so the member stands.
+    if (typeof hash !== 'string' || typeof expiresAt !== 'number') return true;
+    const item = itemToBatchItem(existing);
+    if ((await this.#claimLedger(item, hash, expiresAt)) === 'claimed') return true;
+    await this.#voidSlot(batchId, providerCustomId);
+    return false;
+  }
+
+  /** Settles every index of an uncommitted part; returns how many hold a member. */
+  async #settlePart(part: BatchPart): Promise<number> {
+    const ids = Array.from({ length: part.requestCount }, (_, i) =>
+      providerCustomIdOf(part.firstIndex + i),
+    );
+    const settled = await mapWithConcurrency(ids, CLAIM_CONCURRENCY, (id) =>
+      this.#settleIndex(part.batchId, id),
+    );
+    let members = 0;
+    for (const outcome of settled) {
+      if (outcome.status === 'rejected') throw outcome.reason;
+      if (outcome.value) members += 1;
+    }
+    return members;
   }
 
   async commitPart(batchId: string, partNo: number, claimed: number): Promise<void> {
@@ -314,7 +452,14 @@ class DynamoDbFillingBatches {
     const parts: BatchPart[] = [];
     for (const result of sealed) {
       if (result.status === 'rejected') throw result.reason;
-      if (result.value !== null) parts.push(result.value);
+      if (result.value === null) continue;
+      // A part its collector never committed may have members half-claimed: settled here,
+      // index by index, so the ledger alone decides what the batch holds.
+      parts.push(
+        result.value.claimed === null
+          ? { ...result.value, claimed: await this.#settlePart(result.value) }
+          : result.value,
+      );
     }
     return parts;
   }

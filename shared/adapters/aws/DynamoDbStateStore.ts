@@ -15,6 +15,7 @@ import type { BatchItem, BatchPart, BatchRecord, RequestRecord } from '../../dom
 import type {
   BatchPatch,
   ItemDelivery,
+  MemberClaim,
   PartMember,
   PartReservation,
   RealtimeLease,
@@ -32,6 +33,7 @@ import {
   batchItemToItem,
   batchKey,
   batchToItem,
+  isVoidSlot,
   itemKey,
   itemToBatch,
   itemToBatchItem,
@@ -52,7 +54,7 @@ interface DynamoDbStateStoreOptions {
   readonly tableName: string;
   /** Items per page of {@link DynamoDbStateStore.listItems} (default 500). */
   readonly itemPageSize?: number;
-  /** Parallel UpdateItem calls in `markDelivered` (default 16). */
+  /** Parallel PutItem/UpdateItem calls in `registerRequests` and `markDelivered` (default 16). */
   readonly writeConcurrency?: number;
   /** Tries for UnprocessedKeys and transaction conflicts before giving up (default 8). */
   readonly maxAttempts?: number;
@@ -67,9 +69,6 @@ const realtimeKey = (target: RealtimeTarget): { pk: string; sk: string } =>
   target.kind === 'request'
     ? requestKey(target.producer, target.customId)
     : itemKey(target.batchId, target.providerCustomId);
-
-/** DynamoDB's limit of operations in one transaction. */
-const DELIVERIES_PER_TRANSACTION = 100;
 
 /** The `Item` DynamoDB returns with ReturnValuesOnConditionCheckFailure (never unmarshalled). */
 const oldItemOf = (raw: unknown): StateItem | null =>
@@ -158,7 +157,7 @@ class DynamoDbStateStore implements StateStore {
     batchId: string,
     partNo: number,
     members: readonly PartMember[],
-  ): Promise<boolean[]> {
+  ): Promise<MemberClaim[]> {
     return this.#filling.claimPartMembers(batchId, partNo, members);
   }
 
@@ -206,57 +205,17 @@ class DynamoDbStateStore implements StateStore {
   }
 
   /**
-   * Puts up to 100 new ledger entries per transaction. An id already there cancels the
-   * transaction and is named in its reasons with the entry it found; those are decided from
-   * it, and the others go again in the next round.
+   * One conditional PutItem per entry, `writeConcurrency` in flight. Not a transaction: a
+   * transactional write bills 2 write units per item where a plain one bills 1, the entries are
+   * independent (each decides its own id), and the parallel puts keep the round trips short.
    */
   async registerRequests(inputs: readonly RegisterRequestInput[]): Promise<RegisterOutcome[]> {
-    const outcomes: (RegisterOutcome | undefined)[] = inputs.map(() => undefined);
-    for (let offset = 0; offset < inputs.length; offset += DELIVERIES_PER_TRANSACTION) {
-      let pending = inputs
-        .slice(offset, offset + DELIVERIES_PER_TRANSACTION)
-        .map((input, i) => ({ input, index: offset + i }));
-      while (pending.length > 0) {
-        if (pending.length === 1) {
-          const only = pending[0];
-          if (only !== undefined) outcomes[only.index] = await this.registerRequest(only.input);
-          break;
-        }
-        const reasons = await this.#transact(
-          pending.map(({ input }) => ({
-            Put: {
-              TableName: this.#table,
-              Item: requestToItem({ ...input, batchId: null }),
-              ...registerCondition(input),
-              ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
-            },
-          })),
-          'REQ#*',
-        );
-        if (reasons === null) {
-          for (const { index } of pending) outcomes[index] = { kind: 'new' };
-          break;
-        }
-        const decided = new Set<number>();
-        pending.forEach(({ input, index }, i) => {
-          const reason = reasons[i];
-          if (reason?.Code !== 'ConditionalCheckFailed') return;
-          decided.add(index);
-          const old = oldItemOf(reason.Item);
-          if (old !== null) outcomes[index] = registrationOf(input, itemToRequest(old));
-        });
-        // An entry the reasons did not carry (gone again by TTL): registered on its own.
-        for (const { input, index } of pending) {
-          if (decided.has(index) && outcomes[index] === undefined) {
-            outcomes[index] = await this.registerRequest(input);
-          }
-        }
-        pending = pending.filter(({ index }) => !decided.has(index));
-      }
-    }
-    return outcomes.map((outcome, i) => {
-      if (outcome === undefined) throw new Error(`registration ${i} was not decided`);
-      return outcome;
+    const settled = await mapWithConcurrency(inputs, this.#writeConcurrency, (input) =>
+      this.registerRequest(input),
+    );
+    return settled.map((outcome) => {
+      if (outcome.status === 'rejected') throw outcome.reason;
+      return outcome.value;
     });
   }
 
@@ -444,6 +403,7 @@ class DynamoDbStateStore implements StateStore {
             }),
           );
           for (const item of response.Responses?.[this.#table] ?? []) {
+            if (isVoidSlot(item)) continue;
             const batchItem = itemToBatchItem(item);
             found.set(batchItem.providerCustomId, batchItem);
           }
@@ -474,7 +434,8 @@ class DynamoDbStateStore implements StateStore {
       } catch (error) {
         throw this.#translate(error, 'Query', `BATCH#${batchId}`);
       }
-      const items = (page.Items ?? []).map(itemToBatchItem);
+      // Void slots (indexes that hold no member) are the store's own bookkeeping.
+      const items = (page.Items ?? []).filter((item) => !isVoidSlot(item)).map(itemToBatchItem);
       if (items.length > 0) yield items;
       startKey = page.LastEvaluatedKey;
     } while (startKey !== undefined);
@@ -517,35 +478,16 @@ class DynamoDbStateStore implements StateStore {
   }
 
   /**
-   * Up to 100 members per TransactWriteItems call instead of one UpdateItem each: a
-   * 100-times shorter wait on the network for large batches, at twice the write units. A
-   * missing member cancels its group, which is then written one by one so it is named.
+   * One UpdateItem per member, `writeConcurrency` in flight: 1 write unit each, where the same
+   * update inside a transaction bills 2. Every write settles before the first failure (a
+   * missing member, named) is reported, so the others are recorded either way.
    */
   async markDelivered(batchId: string, deliveries: readonly ItemDelivery[]): Promise<void> {
-    // One operation per item in a transaction: the last record for a member wins.
+    // The last record for a member wins, as it would in sequence.
     const unique = [...new Map(deliveries.map((d) => [d.providerCustomId, d])).values()];
-    const groups: ItemDelivery[][] = [];
-    for (let i = 0; i < unique.length; i += DELIVERIES_PER_TRANSACTION) {
-      groups.push(unique.slice(i, i + DELIVERIES_PER_TRANSACTION));
-    }
-    const outcomes = await mapWithConcurrency(groups, this.#writeConcurrency, async (group) => {
-      const [only] = group;
-      if (group.length === 1 && only !== undefined) {
-        await this.#markOneDelivered(batchId, only);
-        return;
-      }
-      const reasons = await this.#transact(
-        group.map((delivery) => ({ Update: this.#deliveryUpdate(batchId, delivery) })),
-        `BATCH#${batchId}`,
-      );
-      if (reasons === null) return;
-      const settled = await Promise.allSettled(
-        group.map((delivery) => this.#markOneDelivered(batchId, delivery)),
-      );
-      const failed = settled.find((o) => o.status === 'rejected');
-      if (failed !== undefined) throw failed.reason;
-    });
-    // Every write has settled; the first failure is reported (the rest are alike in practice).
+    const outcomes = await mapWithConcurrency(unique, this.#writeConcurrency, (delivery) =>
+      this.#markOneDelivered(batchId, delivery),
+    );
     const failed = outcomes.find((o) => o.status === 'rejected');
     if (failed !== undefined) throw failed.reason;
   }

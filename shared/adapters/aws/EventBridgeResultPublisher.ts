@@ -1,7 +1,7 @@
 import type { EventBridgeClient, PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { Destination } from '../../contract/destination.js';
 import { EVENT_SOURCE } from '../../contract/events.js';
-import type { ResultV1 } from '../../contract/result.js';
+import { RESULT_DETAIL_TYPE, type ResultV1 } from '../../contract/result.js';
 import { InvalidInputError } from '../../domain/errors.js';
 import type { BlobStore } from '../../ports/BlobStore.js';
 import type {
@@ -13,9 +13,6 @@ import { eventEntrySize, MAX_EVENT_BYTES } from './eventEntrySize.js';
 import { type PutEventsOptions, putEventsReliably } from './putEventsReliably.js';
 import { storeResultPointer } from './resultPointer.js';
 import { translateAwsError } from './translateAwsError.js';
-
-/** detail-type of result events on the caller's bus. */
-const RESULT_DETAIL_TYPE = 'Request Result';
 
 /** Constructor options of {@link EventBridgeResultPublisher}. */
 interface EventBridgeResultPublisherOptions extends PutEventsOptions {

@@ -1,43 +1,68 @@
 import type { BatchItem } from '../../domain/records.js';
-import { batchItemToItem, requestKey, type StateItem } from './stateItemCodec.js';
+import { requestToItem, type StateItem } from './stateItemCodec.js';
 
 /**
- * The two writes that make a request a member of a batch, for one transaction: its ledger
- * entry goes from `pending` (with this hash) to `claimed` by the batch, returning the entry
- * it found when it was not, and the member item is written.
+ * The one write that makes a request a member of a batch: its ledger entry, put already
+ * `claimed` by the batch and member. It may create the entry (a request seen for the first
+ * time), take over an entry that only refused a message (an invalid message never reserves an
+ * id) or a `pending` one with the same hash (a request registered before it was packed);
+ * anything else is returned as it stands, to be judged by {@link claimOutcomeOf}.
  */
-const claimOperations = (tableName: string, item: BatchItem, requestHash: string) =>
-  [
-    {
-      Update: {
-        TableName: tableName,
-        Key: requestKey(item.producer, item.customId),
-        ConditionExpression: '#state = :pending AND request_hash = :hash',
-        // The member is recorded too: parts of one batch come from different invocations, so
-        // a concurrent duplicate may be claimed into the same batch under another member.
-        UpdateExpression: 'SET #state = :claimed, batch_id = :batch, member_id = :member',
-        ExpressionAttributeNames: { '#state': 'state' },
-        ExpressionAttributeValues: {
-          ':pending': 'pending',
-          ':claimed': 'claimed',
-          ':hash': requestHash,
-          ':batch': item.batchId,
-          ':member': item.providerCustomId,
-        },
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
-      },
-    },
-    { Put: { TableName: tableName, Item: batchItemToItem(item) } },
-  ] as const;
+const ledgerClaimPut = (
+  tableName: string,
+  item: BatchItem,
+  requestHash: string,
+  expiresAt: number,
+) => ({
+  TableName: tableName,
+  Item: {
+    ...requestToItem({
+      producer: item.producer,
+      customId: item.customId,
+      requestHash,
+      state: 'claimed',
+      batchId: item.batchId,
+      acceptedAt: item.acceptedAt,
+      expiresAt,
+    }),
+    // Parts of one batch come from different invocations, so a concurrent duplicate may be
+    // packed into the same batch under another member: the entry names which one holds it.
+    member_id: item.providerCustomId,
+  },
+  ConditionExpression:
+    'attribute_not_exists(pk) OR #state IN (:rejecting, :rejected) OR (#state = :pending AND request_hash = :hash)',
+  ExpressionAttributeNames: { '#state': 'state' },
+  ExpressionAttributeValues: {
+    ':rejecting': 'rejecting',
+    ':rejected': 'rejected',
+    ':pending': 'pending',
+    ':hash': requestHash,
+  },
+  ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+});
 
 /**
- * Whether a ledger entry a claim found (instead of `pending`) is that very claim, made by an
- * earlier try that crashed after it: same batch and same member. Entries written before the
- * member was recorded held one member per batch, so the batch decides for them.
+ * Whether a ledger entry a claim found is that very claim, made by an earlier try that crashed
+ * after it (or by sealing settling the part): same batch and same member. Entries written
+ * before the member was recorded held one member per batch, so the batch decides for them.
  */
 const isOwnClaim = (old: StateItem, item: BatchItem): boolean =>
   old.state === 'claimed' &&
   old.batch_id === item.batchId &&
   (old.member_id === undefined || old.member_id === item.providerCustomId);
 
-export { claimOperations, isOwnClaim };
+/**
+ * What a claim that found `old` in the ledger means: this member's own claim; the request
+ * held by something else (another member or batch, the realtime lane: a duplicate, folded);
+ * or another request under the same id (a conflict, refused).
+ */
+const claimOutcomeOf = (
+  old: StateItem,
+  item: BatchItem,
+  requestHash: string,
+): 'claimed' | 'held' | 'conflict' => {
+  if (isOwnClaim(old, item)) return 'claimed';
+  return old.request_hash === requestHash ? 'held' : 'conflict';
+};
+
+export { claimOutcomeOf, isOwnClaim, ledgerClaimPut };

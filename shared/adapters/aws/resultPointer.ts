@@ -1,17 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { ResultStatus, ResultV1 } from '../../contract/result.js';
+import type { ResultPointerV1, ResultV1 } from '../../contract/result.js';
 import { OVERSIZE_ROOT } from '../../domain/bucketLayout.js';
 import type { BlobStore } from '../../ports/BlobStore.js';
 import type { DeliveryContext } from '../../ports/ResultDeliverer.js';
-
-/** What is delivered in place of a result too large for the destination's message limit. */
-interface ResultPointerV1 {
-  readonly schema: 'batchlane.result-pointer.v1';
-  readonly custom_id: string;
-  readonly status: ResultStatus;
-  /** Where the full `batchlane.result.v1` JSON object is. */
-  readonly s3_uri: string;
-}
 
 /**
  * Stores one oversized result in batchlane's own bucket and returns the pointer to send.

@@ -226,6 +226,31 @@ const batchItemToItem = (record: BatchItem): StateItem => ({
   cost: record.cost,
 });
 
+/**
+ * Marks a void slot: an index of a part that holds no member (sealing got there before its
+ * collector, or the ledger gave the request to another member). Kept until the batch is gone,
+ * so a late collector's conditional member put at that index fails.
+ */
+const VOID_SLOT = 'void_slot';
+
+const voidSlotItem = (batchId: string, providerCustomId: string): StateItem => ({
+  ...itemKey(batchId, providerCustomId),
+  [VOID_SLOT]: true,
+});
+
+const isVoidSlot = (item: StateItem): boolean => item[VOID_SLOT] === true;
+
+/**
+ * A member as its collector writes it: with its request hash, so sealing can settle the
+ * member against the ledger itself when that collector did not finish.
+ */
+const memberClaimItem = (record: BatchItem, requestHash: string, expiresAt: number): StateItem => ({
+  ...batchItemToItem(record),
+  request_hash: requestHash,
+  // Not the table's TTL attribute: the ledger entry's expiry, which sealing writes with it.
+  ledger_expires_at: expiresAt,
+});
+
 /** Item → batch member. */
 const itemToBatchItem = (item: StateItem): BatchItem => ({
   batchId: str(item, 'batch_id'),
@@ -280,15 +305,18 @@ export {
   EST_REQUESTS,
   EST_TOKENS,
   fillKey,
+  isVoidSlot,
   itemKey,
   itemToBatch,
   itemToBatchItem,
   itemToPart,
   itemToRequest,
+  memberClaimItem,
   partKey,
   partToItem,
   requestKey,
   requestToItem,
   type StateItem,
   stateKey,
+  voidSlotItem,
 };

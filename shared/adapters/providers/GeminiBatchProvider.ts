@@ -130,6 +130,8 @@ const toSnapshot = (job: BatchJob): ProviderBatchSnapshot => {
   }
   return {
     providerBatchId: name,
+    // batchlane names each job after its batch (`displayName`).
+    batchId: job.displayName ?? null,
     phase: ended ? 'ended' : 'running',
     providerStatus: state,
     expiresAt: Number.isNaN(created) ? null : new Date(created + EXPIRY_MS).toISOString(),

@@ -89,6 +89,7 @@ const toSnapshot = (batch: Batch): ProviderBatchSnapshot => {
   };
   return {
     providerBatchId: batch.id,
+    batchId: batch.metadata?.[BATCH_ID_METADATA_KEY] ?? null,
     phase: ended ? 'ended' : 'running',
     providerStatus: status,
     expiresAt: isoFromWire((batch.expires_at as WireTime) ?? together.job_deadline),

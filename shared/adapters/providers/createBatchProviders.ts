@@ -7,6 +7,7 @@ import { AnthropicBatchProvider } from './AnthropicBatchProvider.js';
 import type { BedrockBatchProvider } from './BedrockBatchProvider.js';
 import { buildPerProvider } from './buildPerProvider.js';
 import { GeminiBatchProvider } from './GeminiBatchProvider.js';
+import { MistralBatchProvider } from './MistralBatchProvider.js';
 import { OpenAIBatchProvider } from './OpenAIBatchProvider.js';
 
 /** SDK client settings shared by every provider built here. */
@@ -56,6 +57,11 @@ const createProvider = (
       return bedrock();
     case 'gemini':
       return new GeminiBatchProvider(common);
+    case 'mistral':
+      return new MistralBatchProvider(common);
+    case 'deepseek':
+      // No batch API: its requests never reach a batch (see the lanes table).
+      return disabledProvider(name);
     default:
       // A provider profile: OpenAI's Batch API at the profile's URL, with its departures.
       return new OpenAIBatchProvider({

@@ -7,7 +7,9 @@ import { AnthropicRealtimeProvider } from './AnthropicRealtimeProvider.js';
 import type { BedrockRealtimeProvider } from './BedrockRealtimeProvider.js';
 import { buildPerProvider } from './buildPerProvider.js';
 import type { RealtimeRetryOptions } from './callWithRetries.js';
+import { DeepSeekRealtimeProvider } from './DeepSeekRealtimeProvider.js';
 import { GeminiRealtimeProvider } from './GeminiRealtimeProvider.js';
+import { MistralRealtimeProvider } from './MistralRealtimeProvider.js';
 import { OpenAIRealtimeProvider } from './OpenAIRealtimeProvider.js';
 
 /** Settings shared by every realtime provider built here. */
@@ -49,6 +51,10 @@ const createProvider = (
       return bedrock === undefined ? disabledProvider(name) : bedrock();
     case 'gemini':
       return new GeminiRealtimeProvider(common);
+    case 'mistral':
+      return new MistralRealtimeProvider(common);
+    case 'deepseek':
+      return new DeepSeekRealtimeProvider(common);
     default:
       return new OpenAIRealtimeProvider({
         ...common,

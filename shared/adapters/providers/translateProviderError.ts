@@ -19,6 +19,7 @@ import {
   translateGeminiError,
 } from './geminiErrors.js';
 import { errorOfHttpStatus } from './httpStatusError.js';
+import { mistralRequestFault, mistralRetryAdvice, translateMistralError } from './mistralErrors.js';
 
 type SdkApiError = Anthropic.APIError | OpenAI.APIError;
 
@@ -73,6 +74,8 @@ interface RetryAdvice {
 const retryAdviceFor = (error: unknown): RetryAdvice => {
   // Gemini errors carry no retry-after; `@google/genai` retries by status alone.
   if (geminiErrorOf(error) !== null) return { retry: isRetryableGeminiError(error), afterMs: null };
+  const mistral = mistralRetryAdvice(error);
+  if (mistral !== null) return mistral;
   if (error instanceof Anthropic.APIUserAbortError || error instanceof OpenAI.APIUserAbortError) {
     return { retry: false, afterMs: null };
   }
@@ -95,6 +98,8 @@ const retryAdviceFor = (error: unknown): RetryAdvice => {
  */
 const requestFaultOf = (error: unknown): ResultError | null => {
   if (geminiErrorOf(error) !== null) return geminiRequestFault(error);
+  const mistral = mistralRequestFault(error);
+  if (mistral !== null) return mistral;
   if (!isSdkApiError(error) || error.status === undefined) return null;
   const status = error.status;
   if (error instanceof Anthropic.APIError) {
@@ -138,6 +143,8 @@ const translateProviderError = (error: unknown, context: ProviderErrorContext): 
   const base = { provider: context.provider, operation: context.operation };
   const gemini = translateGeminiError(error, base);
   if (gemini !== null) return gemini;
+  const mistral = translateMistralError(error, base);
+  if (mistral !== null) return mistral;
   const message = `${context.provider} ${context.operation} failed: ${
     error instanceof Error ? error.message : String(error)
   }`;

@@ -3,6 +3,10 @@ import type { Clock, IdGenerator } from '../../ports/Clock.js';
 
 const systemClock: Clock = { now: () => new Date() };
 
+/** The system clock, `offsetMs` ahead: a local stack's functions share its simulator's time. */
+const offsetClock = (offsetMs: number): Clock =>
+  offsetMs === 0 ? systemClock : { now: () => new Date(Date.now() + offsetMs) };
+
 const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
 
 /**
@@ -24,4 +28,4 @@ const ulidIds = (clock: Clock = systemClock): IdGenerator => ({
   },
 });
 
-export { systemClock, ulidIds };
+export { offsetClock, systemClock, ulidIds };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { OffPeakScheduleSchema } from './offPeakCalendar.js';
 
 /**
  * How a model's batch discount meets its prompt-cache prices. Providers differ, and getting it
@@ -65,6 +66,11 @@ const PriceEntrySchema = z
     batch_cache_read: PriceSchema.nullable().optional(),
     /** Share of the standard price charged on the flex tier; null when the model has none. */
     flex_rate: FractionSchema.nullable(),
+    /**
+     * Share of the standard (peak) price billed in the provider's off-peak hours (the table's
+     * `off_peak` calendar); absent or null when the model has no off-peak price.
+     */
+    off_peak_rate: FractionSchema.nullable().optional(),
     /** Factor over the standard price on the priority tier; absent when it has no list price. */
     priority_multiplier: z.number().min(1).finite().nullable().optional(),
     /**
@@ -91,6 +97,11 @@ const PriceTableSchema = z
     /** Which table priced a request; echoed on every cost as `price_version`. */
     version: z.string().min(1),
     providers: z.record(z.string().min(1), z.array(PriceEntrySchema)),
+    /**
+     * Providers that bill by the hour: their off-peak calendars, each a list of schedules by
+     * the instant they took effect, so a change of hours is a new schedule, not an edit.
+     */
+    off_peak: z.record(z.string().min(1), z.array(OffPeakScheduleSchema)).default({}),
   })
   .strict()
   .superRefine((table, ctx) => {

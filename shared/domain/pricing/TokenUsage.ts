@@ -95,6 +95,26 @@ const fromOpenAI = (endpoint: string, body: JsonObject): TokenUsage | null => {
 };
 
 /**
+ * DeepSeek splits the prompt into cache hits and misses (`prompt_cache_hit_tokens`,
+ * `prompt_cache_miss_tokens`, which sum to `prompt_tokens`); hits have their own price.
+ */
+const fromDeepSeek = (body: JsonObject): TokenUsage | null => {
+  const usage = body.usage;
+  if (!isObject(usage)) return null;
+  const prompt = count(usage.prompt_tokens);
+  const cacheRead = Math.min(count(usage.prompt_cache_hit_tokens), prompt);
+  return {
+    inputTokens: prompt - cacheRead,
+    outputTokens: count(usage.completion_tokens),
+    cacheReadTokens: cacheRead,
+    cacheWrite5mTokens: 0,
+    cacheWrite1hTokens: 0,
+    serviceTier: null,
+    inferenceGeo: null,
+  };
+};
+
+/**
  * Bedrock's native responses count tokens the way their model family does: Anthropic Claude
  * as Anthropic does (`usage.input_tokens`, cache counts apart), Amazon Nova and Converse as
  * `usage.inputTokens` / `outputTokens` with cache reads and writes apart
@@ -194,6 +214,12 @@ const tokenUsageFromResponse = (
       return fromBedrock(body);
     case 'gemini':
       return fromGemini(body);
+    case 'mistral':
+      // Mistral's `usage` is OpenAI's (`prompt_tokens`, `completion_tokens`, cached tokens in
+      // `prompt_tokens_details`); an embeddings body has no completion tokens.
+      return fromOpenAI(endpoint, body);
+    case 'deepseek':
+      return fromDeepSeek(body);
     default:
       // Provider profiles answer OpenAI's bodies.
       return isBuiltInProfileId(provider) ? fromOpenAI(endpoint, body) : null;

@@ -98,6 +98,27 @@ const gemini = {
   source: GEMINI_PRICES,
 } as const;
 
+const MISTRAL_PRICES = {
+  url: 'https://github.com/pydantic/genai-prices/blob/03c250d316ce597028bad0954f3ad3fb4f45b0f1/prices/providers/mistral.yml',
+  retrieved: '2026-12-06',
+  note:
+    'Mistral API list prices (https://mistral.ai/pricing#api-pricing) as recorded there. ' +
+    'Batch: "a 50% discount" (https://docs.mistral.ai/capabilities/batch/). Whether cached ' +
+    'input is discounted again in a batch is not documented: the batch discount is applied to ' +
+    'the cache price as well. No flex tier; no cache-write fee.',
+} as const;
+
+/** Mistral: half price in batch, no flex or priority tier. */
+const mistral = {
+  batch_discount: 0.5,
+  batch_cache_rule: 'multiply',
+  cache_write_5m: null,
+  cache_write_1h: null,
+  flex_rate: null,
+  priority_multiplier: null,
+  source: MISTRAL_PRICES,
+} as const;
+
 const anthropic = {
   batch_discount: 0.5,
   batch_cache_rule: 'multiply',
@@ -112,6 +133,42 @@ const openai = {
   cache_write_5m: null,
   cache_write_1h: null,
 } as const;
+
+const DEEPSEEK_PRICES = {
+  url: 'https://api-docs.deepseek.com/quick_start/pricing',
+  retrieved: '2026-12-06',
+  note:
+    'DeepSeek list prices in USD; input is the cache-miss price, cache_read the cache-hit ' +
+    'price. From 2026-08-16 16:00 UTC the listed price is the peak price and off-peak hours ' +
+    'bill half (off_peak_rate); the hours are the off_peak calendar below. Entries start on ' +
+    'whole UTC days, so the peak prices of 2026-08-17 on also cover 16:00-24:00 UTC of 08-16.',
+} as const;
+
+const DEEPSEEK_2025_PRICES = {
+  url: 'https://api-docs.deepseek.com/news/news250226',
+  retrieved: '2026-12-06',
+  note:
+    'Nighttime discount 2025-02-26 to 2025-09-05: deepseek-chat 50% off, deepseek-reasoner 75% ' +
+    'off in 16:30-00:30 UTC; flat V3.1 prices from 2025-09-05 16:00 UTC.',
+} as const;
+
+/** DeepSeek: no batch API (no batch discount), no flex tier; off-peak hours instead. */
+const deepseek = {
+  batch_discount: 1,
+  batch_cache_rule: 'multiply',
+  flex_rate: null,
+  priority_multiplier: null,
+  cache_write_5m: null,
+  cache_write_1h: null,
+  source: DEEPSEEK_PRICES,
+} as const;
+
+/** The 2026 peak hours (01:00-04:00 and 06:00-10:00 UTC) as Beijing-time off-peak hours. */
+const DEEPSEEK_2026_HOURS = [
+  { from: '00:00', to: '09:00' },
+  { from: '12:00', to: '14:00' },
+  { from: '18:00', to: '24:00' },
+];
 
 const rawDefaultPriceTable: PriceTableInput = {
   version: '2026-12-06',
@@ -361,6 +418,103 @@ const rawDefaultPriceTable: PriceTableInput = {
         source: BEDROCK_NOVA_PRICES,
       },
     ],
+    deepseek: [
+      {
+        ...deepseek,
+        model: 'deepseek-chat',
+        effective_from: '2025-02-26',
+        input: 0.27,
+        output: 1.1,
+        cache_read: 0.07,
+        off_peak_rate: 0.5,
+        source: DEEPSEEK_2025_PRICES,
+      },
+      {
+        ...deepseek,
+        model: 'deepseek-chat',
+        effective_from: '2025-09-05',
+        input: 0.56,
+        output: 1.68,
+        cache_read: 0.07,
+        off_peak_rate: null,
+        source: DEEPSEEK_2025_PRICES,
+      },
+      {
+        ...deepseek,
+        model: 'deepseek-reasoner',
+        effective_from: '2025-02-26',
+        input: 0.55,
+        output: 2.19,
+        cache_read: 0.14,
+        off_peak_rate: 0.25,
+        source: DEEPSEEK_2025_PRICES,
+      },
+      {
+        ...deepseek,
+        model: 'deepseek-reasoner',
+        effective_from: '2025-09-05',
+        input: 0.56,
+        output: 1.68,
+        cache_read: 0.07,
+        off_peak_rate: null,
+        source: DEEPSEEK_2025_PRICES,
+      },
+      {
+        ...deepseek,
+        model: 'deepseek-v4-flash',
+        effective_from: '2026-07-31',
+        input: 0.14,
+        output: 0.28,
+        cache_read: 0.0028,
+        off_peak_rate: null,
+      },
+      {
+        ...deepseek,
+        model: 'deepseek-v4-flash',
+        effective_from: '2026-08-17',
+        input: 0.44,
+        output: 1.32,
+        cache_read: 0.014,
+        off_peak_rate: 0.5,
+      },
+      {
+        // The retired name is served by V4.1-Flash at its price.
+        ...deepseek,
+        model: 'deepseek-v4-flash',
+        effective_from: '2026-09-10',
+        input: 0.3,
+        output: 1.2,
+        cache_read: 0.006,
+        off_peak_rate: 0.5,
+      },
+      {
+        ...deepseek,
+        model: 'deepseek-flash',
+        effective_from: '2026-09-10',
+        input: 0.3,
+        output: 1.2,
+        cache_read: 0.006,
+        off_peak_rate: 0.5,
+      },
+      {
+        ...deepseek,
+        model: 'deepseek-v4-pro',
+        effective_from: '2026-08-13',
+        input: 0.435,
+        output: 0.87,
+        cache_read: 0.003625,
+        off_peak_rate: null,
+      },
+      {
+        ...deepseek,
+        model: 'deepseek-v4-pro',
+        effective_from: '2026-08-17',
+        input: 1.32,
+        output: 3.96,
+        cache_read: 0.044,
+        off_peak_rate: 0.5,
+      },
+    ],
     gemini: [
       {
         ...gemini,
@@ -389,7 +543,126 @@ const rawDefaultPriceTable: PriceTableInput = {
         cache_read: null,
       },
     ],
+    mistral: [
+      // Mistral Small 3.2 behind the alias.
+      {
+        ...mistral,
+        model: 'mistral-small-latest',
+        effective_from: '2025-06-20',
+        input: 0.1,
+        output: 0.3,
+        cache_read: null,
+      },
+      // The alias named Mistral Medium 3 and 3.1, then Medium 3.5 from 2026-06-16.
+      {
+        ...mistral,
+        model: 'mistral-medium-latest',
+        effective_from: '2025-05-07',
+        input: 0.4,
+        output: 2,
+        cache_read: 0.04,
+      },
+      {
+        ...mistral,
+        model: 'mistral-medium-latest',
+        effective_from: '2026-06-16',
+        input: 1.5,
+        output: 7.5,
+        cache_read: 0.15,
+      },
+      {
+        ...mistral,
+        model: 'mistral-large-2512',
+        effective_from: '2025-12-02',
+        input: 0.5,
+        output: 1.5,
+        cache_read: 0.05,
+      },
+      {
+        ...mistral,
+        model: 'codestral-latest',
+        match: ['codestral-2501', 'codestral-2508'],
+        effective_from: '2025-01-13',
+        input: 0.3,
+        output: 0.9,
+        cache_read: null,
+      },
+      {
+        ...mistral,
+        model: 'ministral-8b-latest',
+        effective_from: '2024-10-16',
+        input: 0.1,
+        output: 0.1,
+        cache_read: null,
+      },
+      {
+        ...mistral,
+        model: 'ministral-8b-latest',
+        effective_from: '2025-12-02',
+        input: 0.15,
+        output: 0.15,
+        cache_read: 0.015,
+      },
+      {
+        ...mistral,
+        model: 'mistral-embed',
+        effective_from: '2023-12-11',
+        input: 0.1,
+        output: null,
+        cache_read: null,
+      },
+    ],
     ...PROFILE_PRICES,
+  },
+  off_peak: {
+    deepseek: [
+      {
+        effective_from: '2025-02-26T00:00:00+08:00',
+        time_zone: 'Asia/Shanghai',
+        hours: [{ from: '00:30', to: '08:30' }],
+        source: DEEPSEEK_2025_PRICES,
+      },
+      {
+        // The nighttime discount was cancelled: no off-peak hours until 2026-08-16.
+        effective_from: '2025-09-05T16:00:00Z',
+        time_zone: 'Asia/Shanghai',
+        hours: [],
+        source: DEEPSEEK_2025_PRICES,
+      },
+      {
+        effective_from: '2026-08-16T16:00:00Z',
+        time_zone: 'Asia/Shanghai',
+        hours: DEEPSEEK_2026_HOURS,
+        source: DEEPSEEK_PRICES,
+      },
+      {
+        // The weekend rule, read in Beijing time with China's statutory holidays off-peak all
+        // day, as the Chinese page says (the English page names no holidays; with these hours
+        // the two readings of "Monday through Friday" agree at every hour of the week).
+        effective_from: '2026-08-23T00:00:00+08:00',
+        time_zone: 'Asia/Shanghai',
+        hours: DEEPSEEK_2026_HOURS,
+        all_day_weekdays: [6, 7],
+        all_day_dates: [
+          '2026-09-25',
+          '2026-10-01',
+          '2026-10-02',
+          '2026-10-03',
+          '2026-10-04',
+          '2026-10-05',
+          '2026-10-06',
+          '2026-10-07',
+        ],
+        source: {
+          url: 'https://api-docs.deepseek.com/zh-cn/quick_start/pricing',
+          retrieved: '2026-12-06',
+          note:
+            'Weekend rule from 2026-08-23 (date from third parties). Holidays: the 2026 ' +
+            'Mid-Autumn and National Day holidays as announced by the State Council; 2027 ' +
+            'holidays are to be added as a new schedule once announced.',
+        },
+      },
+    ],
   },
 };
 

@@ -31,7 +31,8 @@ const sameEntry = (a: PriceEntry, b: PriceEntry): boolean =>
  * The price table a deployment runs with: the shipped table, overridden and extended by the
  * deployment's own JSON (same schema). An override entry replaces the shipped entry with the
  * same provider, model and `effective_from`; any other entry is added, so a new price from a
- * later day or a model the shipped table lacks needs no release. The result's version names
+ * later day or a model the shipped table lacks needs no release. An override's off-peak
+ * calendar for a provider replaces the shipped one. The result's version names
  * both tables, so every cost says which prices it used.
  *
  * @param override the parsed JSON, its text, or null/undefined for none.
@@ -67,7 +68,10 @@ const resolvePriceTable = (defaultTable: PriceTable, override: unknown): PriceTa
     }
     providers[provider] = merged;
   }
-  return { version: `${base.version}+${extra.version}`, providers };
+  // An override's calendar replaces the shipped one whole: schedules are read in order, so
+  // splicing two lists could leave an hour under the wrong schedule.
+  const offPeak = { ...base.off_peak, ...extra.off_peak };
+  return { version: `${base.version}+${extra.version}`, providers, off_peak: offPeak };
 };
 
 export { resolvePriceTable };

@@ -17,7 +17,10 @@ interface ModelLimit {
   readonly model: string;
   /** Prefixes of other ids that are this model (dated snapshots). */
   readonly match: readonly string[];
-  /** Most output tokens one request may ask for; null for models that produce none (embeddings). */
+  /**
+   * Most output tokens one request may ask for; null for models that produce none
+   * (embeddings) or whose provider names no cap apart from the context window (Mistral).
+   */
   readonly maxOutputTokens: number | null;
   readonly source: string;
 }
@@ -74,6 +77,26 @@ const bedrock = (model: string, maxOutputTokens: number): ModelLimit => ({
   match: [`${model}-`, `${model}:`],
   maxOutputTokens,
   source: BEDROCK_MODELS,
+});
+
+const DEEPSEEK_MODELS =
+  'https://api-docs.deepseek.com/quick_start/pricing ("Max output"; read 2026-12-06). The V4 models name no maximum in the pages read: not capped at intake, DeepSeek is the authority.';
+
+const deepseek = (model: string, maxOutputTokens: number | null): ModelLimit => ({
+  model,
+  match: [],
+  maxOutputTokens,
+  source: DEEPSEEK_MODELS,
+});
+
+const MISTRAL_MODELS =
+  'https://docs.mistral.ai/getting-started/models/ (context windows; read 2026-12-06). Mistral names one context window per model and no separate output cap, so none is enforced at intake.';
+
+const mistral = (model: string, match: readonly string[] = []): ModelLimit => ({
+  model,
+  match,
+  maxOutputTokens: null,
+  source: MISTRAL_MODELS,
 });
 
 const MODEL_LIMITS: Partial<Record<ProviderName, readonly ModelLimit[]>> = {
@@ -133,6 +156,21 @@ const MODEL_LIMITS: Partial<Record<ProviderName, readonly ModelLimit[]>> = {
     gemini('gemini-2.5-flash-lite', 65_536),
     gemini('gemini-2.0-flash', 8_192, ['gemini-2.0-flash-0']),
   ],
+  deepseek: [
+    deepseek('deepseek-chat', 8_192),
+    deepseek('deepseek-reasoner', 65_536),
+    deepseek('deepseek-flash', null),
+    deepseek('deepseek-v4-flash', null),
+    deepseek('deepseek-v4-pro', null),
+  ],
+  mistral: [
+    mistral('mistral-small-latest', ['mistral-small-']),
+    mistral('mistral-medium-latest', ['mistral-medium-']),
+    mistral('mistral-large-latest', ['mistral-large-']),
+    mistral('codestral-latest', ['codestral-']),
+    mistral('ministral-8b-latest', ['ministral-8b-']),
+    mistral('mistral-embed'),
+  ],
 };
 
 /**
@@ -158,6 +196,20 @@ const MODEL_FAMILIES: Partial<Record<ProviderName, readonly string[]>> = {
   ],
   // Gemini takes `gemini-…` with or without the `models/` resource prefix.
   gemini: ['gemini-', 'models/gemini-'],
+  deepseek: ['deepseek-'],
+  // Mistral's families, and `ft:` fine-tunes of them.
+  mistral: [
+    'mistral-',
+    'ministral-',
+    'magistral-',
+    'codestral-',
+    'devstral-',
+    'pixtral-',
+    'voxtral-',
+    'open-mistral-',
+    'open-mixtral-',
+    'ft:',
+  ],
 };
 
 /** The entry for a model id of a provider: exact id first, then the longest matching prefix. */

@@ -1,4 +1,5 @@
 import { InvalidInputError } from '../errors.js';
+import { isOffPeak } from './offPeakCalendar.js';
 import type { PriceEntry, PriceTable } from './PriceTable.js';
 import type { TokenUsage } from './TokenUsage.js';
 
@@ -7,7 +8,7 @@ const PRICING_LANES = ['batch', 'flex', 'off_peak', 'realtime'] as const;
 type PricingLane = (typeof PRICING_LANES)[number];
 
 /** The price column the request was billed in. */
-type BilledAs = 'batch' | 'flex' | 'standard' | 'priority';
+type BilledAs = 'batch' | 'flex' | 'off_peak' | 'standard' | 'priority';
 
 /**
  * - `usage`: priced from the usage the provider returned;
@@ -39,7 +40,10 @@ interface PriceRequestInput {
   readonly model: string;
   readonly lane: PricingLane;
   readonly usage: TokenUsage | null;
-  /** When the request was served; picks the price entry in effect that day (UTC). */
+  /**
+   * When the request was served; picks the price entry in effect that day (UTC), and for a
+   * provider that bills by the hour, whether it was served off-peak.
+   */
   readonly at: Date;
 }
 
@@ -185,6 +189,10 @@ const columnOf = (entry: PriceEntry, billedAs: BilledAs): Column | null => {
       return entry.priority_multiplier === null || entry.priority_multiplier === undefined
         ? null
         : scaled(standardColumn(entry), entry.priority_multiplier);
+    case 'off_peak':
+      return entry.off_peak_rate === null || entry.off_peak_rate === undefined
+        ? null
+        : scaled(standardColumn(entry), entry.off_peak_rate);
   }
 };
 
@@ -262,6 +270,25 @@ const findPriceEntry = (
   return chosen;
 };
 
+const hasOffPeakCalendar = (table: PriceTable, provider: string): boolean =>
+  (table.off_peak[provider]?.length ?? 0) > 0;
+
+/**
+ * A provider that bills by the hour (DeepSeek) bills every request by when it processed it,
+ * whatever lane sent it: off-peak inside a window of its calendar, peak (standard) outside.
+ */
+const billedByTheHour = (
+  table: PriceTable,
+  provider: string,
+  entry: PriceEntry,
+  at: Date,
+): BilledAs =>
+  entry.off_peak_rate !== null &&
+  entry.off_peak_rate !== undefined &&
+  isOffPeak(table.off_peak[provider], at)
+    ? 'off_peak'
+    : 'standard';
+
 const NANO_PER_USD = 1e9;
 
 const cost = (
@@ -304,7 +331,9 @@ const priceRequest = (input: PriceRequestInput, table: PriceTable): RequestCost 
   const entry = findPriceEntry(table, input.provider, input.model, input.at);
   if (entry === null) return cost(0, 0, 'unpriced_model', null, table.version);
 
-  const billedAs = billedAsOf(input.provider, input.lane, usage.serviceTier);
+  const billedAs = hasOffPeakCalendar(table, input.provider)
+    ? billedByTheHour(table, input.provider, entry, input.at)
+    : billedAsOf(input.provider, input.lane, usage.serviceTier);
   const geoFactor =
     usage.inferenceGeo === null ? 1 : (entry.geo_multipliers[usage.inferenceGeo] ?? 1);
   const column = columnOf(entry, billedAs);

@@ -1,6 +1,8 @@
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AwsClients } from '../../../shared/adapters/aws/createAwsClients.js';
 import { DynamoDbStateStore } from '../../../shared/adapters/aws/DynamoDbStateStore.js';
+import { memberClaimItem } from '../../../shared/adapters/aws/stateItemCodec.js';
 import { ensureStateTable } from '../../../shared/adapters/aws/stateTable.js';
 import { ConflictError } from '../../../shared/domain/errors.js';
 import { newBatchRecord } from '../../../shared/domain/newBatchRecord.js';
@@ -60,6 +62,7 @@ const reservation = (requests: number, bytes: number, model = 'claude-test') => 
 describe('filling batches on DynamoDB Local', () => {
   let clients: AwsClients;
   let store: DynamoDbStateStore;
+  let tableName: string;
 
   const registerAll = async (ids: readonly string[]) => {
     for (const customId of ids) {
@@ -76,7 +79,7 @@ describe('filling batches on DynamoDB Local', () => {
 
   beforeAll(async () => {
     clients = emulatorClients();
-    const tableName = uniqueName('filling');
+    tableName = uniqueName('filling');
     await ensureStateTable(clients.dynamodb, tableName);
     store = new DynamoDbStateStore({ client: clients.documentClient, tableName });
   });
@@ -159,12 +162,20 @@ describe('filling batches on DynamoDB Local', () => {
       await store.reservePart(batchId, reservation(1, 10));
       await store.openPart(part(batchId, partNo, partNo - 1, 1));
     }
-    const first = { item: member(batchId, 0, id), requestHash: `h-${id}` };
-    const second = { item: member(batchId, 1, id), requestHash: `h-${id}` };
-    expect(await store.claimPartMembers(batchId, 1, [first])).toEqual([true]);
-    expect(await store.claimPartMembers(batchId, 2, [second])).toEqual([false]);
+    const first = {
+      item: member(batchId, 0, id),
+      requestHash: `h-${id}`,
+      expiresAt: 1_900_000_000,
+    };
+    const second = {
+      item: member(batchId, 1, id),
+      requestHash: `h-${id}`,
+      expiresAt: 1_900_000_000,
+    };
+    expect(await store.claimPartMembers(batchId, 1, [first])).toEqual(['claimed']);
+    expect(await store.claimPartMembers(batchId, 2, [second])).toEqual(['held']);
     // The first part's retry still finds its own claim.
-    expect(await store.claimPartMembers(batchId, 1, [first])).toEqual([true]);
+    expect(await store.claimPartMembers(batchId, 1, [first])).toEqual(['claimed']);
     const items = [];
     for await (const page of store.listItems(batchId)) items.push(...page);
     expect(items.map((i) => i.providerCustomId)).toEqual(['r000000']);
@@ -178,18 +189,26 @@ describe('filling batches on DynamoDB Local', () => {
     const first = await store.reservePart(batchId, { ...reservation(60, 600), maxRequests: 1000 });
     expect(first).not.toBeNull();
     expect(await store.openPart(part(batchId, 1, 0, 60))).toBe(true);
-    // More than one transaction's worth (49 members each).
+    // More members than are claimed at once (16).
     const claimed = await store.claimPartMembers(
       batchId,
       1,
-      ids.slice(0, 60).map((id, i) => ({ item: member(batchId, i, id), requestHash: `h-${id}` })),
+      ids.slice(0, 60).map((id, i) => ({
+        item: member(batchId, i, id),
+        requestHash: `h-${id}`,
+        expiresAt: 1_900_000_000,
+      })),
     );
-    expect(claimed).toEqual(Array.from({ length: 60 }, () => true));
+    expect(claimed).toEqual(Array.from({ length: 60 }, () => 'claimed'));
     // A retry after a crash finds its own claims.
     const again = await store.claimPartMembers(batchId, 1, [
-      { item: member(batchId, 0, ids[0] ?? ''), requestHash: `h-${ids[0]}` },
+      {
+        item: member(batchId, 0, ids[0] ?? ''),
+        requestHash: `h-${ids[0]}`,
+        expiresAt: 1_900_000_000,
+      },
     ]);
-    expect(again).toEqual([true]);
+    expect(again).toEqual(['claimed']);
     await store.commitPart(batchId, 1, 60);
 
     // Another batch cannot take a member this one holds: a lost claim, the rest go through.
@@ -198,11 +217,23 @@ describe('filling batches on DynamoDB Local', () => {
     await store.reservePart(rival, reservation(3, 30));
     await store.openPart(part(rival, 1, 0, 3));
     const contested = await store.claimPartMembers(rival, 1, [
-      { item: member(rival, 0, ids[60] ?? ''), requestHash: `h-${ids[60]}` },
-      { item: member(rival, 1, ids[1] ?? ''), requestHash: `h-${ids[1]}` },
-      { item: member(rival, 2, ids[61] ?? ''), requestHash: `h-${ids[61]}` },
+      {
+        item: member(rival, 0, ids[60] ?? ''),
+        requestHash: `h-${ids[60]}`,
+        expiresAt: 1_900_000_000,
+      },
+      {
+        item: member(rival, 1, ids[1] ?? ''),
+        requestHash: `h-${ids[1]}`,
+        expiresAt: 1_900_000_000,
+      },
+      {
+        item: member(rival, 2, ids[61] ?? ''),
+        requestHash: `h-${ids[61]}`,
+        expiresAt: 1_900_000_000,
+      },
     ]);
-    expect(contested).toEqual([true, false, true]);
+    expect(contested).toEqual(['claimed', 'held', 'claimed']);
 
     // Part 2 is reserved but not yet recorded when sealing starts: it is sealed bare, its
     // collector cannot open it, and claims into it are refused.
@@ -216,7 +247,11 @@ describe('filling batches on DynamoDB Local', () => {
     await store.commitPart(batchId, 2, 5);
     expect(await store.openPart(part(batchId, 2, 60, 5))).toBe(false);
     const refused = store.claimPartMembers(batchId, 2, [
-      { item: member(batchId, 60, ids[100] ?? ''), requestHash: `h-${ids[100]}` },
+      {
+        item: member(batchId, 60, ids[100] ?? ''),
+        requestHash: `h-${ids[100]}`,
+        expiresAt: 1_900_000_000,
+      },
     ]);
     await expect(refused).rejects.toBeInstanceOf(ConflictError);
     await expect(refused).rejects.toMatchObject({ code: 'part_sealed' });
@@ -235,5 +270,106 @@ describe('filling batches on DynamoDB Local', () => {
         })
       ).kind,
     ).toBe('pending');
+  });
+
+  it('settles a part its collector left half-claimed: the ledger decides each index', async () => {
+    const batchId = uniqueName('b');
+    const rival = uniqueName('b');
+    await store.createBatch(fillingBatch(batchId));
+    await store.createBatch(fillingBatch(rival));
+    const [whole, unclaimed, elsewhere, unwritten] = ['w', 'u', 'e', 'n'].map(uniqueName) as [
+      string,
+      string,
+      string,
+      string,
+    ];
+    await registerAll([whole, unclaimed, elsewhere, unwritten]);
+    await store.reservePart(batchId, reservation(4, 40));
+    expect(await store.openPart(part(batchId, 1, 0, 4))).toBe(true);
+    // The collector claimed the first member, wrote the next two member items and died before
+    // their ledger writes (the third's request went to another batch meanwhile), and never
+    // reached the fourth.
+    expect(
+      await store.claimPartMembers(batchId, 1, [
+        { item: member(batchId, 0, whole), requestHash: `h-${whole}`, expiresAt: 1_900_000_000 },
+      ]),
+    ).toEqual(['claimed']);
+    for (const [index, id] of [
+      [1, unclaimed],
+      [2, elsewhere],
+    ] as const) {
+      await clients.documentClient.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: memberClaimItem(member(batchId, index, id), `h-${id}`, 1_900_000_000),
+        }),
+      );
+    }
+    await store.reservePart(rival, reservation(1, 10));
+    await store.openPart(part(rival, 1, 0, 1));
+    expect(
+      await store.claimPartMembers(rival, 1, [
+        {
+          item: member(rival, 0, elsewhere),
+          requestHash: `h-${elsewhere}`,
+          expiresAt: 1_900_000_000,
+        },
+      ]),
+    ).toEqual(['claimed']);
+
+    await store.stopFilling(batchId, '2026-11-27T10:30:00.000Z');
+    const [sealed] = await store.sealParts(batchId, 1);
+    expect(sealed).toMatchObject({ partNo: 1, state: 'sealed', requestCount: 4, claimed: 2 });
+    const held = [];
+    for await (const page of store.listItems(batchId)) held.push(...page);
+    expect(held.map((m) => [m.providerCustomId, m.customId])).toEqual([
+      ['r000000', whole],
+      ['r000001', unclaimed],
+    ]);
+    expect((await store.getItems(batchId, ['r000002', 'r000003'])).size).toBe(0);
+    // Sealing claimed the unclaimed member itself: its message's redelivery folds into it.
+    const again = await store.registerRequest({
+      producer: '',
+      customId: unclaimed,
+      requestHash: `h-${unclaimed}`,
+      state: 'pending',
+      acceptedAt: '2026-11-27T10:00:00.000Z',
+      expiresAt: 1_900_000_000,
+    });
+    expect(again).toMatchObject({ kind: 'duplicate', existing: { state: 'claimed', batchId } });
+    // The index sealing voided stays void: a late put of the fourth member there is refused,
+    // and its request is still pending, free for a later batch.
+    const late = await clients.documentClient
+      .send(
+        new PutCommand({
+          TableName: tableName,
+          Item: memberClaimItem(member(batchId, 3, unwritten), `h-${unwritten}`, 1_900_000_000),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      )
+      .catch((error: unknown) => error);
+    expect((late as Error).name).toBe('ConditionalCheckFailedException');
+    expect((await store.getItems(batchId, ['r000003'])).size).toBe(0);
+    // Sealing again settles to the same answer.
+    expect((await store.sealParts(batchId, 1))[0]?.claimed).toBe(2);
+  });
+
+  it('refuses for good only a member the table will not store, and claims its neighbours', async () => {
+    const batchId = uniqueName('b');
+    await store.createBatch(fillingBatch(batchId));
+    const [before, huge, after] = ['a', 'h', 'z'].map(uniqueName) as [string, string, string];
+    await store.reservePart(batchId, reservation(3, 30));
+    await store.openPart(part(batchId, 1, 0, 3));
+    // Metadata past DynamoDB's 400 KB item limit: a ValidationException for that put alone.
+    const oversized = { ...member(batchId, 1, huge), metadata: { blob: 'x'.repeat(420_000) } };
+    const claims = await store.claimPartMembers(batchId, 1, [
+      { item: member(batchId, 0, before), requestHash: `h-${before}`, expiresAt: 1_900_000_000 },
+      { item: oversized, requestHash: `h-${huge}`, expiresAt: 1_900_000_000 },
+      { item: member(batchId, 2, after), requestHash: `h-${after}`, expiresAt: 1_900_000_000 },
+    ]);
+    expect(claims).toEqual(['claimed', 'unstorable', 'claimed']);
+    const held = [];
+    for await (const page of store.listItems(batchId)) held.push(...page);
+    expect(held.map((m) => m.providerCustomId)).toEqual(['r000000', 'r000002']);
   });
 });

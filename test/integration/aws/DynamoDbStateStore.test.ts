@@ -101,8 +101,10 @@ describe('DynamoDbStateStore on DynamoDB Local', () => {
   /** Claims one member through part 1 of its batch, opened on first use. */
   const claim = async (member: BatchItem, requestHash: string): Promise<boolean> => {
     await store.openPart(partOf(member.batchId));
-    const [won] = await store.claimPartMembers(member.batchId, 1, [{ item: member, requestHash }]);
-    return won === true;
+    const [won] = await store.claimPartMembers(member.batchId, 1, [
+      { item: member, requestHash, expiresAt: 1_900_000_000 },
+    ]);
+    return won === 'claimed';
   };
 
   afterAll(() => clients.destroy());
@@ -203,14 +205,28 @@ describe('DynamoDbStateStore on DynamoDB Local', () => {
     expect((await store.getItems(b, ['p-00001'])).size).toBe(0);
   });
 
-  it('refuses a claim with a different request hash, and a request never registered', async () => {
+  it('refuses a claim with a different request hash; a request never seen gets its entry', async () => {
     const id = uniqueName('req');
     await register(id, 'h1');
     const a = uniqueName('b');
-    expect(await claim(item(a, 1, id), 'other-hash')).toBe(false);
-    await expect(claim(item(a, 2, uniqueName('ghost')), 'h1')).rejects.toBeInstanceOf(
-      NotFoundError,
-    );
+    await store.createBatch(batch(a));
+    await store.openPart(partOf(a));
+    const claimOf = (member: BatchItem, requestHash: string) =>
+      store.claimPartMembers(a, 1, [{ item: member, requestHash, expiresAt: 1_900_000_000 }]);
+    expect(await claimOf(item(a, 1, id), 'other-hash')).toEqual(['conflict']);
+    // The refused index holds no member.
+    expect((await store.getItems(a, ['p-00001'])).size).toBe(0);
+    // The ledger entry is written by the claim itself, already `claimed`, and folds a resend.
+    const ghost = uniqueName('ghost');
+    expect(await claimOf(item(a, 2, ghost), 'h1')).toEqual(['claimed']);
+    expect(await register(ghost)).toMatchObject({
+      kind: 'duplicate',
+      existing: { state: 'claimed', batchId: a },
+    });
+    // A refusal entry does not hold its id against a valid request.
+    const refused = uniqueName('refused');
+    await register(refused, 'h-bad', 'rejecting');
+    expect(await claimOf(item(a, 3, refused), 'h1')).toEqual(['claimed']);
   });
 
   it('lets exactly one of two concurrent batches claim the same request', async () => {
@@ -321,9 +337,13 @@ describe('DynamoDbStateStore on DynamoDB Local', () => {
       const claims = await store.claimPartMembers(
         batchId,
         1,
-        ids.map((k) => ({ item: item(batchId, k, `${batchId}-c${k}`), requestHash: 'h1' })),
+        ids.map((k) => ({
+          item: item(batchId, k, `${batchId}-c${k}`),
+          requestHash: 'h1',
+          expiresAt: 1_900_000_000,
+        })),
       );
-      expect(claims).toEqual(Array(50).fill(true));
+      expect(claims).toEqual(Array(50).fill('claimed'));
     }
     const wanted = Array.from({ length: 250 }, (_, n) => `p-${String(n).padStart(5, '0')}`);
     const found = await store.getItems(batchId, [...wanted, 'p-00001', 'p-missing']);
@@ -362,8 +382,8 @@ describe('DynamoDbStateStore on DynamoDB Local', () => {
       ]),
     ).rejects.toBeInstanceOf(NotFoundError);
 
-    // A missing member inside a transaction group: the others of its group are still
-    // recorded (one by one), and the missing one is named.
+    // A missing member among others: the others are still recorded, and the missing one is
+    // named.
     const error = await store
       .markDelivered(batchId, [
         ...wanted.slice(120, 180).map((providerCustomId) => ({

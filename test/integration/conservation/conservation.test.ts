@@ -103,6 +103,14 @@ const assertConserved = (report: ConservationReport): void => {
     ).toEqual([]);
   }
   expect(report.timedOut, 'the run gave up waiting').toBe(false);
+  // Every pushed batch was announced twice, and forged and late webhooks were refused alone.
+  expect(report.webhooks.delivered).toBeGreaterThanOrEqual(2);
+  expect(report.webhooks.answers['invalid_signature'] ?? 0).toBeGreaterThan(0);
+  expect(report.webhooks.answers['stale_timestamp'] ?? 0).toBeGreaterThan(0);
+  expect(Object.keys(report.webhooks.answers).sort()).toEqual([
+    'invalid_signature',
+    'stale_timestamp',
+  ]);
   // Every call each function made, crashes and retries included, is granted to its role.
   expect(report.ungranted, 'AWS calls without a grant').toEqual([]);
 };

@@ -13,6 +13,7 @@ import {
 } from '../../support/crashingRuntime.js';
 import { ungrantedCalls } from '../../support/grants/checkGrants.js';
 import { recordingFor } from '../../support/grants/recordings.js';
+import { batchEndedEvent, postWebhook } from '../../support/postWebhook.js';
 import { type Delivered, DestinationLedger } from './destinationLedger.js';
 
 interface ConservationOptions {
@@ -63,6 +64,14 @@ interface ConservationReport {
   readonly s3Rewrites: number;
   /** What the local stack reported (failed invocations, retried records), by kind. */
   readonly stackLog: Readonly<Record<string, number>>;
+  /**
+   * Provider webhooks: what the simulated providers delivered (each twice), and what the
+   * receiver answered to the forged and late ones sent beside them, by code.
+   */
+  readonly webhooks: {
+    readonly delivered: number;
+    readonly answers: Readonly<Record<string, number>>;
+  };
   readonly elapsedMs: number;
   readonly timedOut: boolean;
   /** AWS calls a function made that its deployed role would refuse. */
@@ -169,6 +178,16 @@ const runConservation = async (options: ConservationOptions): Promise<Conservati
   });
   const sim = stack.simulator;
   if (sim === null) throw new Error('the conservation test needs the simulator');
+  const { receiver } = stack;
+  if (receiver === null) throw new Error('the conservation test needs the webhook receiver');
+  // At-least-once delivery: every announcement of an ended batch comes twice.
+  sim.setWebhooks(
+    {
+      openai: { url: `${receiver.url}openai`, secret: receiver.secrets.openai },
+      gemini: { url: `${receiver.url}gemini`, secret: receiver.secrets.gemini },
+    },
+    { copies: 2 },
+  );
   const aws = createAwsClients(stack.env);
   // SQS results go to a FIFO queue: its deduplication (MessageDeduplicationId = custom_id)
   // is what makes delivery exactly once across a completion run dying between a send and
@@ -230,6 +249,15 @@ const runConservation = async (options: ConservationOptions): Promise<Conservati
         model: 'us.amazon.nova-micro-v1:0',
         body: { messages: [{ role: 'user', content: [{ text: question }] }] },
       },
+      {
+        ...common,
+        provider: 'mistral',
+        body: {
+          model: 'mistral-small-latest',
+          max_tokens: 16,
+          messages: [{ role: 'user', content: question }],
+        },
+      },
       // A provider profile, the one departing most from OpenAI's API.
       {
         ...common,
@@ -239,7 +267,7 @@ const runConservation = async (options: ConservationOptions): Promise<Conservati
           messages: [{ role: 'user', content: question }],
         },
       },
-    ][i % 5];
+    ][i % 6];
     ids.push(id);
     bodies.set(id, JSON.stringify(request));
     expected.set(id, { via, index: i });
@@ -271,7 +299,8 @@ const runConservation = async (options: ConservationOptions): Promise<Conservati
       count(stats.anthropic.batches) +
       count(stats.openai.batches) +
       count(stats.gemini.batches) +
-      count(stats.bedrock.jobs)
+      count(stats.bedrock.jobs) +
+      count(stats.mistral.jobs)
     );
   };
   let stopped = false;
@@ -297,6 +326,37 @@ const runConservation = async (options: ConservationOptions): Promise<Conservati
       storm = false;
       applyFaults();
       stormsRun += 1;
+    }
+  })();
+
+  // Beside the genuine webhooks: for each pushed batch, a forged one (another secret) and a
+  // late one (the right secret, a timestamp 15 minutes old). Neither may change anything.
+  const webhookAnswers: Record<string, number> = {};
+  const forged = new Set<string>();
+  const forgery = (async () => {
+    const forgerSecret = `whsec_${Buffer.alloc(32, 9).toString('base64')}`;
+    while (!stopped) {
+      await sleep(1000);
+      const submitted = stack.emulators.eventBridge
+        .events()
+        .filter((e) => e['detail-type'] === 'Batch Submitted')
+        .map((e) => e.detail as { provider: string; provider_batch_id: string });
+      for (const { provider, provider_batch_id: providerBatchId } of submitted) {
+        if ((provider !== 'openai' && provider !== 'gemini') || forged.has(providerBatchId)) {
+          continue;
+        }
+        forged.add(providerBatchId);
+        const url = `${receiver.url}${provider}`;
+        const event = batchEndedEvent(provider, providerBatchId);
+        for (const answer of [
+          await postWebhook(url, forgerSecret, event),
+          await postWebhook(url, receiver.secrets[provider], event, {
+            at: new Date(Date.now() - 15 * 60_000),
+          }),
+        ]) {
+          webhookAnswers[answer.code] = (webhookAnswers[answer.code] ?? 0) + 1;
+        }
+      }
     }
   })();
 
@@ -356,6 +416,7 @@ const runConservation = async (options: ConservationOptions): Promise<Conservati
   const elapsedMs = Date.now() - startedAt;
   stopped = true;
   await faultSchedule;
+  await forgery;
   // A grace period for late duplicates to show up.
   await sleep(3000);
   await ledger.collect();
@@ -429,6 +490,10 @@ const runConservation = async (options: ConservationOptions): Promise<Conservati
     },
     s3Rewrites: ledger.rewrites,
     stackLog: Object.fromEntries(stackLog),
+    webhooks: {
+      delivered: sim.webhookStats().delivered.openai + sim.webhookStats().delivered.gemini,
+      answers: webhookAnswers,
+    },
     elapsedMs,
     timedOut,
     ungranted: [],
@@ -453,6 +518,7 @@ const formatReport = (report: ConservationReport): string => {
     `  queues:            ${JSON.stringify(report.queueDepths)}`,
     `  provider HTTP:     ${report.simulator.httpRequests} requests, ${report.simulator.injectedHttpErrors} injected errors, ${report.stormsRun} storms`,
     `  S3 objects reread: ${report.s3Rewrites}; results gone after a rewrite: ${report.vanished.length}`,
+    `  webhooks:          ${report.webhooks.delivered} delivered by the providers (each twice); forged and late ones answered ${JSON.stringify(report.webhooks.answers)}`,
   ];
   for (const [kind, count] of Object.entries(report.stackLog)) {
     lines.push(`  stack: ${count} × ${kind}`);

@@ -6,6 +6,7 @@ import { S3BlobStore } from '../../../shared/adapters/aws/S3BlobStore.js';
 import { AnthropicBatchProvider } from '../../../shared/adapters/providers/AnthropicBatchProvider.js';
 import { BedrockBatchProvider } from '../../../shared/adapters/providers/BedrockBatchProvider.js';
 import { GeminiBatchProvider } from '../../../shared/adapters/providers/GeminiBatchProvider.js';
+import { MistralBatchProvider } from '../../../shared/adapters/providers/MistralBatchProvider.js';
 import { OpenAIBatchProvider } from '../../../shared/adapters/providers/OpenAIBatchProvider.js';
 import { systemClock } from '../../../shared/adapters/system/systemClock.js';
 import { formatProviderLine } from '../../../shared/domain/formatProviderLine.js';
@@ -171,3 +172,34 @@ describeBatchProviderContract(
   },
   { checksKeys: false },
 );
+
+describeBatchProviderContract('MistralBatchProvider on the simulator', async () => {
+  const sim = await startSimulator({ port: 0, processingMs: 300, seed: 9, apiKeys: [API_KEY] });
+  const provider = new MistralBatchProvider({ apiKey: API_KEY, baseUrl: sim.mistralBaseUrl });
+  const line = (customId: string): string =>
+    formatProviderLine('mistral', '/v1/chat/completions', customId, {
+      model: 'mistral-small-latest',
+      max_tokens: 64,
+      messages: [{ role: 'user', content: `question for ${customId}` }],
+    });
+  return {
+    port: provider,
+    endpoint: '/v1/chat/completions',
+    unknownId: '00000000-0000-4000-a000-000000000000',
+    line,
+    // Mistral's error line carries its HTTP answer; an injected 400 names its type.
+    refused: (base) => ({
+      line: line(`${base}${REFUSED}`),
+      customId: `${base}${REFUSED}`,
+      errorType: 'invalid_request_error',
+    }),
+    waitForEnded: (id) => waitForEnded(provider, id),
+    slowDown: () => sim.setFaults({ processingMs: 60_000 }),
+    wrongKey: new MistralBatchProvider({
+      apiKey: 'wrong',
+      baseUrl: sim.mistralBaseUrl,
+      maxRetries: 0,
+    }),
+    close: () => sim.stop(),
+  };
+});

@@ -1,6 +1,8 @@
 import { startSimulator } from '../../../local/simulator/startSimulator.js';
 import { AnthropicRealtimeProvider } from '../../../shared/adapters/providers/AnthropicRealtimeProvider.js';
+import { DeepSeekRealtimeProvider } from '../../../shared/adapters/providers/DeepSeekRealtimeProvider.js';
 import { GeminiRealtimeProvider } from '../../../shared/adapters/providers/GeminiRealtimeProvider.js';
+import { MistralRealtimeProvider } from '../../../shared/adapters/providers/MistralRealtimeProvider.js';
 import { OpenAIRealtimeProvider } from '../../../shared/adapters/providers/OpenAIRealtimeProvider.js';
 import { describeRealtimeProviderContract } from '../../contract/RealtimeProviderContract.js';
 import { API_KEY } from '../providers/providerTestKit.js';
@@ -100,6 +102,62 @@ describeRealtimeProviderContract('GeminiRealtimeProvider on the simulator', asyn
     badCallErrorType: 'INVALID_ARGUMENT',
     ...simulatorFaults(sim),
     wrongKey: new GeminiRealtimeProvider({ apiKey: 'wrong-key', baseUrl: sim.geminiBaseUrl }),
+    close: () => sim.stop(),
+  };
+});
+
+describeRealtimeProviderContract('MistralRealtimeProvider on the simulator', async () => {
+  const sim = await startSimulator({ seed: 8, apiKeys: [API_KEY] });
+  return {
+    port: new MistralRealtimeProvider({
+      apiKey: API_KEY,
+      baseUrl: sim.mistralBaseUrl,
+      retry: FAST_RETRY,
+    }),
+    call: (lane) => ({
+      endpoint: '/v1/chat/completions',
+      body: {
+        model: 'mistral-small-latest',
+        max_tokens: 128,
+        messages: [{ role: 'user', content: 'Classify: spam?' }],
+      },
+      lane,
+    }),
+    badCall: () => ({
+      endpoint: '/v1/chat/completions',
+      body: { model: 'mistral-small-latest' },
+      lane: 'realtime',
+    }),
+    // Mistral answers a body that fails its validation with 422, read as an invalid request.
+    badCallErrorType: 'invalid_request_error',
+    ...simulatorFaults(sim),
+    wrongKey: new MistralRealtimeProvider({ apiKey: 'wrong', baseUrl: sim.mistralBaseUrl }),
+    close: () => sim.stop(),
+  };
+});
+
+describeRealtimeProviderContract('DeepSeekRealtimeProvider on the simulator', async () => {
+  const sim = await startSimulator({ seed: 9, apiKeys: [API_KEY] });
+  return {
+    port: new DeepSeekRealtimeProvider({
+      apiKey: API_KEY,
+      baseUrl: sim.deepseekBaseUrl,
+      retry: FAST_RETRY,
+    }),
+    call: (lane) => ({
+      endpoint: '/v1/chat/completions',
+      body: { model: 'deepseek-flash', messages: [{ role: 'user', content: 'Classify: spam?' }] },
+      lane,
+    }),
+    // DeepSeek answers a body without messages with 422.
+    badCall: () => ({
+      endpoint: '/v1/chat/completions',
+      body: { model: 'deepseek-flash' },
+      lane: 'realtime',
+    }),
+    badCallErrorType: 'invalid_request_error',
+    ...simulatorFaults(sim),
+    wrongKey: new DeepSeekRealtimeProvider({ apiKey: 'wrong', baseUrl: sim.deepseekBaseUrl }),
     close: () => sim.stop(),
   };
 });

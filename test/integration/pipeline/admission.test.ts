@@ -1,8 +1,9 @@
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LOCAL_ACCOUNT_SENDER_ID } from '../../../local/stack/SqsEventSourceMapping.js';
 import { DynamoDbBudgetReservations } from '../../../shared/adapters/aws/DynamoDbBudgetReservations.js';
-import { DynamoDbStateStore } from '../../../shared/adapters/aws/DynamoDbStateStore.js';
+import { requestKey } from '../../../shared/adapters/aws/stateItemCodec.js';
 import { ENV } from '../../../shared/config/BatchlaneConfig.js';
 import { budgetPeriodOf } from '../../../shared/domain/budgetPeriod.js';
 import { type Pipeline, startPipeline } from './pipelineHarness.js';
@@ -89,21 +90,17 @@ describe('Pipeline: admission by provider quota and budget', () => {
     ]);
     // Not delivered, not refused: accepted and waiting, the messages back in the queue.
     for (const id of ids) expect(running.resultsFor(id)).toEqual([]);
-    const store = new DynamoDbStateStore({
-      client: running.aws.documentClient,
-      tableName: running.stack.tableName,
-    });
+    // Held before packing, so nothing is in the ledger yet: a request's one entry is written
+    // when it is packed, already naming its batch.
     for (const id of ids) {
-      const registration = await store.registerRequest({
-        producer: LOCAL_ACCOUNT_SENDER_ID,
-        customId: id,
-        requestHash: 'probe',
-        state: 'pending',
-        acceptedAt: new Date().toISOString(),
-        expiresAt: 0,
-      });
-      expect(registration.kind).toBe('conflict');
-      if (registration.kind === 'conflict') expect(registration.existing.state).toBe('pending');
+      const entry = await running.aws.documentClient.send(
+        new GetCommand({
+          TableName: running.stack.tableName,
+          Key: requestKey(LOCAL_ACCOUNT_SENDER_ID, id),
+          ConsistentRead: true,
+        }),
+      );
+      expect(entry.Item).toBeUndefined();
     }
     const attrs = await running.aws.sqs.send(
       new GetQueueAttributesCommand({

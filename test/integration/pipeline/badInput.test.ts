@@ -2,7 +2,7 @@ import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntime } from '../../../shared/composition/createRuntime.js';
 import { ENV } from '../../../shared/config/BatchlaneConfig.js';
-import { InvalidInputError, UnavailableError } from '../../../shared/domain/errors.js';
+import { UnavailableError } from '../../../shared/domain/errors.js';
 import { createCollector } from '../../../shared/usecases/createCollector.js';
 import { BAD_INPUT_CORPUS, CLAIM_OBJECTS, type CorpusEnv } from './badInputCorpus.js';
 import { type Pipeline, startPipeline } from './pipelineHarness.js';
@@ -387,23 +387,17 @@ describe('Pipeline: one message that fails unexpectedly, among good ones', () =>
           return Reflect.get(target, key, receiver);
         },
       }),
-      // The ledger refuses one request for good, and with it the whole transaction.
+      // The store refuses one request for good (an item it will not take; the adapter's
+      // answer to a ValidationException for that member alone, see the filling tests).
       store: storeWith(deps.store, {
-        registerRequests: async (inputs: Parameters<typeof deps.store.registerRequests>[0]) => {
-          if (refuses(inputs.map((i) => i.customId))) {
-            throw new InvalidInputError('ValidationException: item unstorable', {
-              code: 'validation',
-            });
-          }
-          return deps.store.registerRequests(inputs);
-        },
-        registerRequest: async (input: Parameters<typeof deps.store.registerRequest>[0]) => {
-          if (refuses([input.customId])) {
-            throw new InvalidInputError('ValidationException: item unstorable', {
-              code: 'validation',
-            });
-          }
-          return deps.store.registerRequest(input);
+        claimPartMembers: async (
+          ...[batchId, partNo, members]: Parameters<typeof deps.store.claimPartMembers>
+        ) => {
+          const storable = members.filter((m) => !refuses([m.item.customId]));
+          const claims = await deps.store.claimPartMembers(batchId, partNo, storable);
+          return members.map((m) =>
+            refuses([m.item.customId]) ? ('unstorable' as const) : (claims.shift() ?? 'held'),
+          );
         },
       }),
     });

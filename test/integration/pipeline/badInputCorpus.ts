@@ -176,7 +176,7 @@ const BAD_INPUT_CORPUS: readonly BadInputCase[] = [
     customId: 'prov-name',
     code: 'unknown_provider',
     delivered: true,
-    message: (env) => request(env, 'prov-name', { provider: 'mistral' }),
+    message: (env) => request(env, 'prov-name', { provider: 'acme-ai' }),
   },
   {
     name: 'unknown endpoint',

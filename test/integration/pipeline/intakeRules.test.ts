@@ -53,7 +53,7 @@ describe('Pipeline: bad input', () => {
         'stream-1',
         'stream_not_supported',
       ],
-      [{ ...good('prov-1', dest), provider: 'mistral' }, 'prov-1', 'unknown_provider'],
+      [{ ...good('prov-1', dest), provider: 'acme-ai' }, 'prov-1', 'unknown_provider'],
       [{ ...good('tier-1', dest), tier: 'auto' }, 'tier-1', 'unsupported_tier'],
       [{ ...good('dest-1', dest), destination: { type: 'sqs' } }, 'dest-1', 'invalid_destination'],
       [{ ...good('nodest-1', dest), destination: undefined }, 'nodest-1', 'missing_destination'],

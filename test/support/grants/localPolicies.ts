@@ -32,7 +32,7 @@ interface ResolvedStatement {
 
 /** One function's role as the check evaluates it. */
 interface LocalPolicy {
-  readonly functionName: LocalFunctionName;
+  readonly functionName: LocalFunctionName | 'receiver';
   /** The role's construct path, for messages. */
   readonly rolePath: string;
   readonly statements: readonly ResolvedStatement[];
@@ -44,11 +44,15 @@ const unresolved = (what: string): string => `unresolved(${what})`;
 const queueArn = (name: string): string => `arn:aws:sqs:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${name}`;
 const queueUrl = (name: string): string => `http://localhost/${LOCAL_ACCOUNT}/${name}`;
 
-const functionsOf = (stack: BatchlaneStack): [LocalFunctionName, BatchFunction][] => [
+const functionsOf = (stack: BatchlaneStack): [LocalFunctionName | 'receiver', BatchFunction][] => [
   ['collector', stack.collector.function],
   ['poller', stack.poller.function],
   ['completion', stack.completion.function],
   ['realtime', stack.realtime.function],
+  // The webhook receiver, served by the local stack on a loopback function URL.
+  ...(stack.webhookReceiver === undefined
+    ? []
+    : [['receiver', stack.webhookReceiver.function] as ['receiver', BatchFunction]]),
 ];
 
 /** What `Ref` and `Fn::GetAtt` of each of the stack's resources stand for locally. */

@@ -11,6 +11,8 @@ import { describe, expect, it } from 'vitest';
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const SHIPPED = ['shared', 'functions'];
 const LOCAL_ONLY = ['local', 'cli', 'bench', 'test', 'scripts', 'infra'];
+/** The producer client runs in producers' programs, not in Lambda. */
+const CLIENT = 'client';
 
 const sourceFiles = (dir: string): string[] =>
   readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((entry) => {
@@ -55,6 +57,15 @@ describe('import direction', () => {
     expect(violations).toEqual([]);
   });
 
+  it('keeps shared/ and functions/ free of the producer client', () => {
+    const reachClient = SHIPPED.flatMap(sourceFiles).flatMap((file) =>
+      specifiersOf(readFileSync(join(ROOT, file), 'utf8'))
+        .filter((specifier) => topFolderOf(file, specifier) === CLIENT)
+        .map((specifier) => `${file} imports ${specifier}`),
+    );
+    expect(reachClient).toEqual([]);
+  });
+
   it('would see an import that leaves the shipped rooms', () => {
     const file = 'shared/usecases/example.ts';
     expect(topFolderOf(file, '../../local/simulator/startSimulator.js')).toBe('local');
@@ -88,5 +99,38 @@ describe('the domain', () => {
     expect(reachesOut('shared/domain/costs/x.ts', '../../ports/CostLedger.js')).toBe(true);
     expect(reachesOut('shared/domain/costs/x.ts', './CostEntry.js')).toBe(false);
     expect(reachesOut('shared/domain/x.ts', '../contract/result.js')).toBe(false);
+  });
+});
+
+describe('the producer client', () => {
+  const clientFiles = sourceFiles(CLIENT);
+  /**
+   * `client/` ships to producers: it may use the contract and the pure domain (the very rules
+   * the collector judges by) and nothing else of batchlane: no port, adapter, configuration,
+   * composition or local tooling.
+   */
+  const reachesOut = (file: string, specifier: string): boolean => {
+    if (!specifier.startsWith('.')) return false;
+    const target = posix.normalize(posix.join(posix.dirname(file), specifier));
+    return ![`${CLIENT}/`, 'shared/domain/', 'shared/contract/'].some((room) =>
+      target.startsWith(room),
+    );
+  };
+  const violations = clientFiles.flatMap((file) =>
+    specifiersOf(readFileSync(join(ROOT, file), 'utf8'))
+      .filter((specifier) => reachesOut(file, specifier))
+      .map((specifier) => `${file} imports ${specifier}`),
+  );
+
+  it('imports the contract and the domain only', () => {
+    expect(clientFiles.length).toBeGreaterThan(5);
+    expect(violations).toEqual([]);
+  });
+
+  it('would see an import of an adapter or of the CLI', () => {
+    expect(reachesOut('client/x.ts', '../shared/adapters/aws/createAwsClients.js')).toBe(true);
+    expect(reachesOut('client/x.ts', '../cli/devFile.js')).toBe(true);
+    expect(reachesOut('client/x.ts', '../shared/contract/request.js')).toBe(false);
+    expect(reachesOut('client/x.ts', './packMessages.js')).toBe(false);
   });
 });

@@ -30,7 +30,7 @@ const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta
 
 describe('the batchlane command line', () => {
   it('has every command the README documents', () => {
-    expect(NAMES).toEqual(['demo', 'dev', 'submit', 'replay', 'report', 'sim', 'smoke']);
+    expect(NAMES).toEqual(['demo', 'dev', 'submit', 'replay', 'report', 'status', 'sim', 'smoke']);
   });
 
   for (const command of COMMANDS) {

@@ -23,6 +23,7 @@ describe('Function: readStackOutputs()', () => {
             'sqs:arn:aws:sqs:eu-west-1:123456789012:Batchlane-smoke-results,s3:results',
           EnabledProviders: 'anthropic,openai',
           ArtifactsBucketName: 'batchlane-artifacts-abc',
+          StateTableName: 'Batchlane-StateTable-1',
         },
       }),
     );
@@ -34,6 +35,7 @@ describe('Function: readStackOutputs()', () => {
       partition: 'aws',
       allowList: ['sqs:arn:aws:sqs:eu-west-1:123456789012:Batchlane-smoke-results', 's3:results'],
       artifactsBucket: 'batchlane-artifacts-abc',
+      stateTable: 'Batchlane-StateTable-1',
       enabledProviders: ['anthropic', 'openai'],
     });
   });

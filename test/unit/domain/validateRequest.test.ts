@@ -122,7 +122,7 @@ describe('Function: validateRequest()', () => {
       'invalid_custom_id',
     ],
     ['a numeric custom_id', JSON.stringify(anthropic({ custom_id: 42 })), 'invalid_custom_id'],
-    ['an unknown provider', JSON.stringify(anthropic({ provider: 'mistral' })), 'unknown_provider'],
+    ['an unknown provider', JSON.stringify(anthropic({ provider: 'acme-ai' })), 'unknown_provider'],
     [
       'an endpoint of another provider',
       JSON.stringify(anthropic({ endpoint: '/v1/embeddings' })),

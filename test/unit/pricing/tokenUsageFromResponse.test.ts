@@ -197,7 +197,7 @@ describe('Function: tokenUsageFromResponse()', () => {
     ['an array body', 'openai', [{ usage: {} }]],
     ['a body without usage', 'anthropic', { type: 'message' }],
     ['a usage that is not an object', 'openai', { usage: 12 }],
-    ['an unknown provider', 'mistral', { usage: { prompt_tokens: 1 } }],
+    ['an unknown provider', 'no-such-provider', { usage: { prompt_tokens: 1 } }],
   ])('returns null for %s', (_label, provider, body) => {
     expect(tokenUsageFromResponse(provider, '/v1/chat/completions', body)).toBeNull();
   });

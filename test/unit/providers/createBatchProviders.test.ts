@@ -18,6 +18,8 @@ const config = (enabled: BatchlaneConfig['enabledProviders']): BatchlaneConfig =
     openai: { apiKey: null, secretArn: 'arn:secret', baseUrl: null },
     bedrock: { apiKey: null, secretArn: null, baseUrl: null },
     gemini: { apiKey: null, secretArn: null, baseUrl: null },
+    mistral: { apiKey: null, secretArn: null, baseUrl: null },
+    deepseek: { apiKey: null, secretArn: null, baseUrl: null },
   },
   idempotencyTtlSeconds: 60,
   maxRequestsPerBatch: null,

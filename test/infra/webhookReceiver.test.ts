@@ -1,0 +1,108 @@
+import { App } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { describe, expect, it } from 'vitest';
+import { stackPropsFromContext } from '../../infra/stackPropsFromContext.js';
+import { ENV } from '../../shared/config/BatchlaneConfig.js';
+import { PUSH_ENV } from '../../shared/config/pushConfig.js';
+import { environmentOf, logicalIdOf, synthBatchlane } from './synthBatchlane.js';
+
+type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+
+const resourcesOf = (template: ReturnType<typeof synthBatchlane>['template']): Resources =>
+  template.toJSON().Resources as Resources;
+
+/** Every action a role's inline and attached policies allow, flattened. */
+const actionsOf = (resources: Resources, roleId: string): string[] =>
+  Object.values(resources)
+    .filter(
+      (resource) =>
+        resource.Type === 'AWS::IAM::Policy' &&
+        JSON.stringify(resource.Properties?.['Roles']).includes(roleId),
+    )
+    .flatMap((policy) => {
+      const document = policy.Properties?.['PolicyDocument'] as
+        | { Statement?: { Action: string | string[] }[] }
+        | undefined;
+      return (document?.Statement ?? []).flatMap((statement) => [statement.Action].flat());
+    });
+
+describe('the webhook receiver in the stack', () => {
+  it('is a public function URL verified by signature, with a bounded concurrency', () => {
+    const { stack, template } = synthBatchlane({ enabledProviders: ['openai', 'gemini'] });
+    const receiver = stack.webhookReceiver;
+    expect(receiver?.providers).toEqual(['openai', 'gemini']);
+    template.hasResourceProperties('AWS::Lambda::Url', {
+      AuthType: 'NONE',
+      InvokeMode: 'BUFFERED',
+    });
+    const functionId = logicalIdOf(stack, receiver!.function.function);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      ReservedConcurrentExecutions: 5,
+    });
+    const environment = environmentOf(template, functionId);
+    expect(Object.keys(environment)).toEqual(
+      expect.arrayContaining([PUSH_ENV.secretArns, ENV.tableName, ENV.completionQueueUrl]),
+    );
+    const outputs = Object.keys(template.toJSON().Outputs as Record<string, unknown>);
+    expect(outputs).toEqual(
+      expect.arrayContaining([
+        'openaiWebhookUrl',
+        'geminiWebhookUrl',
+        'openaiWebhookSecretArn',
+        'geminiWebhookSecretArn',
+      ]),
+    );
+  });
+
+  it('grants only what it calls: batch reads, its own items, the secrets, the queue', () => {
+    const { stack, template } = synthBatchlane({ enabledProviders: ['openai'] });
+    const roleId = logicalIdOf(stack, stack.webhookReceiver!.function.role);
+    const actions = actionsOf(resourcesOf(template), roleId);
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:DeleteItem',
+        'sqs:SendMessage',
+        'secretsmanager:GetSecretValue',
+      ]),
+    );
+    for (const broad of [
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+      's3:GetObject',
+      'events:PutEvents',
+    ]) {
+      expect(actions).not.toContain(broad);
+    }
+  });
+
+  it('uses existing webhook secrets by ARN instead of creating them', () => {
+    const arn = 'arn:aws:secretsmanager:us-east-1:111111111111:secret:openai-hook-AbCdEf';
+    const { stack, template } = synthBatchlane({
+      enabledProviders: ['openai'],
+      openaiWebhookSecretArn: arn,
+    });
+    expect(stack.webhookReceiver?.createdFor).toEqual([]);
+    const environment = environmentOf(
+      template,
+      logicalIdOf(stack, stack.webhookReceiver!.function.function),
+    );
+    expect(JSON.parse(environment[PUSH_ENV.secretArns] as string)).toEqual({ openai: arn });
+  });
+
+  it('is left out when no provider that sends webhooks is enabled, or when turned off', () => {
+    expect(
+      synthBatchlane({ enabledProviders: ['anthropic'] }).stack.webhookReceiver,
+    ).toBeUndefined();
+    expect(synthBatchlane({ webhookReceiver: false }).stack.webhookReceiver).toBeUndefined();
+    const node = new App({ context: { webhookReceiver: 'false' } }).node;
+    expect(stackPropsFromContext(node)).toMatchObject({ webhookReceiver: false });
+  });
+
+  it('passes cdk-nag with both webhook providers', () => {
+    const { stack } = synthBatchlane({ enabledProviders: ['openai', 'gemini', 'anthropic'] });
+    const report = new AwsSolutionsChecks().validateScope(stack);
+    expect(report.violations.map((violation) => violation.ruleName)).toEqual([]);
+  });
+});

@@ -1,0 +1,4 @@
+import { describeTurnaroundLogContract } from '../../contract/TurnaroundLogContract.js';
+import { InMemoryTurnaroundLog } from '../../support/fakes/InMemoryTurnaroundLog.js';
+
+describeTurnaroundLogContract('in memory', () => new InMemoryTurnaroundLog());
