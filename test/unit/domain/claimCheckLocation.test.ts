@@ -64,8 +64,9 @@ describe('Function: claimCheckCapOf()', () => {
   });
 
   it('is the smallest provider limit for a provider nobody knows', () => {
-    expect(claimCheckCapOf('nobody', caps)).toBe(200_000_000);
-    expect(claimCheckCapOf(undefined, caps)).toBe(200_000_000);
+    // DeepSeek's one-request "batch" (its realtime body cap, 64 MiB) is the smallest.
+    expect(claimCheckCapOf('nobody', caps)).toBe(64 * 1024 * 1024);
+    expect(claimCheckCapOf(undefined, caps)).toBe(64 * 1024 * 1024);
   });
 
   it("is the deployment's lower caps when they are lower", () => {

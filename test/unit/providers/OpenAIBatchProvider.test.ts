@@ -74,6 +74,7 @@ describe('OpenAIBatchProvider', () => {
     });
     expect(snapshot).toEqual({
       providerBatchId: 'batch_1',
+      batchId: 'b-1',
       phase: 'running',
       providerStatus: 'validating',
       expiresAt: '2025-11-27T10:00:00.000Z',
