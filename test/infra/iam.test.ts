@@ -405,7 +405,12 @@ describe('IAM: provider secrets', () => {
   });
 
   it('gives Mistral a secret created here when enabled without an ARN, and grants it', () => {
-    const { stack, template } = synthBatchlane({ enabledProviders: ['openai', 'mistral'] });
+    const { stack, template } = synthBatchlane({
+      enabledProviders: ['openai', 'mistral'],
+      // The webhook receiver's secret, given: this counts API-key secrets.
+      openaiWebhookSecretArn:
+        'arn:aws:secretsmanager:eu-west-1:111111111111:secret:openai-webhook-AbCdEf',
+    });
     // Both keys' secrets are created here, each put after deploying.
     template.resourceCountIs('AWS::SecretsManager::Secret', 2);
     template.hasOutput('mistralSecretArn', {});
