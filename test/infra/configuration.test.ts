@@ -183,7 +183,7 @@ describe('Function: stackPropsFromContext()', () => {
     [{ pollRateMinutes: '0' }, /pollRateMinutes/],
     [{ collectorBatchSize: 'many' }, /collectorBatchSize/],
     [{ collectorBatchingWindowSeconds: 301 }, /collectorBatchingWindowSeconds/],
-    [{ enabledProviders: 'anthropic,mistral' }, /mistral/],
+    [{ enabledProviders: 'anthropic,nobody' }, /nobody/],
     [{ defaultDestination: '{"type":"ftp"}' }, /defaultDestination/],
     [{ defaultDestination: '{not json' }, /defaultDestination/],
     [{ destinationQueueArns: 42 }, /destinationQueueArns/],
