@@ -7,6 +7,7 @@ import {
   DESTINATION_TYPES,
 } from '../../infra/constructs/OperationalAlarms.js';
 import { ENV } from '../../shared/config/BatchlaneConfig.js';
+import { PUSH_ENV } from '../../shared/config/pushConfig.js';
 
 /** `text` as a literal inside a regular expression. */
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -273,6 +274,7 @@ describe('Functions', () => {
   it('only sets variable names the runtime knows', () => {
     const known = new Set<string>([
       ...Object.values(ENV),
+      ...Object.values(PUSH_ENV),
       'NODE_OPTIONS',
       'POWERTOOLS_SERVICE_NAME',
       'POWERTOOLS_METRICS_NAMESPACE',
