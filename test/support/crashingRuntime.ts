@@ -35,6 +35,13 @@ interface CrashCoverage {
   readonly crashedSteps: readonly number[];
   /** Steps in 1..maxCalls no invocation crashed at. Empty when every step was hit. */
   readonly missingSteps: readonly number[];
+  /**
+   * How many invocations that were allowed to crash got as far as each step (index = step; a
+   * crashed one counts up to the step it crashed at). A step that no such invocation reached
+   * came only after every record had used up its crash allowance, or not at all; one reached
+   * by an invocation without crashing was held by another invocation running at that time.
+   */
+  readonly reachedBy: readonly number[];
   /** Crashes by port method: which kinds of call were cut off. */
   readonly byCall: Readonly<Record<string, number>>;
   /** Every I/O call by port method: how many, and their summed duration (where time goes). */
@@ -89,6 +96,8 @@ const isDestroyable = (value: unknown): value is Destroyable =>
 interface FunctionState {
   invocations: number;
   maxCalls: number;
+  /** `reachedBy[s]`: invocations allowed to crash that made at least s I/O calls. */
+  readonly reachedBy: number[];
   readonly covered: Set<number>;
   /** Targets handed to invocations still running, with when: a lost one frees up later. */
   readonly assigned: Map<number, number>;
@@ -109,6 +118,11 @@ const DEFAULT_HANG_EVERY = 4;
 const NON_IO_DEPS: ReadonlySet<string> = new Set(['clock', 'ids', 'logger', 'metrics', 'settings']);
 // Methods of I/O ports that are pure (no request leaves the process).
 const NON_IO_METHODS: ReadonlySet<string> = new Set(['uri']);
+
+/** Records that one invocation allowed to crash got as far as step `calls`. */
+const countReach = (fn: FunctionState, calls: number): void => {
+  for (let step = 1; step <= calls; step += 1) fn.reachedBy[step] = (fn.reachedBy[step] ?? 0) + 1;
+};
 
 const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
 
@@ -194,6 +208,10 @@ class CrashInjector {
         hangs: state.hangs,
         crashedSteps: [...state.covered].sort((a, b) => a - b),
         missingSteps,
+        reachedBy: Array.from(
+          { length: state.maxCalls + 1 },
+          (_, step) => state.reachedBy[step] ?? 0,
+        ),
         byCall: Object.fromEntries(state.byCall),
         io: Object.fromEntries(
           [...state.io].map(([call, t]) => [call, { calls: t.calls, ms: Math.round(t.ms) }]),
@@ -208,6 +226,7 @@ class CrashInjector {
       state = {
         invocations: 0,
         maxCalls: 0,
+        reachedBy: [],
         covered: new Set(),
         assigned: new Map(),
         byCall: new Map(),
@@ -265,7 +284,10 @@ class CrashInjector {
     state.finished = true;
     const fn = this.#state(state.functionName);
     fn.maxCalls = Math.max(fn.maxCalls, state.calls);
-    if (state.target !== null) fn.assigned.delete(state.target);
+    if (state.target !== null) {
+      fn.assigned.delete(state.target);
+      countReach(fn, state.calls);
+    }
   }
 
   /** Counts one I/O call; true when the invocation is (now) dead and the call must not run. */
@@ -279,6 +301,7 @@ class CrashInjector {
     fn.assigned.delete(state.calls);
     fn.covered.add(state.calls);
     fn.maxCalls = Math.max(fn.maxCalls, state.calls);
+    countReach(fn, state.calls);
     fn.crashes += 1;
     fn.byCall.set(call, (fn.byCall.get(call) ?? 0) + 1);
     const option = this.#options.hangEvery;
