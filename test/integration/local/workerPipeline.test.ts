@@ -47,7 +47,8 @@ describe('Pipeline under worker isolation', () => {
 
     // Act
     await pipeline.send(requests);
-    await pipeline.waitForResults(ids);
+    // Each function's first invocation starts a worker thread that loads every module cold.
+    await pipeline.waitForResults(ids, 180_000);
 
     // Assess: one result each, and every function ran isolated, within its limits.
     for (const id of ids) expect(pipeline.resultsFor(id), id).toHaveLength(1);
@@ -69,5 +70,5 @@ describe('Pipeline under worker isolation', () => {
         initError: 0,
       });
     }
-  });
+  }, 240_000);
 });
