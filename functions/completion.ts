@@ -1,22 +1,9 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createRuntime, type Runtime } from '../shared/composition/createRuntime.js';
-import { CompletionQueueMessageSchema } from '../shared/contract/providerPush.js';
-import { batchIdOfJobName } from '../shared/domain/bedrockJobs.js';
+import { batchIdOfCompletionMessage } from '../shared/domain/completionMessage.js';
 import { createCompletion } from '../shared/usecases/createCompletion.js';
 
 type CompletionHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
-
-/**
- * The batch a completion message names, or null when it names none of batchlane's (a Bedrock
- * job that is not batchlane's, a malformed body): such a message can never succeed.
- */
-const batchIdOfMessage = (body: string): string | null => {
-  const parsed = CompletionQueueMessageSchema.safeParse(body);
-  if (!parsed.success) return null;
-  const message = parsed.data;
-  // Bedrock's job is named after its batch, whose state completion then reads from Bedrock.
-  return 'batch_id' in message ? message.batch_id : batchIdOfJobName(message.detail.batchJobName);
-};
 
 /**
  * Completion queue → destinations. One message names one ended batch; a batch whose
@@ -32,7 +19,7 @@ const makeCompletionHandler = (runtime: Runtime): CompletionHandler => {
     const failures: { itemIdentifier: string }[] = [];
     try {
       for (const record of event.Records) {
-        const batchId = batchIdOfMessage(record.body);
+        const batchId = batchIdOfCompletionMessage(record.body);
         if (batchId === null) {
           // Not ours to retry: a malformed message can never succeed.
           runtime.logger.error('malformed completion message', { messageId: record.messageId });
