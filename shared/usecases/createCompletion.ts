@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { type Destination, destinationKey } from '../contract/destination.js';
 import { DETAIL_TYPES, type StatusCounts } from '../contract/events.js';
 import { METRIC } from '../contract/metrics.js';
-import type { ResultV1 } from '../contract/result.js';
+import type { ResultStatus, ResultV1 } from '../contract/result.js';
 import { isBudgetSet } from '../domain/admitRequests.js';
 import { unansweredStatusOf } from '../domain/bedrockJobs.js';
 import { budgetPeriodOf } from '../domain/budgetPeriod.js';
@@ -13,14 +13,15 @@ import {
   producerField,
 } from '../domain/buildResult.js';
 import { costOutcome } from '../domain/costOutcome.js';
+import { addCostSums } from '../domain/costs/CostEntry.js';
 import { ConflictError, errorMessage, isRetryable, UnavailableError } from '../domain/errors.js';
 import { mapWithConcurrency } from '../domain/mapWithConcurrency.js';
 import { type ParsedResultLine, parseResultLine } from '../domain/parseResultLine.js';
-import type { BatchItem, BatchRecord, ItemCost } from '../domain/records.js';
+import type { BatchItem, BatchRecord, DeliveryCheckpoint, ItemCost } from '../domain/records.js';
 import { readLinesAt } from '../domain/splitLines.js';
 import { sumItemCosts } from '../domain/sumItemCosts.js';
 import { turnaroundModelOf } from '../domain/turnaround.js';
-import type { BatchPatch, ItemDelivery } from '../ports/StateStore.js';
+import type { BatchPatch } from '../ports/StateStore.js';
 import { costEntriesOf } from './costEntriesOf.js';
 import { createRetryBatch } from './createRetryBatch.js';
 import { parkedPrefix } from './parkedPrefix.js';
@@ -80,8 +81,49 @@ const zeroCounts = (): StatusCounts => ({
   retried: 0,
 });
 
+/** A delivered (or parked) result: what the batch's counts and cost add up. */
+interface DeliveredOutcome {
+  readonly status: ResultStatus;
+  readonly cost: ItemCost;
+}
+
 /** An outcome the provider reported, with whether sending the request again may help. */
 type LineOutcome = ItemOutcome & { readonly retryable: boolean };
+
+/** A cost group as the checkpoint carries it: an `ItemCost` summed over `requests` results. */
+type CostSum = ItemCost & { requests: number };
+
+/** What the deliveries so far counted and cost. */
+interface DeliveryTotals {
+  readonly counts: StatusCounts;
+  readonly costs: Map<string, CostSum>;
+}
+
+const costGroupKey = (cost: Pick<ItemCost, 'day' | 'model' | 'tag'>): string =>
+  JSON.stringify([cost.day, cost.model, cost.tag]);
+
+/** The totals a checkpoint carries (none before the first, or on an older record). */
+const totalsOf = (checkpoint: DeliveryCheckpoint | null): DeliveryTotals => ({
+  counts: { ...zeroCounts(), ...(checkpoint?.counts ?? {}) },
+  costs: new Map((checkpoint?.costs ?? []).map((c) => [costGroupKey(c), { ...c }])),
+});
+
+const addTotals = (totals: DeliveryTotals, delivered: readonly DeliveredOutcome[]): void => {
+  for (const { status, cost } of delivered) {
+    totals.counts[status] += 1;
+    const key = costGroupKey(cost);
+    const sum = totals.costs.get(key);
+    if (sum === undefined) totals.costs.set(key, { ...cost, requests: 1 });
+    else addCostSums(sum, cost);
+  }
+};
+
+const checkpointTotals = (
+  totals: DeliveryTotals,
+): Pick<DeliveryCheckpoint, 'counts' | 'costs'> => ({
+  counts: { ...totals.counts },
+  costs: [...totals.costs.values()].map((c) => ({ ...c })),
+});
 
 const report = (
   batchId: string,
@@ -184,13 +226,17 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
     item.attempts < settings.maxAttempts &&
     (item.deadline === null || Date.parse(item.deadline) > clock.now().getTime());
 
-  /** Delivers outcomes, grouped per destination; returns how many could not be delivered. */
+  /**
+   * Delivers outcomes, grouped per destination; returns what was delivered (or parked), with
+   * its status and cost, and how many could not be delivered. Nothing is recorded per result:
+   * the caller counts what it returns into the chunk's checkpoint.
+   */
   const deliver = async (
     batch: BatchRecord,
     entries: readonly { item: BatchItem; outcome: ItemOutcome }[],
     part: string,
-  ): Promise<{ delivered: number; failed: number }> => {
-    if (entries.length === 0) return { delivered: 0, failed: 0 };
+  ): Promise<{ delivered: DeliveredOutcome[]; failed: number }> => {
+    if (entries.length === 0) return { delivered: [], failed: 0 };
     const now = clock.now();
     const deliveredAt = now.toISOString();
     const routable: {
@@ -241,25 +287,20 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
       ).values(),
     ];
     const delivered: (typeof routable)[number][] = [];
-    const record = (entries: readonly (typeof routable)[number][]): ItemDelivery[] =>
-      entries.map((entry) => {
+    const record = (entries: readonly (typeof routable)[number][]): void => {
+      for (const entry of entries) {
         delivered.push(entry);
         metrics.count(METRIC.ResultsDelivered, 1, { status: entry.result.status });
         metrics.milliseconds(
           METRIC.AcceptanceToDelivery,
           now.getTime() - Date.parse(entry.item.acceptedAt),
         );
-        return {
-          providerCustomId: entry.item.providerCustomId,
-          status: entry.result.status,
-          deliveredAt,
-          cost: entry.itemCost,
-        };
-      });
+      }
+    };
 
     /**
-     * Delivers one destination's group and records what it took right away: the window in
-     * which a crash makes a rerun send a result again is one destination call and one write.
+     * Delivers one destination's group under a name made from its chunk and members, so a
+     * rerun that delivers the same chunk again uses the same key (see the checkpoint).
      */
     const deliverGroup = async (group: (typeof groups)[number]): Promise<number> => {
       let failures: Map<string, unknown>;
@@ -274,7 +315,7 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
         failures = new Map(group.entries.map((e) => [e.item.customId, error]));
       }
       const taken = group.entries.filter((e) => !failures.has(e.item.customId));
-      if (taken.length > 0) await store.markDelivered(batch.batchId, record(taken));
+      record(taken);
       const undelivered = group.entries.filter((e) => failures.has(e.item.customId));
       if (undelivered.length === 0) return 0;
       // A destination that refuses for good (forbidden, missing) is parked at once; one that
@@ -299,18 +340,16 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
           part,
         ))
       ) {
-        await store.markDelivered(batch.batchId, record(undelivered));
+        record(undelivered);
         return 0;
       }
       return undelivered.length;
     };
     const outcomes = await mapWithConcurrency(groups, 4, deliverGroup);
-    let recorded = 0;
     for (const outcome of outcomes) {
       if (outcome.status === 'rejected') throw outcome.reason;
       failed += outcome.value;
     }
-    recorded = delivered.length;
     if (settings.publishRequestEvents && delivered.length > 0) {
       await deps.events.publish(
         delivered.map(({ destination, item, result }) => ({
@@ -331,7 +370,10 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
         })),
       );
     }
-    return { delivered: recorded, failed };
+    return {
+      delivered: delivered.map((entry) => ({ status: entry.result.status, cost: entry.itemCost })),
+      failed,
+    };
   };
 
   /** Downloads each provider result file into the blob store once. */
@@ -378,6 +420,32 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
       lastError:
         snapshot.failure === null ? null : `${snapshot.failure.code}: ${snapshot.failure.message}`,
     });
+  };
+
+  /**
+   * The members answered by the results before `checkpoint`: a run that resumes there reads
+   * them back (ids only), so its sweep of unanswered members does not take them for missing.
+   */
+  const answeredBefore = async (
+    batch: BatchRecord,
+    checkpoint: DeliveryCheckpoint | null,
+  ): Promise<Set<string>> => {
+    const answered = new Set<string>();
+    if (checkpoint === null) return answered;
+    for (const [fileIndex, key] of batch.resultKeys.entries()) {
+      if (fileIndex > checkpoint.fileIndex) break;
+      const end = fileIndex === checkpoint.fileIndex ? checkpoint.offset : Number.POSITIVE_INFINITY;
+      if (end === 0) continue;
+      for await (const line of readLinesAt(await blobs.getStream(key))) {
+        try {
+          answered.add(parseResultLine(batch.provider, line.text).providerCustomId);
+        } catch {
+          // Malformed: its member is swept as missing, as the run that passed it found.
+        }
+        if (line.nextOffset >= end) break;
+      }
+    }
+    return answered;
   };
 
   return async (
@@ -500,7 +568,23 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
     // Short-lived functions (local tests) keep a quarter of their time in reserve instead.
     const reserveMs = Math.min(PAUSE_RESERVE_MS, timeLeftMs() / 4);
     let batch = await archive(leased, updateOwned);
+    // The batch's members, loaded once: its parts' sidecars, each member with what its
+    // exception item says (escalated, delivered by the realtime lane, to be sent again).
+    const members = new Map<string, BatchItem>();
     const retries = new Map<string, BatchItem>();
+    for await (const page of store.listItems(batchId)) {
+      for (const item of page) {
+        members.set(item.providerCustomId, item);
+        // Chosen for a retry by an earlier run whose checkpoint passed its result.
+        if (item.retryAt != null && item.status === null) retries.set(item.providerCustomId, item);
+      }
+    }
+    const start = batch.checkpoint;
+    // What the results before the checkpoint delivered, counted once: carried from run to run
+    // in the checkpoint, never recounted from the results.
+    const totals = totalsOf(start);
+    /** Members the results answered (a resumed run reads them back from before its start). */
+    const answered = await answeredBefore(batch, start);
     let delivered = 0;
     let skipped = 0;
     let failed = 0;
@@ -509,13 +593,11 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
       lines: readonly ParsedResultLine[],
       part: string,
     ): Promise<void> => {
-      const items = await store.getItems(
-        batchId,
-        lines.map((l) => l.providerCustomId),
-      );
       const entries: { item: BatchItem; outcome: ItemOutcome }[] = [];
+      const toRetry: BatchItem[] = [];
       for (const line of lines) {
-        const item = items.get(line.providerCustomId);
+        answered.add(line.providerCustomId);
+        const item = members.get(line.providerCustomId);
         if (item === undefined) {
           logger.warn('result line for an unknown request', {
             batchId,
@@ -542,35 +624,50 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
           // Expired and canceled requests never ran: sending them again is always sound.
           retryable: line.retryable || line.status === 'expired' || line.status === 'canceled',
         };
-        if (retryAllowed(item, outcome)) retries.set(item.providerCustomId, item);
+        if (retryAllowed(item, outcome)) toRetry.push(item);
         else entries.push({ item, outcome });
       }
+      // Recorded before the checkpoint can pass them: the exceptions of this chunk.
+      if (toRetry.length > 0) {
+        await store.markForRetry(
+          batchId,
+          toRetry.map((item) => item.providerCustomId),
+          clock.now().toISOString(),
+        );
+        for (const item of toRetry) retries.set(item.providerCustomId, item);
+      }
       const outcome = await deliver(batch, entries, part);
-      delivered += outcome.delivered;
+      delivered += outcome.delivered.length;
       failed += outcome.failed;
+      addTotals(totals, outcome.delivered);
     };
 
-    const start = batch.checkpoint;
     for (const [fileIndex, key] of batch.resultKeys.entries()) {
       if (start !== null && fileIndex < start.fileIndex) continue;
       const offset = start !== null && fileIndex === start.fileIndex ? start.offset : 0;
       let chunk: ParsedResultLine[] = [];
-      let chunkIndex = 0;
+      let chunkStart = offset;
       let reached = offset;
+      /**
+       * Delivers the chunk, then moves the checkpoint past it with its counts and costs (one
+       * write per chunk). A crash between the two delivers the chunk again from the same
+       * start, so under the same names (stable keys); never past a chunk with an undelivered
+       * result, so a rerun sees that result again.
+       */
       const flush = async (): Promise<void> => {
-        if (chunk.length > 0) await processChunk(chunk, `${fileIndex}-${offset}-${chunkIndex}`);
+        if (chunk.length > 0) await processChunk(chunk, `${fileIndex}-${chunkStart}`);
         chunk = [];
-        chunkIndex += 1;
-        // Only a clean prefix is a resume point: members waiting for a retry batch, or whose
-        // delivery failed, must be seen again by a rerun.
-        if (retries.size === 0 && failed === 0) {
-          batch = await updateOwned(batch, { checkpoint: { fileIndex, offset: reached } });
+        chunkStart = reached;
+        if (failed === 0) {
+          batch = await updateOwned(batch, {
+            checkpoint: { fileIndex, offset: reached, ...checkpointTotals(totals) },
+          });
         }
       };
       /**
-       * Out of time: the next run resumes at the checkpoint (delivered members are skipped
-       * wherever it starts). The batch is handed back and a new completion message sent before
-       * this run returns, so nothing waits for the lease to run out.
+       * Out of time: the next run resumes at the checkpoint. The batch is handed back and a new
+       * completion message sent before this run returns, so nothing waits for the lease to
+       * run out.
        */
       const pause = async (): Promise<CompletionReport> => {
         await updateOwned(batch, { completionLeaseUntil: null });
@@ -602,7 +699,8 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
       await flush();
     }
 
-    // Members the results did not cover get their verdict now.
+    // Members the results did not cover get their verdict now. Not checkpointed: every run
+    // that gets here gives the same verdicts to the same members, under the same names.
     const refused =
       batch.providerBatchId === null || (batch.lastError !== null && batch.resultKeys.length === 0);
     const verdict: LineOutcome = refused
@@ -628,23 +726,28 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
           model: null,
           retryable: true,
         });
+    let missing: { item: BatchItem; outcome: ItemOutcome }[] = [];
     let sweep = 0;
-    for await (const page of store.listItems(batchId)) {
-      const missing: { item: BatchItem; outcome: ItemOutcome }[] = [];
-      for (const item of page) {
-        if (
-          item.deliveredAt !== null ||
-          item.escalatedAt !== null ||
-          retries.has(item.providerCustomId)
-        )
-          continue;
-        if (retryAllowed(item, verdict)) retries.set(item.providerCustomId, item);
-        else missing.push({ item, outcome: verdict });
-      }
+    const flushMissing = async (): Promise<void> => {
       const outcome = await deliver(batch, missing, `missing-${sweep++}`);
-      delivered += outcome.delivered;
+      delivered += outcome.delivered.length;
       failed += outcome.failed;
+      addTotals(totals, outcome.delivered);
+      missing = [];
+    };
+    for (const item of members.values()) {
+      if (
+        answered.has(item.providerCustomId) ||
+        item.deliveredAt !== null ||
+        item.escalatedAt !== null ||
+        retries.has(item.providerCustomId)
+      )
+        continue;
+      if (retryAllowed(item, verdict)) retries.set(item.providerCustomId, item);
+      else missing.push({ item, outcome: verdict });
+      if (missing.length >= chunkSize) await flushMissing();
     }
+    await flushMissing();
     if (failed > 0) {
       throw new UnavailableError(
         `${failed} results of batch ${batchId} could not be delivered yet`,
@@ -658,37 +761,37 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
     const retryBatchId =
       retries.size === 0 ? null : await createRetryBatch(deps, batch, retries, settings.leaseMs);
 
-    const counts = zeroCounts();
-    const itemCosts: ItemCost[] = [];
+    // The exceptions as they now stand: members moved to the retry batch, and those the
+    // realtime lane served, are counted from their items; the rest from the deliveries.
+    const counts: StatusCounts = { ...totals.counts };
     let undelivered = 0;
     for await (const page of store.listItems(batchId)) {
       for (const item of page) {
+        const exception = item.escalatedAt !== null || item.retryAt != null || item.status !== null;
+        if (!exception) continue;
         if (item.status !== null) counts[item.status] += 1;
         else undelivered += 1;
-        // Escalated members are costed by the realtime lane, which served them.
-        if (item.cost !== null && item.status !== 'retried' && item.escalatedAt === null) {
-          itemCosts.push(item.cost);
-        }
       }
     }
-    // The members are the truth: a line in the input without a member (a request another
-    // batch won) has nothing to deliver, and must not hold the batch open.
     if (undelivered > 0) {
-      // A member neither delivered nor moved (a move lost to a concurrent run): try again.
+      // Escalated and not yet served by the realtime lane, or a move lost to a concurrent
+      // run: try again.
       throw new UnavailableError(`${undelivered} members of batch ${batchId} have no outcome yet`, {
         code: 'delivery_incomplete',
         details: { batchId, undelivered },
       });
     }
 
-    // The batch's cost, from what each delivery recorded: written to the ledger as entries
-    // keyed by this batch (a rerun rewrites the same entries) before the batch is completed.
-    const cost = sumItemCosts(itemCosts);
+    // The batch's cost, from the checkpointed sums and this run's deliveries (escalated
+    // members are costed by the realtime lane, which served them): written to the ledger as
+    // entries keyed by this batch (a rerun rewrites the same entries) before it is completed.
+    const costGroups = [...totals.costs.values()];
+    const cost = sumItemCosts(costGroups);
     await deps.costs.record(costEntriesOf(batch.batchId, batch.provider, 'batch', cost.groups));
     if (isBudgetSet(settings.budget)) {
       // What the batch's members were reserved at (its estimate) becomes what they cost, in
       // the period the batch was made in; once per batch, whatever the reruns.
-      const actual = itemCosts.reduce((sum, c) => sum + c.nanoUsd, 0);
+      const actual = costGroups.reduce((sum, c) => sum + c.nanoUsd, 0);
       await deps.budgets.settle(
         `batch:${batch.batchId}`,
         budgetPeriodOf(new Date(batch.createdAt)),

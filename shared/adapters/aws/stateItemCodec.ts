@@ -227,29 +227,12 @@ const batchItemToItem = (record: BatchItem): StateItem => ({
 });
 
 /**
- * Marks a void slot: an index of a part that holds no member (sealing got there before its
- * collector, or the ledger gave the request to another member). Kept until the batch is gone,
- * so a late collector's conditional member put at that index fails.
+ * Marks a void slot: an index of a part that held no member, as members were recorded before
+ * sidecars (one item each). Still read, so batches made then complete as they were made.
  */
 const VOID_SLOT = 'void_slot';
 
-const voidSlotItem = (batchId: string, providerCustomId: string): StateItem => ({
-  ...itemKey(batchId, providerCustomId),
-  [VOID_SLOT]: true,
-});
-
 const isVoidSlot = (item: StateItem): boolean => item[VOID_SLOT] === true;
-
-/**
- * A member as its collector writes it: with its request hash, so sealing can settle the
- * member against the ledger itself when that collector did not finish.
- */
-const memberClaimItem = (record: BatchItem, requestHash: string, expiresAt: number): StateItem => ({
-  ...batchItemToItem(record),
-  request_hash: requestHash,
-  // Not the table's TTL attribute: the ledger entry's expiry, which sealing writes with it.
-  ledger_expires_at: expiresAt,
-});
 
 /** Item → batch member. */
 const itemToBatchItem = (item: StateItem): BatchItem => ({
@@ -269,7 +252,27 @@ const itemToBatchItem = (item: StateItem): BatchItem => ({
   // Members recorded before lanes existed were all sent as batch.
   lane: (item.lane ?? { requested: 'batch', reason: 'tier batch' }) as BatchItem['lane'],
   cost: (item.cost ?? null) as BatchItem['cost'],
+  ...(typeof item.retry_at === 'string' ? { retryAt: item.retry_at } : {}),
 });
+
+/**
+ * A member as its batch now stands: the member its part's sidecar holds, with what its
+ * exception item (escalated, sent again, delivered by the realtime lane) says. An exception
+ * item that holds the whole member (a retry batch's member, one moved out, or a member
+ * written before sidecars) stands as it is.
+ */
+const withException = (member: BatchItem, item: StateItem): BatchItem => {
+  if (typeof item.custom_id === 'string') return itemToBatchItem(item);
+  const retryAt = strOrNull(item, 'retry_at');
+  return {
+    ...member,
+    status: (strOrNull(item, 'status') as ItemStatus | null) ?? member.status,
+    deliveredAt: strOrNull(item, 'delivered_at') ?? member.deliveredAt,
+    escalatedAt: strOrNull(item, 'escalated_at') ?? member.escalatedAt,
+    cost: (item.cost ?? member.cost) as BatchItem['cost'],
+    ...(retryAt === null ? {} : { retryAt }),
+  };
+};
 
 /** Batch part → item. */
 const partToItem = (part: BatchPart): StateItem => ({
@@ -282,6 +285,7 @@ const partToItem = (part: BatchPart): StateItem => ({
   models: [...part.models],
   escalate_at: part.escalateAt,
   claimed: part.claimed,
+  ...(part.voids === undefined ? {} : { voids: [...part.voids] }),
 });
 
 /** Item → batch part. A part sealed before its collector recorded it has only its key. */
@@ -294,6 +298,7 @@ const itemToPart = (item: StateItem, batchId: string, partNo: number): BatchPart
   models: Array.isArray(item.models) ? (item.models as string[]) : [],
   escalateAt: strOrNull(item, 'escalate_at'),
   claimed: typeof item.claimed === 'number' ? item.claimed : null,
+  ...(Array.isArray(item.voids) ? { voids: item.voids as string[] } : {}),
 });
 
 export {
@@ -311,12 +316,11 @@ export {
   itemToBatchItem,
   itemToPart,
   itemToRequest,
-  memberClaimItem,
   partKey,
   partToItem,
   requestKey,
   requestToItem,
   type StateItem,
   stateKey,
-  voidSlotItem,
+  withException,
 };
