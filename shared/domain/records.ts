@@ -206,6 +206,11 @@ interface BatchItem {
    * the member's result); its move to a retry batch follows at the end of the run.
    */
   readonly retryAt?: string | null;
+  /**
+   * When a destination did not take the member's result (recorded before the checkpoint
+   * passes it): a later run delivers it again and records the delivery on the member's item.
+   */
+  readonly undeliveredAt?: string | null;
 }
 
 export {

@@ -50,6 +50,12 @@ interface ItemDelivery {
   readonly cost?: ItemCost;
 }
 
+/** What a member's exception item says: these fields of the member, as they now stand. */
+type MemberException = Pick<
+  BatchItem,
+  'status' | 'deliveredAt' | 'escalatedAt' | 'cost' | 'retryAt' | 'undeliveredAt'
+>;
+
 /** What a collector invocation asks a `filling` batch for. */
 interface PartReservation {
   readonly requests: number;
@@ -132,11 +138,29 @@ interface StateStore {
    */
   listItems(batchId: string): AsyncIterable<BatchItem[]>;
 
+  /** The exception items of these members (absent: the member has none). */
+  exceptionsOf(
+    batchId: string,
+    providerCustomIds: readonly string[],
+  ): Promise<Map<string, MemberException>>;
+
   /**
    * Records that these members will be sent again (`retryAt`), before completion's checkpoint
    * passes their results; their move to a retry batch follows (`moveToRetryBatch`).
    */
   markForRetry(batchId: string, providerCustomIds: readonly string[], at: string): Promise<void>;
+
+  /**
+   * Records that a destination did not take these members' results (`undeliveredAt`), before
+   * completion's checkpoint passes them: a later run delivers them again.
+   */
+  markUndelivered(batchId: string, providerCustomIds: readonly string[], at: string): Promise<void>;
+
+  /**
+   * Records members with an exception item delivered (status, time, cost): they are counted
+   * from their items, not from the checkpoint.
+   */
+  recordDeliveries(batchId: string, deliveries: readonly ItemDelivery[]): Promise<void>;
 
   /**
    * Hands a member on to a retry batch, atomically: the old item becomes `retried`, the new
@@ -238,6 +262,7 @@ export type {
   BatchPatch,
   ItemDelivery,
   MemberClaim,
+  MemberException,
   PartMember,
   PartReservation,
   RealtimeLease,

@@ -83,7 +83,9 @@ const zeroCounts = (): StatusCounts => ({
 
 /** A delivered (or parked) result: what the batch's counts and cost add up. */
 interface DeliveredOutcome {
+  readonly providerCustomId: string;
   readonly status: ResultStatus;
+  readonly deliveredAt: string;
   readonly cost: ItemCost;
 }
 
@@ -108,13 +110,18 @@ const totalsOf = (checkpoint: DeliveryCheckpoint | null): DeliveryTotals => ({
   costs: new Map((checkpoint?.costs ?? []).map((c) => [costGroupKey(c), { ...c }])),
 });
 
+/** Adds one result's cost to its (day, model, tag) group. */
+const addCost = (costs: Map<string, CostSum>, cost: ItemCost): void => {
+  const key = costGroupKey(cost);
+  const sum = costs.get(key);
+  if (sum === undefined) costs.set(key, { ...cost, requests: 1 });
+  else addCostSums(sum, cost);
+};
+
 const addTotals = (totals: DeliveryTotals, delivered: readonly DeliveredOutcome[]): void => {
   for (const { status, cost } of delivered) {
     totals.counts[status] += 1;
-    const key = costGroupKey(cost);
-    const sum = totals.costs.get(key);
-    if (sum === undefined) totals.costs.set(key, { ...cost, requests: 1 });
-    else addCostSums(sum, cost);
+    addCost(totals.costs, cost);
   }
 };
 
@@ -228,15 +235,15 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
 
   /**
    * Delivers outcomes, grouped per destination; returns what was delivered (or parked), with
-   * its status and cost, and how many could not be delivered. Nothing is recorded per result:
-   * the caller counts what it returns into the chunk's checkpoint.
+   * its status and cost, and the members whose results could not be delivered. Nothing is
+   * recorded per result: the caller counts what it returns (see `settle`).
    */
   const deliver = async (
     batch: BatchRecord,
     entries: readonly { item: BatchItem; outcome: ItemOutcome }[],
     part: string,
-  ): Promise<{ delivered: DeliveredOutcome[]; failed: number }> => {
-    if (entries.length === 0) return { delivered: [], failed: 0 };
+  ): Promise<{ delivered: DeliveredOutcome[]; failed: string[] }> => {
+    if (entries.length === 0) return { delivered: [], failed: [] };
     const now = clock.now();
     const deliveredAt = now.toISOString();
     const routable: {
@@ -245,13 +252,13 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
       result: ResultV1;
       itemCost: ItemCost;
     }[] = [];
-    let failed = 0;
+    const failed: string[] = [];
     // Priced as of the provider's end of the batch: the day the usage was billed.
     const billedAt = batch.endedAt === null ? now : new Date(batch.endedAt);
     for (const { item, outcome } of entries) {
       const destination = item.destination ?? settings.defaultDestination;
       if (destination === null) {
-        failed += 1;
+        failed.push(item.providerCustomId);
         logger.error('result has no destination', {
           batchId: batch.batchId,
           customId: item.customId,
@@ -302,7 +309,7 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
      * Delivers one destination's group under a name made from its chunk and members, so a
      * rerun that delivers the same chunk again uses the same key (see the checkpoint).
      */
-    const deliverGroup = async (group: (typeof groups)[number]): Promise<number> => {
+    const deliverGroup = async (group: (typeof groups)[number]): Promise<string[]> => {
       let failures: Map<string, unknown>;
       try {
         const outcome = await deps.deliverer.deliver(
@@ -317,7 +324,7 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
       const taken = group.entries.filter((e) => !failures.has(e.item.customId));
       record(taken);
       const undelivered = group.entries.filter((e) => failures.has(e.item.customId));
-      if (undelivered.length === 0) return 0;
+      if (undelivered.length === 0) return [];
       // A destination that refuses for good (forbidden, missing) is parked at once; one that
       // fails for now is retried with the batch until the run that is told to park.
       const permanent = undelivered.every((e) => !isRetryable(failures.get(e.item.customId)));
@@ -341,14 +348,14 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
         ))
       ) {
         record(undelivered);
-        return 0;
+        return [];
       }
-      return undelivered.length;
+      return undelivered.map((e) => e.item.providerCustomId);
     };
     const outcomes = await mapWithConcurrency(groups, 4, deliverGroup);
     for (const outcome of outcomes) {
       if (outcome.status === 'rejected') throw outcome.reason;
-      failed += outcome.value;
+      failed.push(...outcome.value);
     }
     if (settings.publishRequestEvents && delivered.length > 0) {
       await deps.events.publish(
@@ -371,7 +378,12 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
       );
     }
     return {
-      delivered: delivered.map((entry) => ({ status: entry.result.status, cost: entry.itemCost })),
+      delivered: delivered.map((entry) => ({
+        providerCustomId: entry.item.providerCustomId,
+        status: entry.result.status,
+        deliveredAt,
+        cost: entry.itemCost,
+      })),
       failed,
     };
   };
@@ -423,30 +435,32 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
   };
 
   /**
-   * The members answered by the results before `checkpoint`: a run that resumes there reads
-   * them back (ids only), so its sweep of unanswered members does not take them for missing.
+   * The result lines before `checkpoint`, each with the offset it starts at: a run that
+   * resumes there reads them back, to know which members the results answered (so its sweep
+   * of unanswered members does not take them for missing) and to deliver again the results a
+   * destination did not take.
    */
-  const answeredBefore = async (
+  async function* linesBefore(
     batch: BatchRecord,
     checkpoint: DeliveryCheckpoint | null,
-  ): Promise<Set<string>> => {
-    const answered = new Set<string>();
-    if (checkpoint === null) return answered;
+  ): AsyncGenerator<{ line: ParsedResultLine; fileIndex: number; offset: number }> {
+    if (checkpoint === null) return;
     for (const [fileIndex, key] of batch.resultKeys.entries()) {
       if (fileIndex > checkpoint.fileIndex) break;
       const end = fileIndex === checkpoint.fileIndex ? checkpoint.offset : Number.POSITIVE_INFINITY;
       if (end === 0) continue;
-      for await (const line of readLinesAt(await blobs.getStream(key))) {
+      let offset = 0;
+      for await (const text of readLinesAt(await blobs.getStream(key))) {
         try {
-          answered.add(parseResultLine(batch.provider, line.text).providerCustomId);
+          yield { line: parseResultLine(batch.provider, text.text), fileIndex, offset };
         } catch {
           // Malformed: its member is swept as missing, as the run that passed it found.
         }
-        if (line.nextOffset >= end) break;
+        offset = text.nextOffset;
+        if (offset >= end) break;
       }
     }
-    return answered;
-  };
+  }
 
   return async (
     batchId: string,
@@ -572,22 +586,65 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
     // exception item says (escalated, delivered by the realtime lane, to be sent again).
     const members = new Map<string, BatchItem>();
     const retries = new Map<string, BatchItem>();
+    /** Members whose result a destination did not take yet: owed a delivery. */
+    const owed = new Set<string>();
+    /** Members with an exception item: counted from it, not from the totals. */
+    const exceptionIds: string[] = [];
     for await (const page of store.listItems(batchId)) {
       for (const item of page) {
         members.set(item.providerCustomId, item);
+        if (
+          item.status !== null ||
+          item.escalatedAt !== null ||
+          item.retryAt != null ||
+          item.undeliveredAt != null
+        ) {
+          exceptionIds.push(item.providerCustomId);
+        }
+        if (item.status !== null || item.escalatedAt !== null) continue;
         // Chosen for a retry by an earlier run whose checkpoint passed its result.
-        if (item.retryAt != null && item.status === null) retries.set(item.providerCustomId, item);
+        if (item.retryAt != null) retries.set(item.providerCustomId, item);
+        else if (item.undeliveredAt != null) owed.add(item.providerCustomId);
       }
     }
     const start = batch.checkpoint;
     // What the results before the checkpoint delivered, counted once: carried from run to run
     // in the checkpoint, never recounted from the results.
     const totals = totalsOf(start);
-    /** Members the results answered (a resumed run reads them back from before its start). */
-    const answered = await answeredBefore(batch, start);
+    /** Members the results answered, wherever this run started. */
+    const answered = new Set<string>();
     let delivered = 0;
     let skipped = 0;
     let failed = 0;
+
+    /**
+     * Counts what a delivery call did. A member with an exception item (its result was not
+     * taken once) has its delivery recorded there; the others are counted into the totals
+     * the next checkpoint carries. Results a destination did not take become exceptions
+     * before the checkpoint can pass them, so a later run delivers them again.
+     */
+    const settle = async (outcome: {
+      delivered: readonly DeliveredOutcome[];
+      failed: readonly string[];
+    }): Promise<void> => {
+      const late = outcome.delivered.filter((d) => owed.has(d.providerCustomId));
+      if (late.length > 0) {
+        await store.recordDeliveries(batchId, late);
+        for (const d of late) owed.delete(d.providerCustomId);
+      }
+      addTotals(
+        totals,
+        outcome.delivered.filter((d) => !late.includes(d)),
+      );
+      const newlyFailed = outcome.failed.filter((id) => !owed.has(id));
+      if (newlyFailed.length > 0) {
+        await store.markUndelivered(batchId, newlyFailed, clock.now().toISOString());
+        for (const id of newlyFailed) owed.add(id);
+        exceptionIds.push(...newlyFailed);
+      }
+      delivered += outcome.delivered.length;
+      failed += outcome.failed.length;
+    };
 
     const processChunk = async (
       lines: readonly ParsedResultLine[],
@@ -636,11 +693,26 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
         );
         for (const item of toRetry) retries.set(item.providerCustomId, item);
       }
-      const outcome = await deliver(batch, entries, part);
-      delivered += outcome.delivered.length;
-      failed += outcome.failed;
-      addTotals(totals, outcome.delivered);
+      await settle(await deliver(batch, entries, part));
     };
+
+    // Before the checkpoint: which members were answered, and the results owed a delivery,
+    // delivered again in chunks named after where each chunk starts.
+    let redo: ParsedResultLine[] = [];
+    let redoName = '';
+    for await (const { line, fileIndex, offset } of linesBefore(batch, start)) {
+      if (!owed.has(line.providerCustomId)) {
+        answered.add(line.providerCustomId);
+        continue;
+      }
+      if (redo.length === 0) redoName = `redo-${fileIndex}-${offset}`;
+      redo.push(line);
+      if (redo.length >= chunkSize) {
+        await processChunk(redo, redoName);
+        redo = [];
+      }
+    }
+    if (redo.length > 0) await processChunk(redo, redoName);
 
     for (const [fileIndex, key] of batch.resultKeys.entries()) {
       if (start !== null && fileIndex < start.fileIndex) continue;
@@ -649,20 +721,18 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
       let chunkStart = offset;
       let reached = offset;
       /**
-       * Delivers the chunk, then moves the checkpoint past it with its counts and costs (one
-       * write per chunk). A crash between the two delivers the chunk again from the same
-       * start, so under the same names (stable keys); never past a chunk with an undelivered
-       * result, so a rerun sees that result again.
+       * Delivers the chunk, then moves the checkpoint past it with the totals (one write per
+       * chunk of results). A crash between the two delivers the chunk again from the same
+       * start, under the same names (stable keys); its members marked for a retry or owed a
+       * delivery were recorded before the checkpoint moved.
        */
       const flush = async (): Promise<void> => {
         if (chunk.length > 0) await processChunk(chunk, `${fileIndex}-${chunkStart}`);
         chunk = [];
         chunkStart = reached;
-        if (failed === 0) {
-          batch = await updateOwned(batch, {
-            checkpoint: { fileIndex, offset: reached, ...checkpointTotals(totals) },
-          });
-        }
+        batch = await updateOwned(batch, {
+          checkpoint: { fileIndex, offset: reached, ...checkpointTotals(totals) },
+        });
       };
       /**
        * Out of time: the next run resumes at the checkpoint. The batch is handed back and a new
@@ -729,10 +799,7 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
     let missing: { item: BatchItem; outcome: ItemOutcome }[] = [];
     let sweep = 0;
     const flushMissing = async (): Promise<void> => {
-      const outcome = await deliver(batch, missing, `missing-${sweep++}`);
-      delivered += outcome.delivered.length;
-      failed += outcome.failed;
-      addTotals(totals, outcome.delivered);
+      await settle(await deliver(batch, missing, `missing-${sweep++}`));
       missing = [];
     };
     for (const item of members.values()) {
@@ -760,17 +827,25 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
 
     const retryBatchId =
       retries.size === 0 ? null : await createRetryBatch(deps, batch, retries, settings.leaseMs);
+    exceptionIds.push(...retries.keys());
 
-    // The exceptions as they now stand: members moved to the retry batch, and those the
-    // realtime lane served, are counted from their items; the rest from the deliveries.
+    // The exceptions as they now stand: members moved to the retry batch, served by the
+    // realtime lane, or delivered after a failed try are counted (and the last costed) from
+    // their items; every other member from the totals.
+    // The batch has ended, so no member becomes an exception but by this run's hand: those
+    // known at the start, and those this run sent again or could not deliver.
     const counts: StatusCounts = { ...totals.counts };
+    const costs = new Map(totals.costs);
     let undelivered = 0;
-    for await (const page of store.listItems(batchId)) {
-      for (const item of page) {
-        const exception = item.escalatedAt !== null || item.retryAt != null || item.status !== null;
-        if (!exception) continue;
-        if (item.status !== null) counts[item.status] += 1;
-        else undelivered += 1;
+    for (const item of (await store.exceptionsOf(batchId, exceptionIds)).values()) {
+      if (item.status === null) {
+        undelivered += 1;
+        continue;
+      }
+      counts[item.status] += 1;
+      // Escalated members are costed by the realtime lane, which served them.
+      if (item.cost !== null && item.status !== 'retried' && item.escalatedAt === null) {
+        addCost(costs, item.cost);
       }
     }
     if (undelivered > 0) {
@@ -782,10 +857,10 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
       });
     }
 
-    // The batch's cost, from the checkpointed sums and this run's deliveries (escalated
-    // members are costed by the realtime lane, which served them): written to the ledger as
-    // entries keyed by this batch (a rerun rewrites the same entries) before it is completed.
-    const costGroups = [...totals.costs.values()];
+    // The batch's cost, from the checkpointed sums, this run's deliveries and the exception
+    // items: written to the ledger as entries keyed by this batch (a rerun rewrites the same
+    // entries) before it is completed.
+    const costGroups = [...costs.values()];
     const cost = sumItemCosts(costGroups);
     await deps.costs.record(costEntriesOf(batch.batchId, batch.provider, 'batch', cost.groups));
     if (isBudgetSet(settings.budget)) {

@@ -23,6 +23,7 @@ import type {
   BatchPatch,
   ItemDelivery,
   MemberClaim,
+  MemberException,
   PartMember,
   PartReservation,
   RealtimeLease,
@@ -44,6 +45,7 @@ import {
   itemKey,
   itemToBatch,
   itemToBatchItem,
+  itemToException,
   itemToPart,
   itemToRequest,
   requestKey,
@@ -442,6 +444,14 @@ class DynamoDbStateStore implements StateStore {
     return found;
   }
 
+  async exceptionsOf(
+    batchId: string,
+    providerCustomIds: readonly string[],
+  ): Promise<Map<string, MemberException>> {
+    const items = await this.#getExceptions(batchId, [...new Set(providerCustomIds)]);
+    return new Map([...items].map(([id, item]) => [id, itemToException(item)]));
+  }
+
   async #getExceptions(batchId: string, ids: readonly string[]): Promise<Map<string, StateItem>> {
     const found = new Map<string, StateItem>();
     for (let offset = 0; offset < ids.length; offset += BATCH_GET_LIMIT) {
@@ -572,31 +582,75 @@ class DynamoDbStateStore implements StateStore {
    * absent), before its checkpoint passes their results: a rerun that resumes after them
    * still moves them to the retry batch.
    */
-  async markForRetry(
+  markForRetry(batchId: string, providerCustomIds: readonly string[], at: string): Promise<void> {
+    return this.#markExceptions(batchId, providerCustomIds, 'retry_at', at);
+  }
+
+  /**
+   * Records that a destination did not take these members' results (an exception item each),
+   * before completion's checkpoint passes them: a later run delivers them again.
+   */
+  markUndelivered(
     batchId: string,
     providerCustomIds: readonly string[],
+    at: string,
+  ): Promise<void> {
+    return this.#markExceptions(batchId, providerCustomIds, 'undelivered_at', at);
+  }
+
+  async #markExceptions(
+    batchId: string,
+    providerCustomIds: readonly string[],
+    attribute: 'retry_at' | 'undelivered_at',
     at: string,
   ): Promise<void> {
     const outcomes = await mapWithConcurrency(
       [...new Set(providerCustomIds)],
       this.#writeConcurrency,
-      async (id) => {
-        try {
-          await this.#client.send(
-            new UpdateCommand({
-              TableName: this.#table,
-              Key: itemKey(batchId, id),
-              UpdateExpression: 'SET retry_at = if_not_exists(retry_at, :at)',
-              ExpressionAttributeValues: { ':at': at },
-            }),
-          );
-        } catch (error) {
-          throw this.#translate(error, 'UpdateItem', `BATCH#${batchId}`);
-        }
-      },
+      (id) =>
+        this.#update(batchId, {
+          TableName: this.#table,
+          Key: itemKey(batchId, id),
+          // The first time stands: a rerun marking it again changes nothing.
+          UpdateExpression: `SET ${attribute} = if_not_exists(${attribute}, :at)`,
+          ExpressionAttributeValues: { ':at': at },
+        }),
     );
     const failed = outcomes.find((o) => o.status === 'rejected');
     if (failed !== undefined) throw failed.reason;
+  }
+
+  /**
+   * Records exception members delivered, with their status and cost, on their items (made if
+   * absent): a member whose first delivery failed is counted from its item, not from the
+   * checkpoint that passed it. Recording one again writes the same values.
+   */
+  async recordDeliveries(batchId: string, deliveries: readonly ItemDelivery[]): Promise<void> {
+    // The last record for a member wins, as it would in sequence.
+    const unique = [...new Map(deliveries.map((d) => [d.providerCustomId, d])).values()];
+    const outcomes = await mapWithConcurrency(unique, this.#writeConcurrency, (delivery) =>
+      this.#update(batchId, {
+        TableName: this.#table,
+        Key: itemKey(batchId, delivery.providerCustomId),
+        UpdateExpression: 'SET #status = :status, delivered_at = :at, #cost = :cost',
+        ExpressionAttributeNames: { '#status': 'status', '#cost': 'cost' },
+        ExpressionAttributeValues: {
+          ':status': delivery.status,
+          ':at': delivery.deliveredAt,
+          ':cost': delivery.cost ?? null,
+        },
+      }),
+    );
+    const failed = outcomes.find((o) => o.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+  }
+
+  async #update(batchId: string, input: ConstructorParameters<typeof UpdateCommand>[0]) {
+    try {
+      await this.#client.send(new UpdateCommand(input));
+    } catch (error) {
+      throw this.#translate(error, 'UpdateItem', `BATCH#${batchId}`);
+    }
   }
 
   async markRealtime(producer: string, customId: string, requestHash: string): Promise<boolean> {

@@ -10,6 +10,7 @@ import type {
   ItemStatus,
   RequestRecord,
 } from '../../domain/records.js';
+import type { MemberException } from '../../ports/StateStore.js';
 
 /** An item as the DocumentClient reads and writes it. */
 type StateItem = Record<string, unknown>;
@@ -253,6 +254,7 @@ const itemToBatchItem = (item: StateItem): BatchItem => ({
   lane: (item.lane ?? { requested: 'batch', reason: 'tier batch' }) as BatchItem['lane'],
   cost: (item.cost ?? null) as BatchItem['cost'],
   ...(typeof item.retry_at === 'string' ? { retryAt: item.retry_at } : {}),
+  ...(typeof item.undelivered_at === 'string' ? { undeliveredAt: item.undelivered_at } : {}),
 });
 
 /**
@@ -261,16 +263,22 @@ const itemToBatchItem = (item: StateItem): BatchItem => ({
  * item that holds the whole member (a retry batch's member, one moved out, or a member
  * written before sidecars) stands as it is.
  */
-const withException = (member: BatchItem, item: StateItem): BatchItem => {
-  if (typeof item.custom_id === 'string') return itemToBatchItem(item);
+const withException = (member: BatchItem, item: StateItem): BatchItem =>
+  typeof item.custom_id === 'string'
+    ? itemToBatchItem(item)
+    : { ...member, ...itemToException(item) };
+
+/** What an exception item says of its member. */
+const itemToException = (item: StateItem): MemberException => {
   const retryAt = strOrNull(item, 'retry_at');
+  const undeliveredAt = strOrNull(item, 'undelivered_at');
   return {
-    ...member,
-    status: (strOrNull(item, 'status') as ItemStatus | null) ?? member.status,
-    deliveredAt: strOrNull(item, 'delivered_at') ?? member.deliveredAt,
-    escalatedAt: strOrNull(item, 'escalated_at') ?? member.escalatedAt,
-    cost: (item.cost ?? member.cost) as BatchItem['cost'],
+    status: strOrNull(item, 'status') as ItemStatus | null,
+    deliveredAt: strOrNull(item, 'delivered_at'),
+    escalatedAt: strOrNull(item, 'escalated_at'),
+    cost: (item.cost ?? null) as BatchItem['cost'],
     ...(retryAt === null ? {} : { retryAt }),
+    ...(undeliveredAt === null ? {} : { undeliveredAt }),
   };
 };
 
@@ -314,6 +322,7 @@ export {
   itemKey,
   itemToBatch,
   itemToBatchItem,
+  itemToException,
   itemToPart,
   itemToRequest,
   partKey,
