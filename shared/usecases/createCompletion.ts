@@ -175,9 +175,14 @@ const unansweredOutcomeOf = (batch: BatchRecord): LineOutcome | null => {
  *    poller) never deliver the same results at once;
  * 2. archives the provider's raw result files in the blob store (providers keep them about
  *    30 days) before anything is delivered;
- * 3. streams them line by line from the last checkpoint, delivers each result to its
- *    caller's destination in groups, records each delivery (a rerun skips delivered items),
- *    and advances the checkpoint;
+ * 3. loads the batch's members once (its parts' sidecars, with the few exception items over
+ *    them), streams the results line by line from the last checkpoint and, per chunk:
+ *    records members to send again and results a destination did not take as exception
+ *    items, delivers the rest to their callers' destinations in groups, and moves the
+ *    checkpoint with the chunk's counts and costs. No write per result: a crash before the
+ *    checkpoint moves delivers that chunk again, under the same names, and counts it once;
+ *    the exceptions it recorded are read back by the rerun, which delivers owed results
+ *    again (reading the results before its checkpoint) and records those on their items;
  * 4. sends `expired`, `canceled` and retryable `errored` members to a new batch, while they
  *    have attempts left and their deadline has not passed;
  * 5. delivers members the provider returned nothing for, so every member ends with exactly

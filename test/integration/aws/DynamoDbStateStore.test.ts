@@ -432,6 +432,41 @@ describe('DynamoDbStateStore on DynamoDB Local', () => {
       destination: { type: 'sqs' },
     });
     expect([...listed.values()].filter((m) => m.status === null)).toHaveLength(248);
+    // A result a destination did not take: marked, then its late delivery recorded on it.
+    await store.markUndelivered(batchId, ['r000030'], '2026-11-26T15:00:00.000Z');
+    const owed = await store.exceptionsOf(batchId, ['r000030', 'r000031', 'r000000']);
+    expect(owed.get('r000030')).toMatchObject({
+      undeliveredAt: '2026-11-26T15:00:00.000Z',
+      status: null,
+    });
+    expect(owed.has('r000031')).toBe(false);
+    expect(owed.get('r000000')?.status).toBe('retried');
+    const cost = {
+      day: '2026-11-26',
+      model: 'claude-test',
+      tag: '',
+      nanoUsd: 5,
+      realtimeNanoUsd: 10,
+      inputTokens: 1,
+      outputTokens: 2,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+    };
+    await store.recordDeliveries(batchId, [
+      {
+        providerCustomId: 'r000030',
+        status: 'succeeded',
+        deliveredAt: '2026-11-26T16:00:00.000Z',
+        cost,
+      },
+    ]);
+    expect((await store.getItems(batchId, ['r000030'])).get('r000030')).toMatchObject({
+      customId: `${batchId}-c30`,
+      status: 'succeeded',
+      deliveredAt: '2026-11-26T16:00:00.000Z',
+      undeliveredAt: '2026-11-26T15:00:00.000Z',
+      cost,
+    });
     // The retry batch's members are items of their own, whole.
     const moved = await store.getItems(to.batchId, ['r000000', 'r000001']);
     expect(moved.get('r000001')).toMatchObject({ customId: `${batchId}-c10`, attempts: 2 });
