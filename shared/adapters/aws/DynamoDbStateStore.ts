@@ -529,13 +529,9 @@ class DynamoDbStateStore implements StateStore {
     if (part.claimed !== null && part.voids === undefined) return;
     const voids = new Set(part.voids ?? []);
     const intern = destinationInterner();
-    let source: AsyncIterable<Uint8Array>;
-    try {
-      source = await this.#blobs.getStream(partMembersKeyOf(part.batchId, part.partNo));
-    } catch (error) {
-      if (error instanceof NotFoundError && part.claimed !== null && part.claimed === 0) return;
-      throw error;
-    }
+    // An opened part always has its sidecar (written before the part was recorded): a missing
+    // one is an error to surface, never an empty part.
+    const source = await this.#blobs.getStream(partMembersKeyOf(part.batchId, part.partNo));
     for await (const line of splitLines(source)) {
       const { item } = decodePartMember(part.batchId, line, intern);
       if (!voids.has(item.providerCustomId)) yield item;
