@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { METRIC } from '../../../shared/contract/metrics.js';
 import type { BudgetPeriod } from '../../../shared/domain/budgetPeriod.js';
 import { UnavailableError } from '../../../shared/domain/errors.js';
-import { PRODUCER_ATTRIBUTE } from '../../../shared/domain/producer.js';
+import { DEFAULT_PRODUCER_ATTRIBUTE, PRODUCER_ATTRIBUTE } from '../../../shared/domain/producer.js';
 import type { BudgetReservations } from '../../../shared/ports/BudgetReservations.js';
 import {
   type AdmissionRequest,
@@ -105,7 +105,7 @@ describe('createAdmission with budgets, against the fakes', () => {
     const requeued = queue.drain();
     expect(requeued.map((m) => [m.body, m.attributes])).toEqual([
       [request(3).body, { [PRODUCER_ATTRIBUTE]: 'team-a' }],
-      [request(4).body, {}],
+      [request(4).body, { [PRODUCER_ATTRIBUTE]: DEFAULT_PRODUCER_ATTRIBUTE }],
     ]);
     const held = events.detailsOf<HeldDetail>('Requests Held');
     expect(held).toEqual([
