@@ -13,7 +13,9 @@ import { nextPollDelayMs } from '../domain/nextPollDelay.js';
 import type { BatchRecord } from '../domain/records.js';
 import { splitLines } from '../domain/splitLines.js';
 import type { ProviderBatchSnapshot } from '../ports/BatchProvider.js';
+import { admissionHoldOf, admitRetryBatch, awaitsAdmission } from './admitRetryBatch.js';
 import { minRequestsOf, serveBelowMinimum } from './belowMinimum.js';
+import { retryInSeconds } from './createAdmission.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
 
 /**
@@ -191,6 +193,24 @@ const submitBatch = async (
         providerBatchId: found.providerBatchId,
       });
     }
+  }
+
+  // A retry batch over a quota or budget waits to be admitted, as new work waits in the intake
+  // queue: never submitted (or served in realtime) before its worst case is reserved.
+  if (awaitsAdmission(current)) {
+    const hold = await admitRetryBatch(deps, current);
+    if (hold !== null) {
+      return store.updateBatch(current.batchId, current.version, {
+        lastError: admissionHoldOf(hold),
+        nextPollAt: isoAfter(now, retryInSeconds(hold, deps.settings.quotaRetrySeconds) * 1000),
+      });
+    }
+    // Made when admitted: completion settles its cost in the period it was reserved in.
+    logger.info('held retry batch admitted', { batchId: current.batchId });
+    current = await store.updateBatch(current.batchId, current.version, {
+      lastError: null,
+      createdAt: now.toISOString(),
+    });
   }
 
   // A batch the provider would refuse for being too small is served by the realtime lane.

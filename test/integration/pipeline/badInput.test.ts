@@ -377,7 +377,8 @@ describe('Pipeline: a claim check that cannot be read for now', () => {
         body: JSON.stringify({
           custom_id: 'down-claim-1',
           provider: 'anthropic',
-          body_s3_uri: claimUri('claims/good.json'),
+          // No SenderId given: the default producer, whose claim checks are directly under claims/.
+          body_s3_uri: `s3://${CLAIMS_BUCKET}/claims/good.json`,
           destination: pipeline.destinations.sqs,
         }),
       },
