@@ -125,6 +125,46 @@ const createAdmissionDecision = (deps: RuntimeDeps) => {
    * and only one of two whose reservations would not both fit gets its write; the other
    * reads again and admits what still fits.
    */
+  /**
+   * One request (an escalation, a retry batch, a lone intake message): its conditional write is
+   * the budget check, so the counters are read only to tell why it is held. One write per
+   * admitted request, as for the requests of a whole invocation.
+   */
+  const decideOne = async <T extends AdmissionCandidate>(
+    request: T,
+    inFlight: AdmissionState['inFlight'],
+    period: BudgetPeriod,
+  ): Promise<{ admitted: T[]; held: { candidate: T; reason: HoldReason }[] }> => {
+    const unlimited = { dailyNanoUsd: null, monthlyNanoUsd: null };
+    const byQuota = admitRequests(
+      [request],
+      { inFlight, spentTodayNanoUsd: 0, spentThisMonthNanoUsd: 0 },
+      { quotas: settings.quotas, budget: unlimited },
+    );
+    if (byQuota.held.length > 0) return byQuota;
+    if (
+      request.nanoUsd === 0 ||
+      (await deps.budgets.reserve(period, request.nanoUsd, settings.budget))
+    ) {
+      return { admitted: [request], held: [] };
+    }
+    const reserved = await deps.budgets.read(period);
+    const why = admitRequests(
+      [request],
+      {
+        inFlight,
+        spentTodayNanoUsd: reserved.dayNanoUsd,
+        spentThisMonthNanoUsd: reserved.monthNanoUsd,
+      },
+      { quotas: settings.quotas, budget: settings.budget },
+    ).held[0]?.reason;
+    // Room again by the time of the read (another reservation settled): it waits for the next
+    // try all the same, held by the budget that refused the write.
+    const reason: HoldReason =
+      why ?? (settings.budget.dailyNanoUsd !== null ? 'budget_daily' : 'budget_monthly');
+    return { admitted: [], held: [{ candidate: request, reason }] };
+  };
+
   const decide = async <T extends AdmissionCandidate>(
     requests: readonly T[],
     period: BudgetPeriod,
@@ -142,6 +182,8 @@ const createAdmissionDecision = (deps: RuntimeDeps) => {
         limits,
       );
     }
+    const [only] = requests;
+    if (requests.length === 1 && only !== undefined) return decideOne(only, inFlight, period);
     for (let attempt = 1; attempt <= RESERVE_TRIES; attempt += 1) {
       const reserved = await deps.budgets.read(period);
       const decision = admitRequests(
