@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { laneRuleOf } from '../../../shared/contract/lanes.js';
+import { laneRuleOf, needsRealtimeLane } from '../../../shared/contract/lanes.js';
 import { PROVIDERS } from '../../../shared/contract/providers.js';
 import { TIERS } from '../../../shared/contract/request.js';
 import { chooseLane } from '../../../shared/domain/chooseLane.js';
@@ -146,5 +146,13 @@ describe('escalateAtOf', () => {
 
   it('is null when no auto member has a deadline', () => {
     expect(escalateAtOf([{ lane: { requested: 'batch' }, deadline: at(1) }], HOUR)).toBeNull();
+  });
+});
+
+describe('needsRealtimeLane', () => {
+  it('is true only for a provider no tier of which is served in batch (DeepSeek)', () => {
+    const needing = PROVIDERS.filter((provider) => needsRealtimeLane(provider));
+
+    expect(needing).toEqual(['deepseek']);
   });
 });
