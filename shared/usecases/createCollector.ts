@@ -1,3 +1,4 @@
+import { needsRealtimeLane } from '../contract/lanes.js';
 import { METRIC } from '../contract/metrics.js';
 import { FLEX_ENDPOINTS } from '../contract/request.js';
 import { unpricedRefusal } from '../domain/admitRequests.js';
@@ -294,6 +295,30 @@ const createCollector = (deps: RuntimeDeps) => {
     };
   };
 
+  /**
+   * A request for a provider served only by synchronous calls (DeepSeek: no batch API) is
+   * refused when this deployment runs no realtime worker, rather than accepted to wait for a
+   * lane that never comes.
+   */
+  const refuseWithoutRealtimeLane = (outcome: ValidationOutcome): ValidationOutcome => {
+    if (!outcome.ok || deps.realtime !== null) return outcome;
+    const { accepted } = outcome;
+    const { provider } = accepted.request;
+    if (!needsRealtimeLane(provider)) return outcome;
+    return {
+      ok: false,
+      rejection: {
+        code: 'no_realtime_lane',
+        message: `provider ${provider} has no batch API and this deployment runs no realtime worker to serve it`,
+        issues: [{ path: 'provider', message: 'needs the realtime lane, which is not deployed' }],
+      },
+      customId: accepted.request.custom_id,
+      destination: accepted.destination,
+      requestHash: accepted.requestHash,
+      metadata: (accepted.request.metadata ?? null) as JsonValue | null,
+    };
+  };
+
   /** The lane for an accepted request: the batch lane when the deployment has no other. */
   const laneOf = (accepted: AcceptedRequest, now: Date): LaneChoice => {
     const flex =
@@ -404,7 +429,7 @@ const createCollector = (deps: RuntimeDeps) => {
     const producer = producerOf(message);
     try {
       const outcome = refuseUnpriced(
-        validateRequest(message.body, context, claimCheck),
+        refuseWithoutRealtimeLane(validateRequest(message.body, context, claimCheck)),
         context.now,
       );
       return {

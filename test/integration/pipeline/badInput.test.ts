@@ -356,6 +356,41 @@ describe('Pipeline: webhooks to private addresses, with private webhooks not all
   });
 });
 
+describe('Pipeline: DeepSeek in a deployment without the realtime worker', () => {
+  it('refuses a deepseek request at intake with its own code and delivers its neighbours', async () => {
+    // The real collector over the local stack, as a deployment without the realtime lane
+    // builds it: no realtime dispatcher.
+    const runtime = await createRuntime(pipeline.stack.env, 'collector-no-realtime');
+    const collect = createCollector({ ...runtime.deps, realtime: null });
+    const deepseek = {
+      custom_id: 'no-lane-deepseek-1',
+      provider: 'deepseek',
+      tier: 'off_peak',
+      body: { model: 'deepseek-flash', messages: [{ role: 'user', content: 'hi' }] },
+      destination: pipeline.destinations.sqs,
+    };
+    const report = await collect([
+      { messageId: 'no-lane-deepseek', body: JSON.stringify(deepseek) },
+      {
+        messageId: 'no-lane-good',
+        body: JSON.stringify(good('no-lane-good-1', pipeline.destinations.sqs)),
+      },
+    ]);
+
+    expect(report.failedMessageIds).toEqual([]);
+    expect(report.rejected).toBe(1);
+    expect(rejectionsFor('no-lane-deepseek-1')).toEqual(['no_realtime_lane']);
+    await pipeline.waitForResults(['no-lane-deepseek-1', 'no-lane-good-1']);
+    const [refused] = pipeline.resultsFor('no-lane-deepseek-1');
+    expect(refused?.status).toBe('rejected');
+    expect(refused?.error?.type).toBe('no_realtime_lane');
+    expect(pipeline.resultsFor('no-lane-good-1').map((r) => r.status)).toEqual(['succeeded']);
+    // Nothing was handed to a lane that is not there, nor left for the DLQ.
+    expect(await pipeline.queueDepth(pipeline.stack.realtimeQueueUrl)).toBe(0);
+    expect(await pipeline.queueDepth(pipeline.stack.intakeDlqUrl)).toBe(0);
+  });
+});
+
 describe('Pipeline: a claim check that cannot be read for now', () => {
   it('hands the message back to SQS instead of refusing it, and serves the rest of the batch', async () => {
     // The real collector over the local stack, with a claim-check reader whose S3 is down.
