@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { describeStateStoreContract } from '../../contract/StateStoreContract.js';
+import { FakeClock } from '../../support/fakes/FakeClock.js';
+import { InMemoryBlobStore } from '../../support/fakes/InMemoryBlobStore.js';
+import { InMemoryStateStore } from '../../support/fakes/InMemoryStateStore.js';
+
+describeStateStoreContract('in memory', () => {
+  const blobs = new InMemoryBlobStore();
+  return { port: new InMemoryStateStore({ blobs, itemPageSize: 100 }), blobs };
+});
+
+// DynamoDB Local never sweeps expired items, so the TTL is held to here alone.
+describe('InMemoryStateStore ledger TTL', () => {
+  it('forgets a ledger entry once its expiry has passed by the clock', async () => {
+    const clock = new FakeClock('2026-11-26T10:00:00.000Z');
+    const store = new InMemoryStateStore({ blobs: new InMemoryBlobStore(), clock });
+    const expiresAt = Date.parse('2026-11-26T11:00:00.000Z') / 1000;
+    const input = {
+      producer: '',
+      customId: 'c-1',
+      requestHash: 'h1',
+      state: 'pending' as const,
+      acceptedAt: '2026-11-26T10:00:00.000Z',
+      expiresAt,
+    };
+    expect(await store.registerRequest(input)).toEqual({ kind: 'new' });
+    clock.advanceSeconds(3599);
+    expect((await store.registerRequest(input)).kind).toBe('pending');
+    expect(await store.markRealtime('', 'c-1', 'h1')).toBe(true);
+    clock.advanceSeconds(1);
+    // Swept: the id is free again, and a realtime lease finds nothing.
+    expect(
+      await store.leaseRealtime(
+        { kind: 'request', producer: '', customId: 'c-1' },
+        '2026-11-26T11:05:00.000Z',
+        '2026-11-26T11:00:00.000Z',
+      ),
+    ).toBe('missing');
+    expect(await store.registerRequest({ ...input, requestHash: 'h2' })).toEqual({ kind: 'new' });
+  });
+});
