@@ -518,16 +518,23 @@ const describeStateStoreContract = (
             expiresAt: EXPIRES,
           }),
         ).toMatchObject({ kind: 'duplicate', existing: { state: 'claimed', batchId: retryBatch } });
-        // A member whose ledger entry is not this batch's is not moved.
+        // A member whose ledger entry is not this batch's (here: still pending), or that has
+        // none, is not moved: nothing of the move is written.
         const stray = found.get('r000011') as BatchItem;
-        expect(
-          await store.moveToRetryBatch(
-            { ...stray, customId: uid('not-in-ledger') },
-            { ...stray, batchId: retryBatch, providerCustomId: 'r000002' },
-            '2026-11-26T13:00:00.000Z',
-          ),
-        ).toBe(false);
+        const pendingElsewhere = uid('pending');
+        await register(pendingElsewhere);
+        for (const customId of [pendingElsewhere, uid('not-in-ledger')]) {
+          expect(
+            await store.moveToRetryBatch(
+              { ...stray, customId },
+              { ...stray, customId, batchId: retryBatch, providerCustomId: 'r000002' },
+              '2026-11-26T13:00:00.000Z',
+            ),
+          ).toBe(false);
+        }
         expect((await store.getItems(retryBatch, ['r000002'])).size).toBe(0);
+        expect(await store.exceptionsOf(batchId, ['r000011'])).toEqual(new Map());
+        expect((await register(pendingElsewhere)).kind).toBe('pending');
 
         const listed = new Map((await listAll(batchId)).map((m) => [m.providerCustomId, m]));
         expect(listed.size).toBe(250);
