@@ -328,6 +328,22 @@ const describeStateStoreContract = (
       }
     });
 
+    it('surfaces an opened part whose sidecar is missing, never an empty part', async () => {
+      const { subject, store, listAll } = await open();
+      try {
+        const batchId = uid('b');
+        await store.createBatch(fillingBatch(batchId));
+        await store.reservePart(batchId, reservationOf(2, 20));
+        expect(await store.openPart(partOf(batchId, 1, 0, 2))).toBe(true);
+        await expect(listAll(batchId)).rejects.toBeInstanceOf(NotFoundError);
+        await expect(store.getItems(batchId, ['r000000'])).rejects.toBeInstanceOf(NotFoundError);
+        await store.stopFilling(batchId, '2026-11-27T10:30:00.000Z');
+        await expect(store.sealParts(batchId, 1)).rejects.toBeInstanceOf(NotFoundError);
+      } finally {
+        await subject.close?.();
+      }
+    });
+
     it('lets exactly one of two concurrent batches claim the same request', async () => {
       const { subject, register, claimAlone } = await open();
       try {
