@@ -85,7 +85,8 @@ const unset = (item: StateItem | undefined, name: string): boolean =>
  * in the given {@link BlobStore}, overlaid by exception items. Ledger entries whose
  * `expiresAt` has passed by the clock are gone, as DynamoDB's TTL sweep leaves them. Every
  * method runs to completion without yielding between its condition and its write, so
- * concurrent calls are decided one at a time, as conditional writes are.
+ * concurrent calls are decided one at a time, as conditional writes are. `failNext` makes a
+ * method's next calls fail, for callers' tests of what a crash or an outage leaves behind.
  */
 class InMemoryStateStore implements StateStore {
   readonly #blobs: BlobStore;
@@ -99,6 +100,8 @@ class InMemoryStateStore implements StateStore {
   /** Part items by batch, then part number. */
   readonly #parts = new Map<string, Map<number, StateItem>>();
   readonly #filling = new Map<string, string>();
+  /** Failures queued per method by `failNext`, thrown before the call changes anything. */
+  readonly #failures = new Map<keyof StateStore, Error[]>();
 
   constructor(options: InMemoryStateStoreOptions) {
     this.#blobs = options.blobs;
@@ -106,7 +109,28 @@ class InMemoryStateStore implements StateStore {
     this.#itemPageSize = options.itemPageSize ?? 500;
   }
 
+  /**
+   * Makes the next `times` calls of `method` reject with `error` before they change anything,
+   * as a throttled or unreachable table would (an error from `shared/domain/errors.ts`, e.g.
+   * `UnavailableError`, so callers see what the adapter would throw them).
+   */
+  failNext(method: keyof StateStore, error: Error, times = 1): void {
+    const queued = this.#failures.get(method) ?? [];
+    for (let i = 0; i < times; i++) queued.push(error);
+    this.#failures.set(method, queued);
+  }
+
+  #failIfAsked(method: keyof StateStore): void {
+    const error = this.#failures.get(method)?.shift();
+    if (error !== undefined) throw error;
+  }
+
   async registerRequest(input: RegisterRequestInput): Promise<RegisterOutcome> {
+    this.#failIfAsked('registerRequest');
+    return this.#register(input);
+  }
+
+  #register(input: RegisterRequestInput): RegisterOutcome {
     const id = this.#storableLedgerId(input.producer, input.customId);
     const existing = this.#ledgerEntry(id);
     const takesOver =
@@ -133,17 +157,20 @@ class InMemoryStateStore implements StateStore {
   }
 
   async registerRequests(inputs: readonly RegisterRequestInput[]): Promise<RegisterOutcome[]> {
+    this.#failIfAsked('registerRequests');
     const outcomes: RegisterOutcome[] = [];
-    for (const input of inputs) outcomes.push(await this.registerRequest(input));
+    for (const input of inputs) outcomes.push(this.#register(input));
     return outcomes;
   }
 
   async markRefused(producer: string, customId: string): Promise<void> {
+    this.#failIfAsked('markRefused');
     const entry = this.#ledgerEntry(ledgerIdOf(producer, customId));
     if (entry?.state === 'rejecting') entry.state = 'rejected';
   }
 
   async createBatch(batch: BatchRecord): Promise<void> {
+    this.#failIfAsked('createBatch');
     if (this.#batches.has(batch.batchId)) {
       throw new ConflictError(`batch ${batch.batchId} already exists`, {
         code: 'conflict',
@@ -154,6 +181,7 @@ class InMemoryStateStore implements StateStore {
   }
 
   async getBatch(batchId: string): Promise<BatchRecord | null> {
+    this.#failIfAsked('getBatch');
     const item = this.#batches.get(batchId);
     return item === undefined ? null : itemToBatch(structuredClone(item));
   }
@@ -163,6 +191,7 @@ class InMemoryStateStore implements StateStore {
     expectedVersion: number,
     patch: BatchPatch,
   ): Promise<BatchRecord> {
+    this.#failIfAsked('updateBatch');
     // Read and written with no await between: the version check decides races, as the
     // adapter's conditional put does.
     const stored = this.#batches.get(batchId);
@@ -183,6 +212,7 @@ class InMemoryStateStore implements StateStore {
   }
 
   async listDueBatches(now: string, limit: number): Promise<BatchRecord[]> {
+    this.#failIfAsked('listDueBatches');
     if (limit < 1) return [];
     const due = [...this.#batches.values()].filter((item) => {
       const sk = item[STATE_TABLE.indexSortKey];
@@ -201,6 +231,7 @@ class InMemoryStateStore implements StateStore {
     batchId: string,
     providerCustomIds: readonly string[],
   ): Promise<Map<string, BatchItem>> {
+    this.#failIfAsked('getItems');
     const exceptions = this.#exceptionsOfBatch(batchId);
     const found = new Map<string, BatchItem>();
     const wanted = new Set<string>();
@@ -231,6 +262,7 @@ class InMemoryStateStore implements StateStore {
   }
 
   async *listItems(batchId: string): AsyncIterable<BatchItem[]> {
+    this.#failIfAsked('listItems');
     // In sort-key order, as the adapter's query returns them.
     const exceptions = new Map(
       [...this.#exceptionsOfBatch(batchId)]
@@ -264,6 +296,7 @@ class InMemoryStateStore implements StateStore {
     batchId: string,
     providerCustomIds: readonly string[],
   ): Promise<Map<string, MemberException>> {
+    this.#failIfAsked('exceptionsOf');
     const exceptions = this.#exceptionsOfBatch(batchId);
     const found = new Map<string, MemberException>();
     for (const id of new Set(providerCustomIds)) {
@@ -278,6 +311,7 @@ class InMemoryStateStore implements StateStore {
     providerCustomIds: readonly string[],
     at: string,
   ): Promise<void> {
+    this.#failIfAsked('markForRetry');
     this.#markExceptions(batchId, providerCustomIds, 'retry_at', at);
   }
 
@@ -286,10 +320,12 @@ class InMemoryStateStore implements StateStore {
     providerCustomIds: readonly string[],
     at: string,
   ): Promise<void> {
+    this.#failIfAsked('markUndelivered');
     this.#markExceptions(batchId, providerCustomIds, 'undelivered_at', at);
   }
 
   async recordDeliveries(batchId: string, deliveries: readonly ItemDelivery[]): Promise<void> {
+    this.#failIfAsked('recordDeliveries');
     for (const delivery of deliveries) {
       const item = this.#exceptionItem(batchId, delivery.providerCustomId, true);
       item.status = delivery.status;
@@ -299,6 +335,7 @@ class InMemoryStateStore implements StateStore {
   }
 
   async moveToRetryBatch(from: BatchItem, to: BatchItem, movedAt: string): Promise<boolean> {
+    this.#failIfAsked('moveToRetryBatch');
     // The three writes of the adapter's transaction: all their conditions, then all of them.
     const old = this.#exceptionsOfBatch(from.batchId).get(from.providerCustomId);
     if (!unset(old, 'delivered_at')) return false;
@@ -319,6 +356,7 @@ class InMemoryStateStore implements StateStore {
   }
 
   async currentFillingBatch(groupKey: string): Promise<string | null> {
+    this.#failIfAsked('currentFillingBatch');
     return this.#filling.get(groupKey) ?? null;
   }
 
@@ -327,6 +365,7 @@ class InMemoryStateStore implements StateStore {
     batchId: string,
     replacing: string | null,
   ): Promise<boolean> {
+    this.#failIfAsked('setFillingBatch');
     const current = this.#filling.get(groupKey);
     if (replacing === null ? current !== undefined : current !== replacing) return false;
     this.#filling.set(groupKey, batchId);
@@ -334,6 +373,7 @@ class InMemoryStateStore implements StateStore {
   }
 
   async reservePart(batchId: string, reservation: PartReservation): Promise<ReservedPart | null> {
+    this.#failIfAsked('reservePart');
     const { requests, bytes, estimate } = reservation;
     if (requests > reservation.maxRequests || bytes > reservation.maxBytes) return null;
     const item = this.#batches.get(batchId);
@@ -368,6 +408,7 @@ class InMemoryStateStore implements StateStore {
   }
 
   async stopFilling(batchId: string, nextPollAt: string): Promise<BatchRecord | null> {
+    this.#failIfAsked('stopFilling');
     const item = this.#batches.get(batchId);
     if (item === undefined || item.state !== 'filling') return null;
     item.state = 'sealing';
@@ -379,6 +420,7 @@ class InMemoryStateStore implements StateStore {
   }
 
   async openPart(part: BatchPart): Promise<boolean> {
+    this.#failIfAsked('openPart');
     const parts = this.#partsOf(part.batchId);
     if (parts.has(part.partNo)) return false;
     parts.set(part.partNo, partToItem(structuredClone({ ...part, state: 'open' })));
@@ -390,6 +432,7 @@ class InMemoryStateStore implements StateStore {
     partNo: number,
     members: readonly PartMember[],
   ): Promise<MemberClaim[]> {
+    this.#failIfAsked('claimPartMembers');
     if (this.#partsOf(batchId).get(partNo)?.state !== 'open') throw partSealed(batchId, partNo);
     return this.#claimAll(members);
   }
@@ -400,6 +443,7 @@ class InMemoryStateStore implements StateStore {
     claimed: number,
     voids: readonly string[] = [],
   ): Promise<void> {
+    this.#failIfAsked('commitPart');
     const part = this.#partsOf(batchId).get(partNo);
     // Sealed first (or never opened): sealing settles the part itself.
     if (part?.state !== 'open') return;
@@ -408,6 +452,7 @@ class InMemoryStateStore implements StateStore {
   }
 
   async sealParts(batchId: string, partCount: number): Promise<BatchPart[]> {
+    this.#failIfAsked('sealParts');
     const parts = this.#partsOf(batchId);
     const sealed: BatchPart[] = [];
     for (let partNo = 1; partNo <= partCount; partNo++) {
@@ -430,6 +475,7 @@ class InMemoryStateStore implements StateStore {
   }
 
   async markRealtime(producer: string, customId: string, requestHash: string): Promise<boolean> {
+    this.#failIfAsked('markRealtime');
     const entry = this.#ledgerEntry(ledgerIdOf(producer, customId));
     if (entry?.state !== 'pending' || entry.request_hash !== requestHash) return false;
     entry.state = 'realtime';
@@ -437,6 +483,7 @@ class InMemoryStateStore implements StateStore {
   }
 
   async escalateMember(batchId: string, providerCustomId: string, at: string): Promise<boolean> {
+    this.#failIfAsked('escalateMember');
     const state = this.#batches.get(batchId)?.state;
     if (state !== 'submitted' && state !== 'open') return false;
     const old = this.#exceptionsOfBatch(batchId).get(providerCustomId);
@@ -446,6 +493,7 @@ class InMemoryStateStore implements StateStore {
   }
 
   async leaseRealtime(target: RealtimeTarget, until: string, now: string): Promise<RealtimeLease> {
+    this.#failIfAsked('leaseRealtime');
     const item = this.#realtimeItem(target);
     if (item === undefined) return 'missing';
     if (typeof item.delivered_at === 'string') return 'done';
@@ -457,6 +505,7 @@ class InMemoryStateStore implements StateStore {
   }
 
   async releaseRealtime(target: RealtimeTarget): Promise<void> {
+    this.#failIfAsked('releaseRealtime');
     const item = this.#realtimeItem(target);
     if (item !== undefined) delete item.realtime_lease_until;
   }
@@ -465,6 +514,7 @@ class InMemoryStateStore implements StateStore {
     target: RealtimeTarget,
     delivery: Omit<ItemDelivery, 'providerCustomId'>,
   ): Promise<void> {
+    this.#failIfAsked('finishRealtime');
     const item = this.#realtimeItem(target);
     if (item === undefined) {
       const where =

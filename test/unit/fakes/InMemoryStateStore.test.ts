@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { UnavailableError } from '../../../shared/domain/errors.js';
 import { describeStateStoreContract } from '../../contract/StateStoreContract.js';
 import { FakeClock } from '../../support/fakes/FakeClock.js';
 import { InMemoryBlobStore } from '../../support/fakes/InMemoryBlobStore.js';
@@ -37,5 +38,25 @@ describe('InMemoryStateStore ledger TTL', () => {
       ),
     ).toBe('missing');
     expect(await store.registerRequest({ ...input, requestHash: 'h2' })).toEqual({ kind: 'new' });
+  });
+});
+
+describe('InMemoryStateStore failures', () => {
+  it('fails the next calls of a method as asked, before they change anything', async () => {
+    const store = new InMemoryStateStore({ blobs: new InMemoryBlobStore() });
+    const outage = new UnavailableError('table unreachable', { code: 'unavailable' });
+    store.failNext('setFillingBatch', outage, 2);
+    await expect(store.setFillingBatch('g', 'b1', null)).rejects.toBe(outage);
+    await expect(store.setFillingBatch('g', 'b1', null)).rejects.toBe(outage);
+    expect(await store.currentFillingBatch('g')).toBeNull();
+    expect(await store.setFillingBatch('g', 'b1', null)).toBe(true);
+    // Other methods are untouched, and a failing listing yields nothing.
+    store.failNext('listItems', outage);
+    const pages = store.listItems('b1')[Symbol.asyncIterator]();
+    await expect(pages.next()).rejects.toBe(outage);
+    expect(await pages.next()).toEqual({ done: true, value: undefined });
+    // The next listing runs: the batch has no members, so it yields no page.
+    const after = store.listItems('b1')[Symbol.asyncIterator]();
+    expect(await after.next()).toEqual({ done: true, value: undefined });
   });
 });
