@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isJsonObject } from '../../shared/domain/isJsonObject.js';
 
 /**
  * A failure the simulator answers with an HTTP error. `type` is the provider error type
@@ -96,13 +97,10 @@ const parseJsonBody = (body: Buffer): unknown => {
   }
 };
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
 export {
   type BodyResult,
   drainBody,
-  isRecord,
+  isJsonObject as isRecord,
   parseJsonBody,
   readBody,
   SimHttpError,

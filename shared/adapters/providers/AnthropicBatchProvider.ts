@@ -5,6 +5,7 @@ import type {
   MessageBatch,
 } from '@anthropic-ai/sdk/resources/messages/batches.js';
 import { InvalidInputError, NotFoundError } from '../../domain/errors.js';
+import { isJsonObject } from '../../domain/isJsonObject.js';
 import type {
   BatchProvider,
   FindBatchHint,
@@ -31,9 +32,6 @@ type AnthropicBatchProviderOptions =
   | { readonly client: Anthropic };
 
 type AnthropicRequest = BatchCreateParams.Request;
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** An absolute URL (`scheme:`) or a root-relative path: anything else is a batch id. */
 const looksLikeUrl = (ref: string): boolean =>
@@ -83,7 +81,7 @@ const parseRequestLine = (line: string, lineNumber: number): AnthropicRequest =>
   } catch {
     throw malformedLine(lineNumber, 'is not valid JSON');
   }
-  if (!isObject(value) || typeof value.custom_id !== 'string' || !isObject(value.params)) {
+  if (!isJsonObject(value) || typeof value.custom_id !== 'string' || !isJsonObject(value.params)) {
     throw malformedLine(lineNumber, 'is not {custom_id, params}');
   }
   // The body was validated at intake; the API validates it again, per request.

@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
 import type { ProviderName } from '../../contract/providers.js';
+import { isJsonObject } from '../../domain/isJsonObject.js';
 import type {
   RealtimeCall,
   RealtimeInvokeOptions,
@@ -16,9 +17,6 @@ type DeepSeekRealtimeProviderOptions = realtime.RealtimeSettings &
   realtime.RealtimeClientChoice<OpenAI>;
 
 const CHAT = '/v1/chat/completions';
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * DeepSeek's chat completions through the `openai` SDK with DeepSeek's base URL. DeepSeek has
@@ -78,7 +76,7 @@ class DeepSeekRealtimeProvider implements RealtimeProvider {
           signal: options.signal ?? null,
           headers: realtime.retryCountHeader(attempt),
         });
-        const object = isObject(response) ? response : {};
+        const object = isJsonObject(response) ? response : {};
         return realtime.succeededOutcome({
           response,
           model: realtime.stringOrNull(object.model) ?? askedModel,

@@ -1,6 +1,7 @@
 import OpenAI, { AzureOpenAI } from 'openai';
 import { type ProviderProfile, profileModelName } from '../../contract/providerProfile.js';
 import { PROVIDER_ENDPOINTS, type ProviderName } from '../../contract/providers.js';
+import { isJsonObject } from '../../domain/isJsonObject.js';
 import type {
   RealtimeCall,
   RealtimeInvokeOptions,
@@ -27,9 +28,6 @@ const EMBEDDINGS: OpenAIEndpoint = '/v1/embeddings';
 
 const isOpenAIEndpoint = (endpoint: string): endpoint is OpenAIEndpoint =>
   (PROVIDER_ENDPOINTS.openai as readonly string[]).includes(endpoint);
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * OpenAI's synchronous Chat Completions, Responses and Embeddings through the `openai` SDK.
@@ -133,7 +131,7 @@ const succeeded = (
   askedModel: string | null,
   httpAttempts: number,
 ): RealtimeOutcome => {
-  const object = isObject(response) ? response : {};
+  const object = isJsonObject(response) ? response : {};
   return realtime.succeededOutcome({
     response,
     model: realtime.stringOrNull(object.model) ?? askedModel,
