@@ -12,24 +12,18 @@ import type {
   ProviderBatchSnapshot,
   SubmitBatchInput,
 } from '../../ports/BatchProvider.js';
+import * as parts from './batchProviderParts.js';
 import { bufferIfSmall } from './bufferIfSmall.js';
 import { jsonlLines } from './jsonlLines.js';
 import { responseBodyToReadable } from './responseBodyToReadable.js';
 import { retryStreamingCall } from './retryStreamingCall.js';
 import { streamingFetchOptions } from './streamingFetchOptions.js';
-import { translateProviderError } from './translateProviderError.js';
 
-/** How to build the SDK client, or the client itself (tests, shared clients). */
-type AnthropicBatchProviderOptions =
-  | {
-      readonly apiKey: string;
-      /** Without `/v1` (the SDK's paths carry it). Null or absent: the SDK default. */
-      readonly baseUrl?: string | null;
-      /** Retries of one call (default 2): the SDK's, or the adapter's for a streamed create. */
-      readonly maxRetries?: number;
-      readonly timeoutMs?: number;
-    }
-  | { readonly client: Anthropic };
+/**
+ * How to build the SDK client (`baseUrl` without `/v1`, which the SDK's paths carry;
+ * `maxRetries`: the SDK's, or the adapter's for a streamed create), or the client itself.
+ */
+type AnthropicBatchProviderOptions = parts.BatchClientChoice<Anthropic>;
 
 type AnthropicRequest = BatchCreateParams.Request;
 
@@ -160,15 +154,10 @@ class AnthropicBatchProvider implements BatchProvider {
   readonly #client: Anthropic;
 
   constructor(options: AnthropicBatchProviderOptions) {
-    this.#client =
-      'client' in options
-        ? options.client
-        : new Anthropic({
-            apiKey: options.apiKey,
-            ...(options.baseUrl ? { baseURL: options.baseUrl } : {}),
-            ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
-            ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
-          });
+    this.#client = parts.clientOf(
+      options,
+      (settings) => new Anthropic(parts.stainlessClientOptions(settings)),
+    );
   }
 
   async submit(input: SubmitBatchInput): Promise<ProviderBatchSnapshot> {
@@ -314,11 +303,7 @@ class AnthropicBatchProvider implements BatchProvider {
   }
 
   async #call<T>(operation: string, call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (error) {
-      throw translateProviderError(error, { provider: 'anthropic', operation });
-    }
+    return parts.callProvider('anthropic', operation, call);
   }
 }
 

@@ -34,6 +34,16 @@ const clientOf = <Client>(
   build: (settings: BatchClientSettings) => Client,
 ): Client => options.client ?? build(options as BatchClientSettings);
 
+/** What the Stainless-generated SDKs (`openai`, `@anthropic-ai/sdk`) are built with. */
+const stainlessClientOptions = (
+  settings: BatchClientSettings,
+): { apiKey: string; baseURL?: string; maxRetries?: number; timeout?: number } => ({
+  apiKey: settings.apiKey,
+  ...(settings.baseUrl ? { baseURL: settings.baseUrl } : {}),
+  ...(settings.maxRetries === undefined ? {} : { maxRetries: settings.maxRetries }),
+  ...(settings.timeoutMs === undefined ? {} : { timeout: settings.timeoutMs }),
+});
+
 /** Prefix of a `resultRefs` entry naming results kept in the batch itself (its id follows). */
 const INLINE_REF_PREFIX = 'inline:';
 
@@ -220,6 +230,7 @@ export {
   presentIds,
   readBodyLines,
   stageInputFile,
+  stainlessClientOptions,
   unsupportedBatchEndpoint,
   withTempDir,
 };
