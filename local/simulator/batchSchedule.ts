@@ -1,4 +1,5 @@
-import { ITEM_ERROR_TYPES, type ItemErrorType } from './SimulatorFaults.js';
+import { type BatchFaults, ITEM_ERROR_TYPES, type ItemErrorType } from './SimulatorFaults.js';
+import type { BatchTimes } from './SimulatorStore.js';
 import { hashUnit } from './seededRandom.js';
 
 /**
@@ -17,6 +18,24 @@ interface BatchSchedule {
   /** A cancel that loses the race with completion does not stop any request. */
   readonly cancelRace: boolean;
 }
+
+/**
+ * The schedule of a stored batch: its requests finish from `pendingShare` of its processing
+ * time (the part it waits pending first) to the end of it.
+ */
+const storedBatchSchedule = (
+  seed: number,
+  batch: BatchTimes & { readonly faults: BatchFaults },
+  pendingShare: number,
+): BatchSchedule => ({
+  seed,
+  batchId: batch.id,
+  workStart: batch.createdAt + batch.processingMs * pendingShare,
+  workEnd: batch.createdAt + batch.processingMs,
+  expiresAt: batch.expiresAt,
+  cancelAt: batch.cancelAt,
+  cancelRace: batch.faults.cancelRace === true,
+});
 
 type ItemDisposition = 'pending' | 'done' | 'canceled' | 'expired';
 
@@ -110,4 +129,5 @@ export {
   itemFinishAt,
   itemOutcome,
   type ResultErrorType,
+  storedBatchSchedule,
 };

@@ -8,6 +8,7 @@ import {
   itemFinishAt,
   itemOutcome,
   type ResultErrorType,
+  storedBatchSchedule,
 } from './batchSchedule.js';
 import {
   fakeGeminiResponse,
@@ -19,7 +20,7 @@ import {
 import { realtimeFaultsOf, waitBeforeAnswer } from './handleRealtimeAnthropic.js';
 import { isRecord, parseJsonBody, readBody, SimHttpError, sendJson } from './httpIo.js';
 import type { SimContext } from './SimContext.js';
-import { type BatchFaults, FaultSpecError, parseFaultsHeader } from './SimulatorFaults.js';
+import { parseFaultsHeader, readFaultsOr } from './SimulatorFaults.js';
 import type { GeminiBatchRecord, GeminiFileRecord } from './SimulatorStore.js';
 import { hashUnit } from './seededRandom.js';
 import { streamResultLines } from './streamResultLines.js';
@@ -201,16 +202,9 @@ const parseGeminiJson = (raw: Buffer): Record<string, unknown> => {
 
 /* ---------------------------------------------------------------- batches */
 
-const scheduleOf = (ctx: SimContext, record: GeminiBatchRecord): BatchSchedule => ({
-  seed: ctx.seed,
-  batchId: record.id,
-  // A batch waits pending for a moment before it runs.
-  workStart: record.createdAt + record.processingMs * 0.05,
-  workEnd: record.createdAt + record.processingMs,
-  expiresAt: record.expiresAt,
-  cancelAt: record.cancelAt,
-  cancelRace: record.faults.cancelRace === true,
-});
+/** A batch waits pending for a moment before it runs. */
+const scheduleOf = (ctx: SimContext, record: GeminiBatchRecord): BatchSchedule =>
+  storedBatchSchedule(ctx.seed, record, 0.05);
 
 type BatchState =
   | 'BATCH_STATE_PENDING'
@@ -394,13 +388,9 @@ const createBatch = async (
   headers: Record<string, string>,
   now: number,
 ): Promise<void> => {
-  let faults: BatchFaults;
-  try {
-    faults = ctx.batchFaults(parseFaultsHeader(req.headers['x-sim-faults']));
-  } catch (error) {
-    if (error instanceof FaultSpecError) throw invalid(error.message);
-    throw error;
-  }
+  const faults = ctx.batchFaults(
+    readFaultsOr(() => parseFaultsHeader(req.headers['x-sim-faults']), invalid),
+  );
   const limit = ctx.limits.geminiMaxInlineBytes;
   const { body: raw, bytes } = await readBody(req, limit);
   if (raw === null) {

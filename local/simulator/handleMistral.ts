@@ -8,12 +8,14 @@ import {
   itemFinishAt,
   itemOutcome,
   type ResultErrorType,
+  storedBatchSchedule,
 } from './batchSchedule.js';
 import { estimateTokens, fakeText, outputTokensFor } from './estimateTokens.js';
-import { isRecord, readBody, SimHttpError, sendJson, sleep } from './httpIo.js';
+import { isRecord, readBody, SimHttpError, sendHttpError, sendJson, sleep } from './httpIo.js';
 import { multipartBoundary, parseMultipart } from './parseMultipart.js';
 import type { SimContext } from './SimContext.js';
-import { type BatchFaults, FaultSpecError, parseFaultsHeader } from './SimulatorFaults.js';
+import { type BatchFaults, parseFaultsHeader, readFaultsOr } from './SimulatorFaults.js';
+import type { BatchTimes } from './SimulatorStore.js';
 import { createRng, hashId } from './seededRandom.js';
 import { streamResultLines } from './streamResultLines.js';
 
@@ -68,13 +70,8 @@ interface MistralLine {
   readonly body: Record<string, unknown> | null;
 }
 
-interface MistralJob {
-  readonly id: string;
-  readonly seq: number;
-  readonly createdAt: number;
-  readonly processingMs: number;
-  readonly expiresAt: number;
-  cancelAt: number | null;
+/** A job's timeline is derived as every stored batch's is (see BatchTimes). */
+interface MistralJob extends BatchTimes {
   readonly endpoint: string;
   readonly model: string;
   readonly metadata: Record<string, string> | null;
@@ -281,15 +278,9 @@ const ITEM_ERRORS: Record<ResultErrorType, { status: number; type: string; messa
 
 /* -------------------------------------------------------------- jobs */
 
-const scheduleOf = (ctx: SimContext, job: MistralJob): BatchSchedule => ({
-  seed: ctx.seed,
-  batchId: job.id,
-  workStart: job.createdAt + job.processingMs * 0.05,
-  workEnd: job.createdAt + job.processingMs,
-  expiresAt: job.expiresAt,
-  cancelAt: job.cancelAt,
-  cancelRace: job.faults.cancelRace === true,
-});
+/** A job is queued for a moment before it runs. */
+const scheduleOf = (ctx: SimContext, job: MistralJob): BatchSchedule =>
+  storedBatchSchedule(ctx.seed, job, 0.05);
 
 const keyOf = (line: MistralLine, index: number): string =>
   line.customId === '' ? `#${index}` : line.customId;
@@ -454,13 +445,9 @@ const createJob = async (
   headers: Record<string, string>,
   now: number,
 ): Promise<void> => {
-  let faults: BatchFaults;
-  try {
-    faults = ctx.batchFaults(parseFaultsHeader(req.headers['x-sim-faults']));
-  } catch (error) {
-    if (error instanceof FaultSpecError) throw invalid(error.message);
-    throw error;
-  }
+  const faults = ctx.batchFaults(
+    readFaultsOr(() => parseFaultsHeader(req.headers['x-sim-faults']), invalid),
+  );
   const body = await readJson(req);
   const endpoint = body.endpoint;
   if (typeof endpoint !== 'string' || !ENDPOINTS.includes(endpoint)) {
@@ -781,36 +768,19 @@ const sendMistralError = (
   res: ServerResponse,
   error: unknown,
   headers: Record<string, string>,
-): void => {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  const httpError =
-    error instanceof SimHttpError
-      ? error
-      : fail(500, 'internal_server_error', `Internal simulator error: ${(error as Error).message}`);
-  if (httpError.status === 422) {
-    const loc = httpError.extra.param ? (JSON.parse(httpError.extra.param) as unknown[]) : ['body'];
-    sendJson(res, 422, { detail: [{ type: 'value_error', loc, msg: httpError.message }] }, headers);
-    return;
-  }
-  if (httpError.status === 401) {
-    sendJson(
-      res,
-      401,
-      { message: 'Unauthorized', request_id: headers['x-request-id'] ?? null },
-      headers,
-    );
-    return;
-  }
-  sendJson(
-    res,
-    httpError.status,
-    errorBody(httpError.message, httpError.type, httpError.extra.code ?? null),
-    headers,
-  );
-};
+): void =>
+  sendHttpError(res, error, headers, 'internal_server_error', (httpError) => {
+    if (httpError.status === 422) {
+      const loc = httpError.extra.param
+        ? (JSON.parse(httpError.extra.param) as unknown[])
+        : ['body'];
+      return { detail: [{ type: 'value_error', loc, msg: httpError.message }] };
+    }
+    if (httpError.status === 401) {
+      return { message: 'Unauthorized', request_id: headers['x-request-id'] ?? null };
+    }
+    return errorBody(httpError.message, httpError.type, httpError.extra.code ?? null);
+  });
 
 /** Counts for the simulator's stats. */
 const mistralStats = (

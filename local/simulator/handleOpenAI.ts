@@ -11,11 +11,10 @@ import { AZURE_DEPLOYMENTS, type OpenAIDialect, windowMs } from './openaiDialect
 import { multipartBoundary, parseMultipart } from './parseMultipart.js';
 import type { SimContext } from './SimContext.js';
 import {
-  type BatchFaults,
-  FaultSpecError,
   faultsFromMetadata,
   mergeFaults,
   parseFaultsHeader,
+  readFaultsOr,
 } from './SimulatorFaults.js';
 import type { FileRecord, OpenAIBatchRecord } from './SimulatorStore.js';
 import { streamResultLines } from './streamResultLines.js';
@@ -492,16 +491,10 @@ const createBatch = async (
       'input_file_id',
     );
   }
-  let perBatch: BatchFaults;
-  try {
-    perBatch = mergeFaults(
-      faultsFromMetadata(metadata),
-      parseFaultsHeader(req.headers['x-sim-faults']),
-    );
-  } catch (error) {
-    if (error instanceof FaultSpecError) throw invalid(error.message, 'metadata');
-    throw error;
-  }
+  const perBatch = readFaultsOr(
+    () => mergeFaults(faultsFromMetadata(metadata), parseFaultsHeader(req.headers['x-sim-faults'])),
+    (message) => invalid(message, 'metadata'),
+  );
   const faults = ctx.batchFaults(perBatch);
   const input = validateOpenAIInput(
     ctx.store.uploadContent(file.id) ?? Buffer.alloc(0),
