@@ -13,7 +13,7 @@ import {
 import { estimateTokens, fakeText, outputTokensFor } from './estimateTokens.js';
 import { isRecord, readBody, SimHttpError, sendHttpError, sendJson, sleep } from './httpIo.js';
 import { multipartBoundary, parseMultipart } from './parseMultipart.js';
-import type { SimContext } from './SimContext.js';
+import type { SimContext, SimRoute } from './SimContext.js';
 import { type BatchFaults, parseFaultsHeader, readFaultsOr } from './SimulatorFaults.js';
 import type { BatchTimes } from './SimulatorStore.js';
 import { createRng, hashId } from './seededRandom.js';
@@ -667,13 +667,7 @@ const deletedResults = new WeakMap<SimContext, Set<string>>();
  * Serves a Mistral request and resolves true, or resolves false when the path is not
  * Mistral's (see {@link MISTRAL_PREFIX}).
  */
-const handleMistral = async (
-  ctx: SimContext,
-  req: IncomingMessage,
-  res: ServerResponse,
-  url: URL,
-  headers: Record<string, string>,
-): Promise<boolean> => {
+const handleMistral: SimRoute = async (ctx, req, res, url, headers) => {
   if (!isMistralPath(url.pathname)) return false;
   const path = url.pathname.slice(MISTRAL_PREFIX.length);
   const method = req.method ?? 'GET';
