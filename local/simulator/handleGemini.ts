@@ -1,13 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
+  type BatchPhase,
   type BatchSchedule,
-  cancelDelayMs,
-  effectiveCut,
   itemDisposition,
-  itemFinishAt,
   itemOutcome,
   type ResultErrorType,
+  storedBatchPhase,
   storedBatchSchedule,
 } from './batchSchedule.js';
 import {
@@ -214,41 +213,26 @@ type BatchState =
   | 'BATCH_STATE_CANCELLED'
   | 'BATCH_STATE_EXPIRED';
 
+/** Gemini's name of each phase; it has no cancelling state (a batch runs until cancelled). */
+const GEMINI_STATES: Readonly<Record<BatchPhase, BatchState>> = {
+  pending: 'BATCH_STATE_PENDING',
+  running: 'BATCH_STATE_RUNNING',
+  failed: 'BATCH_STATE_FAILED',
+  cancelling: 'BATCH_STATE_RUNNING',
+  cancelled: 'BATCH_STATE_CANCELLED',
+  succeeded: 'BATCH_STATE_SUCCEEDED',
+  expired: 'BATCH_STATE_EXPIRED',
+};
+
 /** The batch's state at `now`, and when it reached a terminal one. */
 const geminiStateOf = (
   ctx: SimContext,
   record: GeminiBatchRecord,
   now: number,
 ): { state: BatchState; endedAt: number | null } => {
-  const schedule = scheduleOf(ctx, record);
-  if (record.failure !== null) {
-    const at = schedule.workStart;
-    return now >= at
-      ? { state: 'BATCH_STATE_FAILED', endedAt: at }
-      : { state: 'BATCH_STATE_PENDING', endedAt: null };
-  }
-  const lastFinish = Math.max(
-    schedule.workStart,
-    ...record.requests.map((item, index) => itemFinishAt(schedule, keyOf(item.key, index))),
-  );
-  const cut = effectiveCut(schedule);
-  if (record.cancelAt !== null && !schedule.cancelRace) {
-    const cancelled = record.cancelAt + cancelDelayMs(record.processingMs);
-    if (cancelled < lastFinish && cancelled <= record.expiresAt) {
-      return now >= cancelled
-        ? { state: 'BATCH_STATE_CANCELLED', endedAt: cancelled }
-        : { state: 'BATCH_STATE_RUNNING', endedAt: null };
-    }
-  }
-  if (lastFinish <= cut) {
-    if (now >= lastFinish) return { state: 'BATCH_STATE_SUCCEEDED', endedAt: lastFinish };
-  } else if (now >= record.expiresAt) {
-    return { state: 'BATCH_STATE_EXPIRED', endedAt: record.expiresAt };
-  }
-  return {
-    state: now < schedule.workStart ? 'BATCH_STATE_PENDING' : 'BATCH_STATE_RUNNING',
-    endedAt: null,
-  };
+  const keys = record.requests.map((item, index) => keyOf(item.key, index));
+  const { phase, endedAt } = storedBatchPhase(scheduleOf(ctx, record), record, keys, now);
+  return { state: GEMINI_STATES[phase], endedAt };
 };
 
 /** A request's key, or a stand-in for one that had none (it still gets a result). */

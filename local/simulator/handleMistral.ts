@@ -1,13 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isKnownModel } from '../../shared/domain/pricing/modelLimits.js';
 import {
+  type BatchPhase,
   type BatchSchedule,
-  cancelDelayMs,
-  effectiveCut,
   itemDisposition,
   itemFinishAt,
   itemOutcome,
   type ResultErrorType,
+  storedBatchPhase,
   storedBatchSchedule,
 } from './batchSchedule.js';
 import { estimateTokens, fakeText, outputTokensFor } from './estimateTokens.js';
@@ -285,6 +285,17 @@ const scheduleOf = (ctx: SimContext, job: MistralJob): BatchSchedule =>
 const keyOf = (line: MistralLine, index: number): string =>
   line.customId === '' ? `#${index}` : line.customId;
 
+/** Mistral's name of each phase. */
+const MISTRAL_STATUSES: Readonly<Record<BatchPhase, string>> = {
+  pending: 'QUEUED',
+  running: 'RUNNING',
+  failed: 'FAILED',
+  cancelling: 'CANCELLATION_REQUESTED',
+  cancelled: 'CANCELLED',
+  succeeded: 'SUCCESS',
+  expired: 'TIMEOUT_EXCEEDED',
+};
+
 /** The job's status at `now`, and when it ended. */
 const statusOf = (
   ctx: SimContext,
@@ -292,32 +303,15 @@ const statusOf = (
   now: number,
 ): { status: string; endedAt: number | null } => {
   const schedule = scheduleOf(ctx, job);
-  if (job.failure !== null) {
-    return now >= schedule.workStart
-      ? { status: 'FAILED', endedAt: schedule.workStart }
-      : { status: 'QUEUED', endedAt: null };
-  }
-  const lastFinish = Math.max(
-    schedule.workStart,
-    ...job.lines.map((line, index) => itemFinishAt(schedule, keyOf(line, index))),
-  );
-  if (job.cancelAt !== null && !schedule.cancelRace) {
-    const cancelled = job.cancelAt + cancelDelayMs(job.processingMs);
-    if (cancelled < lastFinish && cancelled <= job.expiresAt) {
-      return now >= cancelled
-        ? { status: 'CANCELLED', endedAt: cancelled }
-        : { status: 'CANCELLATION_REQUESTED', endedAt: null };
-    }
-  }
-  if (lastFinish <= effectiveCut(schedule)) {
-    if (now >= lastFinish) return { status: 'SUCCESS', endedAt: lastFinish };
-  } else if (now >= job.expiresAt) {
-    return { status: 'TIMEOUT_EXCEEDED', endedAt: job.expiresAt };
-  }
-  if (job.cancelAt !== null && now >= job.cancelAt && !schedule.cancelRace) {
+  const keys = job.lines.map((line, index) => keyOf(line, index));
+  const { phase, endedAt } = storedBatchPhase(schedule, job, keys, now);
+  // A cancel that comes too late to stop anything still shows as requested while it runs.
+  const lateCancel =
+    job.failure === null && job.cancelAt !== null && now >= job.cancelAt && !schedule.cancelRace;
+  if ((phase === 'pending' || phase === 'running') && lateCancel) {
     return { status: 'CANCELLATION_REQUESTED', endedAt: null };
   }
-  return { status: now < schedule.workStart ? 'QUEUED' : 'RUNNING', endedAt: null };
+  return { status: MISTRAL_STATUSES[phase], endedAt };
 };
 
 /** Each finished line's result, in the output file's shape; `ok` tells the two files apart. */
