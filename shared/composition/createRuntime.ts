@@ -19,6 +19,7 @@ import type { BatchlaneConfig, BedrockConfig } from '../config/BatchlaneConfig.j
 import { type Env, loadConfig } from '../config/loadConfig.js';
 import { loadPushedProviders } from '../config/pushConfig.js';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../contract/metrics.js';
+import { BUILT_IN_PROFILES, profileRunLimits } from '../contract/providerProfile.js';
 import type { BlobStore } from '../ports/BlobStore.js';
 import type { Logger } from '../ports/Logger.js';
 import type { RuntimeDeps } from '../usecases/RuntimeDeps.js';
@@ -135,6 +136,7 @@ const createRuntime = async (
       : () =>
           new BedrockRealtimeProvider({ client: new BedrockRuntimeClient(bedrockClientConfig) });
 
+  const profileLimits = profileRunLimits(config.profiles ?? BUILT_IN_PROFILES);
   const deps: RuntimeDeps = {
     ...createAwsBackedDeps(config, aws, secretsClient),
     providers: await createBatchProviders(config, resolveApiKey, {}, bedrockBatch),
@@ -168,7 +170,10 @@ const createRuntime = async (
       lanePolicy: {
         batchWindowMs: config.autoBatchWindowSeconds * 1000,
         batchMarginMs: config.autoMarginSeconds * 1000,
+        batchWindowMsByProvider: profileLimits.batchWindowMs,
       },
+      maxEnqueuedTokensPerModel: profileLimits.maxEnqueuedTokensPerModel,
+      runsPastExpiryMs: profileLimits.runsPastExpiryMs,
       escalateBeforeDeadlineMs: config.escalateBeforeDeadlineSeconds * 1000,
       quotas: config.quotas,
       quotaRetrySeconds: config.quotaRetrySeconds,
