@@ -9,6 +9,7 @@ import { DestinationSchema } from '../shared/contract/destination.js';
 import {
   BatchDeliveredDetailSchema,
   BatchEndedDetailSchema,
+  BatchStuckDetailSchema,
   BatchSubmittedDetailSchema,
   DETAIL_TYPES,
   EVENT_SOURCE,
@@ -76,6 +77,9 @@ const files: Record<string, unknown> = {
         target: 'draft-2020-12',
       }),
       [DETAIL_TYPES.requestsHeld]: z.toJSONSchema(RequestsHeldDetailSchema, {
+        target: 'draft-2020-12',
+      }),
+      [DETAIL_TYPES.batchStuck]: z.toJSONSchema(BatchStuckDetailSchema, {
         target: 'draft-2020-12',
       }),
       [RESULT_DETAIL_TYPE]: {

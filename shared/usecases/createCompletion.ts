@@ -19,7 +19,7 @@ import { type ParsedResultLine, parseResultLine } from '../domain/parseResultLin
 import type { BatchItem, BatchRecord, ItemCost } from '../domain/records.js';
 import { readLinesAt } from '../domain/splitLines.js';
 import { sumItemCosts } from '../domain/sumItemCosts.js';
-import { turnaroundModelOf } from '../domain/turnaround.js';
+import { turnaroundModelOf, turnaroundMsOf } from '../domain/turnaround.js';
 import type { BatchPatch, ItemDelivery } from '../ports/StateStore.js';
 import { costEntriesOf } from './costEntriesOf.js';
 import { createRetryBatch } from './createRetryBatch.js';
@@ -629,9 +629,13 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
           retryable: true,
         });
     let sweep = 0;
+    // The sweep reads every member anyway: the earliest delivery comes free with it.
+    let firstDeliveredAt: string | null = null;
     for await (const page of store.listItems(batchId)) {
       const missing: { item: BatchItem; outcome: ItemOutcome }[] = [];
       for (const item of page) {
+        if (item.deliveredAt !== null && (firstDeliveredAt ?? item.deliveredAt) >= item.deliveredAt)
+          firstDeliveredAt = item.deliveredAt;
         if (
           item.deliveredAt !== null ||
           item.escalatedAt !== null ||
@@ -734,7 +738,7 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
       nextPollAt: null,
       completionLeaseUntil: null,
     });
-    await recordTurnaround(batch, completedAt);
+    await recordTurnaround(batch, completedAt, firstDeliveredAt ?? completedAt);
     metrics.count(METRIC.BatchesDelivered, 1, { provider: batch.provider });
     // Micro-dollars: whole numbers CloudWatch sums without float drift.
     metrics.count(METRIC.CostMicroUsd, Math.round(cost.total.usd * 1e6), {
@@ -760,20 +764,28 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
    * Records how long the batch took (one item), for the turnaround distribution. Losing it
    * loses one sample of a statistic, never a result: logged, not retried.
    */
-  async function recordTurnaround(batch: BatchRecord, completedAt: string): Promise<void> {
+  async function recordTurnaround(
+    batch: BatchRecord,
+    completedAt: string,
+    firstDeliveredAt: string,
+  ): Promise<void> {
+    const times = {
+      batchId: batch.batchId,
+      provider: batch.provider,
+      model: turnaroundModelOf(batch.models),
+      requestCount: batch.requestCount,
+      submittedAt: batch.submittedAt ?? batch.createdAt,
+      inProgressAt: batch.inProgressAt ?? null,
+      endedAt: batch.endedAt ?? completedAt,
+      firstDeliveredAt,
+      lastDeliveredAt: completedAt,
+    };
+    metrics.seconds(METRIC.BatchTurnaroundSeconds, turnaroundMsOf(times) / 1000, {
+      provider: batch.provider,
+    });
     if (deps.turnarounds === undefined) return;
     try {
-      await deps.turnarounds.record({
-        batchId: batch.batchId,
-        provider: batch.provider,
-        model: turnaroundModelOf(batch.models),
-        requestCount: batch.requestCount,
-        submittedAt: batch.submittedAt ?? batch.createdAt,
-        inProgressAt: null,
-        endedAt: batch.endedAt ?? completedAt,
-        firstDeliveredAt: null,
-        lastDeliveredAt: completedAt,
-      });
+      await deps.turnarounds.record(times);
     } catch (error) {
       logger.warn('batch turnaround not recorded', {
         batchId: batch.batchId,

@@ -8,7 +8,14 @@ import { estimateRequest } from '../domain/estimateRequest.js';
 import { realtimeRequestKey } from '../domain/RealtimeJob.js';
 import type { BatchItem, BatchRecord } from '../domain/records.js';
 import { splitLines } from '../domain/splitLines.js';
+import type { StateStore } from '../ports/StateStore.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
+
+/** What escalating members needs: their bodies, the budget, the realtime queue, the mark. */
+type EscalationDeps = Pick<
+  RuntimeDeps,
+  'blobs' | 'budgets' | 'realtime' | 'logger' | 'metrics' | 'settings'
+> & { readonly store: Pick<StateStore, 'escalateMember'> };
 
 /**
  * The request body a provider input line carries (Anthropic `params`, OpenAI and Gemini
@@ -29,7 +36,7 @@ type Reservation = { readonly nanoUsd: number; readonly day: string | null };
  * escalation is admitted like new work and never passes the budget.
  */
 const reserveEscalation = async (
-  deps: RuntimeDeps,
+  deps: EscalationDeps,
   batch: BatchRecord,
   now: Date,
   item: BatchItem,
@@ -67,7 +74,7 @@ const reserveEscalation = async (
  * with the batch.
  */
 const dispatchEscalations = async (
-  deps: RuntimeDeps,
+  deps: EscalationDeps,
   batch: BatchRecord,
   now: Date,
   members: Map<string, BatchItem>,
@@ -201,4 +208,4 @@ const escalateLateMembers = async (
   return escalateAtOf(waiting, lead);
 };
 
-export { dispatchEscalations, escalateLateMembers };
+export { dispatchEscalations, type EscalationDeps, escalateLateMembers };
