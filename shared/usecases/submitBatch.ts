@@ -14,6 +14,7 @@ import type { BatchRecord } from '../domain/records.js';
 import { splitLines } from '../domain/splitLines.js';
 import type { ProviderBatchSnapshot } from '../ports/BatchProvider.js';
 import { minRequestsOf, serveBelowMinimum } from './belowMinimum.js';
+import { expectedEndOfBatch } from './expectedEndOfBatch.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
 
 /**
@@ -298,6 +299,12 @@ const recordSubmitted = async (
   deps.metrics.percent(METRIC.BatchFillRatio, (100 * batch.requestCount) / limit, {
     provider: batch.provider,
   });
+  const expectedEnd = await expectedEndOfBatch(
+    deps,
+    submitted,
+    now.toISOString(),
+    snapshot.expiresAt,
+  );
   await deps.events.publish([
     {
       detailType: DETAIL_TYPES.batchSubmitted,
@@ -310,6 +317,7 @@ const recordSubmitted = async (
         request_count: submitted.requestCount,
         input_bytes: submitted.inputBytes,
         submitted_at: now.toISOString(),
+        expected_end: expectedEnd,
       },
     },
   ]);
@@ -321,4 +329,4 @@ const recordSubmitted = async (
   return submitted;
 };
 
-export { isoAfter, submitBatch };
+export { isoAfter, recordSubmitted, submitBatch };
