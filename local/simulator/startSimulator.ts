@@ -177,7 +177,14 @@ const startSimulator = async (options: SimulatorOptions = {}): Promise<RunningSi
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     faults: simulatorFaultsSchema.parse(options.faults ?? {}),
     batchFaults(perBatch) {
-      return mergeFaults(batchPartOf(this.faults), perBatch);
+      const faults = mergeFaults(batchPartOf(this.faults), perBatch);
+      const queued = this.faults.stuckBatches ?? 0;
+      if (faults.stuck !== true && queued > 0) this.faults.stuckBatches = queued - 1;
+      // A stuck batch's work would take many times its expiry: nothing finishes before it is
+      // cancelled or expires, and it never leaves its first status on its own.
+      return faults.stuck === true || queued > 0
+        ? { ...faults, stuck: true, processingMs: this.expiryMs * 100 }
+        : faults;
     },
     newId: (prefix, length, seq) => `${prefix}${hashId(length, seed, 'id', prefix, seq)}`,
   };
