@@ -90,12 +90,17 @@ const BatchStuckDetailSchema = z
     policy: z.enum(['leave', 'cancel_resubmit', 'escalate']),
     action: z
       .object({
-        cancelled: z
+        cancel: z
           .boolean()
-          .describe('Cancelled at the provider; its unfinished members go to a retry batch'),
-        escalated: z.number().int().nonnegative().describe('Members handed to the realtime lane'),
+          .describe(
+            'The batch is being cancelled at the provider; its unfinished members go to a retry batch',
+          ),
+        escalate: z
+          .boolean()
+          .describe('Its members with a deadline are being handed to the realtime lane'),
       })
-      .strict(),
+      .strict()
+      .describe('What the policy does about it, published before it is done'),
     stuck_at: z.string(),
   })
   .strict();

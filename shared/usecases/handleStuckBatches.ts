@@ -62,7 +62,7 @@ const isCancellingStatus = (status: string | null): boolean =>
  *   the cancelled batch returns and sends its unfinished members again in a retry batch), or
  *   hands its members with deadlines to the realtime lane (`escalate`).
  * No provider batch API can resume or continue a stalled job, so resubmission is batchlane's.
- * A failed action throws, leaving the episode unraised: the next poll tries again.
+ * A failed action throws, leaving the episode unraised: the next poll raises it again.
  */
 const createStuckBatchWatch = (deps: StuckBatchDeps) => {
   const settings = deps.settings.stuckBatches ?? DEFAULT_STUCK_SETTINGS;
@@ -150,16 +150,9 @@ const createStuckBatchWatch = (deps: StuckBatchDeps) => {
     now: Date,
   ): Promise<boolean> => {
     const policy = policyOf(settings, batch.provider);
-    const action = await act(batch, snapshot, policy, now);
     const stuckAt = now.toISOString();
-    deps.metrics.count(METRIC.BatchesStuck, 1, { provider: batch.provider });
-    deps.logger.warn('batch stuck', {
-      batchId: batch.batchId,
-      providerBatchId: batch.providerBatchId,
-      reason: verdict.reason,
-      policy,
-      ...action,
-    });
+    // The event goes first: should this run die after acting, the batch may have ended before
+    // the next poll, and the episode would never be told. A failed action raises it again.
     await deps.events.publish([
       {
         detailType: DETAIL_TYPES.batchStuck,
@@ -177,11 +170,26 @@ const createStuckBatchWatch = (deps: StuckBatchDeps) => {
           basis: verdict.basisBatches === null ? null : { batches: verdict.basisBatches },
           deadline: verdict.deadline,
           policy,
-          action,
+          action: {
+            cancel:
+              policy === 'cancel_resubmit' &&
+              deps.providers[batch.provider] !== undefined &&
+              batch.providerBatchId !== null,
+            escalate: policy === 'escalate' && deps.realtime !== null,
+          },
           stuck_at: stuckAt,
         },
       },
     ]);
+    const action = await act(batch, snapshot, policy, now);
+    deps.metrics.count(METRIC.BatchesStuck, 1, { provider: batch.provider });
+    deps.logger.warn('batch stuck', {
+      batchId: batch.batchId,
+      providerBatchId: batch.providerBatchId,
+      reason: verdict.reason,
+      policy,
+      ...action,
+    });
     return action.cancelled;
   };
 

@@ -6,6 +6,7 @@ import { startLocalStack } from '../../../local/stack/startLocalStack.js';
 import { createAwsClients } from '../../../shared/adapters/aws/createAwsClients.js';
 import { DynamoDbStateStore } from '../../../shared/adapters/aws/DynamoDbStateStore.js';
 import { ENV } from '../../../shared/config/BatchlaneConfig.js';
+import { STUCK_ENV } from '../../../shared/config/stuckConfig.js';
 import {
   type CrashCoverage,
   CrashInjector,
@@ -59,6 +60,8 @@ interface ConservationReport {
   readonly crashes: readonly CrashRecord[];
   /** Simulator batches created while the expiry fault was on. */
   readonly expiringBatches: number;
+  /** Batches the simulator created stuck, and the `Batch Stuck` events with a cancel. */
+  readonly stuck: { readonly created: number; readonly cancelled: number };
   readonly stormsRun: number;
   readonly simulator: { batches: number; httpRequests: number; injectedHttpErrors: number };
   readonly s3Rewrites: number;
@@ -157,7 +160,7 @@ const runConservation = async (options: ConservationOptions): Promise<Conservati
     leaseSeconds: 12,
     maxAttempts: options.maxAttempts,
     realProvidersFromEnv: false,
-    simulator: { seed: options.seed, faults: baseFaults },
+    simulator: { seed: options.seed, faults: { ...baseFaults, stuckBatches: 1 } },
     functions: {
       collector: { timeoutMs: 7000, maxConcurrency: 3 },
       completion: { timeoutMs: 7000, maxConcurrency: 2 },
@@ -165,7 +168,13 @@ const runConservation = async (options: ConservationOptions): Promise<Conservati
     },
     wrapRuntime: injector.wrapRuntime,
     // Bedrock's last group, below the job minimum, goes to the realtime lane within the run.
-    environment: { [ENV.belowMinimumWaitSeconds]: '3' },
+    // Stuck batches are cancelled and resubmitted, whatever the provider; with no history,
+    // 6 s without progress is stuck (a healthy batch here ends in about 1.5 s).
+    environment: {
+      [ENV.belowMinimumWaitSeconds]: '3',
+      [STUCK_ENV.policy]: JSON.stringify({ default: 'cancel_resubmit' }),
+      [STUCK_ENV.floorMinutes]: '0.1',
+    },
     recordAwsCalls: recordingFor('conservation'),
     // Counted by kind (crashes, timeouts, retries), not printed one by one.
     log: (line) => {
@@ -285,11 +294,14 @@ const runConservation = async (options: ConservationOptions): Promise<Conservati
   // Faults that change over the run: storms, and one batch created while expiry is on.
   let storm = false;
   let expiry = false;
+  // One batch sits stuck at its provider until the poller's policy cancels it: the first one
+  // created, however the faults change before it is.
   const applyFaults = (): void =>
     sim.setFaults({
       ...baseFaults,
       http: storm ? STORM_HTTP : CALM_HTTP,
       ...(expiry ? { expireAtFraction: 0.5 } : {}),
+      stuckBatches: sim.stats().stuckBatches === 0 ? 1 : 0,
     });
   const simBatches = (): number => {
     const stats = sim.stats();
@@ -482,6 +494,16 @@ const runConservation = async (options: ConservationOptions): Promise<Conservati
     coverage: injector.coverage(),
     crashes: injector.crashes,
     expiringBatches,
+    stuck: {
+      created: stats.stuckBatches,
+      cancelled: stack.emulators.eventBridge
+        .events()
+        .filter(
+          (e) =>
+            e['detail-type'] === 'Batch Stuck' &&
+            (e.detail as { action?: { cancel?: boolean } }).action?.cancel === true,
+        ).length,
+    },
     stormsRun,
     simulator: {
       batches: simBatches(),
@@ -513,7 +535,7 @@ const formatReport = (report: ConservationReport): string => {
     `  delivered:         ${total.length} ids with a result, ${multiple} with more than one`,
     `  by status:         ${JSON.stringify(report.byStatus)}`,
     `  by attempts:       ${JSON.stringify(report.byAttempts)}`,
-    `  batches:           ${JSON.stringify(report.batchesByState)} (simulator: ${report.simulator.batches}; ${report.expiringBatches} created during the expiry fault); ${report.activeBatches.length} still active`,
+    `  batches:           ${JSON.stringify(report.batchesByState)} (simulator: ${report.simulator.batches}; ${report.expiringBatches} created during the expiry fault; ${report.stuck.created} created stuck, ${report.stuck.cancelled} cancelled as stuck); ${report.activeBatches.length} still active`,
     ...report.activeBatches.slice(0, 5).map((b) => `    still active: ${JSON.stringify(b)}`),
     `  queues:            ${JSON.stringify(report.queueDepths)}`,
     `  provider HTTP:     ${report.simulator.httpRequests} requests, ${report.simulator.injectedHttpErrors} injected errors, ${report.stormsRun} storms`,

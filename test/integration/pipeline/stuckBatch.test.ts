@@ -44,7 +44,7 @@ describe('Pipeline: a stuck batch under cancel_resubmit', () => {
       provider: 'anthropic',
       reason: 'no_progress',
       policy: 'cancel_resubmit',
-      action: { cancelled: true, escalated: 0 },
+      action: { cancel: true, escalate: false },
       basis: null,
       limit_seconds: 3,
     });

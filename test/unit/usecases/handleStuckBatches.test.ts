@@ -200,7 +200,7 @@ describe('createStuckBatchWatch: detection', () => {
         limit_seconds: 1800,
         basis: { batches: 10 },
         policy: 'leave',
-        action: { cancelled: false, escalated: 0 },
+        action: { cancel: false, escalate: false },
       }),
     ]);
     expect(t.metrics.total(METRIC.BatchesStuck, { provider: 'anthropic' })).toBe(1);
@@ -300,7 +300,7 @@ describe('createStuckBatchWatch: policies', () => {
     expect(t.stuckEvents()).toEqual([
       expect.objectContaining({
         policy: 'cancel_resubmit',
-        action: { cancelled: true, escalated: 0 },
+        action: { cancel: true, escalate: false },
       }),
     ]);
     // The fake ends a cancelled batch with every request `canceled`: completion sends them on.
@@ -310,19 +310,23 @@ describe('createStuckBatchWatch: policies', () => {
     expect(t.stuckEvents()).toHaveLength(1);
   });
 
-  it('cancel_resubmit: a cancel that fails leaves the episode unraised, to be tried again', async () => {
+  it('cancel_resubmit: the event comes before the cancel; a failed cancel is raised and tried again', async () => {
     const t = await setup({ policies: { anthropic: 'cancel_resubmit' } });
     t.clock.advance(3 * HOUR);
     const seen = await t.provider.retrieve(t.batch().providerBatchId ?? '');
     // The provider refuses the cancel (the key was revoked since the poll's retrieve).
     t.provider.authorize(false);
     await expect(t.observe(seen)).rejects.toThrow();
+    // Told before acting (a run dying after the cancel must not leave it untold), not marked.
+    expect(t.stuckEvents()).toHaveLength(1);
     expect(t.batch().stuckAt ?? null).toBeNull();
-    expect(t.stuckEvents()).toEqual([]);
+    expect(t.metrics.total(METRIC.BatchesStuck)).toBe(0);
     t.provider.authorize(true);
     const { result } = await t.poll();
     expect(result.pollSoon).toBe(true);
-    expect(t.stuckEvents()).toHaveLength(1);
+    expect(result.patch.stuckAt).toBe(t.clock.now().toISOString());
+    expect(t.stuckEvents()).toHaveLength(2);
+    expect(t.metrics.total(METRIC.BatchesStuck)).toBe(1);
   });
 
   it('escalate: members with deadlines go to the realtime lane, the rest stay', async () => {
@@ -330,7 +334,7 @@ describe('createStuckBatchWatch: policies', () => {
     t.clock.advance(3 * HOUR);
     await t.poll();
     expect(t.stuckEvents()).toEqual([
-      expect.objectContaining({ policy: 'escalate', action: { cancelled: false, escalated: 2 } }),
+      expect.objectContaining({ policy: 'escalate', action: { cancel: false, escalate: true } }),
     ]);
     const received = t.realtimeQueue.drain();
     for (const message of received) t.realtimeQueue.delete(message.receiptHandle);
