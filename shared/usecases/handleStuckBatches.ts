@@ -125,7 +125,6 @@ const createStuckBatchWatch = (deps: StuckBatchDeps) => {
   /** Applies the policy; returns what was done. Throws when the action failed. */
   const act = async (
     batch: BatchRecord,
-    snapshot: ProviderBatchSnapshot,
     policy: StuckPolicy,
     now: Date,
   ): Promise<{ cancelled: boolean; escalated: number }> => {
@@ -134,9 +133,7 @@ const createStuckBatchWatch = (deps: StuckBatchDeps) => {
       if (provider === undefined || batch.providerBatchId === null) {
         return { cancelled: false, escalated: 0 };
       }
-      // A cancel already asked for (a raise whose event failed) is not asked again.
-      if (!isCancellingStatus(snapshot.providerStatus))
-        await provider.cancel(batch.providerBatchId);
+      await provider.cancel(batch.providerBatchId);
       return { cancelled: true, escalated: 0 };
     }
     if (policy === 'escalate') return { cancelled: false, escalated: await escalate(batch, now) };
@@ -181,7 +178,7 @@ const createStuckBatchWatch = (deps: StuckBatchDeps) => {
         },
       },
     ]);
-    const action = await act(batch, snapshot, policy, now);
+    const action = await act(batch, policy, now);
     deps.metrics.count(METRIC.BatchesStuck, 1, { provider: batch.provider });
     deps.logger.warn('batch stuck', {
       batchId: batch.batchId,
@@ -211,6 +208,11 @@ const createStuckBatchWatch = (deps: StuckBatchDeps) => {
     const marks = { inProgressAt, progressAt: batch.progressAt ?? null };
     if (batch.stuckAt !== null && batch.stuckAt !== undefined) {
       return { patch: { ...marks, stuckAt: batch.stuckAt }, pollSoon: false };
+    }
+    if (isCancellingStatus(snapshot.providerStatus)) {
+      // Being cancelled already: by this watch (whose event went out before the cancel, and
+      // whose mark a lost write dropped) or by hand. It ends soon; nothing to raise.
+      return { patch: { ...marks, stuckAt: null }, pollSoon: true };
     }
     const lead = deps.settings.escalateBeforeDeadlineMs;
     const verdict = stuckVerdictOf(

@@ -329,6 +329,20 @@ describe('createStuckBatchWatch: policies', () => {
     expect(t.metrics.total(METRIC.BatchesStuck)).toBe(1);
   });
 
+  it('cancel_resubmit: a batch found cancelling (its mark lost after the cancel, or cancelled by hand) is not raised again', async () => {
+    const t = await setup({ policies: { anthropic: 'cancel_resubmit' } });
+    t.clock.advance(3 * HOUR);
+    const seen = await t.provider.retrieve(t.batch().providerBatchId ?? '');
+    // The batch record still reads in_progress and unmarked; the provider says canceling.
+    const { result } = await t.observe({ ...seen, providerStatus: 'canceling' });
+    expect(result).toEqual({
+      patch: expect.objectContaining({ stuckAt: null, progressAt: null }),
+      pollSoon: true,
+    });
+    expect(t.stuckEvents()).toEqual([]);
+    expect(t.metrics.total(METRIC.BatchesStuck)).toBe(0);
+  });
+
   it('escalate: members with deadlines go to the realtime lane, the rest stay', async () => {
     const t = await setup({ defaultPolicy: 'escalate' });
     t.clock.advance(3 * HOUR);
