@@ -344,24 +344,32 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
   const realGemini = useReal && (process.env['GEMINI_API_KEY'] ?? '') !== '';
   const realMistral = useReal && (process.env['MISTRAL_API_KEY'] ?? '') !== '';
   const realDeepseek = useReal && (process.env['DEEPSEEK_API_KEY'] ?? '') !== '';
-  const simulator =
-    realAnthropic && realOpenai && realGemini && realBedrock && realMistral && realDeepseek
-      ? null
-      : await startSimulator({
-          port: 0,
-          processingMs: options.processingMs ?? 1500,
-          ...(options.clockOffsetMs === undefined
-            ? {}
-            : { startAt: Date.now() + options.clockOffsetMs }),
-          ...options.simulator,
-          // Bedrock jobs read and write the artifacts bucket on the S3 emulator and put their
-          // state changes on the EventBridge stub's default bus, as the real service does.
-          bedrock: {
-            s3Endpoint: emulators.env.AWS_ENDPOINT_URL_S3,
-            eventBridgeEndpoint: emulators.env.AWS_ENDPOINT_URL_EVENTBRIDGE,
-            ...options.simulator?.bedrock,
-          },
-        });
+  // The simulator is left out only when no provider, built-in profiles included, needs it.
+  const everyProviderReal =
+    realAnthropic &&
+    realOpenai &&
+    realGemini &&
+    realBedrock &&
+    realMistral &&
+    realDeepseek &&
+    realProfiles.size === BUILT_IN_PROFILE_IDS.length;
+  const simulator = everyProviderReal
+    ? null
+    : await startSimulator({
+        port: 0,
+        processingMs: options.processingMs ?? 1500,
+        ...(options.clockOffsetMs === undefined
+          ? {}
+          : { startAt: Date.now() + options.clockOffsetMs }),
+        ...options.simulator,
+        // Bedrock jobs read and write the artifacts bucket on the S3 emulator and put their
+        // state changes on the EventBridge stub's default bus, as the real service does.
+        bedrock: {
+          s3Endpoint: emulators.env.AWS_ENDPOINT_URL_S3,
+          eventBridgeEndpoint: emulators.env.AWS_ENDPOINT_URL_EVENTBRIDGE,
+          ...options.simulator?.bedrock,
+        },
+      });
   // The stack's rule, as CDK deploys it: Bedrock job events on the default bus that say a job
   // has ended go to the completion queue.
   await aws.eventBridge.send(
