@@ -738,7 +738,13 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
       nextPollAt: null,
       completionLeaseUntil: null,
     });
-    await recordTurnaround(batch, completedAt, firstDeliveredAt ?? completedAt);
+    // Members the sweep itself delivered went out just now; a batch that delivered none (all
+    // sent on to a retry batch) has no first delivery.
+    await recordTurnaround(
+      batch,
+      completedAt,
+      firstDeliveredAt ?? (delivered > 0 ? completedAt : null),
+    );
     metrics.count(METRIC.BatchesDelivered, 1, { provider: batch.provider });
     // Micro-dollars: whole numbers CloudWatch sums without float drift.
     metrics.count(METRIC.CostMicroUsd, Math.round(cost.total.usd * 1e6), {
@@ -767,7 +773,7 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
   async function recordTurnaround(
     batch: BatchRecord,
     completedAt: string,
-    firstDeliveredAt: string,
+    firstDeliveredAt: string | null,
   ): Promise<void> {
     const times = {
       batchId: batch.batchId,

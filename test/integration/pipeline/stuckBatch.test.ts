@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDbTurnaroundLog } from '../../../shared/adapters/aws/DynamoDbTurnaroundLog.js';
 import { STUCK_ENV } from '../../../shared/config/stuckConfig.js';
 import { type Pipeline, startPipeline } from './pipelineHarness.js';
 
@@ -67,5 +68,25 @@ describe('Pipeline: a stuck batch under cancel_resubmit', () => {
     const fromRetry = ids.filter((id) => pipeline.resultsFor(id)[0]?.attempts === 2);
     expect(fromRetry).toHaveLength(retried);
     expect(ids.every((id) => pipeline.resultsFor(id)[0]?.batch_id !== stuckBatchId)).toBe(true);
+
+    // Both batches' times are recorded, once each: the stuck one seen running and never
+    // delivering, its retry delivering after the provider's end.
+    const log = new DynamoDbTurnaroundLog({
+      client: pipeline.aws.documentClient,
+      tableName: pipeline.stack.tableName,
+    });
+    const times = await log.recent('anthropic', 'claude-haiku-4-5');
+    const stuckTimes = times.find((t) => t.batchId === stuckBatchId);
+    expect(stuckTimes?.inProgressAt).toEqual(expect.any(String));
+    expect(stuckTimes?.firstDeliveredAt).toBeNull();
+    const retryId = ((ofStuck?.['retry_batch_ids'] ?? []) as string[])[0];
+    const retryTimes = times.find((t) => t.batchId === retryId);
+    expect(retryTimes?.requestCount).toBe(retried);
+    expect(Date.parse(retryTimes?.firstDeliveredAt ?? '')).toBeGreaterThanOrEqual(
+      Date.parse(retryTimes?.endedAt ?? ''),
+    );
+    expect(Date.parse(retryTimes?.lastDeliveredAt ?? '')).toBeGreaterThanOrEqual(
+      Date.parse(retryTimes?.firstDeliveredAt ?? ''),
+    );
   });
 });
