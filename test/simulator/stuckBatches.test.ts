@@ -1,3 +1,4 @@
+import { GoogleGenAI, JobState } from '@google/genai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSimulator, startSimulator } from '../../local/simulator/startSimulator.js';
 import {
@@ -13,7 +14,7 @@ import {
 let sim: RunningSimulator;
 
 beforeAll(async () => {
-  sim = await startSimulator({ processingMs: 100, seed: 5 });
+  sim = await startSimulator({ processingMs: 100, seed: 5, apiKeys: ['sk-sim-test'] });
 });
 
 afterAll(async () => {
@@ -50,6 +51,29 @@ describe('stuck batches', () => {
     expect(ended.request_counts).toMatchObject({ canceled: 3, succeeded: 0 });
     const results = await collect(await anthropic.messages.batches.results(stuck.id));
     expect(results.map((r) => r.result.type)).toEqual(['canceled', 'canceled', 'canceled']);
+  });
+
+  it('Gemini: a stuck batch sits PENDING, as real ones have for days, until cancelled', async () => {
+    const ai = new GoogleGenAI({
+      apiKey: 'sk-sim-test',
+      httpOptions: { baseUrl: sim.geminiBaseUrl },
+    });
+    sim.setFaults({ stuckBatches: 1 });
+    const created = await ai.batches.create({
+      model: 'gemini-2.5-flash',
+      src: [{ contents: [{ role: 'user', parts: [{ text: 'hi' }] }], metadata: { key: 'a' } }],
+    });
+    await pause(400);
+    expect((await ai.batches.get({ name: created.name ?? '' })).state).toBe(
+      JobState.JOB_STATE_PENDING,
+    );
+    expect(sim.stats().stuckBatches).toBeGreaterThanOrEqual(1);
+    await ai.batches.cancel({ name: created.name ?? '' });
+    const ended = await waitFor(
+      () => ai.batches.get({ name: created.name ?? '' }),
+      (job) => job.state === JobState.JOB_STATE_CANCELLED,
+    );
+    expect(ended.state).toBe(JobState.JOB_STATE_CANCELLED);
   });
 
   it('per batch: OpenAI metadata sim_stuck keeps it validating until cancelled', async () => {
