@@ -46,9 +46,12 @@ interface StuckWatch {
 /** How long a provider and model's distribution is reused before it is read again. */
 const STATS_TTL_MS = 5 * 60 * 1000;
 
-/** A cancel that has been asked for is not progress: the stuck episode goes on through it. */
+/**
+ * A cancel that has been asked for is not progress: the stuck episode goes on through it
+ * (`canceling`, `cancelling`, `CANCELLATION_REQUESTED`, Bedrock's `Stopping`).
+ */
 const isCancellingStatus = (status: string | null): boolean =>
-  status !== null && /cancel/i.test(status);
+  status !== null && /cancel|^stopping$/i.test(status);
 
 /**
  * Watches a running batch for being stuck, on every poll, and applies the provider's policy
@@ -62,7 +65,8 @@ const isCancellingStatus = (status: string | null): boolean =>
  *   the cancelled batch returns and sends its unfinished members again in a retry batch), or
  *   hands its members with deadlines to the realtime lane (`escalate`).
  * No provider batch API can resume or continue a stalled job, so resubmission is batchlane's.
- * A failed action throws, leaving the episode unraised: the next poll raises it again.
+ * The event goes out before the action; a failed action throws, leaving the episode
+ * unmarked, so the next poll raises it (and publishes) again.
  */
 const createStuckBatchWatch = (deps: StuckBatchDeps) => {
   const settings = deps.settings.stuckBatches ?? DEFAULT_STUCK_SETTINGS;
