@@ -3,8 +3,10 @@ import { ResultCollector } from '../local/stack/ResultCollector.js';
 import { startLocalStack } from '../local/stack/startLocalStack.js';
 import { createAwsClients } from '../shared/adapters/aws/createAwsClients.js';
 import { ENV } from '../shared/config/BatchlaneConfig.js';
-import type { ResultStatus } from '../shared/contract/result.js';
+import type { ResultStatus, ResultV1 } from '../shared/contract/result.js';
 import { formatUsd } from '../shared/domain/costs/formatCostReport.js';
+import { defaultPriceTable } from '../shared/domain/pricing/defaultPriceTable.js';
+import { offPeakWindowAt } from '../shared/domain/pricing/offPeakCalendar.js';
 import { deadlinePlaceholders, fillPlaceholders, sendRequests } from './sendRequests.js';
 import { batchTurnarounds, formatTurnarounds } from './timeToFirstResult.js';
 
@@ -25,6 +27,50 @@ const customIdOf = (line: string): string | null => {
 };
 
 /**
+ * How long after the stack starts DeepSeek's off-peak window opens on the demo's clock: room
+ * for the stack to start and the requests to be sent on a loaded machine, so they arrive in
+ * peak hours and are held, yet a wait short enough for the demo's time limit.
+ */
+const WINDOW_LEAD_MS = 75_000;
+
+/**
+ * The next DeepSeek off-peak window that opens after a stretch of peak hours, from the price
+ * table's calendar (the one the functions hold requests by). The demo's functions and
+ * simulator share a clock set `WINDOW_LEAD_MS` before it, so held requests wait that long at
+ * most, whatever the real hour. Null when the calendar has none in the coming fortnight.
+ */
+const nextWindowAfterPeak = (now: number): number | null => {
+  const calendar = defaultPriceTable.off_peak['deepseek'];
+  for (let hour = 1; hour < 14 * 24; hour += 1) {
+    const at = new Date(now + hour * 3_600_000);
+    const window = offPeakWindowAt(calendar, at);
+    if (window !== null && window.opens.getTime() > at.getTime()) return window.opens.getTime();
+  }
+  return null;
+};
+
+/** The lines for DeepSeek first, the others after them, each in file order. */
+const sendDeepSeekFirst = (lines: readonly string[]): string[] => {
+  const isDeepSeek = (line: string): boolean => {
+    try {
+      return (JSON.parse(line) as { provider?: unknown }).provider === 'deepseek';
+    } catch {
+      return false;
+    }
+  };
+  return [...lines.filter(isDeepSeek), ...lines.filter((line) => !isDeepSeek(line))];
+};
+
+/** What happened to the DeepSeek requests on the off-peak lane. */
+interface OffPeakTally {
+  held: number;
+  servedInWindow: number;
+  billedOffPeak: number;
+  atPeak: number;
+  peakReason: string | null;
+}
+
+/**
  * The local demo behind `npm start`: starts the local stack, sends the sample requests (and
  * a few bad ones, and some resends), waits until every request has its one result, prints a
  * summary and returns the process exit code (0 when every request got exactly one result).
@@ -37,7 +83,15 @@ const runDemo = async (options: DemoOptions): Promise<number> => {
   );
   // Long enough that a batch ended by a push visibly beats one found by the poller.
   const pollIntervalMs = 3000;
+  const opens = nextWindowAfterPeak(Date.now());
+  // Whole seconds, as the functions read the offset from their environment.
+  const clockOffsetMs =
+    opens === null
+      ? 0
+      : Math.max(0, Math.round((opens - WINDOW_LEAD_MS - Date.now()) / 1000) * 1000);
   const stack = await startLocalStack({
+    // The functions and the simulator share a clock set just before a DeepSeek window.
+    clockOffsetMs,
     processingMs: 1500,
     pollIntervalMs,
     maxRequestsPerBatch: 60,
@@ -49,7 +103,9 @@ const runDemo = async (options: DemoOptions): Promise<number> => {
   try {
     const aws = createAwsClients(stack.env);
     const placeholders = {
-      ...deadlinePlaceholders(new Date()),
+      ...deadlinePlaceholders(new Date(Date.now() + clockOffsetMs)),
+      // Five minutes into the window: too soon to wait for it, so served at once at peak.
+      deadline_before_off_peak: new Date((opens ?? Date.now()) + 5 * 60_000).toISOString(),
       results_queue_url: stack.resultsQueueUrl,
       results_bucket: stack.resultsBucket,
       results_event_bus: stack.resultsEventBusName,
@@ -59,7 +115,9 @@ const runDemo = async (options: DemoOptions): Promise<number> => {
         .split('\n')
         .filter((l) => l.trim() !== '')
         .map((l) => fillPlaceholders(l, placeholders));
-    const good = read(options.requestsFile);
+    // DeepSeek's requests go first, so the collector's first invocations take them well before
+    // the window opens, however long a loaded machine takes over the hundreds behind them.
+    const good = sendDeepSeekFirst(read(options.requestsFile));
     const bad = read(options.badRequestsFile);
     // SQS delivers at least once: resend a slice to show identical resends fold.
     const resends = good.slice(0, 15);
@@ -108,6 +166,13 @@ const runDemo = async (options: DemoOptions): Promise<number> => {
     const byVia = new Map<string, number>();
     const byLane = new Map<string, number>();
     const byProvider = new Map<string, { count: number; nano: number; realtimeNano: number }>();
+    const offPeak: OffPeakTally = {
+      held: 0,
+      servedInWindow: 0,
+      billedOffPeak: 0,
+      atPeak: 0,
+      peakReason: null,
+    };
     // Summed in nano-dollars, as the ledger does, so rounding cannot drift.
     let nanoUsd = 0;
     let realtimeNanoUsd = 0;
@@ -117,6 +182,9 @@ const runDemo = async (options: DemoOptions): Promise<number> => {
         byVia.set(via, (byVia.get(via) ?? 0) + 1);
         const lane = result.lane.served_by ?? 'none';
         byLane.set(lane, (byLane.get(lane) ?? 0) + 1);
+        if (result.provider === 'deepseek' && result.status === 'succeeded') {
+          tallyOffPeak(offPeak, result, opens);
+        }
         nanoUsd += Math.round(result.cost.usd * 1e9);
         realtimeNanoUsd += Math.round(result.cost.realtime_usd * 1e9);
         if (result.provider !== null && result.status !== 'rejected') {
@@ -164,6 +232,11 @@ const runDemo = async (options: DemoOptions): Promise<number> => {
       `  end → first result:  from the provider's end to the batch's first delivery (poll every ${(pollIntervalMs / 1000).toFixed(0)} s)${webhooks === undefined ? '' : `; webhooks received: openai ${webhooks.openai}, gemini ${webhooks.gemini}`}`,
     );
     for (const line of formatTurnarounds(turnarounds)) out(`    ${line}`);
+    if (opens !== null) {
+      out(
+        `  off-peak (deepseek): window opens ${new Date(opens).toISOString()} on the simulated clock; ${offPeak.held} held until it, ${offPeak.servedInWindow} served inside it, ${offPeak.billedOffPeak} billed at its rate; ${offPeak.atPeak} at once at peak${offPeak.peakReason === null ? '' : ` ("${offPeak.peakReason}")`}`,
+      );
+    }
     out('  results by provider: delivered, cost, saved against standard prices');
     for (const [provider, sums] of [...byProvider].sort(([a], [b]) => a.localeCompare(b))) {
       const saved = sums.realtimeNano - sums.nano;
@@ -180,7 +253,7 @@ const runDemo = async (options: DemoOptions): Promise<number> => {
       );
       return 1;
     }
-    out(`  cost:                ${formatUsd(nanoUsd)} USD (batch and flex prices)`);
+    out(`  cost:                ${formatUsd(nanoUsd)} USD (batch, flex and off-peak prices)`);
     out(
       `  realtime equivalent: ${formatUsd(realtimeNanoUsd)} USD (the same usage at standard prices)`,
     );
@@ -191,6 +264,24 @@ const runDemo = async (options: DemoOptions): Promise<number> => {
     return 0;
   } finally {
     await stack.stop();
+  }
+};
+
+/**
+ * Counts one delivered DeepSeek result: held for the window (its lane says so), served inside
+ * it (the provider's `created` time), billed at its rate, or served at once at peak.
+ */
+const tallyOffPeak = (tally: OffPeakTally, result: ResultV1, opens: number | null): void => {
+  if (result.lane.served_by !== 'off_peak') {
+    tally.atPeak += 1;
+    tally.peakReason ??= result.lane.reason;
+    return;
+  }
+  if (result.lane.reason.includes('held')) tally.held += 1;
+  if (result.cost.billed_as === 'off_peak') tally.billedOffPeak += 1;
+  const created = (result.response as { created?: unknown } | null)?.created;
+  if (opens !== null && typeof created === 'number' && created * 1000 >= opens) {
+    tally.servedInWindow += 1;
   }
 };
 

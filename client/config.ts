@@ -28,6 +28,18 @@ const nonEmpty = (value: string | undefined): string | undefined =>
   value === undefined || value.trim() === '' ? undefined : value.trim();
 
 /**
+ * The producer the local stack sees a client as: a message without the local sender attribute
+ * comes from the local account (the id in the queue's URL), so its claim checks go under
+ * `claims/<account>/`.
+ */
+const localProducerOf = (queueUrl: string): { producer?: string } => {
+  const account = URL.canParse(queueUrl)
+    ? /^\/(\d{12})\//.exec(new URL(queueUrl).pathname)?.[1]
+    : undefined;
+  return account === undefined ? {} : { producer: account };
+};
+
+/**
  * Options for the local stack `batchlane dev` runs, from its dev file: its intake queue, its
  * artifacts bucket for claim checks, and clients on its emulators (endpoints, region and the
  * fake credentials it wrote). The local stack accepts webhooks to loopback addresses.
@@ -59,6 +71,7 @@ const clientOptionsFromDevFile = (path: string = DEV_FILE): BatchlaneClientOptio
     }),
     region,
     claimCheckBucket: dev.artifacts_bucket,
+    ...localProducerOf(dev.intake_queue_url),
     allowPrivateWebhooks: true,
     ...(dev.destination_allow_list === undefined || dev.destination_allow_list === ''
       ? {}

@@ -5,6 +5,7 @@ import type { ProviderName } from '../shared/contract/providers.js';
 import type { RejectionCode } from '../shared/contract/rejections.js';
 import type { RequestV1Input } from '../shared/contract/request.js';
 import type { BackoffPolicy } from '../shared/domain/backoff.js';
+import { claimCheckPrefix } from '../shared/domain/claimCheckLocation.js';
 import { parseQueueUrl } from '../shared/domain/destinationPolicy.js';
 import { errorMessage } from '../shared/domain/errors.js';
 import { mapWithConcurrency } from '../shared/domain/mapWithConcurrency.js';
@@ -31,8 +32,18 @@ interface BatchlaneClientOptions {
    * for a message are put there and sent as `body_s3_uri`. Without it they are refused.
    */
   readonly claimCheckBucket?: string;
-  /** Where in that bucket: `claims/` (default) or a folder below it. */
+  /**
+   * Where in that bucket. Default: the producer's own prefix, `claims/<producer>/` (the
+   * shared `claims/` for the default producer ''), when `producer` is given; else `claims/`.
+   */
   readonly claimCheckPrefix?: string;
+  /**
+   * Who the deployment sees sending: the namespace its `producerNamespaces` maps this client's
+   * role to, else the role's principal id (`AROA…`, the `UserId` of `aws sts
+   * get-caller-identity` before its `:`). The collector reads a producer's claim checks only
+   * under `claims/<producer>/`, so the client puts them there.
+   */
+  readonly producer?: string;
   /** The deployment's region; default: the queue URL's. */
   readonly region?: string;
   /** The providers the deployment enabled (stack output `EnabledProviders`); default: any. */
@@ -215,6 +226,16 @@ const outcomeOfMessage = (
         retryable: message.retryable,
       };
 
+/** The claim-check prefix of `producer`, when the client knows it. */
+const producerPrefixOf = (producer: string | undefined): string | undefined => {
+  if (producer === undefined) return undefined;
+  const prefix = claimCheckPrefix(producer);
+  if (prefix === null) {
+    throw new RangeError(`producer must be a namespace or principal id, got ${producer}`);
+  }
+  return prefix;
+};
+
 /** A producer's client of one batchlane deployment. */
 const createBatchlaneClient = (options: BatchlaneClientOptions): BatchlaneClient => {
   const region = options.region ?? regionOfQueue(options.queueUrl);
@@ -226,7 +247,9 @@ const createBatchlaneClient = (options: BatchlaneClientOptions): BatchlaneClient
     s3 ??= new S3Client(region === undefined ? {} : { region });
     return s3;
   };
-  const claimCheckPrefix = normalizeClaimCheckPrefix(options.claimCheckPrefix);
+  const claimCheckPrefix = normalizeClaimCheckPrefix(
+    options.claimCheckPrefix ?? producerPrefixOf(options.producer),
+  );
   let facts: Promise<DeploymentFacts> | undefined;
   const deploymentFacts = (): Promise<DeploymentFacts> => {
     facts ??= (async () => ({
@@ -237,6 +260,7 @@ const createBatchlaneClient = (options: BatchlaneClientOptions): BatchlaneClient
       allowPrivateWebhooks: options.allowPrivateWebhooks ?? false,
       claimCheckBucket: options.claimCheckBucket ?? null,
       claimCheckPrefix,
+      producer: options.producer ?? null,
       maxMessageBytes: Math.min(
         options.maxMessageBytes ?? (await readMaxMessageBytes(sqs, options.queueUrl)),
         SQS_MAX_MESSAGE_BYTES,

@@ -3,7 +3,11 @@ import type { Destination } from '../shared/contract/destination.js';
 import { PROVIDERS, type ProviderName } from '../shared/contract/providers.js';
 import { INTAKE_BOUNDS, type RejectionCode } from '../shared/contract/rejections.js';
 import { RequestV1BaseSchema, type RequestV1Input } from '../shared/contract/request.js';
-import { CLAIMS_ROOT, claimCheckKeyOf } from '../shared/domain/claimCheckLocation.js';
+import {
+  CLAIMS_ROOT,
+  claimCheckKeyOf,
+  claimCheckPrefix,
+} from '../shared/domain/claimCheckLocation.js';
 import {
   AllowListSyntaxError,
   type DestinationPolicy,
@@ -39,6 +43,12 @@ interface DeploymentFacts {
   readonly claimCheckBucket: string | null;
   /** The key prefix claim checks go under: `claims/` or below it. */
   readonly claimCheckPrefix: string;
+  /**
+   * The producer the deployment sees this client as (a namespace, or the sending role's
+   * principal id); null: unknown, so a claim check named by a request is only checked to be
+   * under `claims/`.
+   */
+  readonly producer: string | null;
   /** The intake queue's largest message, in bytes. */
   readonly maxMessageBytes: number;
 }
@@ -123,7 +133,7 @@ const contextFor = (request: unknown, facts: DeploymentFacts, now: Date): Valida
 
 /**
  * A request that names its own claim check: its location is checked (the collector reads
- * claim checks from the deployment's bucket under `claims/` only) and its fields against the
+ * a producer's claim checks from the deployment's bucket under `claims/<producer>/` only) and its fields against the
  * contract; its body, which the client does not hold, is the collector's to judge.
  */
 const prepareClaimChecked = (
@@ -149,14 +159,17 @@ const prepareClaimChecked = (
     };
   }
   const uri = String(request['body_s3_uri']);
-  if (facts.claimCheckBucket !== null && claimCheckKeyOf(uri, facts.claimCheckBucket) === null) {
+  if (
+    facts.claimCheckBucket !== null &&
+    claimCheckKeyOf(uri, facts.claimCheckBucket, facts.producer) === null
+  ) {
     return {
       ok: false,
       customId,
       rejection: single(
         'claim_check_missing',
         'body_s3_uri',
-        `body_s3_uri must name an object under s3://${facts.claimCheckBucket}/${CLAIMS_ROOT}`,
+        `body_s3_uri must name an object under s3://${facts.claimCheckBucket}/${claimCheckPrefix(facts.producer) ?? CLAIMS_ROOT}`,
       ),
     };
   }

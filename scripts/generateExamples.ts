@@ -234,6 +234,35 @@ for (const [p, [provider, model]] of Object.entries(PROFILE_MODELS).entries()) {
     );
   }
 }
+// DeepSeek, which has no batch API: its patient tiers wait for its off-peak hours. The demo
+// starts its clock in peak hours, a little before a window opens, so these are held until
+// then and served at the window's rate; the last one's deadline cannot wait for the window, so
+// it runs at once at the peak price.
+for (let i = 0; i < 10; i += 1) {
+  const topic = topics[i % topics.length] ?? 'anything';
+  const lane =
+    i === 9
+      ? { tier: 'auto', deadline: '{{deadline_before_off_peak}}' }
+      : i % 3 === 0
+        ? { tier: 'off_peak' }
+        : i % 3 === 1
+          ? { tier: 'auto', deadline: '{{deadline_soon}}' }
+          : { tier: 'off_peak', deadline: '{{deadline_later}}' };
+  lines.push(
+    JSON.stringify({
+      custom_id: `demo-deepseek-${String(i).padStart(4, '0')}`,
+      provider: 'deepseek',
+      body: {
+        model: i % 4 === 0 ? 'deepseek-v4-pro' : 'deepseek-flash',
+        messages: [{ role: 'user', content: `In one sentence, explain ${topic}.` }],
+        max_tokens: 128,
+      },
+      destination: destinations[i % destinations.length],
+      metadata: { suite: 'demo', item: 600 + i, tag: 'deepseek' },
+      ...lane,
+    }),
+  );
+}
 writeFileSync('examples/requests.jsonl', `${lines.join('\n')}\n`);
 
 const dest = { type: 'sqs', queue_url: '{{results_queue_url}}' };

@@ -13,6 +13,7 @@ import { Construct } from 'constructs';
 import { ENV, profileEnvNames } from '../../shared/config/BatchlaneConfig.js';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../shared/contract/metrics.js';
 import { BUILT_IN_PROFILE_IDS } from '../../shared/contract/providerProfile.js';
+import type { ProviderName } from '../../shared/contract/providers.js';
 import { CLAIMS_ROOT } from '../../shared/domain/claimCheckLocation.js';
 import type { DestinationAllowList } from './DestinationAllowList.js';
 import type { ProviderSecrets } from './ProviderSecrets.js';
@@ -286,44 +287,33 @@ class BatchFunction extends Construct {
 
   /**
    * Sets `BATCHLANE_PROVIDERS` and, per enabled provider, its secret ARN variable, and grants
-   * read on those secrets only.
+   * read on those secrets only. `only` narrows both to the providers the function calls (the
+   * webhook receiver reads only the batches of providers that push): the others' keys are
+   * neither named nor readable.
    */
-  public bindProviderSecrets(secrets: ProviderSecrets): void {
-    this.function.addEnvironment(ENV.enabledProviders, secrets.enabledProviders.join(','));
+  public bindProviderSecrets(
+    secrets: ProviderSecrets,
+    options: { readonly only?: readonly ProviderName[] } = {},
+  ): void {
+    const providers = secrets.enabledProviders.filter(
+      (provider) => options.only === undefined || options.only.includes(provider),
+    );
+    this.function.addEnvironment(ENV.enabledProviders, providers.join(','));
     if (secrets.profileOverridesJson !== undefined) {
       this.function.addEnvironment(ENV.providerProfiles, secrets.profileOverridesJson);
     }
-    const anthropic = secrets.secretFor('anthropic');
-    if (anthropic !== undefined) {
-      this.function.addEnvironment(ENV.anthropicSecretArn, anthropic.secretArn);
-      anthropic.grantRead(this.function);
-    }
-    const openai = secrets.secretFor('openai');
-    if (openai !== undefined) {
-      this.function.addEnvironment(ENV.openaiSecretArn, openai.secretArn);
-      openai.grantRead(this.function);
-    }
-    const gemini = secrets.secretFor('gemini');
-    if (gemini !== undefined) {
-      this.function.addEnvironment(ENV.geminiSecretArn, gemini.secretArn);
-      gemini.grantRead(this.function);
-    }
-    const mistral = secrets.secretFor('mistral');
-    if (mistral !== undefined) {
-      this.function.addEnvironment(ENV.mistralSecretArn, mistral.secretArn);
-      mistral.grantRead(this.function);
-    }
-    const deepseek = secrets.secretFor('deepseek');
-    if (deepseek !== undefined) {
-      this.function.addEnvironment(ENV.deepseekSecretArn, deepseek.secretArn);
-      deepseek.grantRead(this.function);
-    }
-    for (const id of BUILT_IN_PROFILE_IDS) {
-      const secret = secrets.secretFor(id);
-      if (secret === undefined) continue;
-      this.function.addEnvironment(profileEnvNames(id).secretArn, secret.secretArn);
+    const bind = (provider: ProviderName, variable: string): void => {
+      const secret = providers.includes(provider) ? secrets.secretFor(provider) : undefined;
+      if (secret === undefined) return;
+      this.function.addEnvironment(variable, secret.secretArn);
       secret.grantRead(this.function);
-    }
+    };
+    bind('anthropic', ENV.anthropicSecretArn);
+    bind('openai', ENV.openaiSecretArn);
+    bind('gemini', ENV.geminiSecretArn);
+    bind('mistral', ENV.mistralSecretArn);
+    bind('deepseek', ENV.deepseekSecretArn);
+    for (const id of BUILT_IN_PROFILE_IDS) bind(id, profileEnvNames(id).secretArn);
   }
 
   /**

@@ -42,9 +42,9 @@ interface WebhookReceiverProps {
  * The public receiver of providers' batch webhooks: a Lambda function URL (no API Gateway:
  * one route, verification is the signature, and a URL costs nothing while idle). Enabled
  * webhook providers (OpenAI, Gemini) each post to `<url>/<provider>`. Grants: the state
- * table's items (read the batch, write one received-id item per webhook), the provider API
- * keys (to read the batch the webhook names), the providers' webhook secrets, completion queue
- * send. Nothing else: the URL is reachable by anyone.
+ * table's items (read the batch, write one received-id item per webhook), the API keys of the
+ * webhook providers only (to read the batch a webhook names), their webhook secrets,
+ * completion queue send. Nothing else: the URL is reachable by anyone.
  */
 class WebhookReceiver extends Construct {
   public readonly function: BatchFunction;
@@ -75,7 +75,9 @@ class WebhookReceiver extends Construct {
       logLevel: props.logLevel,
     });
     const fn = this.function;
-    fn.bindProviderSecrets(resources.providerSecrets);
+    // The API keys of the providers whose webhooks it receives, to read the batch a webhook
+    // names: no other provider's key is named in its environment or readable by its role.
+    fn.bindProviderSecrets(resources.providerSecrets, { only: this.providers });
     fn.bindSettings(resources.settings);
     fn.bindCompletionQueueSend(props.completionQueue);
     // Every function's configuration names these; the receiver never calls them.

@@ -188,6 +188,20 @@ interface LocalStack {
   stop(): Promise<void>;
 }
 
+/**
+ * The webhook receiver's handler. Providers sign webhooks on the wall clock, and the receiver
+ * refuses a timestamp outside its tolerance; so under a clock offset (a run set to another hour
+ * of the day) the receiver runs on the wall clock, as the real one does against real providers.
+ */
+const receiverHandlerOf = async (env: Record<string, string>) => {
+  const { handler, makeReceiverHandler } = await import('../../functions/receiver.js');
+  if ((env[ENV.clockOffsetMs] ?? '0') === '0') return handler;
+  const { createReceiverRuntime } = await import(
+    '../../shared/composition/createReceiverRuntime.js'
+  );
+  return makeReceiverHandler(await createReceiverRuntime({ ...env, [ENV.clockOffsetMs]: '0' }));
+};
+
 const createQueue = async (
   sqs: SQSClient,
   name: string,
@@ -603,7 +617,7 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
       ? null
       : new FunctionUrlServer({
           functionName: 'batchlane-receiver',
-          handler: (await import('../../functions/receiver.js')).handler,
+          handler: await receiverHandlerOf(env),
           timeoutMs: RECEIVER_TIMEOUT_MS,
           memoryMb: RECEIVER_MEMORY_MB,
         });

@@ -20,6 +20,7 @@ import { type Env, loadConfig } from '../config/loadConfig.js';
 import { loadPushedProviders } from '../config/pushConfig.js';
 import { loadStuckBatchSettings } from '../config/stuckConfig.js';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../contract/metrics.js';
+import { BUILT_IN_PROFILES, profileRunLimits } from '../contract/providerProfile.js';
 import type { BlobStore } from '../ports/BlobStore.js';
 import type { Logger } from '../ports/Logger.js';
 import type { RuntimeDeps } from '../usecases/RuntimeDeps.js';
@@ -136,6 +137,7 @@ const createRuntime = async (
       : () =>
           new BedrockRealtimeProvider({ client: new BedrockRuntimeClient(bedrockClientConfig) });
 
+  const profileLimits = profileRunLimits(config.profiles ?? BUILT_IN_PROFILES);
   const deps: RuntimeDeps = {
     ...createAwsBackedDeps(config, aws, secretsClient),
     providers: await createBatchProviders(config, resolveApiKey, {}, bedrockBatch),
@@ -169,7 +171,10 @@ const createRuntime = async (
       lanePolicy: {
         batchWindowMs: config.autoBatchWindowSeconds * 1000,
         batchMarginMs: config.autoMarginSeconds * 1000,
+        batchWindowMsByProvider: profileLimits.batchWindowMs,
       },
+      maxEnqueuedTokensPerModel: profileLimits.maxEnqueuedTokensPerModel,
+      runsPastExpiryMs: profileLimits.runsPastExpiryMs,
       escalateBeforeDeadlineMs: config.escalateBeforeDeadlineSeconds * 1000,
       quotas: config.quotas,
       quotaRetrySeconds: config.quotaRetrySeconds,

@@ -17,7 +17,7 @@ import { ConfigError, errorMessage } from '../domain/errors.js';
 import { defaultPriceTable } from '../domain/pricing/defaultPriceTable.js';
 import { resolvePriceTable } from '../domain/pricing/loadPriceTable.js';
 import type { PriceTable } from '../domain/pricing/PriceTable.js';
-import { PRINCIPAL_PATTERN, PRODUCER_PATTERN, type ProducerPolicy } from '../domain/producer.js';
+import { NAMESPACE_PATTERN, PRINCIPAL_PATTERN, type ProducerPolicy } from '../domain/producer.js';
 import { checkWebhookSecret } from '../domain/webhookSecrets.js';
 import {
   type BatchlaneConfig,
@@ -227,7 +227,12 @@ const parseQuotas = (env: Env): BatchlaneConfig['quotas'] => {
  */
 const ProducerNamespacesSchema = z.record(
   z.string().regex(PRINCIPAL_PATTERN, 'a SenderId or principal id, optionally ending in *'),
-  z.string().regex(PRODUCER_PATTERN, 'a namespace: letters, digits, _ . - (1 to 64)'),
+  z
+    .string()
+    .regex(
+      NAMESPACE_PATTERN,
+      "a namespace: letters, digits, _ . - (up to 64), or '' for the default producer",
+    ),
 );
 
 const parseProducers = (env: Env): ProducerPolicy => {

@@ -199,7 +199,8 @@ type BatchStuckDetail = z.infer<typeof BatchStuckDetailSchema>;
 /**
  * Requests accepted but held back: by admission (a provider quota or a spending budget), when
  * they wait in the intake queue, or as a whole batch whose model already has as many jobs
- * running as the provider allows (`quota_jobs`, Bedrock), when the batch waits `open`. Either
+ * running as the provider allows (`quota_jobs`, Bedrock) or as many prompt tokens enqueued
+ * (`quota_enqueued_tokens`, a profile's `maxEnqueuedTokens`), when the batch waits `open`. Either
  * way they are tried again after `retry_in_seconds`; none is lost.
  */
 const RequestsHeldDetailSchema = z
@@ -210,6 +211,7 @@ const RequestsHeldDetailSchema = z
       'budget_daily',
       'budget_monthly',
       'quota_jobs',
+      'quota_enqueued_tokens',
     ]),
     producer: PRODUCER_FIELD,
     provider: z.enum(PROVIDERS),
@@ -217,8 +219,13 @@ const RequestsHeldDetailSchema = z
     requests: z.number().int().positive(),
     custom_ids: z
       .array(z.string())
-      .describe('The first 50 held ids (empty for `quota_jobs`: the batch is held whole)'),
-    batch_id: z.string().optional().describe('The held batch (`quota_jobs` only)'),
+      .describe(
+        'The first 50 held ids (empty for `quota_jobs` and `quota_enqueued_tokens`: the batch is held whole)',
+      ),
+    batch_id: z
+      .string()
+      .optional()
+      .describe('The held batch (`quota_jobs` and `quota_enqueued_tokens` only)'),
     retry_in_seconds: z.number().int().nonnegative(),
     held_at: z.string(),
   })

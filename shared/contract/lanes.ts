@@ -98,4 +98,18 @@ const LANES = {
 const laneRuleOf = (provider: ProviderName, tier: Tier): LaneRule | Unsupported =>
   (LANES as Record<ProviderName, Record<Tier, LaneRule | Unsupported>>)[provider][tier];
 
-export { LANES, type LaneName, type LaneRule, laneRuleOf, type Unsupported };
+/**
+ * Whether every tier the provider takes is served by a synchronous call (it has no batch
+ * API): a deployment without the realtime worker could never serve its requests.
+ */
+const needsRealtimeLane = (provider: ProviderName): boolean =>
+  Object.values(
+    (LANES as Record<ProviderName, Record<Tier, LaneRule | Unsupported>>)[provider],
+  ).every(
+    (rule) =>
+      rule.kind === 'unsupported' ||
+      rule.kind === 'window' ||
+      (rule.kind === 'fixed' && rule.lane !== 'batch'),
+  );
+
+export { LANES, type LaneName, type LaneRule, laneRuleOf, needsRealtimeLane, type Unsupported };

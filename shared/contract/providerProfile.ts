@@ -287,6 +287,43 @@ const profileEndpointPath = (profile: ProviderProfile, endpoint: string): string
 const profileModelName = (profile: ProviderProfile, model: string): string =>
   profile.quirks.deployments[model] ?? model;
 
+/** What batchlane's scheduling takes from the profiles, per profile id (ms, tokens). */
+interface ProfileRunLimits {
+  /** How long a batch may take: the window asked for, or longer where the provider overruns. */
+  readonly batchWindowMs: Record<string, number>;
+  /** How long past its expiry a batch may still run and end (Together: 72 h of 24 h). */
+  readonly runsPastExpiryMs: Record<string, number>;
+  /** Most prompt tokens enqueued per model, where the provider names a cap. */
+  readonly maxEnqueuedTokensPerModel: Record<string, number>;
+}
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * The limits and windows of the profiles that the lane choice, the poller and the submitter
+ * use: a profile whose batches run past their window (`runsPastHours`) is given that long
+ * before a batch counts as late or stuck, and a deadline must leave that long for its batch.
+ */
+const profileRunLimits = (
+  profiles: Readonly<Record<string, ProviderProfile>>,
+): ProfileRunLimits => {
+  const limits: ProfileRunLimits = {
+    batchWindowMs: {},
+    runsPastExpiryMs: {},
+    maxEnqueuedTokensPerModel: {},
+  };
+  for (const [id, profile] of Object.entries(profiles)) {
+    const window = windowHours(profile.window.request);
+    const runs = Math.max(window, profile.window.runsPastHours ?? 0);
+    limits.batchWindowMs[id] = runs * HOUR_MS;
+    if (runs > window) limits.runsPastExpiryMs[id] = (runs - window) * HOUR_MS;
+    if (profile.limits.maxEnqueuedTokens !== null) {
+      limits.maxEnqueuedTokensPerModel[id] = profile.limits.maxEnqueuedTokens;
+    }
+  }
+  return limits;
+};
+
 export {
   applyProfileOverrides,
   BUILT_IN_PROFILE_IDS,
@@ -297,11 +334,13 @@ export {
   PROFILE_ENDPOINTS,
   type ProfileEndpoint,
   type ProfileOverride,
+  type ProfileRunLimits,
   type ProviderProfile,
   type ProviderProfileInput,
   ProviderProfileSchema,
   profileEndpointPath,
   profileModelName,
+  profileRunLimits,
   RESERVED_PROFILE_IDS,
   windowHours,
 };

@@ -13,6 +13,7 @@ const REJECTION_CODES = [
   'claim_check_invalid',
   'unknown_provider',
   'provider_not_enabled',
+  'no_realtime_lane',
   'unsupported_endpoint',
   'invalid_body',
   'body_too_deep',

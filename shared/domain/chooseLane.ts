@@ -17,7 +17,16 @@ interface LanePolicy {
   readonly batchWindowMs: number;
   /** Extra room `auto` keeps on top of the window before it trusts a batch. */
   readonly batchMarginMs: number;
+  /**
+   * A provider's own window where its batches may take longer than `batchWindowMs` (a
+   * profile asking for `7d`, or one whose batches run past their window): the longer wins.
+   */
+  readonly batchWindowMsByProvider?: Readonly<Record<string, number>>;
 }
+
+/** How long a batch of this provider may take, as `auto` plans for it. */
+const batchWindowMsOf = (policy: LanePolicy, provider: string): number =>
+  Math.max(policy.batchWindowMs, policy.batchWindowMsByProvider?.[provider] ?? 0);
 
 /** The provider's current or next discount window, for the `window` rule. */
 interface DiscountWindow {
@@ -52,12 +61,13 @@ const byDeadline = (
     return { lane: 'batch', requested: request.tier, reason: 'auto: no deadline, batch lane' };
   }
   const left = deadline - now.getTime();
-  const needed = policy.batchWindowMs + policy.batchMarginMs;
+  const window = batchWindowMsOf(policy, request.provider);
+  const needed = window + policy.batchMarginMs;
   if (left >= needed) {
     return {
       lane: 'batch',
       requested: request.tier,
-      reason: `auto: deadline in ${hours(left)} leaves room for the ${hours(policy.batchWindowMs)} batch window and ${hours(policy.batchMarginMs)} margin`,
+      reason: `auto: deadline in ${hours(left)} leaves room for the ${hours(window)} batch window and ${hours(policy.batchMarginMs)} margin`,
     };
   }
   const flex = urgent === 'flex' && flexAvailable;

@@ -7,12 +7,14 @@ const CLAIMS_ROOT = 'claims/';
 const PRODUCER_KEY = /^[A-Za-z0-9_.-]{1,128}$/;
 
 /**
- * The key prefix a producer's claim checks must be under: `claims/`, or `claims/<producer>/`
- * once producers are told apart. A producer key that is not one plain path segment (so
- * `..`, `/` or empty) gets no prefix at all: nothing of it is readable.
+ * The key prefix a producer's claim checks must be under: `claims/<producer>/`, so one
+ * producer can never have another's object read as its request. The default producer ''
+ * (a sender the deployment maps to the empty namespace, or none recorded) and a caller that
+ * names no producer (`null`, `undefined`) use the shared `claims/`. A producer key that is not
+ * one plain path segment (so `..` or `/`) gets no prefix at all: nothing of it is readable.
  */
 const claimCheckPrefix = (producer?: string | null): string | null => {
-  if (producer === undefined || producer === null) return CLAIMS_ROOT;
+  if (producer === undefined || producer === null || producer === '') return CLAIMS_ROOT;
   if (!PRODUCER_KEY.test(producer) || producer === '.' || producer === '..') return null;
   return `${CLAIMS_ROOT}${producer}/`;
 };
@@ -21,7 +23,9 @@ const S3_URI = /^s3:\/\/([^/]+)\/(.+)$/;
 
 /**
  * The object key a claim-check URI names, when it is in batchlane's bucket under the
- * producer's prefix; null otherwise. Keys with `.`/`..` or empty segments are refused too, so
+ * producer's prefix (for the default producer '', directly under `claims/`); null otherwise.
+ * `producer` null or undefined checks only that the key is somewhere under `claims/` (what a
+ * client that does not know its producer can check). Keys with `.`/`..` or empty segments are refused too, so
  * no HTTP layer can normalize a key out of the prefix.
  */
 const claimCheckKeyOf = (uri: string, bucket: string, producer?: string | null): string | null => {
@@ -34,6 +38,9 @@ const claimCheckKeyOf = (uri: string, bucket: string, producer?: string | null):
   if (segments.some((segment) => segment === '' || segment === '.' || segment === '..')) {
     return null;
   }
+  // Every folder under claims/ may be a producer's own: the default producer's objects are
+  // the ones directly under claims/, so it cannot name a key inside another producer's prefix.
+  if (producer === '' && segments.length !== 2) return null;
   return key;
 };
 

@@ -5,7 +5,7 @@ type NewBatch = Pick<
   BatchRecord,
   'batchId' | 'provider' | 'endpoint' | 'models' | 'state' | 'createdAt' | 'nextPollAt'
 > &
-  Partial<Pick<BatchRecord, 'partCount' | 'estimate' | 'escalateAt'>>;
+  Partial<Pick<BatchRecord, 'partCount' | 'estimate' | 'escalateAt' | 'lastError'>>;
 
 /** A batch record before any provider, poll or completion has touched it. */
 const newBatchRecord = (batch: NewBatch): BatchRecord => ({

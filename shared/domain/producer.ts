@@ -12,13 +12,30 @@
 /** What a producer name may hold: it becomes part of a DynamoDB key, an event and a log line. */
 const PRODUCER_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 
+/** What a namespace may be: a producer name, or '' for the default producer. */
+const NAMESPACE_PATTERN = /^([A-Za-z0-9_.-]{1,64})?$/;
+
 /** The message attribute on requests batchlane sends back to its own intake queue (held). */
 const PRODUCER_ATTRIBUTE = 'batchlane-producer';
+
+/**
+ * The attribute's value for the default producer '' (SQS takes no empty value): not a
+ * producer name, so no producer can be taken for it.
+ */
+const DEFAULT_PRODUCER_ATTRIBUTE = '(default)';
+
+/** The producer attribute's value for a requeued request of `producer`. */
+const producerAttributeOf = (producer: string): string =>
+  producer === '' ? DEFAULT_PRODUCER_ATTRIBUTE : producer;
 
 /** What a principal pattern may hold: a SenderId's characters, and one trailing `*`. */
 const PRINCIPAL_PATTERN = /^[A-Za-z0-9_.:@=,+-]{1,128}\*?$/;
 
-/** A principal pattern (exact, or ending in one `*`) and the namespace it maps to. */
+/**
+ * A principal pattern (exact, or ending in one `*`) and the namespace it maps to. The empty
+ * namespace is the default producer '': its ids are bare `custom_id`s and its claim checks
+ * are under the shared `claims/`.
+ */
 interface ProducerNamespace {
   readonly pattern: string;
   readonly namespace: string;
@@ -75,8 +92,9 @@ const resolveProducer = (
   policy: ProducerPolicy,
 ): string => {
   const principal = principalOf(message.senderId ?? '');
-  if (policy.selfPrincipals.includes(principal) && isProducerName(message.producerAttribute)) {
-    return message.producerAttribute;
+  if (policy.selfPrincipals.includes(principal)) {
+    if (isProducerName(message.producerAttribute)) return message.producerAttribute;
+    if (message.producerAttribute === DEFAULT_PRODUCER_ATTRIBUTE) return '';
   }
   const senderId = message.senderId ?? '';
   let mapped: ProducerNamespace | undefined;
@@ -101,13 +119,16 @@ const ledgerIdOf = (producer: string, customId: string): string =>
   producer === '' ? customId : `${producer}#${customId}`;
 
 export {
+  DEFAULT_PRODUCER_ATTRIBUTE,
   isProducerName,
   ledgerIdOf,
+  NAMESPACE_PATTERN,
   PRINCIPAL_PATTERN,
   PRODUCER_ATTRIBUTE,
   PRODUCER_PATTERN,
   type ProducerNamespace,
   type ProducerPolicy,
   principalOf,
+  producerAttributeOf,
   resolveProducer,
 };

@@ -74,6 +74,16 @@ interface RuntimeSettings {
   /** Most batches running at once per model, where the provider caps them (Bedrock jobs). */
   readonly maxConcurrentBatchesPerModel?: Partial<Record<ProviderName, number>>;
   /**
+   * Most prompt tokens waiting in a provider's batches per model, where the provider caps them
+   * (a profile's `limits.maxEnqueuedTokens`): a batch that would pass it waits `open`.
+   */
+  readonly maxEnqueuedTokensPerModel?: Partial<Record<ProviderName, number>>;
+  /**
+   * How long past its provider's expiry a batch may still run and end well, where the
+   * provider's window is a target it can overrun (Together: up to 72 h of a 24 h window).
+   */
+  readonly runsPastExpiryMs?: Partial<Record<ProviderName, number>>;
+  /**
    * How long a batch below its provider's minimum waits to fill when no member's deadline
    * says sooner (ms; default 24 h); it is then served by the realtime lane.
    */

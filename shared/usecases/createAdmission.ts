@@ -41,25 +41,69 @@ interface AdmissionRequest extends AdmissionCandidate {
   readonly body: string;
 }
 
+/** A `Requests Held` event's detail, less when it was held. */
+interface HeldReport {
+  readonly reason: HoldReason | 'quota_jobs';
+  readonly producer: string;
+  readonly provider: ProviderName;
+  readonly model: string;
+  readonly requests: number;
+  readonly customIds: readonly string[];
+  /** The batch held whole (a retry batch), when it is one. */
+  readonly batchId?: string;
+  readonly retryInSeconds: number;
+}
+
 /**
- * Admission control for the collector: what is in flight at each provider and model (from
- * the active batches' estimates) and what was spent today and this month (from the cost
- * ledger, plus the estimates of batches not yet costed), against the deployment's quotas and
- * budgets. Requests over a limit are held: sent back to the intake queue with a delay (as
- * new messages, so they never count towards the dead-letter queue) and reported with a
- * `Requests Held` event per reason, provider and model. Inactive when no limit is set.
+ * Publishes one `Requests Held` event. The hold itself is durable (in the queue or in a batch
+ * record); a lost report is logged and counted, never thrown.
  */
-const createAdmission = (deps: RuntimeDeps) => {
-  const { store, clock, settings, logger, metrics } = deps;
+const publishRequestsHeld = async (deps: RuntimeDeps, held: HeldReport): Promise<void> => {
+  await deps.events
+    .publish([
+      {
+        detailType: DETAIL_TYPES.requestsHeld,
+        detail: {
+          reason: held.reason,
+          ...(held.producer === '' ? {} : { producer: held.producer }),
+          provider: held.provider,
+          model: held.model,
+          requests: held.requests,
+          custom_ids: held.customIds.slice(0, 50),
+          ...(held.batchId === undefined ? {} : { batch_id: held.batchId }),
+          retry_in_seconds: held.retryInSeconds,
+          held_at: deps.clock.now().toISOString(),
+        },
+      },
+    ])
+    .catch((error: unknown) => {
+      deps.metrics.count(METRIC.EventPublishFailures, 1, {
+        detailType: DETAIL_TYPES.requestsHeld,
+      });
+      deps.logger.warn('Requests Held event not published', { error });
+    });
+};
+
+/**
+ * The admission decision every kind of work goes through: new requests at intake, retry
+ * batches and escalations alike. It weighs what is in flight per provider and model (from the
+ * active batches' estimates) and what is reserved today and this month against the
+ * deployment's quotas and budgets, and reserves the admitted work's worst case in one
+ * conditional write. Admits everything, reserving nothing, when no limit is set.
+ */
+const createAdmissionDecision = (deps: RuntimeDeps) => {
+  const { store, clock, settings, metrics } = deps;
   const quotasSet = Object.keys(settings.quotas).length > 0;
   const budgetSet = isBudgetSet(settings.budget);
   const active = quotasSet || budgetSet;
-
   /** What is in flight per provider and model, from the active batches' estimates. */
-  const loadInFlight = async (): Promise<AdmissionState['inFlight']> => {
+  const loadInFlight = async (
+    excludeBatchId: string | null,
+  ): Promise<AdmissionState['inFlight']> => {
     const inFlight = new Map<string, { requests: number; tokens: number }>();
     if (!quotasSet) return inFlight;
     for (const batch of await store.listDueBatches(FAR_FUTURE, MAX_ACTIVE_BATCHES)) {
+      if (batch.batchId === excludeBatchId) continue;
       if (!ACTIVE_BATCH_STATES.includes(batch.state) || batch.estimate === undefined) continue;
       // Only batches the provider still works on count towards its queue.
       if (batch.estimate === null || batch.state === 'ended') continue;
@@ -81,11 +125,55 @@ const createAdmission = (deps: RuntimeDeps) => {
    * and only one of two whose reservations would not both fit gets its write; the other
    * reads again and admits what still fits.
    */
+  /**
+   * One request (an escalation, a retry batch, a lone intake message): its conditional write is
+   * the budget check, so the counters are read only to tell why it is held. One write per
+   * admitted request, as for the requests of a whole invocation.
+   */
+  const decideOne = async <T extends AdmissionCandidate>(
+    request: T,
+    inFlight: AdmissionState['inFlight'],
+    period: BudgetPeriod,
+  ): Promise<{ admitted: T[]; held: { candidate: T; reason: HoldReason }[] }> => {
+    const unlimited = { dailyNanoUsd: null, monthlyNanoUsd: null };
+    const byQuota = admitRequests(
+      [request],
+      { inFlight, spentTodayNanoUsd: 0, spentThisMonthNanoUsd: 0 },
+      { quotas: settings.quotas, budget: unlimited },
+    );
+    if (byQuota.held.length > 0) return byQuota;
+    if (
+      request.nanoUsd === 0 ||
+      (await deps.budgets.reserve(period, request.nanoUsd, settings.budget))
+    ) {
+      return { admitted: [request], held: [] };
+    }
+    const reserved = await deps.budgets.read(period);
+    const why = admitRequests(
+      [request],
+      {
+        inFlight,
+        spentTodayNanoUsd: reserved.dayNanoUsd,
+        spentThisMonthNanoUsd: reserved.monthNanoUsd,
+      },
+      { quotas: settings.quotas, budget: settings.budget },
+    ).held[0]?.reason;
+    // Room again by the time of the read (another reservation settled): it waits for the next
+    // try all the same, held by the budget that refused the write.
+    const reason: HoldReason =
+      why ?? (settings.budget.dailyNanoUsd !== null ? 'budget_daily' : 'budget_monthly');
+    return { admitted: [], held: [{ candidate: request, reason }] };
+  };
+
   const decide = async <T extends AdmissionCandidate>(
     requests: readonly T[],
     period: BudgetPeriod,
+    excludeBatchId: string | null,
   ): Promise<{ admitted: T[]; held: { candidate: T; reason: HoldReason }[] }> => {
-    const inFlight = await loadInFlight();
+    // Quotas bound provider batches only: realtime work needs no scan of the active batches.
+    const inFlight = requests.some((r) => r.batch)
+      ? await loadInFlight(excludeBatchId)
+      : new Map<string, { requests: number; tokens: number }>();
     const limits = { quotas: settings.quotas, budget: settings.budget };
     if (!budgetSet) {
       return admitRequests(
@@ -94,6 +182,8 @@ const createAdmission = (deps: RuntimeDeps) => {
         limits,
       );
     }
+    const [only] = requests;
+    if (requests.length === 1 && only !== undefined) return decideOne(only, inFlight, period);
     for (let attempt = 1; attempt <= RESERVE_TRIES; attempt += 1) {
       const reserved = await deps.budgets.read(period);
       const decision = admitRequests(
@@ -118,6 +208,38 @@ const createAdmission = (deps: RuntimeDeps) => {
   };
 
   /**
+   * Splits `requests` into those admitted, whose worst case is now reserved in `reservedIn`
+   * (null: nothing reserved, no budget set), and those held, with why. `excludeBatchId`: a
+   * batch being admitted itself, not counted as in flight against its own quota.
+   */
+  return async <T extends AdmissionCandidate>(
+    requests: readonly T[],
+    options: { readonly excludeBatchId?: string | null } = {},
+  ): Promise<{
+    readonly admitted: T[];
+    readonly held: { candidate: T; reason: HoldReason }[];
+    readonly reservedIn: BudgetPeriod | null;
+  }> => {
+    if (!active || requests.length === 0) {
+      return { admitted: [...requests], held: [], reservedIn: null };
+    }
+    const period = budgetPeriodOf(clock.now());
+    const decision = await decide(requests, period, options.excludeBatchId ?? null);
+    return { ...decision, reservedIn: budgetSet ? period : null };
+  };
+};
+
+/**
+ * Admission control for the collector: requests over a quota or budget are held: sent back
+ * to the intake queue with a delay (as new messages, so they never count towards the
+ * dead-letter queue) and reported with a `Requests Held` event per reason, producer, provider
+ * and model. Inactive when no limit is set.
+ */
+const createAdmission = (deps: RuntimeDeps) => {
+  const { settings, logger, metrics } = deps;
+  const decideAdmission = createAdmissionDecision(deps);
+
+  /**
    * Splits requests into those that go now and those held. Held requests are requeued here;
    * the ids of messages whose requeue failed are returned for SQS to deliver again.
    */
@@ -129,12 +251,7 @@ const createAdmission = (deps: RuntimeDeps) => {
     /** The period the admitted requests' costs were reserved in; null: nothing reserved. */
     readonly reservedIn: BudgetPeriod | null;
   }> => {
-    if (!active || requests.length === 0) {
-      return { admitted: [...requests], failedMessageIds: [], reservedIn: null };
-    }
-    const period = budgetPeriodOf(clock.now());
-    const reservedIn = budgetSet ? period : null;
-    const { admitted, held } = await decide(requests, period);
+    const { admitted, held, reservedIn } = await decideAdmission(requests);
     if (held.length === 0) return { admitted, failedMessageIds: [], reservedIn };
 
     const groups = new Map<string, { reason: HoldReason; requests: T[] }>();
@@ -145,7 +262,6 @@ const createAdmission = (deps: RuntimeDeps) => {
       groups.set(key, group);
     }
     const failedMessageIds: string[] = [];
-    const heldAt = clock.now().toISOString();
     for (const { reason, requests: group } of groups.values()) {
       const first = group[0];
       if (first === undefined) continue;
@@ -175,31 +291,25 @@ const createAdmission = (deps: RuntimeDeps) => {
         model: first.model,
         requests: group.length,
       });
-      await deps.events
-        .publish([
-          {
-            detailType: DETAIL_TYPES.requestsHeld,
-            detail: {
-              reason,
-              ...(first.producer === '' ? {} : { producer: first.producer }),
-              provider: first.provider,
-              model: first.model,
-              requests: group.length,
-              custom_ids: group.slice(0, 50).map((r) => r.customId),
-              retry_in_seconds: retryIn,
-              held_at: heldAt,
-            },
-          },
-        ])
-        // The hold itself is durable (the messages are back in the queue); a lost report is
-        // logged, and the next hold reports again.
-        .catch((error: unknown) => {
-          metrics.count(METRIC.EventPublishFailures, 1, { detailType: DETAIL_TYPES.requestsHeld });
-          logger.warn('Requests Held event not published', { error });
-        });
+      await publishRequestsHeld(deps, {
+        reason,
+        producer: first.producer,
+        provider: first.provider,
+        model: first.model,
+        requests: group.length,
+        customIds: group.map((r) => r.customId),
+        retryInSeconds: retryIn,
+      });
     }
     return { admitted, failedMessageIds, reservedIn };
   };
 };
 
-export { type AdmissionRequest, createAdmission };
+export {
+  type AdmissionRequest,
+  createAdmission,
+  createAdmissionDecision,
+  type HeldReport,
+  publishRequestsHeld,
+  retryInSeconds,
+};

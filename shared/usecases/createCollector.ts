@@ -1,15 +1,10 @@
+import { needsRealtimeLane } from '../contract/lanes.js';
 import { METRIC } from '../contract/metrics.js';
 import { FLEX_ENDPOINTS } from '../contract/request.js';
 import { unpricedRefusal } from '../domain/admitRequests.js';
 import type { BudgetPeriod } from '../domain/budgetPeriod.js';
 import { chooseLane, type LaneChoice } from '../domain/chooseLane.js';
-import {
-  CLAIMS_ROOT,
-  claimCheckCapOf,
-  claimCheckKeyOf,
-  claimCheckPrefix,
-} from '../domain/claimCheckLocation.js';
-import { errorMessage, InvalidInputError, isRetryable, NotFoundError } from '../domain/errors.js';
+import { errorMessage, InvalidInputError, isRetryable } from '../domain/errors.js';
 import { estimateRequest, type RequestEstimate } from '../domain/estimateRequest.js';
 import { formatProviderLine } from '../domain/formatProviderLine.js';
 import { mapWithConcurrency } from '../domain/mapWithConcurrency.js';
@@ -21,7 +16,6 @@ import type { JsonValue } from '../domain/records.js';
 import {
   type AcceptedRequest,
   type ClaimCheckResolution,
-  claimCheckUriOf,
   maxRequestBytesOf,
   unprocessable,
   type ValidationContext,
@@ -33,6 +27,7 @@ import { type AdmissionRequest, createAdmission } from './createAdmission.js';
 import { createBatchFiller, type FillRequest, providerCustomIdOf } from './createBatchFiller.js';
 import { holdDelaySeconds } from './createRealtimeWorker.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
+import { createClaimCheckResolver } from './resolveClaimChecks.js';
 import { handOffSealing, type SealReason } from './sealBatch.js';
 import { type Refusal, settleRefusals } from './settleRefusals.js';
 
@@ -76,23 +71,6 @@ interface RealtimeBound {
 }
 
 type RejectedMessage = Extract<ValidationOutcome, { ok: false }> & { readonly messageId: string };
-
-/** A claim check to read: its URI, whose claim-check prefix it must be under, and its cap. */
-interface ClaimToRead {
-  readonly uri: string;
-  /** The producer key once producers are told apart; null: the shared `claims/` prefix. */
-  readonly producer: string | null;
-  readonly maxBytes: number;
-}
-
-/** The `provider` field of a raw message, for its claim check's cap; undefined if unreadable. */
-const providerFieldOf = (raw: string): unknown => {
-  try {
-    return (JSON.parse(raw) as { provider?: unknown } | null)?.provider;
-  } catch {
-    return undefined;
-  }
-};
 
 /** What an accepted request needs to be packed or dispatched, worked out once. */
 interface Prepared {
@@ -157,6 +135,7 @@ const createCollector = (deps: RuntimeDeps) => {
   const { store, clock, logger, metrics, settings } = deps;
   const admit = createAdmission(deps);
   const fill = createBatchFiller(deps);
+  const resolveClaimChecks = createClaimCheckResolver(deps);
 
   const maxRequestBytes = maxRequestBytesOf(settings.maxBytesPerBatch);
 
@@ -168,86 +147,6 @@ const createCollector = (deps: RuntimeDeps) => {
           { senderId: message.senderId, producerAttribute: message.producerAttribute ?? null },
           settings.producers,
         );
-
-  /**
-   * Reads one claim check. An object outside the claim-check location gets the very answer a
-   * missing one does (nothing is read, nothing about other objects is told); a missing one,
-   * or one that is not JSON or over its provider's cap, is a final answer about the message
-   * (it is refused); any other failure is thrown, so the message goes back to SQS and is
-   * read again later.
-   */
-  const readClaimCheck = async (claim: ClaimToRead): Promise<ClaimCheckResolution> => {
-    const missing: ClaimCheckResolution = {
-      ok: false,
-      code: 'claim_check_missing',
-      message: `body_s3_uri names no claim-check object this producer may use: put the body under s3://${settings.claimCheckBucket}/${claimCheckPrefix(claim.producer) ?? CLAIMS_ROOT} and send that URI`,
-    };
-    const key = claimCheckKeyOf(claim.uri, settings.claimCheckBucket, claim.producer);
-    if (key === null) return missing;
-    try {
-      return { ok: true, body: await deps.claimChecks.read(key, { maxBytes: claim.maxBytes }) };
-    } catch (error) {
-      if (error instanceof NotFoundError) return missing;
-      if (error instanceof InvalidInputError) {
-        return {
-          ok: false,
-          code:
-            error.code === 'claim_check_too_large' ? 'request_too_large' : 'claim_check_invalid',
-          message: `body_s3_uri cannot be used: ${errorMessage(error)}`,
-        };
-      }
-      throw error;
-    }
-  };
-
-  /**
-   * Resolves the claim checks of an invocation, each distinct URI and cap once and at most
-   * CONCURRENCY at a time (the reader also bounds the bytes held at once). Messages whose
-   * claim check could not be read for now are added to `failed` and left out of the
-   * returned map.
-   */
-  const resolveClaimChecks = async (
-    messages: readonly IntakeMessage[],
-    failed: Set<string>,
-  ): Promise<Map<IntakeMessage, ClaimCheckResolution>> => {
-    const claimOf = new Map<IntakeMessage, ClaimToRead>();
-    const distinct = new Map<string, ClaimToRead>();
-    for (const message of messages) {
-      const uri = claimCheckUriOf(message.body);
-      if (uri === null) continue;
-      const producer = null;
-      const maxBytes = claimCheckCapOf(providerFieldOf(message.body), settings);
-      const id = `${maxBytes} ${producer ?? ''} ${uri}`;
-      let claim = distinct.get(id);
-      if (claim === undefined) {
-        claim = { uri, producer, maxBytes };
-        distinct.set(id, claim);
-      }
-      claimOf.set(message, claim);
-    }
-    const claims = [...distinct.values()];
-    const reads = await mapWithConcurrency(claims, CONCURRENCY, readClaimCheck);
-    const byClaim = new Map<ClaimToRead, PromiseSettledResult<ClaimCheckResolution>>();
-    reads.forEach((read, index) => {
-      const claim = claims[index];
-      if (claim !== undefined) byClaim.set(claim, read);
-    });
-    const resolved = new Map<IntakeMessage, ClaimCheckResolution>();
-    for (const [message, claim] of claimOf) {
-      const read = byClaim.get(claim);
-      if (read?.status === 'fulfilled') {
-        resolved.set(message, read.value);
-        continue;
-      }
-      failed.add(message.messageId);
-      logger.warn('claim check not read; will retry', {
-        messageId: message.messageId,
-        retryable: isRetryable(read?.reason),
-        error: errorMessage(read?.reason),
-      });
-    }
-    return resolved;
-  };
 
   /**
    * Registers a refused message's id (when readable) so identical resends fold, and decides
@@ -396,6 +295,30 @@ const createCollector = (deps: RuntimeDeps) => {
     };
   };
 
+  /**
+   * A request for a provider served only by synchronous calls (DeepSeek: no batch API) is
+   * refused when this deployment runs no realtime worker, rather than accepted to wait for a
+   * lane that never comes.
+   */
+  const refuseWithoutRealtimeLane = (outcome: ValidationOutcome): ValidationOutcome => {
+    if (!outcome.ok || deps.realtime !== null) return outcome;
+    const { accepted } = outcome;
+    const { provider } = accepted.request;
+    if (!needsRealtimeLane(provider)) return outcome;
+    return {
+      ok: false,
+      rejection: {
+        code: 'no_realtime_lane',
+        message: `provider ${provider} has no batch API and this deployment runs no realtime worker to serve it`,
+        issues: [{ path: 'provider', message: 'needs the realtime lane, which is not deployed' }],
+      },
+      customId: accepted.request.custom_id,
+      destination: accepted.destination,
+      requestHash: accepted.requestHash,
+      metadata: (accepted.request.metadata ?? null) as JsonValue | null,
+    };
+  };
+
   /** The lane for an accepted request: the batch lane when the deployment has no other. */
   const laneOf = (accepted: AcceptedRequest, now: Date): LaneChoice => {
     const flex =
@@ -506,7 +429,7 @@ const createCollector = (deps: RuntimeDeps) => {
     const producer = producerOf(message);
     try {
       const outcome = refuseUnpriced(
-        validateRequest(message.body, context, claimCheck),
+        refuseWithoutRealtimeLane(validateRequest(message.body, context, claimCheck)),
         context.now,
       );
       return {
@@ -614,7 +537,11 @@ const createCollector = (deps: RuntimeDeps) => {
     let held = 0;
     // Claim checks first: the body read is what is validated and fingerprinted, so a body
     // sent by claim check folds with the same body sent inline.
-    const claimChecks = await resolveClaimChecks(messages, failed);
+    // Each producer's claim checks are read from its own prefix only.
+    const claimChecks = await resolveClaimChecks(
+      messages.map((message) => ({ ...message, producer: producerOf(message) })),
+      failed,
+    );
     const now = clock.now();
     const context: ValidationContext = {
       defaultDestination: settings.defaultDestination,
@@ -627,7 +554,7 @@ const createCollector = (deps: RuntimeDeps) => {
     };
     const outcomes = messages
       .filter((message) => !failed.has(message.messageId))
-      .map((message) => judge(message, context, claimChecks.get(message)));
+      .map((message) => judge(message, context, claimChecks.get(message.messageId)));
 
     // Rejections first; they do not depend on anything else in the batch.
     const rejectedMessages = outcomes.filter(

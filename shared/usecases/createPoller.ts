@@ -139,7 +139,10 @@ const createPoller = (
       return 'ended';
     }
     const expiresAt = snapshot.expiresAt ?? batch.providerExpiresAt;
-    if (expiresAt !== null && now.getTime() > Date.parse(expiresAt) + STUCK_GRACE_MS) {
+    // A provider whose batches may run past their expiry (a profile's `runsPastHours`) is
+    // given that long too before its batch counts as stuck.
+    const grace = STUCK_GRACE_MS + (deps.settings.runsPastExpiryMs?.[batch.provider] ?? 0);
+    if (expiresAt !== null && now.getTime() > Date.parse(expiresAt) + grace) {
       metrics.count(METRIC.BatchesStuckPastExpiry, 1, { provider: batch.provider });
       logger.error('batch is still running long past its provider expiry', {
         batchId: batch.batchId,

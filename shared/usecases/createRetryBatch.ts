@@ -1,13 +1,13 @@
 import { Readable } from 'node:stream';
 import { METRIC } from '../contract/metrics.js';
-import { isBudgetSet } from '../domain/admitRequests.js';
-import { budgetPeriodOf } from '../domain/budgetPeriod.js';
 import { errorMessage } from '../domain/errors.js';
 import { escalateAtOf } from '../domain/escalateAtOf.js';
 import { mapWithConcurrency } from '../domain/mapWithConcurrency.js';
 import { newBatchRecord } from '../domain/newBatchRecord.js';
 import type { BatchItem, BatchRecord } from '../domain/records.js';
 import { splitLines } from '../domain/splitLines.js';
+import { admissionHoldOf, admitRetryBatch, reportRetryHeld } from './admitRetryBatch.js';
+import { retryInSeconds } from './createAdmission.js';
 import { providerCustomIdOf } from './createBatchFiller.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
 import { isoAfter, submitBatch } from './submitBatch.js';
@@ -70,6 +70,18 @@ const createRetryBatch = async (
       yield Buffer.from(`${JSON.stringify({ ...parsed, custom_id: newId })}\n`);
     }
   }
+  const estimate = retryEstimateOf(batch, members.values());
+  // Admitted like new work: its members' first reservations are released with their parent's
+  // costing (expired and canceled cost nothing), so the retry is checked against the quotas
+  // and budgets and reserves its share anew. Over a limit it is still made (its members are
+  // accepted: they move to it and are never dropped), but held: not submitted until a later
+  // try admits it (see submitBatch).
+  const hold = await admitRetryBatch(deps, {
+    batchId: null,
+    provider: batch.provider,
+    models: batch.models,
+    estimate,
+  });
   const record = newBatchRecord({
     batchId,
     provider: batch.provider,
@@ -77,19 +89,16 @@ const createRetryBatch = async (
     models: batch.models,
     state: 'open',
     createdAt: now.toISOString(),
-    nextPollAt: isoAfter(now, Math.max(leaseMs, 1000)),
+    nextPollAt: isoAfter(
+      now,
+      hold === null
+        ? Math.max(leaseMs, 1000)
+        : retryInSeconds(hold, deps.settings.quotaRetrySeconds) * 1000,
+    ),
     escalateAt: escalateAtOf(members.values(), deps.settings.escalateBeforeDeadlineMs),
-    estimate: retryEstimateOf(batch, members.values()),
+    estimate,
+    lastError: hold === null ? null : admissionHoldOf(hold),
   });
-  // Admitted like new work: its members' first reservations are released with their parent's
-  // costing (expired and canceled cost nothing), so the retry reserves its share anew. It
-  // is never held (its members are accepted already), but new work waits for it.
-  if (isBudgetSet(deps.settings.budget) && record.estimate != null) {
-    await deps.budgets.reserve(budgetPeriodOf(now), record.estimate.nanoUsd, {
-      dailyNanoUsd: null,
-      monthlyNanoUsd: null,
-    });
-  }
   await deps.store.createBatch(record);
   const { bytes } = await deps.blobs.put(record.inputKey, Readable.from(lines()), {
     contentType: 'application/x-ndjson',
@@ -119,11 +128,19 @@ const createRetryBatch = async (
   const open = await deps.store.updateBatch(batchId, 0, {
     requestCount: renamed.size,
     inputBytes: bytes,
-    nextPollAt: isoAfter(deps.clock.now(), leaseMs),
+    ...(hold === null ? { nextPollAt: isoAfter(deps.clock.now(), leaseMs) } : {}),
   });
   if (failure !== undefined) throw failure.reason;
   deps.metrics.count(METRIC.RequestsRetried, moved, { provider: batch.provider });
   deps.logger.info('retry batch created', { batchId, from: batch.batchId, members: moved });
+  if (hold !== null) {
+    const moving = [...renamed.keys()].flatMap((oldId) => {
+      const member = members.get(oldId);
+      return member === undefined ? [] : [member];
+    });
+    await reportRetryHeld(deps, open, hold, moving);
+    return moved > 0 ? batchId : null;
+  }
   await submitBatch(deps, open, { verifiedMembers: moved === renamed.size }).catch(
     (error: unknown) => {
       // Durable already: the poller submits it after the lease.

@@ -1,21 +1,14 @@
 import { METRIC } from '../contract/metrics.js';
 import { FLEX_ENDPOINTS } from '../contract/request.js';
-import { isBudgetSet } from '../domain/admitRequests.js';
-import { budgetPeriodOf } from '../domain/budgetPeriod.js';
+import type { HoldReason } from '../domain/admitRequests.js';
 import { errorMessage } from '../domain/errors.js';
 import { escalateAtOf } from '../domain/escalateAtOf.js';
 import { estimateRequest } from '../domain/estimateRequest.js';
 import { realtimeRequestKey } from '../domain/RealtimeJob.js';
 import type { BatchItem, BatchRecord } from '../domain/records.js';
 import { splitLines } from '../domain/splitLines.js';
-import type { StateStore } from '../ports/StateStore.js';
+import { createAdmissionDecision, publishRequestsHeld } from './createAdmission.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
-
-/** What escalating members needs: their bodies, the budget, the realtime queue, the mark. */
-type EscalationDeps = Pick<
-  RuntimeDeps,
-  'blobs' | 'budgets' | 'realtime' | 'logger' | 'metrics' | 'settings'
-> & { readonly store: Pick<StateStore, 'escalateMember'> };
 
 /**
  * The request body a provider input line carries (Anthropic `params`, OpenAI and Gemini
@@ -28,25 +21,26 @@ const bodyOfLine = (line: Record<string, unknown>): Record<string, unknown> | nu
     : null;
 };
 
-/** A reservation against the budget: none needed without one; null when it won't fit. */
+/** What an escalation reserved against the budget (0 and no day without a budget). */
 type Reservation = { readonly nanoUsd: number; readonly day: string | null };
 
 /**
- * Reserves the worst case of one escalated request's realtime call against the budget, so an
- * escalation is admitted like new work and never passes the budget.
+ * Admits one escalated request as new work is admitted: its realtime call's worst case is
+ * checked against the budgets and reserved in the same conditional write (quotas, which
+ * bound provider batches, do not apply to the realtime lane). Returns what was reserved, or
+ * why it is held.
  */
-const reserveEscalation = async (
-  deps: EscalationDeps,
+const admitEscalation = async (
+  deps: RuntimeDeps,
+  decide: ReturnType<typeof createAdmissionDecision>,
   batch: BatchRecord,
   now: Date,
   item: BatchItem,
   body: Record<string, unknown>,
   servedBy: 'flex' | 'realtime',
-): Promise<Reservation | null> => {
+): Promise<{ readonly reserved: Reservation } | { readonly held: HoldReason }> => {
   const { settings } = deps;
-  if (!isBudgetSet(settings.budget)) return { nanoUsd: 0, day: null };
-  const period = budgetPeriodOf(now);
-  const { nanoUsd } = estimateRequest(
+  const { nanoUsd, inputTokens } = estimateRequest(
     {
       provider: batch.provider,
       endpoint: batch.endpoint,
@@ -59,22 +53,31 @@ const reserveEscalation = async (
     settings.priceTable,
     settings.unpricedCeilingNanoUsdPerToken,
   );
-  return (await deps.budgets.reserve(period, nanoUsd, settings.budget))
-    ? { nanoUsd, day: period.day }
-    : null;
+  const decision = await decide([
+    { provider: batch.provider, model: item.model, batch: false, inputTokens, nanoUsd },
+  ]);
+  const held = decision.held[0];
+  if (held !== undefined) return { held: held.reason };
+  return {
+    reserved:
+      decision.reservedIn === null
+        ? { nanoUsd: 0, day: null }
+        : { nanoUsd, day: decision.reservedIn.day },
+  };
 };
 
 /**
  * Queues a realtime job for each of `members` (read back from the batch's input file) and
  * marks it escalated: the job first, so should the mark fail, the worker finds the member not
- * escalated and leaves it to the batch. Each job's worst case is reserved against the budget
- * first; a member the budget cannot take stays with its batch. Returns the members that could
+ * escalated and leaves it to the batch. Each job is admitted as new work is (its worst case
+ * checked against the budget and reserved atomically); a member admission holds stays with
+ * its batch, reported by a `Requests Held` event. Returns the members that could
  * not be escalated (a failed dispatch or mark, or held by the budget; the next try takes them
  * again). Members whose line is not in the file are neither escalated nor returned: they stay
  * with the batch.
  */
 const dispatchEscalations = async (
-  deps: EscalationDeps,
+  deps: RuntimeDeps,
   batch: BatchRecord,
   now: Date,
   members: Map<string, BatchItem>,
@@ -89,20 +92,26 @@ const dispatchEscalations = async (
   const dispatcher = deps.realtime;
   const failed: BatchItem[] = [];
   let escalated = 0;
-  let heldByBudget = 0;
+  const held = new Map<string, { reason: HoldReason; items: BatchItem[] }>();
   if (dispatcher === null || members.size === 0) return { escalated, failed };
+  const decide = createAdmissionDecision(deps);
   for await (const text of splitLines(await deps.blobs.getStream(batch.inputKey))) {
     const line = JSON.parse(text) as Record<string, unknown>;
     const item = typeof line['custom_id'] === 'string' ? members.get(line['custom_id']) : undefined;
     const body = bodyOfLine(line);
     if (item === undefined || body === null) continue;
     members.delete(item.providerCustomId);
-    const reserved = await reserveEscalation(deps, batch, now, item, body, how.lane);
-    if (reserved === null) {
-      heldByBudget += 1;
+    const admission = await admitEscalation(deps, decide, batch, now, item, body, how.lane);
+    if ('held' in admission) {
+      // Stays with its batch, which still answers it; the next try may escalate it.
+      const key = `${admission.held} ${item.producer} ${item.model}`;
+      const group = held.get(key) ?? { reason: admission.held, items: [] };
+      group.items.push(item);
+      held.set(key, group);
       failed.push(item);
       continue;
     }
+    const { reserved } = admission;
     // One request object per escalation: named by the batch member, not the caller's body.
     const requestHash = `escalated-${batch.batchId}-${item.providerCustomId}`;
     const key = realtimeRequestKey(item.producer, item.customId, requestHash);
@@ -151,11 +160,25 @@ const dispatchEscalations = async (
     }
   }
   metrics.count(METRIC.MembersEscalated, escalated, { provider: batch.provider, lane: how.lane });
-  if (heldByBudget > 0) {
-    metrics.count(METRIC.EscalationsHeld, heldByBudget, { provider: batch.provider });
-    logger.info('escalations held by the budget; the batch keeps them for now', {
+  for (const { reason, items } of held.values()) {
+    const first = items[0];
+    if (first === undefined) continue;
+    metrics.count(METRIC.EscalationsHeld, items.length, { provider: batch.provider });
+    logger.info('escalations held by admission; the batch keeps them for now', {
       batchId: batch.batchId,
-      held: heldByBudget,
+      reason,
+      held: items.length,
+    });
+    await publishRequestsHeld(deps, {
+      reason,
+      producer: first.producer,
+      provider: batch.provider,
+      model: first.model,
+      requests: items.length,
+      customIds: items.map((i) => i.customId),
+      batchId: batch.batchId,
+      // The poller looks at the batch again on its next poll.
+      retryInSeconds: deps.settings.pollIntervalSeconds,
     });
   }
   logger.info('members escalated to the realtime lane', {
@@ -208,4 +231,4 @@ const escalateLateMembers = async (
   return escalateAtOf(waiting, lead);
 };
 
-export { dispatchEscalations, type EscalationDeps, escalateLateMembers };
+export { dispatchEscalations, escalateLateMembers };

@@ -13,28 +13,16 @@ import {
 } from '../domain/stuckBatch.js';
 import { type TurnaroundStats, turnaroundModelOf } from '../domain/turnaround.js';
 import type { ProviderBatchSnapshot } from '../ports/BatchProvider.js';
-import type { BatchPatch, StateStore } from '../ports/StateStore.js';
+import type { BatchPatch } from '../ports/StateStore.js';
 import { dispatchEscalations } from './escalateLateMembers.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
 
 /**
- * What the stuck-batch watch needs: of the state store only the members of a batch and the
- * escalation mark (the poller writes the batch itself, with the marks returned here).
+ * What the stuck-batch watch needs: the runtime, of whose state store it reads only a batch's
+ * members and writes only their escalation marks (through the escalation path); the poller
+ * writes the batch itself, with the marks returned here.
  */
-type StuckBatchDeps = Pick<
-  RuntimeDeps,
-  | 'providers'
-  | 'turnarounds'
-  | 'events'
-  | 'blobs'
-  | 'budgets'
-  | 'realtime'
-  | 'realtimeProviders'
-  | 'clock'
-  | 'logger'
-  | 'metrics'
-  | 'settings'
-> & { readonly store: Pick<StateStore, 'listItems' | 'escalateMember'> };
+type StuckBatchDeps = RuntimeDeps;
 
 /** The progress marks to write with the poll, and whether the batch should be polled soon. */
 interface StuckWatch {

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { DETAIL_TYPES } from '../contract/events.js';
 import { METRIC } from '../contract/metrics.js';
 import { PROVIDER_LIMITS } from '../contract/providers.js';
+import { enqueuedTokensOver } from '../domain/enqueuedTokens.js';
 import {
   ConfigError,
   errorMessage,
@@ -13,7 +14,9 @@ import { nextPollDelayMs } from '../domain/nextPollDelay.js';
 import type { BatchRecord } from '../domain/records.js';
 import { splitLines } from '../domain/splitLines.js';
 import type { ProviderBatchSnapshot } from '../ports/BatchProvider.js';
+import { admissionHoldOf, admitRetryBatch, awaitsAdmission } from './admitRetryBatch.js';
 import { minRequestsOf, serveBelowMinimum } from './belowMinimum.js';
+import { retryInSeconds } from './createAdmission.js';
 import { expectedEndOfBatch } from './expectedEndOfBatch.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
 
@@ -71,6 +74,18 @@ const runningBatchesOfModel = async (
   return running >= cap ? running : null;
 };
 
+/**
+ * Where the provider caps the prompt tokens waiting in its batches per model (Together's
+ * profile), what would pass the cap if this batch were submitted too, or null when it fits
+ * (or no cap applies).
+ */
+const enqueuedTokensOverCap = async (deps: RuntimeDeps, batch: BatchRecord) => {
+  const cap = deps.settings.maxEnqueuedTokensPerModel?.[batch.provider];
+  if (cap === undefined) return null;
+  const active = await deps.store.listDueBatches(FAR_FUTURE, OWNER_SCAN_LIMIT);
+  return enqueuedTokensOver(batch, active, cap);
+};
+
 const HELD_PREFIX = 'held: ';
 
 /** Whether the batch is already waiting for a slot (its hold was reported when it began). */
@@ -81,14 +96,19 @@ const isHeld = (batch: BatchRecord): boolean => batch.lastError?.startsWith(HELD
  * every `quotaRetrySeconds`; an event per ask would say nothing new). A lost event is logged:
  * the hold itself is in the batch record.
  */
-const reportBatchHeld = async (deps: RuntimeDeps, batch: BatchRecord, now: Date) => {
+const reportBatchHeld = async (
+  deps: RuntimeDeps,
+  batch: BatchRecord,
+  now: Date,
+  reason: 'quota_jobs' | 'quota_enqueued_tokens',
+) => {
   const retryIn = deps.settings.quotaRetrySeconds;
   await deps.events
     .publish([
       {
         detailType: DETAIL_TYPES.requestsHeld,
         detail: {
-          reason: 'quota_jobs',
+          reason,
           provider: batch.provider,
           model: batch.models.join(','),
           requests: Math.max(1, batch.requestCount),
@@ -194,6 +214,24 @@ const submitBatch = async (
     }
   }
 
+  // A retry batch over a quota or budget waits to be admitted, as new work waits in the intake
+  // queue: never submitted (or served in realtime) before its worst case is reserved.
+  if (awaitsAdmission(current)) {
+    const hold = await admitRetryBatch(deps, current);
+    if (hold !== null) {
+      return store.updateBatch(current.batchId, current.version, {
+        lastError: admissionHoldOf(hold),
+        nextPollAt: isoAfter(now, retryInSeconds(hold, deps.settings.quotaRetrySeconds) * 1000),
+      });
+    }
+    // Made when admitted: completion settles its cost in the period it was reserved in.
+    logger.info('held retry batch admitted', { batchId: current.batchId });
+    current = await store.updateBatch(current.batchId, current.version, {
+      lastError: null,
+      createdAt: now.toISOString(),
+    });
+  }
+
   // A batch the provider would refuse for being too small is served by the realtime lane.
   const minimum = minRequestsOf(deps, current.provider);
   if (minimum !== null && current.requestCount < minimum) {
@@ -208,9 +246,24 @@ const submitBatch = async (
       running,
     });
     deps.metrics.count(METRIC.BatchesHeld, 1, { provider: current.provider });
-    if (!isHeld(current)) await reportBatchHeld(deps, current, now);
+    if (!isHeld(current)) await reportBatchHeld(deps, current, now, 'quota_jobs');
     return store.updateBatch(current.batchId, current.version, {
       lastError: `${HELD_PREFIX}${running} ${current.provider} batches running for ${current.models.join(', ')}, the most allowed at once`,
+      nextPollAt: isoAfter(now, deps.settings.quotaRetrySeconds * 1000),
+    });
+  }
+  // Likewise where the provider caps the tokens enqueued per model: the batch waits until
+  // running batches end and leave room, instead of being refused by the provider.
+  const over = await enqueuedTokensOverCap(deps, current);
+  if (over !== null) {
+    logger.info('batch held: its model has as many tokens enqueued as the provider allows', {
+      batchId: current.batchId,
+      ...over,
+    });
+    deps.metrics.count(METRIC.BatchesHeld, 1, { provider: current.provider });
+    if (!isHeld(current)) await reportBatchHeld(deps, current, now, 'quota_enqueued_tokens');
+    return store.updateBatch(current.batchId, current.version, {
+      lastError: `${HELD_PREFIX}${over.enqueued} ${current.provider} tokens enqueued for ${over.model}; ${over.adding} more would pass the provider's cap`,
       nextPollAt: isoAfter(now, deps.settings.quotaRetrySeconds * 1000),
     });
   }

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { PRODUCER_ATTRIBUTE } from '../../shared/domain/producer.js';
+import { DEFAULT_PRODUCER_ATTRIBUTE, PRODUCER_ATTRIBUTE } from '../../shared/domain/producer.js';
 import type { IntakeRequeuer } from '../../shared/ports/IntakeRequeuer.js';
 import type { QueueProbe } from './queueProbe.js';
 import type { Subject } from './subject.js';
@@ -25,7 +25,7 @@ const bodyOf = (id: string, padding = 0): string =>
 
 /**
  * What every {@link IntakeRequeuer} does: each message is sent anew, body unchanged, with its
- * producer as the `batchlane-producer` attribute (none for the default producer), visible
+ * producer as the `batchlane-producer` attribute (`(default)` for the default producer ''), visible
  * after the delay (clamped to SQS's 0–900 s), however many messages and bytes one call holds;
  * a queue that cannot be reached is a retryable error.
  */
@@ -41,7 +41,7 @@ const describeIntakeRequeuerContract = (
       return () => subject.close?.();
     });
 
-    it('sends each message anew, its producer as an attribute (none for the default one)', async () => {
+    it('sends each message anew, its producer as an attribute (a marker for the default one)', async () => {
       await subject.port.requeue(
         [
           { body: bodyOf('a'), producer: 'team-a' },
@@ -53,7 +53,7 @@ const describeIntakeRequeuerContract = (
       expect(received.map((m) => [JSON.parse(m.body).custom_id, m.attributes])).toEqual(
         expect.arrayContaining([
           ['a', { [PRODUCER_ATTRIBUTE]: 'team-a' }],
-          ['b', {}],
+          ['b', { [PRODUCER_ATTRIBUTE]: DEFAULT_PRODUCER_ATTRIBUTE }],
         ]),
       );
       expect(received).toHaveLength(2);

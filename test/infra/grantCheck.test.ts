@@ -176,6 +176,22 @@ describe('Function: ungrantedCalls() against the synthesized template', () => {
     ]);
   });
 
+  it("fails the webhook receiver reading a key of a provider that does not push, as Anthropic's", () => {
+    const key = (provider: string) =>
+      `arn:aws:secretsmanager:${region}:000000000000:secret:batchlane-${provider}-AbCdEf`;
+    expect(
+      ungrantedCalls([
+        call('receiver', 'secretsmanager:GetSecretValue', key('openai')),
+        call('completion', 'secretsmanager:GetSecretValue', key('anthropic')),
+      ]),
+    ).toEqual([]);
+    expect(
+      ungrantedCalls([call('receiver', 'secretsmanager:GetSecretValue', key('anthropic'))]),
+    ).toEqual([
+      `receiver calls secretsmanager:GetSecretValue on ${key('anthropic')}, which its role Test/WebhookReceiver/Function/Role does not allow`,
+    ]);
+  });
+
   it('names the function, action and resource of a call no statement allows', () => {
     expect(
       ungrantedCalls([

@@ -77,6 +77,48 @@ describe('the webhook receiver in the stack', () => {
     }
   });
 
+  it("reads only the webhook providers' API keys: never Anthropic's, Mistral's or DeepSeek's", () => {
+    const { stack, template } = synthBatchlane({
+      enabledProviders: ['anthropic', 'openai', 'gemini', 'mistral', 'deepseek'],
+    });
+    const receiver = stack.webhookReceiver!;
+    const roleId = logicalIdOf(stack, receiver.function.role);
+    const secretIdOf = (provider: 'anthropic' | 'openai' | 'gemini' | 'mistral' | 'deepseek') =>
+      logicalIdOf(stack, stack.providerSecrets.secretFor(provider)!);
+    const policies = JSON.stringify(
+      Object.values(resourcesOf(template)).filter(
+        (resource) =>
+          resource.Type === 'AWS::IAM::Policy' &&
+          JSON.stringify(resource.Properties?.['Roles']).includes(roleId),
+      ),
+    );
+    for (const provider of ['openai', 'gemini'] as const) {
+      expect(policies, provider).toContain(secretIdOf(provider));
+    }
+    for (const provider of ['anthropic', 'mistral', 'deepseek'] as const) {
+      expect(policies, provider).not.toContain(secretIdOf(provider));
+    }
+    // Nor named in its configuration: its runtime builds the webhook providers alone.
+    const environment = environmentOf(template, logicalIdOf(stack, receiver.function.function));
+    expect(environment[ENV.enabledProviders]).toBe('openai,gemini');
+    expect(Object.keys(environment)).toEqual(
+      expect.arrayContaining([ENV.openaiSecretArn, ENV.geminiSecretArn]),
+    );
+    for (const name of [ENV.anthropicSecretArn, ENV.mistralSecretArn, ENV.deepseekSecretArn]) {
+      expect(environment).not.toHaveProperty(name);
+    }
+    // Every other function still reads the keys of every enabled provider.
+    const completionRole = logicalIdOf(stack, stack.completion.function.role);
+    const completionPolicies = JSON.stringify(
+      Object.values(resourcesOf(template)).filter(
+        (resource) =>
+          resource.Type === 'AWS::IAM::Policy' &&
+          JSON.stringify(resource.Properties?.['Roles']).includes(completionRole),
+      ),
+    );
+    expect(completionPolicies).toContain(secretIdOf('anthropic'));
+  });
+
   it('uses existing webhook secrets by ARN instead of creating them', () => {
     const arn = 'arn:aws:secretsmanager:us-east-1:111111111111:secret:openai-hook-AbCdEf';
     const { stack, template } = synthBatchlane({

@@ -1,6 +1,6 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { UnavailableError } from '../../domain/errors.js';
-import { PRODUCER_ATTRIBUTE } from '../../domain/producer.js';
+import { PRODUCER_ATTRIBUTE, producerAttributeOf } from '../../domain/producer.js';
 import type { IntakeRequeuer, RequeuedMessage } from '../../ports/IntakeRequeuer.js';
 import { translateAwsError } from './translateAwsError.js';
 
@@ -33,7 +33,7 @@ class SqsIntakeRequeuer implements IntakeRequeuer {
       // Attribute name, type and value count towards SQS's size limit too.
       const size =
         Buffer.byteLength(message.body) +
-        Buffer.byteLength(message.producer) +
+        Buffer.byteLength(producerAttributeOf(message.producer)) +
         PRODUCER_ATTRIBUTE.length +
         'String'.length;
       if (group.length === 10 || (group.length > 0 && bytes + size > 1024 * 1024)) {
@@ -55,14 +55,12 @@ class SqsIntakeRequeuer implements IntakeRequeuer {
               Id: String(index),
               MessageBody: message.body,
               DelaySeconds: delay,
-              // The default producer '' has no attribute: SQS refuses empty values.
-              ...(message.producer === ''
-                ? {}
-                : {
-                    MessageAttributes: {
-                      [PRODUCER_ATTRIBUTE]: { DataType: 'String', StringValue: message.producer },
-                    },
-                  }),
+              MessageAttributes: {
+                [PRODUCER_ATTRIBUTE]: {
+                  DataType: 'String',
+                  StringValue: producerAttributeOf(message.producer),
+                },
+              },
             })),
           }),
         );

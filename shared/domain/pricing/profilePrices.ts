@@ -5,16 +5,97 @@ import type { PriceTableInput } from './PriceTable.js';
  * tokens (see defaultPriceTable.ts for the rules: add a dated entry rather than edit one).
  * Each provider's batch discount is its documented one; none of them documents a batch price
  * for cached input, so cached tokens in a batch are billed at the batch input price (errs high).
+ * Where each figure was confirmed, and which were not, is in its entry's source.
  */
 
 type Entries = PriceTableInput['providers'][string];
 
 const RETRIEVED = '2026-12-06';
 
-/** Said of every entry here: the figures were written down, not read off the page that day. */
-const UNCHECKED =
-  "Entered from the providers' published list prices without re-reading the page on the " +
-  'retrieved date: check them there before relying on them, and correct with a dated entry. ';
+/*
+ * Each entry's source says where its figures were confirmed on the retrieved date, and at
+ * what strength: the provider's own page (or an archived copy of it), a third party's copy of
+ * the provider's price list, or not confirmed. An entry not confirmed on a provider page keeps
+ * its figures until one is read; correct it with a dated entry.
+ */
+
+const TOGETHER_PAGE = 'https://www.together.ai/pricing';
+/** Together's batch discount: "up to 50%", set per model (reference notes, Together §4.2). */
+const TOGETHER_BATCH =
+  ' Batch: "up to 50%" per model (https://docs.together.ai/docs/batch-inference); that these ' +
+  'models get the full 50% is not confirmed.';
+
+const TOGETHER_LLAMA_8B = {
+  url: TOGETHER_PAGE,
+  retrieved: RETRIEVED,
+  note:
+    '$0.18 in and out confirmed only by a third-party copy of the price list (LiteLLM data ' +
+    'via https://www.getmaxim.ai/bifrost/model-library/compare/together_ai/' +
+    `meta-llama-3.1-8b-instruct-turbo), not on Together's page.${TOGETHER_BATCH}`,
+} as const;
+
+const TOGETHER_LLAMA_70B = {
+  url: TOGETHER_PAGE,
+  retrieved: RETRIEVED,
+  note:
+    'Not confirmed: third-party copies give $0.88 in and out for Llama 3 and 3.1 70B Instruct ' +
+    'Turbo (https://www.getmaxim.ai/bifrost/llm-cost-calculator/provider/together_ai/model/' +
+    `meta-llama-3.1-70b-instruct-turbo); none was found for 3.3.${TOGETHER_BATCH}`,
+} as const;
+
+const TOGETHER_DEEPSEEK_V3 = {
+  url: TOGETHER_PAGE,
+  retrieved: RETRIEVED,
+  note: `Not confirmed: no copy of Together's DeepSeek-V3 price was found.${TOGETHER_BATCH}`,
+} as const;
+
+/** Groq's list as a third party copied it from groq.com/pricing, with the batch discount. */
+const GROQ = {
+  url: 'https://groq.com/pricing',
+  retrieved: RETRIEVED,
+  note:
+    'Confirmed by a third-party copy of the Groq pricing page (https://raw.githubusercontent.com/' +
+    'api-evangelist/groq/refs/heads/main/plans/groq-plans-pricing.yml: $0.05/$0.08 for ' +
+    'llama-3.1-8b-instant, "The Batch API offers a 50% discount") and a second list ' +
+    "(llama-3.3-70b-versatile $0.59/$0.79); not read on Groq's page itself. One survey quotes a " +
+    '25% batch discount, which a deployment can set through the price table override. A ' +
+    'third-party release note says Groq retired both models on 2026-08-16.',
+} as const;
+
+const XAI_GROK_3_MINI = {
+  url: 'https://docs.x.ai/docs/models',
+  retrieved: RETRIEVED,
+  note:
+    "Confirmed on xAI's own models page as archived on 2025-06-02 (https://archive.fo/dYUtw): " +
+    '$0.30 in, $0.075 cached, $0.50 out. The model is listed as retired since. Batch: 50% of ' +
+    'standard, not confirmed on an xAI page.',
+} as const;
+
+const XAI_GROK_4 = {
+  url: 'https://docs.x.ai/docs/models',
+  retrieved: RETRIEVED,
+  note:
+    "Confirmed only by third parties ($3 in, $0.75 cached, $15 out: apidog's Grok 4 API " +
+    "guide, wavespeed.ai's x-ai/grok-4 page); xAI's page loads its table at run time. " +
+    'grok-4-0709 is listed as retired since. Batch: 50% of standard, not confirmed.',
+} as const;
+
+/** Azure OpenAI Global prices are OpenAI's list prices, which this table holds as checked. */
+const AZURE = {
+  url: 'https://azure.microsoft.com/en-us/pricing/details/cognitive-services/openai-service/',
+  retrieved: RETRIEVED,
+  note:
+    "Equal to OpenAI's list prices for the same model in this table (checked there); Azure's " +
+    'own page was not read. Global Batch: 50% of Global Standard ' +
+    '(https://learn.microsoft.com/azure/ai-foundry/openai/how-to/batch).',
+} as const;
+
+const AZURE_NANO = {
+  ...AZURE,
+  note:
+    'Not confirmed: this table holds no OpenAI entry for gpt-4.1-nano to compare with, and ' +
+    "Azure's page was not read. Global Batch: 50% of Global Standard.",
+} as const;
 
 /** No cache price, no flex tier: every input token at the input price. */
 const plain = {
@@ -36,39 +117,6 @@ const cachedRealtimeOnly = {
   flex_rate: null,
 } as const;
 
-const TOGETHER = {
-  url: 'https://www.together.ai/pricing',
-  retrieved: RETRIEVED,
-  note:
-    UNCHECKED +
-    'Together serverless prices. Batch: "up to 50%" and per model ' +
-    '(https://docs.together.ai/docs/batch-inference); these models at 50%.',
-} as const;
-
-const GROQ = {
-  url: 'https://groq.com/pricing',
-  retrieved: RETRIEVED,
-  note:
-    UNCHECKED +
-    'Groq on-demand prices. Batch: 50% per Groq (https://console.groq.com/docs/batch); one ' +
-    'survey quotes 25%, which a deployment can set through the price table override.',
-} as const;
-
-const XAI = {
-  url: 'https://docs.x.ai/docs/models',
-  retrieved: RETRIEVED,
-  note: `${UNCHECKED}xAI API prices; cached input listed for realtime calls. Batch: 50% of standard.`,
-} as const;
-
-const AZURE = {
-  url: 'https://azure.microsoft.com/en-us/pricing/details/cognitive-services/openai-service/',
-  retrieved: RETRIEVED,
-  note:
-    UNCHECKED +
-    'Azure OpenAI Global deployment prices (the same as OpenAI list prices). Global Batch: ' +
-    '50% of Global Standard (https://learn.microsoft.com/azure/ai-foundry/openai/how-to/batch).',
-} as const;
-
 const PROFILE_PRICES: Record<'together' | 'groq' | 'xai' | 'azure-openai', Entries> = {
   together: [
     {
@@ -77,7 +125,7 @@ const PROFILE_PRICES: Record<'together' | 'groq' | 'xai' | 'azure-openai', Entri
       effective_from: '2024-12-06',
       input: 0.88,
       output: 0.88,
-      source: TOGETHER,
+      source: TOGETHER_LLAMA_70B,
     },
     {
       ...plain,
@@ -85,7 +133,7 @@ const PROFILE_PRICES: Record<'together' | 'groq' | 'xai' | 'azure-openai', Entri
       effective_from: '2024-07-23',
       input: 0.18,
       output: 0.18,
-      source: TOGETHER,
+      source: TOGETHER_LLAMA_8B,
     },
     {
       ...plain,
@@ -93,7 +141,7 @@ const PROFILE_PRICES: Record<'together' | 'groq' | 'xai' | 'azure-openai', Entri
       effective_from: '2024-12-26',
       input: 1.25,
       output: 1.25,
-      source: TOGETHER,
+      source: TOGETHER_DEEPSEEK_V3,
     },
   ],
   groq: [
@@ -122,7 +170,7 @@ const PROFILE_PRICES: Record<'together' | 'groq' | 'xai' | 'azure-openai', Entri
       input: 0.3,
       output: 0.5,
       cache_read: 0.075,
-      source: XAI,
+      source: XAI_GROK_3_MINI,
     },
     {
       ...cachedRealtimeOnly,
@@ -132,7 +180,7 @@ const PROFILE_PRICES: Record<'together' | 'groq' | 'xai' | 'azure-openai', Entri
       input: 3,
       output: 15,
       cache_read: 0.75,
-      source: XAI,
+      source: XAI_GROK_4,
     },
   ],
   // Requests name the model; Azure answers with the dated model its deployment serves.
@@ -165,7 +213,7 @@ const PROFILE_PRICES: Record<'together' | 'groq' | 'xai' | 'azure-openai', Entri
       input: 0.1,
       output: 0.4,
       cache_read: 0.025,
-      source: AZURE,
+      source: AZURE_NANO,
     },
     {
       ...cachedRealtimeOnly,

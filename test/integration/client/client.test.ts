@@ -9,6 +9,7 @@ import {
   type Destination,
   type RequestV1Input,
 } from '../../../client/index.js';
+import { LOCAL_ACCOUNT_SENDER_ID } from '../../../local/stack/SqsEventSourceMapping.js';
 import type { ResultV1 } from '../../../shared/contract/result.js';
 import { type Pipeline, startPipeline } from '../pipeline/pipelineHarness.js';
 
@@ -33,6 +34,8 @@ beforeAll(async () => {
     sqs: counting,
     s3: aws.s3,
     claimCheckBucket: stack.artifactsBucket,
+    // Without the local sender attribute, the local stack sees the local account.
+    producer: LOCAL_ACCOUNT_SENDER_ID,
     destinationAllowList: '*',
     allowPrivateWebhooks: true,
   });
@@ -68,12 +71,12 @@ describe('batchlane/client against the local stack', () => {
     // Act
     const outcome = await client.send(big);
 
-    // Assess: sent by claim check, under the claim-check prefix of the stack's bucket...
+    // Assess: sent by claim check, under the producer's claim-check prefix of the stack's bucket...
     expect(outcome).toMatchObject({ status: 'sent', custom_id: 'big-1' });
     if (outcome.status !== 'sent' || outcome.claim_check === null)
       throw new Error('no claim check');
     const key = outcome.claim_check.replace(`s3://${pipeline.stack.artifactsBucket}/`, '');
-    expect(key).toMatch(/^claims\/[0-9a-f]{64}\.json$/);
+    expect(key).toMatch(new RegExp(`^claims/${LOCAL_ACCOUNT_SENDER_ID}/[0-9a-f]{64}\\.json$`));
     const head = await pipeline.aws.s3.send(
       new HeadObjectCommand({ Bucket: pipeline.stack.artifactsBucket, Key: key }),
     );

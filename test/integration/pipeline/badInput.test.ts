@@ -1,10 +1,16 @@
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_ACCOUNT_SENDER_ID } from '../../../local/stack/SqsEventSourceMapping.js';
 import { createRuntime } from '../../../shared/composition/createRuntime.js';
 import { ENV } from '../../../shared/config/BatchlaneConfig.js';
 import { UnavailableError } from '../../../shared/domain/errors.js';
 import { createCollector } from '../../../shared/usecases/createCollector.js';
-import { BAD_INPUT_CORPUS, CLAIM_OBJECTS, type CorpusEnv } from './badInputCorpus.js';
+import {
+  BAD_INPUT_CORPUS,
+  CLAIM_OBJECTS,
+  type CorpusEnv,
+  OTHER_PRODUCERS_OBJECTS,
+} from './badInputCorpus.js';
 import { type Pipeline, startPipeline } from './pipelineHarness.js';
 
 /**
@@ -15,7 +21,7 @@ import { type Pipeline, startPipeline } from './pipelineHarness.js';
  * what a batch can take" is an object of tens of kilobytes rather than 256 MB.
  */
 const MAX_BYTES_PER_BATCH = 64 * 1024;
-/** Where producers put claim-checked bodies: the local stack's artifacts bucket, under claims/. */
+/** Where producers put claim-checked bodies: the local stack's artifacts bucket, under claims/<producer>/. */
 const CLAIMS_BUCKET = 'batchlane-artifacts';
 /** A bucket of the producer's own choosing: readable by the stack's credentials, never read. */
 const FOREIGN_BUCKET = 'producer-claim-checks';
@@ -63,10 +69,22 @@ const waitFor = async (condition: () => boolean, what: string, timeoutMs = 30_00
   }
 };
 
-const putObject = (key: string, body: string) =>
-  pipeline.aws.s3.send(new PutObjectCommand({ Bucket: CLAIMS_BUCKET, Key: key, Body: body }));
+/**
+ * The messages here carry no local sender attribute, so the local stack sees the local account
+ * send them: its claim checks are under `claims/<account>/`, where `claims/x` of the corpus
+ * is put and named.
+ */
+const ownKey = (key: string) =>
+  key.startsWith('claims/')
+    ? `claims/${LOCAL_ACCOUNT_SENDER_ID}/${key.slice('claims/'.length)}`
+    : key;
 
-const claimUri = (key: string) => `s3://${CLAIMS_BUCKET}/${key}`;
+const putObject = (key: string, body: string) =>
+  pipeline.aws.s3.send(
+    new PutObjectCommand({ Bucket: CLAIMS_BUCKET, Key: ownKey(key), Body: body }),
+  );
+
+const claimUri = (key: string) => `s3://${CLAIMS_BUCKET}/${ownKey(key)}`;
 
 /** Metadata DynamoDB could not keep as a map (empty keys, a `constructor` key, numbers out of its range). */
 const ODD_METADATA: unknown = JSON.parse(
@@ -95,6 +113,7 @@ describe('Pipeline: the bad-input corpus, interleaved with good requests', () =>
       destinations: pipeline.destinations,
       claimUri,
       foreignUri: (key) => `s3://${FOREIGN_BUCKET}/${key}`,
+      bucketUri: (key) => `s3://${CLAIMS_BUCKET}/${key}`,
       maxBytesPerBatch: MAX_BYTES_PER_BATCH,
     };
     await pipeline.aws.s3.send(
@@ -107,6 +126,17 @@ describe('Pipeline: the bad-input corpus, interleaved with good requests', () =>
     await putObject('claims/good.json', JSON.stringify(anthropicBody('by claim check')));
     await putObject('claims/fold.json', JSON.stringify(anthropicBody('same either way')));
     for (const [key, content] of Object.entries(CLAIM_OBJECTS)) await putObject(key, content(env));
+    // Good bodies in batchlane's bucket where this producer may not read: the shared prefix
+    // and another producer's.
+    for (const key of OTHER_PRODUCERS_OBJECTS) {
+      await pipeline.aws.s3.send(
+        new PutObjectCommand({
+          Bucket: CLAIMS_BUCKET,
+          Key: key,
+          Body: JSON.stringify(anthropicBody('not this producer')),
+        }),
+      );
+    }
 
     const goodOnes = [
       good('good-sqs-1', sqs),
@@ -243,9 +273,14 @@ describe('Pipeline: the bad-input corpus, interleaved with good requests', () =>
     expect(pipeline.resultsFor('meta-big')[0]?.metadata ?? null).toBeNull();
 
     // "Not there" and "not yours" read the same: a refusal tells nothing about other objects.
-    const claimMessages = ['cc-missing', 'cc-no-bucket', 'cc-not-yours', 'cc-outside'].map(
-      (id) => pipeline.resultsFor(id)[0]?.error?.message,
-    );
+    const claimMessages = [
+      'cc-missing',
+      'cc-no-bucket',
+      'cc-not-yours',
+      'cc-outside',
+      'cc-shared-prefix',
+      'cc-other-producer',
+    ].map((id) => pipeline.resultsFor(id)[0]?.error?.message);
     expect(new Set(claimMessages).size, claimMessages.join(' | ')).toBe(1);
 
     // Two bodies under one id in one SQS batch: one delivery, one conflicting_resend.
@@ -321,6 +356,41 @@ describe('Pipeline: webhooks to private addresses, with private webhooks not all
   });
 });
 
+describe('Pipeline: DeepSeek in a deployment without the realtime worker', () => {
+  it('refuses a deepseek request at intake with its own code and delivers its neighbours', async () => {
+    // The real collector over the local stack, as a deployment without the realtime lane
+    // builds it: no realtime dispatcher.
+    const runtime = await createRuntime(pipeline.stack.env, 'collector-no-realtime');
+    const collect = createCollector({ ...runtime.deps, realtime: null });
+    const deepseek = {
+      custom_id: 'no-lane-deepseek-1',
+      provider: 'deepseek',
+      tier: 'off_peak',
+      body: { model: 'deepseek-flash', messages: [{ role: 'user', content: 'hi' }] },
+      destination: pipeline.destinations.sqs,
+    };
+    const report = await collect([
+      { messageId: 'no-lane-deepseek', body: JSON.stringify(deepseek) },
+      {
+        messageId: 'no-lane-good',
+        body: JSON.stringify(good('no-lane-good-1', pipeline.destinations.sqs)),
+      },
+    ]);
+
+    expect(report.failedMessageIds).toEqual([]);
+    expect(report.rejected).toBe(1);
+    expect(rejectionsFor('no-lane-deepseek-1')).toEqual(['no_realtime_lane']);
+    await pipeline.waitForResults(['no-lane-deepseek-1', 'no-lane-good-1']);
+    const [refused] = pipeline.resultsFor('no-lane-deepseek-1');
+    expect(refused?.status).toBe('rejected');
+    expect(refused?.error?.type).toBe('no_realtime_lane');
+    expect(pipeline.resultsFor('no-lane-good-1').map((r) => r.status)).toEqual(['succeeded']);
+    // Nothing was handed to a lane that is not there, nor left for the DLQ.
+    expect(await pipeline.queueDepth(pipeline.stack.realtimeQueueUrl)).toBe(0);
+    expect(await pipeline.queueDepth(pipeline.stack.intakeDlqUrl)).toBe(0);
+  });
+});
+
 describe('Pipeline: a claim check that cannot be read for now', () => {
   it('hands the message back to SQS instead of refusing it, and serves the rest of the batch', async () => {
     // The real collector over the local stack, with a claim-check reader whose S3 is down.
@@ -342,7 +412,8 @@ describe('Pipeline: a claim check that cannot be read for now', () => {
         body: JSON.stringify({
           custom_id: 'down-claim-1',
           provider: 'anthropic',
-          body_s3_uri: claimUri('claims/good.json'),
+          // No SenderId given: the default producer, whose claim checks are directly under claims/.
+          body_s3_uri: `s3://${CLAIMS_BUCKET}/claims/good.json`,
           destination: pipeline.destinations.sqs,
         }),
       },

@@ -17,8 +17,13 @@ interface CorpusEnv {
     readonly eventbridge: object;
     readonly webhook: object;
   };
-  /** `s3://<claims bucket>/<key>` of an object in {@link CLAIM_OBJECTS}, or of none. */
+  /**
+   * `s3://<claims bucket>/…` of an object in {@link CLAIM_OBJECTS}, or of none: `claims/x` is
+   * `x` under the sending producer's own prefix.
+   */
   readonly claimUri: (key: string) => string;
+  /** `s3://<claims bucket>/<key>`, the key as it is (see {@link OTHER_PRODUCERS_OBJECTS}). */
+  readonly bucketUri: (key: string) => string;
   /**
    * `s3://<a bucket of the producer's choosing>/<key>`: the stack's credentials could read it,
    * and it holds a good body at `claims/good.json`, yet no claim check is read from it.
@@ -87,6 +92,9 @@ const CLAIM_OBJECTS: Record<string, (env: CorpusEnv) => string> = {
   // A good body in batchlane's bucket, but outside the claim-check prefix: never read.
   'outside/good.json': () => JSON.stringify(anthropicBody()),
 };
+
+/** Good bodies in the claims bucket outside the sending producer's prefix: never read for it. */
+const OTHER_PRODUCERS_OBJECTS = ['claims/good.json', 'claims/AROAOTHERTEAM/good.json'] as const;
 
 const BAD_INPUT_CORPUS: readonly BadInputCase[] = [
   // Not a request at all.
@@ -592,6 +600,28 @@ const BAD_INPUT_CORPUS: readonly BadInputCase[] = [
       }),
   },
   {
+    name: "claim check in the shared claims/, not the producer's own prefix",
+    customId: 'cc-shared-prefix',
+    code: 'claim_check_missing',
+    delivered: true,
+    message: (env) =>
+      request(env, 'cc-shared-prefix', {
+        body: undefined,
+        body_s3_uri: env.bucketUri('claims/good.json'),
+      }),
+  },
+  {
+    name: "claim check under another producer's prefix",
+    customId: 'cc-other-producer',
+    code: 'claim_check_missing',
+    delivered: true,
+    message: (env) =>
+      request(env, 'cc-other-producer', {
+        body: undefined,
+        body_s3_uri: env.bucketUri('claims/AROAOTHERTEAM/good.json'),
+      }),
+  },
+  {
     name: 'claim check not JSON',
     customId: 'cc-not-json',
     code: 'claim_check_invalid',
@@ -651,5 +681,6 @@ export {
   type BadInputCase,
   CLAIM_OBJECTS,
   type CorpusEnv,
+  OTHER_PRODUCERS_OBJECTS,
   request,
 };

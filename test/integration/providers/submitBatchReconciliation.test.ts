@@ -45,6 +45,7 @@ const submittingBatch = async (
   count: number,
   startedAt: Date,
   model = 'claude-haiku-4-5',
+  promptTokens: number | null = null,
 ): Promise<BatchRecord> => {
   const batchId = uniqueName('bl');
   const inputKey = `batches/${batchId}/input.jsonl`;
@@ -75,6 +76,10 @@ const submittingBatch = async (
     completionLeaseUntil: null,
     checkpoint: null,
     submitStartedAt: startedAt.toISOString(),
+    estimate:
+      promptTokens === null
+        ? null
+        : { byModel: { [model]: { requests: count, tokens: promptTokens } }, nanoUsd: 0 },
   };
   await deps.store.createBatch(record);
   return record;
@@ -262,5 +267,62 @@ describe('submitBatch where the provider caps batches running at once per model'
     expect(submitted).toMatchObject({ state: 'submitted', lastError: null });
     expect(await providerBatchCount()).toBe(before + 1);
     expect(heldEventsOf(waiting.batchId)).toHaveLength(1);
+  });
+});
+
+describe('submitBatch where the provider caps the tokens enqueued per model', () => {
+  const HELD_MODEL = 'claude-opus-4-5';
+
+  it('holds the batch that would pass the cap, reports it once, and submits it when room frees', async () => {
+    // Prepare: a running batch of the model holds 700 of the 1000 tokens the cap allows.
+    const capped: RuntimeDeps = {
+      ...deps,
+      settings: { ...deps.settings, maxEnqueuedTokensPerModel: { anthropic: 1000 } },
+    };
+    const running = await submitBatch(
+      capped,
+      await submittingBatch(2, new Date(), HELD_MODEL, 700),
+      { verifiedMembers: true },
+    );
+    expect(running.state).toBe('submitted');
+    const waiting = await submittingBatch(3, new Date(), HELD_MODEL, 400);
+    const before = await providerBatchCount();
+
+    // Act: the first try, and the poller's next.
+    const held = await submitBatch(capped, waiting, { verifiedMembers: true });
+    const heldAgain = await submitBatch(capped, held, { verifiedMembers: true });
+
+    // Assess: nothing reached the provider, and one event says why.
+    expect(held.lastError).toBe(
+      "held: 700 anthropic tokens enqueued for claude-opus-4-5; 400 more would pass the provider's cap",
+    );
+    expect(Date.parse(held.nextPollAt ?? '')).toBeGreaterThan(Date.now() + 30_000);
+    expect(heldAgain.providerBatchId).toBeNull();
+    expect(await providerBatchCount()).toBe(before);
+    const heldEvents = published.filter(
+      (e) =>
+        e.detailType === 'Requests Held' &&
+        (e.detail as { batch_id?: string }).batch_id === waiting.batchId,
+    );
+    expect(heldEvents.map((e) => e.detail)).toEqual([
+      expect.objectContaining({
+        reason: 'quota_enqueued_tokens',
+        provider: 'anthropic',
+        model: HELD_MODEL,
+        requests: 3,
+        custom_ids: [],
+        retry_in_seconds: 60,
+      }),
+    ]);
+
+    // Act: the running batch ends, so its tokens leave the queue and the held one goes.
+    const ended = await deps.store.getBatch(running.batchId);
+    if (ended === null) throw new Error('the running batch is gone');
+    await deps.store.updateBatch(ended.batchId, ended.version, { state: 'ended' });
+    const submitted = await submitBatch(capped, heldAgain, { verifiedMembers: true });
+
+    // Assess
+    expect(submitted).toMatchObject({ state: 'submitted', lastError: null });
+    expect(await providerBatchCount()).toBe(before + 1);
   });
 });

@@ -1,5 +1,5 @@
 import type { BatchlaneError } from '../../../shared/domain/errors.js';
-import { PRODUCER_ATTRIBUTE } from '../../../shared/domain/producer.js';
+import { PRODUCER_ATTRIBUTE, producerAttributeOf } from '../../../shared/domain/producer.js';
 import type { RealtimeJob } from '../../../shared/domain/RealtimeJob.js';
 import type { CompletionNotifier } from '../../../shared/ports/CompletionNotifier.js';
 import type { IntakeRequeuer, RequeuedMessage } from '../../../shared/ports/IntakeRequeuer.js';
@@ -27,7 +27,7 @@ class FailureSwitch {
 
 /**
  * {@link IntakeRequeuer} onto an {@link InMemoryQueue} (the intake queue): each message anew,
- * with its producer as the `batchlane-producer` attribute (none for the default producer ''),
+ * with its producer as the `batchlane-producer` attribute (`(default)` for the default producer ''),
  * the delay clamped to 0–900 s.
  */
 class InMemoryIntakeRequeuer extends FailureSwitch implements IntakeRequeuer {
@@ -43,7 +43,7 @@ class InMemoryIntakeRequeuer extends FailureSwitch implements IntakeRequeuer {
     for (const message of messages) {
       this.#queue.send(message.body, {
         delaySeconds: clampDelay(delaySeconds),
-        attributes: message.producer === '' ? {} : { [PRODUCER_ATTRIBUTE]: message.producer },
+        attributes: { [PRODUCER_ATTRIBUTE]: producerAttributeOf(message.producer) },
       });
     }
   }

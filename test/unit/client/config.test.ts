@@ -56,6 +56,8 @@ describe('client options', () => {
       destinationAllowList: '*',
       allowPrivateWebhooks: true,
       region: 'us-east-1',
+      // The local stack sees a client as the local account: claim checks go under its prefix.
+      producer: '000000000000',
     });
     const sqsEndpoint = await options.sqs?.config.endpoint?.();
     expect(sqsEndpoint?.hostname).toBe('127.0.0.1');

@@ -1,3 +1,4 @@
+import { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { createBatchlaneClient } from '../../../client/createBatchlaneClient.js';
@@ -81,5 +82,72 @@ describe('createBatchlaneClient', () => {
     const client = createBatchlaneClient({ queueUrl: QUEUE, sqs: sqs.client });
     const outcome = await client.send(request('mid', 'x'.repeat(500_000)));
     expect(outcome).toMatchObject({ status: 'sent', claim_check: null });
+  });
+});
+
+/** An S3 client that answers every command itself and records the keys put. */
+const recordingS3 = () => {
+  const keys: string[] = [];
+  const client = new S3Client({
+    region: 'eu-west-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+  client.middlewareStack.add(
+    () => async (args) => {
+      const input = args.input as { Key?: string };
+      if (input.Key !== undefined) keys.push(input.Key);
+      return { output: { $metadata: {}, ETag: '"etag"' }, response: {} };
+    },
+    { step: 'initialize' },
+  );
+  return { client, keys };
+};
+
+describe('createBatchlaneClient claim checks', () => {
+  const big = () => request('big', 'x'.repeat(4000));
+
+  it("puts a producer's claim checks under its own prefix", async () => {
+    const s3 = recordingS3();
+    const client = createBatchlaneClient({
+      queueUrl: QUEUE,
+      sqs: fakeSqs('2048').client,
+      s3: s3.client,
+      claimCheckBucket: 'artifacts',
+      producer: 'team-a',
+    });
+    const outcome = await client.send(big());
+    expect(outcome).toMatchObject({ status: 'sent' });
+    expect(s3.keys).toHaveLength(1);
+    expect(s3.keys[0]).toMatch(/^claims\/team-a\/[0-9a-f]{64}\.json$/);
+    expect(outcome.status === 'sent' && outcome.claim_check).toBe(`s3://artifacts/${s3.keys[0]}`);
+  });
+
+  it("puts the default producer's directly under the shared claims/, and a given prefix wins", async () => {
+    const shared = recordingS3();
+    await createBatchlaneClient({
+      queueUrl: QUEUE,
+      sqs: fakeSqs('2048').client,
+      s3: shared.client,
+      claimCheckBucket: 'artifacts',
+      producer: '',
+    }).send(big());
+    expect(shared.keys[0]).toMatch(/^claims\/[0-9a-f]{64}\.json$/);
+
+    const explicit = recordingS3();
+    await createBatchlaneClient({
+      queueUrl: QUEUE,
+      sqs: fakeSqs('2048').client,
+      s3: explicit.client,
+      claimCheckBucket: 'artifacts',
+      producer: 'team-a',
+      claimCheckPrefix: 'claims/team-a/nightly/',
+    }).send(big());
+    expect(explicit.keys[0]).toMatch(/^claims\/team-a\/nightly\/[0-9a-f]{64}\.json$/);
+  });
+
+  it('refuses a producer that is not one path segment', () => {
+    expect(() =>
+      createBatchlaneClient({ queueUrl: QUEUE, sqs: fakeSqs('2048').client, producer: '../x' }),
+    ).toThrow(RangeError);
   });
 });

@@ -9,6 +9,7 @@ const facts: DeploymentFacts = {
   allowPrivateWebhooks: false,
   claimCheckBucket: 'artifacts-bucket',
   claimCheckPrefix: 'claims/',
+  producer: null,
   maxMessageBytes: 1_048_576,
 };
 
@@ -147,6 +148,22 @@ describe('prepareRequest', () => {
     expect(codeOf(own('s3://other-bucket/claims/mine.json'))).toBe('claim_check_missing');
     expect(codeOf({ ...own('s3://artifacts-bucket/claims/m.json'), typo: 1 })).toBe(
       'unknown_field',
+    );
+  });
+
+  it('keeps a claim check the producer made itself to its own prefix once it knows who it is', () => {
+    const own = (uri: string) => ({ ...request(), body: undefined, body_s3_uri: uri });
+    const teamA = { ...facts, producer: 'team-a', claimCheckPrefix: 'claims/team-a/' };
+    expect(codeOf(own('s3://artifacts-bucket/claims/team-a/mine.json'), teamA)).toBe('ok');
+    expect(codeOf(own('s3://artifacts-bucket/claims/team-b/theirs.json'), teamA)).toBe(
+      'claim_check_missing',
+    );
+    expect(codeOf(own('s3://artifacts-bucket/claims/shared.json'), teamA)).toBe(
+      'claim_check_missing',
+    );
+    const refusal = prepareRequest(own('s3://artifacts-bucket/claims/shared.json'), teamA);
+    expect(!refusal.ok && refusal.rejection.message).toBe(
+      'body_s3_uri must name an object under s3://artifacts-bucket/claims/team-a/',
     );
   });
 });

@@ -7,8 +7,10 @@ import {
   type AwsClients,
   createAwsClients,
 } from '../../../shared/adapters/aws/createAwsClients.js';
+import { createReceiverRuntime } from '../../../shared/composition/createReceiverRuntime.js';
 import { createRuntime } from '../../../shared/composition/createRuntime.js';
 import { ENV } from '../../../shared/config/BatchlaneConfig.js';
+import { PUSH_ENV } from '../../../shared/config/pushConfig.js';
 
 const env = {
   AWS_REGION: 'eu-west-1',
@@ -143,5 +145,29 @@ describe('Function: createRuntime()', () => {
         'test',
       ),
     ).rejects.toThrow(/BATCHLANE_BEDROCK_JOB_S3_ENDPOINT is set without/);
+  });
+});
+
+describe('Function: createReceiverRuntime()', () => {
+  it('builds only the providers that push webhooks, whatever else the deployment enables', async () => {
+    const receiver = await createReceiverRuntime(
+      {
+        ...env,
+        [ENV.enabledProviders]: 'anthropic,openai,gemini,mistral',
+        [ENV.geminiApiKey]: 'gemini-test',
+        [ENV.mistralApiKey]: 'mistral-test',
+        [PUSH_ENV.secrets]: JSON.stringify({ openai: `whsec_${'a'.repeat(32)}` }),
+      },
+      'receiver-test',
+    );
+    expect(receiver.runtime.config.enabledProviders).toEqual(['openai', 'gemini']);
+    // Every other provider is the disabled stand-in: its key was never looked for.
+    await expect(receiver.deps.providers.anthropic?.retrieve('msgbatch_1')).rejects.toMatchObject({
+      code: 'provider_disabled',
+    });
+    await expect(receiver.deps.providers.mistral?.retrieve('job_1')).rejects.toMatchObject({
+      code: 'provider_disabled',
+    });
+    expect(receiver.deps.providers.openai?.name).toBe('openai');
   });
 });

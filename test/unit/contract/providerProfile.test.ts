@@ -7,6 +7,7 @@ import {
   ProviderProfileSchema,
   profileEndpointPath,
   profileModelName,
+  profileRunLimits,
   windowHours,
 } from '../../../shared/contract/providerProfile.js';
 import { PROVIDER_LIMITS, PROVIDERS } from '../../../shared/contract/providers.js';
@@ -191,5 +192,29 @@ describe('profile prices', () => {
 
   it("prices Azure's dated model names by the model's entry", () => {
     expect(isKnownModel('azure-openai', 'gpt-4o-mini-2024-07-18')).toBe(true);
+  });
+});
+
+describe('profileRunLimits', () => {
+  it('gives a profile that overruns its window its longer run, and passes on its token cap', () => {
+    const limits = profileRunLimits(BUILT_IN_PROFILES);
+
+    // Together: a 24 h window that may run to 72 h, 30B tokens enqueued per model.
+    expect(limits.batchWindowMs['together']).toBe(72 * 3_600_000);
+    expect(limits.runsPastExpiryMs['together']).toBe(48 * 3_600_000);
+    expect(limits.maxEnqueuedTokensPerModel['together']).toBe(30e9);
+    // xAI: a hard 24 h window and no token cap.
+    expect(limits.batchWindowMs['xai']).toBe(24 * 3_600_000);
+    expect(limits.runsPastExpiryMs['xai']).toBeUndefined();
+    expect(limits.maxEnqueuedTokensPerModel['xai']).toBeUndefined();
+  });
+
+  it('reads the window a deployment asks for (Groq at 7d)', () => {
+    const groq = ProviderProfileSchema.parse({
+      ...BUILT_IN_PROFILES.groq,
+      window: { ...BUILT_IN_PROFILES.groq.window, request: '7d' },
+    });
+
+    expect(profileRunLimits({ groq }).batchWindowMs['groq']).toBe(168 * 3_600_000);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { laneRuleOf } from '../../../shared/contract/lanes.js';
+import { laneRuleOf, needsRealtimeLane } from '../../../shared/contract/lanes.js';
 import { PROVIDERS } from '../../../shared/contract/providers.js';
 import { TIERS } from '../../../shared/contract/request.js';
 import { chooseLane } from '../../../shared/domain/chooseLane.js';
@@ -10,6 +10,50 @@ const policy = { batchWindowMs: 24 * HOUR, batchMarginMs: HOUR };
 const now = new Date('2026-11-26T12:00:00.000Z');
 const at = (hoursFromNow: number): string =>
   new Date(now.getTime() + hoursFromNow * HOUR).toISOString();
+
+describe('chooseLane for a provider whose batches run past the default window', () => {
+  // Together's profile: a 24 h window its batches may overrun to 72 h.
+  const withTogether = { ...policy, batchWindowMsByProvider: { together: 72 * HOUR } };
+
+  it("sends auto to batch only when the deadline leaves the provider's own window", () => {
+    const roomy = chooseLane(
+      { provider: 'together', tier: 'auto', deadline: at(73) },
+      false,
+      now,
+      withTogether,
+    );
+    const tight = chooseLane(
+      { provider: 'together', tier: 'auto', deadline: at(30) },
+      false,
+      now,
+      withTogether,
+    );
+
+    expect(roomy).toMatchObject({ lane: 'batch', reason: /the 72\.0 h batch window/ });
+    expect(tight).toMatchObject({
+      lane: 'realtime',
+      reason: /inside the 73\.0 h a batch may need/,
+    });
+  });
+
+  it("keeps the deployment's window for other providers, and the longer of the two", () => {
+    const groq = chooseLane(
+      { provider: 'groq', tier: 'auto', deadline: at(30) },
+      false,
+      now,
+      withTogether,
+    );
+    const shorter = chooseLane(
+      { provider: 'together', tier: 'auto', deadline: at(30) },
+      false,
+      now,
+      { ...policy, batchWindowMsByProvider: { together: 12 * HOUR } },
+    );
+
+    expect(groq.lane).toBe('batch');
+    expect(shorter).toMatchObject({ lane: 'batch', reason: /the 24\.0 h batch window/ });
+  });
+});
 
 describe('chooseLane', () => {
   // One row per provider, tier and situation: the lanes table read back through chooseLane.
@@ -102,5 +146,13 @@ describe('escalateAtOf', () => {
 
   it('is null when no auto member has a deadline', () => {
     expect(escalateAtOf([{ lane: { requested: 'batch' }, deadline: at(1) }], HOUR)).toBeNull();
+  });
+});
+
+describe('needsRealtimeLane', () => {
+  it('is true only for a provider no tier of which is served in batch (DeepSeek)', () => {
+    const needing = PROVIDERS.filter((provider) => needsRealtimeLane(provider));
+
+    expect(needing).toEqual(['deepseek']);
   });
 });

@@ -8,16 +8,17 @@ import {
 const BUCKET = 'batchlane-artifacts';
 
 describe('Function: claimCheckPrefix()', () => {
-  it('is claims/ for every producer until producers are told apart', () => {
+  it('is the shared claims/ for the default producer and a caller that names none', () => {
     expect(claimCheckPrefix()).toBe('claims/');
     expect(claimCheckPrefix(null)).toBe('claims/');
+    expect(claimCheckPrefix('')).toBe('claims/');
   });
 
   it("is a producer's own segment under claims/ once they are", () => {
     expect(claimCheckPrefix('team-a')).toBe('claims/team-a/');
   });
 
-  it.each(['', '.', '..', 'a/b', 'x'.repeat(129)])(
+  it.each(['.', '..', 'a/b', 'x'.repeat(129)])(
     'gives the producer key %j no prefix at all',
     (producer) => {
       expect(claimCheckPrefix(producer)).toBeNull();
@@ -52,6 +53,11 @@ describe('Function: claimCheckKeyOf()', () => {
     );
     expect(claimCheckKeyOf(`s3://${BUCKET}/claims/team-b/b.json`, BUCKET, 'team-a')).toBeNull();
     expect(claimCheckKeyOf(`s3://${BUCKET}/claims/b.json`, BUCKET, 'team-a')).toBeNull();
+  });
+
+  it("keeps the default producer to objects directly under claims/, out of every producer's folder", () => {
+    expect(claimCheckKeyOf(`s3://${BUCKET}/claims/b.json`, BUCKET, '')).toBe('claims/b.json');
+    expect(claimCheckKeyOf(`s3://${BUCKET}/claims/team-a/b.json`, BUCKET, '')).toBeNull();
   });
 });
 

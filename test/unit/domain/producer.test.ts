@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
+  DEFAULT_PRODUCER_ATTRIBUTE,
   ledgerIdOf,
   type ProducerPolicy,
   principalOf,
+  producerAttributeOf,
   resolveProducer,
 } from '../../../shared/domain/producer.js';
 
@@ -45,6 +47,35 @@ describe('Function: resolveProducer()', () => {
         policy(),
       ),
     ).toBe('AROATEAMA');
+  });
+
+  it("reads batchlane's own requeue of the default producer from its marker, and nobody else's", () => {
+    expect(
+      resolveProducer(
+        { senderId: 'AROACOLLECTOR:fn', producerAttribute: DEFAULT_PRODUCER_ATTRIBUTE },
+        policy(),
+      ),
+    ).toBe('');
+    expect(
+      resolveProducer(
+        { senderId: 'AROAEVIL:x', producerAttribute: DEFAULT_PRODUCER_ATTRIBUTE },
+        policy(),
+      ),
+    ).toBe('AROAEVIL');
+  });
+
+  it("maps a principal to the empty namespace: the default producer ''", () => {
+    const shared = policy({ namespaces: [{ pattern: 'AROALEGACY', namespace: '' }] });
+    expect(resolveProducer({ senderId: 'AROALEGACY:fn', producerAttribute: null }, shared)).toBe(
+      '',
+    );
+    // Its held requests come back as the default producer's, not as batchlane's own.
+    expect(
+      resolveProducer(
+        { senderId: 'AROACOLLECTOR:fn', producerAttribute: producerAttributeOf('') },
+        shared,
+      ),
+    ).toBe('');
   });
 
   it('does not believe a malformed producer attribute, even from batchlane', () => {

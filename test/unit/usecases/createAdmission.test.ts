@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { METRIC } from '../../../shared/contract/metrics.js';
 import type { BudgetPeriod } from '../../../shared/domain/budgetPeriod.js';
 import { UnavailableError } from '../../../shared/domain/errors.js';
-import { PRODUCER_ATTRIBUTE } from '../../../shared/domain/producer.js';
+import { DEFAULT_PRODUCER_ATTRIBUTE, PRODUCER_ATTRIBUTE } from '../../../shared/domain/producer.js';
 import type { BudgetReservations } from '../../../shared/ports/BudgetReservations.js';
 import {
   type AdmissionRequest,
@@ -105,7 +105,7 @@ describe('createAdmission with budgets, against the fakes', () => {
     const requeued = queue.drain();
     expect(requeued.map((m) => [m.body, m.attributes])).toEqual([
       [request(3).body, { [PRODUCER_ATTRIBUTE]: 'team-a' }],
-      [request(4).body, {}],
+      [request(4).body, { [PRODUCER_ATTRIBUTE]: DEFAULT_PRODUCER_ATTRIBUTE }],
     ]);
     const held = events.detailsOf<HeldDetail>('Requests Held');
     expect(held).toEqual([
@@ -159,6 +159,38 @@ describe('createAdmission with budgets, against the fakes', () => {
     expect(outcome.admitted.map((r) => r.customId)).toEqual(['c-1']);
     expect(await shared.read(TODAY)).toEqual({ dayNanoUsd: 80_000, monthNanoUsd: 80_000 });
     expect(metrics.total(METRIC.BudgetReservationConflicts)).toBe(1);
+  });
+
+  it('admits a lone request with its one conditional write, reading only to tell why one is held', async () => {
+    const shared = new InMemoryBudgetReservations();
+    const calls: string[] = [];
+    const counting: BudgetReservations = {
+      read: (period) => {
+        calls.push('read');
+        return shared.read(period);
+      },
+      settle: (id, period, delta) => shared.settle(id, period, delta),
+      reserve: (period, nanoUsd, limits) => {
+        calls.push('reserve');
+        return shared.reserve(period, nanoUsd, limits);
+      },
+    };
+    const { admit, events } = setUp(
+      { dailyNanoUsd: 100_000, monthlyNanoUsd: 50_000 },
+      { budgets: counting },
+    );
+    expect((await admit([request(1)])).admitted).toHaveLength(1);
+    expect(calls).toEqual(['reserve']);
+
+    calls.length = 0;
+    await shared.reserve(TODAY, 15_000, { dailyNanoUsd: null, monthlyNanoUsd: null });
+    expect((await admit([request(2)])).admitted).toEqual([]);
+    expect(calls).toEqual(['reserve', 'read']);
+    // 45 000 of the month's 50 000 reserved: held by the month, as the read tells.
+    expect(await shared.read(TODAY)).toEqual({ dayNanoUsd: 45_000, monthNanoUsd: 45_000 });
+    expect(events.detailsOf<HeldDetail>('Requests Held').map((d) => d.reason)).toEqual([
+      'budget_monthly',
+    ]);
   });
 
   it('holds everything, passing no budget, while it keeps losing the race', async () => {

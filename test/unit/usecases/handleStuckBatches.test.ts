@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { type BatchStuckDetail, DETAIL_TYPES } from '../../../shared/contract/events.js';
 import { METRIC } from '../../../shared/contract/metrics.js';
 import { newBatchRecord } from '../../../shared/domain/newBatchRecord.js';
+import { defaultPriceTable } from '../../../shared/domain/pricing/defaultPriceTable.js';
 import type { RealtimeJob } from '../../../shared/domain/RealtimeJob.js';
 import type { BatchItem, BatchRecord } from '../../../shared/domain/records.js';
 import {
@@ -31,9 +32,16 @@ const MIN = 60_000;
 const HOUR = 60 * MIN;
 const MODEL = 'claude-sonnet-4-5';
 
-/** The members of one batch: all the watch reads of the state store, and the escalation mark. */
-class FakeMembers implements Pick<StateStore, 'listItems' | 'escalateMember'> {
+/**
+ * The members of one batch: all the watch reads of the state store, and the escalation mark;
+ * no batch is active for admission to count (it reads them only when quotas are set).
+ */
+class FakeMembers implements Pick<StateStore, 'listItems' | 'escalateMember' | 'listDueBatches'> {
   readonly items = new Map<string, BatchItem>();
+
+  async listDueBatches(): Promise<BatchRecord[]> {
+    return [];
+  }
 
   async *listItems(batchId: string): AsyncIterable<BatchItem[]> {
     yield [...this.items.values()].filter((item) => item.batchId === batchId);
@@ -78,9 +86,13 @@ const setup = async (stuck: Partial<StuckBatchSettings> = {}) => {
   const settings = {
     escalateBeforeDeadlineMs: 30 * MIN,
     budget: { dailyNanoUsd: null, monthlyNanoUsd: null },
+    quotas: {},
+    priceTable: defaultPriceTable,
+    unpricedCeilingNanoUsdPerToken: null,
     stuckBatches: { ...DEFAULT_STUCK_SETTINGS, floorMs: 2 * HOUR, minHistory: 3, ...stuck },
   } as unknown as RuntimeSettings;
-  const deps: StuckBatchDeps = {
+  // The runtime as far as the watch and the escalation path use it; the rest is never read.
+  const deps = {
     providers: { anthropic: provider },
     turnarounds,
     events,
@@ -93,7 +105,7 @@ const setup = async (stuck: Partial<StuckBatchSettings> = {}) => {
     metrics,
     settings,
     store,
-  };
+  } as unknown as StuckBatchDeps;
 
   // A submitted batch of three members, two of them with deadlines, and its input file.
   const batchId = 'bl_stuck';

@@ -1,0 +1,148 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDbStateStore } from '../../../shared/adapters/aws/DynamoDbStateStore.js';
+import { ensureStateTable } from '../../../shared/adapters/aws/stateTable.js';
+import { BUILT_IN_PROFILES, profileRunLimits } from '../../../shared/contract/providerProfile.js';
+import { defaultPriceTable } from '../../../shared/domain/pricing/defaultPriceTable.js';
+import type { BatchRecord } from '../../../shared/domain/records.js';
+import type { BatchProvider } from '../../../shared/ports/BatchProvider.js';
+import { silentLogger } from '../../../shared/ports/Logger.js';
+import { createPoller } from '../../../shared/usecases/createPoller.js';
+import type { RuntimeDeps } from '../../../shared/usecases/RuntimeDeps.js';
+import { RecordingMetrics } from '../../support/fakes/RecordingObservability.js';
+import { emulatorClients, uniqueName } from '../aws/awsTestKit.js';
+
+/**
+ * The poller on the real state store, against providers whose batches are still running
+ * 30 h after they were created: past a 24 h expiry. xAI's window is hard, so its batch counts
+ * as stuck; Together's profile says its batches run to 72 h, so its batch does not yet.
+ */
+const HOUR = 3_600_000;
+let store: DynamoDbStateStore;
+
+/** A provider that reports every batch still running, with the expiry it was created with. */
+const stillRunning = (expiresAt: string): BatchProvider =>
+  ({
+    retrieve: async (providerBatchId: string) => ({
+      providerBatchId,
+      phase: 'running',
+      providerStatus: 'in_progress',
+      expiresAt,
+      endedAt: null,
+      failure: null,
+      resultRefs: [],
+    }),
+  }) as unknown as BatchProvider;
+
+const runningBatch = async (provider: 'xai' | 'together', createdAt: Date) => {
+  const batchId = uniqueName(`stuck-${provider}`);
+  const record: BatchRecord = {
+    batchId,
+    provider,
+    endpoint: '/v1/chat/completions',
+    models: ['m'],
+    state: 'submitted',
+    version: 0,
+    inputKey: `batches/${batchId}/input.jsonl`,
+    inputBytes: 10,
+    requestCount: 1,
+    providerBatchId: `pb-${batchId}`,
+    providerStatus: 'in_progress',
+    providerExpiresAt: new Date(createdAt.getTime() + 24 * HOUR).toISOString(),
+    createdAt: createdAt.toISOString(),
+    submittedAt: createdAt.toISOString(),
+    endedAt: null,
+    completedAt: null,
+    nextPollAt: new Date(0).toISOString(),
+    pollCount: 3,
+    counts: null,
+    resultKeys: [],
+    lastError: null,
+    completionLeaseUntil: null,
+    checkpoint: null,
+  };
+  await store.createBatch(record);
+  return record;
+};
+
+const depsFor = (metrics: RecordingMetrics, providers: RuntimeDeps['providers']): RuntimeDeps => {
+  const limits = profileRunLimits(BUILT_IN_PROFILES);
+  const refuse = () => Promise.reject(new Error('not used by the poller here'));
+  return {
+    store,
+    blobs: {} as RuntimeDeps['blobs'],
+    claimChecks: { read: refuse },
+    providers,
+    events: { publish: async () => undefined },
+    deliverer: { deliver: refuse },
+    completion: { notifyEnded: async () => undefined, retrySoon: async () => undefined },
+    costs: {} as RuntimeDeps['costs'],
+    budgets: {} as RuntimeDeps['budgets'],
+    realtime: null,
+    realtimeProviders: {},
+    requeue: null,
+    clock: { now: () => new Date() },
+    ids: { next: (prefix) => uniqueName(prefix) },
+    logger: silentLogger,
+    metrics,
+    settings: {
+      defaultDestination: null,
+      enabledProviders: ['xai', 'together'],
+      idempotencyTtlSeconds: 3600,
+      maxRequestsPerBatch: null,
+      maxBytesPerBatch: null,
+      pollIntervalSeconds: 60,
+      batchMaxAgeMs: 0,
+      maxAttempts: 3,
+      publishRequestEvents: false,
+      destinationPolicy: { kind: 'listed', entries: [] },
+      region: 'us-east-1',
+      claimCheckBucket: 'unused',
+      maxClaimCheckBytes: 1024,
+      leaseMs: 300_000,
+      allowPrivateWebhooks: false,
+      priceTable: defaultPriceTable,
+      costTagKey: 'tag',
+      lanePolicy: { batchWindowMs: 24 * HOUR, batchMarginMs: HOUR },
+      escalateBeforeDeadlineMs: 1_800_000,
+      quotas: {},
+      quotaRetrySeconds: 60,
+      realtimeRetryBaseSeconds: 10,
+      producers: { selfPrincipals: [], namespaces: [] },
+      unpricedCeilingNanoUsdPerToken: null,
+      budget: { dailyNanoUsd: null, monthlyNanoUsd: null },
+      runsPastExpiryMs: limits.runsPastExpiryMs,
+    },
+  };
+};
+
+beforeAll(async () => {
+  const clients = emulatorClients();
+  const tableName = uniqueName('stuck');
+  await ensureStateTable(clients.dynamodb, tableName);
+  store = new DynamoDbStateStore({ client: clients.documentClient, tableName });
+});
+
+describe('Poller: a batch running past its provider expiry', () => {
+  it('counts a hard-window batch as stuck, but not one whose profile says it runs to 72 h', async () => {
+    // Prepare: one batch of each, created 30 h ago, both reported still running.
+    const createdAt = new Date(Date.now() - 30 * HOUR);
+    const xai = await runningBatch('xai', createdAt);
+    const together = await runningBatch('together', createdAt);
+    const metrics = new RecordingMetrics();
+    const poll = createPoller(
+      depsFor(metrics, {
+        xai: stillRunning(xai.providerExpiresAt ?? ''),
+        together: stillRunning(together.providerExpiresAt ?? ''),
+      }),
+    );
+
+    // Act
+    await poll();
+
+    // Assess: both were asked about and stay running; only xAI's counts as stuck.
+    expect(metrics.total('BatchesStuckPastExpiry', { provider: 'xai' })).toBe(1);
+    expect(metrics.total('BatchesStuckPastExpiry', { provider: 'together' })).toBe(0);
+    expect((await store.getBatch(xai.batchId))?.state).toBe('submitted');
+    expect((await store.getBatch(together.batchId))?.pollCount).toBe(4);
+  });
+});
