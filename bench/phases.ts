@@ -1,8 +1,9 @@
 import { Readable } from 'node:stream';
-import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { Upload } from '@aws-sdk/lib-storage';
-import { batchItemToItem } from '../shared/adapters/aws/stateItemCodec.js';
-import type { BatchItem, BatchRecord } from '../shared/domain/records.js';
+import { partToItem } from '../shared/adapters/aws/stateItemCodec.js';
+import { encodePartMember, partMembersKeyOf } from '../shared/domain/partMembers.js';
+import type { BatchItem, BatchPart, BatchRecord } from '../shared/domain/records.js';
 import type { StateStore } from '../shared/ports/StateStore.js';
 import { createCollector } from '../shared/usecases/createCollector.js';
 import { createCompletion } from '../shared/usecases/createCompletion.js';
@@ -201,11 +202,13 @@ const collectorPhase = async (input: PhaseInput): Promise<PhaseResult> => {
 };
 
 /**
- * Puts an ended batch of `size` members in place for the completion: the record through the
- * store, the members in bulk (BatchWriteItem of 25, encoded with the store's own codec, since
- * the store has no bulk write), and the provider results file at the key the completion
- * archives it to, so `archive()` finds it and makes no provider call.
+ * Puts an ended batch of `size` members in place for the completion, as sealing leaves one:
+ * the record through the store, its parts (a sidecar object of members and a sealed part
+ * record each, encoded with the store's own codec), and the provider results file at the key
+ * the completion archives it to, so `archive()` finds it and makes no provider call.
  */
+const SEED_PART_SIZE = 1_000;
+
 const seedPhase = async (input: PhaseInput): Promise<PhaseResult> => {
   const tally = emptyTally();
   const runtime = await createBenchRuntime(process.env, () => tally);
@@ -246,7 +249,10 @@ const seedPhase = async (input: PhaseInput): Promise<PhaseResult> => {
     prefix: `bench/${input.runId}/`,
   };
   await meter.time(async () => {
-    await deps.store.createBatch(record);
+    await deps.store.createBatch({
+      ...record,
+      partCount: Math.ceil(input.size / SEED_PART_SIZE),
+    });
     const item = (index: number): BatchItem => ({
       batchId,
       providerCustomId: memberId(index),
@@ -264,24 +270,43 @@ const seedPhase = async (input: PhaseInput): Promise<PhaseResult> => {
       lane: { requested: 'batch', reason: 'tier batch' },
       cost: null,
     });
+    // As the collector leaves a batch: parts of 1,000 members, each with its sidecar object
+    // and its part record (sealed, every member claimed).
+    const parts: number[] = [];
+    for (let from = 0; from < input.size; from += SEED_PART_SIZE) parts.push(from);
     let next = 0;
     const writer = async (): Promise<void> => {
-      while (next < input.size) {
-        const from = next;
-        next = Math.min(input.size, next + 25);
-        let requests = [];
-        for (let i = from; i < next; i += 1) {
-          requests.push({ PutRequest: { Item: batchItemToItem(item(i)) } });
-        }
-        while (requests.length > 0) {
-          const out = await aws.documentClient.send(
-            new BatchWriteCommand({ RequestItems: { [runtime.config.tableName]: requests } }),
+      while (next < parts.length) {
+        const partNo = next + 1;
+        const from = parts[next] ?? 0;
+        next += 1;
+        const count = Math.min(SEED_PART_SIZE, input.size - from);
+        const lines: string[] = [];
+        for (let i = from; i < from + count; i += 1) {
+          lines.push(
+            encodePartMember({ item: item(i), requestHash: `h${i}`, expiresAt: 1_900_000_000 }),
           );
-          requests = (out.UnprocessedItems?.[runtime.config.tableName] ?? []) as typeof requests;
         }
+        await deps.blobs.put(partMembersKeyOf(batchId, partNo), lines.join(''), {
+          contentType: 'application/x-ndjson',
+        });
+        const part: BatchPart = {
+          batchId,
+          partNo,
+          state: 'sealed',
+          firstIndex: from,
+          requestCount: count,
+          models: ['claude-sonnet-4-6'],
+          escalateAt: null,
+          claimed: count,
+          voids: [],
+        };
+        await aws.documentClient.send(
+          new PutCommand({ TableName: runtime.config.tableName, Item: partToItem(part) }),
+        );
       }
     };
-    await Promise.all(Array.from({ length: 8 }, writer));
+    await Promise.all(Array.from({ length: 4 }, writer));
     await new Upload({
       client: aws.s3,
       params: {

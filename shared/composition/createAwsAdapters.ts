@@ -99,7 +99,11 @@ const createAwsBackedDeps = (
 ): AwsBackedDeps => {
   const blobs = new S3BlobStore({ client: aws.s3, bucket: config.bucketName });
   return {
-    store: new DynamoDbStateStore({ client: aws.documentClient, tableName: config.tableName }),
+    store: new DynamoDbStateStore({
+      client: aws.documentClient,
+      tableName: config.tableName,
+      blobs,
+    }),
     blobs,
     claimChecks: new S3ClaimCheckReader({ client: aws.s3, bucket: config.bucketName }),
     events: new EventBridgeEventPublisher({

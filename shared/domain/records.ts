@@ -84,7 +84,7 @@ interface BatchRecord {
   /** Until when a completion run owns this batch; another run leaves it alone until then. */
   readonly completionLeaseUntil: string | null;
   /** Where completion got to: lines before `offset` of result file `fileIndex` are delivered. */
-  readonly checkpoint: { readonly fileIndex: number; readonly offset: number } | null;
+  readonly checkpoint: DeliveryCheckpoint | null;
   /**
    * When the poller must look for `auto` members running late for their deadline (the
    * earliest such deadline less the escalation lead); null when the batch has none.
@@ -129,6 +129,26 @@ interface BatchPart {
    * check of its input against its members before submission.
    */
   readonly claimed: number | null;
+  /**
+   * The provider custom ids of its indexes that hold no member (the ledger gave the request
+   * to another member or batch, or refused it), once claimed is known. Absent on parts
+   * recorded before sidecars, whose members were items of their own.
+   */
+  readonly voids?: readonly string[];
+}
+
+/**
+ * Where completion got to in a batch's results, with what the results before that point
+ * counted and cost: each delivered outcome is counted once, from the checkpoint that passed
+ * it, instead of from a record per result.
+ */
+interface DeliveryCheckpoint {
+  readonly fileIndex: number;
+  readonly offset: number;
+  /** Outcomes delivered from the results before this point (absent on older records). */
+  readonly counts?: StatusCounts;
+  /** Their costs, summed per (day, model, tag), `requests` counting the results summed. */
+  readonly costs?: readonly (ItemCost & { readonly requests: number })[];
 }
 
 interface BatchEstimate {
@@ -187,6 +207,16 @@ interface BatchItem {
   readonly lane: ItemLane;
   /** Set with the delivery; null before it, and for members moved to a retry batch. */
   readonly cost: ItemCost | null;
+  /**
+   * When completion chose to send the member again (recorded before its checkpoint passes
+   * the member's result); its move to a retry batch follows at the end of the run.
+   */
+  readonly retryAt?: string | null;
+  /**
+   * When a destination did not take the member's result (recorded before the checkpoint
+   * passes it): a later run delivers it again and records the delivery on the member's item.
+   */
+  readonly undeliveredAt?: string | null;
 }
 
 export {
@@ -197,6 +227,7 @@ export {
   type BatchPart,
   type BatchRecord,
   type BatchState,
+  type DeliveryCheckpoint,
   type ItemCost,
   type ItemLane,
   type ItemStatus,

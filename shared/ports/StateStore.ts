@@ -1,3 +1,4 @@
+import type { PartMemberLine } from '../domain/partMembers.js';
 import type {
   BatchEstimate,
   BatchItem,
@@ -49,6 +50,12 @@ interface ItemDelivery {
   readonly cost?: ItemCost;
 }
 
+/** What a member's exception item says: these fields of the member, as they now stand. */
+type MemberException = Pick<
+  BatchItem,
+  'status' | 'deliveredAt' | 'escalatedAt' | 'cost' | 'retryAt' | 'undeliveredAt'
+>;
+
 /** What a collector invocation asks a `filling` batch for. */
 interface PartReservation {
   readonly requests: number;
@@ -68,13 +75,11 @@ interface ReservedPart {
   readonly batchBytes: number;
 }
 
-/** A member to claim into a part: its ledger entry is written from these. */
-interface PartMember {
-  readonly item: BatchItem;
-  readonly requestHash: string;
-  /** Epoch seconds after which the ledger may forget the id (DynamoDB TTL). */
-  readonly expiresAt: number;
-}
+/**
+ * A member to claim into a part, as its part's sidecar holds it (see `partMembers.ts`): its
+ * ledger entry is written from these.
+ */
+type PartMember = PartMemberLine;
 
 /**
  * What claiming a member found in the ledger: the entry is now this member's (`claimed`); it
@@ -86,7 +91,8 @@ interface PartMember {
 type MemberClaim = 'claimed' | 'held' | 'conflict' | 'unstorable';
 
 /**
- * Durable state: the idempotency ledger, batches and their members.
+ * Durable state: the idempotency ledger, batches and what they hold (their parts' sidecars
+ * in the bucket, and an item per exception).
  * Every method is safe to call again after a crash; conditional writes decide races.
  */
 interface StateStore {
@@ -120,14 +126,41 @@ interface StateStore {
   /** Batches not yet completed whose `nextPollAt` is at or before `now`, oldest first. */
   listDueBatches(now: string, limit: number): Promise<BatchRecord[]>;
 
-  /** The items of a batch with these provider custom ids; missing ones are absent. */
+  /**
+   * The members of a batch with these provider custom ids, with what their exception items
+   * say (escalated, delivered by the realtime lane, sent again); missing ones are absent.
+   */
   getItems(batchId: string, providerCustomIds: readonly string[]): Promise<Map<string, BatchItem>>;
 
-  /** Every item of a batch, a page at a time. */
+  /**
+   * Every member of a batch, a page at a time, with what its exception item says. While the
+   * batch fills, a part still being claimed yields every member it may hold.
+   */
   listItems(batchId: string): AsyncIterable<BatchItem[]>;
 
-  /** Records items as delivered with their final status. */
-  markDelivered(batchId: string, deliveries: readonly ItemDelivery[]): Promise<void>;
+  /** The exception items of these members (absent: the member has none). */
+  exceptionsOf(
+    batchId: string,
+    providerCustomIds: readonly string[],
+  ): Promise<Map<string, MemberException>>;
+
+  /**
+   * Records that these members will be sent again (`retryAt`), before completion's checkpoint
+   * passes their results; their move to a retry batch follows (`moveToRetryBatch`).
+   */
+  markForRetry(batchId: string, providerCustomIds: readonly string[], at: string): Promise<void>;
+
+  /**
+   * Records that a destination did not take these members' results (`undeliveredAt`), before
+   * completion's checkpoint passes them: a later run delivers them again.
+   */
+  markUndelivered(batchId: string, providerCustomIds: readonly string[], at: string): Promise<void>;
+
+  /**
+   * Records members with an exception item delivered (status, time, cost): they are counted
+   * from their items, not from the checkpoint.
+   */
+  recordDeliveries(batchId: string, deliveries: readonly ItemDelivery[]): Promise<void>;
 
   /**
    * Hands a member on to a retry batch, atomically: the old item becomes `retried`, the new
@@ -166,12 +199,12 @@ interface StateStore {
   openPart(part: BatchPart): Promise<boolean>;
 
   /**
-   * Claims members into an open part: each member is written at its index, then its ledger
-   * entry is put `claimed` by the batch and member (creating it, or taking over a refusal or
-   * a `pending` entry of the same request). Returns what each claim found (see
+   * Claims members into an open part whose sidecar is written: each member's ledger entry is
+   * put `claimed` by the batch and member (creating it, or taking over a refusal or a
+   * `pending` entry of the same request). Returns what each claim found (see
    * {@link MemberClaim}); an index whose claim was not `claimed` then holds no member. Throws
-   * `ConflictError` with code `part_sealed` once the part is sealed; members claimed before
-   * that stay claimed.
+   * `ConflictError` with code `part_sealed` when the part is already sealed (sealing then
+   * settles it from the sidecar with the same puts).
    */
   claimPartMembers(
     batchId: string,
@@ -179,15 +212,23 @@ interface StateStore {
     members: readonly PartMember[],
   ): Promise<MemberClaim[]>;
 
-  /** Records how many members of an open part were claimed (nothing once it is sealed). */
-  commitPart(batchId: string, partNo: number, claimed: number): Promise<void>;
+  /**
+   * Records how many members of an open part were claimed and which indexes hold none
+   * (nothing once it is sealed).
+   */
+  commitPart(
+    batchId: string,
+    partNo: number,
+    claimed: number,
+    voids?: readonly string[],
+  ): Promise<void>;
 
   /**
    * Seals parts 1..partCount of a batch that stopped filling, including parts whose record
    * a crashed collector never wrote, and returns those that were opened. A part its collector
-   * did not commit is settled index by index against the ledger first (the ledger entry
-   * decides membership; an index it does not name stays empty for good), so its `claimed`
-   * is then exact too.
+   * did not commit is settled from its sidecar against the ledger first (each member's claim
+   * is put again: the ledger entry decides membership), so its `claimed` and `voids` are
+   * then exact too.
    */
   sealParts(batchId: string, partCount: number): Promise<BatchPart[]>;
 
@@ -221,6 +262,7 @@ export type {
   BatchPatch,
   ItemDelivery,
   MemberClaim,
+  MemberException,
   PartMember,
   PartReservation,
   RealtimeLease,

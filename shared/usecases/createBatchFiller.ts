@@ -4,6 +4,7 @@ import { ConflictError, errorMessage } from '../domain/errors.js';
 import { escalateAtOf } from '../domain/escalateAtOf.js';
 import type { RequestEstimate } from '../domain/estimateRequest.js';
 import { newBatchRecord } from '../domain/newBatchRecord.js';
+import { encodePartMember, partMembersKeyOf } from '../domain/partMembers.js';
 import { providerCustomIdOf } from '../domain/providerCustomIdOf.js';
 import type {
   BatchEstimate,
@@ -198,11 +199,44 @@ const createBatchFiller = (deps: RuntimeDeps) => {
     }
 
     const ids = part.map((_, i) => providerCustomIdOf(reserved.firstIndex + i));
-    await deps.blobs.put(
-      partKeyOf(batch.batchId, reserved.partNo),
-      part.map((r, i) => withProviderCustomId(r.line, ids[i] ?? '')).join(''),
-      { contentType: 'application/x-ndjson' },
-    );
+    const now = clock.now();
+    const acceptedAt = now.toISOString();
+    const expiresAt = Math.floor(now.getTime() / 1000) + settings.idempotencyTtlSeconds;
+    const members = part.map((r, i) => ({
+      requestHash: r.requestHash,
+      expiresAt,
+      item: {
+        batchId: batch.batchId,
+        providerCustomId: ids[i] ?? '',
+        producer: r.producer,
+        customId: r.customId,
+        model: r.model,
+        destination: r.destination,
+        metadata: r.metadata,
+        attempts: 1,
+        acceptedAt,
+        deadline: r.deadline,
+        status: null,
+        deliveredAt: null,
+        escalatedAt: null,
+        lane: r.lane,
+        cost: null,
+      },
+    }));
+    // Both objects before the part is opened: an opened part always has its lines and the
+    // sidecar sealing settles it from, should this invocation die while claiming.
+    await Promise.all([
+      deps.blobs.put(
+        partKeyOf(batch.batchId, reserved.partNo),
+        part.map((r, i) => withProviderCustomId(r.line, ids[i] ?? '')).join(''),
+        { contentType: 'application/x-ndjson' },
+      ),
+      deps.blobs.put(
+        partMembersKeyOf(batch.batchId, reserved.partNo),
+        members.map(encodePartMember).join(''),
+        { contentType: 'application/x-ndjson' },
+      ),
+    ]);
     const opened = await store.openPart({
       batchId: batch.batchId,
       partNo: reserved.partNo,
@@ -215,41 +249,15 @@ const createBatchFiller = (deps: RuntimeDeps) => {
     });
     if (!opened) return [...requests];
 
-    const now = clock.now();
-    const acceptedAt = now.toISOString();
-    const expiresAt = Math.floor(now.getTime() / 1000) + settings.idempotencyTtlSeconds;
-    // Should the batch be sealed while this runs, the claim throws `part_sealed` and every
-    // request here goes back to the queue: on the retry, the ledger folds those claimed
-    // before the seal (or by sealing itself) and the others go to a later batch.
-    const outcomes = await store.claimPartMembers(
-      batch.batchId,
-      reserved.partNo,
-      part.map((r, i) => ({
-        requestHash: r.requestHash,
-        expiresAt,
-        item: {
-          batchId: batch.batchId,
-          providerCustomId: ids[i] ?? '',
-          producer: r.producer,
-          customId: r.customId,
-          model: r.model,
-          destination: r.destination,
-          metadata: r.metadata,
-          attempts: 1,
-          acceptedAt,
-          deadline: r.deadline,
-          status: null,
-          deliveredAt: null,
-          escalatedAt: null,
-          lane: r.lane,
-          cost: null,
-        },
-      })),
-    );
+    // Should the batch be sealed before the claims start, the claim throws `part_sealed` and
+    // every request here goes back to the queue: on the retry, the ledger folds those sealing
+    // claimed from the sidecar and the others go to a later batch.
+    const outcomes = await store.claimPartMembers(batch.batchId, reserved.partNo, members);
     await store.commitPart(
       batch.batchId,
       reserved.partNo,
       outcomes.filter((o) => o === 'claimed').length,
+      ids.filter((_, i) => outcomes[i] !== 'claimed'),
     );
     outcomes.forEach((outcome, i) => {
       const request = part[i];

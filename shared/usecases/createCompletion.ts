@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { type Destination, destinationKey } from '../contract/destination.js';
 import { DETAIL_TYPES, type StatusCounts } from '../contract/events.js';
 import { METRIC } from '../contract/metrics.js';
-import type { ResultV1 } from '../contract/result.js';
+import type { ResultStatus, ResultV1 } from '../contract/result.js';
 import { isBudgetSet } from '../domain/admitRequests.js';
 import { unansweredStatusOf } from '../domain/bedrockJobs.js';
 import { budgetPeriodOf } from '../domain/budgetPeriod.js';
@@ -13,14 +13,15 @@ import {
   producerField,
 } from '../domain/buildResult.js';
 import { costOutcome } from '../domain/costOutcome.js';
+import { addCostSums } from '../domain/costs/CostEntry.js';
 import { ConflictError, errorMessage, isRetryable, UnavailableError } from '../domain/errors.js';
 import { mapWithConcurrency } from '../domain/mapWithConcurrency.js';
 import { type ParsedResultLine, parseResultLine } from '../domain/parseResultLine.js';
-import type { BatchItem, BatchRecord, ItemCost } from '../domain/records.js';
+import type { BatchItem, BatchRecord, DeliveryCheckpoint, ItemCost } from '../domain/records.js';
 import { readLinesAt } from '../domain/splitLines.js';
 import { sumItemCosts } from '../domain/sumItemCosts.js';
 import { turnaroundModelOf, turnaroundMsOf } from '../domain/turnaround.js';
-import type { BatchPatch, ItemDelivery } from '../ports/StateStore.js';
+import type { BatchPatch } from '../ports/StateStore.js';
 import { costEntriesOf } from './costEntriesOf.js';
 import { createRetryBatch } from './createRetryBatch.js';
 import { parkedPrefix } from './parkedPrefix.js';
@@ -80,8 +81,56 @@ const zeroCounts = (): StatusCounts => ({
   retried: 0,
 });
 
+/** A delivered (or parked) result: what the batch's counts and cost add up. */
+interface DeliveredOutcome {
+  readonly providerCustomId: string;
+  readonly status: ResultStatus;
+  readonly deliveredAt: string;
+  readonly cost: ItemCost;
+}
+
 /** An outcome the provider reported, with whether sending the request again may help. */
 type LineOutcome = ItemOutcome & { readonly retryable: boolean };
+
+/** A cost group as the checkpoint carries it: an `ItemCost` summed over `requests` results. */
+type CostSum = ItemCost & { requests: number };
+
+/** What the deliveries so far counted and cost. */
+interface DeliveryTotals {
+  readonly counts: StatusCounts;
+  readonly costs: Map<string, CostSum>;
+}
+
+const costGroupKey = (cost: Pick<ItemCost, 'day' | 'model' | 'tag'>): string =>
+  JSON.stringify([cost.day, cost.model, cost.tag]);
+
+/** The totals a checkpoint carries (none before the first, or on an older record). */
+const totalsOf = (checkpoint: DeliveryCheckpoint | null): DeliveryTotals => ({
+  counts: { ...zeroCounts(), ...(checkpoint?.counts ?? {}) },
+  costs: new Map((checkpoint?.costs ?? []).map((c) => [costGroupKey(c), { ...c }])),
+});
+
+/** Adds one result's cost to its (day, model, tag) group. */
+const addCost = (costs: Map<string, CostSum>, cost: ItemCost): void => {
+  const key = costGroupKey(cost);
+  const sum = costs.get(key);
+  if (sum === undefined) costs.set(key, { ...cost, requests: 1 });
+  else addCostSums(sum, cost);
+};
+
+const addTotals = (totals: DeliveryTotals, delivered: readonly DeliveredOutcome[]): void => {
+  for (const { status, cost } of delivered) {
+    totals.counts[status] += 1;
+    addCost(totals.costs, cost);
+  }
+};
+
+const checkpointTotals = (
+  totals: DeliveryTotals,
+): Pick<DeliveryCheckpoint, 'counts' | 'costs'> => ({
+  counts: { ...totals.counts },
+  costs: [...totals.costs.values()].map((c) => ({ ...c })),
+});
 
 const report = (
   batchId: string,
@@ -126,9 +175,14 @@ const unansweredOutcomeOf = (batch: BatchRecord): LineOutcome | null => {
  *    poller) never deliver the same results at once;
  * 2. archives the provider's raw result files in the blob store (providers keep them about
  *    30 days) before anything is delivered;
- * 3. streams them line by line from the last checkpoint, delivers each result to its
- *    caller's destination in groups, records each delivery (a rerun skips delivered items),
- *    and advances the checkpoint;
+ * 3. loads the batch's members once (its parts' sidecars, with the few exception items over
+ *    them), streams the results line by line from the last checkpoint and, per chunk:
+ *    records members to send again and results a destination did not take as exception
+ *    items, delivers the rest to their callers' destinations in groups, and moves the
+ *    checkpoint with the chunk's counts and costs. No write per result: a crash before the
+ *    checkpoint moves delivers that chunk again, under the same names, and counts it once;
+ *    the exceptions it recorded are read back by the rerun, which delivers owed results
+ *    again (reading the results before its checkpoint) and records those on their items;
  * 4. sends `expired`, `canceled` and retryable `errored` members to a new batch, while they
  *    have attempts left and their deadline has not passed;
  * 5. delivers members the provider returned nothing for, so every member ends with exactly
@@ -184,13 +238,17 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
     item.attempts < settings.maxAttempts &&
     (item.deadline === null || Date.parse(item.deadline) > clock.now().getTime());
 
-  /** Delivers outcomes, grouped per destination; returns how many could not be delivered. */
+  /**
+   * Delivers outcomes, grouped per destination; returns what was delivered (or parked), with
+   * its status and cost, and the members whose results could not be delivered. Nothing is
+   * recorded per result: the caller counts what it returns (see `settle`).
+   */
   const deliver = async (
     batch: BatchRecord,
     entries: readonly { item: BatchItem; outcome: ItemOutcome }[],
     part: string,
-  ): Promise<{ delivered: number; failed: number }> => {
-    if (entries.length === 0) return { delivered: 0, failed: 0 };
+  ): Promise<{ delivered: DeliveredOutcome[]; failed: string[] }> => {
+    if (entries.length === 0) return { delivered: [], failed: [] };
     const now = clock.now();
     const deliveredAt = now.toISOString();
     const routable: {
@@ -199,13 +257,13 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
       result: ResultV1;
       itemCost: ItemCost;
     }[] = [];
-    let failed = 0;
+    const failed: string[] = [];
     // Priced as of the provider's end of the batch: the day the usage was billed.
     const billedAt = batch.endedAt === null ? now : new Date(batch.endedAt);
     for (const { item, outcome } of entries) {
       const destination = item.destination ?? settings.defaultDestination;
       if (destination === null) {
-        failed += 1;
+        failed.push(item.providerCustomId);
         logger.error('result has no destination', {
           batchId: batch.batchId,
           customId: item.customId,
@@ -241,27 +299,22 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
       ).values(),
     ];
     const delivered: (typeof routable)[number][] = [];
-    const record = (entries: readonly (typeof routable)[number][]): ItemDelivery[] =>
-      entries.map((entry) => {
+    const record = (entries: readonly (typeof routable)[number][]): void => {
+      for (const entry of entries) {
         delivered.push(entry);
         metrics.count(METRIC.ResultsDelivered, 1, { status: entry.result.status });
         metrics.milliseconds(
           METRIC.AcceptanceToDelivery,
           now.getTime() - Date.parse(entry.item.acceptedAt),
         );
-        return {
-          providerCustomId: entry.item.providerCustomId,
-          status: entry.result.status,
-          deliveredAt,
-          cost: entry.itemCost,
-        };
-      });
+      }
+    };
 
     /**
-     * Delivers one destination's group and records what it took right away: the window in
-     * which a crash makes a rerun send a result again is one destination call and one write.
+     * Delivers one destination's group under a name made from its chunk and members, so a
+     * rerun that delivers the same chunk again uses the same key (see the checkpoint).
      */
-    const deliverGroup = async (group: (typeof groups)[number]): Promise<number> => {
+    const deliverGroup = async (group: (typeof groups)[number]): Promise<string[]> => {
       let failures: Map<string, unknown>;
       try {
         const outcome = await deps.deliverer.deliver(
@@ -274,9 +327,9 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
         failures = new Map(group.entries.map((e) => [e.item.customId, error]));
       }
       const taken = group.entries.filter((e) => !failures.has(e.item.customId));
-      if (taken.length > 0) await store.markDelivered(batch.batchId, record(taken));
+      record(taken);
       const undelivered = group.entries.filter((e) => failures.has(e.item.customId));
-      if (undelivered.length === 0) return 0;
+      if (undelivered.length === 0) return [];
       // A destination that refuses for good (forbidden, missing) is parked at once; one that
       // fails for now is retried with the batch until the run that is told to park.
       const permanent = undelivered.every((e) => !isRetryable(failures.get(e.item.customId)));
@@ -299,18 +352,16 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
           part,
         ))
       ) {
-        await store.markDelivered(batch.batchId, record(undelivered));
-        return 0;
+        record(undelivered);
+        return [];
       }
-      return undelivered.length;
+      return undelivered.map((e) => e.item.providerCustomId);
     };
     const outcomes = await mapWithConcurrency(groups, 4, deliverGroup);
-    let recorded = 0;
     for (const outcome of outcomes) {
       if (outcome.status === 'rejected') throw outcome.reason;
-      failed += outcome.value;
+      failed.push(...outcome.value);
     }
-    recorded = delivered.length;
     if (settings.publishRequestEvents && delivered.length > 0) {
       await deps.events.publish(
         delivered.map(({ destination, item, result }) => ({
@@ -331,7 +382,15 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
         })),
       );
     }
-    return { delivered: recorded, failed };
+    return {
+      delivered: delivered.map((entry) => ({
+        providerCustomId: entry.item.providerCustomId,
+        status: entry.result.status,
+        deliveredAt,
+        cost: entry.itemCost,
+      })),
+      failed,
+    };
   };
 
   /** Downloads each provider result file into the blob store once. */
@@ -379,6 +438,34 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
         snapshot.failure === null ? null : `${snapshot.failure.code}: ${snapshot.failure.message}`,
     });
   };
+
+  /**
+   * The result lines before `checkpoint`, each with the offset it starts at: a run that
+   * resumes there reads them back, to know which members the results answered (so its sweep
+   * of unanswered members does not take them for missing) and to deliver again the results a
+   * destination did not take.
+   */
+  async function* linesBefore(
+    batch: BatchRecord,
+    checkpoint: DeliveryCheckpoint | null,
+  ): AsyncGenerator<{ line: ParsedResultLine; fileIndex: number; offset: number }> {
+    if (checkpoint === null) return;
+    for (const [fileIndex, key] of batch.resultKeys.entries()) {
+      if (fileIndex > checkpoint.fileIndex) break;
+      const end = fileIndex === checkpoint.fileIndex ? checkpoint.offset : Number.POSITIVE_INFINITY;
+      if (end === 0) continue;
+      let offset = 0;
+      for await (const text of readLinesAt(await blobs.getStream(key))) {
+        try {
+          yield { line: parseResultLine(batch.provider, text.text), fileIndex, offset };
+        } catch {
+          // Malformed: its member is swept as missing, as the run that passed it found.
+        }
+        offset = text.nextOffset;
+        if (offset >= end) break;
+      }
+    }
+  }
 
   return async (
     batchId: string,
@@ -500,22 +587,83 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
     // Short-lived functions (local tests) keep a quarter of their time in reserve instead.
     const reserveMs = Math.min(PAUSE_RESERVE_MS, timeLeftMs() / 4);
     let batch = await archive(leased, updateOwned);
+    // The batch's members, loaded once: its parts' sidecars, each member with what its
+    // exception item says (escalated, delivered by the realtime lane, to be sent again).
+    const members = new Map<string, BatchItem>();
     const retries = new Map<string, BatchItem>();
+    /** Members whose result a destination did not take yet: owed a delivery. */
+    const owed = new Set<string>();
+    /** Members with an exception item: counted from it, not from the totals. */
+    const exceptionIds: string[] = [];
+    for await (const page of store.listItems(batchId)) {
+      for (const item of page) {
+        members.set(item.providerCustomId, item);
+        if (
+          item.status !== null ||
+          item.escalatedAt !== null ||
+          item.retryAt != null ||
+          item.undeliveredAt != null
+        ) {
+          exceptionIds.push(item.providerCustomId);
+        }
+        if (item.status !== null || item.escalatedAt !== null) continue;
+        // Chosen for a retry by an earlier run whose checkpoint passed its result.
+        if (item.retryAt != null) retries.set(item.providerCustomId, item);
+        else if (item.undeliveredAt != null) owed.add(item.providerCustomId);
+      }
+    }
+    const start = batch.checkpoint;
+    // What the results before the checkpoint delivered, counted once: carried from run to run
+    // in the checkpoint, never recounted from the results.
+    const totals = totalsOf(start);
+    /** Members the results answered, wherever this run started. */
+    const answered = new Set<string>();
     let delivered = 0;
     let skipped = 0;
     let failed = 0;
+    // The batch's first delivery, when this run made it (a run resuming at a checkpoint did
+    // not: the first is then unknown). Kept for the turnaround record.
+    let firstDeliveredAt: string | null = null;
+
+    /**
+     * Counts what a delivery call did. A member with an exception item (its result was not
+     * taken once) has its delivery recorded there; the others are counted into the totals
+     * the next checkpoint carries. Results a destination did not take become exceptions
+     * before the checkpoint can pass them, so a later run delivers them again.
+     */
+    const settle = async (outcome: {
+      delivered: readonly DeliveredOutcome[];
+      failed: readonly string[];
+    }): Promise<void> => {
+      const late = outcome.delivered.filter((d) => owed.has(d.providerCustomId));
+      if (late.length > 0) {
+        await store.recordDeliveries(batchId, late);
+        for (const d of late) owed.delete(d.providerCustomId);
+      }
+      addTotals(
+        totals,
+        outcome.delivered.filter((d) => !late.includes(d)),
+      );
+      const newlyFailed = outcome.failed.filter((id) => !owed.has(id));
+      if (newlyFailed.length > 0) {
+        await store.markUndelivered(batchId, newlyFailed, clock.now().toISOString());
+        for (const id of newlyFailed) owed.add(id);
+        exceptionIds.push(...newlyFailed);
+      }
+      delivered += outcome.delivered.length;
+      failed += outcome.failed.length;
+      firstDeliveredAt ??= outcome.delivered[0]?.deliveredAt ?? null;
+    };
 
     const processChunk = async (
       lines: readonly ParsedResultLine[],
       part: string,
     ): Promise<void> => {
-      const items = await store.getItems(
-        batchId,
-        lines.map((l) => l.providerCustomId),
-      );
       const entries: { item: BatchItem; outcome: ItemOutcome }[] = [];
+      const toRetry: BatchItem[] = [];
       for (const line of lines) {
-        const item = items.get(line.providerCustomId);
+        answered.add(line.providerCustomId);
+        const item = members.get(line.providerCustomId);
         if (item === undefined) {
           logger.warn('result line for an unknown request', {
             batchId,
@@ -542,35 +690,63 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
           // Expired and canceled requests never ran: sending them again is always sound.
           retryable: line.retryable || line.status === 'expired' || line.status === 'canceled',
         };
-        if (retryAllowed(item, outcome)) retries.set(item.providerCustomId, item);
+        if (retryAllowed(item, outcome)) toRetry.push(item);
         else entries.push({ item, outcome });
       }
-      const outcome = await deliver(batch, entries, part);
-      delivered += outcome.delivered;
-      failed += outcome.failed;
+      // Recorded before the checkpoint can pass them: the exceptions of this chunk.
+      if (toRetry.length > 0) {
+        await store.markForRetry(
+          batchId,
+          toRetry.map((item) => item.providerCustomId),
+          clock.now().toISOString(),
+        );
+        for (const item of toRetry) retries.set(item.providerCustomId, item);
+      }
+      await settle(await deliver(batch, entries, part));
     };
 
-    const start = batch.checkpoint;
+    // Before the checkpoint: which members were answered, and the results owed a delivery,
+    // delivered again in chunks named after where each chunk starts.
+    let redo: ParsedResultLine[] = [];
+    let redoName = '';
+    for await (const { line, fileIndex, offset } of linesBefore(batch, start)) {
+      if (!owed.has(line.providerCustomId)) {
+        answered.add(line.providerCustomId);
+        continue;
+      }
+      if (redo.length === 0) redoName = `redo-${fileIndex}-${offset}`;
+      redo.push(line);
+      if (redo.length >= chunkSize) {
+        await processChunk(redo, redoName);
+        redo = [];
+      }
+    }
+    if (redo.length > 0) await processChunk(redo, redoName);
+
     for (const [fileIndex, key] of batch.resultKeys.entries()) {
       if (start !== null && fileIndex < start.fileIndex) continue;
       const offset = start !== null && fileIndex === start.fileIndex ? start.offset : 0;
       let chunk: ParsedResultLine[] = [];
-      let chunkIndex = 0;
+      let chunkStart = offset;
       let reached = offset;
+      /**
+       * Delivers the chunk, then moves the checkpoint past it with the totals (one write per
+       * chunk of results). A crash between the two delivers the chunk again from the same
+       * start, under the same names (stable keys); its members marked for a retry or owed a
+       * delivery were recorded before the checkpoint moved.
+       */
       const flush = async (): Promise<void> => {
-        if (chunk.length > 0) await processChunk(chunk, `${fileIndex}-${offset}-${chunkIndex}`);
+        if (chunk.length > 0) await processChunk(chunk, `${fileIndex}-${chunkStart}`);
         chunk = [];
-        chunkIndex += 1;
-        // Only a clean prefix is a resume point: members waiting for a retry batch, or whose
-        // delivery failed, must be seen again by a rerun.
-        if (retries.size === 0 && failed === 0) {
-          batch = await updateOwned(batch, { checkpoint: { fileIndex, offset: reached } });
-        }
+        chunkStart = reached;
+        batch = await updateOwned(batch, {
+          checkpoint: { fileIndex, offset: reached, ...checkpointTotals(totals) },
+        });
       };
       /**
-       * Out of time: the next run resumes at the checkpoint (delivered members are skipped
-       * wherever it starts). The batch is handed back and a new completion message sent before
-       * this run returns, so nothing waits for the lease to run out.
+       * Out of time: the next run resumes at the checkpoint. The batch is handed back and a new
+       * completion message sent before this run returns, so nothing waits for the lease to
+       * run out.
        */
       const pause = async (): Promise<CompletionReport> => {
         await updateOwned(batch, { completionLeaseUntil: null });
@@ -602,7 +778,8 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
       await flush();
     }
 
-    // Members the results did not cover get their verdict now.
+    // Members the results did not cover get their verdict now. Not checkpointed: every run
+    // that gets here gives the same verdicts to the same members, under the same names.
     const refused =
       batch.providerBatchId === null || (batch.lastError !== null && batch.resultKeys.length === 0);
     const verdict: LineOutcome = refused
@@ -628,27 +805,25 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
           model: null,
           retryable: true,
         });
+    let missing: { item: BatchItem; outcome: ItemOutcome }[] = [];
     let sweep = 0;
-    // The sweep reads every member anyway: the earliest delivery comes free with it.
-    let firstDeliveredAt: string | null = null;
-    for await (const page of store.listItems(batchId)) {
-      const missing: { item: BatchItem; outcome: ItemOutcome }[] = [];
-      for (const item of page) {
-        if (item.deliveredAt !== null && (firstDeliveredAt ?? item.deliveredAt) >= item.deliveredAt)
-          firstDeliveredAt = item.deliveredAt;
-        if (
-          item.deliveredAt !== null ||
-          item.escalatedAt !== null ||
-          retries.has(item.providerCustomId)
-        )
-          continue;
-        if (retryAllowed(item, verdict)) retries.set(item.providerCustomId, item);
-        else missing.push({ item, outcome: verdict });
-      }
-      const outcome = await deliver(batch, missing, `missing-${sweep++}`);
-      delivered += outcome.delivered;
-      failed += outcome.failed;
+    const flushMissing = async (): Promise<void> => {
+      await settle(await deliver(batch, missing, `missing-${sweep++}`));
+      missing = [];
+    };
+    for (const item of members.values()) {
+      if (
+        answered.has(item.providerCustomId) ||
+        item.deliveredAt !== null ||
+        item.escalatedAt !== null ||
+        retries.has(item.providerCustomId)
+      )
+        continue;
+      if (retryAllowed(item, verdict)) retries.set(item.providerCustomId, item);
+      else missing.push({ item, outcome: verdict });
+      if (missing.length >= chunkSize) await flushMissing();
     }
+    await flushMissing();
     if (failed > 0) {
       throw new UnavailableError(
         `${failed} results of batch ${batchId} could not be delivered yet`,
@@ -661,38 +836,46 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
 
     const retryBatchId =
       retries.size === 0 ? null : await createRetryBatch(deps, batch, retries, settings.leaseMs);
+    exceptionIds.push(...retries.keys());
 
-    const counts = zeroCounts();
-    const itemCosts: ItemCost[] = [];
+    // The exceptions as they now stand: members moved to the retry batch, served by the
+    // realtime lane, or delivered after a failed try are counted (and the last costed) from
+    // their items; every other member from the totals.
+    // The batch has ended, so no member becomes an exception but by this run's hand: those
+    // known at the start, and those this run sent again or could not deliver.
+    const counts: StatusCounts = { ...totals.counts };
+    const costs = new Map(totals.costs);
     let undelivered = 0;
-    for await (const page of store.listItems(batchId)) {
-      for (const item of page) {
-        if (item.status !== null) counts[item.status] += 1;
-        else undelivered += 1;
-        // Escalated members are costed by the realtime lane, which served them.
-        if (item.cost !== null && item.status !== 'retried' && item.escalatedAt === null) {
-          itemCosts.push(item.cost);
-        }
+    for (const item of (await store.exceptionsOf(batchId, exceptionIds)).values()) {
+      if (item.status === null) {
+        undelivered += 1;
+        continue;
+      }
+      counts[item.status] += 1;
+      // Escalated members are costed by the realtime lane, which served them.
+      if (item.cost !== null && item.status !== 'retried' && item.escalatedAt === null) {
+        addCost(costs, item.cost);
       }
     }
-    // The members are the truth: a line in the input without a member (a request another
-    // batch won) has nothing to deliver, and must not hold the batch open.
     if (undelivered > 0) {
-      // A member neither delivered nor moved (a move lost to a concurrent run): try again.
+      // Escalated and not yet served by the realtime lane, or a move lost to a concurrent
+      // run: try again.
       throw new UnavailableError(`${undelivered} members of batch ${batchId} have no outcome yet`, {
         code: 'delivery_incomplete',
         details: { batchId, undelivered },
       });
     }
 
-    // The batch's cost, from what each delivery recorded: written to the ledger as entries
-    // keyed by this batch (a rerun rewrites the same entries) before the batch is completed.
-    const cost = sumItemCosts(itemCosts);
+    // The batch's cost, from the checkpointed sums, this run's deliveries and the exception
+    // items: written to the ledger as entries keyed by this batch (a rerun rewrites the same
+    // entries) before it is completed.
+    const costGroups = [...costs.values()];
+    const cost = sumItemCosts(costGroups);
     await deps.costs.record(costEntriesOf(batch.batchId, batch.provider, 'batch', cost.groups));
     if (isBudgetSet(settings.budget)) {
       // What the batch's members were reserved at (its estimate) becomes what they cost, in
       // the period the batch was made in; once per batch, whatever the reruns.
-      const actual = itemCosts.reduce((sum, c) => sum + c.nanoUsd, 0);
+      const actual = costGroups.reduce((sum, c) => sum + c.nanoUsd, 0);
       await deps.budgets.settle(
         `batch:${batch.batchId}`,
         budgetPeriodOf(new Date(batch.createdAt)),
@@ -738,12 +921,10 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
       nextPollAt: null,
       completionLeaseUntil: null,
     });
-    // Members the sweep itself delivered went out just now; a batch that delivered none (all
-    // sent on to a retry batch) has no first delivery.
     await recordTurnaround(
       batch,
       completedAt,
-      firstDeliveredAt ?? (delivered > 0 ? completedAt : null),
+      leased.checkpoint === null ? firstDeliveredAt : null,
     );
     metrics.count(METRIC.BatchesDelivered, 1, { provider: batch.provider });
     // Micro-dollars: whole numbers CloudWatch sums without float drift.

@@ -8,8 +8,11 @@ import {
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { ConflictError, InvalidInputError } from '../../domain/errors.js';
 import { mapWithConcurrency } from '../../domain/mapWithConcurrency.js';
+import { decodePartMember, partMembersKeyOf } from '../../domain/partMembers.js';
 import { providerCustomIdOf } from '../../domain/providerCustomIdOf.js';
 import type { BatchItem, BatchPart, BatchRecord } from '../../domain/records.js';
+import { splitLines } from '../../domain/splitLines.js';
+import type { BlobStore } from '../../ports/BlobStore.js';
 import type {
   MemberClaim,
   PartMember,
@@ -26,19 +29,15 @@ import {
   EST_REQUESTS,
   EST_TOKENS,
   fillKey,
-  isVoidSlot,
   itemToBatch,
-  itemToBatchItem,
   itemToPart,
-  memberClaimItem,
   partKey,
   partToItem,
   type StateItem,
-  voidSlotItem,
 } from './stateItemCodec.js';
 import { translateAwsError } from './translateAwsError.js';
 
-/** Members claimed (or indexes settled) at once, two single-item writes each. */
+/** Members claimed (or settled by sealing) at once, one single-item write each. */
 const CLAIM_CONCURRENCY = 16;
 
 const partSealed = (batchId: string, partNo: number, claimedBefore: number) =>
@@ -53,6 +52,8 @@ const SEAL_CONCURRENCY = 16;
 interface DynamoDbFillingBatchesOptions {
   readonly client: DynamoDBDocumentClient;
   readonly tableName: string;
+  /** batchlane's bucket: where each part's sidecar of members is read when sealing settles it. */
+  readonly blobs: BlobStore;
   readonly maxAttempts: number;
   readonly sleep: Sleep;
 }
@@ -71,12 +72,14 @@ const oldItemOf = (raw: unknown): StateItem | null =>
 class DynamoDbFillingBatches {
   readonly #client: DynamoDBDocumentClient;
   readonly #table: string;
+  readonly #blobs: BlobStore;
   readonly #maxAttempts: number;
   readonly #sleep: Sleep;
 
   constructor(options: DynamoDbFillingBatchesOptions) {
     this.#client = options.client;
     this.#table = options.tableName;
+    this.#blobs = options.blobs;
     this.#maxAttempts = options.maxAttempts;
     this.#sleep = options.sleep;
   }
@@ -217,16 +220,14 @@ class DynamoDbFillingBatches {
   }
 
   /**
-   * Claims each member with two plain single-item writes, `CLAIM_CONCURRENCY` members at a
-   * time (1 write unit each, where the same writes in a transaction bill 2 each):
-   * 1. the member item is put only where its index is free (`attribute_not_exists`): a void
-   *    slot written there by sealing refuses it, and the part counts as sealed;
-   * 2. the ledger entry goes from `pending` with this hash to `claimed` by this batch and
-   *    member. An entry already claimed by this member is this very claim (a retry); one
-   *    claimed elsewhere makes the index a void slot.
-   * The ledger entry is what decides membership. Sealing settles every index of a part whose
-   * collector did not commit it the same way (see `settlePart`), so whichever of the two
-   * writes first, both reach the same answer and nothing is lost or doubled.
+   * Claims each member with one plain conditional write, `CLAIM_CONCURRENCY` at a time: its
+   * ledger entry goes from absent, a refusal or `pending` with this hash to `claimed` by this
+   * batch and member (1 write unit; the member's routing is in the part's sidecar object,
+   * written before the part was opened). An entry already claimed by this member is this
+   * very claim (a retry, or sealing settling the part first); one claimed elsewhere leaves
+   * the index empty. The ledger entry alone decides membership, and the put is the same
+   * whoever makes it, so a collector and a sealing that settles its part reach the same
+   * answer in either order: nothing is lost or doubled.
    */
   async claimPartMembers(
     batchId: string,
@@ -234,70 +235,27 @@ class DynamoDbFillingBatches {
     members: readonly PartMember[],
   ): Promise<MemberClaim[]> {
     if ((await this.#partState(batchId, partNo)) !== 'open') throw partSealed(batchId, partNo, 0);
+    return this.#claimAll(members);
+  }
+
+  async #claimAll(members: readonly PartMember[]): Promise<MemberClaim[]> {
     const outcomes = await mapWithConcurrency(members, CLAIM_CONCURRENCY, (member) =>
       this.#claimMember(member),
     );
-    const claims: MemberClaim[] = [];
-    let sealed = false;
-    for (const outcome of outcomes) {
+    return outcomes.map((outcome) => {
       if (outcome.status === 'rejected') throw outcome.reason;
-      if (outcome.value === 'sealed') sealed = true;
-      else claims.push(outcome.value);
-    }
-    if (sealed) {
-      throw partSealed(batchId, partNo, claims.filter((c) => c === 'claimed').length);
-    }
-    return claims;
+      return outcome.value;
+    });
   }
 
-  async #claimMember(member: PartMember): Promise<MemberClaim | 'sealed'> {
+  async #claimMember(member: PartMember): Promise<MemberClaim> {
     try {
-      return await this.#claimWrites(member);
+      return await this.#claimLedger(member.item, member.requestHash, member.expiresAt);
     } catch (error) {
       if (!(error instanceof InvalidInputError)) throw error;
-      // Refused for something in this request alone (an item DynamoDB will not store): its
+      // Refused for something in this request alone (an entry DynamoDB will not store): its
       // index holds no member, and its neighbours are claimed all the same.
-      await this.#voidSlot(member.item.batchId, member.item.providerCustomId);
       return 'unstorable';
-    }
-  }
-
-  async #claimWrites(member: PartMember): Promise<MemberClaim | 'sealed'> {
-    const { item, requestHash, expiresAt } = member;
-    const existing = await this.#putMember(item, requestHash, expiresAt);
-    if (existing !== null && (isVoidSlot(existing) || existing.custom_id !== item.customId)) {
-      return 'sealed';
-    }
-    const outcome = await this.#claimLedger(item, requestHash, expiresAt);
-    if (outcome !== 'claimed') await this.#voidSlot(item.batchId, item.providerCustomId);
-    return outcome;
-  }
-
-  /** Puts a member item where its index is free; returns what holds the index otherwise. */
-  async #putMember(
-    item: BatchItem,
-    requestHash: string,
-    expiresAt: number,
-  ): Promise<StateItem | null> {
-    try {
-      await this.#client.send(
-        new PutCommand({
-          TableName: this.#table,
-          Item: memberClaimItem(item, requestHash, expiresAt),
-          ConditionExpression: 'attribute_not_exists(pk)',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      return null;
-    } catch (error) {
-      if (!isAwsErrorNamed(error, 'ConditionalCheckFailedException')) {
-        throw this.#translate(error, 'PutItem', `BATCH#${item.batchId}`);
-      }
-      // An index held by an item the failed condition did not return counts as void.
-      return (
-        oldItemOf((error as { Item?: unknown }).Item) ??
-        voidSlotItem(item.batchId, item.providerCustomId)
-      );
     }
   }
 
@@ -327,17 +285,6 @@ class DynamoDbFillingBatches {
     }
   }
 
-  /** Makes an index hold no member, whatever it held (idempotent). */
-  async #voidSlot(batchId: string, providerCustomId: string): Promise<void> {
-    try {
-      await this.#client.send(
-        new PutCommand({ TableName: this.#table, Item: voidSlotItem(batchId, providerCustomId) }),
-      );
-    } catch (error) {
-      throw this.#translate(error, 'PutItem', `BATCH#${batchId}`);
-    }
-  }
-
   async #partState(batchId: string, partNo: number): Promise<string | null> {
     try {
       const response = await this.#client.send(
@@ -355,71 +302,66 @@ class DynamoDbFillingBatches {
   }
 
   /**
-   * Settles one index of a part its collector did not commit, as that collector would: a free
-   * index becomes a void slot (the collector's later put there fails); a written member is
-   * claimed in the ledger if still `pending`, and kept when the ledger says it is this
-   * member's; otherwise it becomes a void slot. True when the index holds a member.
+   * Settles a part its collector did not commit, as that collector would: every member of
+   * its sidecar is claimed with the collector's own put, so a claim already made is found
+   * as this member's and one not yet made is made now (the collector's later put then finds
+   * it made). Records the outcome on the part, so it is settled once. Returns the part with
+   * its exact `claimed` and `voids`.
    */
-  async #settleIndex(batchId: string, providerCustomId: string): Promise<boolean> {
-    let existing: StateItem | null;
+  async #settlePart(part: BatchPart): Promise<BatchPart> {
+    const members: PartMember[] = [];
+    for await (const line of splitLines(
+      await this.#blobs.getStream(partMembersKeyOf(part.batchId, part.partNo)),
+    )) {
+      members.push(decodePartMember(part.batchId, line));
+    }
+    const claims = await this.#claimAll(members);
+    const memberIds = new Set(members.map((m) => m.item.providerCustomId));
+    const voids: string[] = [];
+    // An index the sidecar does not name (none, unless the object was cut short) is empty.
+    for (let i = 0; i < part.requestCount; i++) {
+      const id = providerCustomIdOf(part.firstIndex + i);
+      if (!memberIds.has(id)) voids.push(id);
+    }
+    claims.forEach((claim, i) => {
+      const id = members[i]?.item.providerCustomId;
+      if (claim !== 'claimed' && id !== undefined) voids.push(id);
+    });
+    const claimed = part.requestCount - voids.length;
     try {
       await this.#client.send(
-        new PutCommand({
+        new UpdateCommand({
           TableName: this.#table,
-          Item: voidSlotItem(batchId, providerCustomId),
-          ConditionExpression: 'attribute_not_exists(pk)',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          Key: partKey(part.batchId, part.partNo),
+          UpdateExpression: 'SET claimed = :claimed, voids = :voids',
+          ExpressionAttributeValues: { ':claimed': claimed, ':voids': voids },
         }),
       );
-      return false;
     } catch (error) {
-      if (!isAwsErrorNamed(error, 'ConditionalCheckFailedException')) {
-        throw this.#translate(error, 'PutItem', `BATCH#${batchId}`);
-      }
-      existing = oldItemOf((error as { Item?: unknown }).Item);
+      throw this.#translate(error, 'UpdateItem', `BATCH#${part.batchId}`);
     }
-    if (existing === null || isVoidSlot(existing)) return false;
-    const hash = existing.request_hash;
-    const expiresAt = existing.ledger_expires_at;
-    // Members written while claims were transactions carry no hash: their ledger entry was
-    // claimed in the same transaction, so the member stands.
-    if (typeof hash !== 'string' || typeof expiresAt !== 'number') return true;
-    const item = itemToBatchItem(existing);
-    if ((await this.#claimLedger(item, hash, expiresAt)) === 'claimed') return true;
-    await this.#voidSlot(batchId, providerCustomId);
-    return false;
+    return { ...part, claimed, voids };
   }
 
-  /** Settles every index of an uncommitted part; returns how many hold a member. */
-  async #settlePart(part: BatchPart): Promise<number> {
-    const ids = Array.from({ length: part.requestCount }, (_, i) =>
-      providerCustomIdOf(part.firstIndex + i),
-    );
-    const settled = await mapWithConcurrency(ids, CLAIM_CONCURRENCY, (id) =>
-      this.#settleIndex(part.batchId, id),
-    );
-    let members = 0;
-    for (const outcome of settled) {
-      if (outcome.status === 'rejected') throw outcome.reason;
-      if (outcome.value) members += 1;
-    }
-    return members;
-  }
-
-  async commitPart(batchId: string, partNo: number, claimed: number): Promise<void> {
+  async commitPart(
+    batchId: string,
+    partNo: number,
+    claimed: number,
+    voids: readonly string[] = [],
+  ): Promise<void> {
     try {
       await this.#client.send(
         new UpdateCommand({
           TableName: this.#table,
           Key: partKey(batchId, partNo),
           ConditionExpression: '#state = :open',
-          UpdateExpression: 'SET claimed = :claimed',
+          UpdateExpression: 'SET claimed = :claimed, voids = :voids',
           ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: { ':open': 'open', ':claimed': claimed },
+          ExpressionAttributeValues: { ':open': 'open', ':claimed': claimed, ':voids': voids },
         }),
       );
     } catch (error) {
-      // Sealed first: the batch is then checked against its members before submission.
+      // Sealed first: sealing settles the part from its sidecar and the ledger itself.
       if (isAwsErrorNamed(error, 'ConditionalCheckFailedException')) return;
       throw this.#translate(error, 'UpdateItem', `BATCH#${batchId}`);
     }
@@ -453,12 +395,10 @@ class DynamoDbFillingBatches {
     for (const result of sealed) {
       if (result.status === 'rejected') throw result.reason;
       if (result.value === null) continue;
-      // A part its collector never committed may have members half-claimed: settled here,
-      // index by index, so the ledger alone decides what the batch holds.
+      // A part its collector never committed may have members half-claimed: settled here
+      // from its sidecar, so the ledger alone decides what the batch holds.
       parts.push(
-        result.value.claimed === null
-          ? { ...result.value, claimed: await this.#settlePart(result.value) }
-          : result.value,
+        result.value.claimed === null ? await this.#settlePart(result.value) : result.value,
       );
     }
     return parts;

@@ -11,11 +11,19 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { STATE_TABLE } from '../../config/stateTableSchema.js';
 import { ConflictError, NotFoundError, UnavailableError } from '../../domain/errors.js';
 import { mapWithConcurrency } from '../../domain/mapWithConcurrency.js';
+import {
+  decodePartMember,
+  destinationInterner,
+  partMembersKeyOf,
+} from '../../domain/partMembers.js';
 import type { BatchItem, BatchPart, BatchRecord, RequestRecord } from '../../domain/records.js';
+import { splitLines } from '../../domain/splitLines.js';
+import type { BlobStore } from '../../ports/BlobStore.js';
 import type {
   BatchPatch,
   ItemDelivery,
   MemberClaim,
+  MemberException,
   PartMember,
   PartReservation,
   RealtimeLease,
@@ -37,10 +45,13 @@ import {
   itemKey,
   itemToBatch,
   itemToBatchItem,
+  itemToException,
+  itemToPart,
   itemToRequest,
   requestKey,
   requestToItem,
   type StateItem,
+  withException,
 } from './stateItemCodec.js';
 import { type TransactItems, transactWithRetries } from './transactWithRetries.js';
 import { translateAwsError } from './translateAwsError.js';
@@ -52,9 +63,14 @@ const BATCH_GET_LIMIT = 100;
 interface DynamoDbStateStoreOptions {
   readonly client: DynamoDBDocumentClient;
   readonly tableName: string;
-  /** Items per page of {@link DynamoDbStateStore.listItems} (default 500). */
+  /**
+   * batchlane's bucket: what a batch holds is read from its parts' sidecars there (see
+   * `partMembers.ts`), and only exceptions have items.
+   */
+  readonly blobs: BlobStore;
+  /** Members per page of {@link DynamoDbStateStore.listItems} (default 500). */
   readonly itemPageSize?: number;
-  /** Parallel PutItem/UpdateItem calls in `registerRequests` and `markDelivered` (default 16). */
+  /** Parallel PutItem/UpdateItem calls in `registerRequests` and `markForRetry` (default 16). */
   readonly writeConcurrency?: number;
   /** Tries for UnprocessedKeys and transaction conflicts before giving up (default 8). */
   readonly maxAttempts?: number;
@@ -106,12 +122,16 @@ const registrationOf = (input: RegisterRequestInput, existing: RequestRecord): R
 /**
  * {@link StateStore} on one DynamoDB table (schema in `config/stateTableSchema.ts`):
  * ledger `REQ#<producer>#<customId>/REQ` (see `ledgerIdOf`), batch `BATCH#<batchId>/BATCH` (on the `active-batches` index
- * while not completed), members `BATCH#<batchId>/ITEM#<providerCustomId>`, and the filling
- * side kept by {@link DynamoDbFillingBatches} (group pointers and parts).
+ * while not completed), and the filling side kept by {@link DynamoDbFillingBatches} (group
+ * pointers and parts `BATCH#<batchId>/PART#<n>`). A batch's members are its parts' sidecar
+ * objects in the bucket, less each part's void indexes; only exceptions (a member escalated,
+ * sent again, moved to a retry batch, or a retry batch's own members) have an item,
+ * `BATCH#<batchId>/ITEM#<providerCustomId>`, which overrides what the sidecar says.
  */
 class DynamoDbStateStore implements StateStore {
   readonly #client: DynamoDBDocumentClient;
   readonly #table: string;
+  readonly #blobs: BlobStore;
   readonly #itemPageSize: number;
   readonly #writeConcurrency: number;
   readonly #maxAttempts: number;
@@ -121,6 +141,7 @@ class DynamoDbStateStore implements StateStore {
   constructor(options: DynamoDbStateStoreOptions) {
     this.#client = options.client;
     this.#table = options.tableName;
+    this.#blobs = options.blobs;
     this.#itemPageSize = options.itemPageSize ?? 500;
     this.#writeConcurrency = options.writeConcurrency ?? 16;
     this.#maxAttempts = options.maxAttempts ?? 8;
@@ -128,6 +149,7 @@ class DynamoDbStateStore implements StateStore {
     this.#filling = new DynamoDbFillingBatches({
       client: this.#client,
       tableName: this.#table,
+      blobs: this.#blobs,
       maxAttempts: this.#maxAttempts,
       sleep: this.#sleep,
     });
@@ -161,8 +183,13 @@ class DynamoDbStateStore implements StateStore {
     return this.#filling.claimPartMembers(batchId, partNo, members);
   }
 
-  commitPart(batchId: string, partNo: number, claimed: number): Promise<void> {
-    return this.#filling.commitPart(batchId, partNo, claimed);
+  commitPart(
+    batchId: string,
+    partNo: number,
+    claimed: number,
+    voids?: readonly string[],
+  ): Promise<void> {
+    return this.#filling.commitPart(batchId, partNo, claimed, voids);
   }
 
   sealParts(batchId: string, partCount: number): Promise<BatchPart[]> {
@@ -265,13 +292,14 @@ class DynamoDbStateStore implements StateStore {
     const reasons = await this.#transact(
       [
         {
-          // The old member must still be undelivered: a rerun must not move it twice.
+          // The old member must still be undelivered: a rerun must not move it twice. Its
+          // exception item is made here if completion did not make one first.
           Update: {
             TableName: this.#table,
             Key: itemKey(from.batchId, from.providerCustomId),
             // Items are written with `delivered_at: null` until delivered.
             ConditionExpression:
-              'attribute_exists(pk) AND (attribute_not_exists(delivered_at) OR attribute_type(delivered_at, :nullType))',
+              'attribute_not_exists(delivered_at) OR attribute_type(delivered_at, :nullType)',
             UpdateExpression: 'SET #status = :retried, delivered_at = :at, retried_in = :to',
             ExpressionAttributeNames: { '#status': 'status' },
             ExpressionAttributeValues: {
@@ -377,15 +405,57 @@ class DynamoDbStateStore implements StateStore {
     return batches;
   }
 
+  /**
+   * Members of a batch by provider custom id: exception items first (one BatchGetItem per
+   * hundred), then the sidecars of the parts that hold the others. Missing ones are absent.
+   */
   async getItems(
     batchId: string,
     providerCustomIds: readonly string[],
   ): Promise<Map<string, BatchItem>> {
     // BatchGetItem rejects a request that names the same key twice.
     const unique = [...new Set(providerCustomIds)];
+    const exceptions = await this.#getExceptions(batchId, unique);
     const found = new Map<string, BatchItem>();
-    for (let offset = 0; offset < unique.length; offset += BATCH_GET_LIMIT) {
-      let keys: Record<string, unknown>[] = unique
+    const wanted = new Set<string>();
+    for (const id of unique) {
+      const item = exceptions.get(id);
+      if (item !== undefined && typeof item.custom_id === 'string') {
+        found.set(id, itemToBatchItem(item));
+      } else {
+        wanted.add(id);
+      }
+    }
+    if (wanted.size === 0) return found;
+    const indexes = [...wanted].map((id) => Number.parseInt(id.slice(1), 10));
+    const parts = (await this.#listParts(batchId)).filter((part) =>
+      indexes.some((i) => i >= part.firstIndex && i < part.firstIndex + part.requestCount),
+    );
+    for (const part of parts) {
+      for await (const member of this.#partMembers(part)) {
+        if (!wanted.has(member.providerCustomId)) continue;
+        const item = exceptions.get(member.providerCustomId);
+        found.set(
+          member.providerCustomId,
+          item === undefined ? member : withException(member, item),
+        );
+      }
+    }
+    return found;
+  }
+
+  async exceptionsOf(
+    batchId: string,
+    providerCustomIds: readonly string[],
+  ): Promise<Map<string, MemberException>> {
+    const items = await this.#getExceptions(batchId, [...new Set(providerCustomIds)]);
+    return new Map([...items].map(([id, item]) => [id, itemToException(item)]));
+  }
+
+  async #getExceptions(batchId: string, ids: readonly string[]): Promise<Map<string, StateItem>> {
+    const found = new Map<string, StateItem>();
+    for (let offset = 0; offset < ids.length; offset += BATCH_GET_LIMIT) {
+      let keys: Record<string, unknown>[] = ids
         .slice(offset, offset + BATCH_GET_LIMIT)
         .map((id) => itemKey(batchId, id));
       for (let attempt = 1; keys.length > 0; attempt++) {
@@ -404,8 +474,7 @@ class DynamoDbStateStore implements StateStore {
           );
           for (const item of response.Responses?.[this.#table] ?? []) {
             if (isVoidSlot(item)) continue;
-            const batchItem = itemToBatchItem(item);
-            found.set(batchItem.providerCustomId, batchItem);
+            found.set(String(item.sk).slice('ITEM#'.length), item);
           }
           keys = response.UnprocessedKeys?.[this.#table]?.Keys ?? [];
         } catch (error) {
@@ -416,7 +485,8 @@ class DynamoDbStateStore implements StateStore {
     return found;
   }
 
-  async *listItems(batchId: string): AsyncIterable<BatchItem[]> {
+  /** Every item of a batch's partition whose sort key begins with `prefix`. */
+  async *#query(batchId: string, prefix: string): AsyncIterable<StateItem[]> {
     let startKey: Record<string, unknown> | undefined;
     do {
       let page: { Items?: Record<string, unknown>[]; LastEvaluatedKey?: Record<string, unknown> };
@@ -424,9 +494,8 @@ class DynamoDbStateStore implements StateStore {
         page = await this.#client.send(
           new QueryCommand({
             TableName: this.#table,
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :item)',
-            ExpressionAttributeValues: { ':pk': `BATCH#${batchId}`, ':item': 'ITEM#' },
-            Limit: this.#itemPageSize,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+            ExpressionAttributeValues: { ':pk': `BATCH#${batchId}`, ':prefix': prefix },
             ConsistentRead: true,
             ExclusiveStartKey: startKey,
           }),
@@ -434,62 +503,150 @@ class DynamoDbStateStore implements StateStore {
       } catch (error) {
         throw this.#translate(error, 'Query', `BATCH#${batchId}`);
       }
-      // Void slots (indexes that hold no member) are the store's own bookkeeping.
-      const items = (page.Items ?? []).filter((item) => !isVoidSlot(item)).map(itemToBatchItem);
-      if (items.length > 0) yield items;
+      yield page.Items ?? [];
       startKey = page.LastEvaluatedKey;
     } while (startKey !== undefined);
   }
 
-  /** The update recording one member delivered (never creating a bare item). */
-  #deliveryUpdate(batchId: string, delivery: ItemDelivery) {
-    return {
-      TableName: this.#table,
-      Key: itemKey(batchId, delivery.providerCustomId),
-      ConditionExpression: 'attribute_exists(pk)',
-      UpdateExpression:
-        delivery.cost === undefined
-          ? 'SET #status = :status, delivered_at = :at'
-          : 'SET #status = :status, delivered_at = :at, #cost = :cost',
-      ExpressionAttributeNames: {
-        '#status': 'status',
-        ...(delivery.cost === undefined ? {} : { '#cost': 'cost' }),
-      },
-      ExpressionAttributeValues: {
-        ':status': delivery.status,
-        ':at': delivery.deliveredAt,
-        ...(delivery.cost === undefined ? {} : { ':cost': delivery.cost }),
-      },
-    };
+  /** The parts of a batch that were opened (a part sealed before it was opened holds none). */
+  async #listParts(batchId: string): Promise<BatchPart[]> {
+    const parts: BatchPart[] = [];
+    for await (const page of this.#query(batchId, 'PART#')) {
+      for (const item of page) {
+        if (typeof item.first_index !== 'number') continue;
+        parts.push(itemToPart(item, batchId, Number(item.part_no)));
+      }
+    }
+    return parts.sort((a, b) => a.partNo - b.partNo);
   }
 
-  async #markOneDelivered(batchId: string, delivery: ItemDelivery): Promise<void> {
-    try {
-      await this.#client.send(new UpdateCommand(this.#deliveryUpdate(batchId, delivery)));
-    } catch (error) {
-      if (isAwsErrorNamed(error, 'ConditionalCheckFailedException')) {
-        throw new NotFoundError(
-          `item ${delivery.providerCustomId} of batch ${batchId} does not exist`,
-          { code: 'not_found', cause: error, details: { batchId, ...delivery } },
-        );
-      }
-      throw this.#translate(error, 'UpdateItem', `BATCH#${batchId}`);
+  /**
+   * The members a part's sidecar holds, less its void indexes. A part still being claimed
+   * (no `claimed` yet) yields every member it may hold; a part recorded before sidecars
+   * (claimed, no `voids`) none: its members are items.
+   */
+  async *#partMembers(part: BatchPart): AsyncIterable<BatchItem> {
+    if (part.claimed !== null && part.voids === undefined) return;
+    const voids = new Set(part.voids ?? []);
+    const intern = destinationInterner();
+    // An opened part always has its sidecar (written before the part was recorded): a missing
+    // one is an error to surface, never an empty part.
+    const source = await this.#blobs.getStream(partMembersKeyOf(part.batchId, part.partNo));
+    for await (const line of splitLines(source)) {
+      const { item } = decodePartMember(part.batchId, line, intern);
+      if (!voids.has(item.providerCustomId)) yield item;
     }
   }
 
   /**
-   * One UpdateItem per member, `writeConcurrency` in flight: 1 write unit each, where the same
-   * update inside a transaction bills 2. Every write settles before the first failure (a
-   * missing member, named) is reported, so the others are recorded either way.
+   * Every member of a batch, a page at a time: the parts' sidecars in order, each member
+   * overlaid with its exception item, then the members that are items alone (a retry batch's).
    */
-  async markDelivered(batchId: string, deliveries: readonly ItemDelivery[]): Promise<void> {
-    // The last record for a member wins, as it would in sequence.
-    const unique = [...new Map(deliveries.map((d) => [d.providerCustomId, d])).values()];
-    const outcomes = await mapWithConcurrency(unique, this.#writeConcurrency, (delivery) =>
-      this.#markOneDelivered(batchId, delivery),
+  async *listItems(batchId: string): AsyncIterable<BatchItem[]> {
+    const exceptions = new Map<string, StateItem>();
+    for await (const page of this.#query(batchId, 'ITEM#')) {
+      for (const item of page) {
+        // Void slots (indexes that held no member, before sidecars) are bookkeeping.
+        if (!isVoidSlot(item)) exceptions.set(String(item.sk).slice('ITEM#'.length), item);
+      }
+    }
+    let page: BatchItem[] = [];
+    for (const part of await this.#listParts(batchId)) {
+      for await (const member of this.#partMembers(part)) {
+        const item = exceptions.get(member.providerCustomId);
+        exceptions.delete(member.providerCustomId);
+        page.push(item === undefined ? member : withException(member, item));
+        if (page.length >= this.#itemPageSize) {
+          yield page;
+          page = [];
+        }
+      }
+    }
+    for (const item of exceptions.values()) {
+      if (typeof item.custom_id !== 'string') continue;
+      page.push(itemToBatchItem(item));
+      if (page.length >= this.#itemPageSize) {
+        yield page;
+        page = [];
+      }
+    }
+    if (page.length > 0) yield page;
+  }
+
+  /**
+   * Records that completion will send these members again (an exception item each, made if
+   * absent), before its checkpoint passes their results: a rerun that resumes after them
+   * still moves them to the retry batch.
+   */
+  markForRetry(batchId: string, providerCustomIds: readonly string[], at: string): Promise<void> {
+    return this.#markExceptions(batchId, providerCustomIds, 'retry_at', at);
+  }
+
+  /**
+   * Records that a destination did not take these members' results (an exception item each),
+   * before completion's checkpoint passes them: a later run delivers them again.
+   */
+  markUndelivered(
+    batchId: string,
+    providerCustomIds: readonly string[],
+    at: string,
+  ): Promise<void> {
+    return this.#markExceptions(batchId, providerCustomIds, 'undelivered_at', at);
+  }
+
+  async #markExceptions(
+    batchId: string,
+    providerCustomIds: readonly string[],
+    attribute: 'retry_at' | 'undelivered_at',
+    at: string,
+  ): Promise<void> {
+    const outcomes = await mapWithConcurrency(
+      [...new Set(providerCustomIds)],
+      this.#writeConcurrency,
+      (id) =>
+        this.#update(batchId, {
+          TableName: this.#table,
+          Key: itemKey(batchId, id),
+          // The first time stands: a rerun marking it again changes nothing.
+          UpdateExpression: `SET ${attribute} = if_not_exists(${attribute}, :at)`,
+          ExpressionAttributeValues: { ':at': at },
+        }),
     );
     const failed = outcomes.find((o) => o.status === 'rejected');
     if (failed !== undefined) throw failed.reason;
+  }
+
+  /**
+   * Records exception members delivered, with their status and cost, on their items (made if
+   * absent): a member whose first delivery failed is counted from its item, not from the
+   * checkpoint that passed it. Recording one again writes the same values.
+   */
+  async recordDeliveries(batchId: string, deliveries: readonly ItemDelivery[]): Promise<void> {
+    // The last record for a member wins, as it would in sequence.
+    const unique = [...new Map(deliveries.map((d) => [d.providerCustomId, d])).values()];
+    const outcomes = await mapWithConcurrency(unique, this.#writeConcurrency, (delivery) =>
+      this.#update(batchId, {
+        TableName: this.#table,
+        Key: itemKey(batchId, delivery.providerCustomId),
+        UpdateExpression: 'SET #status = :status, delivered_at = :at, #cost = :cost',
+        ExpressionAttributeNames: { '#status': 'status', '#cost': 'cost' },
+        ExpressionAttributeValues: {
+          ':status': delivery.status,
+          ':at': delivery.deliveredAt,
+          ':cost': delivery.cost ?? null,
+        },
+      }),
+    );
+    const failed = outcomes.find((o) => o.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+  }
+
+  async #update(batchId: string, input: ConstructorParameters<typeof UpdateCommand>[0]) {
+    try {
+      await this.#client.send(new UpdateCommand(input));
+    } catch (error) {
+      throw this.#translate(error, 'UpdateItem', `BATCH#${batchId}`);
+    }
   }
 
   async markRealtime(producer: string, customId: string, requestHash: string): Promise<boolean> {
@@ -534,7 +691,8 @@ class DynamoDbStateStore implements StateStore {
           Update: {
             TableName: this.#table,
             Key: itemKey(batchId, providerCustomId),
-            ConditionExpression: `attribute_exists(pk) AND ${UNSET('delivered_at')} AND ${UNSET('escalated_at')}`,
+            // Made here: the member's exception item (its routing stays in the sidecar).
+            ConditionExpression: `${UNSET('delivered_at')} AND ${UNSET('escalated_at')}`,
             UpdateExpression: 'SET escalated_at = :at',
             ExpressionAttributeValues: { ':nullType': 'NULL', ':at': at },
           },

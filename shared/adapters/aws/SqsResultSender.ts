@@ -113,7 +113,7 @@ class SqsResultSender implements ResultDeliverer {
           'batchlane-status': { DataType: 'String', StringValue: message.status },
         },
         // A request has exactly one final outcome, so its custom_id names the delivery: a
-        // resend after a crash between this call and the delivery record is dropped by SQS
+        // resend after a crash between this call and completion's checkpoint is dropped by SQS
         // within its 5-minute deduplication window. One group per request: no head-of-line
         // blocking between unrelated results.
         ...(fifo

@@ -10,6 +10,7 @@ import type {
   ItemStatus,
   RequestRecord,
 } from '../../domain/records.js';
+import type { MemberException } from '../../ports/StateStore.js';
 
 /** An item as the DocumentClient reads and writes it. */
 type StateItem = Record<string, unknown>;
@@ -242,29 +243,12 @@ const batchItemToItem = (record: BatchItem): StateItem => ({
 });
 
 /**
- * Marks a void slot: an index of a part that holds no member (sealing got there before its
- * collector, or the ledger gave the request to another member). Kept until the batch is gone,
- * so a late collector's conditional member put at that index fails.
+ * Marks a void slot: an index of a part that held no member, as members were recorded before
+ * sidecars (one item each). Still read, so batches made then complete as they were made.
  */
 const VOID_SLOT = 'void_slot';
 
-const voidSlotItem = (batchId: string, providerCustomId: string): StateItem => ({
-  ...itemKey(batchId, providerCustomId),
-  [VOID_SLOT]: true,
-});
-
 const isVoidSlot = (item: StateItem): boolean => item[VOID_SLOT] === true;
-
-/**
- * A member as its collector writes it: with its request hash, so sealing can settle the
- * member against the ledger itself when that collector did not finish.
- */
-const memberClaimItem = (record: BatchItem, requestHash: string, expiresAt: number): StateItem => ({
-  ...batchItemToItem(record),
-  request_hash: requestHash,
-  // Not the table's TTL attribute: the ledger entry's expiry, which sealing writes with it.
-  ledger_expires_at: expiresAt,
-});
 
 /** Item → batch member. */
 const itemToBatchItem = (item: StateItem): BatchItem => ({
@@ -284,7 +268,34 @@ const itemToBatchItem = (item: StateItem): BatchItem => ({
   // Members recorded before lanes existed were all sent as batch.
   lane: (item.lane ?? { requested: 'batch', reason: 'tier batch' }) as BatchItem['lane'],
   cost: (item.cost ?? null) as BatchItem['cost'],
+  ...(typeof item.retry_at === 'string' ? { retryAt: item.retry_at } : {}),
+  ...(typeof item.undelivered_at === 'string' ? { undeliveredAt: item.undelivered_at } : {}),
 });
+
+/**
+ * A member as its batch now stands: the member its part's sidecar holds, with what its
+ * exception item (escalated, sent again, delivered by the realtime lane) says. An exception
+ * item that holds the whole member (a retry batch's member, one moved out, or a member
+ * written before sidecars) stands as it is.
+ */
+const withException = (member: BatchItem, item: StateItem): BatchItem =>
+  typeof item.custom_id === 'string'
+    ? itemToBatchItem(item)
+    : { ...member, ...itemToException(item) };
+
+/** What an exception item says of its member. */
+const itemToException = (item: StateItem): MemberException => {
+  const retryAt = strOrNull(item, 'retry_at');
+  const undeliveredAt = strOrNull(item, 'undelivered_at');
+  return {
+    status: strOrNull(item, 'status') as ItemStatus | null,
+    deliveredAt: strOrNull(item, 'delivered_at'),
+    escalatedAt: strOrNull(item, 'escalated_at'),
+    cost: (item.cost ?? null) as BatchItem['cost'],
+    ...(retryAt === null ? {} : { retryAt }),
+    ...(undeliveredAt === null ? {} : { undeliveredAt }),
+  };
+};
 
 /** Batch part → item. */
 const partToItem = (part: BatchPart): StateItem => ({
@@ -297,6 +308,7 @@ const partToItem = (part: BatchPart): StateItem => ({
   models: [...part.models],
   escalate_at: part.escalateAt,
   claimed: part.claimed,
+  ...(part.voids === undefined ? {} : { voids: [...part.voids] }),
 });
 
 /** Item → batch part. A part sealed before its collector recorded it has only its key. */
@@ -309,6 +321,7 @@ const itemToPart = (item: StateItem, batchId: string, partNo: number): BatchPart
   models: Array.isArray(item.models) ? (item.models as string[]) : [],
   escalateAt: strOrNull(item, 'escalate_at'),
   claimed: typeof item.claimed === 'number' ? item.claimed : null,
+  ...(Array.isArray(item.voids) ? { voids: item.voids as string[] } : {}),
 });
 
 export {
@@ -324,14 +337,14 @@ export {
   itemKey,
   itemToBatch,
   itemToBatchItem,
+  itemToException,
   itemToPart,
   itemToRequest,
-  memberClaimItem,
   partKey,
   partToItem,
   requestKey,
   requestToItem,
   type StateItem,
   stateKey,
-  voidSlotItem,
+  withException,
 };

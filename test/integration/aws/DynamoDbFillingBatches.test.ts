@@ -1,12 +1,16 @@
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AwsClients } from '../../../shared/adapters/aws/createAwsClients.js';
 import { DynamoDbStateStore } from '../../../shared/adapters/aws/DynamoDbStateStore.js';
-import { memberClaimItem } from '../../../shared/adapters/aws/stateItemCodec.js';
 import { ensureStateTable } from '../../../shared/adapters/aws/stateTable.js';
 import { ConflictError } from '../../../shared/domain/errors.js';
 import { newBatchRecord } from '../../../shared/domain/newBatchRecord.js';
+import {
+  encodePartMember,
+  type PartMemberLine,
+  partMembersKeyOf,
+} from '../../../shared/domain/partMembers.js';
 import type { BatchItem, BatchPart, BatchRecord } from '../../../shared/domain/records.js';
+import { InMemoryBlobStore } from '../../support/fakes/InMemoryBlobStore.js';
 import { emulatorClients, uniqueName } from './awsTestKit.js';
 
 const fillingBatch = (batchId: string): BatchRecord =>
@@ -63,6 +67,17 @@ describe('filling batches on DynamoDB Local', () => {
   let clients: AwsClients;
   let store: DynamoDbStateStore;
   let tableName: string;
+  const blobs = new InMemoryBlobStore();
+
+  /** Writes a part's sidecar, as its collector does before opening the part. */
+  const writeSidecar = async (batchId: string, partNo: number, members: PartMemberLine[]) => {
+    await blobs.put(partMembersKeyOf(batchId, partNo), members.map(encodePartMember).join(''));
+  };
+  const line = (batchId: string, index: number, customId: string): PartMemberLine => ({
+    item: member(batchId, index, customId),
+    requestHash: `h-${customId}`,
+    expiresAt: 1_900_000_000,
+  });
 
   const registerAll = async (ids: readonly string[]) => {
     for (const customId of ids) {
@@ -81,7 +96,7 @@ describe('filling batches on DynamoDB Local', () => {
     clients = emulatorClients();
     tableName = uniqueName('filling');
     await ensureStateTable(clients.dynamodb, tableName);
-    store = new DynamoDbStateStore({ client: clients.documentClient, tableName });
+    store = new DynamoDbStateStore({ client: clients.documentClient, tableName, blobs });
   });
 
   afterAll(() => clients.destroy());
@@ -160,6 +175,7 @@ describe('filling batches on DynamoDB Local', () => {
     await registerAll([id]);
     for (const partNo of [1, 2]) {
       await store.reservePart(batchId, reservation(1, 10));
+      await writeSidecar(batchId, partNo, [line(batchId, partNo - 1, id)]);
       await store.openPart(part(batchId, partNo, partNo - 1, 1));
     }
     const first = {
@@ -176,6 +192,9 @@ describe('filling batches on DynamoDB Local', () => {
     expect(await store.claimPartMembers(batchId, 2, [second])).toEqual(['held']);
     // The first part's retry still finds its own claim.
     expect(await store.claimPartMembers(batchId, 1, [first])).toEqual(['claimed']);
+    await store.commitPart(batchId, 1, 1, []);
+    await store.commitPart(batchId, 2, 0, ['r000001']);
+    // The second part's sidecar names the request too: its void index keeps it out.
     const items = [];
     for await (const page of store.listItems(batchId)) items.push(...page);
     expect(items.map((i) => i.providerCustomId)).toEqual(['r000000']);
@@ -272,104 +291,103 @@ describe('filling batches on DynamoDB Local', () => {
     ).toBe('pending');
   });
 
-  it('settles a part its collector left half-claimed: the ledger decides each index', async () => {
+  it('settles a part its collector left half-claimed: the sidecar and the ledger decide', async () => {
     const batchId = uniqueName('b');
     const rival = uniqueName('b');
     await store.createBatch(fillingBatch(batchId));
     await store.createBatch(fillingBatch(rival));
-    const [whole, unclaimed, elsewhere, unwritten] = ['w', 'u', 'e', 'n'].map(uniqueName) as [
+    const [whole, unclaimed, elsewhere, late] = ['w', 'u', 'e', 'n'].map(uniqueName) as [
       string,
       string,
       string,
       string,
     ];
-    await registerAll([whole, unclaimed, elsewhere, unwritten]);
+    await registerAll([whole, unclaimed, elsewhere, late]);
     await store.reservePart(batchId, reservation(4, 40));
+    await writeSidecar(batchId, 1, [
+      line(batchId, 0, whole),
+      line(batchId, 1, unclaimed),
+      line(batchId, 2, elsewhere),
+      line(batchId, 3, late),
+    ]);
     expect(await store.openPart(part(batchId, 1, 0, 4))).toBe(true);
-    // The collector claimed the first member, wrote the next two member items and died before
-    // their ledger writes (the third's request went to another batch meanwhile), and never
-    // reached the fourth.
-    expect(
-      await store.claimPartMembers(batchId, 1, [
-        { item: member(batchId, 0, whole), requestHash: `h-${whole}`, expiresAt: 1_900_000_000 },
-      ]),
-    ).toEqual(['claimed']);
-    for (const [index, id] of [
-      [1, unclaimed],
-      [2, elsewhere],
-    ] as const) {
-      await clients.documentClient.send(
-        new PutCommand({
-          TableName: tableName,
-          Item: memberClaimItem(member(batchId, index, id), `h-${id}`, 1_900_000_000),
-        }),
-      );
-    }
+    // The collector claimed the first member and died; the third's request went to another
+    // batch meanwhile.
+    expect(await store.claimPartMembers(batchId, 1, [line(batchId, 0, whole)])).toEqual([
+      'claimed',
+    ]);
     await store.reservePart(rival, reservation(1, 10));
+    await writeSidecar(rival, 1, [line(rival, 0, elsewhere)]);
     await store.openPart(part(rival, 1, 0, 1));
-    expect(
-      await store.claimPartMembers(rival, 1, [
-        {
-          item: member(rival, 0, elsewhere),
-          requestHash: `h-${elsewhere}`,
-          expiresAt: 1_900_000_000,
-        },
-      ]),
-    ).toEqual(['claimed']);
+    expect(await store.claimPartMembers(rival, 1, [line(rival, 0, elsewhere)])).toEqual([
+      'claimed',
+    ]);
 
     await store.stopFilling(batchId, '2026-11-27T10:30:00.000Z');
     const [sealed] = await store.sealParts(batchId, 1);
-    expect(sealed).toMatchObject({ partNo: 1, state: 'sealed', requestCount: 4, claimed: 2 });
+    expect(sealed).toMatchObject({
+      partNo: 1,
+      state: 'sealed',
+      requestCount: 4,
+      claimed: 3,
+      voids: ['r000002'],
+    });
     const held = [];
     for await (const page of store.listItems(batchId)) held.push(...page);
     expect(held.map((m) => [m.providerCustomId, m.customId])).toEqual([
       ['r000000', whole],
       ['r000001', unclaimed],
+      ['r000003', late],
     ]);
-    expect((await store.getItems(batchId, ['r000002', 'r000003'])).size).toBe(0);
-    // Sealing claimed the unclaimed member itself: its message's redelivery folds into it.
-    const again = await store.registerRequest({
-      producer: '',
-      customId: unclaimed,
-      requestHash: `h-${unclaimed}`,
-      state: 'pending',
-      acceptedAt: '2026-11-27T10:00:00.000Z',
-      expiresAt: 1_900_000_000,
-    });
-    expect(again).toMatchObject({ kind: 'duplicate', existing: { state: 'claimed', batchId } });
-    // The index sealing voided stays void: a late put of the fourth member there is refused,
-    // and its request is still pending, free for a later batch.
-    const late = await clients.documentClient
-      .send(
-        new PutCommand({
-          TableName: tableName,
-          Item: memberClaimItem(member(batchId, 3, unwritten), `h-${unwritten}`, 1_900_000_000),
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      )
-      .catch((error: unknown) => error);
-    expect((late as Error).name).toBe('ConditionalCheckFailedException');
-    expect((await store.getItems(batchId, ['r000003'])).size).toBe(0);
+    expect((await store.getItems(batchId, ['r000002'])).size).toBe(0);
+    expect((await store.getItems(batchId, ['r000003'])).get('r000003')?.customId).toBe(late);
+    // Sealing claimed the unclaimed members itself: their messages' redelivery folds.
+    for (const id of [unclaimed, late]) {
+      const again = await store.registerRequest({
+        producer: '',
+        customId: id,
+        requestHash: `h-${id}`,
+        state: 'pending',
+        acceptedAt: '2026-11-27T10:00:00.000Z',
+        expiresAt: 1_900_000_000,
+      });
+      expect(again).toMatchObject({ kind: 'duplicate', existing: { state: 'claimed', batchId } });
+    }
+    // The collector, had it lived, is refused from here on; a put it had in flight reaches
+    // the same answer as sealing did.
+    await expect(
+      store.claimPartMembers(batchId, 1, [line(batchId, 3, late)]),
+    ).rejects.toMatchObject({ code: 'part_sealed' });
+    // The rival's member is not this batch's: a rival's later claim of it stays its own.
+    expect(await store.claimPartMembers(rival, 1, [line(rival, 0, elsewhere)])).toEqual([
+      'claimed',
+    ]);
     // Sealing again settles to the same answer.
-    expect((await store.sealParts(batchId, 1))[0]?.claimed).toBe(2);
+    expect((await store.sealParts(batchId, 1))[0]).toMatchObject({
+      claimed: 3,
+      voids: ['r000002'],
+    });
   });
 
-  it('refuses for good only a member the table will not store, and claims its neighbours', async () => {
+  it('keeps what the ledger entry would not hold in the sidecar: metadata of any size', async () => {
     const batchId = uniqueName('b');
     await store.createBatch(fillingBatch(batchId));
     const [before, huge, after] = ['a', 'h', 'z'].map(uniqueName) as [string, string, string];
     await store.reservePart(batchId, reservation(3, 30));
+    // Metadata past DynamoDB's 400 KB item limit: only the sidecar holds it.
+    const oversized = {
+      ...line(batchId, 1, huge),
+      item: { ...member(batchId, 1, huge), metadata: { blob: 'x'.repeat(420_000) } },
+    };
+    const members = [line(batchId, 0, before), oversized, line(batchId, 2, after)];
+    await writeSidecar(batchId, 1, members);
     await store.openPart(part(batchId, 1, 0, 3));
-    // Metadata past DynamoDB's 400 KB item limit: a ValidationException for that put alone.
-    const oversized = { ...member(batchId, 1, huge), metadata: { blob: 'x'.repeat(420_000) } };
-    const claims = await store.claimPartMembers(batchId, 1, [
-      { item: member(batchId, 0, before), requestHash: `h-${before}`, expiresAt: 1_900_000_000 },
-      { item: oversized, requestHash: `h-${huge}`, expiresAt: 1_900_000_000 },
-      { item: member(batchId, 2, after), requestHash: `h-${after}`, expiresAt: 1_900_000_000 },
-    ]);
-    expect(claims).toEqual(['claimed', 'unstorable', 'claimed']);
+    const claims = await store.claimPartMembers(batchId, 1, members);
+    expect(claims).toEqual(['claimed', 'claimed', 'claimed']);
+    await store.commitPart(batchId, 1, 3, []);
     const held = [];
     for await (const page of store.listItems(batchId)) held.push(...page);
-    expect(held.map((m) => m.providerCustomId)).toEqual(['r000000', 'r000002']);
+    expect(held.map((m) => m.providerCustomId)).toEqual(['r000000', 'r000001', 'r000002']);
+    expect(JSON.stringify(held[1]?.metadata).length).toBeGreaterThan(420_000);
   });
 });

@@ -9,7 +9,10 @@ import type { AwsClients } from '../../../shared/adapters/aws/createAwsClients.j
 import { DynamoDbStateStore } from '../../../shared/adapters/aws/DynamoDbStateStore.js';
 import { ensureStateTable } from '../../../shared/adapters/aws/stateTable.js';
 import { ConflictError, NotFoundError } from '../../../shared/domain/errors.js';
+import { encodePartMember, partMembersKeyOf } from '../../../shared/domain/partMembers.js';
+import { providerCustomIdOf } from '../../../shared/domain/providerCustomIdOf.js';
 import type { BatchItem, BatchPart, BatchRecord } from '../../../shared/domain/records.js';
+import { InMemoryBlobStore } from '../../support/fakes/InMemoryBlobStore.js';
 import { emulatorClients, uniqueName } from './awsTestKit.js';
 
 const batch = (batchId: string, overrides: Partial<BatchRecord> = {}): BatchRecord => ({
@@ -41,7 +44,7 @@ const batch = (batchId: string, overrides: Partial<BatchRecord> = {}): BatchReco
 
 const item = (batchId: string, n: number, customId = `c-${n}`): BatchItem => ({
   batchId,
-  providerCustomId: `p-${String(n).padStart(5, '0')}`,
+  providerCustomId: providerCustomIdOf(n),
   producer: '',
   customId,
   model: 'claude-test',
@@ -57,12 +60,12 @@ const item = (batchId: string, n: number, customId = `c-${n}`): BatchItem => ({
   cost: null,
 });
 
-const partOf = (batchId: string): BatchPart => ({
+const partOf = (batchId: string, firstIndex = 0, requestCount = 1): BatchPart => ({
   batchId,
   partNo: 1,
   state: 'open',
-  firstIndex: 0,
-  requestCount: 1,
+  firstIndex,
+  requestCount,
   models: ['claude-test'],
   escalateAt: null,
   claimed: null,
@@ -72,6 +75,21 @@ describe('DynamoDbStateStore on DynamoDB Local', () => {
   let clients: AwsClients;
   let store: DynamoDbStateStore;
   let tableName: string;
+  const blobs = new InMemoryBlobStore();
+
+  /** Writes part 1's sidecar with these members and opens it, as a collector does. */
+  const openWith = async (members: readonly BatchItem[], requestHash = 'h1') => {
+    const [first] = members;
+    if (first === undefined) return;
+    await blobs.put(
+      partMembersKeyOf(first.batchId, 1),
+      members
+        .map((item) => encodePartMember({ item, requestHash, expiresAt: 1_900_000_000 }))
+        .join(''),
+    );
+    const firstIndex = Number.parseInt(first.providerCustomId.slice(1), 10);
+    await store.openPart(partOf(first.batchId, firstIndex, members.length));
+  };
 
   const register = (
     customId: string,
@@ -94,16 +112,23 @@ describe('DynamoDbStateStore on DynamoDB Local', () => {
     store = new DynamoDbStateStore({
       client: clients.documentClient,
       tableName,
+      blobs,
       itemPageSize: 100,
     });
   });
 
-  /** Claims one member through part 1 of its batch, opened on first use. */
+  /** Claims one member through part 1 of its batch, and commits the part with its outcome. */
   const claim = async (member: BatchItem, requestHash: string): Promise<boolean> => {
-    await store.openPart(partOf(member.batchId));
+    await openWith([member], requestHash);
     const [won] = await store.claimPartMembers(member.batchId, 1, [
       { item: member, requestHash, expiresAt: 1_900_000_000 },
     ]);
+    await store.commitPart(
+      member.batchId,
+      1,
+      won === 'claimed' ? 1 : 0,
+      won === 'claimed' ? [] : [member.providerCustomId],
+    );
     return won === 'claimed';
   };
 
@@ -201,8 +226,8 @@ describe('DynamoDbStateStore on DynamoDB Local', () => {
     expect(await claim(item(a, 1, id), 'h1')).toBe(true);
     expect(await claim(item(a, 1, id), 'h1')).toBe(true);
     expect(await claim(item(b, 1, id), 'h1')).toBe(false);
-    expect((await store.getItems(a, ['p-00001'])).get('p-00001')).toMatchObject({ customId: id });
-    expect((await store.getItems(b, ['p-00001'])).size).toBe(0);
+    expect((await store.getItems(a, ['r000001'])).get('r000001')).toMatchObject({ customId: id });
+    expect((await store.getItems(b, ['r000001'])).size).toBe(0);
   });
 
   it('refuses a claim with a different request hash; a request never seen gets its entry', async () => {
@@ -210,21 +235,23 @@ describe('DynamoDbStateStore on DynamoDB Local', () => {
     await register(id, 'h1');
     const a = uniqueName('b');
     await store.createBatch(batch(a));
-    await store.openPart(partOf(a));
+    const ghost = uniqueName('ghost');
+    const refused = uniqueName('refused');
+    await openWith([item(a, 1, id), item(a, 2, ghost), item(a, 3, refused)]);
     const claimOf = (member: BatchItem, requestHash: string) =>
       store.claimPartMembers(a, 1, [{ item: member, requestHash, expiresAt: 1_900_000_000 }]);
     expect(await claimOf(item(a, 1, id), 'other-hash')).toEqual(['conflict']);
+    await store.commitPart(a, 1, 2, ['r000001']);
     // The refused index holds no member.
-    expect((await store.getItems(a, ['p-00001'])).size).toBe(0);
+    expect((await store.getItems(a, ['r000001'])).size).toBe(0);
+    expect((await store.getItems(a, ['r000002'])).get('r000002')?.customId).toBe(ghost);
     // The ledger entry is written by the claim itself, already `claimed`, and folds a resend.
-    const ghost = uniqueName('ghost');
     expect(await claimOf(item(a, 2, ghost), 'h1')).toEqual(['claimed']);
     expect(await register(ghost)).toMatchObject({
       kind: 'duplicate',
       existing: { state: 'claimed', batchId: a },
     });
     // A refusal entry does not hold its id against a valid request.
-    const refused = uniqueName('refused');
     await register(refused, 'h-bad', 'rejecting');
     expect(await claimOf(item(a, 3, refused), 'h1')).toEqual(['claimed']);
   });
@@ -298,7 +325,7 @@ describe('DynamoDbStateStore on DynamoDB Local', () => {
     // A table of its own, so batches of other tests do not show up in the index.
     const table = uniqueName('due');
     await ensureStateTable(clients.dynamodb, table);
-    const due = new DynamoDbStateStore({ client: clients.documentClient, tableName: table });
+    const due = new DynamoDbStateStore({ client: clients.documentClient, tableName: table, blobs });
     await due.createBatch(batch('b3', { nextPollAt: '2026-11-26T10:03:00.000Z' }));
     await due.createBatch(batch('b1', { nextPollAt: '2026-11-26T10:01:00.000Z' }));
     await due.createBatch(batch('b2', { nextPollAt: '2026-11-26T10:02:00.000Z' }));
@@ -326,29 +353,31 @@ describe('DynamoDbStateStore on DynamoDB Local', () => {
     ]);
   });
 
-  it('reads items in chunks of 100, lists them in pages and records deliveries', async () => {
+  it('reads members from the sidecars, lists them in pages, and overlays exceptions', async () => {
     const batchId = uniqueName('big');
     await store.createBatch(batch(batchId, { requestCount: 250 }));
+    const members = Array.from({ length: 250 }, (_, k) => item(batchId, k, `${batchId}-c${k}`));
+    await openWith(members);
     // In parallel groups: registrations and claims of different ids are independent.
     for (let n = 0; n < 250; n += 50) {
       const ids = Array.from({ length: 50 }, (_, k) => n + k);
       await Promise.all(ids.map((k) => register(`${batchId}-c${k}`)));
-      await store.openPart(partOf(batchId));
       const claims = await store.claimPartMembers(
         batchId,
         1,
         ids.map((k) => ({
-          item: item(batchId, k, `${batchId}-c${k}`),
+          item: members[k] as BatchItem,
           requestHash: 'h1',
           expiresAt: 1_900_000_000,
         })),
       );
       expect(claims).toEqual(Array(50).fill('claimed'));
     }
-    const wanted = Array.from({ length: 250 }, (_, n) => `p-${String(n).padStart(5, '0')}`);
-    const found = await store.getItems(batchId, [...wanted, 'p-00001', 'p-missing']);
+    await store.commitPart(batchId, 1, 250, []);
+    const wanted = members.map((m) => m.providerCustomId);
+    const found = await store.getItems(batchId, [...wanted, 'r000001', 'r999999']);
     expect(found.size).toBe(250);
-    expect(found.get('p-00042')).toMatchObject({
+    expect(found.get('r000042')).toMatchObject({
       customId: `${batchId}-c42`,
       metadata: { n: 42, tags: ['a', 'b'], nested: { ok: true, none: null } },
       destination: { type: 'sqs' },
@@ -364,46 +393,90 @@ describe('DynamoDbStateStore on DynamoDB Local', () => {
     expect(pages).toEqual([100, 100, 50]);
     expect(seen.size).toBe(250);
 
-    await store.markDelivered(
-      batchId,
-      wanted.slice(0, 120).map((providerCustomId) => ({
-        providerCustomId,
-        status: 'succeeded' as const,
-        deliveredAt: '2026-11-26T12:00:00.000Z',
-      })),
-    );
-    const after = await store.getItems(batchId, wanted);
-    expect([...after.values()].filter((m) => m.status === 'succeeded')).toHaveLength(120);
-    expect(after.get('p-00119')?.deliveredAt).toBe('2026-11-26T12:00:00.000Z');
-    expect(after.get('p-00120')?.status).toBeNull();
-    await expect(
-      store.markDelivered(batchId, [
-        { providerCustomId: 'p-nope', status: 'errored', deliveredAt: '2026-11-26T12:00:00.000Z' },
-      ]),
-    ).rejects.toBeInstanceOf(NotFoundError);
-
-    // A missing member among others: the others are still recorded, and the missing one is
-    // named.
-    const error = await store
-      .markDelivered(batchId, [
-        ...wanted.slice(120, 180).map((providerCustomId) => ({
-          providerCustomId,
-          status: 'expired' as const,
-          deliveredAt: '2026-11-26T13:00:00.000Z',
-        })),
-        { providerCustomId: 'p-gone', status: 'errored', deliveredAt: '2026-11-26T13:00:00.000Z' },
-      ])
-      .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(NotFoundError);
-    expect((error as Error).message).toContain('p-gone');
-    const later = await store.getItems(batchId, wanted.slice(120, 180));
-    expect([...later.values()].every((m) => m.status === 'expired')).toBe(true);
+    // Exceptions only get items: marked for a retry (idempotently), then moved; escalated.
+    await store.markForRetry(batchId, wanted.slice(0, 3), '2026-11-26T12:00:00.000Z');
+    await store.markForRetry(batchId, wanted.slice(0, 3), '2026-11-26T12:30:00.000Z');
+    const marked = await store.getItems(batchId, wanted.slice(0, 4));
+    expect(marked.get('r000002')).toMatchObject({
+      customId: `${batchId}-c2`,
+      retryAt: '2026-11-26T12:00:00.000Z',
+      status: null,
+    });
+    expect(marked.get('r000003')?.retryAt).toBeUndefined();
+    const from = marked.get('r000000') as BatchItem;
+    const to = { ...from, batchId: uniqueName('retry'), providerCustomId: 'r000000', attempts: 2 };
+    expect(await store.moveToRetryBatch(from, to, '2026-11-26T13:00:00.000Z')).toBe(true);
+    expect(await store.moveToRetryBatch(from, to, '2026-11-26T13:00:00.000Z')).toBe(false);
+    // A member never marked is moved all the same (its item is made by the move).
+    const unmarked = found.get('r000010') as BatchItem;
+    expect(
+      await store.moveToRetryBatch(
+        unmarked,
+        { ...unmarked, batchId: to.batchId, providerCustomId: 'r000001', attempts: 2 },
+        '2026-11-26T13:00:00.000Z',
+      ),
+    ).toBe(true);
+    await store.updateBatch(batchId, 1, { state: 'submitted' });
+    expect(await store.escalateMember(batchId, 'r000020', '2026-11-26T14:00:00.000Z')).toBe(true);
+    expect(await store.escalateMember(batchId, 'r000020', '2026-11-26T14:00:00.000Z')).toBe(false);
+    const listed = new Map<string, BatchItem>();
+    for await (const page of store.listItems(batchId)) {
+      for (const member of page) listed.set(member.providerCustomId, member);
+    }
+    expect(listed.size).toBe(250);
+    expect(listed.get('r000000')).toMatchObject({ status: 'retried', customId: `${batchId}-c0` });
+    expect(listed.get('r000010')).toMatchObject({ status: 'retried', customId: `${batchId}-c10` });
+    expect(listed.get('r000020')).toMatchObject({
+      escalatedAt: '2026-11-26T14:00:00.000Z',
+      customId: `${batchId}-c20`,
+      destination: { type: 'sqs' },
+    });
+    expect([...listed.values()].filter((m) => m.status === null)).toHaveLength(248);
+    // A result a destination did not take: marked, then its late delivery recorded on it.
+    await store.markUndelivered(batchId, ['r000030'], '2026-11-26T15:00:00.000Z');
+    const owed = await store.exceptionsOf(batchId, ['r000030', 'r000031', 'r000000']);
+    expect(owed.get('r000030')).toMatchObject({
+      undeliveredAt: '2026-11-26T15:00:00.000Z',
+      status: null,
+    });
+    expect(owed.has('r000031')).toBe(false);
+    expect(owed.get('r000000')?.status).toBe('retried');
+    const cost = {
+      day: '2026-11-26',
+      model: 'claude-test',
+      tag: '',
+      nanoUsd: 5,
+      realtimeNanoUsd: 10,
+      inputTokens: 1,
+      outputTokens: 2,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+    };
+    await store.recordDeliveries(batchId, [
+      {
+        providerCustomId: 'r000030',
+        status: 'succeeded',
+        deliveredAt: '2026-11-26T16:00:00.000Z',
+        cost,
+      },
+    ]);
+    expect((await store.getItems(batchId, ['r000030'])).get('r000030')).toMatchObject({
+      customId: `${batchId}-c30`,
+      status: 'succeeded',
+      deliveredAt: '2026-11-26T16:00:00.000Z',
+      undeliveredAt: '2026-11-26T15:00:00.000Z',
+      cost,
+    });
+    // The retry batch's members are items of their own, whole.
+    const moved = await store.getItems(to.batchId, ['r000000', 'r000001']);
+    expect(moved.get('r000001')).toMatchObject({ customId: `${batchId}-c10`, attempts: 2 });
   });
 
   it('surfaces a missing table as NotFoundError', async () => {
     const missing = new DynamoDbStateStore({
       client: clients.documentClient,
       tableName: uniqueName('absent'),
+      blobs,
     });
     await expect(missing.getBatch('x')).rejects.toBeInstanceOf(NotFoundError);
   });

@@ -5,6 +5,7 @@ import type { SimulatorFaults } from '../../../local/simulator/startSimulator.js
 import { startLocalStack } from '../../../local/stack/startLocalStack.js';
 import { createAwsClients } from '../../../shared/adapters/aws/createAwsClients.js';
 import { DynamoDbStateStore } from '../../../shared/adapters/aws/DynamoDbStateStore.js';
+import { S3BlobStore } from '../../../shared/adapters/aws/S3BlobStore.js';
 import { ENV } from '../../../shared/config/BatchlaneConfig.js';
 import { STUCK_ENV } from '../../../shared/config/stuckConfig.js';
 import {
@@ -390,7 +391,11 @@ const runConservation = async (options: ConservationOptions): Promise<Conservati
   let lateSending: Promise<number> | null = null;
   let timedOut = false;
   let lastLog = 0;
-  const store = new DynamoDbStateStore({ client: aws.documentClient, tableName: stack.tableName });
+  const store = new DynamoDbStateStore({
+    client: aws.documentClient,
+    tableName: stack.tableName,
+    blobs: new S3BlobStore({ client: aws.s3, bucket: stack.artifactsBucket }),
+  });
   const FAR_FUTURE = '9999-12-31T23:59:59.999Z';
   let activeBatches: Record<string, unknown>[] = [];
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbStateStore } from '../../../shared/adapters/aws/DynamoDbStateStore.js';
+import { S3BlobStore } from '../../../shared/adapters/aws/S3BlobStore.js';
 import { createRuntime, type Runtime } from '../../../shared/composition/createRuntime.js';
 import type { BatchRecord } from '../../../shared/domain/records.js';
 import { createCompletion } from '../../../shared/usecases/createCompletion.js';
@@ -54,6 +55,7 @@ describe('Pipeline: a completion run short of time', () => {
     const store = new DynamoDbStateStore({
       client: pipeline.aws.documentClient,
       tableName: pipeline.stack.tableName,
+      blobs: new S3BlobStore({ client: pipeline.aws.s3, bucket: pipeline.stack.artifactsBucket }),
     });
     // Wait until the batches have ended (the poller records it, but tells no one).
     let ended: BatchRecord[] = [];

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbStateStore } from '../../../shared/adapters/aws/DynamoDbStateStore.js';
+import { S3BlobStore } from '../../../shared/adapters/aws/S3BlobStore.js';
 import { ENV } from '../../../shared/config/BatchlaneConfig.js';
 import type { ResultV1 } from '../../../shared/contract/result.js';
 import { type Pipeline, startPipeline } from './pipelineHarness.js';
@@ -112,6 +113,7 @@ describe('Pipeline: lanes chosen by deadline', () => {
     const store = new DynamoDbStateStore({
       client: pipeline.aws.documentClient,
       tableName: pipeline.stack.tableName,
+      blobs: new S3BlobStore({ client: pipeline.aws.s3, bucket: pipeline.stack.artifactsBucket }),
     });
     let state = (await store.getBatch(escalated.batch_id ?? ''))?.state;
     for (let tries = 0; tries < 100 && state !== 'completed'; tries += 1) {

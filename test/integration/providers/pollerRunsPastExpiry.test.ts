@@ -8,6 +8,7 @@ import type { BatchProvider } from '../../../shared/ports/BatchProvider.js';
 import { silentLogger } from '../../../shared/ports/Logger.js';
 import { createPoller } from '../../../shared/usecases/createPoller.js';
 import type { RuntimeDeps } from '../../../shared/usecases/RuntimeDeps.js';
+import { InMemoryBlobStore } from '../../support/fakes/InMemoryBlobStore.js';
 import { RecordingMetrics } from '../../support/fakes/RecordingObservability.js';
 import { emulatorClients, uniqueName } from '../aws/awsTestKit.js';
 
@@ -119,7 +120,12 @@ beforeAll(async () => {
   const clients = emulatorClients();
   const tableName = uniqueName('stuck');
   await ensureStateTable(clients.dynamodb, tableName);
-  store = new DynamoDbStateStore({ client: clients.documentClient, tableName });
+  // Running batches only: nothing here reads what a batch holds.
+  store = new DynamoDbStateStore({
+    client: clients.documentClient,
+    tableName,
+    blobs: new InMemoryBlobStore(),
+  });
 });
 
 describe('Poller: a batch running past its provider expiry', () => {

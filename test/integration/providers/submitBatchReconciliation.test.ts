@@ -93,9 +93,10 @@ beforeAll(async () => {
   const tableName = uniqueName('reconcile');
   await ensureStateTable(clients.dynamodb, tableName);
   const bucket = await createBucket(clients, 'reconcile');
+  const blobs = new S3BlobStore({ client: clients.s3, bucket });
   deps = {
-    store: new DynamoDbStateStore({ client: clients.documentClient, tableName }),
-    blobs: new S3BlobStore({ client: clients.s3, bucket }),
+    store: new DynamoDbStateStore({ client: clients.documentClient, tableName, blobs }),
+    blobs,
     claimChecks: {
       read: () => Promise.reject(new Error('no claim checks in this test')),
     },
