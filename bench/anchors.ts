@@ -13,24 +13,69 @@ import { intakeMessages, memberId } from './workload.js';
 
 const MIB = 1024 * 1024;
 
+/** The emulators take any key; the environment's, when set, are used as the SDK would. */
+const credentialsFrom = (env: NodeJS.ProcessEnv) => ({
+  accessKeyId: env.AWS_ACCESS_KEY_ID ?? 'test',
+  secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? 'test',
+});
+
 const s3From = (env: NodeJS.ProcessEnv): S3Client =>
   new S3Client({
     region: 'us-east-1',
     endpoint: env.AWS_ENDPOINT_URL_S3 ?? '',
     forcePathStyle: true,
-    credentials: {
-      accessKeyId: env.AWS_ACCESS_KEY_ID ?? 'test',
-      secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? 'test',
-    },
+    credentials: credentialsFrom(env),
   });
 
+/** One JSONL object through lib-storage, as batchlane writes its own. */
+const uploadJsonl = async (
+  s3: S3Client,
+  target: { readonly bucket: string; readonly key: string; readonly queueSize: number },
+  body: Buffer,
+): Promise<void> => {
+  await new Upload({
+    client: s3,
+    params: {
+      Bucket: target.bucket,
+      Key: target.key,
+      Body: body,
+      ContentType: 'application/x-ndjson',
+    },
+    partSize: 8 * MIB,
+    queueSize: target.queueSize,
+  }).done();
+};
+
+type Measured = ReturnType<ReturnType<typeof createMeter>['finish']>;
+
+/** An anchor's result: what it processed, its measurements, and no batchlane tally. */
+const anchorResult = (
+  phase: PhaseResult['phase'],
+  input: PhaseInput,
+  counts: Pick<PhaseResult, 'processed' | 'bytes' | 'batchId' | 'batches' | 'notes'>,
+  measured: Measured,
+): PhaseResult => ({ phase, size: input.size, ...counts, ...measured, tally: null });
+
+interface PackedGroup {
+  readonly requests: readonly { custom_id: string; body: unknown }[];
+  /** Index of the group's first message in the workload. */
+  readonly from: number;
+  /** The group's number, from 0. */
+  readonly file: number;
+}
+
 /**
- * Pack anchor: per invocation-sized group, parse each message, write its provider line
- * (`{"custom_id","params"}`) and upload the group's file with lib-storage, as one object.
+ * Per invocation-sized group, parses each message, writes its provider line
+ * (`{"custom_id","params"}`) and uploads the group's file with lib-storage, as one object;
+ * `alsoPerGroup` runs in the same timed section. The bytes read and the files written.
  */
-const packAnchor = async (input: PhaseInput): Promise<PhaseResult> => {
-  const s3 = s3From(process.env);
-  const workload = { runId: `${input.runId}a`, resultsBucket: input.resultsBucket };
+const packGroups = async (
+  input: PhaseInput,
+  s3: S3Client,
+  names: { readonly runId: string; readonly file: string },
+  alsoPerGroup: (group: PackedGroup) => Promise<void>,
+): Promise<{ bytes: number; files: number; measured: Measured }> => {
+  const workload = { runId: names.runId, resultsBucket: input.resultsBucket };
   const meter = createMeter();
   let bytes = 0;
   let files = 0;
@@ -41,38 +86,47 @@ const packAnchor = async (input: PhaseInput): Promise<PhaseResult> => {
       Math.min(input.size, from + input.invocationSize),
     );
     for (const m of messages) bytes += Buffer.byteLength(m.body);
+    const file = files;
     await meter.time(async () => {
-      const lines = messages.map((m, index) => {
-        const request = JSON.parse(m.body) as { body: unknown };
-        return `${JSON.stringify({ custom_id: memberId(index), params: request.body })}\n`;
-      });
-      await new Upload({
-        client: s3,
-        params: {
-          Bucket: input.artifactsBucket,
-          Key: `bench-anchor/${input.runId}/input-${files}.jsonl`,
-          Body: Buffer.from(lines.join(''), 'utf8'),
-          ContentType: 'application/x-ndjson',
+      const requests = messages.map(
+        (m) => JSON.parse(m.body) as { custom_id: string; body: unknown },
+      );
+      const lines = requests.map(
+        (request, index) =>
+          `${JSON.stringify({ custom_id: memberId(index), params: request.body })}\n`,
+      );
+      await uploadJsonl(
+        s3,
+        {
+          bucket: input.artifactsBucket,
+          key: `bench-anchor/${input.runId}/${names.file}-${file}.jsonl`,
+          queueSize: 4,
         },
-        partSize: 8 * MIB,
-        queueSize: 4,
-      }).done();
+        Buffer.from(lines.join(''), 'utf8'),
+      );
+      await alsoPerGroup({ requests, from, file });
     });
     files += 1;
   }
-  const measured = meter.finish();
+  return { bytes, files, measured: meter.finish() };
+};
+
+/** Pack anchor: the groups packed and uploaded, nothing else. */
+const packAnchor = async (input: PhaseInput): Promise<PhaseResult> => {
+  const s3 = s3From(process.env);
+  const packed = await packGroups(
+    input,
+    s3,
+    { runId: `${input.runId}a`, file: 'input' },
+    async () => undefined,
+  );
   s3.destroy();
-  return {
-    phase: 'pack-anchor',
-    size: input.size,
-    processed: input.size,
-    bytes,
-    ...measured,
-    tally: null,
-    batchId: null,
-    batches: files,
-    notes: [],
-  };
+  return anchorResult(
+    'pack-anchor',
+    input,
+    { processed: input.size, bytes: packed.bytes, batchId: null, batches: packed.files, notes: [] },
+    packed.measured,
+  );
 };
 
 /** Conditional puts in flight in the ledger anchor, as the collector's claims run. */
@@ -88,84 +142,45 @@ const ledgerAnchor = async (input: PhaseInput): Promise<PhaseResult> => {
   const dynamodb = new DynamoDBClient({
     region: 'us-east-1',
     endpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB ?? '',
-    credentials: {
-      accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'test',
-      secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? 'test',
-    },
+    credentials: credentialsFrom(process.env),
   });
-  const workload = { runId: `${input.runId}l`, resultsBucket: input.resultsBucket };
-  const meter = createMeter();
-  let bytes = 0;
-  let files = 0;
-  for (let from = 0; from < input.size; from += input.invocationSize) {
-    const messages = intakeMessages(
-      workload,
-      from,
-      Math.min(input.size, from + input.invocationSize),
-    );
-    for (const m of messages) bytes += Buffer.byteLength(m.body);
-    const batchId = `anchor-${input.runId}-${files}`;
-    await meter.time(async () => {
-      const requests = messages.map(
-        (m) => JSON.parse(m.body) as { custom_id: string; body: unknown },
-      );
-      const lines = requests.map(
-        (request, index) =>
-          `${JSON.stringify({ custom_id: memberId(index), params: request.body })}\n`,
-      );
-      await new Upload({
-        client: s3,
-        params: {
-          Bucket: input.artifactsBucket,
-          Key: `bench-anchor/${input.runId}/ledger-${files}.jsonl`,
-          Body: Buffer.from(lines.join(''), 'utf8'),
-          ContentType: 'application/x-ndjson',
-        },
-        partSize: 8 * MIB,
-        queueSize: 4,
-      }).done();
-      let next = 0;
-      const worker = async (): Promise<void> => {
-        while (next < requests.length) {
-          const index = next++;
-          const request = requests[index];
-          if (request === undefined) continue;
-          await dynamodb.send(
-            new PutItemCommand({
-              TableName: input.tableName,
-              Item: {
-                pk: { S: `REQ#anchor#${workload.runId}#${request.custom_id}` },
-                sk: { S: 'REQ' },
-                state: { S: 'claimed' },
-                request_hash: { S: '0'.repeat(64) },
-                batch_id: { S: batchId },
-                member_id: { S: memberId(from + index) },
-                accepted_at: { S: new Date().toISOString() },
-                expires_at: { N: String(Math.floor(Date.now() / 1000) + 86_400) },
-              },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            }),
-          );
-        }
-      };
-      await Promise.all(Array.from({ length: LEDGER_CONCURRENCY }, worker));
-    });
-    files += 1;
-  }
-  const measured = meter.finish();
+  const runId = `${input.runId}l`;
+  const packed = await packGroups(input, s3, { runId, file: 'ledger' }, async (group) => {
+    const batchId = `anchor-${input.runId}-${group.file}`;
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < group.requests.length) {
+        const index = next++;
+        const request = group.requests[index];
+        if (request === undefined) continue;
+        await dynamodb.send(
+          new PutItemCommand({
+            TableName: input.tableName,
+            Item: {
+              pk: { S: `REQ#anchor#${runId}#${request.custom_id}` },
+              sk: { S: 'REQ' },
+              state: { S: 'claimed' },
+              request_hash: { S: '0'.repeat(64) },
+              batch_id: { S: batchId },
+              member_id: { S: memberId(group.from + index) },
+              accepted_at: { S: new Date().toISOString() },
+              expires_at: { N: String(Math.floor(Date.now() / 1000) + 86_400) },
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+      }
+    };
+    await Promise.all(Array.from({ length: LEDGER_CONCURRENCY }, worker));
+  });
   s3.destroy();
   dynamodb.destroy();
-  return {
-    phase: 'ledger-anchor',
-    size: input.size,
-    processed: input.size,
-    bytes,
-    ...measured,
-    tally: null,
-    batchId: null,
-    batches: files,
-    notes: [],
-  };
+  return anchorResult(
+    'ledger-anchor',
+    input,
+    { processed: input.size, bytes: packed.bytes, batchId: null, batches: packed.files, notes: [] },
+    packed.measured,
+  );
 };
 
 /** Calls `onLine` for each line of a byte stream: Buffer#indexOf splitting, per-line decode. */
@@ -218,17 +233,18 @@ const readAnchor = async (input: PhaseInput): Promise<PhaseResult> => {
   );
   const measured = meter.finish();
   s3.destroy();
-  return {
-    phase: 'read-anchor',
-    size: input.size,
-    processed: lines,
-    bytes,
-    ...measured,
-    tally: null,
-    batchId: input.batchId,
-    batches: 0,
-    notes: [`${idChars} id chars read`],
-  };
+  return anchorResult(
+    'read-anchor',
+    input,
+    {
+      processed: lines,
+      bytes,
+      batchId: input.batchId,
+      batches: 0,
+      notes: [`${idChars} id chars read`],
+    },
+    measured,
+  );
 };
 
 /**
@@ -246,17 +262,15 @@ const deliverAnchor = async (input: PhaseInput): Promise<PhaseResult> => {
     if (group.length === 0) return;
     const body = Buffer.from(`${group.join('\n')}\n`, 'utf8');
     group = [];
-    await new Upload({
-      client: s3,
-      params: {
-        Bucket: input.resultsBucket,
-        Key: `bench-anchor/${input.runId}/${objects}.jsonl`,
-        Body: body,
-        ContentType: 'application/x-ndjson',
+    await uploadJsonl(
+      s3,
+      {
+        bucket: input.resultsBucket,
+        key: `bench-anchor/${input.runId}/${objects}.jsonl`,
+        queueSize: 2,
       },
-      partSize: 8 * MIB,
-      queueSize: 2,
-    }).done();
+      body,
+    );
     objects += 1;
   };
   const deliveredAt = new Date().toISOString();
@@ -284,17 +298,12 @@ const deliverAnchor = async (input: PhaseInput): Promise<PhaseResult> => {
   });
   const measured = meter.finish();
   s3.destroy();
-  return {
-    phase: 'deliver-anchor',
-    size: input.size,
-    processed: lines,
-    bytes,
-    ...measured,
-    tally: null,
-    batchId: input.batchId,
-    batches: objects,
-    notes: [],
-  };
+  return anchorResult(
+    'deliver-anchor',
+    input,
+    { processed: lines, bytes, batchId: input.batchId, batches: objects, notes: [] },
+    measured,
+  );
 };
 
 export { deliverAnchor, forEachLine, ledgerAnchor, packAnchor, readAnchor };

@@ -30,17 +30,20 @@ interface Tally {
   units: BillingUnits;
 }
 
+/** No billed unit at all. */
+const noUnits = (): BillingUnits => ({
+  sqsRequests: 0,
+  s3PutTier: 0,
+  s3GetTier: 0,
+  ddbWriteUnits: 0,
+  ddbReadUnits: 0,
+  ebEvents: 0,
+});
+
 const emptyTally = (): Tally => ({
   calls: { SQS: {}, S3: {}, DynamoDB: {}, EventBridge: {} },
   ms: { SQS: {}, S3: {}, DynamoDB: {}, EventBridge: {} },
-  units: {
-    sqsRequests: 0,
-    s3PutTier: 0,
-    s3GetTier: 0,
-    ddbWriteUnits: 0,
-    ddbReadUnits: 0,
-    ebEvents: 0,
-  },
+  units: noUnits(),
 });
 
 /** The sum of two tallies (calls, wall time and units), as a new tally. */
@@ -249,6 +252,7 @@ export {
   emptyTally,
   instrument,
   mergeTallies,
+  noUnits,
   PRICES,
   priceUnits,
   type Service,

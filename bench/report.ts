@@ -1,5 +1,12 @@
 import { cpus, totalmem } from 'node:os';
-import { type BillingUnits, PRICES, priceUnits, type Service, type Tally } from './awsCounters.js';
+import {
+  type BillingUnits,
+  noUnits,
+  PRICES,
+  priceUnits,
+  type Service,
+  type Tally,
+} from './awsCounters.js';
 import type { Phase, PhaseResult } from './phaseTypes.js';
 
 interface SizeRun {
@@ -236,14 +243,7 @@ const costSection = (run: SizeRun): string[] => {
     const dPer = per1000(completion?.tally ?? null, completion?.processed ?? 0, service);
     return [service, fixed(cPer, 1), fixed(dPer, 1), fixed(cPer + dPer, 1)];
   });
-  const zero: BillingUnits = {
-    sqsRequests: 0,
-    s3PutTier: 0,
-    s3GetTier: 0,
-    ddbWriteUnits: 0,
-    ddbReadUnits: 0,
-    ebEvents: 0,
-  };
+  const zero = noUnits();
   const perMillion = (res: PhaseResult | undefined): BillingUnits =>
     res?.tally == null || res.processed === 0
       ? zero

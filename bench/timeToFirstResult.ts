@@ -43,13 +43,7 @@ const stack = await startLocalStack({
 });
 try {
   const aws = createAwsClients(stack.env);
-  const collector = new ResultCollector({
-    sqs: aws.sqs,
-    s3: aws.s3,
-    queueUrl: stack.resultsQueueUrl,
-    bucket: stack.resultsBucket,
-    events: () => stack.emulators.eventBridge.events(),
-  });
+  const collector = ResultCollector.ofStack(stack, aws);
   for (let round = 0; round < batches; round += 1) {
     for (const provider of ['openai', 'gemini', 'anthropic'] as const) {
       const ids = Array.from({ length: 5 }, (_, i) => `ttfr-${provider}-${round}-${i}`);

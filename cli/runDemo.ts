@@ -138,13 +138,7 @@ const runDemo = async (options: DemoOptions): Promise<number> => {
     const expected = new Set(good.map(customIdOf).filter((id): id is string => id !== null));
     // Bad requests with a readable custom_id get a `rejected` result; the others only an event.
     const expectedRejected = new Set(bad.map(customIdOf).filter((id): id is string => id !== null));
-    const collector = new ResultCollector({
-      sqs: aws.sqs,
-      s3: aws.s3,
-      queueUrl: stack.resultsQueueUrl,
-      bucket: stack.resultsBucket,
-      events: () => stack.emulators.eventBridge.events(),
-    });
+    const collector = ResultCollector.ofStack(stack, aws);
     const all = new Set([...expected, ...expectedRejected]);
     let lastReport = 0;
     while (Date.now() - sendStart < options.timeoutMs) {

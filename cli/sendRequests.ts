@@ -1,5 +1,5 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { sendMessages } from '../client/sendMessages.js';
+import { type MessageOutcome, sendMessages } from '../client/sendMessages.js';
 
 /** Fills `{{name}}` placeholders (sample files name destinations that exist only at run time). */
 const fillPlaceholders = (line: string, values: Readonly<Record<string, string>>): string =>
@@ -15,15 +15,8 @@ const deadlinePlaceholders = (now: Date): Record<string, string> => ({
   deadline_later: new Date(now.getTime() + 3 * 86_400_000).toISOString(),
 });
 
-/** What happened to one line: sent (with its SQS message id), or refused by SQS and why. */
-type LineOutcome =
-  | { readonly line: number; readonly sent: true; readonly messageId: string }
-  | {
-      readonly line: number;
-      readonly sent: false;
-      readonly code: string;
-      readonly message: string;
-    };
+/** What happened to one line (its `index`): the producer client's outcome of its message. */
+type LineOutcome = MessageOutcome;
 
 /**
  * Sends one SQS message per line with the producer client's sender (SendMessageBatch calls
@@ -37,14 +30,7 @@ const sendLines = async (
   queueUrl: string,
   lines: readonly string[],
   onProgress: (done: number, total: number) => void = () => undefined,
-): Promise<LineOutcome[]> => {
-  const outcomes = await sendMessages(lines, { sqs, queueUrl, onProgress });
-  return outcomes.map((outcome) =>
-    outcome.sent
-      ? { line: outcome.index, sent: true, messageId: outcome.messageId }
-      : { line: outcome.index, sent: false, code: outcome.code, message: outcome.message },
-  );
-};
+): Promise<LineOutcome[]> => sendMessages(lines, { sqs, queueUrl, onProgress });
 
 /**
  * Sends one SQS message per line (see {@link sendLines}) and returns how many were sent;

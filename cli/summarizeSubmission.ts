@@ -54,7 +54,7 @@ const summarizeSubmission = (options: {
   const refused = outcomes.filter((o): o is Extract<LineOutcome, { sent: false }> => !o.sent);
   const byDestination = new Map<string, number>();
   for (const outcome of sent) {
-    const destination = destinationOf(lines[outcome.line] ?? '');
+    const destination = destinationOf(lines[outcome.index] ?? '');
     byDestination.set(destination, (byDestination.get(destination) ?? 0) + 1);
   }
   const summary = [
@@ -69,7 +69,7 @@ const summarizeSubmission = (options: {
   summary.push(`  refused at send: ${refused.length}`);
   const shown = options.maxRefusals ?? 10;
   for (const outcome of refused.slice(0, shown)) {
-    summary.push(`    line ${outcome.line + 1}: ${outcome.code} ${outcome.message}`.trimEnd());
+    summary.push(`    line ${outcome.index + 1}: ${outcome.code} ${outcome.message}`.trimEnd());
   }
   if (refused.length > shown) summary.push(`    … and ${refused.length - shown} more`);
   return summary;

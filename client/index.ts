@@ -19,29 +19,14 @@ export { REJECTION_CODES, type RejectionCode } from '../shared/contract/rejectio
 export { RequestV1BaseSchema, type RequestV1Input } from '../shared/contract/request.js';
 export { type ResultStatus, type ResultV1, ResultV1Schema } from '../shared/contract/result.js';
 export { clientOptionsFromDevFile, clientOptionsFromStackOutputs, DEV_FILE } from './config.js';
-export {
-  type BatchlaneClient,
-  type BatchlaneClientOptions,
-  createBatchlaneClient,
-  type SendManyReport,
-  type SendOutcome,
-} from './createBatchlaneClient.js';
+// Every name the module exports is public.
+export * from './createBatchlaneClient.js';
 export {
   packMessages,
   SQS_MAX_BYTES_PER_CALL,
   SQS_MAX_ENTRIES_PER_CALL,
   SQS_MAX_MESSAGE_BYTES,
 } from './packMessages.js';
-export {
-  createResultReader,
-  type Delivery,
-  type EventEnvelope,
-  fetchPointedResult,
-  parseDelivery,
-  parseResultLines,
-  RESULT_DETAIL_TYPE,
-  type ReceivedDelivery,
-  type ResultPointerV1,
-  ResultPointerV1Schema,
-} from './readResults.js';
+// Every name the module exports is public.
+export * from './readResults.js';
 export { type MessageOutcome, sendMessages } from './sendMessages.js';

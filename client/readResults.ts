@@ -5,17 +5,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { z } from 'zod';
-import {
-  BatchDeliveredDetailSchema,
-  BatchEndedDetailSchema,
-  type BatchlaneEvent,
-  BatchSubmittedDetailSchema,
-  DETAIL_TYPES,
-  EVENT_SOURCE,
-  RequestCompletedDetailSchema,
-  RequestRejectedDetailSchema,
-  RequestsHeldDetailSchema,
-} from '../shared/contract/events.js';
+import { type BatchlaneEvent, DETAIL_SCHEMAS, EVENT_SOURCE } from '../shared/contract/events.js';
 import {
   RESULT_DETAIL_TYPE,
   type ResultPointerV1,
@@ -23,16 +13,6 @@ import {
   type ResultV1,
   ResultV1Schema,
 } from '../shared/contract/result.js';
-
-/** The schema of each event's detail, by detail-type: the ones `schemas/events.v1.json` publishes. */
-const DETAIL_SCHEMAS = {
-  [DETAIL_TYPES.batchSubmitted]: BatchSubmittedDetailSchema,
-  [DETAIL_TYPES.batchEnded]: BatchEndedDetailSchema,
-  [DETAIL_TYPES.batchDelivered]: BatchDeliveredDetailSchema,
-  [DETAIL_TYPES.requestCompleted]: RequestCompletedDetailSchema,
-  [DETAIL_TYPES.requestRejected]: RequestRejectedDetailSchema,
-  [DETAIL_TYPES.requestsHeld]: RequestsHeldDetailSchema,
-} as const;
 
 /** An event as an EventBridge rule hands it to a target (SQS, Lambda): the envelope. */
 interface EventEnvelope {

@@ -266,15 +266,17 @@ for (let i = 0; i < 10; i += 1) {
 writeFileSync('examples/requests.jsonl', `${lines.join('\n')}\n`);
 
 const dest = { type: 'sqs', queue_url: '{{results_queue_url}}' };
+/** A valid Anthropic body, for the lines whose fault lies elsewhere. */
+const anthropicHi = {
+  model: 'claude-haiku-4-5',
+  max_tokens: 10,
+  messages: [{ role: 'user', content: 'hi' }],
+};
 const bad: string[] = [
   '{"custom_id": "bad-json-0001", "provider": "anthropic", ',
   JSON.stringify({
     provider: 'anthropic',
-    body: {
-      model: 'claude-haiku-4-5',
-      max_tokens: 10,
-      messages: [{ role: 'user', content: 'hi' }],
-    },
+    body: anthropicHi,
     destination: dest,
   }),
   JSON.stringify({
@@ -293,11 +295,7 @@ const bad: string[] = [
     custom_id: 'bad-endpoint-0001',
     provider: 'anthropic',
     endpoint: '/v1/embeddings',
-    body: {
-      model: 'claude-haiku-4-5',
-      max_tokens: 10,
-      messages: [{ role: 'user', content: 'hi' }],
-    },
+    body: anthropicHi,
     destination: dest,
   }),
   JSON.stringify({
@@ -319,11 +317,7 @@ const bad: string[] = [
     custom_id: 'bad-tier-0001',
     provider: 'anthropic',
     tier: 'flex',
-    body: {
-      model: 'claude-haiku-4-5',
-      max_tokens: 10,
-      messages: [{ role: 'user', content: 'hi' }],
-    },
+    body: anthropicHi,
     destination: dest,
   }),
 ];

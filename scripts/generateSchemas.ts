@@ -6,17 +6,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import { DestinationSchema } from '../shared/contract/destination.js';
-import {
-  BatchDeliveredDetailSchema,
-  BatchEndedDetailSchema,
-  BatchStuckDetailSchema,
-  BatchSubmittedDetailSchema,
-  DETAIL_TYPES,
-  EVENT_SOURCE,
-  RequestCompletedDetailSchema,
-  RequestRejectedDetailSchema,
-  RequestsHeldDetailSchema,
-} from '../shared/contract/events.js';
+import { DETAIL_SCHEMAS, EVENT_SOURCE } from '../shared/contract/events.js';
 import { RequestV1BaseSchema } from '../shared/contract/request.js';
 import {
   RESULT_DETAIL_TYPE,
@@ -61,27 +51,12 @@ const files: Record<string, unknown> = {
     description: `Events published with source "${EVENT_SOURCE}"; the key is the detail-type, the schema is the detail.`,
     type: 'object',
     properties: {
-      [DETAIL_TYPES.batchSubmitted]: z.toJSONSchema(BatchSubmittedDetailSchema, {
-        target: 'draft-2020-12',
-      }),
-      [DETAIL_TYPES.batchEnded]: z.toJSONSchema(BatchEndedDetailSchema, {
-        target: 'draft-2020-12',
-      }),
-      [DETAIL_TYPES.batchDelivered]: z.toJSONSchema(BatchDeliveredDetailSchema, {
-        target: 'draft-2020-12',
-      }),
-      [DETAIL_TYPES.requestCompleted]: z.toJSONSchema(RequestCompletedDetailSchema, {
-        target: 'draft-2020-12',
-      }),
-      [DETAIL_TYPES.requestRejected]: z.toJSONSchema(RequestRejectedDetailSchema, {
-        target: 'draft-2020-12',
-      }),
-      [DETAIL_TYPES.requestsHeld]: z.toJSONSchema(RequestsHeldDetailSchema, {
-        target: 'draft-2020-12',
-      }),
-      [DETAIL_TYPES.batchStuck]: z.toJSONSchema(BatchStuckDetailSchema, {
-        target: 'draft-2020-12',
-      }),
+      ...Object.fromEntries(
+        Object.entries(DETAIL_SCHEMAS).map(([detailType, schema]) => [
+          detailType,
+          z.toJSONSchema(schema, { target: 'draft-2020-12' }),
+        ]),
+      ),
       [RESULT_DETAIL_TYPE]: {
         oneOf: [
           { $ref: 'https://batchlane.dev/schemas/result.v1.json' },

@@ -1,4 +1,5 @@
 import { isProviderName, type ProviderName } from '../../shared/contract/providers.js';
+import { isJsonObject } from '../../shared/domain/isJsonObject.js';
 
 /** What `batchlane smoke` needs from a deployed stack's outputs. */
 interface SmokeTarget {
@@ -49,9 +50,6 @@ const parseQueueUrl = (url: string): QueueUrlParts | null => {
   };
 };
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
 /**
  * Reads the JSON that `npx cdk deploy --outputs-file outputs.json` writes (`{ "<stack>":
  * { "<output>": "<value>" } }`) and picks the batchlane stack: the one named `stackName`, or
@@ -66,10 +64,10 @@ const readStackOutputs = (json: string, stackName?: string): SmokeTarget => {
       'the outputs file is not JSON (write it with `npx cdk deploy --outputs-file outputs.json`)',
     );
   }
-  if (!isRecord(parsed)) throw new Error('the outputs file does not hold an object of stacks');
+  if (!isJsonObject(parsed)) throw new Error('the outputs file does not hold an object of stacks');
   const stacks = Object.entries(parsed).filter(
     (entry): entry is [string, Record<string, unknown>] =>
-      isRecord(entry[1]) && typeof entry[1].IntakeQueueUrl === 'string',
+      isJsonObject(entry[1]) && typeof entry[1].IntakeQueueUrl === 'string',
   );
   let chosen: [string, Record<string, unknown>] | undefined;
   if (stackName !== undefined) {

@@ -1,3 +1,5 @@
+import { isJsonObject } from '../../shared/domain/isJsonObject.js';
+
 /** One message read from the results queue, reduced to what the smoke test checks. */
 interface ReceivedResult {
   readonly customId: string;
@@ -88,9 +90,6 @@ const waitForResults = async (options: WaitOptions): Promise<WaitOutcome> => {
   };
 };
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
 /**
  * Reads a results-queue message body: a `batchlane.result.v1` record or, for a result too
  * large for SQS, a `batchlane.result-pointer.v1`. Null for anything else.
@@ -102,12 +101,13 @@ const parseResultMessage = (body: string): ReceivedResult | null => {
   } catch {
     return null;
   }
-  if (!isRecord(value)) return null;
+  if (!isJsonObject(value)) return null;
   const { schema, custom_id: customId, status, error } = value;
   if (schema !== 'batchlane.result.v1' && schema !== 'batchlane.result-pointer.v1') return null;
   if (typeof customId !== 'string' || typeof status !== 'string') return null;
-  const errorType = isRecord(error) && typeof error.type === 'string' ? error.type : null;
-  const errorMessage = isRecord(error) && typeof error.message === 'string' ? error.message : null;
+  const errorType = isJsonObject(error) && typeof error.type === 'string' ? error.type : null;
+  const errorMessage =
+    isJsonObject(error) && typeof error.message === 'string' ? error.message : null;
   return { customId, status, errorType, errorMessage };
 };
 

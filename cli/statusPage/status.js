@@ -3,15 +3,6 @@
 // (model names, prefixes, errors): it is set as textContent, never parsed as HTML.
 (() => {
   const API = '/api/status';
-  const BATCH_STATES = [
-    'filling',
-    'sealing',
-    'open',
-    'submitting',
-    'submitted',
-    'ended',
-    'completed',
-  ];
   const COLORS = { cost: '#0b5cad', realtime: '#b35c00', saved: '#1a7f37', p90: '#8250df' };
 
   const byId = (id) => document.getElementById(id);
@@ -78,9 +69,12 @@
   };
 
   const renderStates = (status) => {
+    // The API counts every batch state, in the states' own order, for each provider: the
+    // columns are those keys (the page keeps no list of its own to drift from the domain's).
+    const states = Object.keys(Object.values(status.batches_by_state)[0] ?? {});
     const head = byId('states-head');
     if (head.children.length === 1) {
-      for (const state of BATCH_STATES) {
+      for (const state of states) {
         const th = document.createElement('th');
         th.scope = 'col';
         th.className = 'num';
@@ -93,7 +87,7 @@
       ...providers.map((provider) =>
         row([
           cell(provider, { header: true }),
-          ...BATCH_STATES.map((state) =>
+          ...states.map((state) =>
             cell(String(status.batches_by_state[provider][state] ?? 0), {
               numeric: true,
               field: `batches_by_state.${provider}.${state}`,

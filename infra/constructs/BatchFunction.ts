@@ -18,6 +18,7 @@ import { CLAIMS_ROOT } from '../../shared/domain/claimCheckLocation.js';
 import type { DestinationAllowList } from './DestinationAllowList.js';
 import type { ProviderSecrets } from './ProviderSecrets.js';
 import type { RuntimeSettings } from './RuntimeSettings.js';
+import type { SharedResources } from './SharedResources.js';
 import type { StateTable } from './StateTable.js';
 import { wildcardFinding } from './wildcardFinding.js';
 
@@ -151,6 +152,25 @@ class BatchFunction extends Construct {
       reason:
         'batchlane pins the nodejs22.x runtime: the bundle targets node22 and is tested on Node 20/22; moving to nodejs24.x is a deliberate upgrade, not drift.',
     });
+  }
+
+  /**
+   * Binds what a function on the batch path reaches: the state table, the bucket (read and
+   * write, writes and claim reads only, or nothing here), the event bus, the provider secrets
+   * and the settings.
+   */
+  public bindBatchPath(
+    resources: SharedResources,
+    bucketAccess: 'readWrite' | 'writesAndClaimReads' | 'apart',
+  ): void {
+    this.bindTable(resources.stateTable);
+    if (bucketAccess === 'readWrite') this.bindBucket(resources.bucket);
+    if (bucketAccess === 'writesAndClaimReads') {
+      this.bindBucketWritesAndClaimReads(resources.bucket);
+    }
+    this.bindEventBus(resources.eventBus);
+    this.bindProviderSecrets(resources.providerSecrets);
+    this.bindSettings(resources.settings);
   }
 
   /**

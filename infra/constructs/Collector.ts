@@ -113,11 +113,7 @@ class Collector extends Construct {
       logLevel: props.logLevel,
     });
     const { resources } = props;
-    this.function.bindTable(resources.stateTable);
-    this.function.bindBucketWritesAndClaimReads(resources.bucket);
-    this.function.bindEventBus(resources.eventBus);
-    this.function.bindProviderSecrets(resources.providerSecrets);
-    this.function.bindSettings(resources.settings);
+    this.function.bindBatchPath(resources, 'writesAndClaimReads');
     this.function.bindCompletionQueueSend(props.completionQueue);
     this.function.bindDestinations(props.allowList);
     // The collector sends held requests back to the intake queue itself, so SQS records its

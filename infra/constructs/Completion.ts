@@ -100,11 +100,7 @@ class Completion extends Construct {
       timeout,
       logLevel: props.logLevel,
     });
-    this.function.bindTable(resources.stateTable);
-    this.function.bindBucket(resources.bucket);
-    this.function.bindEventBus(resources.eventBus);
-    this.function.bindProviderSecrets(resources.providerSecrets);
-    this.function.bindSettings(resources.settings);
+    this.function.bindBatchPath(resources, 'readWrite');
     // Completion sends to its own queue: a run that pauses at a checkpoint near its timeout
     // hands the batch on, and a refused submission is queued for the ended-batch path.
     this.function.bindCompletionQueueSend(this.queue);

@@ -67,10 +67,7 @@ class Poller extends Construct {
       reservedConcurrentExecutions: 1,
       logLevel: props.logLevel,
     });
-    this.function.bindTable(resources.stateTable);
-    this.function.bindEventBus(resources.eventBus);
-    this.function.bindProviderSecrets(resources.providerSecrets);
-    this.function.bindSettings(resources.settings);
+    this.function.bindBatchPath(resources, 'apart');
     this.function.bindCompletionQueueSend(props.completionQueue);
     // The poller also submits packed batches, reading (and trimming) their input files.
     this.function.bindBucket(resources.bucket);

@@ -70,11 +70,7 @@ class RealtimeWorker extends Construct {
       timeout,
       logLevel: props.logLevel,
     });
-    this.function.bindTable(resources.stateTable);
-    this.function.bindBucket(resources.bucket);
-    this.function.bindEventBus(resources.eventBus);
-    this.function.bindProviderSecrets(resources.providerSecrets);
-    this.function.bindSettings(resources.settings);
+    this.function.bindBatchPath(resources, 'readWrite');
     this.function.bindCompletionQueueUrlOnly(props.completionQueue);
     this.function.bindDestinations(props.allowList);
 

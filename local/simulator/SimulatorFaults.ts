@@ -134,6 +134,19 @@ const parseFaultsHeader = (header: string | string[] | undefined): BatchFaults =
 };
 
 /**
+ * Reads faults the client asked for (header, metadata); a malformed spec is refused as the
+ * API's own 400, made by `refuse`.
+ */
+const readFaultsOr = <T>(read: () => T, refuse: (message: string) => Error): T => {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof FaultSpecError) throw refuse(error.message);
+    throw error;
+  }
+};
+
+/**
  * Reads per-batch faults from OpenAI batch metadata. `sim_faults` holds a JSON object; the
  * short keys below exist because metadata values are capped at 512 characters and are easy
  * to set one by one.
@@ -233,6 +246,7 @@ export {
   parseBatchFaults,
   parseFaultsHeader,
   type RealtimeFaults,
+  readFaultsOr,
   realtimeFaultsFor,
   type SimulatorFaults,
   simulatorFaultsSchema,

@@ -257,6 +257,7 @@ const readRecords = <T>(folder: string): T[] => {
 
 export {
   type AnthropicBatchRecord,
+  type BatchTimes,
   type FileRecord,
   type FileSource,
   type GeminiBatchRecord,

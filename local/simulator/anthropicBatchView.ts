@@ -4,6 +4,7 @@ import {
   effectiveCut,
   itemDisposition,
   itemOutcome,
+  storedBatchSchedule,
 } from './batchSchedule.js';
 import { fakeAnthropicMessage } from './fakeAnthropicMessage.js';
 import { isRecord } from './httpIo.js';
@@ -12,15 +13,9 @@ import type { AnthropicBatchRecord } from './SimulatorStore.js';
 import { seededPermutation } from './seededRandom.js';
 import { validateAnthropicParams } from './validateAnthropicParams.js';
 
-const scheduleOf = (ctx: SimContext, record: AnthropicBatchRecord): BatchSchedule => ({
-  seed: ctx.seed,
-  batchId: record.id,
-  workStart: record.createdAt,
-  workEnd: record.createdAt + record.processingMs,
-  expiresAt: record.expiresAt,
-  cancelAt: record.cancelAt,
-  cancelRace: record.faults.cancelRace === true,
-});
+/** Anthropic batches start processing at once. */
+const scheduleOf = (ctx: SimContext, record: AnthropicBatchRecord): BatchSchedule =>
+  storedBatchSchedule(ctx.seed, record, 0);
 
 /** When processing ends: naturally, at expiry, or shortly after a (winning) cancel. */
 const anthropicEndedAt = (ctx: SimContext, record: AnthropicBatchRecord): number => {

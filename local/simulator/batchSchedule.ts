@@ -1,4 +1,5 @@
-import { ITEM_ERROR_TYPES, type ItemErrorType } from './SimulatorFaults.js';
+import { type BatchFaults, ITEM_ERROR_TYPES, type ItemErrorType } from './SimulatorFaults.js';
+import type { BatchTimes } from './SimulatorStore.js';
 import { hashUnit } from './seededRandom.js';
 
 /**
@@ -17,6 +18,71 @@ interface BatchSchedule {
   /** A cancel that loses the race with completion does not stop any request. */
   readonly cancelRace: boolean;
 }
+
+/**
+ * The schedule of a stored batch: its requests finish from `pendingShare` of its processing
+ * time (the part it waits pending first) to the end of it.
+ */
+const storedBatchSchedule = (
+  seed: number,
+  batch: BatchTimes & { readonly faults: BatchFaults },
+  pendingShare: number,
+): BatchSchedule => ({
+  seed,
+  batchId: batch.id,
+  workStart: batch.createdAt + batch.processingMs * pendingShare,
+  workEnd: batch.createdAt + batch.processingMs,
+  expiresAt: batch.expiresAt,
+  cancelAt: batch.cancelAt,
+  cancelRace: batch.faults.cancelRace === true,
+});
+
+/** Where a stored batch stands, whatever its API calls the state. */
+type BatchPhase =
+  | 'pending'
+  | 'running'
+  | 'failed'
+  | 'cancelling'
+  | 'cancelled'
+  | 'succeeded'
+  | 'expired';
+
+/**
+ * A stored batch's phase at `now`, and when it ended (null while it runs): failed at the start
+ * of its work when its input was refused; else cancelled shortly after a cancel that wins the
+ * race with its last request and its expiry; else done at its last request's finish, or
+ * expired when that comes after the cut; else pending until its work starts, then running.
+ */
+const storedBatchPhase = (
+  schedule: BatchSchedule,
+  batch: BatchTimes & { readonly failure: string | null },
+  keys: readonly string[],
+  now: number,
+): { phase: BatchPhase; endedAt: number | null } => {
+  if (batch.failure !== null) {
+    return now >= schedule.workStart
+      ? { phase: 'failed', endedAt: schedule.workStart }
+      : { phase: 'pending', endedAt: null };
+  }
+  const lastFinish = Math.max(
+    schedule.workStart,
+    ...keys.map((key) => itemFinishAt(schedule, key)),
+  );
+  if (batch.cancelAt !== null && !schedule.cancelRace) {
+    const cancelled = batch.cancelAt + cancelDelayMs(batch.processingMs);
+    if (cancelled < lastFinish && cancelled <= batch.expiresAt) {
+      return now >= cancelled
+        ? { phase: 'cancelled', endedAt: cancelled }
+        : { phase: 'cancelling', endedAt: null };
+    }
+  }
+  if (lastFinish <= effectiveCut(schedule)) {
+    if (now >= lastFinish) return { phase: 'succeeded', endedAt: lastFinish };
+  } else if (now >= batch.expiresAt) {
+    return { phase: 'expired', endedAt: batch.expiresAt };
+  }
+  return { phase: now < schedule.workStart ? 'pending' : 'running', endedAt: null };
+};
 
 type ItemDisposition = 'pending' | 'done' | 'canceled' | 'expired';
 
@@ -101,6 +167,7 @@ const itemOutcome = (
 };
 
 export {
+  type BatchPhase,
   type BatchSchedule,
   cancelDelayMs,
   effectiveCut,
@@ -110,4 +177,6 @@ export {
   itemFinishAt,
   itemOutcome,
   type ResultErrorType,
+  storedBatchPhase,
+  storedBatchSchedule,
 };

@@ -7,7 +7,7 @@ import {
 import { handleRealtimeAnthropic } from './handleRealtimeAnthropic.js';
 import { isRecord, parseJsonBody, readBody, SimHttpError, sendJson } from './httpIo.js';
 import type { SimContext, SimRoute } from './SimContext.js';
-import { FaultSpecError, parseFaultsHeader } from './SimulatorFaults.js';
+import { parseFaultsHeader, readFaultsOr } from './SimulatorFaults.js';
 import type { AnthropicBatchRecord } from './SimulatorStore.js';
 import { streamResultLines } from './streamResultLines.js';
 
@@ -129,15 +129,10 @@ const createBatch = async (
   if (body === null) {
     throw new SimHttpError(413, 'request_too_large', 'Request exceeds the maximum allowed size.');
   }
-  let perBatch: ReturnType<typeof parseFaultsHeader>;
-  try {
-    perBatch = parseFaultsHeader(req.headers['x-sim-faults']);
-  } catch (error) {
-    if (error instanceof FaultSpecError) {
-      throw new SimHttpError(400, 'invalid_request_error', error.message);
-    }
-    throw error;
-  }
+  const perBatch = readFaultsOr(
+    () => parseFaultsHeader(req.headers['x-sim-faults']),
+    (message) => new SimHttpError(400, 'invalid_request_error', message),
+  );
   const parsed = parseJsonBody(body);
   if (!isRecord(parsed) || !Array.isArray(parsed.requests)) {
     throw new SimHttpError(400, 'invalid_request_error', 'requests: Field required');

@@ -1,3 +1,4 @@
+import { defaultPriceTable } from '../../shared/domain/pricing/defaultPriceTable.js';
 import { estimateTokens, fakeText, outputTokensFor } from './estimateTokens.js';
 import { isRecord, parseJsonBody, readBody, SimHttpError, sendJson } from './httpIo.js';
 import type { SimRoute } from './SimContext.js';
@@ -17,17 +18,15 @@ const PEAK_PRICES: Readonly<Record<string, readonly [number, number, number]>> =
   'deepseek-v4-pro': [0.044, 1.32, 3.96],
 };
 
-/** China's statutory holidays the Chinese pricing page makes off-peak (Beijing dates). */
-const HOLIDAYS: readonly string[] = [
-  '2026-09-25',
-  '2026-10-01',
-  '2026-10-02',
-  '2026-10-03',
-  '2026-10-04',
-  '2026-10-05',
-  '2026-10-06',
-  '2026-10-07',
-];
+/**
+ * China's statutory holidays the Chinese pricing page makes off-peak (Beijing dates): the
+ * dates batchlane's price table records from the State Council's announcements, one list to
+ * keep up to date. Which hours are peak is the simulator's own reading (below), so a test
+ * comparing the two still checks batchlane's calendar.
+ */
+const HOLIDAYS: readonly string[] = (defaultPriceTable.off_peak['deepseek'] ?? []).flatMap(
+  (schedule) => schedule.all_day_dates,
+);
 
 const BEIJING_MS = 8 * 3_600_000;
 

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
+  type BatchPhase,
   type BatchSchedule,
-  cancelDelayMs,
-  effectiveCut,
   itemDisposition,
-  itemFinishAt,
   itemOutcome,
   type ResultErrorType,
+  storedBatchPhase,
+  storedBatchSchedule,
 } from './batchSchedule.js';
 import {
   fakeGeminiResponse,
@@ -19,7 +19,7 @@ import {
 import { realtimeFaultsOf, waitBeforeAnswer } from './handleRealtimeAnthropic.js';
 import { isRecord, parseJsonBody, readBody, SimHttpError, sendJson } from './httpIo.js';
 import type { SimContext } from './SimContext.js';
-import { type BatchFaults, FaultSpecError, parseFaultsHeader } from './SimulatorFaults.js';
+import { parseFaultsHeader, readFaultsOr } from './SimulatorFaults.js';
 import type { GeminiBatchRecord, GeminiFileRecord } from './SimulatorStore.js';
 import { hashUnit } from './seededRandom.js';
 import { streamResultLines } from './streamResultLines.js';
@@ -103,6 +103,19 @@ const isGeminiPath = (pathname: string): boolean =>
   pathname.startsWith(`/upload/${API}/`) ||
   pathname.startsWith(`/download/${API}/`);
 
+/** One request to the Gemini API, as its handlers take it. */
+interface GeminiCall {
+  readonly ctx: SimContext;
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly url: URL;
+  readonly headers: Record<string, string>;
+  /** What the simulator's Gemini base URL is (file views name their download URI under it). */
+  readonly baseUrl: string;
+  readonly method: string;
+  readonly now: number;
+}
+
 const handleGemini = async (
   ctx: SimContext,
   req: IncomingMessage,
@@ -115,20 +128,20 @@ const handleGemini = async (
   const method = req.method ?? 'GET';
   const path = decodeURIComponent(url.pathname);
   const now = ctx.clock.now();
+  const call: GeminiCall = { ctx, req, res, url, headers, baseUrl, method, now };
   if (path === `/upload/${API}/files` && method === 'POST') {
-    await handleUpload(ctx, req, res, url, headers, baseUrl, now);
+    await handleUpload(call);
     return true;
   }
   const download = /^\/(?:download\/)?v1beta\/files\/([^/:]+):download$/.exec(path);
   if (download !== null && method === 'GET') {
-    await downloadFile(ctx, res, download[1] ?? '', headers, now);
+    await downloadFile(call, download[1] ?? '');
     return true;
   }
   const model = /^\/v1beta\/models\/([^/:]+):(generateContent|batchGenerateContent)$/.exec(path);
   if (model !== null && method === 'POST') {
-    if (model[2] === 'generateContent')
-      await generateContent(ctx, req, res, model[1] ?? '', headers);
-    else await createBatch(ctx, req, res, model[1] ?? '', headers, now);
+    if (model[2] === 'generateContent') await generateContent(call, model[1] ?? '');
+    else await createBatch(call, model[1] ?? '');
     return true;
   }
   if (path === `/${API}/batches` && method === 'GET') {
@@ -137,12 +150,12 @@ const handleGemini = async (
   }
   const batch = /^\/v1beta\/batches\/([^/:]+)(?::(cancel|delete))?$/.exec(path);
   if (batch !== null) {
-    await handleBatch(ctx, req, res, batch[1] ?? '', batch[2] ?? null, method, headers, now);
+    await handleBatch(call, batch[1] ?? '', batch[2] ?? null);
     return true;
   }
   const file = /^\/v1beta\/files\/([^/:]+)$/.exec(path);
   if (file !== null) {
-    handleFile(ctx, res, file[1] ?? '', method, headers, now, baseUrl);
+    handleFile(call, file[1] ?? '');
     return true;
   }
   throw fail(404, 'NOT_FOUND', `Method not found: ${method} ${url.pathname}`);
@@ -150,13 +163,8 @@ const handleGemini = async (
 
 /* ---------------------------------------------------------------- generateContent */
 
-const generateContent = async (
-  ctx: SimContext,
-  req: IncomingMessage,
-  res: ServerResponse,
-  model: string,
-  headers: Record<string, string>,
-): Promise<void> => {
+const generateContent = async (call: GeminiCall, model: string): Promise<void> => {
+  const { ctx, req, res, headers } = call;
   const faults = realtimeFaultsOf(ctx, req);
   const { body: raw } = await readBody(req, MAX_SYNC_BODY_BYTES);
   if (raw === null) throw fail(413, 'INVALID_ARGUMENT', 'Request payload size exceeds the limit.');
@@ -201,16 +209,9 @@ const parseGeminiJson = (raw: Buffer): Record<string, unknown> => {
 
 /* ---------------------------------------------------------------- batches */
 
-const scheduleOf = (ctx: SimContext, record: GeminiBatchRecord): BatchSchedule => ({
-  seed: ctx.seed,
-  batchId: record.id,
-  // A batch waits pending for a moment before it runs.
-  workStart: record.createdAt + record.processingMs * 0.05,
-  workEnd: record.createdAt + record.processingMs,
-  expiresAt: record.expiresAt,
-  cancelAt: record.cancelAt,
-  cancelRace: record.faults.cancelRace === true,
-});
+/** A batch waits pending for a moment before it runs. */
+const scheduleOf = (ctx: SimContext, record: GeminiBatchRecord): BatchSchedule =>
+  storedBatchSchedule(ctx.seed, record, 0.05);
 
 type BatchState =
   | 'BATCH_STATE_PENDING'
@@ -220,41 +221,26 @@ type BatchState =
   | 'BATCH_STATE_CANCELLED'
   | 'BATCH_STATE_EXPIRED';
 
+/** Gemini's name of each phase; it has no cancelling state (a batch runs until cancelled). */
+const GEMINI_STATES: Readonly<Record<BatchPhase, BatchState>> = {
+  pending: 'BATCH_STATE_PENDING',
+  running: 'BATCH_STATE_RUNNING',
+  failed: 'BATCH_STATE_FAILED',
+  cancelling: 'BATCH_STATE_RUNNING',
+  cancelled: 'BATCH_STATE_CANCELLED',
+  succeeded: 'BATCH_STATE_SUCCEEDED',
+  expired: 'BATCH_STATE_EXPIRED',
+};
+
 /** The batch's state at `now`, and when it reached a terminal one. */
 const geminiStateOf = (
   ctx: SimContext,
   record: GeminiBatchRecord,
   now: number,
 ): { state: BatchState; endedAt: number | null } => {
-  const schedule = scheduleOf(ctx, record);
-  if (record.failure !== null) {
-    const at = schedule.workStart;
-    return now >= at
-      ? { state: 'BATCH_STATE_FAILED', endedAt: at }
-      : { state: 'BATCH_STATE_PENDING', endedAt: null };
-  }
-  const lastFinish = Math.max(
-    schedule.workStart,
-    ...record.requests.map((item, index) => itemFinishAt(schedule, keyOf(item.key, index))),
-  );
-  const cut = effectiveCut(schedule);
-  if (record.cancelAt !== null && !schedule.cancelRace) {
-    const cancelled = record.cancelAt + cancelDelayMs(record.processingMs);
-    if (cancelled < lastFinish && cancelled <= record.expiresAt) {
-      return now >= cancelled
-        ? { state: 'BATCH_STATE_CANCELLED', endedAt: cancelled }
-        : { state: 'BATCH_STATE_RUNNING', endedAt: null };
-    }
-  }
-  if (lastFinish <= cut) {
-    if (now >= lastFinish) return { state: 'BATCH_STATE_SUCCEEDED', endedAt: lastFinish };
-  } else if (now >= record.expiresAt) {
-    return { state: 'BATCH_STATE_EXPIRED', endedAt: record.expiresAt };
-  }
-  return {
-    state: now < schedule.workStart ? 'BATCH_STATE_PENDING' : 'BATCH_STATE_RUNNING',
-    endedAt: null,
-  };
+  const keys = record.requests.map((item, index) => keyOf(item.key, index));
+  const { phase, endedAt } = storedBatchPhase(scheduleOf(ctx, record), record, keys, now);
+  return { state: GEMINI_STATES[phase], endedAt };
 };
 
 /** A request's key, or a stand-in for one that had none (it still gets a result). */
@@ -386,21 +372,11 @@ const fileLine = (item: Record<string, unknown>): string => {
   return JSON.stringify(rest);
 };
 
-const createBatch = async (
-  ctx: SimContext,
-  req: IncomingMessage,
-  res: ServerResponse,
-  model: string,
-  headers: Record<string, string>,
-  now: number,
-): Promise<void> => {
-  let faults: BatchFaults;
-  try {
-    faults = ctx.batchFaults(parseFaultsHeader(req.headers['x-sim-faults']));
-  } catch (error) {
-    if (error instanceof FaultSpecError) throw invalid(error.message);
-    throw error;
-  }
+const createBatch = async (call: GeminiCall, model: string): Promise<void> => {
+  const { ctx, req, res, headers, now } = call;
+  const faults = ctx.batchFaults(
+    readFaultsOr(() => parseFaultsHeader(req.headers['x-sim-faults']), invalid),
+  );
   const limit = ctx.limits.geminiMaxInlineBytes;
   const { body: raw, bytes } = await readBody(req, limit);
   if (raw === null) {
@@ -528,16 +504,8 @@ const fileInput = (
   return { source: { kind: 'file', fileName: `files/${id}` }, requests, failure: null };
 };
 
-const handleBatch = async (
-  ctx: SimContext,
-  req: IncomingMessage,
-  res: ServerResponse,
-  id: string,
-  action: string | null,
-  method: string,
-  headers: Record<string, string>,
-  now: number,
-): Promise<void> => {
+const handleBatch = async (call: GeminiCall, id: string, action: string | null): Promise<void> => {
+  const { ctx, req, res, method, headers, now } = call;
   const record = ctx.store.geminiBatches.get(id);
   if (record === undefined || record.deleted) {
     throw fail(404, 'NOT_FOUND', `Batch batches/${id} not found.`);
@@ -636,15 +604,8 @@ const liveFile = (ctx: SimContext, id: string, now: number): GeminiFileRecord =>
   return file;
 };
 
-const handleFile = (
-  ctx: SimContext,
-  res: ServerResponse,
-  id: string,
-  method: string,
-  headers: Record<string, string>,
-  now: number,
-  baseUrl: string,
-): void => {
+const handleFile = (call: GeminiCall, id: string): void => {
+  const { ctx, res, method, headers, now, baseUrl } = call;
   const file = liveFile(ctx, id, now);
   if (method === 'GET') {
     sendJson(res, 200, fileView(file, baseUrl, ctx.store.geminiUploadContent(id) ?? null), headers);
@@ -659,13 +620,8 @@ const handleFile = (
   throw fail(404, 'NOT_FOUND', `Method not found: ${method} files/${id}`);
 };
 
-const downloadFile = async (
-  ctx: SimContext,
-  res: ServerResponse,
-  id: string,
-  headers: Record<string, string>,
-  now: number,
-): Promise<void> => {
+const downloadFile = async (call: GeminiCall, id: string): Promise<void> => {
+  const { ctx, res, headers, now } = call;
   const file = liveFile(ctx, id, now);
   if (file.source.kind === 'upload') {
     const content = ctx.store.geminiUploadContent(id) ?? Buffer.alloc(0);
@@ -697,15 +653,8 @@ const downloadFile = async (
  * then `upload` chunks at increasing `x-goog-upload-offset`, the last one `upload, finalize`,
  * each answered with `x-goog-upload-status` (`active`, then `final` with the file).
  */
-const handleUpload = async (
-  ctx: SimContext,
-  req: IncomingMessage,
-  res: ServerResponse,
-  url: URL,
-  headers: Record<string, string>,
-  baseUrl: string,
-  now: number,
-): Promise<void> => {
+const handleUpload = async (call: GeminiCall): Promise<void> => {
+  const { ctx, req, res, url, headers, baseUrl, now } = call;
   const uploads = pendingUploads.get(ctx) ?? new Map<string, PendingUpload>();
   pendingUploads.set(ctx, uploads);
   const command = String(req.headers['x-goog-upload-command'] ?? '').toLowerCase();

@@ -1,19 +1,21 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isKnownModel } from '../../shared/domain/pricing/modelLimits.js';
 import {
+  type BatchPhase,
   type BatchSchedule,
-  cancelDelayMs,
-  effectiveCut,
   itemDisposition,
   itemFinishAt,
   itemOutcome,
   type ResultErrorType,
+  storedBatchPhase,
+  storedBatchSchedule,
 } from './batchSchedule.js';
 import { estimateTokens, fakeText, outputTokensFor } from './estimateTokens.js';
-import { isRecord, readBody, SimHttpError, sendJson, sleep } from './httpIo.js';
+import { isRecord, readBody, SimHttpError, sendHttpError, sendJson, sleep } from './httpIo.js';
 import { multipartBoundary, parseMultipart } from './parseMultipart.js';
-import type { SimContext } from './SimContext.js';
-import { type BatchFaults, FaultSpecError, parseFaultsHeader } from './SimulatorFaults.js';
+import type { SimContext, SimRoute } from './SimContext.js';
+import { type BatchFaults, parseFaultsHeader, readFaultsOr } from './SimulatorFaults.js';
+import type { BatchTimes } from './SimulatorStore.js';
 import { createRng, hashId } from './seededRandom.js';
 import { streamResultLines } from './streamResultLines.js';
 
@@ -68,13 +70,8 @@ interface MistralLine {
   readonly body: Record<string, unknown> | null;
 }
 
-interface MistralJob {
-  readonly id: string;
-  readonly seq: number;
-  readonly createdAt: number;
-  readonly processingMs: number;
-  readonly expiresAt: number;
-  cancelAt: number | null;
+/** A job's timeline is derived as every stored batch's is (see BatchTimes). */
+interface MistralJob extends BatchTimes {
   readonly endpoint: string;
   readonly model: string;
   readonly metadata: Record<string, string> | null;
@@ -281,18 +278,23 @@ const ITEM_ERRORS: Record<ResultErrorType, { status: number; type: string; messa
 
 /* -------------------------------------------------------------- jobs */
 
-const scheduleOf = (ctx: SimContext, job: MistralJob): BatchSchedule => ({
-  seed: ctx.seed,
-  batchId: job.id,
-  workStart: job.createdAt + job.processingMs * 0.05,
-  workEnd: job.createdAt + job.processingMs,
-  expiresAt: job.expiresAt,
-  cancelAt: job.cancelAt,
-  cancelRace: job.faults.cancelRace === true,
-});
+/** A job is queued for a moment before it runs. */
+const scheduleOf = (ctx: SimContext, job: MistralJob): BatchSchedule =>
+  storedBatchSchedule(ctx.seed, job, 0.05);
 
 const keyOf = (line: MistralLine, index: number): string =>
   line.customId === '' ? `#${index}` : line.customId;
+
+/** Mistral's name of each phase. */
+const MISTRAL_STATUSES: Readonly<Record<BatchPhase, string>> = {
+  pending: 'QUEUED',
+  running: 'RUNNING',
+  failed: 'FAILED',
+  cancelling: 'CANCELLATION_REQUESTED',
+  cancelled: 'CANCELLED',
+  succeeded: 'SUCCESS',
+  expired: 'TIMEOUT_EXCEEDED',
+};
 
 /** The job's status at `now`, and when it ended. */
 const statusOf = (
@@ -301,32 +303,15 @@ const statusOf = (
   now: number,
 ): { status: string; endedAt: number | null } => {
   const schedule = scheduleOf(ctx, job);
-  if (job.failure !== null) {
-    return now >= schedule.workStart
-      ? { status: 'FAILED', endedAt: schedule.workStart }
-      : { status: 'QUEUED', endedAt: null };
-  }
-  const lastFinish = Math.max(
-    schedule.workStart,
-    ...job.lines.map((line, index) => itemFinishAt(schedule, keyOf(line, index))),
-  );
-  if (job.cancelAt !== null && !schedule.cancelRace) {
-    const cancelled = job.cancelAt + cancelDelayMs(job.processingMs);
-    if (cancelled < lastFinish && cancelled <= job.expiresAt) {
-      return now >= cancelled
-        ? { status: 'CANCELLED', endedAt: cancelled }
-        : { status: 'CANCELLATION_REQUESTED', endedAt: null };
-    }
-  }
-  if (lastFinish <= effectiveCut(schedule)) {
-    if (now >= lastFinish) return { status: 'SUCCESS', endedAt: lastFinish };
-  } else if (now >= job.expiresAt) {
-    return { status: 'TIMEOUT_EXCEEDED', endedAt: job.expiresAt };
-  }
-  if (job.cancelAt !== null && now >= job.cancelAt && !schedule.cancelRace) {
+  const keys = job.lines.map((line, index) => keyOf(line, index));
+  const { phase, endedAt } = storedBatchPhase(schedule, job, keys, now);
+  // A cancel that comes too late to stop anything still shows as requested while it runs.
+  const lateCancel =
+    job.failure === null && job.cancelAt !== null && now >= job.cancelAt && !schedule.cancelRace;
+  if ((phase === 'pending' || phase === 'running') && lateCancel) {
     return { status: 'CANCELLATION_REQUESTED', endedAt: null };
   }
-  return { status: now < schedule.workStart ? 'QUEUED' : 'RUNNING', endedAt: null };
+  return { status: MISTRAL_STATUSES[phase], endedAt };
 };
 
 /** Each finished line's result, in the output file's shape; `ok` tells the two files apart. */
@@ -454,13 +439,9 @@ const createJob = async (
   headers: Record<string, string>,
   now: number,
 ): Promise<void> => {
-  let faults: BatchFaults;
-  try {
-    faults = ctx.batchFaults(parseFaultsHeader(req.headers['x-sim-faults']));
-  } catch (error) {
-    if (error instanceof FaultSpecError) throw invalid(error.message);
-    throw error;
-  }
+  const faults = ctx.batchFaults(
+    readFaultsOr(() => parseFaultsHeader(req.headers['x-sim-faults']), invalid),
+  );
   const body = await readJson(req);
   const endpoint = body.endpoint;
   if (typeof endpoint !== 'string' || !ENDPOINTS.includes(endpoint)) {
@@ -680,13 +661,7 @@ const deletedResults = new WeakMap<SimContext, Set<string>>();
  * Serves a Mistral request and resolves true, or resolves false when the path is not
  * Mistral's (see {@link MISTRAL_PREFIX}).
  */
-const handleMistral = async (
-  ctx: SimContext,
-  req: IncomingMessage,
-  res: ServerResponse,
-  url: URL,
-  headers: Record<string, string>,
-): Promise<boolean> => {
+const handleMistral: SimRoute = async (ctx, req, res, url, headers) => {
   if (!isMistralPath(url.pathname)) return false;
   const path = url.pathname.slice(MISTRAL_PREFIX.length);
   const method = req.method ?? 'GET';
@@ -781,36 +756,19 @@ const sendMistralError = (
   res: ServerResponse,
   error: unknown,
   headers: Record<string, string>,
-): void => {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  const httpError =
-    error instanceof SimHttpError
-      ? error
-      : fail(500, 'internal_server_error', `Internal simulator error: ${(error as Error).message}`);
-  if (httpError.status === 422) {
-    const loc = httpError.extra.param ? (JSON.parse(httpError.extra.param) as unknown[]) : ['body'];
-    sendJson(res, 422, { detail: [{ type: 'value_error', loc, msg: httpError.message }] }, headers);
-    return;
-  }
-  if (httpError.status === 401) {
-    sendJson(
-      res,
-      401,
-      { message: 'Unauthorized', request_id: headers['x-request-id'] ?? null },
-      headers,
-    );
-    return;
-  }
-  sendJson(
-    res,
-    httpError.status,
-    errorBody(httpError.message, httpError.type, httpError.extra.code ?? null),
-    headers,
-  );
-};
+): void =>
+  sendHttpError(res, error, headers, 'internal_server_error', (httpError) => {
+    if (httpError.status === 422) {
+      const loc = httpError.extra.param
+        ? (JSON.parse(httpError.extra.param) as unknown[])
+        : ['body'];
+      return { detail: [{ type: 'value_error', loc, msg: httpError.message }] };
+    }
+    if (httpError.status === 401) {
+      return { message: 'Unauthorized', request_id: headers['x-request-id'] ?? null };
+    }
+    return errorBody(httpError.message, httpError.type, httpError.extra.code ?? null);
+  });
 
 /** Counts for the simulator's stats. */
 const mistralStats = (

@@ -11,11 +11,10 @@ import { AZURE_DEPLOYMENTS, type OpenAIDialect, windowMs } from './openaiDialect
 import { multipartBoundary, parseMultipart } from './parseMultipart.js';
 import type { SimContext } from './SimContext.js';
 import {
-  type BatchFaults,
-  FaultSpecError,
   faultsFromMetadata,
   mergeFaults,
   parseFaultsHeader,
+  readFaultsOr,
 } from './SimulatorFaults.js';
 import type { FileRecord, OpenAIBatchRecord } from './SimulatorStore.js';
 import { streamResultLines } from './streamResultLines.js';
@@ -134,12 +133,18 @@ const handleOpenAI = async (
   // Batches become terminal by the passage of time; create their output files before any
   // file or batch is looked at so every view is consistent.
   for (const record of ctx.store.openaiBatches.values()) finalizeOpenAIBatch(ctx, record, now);
-  const method = req.method ?? 'GET';
-  if (parts[1] === 'files') {
-    await handleFiles(ctx, req, res, url, parts, method, now, headers, dialect);
-  } else {
-    await handleBatches(ctx, req, res, url, parts, method, now, headers, dialect);
-  }
+  const call: ResourceCall = {
+    ctx,
+    req,
+    res,
+    url,
+    parts,
+    method: req.method ?? 'GET',
+    now,
+    headers,
+    dialect,
+  };
+  await (parts[1] === 'files' ? handleFiles(call) : handleBatches(call));
   return true;
 };
 
@@ -155,30 +160,24 @@ const fileView = (file: FileRecord): Record<string, unknown> => ({
   expires_at: file.expiresAt === null ? null : Math.floor(file.expiresAt / 1000),
 });
 
-/** One resource's routes (`/v1/files…`, `/v1/batches…`); `parts` are the path's segments. */
-type ResourceRoute = (
-  ctx: SimContext,
-  req: IncomingMessage,
-  res: ServerResponse,
-  url: URL,
-  parts: string[],
-  method: string,
-  now: number,
-  headers: Record<string, string>,
-  dialect: OpenAIDialect,
-) => Promise<void>;
+/** A request to one resource (`/v1/files…`, `/v1/batches…`); `parts` are the path's segments. */
+interface ResourceCall {
+  readonly ctx: SimContext;
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly url: URL;
+  readonly parts: string[];
+  readonly method: string;
+  readonly now: number;
+  readonly headers: Record<string, string>;
+  readonly dialect: OpenAIDialect;
+}
 
-const handleFiles: ResourceRoute = async (
-  ctx,
-  req,
-  res,
-  url,
-  parts,
-  method,
-  now,
-  headers,
-  dialect,
-) => {
+/** One resource's routes. */
+type ResourceRoute = (call: ResourceCall) => Promise<void>;
+
+const handleFiles: ResourceRoute = async (call) => {
+  const { ctx, req, res, url, parts, method, now, headers, dialect } = call;
   const id = parts[2];
   if (id === undefined) {
     if (method === 'POST') {
@@ -368,17 +367,8 @@ const listFiles = (ctx: SimContext, url: URL, dialect: OpenAIDialect): Record<st
   };
 };
 
-const handleBatches: ResourceRoute = async (
-  ctx,
-  req,
-  res,
-  url,
-  parts,
-  method,
-  now,
-  headers,
-  dialect,
-) => {
+const handleBatches: ResourceRoute = async (call) => {
+  const { ctx, req, res, url, parts, method, now, headers, dialect } = call;
   const id = parts[2];
   const view = (record: OpenAIBatchRecord) => batchView(ctx, record, now, dialect);
   if (id === undefined) {
@@ -492,16 +482,10 @@ const createBatch = async (
       'input_file_id',
     );
   }
-  let perBatch: BatchFaults;
-  try {
-    perBatch = mergeFaults(
-      faultsFromMetadata(metadata),
-      parseFaultsHeader(req.headers['x-sim-faults']),
-    );
-  } catch (error) {
-    if (error instanceof FaultSpecError) throw invalid(error.message, 'metadata');
-    throw error;
-  }
+  const perBatch = readFaultsOr(
+    () => mergeFaults(faultsFromMetadata(metadata), parseFaultsHeader(req.headers['x-sim-faults'])),
+    (message) => invalid(message, 'metadata'),
+  );
   const faults = ctx.batchFaults(perBatch);
   const input = validateOpenAIInput(
     ctx.store.uploadContent(file.id) ?? Buffer.alloc(0),

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fakeAnthropicMessage } from './fakeAnthropicMessage.js';
 import { isRecord, parseJsonBody, readBody, SimHttpError, sendJson } from './httpIo.js';
 import type { SimContext } from './SimContext.js';
-import { FaultSpecError, type RealtimeFaults, realtimeFaultsFor } from './SimulatorFaults.js';
+import { type RealtimeFaults, readFaultsOr, realtimeFaultsFor } from './SimulatorFaults.js';
 import { validateAnthropicParams } from './validateAnthropicParams.js';
 
 /** The Messages API's request size limit. */
@@ -43,14 +43,8 @@ const waitBeforeAnswer = (res: ServerResponse, ms: number): Promise<void> => {
 };
 
 /** The realtime faults of this request; a malformed `x-sim-faults` header is a 400. */
-const realtimeFaultsOf = (ctx: SimContext, req: IncomingMessage): RealtimeFaults => {
-  try {
-    return realtimeFaultsFor(ctx.faults, req.headers['x-sim-faults']);
-  } catch (error) {
-    if (error instanceof FaultSpecError) throw invalid(error.message);
-    throw error;
-  }
-};
+const realtimeFaultsOf = (ctx: SimContext, req: IncomingMessage): RealtimeFaults =>
+  readFaultsOr(() => realtimeFaultsFor(ctx.faults, req.headers['x-sim-faults']), invalid);
 
 /**
  * Synchronous `POST /v1/messages` (non-streaming). Params are checked as in a batch, but a

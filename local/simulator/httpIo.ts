@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isJsonObject } from '../../shared/domain/isJsonObject.js';
 
 /**
  * A failure the simulator answers with an HTTP error. `type` is the provider error type
@@ -61,6 +62,33 @@ const sendJson = (
   res.end(body);
 };
 
+/**
+ * Answers a failed request in its API's error envelope. A failure that is not the API's
+ * (a simulator bug) is a 500 of `internalType`; a response already under way cannot change
+ * its status, so it is cut, as a server failing mid-body would.
+ */
+const sendHttpError = (
+  res: ServerResponse,
+  error: unknown,
+  headers: Record<string, string>,
+  internalType: string,
+  envelope: (error: SimHttpError) => unknown,
+): void => {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const httpError =
+    error instanceof SimHttpError
+      ? error
+      : new SimHttpError(
+          500,
+          internalType,
+          `Internal simulator error: ${(error as Error).message}`,
+        );
+  sendJson(res, httpError.status, envelope(httpError), headers);
+};
+
 /** Writes with back-pressure: waits for `drain` when the socket buffer is full. */
 const writeChunk = async (res: ServerResponse, chunk: string | Buffer): Promise<void> => {
   // A destroyed response never emits `drain` again; stop instead of waiting forever.
@@ -96,16 +124,14 @@ const parseJsonBody = (body: Buffer): unknown => {
   }
 };
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
 export {
   type BodyResult,
   drainBody,
-  isRecord,
+  isJsonObject as isRecord,
   parseJsonBody,
   readBody,
   SimHttpError,
+  sendHttpError,
   sendJson,
   sleep,
   writeChunk,

@@ -5,6 +5,7 @@ import {
   itemFinishAt,
   itemOutcome,
   type ResultErrorType,
+  storedBatchSchedule,
 } from './batchSchedule.js';
 import {
   fakeOpenAIBody,
@@ -57,15 +58,12 @@ const phases = (record: OpenAIBatchRecord) => ({
 });
 
 const scheduleOf = (ctx: SimContext, record: OpenAIBatchRecord): BatchSchedule => {
+  // Requests finish between validation and the end of the work phase.
   const p = phases(record);
   return {
-    seed: ctx.seed,
-    batchId: record.id,
+    ...storedBatchSchedule(ctx.seed, record, 0),
     workStart: p.validatedAt,
     workEnd: p.workEnd,
-    expiresAt: record.expiresAt,
-    cancelAt: record.cancelAt,
-    cancelRace: record.faults.cancelRace === true,
   };
 };
 

@@ -18,7 +18,7 @@ import {
   sendMistralError,
 } from './handleMistral.js';
 import { handleOpenAI } from './handleOpenAI.js';
-import { drainBody, SimHttpError, sendJson } from './httpIo.js';
+import { drainBody, SimHttpError, sendHttpError, sendJson } from './httpIo.js';
 import { finalizeOpenAIBatch, openaiBatchView } from './openaiBatchView.js';
 import { AZURE_API_VERSIONS, azureNotFound, DIALECTS, dialectRouteOf } from './openaiDialects.js';
 import { DEFAULT_LIMITS, type SimContext, type SimulatorLimits } from './SimContext.js';
@@ -501,38 +501,32 @@ const sendGeminiError = (
   res: ServerResponse,
   error: unknown,
   headers: Record<string, string>,
-): void => {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  const httpError =
-    error instanceof SimHttpError
-      ? error
-      : new SimHttpError(500, 'INTERNAL', `Internal simulator error: ${(error as Error).message}`);
-  const status = /^[A-Z_]+$/.test(httpError.type)
-    ? httpError.type
-    : (GEMINI_STATUS_NAMES[httpError.status] ?? 'INVALID_ARGUMENT');
-  // `extra.code` carries the ErrorInfo reason where Gemini gives one (API_KEY_INVALID).
-  const reason = httpError.extra.code;
-  const details =
-    typeof reason === 'string'
-      ? [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason, domain: 'googleapis.com' }]
-      : undefined;
-  sendJson(
-    res,
-    httpError.status,
-    {
+): void =>
+  sendHttpError(res, error, headers, 'INTERNAL', (httpError) => {
+    const status = /^[A-Z_]+$/.test(httpError.type)
+      ? httpError.type
+      : (GEMINI_STATUS_NAMES[httpError.status] ?? 'INVALID_ARGUMENT');
+    // `extra.code` carries the ErrorInfo reason where Gemini gives one (API_KEY_INVALID).
+    const reason = httpError.extra.code;
+    const details =
+      typeof reason === 'string'
+        ? [
+            {
+              '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+              reason,
+              domain: 'googleapis.com',
+            },
+          ]
+        : undefined;
+    return {
       error: {
         code: httpError.status,
         message: httpError.message,
         status,
         ...(details === undefined ? {} : { details }),
       },
-    },
-    headers,
-  );
-};
+    };
+  });
 
 /**
  * Picks whether this HTTP request gets an injected error. Seeded by the request counter, and
@@ -582,35 +576,23 @@ const sendError = (
   anthropic: boolean,
   requestId: string,
   headers: Record<string, string>,
-): void => {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  const httpError =
-    error instanceof SimHttpError
-      ? error
-      : new SimHttpError(
-          500,
-          anthropic ? 'api_error' : 'server_error',
-          `Internal simulator error: ${(error as Error).message}`,
-        );
-  const body = anthropic
-    ? {
-        type: 'error',
-        error: { type: httpError.type, message: httpError.message },
-        request_id: requestId,
-      }
-    : {
-        error: {
-          message: httpError.message,
-          type: httpError.type,
-          param: httpError.extra.param ?? null,
-          code: httpError.extra.code ?? null,
+): void =>
+  sendHttpError(res, error, headers, anthropic ? 'api_error' : 'server_error', (httpError) =>
+    anthropic
+      ? {
+          type: 'error',
+          error: { type: httpError.type, message: httpError.message },
+          request_id: requestId,
+        }
+      : {
+          error: {
+            message: httpError.message,
+            type: httpError.type,
+            param: httpError.extra.param ?? null,
+            code: httpError.extra.code ?? null,
+          },
         },
-      };
-  sendJson(res, httpError.status, body, headers);
-};
+  );
 
 export {
   type RunningSimulator,

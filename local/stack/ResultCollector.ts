@@ -51,6 +51,24 @@ class ResultCollector {
     this.#events = options.events;
   }
 
+  /** The collector of a local stack's demo destinations, read with `aws`'s clients. */
+  static ofStack(
+    stack: {
+      readonly resultsQueueUrl: string;
+      readonly resultsBucket: string;
+      readonly emulators: { readonly eventBridge: { events(): readonly RecordedEvent[] } };
+    },
+    aws: { readonly sqs: SQSClient; readonly s3: S3Client },
+  ): ResultCollector {
+    return new ResultCollector({
+      sqs: aws.sqs,
+      s3: aws.s3,
+      queueUrl: stack.resultsQueueUrl,
+      bucket: stack.resultsBucket,
+      events: () => stack.emulators.eventBridge.events(),
+    });
+  }
+
   #add(via: Via, result: ResultV1): void {
     const list = this.byId.get(result.custom_id) ?? [];
     list.push({ via, result });

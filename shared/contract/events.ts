@@ -239,6 +239,17 @@ type BatchDeliveredDetail = z.infer<typeof BatchDeliveredDetailSchema>;
 type RequestCompletedDetail = z.infer<typeof RequestCompletedDetailSchema>;
 type StatusCounts = z.infer<typeof StatusCountsSchema>;
 
+/** The schema of each event's detail, by detail-type: the ones `schemas/events.v1.json` publishes. */
+const DETAIL_SCHEMAS = {
+  [DETAIL_TYPES.batchSubmitted]: BatchSubmittedDetailSchema,
+  [DETAIL_TYPES.batchEnded]: BatchEndedDetailSchema,
+  [DETAIL_TYPES.batchDelivered]: BatchDeliveredDetailSchema,
+  [DETAIL_TYPES.requestCompleted]: RequestCompletedDetailSchema,
+  [DETAIL_TYPES.requestRejected]: RequestRejectedDetailSchema,
+  [DETAIL_TYPES.requestsHeld]: RequestsHeldDetailSchema,
+  [DETAIL_TYPES.batchStuck]: BatchStuckDetailSchema,
+} as const;
+
 /** An event as batchlane hands it to the publisher port. */
 type BatchlaneEvent =
   | { detailType: typeof DETAIL_TYPES.batchSubmitted; detail: BatchSubmittedDetail }
@@ -262,6 +273,7 @@ export {
   type BatchSubmittedDetail,
   BatchSubmittedDetailSchema,
   COUNT_KEYS,
+  DETAIL_SCHEMAS,
   DETAIL_TYPES,
   EVENT_SOURCE,
   type RequestCompletedDetail,

@@ -1,6 +1,7 @@
 import type { ProviderName } from '../contract/providers.js';
 import type { ResultError, Usage } from '../contract/result.js';
 import { InvalidInputError } from './errors.js';
+import { isJsonObject, type JsonObject } from './isJsonObject.js';
 import { resultUsageOf, tokenUsageFromResponse } from './pricing/TokenUsage.js';
 
 /** What one line of a provider's result file says about one request. */
@@ -20,11 +21,6 @@ interface ParsedResultLine {
   readonly usage: Usage | null;
   readonly model: string | null;
 }
-
-type JsonObject = Record<string, unknown>;
-
-const isObject = (value: unknown): value is JsonObject =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const stringOrNull = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 
@@ -71,7 +67,7 @@ const parseJsonObject = (provider: ProviderName, line: string): JsonObject => {
   } catch {
     throw malformed(provider, 'not valid JSON');
   }
-  if (!isObject(value)) throw malformed(provider, 'not a JSON object');
+  if (!isJsonObject(value)) throw malformed(provider, 'not a JSON object');
   return value;
 };
 
@@ -87,12 +83,12 @@ const parseAnthropicLine = (line: string): ParsedResultLine => {
   const value = parseJsonObject('anthropic', line);
   const providerCustomId = requireCustomId('anthropic', value);
   const result = value.result;
-  if (!isObject(result)) throw malformed('anthropic', 'result missing');
+  if (!isJsonObject(result)) throw malformed('anthropic', 'result missing');
   const base = { providerCustomId, response: null, error: null, usage: null, model: null };
   switch (result.type) {
     case 'succeeded': {
       const message = result.message;
-      if (!isObject(message)) throw malformed('anthropic', 'succeeded result without message');
+      if (!isJsonObject(message)) throw malformed('anthropic', 'succeeded result without message');
       return {
         ...base,
         status: 'succeeded',
@@ -105,8 +101,8 @@ const parseAnthropicLine = (line: string): ParsedResultLine => {
     case 'errored': {
       // The standard envelope is {type:"error", error:{type,message}}; accept a bare
       // {type,message} too rather than lose the item's error.
-      const envelope = isObject(result.error) ? result.error : {};
-      const inner = isObject(envelope.error) ? envelope.error : envelope;
+      const envelope = isJsonObject(result.error) ? result.error : {};
+      const inner = isJsonObject(envelope.error) ? envelope.error : envelope;
       const type = stringOrNull(inner.type) ?? 'unknown_error';
       return {
         ...base,
@@ -127,10 +123,10 @@ const parseAnthropicLine = (line: string): ParsedResultLine => {
 
 /** A 422 body's `{"detail":[{"loc","msg"}]}` (Mistral's validation errors) as one message. */
 const validationMessage = (body: unknown): string | null => {
-  if (!isObject(body) || !Array.isArray(body.detail) || body.detail.length === 0) return null;
+  if (!isJsonObject(body) || !Array.isArray(body.detail) || body.detail.length === 0) return null;
   return body.detail
     .map((item: unknown) =>
-      isObject(item)
+      isJsonObject(item)
         ? `${Array.isArray(item.loc) ? item.loc.join('.') : ''}: ${stringOrNull(item.msg) ?? ''}`
         : String(item),
     )
@@ -150,7 +146,7 @@ const parseOpenAILine = (
   const base = { providerCustomId, response: null, usage: null, model: null };
 
   // Mistral does not document its error-file line; a bare message in `error` is kept as one.
-  if (typeof value.error === 'string' && value.error !== '' && !isObject(value.response)) {
+  if (typeof value.error === 'string' && value.error !== '' && !isJsonObject(value.response)) {
     return {
       ...base,
       status: 'errored',
@@ -160,7 +156,7 @@ const parseOpenAILine = (
   }
 
   // `error` is set only for failures that never reached the endpoint (expiry, cancel, ...).
-  if (isObject(value.error)) {
+  if (isJsonObject(value.error)) {
     const code = stringOrNull(value.error.code) ?? 'unknown_error';
     const error = { type: code, message: stringOrNull(value.error.message) ?? code };
     if (code === 'batch_expired') return { ...base, status: 'expired', error, retryable: true };
@@ -176,13 +172,13 @@ const parseOpenAILine = (
   }
 
   const response = value.response;
-  if (!isObject(response)) throw malformed(provider, 'neither response nor error');
+  if (!isJsonObject(response)) throw malformed(provider, 'neither response nor error');
   const statusCode = response.status_code;
   if (typeof statusCode !== 'number') throw malformed(provider, 'response without status_code');
   const body = response.body;
 
   if (statusCode >= 200 && statusCode < 300) {
-    if (!isObject(body)) throw malformed(provider, 'successful response without body');
+    if (!isJsonObject(body)) throw malformed(provider, 'successful response without body');
     return {
       ...base,
       status: 'succeeded',
@@ -196,7 +192,7 @@ const parseOpenAILine = (
 
   // OpenAI nests its error (`{"error":{…}}`); Mistral's envelope is the body itself
   // (`{"object":"error","message","type","code"}`).
-  const bodyError = isObject(body) ? (isObject(body.error) ? body.error : body) : {};
+  const bodyError = isJsonObject(body) ? (isJsonObject(body.error) ? body.error : body) : {};
   const type = stringOrNull(bodyError.type) ?? stringOrNull(bodyError.code) ?? `http_${statusCode}`;
   return {
     ...base,
@@ -221,7 +217,7 @@ const parseBedrockLine = (line: string): ParsedResultLine => {
     throw malformed('bedrock', 'recordId missing');
   }
   const base = { providerCustomId: recordId, response: null, usage: null, model: null };
-  if (isObject(value.error)) {
+  if (isJsonObject(value.error)) {
     const code = value.error.errorCode;
     const status = typeof code === 'number' ? code : Number(code);
     const type = Number.isFinite(status) ? `bedrock_error_${status}` : 'bedrock_error';
@@ -233,7 +229,7 @@ const parseBedrockLine = (line: string): ParsedResultLine => {
     };
   }
   const output = value.modelOutput;
-  if (!isObject(output)) throw malformed('bedrock', 'neither modelOutput nor error');
+  if (!isJsonObject(output)) throw malformed('bedrock', 'neither modelOutput nor error');
   return {
     ...base,
     status: 'succeeded',
@@ -268,9 +264,9 @@ const parseGeminiLine = (line: string): ParsedResultLine => {
   const key = value.key;
   if (typeof key !== 'string' || key === '') throw malformed('gemini', 'key missing');
   const base = { providerCustomId: key, response: null, usage: null, model: null };
-  const failure = isObject(value.error)
+  const failure = isJsonObject(value.error)
     ? value.error
-    : isObject(value.status)
+    : isJsonObject(value.status)
       ? value.status
       : null;
   if (failure !== null) {
@@ -287,7 +283,7 @@ const parseGeminiLine = (line: string): ParsedResultLine => {
     };
   }
   const response = value.response;
-  if (!isObject(response)) throw malformed('gemini', 'neither response nor error');
+  if (!isJsonObject(response)) throw malformed('gemini', 'neither response nor error');
   return {
     ...base,
     status: 'succeeded',

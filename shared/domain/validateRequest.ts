@@ -17,6 +17,7 @@ import {
 import { hashCanonical } from './canonicalJson.js';
 import { type DestinationPolicy, refuseDestination } from './destinationPolicy.js';
 import { isForbiddenWebhookHost } from './isForbiddenWebhookHost.js';
+import { isJsonObject } from './isJsonObject.js';
 import { jsonDepth } from './jsonDepth.js';
 import {
   isModelOfProvider,
@@ -130,9 +131,6 @@ const codeOf = (issue: z.core.$ZodIssue): RejectionCode => {
   return (typeof field === 'string' ? FIELD_CODES[field] : undefined) ?? 'invalid_body';
 };
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  value !== null && typeof value === 'object' && !Array.isArray(value);
-
 /** A webhook this deployment must not call, judged from its URL alone. */
 const isRefusedWebhook = (destination: Destination, ctx: ValidationContext): boolean => {
   if (destination.type !== 'webhook' || ctx.allowPrivateWebhooks) return false;
@@ -167,7 +165,7 @@ const salvage = (
   ctx: ValidationContext,
 ): { customId: string | null; destination: Destination | null; metadata: JsonValue | null } => {
   const fallback = ctx.defaultDestination;
-  if (!isRecord(json)) return { customId: null, destination: fallback, metadata: null };
+  if (!isJsonObject(json)) return { customId: null, destination: fallback, metadata: null };
   const rawId = json['custom_id'];
   const customId = typeof rawId === 'string' && CUSTOM_ID_PATTERN.test(rawId) ? rawId : null;
   const parsed = DestinationSchema.safeParse(json['destination']);
@@ -190,7 +188,7 @@ const salvage = (
  * {@link validateRequest} applies the same rule, so the two never disagree.
  */
 const claimCheckUriIn = (json: unknown): string | null => {
-  if (!isRecord(json) || 'body' in json) return null;
+  if (!isJsonObject(json) || 'body' in json) return null;
   const uri = json['body_s3_uri'];
   return typeof uri === 'string' && CLAIM_CHECK_URI_PATTERN.test(uri) ? uri : null;
 };

@@ -5,35 +5,27 @@ import type {
   MessageBatch,
 } from '@anthropic-ai/sdk/resources/messages/batches.js';
 import { InvalidInputError, NotFoundError } from '../../domain/errors.js';
+import { isJsonObject } from '../../domain/isJsonObject.js';
 import type {
   BatchProvider,
   FindBatchHint,
   ProviderBatchSnapshot,
   SubmitBatchInput,
 } from '../../ports/BatchProvider.js';
+import * as parts from './batchProviderParts.js';
 import { bufferIfSmall } from './bufferIfSmall.js';
 import { jsonlLines } from './jsonlLines.js';
 import { responseBodyToReadable } from './responseBodyToReadable.js';
 import { retryStreamingCall } from './retryStreamingCall.js';
 import { streamingFetchOptions } from './streamingFetchOptions.js';
-import { translateProviderError } from './translateProviderError.js';
 
-/** How to build the SDK client, or the client itself (tests, shared clients). */
-type AnthropicBatchProviderOptions =
-  | {
-      readonly apiKey: string;
-      /** Without `/v1` (the SDK's paths carry it). Null or absent: the SDK default. */
-      readonly baseUrl?: string | null;
-      /** Retries of one call (default 2): the SDK's, or the adapter's for a streamed create. */
-      readonly maxRetries?: number;
-      readonly timeoutMs?: number;
-    }
-  | { readonly client: Anthropic };
+/**
+ * How to build the SDK client (`baseUrl` without `/v1`, which the SDK's paths carry;
+ * `maxRetries`: the SDK's, or the adapter's for a streamed create), or the client itself.
+ */
+type AnthropicBatchProviderOptions = parts.BatchClientChoice<Anthropic>;
 
 type AnthropicRequest = BatchCreateParams.Request;
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** An absolute URL (`scheme:`) or a root-relative path: anything else is a batch id. */
 const looksLikeUrl = (ref: string): boolean =>
@@ -83,7 +75,7 @@ const parseRequestLine = (line: string, lineNumber: number): AnthropicRequest =>
   } catch {
     throw malformedLine(lineNumber, 'is not valid JSON');
   }
-  if (!isObject(value) || typeof value.custom_id !== 'string' || !isObject(value.params)) {
+  if (!isJsonObject(value) || typeof value.custom_id !== 'string' || !isJsonObject(value.params)) {
     throw malformedLine(lineNumber, 'is not {custom_id, params}');
   }
   // The body was validated at intake; the API validates it again, per request.
@@ -162,15 +154,10 @@ class AnthropicBatchProvider implements BatchProvider {
   readonly #client: Anthropic;
 
   constructor(options: AnthropicBatchProviderOptions) {
-    this.#client =
-      'client' in options
-        ? options.client
-        : new Anthropic({
-            apiKey: options.apiKey,
-            ...(options.baseUrl ? { baseURL: options.baseUrl } : {}),
-            ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
-            ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
-          });
+    this.#client = parts.clientOf(
+      options,
+      (settings) => new Anthropic(parts.stainlessClientOptions(settings)),
+    );
   }
 
   async submit(input: SubmitBatchInput): Promise<ProviderBatchSnapshot> {
@@ -316,11 +303,7 @@ class AnthropicBatchProvider implements BatchProvider {
   }
 
   async #call<T>(operation: string, call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (error) {
-      throw translateProviderError(error, { provider: 'anthropic', operation });
-    }
+    return parts.callProvider('anthropic', operation, call);
   }
 }
 

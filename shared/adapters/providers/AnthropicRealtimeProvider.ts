@@ -7,26 +7,11 @@ import type {
   RealtimeOutcome,
   RealtimeProvider,
 } from '../../ports/RealtimeProvider.js';
-import {
-  callWithRetries,
-  DEFAULT_REALTIME_RETRY,
-  DEFAULT_REALTIME_TIMEOUT_MS,
-  type RealtimeClientChoice,
-  type RealtimeRetryOptions,
-  realtimeClientOptions,
-  streamingRefusal,
-  stringOrNull,
-  unsupportedRealtimeEndpoint,
-} from './callWithRetries.js';
-
-interface AnthropicRealtimeSettings {
-  /** Timeout of one try. Default 10 min, the SDK's. */
-  readonly timeoutMs?: number;
-  readonly retry?: RealtimeRetryOptions;
-}
+import * as realtime from './callWithRetries.js';
 
 /** The SDK client, built or handed over; its base URL: Without `/v1` (the SDK's paths carry it). */
-type AnthropicRealtimeProviderOptions = AnthropicRealtimeSettings & RealtimeClientChoice<Anthropic>;
+type AnthropicRealtimeProviderOptions = realtime.RealtimeSettings &
+  realtime.RealtimeClientChoice<Anthropic>;
 
 const MESSAGES_ENDPOINT = '/v1/messages';
 
@@ -49,33 +34,30 @@ class AnthropicRealtimeProvider implements RealtimeProvider {
   readonly name: ProviderName = 'anthropic';
   readonly supportsFlex = false;
   readonly #client: Anthropic;
-  readonly #timeoutMs: number;
-  readonly #retry: Required<RealtimeRetryOptions>;
+  readonly #tries: realtime.RealtimeTries;
 
   constructor(options: AnthropicRealtimeProviderOptions) {
-    this.#client = options.client ?? new Anthropic(realtimeClientOptions(options));
-    this.#timeoutMs = options.timeoutMs ?? DEFAULT_REALTIME_TIMEOUT_MS;
-    this.#retry = { ...DEFAULT_REALTIME_RETRY, ...options.retry };
+    this.#client = options.client ?? new Anthropic(realtime.realtimeClientOptions(options));
+    this.#tries = realtime.realtimeTries(options);
   }
 
   async invoke(call: RealtimeCall, options: RealtimeInvokeOptions = {}): Promise<RealtimeOutcome> {
     if (call.endpoint !== MESSAGES_ENDPOINT) {
-      throw unsupportedRealtimeEndpoint('anthropic', call.endpoint);
+      throw realtime.unsupportedRealtimeEndpoint('anthropic', call.endpoint);
     }
-    const askedModel = stringOrNull(call.body.model);
-    const refusal = streamingRefusal(call.body, askedModel);
+    const askedModel = realtime.stringOrNull(call.body.model);
+    const refusal = realtime.streamingRefusal(call.body, askedModel);
     if (refusal !== null) return refusal;
     // The port's call body is the producer's own JSON, validated at intake; the SDK type is
     // only a view of it. Both lanes send it unchanged: there is no cheaper tier to ask for.
     const params = call.body as unknown as MessageCreateParamsNonStreaming;
-    return callWithRetries({
+    return realtime.callWithRetries({
       provider: 'anthropic',
       operation: 'messages.create',
-      policy: this.#retry,
-      deadline: call.deadline?.getTime() ?? null,
-      tryTimeoutMs: this.#timeoutMs,
+      tries: this.#tries,
+      call,
       askedModel,
-      signal: options.signal,
+      options,
       send: async (attempt, timeout) => {
         // An explicit timeout also replaces the SDK's refusal of non-streaming requests whose
         // max_tokens could run past 10 minutes: batchlane never streams, and the deadline and
@@ -84,18 +66,14 @@ class AnthropicRealtimeProvider implements RealtimeProvider {
           maxRetries: 0,
           timeout,
           signal: options.signal ?? null,
-          // Our retries are retries too: the header tells the provider (and the simulator).
-          headers: { 'x-stainless-retry-count': String(attempt) },
+          headers: realtime.retryCountHeader(attempt),
         });
-        return {
-          status: 'succeeded',
+        return realtime.succeededOutcome({
           response: message,
-          error: null,
-          retryable: false,
-          model: stringOrNull(message.model) ?? askedModel,
-          serviceTier: stringOrNull(message.usage?.service_tier),
+          model: realtime.stringOrNull(message.model) ?? askedModel,
+          serviceTier: realtime.stringOrNull(message.usage?.service_tier),
           httpAttempts: attempt + 1,
-        };
+        });
       },
     });
   }

@@ -11,7 +11,7 @@ import type {
   RealtimeProvider,
 } from '../../ports/RealtimeProvider.js';
 import { translateAwsError } from '../aws/translateAwsError.js';
-import { erroredOutcome } from './callWithRetries.js';
+import { erroredOutcome, succeededOutcome } from './callWithRetries.js';
 
 interface BedrockRealtimeProviderOptions {
   readonly client: BedrockRuntimeClient;
@@ -114,16 +114,13 @@ class BedrockRealtimeProvider implements RealtimeProvider {
       throw translateAwsError(error, { operation: 'BedrockRuntime.InvokeModel' });
     }
     const response = JSON.parse(new TextDecoder().decode(output.body)) as unknown;
-    return {
-      status: 'succeeded',
+    return succeededOutcome({
       response,
-      error: null,
-      retryable: false,
       model,
       // Echoed by Bedrock when a tier was asked for; absent means the standard tier.
       serviceTier: output.serviceTier ?? null,
       httpAttempts: output.$metadata.attempts ?? 1,
-    };
+    });
   }
 }
 

@@ -1,39 +1,22 @@
 import OpenAI from 'openai';
 import type { ProviderName } from '../../contract/providers.js';
+import { isJsonObject } from '../../domain/isJsonObject.js';
 import type {
   RealtimeCall,
   RealtimeInvokeOptions,
   RealtimeOutcome,
   RealtimeProvider,
 } from '../../ports/RealtimeProvider.js';
-import {
-  callWithRetries,
-  DEFAULT_REALTIME_RETRY,
-  DEFAULT_REALTIME_TIMEOUT_MS,
-  type RealtimeClientChoice,
-  type RealtimeRetryOptions,
-  realtimeClientOptions,
-  streamingRefusal,
-  stringOrNull,
-  unsupportedRealtimeEndpoint,
-} from './callWithRetries.js';
+import * as realtime from './callWithRetries.js';
 
 /** DeepSeek's API root (`/v1` is accepted too, and means no model version). */
 const DEEPSEEK_BASE_URL = 'https://api.deepseek.com';
 
-interface DeepSeekRealtimeSettings {
-  /** Timeout of one try (default 10 min, the SDK's). */
-  readonly timeoutMs?: number;
-  readonly retry?: RealtimeRetryOptions;
-}
-
 /** The `openai` SDK client, built for DeepSeek's base URL or handed over. */
-type DeepSeekRealtimeProviderOptions = DeepSeekRealtimeSettings & RealtimeClientChoice<OpenAI>;
+type DeepSeekRealtimeProviderOptions = realtime.RealtimeSettings &
+  realtime.RealtimeClientChoice<OpenAI>;
 
 const CHAT = '/v1/chat/completions';
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * DeepSeek's chat completions through the `openai` SDK with DeepSeek's base URL. DeepSeek has
@@ -56,32 +39,33 @@ class DeepSeekRealtimeProvider implements RealtimeProvider {
   readonly name: ProviderName = 'deepseek';
   readonly supportsFlex = false;
   readonly #client: OpenAI;
-  readonly #timeoutMs: number;
-  readonly #retry: Required<RealtimeRetryOptions>;
+  readonly #tries: realtime.RealtimeTries;
 
   constructor(options: DeepSeekRealtimeProviderOptions) {
     this.#client =
       options.client ??
       new OpenAI(
-        realtimeClientOptions({ ...options, baseUrl: options.baseUrl ?? DEEPSEEK_BASE_URL }),
+        realtime.realtimeClientOptions({
+          ...options,
+          baseUrl: options.baseUrl ?? DEEPSEEK_BASE_URL,
+        }),
       );
-    this.#timeoutMs = options.timeoutMs ?? DEFAULT_REALTIME_TIMEOUT_MS;
-    this.#retry = { ...DEFAULT_REALTIME_RETRY, ...options.retry };
+    this.#tries = realtime.realtimeTries(options);
   }
 
   async invoke(call: RealtimeCall, options: RealtimeInvokeOptions = {}): Promise<RealtimeOutcome> {
-    if (call.endpoint !== CHAT) throw unsupportedRealtimeEndpoint('deepseek', call.endpoint);
-    const askedModel = stringOrNull(call.body.model);
-    const refusal = streamingRefusal(call.body, askedModel);
+    if (call.endpoint !== CHAT)
+      throw realtime.unsupportedRealtimeEndpoint('deepseek', call.endpoint);
+    const askedModel = realtime.stringOrNull(call.body.model);
+    const refusal = realtime.streamingRefusal(call.body, askedModel);
     if (refusal !== null) return refusal;
-    return callWithRetries({
+    return realtime.callWithRetries({
       provider: 'deepseek',
       operation: call.endpoint,
-      policy: this.#retry,
-      deadline: call.deadline?.getTime() ?? null,
-      tryTimeoutMs: this.#timeoutMs,
+      tries: this.#tries,
+      call,
       askedModel,
-      signal: options.signal,
+      options,
       send: async (attempt, timeout) => {
         // `post` sends the body as the producer wrote it (DeepSeek-only fields included) and
         // returns DeepSeek's own object, `prompt_cache_hit_tokens` and all.
@@ -90,19 +74,16 @@ class DeepSeekRealtimeProvider implements RealtimeProvider {
           maxRetries: 0,
           timeout,
           signal: options.signal ?? null,
-          headers: { 'x-stainless-retry-count': String(attempt) },
+          headers: realtime.retryCountHeader(attempt),
         });
-        const object = isObject(response) ? response : {};
-        return {
-          status: 'succeeded',
+        const object = isJsonObject(response) ? response : {};
+        return realtime.succeededOutcome({
           response,
-          error: null,
-          retryable: false,
-          model: stringOrNull(object.model) ?? askedModel,
+          model: realtime.stringOrNull(object.model) ?? askedModel,
           // DeepSeek has one tier; whether it was billed off-peak is a matter of the hour.
           serviceTier: 'default',
           httpAttempts: attempt + 1,
-        };
+        });
       },
     });
   }

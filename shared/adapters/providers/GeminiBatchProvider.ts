@@ -1,35 +1,26 @@
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { finished } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
 import { type BatchJob, GoogleGenAI, type InlinedResponse, JobState } from '@google/genai';
 import type { ProviderName } from '../../contract/providers.js';
 import { AuthError, InvalidInputError, NotFoundError } from '../../domain/errors.js';
-import { splitLines } from '../../domain/splitLines.js';
+import { isJsonObject } from '../../domain/isJsonObject.js';
 import type {
   BatchProvider,
   FindBatchHint,
   ProviderBatchSnapshot,
   SubmitBatchInput,
 } from '../../ports/BatchProvider.js';
-import { translateProviderError } from './translateProviderError.js';
+import * as parts from './batchProviderParts.js';
 
-/** How to build the SDK client, or the client itself (tests, shared clients). */
-type GeminiBatchProviderOptions = GeminiBatchSettings &
-  (
-    | {
-        readonly apiKey: string;
-        /** What `httpOptions.baseUrl` takes, e.g. `http://127.0.0.1:8080`. Null: Google's. */
-        readonly baseUrl?: string | null;
-        /** Attempts of one call beyond the first (the SDK's retry options; default 2). */
-        readonly maxRetries?: number;
-        readonly timeoutMs?: number;
-        readonly client?: never;
-      }
-    | { readonly client: GoogleGenAI; readonly apiKey?: never }
-  );
+/**
+ * How to build the SDK client (`baseUrl`: what `httpOptions.baseUrl` takes, e.g.
+ * `http://127.0.0.1:8080`; `maxRetries`: attempts beyond the first, the SDK's retry options),
+ * or the client itself.
+ */
+type GeminiBatchProviderOptions = GeminiBatchSettings & parts.BatchClientChoice<GoogleGenAI>;
 
 interface GeminiBatchSettings {
   /**
@@ -50,9 +41,6 @@ const INLINE_MAX_CREATE_BYTES = 20 * 1000 * 1000;
  */
 const INLINE_MAX_INPUT_BYTES = 19 * 1000 * 1000;
 
-/** Prefix of a `resultRefs` entry naming inline responses (the batch's name follows). */
-const INLINE_REF_PREFIX = 'inline:';
-
 /** Terminal states: results (a file, inline responses, or nothing) can be read. */
 const ENDED_STATES: readonly string[] = [
   JobState.JOB_STATE_SUCCEEDED,
@@ -64,47 +52,22 @@ const ENDED_STATES: readonly string[] = [
 /** A batch running or pending this long is expired by Gemini, with no results. */
 const EXPIRY_MS = 48 * 3600 * 1000;
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
-/** batchlane's stored line for Gemini: `{"custom_id","body"}` (see formatProviderLine). */
-interface StoredLine {
-  readonly key: string;
-  readonly model: string;
-  /** The `GenerateContentRequest` without its model (the batch names it once). */
-  readonly request: Record<string, unknown>;
-}
-
 const modelName = (model: string): string =>
   model.startsWith('models/') ? model.slice('models/'.length) : model;
 
-const readStoredLine = (text: string): StoredLine => {
-  const value: unknown = JSON.parse(text);
-  if (!isObject(value) || typeof value.custom_id !== 'string' || !isObject(value.body)) {
-    throw new InvalidInputError('Gemini batch input line is not {"custom_id","body"}', {
-      code: 'malformed_input_line',
-      details: { provider: 'gemini' },
-    });
-  }
-  const { model, ...request } = value.body;
-  if (typeof model !== 'string' || model === '') {
-    throw new InvalidInputError('Gemini batch input line names no model', {
-      code: 'malformed_input_line',
-      details: { provider: 'gemini' },
-    });
-  }
-  return { key: value.custom_id, model: modelName(model), request };
-};
+/**
+ * batchlane's stored lines for Gemini (`{"custom_id","body"}`, see formatProviderLine), of one
+ * model: the create call's path names it.
+ */
+const readStoredLines = (input: SubmitBatchInput): AsyncIterable<parts.BodyLine> =>
+  parts.readBodyLines(input, 'gemini', modelName);
 
-/** One model per batch: the create call's path names it. */
-const requireOneModel = (expected: string | null, line: StoredLine): string => {
-  if (expected !== null && expected !== line.model) {
-    throw new InvalidInputError(
-      `Gemini batch mixes models ${expected} and ${line.model}; a batch holds one`,
-      { code: 'mixed_models', details: { provider: 'gemini' } },
-    );
-  }
-  return line.model;
+/** A stored line as Gemini takes it: `{key, request}`, the request without its model. */
+const geminiRequestOf = (
+  line: parts.BodyLine,
+): { key: string; request: Record<string, unknown> } => {
+  const { model: _model, ...request } = line.body;
+  return { key: line.customId, request };
 };
 
 /**
@@ -126,7 +89,7 @@ const toSnapshot = (job: BatchJob): ProviderBatchSnapshot => {
   if (ended && typeof job.dest?.fileName === 'string' && job.dest.fileName !== '') {
     refs.push(job.dest.fileName);
   } else if (ended && Array.isArray(job.dest?.inlinedResponses)) {
-    refs.push(`${INLINE_REF_PREFIX}${name}`);
+    refs.push(`${parts.INLINE_REF_PREFIX}${name}`);
   }
   return {
     providerBatchId: name,
@@ -150,7 +113,7 @@ const toSnapshot = (job: BatchJob): ProviderBatchSnapshot => {
 
 /** One inline response as a responses-file line: `{"key","response"}` or `{"key","error"}`. */
 const inlineResponseLine = (item: InlinedResponse): string | null => {
-  const key = isObject(item.metadata) ? item.metadata['key'] : undefined;
+  const key = isJsonObject(item.metadata) ? item.metadata['key'] : undefined;
   // An item without the key batchlane sent cannot be matched: the member is left without a
   // result, which completion delivers (and retries) as returned-nothing.
   if (typeof key !== 'string') return null;
@@ -179,27 +142,26 @@ class GeminiBatchProvider implements BatchProvider {
   readonly #tmpDir: string;
 
   constructor(options: GeminiBatchProviderOptions) {
-    this.#client =
-      options.client ??
-      new GoogleGenAI({
-        apiKey: options.apiKey,
-        httpOptions: {
-          ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
-          ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
-          // The SDK retries nothing unless told to; attempts include the first.
-          retryOptions: { attempts: (options.maxRetries ?? 2) + 1 },
-        },
-      });
+    this.#client = parts.clientOf(
+      options,
+      (settings) =>
+        new GoogleGenAI({
+          apiKey: settings.apiKey,
+          httpOptions: {
+            ...(settings.baseUrl ? { baseUrl: settings.baseUrl } : {}),
+            ...(settings.timeoutMs === undefined ? {} : { timeout: settings.timeoutMs }),
+            // The SDK retries nothing unless told to; attempts include the first.
+            retryOptions: { attempts: (settings.maxRetries ?? 2) + 1 },
+          },
+        }),
+    );
     this.#inlineMaxBytes = options.inlineMaxBytes ?? INLINE_MAX_INPUT_BYTES;
     this.#tmpDir = options.tmpDir ?? tmpdir();
   }
 
   async submit(input: SubmitBatchInput): Promise<ProviderBatchSnapshot> {
     if (input.endpoint !== 'generateContent') {
-      throw new InvalidInputError(`Gemini batches cannot target ${input.endpoint}`, {
-        code: 'unsupported_endpoint',
-        details: { provider: 'gemini', endpoint: input.endpoint },
-      });
+      throw parts.unsupportedBatchEndpoint('gemini', input.endpoint);
     }
     if (input.inputBytes <= this.#inlineMaxBytes) {
       const inline = await this.#readInline(input);
@@ -215,8 +177,10 @@ class GeminiBatchProvider implements BatchProvider {
         }
       }
     }
-    return this.#withTempDir(async (dir) => {
-      const { path, model } = await this.#writeInputFile(input, dir);
+    return parts.withTempDir(this.#tmpDir, 'batchlane-gemini-', async (dir) => {
+      const { path, model } = await parts.stageInputFile(readStoredLines(input), dir, (line) =>
+        JSON.stringify(geminiRequestOf(line)),
+      );
       const fileName = await this.#upload(input.batchId, path);
       return this.#create(input.batchId, model, fileName);
     });
@@ -240,17 +204,9 @@ class GeminiBatchProvider implements BatchProvider {
    * the batch and written one line each.
    */
   async openResults(ref: string): Promise<Readable> {
-    if (ref.startsWith(INLINE_REF_PREFIX)) {
-      const job = await this.#get(ref.slice(INLINE_REF_PREFIX.length));
-      const items = job.dest?.inlinedResponses ?? [];
-      return Readable.from(
-        (function* lines() {
-          for (const item of items) {
-            const line = inlineResponseLine(item);
-            if (line !== null) yield `${line}\n`;
-          }
-        })(),
-      );
+    if (ref.startsWith(parts.INLINE_REF_PREFIX)) {
+      const job = await this.#get(ref.slice(parts.INLINE_REF_PREFIX.length));
+      return parts.inlineResults(job.dest?.inlinedResponses ?? [], inlineResponseLine);
     }
     const dir = await mkdtemp(join(this.#tmpDir, 'batchlane-gemini-'));
     const path = join(dir, 'results.jsonl');
@@ -274,21 +230,14 @@ class GeminiBatchProvider implements BatchProvider {
    * batchlane has archived the results. What is already gone is not an error.
    */
   async deleteArtifacts(providerBatchId: string): Promise<void> {
-    let job: BatchJob;
-    try {
-      job = await this.#get(providerBatchId);
-    } catch (error) {
-      // Deleted already, with its files (an earlier run of this cleanup).
-      if (error instanceof NotFoundError) return;
-      throw error;
-    }
+    // Deleted already, with its files (an earlier run of this cleanup).
+    const job = await parts.nullIfMissing(() => this.#get(providerBatchId));
+    if (job === null) return;
     const files = [job.dest?.fileName, job.displayName ? inputFileNameOf(job.displayName) : null];
-    for (const name of files) {
-      if (typeof name === 'string' && name !== '') {
-        await this.#ignoreMissing(() =>
-          this.#call('files.delete', () => this.#client.files.delete({ name })),
-        );
-      }
+    for (const name of parts.presentIds(files)) {
+      await this.#ignoreMissing(() =>
+        this.#call('files.delete', () => this.#client.files.delete({ name })),
+      );
     }
     await this.#ignoreMissing(() =>
       this.#call('batches.delete', () => this.#client.batches.delete({ name: providerBatchId })),
@@ -320,49 +269,17 @@ class GeminiBatchProvider implements BatchProvider {
     input: SubmitBatchInput,
   ): Promise<{ model: string; requests: Record<string, unknown>[] } | null> {
     const requests: Record<string, unknown>[] = [];
-    let model: string | null = null;
+    let model = '';
     let bytes = 0;
-    const source = await input.openInput();
-    try {
-      for await (const text of splitLines(source)) {
-        const line = readStoredLine(text);
-        model = requireOneModel(model, line);
-        const request = { request: line.request, metadata: { key: line.key } };
-        bytes += Buffer.byteLength(JSON.stringify(request)) + 1;
-        if (bytes > INLINE_MAX_CREATE_BYTES - 1024) return null;
-        requests.push(request);
-      }
-    } finally {
-      source.destroy();
+    for await (const line of readStoredLines(input)) {
+      model = line.model;
+      const { key, request: body } = geminiRequestOf(line);
+      const request = { request: body, metadata: { key } };
+      bytes += Buffer.byteLength(JSON.stringify(request)) + 1;
+      if (bytes > INLINE_MAX_CREATE_BYTES - 1024) return null;
+      requests.push(request);
     }
-    if (model === null) throw emptyInput();
     return { model, requests };
-  }
-
-  /** Writes the Gemini input file (`{"key","request"}` lines) to `dir`, streaming. */
-  async #writeInputFile(
-    input: SubmitBatchInput,
-    dir: string,
-  ): Promise<{ path: string; model: string }> {
-    const path = join(dir, 'input.jsonl');
-    const out = createWriteStream(path);
-    let model: string | null = null;
-    const source = await input.openInput();
-    try {
-      for await (const text of splitLines(source)) {
-        const line = readStoredLine(text);
-        model = requireOneModel(model, line);
-        if (!out.write(`${JSON.stringify({ key: line.key, request: line.request })}\n`)) {
-          await new Promise<void>((resolve) => out.once('drain', () => resolve()));
-        }
-      }
-    } finally {
-      source.destroy();
-      out.end();
-      await finished(out);
-    }
-    if (model === null) throw emptyInput();
-    return { path, model };
   }
 
   /**
@@ -420,37 +337,22 @@ class GeminiBatchProvider implements BatchProvider {
     return this.#call('batches.get', () => this.#client.batches.get({ name }));
   }
 
-  async #withTempDir<T>(work: (dir: string) => Promise<T>): Promise<T> {
-    const dir = await mkdtemp(join(this.#tmpDir, 'batchlane-gemini-'));
-    try {
-      return await work(dir);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  }
-
   /**
    * Runs a delete, taking "not there" for done. Gemini answers a file that is gone (or
    * expired) with 403 `PERMISSION_DENIED`, not 404, so that counts as gone too; the batch's
    * own calls have already proved the key works.
    */
   async #ignoreMissing(call: () => Promise<unknown>): Promise<void> {
-    try {
-      await call();
-    } catch (error) {
-      const gone =
+    await parts.ignoreMissing(
+      call,
+      (error) =>
         error instanceof NotFoundError ||
-        (error instanceof AuthError && error.code === 'forbidden');
-      if (!gone) throw error;
-    }
+        (error instanceof AuthError && error.code === 'forbidden'),
+    );
   }
 
   async #call<T>(operation: string, call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (error) {
-      throw translateProviderError(error, { provider: 'gemini', operation });
-    }
+    return parts.callProvider('gemini', operation, call);
   }
 }
 
@@ -465,11 +367,5 @@ const assertBatchName = (name: string, operation: string): void => {
     details: { provider: 'gemini', operation },
   });
 };
-
-const emptyInput = (): InvalidInputError =>
-  new InvalidInputError('Gemini batch input has no requests', {
-    code: 'empty_input',
-    details: { provider: 'gemini' },
-  });
 
 export { GeminiBatchProvider, type GeminiBatchProviderOptions, inputFileNameOf };

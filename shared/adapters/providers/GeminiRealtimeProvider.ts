@@ -7,28 +7,14 @@ import type {
   RealtimeOutcome,
   RealtimeProvider,
 } from '../../ports/RealtimeProvider.js';
-import {
-  callWithRetries,
-  DEFAULT_REALTIME_RETRY,
-  erroredOutcome,
-  type RealtimeClientChoice,
-  type RealtimeRetryOptions,
-} from './callWithRetries.js';
+import * as realtime from './callWithRetries.js';
 
-interface GeminiRealtimeSettings {
-  /** Timeout of one standard-tier try (default 10 min); flex tries get 15 min. */
-  readonly timeoutMs?: number;
-  readonly retry?: RealtimeRetryOptions;
-}
-
-/** The SDK client, built or handed over; its base URL: `httpOptions.baseUrl`, e.g. `http://127.0.0.1:8080`. */
-type GeminiRealtimeProviderOptions = GeminiRealtimeSettings & RealtimeClientChoice<GoogleGenAI>;
-
-/** Gemini's Flex tier targets answers within 1 to 15 minutes: a try may take that long. */
-const FLEX_TIMEOUT_MS = 15 * 60 * 1000;
-const DEFAULT_TIMEOUT_MS = 10 * 60 * 1000;
-
-const stringOrNull = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+/**
+ * The SDK client, built or handed over; its base URL: `httpOptions.baseUrl`, e.g.
+ * `http://127.0.0.1:8080`. Flex tries get 15 min whatever `timeoutMs` says.
+ */
+type GeminiRealtimeProviderOptions = realtime.RealtimeSettings &
+  realtime.RealtimeClientChoice<GoogleGenAI>;
 
 /**
  * Gemini's synchronous `generateContent` through `@google/genai`. Lane `flex` asks for
@@ -51,8 +37,7 @@ class GeminiRealtimeProvider implements RealtimeProvider {
   readonly name: ProviderName = 'gemini';
   readonly supportsFlex = true;
   readonly #client: GoogleGenAI;
-  readonly #timeoutMs: number;
-  readonly #retry: Required<RealtimeRetryOptions>;
+  readonly #tries: realtime.RealtimeTries;
 
   constructor(options: GeminiRealtimeProviderOptions) {
     this.#client =
@@ -62,8 +47,7 @@ class GeminiRealtimeProvider implements RealtimeProvider {
         // The SDK retries nothing by default; callWithRetries does, within the deadline.
         ...(options.baseUrl ? { httpOptions: { baseUrl: options.baseUrl } } : {}),
       });
-    this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.#retry = { ...DEFAULT_REALTIME_RETRY, ...options.retry };
+    this.#tries = realtime.realtimeTries(options);
   }
 
   async invoke(call: RealtimeCall, options: RealtimeInvokeOptions = {}): Promise<RealtimeOutcome> {
@@ -74,9 +58,9 @@ class GeminiRealtimeProvider implements RealtimeProvider {
       });
     }
     const { model, ...request } = call.body;
-    const askedModel = stringOrNull(model);
+    const askedModel = realtime.stringOrNull(model);
     if (askedModel === null || askedModel === '') {
-      return erroredOutcome(
+      return realtime.erroredOutcome(
         { type: 'INVALID_ARGUMENT', message: 'body.model must name the model' },
         null,
         0,
@@ -85,14 +69,14 @@ class GeminiRealtimeProvider implements RealtimeProvider {
     const flex = call.lane === 'flex';
     const body = flex ? { ...request, serviceTier: 'flex' } : request;
     const contents = Array.isArray(request['contents']) ? request['contents'] : [];
-    return callWithRetries({
+    return realtime.callWithRetries({
       provider: 'gemini',
       operation: 'generateContent',
-      policy: this.#retry,
-      deadline: call.deadline?.getTime() ?? null,
-      tryTimeoutMs: flex ? FLEX_TIMEOUT_MS : this.#timeoutMs,
+      tries: this.#tries,
+      call,
+      flex,
       askedModel,
-      signal: options.signal,
+      options,
       send: async (attempt, timeout) => {
         const response = await this.#client.models.generateContent({
           model: askedModel,
@@ -104,22 +88,18 @@ class GeminiRealtimeProvider implements RealtimeProvider {
             httpOptions: {
               timeout,
               extraBody: body,
-              // Our retries are retries too: the header tells the simulator, as for the others.
-              headers: { 'x-stainless-retry-count': String(attempt) },
+              headers: realtime.retryCountHeader(attempt),
             },
           },
         });
         const { sdkHttpResponse: _headers, ...plain } = response;
-        return {
-          status: 'succeeded',
+        return realtime.succeededOutcome({
           response: plain,
-          error: null,
-          retryable: false,
-          model: stringOrNull(plain.modelVersion) ?? askedModel,
+          model: realtime.stringOrNull(plain.modelVersion) ?? askedModel,
           // Gemini does not echo the tier; flex is shed with an error, never downgraded.
           serviceTier: flex ? 'flex' : 'standard',
           httpAttempts: attempt + 1,
-        };
+        });
       },
     });
   }

@@ -1,9 +1,6 @@
-import { createWriteStream, openAsBlob } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { openAsBlob } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { finished } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { Mistral, SDKOptions } from '@mistralai/mistralai';
 import type { BatchJob, BatchRequest } from '@mistralai/mistralai/models/components';
@@ -12,30 +9,20 @@ import {
   PROVIDER_LIMITS,
   type ProviderName,
 } from '../../contract/providers.js';
-import { InvalidInputError, NotFoundError } from '../../domain/errors.js';
-import { splitLines } from '../../domain/splitLines.js';
 import type {
   BatchProvider,
   FindBatchHint,
   ProviderBatchSnapshot,
   SubmitBatchInput,
 } from '../../ports/BatchProvider.js';
-import { translateProviderError } from './translateProviderError.js';
+import * as parts from './batchProviderParts.js';
 
-/** How to build the SDK client, or the client itself (tests, shared clients). */
-type MistralBatchProviderOptions = MistralBatchSettings &
-  (
-    | {
-        readonly apiKey: string;
-        /** What the SDK's `serverURL` takes, e.g. `http://127.0.0.1:8080`. Null: Mistral's. */
-        readonly baseUrl?: string | null;
-        /** Retries of one call (the SDK's backoff on 429 and 5xx; default 2, 0: none). */
-        readonly maxRetries?: number;
-        readonly timeoutMs?: number;
-        readonly client?: never;
-      }
-    | { readonly client: Mistral; readonly apiKey?: never }
-  );
+/**
+ * How to build the SDK client (`baseUrl`: what the SDK's `serverURL` takes, e.g.
+ * `http://127.0.0.1:8080`; `maxRetries`: the SDK's backoff on 429 and 5xx, 0: none), or the
+ * client itself.
+ */
+type MistralBatchProviderOptions = MistralBatchSettings & parts.BatchClientChoice<Mistral>;
 
 interface MistralBatchSettings {
   /**
@@ -60,9 +47,6 @@ const BATCH_ID_METADATA_KEY = 'batchlane_batch_id';
 /** The job's time limit. Mistral's default too; said explicitly so `expiresAt` is known. */
 const TIMEOUT_HOURS = 24;
 
-/** Prefix of a `resultRefs` entry naming an inline job's outputs (the job id follows). */
-const INLINE_REF_PREFIX = 'inline:';
-
 type MistralEndpoint = (typeof PROVIDER_ENDPOINTS.mistral)[number];
 
 const isMistralEndpoint = (endpoint: string): endpoint is MistralEndpoint =>
@@ -71,9 +55,6 @@ const isMistralEndpoint = (endpoint: string): endpoint is MistralEndpoint =>
 /** Terminal states: results (files, inline outputs, or nothing) can be read. */
 const ENDED_STATUSES: readonly string[] = ['SUCCESS', 'FAILED', 'TIMEOUT_EXCEEDED', 'CANCELLED'];
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
 const isoFromSeconds = (seconds: number | null | undefined): string | null =>
   typeof seconds === 'number' ? new Date(seconds * 1000).toISOString() : null;
 
@@ -81,12 +62,10 @@ const isInlineJob = (job: BatchJob): boolean => job.inputFiles.length === 0;
 
 const toSnapshot = (job: BatchJob): ProviderBatchSnapshot => {
   const ended = ENDED_STATUSES.includes(job.status);
-  const refs = [job.outputFile, job.errorFile].filter(
-    (id): id is string => typeof id === 'string' && id !== '',
-  );
+  const refs = parts.presentIds([job.outputFile, job.errorFile]);
   // An inline job's results are in its `outputs`, read again when results are opened.
   if (ended && refs.length === 0 && isInlineJob(job) && job.status !== 'FAILED') {
-    refs.push(`${INLINE_REF_PREFIX}${job.id}`);
+    refs.push(`${parts.INLINE_REF_PREFIX}${job.id}`);
   }
   return {
     providerBatchId: job.id,
@@ -105,53 +84,9 @@ const toSnapshot = (job: BatchJob): ProviderBatchSnapshot => {
   };
 };
 
-/** batchlane's stored line for Mistral: `{"custom_id","body"}`, the API's own line. */
-interface StoredLine {
-  readonly customId: string;
-  readonly model: string;
-  readonly body: Record<string, unknown>;
-}
-
-const readStoredLine = (text: string): StoredLine => {
-  const value: unknown = JSON.parse(text);
-  if (!isObject(value) || typeof value.custom_id !== 'string' || !isObject(value.body)) {
-    throw new InvalidInputError('Mistral batch input line is not {"custom_id","body"}', {
-      code: 'malformed_input_line',
-      details: { provider: 'mistral' },
-    });
-  }
-  const model = value.body['model'];
-  if (typeof model !== 'string' || model === '') {
-    throw new InvalidInputError('Mistral batch input line names no model', {
-      code: 'malformed_input_line',
-      details: { provider: 'mistral' },
-    });
-  }
-  return { customId: value.custom_id, model, body: value.body };
-};
-
-/** One model per job: the create call names it. */
-const requireOneModel = (expected: string | null, line: StoredLine): string => {
-  if (expected !== null && expected !== line.model) {
-    throw new InvalidInputError(
-      `Mistral batch mixes models ${expected} and ${line.model}; a job holds one`,
-      { code: 'mixed_models', details: { provider: 'mistral' } },
-    );
-  }
-  return line.model;
-};
-
-const emptyInput = (): InvalidInputError =>
-  new InvalidInputError('Mistral batch input has no requests', {
-    code: 'empty_input',
-    details: { provider: 'mistral' },
-  });
-
-const inputTooLarge = (maxBytes: number): InvalidInputError =>
-  new InvalidInputError(`Batch input exceeds batchlane's ${maxBytes} bytes for Mistral`, {
-    code: 'input_too_large',
-    details: { provider: 'mistral', maxBytes },
-  });
+/** batchlane's stored lines for Mistral (`{"custom_id","body"}`, the API's own), of one model. */
+const readStoredLines = (input: SubmitBatchInput): AsyncIterable<parts.BodyLine> =>
+  parts.readBodyLines(input, 'mistral');
 
 /** The SDK's retry setting for `maxRetries` retries: its backoff on 429 and 5xx, or none. */
 const retryConfigOf = (maxRetries: number): NonNullable<SDKOptions['retryConfig']> =>
@@ -190,9 +125,9 @@ class MistralBatchProvider implements BatchProvider {
   readonly #tmpDir: string;
 
   constructor(options: MistralBatchProviderOptions) {
-    const { client } = options;
     // The SDK is loaded on first use: it takes seconds to load, which functions that never
     // talk to Mistral should not pay at start-up.
+    const { client } = options;
     this.#connect =
       client !== undefined
         ? async () => client
@@ -211,21 +146,20 @@ class MistralBatchProvider implements BatchProvider {
 
   async submit(input: SubmitBatchInput): Promise<ProviderBatchSnapshot> {
     const endpoint = input.endpoint;
-    if (!isMistralEndpoint(endpoint)) {
-      throw new InvalidInputError(`Mistral batches cannot target ${endpoint}`, {
-        code: 'unsupported_endpoint',
-        details: { provider: 'mistral', endpoint },
-      });
-    }
+    if (!isMistralEndpoint(endpoint)) throw parts.unsupportedBatchEndpoint('mistral', endpoint);
     const maxBytes = PROVIDER_LIMITS.mistral.maxBytes;
-    if (input.inputBytes > maxBytes) throw inputTooLarge(maxBytes);
+    if (input.inputBytes > maxBytes) throw parts.inputTooLarge('mistral', maxBytes);
     if (input.inputBytes <= this.#inlineMaxBytes) {
       const { model, requests } = await this.#readInline(input);
       return this.#create(input.batchId, endpoint, model, { requests });
     }
-    const dir = await mkdtemp(join(this.#tmpDir, 'batchlane-mistral-'));
-    try {
-      const { path, model } = await this.#writeInputFile(input, dir);
+    return parts.withTempDir(this.#tmpDir, 'batchlane-mistral-', async (dir) => {
+      // The stored input is already Mistral's line shape: copied as it is.
+      const { path, model } = await parts.stageInputFile(
+        readStoredLines(input),
+        dir,
+        (line) => line.text,
+      );
       const file = await this.#call('files.upload', async (client) =>
         client.files.upload({
           // A file-backed Blob: the SDK's form reads it from disk as it sends.
@@ -235,10 +169,8 @@ class MistralBatchProvider implements BatchProvider {
           purpose: 'batch',
         }),
       );
-      return await this.#create(input.batchId, endpoint, model, { inputFiles: [file.id] });
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+      return this.#create(input.batchId, endpoint, model, { inputFiles: [file.id] });
+    });
   }
 
   async retrieve(providerBatchId: string): Promise<ProviderBatchSnapshot> {
@@ -257,14 +189,9 @@ class MistralBatchProvider implements BatchProvider {
    * its `outputs`, one line each in the output file's shape.
    */
   async openResults(ref: string): Promise<Readable> {
-    if (ref.startsWith(INLINE_REF_PREFIX)) {
-      const job = await this.#get(ref.slice(INLINE_REF_PREFIX.length), true);
-      const outputs = job.outputs ?? [];
-      return Readable.from(
-        (function* lines() {
-          for (const item of outputs) yield `${JSON.stringify(item)}\n`;
-        })(),
-      );
+    if (ref.startsWith(parts.INLINE_REF_PREFIX)) {
+      const job = await this.#get(ref.slice(parts.INLINE_REF_PREFIX.length), true);
+      return parts.inlineResults(job.outputs ?? [], (item) => JSON.stringify(item));
     }
     const body = await this.#call('files.download', (client) =>
       client.files.download({ fileId: ref }),
@@ -277,22 +204,14 @@ class MistralBatchProvider implements BatchProvider {
    * archived the results. What is already gone is not an error.
    */
   async deleteArtifacts(providerBatchId: string): Promise<void> {
-    let job: BatchJob;
-    try {
-      job = await this.#get(providerBatchId);
-    } catch (error) {
-      if (error instanceof NotFoundError) return;
-      throw error;
-    }
-    const fileIds = [...job.inputFiles, job.outputFile, job.errorFile].filter(
-      (id): id is string => typeof id === 'string' && id !== '',
-    );
-    for (const fileId of fileIds) {
-      await this.#ignoreMissing(() =>
+    const job = await parts.nullIfMissing(() => this.#get(providerBatchId));
+    if (job === null) return;
+    for (const fileId of parts.presentIds([...job.inputFiles, job.outputFile, job.errorFile])) {
+      await parts.ignoreMissing(() =>
         this.#call('files.delete', (client) => client.files.delete({ fileId })),
       );
     }
-    await this.#ignoreMissing(() =>
+    await parts.ignoreMissing(() =>
       this.#call('batch.jobs.delete', (client) =>
         client.batch.jobs.delete({ jobId: providerBatchId }),
       ),
@@ -330,47 +249,12 @@ class MistralBatchProvider implements BatchProvider {
   /** The inline requests and their one model, read from the stored input. */
   async #readInline(input: SubmitBatchInput): Promise<{ model: string; requests: BatchRequest[] }> {
     const requests: BatchRequest[] = [];
-    let model: string | null = null;
-    const source = await input.openInput();
-    try {
-      for await (const text of splitLines(source)) {
-        const line = readStoredLine(text);
-        model = requireOneModel(model, line);
-        requests.push({ customId: line.customId, body: line.body });
-      }
-    } finally {
-      source.destroy();
+    let model = '';
+    for await (const line of readStoredLines(input)) {
+      model = line.model;
+      requests.push({ customId: line.customId, body: line.body });
     }
-    if (model === null) throw emptyInput();
     return { model, requests };
-  }
-
-  /**
-   * Copies the stored input to `dir` line by line (it is already Mistral's line shape),
-   * checking its one model on the way; streaming, so the batch is never in memory.
-   */
-  async #writeInputFile(
-    input: SubmitBatchInput,
-    dir: string,
-  ): Promise<{ path: string; model: string }> {
-    const path = join(dir, 'input.jsonl');
-    const out = createWriteStream(path);
-    let model: string | null = null;
-    const source = await input.openInput();
-    try {
-      for await (const text of splitLines(source)) {
-        model = requireOneModel(model, readStoredLine(text));
-        if (!out.write(`${text}\n`)) {
-          await new Promise<void>((resolve) => out.once('drain', () => resolve()));
-        }
-      }
-    } finally {
-      source.destroy();
-      out.end();
-      await finished(out);
-    }
-    if (model === null) throw emptyInput();
-    return { path, model };
   }
 
   async #create(
@@ -397,25 +281,15 @@ class MistralBatchProvider implements BatchProvider {
     );
   }
 
-  async #ignoreMissing(call: () => Promise<unknown>): Promise<void> {
-    try {
-      await call();
-    } catch (error) {
-      if (!(error instanceof NotFoundError)) throw error;
-    }
-  }
-
   async #call<T>(operation: string, call: (client: Mistral) => Promise<T>): Promise<T> {
-    try {
+    return parts.callProvider('mistral', operation, async () => {
       this.#client ??= this.#connect();
       const client = await this.#client.catch((error: unknown) => {
         this.#client = null;
         throw error;
       });
-      return await call(client);
-    } catch (error) {
-      throw translateProviderError(error, { provider: 'mistral', operation });
-    }
+      return call(client);
+    });
   }
 }
 

@@ -8,28 +8,13 @@ import type {
   RealtimeOutcome,
   RealtimeProvider,
 } from '../../ports/RealtimeProvider.js';
-import {
-  callWithRetries,
-  DEFAULT_REALTIME_RETRY,
-  DEFAULT_REALTIME_TIMEOUT_MS,
-  erroredOutcome,
-  type RealtimeRetryOptions,
-  streamingRefusal,
-  stringOrNull,
-  unsupportedRealtimeEndpoint,
-} from './callWithRetries.js';
-
-interface MistralRealtimeSettings {
-  /** Timeout of one try (default 10 min). */
-  readonly timeoutMs?: number;
-  readonly retry?: RealtimeRetryOptions;
-}
+import * as realtime from './callWithRetries.js';
 
 /**
  * The key and base URL (the SDK's `serverURL`, e.g. `http://127.0.0.1:8080`; null: Mistral's).
  * The client is always built here: it needs the hooks below on its HTTP client.
  */
-type MistralRealtimeProviderOptions = MistralRealtimeSettings & {
+type MistralRealtimeProviderOptions = realtime.RealtimeSettings & {
   readonly apiKey: string;
   readonly baseUrl?: string | null;
 };
@@ -129,13 +114,11 @@ class MistralRealtimeProvider implements RealtimeProvider {
   readonly #options: MistralRealtimeProviderOptions;
   #client: Promise<Mistral> | null = null;
   readonly #wire = new WireCalls();
-  readonly #timeoutMs: number;
-  readonly #retry: Required<RealtimeRetryOptions>;
+  readonly #tries: realtime.RealtimeTries;
 
   constructor(options: MistralRealtimeProviderOptions) {
     this.#options = options;
-    this.#timeoutMs = options.timeoutMs ?? DEFAULT_REALTIME_TIMEOUT_MS;
-    this.#retry = { ...DEFAULT_REALTIME_RETRY, ...options.retry };
+    this.#tries = realtime.realtimeTries(options);
   }
 
   /**
@@ -162,32 +145,31 @@ class MistralRealtimeProvider implements RealtimeProvider {
 
   async invoke(call: RealtimeCall, options: RealtimeInvokeOptions = {}): Promise<RealtimeOutcome> {
     const endpoint = call.endpoint;
-    if (!isMistralEndpoint(endpoint)) throw unsupportedRealtimeEndpoint('mistral', endpoint);
-    const askedModel = stringOrNull(call.body.model);
-    const refusal = streamingRefusal(call.body, askedModel);
+    if (!isMistralEndpoint(endpoint))
+      throw realtime.unsupportedRealtimeEndpoint('mistral', endpoint);
+    const askedModel = realtime.stringOrNull(call.body.model);
+    const refusal = realtime.streamingRefusal(call.body, askedModel);
     if (refusal !== null) return refusal;
     if (askedModel === null || askedModel === '') {
-      return erroredOutcome(
+      return realtime.erroredOutcome(
         { type: 'invalid_request_error', message: 'body.model must name the model' },
         null,
         0,
       );
     }
     const client = await this.#sdk();
-    return callWithRetries({
+    return realtime.callWithRetries({
       provider: 'mistral',
       operation: endpoint,
-      policy: this.#retry,
-      deadline: call.deadline?.getTime() ?? null,
-      tryTimeoutMs: this.#timeoutMs,
+      tries: this.#tries,
+      call,
       askedModel,
-      signal: options.signal,
+      options,
       send: async (attempt, timeoutMs) => {
         const response = await this.#wire.run(call.body, (headers) => {
-          // Our retries are retries too: the header tells the simulator, as for the others.
           const requestOptions = {
             timeoutMs,
-            headers: { ...headers, 'x-stainless-retry-count': String(attempt) },
+            headers: { ...headers, ...realtime.retryCountHeader(attempt) },
             ...(options.signal === undefined ? {} : { signal: options.signal }),
           };
           // The typed input only has to pass the SDK's own checks: the wire body replaces it.
@@ -200,16 +182,13 @@ class MistralRealtimeProvider implements RealtimeProvider {
               return client.fim.complete({ model: askedModel, prompt: '' }, requestOptions);
           }
         });
-        return {
-          status: 'succeeded',
+        return realtime.succeededOutcome({
           response,
-          error: null,
-          retryable: false,
-          model: stringOrNull(response.model) ?? askedModel,
+          model: realtime.stringOrNull(response.model) ?? askedModel,
           // No tiers: whatever the lane, Mistral served it at its standard one.
           serviceTier: 'standard',
           httpAttempts: attempt + 1,
-        };
+        });
       },
     });
   }

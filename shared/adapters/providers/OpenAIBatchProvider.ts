@@ -11,36 +11,30 @@ import {
   PROVIDER_LIMITS,
   type ProviderName,
 } from '../../contract/providers.js';
-import { InvalidInputError, NotFoundError } from '../../domain/errors.js';
 import type {
   BatchProvider,
   FindBatchHint,
   ProviderBatchSnapshot,
   SubmitBatchInput,
 } from '../../ports/BatchProvider.js';
+import * as parts from './batchProviderParts.js';
 import { bufferIfSmall } from './bufferIfSmall.js';
 import { jsonlLines } from './jsonlLines.js';
 import { responseBodyToReadable } from './responseBodyToReadable.js';
 import { retryStreamingCall } from './retryStreamingCall.js';
 import { streamingFetchOptions } from './streamingFetchOptions.js';
-import { translateProviderError } from './translateProviderError.js';
 
-/** How to build the SDK client, or the client itself (tests, shared clients). */
-type OpenAIBatchProviderOptions =
-  | {
-      readonly apiKey: string;
-      /** Including `/v1`, e.g. `http://127.0.0.1:8080/v1`. Null or absent: the SDK default. */
-      readonly baseUrl?: string | null;
-      /** Retries of one call (default 2): the SDK's, or the adapter's for the file upload. */
-      readonly maxRetries?: number;
-      readonly timeoutMs?: number;
-      /**
-       * The OpenAI-compatible provider to drive instead of OpenAI: its base URL (when
-       * `baseUrl` does not override it), client, limits, window and departures.
-       */
-      readonly profile?: ProviderProfile;
-    }
-  | { readonly client: OpenAI; readonly profile?: ProviderProfile };
+/**
+ * How to build the SDK client (`baseUrl` including `/v1`, e.g. `http://127.0.0.1:8080/v1`;
+ * `maxRetries`: the SDK's, or the adapter's for the file upload), or the client itself.
+ */
+type OpenAIBatchProviderOptions = parts.BatchClientChoice<OpenAI> & {
+  /**
+   * The OpenAI-compatible provider to drive instead of OpenAI: its base URL (when `baseUrl`
+   * does not override it), client, limits, window and departures.
+   */
+  readonly profile?: ProviderProfile;
+};
 
 /** Metadata key recording batchlane's batch id on the OpenAI batch (crash reconciliation). */
 const BATCH_ID_METADATA_KEY = 'batchlane_batch_id';
@@ -107,9 +101,7 @@ const toSnapshot = (batch: Batch): ProviderBatchSnapshot => {
             message: firstError?.message ?? 'The provider failed the batch without a reason',
           }
         : null,
-    resultRefs: [batch.output_file_id, batch.error_file_id].filter(
-      (id): id is string => typeof id === 'string' && id !== '',
-    ),
+    resultRefs: parts.presentIds([batch.output_file_id, batch.error_file_id]),
   };
 };
 
@@ -118,12 +110,6 @@ const toSnapshot = (batch: Batch): ProviderBatchSnapshot => {
  * ones streamed; either way memory stays bounded by about this much, not by the file.
  */
 const BUFFERED_UPLOAD_MAX_BYTES = 4 * 1024 * 1024;
-
-const inputTooLarge = (provider: ProviderName, maxBytes: number): InvalidInputError =>
-  new InvalidInputError(`Batch input exceeds ${provider}'s ${maxBytes} bytes`, {
-    code: 'input_too_large',
-    details: { provider, maxBytes },
-  });
 
 /**
  * The input's bytes as they are pulled, failing once past the provider's cap: `inputBytes` is
@@ -187,24 +173,23 @@ async function* profileLines(
 
 /** Builds the SDK client a profile needs: `AzureOpenAI` for Azure, `OpenAI` otherwise. */
 const createClient = (
-  options: Extract<OpenAIBatchProviderOptions, { apiKey: string }>,
+  options: parts.BatchClientSettings,
   profile: ProviderProfile | null,
 ): OpenAI => {
-  const common = {
-    apiKey: options.apiKey,
-    ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
-    ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
-  };
-  const baseUrl = options.baseUrl || profile?.baseUrl;
+  const common = parts.stainlessClientOptions({
+    ...options,
+    baseUrl: options.baseUrl || profile?.baseUrl,
+  });
   if (profile?.quirks.client === 'azure') {
     // `endpoint` is the resource URL; the client adds `/openai` and the `api-version` query.
+    const { baseURL, ...rest } = common;
     return new AzureOpenAI({
-      ...common,
-      endpoint: baseUrl ?? profile.baseUrl,
+      ...rest,
+      endpoint: baseURL ?? profile.baseUrl,
       apiVersion: profile.quirks.apiVersion ?? undefined,
     });
   }
-  return new OpenAI({ ...common, ...(baseUrl ? { baseURL: baseUrl } : {}) });
+  return new OpenAI(common);
 };
 
 /**
@@ -224,18 +209,15 @@ class OpenAIBatchProvider implements BatchProvider {
     this.name = (this.#profile?.id ?? 'openai') as ProviderName;
     this.#maxBytes = this.#profile?.limits.maxBytes ?? OPENAI_MAX_INPUT_FILE_BYTES;
     this.#endpoints = this.#profile?.endpoints ?? PROVIDER_ENDPOINTS.openai;
-    this.#client = 'client' in options ? options.client : createClient(options, this.#profile);
+    this.#client = parts.clientOf(options, (settings) => createClient(settings, this.#profile));
   }
 
   async submit(input: SubmitBatchInput): Promise<ProviderBatchSnapshot> {
     const endpoint = input.endpoint;
     if (!this.#endpoints.includes(endpoint)) {
-      throw new InvalidInputError(`${this.name} batches cannot target ${endpoint}`, {
-        code: 'unsupported_endpoint',
-        details: { provider: this.name, endpoint },
-      });
+      throw parts.unsupportedBatchEndpoint(this.name, endpoint);
     }
-    const tooLarge = () => inputTooLarge(this.name, this.#maxBytes);
+    const tooLarge = () => parts.inputTooLarge(this.name, this.#maxBytes);
     if (input.inputBytes > this.#maxBytes) throw tooLarge();
     const name = `${input.batchId}.jsonl`;
     const profile = this.#profile;
@@ -319,15 +301,11 @@ class OpenAIBatchProvider implements BatchProvider {
     const batch = await this.#call('batches.retrieve', () =>
       this.#client.batches.retrieve(providerBatchId),
     );
-    const fileIds = [batch.input_file_id, batch.output_file_id, batch.error_file_id].filter(
-      (id): id is string => typeof id === 'string' && id.length > 0,
-    );
-    for (const fileId of fileIds) {
-      try {
-        await this.#call('files.delete', () => this.#client.files.delete(fileId));
-      } catch (error) {
-        if (!(error instanceof NotFoundError)) throw error;
-      }
+    const fileIds = [batch.input_file_id, batch.output_file_id, batch.error_file_id];
+    for (const fileId of parts.presentIds(fileIds)) {
+      await parts.ignoreMissing(() =>
+        this.#call('files.delete', () => this.#client.files.delete(fileId)),
+      );
     }
   }
 
@@ -386,11 +364,7 @@ class OpenAIBatchProvider implements BatchProvider {
   }
 
   async #call<T>(operation: string, call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (error) {
-      throw translateProviderError(error, { provider: this.name, operation });
-    }
+    return parts.callProvider(this.name, operation, call);
   }
 }
 

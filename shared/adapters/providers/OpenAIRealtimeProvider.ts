@@ -1,28 +1,17 @@
 import OpenAI, { AzureOpenAI } from 'openai';
 import { type ProviderProfile, profileModelName } from '../../contract/providerProfile.js';
 import { PROVIDER_ENDPOINTS, type ProviderName } from '../../contract/providers.js';
+import { isJsonObject } from '../../domain/isJsonObject.js';
 import type {
   RealtimeCall,
   RealtimeInvokeOptions,
   RealtimeOutcome,
   RealtimeProvider,
 } from '../../ports/RealtimeProvider.js';
-import {
-  callWithRetries,
-  DEFAULT_REALTIME_RETRY,
-  DEFAULT_REALTIME_TIMEOUT_MS,
-  type RealtimeClientChoice,
-  type RealtimeRetryOptions,
-  realtimeClientOptions,
-  streamingRefusal,
-  stringOrNull,
-  unsupportedRealtimeEndpoint,
-} from './callWithRetries.js';
+import * as realtime from './callWithRetries.js';
 
-interface OpenAIRealtimeSettings {
-  /** Timeout of one standard-tier try (default 10 min, the SDK's); flex tries get 15 min. */
-  readonly timeoutMs?: number;
-  readonly retry?: RealtimeRetryOptions;
+/** Flex tries get 15 min whatever `timeoutMs` says. */
+interface OpenAIRealtimeSettings extends realtime.RealtimeSettings {
   /**
    * The OpenAI-compatible provider to call instead of OpenAI (its base URL unless `baseUrl`
    * overrides it; Azure through `AzureOpenAI`, which puts the deployment in the path).
@@ -31,19 +20,14 @@ interface OpenAIRealtimeSettings {
 }
 
 /** The SDK client, built or handed over; its base URL: Including `/v1`, e.g. `http://127.0.0.1:8080/v1`. */
-type OpenAIRealtimeProviderOptions = OpenAIRealtimeSettings & RealtimeClientChoice<OpenAI>;
+type OpenAIRealtimeProviderOptions = OpenAIRealtimeSettings & realtime.RealtimeClientChoice<OpenAI>;
 
 type OpenAIEndpoint = (typeof PROVIDER_ENDPOINTS.openai)[number];
 
-/** OpenAI's advice for flex: raise the client timeout from the SDK's 10 minutes to 15. */
-const FLEX_TIMEOUT_MS = 15 * 60 * 1000;
 const EMBEDDINGS: OpenAIEndpoint = '/v1/embeddings';
 
 const isOpenAIEndpoint = (endpoint: string): endpoint is OpenAIEndpoint =>
   (PROVIDER_ENDPOINTS.openai as readonly string[]).includes(endpoint);
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * OpenAI's synchronous Chat Completions, Responses and Embeddings through the `openai` SDK.
@@ -66,8 +50,7 @@ class OpenAIRealtimeProvider implements RealtimeProvider {
   /** Flex (`service_tier: "flex"` at batch prices) is OpenAI's; profiles have no such tier. */
   readonly supportsFlex: boolean;
   readonly #client: OpenAI;
-  readonly #timeoutMs: number;
-  readonly #retry: Required<RealtimeRetryOptions>;
+  readonly #tries: realtime.RealtimeTries;
   readonly #profile: ProviderProfile | null;
 
   constructor(options: OpenAIRealtimeProviderOptions) {
@@ -76,31 +59,30 @@ class OpenAIRealtimeProvider implements RealtimeProvider {
     this.name = (this.#profile?.id ?? 'openai') as ProviderName;
     this.supportsFlex = this.#profile === null;
     this.#client = options.client ?? createClient(options, this.#profile);
-    this.#timeoutMs = options.timeoutMs ?? DEFAULT_REALTIME_TIMEOUT_MS;
-    this.#retry = { ...DEFAULT_REALTIME_RETRY, ...options.retry };
+    this.#tries = realtime.realtimeTries(options);
   }
 
   async invoke(call: RealtimeCall, options: RealtimeInvokeOptions = {}): Promise<RealtimeOutcome> {
     const endpoint = call.endpoint;
     const served = this.#profile?.endpoints ?? PROVIDER_ENDPOINTS.openai;
     if (!isOpenAIEndpoint(endpoint) || !(served as readonly string[]).includes(endpoint)) {
-      throw unsupportedRealtimeEndpoint(this.name, endpoint);
+      throw realtime.unsupportedRealtimeEndpoint(this.name, endpoint);
     }
-    const askedModel = stringOrNull(call.body.model);
-    const refusal = streamingRefusal(call.body, askedModel);
+    const askedModel = realtime.stringOrNull(call.body.model);
+    const refusal = realtime.streamingRefusal(call.body, askedModel);
     if (refusal !== null) return refusal;
     // Embeddings have no service tier (the endpoint takes no `service_tier`): a flex call on
     // embeddings is sent without one and served, and billed, at the default tier.
     const flex = this.supportsFlex && call.lane === 'flex' && endpoint !== EMBEDDINGS;
     const body = this.#providerBody(flex ? { ...call.body, service_tier: 'flex' } : call.body);
-    return callWithRetries({
+    return realtime.callWithRetries({
       provider: this.name,
       operation: endpoint,
-      policy: this.#retry,
-      deadline: call.deadline?.getTime() ?? null,
-      tryTimeoutMs: flex ? FLEX_TIMEOUT_MS : this.#timeoutMs,
+      tries: this.#tries,
+      call,
+      flex,
       askedModel,
-      signal: options.signal,
+      options,
       send: async (attempt, timeout) => {
         // `post` rather than the typed resource methods: those rewrite embeddings requests
         // (base64 encoding) and add fields to Responses objects; batchlane sends the body as
@@ -110,8 +92,7 @@ class OpenAIRealtimeProvider implements RealtimeProvider {
           maxRetries: 0,
           timeout,
           signal: options.signal ?? null,
-          // Our retries are retries too: the header tells the provider (and the simulator).
-          headers: { 'x-stainless-retry-count': String(attempt) },
+          headers: realtime.retryCountHeader(attempt),
         });
         return succeeded(response, endpoint, askedModel, attempt + 1);
       },
@@ -131,7 +112,7 @@ const createClient = (
   options: { readonly apiKey?: string; readonly baseUrl?: string | null },
   profile: ProviderProfile | null,
 ): OpenAI => {
-  const settings = realtimeClientOptions({
+  const settings = realtime.realtimeClientOptions({
     apiKey: options.apiKey ?? '',
     baseUrl: options.baseUrl || profile?.baseUrl,
   });
@@ -150,17 +131,15 @@ const succeeded = (
   askedModel: string | null,
   httpAttempts: number,
 ): RealtimeOutcome => {
-  const object = isObject(response) ? response : {};
-  return {
-    status: 'succeeded',
+  const object = isJsonObject(response) ? response : {};
+  return realtime.succeededOutcome({
     response,
-    error: null,
-    retryable: false,
-    model: stringOrNull(object.model) ?? askedModel,
+    model: realtime.stringOrNull(object.model) ?? askedModel,
     // Embeddings responses carry no tier; they are always served at the default one.
-    serviceTier: stringOrNull(object.service_tier) ?? (endpoint === EMBEDDINGS ? 'default' : null),
+    serviceTier:
+      realtime.stringOrNull(object.service_tier) ?? (endpoint === EMBEDDINGS ? 'default' : null),
     httpAttempts,
-  };
+  });
 };
 
 export { OpenAIRealtimeProvider, type OpenAIRealtimeProviderOptions };

@@ -2,7 +2,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ProviderName } from '../../contract/providers.js';
 import { backoffDelayMs, SDK_BACKOFF } from '../../domain/backoff.js';
 import { InvalidInputError, UnavailableError } from '../../domain/errors.js';
-import type { RealtimeOutcome } from '../../ports/RealtimeProvider.js';
+import type {
+  RealtimeCall,
+  RealtimeInvokeOptions,
+  RealtimeOutcome,
+} from '../../ports/RealtimeProvider.js';
 import {
   isFlexCapacityError,
   requestFaultOf,
@@ -62,16 +66,44 @@ const erroredOutcome = (
   httpAttempts,
 });
 
+/** What a realtime adapter is tuned with besides its client. */
+interface RealtimeSettings {
+  /** Timeout of one standard-tier try (default 10 min, the SDKs'). */
+  readonly timeoutMs?: number;
+  readonly retry?: RealtimeRetryOptions;
+}
+
+/** A realtime adapter's settings with their defaults filled in. */
+interface RealtimeTries {
+  readonly timeoutMs: number;
+  readonly policy: Required<RealtimeRetryOptions>;
+}
+
+/** How long one realtime try may take by default (the SDKs' own default). */
+const DEFAULT_REALTIME_TIMEOUT_MS = 10 * 60 * 1000;
+
+/**
+ * How long one flex try may take: OpenAI advises raising the client timeout to 15 minutes for
+ * flex, and Gemini's Flex tier targets answers within 1 to 15 minutes.
+ */
+const FLEX_TIMEOUT_MS = 15 * 60 * 1000;
+
+const realtimeTries = (settings: RealtimeSettings): RealtimeTries => ({
+  timeoutMs: settings.timeoutMs ?? DEFAULT_REALTIME_TIMEOUT_MS,
+  policy: { ...DEFAULT_REALTIME_RETRY, ...settings.retry },
+});
+
 interface RetriedCall {
   readonly provider: ProviderName;
   readonly operation: string;
-  readonly policy: Required<RealtimeRetryOptions>;
-  /** Epoch ms after which no try is started and no wait slept through; null: none. */
-  readonly deadline: number | null;
-  /** Timeout of one try; cut to the time left before the deadline. */
-  readonly tryTimeoutMs: number;
+  readonly tries: RealtimeTries;
+  /** The port's call: its deadline bounds every try and every wait. */
+  readonly call: Pick<RealtimeCall, 'deadline'>;
+  /** A flex try: it may take up to 15 minutes, whatever the tries' own timeout. */
+  readonly flex?: boolean;
   readonly askedModel: string | null;
-  readonly signal?: AbortSignal | undefined;
+  /** The caller's invoke options: its signal aborts a wait between tries. */
+  readonly options: RealtimeInvokeOptions;
   /** Makes one try (the SDK call) and turns its answer into an outcome. */
   send(attempt: number, timeoutMs: number): Promise<RealtimeOutcome>;
 }
@@ -84,7 +116,11 @@ interface RetriedCall {
  * project's error, retryable or not.
  */
 const callWithRetries = async (call: RetriedCall): Promise<RealtimeOutcome> => {
-  const { policy, deadline, provider, operation } = call;
+  const { provider, operation } = call;
+  const policy = call.tries.policy;
+  const deadline = call.call.deadline?.getTime() ?? null;
+  const tryTimeoutMs = call.flex === true ? FLEX_TIMEOUT_MS : call.tries.timeoutMs;
+  const signal = call.options.signal;
   const context = { provider, operation };
   let retries = 0;
   let flexRetries = 0;
@@ -97,10 +133,7 @@ const callWithRetries = async (call: RetriedCall): Promise<RealtimeOutcome> => {
       );
     }
     try {
-      return await call.send(
-        attempt,
-        Math.max(1, Math.floor(Math.min(call.tryTimeoutMs, remainingMs))),
-      );
+      return await call.send(attempt, Math.max(1, Math.floor(Math.min(tryTimeoutMs, remainingMs))));
     } catch (error) {
       const fault = requestFaultOf(error);
       if (fault !== null) return erroredOutcome(fault, call.askedModel, attempt + 1);
@@ -120,7 +153,7 @@ const callWithRetries = async (call: RetriedCall): Promise<RealtimeOutcome> => {
       if (capacity) flexRetries += 1;
       else retries += 1;
       try {
-        await sleep(waitMs, undefined, call.signal === undefined ? {} : { signal: call.signal });
+        await sleep(waitMs, undefined, signal === undefined ? {} : { signal });
       } catch (abort) {
         throw new UnavailableError(`${provider} ${operation} aborted`, {
           code: 'aborted',
@@ -132,8 +165,21 @@ const callWithRetries = async (call: RetriedCall): Promise<RealtimeOutcome> => {
   }
 };
 
-/** How long one realtime try may take by default (the SDKs' own default). */
-const DEFAULT_REALTIME_TIMEOUT_MS = 10 * 60 * 1000;
+/** The answer of a served call, as every realtime adapter reports it. */
+const succeededOutcome = (answer: {
+  readonly response: unknown;
+  readonly model: string | null;
+  readonly serviceTier: string | null;
+  readonly httpAttempts: number;
+}): RealtimeOutcome => ({ status: 'succeeded', error: null, retryable: false, ...answer });
+
+/**
+ * Our retries are retries too: the header the SDKs send on their own retries tells the
+ * provider (and the simulator) which try this is.
+ */
+const retryCountHeader = (attempt: number): { 'x-stainless-retry-count': string } => ({
+  'x-stainless-retry-count': String(attempt),
+});
 
 const stringOrNull = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 
@@ -183,9 +229,14 @@ export {
   erroredOutcome,
   type RealtimeClientChoice,
   type RealtimeRetryOptions,
+  type RealtimeSettings,
+  type RealtimeTries,
   type RetriedCall,
   realtimeClientOptions,
+  realtimeTries,
+  retryCountHeader,
   streamingRefusal,
   stringOrNull,
+  succeededOutcome,
   unsupportedRealtimeEndpoint,
 };

@@ -7,6 +7,7 @@ import {
   InvalidInputError,
   ThrottledError,
 } from '../../domain/errors.js';
+import { isJsonObject } from '../../domain/isJsonObject.js';
 import { errorOfHttpStatus } from './httpStatusError.js';
 
 /** What a Gemini error says: the HTTP status and the `google.rpc` status name and message. */
@@ -19,9 +20,6 @@ interface GeminiErrorBody {
   readonly message: string;
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
 /**
  * The error a Gemini call failed with, read from the SDK's `ApiError` (whose message is the
  * JSON error body `{error:{code,message,status}}`); null for any other error.
@@ -31,16 +29,16 @@ const geminiErrorOf = (error: unknown): GeminiErrorBody | null => {
   let inner: Record<string, unknown> = {};
   try {
     const parsed: unknown = JSON.parse(error.message);
-    if (isObject(parsed) && isObject(parsed.error)) inner = parsed.error;
+    if (isJsonObject(parsed) && isJsonObject(parsed.error)) inner = parsed.error;
   } catch {
     // Not JSON (a proxy's page): the status alone decides.
   }
   const details = Array.isArray(inner.details) ? inner.details : [];
-  const info = details.find((item) => isObject(item) && typeof item.reason === 'string');
+  const info = details.find((item) => isJsonObject(item) && typeof item.reason === 'string');
   return {
     httpStatus: error.status,
     status: typeof inner.status === 'string' ? inner.status : null,
-    reason: isObject(info) && typeof info.reason === 'string' ? info.reason : null,
+    reason: isJsonObject(info) && typeof info.reason === 'string' ? info.reason : null,
     message: typeof inner.message === 'string' ? inner.message : error.message,
   };
 };

@@ -8,6 +8,7 @@ import {
   ThrottledError,
   UnavailableError,
 } from '../../domain/errors.js';
+import { isJsonObject } from '../../domain/isJsonObject.js';
 import { errorOfHttpStatus } from './httpStatusError.js';
 
 /** What a Mistral error response says: its status, its `type`, its message, its wait. */
@@ -18,9 +19,6 @@ interface MistralErrorBody {
   readonly message: string;
   readonly retryAfterMs: number | null;
 }
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * The SDK's `MistralError` (and its `SDKError`, `HTTPValidationError`), recognised by its
@@ -62,7 +60,7 @@ const detailMessage = (detail: unknown): string | null => {
   if (!Array.isArray(detail) || detail.length === 0) return null;
   return detail
     .map((item) => {
-      if (!isObject(item)) return String(item);
+      if (!isJsonObject(item)) return String(item);
       const loc = Array.isArray(item.loc) ? item.loc.map(String).join('.') : '';
       const msg = typeof item.msg === 'string' ? item.msg : JSON.stringify(item);
       return loc === '' ? msg : `${loc}: ${msg}`;
@@ -81,7 +79,7 @@ const mistralErrorOf = (error: unknown): MistralErrorBody | null => {
   let parsed: Record<string, unknown> = {};
   try {
     const value: unknown = JSON.parse(error.body);
-    if (isObject(value)) parsed = value;
+    if (isJsonObject(value)) parsed = value;
   } catch {
     // Not JSON (a proxy's page): the status alone decides.
   }

@@ -1,5 +1,6 @@
 import { isBuiltInProfileId } from '../../contract/providerProfile.js';
 import type { Usage } from '../../contract/result.js';
+import { isJsonObject, type JsonObject } from '../isJsonObject.js';
 
 /**
  * The token counts and tier facts that decide what one response cost. Every input token is in
@@ -20,18 +21,13 @@ interface TokenUsage {
   readonly inferenceGeo: string | null;
 }
 
-type JsonObject = Record<string, unknown>;
-
-const isObject = (value: unknown): value is JsonObject =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
 /** A non-negative integer count, or 0 when the provider left it out or sent nonsense. */
 const count = (value: unknown): number =>
   typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.trunc(value) : 0;
 
 const stringOrNull = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 
-const objectOrEmpty = (value: unknown): JsonObject => (isObject(value) ? value : {});
+const objectOrEmpty = (value: unknown): JsonObject => (isJsonObject(value) ? value : {});
 
 /**
  * Anthropic's `input_tokens` already excludes cache reads and writes. The per-lifetime
@@ -41,11 +37,11 @@ const objectOrEmpty = (value: unknown): JsonObject => (isObject(value) ? value :
  */
 const fromAnthropic = (body: JsonObject): TokenUsage | null => {
   const usage = body.usage;
-  if (!isObject(usage)) return null;
+  if (!isJsonObject(usage)) return null;
   const total = count(usage.cache_creation_input_tokens);
   let write5m = total;
   let write1h = 0;
-  if (isObject(usage.cache_creation)) {
+  if (isJsonObject(usage.cache_creation)) {
     write1h = count(usage.cache_creation.ephemeral_1h_input_tokens);
     const explained5m = count(usage.cache_creation.ephemeral_5m_input_tokens);
     write5m = Math.max(explained5m, total - write1h);
@@ -67,7 +63,7 @@ const fromAnthropic = (body: JsonObject): TokenUsage | null => {
  */
 const fromOpenAI = (endpoint: string, body: JsonObject): TokenUsage | null => {
   const usage = body.usage;
-  if (!isObject(usage)) return null;
+  if (!isJsonObject(usage)) return null;
   const isResponses =
     endpoint === '/v1/responses' ||
     (endpoint !== '/v1/chat/completions' &&
@@ -100,7 +96,7 @@ const fromOpenAI = (endpoint: string, body: JsonObject): TokenUsage | null => {
  */
 const fromDeepSeek = (body: JsonObject): TokenUsage | null => {
   const usage = body.usage;
-  if (!isObject(usage)) return null;
+  if (!isJsonObject(usage)) return null;
   const prompt = count(usage.prompt_tokens);
   const cacheRead = Math.min(count(usage.prompt_cache_hit_tokens), prompt);
   return {
@@ -124,12 +120,12 @@ const fromDeepSeek = (body: JsonObject): TokenUsage | null => {
  */
 const fromBedrock = (body: JsonObject): TokenUsage | null => {
   const usage = body.usage;
-  if (isObject(usage) && ('input_tokens' in usage || 'output_tokens' in usage)) {
+  if (isJsonObject(usage) && ('input_tokens' in usage || 'output_tokens' in usage)) {
     return fromAnthropic(body);
   }
   const none = { cacheWrite1hTokens: 0, inferenceGeo: null };
-  const tier = isObject(body.serviceTier) ? stringOrNull(body.serviceTier.type) : null;
-  if (isObject(usage)) {
+  const tier = isJsonObject(body.serviceTier) ? stringOrNull(body.serviceTier.type) : null;
+  if (isJsonObject(usage)) {
     return {
       ...none,
       inputTokens: count(usage.inputTokens),
@@ -168,7 +164,7 @@ const fromBedrock = (body: JsonObject): TokenUsage | null => {
  */
 const fromGemini = (body: JsonObject): TokenUsage | null => {
   const usage = body.usageMetadata;
-  if (!isObject(usage)) return null;
+  if (!isJsonObject(usage)) return null;
   const prompt = count(usage.promptTokenCount) + count(usage.toolUsePromptTokenCount);
   const cacheRead = Math.min(count(usage.cachedContentTokenCount), prompt);
   return {
@@ -204,7 +200,7 @@ const tokenUsageFromResponse = (
   endpoint: string,
   body: unknown,
 ): TokenUsage | null => {
-  if (!isObject(body)) return null;
+  if (!isJsonObject(body)) return null;
   switch (provider) {
     case 'anthropic':
       return fromAnthropic(body);

@@ -183,13 +183,7 @@ describe('the status page, in headless Chromium, against a local stack', () => {
 
   it('follows a batch from filling to delivered, and its numbers match the API it read', async () => {
     const aws = createAwsClients(stack.env);
-    const collector = new ResultCollector({
-      sqs: aws.sqs,
-      s3: aws.s3,
-      queueUrl: stack.resultsQueueUrl,
-      bucket: stack.resultsBucket,
-      events: () => stack.emulators.eventBridge.events(),
-    });
+    const collector = ResultCollector.ofStack(stack, aws);
     try {
       const ids = Array.from({ length: 6 }, (_, n) => `status-page-${n}`);
       await sendRequests(

@@ -62,13 +62,7 @@ const startPipeline = async (options: LocalStackOptions = {}) => {
   });
   const aws = createAwsClients(stack.env);
   const webhook = await startWebhookReceiver(stack.webhookSecret);
-  const collector = new ResultCollector({
-    sqs: aws.sqs,
-    s3: aws.s3,
-    queueUrl: stack.resultsQueueUrl,
-    bucket: stack.resultsBucket,
-    events: () => stack.emulators.eventBridge.events(),
-  });
+  const collector = ResultCollector.ofStack(stack, aws);
 
   const resultsFor = (id: string): ResultV1[] => [
     ...(collector.byId.get(id) ?? []).map((c) => c.result),

@@ -37,10 +37,16 @@ describe('Function: summarizeSubmission()', () => {
       'x'.repeat(10),
     ];
     const outcomes: LineOutcome[] = [
-      { line: 0, sent: true, messageId: 'm0' },
-      { line: 1, sent: true, messageId: 'm1' },
-      { line: 2, sent: true, messageId: 'm2' },
-      { line: 3, sent: false, code: 'InvalidParameterValue', message: 'too long' },
+      { index: 0, sent: true, messageId: 'm0' },
+      { index: 1, sent: true, messageId: 'm1' },
+      { index: 2, sent: true, messageId: 'm2' },
+      {
+        index: 3,
+        sent: false,
+        code: 'InvalidParameterValue',
+        message: 'too long',
+        retryable: false,
+      },
     ];
     expect(summarizeSubmission({ file: 'f.jsonl', queueUrl: QUEUE, lines, outcomes })).toEqual([
       `sent 3 of 4 request messages from f.jsonl to ${QUEUE}`,
