@@ -219,24 +219,42 @@ const createCollector = (deps: RuntimeDeps) => {
     }
   };
 
-  const conflictRefusal = (
+  /** A refusal of an accepted request whose id the ledger does not hold for it. */
+  const refusalOfAccepted = (
     message: IntakeMessage,
     producer: string,
     accepted: AcceptedRequest,
+    rejection: Refusal['rejection'],
+    deliverTo: Refusal['deliverTo'],
   ): Refusal => ({
     messageId: message.messageId,
     body: message.body,
     producer,
     metadata: null,
-    rejection: {
-      code: 'conflicting_resend',
-      message: `custom_id ${accepted.request.custom_id} was already used for a different request; use a new custom_id`,
-      issues: [{ path: 'custom_id', message: 'already used for a different request' }],
-    },
+    rejection,
     customId: accepted.request.custom_id,
-    deliverTo: null,
+    deliverTo,
     registered: false,
   });
+
+  // Published, not delivered: the id already has an outcome on its way (the first body's),
+  // and a destination gets one outcome per id.
+  const conflictRefusal = (
+    message: IntakeMessage,
+    producer: string,
+    accepted: AcceptedRequest,
+  ): Refusal =>
+    refusalOfAccepted(
+      message,
+      producer,
+      accepted,
+      {
+        code: 'conflicting_resend',
+        message: `custom_id ${accepted.request.custom_id} was already used for a different request; use a new custom_id`,
+        issues: [{ path: 'custom_id', message: 'already used for a different request' }],
+      },
+      null,
+    );
 
   /**
    * The refusal of an accepted request the ledger refused for good (nothing it holds could be
@@ -247,20 +265,18 @@ const createCollector = (deps: RuntimeDeps) => {
     producer: string,
     accepted: AcceptedRequest,
     error: unknown,
-  ): Refusal => ({
-    messageId: message.messageId,
-    body: message.body,
-    producer,
-    metadata: null,
-    rejection: {
-      code: 'unprocessable_message',
-      message: `the request could not be recorded (${errorMessage(error).slice(0, 300)}); it is refused rather than retried`,
-      issues: [{ path: '(root)', message: 'could not be recorded' }],
-    },
-    customId: accepted.request.custom_id,
-    deliverTo: accepted.destination,
-    registered: false,
-  });
+  ): Refusal =>
+    refusalOfAccepted(
+      message,
+      producer,
+      accepted,
+      {
+        code: 'unprocessable_message',
+        message: `the request could not be recorded (${errorMessage(error).slice(0, 300)}); it is refused rather than retried`,
+        issues: [{ path: '(root)', message: 'could not be recorded' }],
+      },
+      accepted.destination,
+    );
 
   /**
    * While a budget is set, a request for a model the price table lacks is refused before its

@@ -119,6 +119,21 @@ const mistral = {
   source: MISTRAL_PRICES,
 } as const;
 
+/** Rounds away binary noise (3 × 0.1) so a derived price reads as the list price it is. */
+const listPrice = (value: number): number => Math.round(value * 1e6) / 1e6;
+
+/**
+ * Anthropic prices prompt caching as multiples of a model's base input price: a 5-minute
+ * cache write 1.25×, a 1-hour write 2×, a cache read 0.1×.
+ */
+const claudeRates = (input: number, output: number) => ({
+  input,
+  output,
+  cache_write_5m: listPrice(input * 1.25),
+  cache_write_1h: listPrice(input * 2),
+  cache_read: listPrice(input * 0.1),
+});
+
 const anthropic = {
   batch_discount: 0.5,
   batch_cache_rule: 'multiply',
@@ -179,11 +194,7 @@ const rawDefaultPriceTable: PriceTableInput = {
         model: 'claude-opus-4-1',
         match: ['claude-opus-4-1-20'],
         effective_from: '2025-08-05',
-        input: 15,
-        output: 75,
-        cache_write_5m: 18.75,
-        cache_write_1h: 30,
-        cache_read: 1.5,
+        ...claudeRates(15, 75),
         source: ANTHROPIC_PRICES,
       },
       {
@@ -191,11 +202,7 @@ const rawDefaultPriceTable: PriceTableInput = {
         model: 'claude-opus-4-5',
         match: ['claude-opus-4-5-20'],
         effective_from: '2025-11-01',
-        input: 5,
-        output: 25,
-        cache_write_5m: 6.25,
-        cache_write_1h: 10,
-        cache_read: 0.5,
+        ...claudeRates(5, 25),
         source: ANTHROPIC_PRICES,
       },
       {
@@ -203,11 +210,7 @@ const rawDefaultPriceTable: PriceTableInput = {
         model: 'claude-opus-4-6',
         match: ['claude-opus-4-6-20'],
         effective_from: '2026-02-05',
-        input: 5,
-        output: 25,
-        cache_write_5m: 6.25,
-        cache_write_1h: 10,
-        cache_read: 0.5,
+        ...claudeRates(5, 25),
         geo_multipliers: { us: 1.1 },
         source: { ...ANTHROPIC_PRICES, note: ANTHROPIC_PRICES.note + ANTHROPIC_GEO_NOTE },
       },
@@ -216,11 +219,7 @@ const rawDefaultPriceTable: PriceTableInput = {
         model: 'claude-sonnet-4-5',
         match: ['claude-sonnet-4-5-20'],
         effective_from: '2025-09-29',
-        input: 3,
-        output: 15,
-        cache_write_5m: 3.75,
-        cache_write_1h: 6,
-        cache_read: 0.3,
+        ...claudeRates(3, 15),
         source: ANTHROPIC_PRICES,
       },
       {
@@ -228,11 +227,7 @@ const rawDefaultPriceTable: PriceTableInput = {
         model: 'claude-sonnet-4-6',
         match: ['claude-sonnet-4-6-20'],
         effective_from: '2026-02-17',
-        input: 3,
-        output: 15,
-        cache_write_5m: 3.75,
-        cache_write_1h: 6,
-        cache_read: 0.3,
+        ...claudeRates(3, 15),
         geo_multipliers: { us: 1.1 },
         source: { ...ANTHROPIC_PRICES, note: ANTHROPIC_PRICES.note + ANTHROPIC_GEO_NOTE },
       },
@@ -241,11 +236,7 @@ const rawDefaultPriceTable: PriceTableInput = {
         model: 'claude-haiku-4-5',
         match: ['claude-haiku-4-5-20'],
         effective_from: '2025-10-01',
-        input: 1,
-        output: 5,
-        cache_write_5m: 1.25,
-        cache_write_1h: 2,
-        cache_read: 0.1,
+        ...claudeRates(1, 5),
         source: ANTHROPIC_PRICES,
       },
     ],
