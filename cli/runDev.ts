@@ -107,7 +107,13 @@ const runDev = async (args: readonly string[], out: (line: string) => void): Pro
     settings,
   });
   const statusServer = await startStatusPage(Number(values['status-port']), () =>
-    readStatus({ reader: status.reader, clock: systemClock, settings, completed }),
+    readStatus({
+      reader: status.reader,
+      clock: systemClock,
+      settings,
+      completed,
+      ...(status.turnarounds === undefined ? {} : { turnarounds: status.turnarounds }),
+    }),
   );
   writeDevFile({
     intake_queue_url: stack.intakeQueueUrl,

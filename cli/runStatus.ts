@@ -3,6 +3,7 @@ import { systemClock } from '../shared/adapters/system/systemClock.js';
 import type { StatusSnapshot } from '../shared/domain/status/summarizeStatus.js';
 import type { Clock } from '../shared/ports/Clock.js';
 import type { BatchFacts, StatusReader } from '../shared/ports/StatusReader.js';
+import type { TurnaroundLog } from '../shared/ports/TurnaroundLog.js';
 import { readStatus } from '../shared/usecases/readStatus.js';
 import { type CommandSpec, parseCommandLine, UsageError } from './commandLine.js';
 import { DEV_FILE } from './devFile.js';
@@ -77,6 +78,8 @@ interface StatusDeps {
   readonly signal?: AbortSignal;
   /** Read this instead of the target named by the command line (tests). */
   readonly reader?: StatusReader;
+  /** With `reader`: the turnaround log to read expected ends from (tests). */
+  readonly turnarounds?: TurnaroundLog;
 }
 
 const positiveNumber = (name: string, value: string, integer: boolean): number => {
@@ -143,7 +146,12 @@ const runStatus = async (
               ...(deps.devFilePath === undefined ? {} : { devFilePath: deps.devFilePath }),
             }),
           )
-        : { target: INJECTED_TARGET, reader: deps.reader, close: () => {} };
+        : {
+            target: INJECTED_TARGET,
+            reader: deps.reader,
+            ...(deps.turnarounds === undefined ? {} : { turnarounds: deps.turnarounds }),
+            close: () => {},
+          };
   } catch (error) {
     if (error instanceof Error) throw new UsageError(error.message);
     throw error;
@@ -151,7 +159,14 @@ const runStatus = async (
   const clock = deps.clock ?? systemClock;
   const completed = new Map<string, BatchFacts>();
   const read = (): Promise<StatusSnapshot> =>
-    readStatus({ reader: opened.reader, clock, settings: opened.target.settings, days, completed });
+    readStatus({
+      reader: opened.reader,
+      clock,
+      settings: opened.target.settings,
+      days,
+      completed,
+      ...(opened.turnarounds === undefined ? {} : { turnarounds: opened.turnarounds }),
+    });
   const signal = deps.signal ?? (values.serve || values.watch ? signalOnInterrupt() : undefined);
   try {
     if (values.serve) {

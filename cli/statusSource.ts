@@ -2,9 +2,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { type AwsEnv, createAwsClients } from '../shared/adapters/aws/createAwsClients.js';
 import { DynamoDbCostLedger } from '../shared/adapters/aws/DynamoDbCostLedger.js';
 import { DynamoDbStatusReader } from '../shared/adapters/aws/DynamoDbStatusReader.js';
+import { DynamoDbTurnaroundLog } from '../shared/adapters/aws/DynamoDbTurnaroundLog.js';
 import { ENV } from '../shared/config/BatchlaneConfig.js';
 import type { StatusSettings } from '../shared/domain/status/summarizeStatus.js';
 import type { StatusReader } from '../shared/ports/StatusReader.js';
+import type { TurnaroundLog } from '../shared/ports/TurnaroundLog.js';
 import { DEV_FILE, type DevFile, readDevFile } from './devFile.js';
 import { readStackOutputs } from './smoke/readStackOutputs.js';
 
@@ -23,6 +25,8 @@ interface StatusTarget {
 interface OpenStatusReader {
   readonly target: StatusTarget;
   readonly reader: StatusReader;
+  /** The deployment's turnaround log, where open batches' expected ends come from. */
+  readonly turnarounds?: TurnaroundLog;
   close(): void;
 }
 
@@ -117,7 +121,12 @@ const openStatusReader = (target: StatusTarget): OpenStatusReader => {
     intakeQueueUrl: target.intakeQueueUrl,
     costs: new DynamoDbCostLedger({ client: aws.documentClient, tableName: target.tableName }),
   });
-  return { target, reader, close: () => aws.destroy() };
+  // Read-only: status only queries the log's distributions.
+  const turnarounds = new DynamoDbTurnaroundLog({
+    client: aws.documentClient,
+    tableName: target.tableName,
+  });
+  return { target, reader, turnarounds, close: () => aws.destroy() };
 };
 
 export {

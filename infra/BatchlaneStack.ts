@@ -3,6 +3,7 @@ import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { ENV } from '../shared/config/BatchlaneConfig.js';
 import { PUSH_ENV } from '../shared/config/pushConfig.js';
+import { STUCK_ENV, type StuckPolicyMap } from '../shared/config/stuckConfig.js';
 import type { Destination } from '../shared/contract/destination.js';
 import type { ProfileOverride } from '../shared/contract/providerProfile.js';
 import type { ProviderName } from '../shared/contract/providers.js';
@@ -249,6 +250,20 @@ interface BatchlaneStackProps extends StackProps {
    */
   readonly webhookReceiver?: boolean;
   /**
+   * What the poller does with a batch stuck at its provider (no progress for longer than its
+   * provider and model's p99 turnaround or `stuckFloorMinutes`, or passing a member's
+   * deadline), per provider, with `default` for the rest: `leave` (the `Batch Stuck` event and
+   * the alarm only), `cancel_resubmit` or `escalate`. Checked at synth.
+   * @default - `leave` for every provider
+   */
+  readonly stuckBatchPolicy?: StuckPolicyMap;
+  /**
+   * Minutes without progress after which a batch counts as stuck while its provider and model
+   * have fewer than 20 recorded batches.
+   * @default 360
+   */
+  readonly stuckFloorMinutes?: number;
+  /**
    * ARN of an existing secret holding the OpenAI webhook endpoint's signing secret.
    * @default - a secret is created, to be filled when the endpoint is registered
    */
@@ -453,6 +468,20 @@ class BatchlaneStack extends Stack {
       this.poller.function.function.addEnvironment(
         PUSH_ENV.pushedProviders,
         pushedProviders.join(','),
+      );
+    }
+
+    // The poller watches running batches for being stuck, and applies the policy to them.
+    if (props.stuckBatchPolicy !== undefined && Object.keys(props.stuckBatchPolicy).length > 0) {
+      this.poller.function.function.addEnvironment(
+        STUCK_ENV.policy,
+        JSON.stringify(props.stuckBatchPolicy),
+      );
+    }
+    if (props.stuckFloorMinutes !== undefined) {
+      this.poller.function.function.addEnvironment(
+        STUCK_ENV.floorMinutes,
+        String(props.stuckFloorMinutes),
       );
     }
 

@@ -1,6 +1,7 @@
 import type { Node } from 'constructs';
 import { z } from 'zod';
 import { ProducerNamespacesSchema, QuotasSchema } from '../shared/config/loadConfig.js';
+import { parseStuckPolicy } from '../shared/config/stuckConfig.js';
 import { DestinationSchema } from '../shared/contract/destination.js';
 import { applyProfileOverrides, type ProfileOverride } from '../shared/contract/providerProfile.js';
 import { isProviderName, type ProviderName } from '../shared/contract/providers.js';
@@ -59,6 +60,8 @@ const CONTEXT_KEYS = [
   'openaiWebhookSecretArn',
   'geminiWebhookSecretArn',
   'providerProfiles',
+  'stuckBatchPolicy',
+  'stuckFloorMinutes',
 ] as const;
 
 type ContextKey = (typeof CONTEXT_KEYS)[number];
@@ -250,6 +253,12 @@ const webhookSecretArns = (value: unknown): BatchlaneStackProps['webhookSecretAr
   return Object.fromEntries(pairs) as Record<string, string>;
 };
 
+/** `{"gemini": "cancel_resubmit", "default": "leave"}`, as an object or JSON text. */
+const stuckBatchPolicy = (value: unknown): BatchlaneStackProps['stuckBatchPolicy'] => {
+  if (isUnsetObject(value)) return undefined;
+  return parseStuckPolicy(jsonObject('stuckBatchPolicy', value), 'context "stuckBatchPolicy"');
+};
+
 const producerNamespaces = (value: unknown): BatchlaneStackProps['producerNamespaces'] => {
   if (isUnsetObject(value)) return undefined;
   const parsed = ProducerNamespacesSchema.safeParse(jsonObject('producerNamespaces', value));
@@ -316,6 +325,8 @@ const stackPropsFromContext = (node: Node): BatchlaneStackProps => {
     openaiWebhookSecretArn: str('openaiWebhookSecretArn'),
     geminiWebhookSecretArn: str('geminiWebhookSecretArn'),
     providerProfiles: providerProfiles(get('providerProfiles')),
+    stuckBatchPolicy: stuckBatchPolicy(get('stuckBatchPolicy')),
+    stuckFloorMinutes: integer('stuckFloorMinutes', get('stuckFloorMinutes'), 1, 10_080),
   };
 };
 

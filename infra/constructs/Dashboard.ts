@@ -39,6 +39,7 @@ class Dashboard extends Construct {
     const { intakeQueue, completion, functions, operational } = props;
     const alarms = [
       operational.stuckBatchesAlarm,
+      operational.batchesStuckAlarm,
       operational.pollerErrorsAlarm,
       operational.deliveryFailuresAlarm,
       intakeQueue.deadLetterAlarm,
@@ -56,6 +57,36 @@ class Dashboard extends Construct {
             usingMetrics: {},
             label: '',
             period: Duration.minutes(5),
+          }),
+        ],
+      }),
+      new GraphWidget({
+        title: 'Batches stuck (Batch Stuck events), per provider',
+        left: [
+          new MathExpression({
+            expression: `SEARCH('{${METRICS_NAMESPACE},provider,service} MetricName="${METRIC.BatchesStuck}"', 'Sum', 300)`,
+            usingMetrics: {},
+            label: '',
+            period: Duration.minutes(5),
+          }),
+        ],
+      }),
+      new GraphWidget({
+        title: 'Batch turnaround (submitted to ended, seconds) per provider: p50 left, p90 right',
+        left: [
+          new MathExpression({
+            expression: `SEARCH('{${METRICS_NAMESPACE},provider,service} MetricName="${METRIC.BatchTurnaroundSeconds}"', 'p50', 3600)`,
+            usingMetrics: {},
+            label: '',
+            period: Duration.hours(1),
+          }),
+        ],
+        right: [
+          new MathExpression({
+            expression: `SEARCH('{${METRICS_NAMESPACE},provider,service} MetricName="${METRIC.BatchTurnaroundSeconds}"', 'p90', 3600)`,
+            usingMetrics: {},
+            label: '',
+            period: Duration.hours(1),
           }),
         ],
       }),

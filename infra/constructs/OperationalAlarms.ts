@@ -63,6 +63,9 @@ class OperationalAlarms extends Construct {
   /** Sum over the enabled providers of `BatchesStuckPastExpiry`. */
   public readonly stuckBatchesMetric: MathExpression;
   public readonly stuckBatchesAlarm: Alarm;
+  /** Sum over the enabled providers of `BatchesStuck` (one per `Batch Stuck` event). */
+  public readonly batchesStuckMetric: MathExpression;
+  public readonly batchesStuckAlarm: Alarm;
   public readonly pollerErrorsMetric: Metric;
   public readonly pollerErrorsAlarm: Alarm;
   /** `DeliveryFailures` over every destination type, plus the failures counted from logs. */
@@ -75,19 +78,21 @@ class OperationalAlarms extends Construct {
     // Powertools writes the metric with dimensions {service, provider}; a CloudWatch metric is
     // identified by its full dimension set, and alarms cannot use SEARCH, so each enabled
     // provider's metric is named and the alarm sums them (FILL: a quiet provider is 0).
-    const perProvider = Object.fromEntries(
-      props.enabledProviders.map((provider, index) => [
-        `m${index}`,
-        new Metric({
-          namespace: METRICS_NAMESPACE,
-          metricName: METRIC.BatchesStuckPastExpiry,
-          dimensionsMap: { service: SERVICE_NAME, provider },
-          statistic: 'Sum',
-          period: PERIOD,
-          label: provider,
-        }),
-      ]),
-    );
+    const perProviderOf = (metricName: string) =>
+      Object.fromEntries(
+        props.enabledProviders.map((provider, index) => [
+          `m${index}`,
+          new Metric({
+            namespace: METRICS_NAMESPACE,
+            metricName,
+            dimensionsMap: { service: SERVICE_NAME, provider },
+            statistic: 'Sum',
+            period: PERIOD,
+            label: provider,
+          }),
+        ]),
+      );
+    const perProvider = perProviderOf(METRIC.BatchesStuckPastExpiry);
     this.stuckBatchesMetric = new MathExpression({
       expression: Object.keys(perProvider)
         .map((name) => `FILL(${name}, 0)`)
@@ -99,6 +104,24 @@ class OperationalAlarms extends Construct {
     this.stuckBatchesAlarm = this.stuckBatchesMetric.createAlarm(this, 'StuckBatchesAlarm', {
       alarmDescription:
         'A provider batch is still running more than an hour past its provider expiry (poller metric BatchesStuckPastExpiry); its results are late. Check the batch in the provider console.',
+      threshold: 0,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+
+    const stuckPerProvider = perProviderOf(METRIC.BatchesStuck);
+    this.batchesStuckMetric = new MathExpression({
+      expression: Object.keys(stuckPerProvider)
+        .map((name) => `FILL(${name}, 0)`)
+        .join(' + '),
+      usingMetrics: stuckPerProvider,
+      label: 'batches stuck',
+      period: PERIOD,
+    });
+    this.batchesStuckAlarm = this.batchesStuckMetric.createAlarm(this, 'BatchStuckAlarm', {
+      alarmDescription:
+        'A submitted batch made no progress for longer than its provider and model p99 turnaround (or the stuck floor), or will pass a request deadline (poller metric BatchesStuck, event Batch Stuck); the stuckBatchPolicy context says what was done. See the Batch Stuck event for the batch.',
       threshold: 0,
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,

@@ -26,6 +26,11 @@ const batchFaultsSchema = z.strictObject({
   expireAtFraction: fraction.optional(),
   /** A cancel loses the race with completion: every request still finishes. */
   cancelRace: z.boolean().optional(),
+  /**
+   * The batch sits stuck: it stays queued (or validating) with nothing done until it is
+   * cancelled (every request `canceled`) or its expiry comes (every request `expired`).
+   */
+  stuck: z.boolean().optional(),
   /** Simulated processing time of this batch, overriding `SimulatorOptions.processingMs`. */
   processingMs: z.number().int().min(0).optional(),
   /** Results in a seeded random order (default true, as real providers do not keep order). */
@@ -93,7 +98,15 @@ const bedrockFaultsSchema = z.strictObject({
 });
 
 const simulatorFaultsSchema = batchFaultsSchema
-  .extend({ http: httpFaultsSchema.optional(), bedrock: bedrockFaultsSchema.optional() })
+  .extend({
+    http: httpFaultsSchema.optional(),
+    bedrock: bedrockFaultsSchema.optional(),
+    /**
+     * The next this many batches created (any provider but Bedrock) sit stuck, as `stuck`
+     * does per batch; each one created uses one up.
+     */
+    stuckBatches: z.number().int().min(0).optional(),
+  })
   .extend(realtimeFaultsSchema.shape);
 type SimulatorFaults = z.infer<typeof simulatorFaultsSchema>;
 
@@ -155,6 +168,7 @@ const faultsFromMetadata = (metadata: Record<string, string> | null): BatchFault
       rates[name.slice(6)] = Number(value);
     } else if (name === 'expire_at_fraction') spec.expireAtFraction = Number(value);
     else if (name === 'cancel_race') spec.cancelRace = value === 'true';
+    else if (name === 'stuck') spec.stuck = value === 'true';
     else if (name === 'processing_ms') spec.processingMs = Number(value);
     else if (name === 'shuffle_results') spec.shuffleResults = value !== 'false';
     else if (name === 'results_delay_ms') spec.resultsDelayMs = Number(value);
@@ -214,6 +228,7 @@ const batchPartOf = (faults: SimulatorFaults): BatchFaults => {
     flexRetryAfterMs: _flexRetryAfterMs,
     flexDowngradeRate: _flexDowngradeRate,
     realtimeLatencyMs: _realtimeLatencyMs,
+    stuckBatches: _stuckBatches,
     ...rest
   } = faults;
   return rest;

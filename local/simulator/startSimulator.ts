@@ -95,6 +95,8 @@ interface SimulatorStats {
   files: number;
   /** HTTP requests received, and how many of them got an injected error. */
   http: { requests: number; injectedErrors: number };
+  /** Batches created stuck (the `stuck` and `stuckBatches` faults). */
+  stuckBatches: number;
 }
 
 interface RunningSimulator {
@@ -168,6 +170,7 @@ const startSimulator = async (options: SimulatorOptions = {}): Promise<RunningSi
   );
   const apiKeys = options.apiKeys;
   const http = { requests: 0, injectedErrors: 0 };
+  let stuckBatches = 0;
   const ctx: SimContext = {
     seed,
     clock,
@@ -177,7 +180,14 @@ const startSimulator = async (options: SimulatorOptions = {}): Promise<RunningSi
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     faults: simulatorFaultsSchema.parse(options.faults ?? {}),
     batchFaults(perBatch) {
-      return mergeFaults(batchPartOf(this.faults), perBatch);
+      const faults = mergeFaults(batchPartOf(this.faults), perBatch);
+      const queued = this.faults.stuckBatches ?? 0;
+      if (faults.stuck !== true && queued > 0) this.faults.stuckBatches = queued - 1;
+      // A stuck batch's work would take many times its expiry: nothing finishes before it is
+      // cancelled or expires, and it never leaves its first status on its own.
+      if (faults.stuck !== true && queued === 0) return faults;
+      stuckBatches += 1;
+      return { ...faults, stuck: true, processingMs: this.expiryMs * 100 };
     },
     newId: (prefix, length, seq) => `${prefix}${hashId(length, seed, 'id', prefix, seq)}`,
   };
@@ -265,6 +275,7 @@ const startSimulator = async (options: SimulatorOptions = {}): Promise<RunningSi
       deepseek: deepseekStats(ctx),
       files: [...store.files.values()].filter((file) => !file.deleted).length,
       http: { ...http },
+      stuckBatches,
     };
     for (const record of store.anthropicBatches.values()) {
       if (record.deleted) continue;

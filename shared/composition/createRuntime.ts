@@ -18,6 +18,7 @@ import { offsetClock, ulidIds } from '../adapters/system/systemClock.js';
 import type { BatchlaneConfig, BedrockConfig } from '../config/BatchlaneConfig.js';
 import { type Env, loadConfig } from '../config/loadConfig.js';
 import { loadPushedProviders } from '../config/pushConfig.js';
+import { loadStuckBatchSettings } from '../config/stuckConfig.js';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../contract/metrics.js';
 import { BUILT_IN_PROFILES, profileRunLimits } from '../contract/providerProfile.js';
 import type { BlobStore } from '../ports/BlobStore.js';
@@ -187,6 +188,7 @@ const createRuntime = async (
           }),
       producers: config.producers,
       pushedProviders: loadPushedProviders(env),
+      stuckBatches: loadStuckBatchSettings(env),
       // USD per million tokens is nano-dollars per thousandth of a token: ×1000 per token.
       unpricedCeilingNanoUsdPerToken:
         config.unpricedCeilingUsdPerMTok === null ? null : config.unpricedCeilingUsdPerMTok * 1000,

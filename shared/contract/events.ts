@@ -13,6 +13,7 @@ const DETAIL_TYPES = {
   requestCompleted: 'Request Completed',
   requestRejected: 'Request Rejected',
   requestsHeld: 'Requests Held',
+  batchStuck: 'Batch Stuck',
 } as const;
 
 /** Members of a batch per outcome; `retried` members went on to a new batch. */
@@ -32,6 +33,75 @@ const BatchSubmittedDetailSchema = z
     request_count: z.number().int().positive(),
     input_bytes: z.number().int().nonnegative(),
     submitted_at: z.string(),
+    expected_end: z
+      .object({
+        at: z
+          .string()
+          .describe(
+            'The typical (p50) end from the recorded history, or the provider expiry without one',
+          ),
+        likely_by: z
+          .string()
+          .nullable()
+          .describe('The end 9 in 10 recorded batches beat (p90); null without history'),
+        basis: z
+          .object({
+            batches: z.number().int().positive().describe('Recorded batches the figures rest on'),
+            model: z.string().describe('The model they ran (`*` for a mix)'),
+          })
+          .strict()
+          .nullable()
+          .describe('null: no history yet, `at` is the provider expiry'),
+      })
+      .strict()
+      .nullable()
+      .optional()
+      .describe('When the batch is expected to end; null when nothing is known'),
+  })
+  .strict();
+
+/**
+ * A submitted batch that made no progress for longer than its provider and model's p99
+ * turnaround (or the configured floor), or that will pass a member's deadline; once per
+ * stuck episode, with what the deployment's policy did about it.
+ */
+const BatchStuckDetailSchema = z
+  .object({
+    batch_id: z.string(),
+    provider: z.enum(PROVIDERS),
+    provider_batch_id: z.string(),
+    models: z.array(z.string()),
+    request_count: z.number().int().nonnegative(),
+    provider_status: z.string().nullable(),
+    reason: z
+      .enum(['no_progress', 'deadline'])
+      .describe(
+        '`no_progress`: no new provider status for `limit_seconds`; `deadline`: it will pass `deadline`',
+      ),
+    submitted_at: z.string(),
+    no_progress_since: z.string(),
+    limit_seconds: z.number().nonnegative(),
+    basis: z
+      .object({ batches: z.number().int().positive() })
+      .strict()
+      .nullable()
+      .describe('Recorded batches the p99 limit rests on; null: the configured floor'),
+    deadline: z.string().nullable(),
+    policy: z.enum(['leave', 'cancel_resubmit', 'escalate']),
+    action: z
+      .object({
+        cancel: z
+          .boolean()
+          .describe(
+            'The batch is being cancelled at the provider; its unfinished members go to a retry batch',
+          ),
+        escalate: z
+          .boolean()
+          .describe('Its members with a deadline are being handed to the realtime lane'),
+      })
+      .strict()
+      .describe('What the policy does about it, published before it is done'),
+    stuck_at: z.string(),
   })
   .strict();
 
@@ -125,6 +195,7 @@ const RequestRejectedDetailSchema = z
   .strict();
 
 type BatchSubmittedDetail = z.infer<typeof BatchSubmittedDetailSchema>;
+type BatchStuckDetail = z.infer<typeof BatchStuckDetailSchema>;
 /**
  * Requests accepted but held back: by admission (a provider quota or a spending budget), when
  * they wait in the intake queue, or as a whole batch whose model already has as many jobs
@@ -176,6 +247,7 @@ const DETAIL_SCHEMAS = {
   [DETAIL_TYPES.requestCompleted]: RequestCompletedDetailSchema,
   [DETAIL_TYPES.requestRejected]: RequestRejectedDetailSchema,
   [DETAIL_TYPES.requestsHeld]: RequestsHeldDetailSchema,
+  [DETAIL_TYPES.batchStuck]: BatchStuckDetailSchema,
 } as const;
 
 /** An event as batchlane hands it to the publisher port. */
@@ -185,7 +257,8 @@ type BatchlaneEvent =
   | { detailType: typeof DETAIL_TYPES.batchDelivered; detail: BatchDeliveredDetail }
   | { detailType: typeof DETAIL_TYPES.requestCompleted; detail: RequestCompletedDetail }
   | { detailType: typeof DETAIL_TYPES.requestRejected; detail: RequestRejectedDetail }
-  | { detailType: typeof DETAIL_TYPES.requestsHeld; detail: RequestsHeldDetail };
+  | { detailType: typeof DETAIL_TYPES.requestsHeld; detail: RequestsHeldDetail }
+  | { detailType: typeof DETAIL_TYPES.batchStuck; detail: BatchStuckDetail };
 
 export {
   type BatchCost,
@@ -195,6 +268,8 @@ export {
   type BatchEndedDetail,
   BatchEndedDetailSchema,
   type BatchlaneEvent,
+  type BatchStuckDetail,
+  BatchStuckDetailSchema,
   type BatchSubmittedDetail,
   BatchSubmittedDetailSchema,
   COUNT_KEYS,

@@ -35,44 +35,38 @@ const NO_WINDOW = {
   why: 'this provider sells no off-peak hours; use batch or auto',
 } as const;
 
+/** A flex tier the provider sells and batchlane uses. */
+const SELLS_FLEX = { kind: 'fixed', lane: 'flex' } as const;
+
+/**
+ * A batch provider's row: the batch lane; its flex tier, or why it takes none; `auto`, batch
+ * while the deadline can wait, else the urgent lane.
+ */
+const batchProviderLanes = (
+  flex: typeof SELLS_FLEX | Unsupported,
+  urgent: 'flex' | 'realtime',
+): Record<Tier, LaneRule | Unsupported> => ({
+  batch: { kind: 'fixed', lane: 'batch' },
+  flex,
+  auto: { kind: 'deadline', patient: 'batch', urgent },
+  off_peak: NO_WINDOW,
+});
+
+const noFlex = (why: string): Unsupported => ({ kind: 'unsupported', why });
+
 /** A provider profile's row: batch, or standard realtime when urgent; no flex tier. */
 const profileLanes = (id: string) =>
-  ({
-    batch: { kind: 'fixed', lane: 'batch' },
-    flex: { kind: 'unsupported', why: `${id} sells no flex tier batchlane uses` },
-    auto: { kind: 'deadline', patient: 'batch', urgent: 'realtime' },
-    off_peak: NO_WINDOW,
-  }) as const;
+  batchProviderLanes(noFlex(`${id} sells no flex tier batchlane uses`), 'realtime');
 
 /**
  * The lanes, one row per provider and one column per tier: adding a provider is adding a row.
  * The README's lanes table is this table in prose.
  */
 const LANES = {
-  anthropic: {
-    batch: { kind: 'fixed', lane: 'batch' },
-    flex: { kind: 'unsupported', why: 'anthropic has no flex tier' },
-    auto: { kind: 'deadline', patient: 'batch', urgent: 'flex' },
-    off_peak: NO_WINDOW,
-  },
-  openai: {
-    batch: { kind: 'fixed', lane: 'batch' },
-    flex: { kind: 'fixed', lane: 'flex' },
-    auto: { kind: 'deadline', patient: 'batch', urgent: 'flex' },
-    off_peak: NO_WINDOW,
-  },
-  gemini: {
-    batch: { kind: 'fixed', lane: 'batch' },
-    flex: { kind: 'fixed', lane: 'flex' },
-    auto: { kind: 'deadline', patient: 'batch', urgent: 'flex' },
-    off_peak: NO_WINDOW,
-  },
-  bedrock: {
-    batch: { kind: 'fixed', lane: 'batch' },
-    flex: { kind: 'unsupported', why: 'bedrock batch inference has no flex tier here' },
-    auto: { kind: 'deadline', patient: 'batch', urgent: 'flex' },
-    off_peak: NO_WINDOW,
-  },
+  anthropic: batchProviderLanes(noFlex('anthropic has no flex tier'), 'flex'),
+  openai: batchProviderLanes(SELLS_FLEX, 'flex'),
+  gemini: batchProviderLanes(SELLS_FLEX, 'flex'),
+  bedrock: batchProviderLanes(noFlex('bedrock batch inference has no flex tier here'), 'flex'),
   // No batch API, but half price in its off-peak hours: every patient tier waits for them.
   deepseek: {
     batch: { kind: 'window' },
@@ -81,12 +75,7 @@ const LANES = {
     off_peak: { kind: 'window' },
   },
   // Mistral shares OpenAI's endpoint names but sells no flex tier: near deadlines run standard.
-  mistral: {
-    batch: { kind: 'fixed', lane: 'batch' },
-    flex: { kind: 'unsupported', why: 'mistral has no flex tier' },
-    auto: { kind: 'deadline', patient: 'batch', urgent: 'realtime' },
-    off_peak: NO_WINDOW,
-  },
+  mistral: batchProviderLanes(noFlex('mistral has no flex tier'), 'realtime'),
   // Provider profiles: their batch API, or a standard call when the deadline cannot wait.
   together: profileLanes('together'),
   groq: profileLanes('groq'),

@@ -15,11 +15,14 @@ const SERVICE_NAME = 'batchlane';
 const METRIC_DIMENSIONS = {
   AcceptanceToDelivery: [],
   BatchFillRatio: ['provider'],
+  /** Seconds from submission to the provider's end, one sample per ended batch. */
+  BatchTurnaroundSeconds: ['provider'],
   BatchesBelowMinimum: ['provider'],
   BatchesDelivered: ['provider'],
   BatchesEnded: ['provider'],
   BatchesHeld: ['provider'],
   BatchesSealed: ['provider', 'reason'],
+  BatchesStuck: ['provider'],
   BatchesStuckPastExpiry: ['provider'],
   BatchesSubmitted: ['provider'],
   BudgetReservationConflicts: [],

@@ -100,6 +100,12 @@ interface BatchRecord {
    * Absent on batches written whole by one invocation.
    */
   readonly partCount?: number;
+  /** When the provider first reported the batch running (absent: not seen, or older record). */
+  readonly inProgressAt?: string | null;
+  /** When the provider last reported a new status for the batch (absent: not since submission). */
+  readonly progressAt?: string | null;
+  /** When the current stuck episode was raised (`Batch Stuck`); null once it progresses again. */
+  readonly stuckAt?: string | null;
 }
 
 /**

@@ -17,9 +17,11 @@ interface MetricsSink {
   milliseconds(name: string, value: number): void;
   /** A ratio sample, 0–100 (e.g. how full a batch is against its provider's limit). */
   percent(name: string, value: number, dimensions?: Record<string, string>): void;
+  /** A duration sample in seconds, with dimensions (e.g. a batch's turnaround per provider). */
+  seconds(name: string, value: number, dimensions?: Record<string, string>): void;
 }
 
 const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
-const noMetrics: MetricsSink = { count() {}, milliseconds() {}, percent() {} };
+const noMetrics: MetricsSink = { count() {}, milliseconds() {}, percent() {}, seconds() {} };
 
 export { type Logger, type MetricsSink, noMetrics, silentLogger };

@@ -5,6 +5,7 @@ import type { LanePolicy } from '../domain/chooseLane.js';
 import type { DestinationPolicy } from '../domain/destinationPolicy.js';
 import type { PriceTable } from '../domain/pricing/PriceTable.js';
 import type { ProducerPolicy } from '../domain/producer.js';
+import type { StuckBatchSettings } from '../domain/stuckBatch.js';
 import type { BatchProvider } from '../ports/BatchProvider.js';
 import type { BlobStore } from '../ports/BlobStore.js';
 import type { BudgetReservations } from '../ports/BudgetReservations.js';
@@ -94,6 +95,8 @@ interface RuntimeSettings {
    * EventBridge rule): the poller looks at their running batches less often.
    */
   readonly pushedProviders?: readonly ProviderName[];
+  /** How stuck batches are told and what is done with them (absent: the defaults). */
+  readonly stuckBatches?: StuckBatchSettings;
   /**
    * Nano-dollars per token assumed for a model the price table lacks while a budget is set;
    * null: such a request is refused (`unpriced_model`), never admitted at $0.

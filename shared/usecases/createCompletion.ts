@@ -20,7 +20,7 @@ import { type ParsedResultLine, parseResultLine } from '../domain/parseResultLin
 import type { BatchItem, BatchRecord, DeliveryCheckpoint, ItemCost } from '../domain/records.js';
 import { readLinesAt } from '../domain/splitLines.js';
 import { sumItemCosts } from '../domain/sumItemCosts.js';
-import { turnaroundModelOf } from '../domain/turnaround.js';
+import { turnaroundModelOf, turnaroundMsOf } from '../domain/turnaround.js';
 import type { BatchPatch } from '../ports/StateStore.js';
 import { costEntriesOf } from './costEntriesOf.js';
 import { createRetryBatch } from './createRetryBatch.js';
@@ -621,6 +621,9 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
     let delivered = 0;
     let skipped = 0;
     let failed = 0;
+    // The batch's first delivery, when this run made it (a run resuming at a checkpoint did
+    // not: the first is then unknown). Kept for the turnaround record.
+    let firstDeliveredAt: string | null = null;
 
     /**
      * Counts what a delivery call did. A member with an exception item (its result was not
@@ -649,6 +652,7 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
       }
       delivered += outcome.delivered.length;
       failed += outcome.failed.length;
+      firstDeliveredAt ??= outcome.delivered[0]?.deliveredAt ?? null;
     };
 
     const processChunk = async (
@@ -917,7 +921,11 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
       nextPollAt: null,
       completionLeaseUntil: null,
     });
-    await recordTurnaround(batch, completedAt);
+    await recordTurnaround(
+      batch,
+      completedAt,
+      leased.checkpoint === null ? firstDeliveredAt : null,
+    );
     metrics.count(METRIC.BatchesDelivered, 1, { provider: batch.provider });
     // Micro-dollars: whole numbers CloudWatch sums without float drift.
     metrics.count(METRIC.CostMicroUsd, Math.round(cost.total.usd * 1e6), {
@@ -943,20 +951,28 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
    * Records how long the batch took (one item), for the turnaround distribution. Losing it
    * loses one sample of a statistic, never a result: logged, not retried.
    */
-  async function recordTurnaround(batch: BatchRecord, completedAt: string): Promise<void> {
+  async function recordTurnaround(
+    batch: BatchRecord,
+    completedAt: string,
+    firstDeliveredAt: string | null,
+  ): Promise<void> {
+    const times = {
+      batchId: batch.batchId,
+      provider: batch.provider,
+      model: turnaroundModelOf(batch.models),
+      requestCount: batch.requestCount,
+      submittedAt: batch.submittedAt ?? batch.createdAt,
+      inProgressAt: batch.inProgressAt ?? null,
+      endedAt: batch.endedAt ?? completedAt,
+      firstDeliveredAt,
+      lastDeliveredAt: completedAt,
+    };
+    metrics.seconds(METRIC.BatchTurnaroundSeconds, turnaroundMsOf(times) / 1000, {
+      provider: batch.provider,
+    });
     if (deps.turnarounds === undefined) return;
     try {
-      await deps.turnarounds.record({
-        batchId: batch.batchId,
-        provider: batch.provider,
-        model: turnaroundModelOf(batch.models),
-        requestCount: batch.requestCount,
-        submittedAt: batch.submittedAt ?? batch.createdAt,
-        inProgressAt: null,
-        endedAt: batch.endedAt ?? completedAt,
-        firstDeliveredAt: null,
-        lastDeliveredAt: completedAt,
-      });
+      await deps.turnarounds.record(times);
     } catch (error) {
       logger.warn('batch turnaround not recorded', {
         batchId: batch.batchId,

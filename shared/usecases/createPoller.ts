@@ -5,6 +5,7 @@ import { nextPollDelayMs } from '../domain/nextPollDelay.js';
 import type { BatchRecord } from '../domain/records.js';
 import { belowMinimumWaitUntil } from './belowMinimum.js';
 import { escalateLateMembers } from './escalateLateMembers.js';
+import { createStuckBatchWatch, type StuckBatchWatch } from './handleStuckBatches.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
 import { handOffSealing } from './sealBatch.js';
 import { isoAfter } from './submitBatch.js';
@@ -31,9 +32,17 @@ interface PollerReport {
  * when throttled), and hands ended batches to completion. Safe to run twice at once: every
  * write is conditional on the version it read, and a lost race just skips that batch.
  */
-const createPoller = (deps: RuntimeDeps, options: { readonly maxBatchesPerRun?: number } = {}) => {
+const createPoller = (
+  deps: RuntimeDeps,
+  options: {
+    readonly maxBatchesPerRun?: number;
+    /** Watches running batches for being stuck (default: the stuck-batch use case). */
+    readonly watchStuck?: StuckBatchWatch;
+  } = {},
+) => {
   const { store, clock, logger, metrics, settings } = deps;
   const baseIntervalMs = settings.pollIntervalSeconds * 1000;
+  const watchStuck = options.watchStuck ?? createStuckBatchWatch(deps);
 
   const poll = async (batch: BatchRecord): Promise<'submitted' | 'ended' | 'running'> => {
     const now = clock.now();
@@ -147,13 +156,17 @@ const createPoller = (deps: RuntimeDeps, options: { readonly maxBatchesPerRun?: 
       Date.parse(batch.escalateAt) <= now.getTime()
         ? await escalateLateMembers(deps, batch, now)
         : (batch.escalateAt ?? null);
+    const stuck = await watchStuck(batch, snapshot, now);
     const pushExpected = deps.settings.pushedProviders?.includes(batch.provider) ?? false;
-    const nextPollAt = isoAfter(now, nextPollDelayMs({ ageMs, baseIntervalMs, pushExpected }));
+    const nextPollAt = stuck.pollSoon
+      ? isoAfter(now, baseIntervalMs)
+      : isoAfter(now, nextPollDelayMs({ ageMs, baseIntervalMs, pushExpected }));
     await store.updateBatch(batch.batchId, batch.version, {
       providerStatus: snapshot.providerStatus,
       providerExpiresAt: expiresAt,
       pollCount: batch.pollCount + 1,
       lastError: null,
+      ...stuck.patch,
       escalateAt,
       // Back in time for the next member that may need escalating.
       nextPollAt: escalateAt !== null && escalateAt < nextPollAt ? escalateAt : nextPollAt,

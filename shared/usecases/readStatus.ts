@@ -1,11 +1,15 @@
+import type { ProviderName } from '../contract/providers.js';
 import type { CostEntry, CostRange } from '../domain/costs/CostEntry.js';
 import {
   type StatusSettings,
   type StatusSnapshot,
   summarizeStatus,
+  turnaroundStatsKey,
 } from '../domain/status/summarizeStatus.js';
+import { type TurnaroundStats, turnaroundModelOf } from '../domain/turnaround.js';
 import type { Clock } from '../ports/Clock.js';
 import type { BatchFacts, StatusReader } from '../ports/StatusReader.js';
+import type { TurnaroundLog } from '../ports/TurnaroundLog.js';
 
 /** Parked objects read per status; more are reported as a lower bound. */
 const PARKED_LIMIT = 1_000;
@@ -22,7 +26,34 @@ interface ReadStatusOptions {
    * (`--watch`, the page): a completed batch no longer changes, so it is read once.
    */
   readonly completed?: Map<string, BatchFacts>;
+  /** The deployment's turnaround log: open batches' expected ends come from it. */
+  readonly turnarounds?: TurnaroundLog;
 }
+
+/**
+ * The turnaround log's distribution for each provider and model among the open batches: one
+ * read per pair, not per batch.
+ */
+const readTurnaroundStats = async (
+  log: TurnaroundLog,
+  open: readonly BatchFacts[],
+): Promise<Map<string, TurnaroundStats>> => {
+  const pairs = new Map<string, { provider: ProviderName; model: string }>();
+  for (const batch of open) {
+    pairs.set(turnaroundStatsKey(batch.provider, batch.models), {
+      provider: batch.provider,
+      model: turnaroundModelOf(batch.models),
+    });
+  }
+  const stats = new Map<string, TurnaroundStats>();
+  await Promise.all(
+    [...pairs].map(async ([key, { provider, model }]) => {
+      const found = await log.turnaroundOf(provider, model);
+      if (found !== null) stats.set(key, found);
+    }),
+  );
+  return stats;
+};
 
 const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
@@ -69,7 +100,12 @@ const readStatus = async (options: ReadStatusOptions): Promise<StatusSnapshot> =
       return batch === undefined ? [] : [batch];
     }),
   ];
+  const turnaroundStats =
+    options.turnarounds === undefined
+      ? undefined
+      : await readTurnaroundStats(options.turnarounds, active);
   return summarizeStatus({
+    ...(turnaroundStats === undefined ? {} : { turnaroundStats }),
     now,
     range,
     active,

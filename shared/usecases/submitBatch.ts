@@ -17,6 +17,7 @@ import type { ProviderBatchSnapshot } from '../ports/BatchProvider.js';
 import { admissionHoldOf, admitRetryBatch, awaitsAdmission } from './admitRetryBatch.js';
 import { minRequestsOf, serveBelowMinimum } from './belowMinimum.js';
 import { retryInSeconds } from './createAdmission.js';
+import { expectedEndOfBatch } from './expectedEndOfBatch.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
 
 /**
@@ -351,6 +352,12 @@ const recordSubmitted = async (
   deps.metrics.percent(METRIC.BatchFillRatio, (100 * batch.requestCount) / limit, {
     provider: batch.provider,
   });
+  const expectedEnd = await expectedEndOfBatch(
+    deps,
+    submitted,
+    now.toISOString(),
+    snapshot.expiresAt,
+  );
   await deps.events.publish([
     {
       detailType: DETAIL_TYPES.batchSubmitted,
@@ -363,6 +370,7 @@ const recordSubmitted = async (
         request_count: submitted.requestCount,
         input_bytes: submitted.inputBytes,
         submitted_at: now.toISOString(),
+        expected_end: expectedEnd,
       },
     },
   ]);
@@ -374,4 +382,4 @@ const recordSubmitted = async (
   return submitted;
 };
 
-export { isoAfter, submitBatch };
+export { isoAfter, recordSubmitted, submitBatch };

@@ -13,6 +13,7 @@ interface WrittenMetrics {
   readonly counts: { name: string; dimensions: Record<string, string>; value: number }[];
   readonly timings: { name: string; value: number }[];
   readonly percents: { name: string; dimensions: Record<string, string>; value: number }[];
+  readonly seconds: { name: string; dimensions: Record<string, string>; value: number }[];
 }
 
 const byName = <T extends { name: string; dimensions?: Record<string, string>; value: number }>(
@@ -92,6 +93,19 @@ const describeMetricsSinkContract = (
           { name: 'ResultsDelivered', dimensions: { status: 'succeeded' }, value: 5 },
           { name: 'ResultsDelivered', dimensions: { status: 'errored' }, value: 1 },
           { name: 'RequestsRejected', dimensions: {}, value: 2 },
+        ]),
+      );
+    });
+
+    it('writes every duration sample with its dimensions', () => {
+      const { seconds } = written((sink) => {
+        sink.seconds('BatchTurnaroundSeconds', 3600, { provider: 'openai' });
+        sink.seconds('BatchTurnaroundSeconds', 90.5, { provider: 'anthropic' });
+      });
+      expect(byName(seconds)).toEqual(
+        byName([
+          { name: 'BatchTurnaroundSeconds', dimensions: { provider: 'openai' }, value: 3600 },
+          { name: 'BatchTurnaroundSeconds', dimensions: { provider: 'anthropic' }, value: 90.5 },
         ]),
       );
     });

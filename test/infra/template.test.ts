@@ -8,6 +8,7 @@ import {
 } from '../../infra/constructs/OperationalAlarms.js';
 import { ENV } from '../../shared/config/BatchlaneConfig.js';
 import { PUSH_ENV } from '../../shared/config/pushConfig.js';
+import { STUCK_ENV } from '../../shared/config/stuckConfig.js';
 
 /** `text` as a literal inside a regular expression. */
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -275,6 +276,7 @@ describe('Functions', () => {
     const known = new Set<string>([
       ...Object.values(ENV),
       ...Object.values(PUSH_ENV),
+      ...Object.values(STUCK_ENV),
       'NODE_OPTIONS',
       'POWERTOOLS_SERVICE_NAME',
       'POWERTOOLS_METRICS_NAMESPACE',

@@ -6,6 +6,7 @@ import {
   PutCommand,
   QueryCommand,
   UpdateCommand,
+  type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { STATE_TABLE } from '../../config/stateTableSchema.js';
@@ -247,23 +248,13 @@ class DynamoDbStateStore implements StateStore {
   }
 
   async markRefused(producer: string, customId: string): Promise<void> {
-    const key = requestKey(producer, customId);
-    try {
-      await this.#client.send(
-        new UpdateCommand({
-          TableName: this.#table,
-          Key: key,
-          ConditionExpression: '#state = :rejecting',
-          UpdateExpression: 'SET #state = :rejected',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: { ':rejecting': 'rejecting', ':rejected': 'rejected' },
-        }),
-      );
-    } catch (error) {
-      // Already marked by an earlier try: nothing left to do.
-      if (isAwsErrorNamed(error, 'ConditionalCheckFailedException')) return;
-      throw this.#translate(error, 'UpdateItem', key.pk);
-    }
+    // Not applied when an earlier try already marked it: nothing left to do.
+    await this.#updateIf(requestKey(producer, customId), {
+      ConditionExpression: '#state = :rejecting',
+      UpdateExpression: 'SET #state = :rejected',
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: { ':rejecting': 'rejecting', ':rejected': 'rejected' },
+    });
   }
 
   async createBatch(batch: BatchRecord): Promise<void> {
@@ -650,27 +641,17 @@ class DynamoDbStateStore implements StateStore {
   }
 
   async markRealtime(producer: string, customId: string, requestHash: string): Promise<boolean> {
-    const key = requestKey(producer, customId);
-    try {
-      await this.#client.send(
-        new UpdateCommand({
-          TableName: this.#table,
-          Key: key,
-          ConditionExpression: '#state = :pending AND request_hash = :hash',
-          UpdateExpression: 'SET #state = :realtime',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: {
-            ':pending': 'pending',
-            ':realtime': 'realtime',
-            ':hash': requestHash,
-          },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isAwsErrorNamed(error, 'ConditionalCheckFailedException')) return false;
-      throw this.#translate(error, 'UpdateItem', key.pk);
-    }
+    const outcome = await this.#updateIf(requestKey(producer, customId), {
+      ConditionExpression: '#state = :pending AND request_hash = :hash',
+      UpdateExpression: 'SET #state = :realtime',
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: {
+        ':pending': 'pending',
+        ':realtime': 'realtime',
+        ':hash': requestHash,
+      },
+    });
+    return outcome.applied;
   }
 
   async escalateMember(batchId: string, providerCustomId: string, at: string): Promise<boolean> {
@@ -704,44 +685,23 @@ class DynamoDbStateStore implements StateStore {
   }
 
   async leaseRealtime(target: RealtimeTarget, until: string, now: string): Promise<RealtimeLease> {
-    const key = realtimeKey(target);
-    try {
-      await this.#client.send(
-        new UpdateCommand({
-          TableName: this.#table,
-          Key: key,
-          ConditionExpression: `attribute_exists(pk) AND ${UNSET('delivered_at')} AND (attribute_not_exists(realtime_lease_until) OR realtime_lease_until < :now)`,
-          UpdateExpression: 'SET realtime_lease_until = :until',
-          ExpressionAttributeValues: { ':nullType': 'NULL', ':now': now, ':until': until },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      return 'leased';
-    } catch (error) {
-      if (!isAwsErrorNamed(error, 'ConditionalCheckFailedException')) {
-        throw this.#translate(error, 'UpdateItem', key.pk);
-      }
-      const old = oldItemOf((error as { Item?: unknown }).Item);
-      if (old === null) return 'missing';
-      return typeof old['delivered_at'] === 'string' ? 'done' : 'busy';
-    }
+    const outcome = await this.#updateIf(realtimeKey(target), {
+      ConditionExpression: `attribute_exists(pk) AND ${UNSET('delivered_at')} AND (attribute_not_exists(realtime_lease_until) OR realtime_lease_until < :now)`,
+      UpdateExpression: 'SET realtime_lease_until = :until',
+      ExpressionAttributeValues: { ':nullType': 'NULL', ':now': now, ':until': until },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    });
+    if (outcome.applied) return 'leased';
+    if (outcome.old === null) return 'missing';
+    return typeof outcome.old['delivered_at'] === 'string' ? 'done' : 'busy';
   }
 
   async releaseRealtime(target: RealtimeTarget): Promise<void> {
-    const key = realtimeKey(target);
-    try {
-      await this.#client.send(
-        new UpdateCommand({
-          TableName: this.#table,
-          Key: key,
-          ConditionExpression: 'attribute_exists(pk)',
-          UpdateExpression: 'REMOVE realtime_lease_until',
-        }),
-      );
-    } catch (error) {
-      if (isAwsErrorNamed(error, 'ConditionalCheckFailedException')) return;
-      throw this.#translate(error, 'UpdateItem', key.pk);
-    }
+    // Not applied when the target is gone: no lease left to release.
+    await this.#updateIf(realtimeKey(target), {
+      ConditionExpression: 'attribute_exists(pk)',
+      UpdateExpression: 'REMOVE realtime_lease_until',
+    });
   }
 
   async finishRealtime(
@@ -749,30 +709,43 @@ class DynamoDbStateStore implements StateStore {
     delivery: Omit<ItemDelivery, 'providerCustomId'>,
   ): Promise<void> {
     const key = realtimeKey(target);
+    const outcome = await this.#updateIf(key, {
+      ConditionExpression: 'attribute_exists(pk)',
+      UpdateExpression:
+        'SET #status = :status, delivered_at = :at, #cost = :cost REMOVE realtime_lease_until',
+      ExpressionAttributeNames: { '#status': 'status', '#cost': 'cost' },
+      ExpressionAttributeValues: {
+        ':status': delivery.status,
+        ':at': delivery.deliveredAt,
+        ':cost': delivery.cost ?? null,
+      },
+    });
+    if (!outcome.applied) {
+      throw new NotFoundError(`realtime target ${key.pk}/${key.sk} does not exist`, {
+        code: 'not_found',
+      });
+    }
+  }
+
+  /**
+   * One conditional UpdateItem on a key. A failed condition is an answer, not an error: what
+   * the item held then (when asked for with `ReturnValuesOnConditionCheckFailure`; null when
+   * there was none).
+   */
+  async #updateIf(
+    key: { readonly pk: string; readonly sk: string },
+    update: Omit<UpdateCommandInput, 'TableName' | 'Key'>,
+  ): Promise<
+    { readonly applied: true } | { readonly applied: false; readonly old: StateItem | null }
+  > {
     try {
-      await this.#client.send(
-        new UpdateCommand({
-          TableName: this.#table,
-          Key: key,
-          ConditionExpression: 'attribute_exists(pk)',
-          UpdateExpression:
-            'SET #status = :status, delivered_at = :at, #cost = :cost REMOVE realtime_lease_until',
-          ExpressionAttributeNames: { '#status': 'status', '#cost': 'cost' },
-          ExpressionAttributeValues: {
-            ':status': delivery.status,
-            ':at': delivery.deliveredAt,
-            ':cost': delivery.cost ?? null,
-          },
-        }),
-      );
+      await this.#client.send(new UpdateCommand({ ...update, TableName: this.#table, Key: key }));
+      return { applied: true };
     } catch (error) {
-      if (isAwsErrorNamed(error, 'ConditionalCheckFailedException')) {
-        throw new NotFoundError(`realtime target ${key.pk}/${key.sk} does not exist`, {
-          code: 'not_found',
-          cause: error,
-        });
+      if (!isAwsErrorNamed(error, 'ConditionalCheckFailedException')) {
+        throw this.#translate(error, 'UpdateItem', key.pk);
       }
-      throw this.#translate(error, 'UpdateItem', key.pk);
+      return { applied: false, old: oldItemOf((error as { Item?: unknown }).Item) };
     }
   }
 

@@ -122,6 +122,19 @@ const batchIndexKeys = (record: BatchRecord): StateItem | null =>
         [STATE_TABLE.indexSortKey]: record.nextPollAt ?? record.createdAt,
       };
 
+/** A running batch's progress marks, written only once set (older records have none). */
+const progressToAttributes = (record: BatchRecord): StateItem => ({
+  ...(record.inProgressAt == null ? {} : { in_progress_at: record.inProgressAt }),
+  ...(record.progressAt == null ? {} : { progress_at: record.progressAt }),
+  ...(record.stuckAt == null ? {} : { stuck_at: record.stuckAt }),
+});
+
+const attributesToProgress = (item: StateItem): Partial<BatchRecord> => ({
+  ...(typeof item.in_progress_at === 'string' ? { inProgressAt: item.in_progress_at } : {}),
+  ...(typeof item.progress_at === 'string' ? { progressAt: item.progress_at } : {}),
+  ...(typeof item.stuck_at === 'string' ? { stuckAt: item.stuck_at } : {}),
+});
+
 /** Batch record → item, with the `active-batches` index keys while it is not completed. */
 const batchToItem = (record: BatchRecord): StateItem => ({
   ...batchKey(record.batchId),
@@ -150,6 +163,7 @@ const batchToItem = (record: BatchRecord): StateItem => ({
   escalate_at: record.escalateAt ?? null,
   ...estimateToAttributes(record.estimate),
   ...(record.partCount === undefined ? {} : { part_count: record.partCount }),
+  ...progressToAttributes(record),
   completion_lease_until: record.completionLeaseUntil,
   checkpoint: record.checkpoint,
   ...(batchIndexKeys(record) ?? {}),
@@ -183,6 +197,7 @@ const itemToBatch = (item: StateItem): BatchRecord => ({
   escalateAt: strOrNull(item, 'escalate_at'),
   estimate: attributesToEstimate(item),
   ...(typeof item.part_count === 'number' ? { partCount: item.part_count } : {}),
+  ...attributesToProgress(item),
   completionLeaseUntil: strOrNull(item, 'completion_lease_until'),
   checkpoint:
     typeof item.checkpoint === 'object' && item.checkpoint !== null

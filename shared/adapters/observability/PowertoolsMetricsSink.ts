@@ -16,7 +16,12 @@ class PowertoolsMetricsSink implements MetricsSink {
     { name: string; dimensions: Record<string, string>; value: number }
   >();
   readonly #timings = new Map<string, number[]>();
-  readonly #percents: { name: string; dimensions: Record<string, string>; value: number }[] = [];
+  readonly #samples: {
+    name: string;
+    unit: typeof MetricUnit.Percent | typeof MetricUnit.Seconds;
+    dimensions: Record<string, string>;
+    value: number;
+  }[] = [];
 
   constructor(metrics: Metrics) {
     this.#metrics = metrics;
@@ -36,7 +41,15 @@ class PowertoolsMetricsSink implements MetricsSink {
   }
 
   percent(name: string, value: number, dimensions: Record<string, string> = {}): void {
-    if (this.#percents.length < MAX_SAMPLES) this.#percents.push({ name, dimensions, value });
+    if (this.#samples.length < MAX_SAMPLES) {
+      this.#samples.push({ name, unit: MetricUnit.Percent, dimensions, value });
+    }
+  }
+
+  seconds(name: string, value: number, dimensions: Record<string, string> = {}): void {
+    if (this.#samples.length < MAX_SAMPLES) {
+      this.#samples.push({ name, unit: MetricUnit.Seconds, dimensions, value });
+    }
   }
 
   /** Writes everything recorded since the last flush. Call at the end of each invocation. */
@@ -58,16 +71,16 @@ class PowertoolsMetricsSink implements MetricsSink {
     for (const [name, samples] of this.#timings) {
       for (const sample of samples) this.#metrics.addMetric(name, MetricUnit.Milliseconds, sample);
     }
-    for (const { name, dimensions, value } of this.#percents) {
+    for (const { name, unit, dimensions, value } of this.#samples) {
       const single = this.#metrics.singleMetric();
       for (const [dimension, dimensionValue] of Object.entries(dimensions)) {
         single.addDimension(dimension, dimensionValue);
       }
-      single.addMetric(name, MetricUnit.Percent, value);
+      single.addMetric(name, unit, value);
     }
     this.#counts.clear();
     this.#timings.clear();
-    this.#percents.length = 0;
+    this.#samples.length = 0;
     if (stored) this.#metrics.publishStoredMetrics();
   }
 }

@@ -2,6 +2,7 @@ import { COUNT_KEYS } from '../../contract/events.js';
 import { PROVIDER_LIMITS, PROVIDERS, type ProviderName } from '../../contract/providers.js';
 import { COST_LANES, type CostEntry, type CostRange } from '../costs/CostEntry.js';
 import { BATCH_STATES, type BatchState } from '../records.js';
+import { type TurnaroundStats, turnaroundModelOf } from '../turnaround.js';
 import type { BatchFacts, IntakeDepth, ParkedObject } from './statusFacts.js';
 
 /** What the deployment is configured with, where the reader knows it (null: unknown). */
@@ -24,7 +25,17 @@ interface StatusInputs {
   readonly parkedTruncated: boolean;
   readonly intake: IntakeDepth | null;
   readonly settings: StatusSettings;
+  /**
+   * The turnaround log's distributions per provider and model (`turnaroundStatsKey`), when the
+   * deployment keeps one: open batches' expected ends then come from it alone. Absent: from
+   * the batches on record.
+   */
+  readonly turnaroundStats?: ReadonlyMap<string, TurnaroundStats>;
 }
+
+/** The key of a provider and model's distribution in `StatusInputs.turnaroundStats`. */
+const turnaroundStatsKey = (provider: ProviderName, models: readonly string[]): string =>
+  `${provider}#${turnaroundModelOf(models)}`;
 
 /** One batch as the page's table shows it. */
 interface BatchRow {
@@ -175,15 +186,24 @@ const expectedEndOf = (
   batch: BatchFacts,
   turnaround: ReadonlyMap<ProviderName, ProviderTurnaround>,
   settings: StatusSettings,
+  logged: ReadonlyMap<string, TurnaroundStats> | undefined,
 ): { at: string | null; basis: string | null } => {
   if (batch.endedAt !== null) return { at: batch.endedAt, basis: 'ended' };
-  const seen = turnaround.get(batch.provider);
   const filling = batch.state === 'filling' || batch.state === 'sealing' || batch.state === 'open';
   const submitFrom =
     batch.submittedAt ??
     (filling && settings.batchMaxAgeSeconds !== null
       ? addSeconds(batch.createdAt, settings.batchMaxAgeSeconds)
       : null);
+  const stats = logged?.get(turnaroundStatsKey(batch.provider, batch.models));
+  if (stats !== undefined && submitFrom !== null) {
+    return {
+      at: addSeconds(submitFrom, stats.p50Ms / 1000),
+      basis: `p50 turnaround of ${stats.batches} ${batch.provider} ${stats.model} batch${stats.batches === 1 ? '' : 'es'} (turnaround log)`,
+    };
+  }
+  // A deployment with a turnaround log: its history is the only one trusted.
+  const seen = logged === undefined ? turnaround.get(batch.provider) : undefined;
   if (seen !== undefined && submitFrom !== null) {
     return {
       at: addSeconds(submitFrom, seen.median_seconds),
@@ -201,9 +221,10 @@ const rowOf = (
   now: Date,
   turnaround: ReadonlyMap<ProviderName, ProviderTurnaround>,
   settings: StatusSettings,
+  logged: ReadonlyMap<string, TurnaroundStats> | undefined,
 ): BatchRow => {
   const capacity = capacityOf(batch.provider, settings);
-  const expected = expectedEndOf(batch, turnaround, settings);
+  const expected = expectedEndOf(batch, turnaround, settings, logged);
   return {
     batch_id: batch.batchId,
     provider: batch.provider,
@@ -311,8 +332,8 @@ const summarizeStatus = (inputs: StatusInputs): StatusSnapshot => {
   const batchesById = new Map<string, BatchFacts>();
   for (const batch of [...inputs.recent, ...inputs.active]) batchesById.set(batch.batchId, batch);
   const all = [...batchesById.values()];
-  // TODO(turnaround records): when the state table keeps turnaround records per provider,
-  // read them through StatusReader and use them here instead of the batches on record.
+  // Turnaround per provider as the batches on record show it; open batches' expected ends come
+  // from the turnaround log where the deployment keeps one.
   const turnaround = turnaroundOf(all);
   const turnaroundBy = new Map(turnaround.map((t) => [t.provider, t]));
 
@@ -350,7 +371,7 @@ const summarizeStatus = (inputs: StatusInputs): StatusSnapshot => {
     generated_at: now.toISOString(),
     range: inputs.range,
     batches: [...active, ...completed.slice(0, RECENT_ROWS)].map((b) =>
-      rowOf(b, now, turnaroundBy, settings),
+      rowOf(b, now, turnaroundBy, settings, inputs.turnaroundStats),
     ),
     batches_by_state: byState,
     intake:
@@ -388,5 +409,6 @@ export {
   type StatusSettings,
   type StatusSnapshot,
   summarizeStatus,
+  turnaroundStatsKey,
   type UntimedCosts,
 };

@@ -90,6 +90,10 @@ const assertConserved = (report: ConservationReport): void => {
 
   // The faults really happened.
   expect(report.expiringBatches).toBeGreaterThanOrEqual(1);
+  // A batch sat stuck; the poller found it and cancelled it, its members went on.
+  expect(report.stuck.created).toBeGreaterThanOrEqual(1);
+  expect(report.stuck.cancelled).toBeGreaterThanOrEqual(1);
+  expect(report.stuck.events.length).toBeGreaterThanOrEqual(report.stuck.cancelled);
   expect(report.simulator.injectedHttpErrors).toBeGreaterThan(0);
   expect(report.byStatus['errored'] ?? 0).toBeGreaterThan(0);
   for (const coverage of report.coverage) {

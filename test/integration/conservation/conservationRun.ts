@@ -7,6 +7,7 @@ import { createAwsClients } from '../../../shared/adapters/aws/createAwsClients.
 import { DynamoDbStateStore } from '../../../shared/adapters/aws/DynamoDbStateStore.js';
 import { S3BlobStore } from '../../../shared/adapters/aws/S3BlobStore.js';
 import { ENV } from '../../../shared/config/BatchlaneConfig.js';
+import { STUCK_ENV } from '../../../shared/config/stuckConfig.js';
 import {
   type CrashCoverage,
   CrashInjector,
@@ -60,6 +61,15 @@ interface ConservationReport {
   readonly crashes: readonly CrashRecord[];
   /** Simulator batches created while the expiry fault was on. */
   readonly expiringBatches: number;
+  /**
+   * Batches the simulator created stuck; `Batch Stuck` events that cancel (at least once
+   * each), and the distinct batches they name.
+   */
+  readonly stuck: {
+    readonly created: number;
+    readonly events: readonly { batchId: string; providerStatus: string; stuckAt: string }[];
+    readonly cancelled: number;
+  };
   readonly stormsRun: number;
   readonly simulator: { batches: number; httpRequests: number; injectedHttpErrors: number };
   readonly s3Rewrites: number;
@@ -158,7 +168,7 @@ const runConservation = async (options: ConservationOptions): Promise<Conservati
     leaseSeconds: 12,
     maxAttempts: options.maxAttempts,
     realProvidersFromEnv: false,
-    simulator: { seed: options.seed, faults: baseFaults },
+    simulator: { seed: options.seed, faults: { ...baseFaults, stuckBatches: 1 } },
     functions: {
       collector: { timeoutMs: 7000, maxConcurrency: 3 },
       completion: { timeoutMs: 7000, maxConcurrency: 2 },
@@ -166,7 +176,13 @@ const runConservation = async (options: ConservationOptions): Promise<Conservati
     },
     wrapRuntime: injector.wrapRuntime,
     // Bedrock's last group, below the job minimum, goes to the realtime lane within the run.
-    environment: { [ENV.belowMinimumWaitSeconds]: '3' },
+    // Stuck batches are cancelled and resubmitted, whatever the provider; with no history,
+    // 6 s without progress is stuck (a healthy batch here ends in about 1.5 s).
+    environment: {
+      [ENV.belowMinimumWaitSeconds]: '3',
+      [STUCK_ENV.policy]: JSON.stringify({ default: 'cancel_resubmit' }),
+      [STUCK_ENV.floorMinutes]: '0.1',
+    },
     recordAwsCalls: recordingFor('conservation'),
     // Counted by kind (crashes, timeouts, retries), not printed one by one.
     log: (line) => {
@@ -286,11 +302,18 @@ const runConservation = async (options: ConservationOptions): Promise<Conservati
   // Faults that change over the run: storms, and one batch created while expiry is on.
   let storm = false;
   let expiry = false;
+  // A batch sits stuck at its provider until the poller's policy cancels it. The next batch
+  // created is stuck until a Batch Stuck event is seen: a stuck batch whose submission crashed
+  // after the provider's create, and which batchlane then created again, is one batchlane never
+  // tracks, so another is made stuck at the next change of faults.
+  const stuckSeen = (): boolean =>
+    stack.emulators.eventBridge.events().some((e) => e['detail-type'] === 'Batch Stuck');
   const applyFaults = (): void =>
     sim.setFaults({
       ...baseFaults,
       http: storm ? STORM_HTTP : CALM_HTTP,
       ...(expiry ? { expireAtFraction: 0.5 } : {}),
+      stuckBatches: stuckSeen() ? 0 : 1,
     });
   const simBatches = (): number => {
     const stats = sim.stats();
@@ -487,6 +510,7 @@ const runConservation = async (options: ConservationOptions): Promise<Conservati
     coverage: injector.coverage(),
     crashes: injector.crashes,
     expiringBatches,
+    stuck: stuckReport(stats.stuckBatches, stack.emulators.eventBridge.events()),
     stormsRun,
     simulator: {
       batches: simBatches(),
@@ -507,6 +531,34 @@ const runConservation = async (options: ConservationOptions): Promise<Conservati
   return { ...report, ungranted: ungrantedCalls(stack.awsCalls()) };
 };
 
+/** The `Batch Stuck` events that cancel, and the distinct batches they name. */
+const stuckReport = (
+  created: number,
+  events: readonly { 'detail-type'?: unknown; detail?: unknown }[],
+): ConservationReport['stuck'] => {
+  const cancelling = events
+    .filter((e) => e['detail-type'] === 'Batch Stuck')
+    .map(
+      (e) =>
+        e.detail as {
+          batch_id: string;
+          provider_status: string;
+          stuck_at: string;
+          action: { cancel: boolean };
+        },
+    )
+    .filter((detail) => detail.action.cancel);
+  return {
+    created,
+    events: cancelling.map((d) => ({
+      batchId: d.batch_id,
+      providerStatus: d.provider_status,
+      stuckAt: d.stuck_at,
+    })),
+    cancelled: new Set(cancelling.map((d) => d.batch_id)).size,
+  };
+};
+
 /** The counts, for the console. */
 const formatReport = (report: ConservationReport): string => {
   const total = [...report.deliveries.entries()].filter(([id]) => report.expected.has(id));
@@ -518,7 +570,7 @@ const formatReport = (report: ConservationReport): string => {
     `  delivered:         ${total.length} ids with a result, ${multiple} with more than one`,
     `  by status:         ${JSON.stringify(report.byStatus)}`,
     `  by attempts:       ${JSON.stringify(report.byAttempts)}`,
-    `  batches:           ${JSON.stringify(report.batchesByState)} (simulator: ${report.simulator.batches}; ${report.expiringBatches} created during the expiry fault); ${report.activeBatches.length} still active`,
+    `  batches:           ${JSON.stringify(report.batchesByState)} (simulator: ${report.simulator.batches}; ${report.expiringBatches} created during the expiry fault; ${report.stuck.created} created stuck, ${report.stuck.cancelled} cancelled as stuck, in ${report.stuck.events.length} Batch Stuck events: ${JSON.stringify(report.stuck.events)}); ${report.activeBatches.length} still active`,
     ...report.activeBatches.slice(0, 5).map((b) => `    still active: ${JSON.stringify(b)}`),
     `  queues:            ${JSON.stringify(report.queueDepths)}`,
     `  provider HTTP:     ${report.simulator.httpRequests} requests, ${report.simulator.injectedHttpErrors} injected errors, ${report.stormsRun} storms`,

@@ -35,7 +35,7 @@ class RecordingLogger implements Logger {
 }
 
 interface MetricRecord {
-  readonly kind: 'count' | 'milliseconds' | 'percent';
+  readonly kind: 'count' | 'milliseconds' | 'percent' | 'seconds';
   readonly name: string;
   readonly value: number;
   readonly dimensions: Record<string, string>;
@@ -53,6 +53,9 @@ class RecordingMetrics implements MetricsSink {
   }
   percent(name: string, value: number, dimensions: Record<string, string> = {}): void {
     this.records.push({ kind: 'percent', name, value, dimensions });
+  }
+  seconds(name: string, value: number, dimensions: Record<string, string> = {}): void {
+    this.records.push({ kind: 'seconds', name, value, dimensions });
   }
 
   /** The sum of a count, over the samples whose dimensions include `dimensions`. */

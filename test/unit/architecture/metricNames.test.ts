@@ -52,11 +52,13 @@ const dimensionKeysOf = (args: string): string[] => {
 
 const emissionsIn = (file: string): Emission[] => {
   const source = readFileSync(join(ROOT, file), 'utf8');
-  return [...source.matchAll(/\bmetrics\.(?:count|milliseconds|percent)\(/g)].map((match) => {
-    const args = argumentsOf(source, (match.index ?? 0) + match[0].length);
-    const name = args.split(',')[0]?.trim() ?? '';
-    return { file, name, dimensions: dimensionKeysOf(args.slice(name.length)) };
-  });
+  return [...source.matchAll(/\bmetrics\.(?:count|milliseconds|percent|seconds)\(/g)].map(
+    (match) => {
+      const args = argumentsOf(source, (match.index ?? 0) + match[0].length);
+      const name = args.split(',')[0]?.trim() ?? '';
+      return { file, name, dimensions: dimensionKeysOf(args.slice(name.length)) };
+    },
+  );
 };
 
 const emissions = sourceFiles('shared').flatMap(emissionsIn);

@@ -41,6 +41,22 @@ describe('Function: batchToItem() / itemToBatch()', () => {
     expect(itemToBatch(batchToItem(batch))).toEqual(batch);
   });
 
+  it('round-trips the progress marks, and clears one set back to null', () => {
+    const marked: BatchRecord = {
+      ...batch,
+      state: 'submitted',
+      inProgressAt: '2026-11-26T12:01:00.000Z',
+      progressAt: '2026-11-26T12:01:00.000Z',
+      stuckAt: '2026-11-26T18:01:00.000Z',
+    };
+    expect(itemToBatch(batchToItem(marked))).toEqual(marked);
+    const cleared = itemToBatch(batchToItem({ ...marked, stuckAt: null }));
+    expect(cleared.stuckAt ?? null).toBeNull();
+    expect(batchToItem({ ...marked, stuckAt: null })).not.toHaveProperty('stuck_at');
+    // Records written before the marks existed have none.
+    expect(itemToBatch(batchToItem(batch))).not.toHaveProperty('stuckAt');
+  });
+
   it('reads a record written before submitStartedAt existed as null', () => {
     const { submit_started_at: _dropped, ...older } = batchToItem(batch);
     expect(itemToBatch(older).submitStartedAt).toBeNull();

@@ -8,6 +8,7 @@ import { newBatchRecord } from '../../../shared/domain/newBatchRecord.js';
 import type { StatusSnapshot } from '../../../shared/domain/status/summarizeStatus.js';
 import { readStatus } from '../../../shared/usecases/readStatus.js';
 import { InMemoryStatusReader } from '../../support/fakes/InMemoryStatusReader.js';
+import { InMemoryTurnaroundLog } from '../../support/fakes/InMemoryTurnaroundLog.js';
 
 const clock = { now: () => new Date('2026-12-06T12:00:00.000Z') };
 
@@ -121,6 +122,56 @@ describe('batchlane status', () => {
     expect(text).toMatch(/bl_fill\s+openai\s+gpt-4o-mini\s+filling\s+5000\/50000\s+10%\s+30s\s+-/);
     expect(text).toContain('intake queue: 1 waiting, 2 held by admission, 0 being collected');
     expect(text).toContain('parked/sqs/abcd/  1 objects, 120 B, oldest 11:00:00Z');
+  });
+
+  it("shows each open batch's expected end from the turnaround log, table and --json", async () => {
+    const reader = seededReader();
+    reader.putBatch({
+      ...newBatchRecord({
+        batchId: 'bl_run',
+        provider: 'anthropic',
+        endpoint: '/v1/messages',
+        models: ['claude-haiku-4-5'],
+        state: 'submitted',
+        createdAt: '2026-12-06T11:00:00.000Z',
+        nextPollAt: null,
+      }),
+      requestCount: 40,
+      submittedAt: '2026-12-06T11:30:00.000Z',
+      providerExpiresAt: '2026-12-07T11:30:00.000Z',
+    });
+    const turnarounds = new InMemoryTurnaroundLog();
+    // Four batches of 20, 40, 60 and 80 minutes: p50 40 min.
+    for (const minutes of [20, 40, 60, 80]) {
+      await turnarounds.record({
+        batchId: `bl_done_${minutes}`,
+        provider: 'anthropic',
+        model: 'claude-haiku-4-5',
+        requestCount: 10,
+        submittedAt: '2026-12-05T10:00:00.000Z',
+        inProgressAt: null,
+        endedAt: new Date(Date.parse('2026-12-05T10:00:00.000Z') + minutes * 60_000).toISOString(),
+        firstDeliveredAt: null,
+        lastDeliveredAt: '2026-12-05T12:00:00.000Z',
+      });
+    }
+    const json: string[] = [];
+    expect(await runStatus(['--json'], (l) => json.push(l), { reader, turnarounds, clock })).toBe(
+      0,
+    );
+    const rows = (JSON.parse(json[0] ?? '{}') as StatusSnapshot).batches;
+    expect(rows.find((b) => b.batch_id === 'bl_run')).toMatchObject({
+      expected_end: '2026-12-06T12:10:00.000Z',
+      expected_end_basis: 'p50 turnaround of 4 anthropic claude-haiku-4-5 batches (turnaround log)',
+    });
+    // A model without history: the provider's deadline, not the batch records' guess.
+    expect(rows.find((b) => b.batch_id === 'bl_fill')?.expected_end_basis).toBeNull();
+
+    const table: string[] = [];
+    await runStatus([], (l) => table.push(l), { reader, turnarounds, clock });
+    expect(table.join('\n')).toMatch(
+      /bl_run\s+anthropic.*12:10:00Z \(p50 turnaround of 4 anthropic claude-haiku-4-5 batches \(turnaround log\)\)/,
+    );
   });
 
   it('prints JSON, one line per read with --watch, until stopped', async () => {

@@ -74,7 +74,7 @@ describeMetricsSinkContract('PowertoolsMetricsSink', (run) => {
     run(sink);
     sink.flush();
   }) as unknown as EmfDocument[];
-  const written: WrittenMetrics = { counts: [], timings: [], percents: [] };
+  const written: WrittenMetrics = { counts: [], timings: [], percents: [], seconds: [] };
   for (const document of documents) {
     const directive = document._aws.CloudWatchMetrics[0];
     if (directive === undefined) continue;
@@ -91,6 +91,7 @@ describeMetricsSinkContract('PowertoolsMetricsSink', (run) => {
         if (unit === 'Count') written.counts.push({ name, dimensions, value });
         else if (unit === 'Milliseconds') written.timings.push({ name, value });
         else if (unit === 'Percent') written.percents.push({ name, dimensions, value });
+        else if (unit === 'Seconds') written.seconds.push({ name, dimensions, value });
       }
     }
   }
@@ -116,6 +117,9 @@ describeMetricsSinkContract('RecordingMetrics', (run) => {
       .map(({ name, value }) => ({ name, value })),
     percents: sink.records
       .filter((r) => r.kind === 'percent')
+      .map(({ name, dimensions, value }) => ({ name, dimensions, value })),
+    seconds: sink.records
+      .filter((r) => r.kind === 'seconds')
       .map(({ name, dimensions, value }) => ({ name, dimensions, value })),
   };
 });
