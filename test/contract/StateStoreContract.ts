@@ -432,7 +432,15 @@ const describeStateStoreContract = (
         expect(concurrent.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
         const lost = concurrent.find((r) => r.status === 'rejected');
         expect(lost?.status === 'rejected' && lost.reason).toBeInstanceOf(ConflictError);
-        expect((await store.getBatch(id))?.version).toBe(3);
+        const current = (await store.getBatch(id)) as BatchRecord;
+        expect(current.version).toBe(3);
+        // A running batch's progress marks are kept once set.
+        const progressed = await store.updateBatch(id, 3, {
+          inProgressAt: '2026-11-26T10:10:00.000Z',
+          progressAt: '2026-11-26T10:20:00.000Z',
+        });
+        expect(await store.getBatch(id)).toEqual(progressed);
+        expect(progressed).toMatchObject({ version: 4, inProgressAt: '2026-11-26T10:10:00.000Z' });
 
         const missing = store.updateBatch(uid('missing'), 1, {});
         await expect(missing).rejects.toBeInstanceOf(NotFoundError);
