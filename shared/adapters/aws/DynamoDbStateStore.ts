@@ -49,6 +49,7 @@ import {
   itemToException,
   itemToPart,
   itemToRequest,
+  pagesOfMembers,
   requestKey,
   requestToItem,
   type StateItem,
@@ -541,27 +542,13 @@ class DynamoDbStateStore implements StateStore {
         if (!isVoidSlot(item)) exceptions.set(String(item.sk).slice('ITEM#'.length), item);
       }
     }
-    let page: BatchItem[] = [];
-    for (const part of await this.#listParts(batchId)) {
-      for await (const member of this.#partMembers(part)) {
-        const item = exceptions.get(member.providerCustomId);
-        exceptions.delete(member.providerCustomId);
-        page.push(item === undefined ? member : withException(member, item));
-        if (page.length >= this.#itemPageSize) {
-          yield page;
-          page = [];
-        }
-      }
-    }
-    for (const item of exceptions.values()) {
-      if (typeof item.custom_id !== 'string') continue;
-      page.push(itemToBatchItem(item));
-      if (page.length >= this.#itemPageSize) {
-        yield page;
-        page = [];
-      }
-    }
-    if (page.length > 0) yield page;
+    const parts = await this.#listParts(batchId);
+    yield* pagesOfMembers(this.#membersOfParts(parts), exceptions, this.#itemPageSize);
+  }
+
+  /** The members the parts' sidecars list, part after part. */
+  async *#membersOfParts(parts: readonly BatchPart[]): AsyncIterable<BatchItem> {
+    for (const part of parts) yield* this.#partMembers(part);
   }
 
   /**

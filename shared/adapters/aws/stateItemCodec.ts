@@ -283,6 +283,38 @@ const withException = (member: BatchItem, item: StateItem): BatchItem =>
     ? itemToBatchItem(item)
     : { ...member, ...itemToException(item) };
 
+/**
+ * A batch's members in pages: each sidecar member with its exception item applied, then the
+ * exception items no sidecar member claimed (members of batches made before sidecars, which
+ * were kept as items).
+ */
+async function* pagesOfMembers(
+  sidecarMembers: AsyncIterable<BatchItem>,
+  exceptions: Map<string, StateItem>,
+  pageSize: number,
+): AsyncIterable<BatchItem[]> {
+  const unclaimed = new Map(exceptions);
+  let page: BatchItem[] = [];
+  for await (const member of sidecarMembers) {
+    const item = unclaimed.get(member.providerCustomId);
+    unclaimed.delete(member.providerCustomId);
+    page.push(item === undefined ? member : withException(member, item));
+    if (page.length >= pageSize) {
+      yield page;
+      page = [];
+    }
+  }
+  for (const item of unclaimed.values()) {
+    if (typeof item.custom_id !== 'string') continue;
+    page.push(itemToBatchItem(item));
+    if (page.length >= pageSize) {
+      yield page;
+      page = [];
+    }
+  }
+  if (page.length > 0) yield page;
+}
+
 /** What an exception item says of its member. */
 const itemToException = (item: StateItem): MemberException => {
   const retryAt = strOrNull(item, 'retry_at');
@@ -340,6 +372,7 @@ export {
   itemToException,
   itemToPart,
   itemToRequest,
+  pagesOfMembers,
   partKey,
   partToItem,
   requestKey,

@@ -11,6 +11,7 @@ import {
   itemToException,
   itemToPart,
   itemToRequest,
+  pagesOfMembers,
   partToItem,
   requestToItem,
   type StateItem,
@@ -269,27 +270,13 @@ class InMemoryStateStore implements StateStore {
         .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
         .map(([id, item]) => [id, structuredClone(item)]),
     );
-    let page: BatchItem[] = [];
-    for (const part of this.#openedParts(batchId)) {
-      for await (const member of this.#partMembers(part)) {
-        const item = exceptions.get(member.providerCustomId);
-        exceptions.delete(member.providerCustomId);
-        page.push(item === undefined ? member : withException(member, item));
-        if (page.length >= this.#itemPageSize) {
-          yield page;
-          page = [];
-        }
-      }
-    }
-    for (const item of exceptions.values()) {
-      if (typeof item.custom_id !== 'string') continue;
-      page.push(itemToBatchItem(item));
-      if (page.length >= this.#itemPageSize) {
-        yield page;
-        page = [];
-      }
-    }
-    if (page.length > 0) yield page;
+    const parts = this.#openedParts(batchId);
+    yield* pagesOfMembers(this.#membersOfParts(parts), exceptions, this.#itemPageSize);
+  }
+
+  /** The members the parts' sidecars list, part after part. */
+  async *#membersOfParts(parts: readonly BatchPart[]): AsyncIterable<BatchItem> {
+    for (const part of parts) yield* this.#partMembers(part);
   }
 
   async exceptionsOf(
