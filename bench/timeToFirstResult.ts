@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { sendRequests } from '../cli/sendRequests.js';
 import { batchTurnarounds, formatTurnarounds } from '../cli/timeToFirstResult.js';
+import { quietAwsSdkNodeWarning } from '../local/quietAwsSdk.js';
 import { ResultCollector } from '../local/stack/ResultCollector.js';
 import { startLocalStack } from '../local/stack/startLocalStack.js';
 import { createAwsClients } from '../shared/adapters/aws/createAwsClients.js';
@@ -13,6 +14,8 @@ import { createAwsClients } from '../shared/adapters/aws/createAwsClients.js';
  * batch is sent on its own, after the previous one is delivered, so batches do not queue
  * behind each other. Exits non-zero when a pushed batch's median is 5 s or more.
  */
+quietAwsSdkNodeWarning();
+
 const { values } = parseArgs({
   options: {
     batches: { type: 'string', default: '3' },
