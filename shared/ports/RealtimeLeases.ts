@@ -1,0 +1,33 @@
+import type { ItemDelivery } from './BatchMembers.js';
+
+/** What the realtime lane works on: a request sent there at intake, or an escalated member. */
+type RealtimeTarget =
+  | { readonly kind: 'request'; readonly producer: string; readonly customId: string }
+  | { readonly kind: 'member'; readonly batchId: string; readonly providerCustomId: string };
+
+/** What taking a realtime target found. */
+type RealtimeLease = 'leased' | 'busy' | 'done' | 'missing';
+
+/**
+ * Leases on the realtime lane's work (a request sent there at intake, or an escalated member),
+ * so one worker at a time serves it and a delivered one is never served again.
+ * Every method is safe to call again after a crash; conditional writes decide races.
+ */
+interface RealtimeLeases {
+  /**
+   * Leases a realtime target to one worker until `until`: `busy` while another worker holds
+   * it, `done` once delivered, `missing` when there is no such request or member.
+   */
+  leaseRealtime(target: RealtimeTarget, until: string, now: string): Promise<RealtimeLease>;
+
+  /** Hands a lease back before it runs out (the job failed for now and will be tried again). */
+  releaseRealtime(target: RealtimeTarget): Promise<void>;
+
+  /** Records a realtime target delivered, with its status and cost; the lease ends. */
+  finishRealtime(
+    target: RealtimeTarget,
+    delivery: Omit<ItemDelivery, 'providerCustomId'>,
+  ): Promise<void>;
+}
+
+export type { RealtimeLease, RealtimeLeases, RealtimeTarget };
