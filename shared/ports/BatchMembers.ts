@@ -66,7 +66,8 @@ interface BatchMembers {
   /**
    * Takes a member of a still-running batch for the realtime lane, atomically with a check
    * that the batch is still `submitted`: once a batch has ended, its own results stand.
-   * False when the batch moved on, or the member was delivered or taken already.
+   * False when the batch moved on, or the member was delivered or taken already, or the batch
+   * does not hold this provider custom id (then nothing is written).
    */
   escalateMember(batchId: string, providerCustomId: string, at: string): Promise<boolean>;
 }

@@ -5,8 +5,13 @@ type RealtimeTarget =
   | { readonly kind: 'request'; readonly producer: string; readonly customId: string }
   | { readonly kind: 'member'; readonly batchId: string; readonly providerCustomId: string };
 
-/** What taking a realtime target found. */
-type RealtimeLease = 'leased' | 'busy' | 'done' | 'missing';
+/**
+ * What taking a realtime target found: `leased` to this worker; `busy` while another worker
+ * holds it; `done` once delivered; `pending` when a request's ledger entry is still `pending`
+ * (its collector sent the job and has not yet marked the entry `realtime`: wait for it);
+ * `missing` when there is nothing the lane may serve.
+ */
+type RealtimeLease = 'leased' | 'busy' | 'done' | 'pending' | 'missing';
 
 /**
  * Leases on the realtime lane's work (a request sent there at intake, or an escalated member),
@@ -15,8 +20,12 @@ type RealtimeLease = 'leased' | 'busy' | 'done' | 'missing';
  */
 interface RealtimeLeases {
   /**
-   * Leases a realtime target to one worker until `until`: `busy` while another worker holds
-   * it, `done` once delivered, `missing` when there is no such request or member.
+   * Leases a realtime target to one worker until `until` (see {@link RealtimeLease}). A
+   * `request` is leased only while its ledger entry is in state `realtime`: an entry still
+   * `pending` answers `pending`, and one in any other state (claimed by a batch, refused) or
+   * none answers `missing`, so a job left over from a request a batch took never serves it a
+   * second time. A `member` is leased on its exception item (made by `escalateMember`):
+   * `missing` when it has none.
    */
   leaseRealtime(target: RealtimeTarget, until: string, now: string): Promise<RealtimeLease>;
 

@@ -204,8 +204,16 @@ const createRealtimeWorker = (deps: RuntimeDeps) => {
     );
     if (lease === 'done') return report('already-delivered');
     if (lease === 'missing') {
-      logger.error('realtime job for an unknown request', { customId: job.custom_id });
+      logger.error('realtime job for a request the lane does not hold', {
+        customId: job.custom_id,
+      });
       return report('missing');
+    }
+    if (lease === 'pending') {
+      // Its collector sends the job before it marks the entry `realtime`: tried again soon.
+      throw new UnavailableError(`request ${job.custom_id} is not the realtime lane's yet`, {
+        code: 'realtime_pending',
+      });
     }
     if (lease === 'busy') {
       throw new ConflictError(`another worker is serving ${job.custom_id}`, {

@@ -1,27 +1,20 @@
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { ConflictError, InvalidInputError } from '../../domain/errors.js';
-import { mapWithConcurrency } from '../../domain/mapWithConcurrency.js';
-import { decodePartMember, partMembersKeyOf } from '../../domain/partMembers.js';
-import { providerCustomIdOf } from '../../domain/providerCustomIdOf.js';
-import type { BatchItem, BatchPart, BatchRecord } from '../../domain/records.js';
-import { splitLines } from '../../domain/splitLines.js';
-import type { BlobStore } from '../../ports/BlobStore.js';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConflictError, InvalidInputError } from '../../../domain/errors.js';
+import { mapWithConcurrency } from '../../../domain/mapWithConcurrency.js';
+import { decodePartMember, partMembersKeyOf } from '../../../domain/partMembers.js';
+import { providerCustomIdOf } from '../../../domain/providerCustomIdOf.js';
+import type { BatchItem, BatchPart, BatchRecord } from '../../../domain/records.js';
+import { splitLines } from '../../../domain/splitLines.js';
 import type {
+  BatchFilling,
   MemberClaim,
   PartMember,
   PartReservation,
   ReservedPart,
-} from '../../ports/StateStore.js';
-import type { Sleep } from './backoff.js';
-import { claimOutcomeOf, ledgerClaimPut } from './claimOperations.js';
-import { isAwsErrorNamed } from './isAwsErrorNamed.js';
+} from '../../../ports/BatchFilling.js';
+import type { BlobStore } from '../../../ports/BlobStore.js';
+import { claimOutcomeOf, ledgerClaimPut } from '../claimOperations.js';
+import { isAwsErrorNamed } from '../isAwsErrorNamed.js';
 import {
   ACTIVE_PARTITION,
   batchKey,
@@ -33,9 +26,15 @@ import {
   itemToPart,
   partKey,
   partToItem,
-  type StateItem,
-} from './stateItemCodec.js';
-import { translateAwsError } from './translateAwsError.js';
+} from '../stateItemCodec.js';
+import {
+  INDEX_KEY_NAMES,
+  IS_NEW,
+  oldItemOfError,
+  PK_NAME,
+  StateTableAccess,
+  type StateTableOptions,
+} from './StateTableAccess.js';
 
 /** Members claimed (or settled by sealing) at once, one single-item write each. */
 const CLAIM_CONCURRENCY = 16;
@@ -49,51 +48,31 @@ const partSealed = (batchId: string, partNo: number, claimedBefore: number) =>
 /** Parts sealed at once. */
 const SEAL_CONCURRENCY = 16;
 
-interface DynamoDbFillingBatchesOptions {
-  readonly client: DynamoDBDocumentClient;
-  readonly tableName: string;
+interface DynamoDbBatchFillingOptions extends StateTableOptions {
   /** batchlane's bucket: where each part's sidecar of members is read when sealing settles it. */
   readonly blobs: BlobStore;
-  readonly maxAttempts: number;
-  readonly sleep: Sleep;
 }
 
-const oldItemOf = (raw: unknown): StateItem | null =>
-  typeof raw === 'object' && raw !== null && Object.keys(raw).length > 0
-    ? unmarshall(raw as Record<string, AttributeValue>)
-    : null;
-
 /**
- * The filling side of the state table: a pointer per group to its `filling` batch
- * (`FILL#<group>/FILL`), atomic part reservations on the batch record, and part records
- * (`BATCH#<id>/PART#<n>`) that members are claimed through. Claims check their part, not
- * the batch, so concurrent collectors never contend on one hot item while they claim.
+ * {@link BatchFilling} on the state table: a pointer per group to its `filling` batch
+ * (`FILL#<group>/FILL`), atomic part reservations on the batch record (the `BatchRecords`'
+ * item), and part records (`BATCH#<id>/PART#<n>`) that members are claimed through. Claims
+ * check their part, not the batch, so concurrent collectors never contend on one hot item
+ * while they claim. Claiming a member puts its ledger entry (`REQ#…`, the `RequestLedger`'s
+ * item): the ledger entry is what makes a request a member, and it lives in the same table.
  */
-class DynamoDbFillingBatches {
-  readonly #client: DynamoDBDocumentClient;
-  readonly #table: string;
+class DynamoDbBatchFilling implements BatchFilling {
+  readonly #table: StateTableAccess;
   readonly #blobs: BlobStore;
-  readonly #maxAttempts: number;
-  readonly #sleep: Sleep;
 
-  constructor(options: DynamoDbFillingBatchesOptions) {
-    this.#client = options.client;
-    this.#table = options.tableName;
+  constructor(options: DynamoDbBatchFillingOptions) {
+    this.#table = new StateTableAccess(options);
     this.#blobs = options.blobs;
-    this.#maxAttempts = options.maxAttempts;
-    this.#sleep = options.sleep;
   }
 
   async currentFillingBatch(groupKey: string): Promise<string | null> {
-    try {
-      const response = await this.#client.send(
-        new GetCommand({ TableName: this.#table, Key: fillKey(groupKey), ConsistentRead: true }),
-      );
-      const batchId = response.Item?.batch_id;
-      return typeof batchId === 'string' ? batchId : null;
-    } catch (error) {
-      throw this.#translate(error, 'GetItem', `FILL#${groupKey}`);
-    }
+    const batchId = (await this.#table.get(fillKey(groupKey)))?.batch_id;
+    return typeof batchId === 'string' ? batchId : null;
   }
 
   async setFillingBatch(
@@ -102,12 +81,12 @@ class DynamoDbFillingBatches {
     replacing: string | null,
   ): Promise<boolean> {
     try {
-      await this.#client.send(
+      await this.#table.client.send(
         new PutCommand({
-          TableName: this.#table,
+          TableName: this.#table.tableName,
           Item: { ...fillKey(groupKey), group_key: groupKey, batch_id: batchId },
           ...(replacing === null
-            ? { ConditionExpression: 'attribute_not_exists(pk)' }
+            ? { ConditionExpression: IS_NEW, ExpressionAttributeNames: PK_NAME }
             : {
                 ConditionExpression: 'batch_id = :replacing',
                 ExpressionAttributeValues: { ':replacing': replacing },
@@ -117,7 +96,7 @@ class DynamoDbFillingBatches {
       return true;
     } catch (error) {
       if (isAwsErrorNamed(error, 'ConditionalCheckFailedException')) return false;
-      throw this.#translate(error, 'PutItem', `FILL#${groupKey}`);
+      throw this.#table.translate(error, 'PutItem', `FILL#${groupKey}`);
     }
   }
 
@@ -150,9 +129,9 @@ class DynamoDbFillingBatches {
       adds.push(`#r${index} :r${index}`, `#t${index} :t${index}`);
     });
     try {
-      const response = await this.#client.send(
+      const response = await this.#table.client.send(
         new UpdateCommand({
-          TableName: this.#table,
+          TableName: this.#table.tableName,
           Key: batchKey(batchId),
           ConditionExpression:
             '#state = :filling AND request_count <= :maxN AND input_bytes <= :maxB',
@@ -171,21 +150,21 @@ class DynamoDbFillingBatches {
       };
     } catch (error) {
       if (isAwsErrorNamed(error, 'ConditionalCheckFailedException')) return null;
-      throw this.#translate(error, 'UpdateItem', `BATCH#${batchId}`);
+      throw this.#table.translate(error, 'UpdateItem', `BATCH#${batchId}`);
     }
   }
 
   async stopFilling(batchId: string, nextPollAt: string): Promise<BatchRecord | null> {
     try {
-      const response = await this.#client.send(
+      const response = await this.#table.client.send(
         new UpdateCommand({
-          TableName: this.#table,
+          TableName: this.#table.tableName,
           Key: batchKey(batchId),
           ConditionExpression: '#state = :filling',
           // The index key follows the poll time, as every write of a batch keeps it.
           UpdateExpression:
-            'SET #state = :sealing, next_poll_at = :at, gsi1pk = :active, gsi1sk = :at ADD version :one',
-          ExpressionAttributeNames: { '#state': 'state' },
+            'SET #state = :sealing, next_poll_at = :at, #gsi1pk = :active, #gsi1sk = :at ADD version :one',
+          ExpressionAttributeNames: { '#state': 'state', ...INDEX_KEY_NAMES },
           ExpressionAttributeValues: {
             ':filling': 'filling',
             ':sealing': 'sealing',
@@ -199,23 +178,24 @@ class DynamoDbFillingBatches {
       return itemToBatch(response.Attributes ?? {});
     } catch (error) {
       if (isAwsErrorNamed(error, 'ConditionalCheckFailedException')) return null;
-      throw this.#translate(error, 'UpdateItem', `BATCH#${batchId}`);
+      throw this.#table.translate(error, 'UpdateItem', `BATCH#${batchId}`);
     }
   }
 
   async openPart(part: BatchPart): Promise<boolean> {
     try {
-      await this.#client.send(
+      await this.#table.client.send(
         new PutCommand({
-          TableName: this.#table,
+          TableName: this.#table.tableName,
           Item: partToItem({ ...part, state: 'open' }),
-          ConditionExpression: 'attribute_not_exists(pk)',
+          ConditionExpression: IS_NEW,
+          ExpressionAttributeNames: PK_NAME,
         }),
       );
       return true;
     } catch (error) {
       if (isAwsErrorNamed(error, 'ConditionalCheckFailedException')) return false;
-      throw this.#translate(error, 'PutItem', `BATCH#${part.batchId}`);
+      throw this.#table.translate(error, 'PutItem', `BATCH#${part.batchId}`);
     }
   }
 
@@ -270,15 +250,15 @@ class DynamoDbFillingBatches {
     expiresAt: number,
   ): Promise<MemberClaim> {
     try {
-      await this.#client.send(
-        new PutCommand(ledgerClaimPut(this.#table, item, requestHash, expiresAt)),
+      await this.#table.client.send(
+        new PutCommand(ledgerClaimPut(this.#table.tableName, item, requestHash, expiresAt)),
       );
       return 'claimed';
     } catch (error) {
       if (!isAwsErrorNamed(error, 'ConditionalCheckFailedException')) {
-        throw this.#translate(error, 'PutItem', `REQ#${item.customId}`);
+        throw this.#table.translate(error, 'PutItem', `REQ#${item.customId}`);
       }
-      const old = oldItemOf((error as { Item?: unknown }).Item);
+      const old = oldItemOfError(error);
       // Gone between the condition and now (an expired entry swept): try again.
       if (old === null) return this.#claimLedger(item, requestHash, expiresAt);
       return claimOutcomeOf(old, item, requestHash);
@@ -286,19 +266,8 @@ class DynamoDbFillingBatches {
   }
 
   async #partState(batchId: string, partNo: number): Promise<string | null> {
-    try {
-      const response = await this.#client.send(
-        new GetCommand({
-          TableName: this.#table,
-          Key: partKey(batchId, partNo),
-          ConsistentRead: true,
-        }),
-      );
-      const state = response.Item?.state;
-      return typeof state === 'string' ? state : null;
-    } catch (error) {
-      throw this.#translate(error, 'GetItem', `BATCH#${batchId}`);
-    }
+    const state = (await this.#table.get(partKey(batchId, partNo)))?.state;
+    return typeof state === 'string' ? state : null;
   }
 
   /**
@@ -329,16 +298,16 @@ class DynamoDbFillingBatches {
     });
     const claimed = part.requestCount - voids.length;
     try {
-      await this.#client.send(
+      await this.#table.client.send(
         new UpdateCommand({
-          TableName: this.#table,
+          TableName: this.#table.tableName,
           Key: partKey(part.batchId, part.partNo),
           UpdateExpression: 'SET claimed = :claimed, voids = :voids',
           ExpressionAttributeValues: { ':claimed': claimed, ':voids': voids },
         }),
       );
     } catch (error) {
-      throw this.#translate(error, 'UpdateItem', `BATCH#${part.batchId}`);
+      throw this.#table.translate(error, 'UpdateItem', `BATCH#${part.batchId}`);
     }
     return { ...part, claimed, voids };
   }
@@ -350,9 +319,9 @@ class DynamoDbFillingBatches {
     voids: readonly string[] = [],
   ): Promise<void> {
     try {
-      await this.#client.send(
+      await this.#table.client.send(
         new UpdateCommand({
-          TableName: this.#table,
+          TableName: this.#table.tableName,
           Key: partKey(batchId, partNo),
           ConditionExpression: '#state = :open',
           UpdateExpression: 'SET claimed = :claimed, voids = :voids',
@@ -363,7 +332,7 @@ class DynamoDbFillingBatches {
     } catch (error) {
       // Sealed first: sealing settles the part from its sidecar and the ledger itself.
       if (isAwsErrorNamed(error, 'ConditionalCheckFailedException')) return;
-      throw this.#translate(error, 'UpdateItem', `BATCH#${batchId}`);
+      throw this.#table.translate(error, 'UpdateItem', `BATCH#${batchId}`);
     }
   }
 
@@ -373,9 +342,9 @@ class DynamoDbFillingBatches {
       try {
         // Creates a bare sealed record for a part whose collector has not recorded it yet,
         // so that collector's `openPart` fails and it never claims into this batch.
-        const response = await this.#client.send(
+        const response = await this.#table.client.send(
           new UpdateCommand({
-            TableName: this.#table,
+            TableName: this.#table.tableName,
             Key: partKey(batchId, partNo),
             UpdateExpression: 'SET #state = :sealed',
             ExpressionAttributeNames: { '#state': 'state' },
@@ -388,7 +357,7 @@ class DynamoDbFillingBatches {
           ? { ...itemToPart(old, batchId, partNo), state: 'sealed' as const }
           : null;
       } catch (error) {
-        throw this.#translate(error, 'UpdateItem', `BATCH#${batchId}`);
+        throw this.#table.translate(error, 'UpdateItem', `BATCH#${batchId}`);
       }
     });
     const parts: BatchPart[] = [];
@@ -403,13 +372,6 @@ class DynamoDbFillingBatches {
     }
     return parts;
   }
-
-  #translate(error: unknown, operation: string, key: string) {
-    return translateAwsError(error, {
-      operation: `DynamoDB.${operation}`,
-      resource: `${this.#table}/${key}`,
-    });
-  }
 }
 
-export { DynamoDbFillingBatches, type DynamoDbFillingBatchesOptions };
+export { DynamoDbBatchFilling, type DynamoDbBatchFillingOptions };
