@@ -3,6 +3,7 @@ import type { StateStore } from '../../../shared/ports/StateStore.js';
 import { InMemoryBatchFilling } from './InMemoryBatchFilling.js';
 import { InMemoryBatchMembers } from './InMemoryBatchMembers.js';
 import { InMemoryBatchRecords } from './InMemoryBatchRecords.js';
+import { InMemoryBlobStore } from './InMemoryBlobStore.js';
 import { InMemoryRealtimeLeases } from './InMemoryRealtimeLeases.js';
 import { InMemoryRequestLedger } from './InMemoryRequestLedger.js';
 import { InMemoryStateTable, type InMemoryStateTableOptions } from './InMemoryStateTable.js';
@@ -49,4 +50,17 @@ class InMemoryStateStore extends ComposedStateStore<{
   }
 }
 
-export { InMemoryStateStore, type InMemoryStateStoreOptions };
+/**
+ * The five state fakes over one fresh in-memory table and bucket, as the state contract suites
+ * take them (`test/contract/stateFixtures.ts`), with `listItems` pages of 100.
+ */
+const inMemoryStatePorts = () => {
+  const blobs = new InMemoryBlobStore();
+  const { ledger, records, filling, members, leases } = new InMemoryStateStore({
+    blobs,
+    itemPageSize: 100,
+  });
+  return { ledger, records, filling, members, leases, blobs };
+};
+
+export { InMemoryStateStore, type InMemoryStateStoreOptions, inMemoryStatePorts };

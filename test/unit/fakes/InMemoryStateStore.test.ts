@@ -1,14 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { UnavailableError } from '../../../shared/domain/errors.js';
-import { describeStateStoreContract } from '../../contract/StateStoreContract.js';
 import { FakeClock } from '../../support/fakes/FakeClock.js';
 import { InMemoryBlobStore } from '../../support/fakes/InMemoryBlobStore.js';
 import { InMemoryStateStore } from '../../support/fakes/InMemoryStateStore.js';
 
-describeStateStoreContract('in memory', () => {
-  const blobs = new InMemoryBlobStore();
-  return { port: new InMemoryStateStore({ blobs, itemPageSize: 100 }), blobs };
-});
+// The five state ports' contracts run against the fakes this store is made of
+// (`InMemoryRequestLedger.test.ts` and its neighbours); what is the fake's alone is here.
 
 // DynamoDB Local never sweeps expired items, so the TTL is held to here alone.
 describe('InMemoryStateStore ledger TTL', () => {

@@ -1,11 +1,14 @@
 import { DynamoDbStateStore } from '../../../shared/adapters/aws/DynamoDbStateStore.js';
 import { S3BlobStore } from '../../../shared/adapters/aws/S3BlobStore.js';
 import { ensureStateTable } from '../../../shared/adapters/aws/stateTable.js';
-import { describeStateStoreContract } from '../../contract/StateStoreContract.js';
 import { createBucket, emulatorClients, uniqueName } from '../aws/awsTestKit.js';
 
-// A table and a bucket per case: each case's store starts empty, as the contract asks.
-describeStateStoreContract('DynamoDbStateStore on DynamoDB Local, sidecars on fauxqs', async () => {
+/**
+ * The five state adapters over a fresh table on DynamoDB Local and a fresh bucket on fauxqs
+ * (a table and a bucket per case: each case's ports start empty, as the contracts ask), with
+ * `listItems` pages of 100, and how to let go of the clients.
+ */
+const dynamoDbStatePorts = async () => {
   const clients = emulatorClients();
   const tableName = uniqueName('state-contract');
   await ensureStateTable(clients.dynamodb, tableName);
@@ -13,14 +16,13 @@ describeStateStoreContract('DynamoDbStateStore on DynamoDB Local, sidecars on fa
     client: clients.s3,
     bucket: await createBucket(clients, 'state-contract'),
   });
-  return {
-    port: new DynamoDbStateStore({
-      client: clients.documentClient,
-      tableName,
-      blobs,
-      itemPageSize: 100,
-    }),
+  const { ledger, records, filling, members, leases } = new DynamoDbStateStore({
+    client: clients.documentClient,
+    tableName,
     blobs,
-    close: () => clients.destroy(),
-  };
-});
+    itemPageSize: 100,
+  });
+  return { ledger, records, filling, members, leases, blobs, close: () => clients.destroy() };
+};
+
+export { dynamoDbStatePorts };
