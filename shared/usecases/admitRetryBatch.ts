@@ -1,8 +1,16 @@
 import { METRIC } from '../contract/metrics.js';
 import type { HoldReason } from '../domain/admitRequests.js';
 import type { BatchRecord } from '../domain/records.js';
-import { createAdmissionDecision, publishRequestsHeld, retryInSeconds } from './createAdmission.js';
-import type { RuntimeDeps } from './RuntimeDeps.js';
+import {
+  type AdmissionDecisionDeps,
+  createAdmissionDecision,
+  type HeldReportDeps,
+  publishRequestsHeld,
+  retryInSeconds,
+} from './createAdmission.js';
+
+/** What admitting a retry batch, or reporting it held, uses. */
+type RetryAdmissionDeps = AdmissionDecisionDeps & HeldReportDeps;
 
 /**
  * What a retry batch's `lastError` starts with while it waits for admission: its worst case is
@@ -26,7 +34,7 @@ const admissionHoldOf = (reason: HoldReason): string =>
  * members stay together. Returns null when admitted, or why it is held.
  */
 const admitRetryBatch = async (
-  deps: RuntimeDeps,
+  deps: RetryAdmissionDeps,
   batch: Pick<BatchRecord, 'provider' | 'models' | 'estimate'> & {
     /** The batch itself, once recorded: not counted as in flight against its own quota. */
     readonly batchId: string | null;
@@ -53,7 +61,7 @@ const admitRetryBatch = async (
  * again, in seconds.
  */
 const reportRetryHeld = async (
-  deps: RuntimeDeps,
+  deps: RetryAdmissionDeps,
   batch: Pick<BatchRecord, 'batchId' | 'provider' | 'models'>,
   reason: HoldReason,
   members: Iterable<{ readonly producer: string; readonly customId: string }>,
@@ -85,4 +93,10 @@ const reportRetryHeld = async (
   return retryIn;
 };
 
-export { admissionHoldOf, admitRetryBatch, awaitsAdmission, reportRetryHeld };
+export {
+  admissionHoldOf,
+  admitRetryBatch,
+  awaitsAdmission,
+  type RetryAdmissionDeps,
+  reportRetryHeld,
+};

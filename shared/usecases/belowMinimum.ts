@@ -1,8 +1,21 @@
 import { METRIC } from '../contract/metrics.js';
 import { PROVIDER_LIMITS, type ProviderName } from '../contract/providers.js';
 import type { BatchItem, BatchRecord } from '../domain/records.js';
+import type { BatchMembers } from '../ports/BatchMembers.js';
+import type { BatchRecords } from '../ports/BatchRecords.js';
+import type { EscalationDeps } from './escalateLateMembers.js';
 import { dispatchEscalations } from './escalateLateMembers.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
+
+/** What telling how long a batch below its minimum may wait uses: its members' deadlines. */
+type BelowMinimumWaitDeps = Pick<RuntimeDeps, 'settings'> & { readonly store: BatchMembers };
+
+/** What serving a batch below its minimum uses: escalation of its members, and its record. */
+type BelowMinimumDeps = EscalationDeps &
+  BelowMinimumWaitDeps &
+  Pick<RuntimeDeps, 'clock' | 'completion' | 'logger' | 'metrics' | 'realtime'> & {
+    readonly store: BatchRecords;
+  };
 
 const isoAfter = (now: Date, ms: number): string => new Date(now.getTime() + ms).toISOString();
 
@@ -13,11 +26,14 @@ const ESCALATION_DELAY_SECONDS = 2;
 const DEFAULT_BELOW_MINIMUM_WAIT_MS = 24 * 3600 * 1000;
 
 /** The fewest requests a batch of this provider may hold, or null where there is no minimum. */
-const minRequestsOf = (deps: RuntimeDeps, provider: ProviderName): number | null =>
+const minRequestsOf = (
+  deps: Pick<RuntimeDeps, 'settings'>,
+  provider: ProviderName,
+): number | null =>
   deps.settings.minRequestsPerBatch?.[provider] ?? PROVIDER_LIMITS[provider].minRequests ?? null;
 
 /** The earliest deadline among a batch's members, as epoch ms, or Infinity. */
-const earliestDeadlineOf = async (deps: RuntimeDeps, batchId: string): Promise<number> => {
+const earliestDeadlineOf = async (deps: BelowMinimumWaitDeps, batchId: string): Promise<number> => {
   let earliest = Number.POSITIVE_INFINITY;
   for await (const page of deps.store.listItems(batchId)) {
     for (const item of page) {
@@ -37,7 +53,7 @@ const earliestDeadlineOf = async (deps: RuntimeDeps, batchId: string): Promise<n
  * batch below the minimum, which is small by definition.
  */
 const belowMinimumWaitUntil = async (
-  deps: RuntimeDeps,
+  deps: BelowMinimumWaitDeps,
   batch: BatchRecord,
   now: Date,
 ): Promise<string | null> => {
@@ -63,7 +79,7 @@ const belowMinimumWaitUntil = async (
  * a realtime lane, the batch ends refused and completion delivers each member `errored`.
  */
 const serveBelowMinimum = async (
-  deps: RuntimeDeps,
+  deps: BelowMinimumDeps,
   batch: BatchRecord,
   minimum: number,
 ): Promise<BatchRecord> => {
@@ -126,4 +142,10 @@ const serveBelowMinimum = async (
   });
 };
 
-export { belowMinimumWaitUntil, minRequestsOf, serveBelowMinimum };
+export {
+  type BelowMinimumDeps,
+  type BelowMinimumWaitDeps,
+  belowMinimumWaitUntil,
+  minRequestsOf,
+  serveBelowMinimum,
+};

@@ -11,7 +11,21 @@ import {
 } from '../domain/admitRequests.js';
 import { type BudgetPeriod, budgetPeriodOf } from '../domain/budgetPeriod.js';
 import { ACTIVE_BATCH_STATES } from '../domain/records.js';
+import type { BatchRecords } from '../ports/BatchRecords.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
+
+/** What a `Requests Held` report uses. */
+type HeldReportDeps = Pick<RuntimeDeps, 'clock' | 'events' | 'logger' | 'metrics'>;
+
+/** What admission's decision uses: the budgets, and the running batches its quotas count. */
+type AdmissionDecisionDeps = Pick<RuntimeDeps, 'budgets' | 'clock' | 'metrics' | 'settings'> & {
+  readonly store: BatchRecords;
+};
+
+/** What admission uses: its decision, its report, and the queue held requests go back to. */
+type AdmissionDeps = AdmissionDecisionDeps &
+  HeldReportDeps &
+  Pick<RuntimeDeps, 'logger' | 'requeue' | 'settings'>;
 
 /**
  * How long a held request waits before it is read again: quotas free up as batches end (the
@@ -58,7 +72,7 @@ interface HeldReport {
  * Publishes one `Requests Held` event. The hold itself is durable (in the queue or in a batch
  * record); a lost report is logged and counted, never thrown.
  */
-const publishRequestsHeld = async (deps: RuntimeDeps, held: HeldReport): Promise<void> => {
+const publishRequestsHeld = async (deps: HeldReportDeps, held: HeldReport): Promise<void> => {
   await deps.events
     .publish([
       {
@@ -91,7 +105,7 @@ const publishRequestsHeld = async (deps: RuntimeDeps, held: HeldReport): Promise
  * deployment's quotas and budgets, and reserves the admitted work's worst case in one
  * conditional write. Admits everything, reserving nothing, when no limit is set.
  */
-const createAdmissionDecision = (deps: RuntimeDeps) => {
+const createAdmissionDecision = (deps: AdmissionDecisionDeps) => {
   const { store, clock, settings, metrics } = deps;
   const quotasSet = Object.keys(settings.quotas).length > 0;
   const budgetSet = isBudgetSet(settings.budget);
@@ -235,7 +249,7 @@ const createAdmissionDecision = (deps: RuntimeDeps) => {
  * dead-letter queue) and reported with a `Requests Held` event per reason, producer, provider
  * and model. Inactive when no limit is set.
  */
-const createAdmission = (deps: RuntimeDeps) => {
+const createAdmission = (deps: AdmissionDeps) => {
   const { settings, logger, metrics } = deps;
   const decideAdmission = createAdmissionDecision(deps);
 
@@ -306,10 +320,13 @@ const createAdmission = (deps: RuntimeDeps) => {
 };
 
 export {
+  type AdmissionDecisionDeps,
+  type AdmissionDeps,
   type AdmissionRequest,
   createAdmission,
   createAdmissionDecision,
   type HeldReport,
+  type HeldReportDeps,
   publishRequestsHeld,
   retryInSeconds,
 };

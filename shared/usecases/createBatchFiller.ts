@@ -15,9 +15,16 @@ import type {
 } from '../domain/records.js';
 import { takeWhatFits } from '../domain/takeWhatFits.js';
 import { withProviderCustomId } from '../domain/withProviderCustomId.js';
+import type { BatchFilling } from '../ports/BatchFilling.js';
+import type { BatchRecords } from '../ports/BatchRecords.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
 import { partKeyOf } from './sealBatch.js';
 import { isoAfter } from './submitBatch.js';
+
+/** What filling batches uses: batch records, their parts and claims, and the bucket. */
+type BatchFillerDeps = Pick<RuntimeDeps, 'blobs' | 'clock' | 'ids' | 'logger' | 'settings'> & {
+  readonly store: BatchRecords & BatchFilling;
+};
 
 /** What filling needs to know about one accepted request. */
 interface FillRequest {
@@ -90,7 +97,7 @@ const estimateOf = (requests: readonly FillRequest[]): BatchEstimate => {
  * whose entry was written is a member, and one whose entry was not comes back with its
  * message and goes to a later part.
  */
-const createBatchFiller = (deps: RuntimeDeps) => {
+const createBatchFiller = (deps: BatchFillerDeps) => {
   const { store, clock, logger, settings } = deps;
   const overrides = {
     maxRequests: settings.maxRequestsPerBatch,
@@ -320,4 +327,10 @@ const createBatchFiller = (deps: RuntimeDeps) => {
   };
 };
 
-export { createBatchFiller, type FillReport, type FillRequest, providerCustomIdOf };
+export {
+  type BatchFillerDeps,
+  createBatchFiller,
+  type FillReport,
+  type FillRequest,
+  providerCustomIdOf,
+};

@@ -22,14 +22,40 @@ import {
   type ValidationOutcome,
   validateRequest,
 } from '../domain/validateRequest.js';
+import type { BatchFilling } from '../ports/BatchFilling.js';
+import type { RequestLedger } from '../ports/RequestLedger.js';
 import type { RegisterOutcome, RegisterRequestInput } from '../ports/StateStore.js';
+import type { AdmissionDeps } from './createAdmission.js';
 import { type AdmissionRequest, createAdmission } from './createAdmission.js';
+import type { BatchFillerDeps } from './createBatchFiller.js';
 import { createBatchFiller, type FillRequest, providerCustomIdOf } from './createBatchFiller.js';
 import { holdDelaySeconds } from './createRealtimeWorker.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
 import { createClaimCheckResolver } from './resolveClaimChecks.js';
+import type { SealingDeps } from './sealBatch.js';
 import { handOffSealing, type SealReason } from './sealBatch.js';
+import type { SettleRefusalsDeps } from './settleRefusals.js';
 import { type Refusal, settleRefusals } from './settleRefusals.js';
+
+/**
+ * What the collector uses: the ledger it registers requests in, and what admission, batch
+ * filling, sealing, refusals, claim checks and the realtime lane it hands requests to use.
+ */
+type CollectorDeps = AdmissionDeps &
+  BatchFillerDeps &
+  SealingDeps &
+  SettleRefusalsDeps &
+  Pick<
+    RuntimeDeps,
+    | 'blobs'
+    | 'claimChecks'
+    | 'clock'
+    | 'logger'
+    | 'metrics'
+    | 'realtime'
+    | 'realtimeProviders'
+    | 'settings'
+  > & { readonly store: RequestLedger & BatchFilling };
 
 /** One intake message as the collector sees it (an SQS record, stripped). */
 interface IntakeMessage {
@@ -131,7 +157,7 @@ const REGISTER_CHUNK = 100;
  * durably owned by a batch (or refused); anything that failed before that is handed back to
  * SQS, and the ledger makes the retry pick up exactly where it stopped.
  */
-const createCollector = (deps: RuntimeDeps) => {
+const createCollector = (deps: CollectorDeps) => {
   const { store, clock, logger, metrics, settings } = deps;
   const admit = createAdmission(deps);
   const fill = createBatchFiller(deps);
@@ -795,4 +821,4 @@ const createCollector = (deps: RuntimeDeps) => {
   };
 };
 
-export { type CollectorReport, createCollector, type IntakeMessage };
+export { type CollectorDeps, type CollectorReport, createCollector, type IntakeMessage };

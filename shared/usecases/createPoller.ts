@@ -3,12 +3,32 @@ import { ConflictError, errorMessage, NotFoundError, ThrottledError } from '../d
 import { mapWithConcurrency } from '../domain/mapWithConcurrency.js';
 import { nextPollDelayMs } from '../domain/nextPollDelay.js';
 import type { BatchRecord } from '../domain/records.js';
+import type { BatchRecords } from '../ports/BatchRecords.js';
+import type { BelowMinimumDeps } from './belowMinimum.js';
 import { belowMinimumWaitUntil } from './belowMinimum.js';
+import type { EscalationDeps } from './escalateLateMembers.js';
 import { escalateLateMembers } from './escalateLateMembers.js';
-import { createStuckBatchWatch, type StuckBatchWatch } from './handleStuckBatches.js';
+import {
+  createStuckBatchWatch,
+  type StuckBatchDeps,
+  type StuckBatchWatch,
+} from './handleStuckBatches.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
+import type { SealingDeps } from './sealBatch.js';
 import { handOffSealing } from './sealBatch.js';
 import { isoAfter } from './submitBatch.js';
+
+/**
+ * What the poller uses: the due batches it advances, the providers it asks, and what
+ * sealing, escalation, the stuck-batch watch and a batch below its minimum use.
+ */
+type PollerDeps = BelowMinimumDeps &
+  EscalationDeps &
+  StuckBatchDeps &
+  SealingDeps &
+  Pick<RuntimeDeps, 'clock' | 'completion' | 'logger' | 'metrics' | 'providers' | 'settings'> & {
+    readonly store: BatchRecords;
+  };
 
 /**
  * How long after submission a provider's 404 counts as propagation delay rather than a lost
@@ -33,7 +53,7 @@ interface PollerReport {
  * write is conditional on the version it read, and a lost race just skips that batch.
  */
 const createPoller = (
-  deps: RuntimeDeps,
+  deps: PollerDeps,
   options: {
     readonly maxBatchesPerRun?: number;
     /** Watches running batches for being stuck (default: the stuck-batch use case). */
@@ -212,4 +232,4 @@ const createPoller = (
   };
 };
 
-export { createPoller, type PollerReport };
+export { createPoller, type PollerDeps, type PollerReport };

@@ -19,10 +19,31 @@ import { ledgerIdOf } from '../domain/producer.js';
 import { type RealtimeJob, realtimeOutcomeKey } from '../domain/RealtimeJob.js';
 import type { JsonValue } from '../domain/records.js';
 import { sumItemCosts } from '../domain/sumItemCosts.js';
+import type { BatchMembers } from '../ports/BatchMembers.js';
+import type { BatchRecords } from '../ports/BatchRecords.js';
+import type { RealtimeLeases, RealtimeTarget } from '../ports/RealtimeLeases.js';
 import type { RealtimeOutcome } from '../ports/RealtimeProvider.js';
-import type { RealtimeTarget } from '../ports/StateStore.js';
 import { costEntriesOf } from './costEntriesOf.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
+
+/**
+ * What the realtime worker uses: leases on its targets, the escalated member and its batch,
+ * the provider, the destination, and the costs and budgets it records against.
+ */
+type RealtimeWorkerDeps = Pick<
+  RuntimeDeps,
+  | 'blobs'
+  | 'budgets'
+  | 'clock'
+  | 'costs'
+  | 'deliverer'
+  | 'events'
+  | 'logger'
+  | 'metrics'
+  | 'realtime'
+  | 'realtimeProviders'
+  | 'settings'
+> & { readonly store: RealtimeLeases & BatchMembers & BatchRecords };
 
 interface RealtimeReport {
   readonly customId: string;
@@ -82,7 +103,7 @@ const targetOf = (job: RealtimeJob): RealtimeTarget =>
  * the deadline has passed) the request is delivered `errored` with the reason, so it never
  * ends without an outcome.
  */
-const createRealtimeWorker = (deps: RuntimeDeps) => {
+const createRealtimeWorker = (deps: RealtimeWorkerDeps) => {
   const { store, blobs, clock, logger, metrics, settings } = deps;
 
   /**
@@ -342,4 +363,4 @@ const createRealtimeWorker = (deps: RuntimeDeps) => {
   };
 };
 
-export { createRealtimeWorker, holdDelaySeconds, type RealtimeReport };
+export { createRealtimeWorker, holdDelaySeconds, type RealtimeReport, type RealtimeWorkerDeps };

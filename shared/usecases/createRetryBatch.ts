@@ -6,11 +6,22 @@ import { mapWithConcurrency } from '../domain/mapWithConcurrency.js';
 import { newBatchRecord } from '../domain/newBatchRecord.js';
 import type { BatchItem, BatchRecord } from '../domain/records.js';
 import { splitLines } from '../domain/splitLines.js';
+import type { BatchMembers } from '../ports/BatchMembers.js';
+import type { BatchRecords } from '../ports/BatchRecords.js';
+import type { RetryAdmissionDeps } from './admitRetryBatch.js';
 import { admissionHoldOf, admitRetryBatch, reportRetryHeld } from './admitRetryBatch.js';
 import { retryInSeconds } from './createAdmission.js';
 import { providerCustomIdOf } from './createBatchFiller.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
+import type { SubmitDeps } from './submitBatch.js';
 import { isoAfter, submitBatch } from './submitBatch.js';
+
+/** What making a retry batch uses: batch records, the members it moves, and submission. */
+type RetryBatchDeps = RetryAdmissionDeps &
+  SubmitDeps &
+  Pick<RuntimeDeps, 'blobs' | 'clock' | 'ids' | 'logger' | 'metrics' | 'settings'> & {
+    readonly store: BatchRecords & BatchMembers;
+  };
 
 /**
  * A retry batch's share of its parent's estimate: per model, the parent's average per
@@ -49,7 +60,7 @@ const retryEstimateOf = (
  * Returns the new batch id, or null when no member was left to move.
  */
 const createRetryBatch = async (
-  deps: RuntimeDeps,
+  deps: RetryBatchDeps,
   batch: BatchRecord,
   members: ReadonlyMap<string, BatchItem>,
   leaseMs: number,
@@ -153,4 +164,4 @@ const createRetryBatch = async (
   return moved > 0 ? batchId : null;
 };
 
-export { createRetryBatch };
+export { createRetryBatch, type RetryBatchDeps };

@@ -8,17 +8,17 @@ import {
 import type { ProviderName } from '../contract/providers.js';
 import { NotFoundError } from '../domain/errors.js';
 import type { BatchProvider } from '../ports/BatchProvider.js';
+import type { BatchRecords } from '../ports/BatchRecords.js';
 import type { Clock } from '../ports/Clock.js';
 import type { CompletionNotifier } from '../ports/CompletionNotifier.js';
 import type { Logger } from '../ports/Logger.js';
 import type { PushSecrets } from '../ports/PushSecrets.js';
-import type { StateStore } from '../ports/StateStore.js';
 import type { WebhookReceipts } from '../ports/WebhookReceipts.js';
 
 /** What the receiver needs: a narrow slice of the runtime plus its own two ports. */
 interface WebhookReceiverDeps {
   readonly providers: Partial<Record<ProviderName, BatchProvider>>;
-  readonly store: Pick<StateStore, 'getBatch'>;
+  readonly store: Pick<BatchRecords, 'getBatch'>;
   readonly completion: Pick<CompletionNotifier, 'notifyEnded'>;
   readonly pushSecrets: PushSecrets;
   readonly receipts: WebhookReceipts;

@@ -7,8 +7,21 @@ import { estimateRequest } from '../domain/estimateRequest.js';
 import { realtimeRequestKey } from '../domain/RealtimeJob.js';
 import type { BatchItem, BatchRecord } from '../domain/records.js';
 import { splitLines } from '../domain/splitLines.js';
+import type { BatchMembers } from '../ports/BatchMembers.js';
+import type { AdmissionDecisionDeps, HeldReportDeps } from './createAdmission.js';
 import { createAdmissionDecision, publishRequestsHeld } from './createAdmission.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
+
+/**
+ * What escalation uses: admission (which reads the running batches) and its report, the
+ * batch's input in the bucket, the realtime lane, and the members it marks escalated.
+ */
+type EscalationDeps = AdmissionDecisionDeps &
+  HeldReportDeps &
+  Pick<
+    RuntimeDeps,
+    'blobs' | 'logger' | 'metrics' | 'realtime' | 'realtimeProviders' | 'settings'
+  > & { readonly store: BatchMembers };
 
 /**
  * The request body a provider input line carries (Anthropic `params`, OpenAI and Gemini
@@ -31,7 +44,7 @@ type Reservation = { readonly nanoUsd: number; readonly day: string | null };
  * why it is held.
  */
 const admitEscalation = async (
-  deps: RuntimeDeps,
+  deps: EscalationDeps,
   decide: ReturnType<typeof createAdmissionDecision>,
   batch: BatchRecord,
   now: Date,
@@ -77,7 +90,7 @@ const admitEscalation = async (
  * with the batch.
  */
 const dispatchEscalations = async (
-  deps: RuntimeDeps,
+  deps: EscalationDeps,
   batch: BatchRecord,
   now: Date,
   members: Map<string, BatchItem>,
@@ -198,7 +211,7 @@ const dispatchEscalations = async (
  * poller should look again (the next member's escalation time), or null.
  */
 const escalateLateMembers = async (
-  deps: RuntimeDeps,
+  deps: EscalationDeps,
   batch: BatchRecord,
   now: Date,
 ): Promise<string | null> => {
@@ -231,4 +244,4 @@ const escalateLateMembers = async (
   return escalateAtOf(waiting, lead);
 };
 
-export { dispatchEscalations, escalateLateMembers };
+export { dispatchEscalations, type EscalationDeps, escalateLateMembers };

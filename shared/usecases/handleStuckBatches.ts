@@ -12,8 +12,10 @@ import {
   stuckVerdictOf,
 } from '../domain/stuckBatch.js';
 import { type TurnaroundStats, turnaroundModelOf } from '../domain/turnaround.js';
+import type { BatchMembers } from '../ports/BatchMembers.js';
 import type { ProviderBatchSnapshot } from '../ports/BatchProvider.js';
 import type { BatchPatch } from '../ports/StateStore.js';
+import type { EscalationDeps } from './escalateLateMembers.js';
 import { dispatchEscalations } from './escalateLateMembers.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
 
@@ -22,7 +24,18 @@ import type { RuntimeDeps } from './RuntimeDeps.js';
  * members and writes only their escalation marks (through the escalation path); the poller
  * writes the batch itself, with the marks returned here.
  */
-type StuckBatchDeps = RuntimeDeps;
+type StuckBatchDeps = EscalationDeps &
+  Pick<
+    RuntimeDeps,
+    | 'events'
+    | 'logger'
+    | 'metrics'
+    | 'providers'
+    | 'realtime'
+    | 'realtimeProviders'
+    | 'settings'
+    | 'turnarounds'
+  > & { readonly store: BatchMembers };
 
 /** The progress marks to write with the poll, and whether the batch should be polled soon. */
 interface StuckWatch {

@@ -2,8 +2,17 @@ import { Readable } from 'node:stream';
 import { METRIC } from '../contract/metrics.js';
 import { errorMessage, NotFoundError } from '../domain/errors.js';
 import type { BatchPart, BatchRecord } from '../domain/records.js';
+import type { BatchFilling } from '../ports/BatchFilling.js';
+import type { BatchRecords } from '../ports/BatchRecords.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
+import type { SubmitDeps } from './submitBatch.js';
 import { isoAfter, submitBatch } from './submitBatch.js';
+
+/** What sealing uses: the filling batch's parts and record, its input, and submission. */
+type SealingDeps = SubmitDeps &
+  Pick<RuntimeDeps, 'blobs' | 'clock' | 'completion' | 'logger' | 'metrics' | 'settings'> & {
+    readonly store: BatchFilling & BatchRecords;
+  };
 
 /** Why a filling batch stopped taking parts (the `reason` of the `BatchesSealed` metric). */
 type SealReason = 'full' | 'age';
@@ -21,7 +30,7 @@ const NEWLINE = 0x0a;
  * none of its members were claimed) is skipped.
  */
 const assembleInput = async (
-  deps: RuntimeDeps,
+  deps: SealingDeps,
   batch: BatchRecord,
   parts: readonly BatchPart[],
 ): Promise<{ bytes: number; lines: number }> => {
@@ -57,7 +66,7 @@ const assembleInput = async (
  * hands it to `submitBatch`. Safe to run again after a crash at any point: sealing and
  * assembling give the same file again. Returns the batch as submission left it.
  */
-const finishSealing = async (deps: RuntimeDeps, batch: BatchRecord): Promise<BatchRecord> => {
+const finishSealing = async (deps: SealingDeps, batch: BatchRecord): Promise<BatchRecord> => {
   const { store, clock } = deps;
   const parts = (await store.sealParts(batch.batchId, batch.partCount ?? 0)).sort(
     (a, b) => a.partNo - b.partNo,
@@ -114,7 +123,7 @@ const finishSealing = async (deps: RuntimeDeps, batch: BatchRecord): Promise<Bat
  * (another collector or the poller stopped it first).
  */
 const stopFilling = async (
-  deps: RuntimeDeps,
+  deps: SealingDeps,
   batchId: string,
   reason: SealReason,
 ): Promise<BatchRecord | null> => {
@@ -139,7 +148,7 @@ const stopFilling = async (
  * make the cheap state change. Returns false when the batch was not filling.
  */
 const handOffSealing = async (
-  deps: RuntimeDeps,
+  deps: SealingDeps,
   batchId: string,
   reason: SealReason,
 ): Promise<boolean> => {
@@ -154,7 +163,7 @@ const handOffSealing = async (
  * null when it was not filling.
  */
 const sealBatch = async (
-  deps: RuntimeDeps,
+  deps: SealingDeps,
   batchId: string,
   reason: SealReason,
 ): Promise<BatchRecord | null> => {
@@ -162,4 +171,4 @@ const sealBatch = async (
   return sealing === null ? null : finishSealing(deps, sealing);
 };
 
-export { finishSealing, handOffSealing, partKeyOf, type SealReason, sealBatch };
+export { finishSealing, handOffSealing, partKeyOf, type SealingDeps, type SealReason, sealBatch };

@@ -8,7 +8,16 @@ import { errorMessage, isRetryable } from '../domain/errors.js';
 import { mapWithConcurrency } from '../domain/mapWithConcurrency.js';
 import type { JsonValue } from '../domain/records.js';
 import type { Rejection } from '../domain/validateRequest.js';
+import type { RequestLedger } from '../ports/RequestLedger.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
+
+/** What settling refusals uses: the destination and events, and the ledger it marks. */
+type SettleRefusalsDeps = Pick<
+  RuntimeDeps,
+  'clock' | 'deliverer' | 'events' | 'logger' | 'metrics'
+> & {
+  readonly store: RequestLedger;
+};
 
 /** One intake message refused for good, and where (if anywhere) its result goes. */
 interface Refusal {
@@ -43,7 +52,7 @@ const providerOf = (body: string): ProviderName | null => {
  * completed, for SQS to retry.
  */
 const settleRefusals = async (
-  deps: RuntimeDeps,
+  deps: SettleRefusalsDeps,
   refusals: readonly Refusal[],
 ): Promise<Set<string>> => {
   const failed = new Set<string>();
@@ -164,4 +173,4 @@ const settleRefusals = async (
   return failed;
 };
 
-export { type Refusal, settleRefusals };
+export { type Refusal, type SettleRefusalsDeps, settleRefusals };

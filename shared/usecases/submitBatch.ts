@@ -13,12 +13,35 @@ import {
 import { nextPollDelayMs } from '../domain/nextPollDelay.js';
 import type { BatchRecord } from '../domain/records.js';
 import { splitLines } from '../domain/splitLines.js';
+import type { BatchMembers } from '../ports/BatchMembers.js';
 import type { ProviderBatchSnapshot } from '../ports/BatchProvider.js';
+import type { BatchRecords } from '../ports/BatchRecords.js';
+import type { RetryAdmissionDeps } from './admitRetryBatch.js';
 import { admissionHoldOf, admitRetryBatch, awaitsAdmission } from './admitRetryBatch.js';
+import type { BelowMinimumDeps } from './belowMinimum.js';
 import { minRequestsOf, serveBelowMinimum } from './belowMinimum.js';
 import { retryInSeconds } from './createAdmission.js';
 import { expectedEndOfBatch } from './expectedEndOfBatch.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
+
+/**
+ * What submitting a batch uses: its record and members, its input in the bucket, the
+ * provider, admission of a retry batch, and the realtime lane for a batch below its minimum.
+ */
+type SubmitDeps = RetryAdmissionDeps &
+  BelowMinimumDeps &
+  Pick<
+    RuntimeDeps,
+    | 'blobs'
+    | 'clock'
+    | 'completion'
+    | 'events'
+    | 'logger'
+    | 'metrics'
+    | 'providers'
+    | 'settings'
+    | 'turnarounds'
+  > & { readonly store: BatchRecords & BatchMembers };
 
 /**
  * How far the provider's clock may run behind ours: a batch created right after a
@@ -43,7 +66,7 @@ const OWNER_SCAN_LIMIT = 1000;
  * batch is almost always still active), up to {@link OWNER_SCAN_LIMIT} of them.
  */
 const ownedByAnotherBatch = async (
-  deps: RuntimeDeps,
+  deps: SubmitDeps,
   batchId: string,
   providerBatchId: string,
 ): Promise<boolean> => {
@@ -58,7 +81,7 @@ const ownedByAnotherBatch = async (
  * own refusal (a throttle) then holds the second.
  */
 const runningBatchesOfModel = async (
-  deps: RuntimeDeps,
+  deps: SubmitDeps,
   batch: BatchRecord,
 ): Promise<number | null> => {
   const cap = deps.settings.maxConcurrentBatchesPerModel?.[batch.provider];
@@ -79,7 +102,7 @@ const runningBatchesOfModel = async (
  * profile), what would pass the cap if this batch were submitted too, or null when it fits
  * (or no cap applies).
  */
-const enqueuedTokensOverCap = async (deps: RuntimeDeps, batch: BatchRecord) => {
+const enqueuedTokensOverCap = async (deps: SubmitDeps, batch: BatchRecord) => {
   const cap = deps.settings.maxEnqueuedTokensPerModel?.[batch.provider];
   if (cap === undefined) return null;
   const active = await deps.store.listDueBatches(FAR_FUTURE, OWNER_SCAN_LIMIT);
@@ -97,7 +120,7 @@ const isHeld = (batch: BatchRecord): boolean => batch.lastError?.startsWith(HELD
  * the hold itself is in the batch record.
  */
 const reportBatchHeld = async (
-  deps: RuntimeDeps,
+  deps: SubmitDeps,
   batch: BatchRecord,
   now: Date,
   reason: 'quota_jobs' | 'quota_enqueued_tokens',
@@ -132,7 +155,7 @@ const reportBatchHeld = async (
  * crash or a lost claim race left lines in the file for requests another batch owns.
  */
 const trimInputToMembers = async (
-  deps: RuntimeDeps,
+  deps: SubmitDeps,
   batch: BatchRecord,
 ): Promise<{ count: number; bytes: number }> => {
   const members = new Set<string>();
@@ -167,7 +190,7 @@ const trimInputToMembers = async (
  * completion delivers every member as `errored`.
  */
 const submitBatch = async (
-  deps: RuntimeDeps,
+  deps: SubmitDeps,
   batch: BatchRecord,
   options: { readonly verifiedMembers: boolean } = { verifiedMembers: false },
 ): Promise<BatchRecord> => {
@@ -330,7 +353,7 @@ const submitBatch = async (
 };
 
 const recordSubmitted = async (
-  deps: RuntimeDeps,
+  deps: SubmitDeps,
   batch: BatchRecord,
   snapshot: ProviderBatchSnapshot,
 ): Promise<BatchRecord> => {
@@ -382,4 +405,4 @@ const recordSubmitted = async (
   return submitted;
 };
 
-export { isoAfter, recordSubmitted, submitBatch };
+export { isoAfter, recordSubmitted, type SubmitDeps, submitBatch };
