@@ -14,6 +14,8 @@ const STATE_TABLE = {
   indexPartitionKey: 'gsi1pk',
   /** Sort key (string) of the active-batches index: when the batch is next due. */
   indexSortKey: 'gsi1sk',
+  /** The one value of `indexPartitionKey`, on every batch still in flight. */
+  activePartition: 'ACTIVE',
   /** Epoch seconds after which DynamoDB may delete the item. */
   ttlAttribute: 'expires_at',
 } as const;

@@ -223,7 +223,8 @@ class DynamoDbCostLedger implements CostLedger {
           page = await this.#client.send(
             new QueryCommand({
               TableName: this.#table,
-              KeyConditionExpression: 'pk = :pk',
+              KeyConditionExpression: '#pk = :pk',
+              ExpressionAttributeNames: { '#pk': STATE_TABLE.partitionKey },
               ExpressionAttributeValues: { ':pk': pk },
               ConsistentRead: true,
               Limit: this.#pageSize,

@@ -23,9 +23,6 @@ const BATCH_GET_LIMIT = 100;
 /** Tries per BatchGetItem chunk while DynamoDB leaves keys unprocessed. */
 const MAX_ATTEMPTS = 8;
 
-/** The value of the active-batches index's partition key while a batch needs polling. */
-const ACTIVE = 'ACTIVE';
-
 interface DynamoDbStatusReaderOptions {
   readonly documentClient: DynamoDBDocumentClient;
   readonly s3: S3Client;
@@ -118,7 +115,7 @@ class DynamoDbStatusReader implements StatusReader {
           IndexName: STATE_TABLE.activeBatchesIndex,
           KeyConditionExpression: '#pk = :active',
           ExpressionAttributeNames: { '#pk': STATE_TABLE.indexPartitionKey, '#state': 'state' },
-          ExpressionAttributeValues: { ':active': ACTIVE },
+          ExpressionAttributeValues: { ':active': STATE_TABLE.activePartition },
           ProjectionExpression: PROJECTION,
         },
       );

@@ -1,4 +1,5 @@
 import type { BatchItem } from '../../domain/records.js';
+import { IS_NEW, PK_NAME } from './state/StateTableAccess.js';
 import { requestToItem, type StateItem } from './stateItemCodec.js';
 
 /**
@@ -29,9 +30,8 @@ const ledgerClaimPut = (
     // packed into the same batch under another member: the entry names which one holds it.
     member_id: item.providerCustomId,
   },
-  ConditionExpression:
-    'attribute_not_exists(pk) OR #state IN (:rejecting, :rejected) OR (#state = :pending AND request_hash = :hash)',
-  ExpressionAttributeNames: { '#state': 'state' },
+  ConditionExpression: `${IS_NEW} OR #state IN (:rejecting, :rejected) OR (#state = :pending AND request_hash = :hash)`,
+  ExpressionAttributeNames: { ...PK_NAME, '#state': 'state' },
   ExpressionAttributeValues: {
     ':rejecting': 'rejecting',
     ':rejected': 'rejected',

@@ -15,8 +15,8 @@ import type { MemberException } from '../../ports/StateStore.js';
 /** An item as the DocumentClient reads and writes it. */
 type StateItem = Record<string, unknown>;
 
-/** Value of `gsi1pk` while a batch still needs polling. */
-const ACTIVE_PARTITION = 'ACTIVE';
+/** Value of the index partition key while a batch still needs polling. */
+const ACTIVE_PARTITION = STATE_TABLE.activePartition;
 
 /** The primary key of an item, under the table's key names. */
 const stateKey = (pk: string, sk: string) =>
