@@ -7,11 +7,9 @@ type RealtimeTarget =
 
 /**
  * What taking a realtime target found: `leased` to this worker; `busy` while another worker
- * holds it; `done` once delivered; `pending` when a request's ledger entry is still `pending`
- * (its collector sent the job and has not yet marked the entry `realtime`: wait for it);
- * `missing` when there is nothing the lane may serve.
+ * holds it; `done` once delivered; `missing` when there is nothing the lane may serve.
  */
-type RealtimeLease = 'leased' | 'busy' | 'done' | 'pending' | 'missing';
+type RealtimeLease = 'leased' | 'busy' | 'done' | 'missing';
 
 /**
  * Leases on the realtime lane's work (a request sent there at intake, or an escalated member),
@@ -21,11 +19,13 @@ type RealtimeLease = 'leased' | 'busy' | 'done' | 'pending' | 'missing';
 interface RealtimeLeases {
   /**
    * Leases a realtime target to one worker until `until` (see {@link RealtimeLease}). A
-   * `request` is leased only while its ledger entry is in state `realtime`: an entry still
-   * `pending` answers `pending`, and one in any other state (claimed by a batch, refused) or
-   * none answers `missing`, so a job left over from a request a batch took never serves it a
-   * second time. A `member` is leased on its exception item (made by `escalateMember`):
-   * `missing` when it has none.
+   * `request` is leased only while its ledger entry is the realtime lane's: in state
+   * `realtime`, or still `pending` (its collector sends the job before it marks the entry
+   * `realtime`, so that a crash between the two leaves a retry that sends it again: a worker
+   * may come first). An entry in any other state (claimed by a batch, refused) or none answers
+   * `missing`, so a job left over from a request a batch took never serves it a second time.
+   * A `member` is leased on its exception item (made by `escalateMember`): `missing` when it
+   * has none.
    */
   leaseRealtime(target: RealtimeTarget, until: string, now: string): Promise<RealtimeLease>;
 

@@ -53,7 +53,6 @@ interface RealtimeReport {
     | 'not-escalated'
     | 'missing'
     | 'requeued'
-    | 'pending'
     | 'held';
   readonly status: ResultV1['status'] | null;
   readonly lane: RealtimeJob['lane'];
@@ -180,30 +179,6 @@ const createRealtimeWorker = (deps: RealtimeWorkerDeps) => {
     return kept;
   };
 
-  /**
-   * A request whose ledger entry is still `pending`: its collector sends the job before it
-   * marks the entry `realtime` (so a crash between the two leaves a retry that sends the job
-   * again), and a worker may be quicker. The job goes back on the queue for a second, as a new
-   * message (a failed one would come back beside the next try), for as long as a collector
-   * may run; after that, the collector's retry is the one to send it again, and it is dropped.
-   */
-  const awaitCollector = async (job: RealtimeJob, now: Date): Promise<RealtimeReport> => {
-    const report = { customId: job.custom_id, status: null, lane: job.lane } as const;
-    if (now.getTime() - Date.parse(job.accepted_at) >= settings.leaseMs) {
-      logger.warn('realtime job for a request its collector never handed over; dropped', {
-        customId: job.custom_id,
-      });
-      return { ...report, outcome: 'missing' };
-    }
-    if (deps.realtime === null) {
-      throw new UnavailableError(`request ${job.custom_id} is not the realtime lane's yet`, {
-        code: 'realtime_pending',
-      });
-    }
-    await deps.realtime.dispatch(job, { delaySeconds: 1 });
-    return { ...report, outcome: 'pending' };
-  };
-
   return async (
     job: RealtimeJob,
     options: {
@@ -255,7 +230,6 @@ const createRealtimeWorker = (deps: RealtimeWorkerDeps) => {
       });
       return report('missing');
     }
-    if (lease === 'pending') return awaitCollector(job, now);
     if (lease === 'busy') {
       throw new ConflictError(`another worker is serving ${job.custom_id}`, {
         code: 'realtime_busy',

@@ -111,13 +111,13 @@ const describeRealtimeLeasesContract = (
       try {
         const t = (minute: number) => `2026-11-26T10:${String(minute).padStart(2, '0')}:00.000Z`;
         const target = (customId: string) => ({ kind: 'request', producer: '', customId }) as const;
-        // Still `pending`: its collector sent the job and has not marked it yet. Nothing is
-        // leased, so once marked it is leased at once.
+        // Still `pending`: its collector sent the job and has not marked it yet. It is the
+        // lane's all the same, and the mark that follows keeps the lease.
         const sent = uid('sent');
         await register(sent);
-        expect(await leases.leaseRealtime(target(sent), t(5), t(0))).toBe('pending');
-        expect(await ledger.markRealtime('', sent, `h-${sent}`)).toBe(true);
         expect(await leases.leaseRealtime(target(sent), t(5), t(0))).toBe('leased');
+        expect(await ledger.markRealtime('', sent, `h-${sent}`)).toBe(true);
+        expect(await leases.leaseRealtime(target(sent), t(6), t(1))).toBe('busy');
 
         // Claimed by a batch: the batch delivers it; a left-over job finds nothing to serve.
         const batched = uid('batched');

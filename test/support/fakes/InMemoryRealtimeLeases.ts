@@ -11,7 +11,7 @@ import { InMemoryStatePort } from './InMemoryStateTable.js';
 
 /**
  * {@link RealtimeLeases} in memory, as `DynamoDbRealtimeLeases` behaves: a request's lease on
- * its ledger entry (only while the entry is `realtime`), an escalated member's on its
+ * its ledger entry (only while the entry is the lane's), an escalated member's on its
  * exception item, both in the shared table.
  */
 class InMemoryRealtimeLeases extends InMemoryStatePort<RealtimeLeases> implements RealtimeLeases {
@@ -19,8 +19,9 @@ class InMemoryRealtimeLeases extends InMemoryStatePort<RealtimeLeases> implement
     this.table.failIfAsked('leaseRealtime');
     const item = this.#realtimeItem(target);
     if (item === undefined) return 'missing';
-    if (target.kind === 'request' && item.state !== 'realtime') {
-      return item.state === 'pending' ? 'pending' : 'missing';
+    // Only while the entry is the realtime lane's (`realtime`, or `pending` until marked).
+    if (target.kind === 'request' && item.state !== 'realtime' && item.state !== 'pending') {
+      return 'missing';
     }
     if (typeof item.delivered_at === 'string') return 'done';
     const lease = item.realtime_lease_until;

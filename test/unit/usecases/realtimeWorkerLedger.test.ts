@@ -9,7 +9,7 @@ const QUEUE = 'https://sqs.us-east-1.amazonaws.com/123456789012/results';
 /**
  * The realtime worker serves a request only while its ledger entry is the realtime lane's:
  * the collector sends the job first and marks the entry `realtime` after, so a quicker worker
- * waits for the mark, and a job left over from a request a batch took serves nothing.
+ * serves it still `pending`; a job left over from a request a batch took serves nothing.
  */
 describe('the realtime worker and the ledger entry of its request', () => {
   const setUp = async () => {
@@ -34,8 +34,8 @@ describe('the realtime worker and the ledger entry of its request', () => {
       endpoint: '/v1/messages',
       model: 'claude-test',
       lane: 'realtime',
-      requested: 'realtime',
-      reason: 'tier realtime',
+      requested: 'flex',
+      reason: 'tier flex',
       destination: { type: 'sqs', queue_url: QUEUE },
       metadata: null,
       deadline: null,
@@ -57,30 +57,14 @@ describe('the realtime worker and the ledger entry of its request', () => {
     return { rt, serve, job };
   };
 
-  it('sends a job back for a moment while its collector has not marked the entry yet', async () => {
+  it('serves a request its collector has not yet marked realtime, once', async () => {
     const { rt, serve, job } = await setUp();
-    expect((await serve(job)).outcome).toBe('pending');
-    expect(rt.realtimeProvider.tries).toBe(0);
-    expect(rt.deliverer.allResults()).toEqual([]);
-    // Back on the queue as a new message, the same try, visible a second later.
-    expect(rt.realtimeQueue.receive(10, 30)).toEqual([]);
-    rt.clock.advanceSeconds(1);
-    const [again] = rt.realtimeQueue.receive(10, 30);
-    expect(JSON.parse(again?.body ?? '{}')).toEqual(job);
-
-    await rt.store.markRealtime('', job.custom_id, job.request_hash);
     expect((await serve(job)).outcome).toBe('delivered');
-    expect(rt.deliverer.allResults().map((r) => r.custom_id)).toEqual([job.custom_id]);
+    // The collector's mark comes after: it is the lane's still, and served already.
+    expect(await rt.store.markRealtime('', job.custom_id, job.request_hash)).toBe(true);
     expect((await serve(job)).outcome).toBe('already-delivered');
-    expect(rt.deliverer.allResults()).toHaveLength(1);
-  });
-
-  it('drops a job whose entry stays pending past a collector run: its retry sends it again', async () => {
-    const { rt, serve, job } = await setUp();
-    rt.clock.advanceSeconds(rt.deps.settings.leaseMs / 1000);
-    expect((await serve(job)).outcome).toBe('missing');
-    expect(rt.realtimeQueue.size).toBe(0);
-    expect(rt.realtimeProvider.tries).toBe(0);
+    expect(rt.deliverer.allResults().map((r) => r.custom_id)).toEqual([job.custom_id]);
+    expect(rt.realtimeProvider.tries).toBe(1);
   });
 
   it('serves nothing for a request a batch took', async () => {
@@ -93,5 +77,16 @@ describe('the realtime worker and the ledger entry of its request', () => {
     expect(rt.realtimeQueue.size).toBe(0);
     expect(rt.realtimeProvider.tries).toBe(0);
     expect(rt.deliverer.allResults()).toEqual([]);
+    // The batch still holds it: the job wrote nothing on its entry.
+    expect(
+      await rt.store.registerRequest({
+        producer: '',
+        customId: job.custom_id,
+        requestHash: job.request_hash,
+        state: 'pending',
+        acceptedAt: job.accepted_at,
+        expiresAt: 1_900_000_000,
+      }),
+    ).toMatchObject({ kind: 'duplicate', existing: { state: 'claimed' } });
   });
 });

@@ -20,12 +20,13 @@ const realtimeKey = (target: RealtimeTarget) =>
     ? requestKey(target.producer, target.customId)
     : itemKey(target.batchId, target.providerCustomId);
 
+/** The states of a ledger entry the realtime lane may serve (see `leaseRealtime`). */
+const REALTIME_STATES: readonly unknown[] = ['realtime', 'pending'];
+
 /** What a lease that was not taken found, from the item as it stood. */
 const refusedLease = (target: RealtimeTarget, old: StateItem | null): RealtimeLease => {
   if (old === null) return 'missing';
-  if (target.kind === 'request' && old.state !== 'realtime') {
-    return old.state === 'pending' ? 'pending' : 'missing';
-  }
+  if (target.kind === 'request' && !REALTIME_STATES.includes(old.state)) return 'missing';
   return typeof old.delivered_at === 'string' ? 'done' : 'busy';
 };
 
@@ -43,8 +44,8 @@ class DynamoDbRealtimeLeases implements RealtimeLeases {
   }
 
   async leaseRealtime(target: RealtimeTarget, until: string, now: string): Promise<RealtimeLease> {
-    // A request is the lane's only once its entry says so: a `claimed` one is a batch's.
-    const isRealtime = target.kind === 'request' ? ' AND #state = :realtime' : '';
+    // A request is the lane's only while its entry says so: a `claimed` one is a batch's.
+    const isRealtime = target.kind === 'request' ? ' AND #state IN (:realtime, :pending)' : '';
     const outcome = await this.#table.updateIf(realtimeKey(target), {
       ConditionExpression: `${EXISTS}${isRealtime} AND ${UNSET('delivered_at')} AND (attribute_not_exists(realtime_lease_until) OR realtime_lease_until < :now)`,
       UpdateExpression: 'SET realtime_lease_until = :until',
@@ -53,7 +54,7 @@ class DynamoDbRealtimeLeases implements RealtimeLeases {
         ':nullType': 'NULL',
         ':now': now,
         ':until': until,
-        ...(isRealtime === '' ? {} : { ':realtime': 'realtime' }),
+        ...(isRealtime === '' ? {} : { ':realtime': 'realtime', ':pending': 'pending' }),
       },
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
