@@ -568,6 +568,11 @@ class BatchlaneStack extends Stack {
         'Caller destinations results may go to (context destinationQueueArns, destinationBucketNames, destinationEventBusArns, defaultDestination)',
       value: this.completion.allowList.entries().join(','),
     });
+    // A batch halted by a missing file is handed back to completion by hand, once restored.
+    new CfnOutput(this, 'CompletionQueueUrl', {
+      description: 'Send {"batch_id":"…"} here to hand an ended batch to completion again',
+      value: this.completion.queue.queueUrl,
+    });
     // Operators inspect dead-letter queues by URL and redrive them by ARN.
     const deadLetterQueues = [
       ['Intake', this.intakeQueue.deadLetterQueue],

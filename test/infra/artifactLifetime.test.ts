@@ -103,6 +103,12 @@ describe('the stack ties the working files to the batches that need them', () =>
     expect(expirationDaysOf({ budgetMonthlyUsd: 100 }, 'claims/')).toBe(51);
   });
 
+  it('outputs the completion queue a restored batch is handed back to', () => {
+    const { template } = synthBatchlane();
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(JSON.stringify(outputs.CompletionQueueUrl?.Value)).toMatch(/CompletionQueues/);
+  });
+
   it('keeps what is configured when it is long enough', () => {
     expect(expirationDaysOf({ artifactRetentionDays: 20 }, 'batches/')).toBe(20);
     expect(expirationDaysOf({ artifactRetentionDays: 60, budgetMonthlyUsd: 5 }, 'realtime/')).toBe(
