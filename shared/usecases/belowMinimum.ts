@@ -4,7 +4,7 @@ import type { BatchItem, BatchRecord } from '../domain/records.js';
 import type { BatchMembers } from '../ports/BatchMembers.js';
 import type { BatchRecords } from '../ports/BatchRecords.js';
 import type { EscalationDeps } from './escalateLateMembers.js';
-import { dispatchEscalations } from './escalateLateMembers.js';
+import { dispatchEscalations, escalationHeldAtAfter } from './escalateLateMembers.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
 
 /** What telling how long a batch below its minimum may wait uses: its members' deadlines. */
@@ -105,9 +105,11 @@ const serveBelowMinimum = async (
       }
     }
   }
-  const { escalated, failed } = await dispatchEscalations(deps, batch, now, pending, {
+  const { escalated, failed, held } = await dispatchEscalations(deps, batch, now, pending, {
     lane: 'realtime',
     delaySeconds: ESCALATION_DELAY_SECONDS,
+    // A hold is reported once per episode, not on every try that holds the members again.
+    reportHeld: batch.escalationHeldAt == null,
     reasonOf: (item) =>
       `${item.lane.requested}: ${why}; served by standard realtime before ${item.deadline === null ? 'waiting longer' : 'its deadline'}`,
   });
@@ -121,6 +123,7 @@ const serveBelowMinimum = async (
     return store.updateBatch(batch.batchId, batch.version, {
       lastError: `${failed.length} members not yet handed to the realtime lane`,
       nextPollAt: isoAfter(now, deps.settings.pollIntervalSeconds * 1000),
+      escalationHeldAt: escalationHeldAtAfter(batch, now, held),
     });
   }
   logger.info('batch below the provider minimum served by the realtime lane', {
@@ -135,6 +138,7 @@ const serveBelowMinimum = async (
     providerStatus: 'below_minimum',
     endedAt: clock.now().toISOString(),
     lastError: null,
+    escalationHeldAt: null,
     nextPollAt: isoAfter(
       clock.now(),
       (ESCALATION_DELAY_SECONDS + 2 * deps.settings.pollIntervalSeconds) * 1000,
