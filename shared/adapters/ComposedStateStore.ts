@@ -125,8 +125,10 @@ class ComposedStateStore<Parts extends StateStoreParts = StateStoreParts> implem
     return this.members.getItems(batchId, providerCustomIds);
   }
 
-  listItems(batchId: string): AsyncIterable<BatchItem[]> {
-    return this.members.listItems(batchId);
+  // A generator of its own, as the port's implementations are, so a caller (or a wrapper
+  // that tells generators from calls) sees the same kind of method.
+  async *listItems(batchId: string): AsyncIterable<BatchItem[]> {
+    yield* this.members.listItems(batchId);
   }
 
   exceptionsOf(
