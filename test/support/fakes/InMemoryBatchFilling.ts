@@ -1,3 +1,4 @@
+import { readSidecar, settledPart } from '../../../shared/adapters/aws/state/batchPartition.js';
 import {
   ACTIVE_PARTITION,
   EST_NANO,
@@ -9,10 +10,7 @@ import {
 } from '../../../shared/adapters/aws/stateItemCodec.js';
 import { STATE_TABLE } from '../../../shared/config/stateTableSchema.js';
 import { ConflictError } from '../../../shared/domain/errors.js';
-import { decodePartMember, partMembersKeyOf } from '../../../shared/domain/partMembers.js';
-import { providerCustomIdOf } from '../../../shared/domain/providerCustomIdOf.js';
 import type { BatchPart, BatchRecord } from '../../../shared/domain/records.js';
-import { splitLines } from '../../../shared/domain/splitLines.js';
 import type {
   BatchFilling,
   MemberClaim,
@@ -157,24 +155,8 @@ class InMemoryBatchFilling extends InMemoryStatePort<BatchFilling> implements Ba
 
   /** Settles a part its collector did not commit from its sidecar, as the adapter does. */
   async #settlePart(part: BatchPart): Promise<BatchPart> {
-    const members: PartMember[] = [];
-    for await (const line of splitLines(
-      await this.table.blobs.getStream(partMembersKeyOf(part.batchId, part.partNo)),
-    )) {
-      members.push(decodePartMember(part.batchId, line));
-    }
-    const claims = this.table.claimAll(members);
-    const memberIds = new Set(members.map((m) => m.item.providerCustomId));
-    const voids: string[] = [];
-    for (let i = 0; i < part.requestCount; i++) {
-      const id = providerCustomIdOf(part.firstIndex + i);
-      if (!memberIds.has(id)) voids.push(id);
-    }
-    claims.forEach((claim, i) => {
-      const id = members[i]?.item.providerCustomId;
-      if (claim !== 'claimed' && id !== undefined) voids.push(id);
-    });
-    const claimed = part.requestCount - voids.length;
+    const members = await readSidecar(this.table.blobs, part);
+    const { claimed, voids } = settledPart(part, members, this.table.claimAll(members));
     const item = this.table.partsOf(part.batchId).get(part.partNo);
     if (item !== undefined) {
       item.claimed = claimed;

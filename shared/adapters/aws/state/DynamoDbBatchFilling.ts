@@ -1,10 +1,7 @@
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, InvalidInputError } from '../../../domain/errors.js';
 import { mapWithConcurrency } from '../../../domain/mapWithConcurrency.js';
-import { decodePartMember, partMembersKeyOf } from '../../../domain/partMembers.js';
-import { providerCustomIdOf } from '../../../domain/providerCustomIdOf.js';
 import type { BatchItem, BatchPart, BatchRecord } from '../../../domain/records.js';
-import { splitLines } from '../../../domain/splitLines.js';
 import type {
   BatchFilling,
   MemberClaim,
@@ -27,6 +24,7 @@ import {
   partKey,
   partToItem,
 } from '../stateItemCodec.js';
+import { readSidecar, settledPart } from './batchPartition.js';
 import {
   INDEX_KEY_NAMES,
   IS_NEW,
@@ -278,25 +276,8 @@ class DynamoDbBatchFilling implements BatchFilling {
    * its exact `claimed` and `voids`.
    */
   async #settlePart(part: BatchPart): Promise<BatchPart> {
-    const members: PartMember[] = [];
-    for await (const line of splitLines(
-      await this.#blobs.getStream(partMembersKeyOf(part.batchId, part.partNo)),
-    )) {
-      members.push(decodePartMember(part.batchId, line));
-    }
-    const claims = await this.#claimAll(members);
-    const memberIds = new Set(members.map((m) => m.item.providerCustomId));
-    const voids: string[] = [];
-    // An index the sidecar does not name (none, unless the object was cut short) is empty.
-    for (let i = 0; i < part.requestCount; i++) {
-      const id = providerCustomIdOf(part.firstIndex + i);
-      if (!memberIds.has(id)) voids.push(id);
-    }
-    claims.forEach((claim, i) => {
-      const id = members[i]?.item.providerCustomId;
-      if (claim !== 'claimed' && id !== undefined) voids.push(id);
-    });
-    const claimed = part.requestCount - voids.length;
+    const members = await readSidecar(this.#blobs, part);
+    const { claimed, voids } = settledPart(part, members, await this.#claimAll(members));
     try {
       await this.#table.client.send(
         new UpdateCommand({

@@ -8,6 +8,7 @@ import {
 import { providerCustomIdOf } from '../../../domain/providerCustomIdOf.js';
 import type { BatchItem, BatchPart } from '../../../domain/records.js';
 import { splitLines } from '../../../domain/splitLines.js';
+import type { MemberClaim, PartMember } from '../../../ports/BatchFilling.js';
 import type { BlobStore } from '../../../ports/BlobStore.js';
 import { batchKey, itemToPart, type StateItem } from '../stateItemCodec.js';
 import { KEY_NAMES, type StateTableAccess } from './StateTableAccess.js';
@@ -102,6 +103,37 @@ async function* sidecarMembers(blobs: BlobStore, part: BatchPart): AsyncIterable
   }
 }
 
+/** Every member a part's sidecar names, as its collector claimed them (voids included). */
+const readSidecar = async (blobs: BlobStore, part: BatchPart): Promise<PartMember[]> => {
+  const members: PartMember[] = [];
+  const source = await blobs.getStream(partMembersKeyOf(part.batchId, part.partNo));
+  for await (const line of splitLines(source)) members.push(decodePartMember(part.batchId, line));
+  return members;
+};
+
+/**
+ * What a part settled from its sidecar holds, given what claiming each member found: its
+ * void indexes (those the sidecar does not name, none unless the object was cut short, and
+ * those whose claim was not `claimed`), and how many members it holds.
+ */
+const settledPart = (
+  part: BatchPart,
+  members: readonly PartMember[],
+  claims: readonly MemberClaim[],
+): { readonly claimed: number; readonly voids: string[] } => {
+  const memberIds = new Set(members.map((m) => m.item.providerCustomId));
+  const voids: string[] = [];
+  for (let i = 0; i < part.requestCount; i++) {
+    const id = providerCustomIdOf(part.firstIndex + i);
+    if (!memberIds.has(id)) voids.push(id);
+  }
+  claims.forEach((claim, i) => {
+    const id = members[i]?.item.providerCustomId;
+    if (claim !== 'claimed' && id !== undefined) voids.push(id);
+  });
+  return { claimed: part.requestCount - voids.length, voids };
+};
+
 /** The members the parts' sidecars list, part after part. */
 async function* membersOfParts(
   blobs: BlobStore,
@@ -116,6 +148,8 @@ export {
   memberIdOfItem,
   membersOfParts,
   queryBatchPartition,
+  readSidecar,
+  settledPart,
   sidecarHolds,
   sidecarMembers,
 };
