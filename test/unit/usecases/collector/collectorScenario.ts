@@ -134,13 +134,16 @@ const submittedBatches = async (
   return submitted;
 };
 
-/** The ledger's entry for an id (a lookup that writes only where the id was never seen). */
-const ledgerEntryOf = async (deps: RuntimeDeps, customId: string, requestHash: string) => {
+/**
+ * The ledger's entry for an id: a refusal's registration, which takes over no entry (a
+ * `pending` one would take over a refused id) and writes only where the id was never seen.
+ */
+const ledgerEntryOf = async (deps: RuntimeDeps, customId: string) => {
   const outcome = await deps.store.registerRequest({
     producer: '',
     customId,
-    requestHash,
-    state: 'pending',
+    requestHash: 'ledger-probe',
+    state: 'rejecting',
     acceptedAt: deps.clock.now().toISOString(),
     expiresAt: Math.floor(deps.clock.now().getTime() / 1000) + 3_600,
   });
