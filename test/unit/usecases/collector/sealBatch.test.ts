@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { DETAIL_TYPES } from '../../../../shared/contract/events.js';
+import { METRIC } from '../../../../shared/contract/metrics.js';
 import { UnavailableError } from '../../../../shared/domain/errors.js';
+import { partMembersKeyOf } from '../../../../shared/domain/partMembers.js';
 import { createCollector } from '../../../../shared/usecases/createCollector.js';
 import { finishSealing, partKeyOf, sealBatch } from '../../../../shared/usecases/sealBatch.js';
 import { fakeRuntime } from '../../../support/fakeRuntime.js';
 import { readAll } from '../../../support/fakes/readAll.js';
-import { ledgerEntryOf, requests, submittedBatches } from './collectorScenario.js';
+import { drainSealing, ledgerEntryOf, requests, submittedBatches } from './collectorScenario.js';
 
 /** Batches that fill across invocations, and provider batches that run for a day. */
 const setUp = () =>
@@ -122,5 +124,42 @@ describe('sealBatch', () => {
     expect(emptied).toMatchObject({ state: 'completed', requestCount: 0 });
     expect(sealed).toMatchObject({ state: 'submitted', requestCount: 2 });
     expect(fake.events.detailsOf(DETAIL_TYPES.batchSubmitted)).toHaveLength(1);
+  });
+
+  it('parks, once and visibly, a batch with an uncommitted part that has no sidecar', async () => {
+    // A part opened by the version that wrote member items instead of sidecars, whose
+    // collector died before committing it: an uncommitted part with no sidecar.
+    const fake = setUp();
+    const collect = createCollector(fake.deps);
+    fake.store.failNext('commitPart', throttled());
+    const cut = await collect(requests(1, 2));
+    const [batchId] = cut.batches;
+    if (batchId === undefined) throw new Error('no batch');
+    await fake.blobs.delete(partMembersKeyOf(batchId, 1));
+
+    const parked = await sealBatch(fake.deps, batchId, 'age');
+    // The poller and the completion function would take it up again if it were due.
+    await drainSealing(fake);
+
+    // Parked: due never, its reason on the record, untouched since.
+    expect(parked).toMatchObject({ state: 'sealing', nextPollAt: '9999-12-31T00:00:00.000Z' });
+    expect(parked?.lastError).toContain(partMembersKeyOf(batchId, 1));
+    expect(await fake.store.getBatch(batchId)).toEqual(parked);
+    expect(fake.metrics.total(METRIC.BatchesUnsettled, { provider: 'anthropic' })).toBe(1);
+    expect(fake.logger.at('error').map((r) => r.message)).toEqual([
+      'batch not sealed: a part has no sidecar to settle it from',
+    ]);
+    expect(fake.events.detailsOf(DETAIL_TYPES.batchSubmitted)).toEqual([]);
+  });
+
+  it('still fails, to be retried, when what is missing is not a sidecar', async () => {
+    const fake = setUp();
+    const { batches } = await createCollector(fake.deps)(requests(1, 1));
+    const [batchId] = batches;
+    if (batchId === undefined) throw new Error('no batch');
+    fake.store.failNext('sealParts', throttled());
+
+    await expect(sealBatch(fake.deps, batchId, 'age')).rejects.toBeInstanceOf(UnavailableError);
+    expect(fake.metrics.total(METRIC.BatchesUnsettled, { provider: 'anthropic' })).toBe(0);
   });
 });
