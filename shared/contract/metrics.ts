@@ -27,8 +27,6 @@ const METRIC_DIMENSIONS = {
   BatchesStuck: ['provider'],
   BatchesStuckPastExpiry: ['provider'],
   BatchesSubmitted: ['provider'],
-  /** Batches sealing cannot settle (a part opened before sidecars, never committed). */
-  BatchesUnsettled: ['provider'],
   BudgetReservationConflicts: [],
   CompletionPauses: [],
   CostMicroUsd: ['provider'],

@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
 import { METRIC } from '../contract/metrics.js';
 import { errorMessage, NotFoundError } from '../domain/errors.js';
-import { partMembersKeyOf } from '../domain/partMembers.js';
 import type { BatchPart, BatchRecord } from '../domain/records.js';
+import { haltOnMissingArtifact, missingArtifactOf } from './haltOnMissingArtifact.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
 import { isoAfter, submitBatch } from './submitBatch.js';
 
@@ -52,52 +52,12 @@ const assembleInput = async (
 };
 
 /**
- * The sidecar key a failed `sealParts` could not read, when that is why it failed: a part
- * opened by a version that wrote member items instead of sidecars, and never committed.
- */
-const missingSidecarOf = (error: unknown, batch: BatchRecord): string | null => {
-  if (!(error instanceof NotFoundError)) return null;
-  const { key } = error.details;
-  for (let partNo = 1; partNo <= (batch.partCount ?? 0); partNo++) {
-    if (key === partMembersKeyOf(batch.batchId, partNo)) return key;
-  }
-  return null;
-};
-
-/**
- * When a parked batch is next due: never, unless an operator moves it (an active batch without
- * a poll time is still found by the poller, so the time is set, not cleared).
- */
-const PARKED_UNTIL = '9999-12-31T00:00:00.000Z';
-
-/**
- * Takes a batch sealing cannot settle out of the poller's rounds, once, with its reason on
- * the record, an error log and a metric to alarm on: retrying would fail the same way for
- * good. Its members stay claimed and its parts stay where they are, for an operator.
- */
-const parkUnsettled = async (
-  deps: RuntimeDeps,
-  batch: BatchRecord,
-  sidecarKey: string,
-): Promise<BatchRecord> => {
-  deps.metrics.count(METRIC.BatchesUnsettled, 1, { provider: batch.provider });
-  deps.logger.error('batch not sealed: a part has no sidecar to settle it from', {
-    batchId: batch.batchId,
-    sidecarKey,
-  });
-  return deps.store.updateBatch(batch.batchId, batch.version, {
-    lastError: `unsettled: ${sidecarKey} is missing; the part was opened before parts had sidecars and never committed`,
-    nextPollAt: PARKED_UNTIL,
-  });
-};
-
-/**
  * Finishes a `sealing` batch and submits it: seals every part (a collector still claiming
  * into one is refused from here on, and its unclaimed requests go back to the queue),
  * assembles the opened parts into the input file, records what the file holds (`open`) and
  * hands it to `submitBatch`. Safe to run again after a crash at any point: sealing and
- * assembling give the same file again. Returns the batch as submission left it (or parked,
- * see {@link parkUnsettled}, when a part cannot be settled).
+ * assembling give the same file again. Returns the batch as submission left it, or as halted
+ * (see `haltOnMissingArtifact`) when a part has no sidecar to settle it from.
  */
 const finishSealing = async (deps: RuntimeDeps, batch: BatchRecord): Promise<BatchRecord> => {
   const { store, clock } = deps;
@@ -105,9 +65,12 @@ const finishSealing = async (deps: RuntimeDeps, batch: BatchRecord): Promise<Bat
   try {
     sealed = await store.sealParts(batch.batchId, batch.partCount ?? 0);
   } catch (error) {
-    const sidecarKey = missingSidecarOf(error, batch);
-    if (sidecarKey === null) throw error;
-    return parkUnsettled(deps, batch, sidecarKey);
+    // A part without its sidecar (one opened before parts had sidecars, never committed, on
+    // a deployment upgraded meanwhile) cannot be settled, now or on any retry: halted once.
+    const missing = missingArtifactOf(error);
+    if (missing === null) throw error;
+    await haltOnMissingArtifact(deps, batch.batchId, missing, error);
+    return (await store.getBatch(batch.batchId)) ?? batch;
   }
   const parts = sealed.sort((a, b) => a.partNo - b.partNo);
   const now = clock.now();

@@ -126,7 +126,7 @@ describe('sealBatch', () => {
     expect(fake.events.detailsOf(DETAIL_TYPES.batchSubmitted)).toHaveLength(1);
   });
 
-  it('parks, once and visibly, a batch with an uncommitted part that has no sidecar', async () => {
+  it('halts, once and visibly, a batch with an uncommitted part that has no sidecar', async () => {
     // A part opened by the version that wrote member items instead of sidecars, whose
     // collector died before committing it: an uncommitted part with no sidecar.
     const fake = setUp();
@@ -141,13 +141,14 @@ describe('sealBatch', () => {
     // The poller and the completion function would take it up again if it were due.
     await drainSealing(fake);
 
-    // Parked: due never, its reason on the record, untouched since.
-    expect(parked).toMatchObject({ state: 'sealing', nextPollAt: '9999-12-31T00:00:00.000Z' });
-    expect(parked?.lastError).toContain(partMembersKeyOf(batchId, 1));
+    // Halted: due never, its reason on the record, untouched since, reported once.
+    const missing = fake.blobs.uri(partMembersKeyOf(batchId, 1));
+    expect(parked).toMatchObject({ state: 'sealing', nextPollAt: '9999-12-31T23:59:59.999Z' });
+    expect(parked?.lastError).toContain(`artifacts_missing: ${missing}`);
     expect(await fake.store.getBatch(batchId)).toEqual(parked);
-    expect(fake.metrics.total(METRIC.BatchesUnsettled, { provider: 'anthropic' })).toBe(1);
-    expect(fake.logger.at('error').map((r) => r.message)).toEqual([
-      'batch not sealed: a part has no sidecar to settle it from',
+    expect(fake.metrics.total(METRIC.BatchArtifactsMissing)).toBe(1);
+    expect(fake.events.detailsOf(DETAIL_TYPES.batchUndeliverable)).toEqual([
+      expect.objectContaining({ batch_id: batchId, code: 'artifacts_missing', missing }),
     ]);
     expect(fake.events.detailsOf(DETAIL_TYPES.batchSubmitted)).toEqual([]);
   });
@@ -160,6 +161,6 @@ describe('sealBatch', () => {
     fake.store.failNext('sealParts', throttled());
 
     await expect(sealBatch(fake.deps, batchId, 'age')).rejects.toBeInstanceOf(UnavailableError);
-    expect(fake.metrics.total(METRIC.BatchesUnsettled, { provider: 'anthropic' })).toBe(0);
+    expect(fake.metrics.total(METRIC.BatchArtifactsMissing)).toBe(0);
   });
 });
