@@ -109,6 +109,8 @@ interface SubmittedBatch {
   readonly members: Map<string, string>;
   /** The custom ids of the lines the provider received, in order. */
   readonly providerLines: string[];
+  /** Bytes of the input file the provider received. */
+  readonly inputBytes: number;
 }
 
 /** Every batch the provider received, with its members and the lines it was sent. */
@@ -129,7 +131,7 @@ const submittedBatches = async (
       .split('\n')
       .filter((line) => line !== '')
       .map((line) => String((JSON.parse(line) as { custom_id: unknown }).custom_id));
-    submitted.push({ batch, members, providerLines });
+    submitted.push({ batch, members, providerLines, inputBytes: Buffer.byteLength(input) });
   }
   return submitted;
 };

@@ -162,6 +162,7 @@ const expectEveryRequestOnce = async (run: RunOutcome, label: string): Promise<v
       [...s.members.keys()].sort(),
     );
     expect(s.batch.requestCount, `${label}: count of ${s.batch.batchId}`).toBe(s.members.size);
+    expect(s.batch.inputBytes, `${label}: bytes of ${s.batch.batchId}`).toBe(s.inputBytes);
   }
   // One provider batch per submitted batch: no submission made twice.
   expect(run.providerSubmits, `${label}: provider batches`).toBe(submitted.length);
