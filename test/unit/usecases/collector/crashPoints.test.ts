@@ -5,7 +5,10 @@ import { batchIdOfCompletionMessage } from '../../../../shared/domain/completion
 import {
   type CollectorReport,
   createCollector,
+  type IntakeMessage,
 } from '../../../../shared/usecases/createCollector.js';
+import { createPoller } from '../../../../shared/usecases/createPoller.js';
+import type { RuntimeSettings } from '../../../../shared/usecases/RuntimeDeps.js';
 import { type FakeRuntime, fakeRuntime } from '../../../support/fakeRuntime.js';
 import {
   drainSealing,
@@ -22,8 +25,8 @@ import { type CallRecord, Crash, crashablePorts } from './crashablePorts.js';
 
 /*
  * A crash at every I/O call of one collector invocation and the sealing that follows it (the
- * completion function taking up the batch the invocation filled), each from the same start:
- * then SQS redelivers what the crashed invocation did not acknowledge, and the deployment
+ * poller stopping a batch whose filling time is up, the completion function taking up the
+ * batches handed to it), each from the same start: then SQS redelivers what the crashed invocation did not acknowledge, and the deployment
  * (completion queue, poller) finishes what was cut off. Whatever the crash point, every
  * accepted request is a member of exactly one submitted batch, sent to the provider once, and
  * every refusal is still refused.
@@ -58,8 +61,32 @@ const REFUSED = {
   'm-nobody': 'unknown_provider',
 };
 
-const setUp = (): FakeRuntime =>
-  fakeRuntime({ processingMs: RUNNING, settings: { maxRequestsPerBatch: 4 } });
+/** Where the crash window starts from, and what runs in it. */
+interface Scenario {
+  readonly settings: Partial<RuntimeSettings>;
+  /** Invocations run, clean and acknowledged, before the crash window. */
+  readonly before: readonly (readonly IntakeMessage[])[];
+  /** The invocation the crash window opens with. */
+  readonly messages: readonly IntakeMessage[];
+  /** Whether the poller seals the batch (its filling time up) inside the window. */
+  readonly pollerSeals: boolean;
+}
+
+/** One invocation that fills two batches of at most four and hands both to sealing. */
+const ONE_INVOCATION: Scenario = {
+  settings: { maxRequestsPerBatch: 4 },
+  before: [],
+  messages: invocation(),
+  pollerSeals: false,
+};
+
+/** A second invocation adds a part to a batch still filling; the poller seals it. */
+const SECOND_PART: Scenario = {
+  settings: { batchMaxAgeMs: 3_600_000 },
+  before: [requests(1, 3)],
+  messages: invocation().filter((m) => !['m-1', 'm-2', 'm-3'].includes(m.messageId)),
+  pollerSeals: true,
+};
 
 interface RunOutcome {
   readonly fake: FakeRuntime;
@@ -71,39 +98,57 @@ interface RunOutcome {
 }
 
 /**
- * The invocation and the sealing it hands to the completion function, with a crash at I/O
- * call `crashAt`; then, clean, SQS's redelivery of what was not acknowledged (until every
- * message is) and the deployment finishing every batch.
+ * Runs a step of the crash window. A crash ends it, whatever it was wrapped in on the way
+ * out (the poller reports its batches' failures as one `AggregateError`).
  */
-const runWithCrashAt = async (crashAt: number | null): Promise<RunOutcome> => {
-  const fake = setUp();
-  const messages = invocation();
-  const crashing = crashablePorts(fake.deps, crashAt);
+const unlessCrashed = async (
+  crashing: { readonly crashed: () => boolean },
+  step: () => Promise<unknown>,
+): Promise<void> => {
+  try {
+    await step();
+  } catch (error) {
+    if (!(error instanceof Crash) && !crashing.crashed()) throw error;
+  }
+};
+
+/**
+ * The scenario's invocation, then sealing (by the poller when the filling time is up, and
+ * the completion function), with a crash at I/O call `crashAt`; then, clean, SQS's
+ * redelivery of what was not acknowledged (until every message is) and the deployment
+ * finishing every batch.
+ */
+const runWithCrashAt = async (scenario: Scenario, crashAt: number | null): Promise<RunOutcome> => {
+  const fake = fakeRuntime({ processingMs: RUNNING, settings: scenario.settings });
   const batchIds = new Set<string>();
+  for (const messages of scenario.before) {
+    for (const id of (await createCollector(fake.deps)(messages)).batches) batchIds.add(id);
+  }
+  const crashing = crashablePorts(fake.deps, crashAt);
 
   // The invocation: a crash loses its answer, so SQS sends every message again.
   let report: CollectorReport | null = null;
-  try {
-    report = await createCollector(crashing.deps)(messages);
-  } catch (error) {
-    if (!(error instanceof Crash)) throw error;
-  }
+  await unlessCrashed(crashing, async () => {
+    report = await createCollector(crashing.deps)(scenario.messages);
+  });
   const crashedInCollector = crashing.crashed();
-  if (crashedInCollector) report = null;
-  for (const id of report?.batches ?? []) batchIds.add(id);
+  const answered: CollectorReport | null = crashedInCollector ? null : report;
+  for (const id of answered?.batches ?? []) batchIds.add(id);
 
-  // The completion function takes up the batches the invocation sealed.
+  // The poller seals what has filled long enough; the completion function takes it up.
+  if (scenario.pollerSeals && !crashing.crashed()) {
+    fake.clock.advance(fake.deps.settings.batchMaxAgeMs + 1_000);
+    await unlessCrashed(crashing, () => createPoller(crashing.deps)());
+  }
   if (!crashing.crashed()) {
     for (const queued of fake.completionQueue.drain()) {
       const batchId = batchIdOfCompletionMessage(queued.body);
-      if (batchId === null) continue;
-      try {
+      if (batchId === null || crashing.crashed()) continue;
+      // Left in the queue after a crash: it comes back after its visibility timeout.
+      await unlessCrashed(crashing, async () => {
         await resumeSealing(crashing.deps, batchId);
         fake.completionQueue.delete(queued.receiptHandle);
-      } catch (error) {
-        if (!(error instanceof Crash)) throw error;
-        // Left in the queue: it comes back after its visibility timeout.
-      }
+      });
     }
   }
   const crashedIn = crashedInCollector ? 'collector' : crashing.crashed() ? 'sealing' : null;
@@ -112,9 +157,9 @@ const runWithCrashAt = async (crashAt: number | null): Promise<RunOutcome> => {
   const clean = crashablePorts(fake.deps, null);
   const collect = createCollector(clean.deps);
   let pending =
-    report === null
-      ? messages
-      : messages.filter((m) => report?.failedMessageIds.includes(m.messageId));
+    answered === null
+      ? [...scenario.messages]
+      : scenario.messages.filter((m) => answered.failedMessageIds.includes(m.messageId));
   for (let delivery = 0; pending.length > 0 && delivery < 3; delivery++) {
     const again = await collect(pending);
     for (const id of again.batches) batchIds.add(id);
@@ -197,39 +242,49 @@ const expectEveryRequestOnce = async (run: RunOutcome, label: string): Promise<v
   expect(delivered[0], label).toMatchObject({ custom_id: 'c-u', status: 'rejected' });
 };
 
+/** Crashes at every I/O call of a scenario's window, each from the same start. */
+const crashEverywhere = async (scenario: Scenario) => {
+  const clean = await runWithCrashAt(scenario, null);
+  await expectEveryRequestOnce(clean, 'clean');
+  const crashedAt = new Set<string>();
+  for (let k = 1; k <= clean.calls.length; k++) {
+    const run = await runWithCrashAt(scenario, k);
+    const call = run.calls[k - 1]?.call ?? '?';
+    expect(run.crashedIn, `crash at ${k} (${call})`).not.toBeNull();
+    crashedAt.add(call);
+    await expectEveryRequestOnce(run, `crash at ${k} (${call}, in ${run.crashedIn})`);
+  }
+  return { clean, crashedAt };
+};
+
 describe('collector and sealing: a crash at every I/O call', () => {
   it('without a crash, submits every accepted request once and refuses the rest', async () => {
-    const run = await runWithCrashAt(null);
+    const run = await runWithCrashAt(ONE_INVOCATION, null);
 
     expect(run.crashedIn).toBeNull();
     await expectEveryRequestOnce(run, 'clean');
-    // The filled batch was sealed and submitted by the run itself (two batches of ≤ 4).
+    // Both batches were sealed and submitted in the window itself.
     expect(run.calls.filter((c) => c.call === 'providers.anthropic.submit').length).toBe(2);
   });
 
-  it('after a crash at any I/O call, redelivery and the poller still submit every accepted request exactly once', async () => {
-    const clean = await runWithCrashAt(null);
-    const total = clean.calls.length;
-    expect(total).toBeGreaterThan(20);
+  it('one invocation and its sealing: after a crash at any I/O call, every accepted request is submitted exactly once', async () => {
+    const { clean, crashedAt } = await crashEverywhere(ONE_INVOCATION);
 
-    const crashedAt = new Map<string, number>();
-    for (let k = 1; k <= total; k++) {
-      const run = await runWithCrashAt(k);
-      const call = run.calls[k - 1]?.call ?? '?';
-      expect(run.crashedIn, `crash at ${k} (${call})`).not.toBeNull();
-      crashedAt.set(
-        `${run.crashedIn}:${call}`,
-        (crashedAt.get(`${run.crashedIn}:${call}`) ?? 0) + 1,
-      );
-      await expectEveryRequestOnce(run, `crash at ${k} (${call}, in ${run.crashedIn})`);
-    }
-    // Both halves were cut at each kind of call they make.
-    const kinds = (c: CallRecord) => c.call;
-    for (const call of new Set(clean.calls.map(kinds))) {
-      expect(
-        [...crashedAt.keys()].some((key) => key.endsWith(`:${call}`)),
-        call,
-      ).toBe(true);
-    }
+    expect(clean.calls.length).toBeGreaterThan(20);
+    // Every kind of call the window makes was cut off at least once.
+    expect([...new Set(clean.calls.map((c) => c.call))].filter((c) => !crashedAt.has(c))).toEqual(
+      [],
+    );
+  });
+
+  it('a second part of a filling batch and the poller sealing it: after a crash at any I/O call, every accepted request is submitted exactly once', async () => {
+    const { clean, crashedAt } = await crashEverywhere(SECOND_PART);
+
+    const calls = new Set(clean.calls.map((c) => c.call));
+    // The window adds a part, and the poller (not the collector) stops the filling.
+    expect(calls).toContain('store.reservePart');
+    expect(calls).toContain('store.listDueBatches');
+    expect(calls).toContain('store.stopFilling');
+    expect([...calls].filter((c) => !crashedAt.has(c))).toEqual([]);
   });
 });
