@@ -5,10 +5,11 @@ import type { RealtimeProvider } from '../../ports/RealtimeProvider.js';
 /*
  * A provider's adapter and its SDK are loaded at the first call that needs them, not when a
  * function starts: the SDKs are tens of MB of modules each (Mistral's alone ~80 MB of RSS),
- * and most invocations of most functions never call a provider (the collector only when it
- * seals a batch, the completion only to download results). The factories pass a loader
- * that imports the adapter's module with a string-literal `import()`, which esbuild still
- * bundles into the handler's one file (evaluated only when called).
+ * only the enabled providers' are ever needed, and some functions never call a provider at
+ * all (the collector hands sealing off; the completion function calls one to submit and to
+ * download results). The factories pass a loader that imports the adapter's module with a
+ * string-literal `import()`, which esbuild still bundles into the handler's one file, where
+ * it is evaluated only when called.
  */
 
 /** Loads once; a failed load (a module that could not be read) is tried again next time. */
