@@ -6,6 +6,7 @@ import { createCollector } from '../../../shared/usecases/createCollector.js';
 import { createCompletion } from '../../../shared/usecases/createCompletion.js';
 import { createPoller } from '../../../shared/usecases/createPoller.js';
 import { type FakeRuntime, fakeRuntime } from '../../support/fakeRuntime.js';
+import { anthropicRequest } from '../../support/requests.js';
 
 const DESTINATION = {
   type: 'sqs',
@@ -14,12 +15,7 @@ const DESTINATION = {
 
 const request = (id: string) => ({
   messageId: `m-${id}`,
-  body: JSON.stringify({
-    custom_id: id,
-    provider: 'anthropic',
-    body: { model: 'claude-haiku-4-5', max_tokens: 16, messages: [{ role: 'user', content: id }] },
-    destination: DESTINATION,
-  }),
+  body: JSON.stringify(anthropicRequest(id, DESTINATION)),
 });
 
 /** Collects three requests into one batch, submits it and lets the provider end it. */
