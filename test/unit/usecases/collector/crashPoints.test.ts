@@ -127,7 +127,7 @@ const runWithCrashAt = async (scenario: Scenario, crashAt: number | null): Promi
   const crashing = crashablePorts(fake.deps, crashAt);
 
   // The invocation: a crash loses its answer, so SQS sends every message again.
-  let report: CollectorReport | null = null;
+  let report = null as CollectorReport | null;
   await unlessCrashed(crashing, async () => {
     report = await createCollector(crashing.deps)(scenario.messages);
   });
