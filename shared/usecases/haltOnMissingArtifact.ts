@@ -2,7 +2,13 @@ import { DETAIL_TYPES } from '../contract/events.js';
 import { METRIC } from '../contract/metrics.js';
 import { batchIdOfArtifactKey } from '../domain/bucketLayout.js';
 import { errorMessage, NotFoundError } from '../domain/errors.js';
+import type { BatchRecords } from '../ports/BatchRecords.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
+
+/** What halting a batch uses: its record, the bucket's addresses, and the event it sends. */
+type HaltDeps = Pick<RuntimeDeps, 'blobs' | 'clock' | 'events' | 'logger' | 'metrics'> & {
+  readonly store: BatchRecords;
+};
 
 /**
  * The poll time of a halted batch: never, until it is handed back. Not null, which the state
@@ -34,7 +40,7 @@ const missingArtifactOf = (error: unknown): string | null => {
  * bucket is versioned: an operator who restores the file hands the batch to completion again.
  */
 const haltOnMissingArtifact = async (
-  deps: RuntimeDeps,
+  deps: HaltDeps,
   batchId: string,
   missingKey: string,
   error: unknown,
@@ -74,4 +80,4 @@ const haltOnMissingArtifact = async (
   ]);
 };
 
-export { ARTIFACTS_MISSING, haltOnMissingArtifact, missingArtifactOf };
+export { ARTIFACTS_MISSING, type HaltDeps, haltOnMissingArtifact, missingArtifactOf };
