@@ -1,0 +1,129 @@
+import { METRIC } from '../../contract/metrics.js';
+import type { BatchMembers } from '../../ports/BatchMembers.js';
+import type { RuntimeSettings } from '../RuntimeDeps.js';
+import type { CheckpointWriter } from './CheckpointWriter.js';
+import type { CompletionRun } from './CompletionRun.js';
+import {
+  classifyChunk,
+  classifyUnanswered,
+  type OutcomeEntry,
+  type RetryPolicy,
+  unansweredVerdictOf,
+} from './classifyResults.js';
+import { type DeliverDeps, deliverOutcomes } from './deliverOutcomes.js';
+import { checkpointTotals } from './deliveryTotals.js';
+import {
+  type CheckpointedChunk,
+  chunksFrom,
+  owedChunksBefore,
+  type ResultChunk,
+} from './readResultChunks.js';
+import { recordRetries, type SettleDeps, settleDeliveries } from './settleDeliveries.js';
+
+type ResultsDeps = DeliverDeps &
+  SettleDeps & {
+    readonly store: Pick<BatchMembers, 'markForRetry' | 'markUndelivered' | 'recordDeliveries'>;
+    readonly settings: Pick<RuntimeSettings, 'maxAttempts'>;
+  };
+
+const retryPolicyOf = (deps: ResultsDeps): RetryPolicy => ({
+  maxAttempts: deps.settings.maxAttempts,
+  nowMs: deps.clock.now().getTime(),
+});
+
+/** Delivers outcomes and records what came of them (see `settleDeliveries`). */
+const deliverAndSettle = async (
+  deps: ResultsDeps,
+  run: CompletionRun,
+  entries: readonly OutcomeEntry[],
+  part: string,
+): Promise<void> => {
+  const outcome = await deliverOutcomes(deps, run.batch, entries, part, run.parkRetryable);
+  await settleDeliveries(deps, run.batch.batchId, run.table, run.progress, outcome);
+};
+
+/**
+ * One chunk of results: classified, its members to send again recorded, the rest delivered,
+ * and results a destination did not take recorded, all before the checkpoint may pass it.
+ */
+const deliverChunk = async (
+  deps: ResultsDeps,
+  run: CompletionRun,
+  chunk: ResultChunk,
+): Promise<void> => {
+  const batchId = run.batch.batchId;
+  for (const line of chunk.lines) run.progress.answered.add(line.providerCustomId);
+  const classified = classifyChunk(chunk.lines, run.table, retryPolicyOf(deps));
+  for (const providerCustomId of classified.unknown) {
+    deps.logger.warn('result line for an unknown request', { batchId, providerCustomId });
+    deps.metrics.count(METRIC.UnknownResultLines, 1);
+  }
+  run.progress.skipped += classified.skipped;
+  await recordRetries(deps, batchId, run.table, classified.toRetry);
+  await deliverAndSettle(deps, run, classified.entries, chunk.name);
+};
+
+/** Where a run stopped delivering: at the end of the results, or at a chunk out of time. */
+type ResultsReached =
+  | { readonly paused: false }
+  | { readonly paused: true; readonly at: CheckpointedChunk };
+
+/**
+ * Delivers the results: first those before the checkpoint still owed a delivery (and notes
+ * which members the rest answered), then chunk by chunk from the checkpoint, moving it past
+ * each chunk (one write per chunk, no write per result). Stops early, at a checkpoint, when
+ * `outOfTime` says so after a chunk that delivered something new.
+ */
+const deliverResults = async (
+  deps: ResultsDeps & Pick<DeliverDeps, 'blobs' | 'logger' | 'metrics'>,
+  run: CompletionRun,
+  checkpoints: CheckpointWriter,
+  outOfTime: () => boolean,
+): Promise<ResultsReached> => {
+  const { batch, table, progress, chunkSize } = run;
+  const start = batch.checkpoint;
+  for await (const chunk of owedChunksBefore(
+    deps,
+    batch,
+    start,
+    table.owed,
+    progress.answered,
+    chunkSize,
+  )) {
+    await deliverChunk(deps, run, chunk);
+  }
+  for await (const chunk of chunksFrom(deps, batch, start, chunkSize)) {
+    if (chunk.lines.length > 0) await deliverChunk(deps, run, chunk);
+    await checkpoints.move({
+      fileIndex: chunk.fileIndex,
+      offset: chunk.end,
+      ...checkpointTotals(progress.totals),
+    });
+    await checkpoints.settled();
+    // Only after delivering something new, so that every run moves the batch forward.
+    if (chunk.full && progress.delivered > 0 && outOfTime()) return { paused: true, at: chunk };
+  }
+  return { paused: false };
+};
+
+/**
+ * Members the results did not cover get their verdict now: sent again while the policy allows,
+ * else delivered with it in chunks. Not checkpointed: every run that gets here gives the same
+ * verdicts to the same members, under the same names.
+ */
+const deliverUnanswered = async (deps: ResultsDeps, run: CompletionRun): Promise<void> => {
+  const { table, progress, chunkSize } = run;
+  const verdict = unansweredVerdictOf(run.batch);
+  const { missing, toRetry } = classifyUnanswered(
+    table,
+    progress.answered,
+    verdict,
+    retryPolicyOf(deps),
+  );
+  for (const item of toRetry) table.retries.set(item.providerCustomId, item);
+  for (let from = 0, sweep = 0; from < missing.length; from += chunkSize, sweep += 1) {
+    await deliverAndSettle(deps, run, missing.slice(from, from + chunkSize), `missing-${sweep}`);
+  }
+};
+
+export { deliverChunk, deliverResults, deliverUnanswered, type ResultsDeps, type ResultsReached };
