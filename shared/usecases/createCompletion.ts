@@ -12,7 +12,7 @@ import {
   leaseBatch,
   releaseLease,
 } from './completion/leaseBatch.js';
-import { loadMemberTable } from './completion/loadMemberTable.js';
+import { loadMemberTable, type MemberTable } from './completion/loadMemberTable.js';
 import { progressFrom } from './completion/settleDeliveries.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
 
@@ -83,6 +83,7 @@ const completeLeased = async (
   deps: RuntimeDeps,
   leased: BatchRecord,
   lease: CompletionLease,
+  members: Promise<MemberTable>,
   options: {
     readonly chunkSize: number;
     readonly parkRetryable: boolean;
@@ -91,8 +92,7 @@ const completeLeased = async (
 ): Promise<CompletionReport> => {
   // Short-lived functions (local tests) keep a quarter of their time in reserve instead.
   const reserveMs = Math.min(PAUSE_RESERVE_MS, options.timeLeftMs() / 4);
-  const batch = await archiveResults(deps, lease, leased);
-  const table = await loadMemberTable(deps, batch.batchId);
+  const [batch, table] = await Promise.all([archiveResults(deps, lease, leased), members]);
   const run: CompletionRun = {
     lease,
     batch,
@@ -145,10 +145,14 @@ const createCompletion = (deps: RuntimeDeps, options: CompletionOptions = {}) =>
       runOptions.parkUndeliverable ?? (runOptions.attempt ?? 1) >= PARK_FROM_ATTEMPT;
     const ended = await batchToComplete(deps, batchId);
     if ('report' in ended) return ended.report;
+    // Read while the lease is taken: the table is only read, and the run it is loaded for
+    // owns the batch before using it (a run that gets no lease drops it).
+    const members = loadMemberTable(deps, batchId);
+    members.catch(() => undefined);
     const leased = await leaseBatch(deps, ended.batch);
     if ('report' in leased) return leased.report;
     try {
-      return await completeLeased(deps, leased.batch, leased.lease, {
+      return await completeLeased(deps, leased.batch, leased.lease, members, {
         chunkSize,
         parkRetryable,
         timeLeftMs: runOptions.timeLeftMs ?? (() => Number.POSITIVE_INFINITY),

@@ -59,8 +59,12 @@ const deliverChunk = async (
     deps.metrics.count(METRIC.UnknownResultLines, 1);
   }
   run.progress.skipped += classified.skipped;
-  await recordRetries(deps, batchId, run.table, classified.toRetry);
-  await deliverAndSettle(deps, run, classified.entries, chunk.name);
+  // Independent of each other; both are done before the checkpoint may pass the chunk.
+  const [, outcome] = await Promise.all([
+    recordRetries(deps, batchId, run.table, classified.toRetry),
+    deliverOutcomes(deps, run.batch, classified.entries, chunk.name, run.parkRetryable),
+  ]);
+  await settleDeliveries(deps, batchId, run.table, run.progress, outcome);
 };
 
 /** Where a run stopped delivering: at the end of the results, or at a chunk out of time. */
@@ -69,9 +73,32 @@ type ResultsReached =
   | { readonly paused: true; readonly at: CheckpointedChunk };
 
 /**
+ * Reads one item ahead of its consumer: the next chunk is read and parsed while this one is
+ * delivered. The source is closed when the consumer stops early.
+ */
+async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
+  const iterator = source[Symbol.asyncIterator]();
+  let next = iterator.next();
+  try {
+    for (;;) {
+      const current = await next;
+      if (current.done === true) return;
+      next = iterator.next();
+      // Awaited on the next turn, or below when the consumer stops first.
+      next.catch(() => undefined);
+      yield current.value;
+    }
+  } finally {
+    const pending = await next.catch(() => ({ done: true }));
+    if (pending.done !== true) await iterator.return?.(undefined);
+  }
+}
+
+/**
  * Delivers the results: first those before the checkpoint still owed a delivery (and notes
  * which members the rest answered), then chunk by chunk from the checkpoint, moving it past
- * each chunk (one write per chunk, no write per result). Stops early, at a checkpoint, when
+ * each chunk (one write per chunk, no write per result) in the background: a bounded
+ * pipeline of one chunk read ahead, one delivered and one checkpoint write in flight. Stops early, at a checkpoint, when
  * `outOfTime` says so after a chunk that delivered something new.
  */
 const deliverResults = async (
@@ -92,14 +119,15 @@ const deliverResults = async (
   )) {
     await deliverChunk(deps, run, chunk);
   }
-  for await (const chunk of chunksFrom(deps, batch, start, chunkSize)) {
+  for await (const chunk of readAhead(chunksFrom(deps, batch, start, chunkSize))) {
     if (chunk.lines.length > 0) await deliverChunk(deps, run, chunk);
+    // Written while the next chunk is read and delivered: the chunk is delivered, and its
+    // exceptions recorded, so the checkpoint may pass it.
     await checkpoints.move({
       fileIndex: chunk.fileIndex,
       offset: chunk.end,
       ...checkpointTotals(progress.totals),
     });
-    await checkpoints.settled();
     // Only after delivering something new, so that every run moves the batch forward.
     if (chunk.full && progress.delivered > 0 && outOfTime()) return { paused: true, at: chunk };
   }

@@ -15,6 +15,8 @@ import type { CompletionReport } from './CompletionReport.js';
 import type { CompletionRun } from './CompletionRun.js';
 import { addCost, type CostSum } from './deliveryTotals.js';
 
+type BatchCost = ReturnType<typeof sumItemCosts>;
+
 /** The batch's counts and cost groups: the totals, plus what the exception items say. */
 interface BatchOutcome {
   readonly counts: StatusCounts;
@@ -69,9 +71,9 @@ const recordCost = async (
     readonly settings: Pick<RuntimeDeps['settings'], 'budget'>;
   },
   batch: BatchRecord,
+  cost: BatchCost,
   costGroups: readonly CostSum[],
-): Promise<ReturnType<typeof sumItemCosts>> => {
-  const cost = sumItemCosts([...costGroups]);
+): Promise<void> => {
   await deps.costs.record(costEntriesOf(batch.batchId, batch.provider, 'batch', cost.groups));
   if (isBudgetSet(deps.settings.budget)) {
     const actual = costGroups.reduce((sum, c) => sum + c.nanoUsd, 0);
@@ -81,14 +83,13 @@ const recordCost = async (
       actual - (batch.estimate?.nanoUsd ?? 0),
     );
   }
-  return cost;
 };
 
 /** `Batch Ended` and `Batch Delivered`, published before the batch is recorded completed. */
 const publishBatchEvents = async (
   deps: Pick<RuntimeDeps, 'events'>,
   batch: BatchRecord,
-  outcome: { counts: StatusCounts; cost: ReturnType<typeof sumItemCosts> },
+  outcome: { counts: StatusCounts; cost: BatchCost },
   retryBatchId: string | null,
   completedAt: string,
 ): Promise<void> => {
@@ -209,9 +210,14 @@ const finalizeCompletion = async (
       : await createRetryBatch(deps, batch, table.retries, deps.settings.leaseMs);
   table.exceptionIds.push(...table.retries.keys());
   const { counts, costGroups } = await countOutcomes(deps, run);
-  const cost = await recordCost(deps, batch, costGroups);
+  const cost = sumItemCosts(costGroups);
   const completedAt = deps.clock.now().toISOString();
-  await publishBatchEvents(deps, batch, { counts, cost }, retryBatchId, completedAt);
+  // Both before the batch is recorded completed, neither waiting for the other: a rerun
+  // writes the same cost entries again and publishes the events again.
+  await Promise.all([
+    recordCost(deps, batch, cost, costGroups),
+    publishBatchEvents(deps, batch, { counts, cost }, retryBatchId, completedAt),
+  ]);
   await checkpoints.write({
     state: 'completed',
     counts,
@@ -219,12 +225,16 @@ const finalizeCompletion = async (
     nextPollAt: null,
     completionLeaseUntil: null,
   });
-  await recordTurnaround(
-    deps,
-    batch,
-    completedAt,
-    batch.checkpoint === null ? progress.firstDeliveredAt : null,
-  );
+  // Neither fails the run, nor waits for the other.
+  await Promise.all([
+    recordTurnaround(
+      deps,
+      batch,
+      completedAt,
+      batch.checkpoint === null ? progress.firstDeliveredAt : null,
+    ),
+    deleteProviderArtifacts(deps, batch),
+  ]);
   metrics.count(METRIC.BatchesDelivered, 1, { provider: batch.provider });
   // Micro-dollars: whole numbers CloudWatch sums without float drift.
   metrics.count(METRIC.CostMicroUsd, Math.round(cost.total.usd * 1e6), {
@@ -233,7 +243,6 @@ const finalizeCompletion = async (
   metrics.count(METRIC.SavedMicroUsd, Math.round(cost.total.saved_usd * 1e6), {
     provider: batch.provider,
   });
-  await deleteProviderArtifacts(deps, batch);
   logger.info('batch delivered', {
     batchId,
     delivered: progress.delivered,
