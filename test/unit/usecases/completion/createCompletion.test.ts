@@ -180,4 +180,28 @@ describe('createCompletion on fakes', () => {
     expect(third.counts?.succeeded).toBe(6);
     expect(rt.deliverer.receivedAt(S3_DESTINATION)).toHaveLength(4);
   });
+
+  it('pauses at a checkpoint when out of time, and the next run delivers the rest once', async () => {
+    const rt = fakeRuntime();
+    const { batchId, customIds } = await seedEndedBatch(rt, { size: 10 });
+    const complete = createCompletion(rt.deps, { chunkSize: 4 });
+    // Time enough at the start, then short after the first chunk.
+    let calls = 0;
+    const timeLeftMs = () => (calls++ === 0 ? 100_000 : 1_000);
+    const paused = await complete(batchId, { timeLeftMs });
+    expect(paused).toMatchObject({ outcome: 'paused', delivered: 4 });
+    const batch = await rt.store.getBatch(batchId);
+    expect(batch?.completionLeaseUntil).toBeNull();
+    expect(batch?.checkpoint?.counts?.succeeded).toBe(4);
+    // Handed on at once: the completion queue has the batch again.
+    expect(rt.completionQueue.drain().map((m) => JSON.parse(m.body))).toEqual([
+      { batch_id: batchId },
+    ]);
+    const rest = await complete(batchId);
+    expect(rest).toMatchObject({ outcome: 'completed', delivered: 6 });
+    expect(rest.counts?.succeeded).toBe(10);
+    const byId = resultsByCustomId(rt);
+    expect([...byId.keys()].sort()).toEqual([...customIds].sort());
+    for (const results of byId.values()) expect(results).toHaveLength(1);
+  });
 });
