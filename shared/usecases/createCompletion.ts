@@ -49,7 +49,7 @@ interface RunOptions {
  * completion message sent before this run returns, so nothing waits for the lease to run out.
  */
 const pauseRun = async (
-  deps: RuntimeDeps,
+  deps: Pick<RuntimeDeps, 'completion' | 'logger' | 'metrics'>,
   run: CompletionRun,
   checkpoints: CheckpointWriter,
   at: { readonly fileIndex: number; readonly end: number },
@@ -128,8 +128,9 @@ const completeLeased = async (
  *    them), streams the results line by line from the last checkpoint and, per chunk:
  *    records members to send again and results a destination did not take as exception
  *    items, delivers the rest to their callers' destinations in groups, and moves the
- *    checkpoint with the chunk's counts and costs. No write per result: a crash before the
- *    checkpoint moves delivers that chunk again, under the same names, and counts it once;
+ *    checkpoint with the chunk's counts and costs, a write that goes on while the next chunk
+ *    is read and delivered. No write per result: a crash before a checkpoint lands delivers
+ *    the chunks since the last one again, under the same names, and counts them once;
  *    the exceptions it recorded are read back by the rerun, which delivers owed results
  *    again (reading the results before its checkpoint) and records those on their items;
  * 4. sends `expired`, `canceled` and retryable `errored` members to a new batch, while they

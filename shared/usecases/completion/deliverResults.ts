@@ -59,12 +59,15 @@ const deliverChunk = async (
     deps.metrics.count(METRIC.UnknownResultLines, 1);
   }
   run.progress.skipped += classified.skipped;
-  // Independent of each other; both are done before the checkpoint may pass the chunk.
-  const [, outcome] = await Promise.all([
+  // Independent of each other; both are done before the checkpoint may pass the chunk, and
+  // both have ended before a failure of either hands the batch back.
+  const [retried, delivered] = await Promise.allSettled([
     recordRetries(deps, batchId, run.table, classified.toRetry),
     deliverOutcomes(deps, run.batch, classified.entries, chunk.name, run.parkRetryable),
   ]);
-  await settleDeliveries(deps, batchId, run.table, run.progress, outcome);
+  if (retried.status === 'rejected') throw retried.reason;
+  if (delivered.status === 'rejected') throw delivered.reason;
+  await settleDeliveries(deps, batchId, run.table, run.progress, delivered.value);
 };
 
 /** Where a run stopped delivering: at the end of the results, or at a chunk out of time. */

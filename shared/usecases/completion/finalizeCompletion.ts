@@ -214,10 +214,11 @@ const finalizeCompletion = async (
   const completedAt = deps.clock.now().toISOString();
   // Both before the batch is recorded completed, neither waiting for the other: a rerun
   // writes the same cost entries again and publishes the events again.
-  await Promise.all([
+  const written = await Promise.allSettled([
     recordCost(deps, batch, cost, costGroups),
     publishBatchEvents(deps, batch, { counts, cost }, retryBatchId, completedAt),
   ]);
+  for (const write of written) if (write.status === 'rejected') throw write.reason;
   await checkpoints.write({
     state: 'completed',
     counts,
