@@ -58,7 +58,10 @@ class CheckpointWriter {
     return this.#batch;
   }
 
-  /** After a failure elsewhere: lets the write in flight land (or fail) before the batch is handed back. */
+  /**
+   * After a failure elsewhere: lets the write in flight land (or fail) before the batch is
+   * handed back.
+   */
   async drain(): Promise<void> {
     await this.#inFlight?.catch(() => undefined);
     this.#inFlight = null;

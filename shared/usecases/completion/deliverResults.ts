@@ -101,8 +101,8 @@ async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
  * Delivers the results: first those before the checkpoint still owed a delivery (and notes
  * which members the rest answered), then chunk by chunk from the checkpoint, moving it past
  * each chunk (one write per chunk, no write per result) in the background: a bounded
- * pipeline of one chunk read ahead, one delivered and one checkpoint write in flight. Stops early, at a checkpoint, when
- * `outOfTime` says so after a chunk that delivered something new.
+ * pipeline of one chunk read ahead, one delivered and one checkpoint write in flight. Stops
+ * early, at a checkpoint, when `outOfTime` says so after a chunk that delivered something new.
  */
 const deliverResults = async (
   deps: ResultsDeps & Pick<DeliverDeps, 'blobs' | 'logger' | 'metrics'>,
