@@ -65,6 +65,8 @@ class ProviderSecrets extends Construct {
   public readonly createdFor: readonly ProviderName[];
   /** The profiles' overrides as the functions read them (`BATCHLANE_PROVIDER_PROFILES`), if any. */
   public readonly profileOverridesJson: string | undefined;
+  /** The built-in profiles as the deployment's overrides leave them. */
+  public readonly profiles: Readonly<Record<BuiltInProfileId, ProviderProfile>>;
   readonly #secrets: ReadonlyMap<ProviderName, ISecret>;
 
   public constructor(scope: Construct, id: string, props: ProviderSecretsProps = {}) {
@@ -85,6 +87,7 @@ class ProviderSecrets extends Construct {
       throw new Error(`ProviderSecrets: providerProfiles: ${applied.issues.join('; ')}`);
     }
     const profiles: Readonly<Record<BuiltInProfileId, ProviderProfile>> = applied.profiles;
+    this.profiles = profiles;
     this.profileOverridesJson =
       props.profileOverrides === undefined || props.profileOverrides.length === 0
         ? undefined

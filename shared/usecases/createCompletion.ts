@@ -2,7 +2,7 @@ import { METRIC } from '../contract/metrics.js';
 import type { BatchRecord } from '../domain/records.js';
 import { archiveResults } from './completion/archiveResults.js';
 import { CheckpointWriter } from './completion/CheckpointWriter.js';
-import type { CompletionReport } from './completion/CompletionReport.js';
+import { type CompletionReport, reportOf } from './completion/CompletionReport.js';
 import type { CompletionRun } from './completion/CompletionRun.js';
 import { deliverResults, deliverUnanswered } from './completion/deliverResults.js';
 import { finalizeCompletion } from './completion/finalizeCompletion.js';
@@ -14,6 +14,7 @@ import {
 } from './completion/leaseBatch.js';
 import { loadMemberTable, type MemberTable } from './completion/loadMemberTable.js';
 import { progressFrom } from './completion/settleDeliveries.js';
+import { haltOnMissingArtifact, missingArtifactOf } from './haltOnMissingArtifact.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
 
 /**
@@ -159,6 +160,12 @@ const createCompletion = (deps: RuntimeDeps, options: CompletionOptions = {}) =>
         timeLeftMs: runOptions.timeLeftMs ?? (() => Number.POSITIVE_INFINITY),
       });
     } catch (error) {
+      // A file the batch needs is gone: no retry can route its results (see the use case).
+      const missing = missingArtifactOf(error);
+      if (missing !== null) {
+        await haltOnMissingArtifact(deps, batchId, missing, error);
+        return reportOf(batchId, 'artifacts-missing');
+      }
       // Hand the batch back at once, so the retried message does not wait for the lease.
       await releaseLease(deps, batchId);
       throw error;

@@ -11,7 +11,9 @@ interface CompletionReport {
     | 'owned-by-another-run'
     | 'paused'
     /** A sealed batch was assembled and handed to its provider (nothing delivered yet). */
-    | 'submitted';
+    | 'submitted'
+    /** A file the batch needs is missing: halted, reported, not retried. */
+    | 'artifacts-missing';
   readonly delivered: number;
   readonly retried: number;
   readonly skipped: number;
