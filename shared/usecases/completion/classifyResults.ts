@@ -65,12 +65,14 @@ const classifyChunk = (
   table: MemberTable,
   policy: RetryPolicy,
 ): ClassifiedChunk => {
-  const classified: ClassifiedChunk = { entries: [], toRetry: [], skipped: 0, unknown: [] };
+  const entries: OutcomeEntry[] = [];
+  const toRetry: BatchItem[] = [];
+  const unknown: string[] = [];
   let skipped = 0;
   for (const line of lines) {
     const item = table.members.get(line.providerCustomId);
     if (item === undefined) {
-      classified.unknown.push(line.providerCustomId);
+      unknown.push(line.providerCustomId);
       continue;
     }
     // Escalated members are the realtime lane's to deliver: this later answer is dropped.
@@ -79,10 +81,10 @@ const classifyChunk = (
       continue;
     }
     const outcome = outcomeOfLine(line);
-    if (retryAllowed(policy, item, outcome)) classified.toRetry.push(item);
-    else classified.entries.push({ item, outcome });
+    if (retryAllowed(policy, item, outcome)) toRetry.push(item);
+    else entries.push({ item, outcome });
   }
-  return { ...classified, skipped };
+  return { entries, toRetry, skipped, unknown };
 };
 
 /**
