@@ -129,8 +129,8 @@ const completeLeased = async (
  *    them), streams the results line by line from the last checkpoint and, per chunk:
  *    records members to send again and results a destination did not take as exception
  *    items, delivers the rest to their callers' destinations in groups, and moves the
- *    checkpoint with the chunk's counts and costs, a write that goes on while the next chunk
- *    is read and delivered. No write per result: a crash before a checkpoint lands delivers
+ *    checkpoint with the chunk's counts and costs, a write that goes on while the next chunks
+ *    are read and delivered. No write per result: a crash before a checkpoint lands delivers
  *    the chunks since the last one again, under the same names, and counts them once;
  *    the exceptions it recorded are read back by the rerun, which delivers owed results
  *    again (reading the results before its checkpoint) and records those on their items;

@@ -6,11 +6,11 @@ type CheckpointDeps = { readonly store: Pick<BatchRecords, 'getBatch' | 'updateB
 
 /**
  * The batch record of one completion run, written in the background: a checkpoint write goes
- * on while the next chunk is read, classified and delivered, and at most one is in flight.
+ * on while the next chunks are read, classified and delivered, and at most one is in flight.
  * The caller moves the checkpoint past a chunk only once the chunk's results are delivered or
  * recorded as exceptions, so no write can pass a result that is not; a crash before a write
- * lands resumes from the one before, and delivers again (under the same names) at most the two
- * chunks since.
+ * lands resumes from the one before, and delivers again (under the same names) the chunks
+ * since.
  */
 class CheckpointWriter {
   readonly #deps: CheckpointDeps;

@@ -10,7 +10,7 @@ import {
   type RetryPolicy,
   unansweredVerdictOf,
 } from './classifyResults.js';
-import { type DeliverDeps, deliverOutcomes } from './deliverOutcomes.js';
+import { type DeliverDeps, type DeliveryOutcome, deliverOutcomes } from './deliverOutcomes.js';
 import { checkpointTotals } from './deliveryTotals.js';
 import {
   type CheckpointedChunk,
@@ -43,14 +43,15 @@ const deliverAndSettle = async (
 };
 
 /**
- * One chunk of results: classified, its members to send again recorded, the rest delivered,
- * and results a destination did not take recorded, all before the checkpoint may pass it.
+ * Starts one chunk of results on its way: classified (now), its members to send again recorded
+ * and the rest delivered (both under way when this returns). Resolves to what the delivery
+ * did, once both have ended; nothing is counted until `settleDeliveries` takes it.
  */
-const deliverChunk = async (
+const startChunk = (
   deps: ResultsDeps,
   run: CompletionRun,
   chunk: ResultChunk,
-): Promise<void> => {
+): Promise<DeliveryOutcome> => {
   const batchId = run.batch.batchId;
   for (const line of chunk.lines) run.progress.answered.add(line.providerCustomId);
   const classified = classifyChunk(chunk.lines, run.table, retryPolicyOf(deps));
@@ -61,14 +62,36 @@ const deliverChunk = async (
   run.progress.skipped += classified.skipped;
   // Independent of each other; both are done before the checkpoint may pass the chunk, and
   // both have ended before a failure of either hands the batch back.
-  const [retried, delivered] = await Promise.allSettled([
+  const writes = Promise.allSettled([
     recordRetries(deps, batchId, run.table, classified.toRetry),
     deliverOutcomes(deps, run.batch, classified.entries, chunk.name, run.parkRetryable),
   ]);
-  if (retried.status === 'rejected') throw retried.reason;
-  if (delivered.status === 'rejected') throw delivered.reason;
-  await settleDeliveries(deps, batchId, run.table, run.progress, delivered.value);
+  return writes.then(([retried, delivered]) => {
+    if (retried.status === 'rejected') throw retried.reason;
+    if (delivered.status === 'rejected') throw delivered.reason;
+    return delivered.value;
+  });
 };
+
+/**
+ * One chunk of results, start to end: classified, its members to send again recorded, the
+ * rest delivered, and results a destination did not take recorded, all before the checkpoint
+ * may pass it.
+ */
+const deliverChunk = async (
+  deps: ResultsDeps,
+  run: CompletionRun,
+  chunk: ResultChunk,
+): Promise<void> => {
+  const outcome = await startChunk(deps, run, chunk);
+  await settleDeliveries(deps, run.batch.batchId, run.table, run.progress, outcome);
+};
+
+/** A chunk after the checkpoint on its way, and what its delivery came to. */
+interface ChunkUnderWay {
+  readonly chunk: CheckpointedChunk;
+  readonly delivery: Promise<DeliveryOutcome | null>;
+}
 
 /** Where a run stopped delivering: at the end of the results, or at a chunk out of time. */
 type ResultsReached =
@@ -100,9 +123,11 @@ async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
 /**
  * Delivers the results: first those before the checkpoint still owed a delivery (and notes
  * which members the rest answered), then chunk by chunk from the checkpoint, moving it past
- * each chunk (one write per chunk, no write per result) in the background: a bounded
- * pipeline of one chunk read ahead, one delivered and one checkpoint write in flight. Stops
- * early, at a checkpoint, when `outOfTime` says so after a chunk that delivered something new.
+ * each chunk (one write per chunk, no write per result). A bounded pipeline: one chunk read
+ * ahead, two on their way to their destinations, one checkpoint write in flight. Chunks are
+ * settled and checkpointed in order, each once its own results are delivered or recorded as
+ * exceptions, so a checkpoint never passes a result that is not. Stops early, at a checkpoint,
+ * when `outOfTime` says so after a chunk that delivered something new.
  */
 const deliverResults = async (
   deps: ResultsDeps & Pick<DeliverDeps, 'blobs' | 'logger' | 'metrics'>,
@@ -122,17 +147,48 @@ const deliverResults = async (
   )) {
     await deliverChunk(deps, run, chunk);
   }
-  for await (const chunk of readAhead(chunksFrom(deps, batch, start, chunkSize))) {
-    if (chunk.lines.length > 0) await deliverChunk(deps, run, chunk);
-    // Written while the next chunk is read and delivered: the chunk is delivered, and its
-    // exceptions recorded, so the checkpoint may pass it.
+  /** Settles a chunk whose delivery has ended, then moves the checkpoint past it. */
+  const finish = async ({ chunk, delivery }: ChunkUnderWay): Promise<void> => {
+    const outcome = await delivery;
+    if (outcome !== null) {
+      await settleDeliveries(deps, batch.batchId, table, progress, outcome);
+    }
+    // Written while the next chunks are read and delivered.
     await checkpoints.move({
       fileIndex: chunk.fileIndex,
       offset: chunk.end,
       ...checkpointTotals(progress.totals),
     });
-    // Only after delivering something new, so that every run moves the batch forward.
-    if (chunk.full && progress.delivered > 0 && outOfTime()) return { paused: true, at: chunk };
+  };
+  let previous: ChunkUnderWay | null = null;
+  try {
+    for await (const chunk of readAhead(chunksFrom(deps, batch, start, chunkSize))) {
+      const current: ChunkUnderWay = {
+        chunk,
+        delivery: chunk.lines.length > 0 ? startChunk(deps, run, chunk) : Promise.resolve(null),
+      };
+      // Awaited in turn below; a failure meanwhile is not unhandled.
+      current.delivery.catch(() => undefined);
+      const settling = previous;
+      previous = current;
+      if (settling === null) continue;
+      await finish(settling);
+      // Only after delivering something new, so that every run moves the batch forward.
+      if (settling.chunk.full && progress.delivered > 0 && outOfTime()) {
+        previous = null;
+        await finish(current);
+        return { paused: true, at: current.chunk };
+      }
+    }
+    if (previous !== null) {
+      const last = previous;
+      previous = null;
+      await finish(last);
+    }
+  } catch (error) {
+    // Nothing of this run still goes out once it hands the batch back.
+    await previous?.delivery.catch(() => undefined);
+    throw error;
   }
   return { paused: false };
 };

@@ -40,7 +40,8 @@ type SettleDeps = {
 
 /**
  * Records members to send again (`retry_at`) before the checkpoint can pass their results: the
- * exceptions of a chunk.
+ * exceptions of a chunk. They join the run's table at once, so a later chunk classified while
+ * the write is on its way sees them (a run whose write fails drops its table).
  */
 const recordRetries = async (
   deps: SettleDeps,
@@ -49,12 +50,12 @@ const recordRetries = async (
   toRetry: readonly BatchItem[],
 ): Promise<void> => {
   if (toRetry.length === 0) return;
+  for (const item of toRetry) table.retries.set(item.providerCustomId, item);
   await deps.store.markForRetry(
     batchId,
     toRetry.map((item) => item.providerCustomId),
     deps.clock.now().toISOString(),
   );
-  for (const item of toRetry) table.retries.set(item.providerCustomId, item);
 };
 
 /**

@@ -189,19 +189,74 @@ describe('createCompletion on fakes', () => {
     let calls = 0;
     const timeLeftMs = () => (calls++ === 0 ? 100_000 : 1_000);
     const paused = await complete(batchId, { timeLeftMs });
-    expect(paused).toMatchObject({ outcome: 'paused', delivered: 4 });
+    // Out of time after the first chunk: the second, on its way by then, is settled too.
+    expect(paused).toMatchObject({ outcome: 'paused', delivered: 8 });
     const batch = await rt.store.getBatch(batchId);
     expect(batch?.completionLeaseUntil).toBeNull();
-    expect(batch?.checkpoint?.counts?.succeeded).toBe(4);
+    expect(batch?.checkpoint?.counts?.succeeded).toBe(8);
     // Handed on at once: the completion queue has the batch again.
     expect(rt.completionQueue.drain().map((m) => JSON.parse(m.body))).toEqual([
       { batch_id: batchId },
     ]);
     const rest = await complete(batchId);
-    expect(rest).toMatchObject({ outcome: 'completed', delivered: 6 });
+    expect(rest).toMatchObject({ outcome: 'completed', delivered: 2 });
     expect(rest.counts?.succeeded).toBe(10);
     const byId = resultsByCustomId(rt);
     expect([...byId.keys()].sort()).toEqual([...customIds].sort());
     for (const results of byId.values()) expect(results).toHaveLength(1);
+  });
+
+  it('keeps two chunks on their way and one checkpoint write, never past an undelivered result', async () => {
+    const rt = fakeRuntime();
+    const { batchId } = await seedEndedBatch(rt, { size: 40 });
+    const pause = () => new Promise((resolve) => setTimeout(resolve, 2));
+    let deliveries = 0;
+    let mostDeliveries = 0;
+    let writes = 0;
+    let mostWrites = 0;
+    /** Start offsets of the chunks whose delivery has returned. */
+    const delivered: number[] = [];
+    const checkpointsPassed: number[] = [];
+    const deliver = rt.deliverer.deliver.bind(rt.deliverer);
+    rt.deliverer.deliver = async (destination, results, context) => {
+      deliveries += 1;
+      mostDeliveries = Math.max(mostDeliveries, deliveries);
+      await pause();
+      const report = await deliver(destination, results, context);
+      deliveries -= 1;
+      delivered.push(Number(context.part.split('-')[1]));
+      return report;
+    };
+    const update = rt.store.updateBatch.bind(rt.store);
+    rt.store.updateBatch = async (id, version, patch) => {
+      if (patch.checkpoint !== undefined && patch.checkpoint !== null) {
+        const passed = patch.checkpoint.offset;
+        // Every chunk starting before the checkpoint has been delivered.
+        const undelivered = chunkStarts.filter((s) => s < passed && !delivered.includes(s));
+        expect(undelivered).toEqual([]);
+        checkpointsPassed.push(passed);
+      }
+      writes += 1;
+      mostWrites = Math.max(mostWrites, writes);
+      await pause();
+      const updated = await update(id, version, patch);
+      writes -= 1;
+      return updated;
+    };
+    const chunkStarts: number[] = [];
+    const batch = await rt.store.getBatch(batchId);
+    const file = await buffer(await rt.blobs.getStream(batch?.resultKeys[0] ?? ''));
+    let offset = 0;
+    for (const [i, line] of file.toString('utf8').split('\n').entries()) {
+      if (i % 4 === 0 && line !== '') chunkStarts.push(offset);
+      offset += Buffer.byteLength(line, 'utf8') + 1;
+    }
+    const report = await createCompletion(rt.deps, { chunkSize: 4 })(batchId);
+    expect(report).toMatchObject({ outcome: 'completed', delivered: 40 });
+    expect(chunkStarts).toHaveLength(10);
+    expect(delivered.sort((a, b) => a - b)).toEqual(chunkStarts);
+    expect(checkpointsPassed).toHaveLength(10);
+    expect(mostDeliveries).toBe(2);
+    expect(mostWrites).toBe(1);
   });
 });
