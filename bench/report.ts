@@ -33,6 +33,11 @@ const int = (value: number): string =>
 
 const perSecond = (r: PhaseResult): number => r.processed / (r.busyMs / 1000);
 const mbPerSecond = (r: PhaseResult, bytes = r.bytes): number => bytes / MB / (r.busyMs / 1000);
+/** How `res` compares with its anchor in words: "2.0× slower", or "1.5× faster" past it. */
+const slowerOrFaster = (res: PhaseResult, anchor: PhaseResult): string => {
+  const ratio = perSecond(res) / perSecond(anchor);
+  return ratio < 1 ? `${fixed(1 / ratio, 1)}× slower` : `${fixed(ratio, 1)}× faster`;
+};
 
 /** Renders rows as a markdown table (also readable as plain text). */
 const table = (header: readonly string[], rows: readonly (readonly string[])[]): string => {
@@ -88,7 +93,7 @@ const throughputSection = (run: SizeRun): string[] => {
     const ratio =
       anchor === undefined
         ? '—'
-        : `${fixed(perSecond(res) / perSecond(anchor), 3)}× (${fixed(perSecond(anchor) / perSecond(res), 1)}× slower)`;
+        : `${fixed(perSecond(res) / perSecond(anchor), 3)}× (${slowerOrFaster(res, anchor)})`;
     rows.push([
       label,
       int(res.processed),
@@ -151,7 +156,7 @@ const throughputSection = (run: SizeRun): string[] => {
   if (completion !== undefined && deliver !== undefined) {
     lines.push(
       '',
-      `Completion vs the 2nd anchor (same file, same S3 writes, no state store): ${fixed(perSecond(completion) / perSecond(deliver), 3)}× (${fixed(perSecond(deliver) / perSecond(completion), 1)}× slower).`,
+      `Completion vs the 2nd anchor (same file, same S3 writes, no state store): ${fixed(perSecond(completion) / perSecond(deliver), 3)}× (${slowerOrFaster(completion, deliver)}).`,
     );
   }
   const collector = r.collector;
@@ -159,7 +164,7 @@ const throughputSection = (run: SizeRun): string[] => {
   if (collector !== undefined && ledger !== undefined) {
     lines.push(
       '',
-      `Collector vs the ledger anchor (same messages, same S3 and DynamoDB Local, one conditional write per request): ${fixed(perSecond(collector) / perSecond(ledger), 3)}× (${fixed(perSecond(ledger) / perSecond(collector), 1)}× slower).`,
+      `Collector vs the ledger anchor (same messages, same S3 and DynamoDB Local, one conditional write per request): ${fixed(perSecond(collector) / perSecond(ledger), 3)}× (${slowerOrFaster(collector, ledger)}).`,
     );
   }
   const notes = [...(r.collector?.notes ?? []), ...(r.completion?.notes ?? [])];
@@ -380,7 +385,7 @@ const notes = (input: ReportInput): string[] => {
     '',
     `- **Collector: one single-item write per request.** Per 1,000 requests the collector makes ${fixed(per1000(col, 'DynamoDB', 'PutItem'), 1)} PutItem (${fixed(mean(col, 'DynamoDB', 'PutItem'), 1)} ms each on average, 16 in flight: the ledger entry per request, plus the part records), ${fixed(per1000(col, 'DynamoDB', 'GetItem'), 1)} GetItem and ${fixed(per1000(col, 'DynamoDB', 'UpdateItem'), 1)} UpdateItem (reservations, part commits and sealing): ${fixed(callsOf(col?.tally ?? null, 'DynamoDB') / (col?.processed ?? Number.NaN), 3)} DynamoDB calls per request, and ${fixed(per1000(col, 'S3', 'PutObject'), 1)} PutObject (a part's lines and its sidecar). That is ${fixed(colWallPerReq, 2)} ms of wall per request, of which ${fixed(colCpuPerReq, 2)} ms is CPU in the bench process; the rest is DynamoDB Local's JVM applying the items. The ledger anchor makes the same write per request and nothing else.`,
     `- **Collector: sealing is a small share.** Sealing the batch of ${int(sealedBatch?.requestCount ?? Number.NaN)} requests (${fixed((sealedBatch?.inputBytes ?? Number.NaN) / MB, 1)} MB from ${int(sealedBatch?.parts ?? Number.NaN)} parts) took ${fixed((seal?.ms ?? Number.NaN) / 1000, 1)} s and ${fixed((seal?.cpuMs ?? Number.NaN) / 1000, 1)} s of CPU, ${fixed(seal === null || col === undefined ? Number.NaN : (100 * seal.ms) / col.busyMs, 1)} % of the collector phase's time (in a deployment all of it but the stop runs in the completion function): ${int(sealCalls(col, 'DynamoDB', 'UpdateItem'))} UpdateItem (stop filling, one per part), ${int(sealS3('GetObject'))} GetObject, a multipart upload of ${int(sealS3('UploadPart'))} parts, ${int(sealS3('DeleteObject'))} DeleteObject, ${int(sealCalls(col, 'DynamoDB', 'GetItem'))} GetItem + ${int(sealCalls(col, 'DynamoDB', 'PutItem'))} PutItem (the versioned batch record) and one PutEvents. Every part was committed by its collector, so no index had to be settled against the ledger.`,
-    `- **Completion: no write per result.** The members are loaded once from the parts' sidecars (${fixed(per1000(comp, 'S3', 'GetObject'), 1)} GetObject per 1,000 results, the results file included) and the batch's few exception items with a Query (${fixed(per1000(comp, 'DynamoDB', 'Query'), 1)} Query per 1,000, with the part records; the exceptions are read back by key at the end, with BatchGetItem), and each chunk of 500 results moves the checkpoint on the batch record with the chunk's counts and costs (${fixed(per1000(comp, 'DynamoDB', 'PutItem'), 1)} PutItem and ${fixed(per1000(comp, 'DynamoDB', 'GetItem'), 1)} GetItem per 1,000: the versioned batch write). Members to send again get an item each (${fixed(per1000(comp, 'DynamoDB', 'UpdateItem'), 1)} UpdateItem per 1,000 in this run: the workload's errors are not retryable). That is ${fixed(compWallPerRes, 2)} ms of wall and ${fixed(compCpuPerRes, 2)} ms of CPU per result, where the 2nd anchor (the same parsing and S3 delivery without state) needs ${fixed(deliver === undefined ? Number.NaN : deliver.busyMs / deliver.processed, 3)} ms and the read anchor ${fixed(read === undefined ? Number.NaN : read.busyMs / read.processed, 3)} ms.`,
+    `- **Completion: no write per result.** The members are loaded once from the parts' sidecars (${fixed(per1000(comp, 'S3', 'GetObject'), 1)} GetObject per 1,000 results, the results file included) and the batch's few exception items with a Query (${fixed(per1000(comp, 'DynamoDB', 'Query'), 1)} Query per 1,000, with the part records; the exceptions are read back by key at the end, with BatchGetItem), and each chunk of 500 results moves the checkpoint on the batch record with the chunk's counts and costs, a write that runs while the next chunks are read and delivered (${fixed(per1000(comp, 'DynamoDB', 'PutItem'), 1)} PutItem and ${fixed(per1000(comp, 'DynamoDB', 'GetItem'), 1)} GetItem per 1,000: the versioned batch write). Members to send again get an item each (${fixed(per1000(comp, 'DynamoDB', 'UpdateItem'), 1)} UpdateItem per 1,000 in this run: the workload's errors are not retryable). That is ${fixed(compWallPerRes, 2)} ms of wall and ${fixed(compCpuPerRes, 2)} ms of CPU per result, where the 2nd anchor (the same parsing and S3 delivery without state) needs ${fixed(deliver === undefined ? Number.NaN : deliver.busyMs / deliver.processed, 3)} ms and the read anchor ${fixed(read === undefined ? Number.NaN : read.busyMs / read.processed, 3)} ms.`,
     `- **Write units.** No write on these paths is transactional, so none is billed twice: the collector costs ${fixed(wruPer(col), 2)} WRU per request (1 for the ledger entry, the rest for parts, reservations and sealing) and the completion ${fixed(wruPer(comp), 2)} WRU per result (the checkpoints, one per chunk of 500, and the batch's closing writes).`,
     "- **Memory** stays bounded by the invocation (1,000 messages) and the chunk (500 results): a part is written from one invocation's lines, sealing streams one part object at a time into the multipart upload (the blob store's lib-storage upload holds at most 4 parts of 8 MB) and the submission streams the file, so neither the filling nor the sealing holds a batch in memory (see the RSS table: the collector's peak and its peak while sealing, at 10k and 100k). Most of each process's RSS is the modules and clients loaded at start (the bracketed figure).",
     '- **Emulator speed.** DynamoDB Local on this 2-core machine is far slower per item than DynamoDB, so absolute throughput here is a floor; the call counts, the write units and the ratios to the anchors are what carry over.',

@@ -477,7 +477,10 @@ describe('Construct: OperationalAlarms', () => {
     // A renamed log message would silently stop the delivery-failures alarm.
     const source = (name: string): string =>
       readFileSync(new URL(`../../shared/usecases/${name}`, import.meta.url), 'utf8');
-    const runtime = readdirSync(new URL('../../shared/usecases/', import.meta.url))
+    const runtime = readdirSync(new URL('../../shared/usecases/', import.meta.url), {
+      recursive: true,
+    })
+      .map(String)
       .filter((name) => name.endsWith('.ts'))
       .map(source)
       .join('\n');
@@ -494,7 +497,7 @@ describe('Construct: OperationalAlarms', () => {
       'metrics.count(METRIC.BatchesStuckPastExpiry, 1, { provider: batch.provider })',
     );
     expect(source('createPoller.ts')).toContain('metrics.count(METRIC.PollerErrors, 1)');
-    expect(source('createCompletion.ts')).toMatch(
+    expect(source('completion/deliverOutcomes.ts')).toMatch(
       /metrics\.count\(\s*METRIC\.DeliveryFailures,\s*\w+\.length,\s*\{\s*destination:\s*\w+\.destination\.type,?\s*\}\s*\)/,
     );
   });

@@ -62,11 +62,12 @@ describe('Pipeline: a completion run short of time', () => {
 
     const runtime = await createRuntime(pipeline.stack.env, 'completion');
     const complete = createCompletion(runtime.deps, { chunkSize: 5 });
-    // 60 s at the start, then 10 s: the run is under its reserve after its first chunk.
+    // 60 s at the start, then 10 s: the run is under its reserve after its first chunk, and
+    // pauses once the second, on its way to its destinations by then, is delivered too.
     const times = [60_000];
     const report = await complete(batch.batchId, { timeLeftMs: () => times.shift() ?? 10_000 });
     expect(report.outcome).toBe('paused');
-    expect(report.delivered).toBe(5);
+    expect(report.delivered).toBe(10);
     const paused = await store.getBatch(batch.batchId);
     expect(paused?.state).toBe('ended');
     expect(paused?.completionLeaseUntil).toBeNull();
