@@ -12,7 +12,6 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV, profileEnvNames } from '../../shared/config/BatchlaneConfig.js';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../shared/contract/metrics.js';
-import { BUILT_IN_PROFILE_IDS } from '../../shared/contract/providerProfile.js';
 import type { ProviderName } from '../../shared/contract/providers.js';
 import { CLAIMS_ROOT } from '../../shared/domain/claimCheckLocation.js';
 import type { DestinationAllowList } from './DestinationAllowList.js';
@@ -333,7 +332,7 @@ class BatchFunction extends Construct {
     bind('gemini', ENV.geminiSecretArn);
     bind('mistral', ENV.mistralSecretArn);
     bind('deepseek', ENV.deepseekSecretArn);
-    for (const id of BUILT_IN_PROFILE_IDS) bind(id, profileEnvNames(id).secretArn);
+    for (const id of secrets.profileIds) bind(id, profileEnvNames(id).secretArn);
   }
 
   /**

@@ -1,5 +1,6 @@
 import { METRIC } from '../contract/metrics.js';
-import { PROVIDER_LIMITS, type ProviderName } from '../contract/providers.js';
+import { BUILT_IN_REGISTRY } from '../contract/providerRegistry.js';
+import type { ProviderName } from '../contract/providers.js';
 import type { BatchItem, BatchRecord } from '../domain/records.js';
 import { dispatchEscalations } from './escalateLateMembers.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
@@ -14,7 +15,9 @@ const DEFAULT_BELOW_MINIMUM_WAIT_MS = 24 * 3600 * 1000;
 
 /** The fewest requests a batch of this provider may hold, or null where there is no minimum. */
 const minRequestsOf = (deps: RuntimeDeps, provider: ProviderName): number | null =>
-  deps.settings.minRequestsPerBatch?.[provider] ?? PROVIDER_LIMITS[provider].minRequests ?? null;
+  deps.settings.minRequestsPerBatch?.[provider] ??
+  (deps.settings.registry ?? BUILT_IN_REGISTRY).limitsOf(provider).minRequests ??
+  null;
 
 /** The earliest deadline among a batch's members, as epoch ms, or Infinity. */
 const earliestDeadlineOf = async (deps: RuntimeDeps, batchId: string): Promise<number> => {

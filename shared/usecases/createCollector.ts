@@ -1,5 +1,5 @@
-import { needsRealtimeLane } from '../contract/lanes.js';
 import { METRIC } from '../contract/metrics.js';
+import { BUILT_IN_REGISTRY } from '../contract/providerRegistry.js';
 import { FLEX_ENDPOINTS } from '../contract/request.js';
 import { unpricedRefusal } from '../domain/admitRequests.js';
 import type { BudgetPeriod } from '../domain/budgetPeriod.js';
@@ -138,6 +138,8 @@ const createCollector = (deps: RuntimeDeps) => {
   const resolveClaimChecks = createClaimCheckResolver(deps);
 
   const maxRequestBytes = maxRequestBytesOf(settings.maxBytesPerBatch);
+  const registry = settings.registry ?? BUILT_IN_REGISTRY;
+  const lanePolicy = { ...settings.lanePolicy, registry };
 
   /** Who sent a message: from what SQS recorded, never from what the message says. */
   const producerOf = (message: IntakeMessage): string =>
@@ -320,7 +322,7 @@ const createCollector = (deps: RuntimeDeps) => {
     if (!outcome.ok || deps.realtime !== null) return outcome;
     const { accepted } = outcome;
     const { provider } = accepted.request;
-    if (!needsRealtimeLane(provider)) return outcome;
+    if (!registry.needsRealtimeLane(provider)) return outcome;
     return {
       ok: false,
       rejection: {
@@ -344,7 +346,7 @@ const createCollector = (deps: RuntimeDeps) => {
       accepted.request,
       flex,
       now,
-      settings.lanePolicy,
+      lanePolicy,
       offPeakWindowAt(settings.priceTable.off_peak[accepted.request.provider], now),
     );
     if (choice.lane === 'batch' || deps.realtime !== null) return choice;
@@ -562,6 +564,7 @@ const createCollector = (deps: RuntimeDeps) => {
     const context: ValidationContext = {
       defaultDestination: settings.defaultDestination,
       enabledProviders: settings.enabledProviders,
+      registry,
       now,
       maxRequestBytes,
       allowPrivateWebhooks: settings.allowPrivateWebhooks,

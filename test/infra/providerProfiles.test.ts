@@ -84,6 +84,6 @@ describe('Stack: provider profiles', () => {
       baseUrl: 'https://acme.openai.azure.com',
       quirks: { apiVersion: '2024-10-21', deployments: { 'gpt-4.1-mini': 'gpt41mini-gb' } },
     });
-    expect(config.profiles?.groq.window.request).toBe('24h');
+    expect(config.profiles?.['groq']?.window.request).toBe('24h');
   });
 });

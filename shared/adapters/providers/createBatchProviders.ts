@@ -1,11 +1,10 @@
 import type { BatchlaneConfig, ProviderConnection } from '../../config/BatchlaneConfig.js';
-import { BUILT_IN_PROFILES } from '../../contract/providerProfile.js';
 import type { ProviderName } from '../../contract/providers.js';
 import { ConfigError } from '../../domain/errors.js';
 import type { BatchProvider } from '../../ports/BatchProvider.js';
 import { AnthropicBatchProvider } from './AnthropicBatchProvider.js';
 import type { BedrockBatchProvider } from './BedrockBatchProvider.js';
-import { buildPerProvider } from './buildPerProvider.js';
+import { buildPerProvider, profileFor } from './buildPerProvider.js';
 import { GeminiBatchProvider } from './GeminiBatchProvider.js';
 import { MistralBatchProvider } from './MistralBatchProvider.js';
 import { OpenAIBatchProvider } from './OpenAIBatchProvider.js';
@@ -66,7 +65,7 @@ const createProvider = (
       // A provider profile: OpenAI's Batch API at the profile's URL, with its departures.
       return new OpenAIBatchProvider({
         ...common,
-        profile: profiles?.[name] ?? BUILT_IN_PROFILES[name],
+        profile: profileFor(name, profiles),
       });
   }
 };

@@ -1,11 +1,10 @@
 import type { BatchlaneConfig, ProviderConnection } from '../../config/BatchlaneConfig.js';
-import { BUILT_IN_PROFILES } from '../../contract/providerProfile.js';
 import type { ProviderName } from '../../contract/providers.js';
 import { ConfigError } from '../../domain/errors.js';
 import type { RealtimeProvider } from '../../ports/RealtimeProvider.js';
 import { AnthropicRealtimeProvider } from './AnthropicRealtimeProvider.js';
 import type { BedrockRealtimeProvider } from './BedrockRealtimeProvider.js';
-import { buildPerProvider } from './buildPerProvider.js';
+import { buildPerProvider, profileFor } from './buildPerProvider.js';
 import type { RealtimeRetryOptions } from './callWithRetries.js';
 import { DeepSeekRealtimeProvider } from './DeepSeekRealtimeProvider.js';
 import { GeminiRealtimeProvider } from './GeminiRealtimeProvider.js';
@@ -58,7 +57,7 @@ const createProvider = (
     default:
       return new OpenAIRealtimeProvider({
         ...common,
-        profile: profiles?.[name] ?? BUILT_IN_PROFILES[name],
+        profile: profileFor(name, profiles),
       });
   }
 };

@@ -58,8 +58,8 @@ describe('createBatchProviders', () => {
     const providers = await createBatchProviders(config(['anthropic', 'openai']), resolveApiKey);
     expect(providers.anthropic).toBeInstanceOf(AnthropicBatchProvider);
     expect(providers.openai).toBeInstanceOf(OpenAIBatchProvider);
-    expect(providers.anthropic.name).toBe('anthropic');
-    expect(providers.openai.name).toBe('openai');
+    expect(providers.anthropic?.name).toBe('anthropic');
+    expect(providers.openai?.name).toBe('openai');
     expect(resolveApiKey).toHaveBeenCalledTimes(2);
     expect(resolveApiKey).toHaveBeenCalledWith(config([]).providers.openai, 'openai');
   });
@@ -68,9 +68,9 @@ describe('createBatchProviders', () => {
     const resolveApiKey = vi.fn(async () => 'key');
     const providers = await createBatchProviders(config(['anthropic']), resolveApiKey);
     expect(resolveApiKey).toHaveBeenCalledTimes(1);
-    expect(providers.openai.name).toBe('openai');
-    await expect(providers.openai.retrieve('x')).rejects.toBeInstanceOf(ConfigError);
-    await expect(providers.openai.openResults('x')).rejects.toMatchObject({
+    expect(providers.openai?.name).toBe('openai');
+    await expect(providers.openai!.retrieve('x')).rejects.toBeInstanceOf(ConfigError);
+    await expect(providers.openai!.openResults('x')).rejects.toMatchObject({
       code: 'provider_disabled',
     });
   });
