@@ -253,3 +253,34 @@ describe("Stack: a deployment's own profile", () => {
     expect(config.priceTable.version).toMatch(/\+profiles$/);
   });
 });
+
+describe("Stack: a deployment's own profile in the 4 KB environment", () => {
+  const pricedFor = (count: number) => ({
+    ...ACME,
+    prices: Array.from({ length: count }, (_, index) => ({
+      ...ACME.prices?.[0],
+      model: `acme-chat-${index}`,
+    })),
+  });
+
+  it('synthesizes a profile whose prices fit', () => {
+    const profile = pricedFor(2);
+    const { stack, template } = synthBatchlane({
+      enabledProviders: ['openai', 'acme'],
+      providerProfiles: [profile] as ProviderProfileInput[],
+    });
+    const env = environmentOf(template, logicalIdOf(stack, stack.collector.function.function));
+    expect(JSON.parse(String(env[ENV.providerProfiles]))).toEqual([profile]);
+  });
+
+  it('fails synth naming providerProfiles when its prices pass the limit', () => {
+    expect(() =>
+      synthBatchlane({
+        enabledProviders: ['openai', 'acme'],
+        providerProfiles: [pricedFor(12)] as ProviderProfileInput[],
+      }),
+    ).toThrow(
+      /providerProfiles is too large: the environment variables of Test\/Collector\/Function would take about \d+ bytes, over Lambda's limit of 4096 bytes per function \(BATCHLANE_PROVIDER_PROFILES alone takes \d+\)/,
+    );
+  });
+});
