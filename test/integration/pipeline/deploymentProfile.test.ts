@@ -116,6 +116,25 @@ describe("Pipeline: a deployment's own provider profile", () => {
     expect(totals.reduce((sum, counts) => sum + (counts?.total ?? 0), 0)).toBe(3);
   });
 
+  it('serves a request whose deadline cannot wait by a standard call at its base URL', async () => {
+    const deadline = new Date(Date.now() + 10 * 60_000).toISOString();
+    await pipeline.send([{ ...acme('acme-soon'), tier: 'auto', deadline }]);
+    await pipeline.waitForResults(['acme-soon'], 60_000);
+
+    const soon = only('acme-soon');
+    expect(soon).toMatchObject({
+      status: 'succeeded',
+      provider: 'acme',
+      lane: { requested: 'auto', served_by: 'realtime' },
+      cost: { basis: 'usage', billed_as: 'standard' },
+      provider_batch_id: null,
+    });
+    expect(soon.lane.reason).toContain('standard realtime (no flex tier here)');
+    const input = soon.usage?.input_tokens ?? 0;
+    const output = soon.usage?.output_tokens ?? 0;
+    expect(soon.cost.usd).toBeCloseTo((input * 2 + output * 8) / 1e6, 9);
+  });
+
   it('folds an identical resend and refuses a different one, never delivering twice', async () => {
     await pipeline.send([acme('acme-1'), acme('acme-2', 'a different body')]);
     const deadline = Date.now() + 30_000;
