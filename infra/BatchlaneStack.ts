@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { ENV } from '../shared/config/BatchlaneConfig.js';
+import { FUNCTION_SIZING } from '../shared/config/functionSizing.js';
 import { PUSH_ENV } from '../shared/config/pushConfig.js';
 import { STUCK_ENV, type StuckPolicyMap } from '../shared/config/stuckConfig.js';
 import type { Destination } from '../shared/contract/destination.js';
@@ -9,6 +10,7 @@ import type { ProfileOverride, ProviderProfileInput } from '../shared/contract/p
 import type { ProviderName } from '../shared/contract/providers.js';
 import type { Quotas } from '../shared/domain/admitRequests.js';
 import type { PriceTableInput } from '../shared/domain/pricing/PriceTable.js';
+import { type ArtifactLifetimeSettings, artifactRetentionDaysFor } from './artifactLifetime.js';
 import { ArtifactsBucket } from './constructs/ArtifactsBucket.js';
 import type { LogLevel } from './constructs/BatchFunction.js';
 import { BedrockBatchAccess } from './constructs/BedrockBatchAccess.js';
@@ -20,6 +22,7 @@ import { IntakeQueue } from './constructs/IntakeQueue.js';
 import { OperationalAlarms } from './constructs/OperationalAlarms.js';
 import { Poller } from './constructs/Poller.js';
 import { ProviderSecrets } from './constructs/ProviderSecrets.js';
+import { longestMessageLifeOf } from './constructs/QueueWithDeadLetter.js';
 import { RealtimeWorker } from './constructs/RealtimeWorker.js';
 import type { SharedResources } from './constructs/SharedResources.js';
 import { StateTable } from './constructs/StateTable.js';
@@ -114,8 +117,11 @@ interface BatchlaneStackProps extends StackProps {
    */
   readonly deepseekSecretArn?: string;
   /**
-   * Days batch input files and archived results are kept in the artifacts bucket (at least 3).
-   * @default 30
+   * Days the working files (batch parts and member sidecars, input files, archived results,
+   * realtime jobs, claim checks) are kept in the artifacts bucket: at least as long as a batch
+   * can still need them, worked out from the other settings (providers' windows, holds,
+   * completion's retries), or synthesis fails naming the minimum.
+   * @default 30, or that minimum when it is longer
    */
   readonly artifactRetentionDays?: number;
   /**
@@ -297,6 +303,29 @@ const checkLedgerOutlivesMessages = (ttl: Duration, longestMessageLife: Duration
   );
 };
 
+/** Working files are kept a month unless the settings need longer (see `artifactLifetime.ts`). */
+const DEFAULT_ARTIFACT_RETENTION_DAYS = 30;
+
+const hoursOf = (duration: Duration): number => duration.toSeconds() / 3600;
+
+/** What the artifacts' lifetimes depend on, from the props and the queues' fixed shapes. */
+const artifactLifetimeSettingsOf = (
+  props: BatchlaneStackProps,
+  providerSecrets: ProviderSecrets,
+): ArtifactLifetimeSettings => ({
+  enabledProviders: providerSecrets.enabledProviders,
+  profiles: providerSecrets.profiles,
+  batchMaxAgeSeconds: props.batchMaxAgeSeconds ?? 60,
+  quotasSet: props.quotas !== undefined && Object.keys(props.quotas).length > 0,
+  budgetDailySet: props.budgetDailyUsd !== undefined,
+  budgetMonthlySet: props.budgetMonthlyUsd !== undefined,
+  intakeMessageHours: hoursOf(longestMessageLifeOf(Collector.DEFAULT_TIMEOUT)),
+  completionMessageHours: hoursOf(longestMessageLifeOf(Completion.DEFAULT_TIMEOUT)),
+  realtimeMessageHours: hoursOf(
+    longestMessageLifeOf(Duration.seconds(FUNCTION_SIZING.realtime.timeoutSeconds)),
+  ),
+});
+
 /** The whole batchlane deployment. Composition only: every resource lives in a construct. */
 class BatchlaneStack extends Stack {
   public readonly intakeQueue: IntakeQueue;
@@ -331,11 +360,6 @@ class BatchlaneStack extends Stack {
       props.handlersDir === undefined ? undefined : join(props.handlersDir, `${name}.ts`);
 
     this.stateTable = new StateTable(this, 'StateTable');
-    this.artifacts = new ArtifactsBucket(this, 'ArtifactsBucket', {
-      artifactRetentionDays: props.artifactRetentionDays,
-      resultRetentionDays: props.resultRetentionDays,
-    });
-    this.eventBus = new EventBus(this, 'EventBus');
     this.providerSecrets = new ProviderSecrets(this, 'ProviderSecrets', {
       enabledProviders: props.enabledProviders,
       anthropicSecretArn: props.anthropicSecretArn,
@@ -345,6 +369,15 @@ class BatchlaneStack extends Stack {
       deepseekSecretArn: props.deepseekSecretArn,
       profileOverrides: props.providerProfiles,
     });
+    this.artifacts = new ArtifactsBucket(this, 'ArtifactsBucket', {
+      artifactRetentionDays: artifactRetentionDaysFor(
+        props.artifactRetentionDays,
+        artifactLifetimeSettingsOf(props, this.providerSecrets),
+        DEFAULT_ARTIFACT_RETENTION_DAYS,
+      ),
+      resultRetentionDays: props.resultRetentionDays,
+    });
+    this.eventBus = new EventBus(this, 'EventBus');
     const idempotencyTtl = Duration.days(props.idempotencyTtlDays ?? DEFAULT_IDEMPOTENCY_TTL_DAYS);
     const resources: SharedResources = {
       stateTable: this.stateTable,
@@ -535,6 +568,11 @@ class BatchlaneStack extends Stack {
       description:
         'Caller destinations results may go to (context destinationQueueArns, destinationBucketNames, destinationEventBusArns, defaultDestination)',
       value: this.completion.allowList.entries().join(','),
+    });
+    // A batch halted by a missing file is handed back to completion by hand, once restored.
+    new CfnOutput(this, 'CompletionQueueUrl', {
+      description: 'Send {"batch_id":"…"} here to hand an ended batch to completion again',
+      value: this.completion.queue.queueUrl,
     });
     // Operators inspect dead-letter queues by URL and redrive them by ARN.
     const deadLetterQueues = [

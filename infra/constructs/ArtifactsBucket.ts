@@ -5,8 +5,9 @@ import { RESULT_PREFIXES, WORKING_PREFIXES } from '../../shared/domain/bucketLay
 
 interface ArtifactsBucketProps {
   /**
-   * Days an artifact (batch input file, archived provider results) is kept before it expires.
-   * Must outlive a batch: providers take up to 24 h and deliveries may be retried after that.
+   * Days a working file (batch parts and member sidecars, input file, archived provider
+   * results, realtime job, claim check) is kept before it expires. Must outlive the batch that
+   * reads it: the stack works the minimum out from its settings (`artifactLifetime.ts`).
    * @default 30
    */
   readonly artifactRetentionDays?: number;

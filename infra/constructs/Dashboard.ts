@@ -42,6 +42,7 @@ class Dashboard extends Construct {
       operational.batchesStuckAlarm,
       operational.pollerErrorsAlarm,
       operational.deliveryFailuresAlarm,
+      operational.artifactsMissingAlarm,
       intakeQueue.deadLetterAlarm,
       completion.deadLetterAlarm,
       ...functions.map((fn) => fn.errorsAlarm),

@@ -68,6 +68,9 @@ class OperationalAlarms extends Construct {
   public readonly batchesStuckAlarm: Alarm;
   public readonly pollerErrorsMetric: Metric;
   public readonly pollerErrorsAlarm: Alarm;
+  /** Ended batches halted because a file their results are routed by is gone. */
+  public readonly artifactsMissingMetric: Metric;
+  public readonly artifactsMissingAlarm: Alarm;
   /** `DeliveryFailures` over every destination type, plus the failures counted from logs. */
   public readonly deliveryFailuresMetric: MathExpression;
   public readonly deliveryFailuresAlarm: Alarm;
@@ -145,6 +148,27 @@ class OperationalAlarms extends Construct {
       datapointsToAlarm: pollerErrorPeriods,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
+
+    // Emitted with the default dimension set only ({service}).
+    this.artifactsMissingMetric = new Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: METRIC.BatchArtifactsMissing,
+      dimensionsMap: { service: SERVICE_NAME },
+      statistic: 'Sum',
+      period: PERIOD,
+    });
+    this.artifactsMissingAlarm = this.artifactsMissingMetric.createAlarm(
+      this,
+      'ArtifactsMissingAlarm',
+      {
+        alarmDescription:
+          'An ended batch cannot be delivered: a file under batches/ it needs (a member sidecar, a result or input file) is gone (completion metric BatchArtifactsMissing, event Batch Undeliverable). Restore it from its noncurrent version and hand the batch to completion again (docs/deploy.md).',
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      },
+    );
 
     const deliveryFilter = (
       filterId: string,

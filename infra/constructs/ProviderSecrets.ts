@@ -70,6 +70,8 @@ class ProviderSecrets extends Construct {
   public readonly profileOverridesJson: string | undefined;
   /** Every profile's id, built in or the deployment's own (enabled or not). */
   public readonly profileIds: readonly ProviderName[];
+  /** Every profile: the built-in ones as the deployment's changes leave them, and its own. */
+  public readonly profiles: Readonly<Record<string, ProviderProfile>>;
   readonly #secrets: ReadonlyMap<ProviderName, ISecret>;
 
   public constructor(scope: Construct, id: string, props: ProviderSecretsProps = {}) {
@@ -90,6 +92,7 @@ class ProviderSecrets extends Construct {
       throw new Error(`ProviderSecrets: providerProfiles: ${applied.issues.join('; ')}`);
     }
     const profiles: Readonly<Record<string, ProviderProfile>> = applied.profiles;
+    this.profiles = profiles;
     this.profileIds = Object.keys(profiles);
     const unknown = this.enabledProviders.filter(
       (provider) => !isBuiltInProvider(provider) && profiles[provider] === undefined,

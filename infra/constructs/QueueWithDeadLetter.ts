@@ -30,6 +30,25 @@ interface QueueWithDeadLetterProps {
   readonly purpose: string;
 }
 
+const visibilityTimeoutOf = (consumerTimeout: Duration): Duration =>
+  Duration.seconds(consumerTimeout.toSeconds() * VISIBILITY_TIMEOUT_FACTOR);
+
+/**
+ * The longest a message can still be received after it was sent: kept in the dead-letter
+ * queue until its retention (counted from the original send), redriven once, then kept in the
+ * queue for its retention again and received within a visibility timeout. Known before the
+ * queues are made, so what must outlive a message (the ledger, the artifacts) is checked first.
+ */
+const longestMessageLifeOf = (
+  consumerTimeout: Duration,
+  retentionPeriod: Duration = DEFAULT_RETENTION,
+): Duration =>
+  Duration.seconds(
+    DEAD_LETTER_RETENTION.toSeconds() +
+      retentionPeriod.toSeconds() +
+      visibilityTimeoutOf(consumerTimeout).toSeconds(),
+  );
+
 /**
  * An SQS queue with a dead-letter queue, both SSE-SQS encrypted and TLS-only, and an alarm
  * that fires as soon as anything lands in the dead-letter queue.
@@ -59,15 +78,9 @@ class QueueWithDeadLetter extends Construct {
       enforceSSL: true,
       retentionPeriod: DEAD_LETTER_RETENTION,
     });
-    const visibilityTimeout = Duration.seconds(
-      props.consumerTimeout.toSeconds() * VISIBILITY_TIMEOUT_FACTOR,
-    );
+    const visibilityTimeout = visibilityTimeoutOf(props.consumerTimeout);
     const retentionPeriod = props.retentionPeriod ?? DEFAULT_RETENTION;
-    this.longestMessageLife = Duration.seconds(
-      DEAD_LETTER_RETENTION.toSeconds() +
-        retentionPeriod.toSeconds() +
-        visibilityTimeout.toSeconds(),
-    );
+    this.longestMessageLife = longestMessageLifeOf(props.consumerTimeout, retentionPeriod);
     this.queue = new Queue(this, 'Queue', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -91,4 +104,9 @@ class QueueWithDeadLetter extends Construct {
   }
 }
 
-export { QueueWithDeadLetter, type QueueWithDeadLetterProps, VISIBILITY_TIMEOUT_FACTOR };
+export {
+  longestMessageLifeOf,
+  QueueWithDeadLetter,
+  type QueueWithDeadLetterProps,
+  VISIBILITY_TIMEOUT_FACTOR,
+};

@@ -14,6 +14,7 @@ const DETAIL_TYPES = {
   requestRejected: 'Request Rejected',
   requestsHeld: 'Requests Held',
   batchStuck: 'Batch Stuck',
+  batchUndeliverable: 'Batch Undeliverable',
 } as const;
 
 /** Members of a batch per outcome; `retried` members went on to a new batch. */
@@ -102,6 +103,28 @@ const BatchStuckDetailSchema = z
       .strict()
       .describe('What the policy does about it, published before it is done'),
     stuck_at: z.string(),
+  })
+  .strict();
+
+/**
+ * An ended batch whose results can no longer be routed: a file completion needs (a part's
+ * member sidecar, an archived result file, the input file) is gone from the artifacts bucket.
+ * Completion stops trying; once the file is back (the bucket is versioned), the batch is
+ * handed to completion again by hand (see docs/deploy.md).
+ */
+const BatchUndeliverableDetailSchema = z
+  .object({
+    batch_id: z.string(),
+    provider: ProviderIdSchema,
+    provider_batch_id: z.string().nullable(),
+    request_count: z.number().int().nonnegative(),
+    code: z
+      .enum(['artifacts_missing'])
+      .describe('`artifacts_missing`: a file the batch needs has expired or was deleted'),
+    missing: z.string().describe('The missing object, `s3://bucket/key`'),
+    created_at: z.string(),
+    ended_at: z.string().nullable(),
+    detected_at: z.string(),
   })
   .strict();
 
@@ -196,6 +219,7 @@ const RequestRejectedDetailSchema = z
 
 type BatchSubmittedDetail = z.infer<typeof BatchSubmittedDetailSchema>;
 type BatchStuckDetail = z.infer<typeof BatchStuckDetailSchema>;
+type BatchUndeliverableDetail = z.infer<typeof BatchUndeliverableDetailSchema>;
 /**
  * Requests accepted but held back: by admission (a provider quota or a spending budget), when
  * they wait in the intake queue, or as a whole batch whose model already has as many jobs
@@ -248,6 +272,7 @@ const DETAIL_SCHEMAS = {
   [DETAIL_TYPES.requestRejected]: RequestRejectedDetailSchema,
   [DETAIL_TYPES.requestsHeld]: RequestsHeldDetailSchema,
   [DETAIL_TYPES.batchStuck]: BatchStuckDetailSchema,
+  [DETAIL_TYPES.batchUndeliverable]: BatchUndeliverableDetailSchema,
 } as const;
 
 /** An event as batchlane hands it to the publisher port. */
@@ -258,7 +283,8 @@ type BatchlaneEvent =
   | { detailType: typeof DETAIL_TYPES.requestCompleted; detail: RequestCompletedDetail }
   | { detailType: typeof DETAIL_TYPES.requestRejected; detail: RequestRejectedDetail }
   | { detailType: typeof DETAIL_TYPES.requestsHeld; detail: RequestsHeldDetail }
-  | { detailType: typeof DETAIL_TYPES.batchStuck; detail: BatchStuckDetail };
+  | { detailType: typeof DETAIL_TYPES.batchStuck; detail: BatchStuckDetail }
+  | { detailType: typeof DETAIL_TYPES.batchUndeliverable; detail: BatchUndeliverableDetail };
 
 export {
   type BatchCost,
@@ -272,6 +298,8 @@ export {
   BatchStuckDetailSchema,
   type BatchSubmittedDetail,
   BatchSubmittedDetailSchema,
+  type BatchUndeliverableDetail,
+  BatchUndeliverableDetailSchema,
   COUNT_KEYS,
   DETAIL_SCHEMAS,
   DETAIL_TYPES,

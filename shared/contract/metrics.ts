@@ -14,6 +14,8 @@ const SERVICE_NAME = 'batchlane';
 /** Every metric the runtime emits, with the dimensions it carries besides `service`. */
 const METRIC_DIMENSIONS = {
   AcceptanceToDelivery: [],
+  /** Ended batches whose results can no longer be routed: a file they need is gone. */
+  BatchArtifactsMissing: [],
   BatchFillRatio: ['provider'],
   /** Seconds from submission to the provider's end, one sample per ended batch. */
   BatchTurnaroundSeconds: ['provider'],

@@ -91,5 +91,6 @@ export {
   ENDED_JOB_STATUSES,
   jobNameOf,
   jobTimeoutHours,
+  MAX_TIMEOUT_HOURS as BEDROCK_MAX_JOB_HOURS,
   unansweredStatusOf,
 };

@@ -16,4 +16,11 @@ const WORKING_PREFIXES: readonly string[] = ['batches/', 'realtime/', CLAIMS_ROO
 /** What callers (through a pointer) and operators (through replay) still need after a batch. */
 const RESULT_PREFIXES: readonly string[] = [PARKED_ROOT, OVERSIZE_ROOT];
 
-export { OVERSIZE_ROOT, PARKED_ROOT, RESULT_PREFIXES, WORKING_PREFIXES };
+/**
+ * The batch a working file belongs to (`batches/<id>/…`: its parts and their member sidecars,
+ * its input file, its archived results), or null for any other key.
+ */
+const batchIdOfArtifactKey = (key: string): string | null =>
+  /^batches\/([^/]+)\//.exec(key)?.[1] ?? null;
+
+export { batchIdOfArtifactKey, OVERSIZE_ROOT, PARKED_ROOT, RESULT_PREFIXES, WORKING_PREFIXES };

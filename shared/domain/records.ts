@@ -106,6 +106,11 @@ interface BatchRecord {
   readonly progressAt?: string | null;
   /** When the current stuck episode was raised (`Batch Stuck`); null once it progresses again. */
   readonly stuckAt?: string | null;
+  /**
+   * When admission began holding escalations of its members (their `Requests Held` published);
+   * null once a try holds none, so the next hold is a new episode, reported again.
+   */
+  readonly escalationHeldAt?: string | null;
 }
 
 /**

@@ -2,7 +2,7 @@ import { METRIC } from '../contract/metrics.js';
 import { BUILT_IN_REGISTRY } from '../contract/providerRegistry.js';
 import type { ProviderName } from '../contract/providers.js';
 import type { BatchItem, BatchRecord } from '../domain/records.js';
-import { dispatchEscalations } from './escalateLateMembers.js';
+import { dispatchEscalations, escalationHeldAtAfter } from './escalateLateMembers.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
 
 const isoAfter = (now: Date, ms: number): string => new Date(now.getTime() + ms).toISOString();
@@ -92,9 +92,11 @@ const serveBelowMinimum = async (
       }
     }
   }
-  const { escalated, failed } = await dispatchEscalations(deps, batch, now, pending, {
+  const { escalated, failed, held } = await dispatchEscalations(deps, batch, now, pending, {
     lane: 'realtime',
     delaySeconds: ESCALATION_DELAY_SECONDS,
+    // A hold is reported once per episode, not on every try that holds the members again.
+    reportHeld: batch.escalationHeldAt == null,
     reasonOf: (item) =>
       `${item.lane.requested}: ${why}; served by standard realtime before ${item.deadline === null ? 'waiting longer' : 'its deadline'}`,
   });
@@ -108,6 +110,7 @@ const serveBelowMinimum = async (
     return store.updateBatch(batch.batchId, batch.version, {
       lastError: `${failed.length} members not yet handed to the realtime lane`,
       nextPollAt: isoAfter(now, deps.settings.pollIntervalSeconds * 1000),
+      escalationHeldAt: escalationHeldAtAfter(batch, now, held),
     });
   }
   logger.info('batch below the provider minimum served by the realtime lane', {
@@ -122,6 +125,7 @@ const serveBelowMinimum = async (
     providerStatus: 'below_minimum',
     endedAt: clock.now().toISOString(),
     lastError: null,
+    escalationHeldAt: null,
     nextPollAt: isoAfter(
       clock.now(),
       (ESCALATION_DELAY_SECONDS + 2 * deps.settings.pollIntervalSeconds) * 1000,

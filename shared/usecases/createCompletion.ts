@@ -24,6 +24,7 @@ import { turnaroundModelOf, turnaroundMsOf } from '../domain/turnaround.js';
 import type { BatchPatch } from '../ports/StateStore.js';
 import { costEntriesOf } from './costEntriesOf.js';
 import { createRetryBatch } from './createRetryBatch.js';
+import { haltOnMissingArtifact, missingArtifactOf } from './haltOnMissingArtifact.js';
 import { parkedPrefix } from './parkedPrefix.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
 import { finishSealing } from './sealBatch.js';
@@ -39,7 +40,9 @@ interface CompletionReport {
     | 'owned-by-another-run'
     | 'paused'
     /** A sealed batch was assembled and handed to its provider (nothing delivered yet). */
-    | 'submitted';
+    | 'submitted'
+    /** A file the batch needs is missing: halted, reported, not retried. */
+    | 'artifacts-missing';
   readonly delivered: number;
   readonly retried: number;
   readonly skipped: number;
@@ -551,6 +554,12 @@ const createCompletion = (deps: RuntimeDeps, options: { readonly chunkSize?: num
     try {
       return await completeLeased(batch, leaseUntil, runOptions.timeLeftMs ?? (() => Infinity));
     } catch (error) {
+      // A file the batch needs is gone: no retry can route its results (see the use case).
+      const missing = missingArtifactOf(error);
+      if (missing !== null) {
+        await haltOnMissingArtifact(deps, batchId, missing, error);
+        return report(batchId, 'artifacts-missing');
+      }
       // Hand the batch back at once, so the retried message does not wait for the lease.
       const current = await store.getBatch(batchId).catch(() => null);
       if (current !== null && current.state !== 'completed') {

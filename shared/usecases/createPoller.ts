@@ -150,12 +150,15 @@ const createPoller = (
         expiresAt,
       });
     }
-    const escalateAt =
+    const { escalateAt, escalationHeldAt } =
       batch.escalateAt !== null &&
       batch.escalateAt !== undefined &&
       Date.parse(batch.escalateAt) <= now.getTime()
         ? await escalateLateMembers(deps, batch, now)
-        : (batch.escalateAt ?? null);
+        : {
+            escalateAt: batch.escalateAt ?? null,
+            escalationHeldAt: batch.escalationHeldAt ?? null,
+          };
     const stuck = await watchStuck(batch, snapshot, now);
     const pushExpected = deps.settings.pushedProviders?.includes(batch.provider) ?? false;
     const nextPollAt = stuck.pollSoon
@@ -168,6 +171,7 @@ const createPoller = (
       lastError: null,
       ...stuck.patch,
       escalateAt,
+      escalationHeldAt,
       // Back in time for the next member that may need escalating.
       nextPollAt: escalateAt !== null && escalateAt < nextPollAt ? escalateAt : nextPollAt,
     });

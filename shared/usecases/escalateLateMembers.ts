@@ -71,10 +71,10 @@ const admitEscalation = async (
  * marks it escalated: the job first, so should the mark fail, the worker finds the member not
  * escalated and leaves it to the batch. Each job is admitted as new work is (its worst case
  * checked against the budget and reserved atomically); a member admission holds stays with
- * its batch, reported by a `Requests Held` event. Returns the members that could
- * not be escalated (a failed dispatch or mark, or held by the budget; the next try takes them
- * again). Members whose line is not in the file are neither escalated nor returned: they stay
- * with the batch.
+ * its batch, reported by a `Requests Held` event (unless `reportHeld` is false). Returns the
+ * members that could not be escalated (a failed dispatch or mark, or held by the budget; the
+ * next try takes them again), and how many of them admission held. Members whose line is not
+ * in the file are neither escalated nor returned: they stay with the batch.
  */
 const dispatchEscalations = async (
   deps: RuntimeDeps,
@@ -86,14 +86,19 @@ const dispatchEscalations = async (
     readonly reasonOf: (item: BatchItem) => string;
     /** Holds each job back this long, so its member's mark is in before a worker reads it. */
     readonly delaySeconds?: number;
+    /**
+     * Whether members admission holds are reported (`Requests Held`): not while the batch's
+     * current hold episode was reported already (its `escalationHeldAt`).
+     */
+    readonly reportHeld?: boolean;
   },
-): Promise<{ escalated: number; failed: BatchItem[] }> => {
+): Promise<{ escalated: number; failed: BatchItem[]; held: number }> => {
   const { store, logger, metrics } = deps;
   const dispatcher = deps.realtime;
   const failed: BatchItem[] = [];
   let escalated = 0;
   const held = new Map<string, { reason: HoldReason; items: BatchItem[] }>();
-  if (dispatcher === null || members.size === 0) return { escalated, failed };
+  if (dispatcher === null || members.size === 0) return { escalated, failed, held: 0 };
   const decide = createAdmissionDecision(deps);
   for await (const text of splitLines(await deps.blobs.getStream(batch.inputKey))) {
     const line = JSON.parse(text) as Record<string, unknown>;
@@ -160,15 +165,18 @@ const dispatchEscalations = async (
     }
   }
   metrics.count(METRIC.MembersEscalated, escalated, { provider: batch.provider, lane: how.lane });
+  let heldCount = 0;
   for (const { reason, items } of held.values()) {
     const first = items[0];
     if (first === undefined) continue;
+    heldCount += items.length;
     metrics.count(METRIC.EscalationsHeld, items.length, { provider: batch.provider });
     logger.info('escalations held by admission; the batch keeps them for now', {
       batchId: batch.batchId,
       reason,
       held: items.length,
     });
+    if (how.reportHeld === false) continue;
     await publishRequestsHeld(deps, {
       reason,
       producer: first.producer,
@@ -186,22 +194,37 @@ const dispatchEscalations = async (
     escalated,
     lane: how.lane,
   });
-  return { escalated, failed };
+  return { escalated, failed, held: heldCount };
 };
+
+/** What a try at escalating leaves on the batch record. */
+interface EscalationMarks {
+  /** When the poller should look for late members next, or null. */
+  readonly escalateAt: string | null;
+  /** The batch's escalation hold episode: when it began, or null when nothing is held. */
+  readonly escalationHeldAt: string | null;
+}
+
+/** A hold episode goes on while a try holds members, and ends with the first that holds none. */
+const escalationHeldAtAfter = (batch: BatchRecord, now: Date, held: number): string | null =>
+  held === 0 ? null : (batch.escalationHeldAt ?? now.toISOString());
 
 /**
  * Hands the `auto` members of a still-running batch that are about to miss their deadline to
  * the realtime lane: each one's body (read back from the batch's input file) is stored, a
  * job is queued, and the member is marked escalated in a transaction that also checks the
  * batch is still running. Whichever answer comes second is dropped by `custom_id`: once
- * escalated, the batch's own result for the member is never delivered. Returns when the
- * poller should look again (the next member's escalation time), or null.
+ * escalated, the batch's own result for the member is never delivered. Members admission
+ * holds stay with the batch and are tried again on the next poll; their `Requests Held` goes
+ * out once per hold episode (the batch's `escalationHeldAt`), not on every poll that holds
+ * them again. Returns when the poller should look again (the next member's escalation time),
+ * or null, with the hold episode to record.
  */
 const escalateLateMembers = async (
   deps: RuntimeDeps,
   batch: BatchRecord,
   now: Date,
-): Promise<string | null> => {
+): Promise<EscalationMarks> => {
   const { store, settings } = deps;
   const dispatcher = deps.realtime;
   const lead = settings.escalateBeforeDeadlineMs;
@@ -215,20 +238,26 @@ const escalateLateMembers = async (
       else waiting.push(item);
     }
   }
-  if (late.size === 0 || dispatcher === null) return escalateAtOf(waiting, lead);
+  if (late.size === 0 || dispatcher === null) {
+    return { escalateAt: escalateAtOf(waiting, lead), escalationHeldAt: null };
+  }
 
   const flex =
     deps.realtimeProviders[batch.provider]?.supportsFlex === true &&
     FLEX_ENDPOINTS.includes(batch.endpoint);
   const lane = flex ? 'flex' : 'realtime';
-  const { failed } = await dispatchEscalations(deps, batch, now, late, {
+  const { failed, held } = await dispatchEscalations(deps, batch, now, late, {
     lane,
+    reportHeld: batch.escalationHeldAt == null,
     reasonOf: (item) =>
       `auto: batch ${batch.batchId} still running ${Math.round((Date.parse(item.deadline ?? '') - now.getTime()) / 60_000)} min before the deadline; escalated to ${flex ? 'flex' : 'standard realtime'}`,
   });
   waiting.push(...failed);
   // Members whose line was not found stay with the batch (and are not looked at again).
-  return escalateAtOf(waiting, lead);
+  return {
+    escalateAt: escalateAtOf(waiting, lead),
+    escalationHeldAt: escalationHeldAtAfter(batch, now, held),
+  };
 };
 
-export { dispatchEscalations, escalateLateMembers };
+export { dispatchEscalations, type EscalationMarks, escalateLateMembers, escalationHeldAtAfter };

@@ -158,7 +158,6 @@ describe('Function: stackPropsFromContext()', () => {
       publishRequestEvents: false,
       logLevel: 'INFO',
       enabledProviders: ['anthropic', 'openai'],
-      artifactRetentionDays: 30,
       idempotencyTtlDays: 21,
       resultRetentionDays: 90,
       destinationQueueArns: [],
@@ -175,6 +174,8 @@ describe('Function: stackPropsFromContext()', () => {
     expect(props.quotas).toBeUndefined();
     expect(props.budgetDailyUsd).toBeUndefined();
     expect(props.budgetMonthlyUsd).toBeUndefined();
+    // Unset: the stack keeps the working files as long as its settings need, a month at least.
+    expect(props.artifactRetentionDays).toBeUndefined();
     // cdk.json documents every key the app reads.
     expect(CONTEXT_KEYS.filter((key) => !(key in cdkJson.context))).toEqual([]);
   });

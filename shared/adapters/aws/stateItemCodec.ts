@@ -127,12 +127,16 @@ const progressToAttributes = (record: BatchRecord): StateItem => ({
   ...(record.inProgressAt == null ? {} : { in_progress_at: record.inProgressAt }),
   ...(record.progressAt == null ? {} : { progress_at: record.progressAt }),
   ...(record.stuckAt == null ? {} : { stuck_at: record.stuckAt }),
+  ...(record.escalationHeldAt == null ? {} : { escalation_held_at: record.escalationHeldAt }),
 });
 
 const attributesToProgress = (item: StateItem): Partial<BatchRecord> => ({
   ...(typeof item.in_progress_at === 'string' ? { inProgressAt: item.in_progress_at } : {}),
   ...(typeof item.progress_at === 'string' ? { progressAt: item.progress_at } : {}),
   ...(typeof item.stuck_at === 'string' ? { stuckAt: item.stuck_at } : {}),
+  ...(typeof item.escalation_held_at === 'string'
+    ? { escalationHeldAt: item.escalation_held_at }
+    : {}),
 });
 
 /** Batch record → item, with the `active-batches` index keys while it is not completed. */

@@ -48,8 +48,12 @@ describe('Function: batchToItem() / itemToBatch()', () => {
       inProgressAt: '2026-11-26T12:01:00.000Z',
       progressAt: '2026-11-26T12:01:00.000Z',
       stuckAt: '2026-11-26T18:01:00.000Z',
+      escalationHeldAt: '2026-11-26T19:01:00.000Z',
     };
     expect(itemToBatch(batchToItem(marked))).toEqual(marked);
+    expect(batchToItem({ ...marked, escalationHeldAt: null })).not.toHaveProperty(
+      'escalation_held_at',
+    );
     const cleared = itemToBatch(batchToItem({ ...marked, stuckAt: null }));
     expect(cleared.stuckAt ?? null).toBeNull();
     expect(batchToItem({ ...marked, stuckAt: null })).not.toHaveProperty('stuck_at');

@@ -309,7 +309,7 @@ describe('Escalations are admitted like new work, against the fakes', () => {
     await f.budgets.settle('batch:other', TODAY, -50_000_000);
     const outcome = await escalate(f, record, members);
 
-    expect(outcome).toEqual({ escalated: 1, failed: [] });
+    expect(outcome).toEqual({ escalated: 1, failed: [], held: 0 });
     const jobs = f.realtimeQueue.drain().map((m) => JSON.parse(m.body));
     expect(jobs).toHaveLength(1);
     const reserved = (await f.budgets.read(TODAY)).dayNanoUsd - 49_999_999;

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { DETAIL_TYPES } from '../../../shared/contract/events.js';
+import type { BatchRecord } from '../../../shared/domain/records.js';
+import { createCollector } from '../../../shared/usecases/createCollector.js';
+import { createCompletion } from '../../../shared/usecases/createCompletion.js';
+import { createPoller } from '../../../shared/usecases/createPoller.js';
+import type { RuntimeDeps } from '../../../shared/usecases/RuntimeDeps.js';
+import { type FakeRuntime, fakeRuntime } from '../../support/fakeRuntime.js';
+
+const START = '2026-03-02T00:00:00.000Z';
+const HOUR_MS = 3_600_000;
+const at = (hours: number): string => new Date(Date.parse(START) + hours * HOUR_MS).toISOString();
+
+/** An `auto` request whose deadline leaves room for a batch (24 h window plus an hour). */
+const autoRequest = (id: string, deadlineHours: number) => ({
+  messageId: `m-${id}`,
+  body: JSON.stringify({
+    custom_id: id,
+    provider: 'anthropic',
+    tier: 'auto',
+    deadline: at(deadlineHours),
+    body: { model: 'claude-haiku-4-5', max_tokens: 16, messages: [{ role: 'user', content: id }] },
+    destination: {
+      type: 'sqs',
+      queue_url: 'https://sqs.us-east-1.amazonaws.com/111111111111/results',
+    },
+  }),
+});
+
+/** The poller of the same runtime under a daily budget: a tiny one holds every escalation. */
+const pollerWithBudget = (runtime: FakeRuntime, dailyNanoUsd: number) => {
+  const deps: RuntimeDeps = {
+    ...runtime.deps,
+    settings: {
+      ...runtime.deps.settings,
+      budget: { dailyNanoUsd, monthlyNanoUsd: null },
+    },
+  };
+  return createPoller(deps);
+};
+
+const heldEvents = (runtime: FakeRuntime) =>
+  runtime.events
+    .published()
+    .filter((e) => e.detailType === DETAIL_TYPES.requestsHeld)
+    .map((e) => e.detail as { custom_ids: string[]; reason: string; batch_id?: string });
+
+describe('escalations held by a budget', () => {
+  it('are reported once per hold episode, and again when a later hold begins', async () => {
+    // Batches run two days here, so their members come near their deadlines while running.
+    const runtime = fakeRuntime({ start: START, processingMs: 48 * HOUR_MS });
+    const collected = await createCollector(runtime.deps)([
+      autoRequest('early', 26),
+      autoRequest('late', 30),
+    ]);
+    const [batchId] = collected.batches;
+    if (batchId === undefined) throw new Error('no batch was made');
+    expect((await createCompletion(runtime.deps)(batchId)).outcome).toBe('submitted');
+    const batch = async (): Promise<BatchRecord> => {
+      const record = await runtime.store.getBatch(batchId);
+      if (record === null) throw new Error('the batch is gone');
+      return record;
+    };
+    const held = pollerWithBudget(runtime, 1);
+    const free = pollerWithBudget(runtime, 1e15);
+
+    // `early` is 30 minutes from its deadline: its escalation is held on poll after poll.
+    runtime.clock.advance(25.6 * HOUR_MS);
+    await held();
+    expect(heldEvents(runtime)).toEqual([
+      expect.objectContaining({ reason: 'budget_daily', custom_ids: ['early'], batch_id: batchId }),
+    ]);
+    const episode = (await batch()).escalationHeldAt;
+    expect(episode).toBe(runtime.clock.now().toISOString());
+    for (let poll = 0; poll < 3; poll += 1) {
+      runtime.clock.advance(2 * 60_000);
+      await held();
+    }
+    expect(heldEvents(runtime)).toHaveLength(1);
+    expect((await batch()).escalationHeldAt).toBe(episode);
+    expect(runtime.realtimeQueue.size).toBe(0);
+
+    // The budget has room again: `early` is escalated, and the episode ends.
+    runtime.clock.advance(2 * 60_000);
+    await free();
+    expect(runtime.realtimeQueue.size).toBe(1);
+    expect((await batch()).escalationHeldAt ?? null).toBeNull();
+    expect(heldEvents(runtime)).toHaveLength(1);
+
+    // `late` comes near its deadline under the tiny budget: a new episode, reported anew.
+    runtime.clock.advance(4 * HOUR_MS);
+    await held();
+    runtime.clock.advance(2 * 60_000);
+    await held();
+    expect(heldEvents(runtime).map((e) => e.custom_ids)).toEqual([['early'], ['late']]);
+    expect((await batch()).escalationHeldAt ?? null).not.toBeNull();
+  });
+});
