@@ -356,7 +356,8 @@ const resolveProfiles = (
       ),
     );
   }
-  if (issues.length > 0 || !applied.ok) return { ok: false, issues };
+  // An id given twice among the changes is told by both checks: once is enough.
+  if (issues.length > 0 || !applied.ok) return { ok: false, issues: [...new Set(issues)] };
   return { ok: true, profiles: { ...applied.profiles, ...own } };
 };
 

@@ -161,3 +161,43 @@ describe('validateRequest with a deployment profile', () => {
     ).toBe('request_too_large');
   });
 });
+
+describe('resolveProfiles', () => {
+  it('gives the built-in profiles with their changes and the deployment’s own', () => {
+    const both = resolveProfiles([{ id: 'groq', window: { request: '7d' } }, ACME]);
+    expect(both.ok).toBe(true);
+    if (!both.ok) return;
+    expect(Object.keys(both.profiles).sort()).toEqual(
+      ['acme', 'azure-openai', 'groq', 'together', 'xai'].sort(),
+    );
+    expect(both.profiles['groq']?.window.request).toBe('7d');
+    expect(both.profiles['acme']?.prices).toEqual([]);
+  });
+
+  it('names each bad entry once, by its index in the whole list', () => {
+    const bad = resolveProfiles([
+      ACME,
+      { id: 'xai' },
+      { id: 'xai' },
+      { id: 'groq', endpoints: ['/v1/embeddings'] },
+      { id: 'gemini' },
+      { baseUrl: 'https://x.example' },
+      { id: 'groq', window: { request: '9d' } },
+    ]);
+    expect(bad).toEqual({
+      ok: false,
+      issues: [
+        '2.id: id "xai" is given twice',
+        '3: "groq" is a built-in profile: its entry may change baseUrl, key, window, quirks only, not endpoints (a profile of your own needs an id of its own)',
+        '4.id: id "gemini" names a provider batchlane drives with its own SDK; a profile may not take it',
+        '5.id: each profile needs an id',
+        '6.id: id "groq" is given twice',
+        expect.stringMatching(/^6\.window\.request: window\.request must be one of/),
+      ],
+    });
+    expect(resolveProfiles({ id: 'acme' })).toEqual({
+      ok: false,
+      issues: ['(root): providerProfiles must be a list of profiles'],
+    });
+  });
+});
