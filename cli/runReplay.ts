@@ -164,8 +164,12 @@ const runReplay = async (
     );
     for (const key of report.outsideAllowList) out(`  outside the allow-list, kept: ${key}`);
     for (const key of report.kept) out(`  still refused: ${key}`);
+    for (const key of report.unreadable) out(`  unreadable, kept: ${key}`);
     // 1 when something was kept (2 is kept for usage errors).
-    return report.kept.length === 0 && report.outsideAllowList.length === 0 ? 0 : 1;
+    const keptAny = [report.kept, report.outsideAllowList, report.unreadable].some(
+      (keys) => keys.length > 0,
+    );
+    return keptAny ? 1 : 0;
   } finally {
     aws.destroy();
   }

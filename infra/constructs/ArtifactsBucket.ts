@@ -25,6 +25,7 @@ interface ArtifactsBucketProps {
   readonly accessLogRetentionDays?: number;
 }
 
+/** The construct's own floor; the stack asks for what its batches need (`artifactLifetime.ts`). */
 const MIN_ARTIFACT_RETENTION_DAYS = 3;
 /** SQS's longest message retention: a result pointer must not outlive the object it names. */
 const MIN_RESULT_RETENTION_DAYS = 14;
@@ -51,7 +52,7 @@ class ArtifactsBucket extends Construct {
     const retentionDays = props.artifactRetentionDays ?? 30;
     if (!Number.isInteger(retentionDays) || retentionDays < MIN_ARTIFACT_RETENTION_DAYS) {
       throw new Error(
-        `artifactRetentionDays must be an integer of at least ${MIN_ARTIFACT_RETENTION_DAYS} (a batch may run 24 h and be delivered later), got ${retentionDays}`,
+        `artifactRetentionDays must be an integer of at least ${MIN_ARTIFACT_RETENTION_DAYS}, got ${retentionDays}`,
       );
     }
 

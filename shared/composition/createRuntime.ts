@@ -1,7 +1,5 @@
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { BedrockClient } from '@aws-sdk/client-bedrock';
-import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { observeClientCommands } from '../adapters/aws/awsCommandObserver.js';
@@ -10,8 +8,6 @@ import { type AwsClients, createAwsClients } from '../adapters/aws/createAwsClie
 import { DynamoDbTurnaroundLog } from '../adapters/aws/DynamoDbTurnaroundLog.js';
 import { S3BlobStore } from '../adapters/aws/S3BlobStore.js';
 import { PowertoolsMetricsSink } from '../adapters/observability/PowertoolsMetricsSink.js';
-import { BedrockBatchProvider } from '../adapters/providers/BedrockBatchProvider.js';
-import { BedrockRealtimeProvider } from '../adapters/providers/BedrockRealtimeProvider.js';
 import { createBatchProviders } from '../adapters/providers/createBatchProviders.js';
 import { createRealtimeProviders } from '../adapters/providers/createRealtimeProviders.js';
 import { offsetClock, ulidIds } from '../adapters/system/systemClock.js';
@@ -122,21 +118,34 @@ const createRuntime = async (
       : { endpoint: config.providers.bedrock.baseUrl }),
   };
   const { bedrock } = config;
+  // Bedrock's SDKs and adapters are imported at the first Bedrock call, as every provider's.
   const bedrockBatch =
     bedrock === null
       ? undefined
-      : () =>
-          new BedrockBatchProvider({
+      : async () => {
+          const [{ BedrockClient }, { BedrockBatchProvider }] = await Promise.all([
+            import('@aws-sdk/client-bedrock'),
+            import('../adapters/providers/BedrockBatchProvider.js'),
+          ]);
+          return new BedrockBatchProvider({
             client: new BedrockClient(bedrockClientConfig),
             files: bedrockJobFiles(bedrock.jobBucket, awsBacked.blobs, aws, region, functionName),
             roleArn: bedrock.roleArn,
             clock,
           });
+        };
   const bedrockRealtime =
     bedrock === null
       ? undefined
-      : () =>
-          new BedrockRealtimeProvider({ client: new BedrockRuntimeClient(bedrockClientConfig) });
+      : async () => {
+          const [{ BedrockRuntimeClient }, { BedrockRealtimeProvider }] = await Promise.all([
+            import('@aws-sdk/client-bedrock-runtime'),
+            import('../adapters/providers/BedrockRealtimeProvider.js'),
+          ]);
+          return new BedrockRealtimeProvider({
+            client: new BedrockRuntimeClient(bedrockClientConfig),
+          });
+        };
 
   const profileLimits = profileRunLimits(config.profiles ?? BUILT_IN_PROFILES);
   // The providers the deployment knows, its own profiles among them.

@@ -15,6 +15,8 @@ interface ReplayReport {
   readonly kept: string[];
   /** Objects kept, untouched, because the deployment's allow-list does not reach their destination. */
   readonly outsideAllowList: string[];
+  /** Objects kept, untouched, because they could not be read as parked results. */
+  readonly unreadable: string[];
 }
 
 interface ReplayDeps {
@@ -53,15 +55,37 @@ const createReplay =
     let replayed = 0;
     const kept: string[] = [];
     const outsideAllowList: string[] = [];
-    const replayObject = async (key: string): Promise<void> => {
-      objects += 1;
+    const unreadable: string[] = [];
+    /** The destination and results an object parks, or null when it cannot be read as such. */
+    const readParked = async (
+      key: string,
+    ): Promise<{ destination: Destination | null; results: ResultV1[] } | null> => {
       let destination: Destination | null = null;
       const results: ResultV1[] = [];
-      for await (const line of splitLines(await deps.blobs.getStream(key))) {
-        const entry = JSON.parse(line) as { destination: Destination; result: ResultV1 };
-        destination ??= entry.destination;
-        results.push(entry.result);
+      try {
+        for await (const line of splitLines(await deps.blobs.getStream(key))) {
+          const entry = JSON.parse(line) as { destination: Destination; result: ResultV1 };
+          destination ??= entry.destination;
+          results.push(entry.result);
+        }
+      } catch (error) {
+        // Kept for an operator to look at; the objects after it are still replayed.
+        deps.logger.warn('parked object not replayed: it cannot be read', {
+          key,
+          error: errorMessage(error),
+        });
+        return null;
       }
+      return { destination, results };
+    };
+    const replayObject = async (key: string): Promise<void> => {
+      objects += 1;
+      const parked = await readParked(key);
+      if (parked === null) {
+        unreadable.push(key);
+        return;
+      }
+      const { destination, results } = parked;
       if (destination === null || results.length === 0) {
         await deps.blobs.delete(key);
         return;
@@ -113,7 +137,7 @@ const createReplay =
       await replayObject(key);
       options.onObject?.({ objects, replayed });
     }
-    return { objects, replayed, kept, outsideAllowList };
+    return { objects, replayed, kept, outsideAllowList, unreadable };
   };
 
 export { createReplay, type ReplayDeps, type ReplayReport };

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { METRIC } from '../contract/metrics.js';
 import { errorMessage, NotFoundError } from '../domain/errors.js';
 import type { BatchPart, BatchRecord } from '../domain/records.js';
+import { haltOnMissingArtifact, missingArtifactOf } from './haltOnMissingArtifact.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
 import { isoAfter, submitBatch } from './submitBatch.js';
 
@@ -55,13 +56,23 @@ const assembleInput = async (
  * into one is refused from here on, and its unclaimed requests go back to the queue),
  * assembles the opened parts into the input file, records what the file holds (`open`) and
  * hands it to `submitBatch`. Safe to run again after a crash at any point: sealing and
- * assembling give the same file again. Returns the batch as submission left it.
+ * assembling give the same file again. Returns the batch as submission left it, or as halted
+ * (see `haltOnMissingArtifact`) when a part has no sidecar to settle it from.
  */
 const finishSealing = async (deps: RuntimeDeps, batch: BatchRecord): Promise<BatchRecord> => {
   const { store, clock } = deps;
-  const parts = (await store.sealParts(batch.batchId, batch.partCount ?? 0)).sort(
-    (a, b) => a.partNo - b.partNo,
-  );
+  let sealed: BatchPart[];
+  try {
+    sealed = await store.sealParts(batch.batchId, batch.partCount ?? 0);
+  } catch (error) {
+    // A part without its sidecar (one opened before parts had sidecars, never committed, on
+    // a deployment upgraded meanwhile) cannot be settled, now or on any retry: halted once.
+    const missing = missingArtifactOf(error);
+    if (missing === null) throw error;
+    await haltOnMissingArtifact(deps, batch.batchId, missing, error);
+    return (await store.getBatch(batch.batchId)) ?? batch;
+  }
+  const parts = sealed.sort((a, b) => a.partNo - b.partNo);
   const now = clock.now();
   if (parts.length === 0) {
     return store.updateBatch(batch.batchId, batch.version, {

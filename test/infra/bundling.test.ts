@@ -7,6 +7,21 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { BatchlaneStack } from '../../infra/BatchlaneStack.js';
 import { logicalIdOf } from './synthBatchlane.js';
 
+/** Adapters loaded on first use; their class names survive minifying (`keepNames`). */
+const BUNDLED_ADAPTERS = [
+  'AnthropicBatchProvider',
+  'OpenAIBatchProvider',
+  'GeminiBatchProvider',
+  'MistralBatchProvider',
+  'BedrockBatchProvider',
+  'AnthropicRealtimeProvider',
+  'OpenAIRealtimeProvider',
+  'GeminiRealtimeProvider',
+  'MistralRealtimeProvider',
+  'DeepSeekRealtimeProvider',
+  'BedrockRealtimeProvider',
+];
+
 /**
  * The one test that bundles the real handlers (functions/*.ts) with esbuild, as `cdk synth`
  * does, so a broken handler import or bundling option fails here rather than at deploy.
@@ -36,6 +51,10 @@ describe('Bundling: real handlers', () => {
       expect(code).toMatch(/export\s*\{[^}]*\bhandler\b[^}]*\}/);
       // The SDK is bundled (externalModules: []), not left for the runtime's own copy.
       expect(code).not.toMatch(/from\s*["']@aws-sdk\//);
+      // Provider adapters are imported at their first call (`import()`): bundled all the same,
+      // no import left to resolve at run time but Node's own modules.
+      expect(code).not.toMatch(/import\(\s*["'`](?!node:|crypto["'`])/);
+      for (const adapter of BUNDLED_ADAPTERS) expect(code, adapter).toContain(`"${adapter}"`);
       expect(readFileSync(join(outdir, assetPath ?? '', 'index.mjs.map'), 'utf8')).toContain(
         '"mappings"',
       );

@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { text } from 'node:stream/consumers';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 
 /** A Secrets Manager endpoint that answers GetSecretValue from a map, and counts the reads. */
 interface SecretsManagerStub {
@@ -57,4 +58,58 @@ const startSecretsManagerStub = async (): Promise<SecretsManagerStub> => {
   };
 };
 
-export { type SecretsManagerStub, startSecretsManagerStub };
+/** An SDK client for a stub (or any local endpoint), failing at once rather than retrying. */
+const secretsManagerClientOn = (endpoint: string): SecretsManagerClient =>
+  new SecretsManagerClient({
+    endpoint,
+    region: 'us-east-1',
+    maxAttempts: 1,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+
+/** A stub holding one secret per name, with a client on it, as the secrets contracts set up. */
+interface StubbedSecrets {
+  readonly stub: SecretsManagerStub;
+  readonly client: SecretsManagerClient;
+  /** The ARN of each name's secret. */
+  readonly arns: Record<string, string>;
+  /** Destroys the client and stops the stub. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a stub holding each name's secrets under `arnOf(name)`: a bare value, or
+ * `{"current","previous"}` while a rotation is under way, the two shapes the adapters read.
+ */
+const startStubbedSecrets = async (
+  configured: Readonly<Record<string, readonly (string | undefined)[]>>,
+  arnOf: (name: string) => string,
+): Promise<StubbedSecrets> => {
+  const stub = await startSecretsManagerStub();
+  const client = secretsManagerClientOn(stub.endpoint);
+  const arns: Record<string, string> = {};
+  for (const [name, [current, previous]] of Object.entries(configured)) {
+    arns[name] = arnOf(name);
+    stub.put(
+      arnOf(name),
+      previous === undefined ? (current ?? '') : JSON.stringify({ current, previous }),
+    );
+  }
+  return {
+    stub,
+    client,
+    arns,
+    close: async () => {
+      client.destroy();
+      await stub.stop();
+    },
+  };
+};
+
+export {
+  type SecretsManagerStub,
+  type StubbedSecrets,
+  secretsManagerClientOn,
+  startSecretsManagerStub,
+  startStubbedSecrets,
+};

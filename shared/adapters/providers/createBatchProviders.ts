@@ -2,12 +2,8 @@ import type { BatchlaneConfig, ProviderConnection } from '../../config/Batchlane
 import type { ProviderName } from '../../contract/providers.js';
 import { ConfigError } from '../../domain/errors.js';
 import type { BatchProvider } from '../../ports/BatchProvider.js';
-import { AnthropicBatchProvider } from './AnthropicBatchProvider.js';
-import type { BedrockBatchProvider } from './BedrockBatchProvider.js';
 import { buildPerProvider, profileFor } from './buildPerProvider.js';
-import { GeminiBatchProvider } from './GeminiBatchProvider.js';
-import { MistralBatchProvider } from './MistralBatchProvider.js';
-import { OpenAIBatchProvider } from './OpenAIBatchProvider.js';
+import { lazyBatchProvider } from './lazyProviders.js';
 
 /** SDK client settings shared by every provider built here. */
 interface BatchProviderClientOptions {
@@ -37,15 +33,23 @@ const createProvider = (
   apiKey: string,
   connection: ProviderConnection,
   options: BatchProviderClientOptions,
-  bedrock: (() => BedrockBatchProvider) | undefined,
+  bedrock: (() => Promise<BatchProvider>) | undefined,
   profiles: BatchlaneConfig['profiles'],
 ): BatchProvider => {
   const common = { apiKey, baseUrl: connection.baseUrl, ...options };
+  // Each adapter (and its SDK) is imported at its first call: see lazyProviders.ts.
   switch (name) {
     case 'anthropic':
-      return new AnthropicBatchProvider(common);
+      return lazyBatchProvider(
+        name,
+        async () =>
+          new (await import('./AnthropicBatchProvider.js')).AnthropicBatchProvider(common),
+      );
     case 'openai':
-      return new OpenAIBatchProvider(common);
+      return lazyBatchProvider(
+        name,
+        async () => new (await import('./OpenAIBatchProvider.js')).OpenAIBatchProvider(common),
+      );
     case 'bedrock':
       if (bedrock === undefined) {
         throw new ConfigError('Bedrock is enabled but its service role is not configured', {
@@ -53,34 +57,51 @@ const createProvider = (
           details: { provider: name },
         });
       }
-      return bedrock();
+      return lazyBatchProvider(name, bedrock);
     case 'gemini':
-      return new GeminiBatchProvider(common);
+      return lazyBatchProvider(
+        name,
+        async () => new (await import('./GeminiBatchProvider.js')).GeminiBatchProvider(common),
+      );
     case 'mistral':
-      return new MistralBatchProvider(common);
+      return lazyBatchProvider(
+        name,
+        async () => new (await import('./MistralBatchProvider.js')).MistralBatchProvider(common),
+      );
     case 'deepseek':
       // No batch API: its requests never reach a batch (see the lanes table).
       return disabledProvider(name);
-    default:
+    default: {
       // A provider profile: OpenAI's Batch API at the profile's URL, with its departures.
-      return new OpenAIBatchProvider({
-        ...common,
-        profile: profileFor(name, profiles),
-      });
+      // Resolved now, so a profile the deployment lacks fails at start, not at first call.
+      const profile = profileFor(name, profiles);
+      return lazyBatchProvider(
+        name,
+        async () =>
+          new (await import('./OpenAIBatchProvider.js')).OpenAIBatchProvider({
+            ...common,
+            profile,
+          }),
+      );
+    }
   }
 };
 
 /**
  * One {@link BatchProvider} per provider, built for those in `config.enabledProviders`
- * (API keys resolved concurrently through `resolveApiKey`, e.g. from Secrets Manager);
+ * (API keys resolved concurrently through `resolveApiKey`, e.g. from Secrets Manager; the
+ * adapter and its SDK loaded at the provider's first call);
  * providers not enabled are placeholders whose every call rejects with a `ConfigError`.
  */
 const createBatchProviders = async (
   config: BatchlaneConfig,
   resolveApiKey: (connection: ProviderConnection, provider: ProviderName) => Promise<string>,
   options: BatchProviderClientOptions = {},
-  /** Builds the Bedrock adapter (AWS clients and the artifacts bucket come from the root). */
-  bedrock?: () => BedrockBatchProvider,
+  /**
+   * Builds the Bedrock adapter at its first call (AWS clients and the artifacts bucket come
+   * from the root, which imports Bedrock's SDK only then).
+   */
+  bedrock?: () => Promise<BatchProvider>,
 ): Promise<Record<ProviderName, BatchProvider>> => {
   return buildPerProvider(config, resolveApiKey, {
     enabled: (name, apiKey, connection) =>

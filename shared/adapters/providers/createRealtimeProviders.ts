@@ -2,14 +2,9 @@ import type { BatchlaneConfig, ProviderConnection } from '../../config/Batchlane
 import type { ProviderName } from '../../contract/providers.js';
 import { ConfigError } from '../../domain/errors.js';
 import type { RealtimeProvider } from '../../ports/RealtimeProvider.js';
-import { AnthropicRealtimeProvider } from './AnthropicRealtimeProvider.js';
-import type { BedrockRealtimeProvider } from './BedrockRealtimeProvider.js';
 import { buildPerProvider, profileFor } from './buildPerProvider.js';
 import type { RealtimeRetryOptions } from './callWithRetries.js';
-import { DeepSeekRealtimeProvider } from './DeepSeekRealtimeProvider.js';
-import { GeminiRealtimeProvider } from './GeminiRealtimeProvider.js';
-import { MistralRealtimeProvider } from './MistralRealtimeProvider.js';
-import { OpenAIRealtimeProvider } from './OpenAIRealtimeProvider.js';
+import { lazyRealtimeProvider } from './lazyProviders.js';
 
 /** Settings shared by every realtime provider built here. */
 interface RealtimeProviderClientOptions {
@@ -37,28 +32,66 @@ const createProvider = (
   apiKey: string,
   connection: ProviderConnection,
   options: RealtimeProviderClientOptions,
-  bedrock: (() => BedrockRealtimeProvider) | undefined,
+  bedrock: (() => Promise<RealtimeProvider>) | undefined,
   profiles: BatchlaneConfig['profiles'],
 ): RealtimeProvider => {
   const common = { apiKey, baseUrl: connection.baseUrl, ...options };
+  // Each adapter (and its SDK) is imported at its first call: see lazyProviders.ts. Which
+  // of them take the flex lane is said here, where no adapter is loaded yet.
   switch (name) {
     case 'anthropic':
-      return new AnthropicRealtimeProvider(common);
+      return lazyRealtimeProvider(
+        name,
+        false,
+        async () =>
+          new (await import('./AnthropicRealtimeProvider.js')).AnthropicRealtimeProvider(common),
+      );
     case 'openai':
-      return new OpenAIRealtimeProvider(common);
+      return lazyRealtimeProvider(
+        name,
+        true,
+        async () =>
+          new (await import('./OpenAIRealtimeProvider.js')).OpenAIRealtimeProvider(common),
+      );
     case 'bedrock':
-      return bedrock === undefined ? disabledProvider(name) : bedrock();
+      return bedrock === undefined
+        ? disabledProvider(name)
+        : lazyRealtimeProvider(name, false, bedrock);
     case 'gemini':
-      return new GeminiRealtimeProvider(common);
+      return lazyRealtimeProvider(
+        name,
+        true,
+        async () =>
+          new (await import('./GeminiRealtimeProvider.js')).GeminiRealtimeProvider(common),
+      );
     case 'mistral':
-      return new MistralRealtimeProvider(common);
+      return lazyRealtimeProvider(
+        name,
+        false,
+        async () =>
+          new (await import('./MistralRealtimeProvider.js')).MistralRealtimeProvider(common),
+      );
     case 'deepseek':
-      return new DeepSeekRealtimeProvider(common);
-    default:
-      return new OpenAIRealtimeProvider({
-        ...common,
-        profile: profileFor(name, profiles),
-      });
+      return lazyRealtimeProvider(
+        name,
+        false,
+        async () =>
+          new (await import('./DeepSeekRealtimeProvider.js')).DeepSeekRealtimeProvider(common),
+      );
+    default: {
+      // A profile's endpoint has no flex tier (OpenAIRealtimeProvider says so too).
+      // Resolved now, so a profile the deployment lacks fails at start, not at first call.
+      const profile = profileFor(name, profiles);
+      return lazyRealtimeProvider(
+        name,
+        false,
+        async () =>
+          new (await import('./OpenAIRealtimeProvider.js')).OpenAIRealtimeProvider({
+            ...common,
+            profile,
+          }),
+      );
+    }
   }
 };
 
@@ -78,8 +111,8 @@ const createRealtimeProviders = async (
   config: Pick<BatchlaneConfig, 'enabledProviders' | 'providers' | 'profiles'>,
   resolveApiKey: (connection: ProviderConnection, provider: ProviderName) => Promise<string>,
   options: RealtimeProviderClientOptions = {},
-  /** Builds the Bedrock runtime adapter (its AWS client comes from the composition root). */
-  bedrock?: () => BedrockRealtimeProvider,
+  /** Builds the Bedrock runtime adapter at its first call (its client comes from the root). */
+  bedrock?: () => Promise<RealtimeProvider>,
 ): Promise<Record<ProviderName, RealtimeProvider>> => {
   return buildPerProvider(config, resolveApiKey, {
     enabled: (name, apiKey, connection) =>

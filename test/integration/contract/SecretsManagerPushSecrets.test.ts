@@ -1,42 +1,28 @@
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it } from 'vitest';
 import { SecretsManagerPushSecrets } from '../../../shared/adapters/aws/SecretsManagerPushSecrets.js';
 import type { WebhookProvider } from '../../../shared/contract/providerPush.js';
 import { NotFoundError } from '../../../shared/domain/errors.js';
 import { describePushSecretsContract } from '../../contract/PushSecretsContract.js';
-import { startSecretsManagerStub } from '../../support/secretsManagerStub.js';
+import {
+  secretsManagerClientOn,
+  startSecretsManagerStub,
+  startStubbedSecrets,
+} from '../../support/secretsManagerStub.js';
 
 const arnOf = (provider: string): string =>
   `arn:aws:secretsmanager:us-east-1:000000000000:secret:batchlane-${provider}-webhook-AbCdEf`;
 
-const clientOn = (endpoint: string) =>
-  new SecretsManagerClient({
-    endpoint,
-    region: 'us-east-1',
-    maxAttempts: 1,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
-
 describePushSecretsContract(
   'SecretsManagerPushSecrets on a local Secrets Manager',
   async (configured) => {
-    const stub = await startSecretsManagerStub();
-    const client = clientOn(stub.endpoint);
-    const arns: Partial<Record<WebhookProvider, string>> = {};
-    for (const [provider, [current, previous]] of Object.entries(configured)) {
-      arns[provider as WebhookProvider] = arnOf(provider);
-      // One secret per provider: a bare whsec_…, or both while a rotation is under way.
-      stub.put(
-        arnOf(provider),
-        previous === undefined ? (current ?? '') : JSON.stringify({ current, previous }),
-      );
-    }
+    // One secret per provider: a bare whsec_…, or both while a rotation is under way.
+    const { client, arns, close } = await startStubbedSecrets(configured, arnOf);
     return {
-      port: new SecretsManagerPushSecrets({ client: () => client, secretArnsByProvider: arns }),
-      close: async () => {
-        client.destroy();
-        await stub.stop();
-      },
+      port: new SecretsManagerPushSecrets({
+        client: () => client,
+        secretArnsByProvider: arns as Partial<Record<WebhookProvider, string>>,
+      }),
+      close,
     };
   },
 );
@@ -44,8 +30,8 @@ describePushSecretsContract(
 describe('SecretsManagerPushSecrets against the store', () => {
   it('reads a provider once per TTL, and translates a deleted secret and an unreachable store', async () => {
     const stub = await startSecretsManagerStub();
-    const client = clientOn(stub.endpoint);
-    const dead = clientOn('http://127.0.0.1:9');
+    const client = secretsManagerClientOn(stub.endpoint);
+    const dead = secretsManagerClientOn('http://127.0.0.1:9');
     try {
       const secret = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
       stub.put(arnOf('openai'), secret);

@@ -1,41 +1,24 @@
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it } from 'vitest';
 import { SecretsManagerWebhookSecrets } from '../../../shared/adapters/aws/SecretsManagerWebhookSecrets.js';
 import { NotFoundError } from '../../../shared/domain/errors.js';
 import { describeWebhookSecretsContract } from '../../contract/WebhookSecretsContract.js';
-import { startSecretsManagerStub } from '../../support/secretsManagerStub.js';
+import {
+  secretsManagerClientOn,
+  startSecretsManagerStub,
+  startStubbedSecrets,
+} from '../../support/secretsManagerStub.js';
 
 const arnOf = (host: string): string =>
   `arn:aws:secretsmanager:us-east-1:000000000000:secret:hooks-${host.replaceAll(':', '_')}-AbCdEf`;
 
-const clientOn = (endpoint: string) =>
-  new SecretsManagerClient({
-    endpoint,
-    region: 'us-east-1',
-    maxAttempts: 1,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
-
 describeWebhookSecretsContract(
   'SecretsManagerWebhookSecrets on a local Secrets Manager',
   async (configured) => {
-    const stub = await startSecretsManagerStub();
-    const client = clientOn(stub.endpoint);
-    const arns: Record<string, string> = {};
-    for (const [host, [current, previous]] of Object.entries(configured)) {
-      arns[host] = arnOf(host);
-      // One secret per host: a bare whsec_…, or both while a rotation is under way.
-      stub.put(
-        arnOf(host),
-        previous === undefined ? (current ?? '') : JSON.stringify({ current, previous }),
-      );
-    }
+    // One secret per host: a bare whsec_…, or both while a rotation is under way.
+    const { client, arns, close } = await startStubbedSecrets(configured, arnOf);
     return {
       port: new SecretsManagerWebhookSecrets({ client: () => client, secretArnsByHost: arns }),
-      close: async () => {
-        client.destroy();
-        await stub.stop();
-      },
+      close,
     };
   },
 );
@@ -43,8 +26,8 @@ describeWebhookSecretsContract(
 describe('SecretsManagerWebhookSecrets against the store', () => {
   it('reads a host once per TTL, and translates a missing secret and an unreachable store', async () => {
     const stub = await startSecretsManagerStub();
-    const client = clientOn(stub.endpoint);
-    const dead = clientOn('http://127.0.0.1:9');
+    const client = secretsManagerClientOn(stub.endpoint);
+    const dead = secretsManagerClientOn('http://127.0.0.1:9');
     try {
       const secret = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
       stub.put(arnOf('a.example.com'), secret);

@@ -4,6 +4,7 @@ import { S3BlobStore } from '../../../shared/adapters/aws/S3BlobStore.js';
 import { createRuntime, type Runtime } from '../../../shared/composition/createRuntime.js';
 import type { BatchRecord } from '../../../shared/domain/records.js';
 import { createCompletion } from '../../../shared/usecases/createCompletion.js';
+import { anthropicRequest, idsOf } from '../../support/requests.js';
 import { type Pipeline, startPipeline } from './pipelineHarness.js';
 
 let pipeline: Pipeline;
@@ -39,19 +40,8 @@ const FAR_FUTURE = '9999-12-31T23:59:59.999Z';
 
 describe('Pipeline: a completion run short of time', () => {
   it('pauses at a checkpoint, hands the batch on, and the next run delivers the rest once', async () => {
-    const ids = Array.from({ length: 40 }, (_, i) => `pause-${i}`);
-    await pipeline.send(
-      ids.map((id) => ({
-        custom_id: id,
-        provider: 'anthropic',
-        body: {
-          model: 'claude-haiku-4-5',
-          max_tokens: 16,
-          messages: [{ role: 'user', content: id }],
-        },
-        destination: pipeline.destinations.sqs,
-      })),
-    );
+    const ids = idsOf('pause', 40);
+    await pipeline.send(ids.map((id) => anthropicRequest(id, pipeline.destinations.sqs)));
     const store = new DynamoDbStateStore({
       client: pipeline.aws.documentClient,
       tableName: pipeline.stack.tableName,

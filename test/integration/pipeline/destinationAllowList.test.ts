@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../../shared/config/BatchlaneConfig.js';
 import { parseQueueUrl } from '../../../shared/domain/destinationPolicy.js';
+import { anthropicRequest } from '../../support/requests.js';
 import { type Pipeline, startPipeline } from './pipelineHarness.js';
 
 /**
@@ -35,17 +36,6 @@ afterAll(async () => {
   await new Promise<void>((resolve) => attacker?.close(() => resolve()));
 });
 
-const request = (id: string, destination: object) => ({
-  custom_id: id,
-  provider: 'anthropic',
-  body: {
-    model: 'claude-haiku-4-5',
-    max_tokens: 16,
-    messages: [{ role: 'user', content: id }],
-  },
-  destination,
-});
-
 describe('Pipeline: a destination allow-list', () => {
   it('delivers to what it names, refuses everything else at intake and never calls a host from a message', async () => {
     // Prepare
@@ -53,12 +43,12 @@ describe('Pipeline: a destination allow-list', () => {
     expect(parseQueueUrl(stack.resultsQueueUrl)?.arn).toBe(RESULTS_QUEUE_ARN);
     const port = (attacker.address() as AddressInfo).port;
     const allowed = [
-      ...Array.from({ length: 4 }, (_, i) => request(`ok-sqs-${i}`, destinations.sqs)),
-      request('ok-s3-1', { ...destinations.s3, prefix: 'allowed/run-1/' }),
+      ...Array.from({ length: 4 }, (_, i) => anthropicRequest(`ok-sqs-${i}`, destinations.sqs)),
+      anthropicRequest('ok-s3-1', { ...destinations.s3, prefix: 'allowed/run-1/' }),
     ];
     const refused: [object, string, string][] = [
       [
-        request('fb-longer-name', {
+        anthropicRequest('fb-longer-name', {
           type: 'sqs',
           queue_url: `${stack.resultsQueueUrl}-x`,
         }),
@@ -66,14 +56,14 @@ describe('Pipeline: a destination allow-list', () => {
         'destination_forbidden',
       ],
       [
-        request('fb-s3-prefix', { ...destinations.s3, prefix: 'other/' }),
+        anthropicRequest('fb-s3-prefix', { ...destinations.s3, prefix: 'other/' }),
         'fb-s3-prefix',
         'destination_forbidden',
       ],
-      [request('fb-bus', destinations.eventbridge), 'fb-bus', 'destination_forbidden'],
-      [request('fb-hook', destinations.webhook), 'fb-hook', 'destination_forbidden'],
+      [anthropicRequest('fb-bus', destinations.eventbridge), 'fb-bus', 'destination_forbidden'],
+      [anthropicRequest('fb-hook', destinations.webhook), 'fb-hook', 'destination_forbidden'],
       [
-        request('fb-region', {
+        anthropicRequest('fb-region', {
           type: 'sqs',
           queue_url: stack.resultsQueueUrl.replace('us-east-1', 'eu-west-1'),
         }),
@@ -81,7 +71,7 @@ describe('Pipeline: a destination allow-list', () => {
         'destination_forbidden',
       ],
       [
-        request('fb-host', {
+        anthropicRequest('fb-host', {
           type: 'sqs',
           queue_url: `http://127.0.0.1:${port}/000000000000/batchlane-demo-results`,
         }),

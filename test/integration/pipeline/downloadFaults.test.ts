@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { idsOf, mixedRequests } from '../../support/requests.js';
 import { type Pipeline, startPipeline } from './pipelineHarness.js';
 
 let pipeline: Pipeline;
@@ -26,28 +27,8 @@ afterAll(async () => {
 
 describe('Pipeline: results downloads that break', () => {
   it('retries a truncated download and still delivers every result exactly once', async () => {
-    const ids = Array.from({ length: 20 }, (_, i) => `dl-${i}`);
-    await pipeline.send(
-      ids.map((id, i) =>
-        i % 2 === 0
-          ? {
-              custom_id: id,
-              provider: 'anthropic',
-              body: {
-                model: 'claude-haiku-4-5',
-                max_tokens: 16,
-                messages: [{ role: 'user', content: id }],
-              },
-              destination: pipeline.destinations.s3,
-            }
-          : {
-              custom_id: id,
-              provider: 'openai',
-              body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: id }] },
-              destination: pipeline.destinations.s3,
-            },
-      ),
-    );
+    const ids = idsOf('dl', 20);
+    await pipeline.send(mixedRequests(ids, pipeline.destinations.s3));
     await pipeline.waitForResults(ids, 90_000);
 
     for (const id of ids) {

@@ -1,33 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbStateStore } from '../../../shared/adapters/aws/DynamoDbStateStore.js';
 import { S3BlobStore } from '../../../shared/adapters/aws/S3BlobStore.js';
-import { ENV } from '../../../shared/config/BatchlaneConfig.js';
 import type { ResultV1 } from '../../../shared/contract/result.js';
-import { type Pipeline, startPipeline } from './pipelineHarness.js';
+import { compressedLanes, inSeconds, type Pipeline, startPipeline } from './pipelineHarness.js';
 
 let pipeline: Pipeline;
 
 /**
  * A compressed clock for the lane policy: a provider "window" of 60 s plus a 5 s margin, and
- * members escalated 100 s before their deadline. Batches take 40 s at the simulator, so a
- * request due in 3 minutes goes to a batch, and is escalated 80 s later while it still runs.
+ * members escalated 155 s before their deadline. Batches take 40 s at the simulator, so a
+ * request due in 3 minutes goes to a batch, and is escalated 25 s later while it still runs.
  */
 beforeAll(async () => {
-  pipeline = await startPipeline({
-    processingMs: 40_000,
-    environment: {
-      [ENV.autoBatchWindowSeconds]: '60',
-      [ENV.autoMarginSeconds]: '5',
-      [ENV.escalateBeforeDeadlineSeconds]: '155',
-    },
-  });
+  pipeline = await startPipeline(
+    compressedLanes({ windowSeconds: 60, escalateBeforeSeconds: 155, processingMs: 40_000 }),
+  );
 });
 
 afterAll(async () => {
   await pipeline?.stop();
 });
-
-const inSeconds = (seconds: number): string => new Date(Date.now() + seconds * 1000).toISOString();
 
 const openaiChat = (id: string, extra: Record<string, unknown>) => ({
   custom_id: id,

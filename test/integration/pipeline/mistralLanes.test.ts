@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ENV } from '../../../shared/config/BatchlaneConfig.js';
 import type { ResultV1 } from '../../../shared/contract/result.js';
-import { type Pipeline, startPipeline } from './pipelineHarness.js';
+import { compressedLanes, inSeconds, type Pipeline, startPipeline } from './pipelineHarness.js';
 
 let pipeline: Pipeline;
 
@@ -11,21 +10,14 @@ let pipeline: Pipeline;
  * Mistral has no flex tier, so what Gemini serves on flex Mistral serves on its standard one.
  */
 beforeAll(async () => {
-  pipeline = await startPipeline({
-    processingMs: 90_000,
-    environment: {
-      [ENV.autoBatchWindowSeconds]: '600',
-      [ENV.autoMarginSeconds]: '5',
-      [ENV.escalateBeforeDeadlineSeconds]: '600',
-    },
-  });
+  pipeline = await startPipeline(
+    compressedLanes({ windowSeconds: 600, escalateBeforeSeconds: 600, processingMs: 90_000 }),
+  );
 });
 
 afterAll(async () => {
   await pipeline?.stop();
 });
-
-const inSeconds = (seconds: number): string => new Date(Date.now() + seconds * 1000).toISOString();
 
 const mistral = (id: string, extra: Record<string, unknown> = {}) => ({
   custom_id: id,

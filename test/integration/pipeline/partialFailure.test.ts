@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { idsOf, mixedRequests } from '../../support/requests.js';
 import { type Pipeline, startPipeline } from './pipelineHarness.js';
 
 let pipeline: Pipeline;
@@ -24,28 +25,8 @@ afterAll(async () => {
 describe('Pipeline: partial failure', () => {
   it('delivers one result per request with the status the provider gave it, and counts them on Batch Ended', async () => {
     const dest = pipeline.destinations.sqs;
-    const ids = Array.from({ length: 60 }, (_, i) => `pf-${i}`);
-    await pipeline.send(
-      ids.map((id, i) =>
-        i % 2 === 0
-          ? {
-              custom_id: id,
-              provider: 'anthropic',
-              body: {
-                model: 'claude-haiku-4-5',
-                max_tokens: 16,
-                messages: [{ role: 'user', content: id }],
-              },
-              destination: dest,
-            }
-          : {
-              custom_id: id,
-              provider: 'openai',
-              body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: id }] },
-              destination: dest,
-            },
-      ),
-    );
+    const ids = idsOf('pf', 60);
+    await pipeline.send(mixedRequests(ids, dest));
     await pipeline.waitForResults(ids);
 
     const statuses = new Map<string, number>();

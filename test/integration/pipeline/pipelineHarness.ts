@@ -7,6 +7,7 @@ import { sendRequests } from '../../../cli/sendRequests.js';
 import { ResultCollector } from '../../../local/stack/ResultCollector.js';
 import { type LocalStackOptions, startLocalStack } from '../../../local/stack/startLocalStack.js';
 import { createAwsClients } from '../../../shared/adapters/aws/createAwsClients.js';
+import { ENV } from '../../../shared/config/BatchlaneConfig.js';
 import type { ResultV1 } from '../../../shared/contract/result.js';
 import { ungrantedCalls } from '../../support/grants/checkGrants.js';
 import { recordingFor } from '../../support/grants/recordings.js';
@@ -139,4 +140,25 @@ const startPipeline = async (options: LocalStackOptions = {}) => {
 
 type Pipeline = Awaited<ReturnType<typeof startPipeline>>;
 
-export { type Pipeline, startPipeline };
+/**
+ * The lane policy on a compressed clock: a provider "window" of `windowSeconds` plus a 5 s
+ * margin, members escalated `escalateBeforeSeconds` before their deadline, batches that take
+ * `processingMs` at the simulator.
+ */
+const compressedLanes = (clock: {
+  readonly windowSeconds: number;
+  readonly escalateBeforeSeconds: number;
+  readonly processingMs: number;
+}): LocalStackOptions => ({
+  processingMs: clock.processingMs,
+  environment: {
+    [ENV.autoBatchWindowSeconds]: String(clock.windowSeconds),
+    [ENV.autoMarginSeconds]: '5',
+    [ENV.escalateBeforeDeadlineSeconds]: String(clock.escalateBeforeSeconds),
+  },
+});
+
+/** The time `seconds` from now (ISO), for deadlines. */
+const inSeconds = (seconds: number): string => new Date(Date.now() + seconds * 1000).toISOString();
+
+export { compressedLanes, inSeconds, type Pipeline, startPipeline };

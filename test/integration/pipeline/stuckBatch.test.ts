@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbTurnaroundLog } from '../../../shared/adapters/aws/DynamoDbTurnaroundLog.js';
 import { STUCK_ENV } from '../../../shared/config/stuckConfig.js';
+import { anthropicRequest, idsOf } from '../../support/requests.js';
 import { type Pipeline, startPipeline } from './pipelineHarness.js';
 
 let pipeline: Pipeline;
@@ -23,19 +24,8 @@ afterAll(async () => {
 
 describe('Pipeline: a stuck batch under cancel_resubmit', () => {
   it('raises Batch Stuck once, cancels it, and delivers every request exactly once from a retry batch', async () => {
-    const ids = Array.from({ length: 12 }, (_, i) => `stuck-${i}`);
-    await pipeline.send(
-      ids.map((id) => ({
-        custom_id: id,
-        provider: 'anthropic',
-        body: {
-          model: 'claude-haiku-4-5',
-          max_tokens: 16,
-          messages: [{ role: 'user', content: id }],
-        },
-        destination: pipeline.destinations.sqs,
-      })),
-    );
+    const ids = idsOf('stuck', 12);
+    await pipeline.send(ids.map((id) => anthropicRequest(id, pipeline.destinations.sqs)));
     await pipeline.waitForResults(ids, 90_000);
 
     const stuck = pipeline.events('Batch Stuck');

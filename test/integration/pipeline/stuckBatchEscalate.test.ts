@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STUCK_ENV } from '../../../shared/config/stuckConfig.js';
+import { anthropicRequest, idsOf } from '../../support/requests.js';
 import { type Pipeline, startPipeline } from './pipelineHarness.js';
 
 let pipeline: Pipeline;
@@ -24,20 +25,9 @@ describe('Pipeline: a stuck batch under escalate', () => {
   it('raises Batch Stuck once and serves its members with deadlines on the realtime lane, once each', async () => {
     // Deadlines three days out: `auto` puts them in a batch, which then sits stuck.
     const deadline = new Date(Date.now() + 3 * 86_400_000).toISOString();
-    const ids = Array.from({ length: 8 }, (_, i) => `esc-${i}`);
+    const ids = idsOf('esc', 8);
     await pipeline.send(
-      ids.map((id) => ({
-        custom_id: id,
-        provider: 'anthropic',
-        tier: 'auto',
-        deadline,
-        body: {
-          model: 'claude-haiku-4-5',
-          max_tokens: 16,
-          messages: [{ role: 'user', content: id }],
-        },
-        destination: pipeline.destinations.sqs,
-      })),
+      ids.map((id) => anthropicRequest(id, pipeline.destinations.sqs, { tier: 'auto', deadline })),
     );
     await pipeline.waitForResults(ids, 90_000);
 

@@ -1,5 +1,5 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningSimulator, startSimulator } from '../../../local/simulator/startSimulator.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { RunningSimulator } from '../../../local/simulator/startSimulator.js';
 import { AnthropicBatchProvider } from '../../../shared/adapters/providers/AnthropicBatchProvider.js';
 import {
   AuthError,
@@ -8,7 +8,14 @@ import {
   UnavailableError,
 } from '../../../shared/domain/errors.js';
 import { formatProviderLine } from '../../../shared/domain/formatProviderLine.js';
-import { API_KEY, readLines, readResults, submitInput, waitForEnded } from './providerTestKit.js';
+import {
+  API_KEY,
+  readLines,
+  readResults,
+  submitInput,
+  useSimulator,
+  waitForEnded,
+} from './providerTestKit.js';
 
 let sim: RunningSimulator;
 let provider: AnthropicBatchProvider;
@@ -21,22 +28,16 @@ const line = (customId: string, text = `question for ${customId}`): string =>
     messages: [{ role: 'user', content: text }],
   });
 
+const simulator = useSimulator(11);
+
 beforeAll(async () => {
-  sim = await startSimulator({ port: 0, processingMs: 300, seed: 11, apiKeys: [API_KEY] });
+  sim = simulator.current;
   provider = new AnthropicBatchProvider({ apiKey: API_KEY, baseUrl: sim.anthropicBaseUrl });
   noRetries = new AnthropicBatchProvider({
     apiKey: API_KEY,
     baseUrl: sim.anthropicBaseUrl,
     maxRetries: 0,
   });
-});
-
-afterEach(() => {
-  sim.setFaults({});
-});
-
-afterAll(async () => {
-  await sim.stop();
 });
 
 describe('AnthropicBatchProvider against the simulator', () => {

@@ -2,8 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GoogleGenAI } from '@google/genai';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningSimulator, startSimulator } from '../../../local/simulator/startSimulator.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { RunningSimulator } from '../../../local/simulator/startSimulator.js';
 import { GeminiBatchProvider } from '../../../shared/adapters/providers/GeminiBatchProvider.js';
 import { GeminiRealtimeProvider } from '../../../shared/adapters/providers/GeminiRealtimeProvider.js';
 import {
@@ -17,7 +17,13 @@ import { formatProviderLine } from '../../../shared/domain/formatProviderLine.js
 import { defaultPriceTable } from '../../../shared/domain/pricing/defaultPriceTable.js';
 import { priceRequest } from '../../../shared/domain/pricing/priceRequest.js';
 import { tokenUsageFromResponse } from '../../../shared/domain/pricing/TokenUsage.js';
-import { API_KEY, readResults, submitInput, waitForEnded } from './providerTestKit.js';
+import {
+  API_KEY,
+  readResults,
+  submitInput,
+  useSimulator,
+  waitForEnded,
+} from './providerTestKit.js';
 
 let sim: RunningSimulator;
 let inline: GeminiBatchProvider;
@@ -44,22 +50,16 @@ const withFaults = (faults: Record<string, unknown>, settings = {}): GeminiBatch
     ...settings,
   });
 
+const simulator = useSimulator(17);
+
 beforeAll(async () => {
-  sim = await startSimulator({ port: 0, processingMs: 300, seed: 17, apiKeys: [API_KEY] });
+  sim = simulator.current;
   inline = new GeminiBatchProvider({ apiKey: API_KEY, baseUrl: sim.geminiBaseUrl });
   viaFiles = new GeminiBatchProvider({
     apiKey: API_KEY,
     baseUrl: sim.geminiBaseUrl,
     inlineMaxBytes: 0,
   });
-});
-
-afterEach(() => {
-  sim.setFaults({});
-});
-
-afterAll(async () => {
-  await sim.stop();
 });
 
 describe('GeminiBatchProvider against the simulator', () => {

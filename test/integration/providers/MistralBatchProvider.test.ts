@@ -1,6 +1,6 @@
 import { HTTPClient, Mistral } from '@mistralai/mistralai';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningSimulator, startSimulator } from '../../../local/simulator/startSimulator.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { RunningSimulator } from '../../../local/simulator/startSimulator.js';
 import { MistralBatchProvider } from '../../../shared/adapters/providers/MistralBatchProvider.js';
 import { MistralRealtimeProvider } from '../../../shared/adapters/providers/MistralRealtimeProvider.js';
 import {
@@ -14,7 +14,13 @@ import { formatProviderLine } from '../../../shared/domain/formatProviderLine.js
 import { defaultPriceTable } from '../../../shared/domain/pricing/defaultPriceTable.js';
 import { priceRequest } from '../../../shared/domain/pricing/priceRequest.js';
 import { tokenUsageFromResponse } from '../../../shared/domain/pricing/TokenUsage.js';
-import { API_KEY, readResults, submitInput, waitForEnded } from './providerTestKit.js';
+import {
+  API_KEY,
+  readResults,
+  submitInput,
+  useSimulator,
+  waitForEnded,
+} from './providerTestKit.js';
 
 let sim: RunningSimulator;
 let inline: MistralBatchProvider;
@@ -40,22 +46,16 @@ const withFaults = (faults: Record<string, unknown>, inlineMaxBytes?: number) =>
   });
 };
 
+const simulator = useSimulator(23);
+
 beforeAll(async () => {
-  sim = await startSimulator({ port: 0, processingMs: 300, seed: 23, apiKeys: [API_KEY] });
+  sim = simulator.current;
   inline = new MistralBatchProvider({ apiKey: API_KEY, baseUrl: sim.mistralBaseUrl });
   viaFiles = new MistralBatchProvider({
     apiKey: API_KEY,
     baseUrl: sim.mistralBaseUrl,
     inlineMaxBytes: 0,
   });
-});
-
-afterEach(() => {
-  sim.setFaults({});
-});
-
-afterAll(async () => {
-  await sim.stop();
 });
 
 describe('MistralBatchProvider against the simulator', () => {

@@ -1,5 +1,5 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningSimulator, startSimulator } from '../../../local/simulator/startSimulator.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { RunningSimulator } from '../../../local/simulator/startSimulator.js';
 import { OpenAIBatchProvider } from '../../../shared/adapters/providers/OpenAIBatchProvider.js';
 import {
   AuthError,
@@ -8,7 +8,13 @@ import {
   UnavailableError,
 } from '../../../shared/domain/errors.js';
 import { formatProviderLine } from '../../../shared/domain/formatProviderLine.js';
-import { API_KEY, readResults, submitInput, waitForEnded } from './providerTestKit.js';
+import {
+  API_KEY,
+  readResults,
+  submitInput,
+  useSimulator,
+  waitForEnded,
+} from './providerTestKit.js';
 
 let sim: RunningSimulator;
 let provider: OpenAIBatchProvider;
@@ -21,22 +27,16 @@ const chat = (customId: string): string =>
     max_tokens: 64,
   });
 
+const simulator = useSimulator(13);
+
 beforeAll(async () => {
-  sim = await startSimulator({ port: 0, processingMs: 300, seed: 13, apiKeys: [API_KEY] });
+  sim = simulator.current;
   provider = new OpenAIBatchProvider({ apiKey: API_KEY, baseUrl: sim.openaiBaseUrl });
   noRetries = new OpenAIBatchProvider({
     apiKey: API_KEY,
     baseUrl: sim.openaiBaseUrl,
     maxRetries: 0,
   });
-});
-
-afterEach(() => {
-  sim.setFaults({});
-});
-
-afterAll(async () => {
-  await sim.stop();
 });
 
 describe('OpenAIBatchProvider against the simulator', () => {

@@ -2,14 +2,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbStateStore } from '../../../shared/adapters/aws/DynamoDbStateStore.js';
 import { ensureStateTable } from '../../../shared/adapters/aws/stateTable.js';
 import { BUILT_IN_PROFILES, profileRunLimits } from '../../../shared/contract/providerProfile.js';
-import { defaultPriceTable } from '../../../shared/domain/pricing/defaultPriceTable.js';
 import type { BatchRecord } from '../../../shared/domain/records.js';
 import type { BatchProvider } from '../../../shared/ports/BatchProvider.js';
-import { silentLogger } from '../../../shared/ports/Logger.js';
 import { createPoller } from '../../../shared/usecases/createPoller.js';
 import type { RuntimeDeps } from '../../../shared/usecases/RuntimeDeps.js';
 import { InMemoryBlobStore } from '../../support/fakes/InMemoryBlobStore.js';
 import { RecordingMetrics } from '../../support/fakes/RecordingObservability.js';
+import { runtimeOnPorts } from '../../support/runtimeOnPorts.js';
 import { emulatorClients, uniqueName } from '../aws/awsTestKit.js';
 
 /**
@@ -65,56 +64,17 @@ const runningBatch = async (provider: 'xai' | 'together', createdAt: Date) => {
   return record;
 };
 
-const depsFor = (metrics: RecordingMetrics, providers: RuntimeDeps['providers']): RuntimeDeps => {
-  const limits = profileRunLimits(BUILT_IN_PROFILES);
-  const refuse = () => Promise.reject(new Error('not used by the poller here'));
-  return {
+const depsFor = (metrics: RecordingMetrics, providers: RuntimeDeps['providers']): RuntimeDeps =>
+  runtimeOnPorts({
     store,
-    blobs: {} as RuntimeDeps['blobs'],
-    claimChecks: { read: refuse },
     providers,
     events: { publish: async () => undefined },
-    deliverer: { deliver: refuse },
-    completion: { notifyEnded: async () => undefined, retrySoon: async () => undefined },
-    costs: {} as RuntimeDeps['costs'],
-    budgets: {} as RuntimeDeps['budgets'],
-    realtime: null,
-    realtimeProviders: {},
-    requeue: null,
-    clock: { now: () => new Date() },
-    ids: { next: (prefix) => uniqueName(prefix) },
-    logger: silentLogger,
     metrics,
     settings: {
-      defaultDestination: null,
       enabledProviders: ['xai', 'together'],
-      idempotencyTtlSeconds: 3600,
-      maxRequestsPerBatch: null,
-      maxBytesPerBatch: null,
-      pollIntervalSeconds: 60,
-      batchMaxAgeMs: 0,
-      maxAttempts: 3,
-      publishRequestEvents: false,
-      destinationPolicy: { kind: 'listed', entries: [] },
-      region: 'us-east-1',
-      claimCheckBucket: 'unused',
-      maxClaimCheckBytes: 1024,
-      leaseMs: 300_000,
-      allowPrivateWebhooks: false,
-      priceTable: defaultPriceTable,
-      costTagKey: 'tag',
-      lanePolicy: { batchWindowMs: 24 * HOUR, batchMarginMs: HOUR },
-      escalateBeforeDeadlineMs: 1_800_000,
-      quotas: {},
-      quotaRetrySeconds: 60,
-      realtimeRetryBaseSeconds: 10,
-      producers: { selfPrincipals: [], namespaces: [] },
-      unpricedCeilingNanoUsdPerToken: null,
-      budget: { dailyNanoUsd: null, monthlyNanoUsd: null },
-      runsPastExpiryMs: limits.runsPastExpiryMs,
+      runsPastExpiryMs: profileRunLimits(BUILT_IN_PROFILES).runsPastExpiryMs,
     },
-  };
-};
+  });
 
 beforeAll(async () => {
   const clients = emulatorClients();

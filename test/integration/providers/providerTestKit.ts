@@ -1,5 +1,7 @@
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { type RunningSimulator, startSimulator } from '../../../local/simulator/startSimulator.js';
 import type { ProviderEndpoint } from '../../../shared/contract/providers.js';
 import { type ParsedResultLine, parseResultLine } from '../../../shared/domain/parseResultLine.js';
 import type {
@@ -70,4 +72,28 @@ const readResults = async (
   return results;
 };
 
-export { API_KEY, readLines, readResults, submitInput, waitForEnded };
+/**
+ * The simulator a file of adapter tests runs against: started before its tests (batches end
+ * after 300 ms, outcomes drawn from `seed`), its faults cleared after each test, stopped after
+ * them all. Read `current` inside hooks and tests, once it has started.
+ */
+const useSimulator = (seed: number): { readonly current: RunningSimulator } => {
+  const simulator = {} as { current: RunningSimulator };
+  beforeAll(async () => {
+    simulator.current = await startSimulator({
+      port: 0,
+      processingMs: 300,
+      seed,
+      apiKeys: [API_KEY],
+    });
+  });
+  afterEach(() => {
+    simulator.current.setFaults({});
+  });
+  afterAll(async () => {
+    await simulator.current?.stop();
+  });
+  return simulator;
+};
+
+export { API_KEY, readLines, readResults, submitInput, useSimulator, waitForEnded };

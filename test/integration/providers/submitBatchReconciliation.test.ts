@@ -7,11 +7,10 @@ import { ensureStateTable } from '../../../shared/adapters/aws/stateTable.js';
 import { AnthropicBatchProvider } from '../../../shared/adapters/providers/AnthropicBatchProvider.js';
 import type { BatchlaneEvent } from '../../../shared/contract/events.js';
 import { formatProviderLine } from '../../../shared/domain/formatProviderLine.js';
-import { defaultPriceTable } from '../../../shared/domain/pricing/defaultPriceTable.js';
 import type { BatchRecord } from '../../../shared/domain/records.js';
-import { noMetrics, silentLogger } from '../../../shared/ports/Logger.js';
 import type { RuntimeDeps } from '../../../shared/usecases/RuntimeDeps.js';
 import { submitBatch } from '../../../shared/usecases/submitBatch.js';
+import { runtimeOnPorts } from '../../support/runtimeOnPorts.js';
 import { createBucket, emulatorClients, uniqueName } from '../aws/awsTestKit.js';
 import { API_KEY, submitInput } from './providerTestKit.js';
 
@@ -85,6 +84,13 @@ const submittingBatch = async (
   return record;
 };
 
+/** What the poller records when the provider ends a batch: its model's queue frees up. */
+const markEnded = async (batchId: string): Promise<void> => {
+  const batch = await deps.store.getBatch(batchId);
+  if (batch === null) throw new Error(`batch ${batchId} is gone`);
+  await deps.store.updateBatch(batchId, batch.version, { state: 'ended' });
+};
+
 beforeAll(async () => {
   sim = await startSimulator({ port: 0, processingMs: 60_000, seed: 3, apiKeys: [API_KEY] });
   provider = new AnthropicBatchProvider({ apiKey: API_KEY, baseUrl: sim.anthropicBaseUrl });
@@ -94,68 +100,17 @@ beforeAll(async () => {
   await ensureStateTable(clients.dynamodb, tableName);
   const bucket = await createBucket(clients, 'reconcile');
   const blobs = new S3BlobStore({ client: clients.s3, bucket });
-  deps = {
+  deps = runtimeOnPorts({
     store: new DynamoDbStateStore({ client: clients.documentClient, tableName, blobs }),
     blobs,
-    claimChecks: {
-      read: () => Promise.reject(new Error('no claim checks in this test')),
-    },
     providers: { anthropic: provider },
     events: {
       publish: async (events) => {
         published.push(...events);
       },
     },
-    deliverer: {
-      deliver: () => Promise.reject(new Error('nothing is delivered in this test')),
-    },
-    completion: { notifyEnded: async () => undefined, retrySoon: async () => undefined },
-    costs: {
-      record: () => Promise.reject(new Error('no costs are recorded in this test')),
-      entries: () => {
-        throw new Error('no costs are read in this test');
-      },
-    },
-    budgets: {
-      read: () => Promise.reject(new Error('no budget is read in this test')),
-      reserve: () => Promise.reject(new Error('no budget is reserved in this test')),
-      settle: () => Promise.reject(new Error('no budget is settled in this test')),
-    },
-    realtime: null,
-    realtimeProviders: {},
-    requeue: null,
-    clock: { now: () => new Date() },
-    ids: { next: (prefix) => uniqueName(prefix) },
-    logger: silentLogger,
-    metrics: noMetrics,
-    settings: {
-      defaultDestination: null,
-      enabledProviders: ['anthropic'],
-      idempotencyTtlSeconds: 3600,
-      maxRequestsPerBatch: null,
-      maxBytesPerBatch: null,
-      pollIntervalSeconds: 60,
-      batchMaxAgeMs: 0,
-      maxAttempts: 3,
-      publishRequestEvents: false,
-      destinationPolicy: { kind: 'listed', entries: [] },
-      region: 'us-east-1',
-      claimCheckBucket: 'unused',
-      maxClaimCheckBytes: 1024,
-      leaseMs: 300_000,
-      allowPrivateWebhooks: false,
-      priceTable: defaultPriceTable,
-      costTagKey: 'tag',
-      lanePolicy: { batchWindowMs: 86_400_000, batchMarginMs: 3_600_000 },
-      escalateBeforeDeadlineMs: 1_800_000,
-      quotas: {},
-      quotaRetrySeconds: 60,
-      realtimeRetryBaseSeconds: 10,
-      producers: { selfPrincipals: [], namespaces: [] },
-      unpricedCeilingNanoUsdPerToken: null,
-      budget: { dailyNanoUsd: null, monthlyNanoUsd: null },
-    },
-  };
+    settings: { enabledProviders: ['anthropic'] },
+  });
 });
 
 afterAll(async () => {
@@ -259,9 +214,7 @@ describe('submitBatch where the provider caps batches running at once per model'
     ]);
 
     // Act: the running batch ends, so the held one goes.
-    const ended = await deps.store.getBatch(running.batchId);
-    if (ended === null) throw new Error('the running batch is gone');
-    await deps.store.updateBatch(ended.batchId, ended.version, { state: 'ended' });
+    await markEnded(running.batchId);
     const submitted = await submitBatch(capped, heldAgain, { verifiedMembers: true });
 
     // Assess
@@ -317,9 +270,7 @@ describe('submitBatch where the provider caps the tokens enqueued per model', ()
     ]);
 
     // Act: the running batch ends, so its tokens leave the queue and the held one goes.
-    const ended = await deps.store.getBatch(running.batchId);
-    if (ended === null) throw new Error('the running batch is gone');
-    await deps.store.updateBatch(ended.batchId, ended.version, { state: 'ended' });
+    await markEnded(running.batchId);
     const submitted = await submitBatch(capped, heldAgain, { verifiedMembers: true });
 
     // Assess

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { AnthropicBatchProvider } from '../../../shared/adapters/providers/AnthropicBatchProvider.js';
 import { createBatchProviders } from '../../../shared/adapters/providers/createBatchProviders.js';
+import type { LazyBatchProvider } from '../../../shared/adapters/providers/lazyProviders.js';
 import { OpenAIBatchProvider } from '../../../shared/adapters/providers/OpenAIBatchProvider.js';
 import type { BatchlaneConfig } from '../../../shared/config/BatchlaneConfig.js';
 import { ConfigError } from '../../../shared/domain/errors.js';
@@ -56,8 +57,12 @@ describe('createBatchProviders', () => {
   it('builds one adapter per enabled provider, resolving each key once', async () => {
     const resolveApiKey = vi.fn(async (_conn: unknown, provider: string) => `key-${provider}`);
     const providers = await createBatchProviders(config(['anthropic', 'openai']), resolveApiKey);
-    expect(providers.anthropic).toBeInstanceOf(AnthropicBatchProvider);
-    expect(providers.openai).toBeInstanceOf(OpenAIBatchProvider);
+    const adapterOf = (name: 'anthropic' | 'openai') =>
+      (providers[name] as LazyBatchProvider).adapter();
+    expect(await adapterOf('anthropic')).toBeInstanceOf(AnthropicBatchProvider);
+    expect(await adapterOf('openai')).toBeInstanceOf(OpenAIBatchProvider);
+    // Built once: every call after the first reaches the same adapter.
+    expect(await adapterOf('openai')).toBe(await adapterOf('openai'));
     expect(providers.anthropic?.name).toBe('anthropic');
     expect(providers.openai?.name).toBe('openai');
     expect(resolveApiKey).toHaveBeenCalledTimes(2);

@@ -60,7 +60,13 @@ describe('createReplay against the fakes', () => {
     await park(blobs, BUS, 'b_2-1', [resultOf('c')]);
     const progress: number[] = [];
     const report = await replay({ onObject: ({ objects }) => progress.push(objects) });
-    expect(report).toEqual({ objects: 2, replayed: 3, kept: [], outsideAllowList: [] });
+    expect(report).toEqual({
+      objects: 2,
+      replayed: 3,
+      kept: [],
+      outsideAllowList: [],
+      unreadable: [],
+    });
     expect(deliverer.receivedAt(QUEUE).map((r) => r.custom_id)).toEqual(['a', 'b']);
     expect(deliverer.receivedAt(BUS).map((r) => r.custom_id)).toEqual(['c']);
     expect(deliverer.deliveries().map((d) => d.context)).toEqual(
@@ -83,6 +89,7 @@ describe('createReplay against the fakes', () => {
       replayed: 2,
       kept: [key],
       outsideAllowList: [],
+      unreadable: [],
     });
     const remaining = (await text(await blobs.getStream(key))).trim().split('\n');
     expect(remaining.map((line) => JSON.parse(line).result.custom_id)).toEqual(['b']);
@@ -93,6 +100,7 @@ describe('createReplay against the fakes', () => {
       replayed: 1,
       kept: [],
       outsideAllowList: [],
+      unreadable: [],
     });
     expect(recovered.allResults().map((r) => r.custom_id)).toEqual(['b']);
     expect(await keysOf(blobs)).toEqual([]);
@@ -110,6 +118,7 @@ describe('createReplay against the fakes', () => {
       replayed: 1,
       kept: [],
       outsideAllowList: [parked],
+      unreadable: [],
     });
     expect(deliverer.receivedAt(QUEUE)).toEqual([]);
     expect(await text(await blobs.getStream(parked))).toBe(before);
@@ -130,6 +139,7 @@ describe('createReplay against the fakes', () => {
       replayed: 0,
       kept: [key],
       outsideAllowList: [],
+      unreadable: [],
     });
     expect(await text(await blobs.getStream(key))).toBe(before);
   });
@@ -154,9 +164,37 @@ describe('createReplay against the fakes', () => {
       replayed: 0,
       kept: [],
       outsideAllowList: [],
+      unreadable: [],
     });
     expect(deliverer.allResults()).toEqual([]);
     expect(await keysOf(blobs)).toHaveLength(1);
     await expect(replay({ prefix: 'results/' })).rejects.toThrow(/must be under/);
+  });
+
+  it('keeps an object it cannot read, and still replays the objects after it', async () => {
+    const blobs = new InMemoryBlobStore();
+    const deliverer = new InMemoryResultDeliverer();
+    const { logger, replay } = replayWith(blobs, deliverer);
+    // Listed first (keys in order): a cut-off object, then a good one of the same destination.
+    const damaged = `${parkedPrefix(QUEUE)}a_1-1.jsonl`;
+    await blobs.put(
+      damaged,
+      `${JSON.stringify({ destination: QUEUE, result: resultOf('x') })}\n{"dest`,
+    );
+    const good = await park(blobs, QUEUE, 'b_1-1', [resultOf('a')]);
+
+    const report = await replay();
+
+    expect(report).toEqual({
+      objects: 2,
+      replayed: 1,
+      kept: [],
+      outsideAllowList: [],
+      unreadable: [damaged],
+    });
+    expect(deliverer.receivedAt(QUEUE).map((r) => r.custom_id)).toEqual(['a']);
+    expect(await blobs.exists(damaged)).toBe(true);
+    expect(await blobs.exists(good)).toBe(false);
+    expect(logger.at('warn').map((r) => r.attributes['key'])).toContain(damaged);
   });
 });

@@ -6,6 +6,7 @@ import { createCompletion } from '../../../shared/usecases/createCompletion.js';
 import { createPoller } from '../../../shared/usecases/createPoller.js';
 import type { RuntimeDeps } from '../../../shared/usecases/RuntimeDeps.js';
 import { type FakeRuntime, fakeRuntime } from '../../support/fakeRuntime.js';
+import { anthropicRequest } from '../../support/requests.js';
 
 const START = '2026-03-02T00:00:00.000Z';
 const HOUR_MS = 3_600_000;
@@ -14,17 +15,13 @@ const at = (hours: number): string => new Date(Date.parse(START) + hours * HOUR_
 /** An `auto` request whose deadline leaves room for a batch (24 h window plus an hour). */
 const autoRequest = (id: string, deadlineHours: number) => ({
   messageId: `m-${id}`,
-  body: JSON.stringify({
-    custom_id: id,
-    provider: 'anthropic',
-    tier: 'auto',
-    deadline: at(deadlineHours),
-    body: { model: 'claude-haiku-4-5', max_tokens: 16, messages: [{ role: 'user', content: id }] },
-    destination: {
-      type: 'sqs',
-      queue_url: 'https://sqs.us-east-1.amazonaws.com/111111111111/results',
-    },
-  }),
+  body: JSON.stringify(
+    anthropicRequest(
+      id,
+      { type: 'sqs', queue_url: 'https://sqs.us-east-1.amazonaws.com/111111111111/results' },
+      { tier: 'auto', deadline: at(deadlineHours) },
+    ),
+  ),
 });
 
 /** The poller of the same runtime under a daily budget: a tiny one holds every escalation. */

@@ -1,11 +1,14 @@
 import { describe, expect, it, vi } from 'vitest';
 import { DETAIL_TYPES } from '../../../shared/contract/events.js';
 import { METRIC } from '../../../shared/contract/metrics.js';
+import { NotFoundError, UnavailableError } from '../../../shared/domain/errors.js';
 import { partMembersKeyOf } from '../../../shared/domain/partMembers.js';
 import { createCollector } from '../../../shared/usecases/createCollector.js';
 import { createCompletion } from '../../../shared/usecases/createCompletion.js';
 import { createPoller } from '../../../shared/usecases/createPoller.js';
+import { missingArtifactOf } from '../../../shared/usecases/haltOnMissingArtifact.js';
 import { type FakeRuntime, fakeRuntime } from '../../support/fakeRuntime.js';
+import { anthropicRequest } from '../../support/requests.js';
 
 const DESTINATION = {
   type: 'sqs',
@@ -14,12 +17,7 @@ const DESTINATION = {
 
 const request = (id: string) => ({
   messageId: `m-${id}`,
-  body: JSON.stringify({
-    custom_id: id,
-    provider: 'anthropic',
-    body: { model: 'claude-haiku-4-5', max_tokens: 16, messages: [{ role: 'user', content: id }] },
-    destination: DESTINATION,
-  }),
+  body: JSON.stringify(anthropicRequest(id, DESTINATION)),
 });
 
 /** Collects three requests into one batch, submits it and lets the provider end it. */
@@ -106,5 +104,28 @@ describe('completion of a batch whose member sidecar is gone', () => {
     await expect(createCompletion(runtime.deps)(batchId)).rejects.toThrow(/unavailable/);
     expect(runtime.metrics.total(METRIC.BatchArtifactsMissing)).toBe(0);
     expect((await runtime.store.getBatch(batchId))?.nextPollAt).not.toMatch(/^9999/);
+  });
+});
+
+describe('missingArtifactOf', () => {
+  const notFound = (key: string) =>
+    new NotFoundError(`blob ${key} does not exist`, { code: 'not_found', details: { key } });
+
+  it('names a missing file of a batch, and nothing else', () => {
+    const sidecar = partMembersKeyOf('bl_1', 2);
+    expect(missingArtifactOf(notFound(sidecar))).toBe(sidecar);
+    expect(missingArtifactOf(notFound('batches/bl_1/results-0.jsonl'))).toBe(
+      'batches/bl_1/results-0.jsonl',
+    );
+    // A claim check, a provider's missing batch, a transient failure: not a halt.
+    expect(missingArtifactOf(notFound('claims/p/abc.json'))).toBeNull();
+    expect(
+      missingArtifactOf(new NotFoundError('no batch msgbatch_1', { code: 'not_found' })),
+    ).toBeNull();
+    expect(
+      missingArtifactOf(
+        new UnavailableError('S3 is down', { code: 'unavailable', details: { key: sidecar } }),
+      ),
+    ).toBeNull();
   });
 });
