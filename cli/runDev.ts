@@ -52,6 +52,16 @@ const startStatusPage = async (port: number, read: () => ReturnType<typeof readS
   }
 };
 
+/** `BATCHLANE_PROVIDER_PROFILES` as the local stack's option (a JSON list; unset: none). */
+const profilesFromEnvironment = (
+  raw: string | undefined,
+): { readonly providerProfiles?: readonly unknown[] } => {
+  if (raw === undefined || raw.trim() === '') return {};
+  const entries: unknown = JSON.parse(raw);
+  if (!Array.isArray(entries)) throw new Error(`${ENV.providerProfiles} must be a JSON list`);
+  return { providerProfiles: entries };
+};
+
 /**
  * `batchlane dev`: the local stack, kept running. Writes `.batchlane/dev.json` so any
  * producer can find the intake queue and the emulator endpoints; stops on SIGINT/SIGTERM.
@@ -62,6 +72,8 @@ const runDev = async (args: readonly string[], out: (line: string) => void): Pro
   const say = (text: string): void => out(`${new Date().toISOString().slice(11, 19)} ${text}`);
   const stack = await startLocalStack({
     processingMs: Number(values['processing-ms']),
+    // The deployment's profiles as the functions take them: its own are served too.
+    ...profilesFromEnvironment(process.env[ENV.providerProfiles]),
     pollIntervalMs: Number(values['poll-interval-ms']),
     log: out,
     // What CloudWatch Logs would hold (the functions' logs and metrics), one line per

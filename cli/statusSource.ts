@@ -4,6 +4,8 @@ import { DynamoDbCostLedger } from '../shared/adapters/aws/DynamoDbCostLedger.js
 import { DynamoDbStatusReader } from '../shared/adapters/aws/DynamoDbStatusReader.js';
 import { DynamoDbTurnaroundLog } from '../shared/adapters/aws/DynamoDbTurnaroundLog.js';
 import { ENV } from '../shared/config/BatchlaneConfig.js';
+import { resolveProfiles } from '../shared/contract/providerProfile.js';
+import { type ProviderRegistry, providerRegistry } from '../shared/contract/providerRegistry.js';
 import type { StatusSettings } from '../shared/domain/status/summarizeStatus.js';
 import type { StatusReader } from '../shared/ports/StatusReader.js';
 import type { TurnaroundLog } from '../shared/ports/TurnaroundLog.js';
@@ -37,9 +39,23 @@ const intFromEnv = (env: AwsEnv, name: string): number | null => {
 };
 
 /** The batch caps of a stack whose function environment is at hand (the local stack's). */
+/** The deployment's providers, its own profiles among them (`BATCHLANE_PROVIDER_PROFILES`). */
+const registryFromEnv = (env: AwsEnv): { readonly registry?: ProviderRegistry } => {
+  const raw = (env as Record<string, string | undefined>)[ENV.providerProfiles]?.trim();
+  if (raw === undefined || raw === '') return {};
+  try {
+    const resolved = resolveProfiles(JSON.parse(raw));
+    return resolved.ok ? { registry: providerRegistry(resolved.profiles) } : {};
+  } catch {
+    // The functions refuse such a value at start; the status page shows the built-in ones.
+    return {};
+  }
+};
+
 const statusSettingsOf = (env: AwsEnv): StatusSettings => ({
   maxRequestsPerBatch: intFromEnv(env, ENV.maxRequestsPerBatch),
   batchMaxAgeSeconds: intFromEnv(env, ENV.batchMaxAgeSeconds),
+  ...registryFromEnv(env),
 });
 
 const UNKNOWN_SETTINGS: StatusSettings = { maxRequestsPerBatch: null, batchMaxAgeSeconds: null };

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
-import { isProviderName, type ProviderName } from '../shared/contract/providers.js';
+import { PROVIDER_ID_PATTERN, type ProviderName } from '../shared/contract/providers.js';
 import type { BatchlaneClientOptions } from './createBatchlaneClient.js';
 
 /** Where `batchlane dev` writes how to reach the local stack. */
@@ -95,7 +95,7 @@ const clientOptionsFromStackOutputs = (
   const enabled = (stack.EnabledProviders ?? '')
     .split(',')
     .map((p) => p.trim())
-    .filter(isProviderName) as ProviderName[];
+    .filter((id): id is ProviderName => PROVIDER_ID_PATTERN.test(id));
   return {
     queueUrl: stack.IntakeQueueUrl,
     claimCheckBucket: stack.ArtifactsBucketName,

@@ -1,6 +1,16 @@
 import { createHash } from 'node:crypto';
 import type { Destination } from '../shared/contract/destination.js';
-import { PROVIDERS, type ProviderName } from '../shared/contract/providers.js';
+import {
+  PROFILE_ENDPOINTS,
+  type ProviderProfile,
+  ProviderProfileSchema,
+} from '../shared/contract/providerProfile.js';
+import { type ProviderRegistry, providerRegistry } from '../shared/contract/providerRegistry.js';
+import {
+  isBuiltInProvider,
+  PROVIDER_ID_PATTERN,
+  type ProviderName,
+} from '../shared/contract/providers.js';
 import { INTAKE_BOUNDS, type RejectionCode } from '../shared/contract/rejections.js';
 import { RequestV1BaseSchema, type RequestV1Input } from '../shared/contract/request.js';
 import {
@@ -116,13 +126,50 @@ const policyOf = (allowList: string | null): DestinationPolicy => {
   }
 };
 
+/**
+ * A profile of the deployment's own, which the client knows by its id alone: every endpoint
+ * and tier a profile may take, no limit of its own, so the client refuses nothing about it
+ * that the deployment's real profile might accept.
+ */
+const profileKnownById = (id: string): ProviderProfile =>
+  ProviderProfileSchema.parse({
+    id,
+    baseUrl: `https://${id}.invalid/v1`,
+    key: { secretName: id, envVar: 'UNKNOWN' },
+    endpoints: PROFILE_ENDPOINTS,
+    limits: {
+      maxRequests: Number.MAX_SAFE_INTEGER,
+      maxBytes: Number.MAX_SAFE_INTEGER,
+      maxEnqueuedTokens: null,
+    },
+    window: { request: '24h', accepted: ['24h'], runsPastHours: null },
+    batchDiscount: 1,
+  });
+
+/**
+ * The providers as far as the client knows them: the built-in ones and, as profiles known by
+ * id, the deployment's other enabled providers and the one a request names (whether the
+ * deployment defines it, the client cannot know: it is refused only when not enabled).
+ */
+const registryFor = (request: unknown, facts: DeploymentFacts): ProviderRegistry => {
+  const named = (request as { provider?: unknown } | null)?.provider;
+  const ids = [
+    ...(facts.enabledProviders ?? []),
+    ...(typeof named === 'string' && PROVIDER_ID_PATTERN.test(named) ? [named] : []),
+  ];
+  const own = ids.filter((id) => !isBuiltInProvider(id));
+  return providerRegistry(Object.fromEntries(own.map((id) => [id, profileKnownById(id)])));
+};
+
 /** The collector's validation context, from what the client knows. */
 const contextFor = (request: unknown, facts: DeploymentFacts, now: Date): ValidationContext => {
   const destination = (request as { destination?: unknown } | null)?.destination;
   const defaultUnknown = destination === undefined && facts.hasDefaultDestination !== false;
+  const registry = registryFor(request, facts);
   return {
     defaultDestination: defaultUnknown ? UNKNOWN_DEFAULT : null,
-    enabledProviders: facts.enabledProviders ?? PROVIDERS,
+    enabledProviders: facts.enabledProviders ?? registry.ids,
+    registry,
     now,
     maxRequestBytes: maxRequestBytesOf(null),
     allowPrivateWebhooks: facts.allowPrivateWebhooks,

@@ -6,7 +6,7 @@ import { FUNCTION_SIZING } from '../shared/config/functionSizing.js';
 import { PUSH_ENV } from '../shared/config/pushConfig.js';
 import { STUCK_ENV, type StuckPolicyMap } from '../shared/config/stuckConfig.js';
 import type { Destination } from '../shared/contract/destination.js';
-import type { ProfileOverride } from '../shared/contract/providerProfile.js';
+import type { ProfileOverride, ProviderProfileInput } from '../shared/contract/providerProfile.js';
 import type { ProviderName } from '../shared/contract/providers.js';
 import type { Quotas } from '../shared/domain/admitRequests.js';
 import type { PriceTableInput } from '../shared/domain/pricing/PriceTable.js';
@@ -160,12 +160,13 @@ interface BatchlaneStackProps extends StackProps {
    */
   readonly priceTableOverride?: PriceTableInput;
   /**
-   * Changes to the built-in provider profiles (`BATCHLANE_PROVIDER_PROFILES`): Azure's resource
-   * endpoint, deployments and `api-version`, Groq's window, a profile's key secret name.
-   * Checked at synth.
+   * The deployment's provider profiles (`BATCHLANE_PROVIDER_PROFILES`): changes to built-in
+   * ones (Azure's resource endpoint, deployments and `api-version`, Groq's window, a profile's
+   * key secret name), and whole profiles with ids of their own, with their models' prices
+   * (enable them in `enabledProviders`). Checked at synth.
    * @default - the built-in profiles
    */
-  readonly providerProfiles?: readonly ProfileOverride[];
+  readonly providerProfiles?: readonly (ProfileOverride | ProviderProfileInput)[];
   /**
    * The request `metadata` key whose value is the request's cost tag (`BATCHLANE_COST_TAG_KEY`).
    * @default 'tag'

@@ -1,10 +1,9 @@
+import { type ProviderProfile, profileRunLimits } from '../shared/contract/providerProfile.js';
 import {
-  type BuiltInProfileId,
-  isBuiltInProfileId,
-  type ProviderProfile,
-  profileRunLimits,
-} from '../shared/contract/providerProfile.js';
-import { PROVIDER_LIMITS, type ProviderName } from '../shared/contract/providers.js';
+  isBuiltInProvider,
+  PROVIDER_LIMITS,
+  type ProviderName,
+} from '../shared/contract/providers.js';
 import { BEDROCK_MAX_JOB_HOURS } from '../shared/domain/bedrockJobs.js';
 
 /**
@@ -38,8 +37,11 @@ const OFF_PEAK_HOLD_HOURS = 24;
 
 interface ArtifactLifetimeSettings {
   readonly enabledProviders: readonly ProviderName[];
-  /** The built-in profiles as the deployment's overrides leave them. */
-  readonly profiles: Readonly<Record<BuiltInProfileId, ProviderProfile>>;
+  /**
+   * Every provider profile: the built-in ones as the deployment's changes leave them, and the
+   * deployment's own.
+   */
+  readonly profiles: Readonly<Record<string, ProviderProfile>>;
   readonly batchMaxAgeSeconds: number;
   readonly quotasSet: boolean;
   readonly budgetDailySet: boolean;
@@ -68,7 +70,7 @@ const longestRun = (settings: ArtifactLifetimeSettings): LifetimeTerm => {
   const windows = profileRunLimits(settings.profiles).batchWindowMs;
   let longest: LifetimeTerm = { what: 'no batch provider enabled', hours: 0 };
   for (const provider of settings.enabledProviders) {
-    const hours = isBuiltInProfileId(provider)
+    const hours = Object.hasOwn(settings.profiles, provider)
       ? (windows[provider] ?? 0) / 3_600_000
       : (RUN_HOURS[provider] ?? 0);
     if (hours > longest.hours) {
@@ -89,9 +91,7 @@ const longestHold = (settings: ArtifactLifetimeSettings, run: LifetimeTerm): Lif
   const capped =
     settings.quotasSet ||
     settings.enabledProviders.some(
-      (p) =>
-        p === 'bedrock' ||
-        (isBuiltInProfileId(p) && settings.profiles[p].limits.maxEnqueuedTokens !== null),
+      (p) => p === 'bedrock' || (settings.profiles[p]?.limits.maxEnqueuedTokens ?? null) !== null,
     );
   const quotaHold: LifetimeTerm = capped
     ? { what: `a quota holds until the batches ahead end (${run.hours} h)`, hours: run.hours }
@@ -126,7 +126,7 @@ const artifactLifetimes = (settings: ArtifactLifetimeSettings): readonly Artifac
   const run = longestRun(settings);
   const hold = longestHold(settings, run);
   const belowMinimum = settings.enabledProviders.some(
-    (p) => PROVIDER_LIMITS[p].minRequests !== undefined,
+    (p) => isBuiltInProvider(p) && PROVIDER_LIMITS[p].minRequests !== undefined,
   );
   const fillHours = Math.max(
     settings.batchMaxAgeSeconds / 3600,

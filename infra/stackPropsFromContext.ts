@@ -3,12 +3,18 @@ import { z } from 'zod';
 import { ProducerNamespacesSchema, QuotasSchema } from '../shared/config/loadConfig.js';
 import { parseStuckPolicy } from '../shared/config/stuckConfig.js';
 import { DestinationSchema } from '../shared/contract/destination.js';
-import { applyProfileOverrides, type ProfileOverride } from '../shared/contract/providerProfile.js';
-import { isProviderName, type ProviderName } from '../shared/contract/providers.js';
+import {
+  type ProfileOverride,
+  type ProviderProfileInput,
+  resolveProfiles,
+} from '../shared/contract/providerProfile.js';
+import { providerRegistry } from '../shared/contract/providerRegistry.js';
+import { PROVIDER_ID_PATTERN, type ProviderName } from '../shared/contract/providers.js';
 import { errorMessage } from '../shared/domain/errors.js';
 import { defaultPriceTable } from '../shared/domain/pricing/defaultPriceTable.js';
 import { resolvePriceTable } from '../shared/domain/pricing/loadPriceTable.js';
 import type { PriceTableInput } from '../shared/domain/pricing/PriceTable.js';
+import { profilePriceTable } from '../shared/domain/pricing/profilePrices.js';
 import type { BatchlaneStackProps } from './BatchlaneStack.js';
 import { LOG_LEVELS, type LogLevel } from './constructs/BatchFunction.js';
 
@@ -158,13 +164,14 @@ const list = (key: ContextKey, value: unknown): string[] | undefined => {
 const providers = (value: unknown): ProviderName[] | undefined => {
   const names = list('enabledProviders', value);
   if (names === undefined) return undefined;
-  const unknown = names.filter((name) => !isProviderName(name));
-  if (unknown.length > 0 || names.length === 0) {
+  // Which ids are known is checked against the profiles once both are read (stackPropsFromContext).
+  const malformed = names.filter((name) => !PROVIDER_ID_PATTERN.test(name));
+  if (malformed.length > 0 || names.length === 0) {
     throw new Error(
-      `context "enabledProviders" names unknown providers: ${unknown.join(', ') || '(none given)'}`,
+      `context "enabledProviders" names unknown providers: ${malformed.join(', ') || '(none given)'}`,
     );
   }
-  return names.filter(isProviderName);
+  return names;
 };
 
 const destination = (value: unknown): BatchlaneStackProps['defaultDestination'] => {
@@ -203,16 +210,42 @@ const priceTableOverride = (value: unknown): PriceTableInput | undefined => {
   return json as PriceTableInput;
 };
 
-/** Changes to built-in provider profiles, checked whole at synth (each error names its field). */
+/**
+ * Changes to built-in provider profiles and whole profiles of the deployment's own (new ids,
+ * with their prices), checked whole at synth: each error names the entry and its field.
+ * A profile's prices are checked by merging them into the shipped price table, as the
+ * functions will.
+ */
 const providerProfiles = (value: unknown): BatchlaneStackProps['providerProfiles'] => {
   if (isUnsetObject(value) || (Array.isArray(value) && value.length === 0)) return undefined;
   const json = jsonObject('providerProfiles', value);
-  const applied = applyProfileOverrides(json);
-  if (!applied.ok) {
-    throw new Error(`context "providerProfiles" is not valid: ${applied.issues.join('; ')}`);
+  const resolved = resolveProfiles(json);
+  if (!resolved.ok) {
+    throw new Error(`context "providerProfiles" is not valid: ${resolved.issues.join('; ')}`);
   }
-  // Kept as written: the functions apply it again, and it takes less of the 4 KB environment.
-  return json as ProfileOverride[];
+  try {
+    resolvePriceTable(defaultPriceTable, profilePriceTable(resolved.profiles));
+  } catch (error) {
+    throw new Error(`context "providerProfiles" prices: ${errorMessage(error)}`);
+  }
+  // Kept as written: the functions resolve it again, and it takes less of the 4 KB environment.
+  return json as (ProfileOverride | ProviderProfileInput)[];
+};
+
+/** Every enabled provider is built in or one of the deployment's profiles. */
+const checkEnabledKnown = (
+  enabled: readonly ProviderName[] | undefined,
+  profiles: BatchlaneStackProps['providerProfiles'],
+): void => {
+  if (enabled === undefined) return;
+  const resolved = resolveProfiles(profiles ?? []);
+  const known = providerRegistry(resolved.ok ? resolved.profiles : undefined);
+  const unknown = enabled.filter((name) => !known.has(name));
+  if (unknown.length > 0) {
+    throw new Error(
+      `context "enabledProviders" names unknown providers: ${unknown.join(', ')} (neither built in nor an id in "providerProfiles")`,
+    );
+  }
 };
 
 const quotas = (value: unknown): BatchlaneStackProps['quotas'] => {
@@ -283,6 +316,9 @@ const stackPropsFromContext = (node: Node): BatchlaneStackProps => {
   const strings = (key: ContextKey) => list(key, get(key));
   const bool = (key: ContextKey) => flag(key, get(key));
   const dollars = (key: ContextKey) => usd(key, get(key));
+  const enabledProviders = providers(get('enabledProviders'));
+  const profiles = providerProfiles(get('providerProfiles'));
+  checkEnabledKnown(enabledProviders, profiles);
   return {
     pollRateMinutes: int('pollRateMinutes', 1, 1440),
     collectorBatchSize: int('collectorBatchSize', 1, 10_000),
@@ -293,7 +329,7 @@ const stackPropsFromContext = (node: Node): BatchlaneStackProps => {
     publishRequestEvents: bool('publishRequestEvents'),
     logLevel: logLevel(get('logLevel')),
     defaultDestination: destination(get('defaultDestination')),
-    enabledProviders: providers(get('enabledProviders')),
+    enabledProviders,
     anthropicSecretArn: str('anthropicSecretArn'),
     openaiSecretArn: str('openaiSecretArn'),
     bedrockModels: strings('bedrockModels'),
@@ -324,7 +360,7 @@ const stackPropsFromContext = (node: Node): BatchlaneStackProps => {
     webhookReceiver: bool('webhookReceiver'),
     openaiWebhookSecretArn: str('openaiWebhookSecretArn'),
     geminiWebhookSecretArn: str('geminiWebhookSecretArn'),
-    providerProfiles: providerProfiles(get('providerProfiles')),
+    providerProfiles: profiles,
     stuckBatchPolicy: stuckBatchPolicy(get('stuckBatchPolicy')),
     stuckFloorMinutes: integer('stuckFloorMinutes', get('stuckFloorMinutes'), 1, 10_080),
   };

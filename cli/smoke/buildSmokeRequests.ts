@@ -1,8 +1,8 @@
-import type { ProviderName } from '../../shared/contract/providers.js';
+import type { BuiltInProviderName } from '../../shared/contract/providers.js';
 import type { RequestV1Input } from '../../shared/contract/request.js';
 
 /** Small, cheap default models; `--anthropic-model` / `--openai-model` override them. */
-const DEFAULT_SMOKE_MODELS: Readonly<Record<ProviderName, string>> = {
+const DEFAULT_SMOKE_MODELS: Readonly<Record<BuiltInProviderName, string>> = {
   anthropic: 'claude-haiku-4-5',
   openai: 'gpt-4.1-nano',
   bedrock: 'us.amazon.nova-micro-v1:0',
@@ -20,16 +20,16 @@ interface SmokeRequestOptions {
   readonly runId: string;
   /** How many requests, spread round-robin over `providers`. */
   readonly count: number;
-  readonly providers: readonly ProviderName[];
+  readonly providers: readonly BuiltInProviderName[];
   /** Where the results go (an SQS queue the deployment allows). */
   readonly resultsQueueUrl: string;
   /** Model per provider. @default DEFAULT_SMOKE_MODELS */
-  readonly models?: Partial<Readonly<Record<ProviderName, string>>>;
+  readonly models?: Partial<Readonly<Record<BuiltInProviderName, string>>>;
 }
 
 /** One tiny request body in the provider's default endpoint's shape. */
 const smokeBody = (
-  provider: ProviderName,
+  provider: BuiltInProviderName,
   model: string,
   prompt: string,
 ): Record<string, unknown> =>

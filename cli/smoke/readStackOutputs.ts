@@ -1,4 +1,4 @@
-import { isProviderName, type ProviderName } from '../../shared/contract/providers.js';
+import { PROVIDER_ID_PATTERN, type ProviderName } from '../../shared/contract/providers.js';
 import { isJsonObject } from '../../shared/domain/isJsonObject.js';
 
 /** What `batchlane smoke` needs from a deployed stack's outputs. */
@@ -111,7 +111,8 @@ const readStackOutputs = (json: string, stackName?: string): SmokeTarget => {
     allowList: allowList === null ? null : split(allowList),
     artifactsBucket: text('ArtifactsBucketName'),
     stateTable: text('StateTableName'),
-    enabledProviders: providers === null ? null : split(providers).filter(isProviderName),
+    enabledProviders:
+      providers === null ? null : split(providers).filter((id) => PROVIDER_ID_PATTERN.test(id)),
   };
 };
 

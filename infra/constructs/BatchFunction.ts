@@ -12,7 +12,6 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV, profileEnvNames } from '../../shared/config/BatchlaneConfig.js';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../shared/contract/metrics.js';
-import { BUILT_IN_PROFILE_IDS } from '../../shared/contract/providerProfile.js';
 import type { ProviderName } from '../../shared/contract/providers.js';
 import { CLAIMS_ROOT } from '../../shared/domain/claimCheckLocation.js';
 import type { DestinationAllowList } from './DestinationAllowList.js';
@@ -333,7 +332,7 @@ class BatchFunction extends Construct {
     bind('gemini', ENV.geminiSecretArn);
     bind('mistral', ENV.mistralSecretArn);
     bind('deepseek', ENV.deepseekSecretArn);
-    for (const id of BUILT_IN_PROFILE_IDS) bind(id, profileEnvNames(id).secretArn);
+    for (const id of secrets.profileIds) bind(id, profileEnvNames(id).secretArn);
   }
 
   /**
@@ -380,10 +379,9 @@ class BatchFunction extends Construct {
     for (const [name, value] of optional) {
       if (value !== undefined) this.function.addEnvironment(name, value);
     }
-    if (priceTableOverride === undefined) return;
-
     // Lambda refuses a function whose variables, measured as one JSON object, pass 4 KB; the
-    // price table override is the only variable that can grow that large. Checked when the
+    // price table override and the provider profiles (a deployment's own carry their prices)
+    // are the variables that can grow that large. Checked when the
     // stack is synthesized, once every bind* call has added its variables. References to
     // other resources (names, queue URLs, ARNs) resolve at deploy time: each is counted at
     // about the length of a long queue URL, pseudo parameters (region, partition) at 16.
@@ -411,6 +409,14 @@ class BatchFunction extends Construct {
         );
         const bytes = Buffer.byteLength(JSON.stringify(Object.fromEntries(variables)));
         if (bytes <= limitBytes) return [];
+        const sizeOf = (name: string): number =>
+          Buffer.byteLength(JSON.stringify(variables.find(([key]) => key === name)?.[1] ?? ''));
+        const profilesBytes = sizeOf(ENV.providerProfiles);
+        if (priceTableOverride === undefined || profilesBytes > sizeOf(ENV.priceTable)) {
+          return [
+            `providerProfiles is too large: the environment variables of ${this.node.path} would take about ${bytes} bytes, over Lambda's limit of ${limitBytes} bytes per function (${ENV.providerProfiles} alone takes ${profilesBytes}). Keep each profile's prices to the models in use, and leave out optional fields such as source notes.`,
+          ];
+        }
         const overrideBytes = Buffer.byteLength(JSON.stringify(JSON.stringify(priceTableOverride)));
         return [
           `priceTableOverride is too large: the environment variables of ${this.node.path} would take about ${bytes} bytes, over Lambda's limit of ${limitBytes} bytes per function (${ENV.priceTable} alone takes ${overrideBytes}). Override only the entries that differ from the shipped price table, and leave out optional fields such as source notes.`,

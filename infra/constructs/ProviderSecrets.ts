@@ -2,13 +2,16 @@ import { RemovalPolicy, SecretValue, Validations } from 'aws-cdk-lib';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import {
-  applyProfileOverrides,
-  type BuiltInProfileId,
-  isBuiltInProfileId,
   type ProfileOverride,
   type ProviderProfile,
+  type ProviderProfileInput,
+  resolveProfiles,
 } from '../../shared/contract/providerProfile.js';
-import { DEFAULT_ENABLED_PROVIDERS, type ProviderName } from '../../shared/contract/providers.js';
+import {
+  DEFAULT_ENABLED_PROVIDERS,
+  isBuiltInProvider,
+  type ProviderName,
+} from '../../shared/contract/providers.js';
 
 /** A complete secret ARN ends in `-` plus the 6 random characters Secrets Manager appends. */
 const COMPLETE_ARN_SUFFIX = /-[A-Za-z0-9]{6}$/;
@@ -45,12 +48,12 @@ interface ProviderSecretsProps {
    */
   readonly deepseekSecretArn?: string;
   /**
-   * The deployment's changes to the built-in provider profiles (CDK context
-   * `providerProfiles`): an enabled profile's key is read from the secret its profile names
-   * (`key.secretName`), which is created by hand before deploying.
+   * The deployment's profiles (CDK context `providerProfiles`): changes to built-in ones, and
+   * whole profiles of its own under new ids. An enabled profile's key is read from the
+   * secret its profile names (`key.secretName`), which is created by hand before deploying.
    * @default the built-in profiles
    */
-  readonly profileOverrides?: readonly ProfileOverride[];
+  readonly profileOverrides?: readonly (ProfileOverride | ProviderProfileInput)[];
 }
 
 /**
@@ -63,10 +66,12 @@ class ProviderSecrets extends Construct {
   public readonly enabledProviders: readonly ProviderName[];
   /** Providers whose secret was created here (their key must be put after deploying). */
   public readonly createdFor: readonly ProviderName[];
-  /** The profiles' overrides as the functions read them (`BATCHLANE_PROVIDER_PROFILES`), if any. */
+  /** The profiles' entries as the functions read them (`BATCHLANE_PROVIDER_PROFILES`), if any. */
   public readonly profileOverridesJson: string | undefined;
-  /** The built-in profiles as the deployment's overrides leave them. */
-  public readonly profiles: Readonly<Record<BuiltInProfileId, ProviderProfile>>;
+  /** Every profile's id, built in or the deployment's own (enabled or not). */
+  public readonly profileIds: readonly ProviderName[];
+  /** Every profile: the built-in ones as the deployment's changes leave them, and its own. */
+  public readonly profiles: Readonly<Record<string, ProviderProfile>>;
   readonly #secrets: ReadonlyMap<ProviderName, ISecret>;
 
   public constructor(scope: Construct, id: string, props: ProviderSecretsProps = {}) {
@@ -82,12 +87,21 @@ class ProviderSecrets extends Construct {
       ...(props.mistralSecretArn === undefined ? {} : { mistral: props.mistralSecretArn }),
       ...(props.deepseekSecretArn === undefined ? {} : { deepseek: props.deepseekSecretArn }),
     };
-    const applied = applyProfileOverrides(props.profileOverrides ?? []);
+    const applied = resolveProfiles(props.profileOverrides ?? []);
     if (!applied.ok) {
       throw new Error(`ProviderSecrets: providerProfiles: ${applied.issues.join('; ')}`);
     }
-    const profiles: Readonly<Record<BuiltInProfileId, ProviderProfile>> = applied.profiles;
+    const profiles: Readonly<Record<string, ProviderProfile>> = applied.profiles;
     this.profiles = profiles;
+    this.profileIds = Object.keys(profiles);
+    const unknown = this.enabledProviders.filter(
+      (provider) => !isBuiltInProvider(provider) && profiles[provider] === undefined,
+    );
+    if (unknown.length > 0) {
+      throw new Error(
+        `ProviderSecrets: enabledProviders names ${unknown.join(', ')}, neither built in nor a profile in providerProfiles`,
+      );
+    }
     this.profileOverridesJson =
       props.profileOverrides === undefined || props.profileOverrides.length === 0
         ? undefined
@@ -97,9 +111,10 @@ class ProviderSecrets extends Construct {
     for (const provider of this.enabledProviders) {
       // Bedrock is called with the functions' own IAM role: there is no key to keep.
       if (provider === 'bedrock') continue;
-      if (isBuiltInProfileId(provider)) {
+      const profile = profiles[provider];
+      if (profile !== undefined) {
         // The profile names its secret; the operator creates it with the key (deploy.md).
-        const { secretName } = profiles[provider].key;
+        const { secretName } = profile.key;
         secrets.set(provider, Secret.fromSecretNameV2(this, provider, secretName));
         continue;
       }

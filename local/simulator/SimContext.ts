@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SimClock } from './createSimClock.js';
+import type { OpenAIDialect } from './openaiDialects.js';
 import type { BatchFaults, SimulatorFaults } from './SimulatorFaults.js';
 import type { SimulatorStore } from './SimulatorStore.js';
 
@@ -50,6 +51,8 @@ interface SimContext {
   readonly expiryMs: number;
   readonly limits: SimulatorLimits;
   faults: SimulatorFaults;
+  /** The deployment's own profiles served besides the built-in providers, by id. */
+  readonly profiles: ReadonlyMap<string, OpenAIDialect>;
   /** Batch-level faults of a new batch: simulator-wide merged with the per-batch ones. */
   batchFaults(perBatch: BatchFaults): BatchFaults;
   /** Deterministic ids: prefix + suffix derived from the seed and a sequence number. */

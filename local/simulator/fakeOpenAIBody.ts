@@ -38,9 +38,21 @@ const invalid = (message: string, param: string | null, code: string | null = nu
   }) as const;
 
 /** The models the simulator serves: those batchlane's model table knows, as the real API knows its own. */
-/** `provider`: OpenAI, or the OpenAI-compatible provider (dialect) answering. */
-const isKnownOpenAIModel = (model: string, provider: string): boolean =>
-  isKnownModel(provider as ProviderName, model);
+/**
+ * Who answers: OpenAI or a built-in OpenAI-compatible provider by id (the model table's
+ * models), or a deployment's own provider with the models it serves (empty: any).
+ */
+type ModelServer = string | { readonly id: string; readonly models?: readonly string[] };
+
+const idOf = (server: ModelServer): string => (typeof server === 'string' ? server : server.id);
+
+const isKnownOpenAIModel = (model: string, server: ModelServer): boolean => {
+  if (typeof server === 'string' || server.models === undefined) {
+    return isKnownModel(idOf(server) as ProviderName, model);
+  }
+  const { models } = server;
+  return models.length === 0 || models.some((m) => model === m || model.startsWith(`${m}-`));
+};
 
 /**
  * The error an endpoint would answer for this body, or null if it is acceptable. Cheap, so
@@ -49,7 +61,7 @@ const isKnownOpenAIModel = (model: string, provider: string): boolean =>
 const openaiBodyError = (
   endpoint: string,
   body: Record<string, unknown>,
-  provider = 'openai',
+  provider: ModelServer = 'openai',
 ): OpenAIBodyResult | null => {
   const model = body.model;
   if (typeof model !== 'string' || model.length === 0) {
@@ -69,7 +81,7 @@ const openaiBodyError = (
       usage: null,
     };
   }
-  const cap = maxOutputTokensOf(provider as ProviderName, model);
+  const cap = maxOutputTokensOf(idOf(provider) as ProviderName, model);
   const asked = requestedOutputTokens(endpoint, body);
   if (cap !== null && asked !== null && asked.value > cap) {
     return invalid(
@@ -104,7 +116,7 @@ const fakeOpenAIBody = (
   body: Record<string, unknown>,
   createdSeconds: number,
   /** OpenAI, or the OpenAI-compatible provider answering (its models). */
-  provider = 'openai',
+  provider: ModelServer = 'openai',
 ): OpenAIBodyResult => {
   const problem = openaiBodyError(endpoint, body, provider);
   if (problem !== null) return problem;
@@ -289,6 +301,7 @@ const embeddings = (
 export {
   fakeOpenAIBody,
   type LineUsage,
+  type ModelServer,
   type OpenAIBodyResult,
   type OpenAIErrorBody,
   openaiBodyError,

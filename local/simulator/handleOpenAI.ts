@@ -125,7 +125,7 @@ const handleOpenAI = async (
   headers: Record<string, string>,
   dialect: OpenAIDialect = OPENAI_DIALECT,
 ): Promise<boolean> => {
-  if (await handleRealtimeOpenAI(ctx, req, res, url, headers, dialect.id)) return true;
+  if (await handleRealtimeOpenAI(ctx, req, res, url, headers, dialect)) return true;
   const parts = url.pathname.split('/').filter((p) => p.length > 0);
   if (parts[0] !== 'v1' || (parts[1] !== 'files' && parts[1] !== 'batches')) return false;
   if (parts.length > 4) return false;

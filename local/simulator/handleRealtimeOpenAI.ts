@@ -1,5 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { fakeOpenAIBody, type OpenAIBodyResult, openaiBodyError } from './fakeOpenAIBody.js';
+import {
+  fakeOpenAIBody,
+  type ModelServer,
+  type OpenAIBodyResult,
+  openaiBodyError,
+} from './fakeOpenAIBody.js';
 import { realtimeFaultsOf, waitBeforeAnswer } from './handleRealtimeAnthropic.js';
 import { isRecord, parseJsonBody, readBody, SimHttpError, sendJson } from './httpIo.js';
 import type { SimContext } from './SimContext.js';
@@ -72,7 +77,7 @@ const handleRealtimeOpenAI = async (
   url: URL,
   headers: Record<string, string>,
   /** OpenAI, or the OpenAI-compatible provider answering (its models). */
-  provider = 'openai',
+  provider: ModelServer = 'openai',
 ): Promise<boolean> => {
   const endpoint = url.pathname.replace(/\/+$/, '');
   if (!REALTIME_ENDPOINTS.includes(endpoint)) return false;

@@ -10,6 +10,7 @@ import {
 import {
   fakeOpenAIBody,
   type LineUsage,
+  type ModelServer,
   type OpenAIErrorBody,
   openaiBodyError,
 } from './fakeOpenAIBody.js';
@@ -44,6 +45,10 @@ interface Timeline {
     >
   >;
 }
+
+/** Who answers a batch's lines: the dialect it was created on (its own models, if it has any). */
+const modelServerOf = (ctx: SimContext, dialect: string | undefined): ModelServer =>
+  dialect === undefined ? 'openai' : (ctx.profiles.get(dialect) ?? dialect);
 
 /**
  * The phases of a batch's processing period P: validating for the first 10 %, requests
@@ -210,7 +215,7 @@ const openaiLine = (
   const problem = openaiBodyError(
     record.endpoint.replace(/^\/(?!v1\/)/, '/v1/'),
     request.body,
-    record.dialect ?? 'openai',
+    modelServerOf(ctx, record.dialect),
   );
   if (problem !== null) {
     return {
@@ -228,7 +233,7 @@ const openaiLine = (
       customId,
       request.body,
       created,
-      record.dialect ?? 'openai',
+      modelServerOf(ctx, record.dialect),
     );
     return generated;
   };

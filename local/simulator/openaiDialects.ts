@@ -8,7 +8,8 @@ import { SimHttpError } from './httpIo.js';
  * written separately.
  */
 interface OpenAIDialect {
-  readonly id: 'openai' | 'together' | 'groq' | 'xai' | 'azure-openai';
+  /** `openai`, a built-in profile's provider, or a deployment's own profile id. */
+  readonly id: string;
   /** Path prefix before the provider's own paths (`/groq` + `/openai/v1/batches`). */
   readonly prefix: string;
   /** The provider's own path to the Files and Batches resources (`/openai/v1`, `/openai`). */
@@ -29,6 +30,11 @@ interface OpenAIDialect {
   readonly togetherObjects: boolean;
   readonly maxRequests: number;
   readonly maxFileBytes: number;
+  /**
+   * The models a deployment's own provider serves (a model or a dated snapshot of it), where
+   * the model table knows none of them; empty: any model. Absent: the model table's.
+   */
+  readonly models?: readonly string[];
 }
 
 const DAY_WINDOWS = ['24h', '48h', '72h', '4d', '5d', '6d', '7d'];
@@ -92,6 +98,30 @@ const DIALECTS: readonly OpenAIDialect[] = [
   },
 ];
 
+/** Where a deployment's own profile is served: `/profiles/<id>` + `/v1`. */
+const PROFILES_PREFIX = '/profiles';
+
+/**
+ * A provider a deployment defines as a profile of its own, served as an OpenAI-faithful clone
+ * (OpenAI's paths under `/profiles/<id>/v1`, its endpoints, `24h` window, limits and shapes),
+ * serving `models` (empty: any).
+ */
+const profileDialect = (id: string, models: readonly string[] = []): OpenAIDialect => ({
+  id,
+  prefix: `${PROFILES_PREFIX}/${id}`,
+  apiRoot: '/v1',
+  azure: false,
+  endpoints: ['/v1/chat/completions', '/v1/embeddings', '/v1/responses'],
+  windows: ['24h'],
+  batchPurpose: 'batch',
+  linesHaveUrl: true,
+  maxCustomIdLength: null,
+  togetherObjects: false,
+  maxRequests: 50_000,
+  maxFileBytes: 200 * 1000 * 1000,
+  models,
+});
+
 /** Azure data-plane API versions that have the Batch API (GA `2024-10-21` and later previews). */
 const AZURE_API_VERSIONS = ['2024-10-21', '2025-03-01-preview', '2025-04-01-preview'];
 
@@ -127,8 +157,12 @@ interface DialectRoute {
  * Which dialect a path belongs to, and the path as OpenAI's handlers know it; null for a
  * path outside every dialect's prefix (OpenAI itself, or another provider).
  */
-const dialectRouteOf = (pathname: string): DialectRoute | null => {
-  for (const dialect of DIALECTS) {
+const dialectRouteOf = (
+  pathname: string,
+  /** The deployment's own profiles the simulator serves besides the built-in dialects. */
+  profiles: readonly OpenAIDialect[] = [],
+): DialectRoute | null => {
+  for (const dialect of [...DIALECTS, ...profiles]) {
     const root = `${dialect.prefix}${dialect.apiRoot}`;
     if (!pathname.startsWith(`${root}/`)) continue;
     const rest = pathname.slice(root.length);
@@ -153,5 +187,7 @@ export {
   type DialectRoute,
   dialectRouteOf,
   type OpenAIDialect,
+  PROFILES_PREFIX,
+  profileDialect,
   windowMs,
 };

@@ -1,4 +1,6 @@
 import { parseArgs } from 'node:util';
+import { profileEnvNames } from '../../shared/config/BatchlaneConfig.js';
+import { PROVIDER_ID_PATTERN } from '../../shared/contract/providers.js';
 import { type SimulatorOptions, startSimulator } from './startSimulator.js';
 
 /**
@@ -55,7 +57,23 @@ const SIMULATOR_CLI_OPTIONS = {
     value: 'N',
     description: 'fewest records per Bedrock job (default 100)',
   },
+  profile: {
+    type: 'string',
+    multiple: true,
+    value: 'ID[:MODELS]',
+    description:
+      "serve a deployment's own profile at /profiles/<ID>/v1 with these comma-separated models (none: any); repeatable",
+  },
 } as const;
+
+/** `acme:acme-chat-1,acme-embed-1` → the profile id and the models it serves. */
+const profileOption = (value: string): { id: string; models: string[] } => {
+  const [id = '', models = ''] = value.split(/:(.*)/s);
+  if (!PROVIDER_ID_PATTERN.test(id)) {
+    throw new Error(`--profile must start with a profile id (a-z, 0-9, -), got '${value}'`);
+  }
+  return { id, models: models.split(',').filter((model) => model !== '') };
+};
 
 const USAGE = `Usage: batchlane sim [options]
 ${Object.entries(SIMULATOR_CLI_OPTIONS)
@@ -96,6 +114,7 @@ const runSimulatorCli = async (argv: string[]): Promise<void> => {
         ? {}
         : { eventBridgeEndpoint: values['eventbridge-endpoint'] }),
     },
+    profiles: (values.profile ?? []).map(profileOption),
     ...(values['bedrock-min-records'] === undefined
       ? {}
       : {
@@ -114,6 +133,10 @@ const runSimulatorCli = async (argv: string[]): Promise<void> => {
       `  BATCHLANE_BEDROCK_ENDPOINT=${sim.bedrockEndpoint}`,
       `  GEMINI_BASE_URL=${sim.geminiBaseUrl}  (@google/genai httpOptions.baseUrl)`,
       `  MISTRAL_BASE_URL=${sim.mistralBaseUrl}  (@mistralai/mistralai serverURL)`,
+      ...(values.profile ?? []).map((value) => {
+        const { id } = profileOption(value);
+        return `  ${profileEnvNames(id).baseUrl}=${sim.profileBaseUrls[id]}`;
+      }),
       '',
     ].join('\n'),
   );

@@ -20,7 +20,13 @@ import {
 import { handleOpenAI } from './handleOpenAI.js';
 import { drainBody, SimHttpError, sendHttpError, sendJson } from './httpIo.js';
 import { finalizeOpenAIBatch, openaiBatchView } from './openaiBatchView.js';
-import { AZURE_API_VERSIONS, azureNotFound, DIALECTS, dialectRouteOf } from './openaiDialects.js';
+import {
+  AZURE_API_VERSIONS,
+  azureNotFound,
+  DIALECTS,
+  dialectRouteOf,
+  profileDialect,
+} from './openaiDialects.js';
 import { DEFAULT_LIMITS, type SimContext, type SimulatorLimits } from './SimContext.js';
 import {
   batchPartOf,
@@ -69,6 +75,11 @@ interface SimulatorOptions {
   bedrock?: BedrockSimEnvironment;
   /** Where OpenAI's and Gemini's batch webhooks go (default: nowhere, as unregistered). */
   webhooks?: WebhookTargets;
+  /**
+   * Providers a deployment defines as profiles of its own, each served as an OpenAI-faithful
+   * clone at `/profiles/<id>/v1` with the models it serves (empty: any).
+   */
+  profiles?: readonly { readonly id: string; readonly models: readonly string[] }[];
 }
 
 interface SimulatorStats {
@@ -179,6 +190,12 @@ const startSimulator = async (options: SimulatorOptions = {}): Promise<RunningSi
     expiryMs: options.expiryMs ?? 24 * 3600 * 1000,
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     faults: simulatorFaultsSchema.parse(options.faults ?? {}),
+    profiles: new Map(
+      (options.profiles ?? []).map((profile) => [
+        profile.id,
+        profileDialect(profile.id, profile.models),
+      ]),
+    ),
     batchFaults(perBatch) {
       const faults = mergeFaults(batchPartOf(this.faults), perBatch);
       const queued = this.faults.stuckBatches ?? 0;
@@ -202,7 +219,7 @@ const startSimulator = async (options: SimulatorOptions = {}): Promise<RunningSi
     const url = new URL(req.url ?? '/', 'http://simulator.invalid');
     // An OpenAI-compatible provider's path (`/groq/openai/v1/...`): served by the OpenAI
     // handlers with that provider's departures.
-    const dialectRoute = dialectRouteOf(url.pathname);
+    const dialectRoute = dialectRouteOf(url.pathname, [...ctx.profiles.values()]);
     const anthropic = url.pathname.startsWith('/v1/messages');
     const gemini = isGeminiPath(url.pathname);
     const mistral = isMistralPath(url.pathname);
@@ -352,7 +369,7 @@ const startSimulator = async (options: SimulatorOptions = {}): Promise<RunningSi
     anthropicBaseUrl: url,
     openaiBaseUrl: `${url}/v1`,
     profileBaseUrls: Object.fromEntries(
-      DIALECTS.map((dialect) => [
+      [...DIALECTS, ...ctx.profiles.values()].map((dialect) => [
         dialect.id,
         // Azure's client takes the resource endpoint and adds `/openai` itself.
         dialect.azure ? `${url}${dialect.prefix}` : `${url}${dialect.prefix}${dialect.apiRoot}`,

@@ -10,9 +10,9 @@ import { FUNCTION_SIZING } from '../../shared/config/functionSizing.js';
 import { PUSH_ENV } from '../../shared/config/pushConfig.js';
 import { SERVICE_NAME } from '../../shared/contract/metrics.js';
 import {
-  BUILT_IN_PROFILE_IDS,
-  BUILT_IN_PROFILES,
-  type BuiltInProfileId,
+  isBuiltInProfileId,
+  type ProviderProfile,
+  resolveProfiles,
 } from '../../shared/contract/providerProfile.js';
 import { PROVIDERS } from '../../shared/contract/providers.js';
 import { BEDROCK_JOB_EVENT, ENDED_JOB_STATUSES } from '../../shared/domain/bedrockJobs.js';
@@ -136,6 +136,14 @@ interface LocalStackOptions {
    * batches are seen by the poller alone.
    */
   readonly pushWebhooks?: boolean;
+  /**
+   * The deployment's provider profiles, as CDK context `providerProfiles` writes them:
+   * changes to built-in ones and profiles of its own, each of which the simulator serves at
+   * `/profiles/<id>/v1` (or its real provider, when its key variable is set) and the stack
+   * enables. Default: the built-in profiles (`batchlane dev` passes
+   * `BATCHLANE_PROVIDER_PROFILES` from its environment).
+   */
+  readonly providerProfiles?: readonly unknown[];
 }
 
 interface LocalStack {
@@ -164,8 +172,11 @@ interface LocalStack {
     readonly secrets: Readonly<Record<'openai' | 'gemini', string>>;
   } | null;
   readonly simulator: RunningSimulator | null;
-  /** Each provider's base URL; a provider profile's under its id (`groq`, `azure-openai`). */
-  readonly providers: Readonly<Record<BuiltInProfileId, string>> & {
+  /**
+   * Each provider's base URL; a provider profile's under its id (`groq`, `azure-openai`, and
+   * the deployment's own, `acme`).
+   */
+  readonly providers: Readonly<Record<string, string>> & {
     readonly anthropic: string;
     readonly openai: string;
     /** What both Bedrock clients take as `endpoint`. */
@@ -253,12 +264,13 @@ const functionEnvironment = (
  * `TOGETHER_API_KEY` and `BATCHLANE_TOGETHER_BASE_URL`).
  */
 const profileEnvironment = (
+  profiles: readonly ProviderProfile[],
   simulator: RunningSimulator | null,
-  real: ReadonlySet<BuiltInProfileId>,
+  real: ReadonlySet<string>,
 ): Record<string, string> =>
   Object.fromEntries(
-    BUILT_IN_PROFILE_IDS.flatMap((id) => {
-      const keyVar = BUILT_IN_PROFILES[id].key.envVar;
+    profiles.flatMap(({ id, key }) => {
+      const keyVar = key.envVar;
       if (real.has(id)) return [[keyVar, process.env[keyVar] ?? '']];
       const baseUrl = simulator?.profileBaseUrls[id];
       return [
@@ -270,17 +282,27 @@ const profileEnvironment = (
 
 /** Where each provider profile is reached: the simulator's prefix, or the provider's host. */
 const profileBaseUrls = (
+  profiles: readonly ProviderProfile[],
   simulator: RunningSimulator | null,
-  real: ReadonlySet<BuiltInProfileId>,
-): Record<BuiltInProfileId, string> =>
+  real: ReadonlySet<string>,
+): Record<string, string> =>
   Object.fromEntries(
-    BUILT_IN_PROFILE_IDS.map((id) => [
+    profiles.map(({ id, baseUrl }) => [
       id,
-      real.has(id)
-        ? new URL(BUILT_IN_PROFILES[id].baseUrl).host
-        : (simulator?.profileBaseUrls[id] ?? ''),
+      real.has(id) ? new URL(baseUrl).host : (simulator?.profileBaseUrls[id] ?? ''),
     ]),
-  ) as Record<BuiltInProfileId, string>;
+  );
+
+/** The deployment's profiles, checked as the functions will (an error names entry and field). */
+const localProfiles = (
+  entries: readonly unknown[],
+): { readonly entries: readonly unknown[]; readonly profiles: readonly ProviderProfile[] } => {
+  const resolved = resolveProfiles(entries);
+  if (!resolved.ok) {
+    throw new Error(`providerProfiles: ${resolved.issues.join('; ')}`);
+  }
+  return { entries, profiles: Object.values(resolved.profiles) };
+};
 
 const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalStack> => {
   const isolation = options.isolation ?? (options.wrapRuntime === undefined ? 'worker' : 'inline');
@@ -341,11 +363,13 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
   const useReal = options.realProvidersFromEnv ?? true;
   const realAnthropic = useReal && (process.env['ANTHROPIC_API_KEY'] ?? '') !== '';
   const realOpenai = useReal && (process.env['OPENAI_API_KEY'] ?? '') !== '';
+  const deployment = localProfiles(options.providerProfiles ?? []);
+  const ownProfiles = deployment.profiles.filter((profile) => !isBuiltInProfileId(profile.id));
   // A provider profile goes to the real provider when its key variable is set, as the others.
   const realProfiles = new Set(
-    BUILT_IN_PROFILE_IDS.filter(
-      (id) => useReal && (process.env[BUILT_IN_PROFILES[id].key.envVar] ?? '') !== '',
-    ),
+    deployment.profiles
+      .filter((profile) => useReal && (process.env[profile.key.envVar] ?? '') !== '')
+      .map((profile) => profile.id),
   );
   // Bedrock's real service needs AWS credentials, its service role (BATCHLANE_BEDROCK_ROLE_ARN)
   // and a real bucket that role can read and write (BATCHLANE_BEDROCK_JOB_BUCKET: the service
@@ -366,7 +390,7 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
     realBedrock &&
     realMistral &&
     realDeepseek &&
-    realProfiles.size === BUILT_IN_PROFILE_IDS.length;
+    realProfiles.size === deployment.profiles.length;
   const simulator = everyProviderReal
     ? null
     : await startSimulator({
@@ -383,6 +407,16 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
           eventBridgeEndpoint: emulators.env.AWS_ENDPOINT_URL_EVENTBRIDGE,
           ...options.simulator?.bedrock,
         },
+        // The deployment's own profiles, serving the models they price.
+        profiles: [
+          ...(options.simulator?.profiles ?? []),
+          ...ownProfiles
+            .filter((profile) => !realProfiles.has(profile.id))
+            .map((profile) => ({
+              id: profile.id,
+              models: [...new Set(profile.prices.map((price) => price.model))],
+            })),
+        ],
       });
   // The stack's rule, as CDK deploys it: Bedrock job events on the default bus that say a job
   // has ended go to the completion queue.
@@ -455,8 +489,12 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
     [ENV.openaiApiKey]: realOpenai ? (process.env['OPENAI_API_KEY'] ?? '') : 'sim-key',
     [ENV.geminiApiKey]: realGemini ? (process.env['GEMINI_API_KEY'] ?? '') : 'sim-key',
     [ENV.mistralApiKey]: realMistral ? (process.env['MISTRAL_API_KEY'] ?? '') : 'sim-key',
-    // The local stack talks to every provider batchlane has (deployments opt into Gemini).
-    [ENV.enabledProviders]: PROVIDERS.join(','),
+    // The local stack talks to every provider batchlane has (deployments opt into Gemini), and
+    // to the deployment's own profiles.
+    [ENV.enabledProviders]: [...PROVIDERS, ...ownProfiles.map((profile) => profile.id)].join(','),
+    // Set even when empty: the environment outlives a stack, and the next must not inherit it.
+    [ENV.providerProfiles]:
+      deployment.entries.length === 0 ? '' : JSON.stringify(deployment.entries),
     ...(realAnthropic || simulator === null
       ? {}
       : { [ENV.anthropicBaseUrl]: simulator.anthropicBaseUrl }),
@@ -482,7 +520,7 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
     ...(options.clockOffsetMs === undefined
       ? {}
       : { [ENV.clockOffsetMs]: String(options.clockOffsetMs) }),
-    ...profileEnvironment(simulator, realProfiles),
+    ...profileEnvironment(deployment.profiles, simulator, realProfiles),
     POWERTOOLS_LOG_LEVEL: process.env['POWERTOOLS_LOG_LEVEL'] ?? 'ERROR',
     POWERTOOLS_METRICS_DISABLED: 'true',
     POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
@@ -658,7 +696,7 @@ const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalSt
       gemini: realGemini ? 'generativelanguage.googleapis.com' : (simulator?.geminiBaseUrl ?? ''),
       mistral: realMistral ? 'api.mistral.ai' : (simulator?.mistralBaseUrl ?? ''),
       deepseek: realDeepseek ? 'api.deepseek.com' : (simulator?.deepseekBaseUrl ?? ''),
-      ...profileBaseUrls(simulator, realProfiles),
+      ...profileBaseUrls(deployment.profiles, simulator, realProfiles),
     },
     emulators,
     pollNow: () => pollerSchedule.tick(),

@@ -17,6 +17,7 @@ import { loadPushedProviders } from '../config/pushConfig.js';
 import { loadStuckBatchSettings } from '../config/stuckConfig.js';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../contract/metrics.js';
 import { BUILT_IN_PROFILES, profileRunLimits } from '../contract/providerProfile.js';
+import { providerRegistry } from '../contract/providerRegistry.js';
 import type { BlobStore } from '../ports/BlobStore.js';
 import type { Logger } from '../ports/Logger.js';
 import type { RuntimeDeps } from '../usecases/RuntimeDeps.js';
@@ -147,6 +148,8 @@ const createRuntime = async (
         };
 
   const profileLimits = profileRunLimits(config.profiles ?? BUILT_IN_PROFILES);
+  // The providers the deployment knows, its own profiles among them.
+  const registry = providerRegistry(config.profiles);
   const deps: RuntimeDeps = {
     ...createAwsBackedDeps(config, aws, secretsClient),
     providers: await createBatchProviders(config, resolveApiKey, {}, bedrockBatch),
@@ -162,6 +165,7 @@ const createRuntime = async (
     settings: {
       defaultDestination: config.defaultDestination,
       enabledProviders: config.enabledProviders,
+      registry,
       idempotencyTtlSeconds: config.idempotencyTtlSeconds,
       maxRequestsPerBatch: config.maxRequestsPerBatch,
       maxBytesPerBatch: config.maxBytesPerBatch,
@@ -181,6 +185,7 @@ const createRuntime = async (
         batchWindowMs: config.autoBatchWindowSeconds * 1000,
         batchMarginMs: config.autoMarginSeconds * 1000,
         batchWindowMsByProvider: profileLimits.batchWindowMs,
+        registry,
       },
       maxEnqueuedTokensPerModel: profileLimits.maxEnqueuedTokensPerModel,
       runsPastExpiryMs: profileLimits.runsPastExpiryMs,

@@ -1,6 +1,6 @@
 import type { Destination } from '../contract/destination.js';
 import type { BuiltInProfileId, ProviderProfile } from '../contract/providerProfile.js';
-import type { ProviderName } from '../contract/providers.js';
+import type { BuiltInProviderName, ProviderName } from '../contract/providers.js';
 import type { Quotas } from '../domain/admitRequests.js';
 import type { DestinationPolicy } from '../domain/destinationPolicy.js';
 import type { PriceTable } from '../domain/pricing/PriceTable.js';
@@ -39,14 +39,14 @@ interface BatchlaneConfig {
   readonly defaultDestination: Destination | null;
   readonly enabledProviders: readonly ProviderName[];
   /**
-   * The provider profiles with the deployment's overrides applied
-   * (`BATCHLANE_PROVIDER_PROFILES`); absent: the built-in ones.
+   * Every provider profile (`BATCHLANE_PROVIDER_PROFILES`): the built-in ones with the
+   * deployment's changes, and the deployment's own under their ids; absent: the built-in ones.
    */
-  readonly profiles?: Readonly<Record<BuiltInProfileId, ProviderProfile>>;
-  /** Built-in profiles may be left out: they are reached at their profile's base URL. */
+  readonly profiles?: Readonly<Record<string, ProviderProfile>>;
+  /** Profiles may be left out: they are reached at their profile's base URL. */
   readonly providers: Readonly<
-    Record<Exclude<ProviderName, BuiltInProfileId>, ProviderConnection> &
-      Partial<Record<BuiltInProfileId, ProviderConnection>>
+    Record<Exclude<BuiltInProviderName, BuiltInProfileId>, ProviderConnection> &
+      Partial<Record<ProviderName, ProviderConnection>>
   >;
   /** How long the idempotency ledger remembers a `custom_id`. */
   readonly idempotencyTtlSeconds: number;

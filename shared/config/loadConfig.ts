@@ -1,13 +1,12 @@
 import { z } from 'zod';
 import { DestinationSchema } from '../contract/destination.js';
 import {
-  applyProfileOverrides,
-  BUILT_IN_PROFILE_IDS,
   BUILT_IN_PROFILES,
-  type BuiltInProfileId,
   type ProviderProfile,
+  resolveProfiles,
 } from '../contract/providerProfile.js';
-import { DEFAULT_ENABLED_PROVIDERS, PROVIDERS, type ProviderName } from '../contract/providers.js';
+import { providerRegistry } from '../contract/providerRegistry.js';
+import { DEFAULT_ENABLED_PROVIDERS, type ProviderName } from '../contract/providers.js';
 import {
   AllowListSyntaxError,
   type DestinationPolicy,
@@ -17,6 +16,7 @@ import { ConfigError, errorMessage } from '../domain/errors.js';
 import { defaultPriceTable } from '../domain/pricing/defaultPriceTable.js';
 import { resolvePriceTable } from '../domain/pricing/loadPriceTable.js';
 import type { PriceTable } from '../domain/pricing/PriceTable.js';
+import { profilePriceTable } from '../domain/pricing/profilePrices.js';
 import { NAMESPACE_PATTERN, PRINCIPAL_PATTERN, type ProducerPolicy } from '../domain/producer.js';
 import { checkWebhookSecret } from '../domain/webhookSecrets.js';
 import {
@@ -123,7 +123,11 @@ const parsePolicy = (env: Env): DestinationPolicy => {
   }
 };
 
-const parseProviders = (env: Env): ProviderName[] => {
+/** The providers the deployment enables: built-in ones, or ids of its profiles. */
+const parseProviders = (
+  env: Env,
+  profiles: Readonly<Record<string, ProviderProfile>>,
+): ProviderName[] => {
   const raw = optional(env, ENV.enabledProviders);
   // Bedrock needs its service role; without one it is not on by default.
   if (raw === null) {
@@ -135,14 +139,16 @@ const parseProviders = (env: Env): ProviderName[] => {
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+  const known = providerRegistry(profiles);
   for (const name of names) {
-    if (!(PROVIDERS as readonly string[]).includes(name)) {
-      throw new ConfigError(`${ENV.enabledProviders} names unknown provider "${name}"`, {
-        code: 'invalid_config',
-      });
+    if (!known.has(name)) {
+      throw new ConfigError(
+        `${ENV.enabledProviders} names unknown provider "${name}" (neither built in nor in ${ENV.providerProfiles})`,
+        { code: 'invalid_config' },
+      );
     }
   }
-  return names as ProviderName[];
+  return names;
 };
 
 const connection = (
@@ -156,8 +162,11 @@ const connection = (
   baseUrl: optional(env, urlVar),
 });
 
-/** The profiles with the deployment's overrides (`BATCHLANE_PROVIDER_PROFILES`, a JSON list). */
-const parseProfiles = (env: Env): Record<BuiltInProfileId, ProviderProfile> => {
+/**
+ * Every profile: the built-in ones with the deployment's changes, and its own
+ * (`BATCHLANE_PROVIDER_PROFILES`, a JSON list).
+ */
+const parseProfiles = (env: Env): Readonly<Record<string, ProviderProfile>> => {
   const raw = optional(env, ENV.providerProfiles);
   if (raw === null) return { ...BUILT_IN_PROFILES };
   let parsed: unknown;
@@ -169,7 +178,7 @@ const parseProfiles = (env: Env): Record<BuiltInProfileId, ProviderProfile> => {
       details: { name: ENV.providerProfiles },
     });
   }
-  const applied = applyProfileOverrides(parsed);
+  const applied = resolveProfiles(parsed);
   if (!applied.ok) {
     throw new ConfigError(`${ENV.providerProfiles}: ${applied.issues.join('; ')}`, {
       code: 'invalid_config',
@@ -179,15 +188,17 @@ const parseProfiles = (env: Env): Record<BuiltInProfileId, ProviderProfile> => {
   return applied.profiles;
 };
 
-/** Each built-in profile's connection: its key variable, secret ARN and base URL override. */
-const profileConnections = (env: Env): Record<BuiltInProfileId, ProviderConnection> =>
+/** Each profile's connection: its key variable, secret ARN and base URL override. */
+const profileConnections = (
+  env: Env,
+  profiles: Readonly<Record<string, ProviderProfile>>,
+): Record<string, ProviderConnection> =>
   Object.fromEntries(
-    BUILT_IN_PROFILE_IDS.map((id) => {
-      const names = profileEnvNames(id);
-      const keyVar = BUILT_IN_PROFILES[id].key.envVar;
-      return [id, connection(env, keyVar, names.secretArn, names.baseUrl)];
+    Object.values(profiles).map((profile) => {
+      const names = profileEnvNames(profile.id);
+      return [profile.id, connection(env, profile.key.envVar, names.secretArn, names.baseUrl)];
     }),
-  ) as Record<BuiltInProfileId, ProviderConnection>;
+  );
 
 const QuotasSchema = z.record(
   z.string(),
@@ -277,10 +288,17 @@ const positiveUsd = (env: Env, name: string): number | null => {
   return value;
 };
 
-/** The shipped price table, with the deployment's JSON overrides (`BATCHLANE_PRICE_TABLE`). */
-const parsePriceTable = (env: Env): PriceTable => {
+/**
+ * The shipped price table, with the prices the deployment's own profiles carry, then its JSON
+ * overrides (`BATCHLANE_PRICE_TABLE`), which may correct a profile's prices too.
+ */
+const parsePriceTable = (
+  env: Env,
+  profiles: Readonly<Record<string, ProviderProfile>>,
+): PriceTable => {
   try {
-    return resolvePriceTable(defaultPriceTable, optional(env, ENV.priceTable));
+    const withProfiles = resolvePriceTable(defaultPriceTable, profilePriceTable(profiles));
+    return resolvePriceTable(withProfiles, optional(env, ENV.priceTable));
   } catch (error) {
     throw new ConfigError(`${ENV.priceTable}: ${errorMessage(error)}`, {
       code: 'invalid_config',
@@ -410,7 +428,8 @@ const parseBedrock = (env: Env, enabled: readonly ProviderName[]): BatchlaneConf
  * Throws `ConfigError` naming the variable that is missing or malformed.
  */
 const loadConfig = (env: Env): BatchlaneConfig => {
-  const enabledProviders = parseProviders(env);
+  const profiles = parseProfiles(env);
+  const enabledProviders = parseProviders(env, profiles);
   return {
     tableName: required(env, ENV.tableName),
     bucketName: required(env, ENV.bucketName),
@@ -418,7 +437,7 @@ const loadConfig = (env: Env): BatchlaneConfig => {
     completionQueueUrl: required(env, ENV.completionQueueUrl),
     defaultDestination: parseDestination(env),
     enabledProviders,
-    profiles: parseProfiles(env),
+    profiles,
     providers: {
       anthropic: connection(env, ENV.anthropicApiKey, ENV.anthropicSecretArn, ENV.anthropicBaseUrl),
       openai: connection(env, ENV.openaiApiKey, ENV.openaiSecretArn, ENV.openaiBaseUrl),
@@ -427,7 +446,7 @@ const loadConfig = (env: Env): BatchlaneConfig => {
       // Bedrock signs with the function's AWS credentials; only its endpoint can be set.
       bedrock: { apiKey: null, secretArn: null, baseUrl: optional(env, ENV.bedrockEndpoint) },
       deepseek: connection(env, ENV.deepseekApiKey, ENV.deepseekSecretArn, ENV.deepseekBaseUrl),
-      ...profileConnections(env),
+      ...profileConnections(env, profiles),
     },
     idempotencyTtlSeconds:
       positiveInt(env, ENV.idempotencyTtlSeconds, 21 * 24 * 3600) ?? 21 * 24 * 3600,
@@ -443,7 +462,7 @@ const loadConfig = (env: Env): BatchlaneConfig => {
     maxClaimCheckBytes:
       positiveInt(env, ENV.maxClaimCheckBytes, DEFAULT_MAX_CLAIM_CHECK_BYTES) ??
       DEFAULT_MAX_CLAIM_CHECK_BYTES,
-    priceTable: parsePriceTable(env),
+    priceTable: parsePriceTable(env, profiles),
     costTagKey: optional(env, ENV.costTagKey) ?? 'tag',
     realtimeQueueUrl: optional(env, ENV.realtimeQueueUrl),
     autoBatchWindowSeconds: positiveInt(env, ENV.autoBatchWindowSeconds, 86_400) ?? 86_400,

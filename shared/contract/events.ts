@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PROVIDERS } from './providers.js';
+import { ProviderIdSchema } from './providers.js';
 import { REJECTION_CODES } from './rejections.js';
 import { PRODUCER_FIELD, RESULT_STATUSES } from './result.js';
 
@@ -27,7 +27,7 @@ const StatusCountsSchema = z
 const BatchSubmittedDetailSchema = z
   .object({
     batch_id: z.string(),
-    provider: z.enum(PROVIDERS),
+    provider: ProviderIdSchema,
     provider_batch_id: z.string(),
     endpoint: z.string(),
     models: z.array(z.string()),
@@ -69,7 +69,7 @@ const BatchSubmittedDetailSchema = z
 const BatchStuckDetailSchema = z
   .object({
     batch_id: z.string(),
-    provider: z.enum(PROVIDERS),
+    provider: ProviderIdSchema,
     provider_batch_id: z.string(),
     models: z.array(z.string()),
     request_count: z.number().int().nonnegative(),
@@ -115,7 +115,7 @@ const BatchStuckDetailSchema = z
 const BatchUndeliverableDetailSchema = z
   .object({
     batch_id: z.string(),
-    provider: z.enum(PROVIDERS),
+    provider: ProviderIdSchema,
     provider_batch_id: z.string().nullable(),
     request_count: z.number().int().nonnegative(),
     code: z
@@ -154,7 +154,7 @@ const BatchCostSchema = z
 const BatchEndedDetailSchema = z
   .object({
     batch_id: z.string(),
-    provider: z.enum(PROVIDERS),
+    provider: ProviderIdSchema,
     provider_batch_id: z.string(),
     request_count: z.number().int().nonnegative(),
     counts: StatusCountsSchema,
@@ -168,7 +168,7 @@ const BatchEndedDetailSchema = z
 const BatchDeliveredDetailSchema = z
   .object({
     batch_id: z.string(),
-    provider: z.enum(PROVIDERS),
+    provider: ProviderIdSchema,
     provider_batch_id: z.string(),
     request_count: z.number().int().nonnegative(),
     counts: StatusCountsSchema.describe(
@@ -185,7 +185,7 @@ const RequestCompletedDetailSchema = z
     producer: PRODUCER_FIELD,
     status: z.enum(RESULT_STATUSES),
     batch_id: z.string().nullable().describe('null when the realtime lane served the request'),
-    provider: z.enum(PROVIDERS),
+    provider: ProviderIdSchema,
     model: z.string().nullable(),
     lane: z.enum(['batch', 'flex', 'off_peak', 'realtime']),
     attempts: z.number().int().nonnegative(),
@@ -238,7 +238,7 @@ const RequestsHeldDetailSchema = z
       'quota_enqueued_tokens',
     ]),
     producer: PRODUCER_FIELD,
-    provider: z.enum(PROVIDERS),
+    provider: ProviderIdSchema,
     model: z.string(),
     requests: z.number().int().positive(),
     custom_ids: z

@@ -1,4 +1,4 @@
-import type { ProviderName } from './providers.js';
+import type { BuiltInProviderName } from './providers.js';
 import type { Tier } from './request.js';
 
 /**
@@ -54,8 +54,14 @@ const batchProviderLanes = (
 
 const noFlex = (why: string): Unsupported => ({ kind: 'unsupported', why });
 
-/** A provider profile's row: batch, or standard realtime when urgent; no flex tier. */
-const profileLanes = (id: string) =>
+/** How one provider serves each tier: a row of the lanes table. */
+type LaneRow = Readonly<Record<Tier, LaneRule | Unsupported>>;
+
+/**
+ * A provider profile's row, built-in or the deployment's own: batch, or standard realtime
+ * when urgent; no flex tier.
+ */
+const profileLanes = (id: string): LaneRow =>
   batchProviderLanes(noFlex(`${id} sells no flex tier batchlane uses`), 'realtime');
 
 /**
@@ -81,24 +87,26 @@ const LANES = {
   groq: profileLanes('groq'),
   xai: profileLanes('xai'),
   'azure-openai': profileLanes('azure-openai'),
-} as const satisfies Record<ProviderName, Record<Tier, LaneRule | Unsupported>>;
-
-/** The rule for a provider and tier, or why the provider does not take that tier. */
-const laneRuleOf = (provider: ProviderName, tier: Tier): LaneRule | Unsupported =>
-  (LANES as Record<ProviderName, Record<Tier, LaneRule | Unsupported>>)[provider][tier];
+} as const satisfies Record<BuiltInProviderName, LaneRow>;
 
 /**
- * Whether every tier the provider takes is served by a synchronous call (it has no batch
+ * Whether every tier of a row is served by a synchronous call (the provider has no batch
  * API): a deployment without the realtime worker could never serve its requests.
  */
-const needsRealtimeLane = (provider: ProviderName): boolean =>
-  Object.values(
-    (LANES as Record<ProviderName, Record<Tier, LaneRule | Unsupported>>)[provider],
-  ).every(
+const isRealtimeOnly = (row: LaneRow): boolean =>
+  Object.values(row).every(
     (rule) =>
       rule.kind === 'unsupported' ||
       rule.kind === 'window' ||
       (rule.kind === 'fixed' && rule.lane !== 'batch'),
   );
 
-export { LANES, type LaneName, type LaneRule, laneRuleOf, needsRealtimeLane, type Unsupported };
+export {
+  isRealtimeOnly,
+  LANES,
+  type LaneName,
+  type LaneRow,
+  type LaneRule,
+  profileLanes,
+  type Unsupported,
+};

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PriceEntrySchema } from '../domain/pricing/PriceTable.js';
 
 /**
  * Provider profiles: providers whose batch API is OpenAI's (Files + Batches) with departures
@@ -90,12 +91,15 @@ const ProfileLimitsSchema = z
   })
   .strict();
 
+/** A profile's id, and so what every provider id is made of. */
+const PROFILE_ID_PATTERN = /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/;
+
 const ProviderProfileSchema = z
   .object({
     id: z
       .string()
       .regex(
-        /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/,
+        PROFILE_ID_PATTERN,
         'id must be 3-32 characters of a-z, 0-9 and -, starting with a letter',
       ),
     /** Up to and including the version segment the SDK appends `/files` and `/batches` to. */
@@ -113,6 +117,13 @@ const ProviderProfileSchema = z
     /** Share of the standard price the batch costs (0.5: half price); prices are per model. */
     batchDiscount: z.number().positive().max(1),
     quirks: QuirksSchema.prefault({}),
+    /**
+     * A deployment profile's models' prices, as `priceTableOverride` writes them for a
+     * provider (standard prices per million tokens; the batch price by `batch_discount`, a
+     * cached-input batch price by `batch_cache_read`). Built-in profiles' prices ship in the
+     * price table.
+     */
+    prices: z.array(PriceEntrySchema).default([]),
   })
   .strict()
   .superRefine((profile, ctx) => {
@@ -276,6 +287,80 @@ const applyProfileOverrides = (
   return issues.length === 0 ? { ok: true, profiles } : { ok: false, issues };
 };
 
+/** The fields an entry for a built-in profile may set. */
+const OVERRIDE_FIELDS = ['id', 'baseUrl', 'key', 'window', 'quirks'];
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Every profile of a deployment from its context entries (`providerProfiles`): an entry whose
+ * id is built in changes that profile ({@link applyProfileOverrides}); any other id is a whole
+ * profile of the deployment's own (with its prices), checked by {@link ProviderProfileSchema}.
+ * An error names the entry and the field (`2.window.request: ...`): a reserved id, a built-in
+ * id given as a whole profile, an id given twice, a bad URL, window or price.
+ */
+const resolveProfiles = (
+  entries: unknown,
+):
+  | { readonly ok: true; readonly profiles: Readonly<Record<string, ProviderProfile>> }
+  | { readonly ok: false; readonly issues: readonly string[] } => {
+  if (!Array.isArray(entries)) {
+    return { ok: false, issues: ['(root): providerProfiles must be a list of profiles'] };
+  }
+  const issues: string[] = [];
+  const overrides: unknown[] = [];
+  const overrideIndexes: number[] = [];
+  const own: Record<string, ProviderProfile> = {};
+  const seen = new Set<string>();
+  for (const [index, entry] of entries.entries()) {
+    const id = isRecord(entry) ? entry['id'] : undefined;
+    if (typeof id !== 'string') {
+      issues.push(`${index}.id: each profile needs an id`);
+      continue;
+    }
+    if (seen.has(id)) issues.push(`${index}.id: id "${id}" is given twice`);
+    seen.add(id);
+    if (RESERVED_PROFILE_IDS.includes(id)) {
+      issues.push(
+        `${index}.id: id "${id}" names a provider batchlane drives with its own SDK; a profile may not take it`,
+      );
+    } else if (isBuiltInProfileId(id)) {
+      const extra = Object.keys(entry as object).filter((key) => !OVERRIDE_FIELDS.includes(key));
+      if (extra.length > 0) {
+        issues.push(
+          `${index}: "${id}" is a built-in profile: its entry may change ${OVERRIDE_FIELDS.slice(1).join(', ')} only, not ${extra.join(', ')} (a profile of your own needs an id of its own)`,
+        );
+      } else {
+        overrides.push(entry);
+        overrideIndexes.push(index);
+      }
+    } else {
+      const parsed = ProviderProfileSchema.safeParse(entry);
+      if (parsed.success) own[id] = parsed.data;
+      else {
+        issues.push(
+          ...parsed.error.issues.map(
+            (issue) => `${[index, ...issue.path].join('.')}: ${issue.message}`,
+          ),
+        );
+      }
+    }
+  }
+  const applied = applyProfileOverrides(overrides);
+  if (!applied.ok) {
+    // Its issues are numbered within the overrides: put back each entry's own index.
+    issues.push(
+      ...applied.issues.map((issue) =>
+        issue.replace(/^(\d+)/, (n) => String(overrideIndexes[Number(n)] ?? n)),
+      ),
+    );
+  }
+  // An id given twice among the changes is told by both checks: once is enough.
+  if (issues.length > 0 || !applied.ok) return { ok: false, issues: [...new Set(issues)] };
+  return { ok: true, profiles: { ...applied.profiles, ...own } };
+};
+
 /**
  * The endpoint as the profile's API names it: Azure drops the `/v1` (its client's base URL
  * already ends in `/openai`).
@@ -332,6 +417,7 @@ export {
   DeploymentProfilesSchema,
   isBuiltInProfileId,
   PROFILE_ENDPOINTS,
+  PROFILE_ID_PATTERN,
   type ProfileEndpoint,
   type ProfileOverride,
   type ProfileRunLimits,
@@ -342,5 +428,6 @@ export {
   profileModelName,
   profileRunLimits,
   RESERVED_PROFILE_IDS,
+  resolveProfiles,
   windowHours,
 };

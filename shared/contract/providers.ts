@@ -3,13 +3,16 @@
  * Limits come from the providers' own documentation (see README, "Provider limits"); where a
  * provider names none, batchlane's own cap.
  */
+import { z } from 'zod';
 import {
   BUILT_IN_PROFILE_IDS,
   BUILT_IN_PROFILES,
   type BuiltInProfileId,
+  PROFILE_ID_PATTERN,
   type ProviderProfile,
 } from './providerProfile.js';
 
+/** The providers batchlane ships: each has its own adapter, or is a built-in profile. */
 const PROVIDERS = [
   'anthropic',
   'openai',
@@ -19,13 +22,34 @@ const PROVIDERS = [
   'deepseek',
   ...BUILT_IN_PROFILE_IDS,
 ] as const;
-type ProviderName = (typeof PROVIDERS)[number];
+type BuiltInProviderName = (typeof PROVIDERS)[number];
+
+/**
+ * A provider id as requests, batches, results and events carry it: a built-in provider or the
+ * id of a profile the deployment defines (CDK context `providerProfiles`). Which ids a
+ * deployment knows is its {@link ProviderRegistry} (`providerRegistry.ts`); the typed tables
+ * below are indexed only after {@link isBuiltInProvider} has narrowed an id.
+ */
+type ProviderName = string;
+
+/**
+ * What every provider id is made of (the profile id rule): 3 to 32 characters of a-z, 0-9 and
+ * `-`, starting with a letter. The JSON schemas publish this pattern; which ids are known is
+ * the deployment's.
+ */
+const PROVIDER_ID_PATTERN: RegExp = PROFILE_ID_PATTERN;
+
+/** A provider id on what batchlane writes (results, events, jobs): the pattern, not a list. */
+const ProviderIdSchema = z
+  .string()
+  .regex(PROVIDER_ID_PATTERN)
+  .describe('A built-in provider or the id of a provider profile the deployment defines');
 
 /**
  * Providers a deployment talks to when it names none. Providers added later are opted into
  * (`enabledProviders`), so an existing deployment never starts needing a key it lacks.
  */
-const DEFAULT_ENABLED_PROVIDERS: readonly ProviderName[] = ['anthropic', 'openai'];
+const DEFAULT_ENABLED_PROVIDERS: readonly BuiltInProviderName[] = ['anthropic', 'openai'];
 
 /** One value per built-in profile, for the per-provider tables below. */
 const profileRecord = <T>(of: (profile: ProviderProfile) => T): Record<BuiltInProfileId, T> =>
@@ -48,11 +72,11 @@ const PROVIDER_ENDPOINTS = {
   // DeepSeek's OpenAI-compatible chat API; it has no batch API (served in its off-peak hours).
   deepseek: ['/v1/chat/completions'],
   ...profileRecord((profile) => profile.endpoints),
-} as const satisfies Record<ProviderName, readonly string[]>;
+} as const satisfies Record<BuiltInProviderName, readonly string[]>;
 
-type ProviderEndpoint = (typeof PROVIDER_ENDPOINTS)[ProviderName][number];
+type ProviderEndpoint = (typeof PROVIDER_ENDPOINTS)[BuiltInProviderName][number];
 
-const DEFAULT_ENDPOINT: Record<ProviderName, ProviderEndpoint> = {
+const DEFAULT_ENDPOINT: Record<BuiltInProviderName, ProviderEndpoint> = {
   anthropic: '/v1/messages',
   openai: '/v1/chat/completions',
   gemini: 'generateContent',
@@ -76,7 +100,7 @@ interface ProviderLimits {
   readonly minRequests?: number;
 }
 
-const PROVIDER_LIMITS: Record<ProviderName, ProviderLimits> = {
+const PROVIDER_LIMITS: Record<BuiltInProviderName, ProviderLimits> = {
   anthropic: { maxRequests: 100_000, maxBytes: 256 * 1000 * 1000, oneModelPerBatch: false },
   openai: { maxRequests: 50_000, maxBytes: 200 * 1000 * 1000, oneModelPerBatch: true },
   // Gemini takes a 2 GB input file and names no request cap; batchlane keeps its batches to
@@ -105,17 +129,21 @@ const PROVIDER_LIMITS: Record<ProviderName, ProviderLimits> = {
   })),
 };
 
-const isProviderName = (value: unknown): value is ProviderName =>
+/** Whether an id names a provider batchlane ships (its typed tables hold a row for it). */
+const isBuiltInProvider = (value: unknown): value is BuiltInProviderName =>
   typeof value === 'string' && (PROVIDERS as readonly string[]).includes(value);
 
 export {
+  type BuiltInProviderName,
   DEFAULT_ENABLED_PROVIDERS,
   DEFAULT_ENDPOINT,
-  isProviderName,
+  isBuiltInProvider,
   PROVIDER_ENDPOINTS,
+  PROVIDER_ID_PATTERN,
   PROVIDER_LIMITS,
   PROVIDERS,
   type ProviderEndpoint,
+  ProviderIdSchema,
   type ProviderLimits,
   type ProviderName,
 };

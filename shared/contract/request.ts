@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DestinationSchema } from './destination.js';
-import { laneRuleOf } from './lanes.js';
-import { DEFAULT_ENDPOINT, PROVIDER_ENDPOINTS, PROVIDERS } from './providers.js';
+import { BUILT_IN_REGISTRY, type ProviderRegistry } from './providerRegistry.js';
+import { PROVIDER_ENDPOINTS, PROVIDER_ID_PATTERN, PROVIDERS } from './providers.js';
 
 /** The caller's id: also the provider-side `custom_id` charset, and batchlane's idempotency key. */
 const CUSTOM_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -53,7 +53,15 @@ const leadingFields = {
   custom_id: z
     .string({ error: 'custom_id is required and must be a string' })
     .regex(CUSTOM_ID_PATTERN, 'custom_id must match ^[A-Za-z0-9_-]{1,64}$'),
-  provider: z.enum(PROVIDERS, { error: `provider must be one of: ${PROVIDERS.join(', ')}` }),
+  provider: z
+    .string({ error: 'provider is required and must be a string' })
+    .regex(
+      PROVIDER_ID_PATTERN,
+      `provider must be a provider id: one of ${PROVIDERS.join(', ')}, or a profile this deployment defines`,
+    )
+    .describe(
+      `A built-in provider (${PROVIDERS.join(', ')}) or the id of a provider profile the deployment defines; an id the deployment does not know is refused (unknown_provider)`,
+    ),
   endpoint: z
     .enum(ALL_ENDPOINTS, { error: `endpoint must be one of: ${ALL_ENDPOINTS.join(', ')}` })
     .optional(),
@@ -104,6 +112,7 @@ const ResolvedRequestV1BaseSchema = z
   .strict();
 
 type IssueReason =
+  | 'unknown_provider'
   | 'invalid_model'
   | 'unsupported_endpoint'
   | 'stream_not_supported'
@@ -156,121 +165,150 @@ const checkBedrockModel = (
 };
 
 /**
- * A resolved request with the provider-specific rules (endpoint per provider, required body
- * fields, no streaming) checked in a refinement, so each failure names its own reason.
+ * A resolved request with the provider-specific rules (a provider the deployment knows,
+ * endpoint per provider, required body fields, no streaming) checked in a refinement, so each
+ * failure names its own reason.
  */
-const RequestV1Schema = ResolvedRequestV1BaseSchema.superRefine((request, ctx) => {
-  const endpoint = request.endpoint ?? DEFAULT_ENDPOINT[request.provider];
-  const allowed: readonly string[] = PROVIDER_ENDPOINTS[request.provider];
-  if (!allowed.includes(endpoint)) {
-    ctx.addIssue(
-      reasonIssue(
-        'unsupported_endpoint',
-        ['endpoint'],
-        `endpoint ${endpoint} is not available for provider ${request.provider} (use ${allowed.join(', ')})`,
-      ),
-    );
-  }
-  const rule = laneRuleOf(request.provider, request.tier);
-  if (rule.kind === 'unsupported') {
-    ctx.addIssue(
-      reasonIssue(
-        'unsupported_tier',
-        ['tier'],
-        `tier "${request.tier}" is not offered: ${rule.why}`,
-      ),
-    );
-  } else if (request.tier === 'flex' && !FLEX_ENDPOINTS.includes(endpoint)) {
-    ctx.addIssue(
-      reasonIssue(
-        'unsupported_tier',
-        ['tier'],
-        `tier "flex" is offered by openai on /v1/chat/completions and /v1/responses and by gemini on generateContent only; use "batch" or "auto"`,
-      ),
-    );
-  }
-  if (request.tier === 'auto' && request.deadline === undefined) {
-    ctx.addIssue(
-      reasonIssue(
-        'unsupported_tier',
-        ['deadline'],
-        'tier "auto" chooses its lane by deadline: give a deadline, or use tier "batch"',
-      ),
-    );
-  }
-  const { body } = request;
-  if (body['stream'] !== undefined && body['stream'] !== false) {
-    ctx.addIssue(
-      reasonIssue(
-        'stream_not_supported',
-        ['body', 'stream'],
-        'body.stream must be absent or false: batch APIs do not stream',
-      ),
-    );
-  }
-  if (request.provider === 'bedrock') {
-    checkBedrockModel(request.model, body, ctx);
-  } else if (typeof body['model'] !== 'string' || body['model'].length === 0) {
-    ctx.addIssue(
-      reasonIssue('invalid_body', ['body', 'model'], 'body.model must be a non-empty string'),
-    );
-  } else if (request.model !== undefined && request.model !== body['model']) {
-    ctx.addIssue(
-      reasonIssue(
-        'invalid_model',
-        ['model'],
-        `model "${request.model}" differs from body.model "${body['model']}"; give it once, in body.model`,
-      ),
-    );
-  }
-  if (endpoint === '/v1/messages') {
-    const maxTokens = body['max_tokens'];
-    if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens < 1) {
+const buildRequestV1Schema = (registry: ProviderRegistry) =>
+  ResolvedRequestV1BaseSchema.superRefine((request, ctx) => {
+    if (!registry.has(request.provider)) {
       ctx.addIssue(
         reasonIssue(
-          'invalid_body',
-          ['body', 'max_tokens'],
-          'body.max_tokens must be an integer >= 1',
+          'unknown_provider',
+          ['provider'],
+          `provider "${request.provider}" is unknown: use one of ${registry.ids.join(', ')}`,
+        ),
+      );
+      return;
+    }
+    const endpoint = request.endpoint ?? registry.defaultEndpointOf(request.provider);
+    const allowed: readonly string[] = registry.endpointsOf(request.provider);
+    if (!allowed.includes(endpoint)) {
+      ctx.addIssue(
+        reasonIssue(
+          'unsupported_endpoint',
+          ['endpoint'],
+          `endpoint ${endpoint} is not available for provider ${request.provider} (use ${allowed.join(', ')})`,
         ),
       );
     }
-  }
-  if (endpoint === '/v1/fim/completions' && typeof body['prompt'] !== 'string') {
-    ctx.addIssue(reasonIssue('invalid_body', ['body', 'prompt'], 'body.prompt must be a string'));
-  }
-  if (endpoint === '/v1/messages' || endpoint === '/v1/chat/completions') {
-    const messages = body['messages'];
-    if (!Array.isArray(messages) || messages.length === 0) {
+    const rule = registry.laneRuleOf(request.provider, request.tier);
+    if (rule.kind === 'unsupported') {
       ctx.addIssue(
         reasonIssue(
-          'invalid_body',
-          ['body', 'messages'],
-          'body.messages must be a non-empty array',
+          'unsupported_tier',
+          ['tier'],
+          `tier "${request.tier}" is not offered: ${rule.why}`,
+        ),
+      );
+    } else if (request.tier === 'flex' && !FLEX_ENDPOINTS.includes(endpoint)) {
+      ctx.addIssue(
+        reasonIssue(
+          'unsupported_tier',
+          ['tier'],
+          `tier "flex" is offered by openai on /v1/chat/completions and /v1/responses and by gemini on generateContent only; use "batch" or "auto"`,
         ),
       );
     }
-  }
-  if (endpoint === 'generateContent') {
-    const contents = body['contents'];
-    if (!Array.isArray(contents) || contents.length === 0) {
+    if (request.tier === 'auto' && request.deadline === undefined) {
       ctx.addIssue(
         reasonIssue(
-          'invalid_body',
-          ['body', 'contents'],
-          'body.contents must be a non-empty array',
+          'unsupported_tier',
+          ['deadline'],
+          'tier "auto" chooses its lane by deadline: give a deadline, or use tier "batch"',
         ),
       );
     }
+    const { body } = request;
+    if (body['stream'] !== undefined && body['stream'] !== false) {
+      ctx.addIssue(
+        reasonIssue(
+          'stream_not_supported',
+          ['body', 'stream'],
+          'body.stream must be absent or false: batch APIs do not stream',
+        ),
+      );
+    }
+    if (request.provider === 'bedrock') {
+      checkBedrockModel(request.model, body, ctx);
+    } else if (typeof body['model'] !== 'string' || body['model'].length === 0) {
+      ctx.addIssue(
+        reasonIssue('invalid_body', ['body', 'model'], 'body.model must be a non-empty string'),
+      );
+    } else if (request.model !== undefined && request.model !== body['model']) {
+      ctx.addIssue(
+        reasonIssue(
+          'invalid_model',
+          ['model'],
+          `model "${request.model}" differs from body.model "${body['model']}"; give it once, in body.model`,
+        ),
+      );
+    }
+    if (endpoint === '/v1/messages') {
+      const maxTokens = body['max_tokens'];
+      if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens < 1) {
+        ctx.addIssue(
+          reasonIssue(
+            'invalid_body',
+            ['body', 'max_tokens'],
+            'body.max_tokens must be an integer >= 1',
+          ),
+        );
+      }
+    }
+    if (endpoint === '/v1/fim/completions' && typeof body['prompt'] !== 'string') {
+      ctx.addIssue(reasonIssue('invalid_body', ['body', 'prompt'], 'body.prompt must be a string'));
+    }
+    if (endpoint === '/v1/messages' || endpoint === '/v1/chat/completions') {
+      const messages = body['messages'];
+      if (!Array.isArray(messages) || messages.length === 0) {
+        ctx.addIssue(
+          reasonIssue(
+            'invalid_body',
+            ['body', 'messages'],
+            'body.messages must be a non-empty array',
+          ),
+        );
+      }
+    }
+    if (endpoint === 'generateContent') {
+      const contents = body['contents'];
+      if (!Array.isArray(contents) || contents.length === 0) {
+        ctx.addIssue(
+          reasonIssue(
+            'invalid_body',
+            ['body', 'contents'],
+            'body.contents must be a non-empty array',
+          ),
+        );
+      }
+    }
+    if (
+      (endpoint === '/v1/embeddings' || endpoint === '/v1/responses') &&
+      body['input'] === undefined
+    ) {
+      ctx.addIssue(
+        reasonIssue('invalid_body', ['body', 'input'], `body.input is required for ${endpoint}`),
+      );
+    }
+  });
+
+type RequestV1Schema = ReturnType<typeof buildRequestV1Schema>;
+
+const schemas = new WeakMap<ProviderRegistry, RequestV1Schema>();
+
+/** The resolved-request schema for a deployment's providers (built once per registry). */
+const requestV1SchemaFor = (registry: ProviderRegistry): RequestV1Schema => {
+  let schema = schemas.get(registry);
+  if (schema === undefined) {
+    schema = buildRequestV1Schema(registry);
+    schemas.set(registry, schema);
   }
-  if (
-    (endpoint === '/v1/embeddings' || endpoint === '/v1/responses') &&
-    body['input'] === undefined
-  ) {
-    ctx.addIssue(
-      reasonIssue('invalid_body', ['body', 'input'], `body.input is required for ${endpoint}`),
-    );
-  }
-});
+  return schema;
+};
+
+/** The resolved-request schema for the built-in providers. */
+const RequestV1Schema = requestV1SchemaFor(BUILT_IN_REGISTRY);
 
 /** A request message as a producer writes it. */
 type RequestV1Input = z.input<typeof RequestV1BaseSchema>;
@@ -288,6 +326,7 @@ export {
   type RequestV1Input,
   RequestV1Schema,
   ResolvedRequestV1BaseSchema,
+  requestV1SchemaFor,
   TIERS,
   type Tier,
 };

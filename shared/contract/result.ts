@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PROVIDERS } from './providers.js';
+import { ProviderIdSchema } from './providers.js';
 import { TIERS } from './request.js';
 
 const RESULT_STATUSES = ['succeeded', 'errored', 'expired', 'canceled', 'rejected'] as const;
@@ -75,7 +75,7 @@ const ResultV1Schema = z
     custom_id: z.string(),
     producer: PRODUCER_FIELD,
     status: z.enum(RESULT_STATUSES),
-    provider: z.enum(PROVIDERS).nullable(),
+    provider: ProviderIdSchema.nullable(),
     endpoint: z.string().nullable(),
     model: z.string().nullable(),
     batch_id: z.string().nullable().describe("batchlane's batch id"),

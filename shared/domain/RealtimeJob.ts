@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DestinationSchema } from '../contract/destination.js';
-import { PROVIDERS } from '../contract/providers.js';
+import { ProviderIdSchema } from '../contract/providers.js';
 import { TIERS } from '../contract/request.js';
 
 /**
@@ -17,7 +17,7 @@ const RealtimeJobSchema = z
     producer: z.string().default(''),
     request_hash: z.string().min(1),
     request_key: z.string().min(1),
-    provider: z.enum(PROVIDERS),
+    provider: ProviderIdSchema,
     endpoint: z.string().min(1),
     model: z.string().min(1),
     lane: z.enum(['flex', 'off_peak', 'realtime']),

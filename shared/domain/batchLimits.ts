@@ -1,9 +1,5 @@
-import {
-  PROVIDER_LIMITS,
-  type ProviderEndpoint,
-  type ProviderLimits,
-  type ProviderName,
-} from '../contract/providers.js';
+import { BUILT_IN_REGISTRY, type ProviderRegistry } from '../contract/providerRegistry.js';
+import type { ProviderEndpoint, ProviderLimits, ProviderName } from '../contract/providers.js';
 
 /** The deployment's caps on batch size; null: the provider's own limit. */
 interface LimitOverrides {
@@ -18,8 +14,12 @@ interface LimitOverrides {
 const ENVELOPE_BYTES = 64;
 
 /** The provider's limits, lowered by deployment overrides where those are smaller. */
-const effectiveLimits = (provider: ProviderName, overrides: LimitOverrides): ProviderLimits => {
-  const base = PROVIDER_LIMITS[provider];
+const effectiveLimits = (
+  provider: ProviderName,
+  overrides: LimitOverrides,
+  registry: ProviderRegistry = BUILT_IN_REGISTRY,
+): ProviderLimits => {
+  const base = registry.limitsOf(provider);
   return {
     // A cap below the provider's minimum would leave no batch it accepts: the minimum wins.
     maxRequests: Math.max(
@@ -35,12 +35,15 @@ const effectiveLimits = (provider: ProviderName, overrides: LimitOverrides): Pro
  * Which requests may share a provider batch: one provider and endpoint (every line of an
  * OpenAI file must name the batch endpoint), and one model where the provider demands it.
  */
-const batchGroupKey = (request: {
-  readonly provider: ProviderName;
-  readonly endpoint: ProviderEndpoint;
-  readonly model: string;
-}): string =>
-  PROVIDER_LIMITS[request.provider].oneModelPerBatch
+const batchGroupKey = (
+  request: {
+    readonly provider: ProviderName;
+    readonly endpoint: ProviderEndpoint;
+    readonly model: string;
+  },
+  registry: ProviderRegistry = BUILT_IN_REGISTRY,
+): string =>
+  registry.limitsOf(request.provider).oneModelPerBatch
     ? `${request.provider}|${request.endpoint}|${request.model}`
     : `${request.provider}|${request.endpoint}`;
 

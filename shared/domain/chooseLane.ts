@@ -1,4 +1,5 @@
-import { type LaneName, type LaneRule, laneRuleOf } from '../contract/lanes.js';
+import type { LaneName, LaneRule } from '../contract/lanes.js';
+import { BUILT_IN_REGISTRY, type ProviderRegistry } from '../contract/providerRegistry.js';
 import type { ProviderName } from '../contract/providers.js';
 import type { Tier } from '../contract/request.js';
 
@@ -22,6 +23,8 @@ interface LanePolicy {
    * profile asking for `7d`, or one whose batches run past their window): the longer wins.
    */
   readonly batchWindowMsByProvider?: Readonly<Record<string, number>>;
+  /** The providers the deployment knows, whose lanes rows apply (absent: the built-in ones). */
+  readonly registry?: ProviderRegistry;
 }
 
 /** How long a batch of this provider may take, as `auto` plans for it. */
@@ -148,7 +151,7 @@ const chooseLane = (
   policy: LanePolicy,
   window: DiscountWindow | null = null,
 ): LaneChoice => {
-  const rule = laneRuleOf(request.provider, request.tier);
+  const rule = (policy.registry ?? BUILT_IN_REGISTRY).laneRuleOf(request.provider, request.tier);
   if (rule.kind === 'unsupported') {
     return { lane: 'batch', requested: request.tier, reason: `tier ${request.tier}: ${rule.why}` };
   }

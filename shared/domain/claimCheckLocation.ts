@@ -1,4 +1,5 @@
-import { PROVIDER_LIMITS, type ProviderName } from '../contract/providers.js';
+import { BUILT_IN_REGISTRY, type ProviderRegistry } from '../contract/providerRegistry.js';
+import { PROVIDER_LIMITS } from '../contract/providers.js';
 
 /** Where producers put claim-check objects in batchlane's bucket; nothing else is read. */
 const CLAIMS_ROOT = 'claims/';
@@ -51,12 +52,18 @@ const claimCheckKeyOf = (uri: string, bucket: string, producer?: string | null):
  */
 const claimCheckCapOf = (
   provider: unknown,
-  caps: { readonly maxBytesPerBatch: number | null; readonly maxClaimCheckBytes: number },
+  caps: {
+    readonly maxBytesPerBatch: number | null;
+    readonly maxClaimCheckBytes: number;
+    /** The providers the deployment knows (absent: the built-in ones). */
+    readonly registry?: ProviderRegistry;
+  },
 ): number => {
-  const limits = Object.entries(PROVIDER_LIMITS) as [ProviderName, { maxBytes: number }][];
+  const registry = caps.registry ?? BUILT_IN_REGISTRY;
   const providerMax =
-    limits.find(([name]) => name === provider)?.[1].maxBytes ??
-    Math.min(...limits.map(([, l]) => l.maxBytes));
+    typeof provider === 'string' && registry.has(provider)
+      ? registry.limitsOf(provider).maxBytes
+      : Math.min(...Object.values(PROVIDER_LIMITS).map((limits) => limits.maxBytes));
   return Math.min(
     providerMax,
     caps.maxBytesPerBatch ?? Number.POSITIVE_INFINITY,

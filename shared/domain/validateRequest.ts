@@ -1,8 +1,8 @@
 import type { z } from 'zod';
 import type { Destination } from '../contract/destination.js';
 import { DestinationSchema } from '../contract/destination.js';
+import { BUILT_IN_REGISTRY, type ProviderRegistry } from '../contract/providerRegistry.js';
 import {
-  DEFAULT_ENDPOINT,
   PROVIDER_LIMITS,
   type ProviderEndpoint,
   type ProviderName,
@@ -12,7 +12,7 @@ import {
   CLAIM_CHECK_URI_PATTERN,
   CUSTOM_ID_PATTERN,
   type RequestV1,
-  RequestV1Schema,
+  requestV1SchemaFor,
 } from '../contract/request.js';
 import { hashCanonical } from './canonicalJson.js';
 import { type DestinationPolicy, refuseDestination } from './destinationPolicy.js';
@@ -61,6 +61,11 @@ type ValidationOutcome =
 interface ValidationContext {
   readonly defaultDestination: Destination | null;
   readonly enabledProviders: readonly ProviderName[];
+  /**
+   * The providers the deployment knows: built in and its own profiles (absent: the built-in
+   * ones). An id it does not know is refused (`unknown_provider`).
+   */
+  readonly registry?: ProviderRegistry;
   readonly now: Date;
   /** Largest accepted body, in bytes of its JSON (the provider's per-batch limit). */
   readonly maxRequestBytes: number;
@@ -387,7 +392,8 @@ const validateRequest = (
   const shape = shapeProblem(resolved.json);
   if (shape !== null) return reject(shape, json, raw, ctx);
 
-  const parsed = RequestV1Schema.safeParse(json);
+  const registry = ctx.registry ?? BUILT_IN_REGISTRY;
+  const parsed = requestV1SchemaFor(registry).safeParse(json);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((issue) => ({
       path: issuePath(issue),
@@ -412,7 +418,8 @@ const validateRequest = (
       ctx,
     );
   }
-  const endpoint = (request.endpoint ?? DEFAULT_ENDPOINT[request.provider]) as ProviderEndpoint;
+  const endpoint = (request.endpoint ??
+    registry.defaultEndpointOf(request.provider)) as ProviderEndpoint;
   const model = modelProblem(request, endpoint);
   if (model !== null) return reject(model, json, raw, ctx);
   if (request.destination !== undefined && isRefusedWebhook(request.destination, ctx)) {
@@ -454,7 +461,7 @@ const validateRequest = (
     );
   }
   const bodyBytes = Buffer.byteLength(JSON.stringify(request.body));
-  const maxBytes = Math.min(ctx.maxRequestBytes, PROVIDER_LIMITS[request.provider].maxBytes);
+  const maxBytes = Math.min(ctx.maxRequestBytes, registry.limitsOf(request.provider).maxBytes);
   if (bodyBytes > maxBytes) {
     return reject(
       single(

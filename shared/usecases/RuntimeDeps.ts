@@ -1,4 +1,5 @@
 import type { Destination } from '../contract/destination.js';
+import type { ProviderRegistry } from '../contract/providerRegistry.js';
 import type { ProviderName } from '../contract/providers.js';
 import type { Budget, Quotas } from '../domain/admitRequests.js';
 import type { LanePolicy } from '../domain/chooseLane.js';
@@ -26,6 +27,8 @@ import type { TurnaroundLog } from '../ports/TurnaroundLog.js';
 interface RuntimeSettings {
   readonly defaultDestination: Destination | null;
   readonly enabledProviders: readonly ProviderName[];
+  /** The providers this deployment knows: built in and its own profiles (absent: built in). */
+  readonly registry?: ProviderRegistry;
   readonly idempotencyTtlSeconds: number;
   readonly maxRequestsPerBatch: number | null;
   readonly maxBytesPerBatch: number | null;

@@ -1,5 +1,6 @@
 import { METRIC } from '../contract/metrics.js';
-import { PROVIDER_LIMITS, type ProviderName } from '../contract/providers.js';
+import { BUILT_IN_REGISTRY } from '../contract/providerRegistry.js';
+import type { ProviderName } from '../contract/providers.js';
 import type { BatchItem, BatchRecord } from '../domain/records.js';
 import type { BatchMembers } from '../ports/BatchMembers.js';
 import type { BatchRecords } from '../ports/BatchRecords.js';
@@ -30,7 +31,9 @@ const minRequestsOf = (
   deps: Pick<RuntimeDeps, 'settings'>,
   provider: ProviderName,
 ): number | null =>
-  deps.settings.minRequestsPerBatch?.[provider] ?? PROVIDER_LIMITS[provider].minRequests ?? null;
+  deps.settings.minRequestsPerBatch?.[provider] ??
+  (deps.settings.registry ?? BUILT_IN_REGISTRY).limitsOf(provider).minRequests ??
+  null;
 
 /** The earliest deadline among a batch's members, as epoch ms, or Infinity. */
 const earliestDeadlineOf = async (deps: BelowMinimumWaitDeps, batchId: string): Promise<number> => {

@@ -1,3 +1,4 @@
+import { BUILT_IN_REGISTRY } from '../contract/providerRegistry.js';
 import type { ProviderEndpoint, ProviderName } from '../contract/providers.js';
 import { batchGroupKey, effectiveLimits } from '../domain/batchLimits.js';
 import { ConflictError, errorMessage } from '../domain/errors.js';
@@ -99,6 +100,7 @@ const estimateOf = (requests: readonly FillRequest[]): BatchEstimate => {
  */
 const createBatchFiller = (deps: BatchFillerDeps) => {
   const { store, clock, logger, settings } = deps;
+  const registry = settings.registry ?? BUILT_IN_REGISTRY;
   const overrides = {
     maxRequests: settings.maxRequestsPerBatch,
     maxBytes: settings.maxBytesPerBatch,
@@ -111,7 +113,9 @@ const createBatchFiller = (deps: BatchFillerDeps) => {
       batchId,
       provider: sample.provider,
       endpoint: sample.endpoint,
-      models: effectiveLimits(sample.provider, overrides).oneModelPerBatch ? [sample.model] : [],
+      models: effectiveLimits(sample.provider, overrides, registry).oneModelPerBatch
+        ? [sample.model]
+        : [],
       state: 'filling',
       createdAt: now.toISOString(),
       // With no filling time, the invocation that made it seals it; the poller only takes
@@ -175,7 +179,7 @@ const createBatchFiller = (deps: BatchFillerDeps) => {
       batchIds: Set<string>;
     },
   ): Promise<T[]> => {
-    const limits = effectiveLimits(batch.provider, overrides);
+    const limits = effectiveLimits(batch.provider, overrides, registry);
     const fits = takeWhatFits(requests, {
       requests: limits.maxRequests - batch.requestCount,
       bytes: limits.maxBytes - batch.inputBytes,
@@ -280,7 +284,7 @@ const createBatchFiller = (deps: BatchFillerDeps) => {
   return async <T extends FillRequest>(requests: readonly T[]): Promise<FillReport<T>> => {
     const groups = new Map<string, T[]>();
     for (const request of requests) {
-      const key = batchGroupKey(request);
+      const key = batchGroupKey(request, registry);
       const group = groups.get(key);
       if (group === undefined) groups.set(key, [request]);
       else group.push(request);

@@ -1,5 +1,5 @@
-import { needsRealtimeLane } from '../contract/lanes.js';
 import { METRIC } from '../contract/metrics.js';
+import { BUILT_IN_REGISTRY } from '../contract/providerRegistry.js';
 import { FLEX_ENDPOINTS } from '../contract/request.js';
 import { unpricedRefusal } from '../domain/admitRequests.js';
 import type { BudgetPeriod } from '../domain/budgetPeriod.js';
@@ -164,6 +164,8 @@ const createCollector = (deps: CollectorDeps) => {
   const resolveClaimChecks = createClaimCheckResolver(deps);
 
   const maxRequestBytes = maxRequestBytesOf(settings.maxBytesPerBatch);
+  const registry = settings.registry ?? BUILT_IN_REGISTRY;
+  const lanePolicy = { ...settings.lanePolicy, registry };
 
   /** Who sent a message: from what SQS recorded, never from what the message says. */
   const producerOf = (message: IntakeMessage): string =>
@@ -346,7 +348,7 @@ const createCollector = (deps: CollectorDeps) => {
     if (!outcome.ok || deps.realtime !== null) return outcome;
     const { accepted } = outcome;
     const { provider } = accepted.request;
-    if (!needsRealtimeLane(provider)) return outcome;
+    if (!registry.needsRealtimeLane(provider)) return outcome;
     return {
       ok: false,
       rejection: {
@@ -370,7 +372,7 @@ const createCollector = (deps: CollectorDeps) => {
       accepted.request,
       flex,
       now,
-      settings.lanePolicy,
+      lanePolicy,
       offPeakWindowAt(settings.priceTable.off_peak[accepted.request.provider], now),
     );
     if (choice.lane === 'batch' || deps.realtime !== null) return choice;
@@ -588,6 +590,7 @@ const createCollector = (deps: CollectorDeps) => {
     const context: ValidationContext = {
       defaultDestination: settings.defaultDestination,
       enabledProviders: settings.enabledProviders,
+      registry,
       now,
       maxRequestBytes,
       allowPrivateWebhooks: settings.allowPrivateWebhooks,

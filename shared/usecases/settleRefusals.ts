@@ -1,7 +1,8 @@
 import { type Destination, destinationKey } from '../contract/destination.js';
 import { DETAIL_TYPES } from '../contract/events.js';
 import { METRIC } from '../contract/metrics.js';
-import { isProviderName, type ProviderName } from '../contract/providers.js';
+import { BUILT_IN_REGISTRY, type ProviderRegistry } from '../contract/providerRegistry.js';
+import type { ProviderName } from '../contract/providers.js';
 import type { ResultV1 } from '../contract/result.js';
 import { buildRejectedResult, groupByDestination } from '../domain/buildResult.js';
 import { errorMessage, isRetryable } from '../domain/errors.js';
@@ -35,11 +36,11 @@ interface Refusal {
   readonly registered: boolean;
 }
 
-/** The provider a refused message asked for, when it is a known one. */
-const providerOf = (body: string): ProviderName | null => {
+/** The provider a refused message asked for, when it is one the deployment knows. */
+const providerOf = (body: string, registry: ProviderRegistry): ProviderName | null => {
   try {
     const value = (JSON.parse(body) as { provider?: unknown }).provider;
-    return isProviderName(value) ? value : null;
+    return typeof value === 'string' && registry.has(value) ? value : null;
   } catch {
     return null;
   }
@@ -68,7 +69,7 @@ const settleRefusals = async (
       result: buildRejectedResult({
         customId: refusal.customId,
         producer: refusal.producer,
-        provider: providerOf(refusal.body),
+        provider: providerOf(refusal.body, deps.settings.registry ?? BUILT_IN_REGISTRY),
         rejection: refusal.rejection,
         metadata: refusal.metadata,
         at,

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { DETAIL_TYPES } from '../contract/events.js';
 import { METRIC } from '../contract/metrics.js';
-import { PROVIDER_LIMITS } from '../contract/providers.js';
+import { BUILT_IN_REGISTRY } from '../contract/providerRegistry.js';
 import { enqueuedTokensOver } from '../domain/enqueuedTokens.js';
 import {
   ConfigError,
@@ -371,7 +371,9 @@ const recordSubmitted = async (
   deps.metrics.count(METRIC.RequestsSubmitted, batch.requestCount, { provider: batch.provider });
   // How full batches are against the most one batch may hold (the provider's limit, or the
   // deployment's lower cap): low values mean traffic is split into many small batches.
-  const limit = deps.settings.maxRequestsPerBatch ?? PROVIDER_LIMITS[batch.provider].maxRequests;
+  const limit =
+    deps.settings.maxRequestsPerBatch ??
+    (deps.settings.registry ?? BUILT_IN_REGISTRY).limitsOf(batch.provider).maxRequests;
   deps.metrics.percent(METRIC.BatchFillRatio, (100 * batch.requestCount) / limit, {
     provider: batch.provider,
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { minimumArtifactRetention } from '../../infra/artifactLifetime.js';
 import type { BatchlaneStackProps } from '../../infra/BatchlaneStack.js';
-import { applyProfileOverrides } from '../../shared/contract/providerProfile.js';
+import { applyProfileOverrides, resolveProfiles } from '../../shared/contract/providerProfile.js';
 import { synthBatchlane } from './synthBatchlane.js';
 
 /** The retention of the lifecycle rule that expires `prefix` in the synthesized bucket. */
@@ -68,6 +68,28 @@ describe('artifact lifetimes', () => {
       profiles: overridden.profiles,
     });
     expect(groq.longest.terms.map((t) => t.hours)).toEqual([1 / 60, 168, 433.5]);
+  });
+
+  it("counts a deployment's own profile by its window and its cap on enqueued tokens", () => {
+    const resolved = resolveProfiles([
+      {
+        id: 'acme',
+        baseUrl: 'https://api.acme.example/v1',
+        key: { secretName: 'batchlane/acme', envVar: 'ACME_API_KEY' },
+        endpoints: ['/v1/chat/completions'],
+        limits: { maxRequests: 1000, maxBytes: 1_000_000, maxEnqueuedTokens: 1_000_000 },
+        window: { request: '48h', accepted: ['24h', '48h'], runsPastHours: 96 },
+        batchDiscount: 0.5,
+      },
+    ]);
+    if (!resolved.ok) throw new Error(resolved.issues.join('; '));
+    const acme = minimumArtifactRetention({
+      ...defaults,
+      enabledProviders: ['acme'],
+      profiles: resolved.profiles,
+    });
+    // Its 48 h window runs to 96 h; its token cap holds a batch for a run too.
+    expect(acme.longest.terms.map((t) => t.hours)).toEqual([1 / 60, 96, 96, 433.5]);
   });
 
   it('keeps claim checks and retry batches as long as a monthly budget may hold them', () => {

@@ -1,10 +1,14 @@
 import { App } from 'aws-cdk-lib';
+import type { Template } from 'aws-cdk-lib/assertions';
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { stackPropsFromContext } from '../../infra/stackPropsFromContext.js';
 import { ENV, profileEnvNames } from '../../shared/config/BatchlaneConfig.js';
 import { loadConfig } from '../../shared/config/loadConfig.js';
-import type { ProfileOverride } from '../../shared/contract/providerProfile.js';
+import type {
+  ProfileOverride,
+  ProviderProfileInput,
+} from '../../shared/contract/providerProfile.js';
 import { environmentOf, logicalIdOf, synthBatchlane } from './synthBatchlane.js';
 
 const contextOf = (context: Record<string, unknown>) => new App({ context }).node;
@@ -27,12 +31,16 @@ describe('context "providerProfiles"', () => {
   });
 
   it.each([
-    [[{ id: 'fireworks', baseUrl: 'https://x.example' }], /0\.id: id must name a built-in profile/],
+    // A new id is a whole profile of the deployment's own: everything a profile says is needed.
+    [[{ id: 'fireworks', baseUrl: 'https://x.example' }], /0\.key: /],
     [
       [{ id: 'groq', window: { request: '9d' } }],
       /0\.window\.request: window\.request must be one of/,
     ],
-    [[{ id: 'groq', limits: { maxRequests: 1 } }], /0: Unrecognized key: "limits"/],
+    [
+      [{ id: 'groq', limits: { maxRequests: 1 } }],
+      /0: "groq" is a built-in profile: its entry may change baseUrl, key, window, quirks only, not limits/,
+    ],
     [
       [{ id: 'azure-openai', quirks: { apiVersion: null } }],
       /0\.quirks\.apiVersion: an azure profile needs/,
@@ -84,6 +92,195 @@ describe('Stack: provider profiles', () => {
       baseUrl: 'https://acme.openai.azure.com',
       quirks: { apiVersion: '2024-10-21', deployments: { 'gpt-4.1-mini': 'gpt41mini-gb' } },
     });
-    expect(config.profiles?.groq.window.request).toBe('24h');
+    expect(config.profiles?.['groq']?.window.request).toBe('24h');
+  });
+});
+
+/** A profile of the deployment's own, with its model's prices. */
+const ACME: ProviderProfileInput = {
+  id: 'acme',
+  baseUrl: 'https://api.acme.example/v1',
+  key: { secretName: 'batchlane/acme', envVar: 'ACME_API_KEY' },
+  endpoints: ['/v1/chat/completions', '/v1/embeddings'],
+  limits: { maxRequests: 10_000, maxBytes: 100_000_000, maxEnqueuedTokens: null },
+  window: { request: '24h', accepted: ['24h'], runsPastHours: null },
+  batchDiscount: 0.5,
+  prices: [
+    {
+      model: 'acme-chat-1',
+      effective_from: '2026-01-01',
+      input: 2,
+      output: 8,
+      cache_write_5m: null,
+      cache_write_1h: null,
+      cache_read: null,
+      batch_discount: 0.5,
+      batch_cache_rule: 'multiply',
+      flex_rate: null,
+      source: { url: 'https://acme.example/pricing', retrieved: '2026-12-01' },
+    },
+  ],
+};
+
+const withAcme = (acme: Record<string, unknown>, extra: unknown[] = []) => [
+  { ...ACME, ...acme },
+  ...extra,
+];
+
+describe('context "providerProfiles": a profile with an id of its own', () => {
+  it('is kept as written, and may be enabled', () => {
+    const props = stackPropsFromContext(
+      contextOf({ providerProfiles: [ACME, AZURE], enabledProviders: 'openai,acme' }),
+    );
+    expect(props.providerProfiles).toEqual([ACME, AZURE]);
+    expect(props.enabledProviders).toEqual(['openai', 'acme']);
+  });
+
+  it.each([
+    [
+      withAcme({ id: 'openai' }),
+      /0\.id: id "openai" names a provider batchlane drives with its own SDK/,
+    ],
+    [withAcme({ id: 'Acme!' }), /0\.id: id must be 3-32 characters/],
+    [withAcme({}, [{ ...ACME }]), /1\.id: id "acme" is given twice/],
+    [withAcme({ baseUrl: 'not a url' }), /0\.baseUrl: baseUrl must be an absolute URL/],
+    [
+      withAcme({ window: { request: '48h', accepted: ['24h'], runsPastHours: null } }),
+      /0\.window\.request: window\.request must be one of window\.accepted/,
+    ],
+    [
+      withAcme({ window: { request: '1w', accepted: ['1w'], runsPastHours: null } }),
+      /0\.window\.request: window\.request must look like 24h or 7d/,
+    ],
+    [withAcme({ endpoints: ['/v1/messages'] }), /0\.endpoints\.0: /],
+    [
+      withAcme({ key: { secretName: 'batchlane/acme', envVar: 'acme_key' } }),
+      /0\.key\.envVar: key\.envVar must be UPPER_SNAKE/,
+    ],
+    [
+      withAcme({ quirks: { client: 'azure' } }),
+      /0\.quirks\.apiVersion: an azure profile needs quirks\.apiVersion/,
+    ],
+    [withAcme({ prices: [{ ...ACME.prices?.[0], input: -1 }] }), /0\.prices\.0\.input: /],
+    [
+      withAcme({ prices: [ACME.prices?.[0], ACME.prices?.[0]] }),
+      /"providerProfiles" prices: .*providers\.acme\[1\]\.effective_from: duplicate entry for acme-chat-1/,
+    ],
+  ])('fails synth naming the entry and field (%#)', (value, message) => {
+    expect(() => stackPropsFromContext(contextOf({ providerProfiles: value }))).toThrow(message);
+  });
+
+  it('refuses to enable an id that is neither built in nor a profile', () => {
+    expect(() => stackPropsFromContext(contextOf({ enabledProviders: 'openai,acme' }))).toThrow(
+      /"enabledProviders" names unknown providers: acme \(neither built in nor an id in "providerProfiles"\)/,
+    );
+    expect(() => stackPropsFromContext(contextOf({ enabledProviders: 'openai,Acme' }))).toThrow(
+      /"enabledProviders" names unknown providers: Acme/,
+    );
+  });
+});
+
+/** Every `secretsmanager:GetSecretValue` resource granted to a role, as JSON text. */
+const secretGrantsOf = (template: Template, roleId: string): string[] =>
+  Object.values(
+    template.toJSON().Resources as Record<
+      string,
+      { Type: string; Properties?: Record<string, unknown> }
+    >,
+  )
+    .filter(
+      (resource) =>
+        resource.Type === 'AWS::IAM::Policy' &&
+        JSON.stringify(resource.Properties?.['Roles']).includes(roleId),
+    )
+    .flatMap((policy) => {
+      const document = policy.Properties?.['PolicyDocument'] as
+        | { Statement?: { Action: string | string[]; Resource: unknown }[] }
+        | undefined;
+      return (document?.Statement ?? [])
+        .filter((statement) => [statement.Action].flat().includes('secretsmanager:GetSecretValue'))
+        .map((statement) => JSON.stringify(statement.Resource));
+    });
+
+describe("Stack: a deployment's own profile", () => {
+  const { stack, template } = synthBatchlane({
+    enabledProviders: ['openai', 'acme'],
+    providerProfiles: [ACME],
+  });
+  const functions = [stack.collector, stack.poller, stack.completion, stack.realtime];
+
+  it('gives the functions that call providers its secret, by the name the profile gives', () => {
+    for (const fn of functions) {
+      const env = environmentOf(template, logicalIdOf(stack, fn.function.function));
+      expect(JSON.stringify(env[profileEnvNames('acme').secretArn])).toContain(
+        'secret:batchlane/acme',
+      );
+      expect(env[ENV.enabledProviders]).toBe('openai,acme');
+      expect(env[ENV.providerProfiles]).toBe(JSON.stringify([ACME]));
+      const grants = secretGrantsOf(template, logicalIdOf(stack, fn.function.role));
+      expect(grants.filter((g) => g.includes('batchlane/acme'))).toHaveLength(1);
+      expect(grants.some((g) => g.includes(':secret:batchlane/acme-??????'))).toBe(true);
+    }
+    // The key is the operator's to create: the stack makes no secret for it.
+    expect(stack.providerSecrets.createdFor).not.toContain('acme');
+  });
+
+  it('gives the webhook receiver nothing of it', () => {
+    const receiver = stack.webhookReceiver;
+    expect(receiver).toBeDefined();
+    const env = environmentOf(template, logicalIdOf(stack, receiver!.function.function));
+    expect(env[profileEnvNames('acme').secretArn]).toBeUndefined();
+    const grants = secretGrantsOf(template, logicalIdOf(stack, receiver!.function.role));
+    expect(grants.length).toBeGreaterThan(0);
+    expect(grants.some((g) => g.includes('batchlane/acme'))).toBe(false);
+  });
+
+  it('is loaded by the functions with its prices in the price table', () => {
+    const env = environmentOf(template, logicalIdOf(stack, stack.completion.function.function));
+    const config = loadConfig({
+      [ENV.tableName]: 't',
+      [ENV.bucketName]: 'b',
+      [ENV.eventBusName]: 'e',
+      [ENV.completionQueueUrl]: 'https://sqs.us-east-1.amazonaws.com/123456789012/c',
+      [ENV.enabledProviders]: String(env[ENV.enabledProviders]),
+      [ENV.providerProfiles]: String(env[ENV.providerProfiles]),
+    });
+    expect(config.enabledProviders).toEqual(['openai', 'acme']);
+    expect(config.profiles?.['acme']).toMatchObject({ baseUrl: 'https://api.acme.example/v1' });
+    expect(config.priceTable.providers['acme']).toEqual([
+      expect.objectContaining({ model: 'acme-chat-1', input: 2, output: 8 }),
+    ]);
+    expect(config.priceTable.version).toMatch(/\+profiles$/);
+  });
+});
+
+describe("Stack: a deployment's own profile in the 4 KB environment", () => {
+  const pricedFor = (count: number) => ({
+    ...ACME,
+    prices: Array.from({ length: count }, (_, index) => ({
+      ...ACME.prices?.[0],
+      model: `acme-chat-${index}`,
+    })),
+  });
+
+  it('synthesizes a profile whose prices fit', () => {
+    const profile = pricedFor(2);
+    const { stack, template } = synthBatchlane({
+      enabledProviders: ['openai', 'acme'],
+      providerProfiles: [profile] as ProviderProfileInput[],
+    });
+    const env = environmentOf(template, logicalIdOf(stack, stack.collector.function.function));
+    expect(JSON.parse(String(env[ENV.providerProfiles]))).toEqual([profile]);
+  });
+
+  it('fails synth naming providerProfiles when its prices pass the limit', () => {
+    expect(() =>
+      synthBatchlane({
+        enabledProviders: ['openai', 'acme'],
+        providerProfiles: [pricedFor(12)] as ProviderProfileInput[],
+      }),
+    ).toThrow(
+      /providerProfiles is too large: the environment variables of Test\/Collector\/Function would take about \d+ bytes, over Lambda's limit of 4096 bytes per function \(BATCHLANE_PROVIDER_PROFILES alone takes \d+\)/,
+    );
   });
 });

@@ -24,6 +24,8 @@ describe('runSimulatorCli', () => {
         '3',
         '--api-key',
         'cli-key',
+        '--profile',
+        'acme:acme-chat-1',
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -47,6 +49,14 @@ describe('runSimulatorCli', () => {
       expect((await anthropic.messages.batches.list()).data).toEqual([]);
       const openai = new OpenAI({ apiKey: 'other', baseURL: `${anthropicUrl}/v1`, maxRetries: 0 });
       await expect(openai.batches.list()).rejects.toThrow(OpenAI.AuthenticationError);
+      // A deployment's own profile, served where the line printed for it says.
+      expect(output).toContain(`BATCHLANE_ACME_BASE_URL=${anthropicUrl}/profiles/acme/v1`);
+      const acme = new OpenAI({ apiKey: 'cli-key', baseURL: `${anthropicUrl}/profiles/acme/v1` });
+      const chat = await acme.chat.completions.create({
+        model: 'acme-chat-1',
+        messages: [{ role: 'user', content: 'hi' }],
+      });
+      expect(chat.object).toBe('chat.completion');
       const exited = once(child, 'exit');
       child.kill('SIGTERM');
       const [code] = (await exited) as [number | null];

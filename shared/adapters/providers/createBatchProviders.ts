@@ -1,9 +1,8 @@
 import type { BatchlaneConfig, ProviderConnection } from '../../config/BatchlaneConfig.js';
-import { BUILT_IN_PROFILES } from '../../contract/providerProfile.js';
 import type { ProviderName } from '../../contract/providers.js';
 import { ConfigError } from '../../domain/errors.js';
 import type { BatchProvider } from '../../ports/BatchProvider.js';
-import { buildPerProvider } from './buildPerProvider.js';
+import { buildPerProvider, profileFor } from './buildPerProvider.js';
 import { lazyBatchProvider } from './lazyProviders.js';
 
 /** SDK client settings shared by every provider built here. */
@@ -72,16 +71,19 @@ const createProvider = (
     case 'deepseek':
       // No batch API: its requests never reach a batch (see the lanes table).
       return disabledProvider(name);
-    default:
+    default: {
       // A provider profile: OpenAI's Batch API at the profile's URL, with its departures.
+      // Resolved now, so a profile the deployment lacks fails at start, not at first call.
+      const profile = profileFor(name, profiles);
       return lazyBatchProvider(
         name,
         async () =>
           new (await import('./OpenAIBatchProvider.js')).OpenAIBatchProvider({
             ...common,
-            profile: profiles?.[name] ?? BUILT_IN_PROFILES[name],
+            profile,
           }),
       );
+    }
   }
 };
 

@@ -1,9 +1,8 @@
 import type { BatchlaneConfig, ProviderConnection } from '../../config/BatchlaneConfig.js';
-import { BUILT_IN_PROFILES } from '../../contract/providerProfile.js';
 import type { ProviderName } from '../../contract/providers.js';
 import { ConfigError } from '../../domain/errors.js';
 import type { RealtimeProvider } from '../../ports/RealtimeProvider.js';
-import { buildPerProvider } from './buildPerProvider.js';
+import { buildPerProvider, profileFor } from './buildPerProvider.js';
 import type { RealtimeRetryOptions } from './callWithRetries.js';
 import { lazyRealtimeProvider } from './lazyProviders.js';
 
@@ -79,17 +78,20 @@ const createProvider = (
         async () =>
           new (await import('./DeepSeekRealtimeProvider.js')).DeepSeekRealtimeProvider(common),
       );
-    default:
+    default: {
       // A profile's endpoint has no flex tier (OpenAIRealtimeProvider says so too).
+      // Resolved now, so a profile the deployment lacks fails at start, not at first call.
+      const profile = profileFor(name, profiles);
       return lazyRealtimeProvider(
         name,
         false,
         async () =>
           new (await import('./OpenAIRealtimeProvider.js')).OpenAIRealtimeProvider({
             ...common,
-            profile: profiles?.[name] ?? BUILT_IN_PROFILES[name],
+            profile,
           }),
       );
+    }
   }
 };
 

@@ -1,4 +1,3 @@
-import { isBuiltInProfileId } from '../../contract/providerProfile.js';
 import type { Usage } from '../../contract/result.js';
 import { isJsonObject, type JsonObject } from '../isJsonObject.js';
 
@@ -217,8 +216,9 @@ const tokenUsageFromResponse = (
     case 'deepseek':
       return fromDeepSeek(body);
     default:
-      // Provider profiles answer OpenAI's bodies.
-      return isBuiltInProfileId(provider) ? fromOpenAI(endpoint, body) : null;
+      // Every other id is a provider profile (built in or the deployment's own; intake refuses
+      // any id it does not know), and profiles answer OpenAI's bodies.
+      return fromOpenAI(endpoint, body);
   }
 };
 

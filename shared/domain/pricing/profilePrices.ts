@@ -1,3 +1,4 @@
+import type { ProviderProfile } from '../../contract/providerProfile.js';
 import type { PriceTableInput } from './PriceTable.js';
 
 /*
@@ -227,4 +228,20 @@ const PROFILE_PRICES: Record<'together' | 'groq' | 'xai' | 'azure-openai', Entri
   ],
 };
 
-export { PROFILE_PRICES };
+/**
+ * The prices a deployment's own profiles carry (`prices`), as a price table to merge over the
+ * shipped one (`resolvePriceTable`); null when no profile carries any. Its version,
+ * `profiles`, joins the table's, so a cost says these prices were in force.
+ */
+const profilePriceTable = (
+  profiles: Readonly<Record<string, ProviderProfile>>,
+): PriceTableInput | null => {
+  const priced = Object.values(profiles).filter((profile) => profile.prices.length > 0);
+  if (priced.length === 0) return null;
+  return {
+    version: 'profiles',
+    providers: Object.fromEntries(priced.map((profile) => [profile.id, profile.prices])),
+  };
+};
+
+export { PROFILE_PRICES, profilePriceTable };

@@ -1,5 +1,6 @@
 import { COUNT_KEYS } from '../../contract/events.js';
-import { PROVIDER_LIMITS, PROVIDERS, type ProviderName } from '../../contract/providers.js';
+import { BUILT_IN_REGISTRY, type ProviderRegistry } from '../../contract/providerRegistry.js';
+import type { ProviderName } from '../../contract/providers.js';
 import { COST_LANES, type CostEntry, type CostRange } from '../costs/CostEntry.js';
 import { BATCH_STATES, type BatchState } from '../records.js';
 import { type TurnaroundStats, turnaroundModelOf } from '../turnaround.js';
@@ -11,6 +12,8 @@ interface StatusSettings {
   readonly maxRequestsPerBatch: number | null;
   /** How long a batch fills before it is sealed. */
   readonly batchMaxAgeSeconds: number | null;
+  /** The providers the deployment knows (absent: the built-in ones). */
+  readonly registry?: ProviderRegistry;
 }
 
 interface StatusInputs {
@@ -151,14 +154,20 @@ const quantile = (sorted: readonly number[], q: number): number =>
   sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? 0;
 
 const capacityOf = (provider: ProviderName, settings: StatusSettings): number => {
-  const limit = PROVIDER_LIMITS[provider]?.maxRequests ?? Number.POSITIVE_INFINITY;
+  const registry = settings.registry ?? BUILT_IN_REGISTRY;
+  const limit = registry.has(provider)
+    ? registry.limitsOf(provider).maxRequests
+    : Number.POSITIVE_INFINITY;
   const capped = Math.min(limit, settings.maxRequestsPerBatch ?? limit);
   return Number.isFinite(capped) ? capped : 0;
 };
 
 /** Provider turnaround (submitted → ended) of every batch that has both times. */
-const turnaroundOf = (batches: readonly BatchFacts[]): ProviderTurnaround[] =>
-  PROVIDERS.flatMap((provider) => {
+const turnaroundOf = (
+  providers: readonly ProviderName[],
+  batches: readonly BatchFacts[],
+): ProviderTurnaround[] =>
+  providers.flatMap((provider) => {
     const seconds = batches
       .filter((b) => b.provider === provider && b.submittedAt !== null && b.endedAt !== null)
       .map((b) => secondsBetween(b.submittedAt ?? '', b.endedAt ?? ''))
@@ -332,9 +341,12 @@ const summarizeStatus = (inputs: StatusInputs): StatusSnapshot => {
   const batchesById = new Map<string, BatchFacts>();
   for (const batch of [...inputs.recent, ...inputs.active]) batchesById.set(batch.batchId, batch);
   const all = [...batchesById.values()];
+  // The deployment's providers, and any a batch on record names (a profile since removed).
+  const known = (settings.registry ?? BUILT_IN_REGISTRY).ids;
+  const providers = [...new Set([...known, ...all.map((batch) => batch.provider)])];
   // Turnaround per provider as the batches on record show it; open batches' expected ends come
   // from the turnaround log where the deployment keeps one.
-  const turnaround = turnaroundOf(all);
+  const turnaround = turnaroundOf(providers, all);
   const turnaroundBy = new Map(turnaround.map((t) => [t.provider, t]));
 
   const active = all
@@ -344,7 +356,7 @@ const summarizeStatus = (inputs: StatusInputs): StatusSnapshot => {
     .filter((b) => b.state === 'completed')
     .sort((a, b) => (b.completedAt ?? '').localeCompare(a.completedAt ?? ''));
 
-  const byState = Object.fromEntries(PROVIDERS.map((p) => [p, emptyStates()])) as Record<
+  const byState = Object.fromEntries(providers.map((p) => [p, emptyStates()])) as Record<
     ProviderName,
     Record<BatchState, number>
   >;

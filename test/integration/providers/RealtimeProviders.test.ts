@@ -414,12 +414,12 @@ describe('Function: createRealtimeProviders()', () => {
 
     // Act
     const [message, chat] = await Promise.all([
-      providers.anthropic.invoke(messageCall('realtime')),
-      providers.openai.invoke(chatCall('flex')),
+      providers.anthropic!.invoke(messageCall('realtime')),
+      providers.openai!.invoke(chatCall('flex')),
     ]);
 
     // Assess
-    expect(providers.openai.supportsFlex).toBe(true);
+    expect(providers.openai?.supportsFlex).toBe(true);
     expect(message).toMatchObject({ status: 'succeeded', serviceTier: 'standard' });
     expect(chat).toMatchObject({ status: 'succeeded', serviceTier: 'flex' });
   });
@@ -440,7 +440,7 @@ describe('Function: createRealtimeProviders()', () => {
       async (conn) => conn.apiKey ?? '',
     );
 
-    await expect(providers.anthropic.invoke(messageCall('realtime'))).rejects.toBeInstanceOf(
+    await expect(providers.anthropic!.invoke(messageCall('realtime'))).rejects.toBeInstanceOf(
       ConfigError,
     );
   });

@@ -16,7 +16,7 @@ describe('client options', () => {
         Batchlane: {
           IntakeQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/intake',
           ArtifactsBucketName: 'batchlane-artifacts-x',
-          EnabledProviders: 'anthropic,openai,nonsense',
+          EnabledProviders: 'anthropic,openai,acme,Not a provider',
           DestinationAllowList: 'sqs:arn:aws:sqs:eu-west-1:123456789012:results',
           StateTableName: 'ignored',
         },
@@ -25,7 +25,8 @@ describe('client options', () => {
     expect(clientOptionsFromStackOutputs(file)).toEqual({
       queueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/intake',
       claimCheckBucket: 'batchlane-artifacts-x',
-      enabledProviders: ['anthropic', 'openai'],
+      // A profile of the deployment's own is kept; what no provider id can be is dropped.
+      enabledProviders: ['anthropic', 'openai', 'acme'],
       destinationAllowList: 'sqs:arn:aws:sqs:eu-west-1:123456789012:results',
     });
     expect(() => clientOptionsFromStackOutputs(file, 'Other')).toThrow();

@@ -43,7 +43,8 @@ describe('createBatchlaneClient', () => {
       ...Array.from({ length: 1200 }, (_, i) => request(`r-${i}`)),
       request('r-3'), // identical to an earlier one, in a later window
       request('r-4', 'different'), // same id, different request
-      { ...request('bad'), provider: 'nobody' } as unknown as RequestV1Input,
+      // No provider id looks like this (a well-formed unknown id may be a deployment's profile).
+      { ...request('bad'), provider: 'No Body' } as unknown as RequestV1Input,
     ];
 
     const report = await client.sendMany(requests);

@@ -80,8 +80,8 @@ describe('batchlane/client, as a consumer imports it', () => {
           "import { createBatchlaneClient, type SendOutcome } from 'batchlane/client';",
           "const client = createBatchlaneClient({ queueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/intake' });",
           "const ok: SendOutcome = await client.send({ custom_id: 'a', provider: 'openai', body: {} });",
-          '// @ts-expect-error: not a provider',
-          "await client.send({ custom_id: 'a', provider: 'nope', body: {} });",
+          '// @ts-expect-error: custom_id is a string',
+          "await client.send({ custom_id: 1, provider: 'openai', body: {} });",
           'export { ok };',
         ].join('\n'),
       );

@@ -31,6 +31,26 @@ const codeOf = (value: unknown, known: DeploymentFacts = facts): string => {
 };
 
 describe('prepareRequest', () => {
+  it("judges a deployment's own profile by what any profile takes", () => {
+    const withAcme = { ...facts, enabledProviders: ['openai', 'acme'] };
+    const acme = (overrides: Record<string, unknown> = {}) =>
+      request({
+        provider: 'acme',
+        body: { model: 'acme-chat-1', messages: [{ role: 'user', content: 'hi' }] },
+        ...overrides,
+      });
+    expect(codeOf(acme(), withAcme)).toBe('ok');
+    // Whatever endpoints and limits acme's profile has, no profile takes these.
+    expect(codeOf(acme({ endpoint: '/v1/messages' }), withAcme)).toBe('unsupported_endpoint');
+    expect(codeOf(acme({ tier: 'flex' }), withAcme)).toBe('unsupported_tier');
+    // Not enabled where the enabled providers are known; sent where they are not.
+    expect(codeOf(acme())).toBe('provider_not_enabled');
+    expect(codeOf(acme(), { ...facts, enabledProviders: null })).toBe('ok');
+    expect(codeOf(acme({ provider: 'Not An Id' }), { ...facts, enabledProviders: null })).toBe(
+      'unknown_provider',
+    );
+  });
+
   it('sends a valid request as it is', () => {
     const prepared = prepareRequest(request(), facts);
     expect(prepared.ok).toBe(true);

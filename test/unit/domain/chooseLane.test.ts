@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { laneRuleOf, needsRealtimeLane } from '../../../shared/contract/lanes.js';
+import { BUILT_IN_REGISTRY } from '../../../shared/contract/providerRegistry.js';
 import { PROVIDERS } from '../../../shared/contract/providers.js';
 import { TIERS } from '../../../shared/contract/request.js';
 import { chooseLane } from '../../../shared/domain/chooseLane.js';
@@ -126,10 +126,13 @@ describe('chooseLane', () => {
 
   it('has a rule for every provider and tier, and refuses flex where there is none', () => {
     for (const provider of PROVIDERS) {
-      for (const tier of TIERS) expect(laneRuleOf(provider, tier).kind).toBeTypeOf('string');
+      for (const tier of TIERS)
+        expect(BUILT_IN_REGISTRY.laneRuleOf(provider, tier).kind).toBeTypeOf('string');
     }
-    expect(laneRuleOf('anthropic', 'flex')).toMatchObject({ kind: 'unsupported' });
-    expect(laneRuleOf('bedrock', 'flex')).toMatchObject({ kind: 'unsupported' });
+    expect(BUILT_IN_REGISTRY.laneRuleOf('anthropic', 'flex')).toMatchObject({
+      kind: 'unsupported',
+    });
+    expect(BUILT_IN_REGISTRY.laneRuleOf('bedrock', 'flex')).toMatchObject({ kind: 'unsupported' });
   });
 });
 
@@ -151,7 +154,7 @@ describe('escalateAtOf', () => {
 
 describe('needsRealtimeLane', () => {
   it('is true only for a provider no tier of which is served in batch (DeepSeek)', () => {
-    const needing = PROVIDERS.filter((provider) => needsRealtimeLane(provider));
+    const needing = PROVIDERS.filter((provider) => BUILT_IN_REGISTRY.needsRealtimeLane(provider));
 
     expect(needing).toEqual(['deepseek']);
   });

@@ -86,7 +86,7 @@ describe('summarizeStatus', () => {
       age_seconds: 60,
       expected_end: null,
     });
-    expect(status.batches_by_state.anthropic.filling).toBe(1);
+    expect(status.batches_by_state['anthropic']?.filling).toBe(1);
     expect(status.batches_by_state.openai).toEqual({
       filling: 0,
       sealing: 0,

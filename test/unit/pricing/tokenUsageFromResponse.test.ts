@@ -197,8 +197,18 @@ describe('Function: tokenUsageFromResponse()', () => {
     ['an array body', 'openai', [{ usage: {} }]],
     ['a body without usage', 'anthropic', { type: 'message' }],
     ['a usage that is not an object', 'openai', { usage: 12 }],
-    ['an unknown provider', 'no-such-provider', { usage: { prompt_tokens: 1 } }],
   ])('returns null for %s', (_label, provider, body) => {
     expect(tokenUsageFromResponse(provider, '/v1/chat/completions', body)).toBeNull();
+  });
+
+  it("reads a deployment profile's bodies as OpenAI's (intake admits no other unknown id)", () => {
+    const body = { usage: { prompt_tokens: 12, completion_tokens: 5 } };
+    expect(tokenUsageFromResponse('acme', '/v1/chat/completions', body)).toEqual(
+      tokenUsageFromResponse('openai', '/v1/chat/completions', body),
+    );
+    expect(tokenUsageFromResponse('acme', '/v1/chat/completions', body)).toMatchObject({
+      inputTokens: 12,
+      outputTokens: 5,
+    });
   });
 });

@@ -63,8 +63,8 @@ describe('createBatchProviders', () => {
     expect(await adapterOf('openai')).toBeInstanceOf(OpenAIBatchProvider);
     // Built once: every call after the first reaches the same adapter.
     expect(await adapterOf('openai')).toBe(await adapterOf('openai'));
-    expect(providers.anthropic.name).toBe('anthropic');
-    expect(providers.openai.name).toBe('openai');
+    expect(providers.anthropic?.name).toBe('anthropic');
+    expect(providers.openai?.name).toBe('openai');
     expect(resolveApiKey).toHaveBeenCalledTimes(2);
     expect(resolveApiKey).toHaveBeenCalledWith(config([]).providers.openai, 'openai');
   });
@@ -73,9 +73,9 @@ describe('createBatchProviders', () => {
     const resolveApiKey = vi.fn(async () => 'key');
     const providers = await createBatchProviders(config(['anthropic']), resolveApiKey);
     expect(resolveApiKey).toHaveBeenCalledTimes(1);
-    expect(providers.openai.name).toBe('openai');
-    await expect(providers.openai.retrieve('x')).rejects.toBeInstanceOf(ConfigError);
-    await expect(providers.openai.openResults('x')).rejects.toMatchObject({
+    expect(providers.openai?.name).toBe('openai');
+    await expect(providers.openai!.retrieve('x')).rejects.toBeInstanceOf(ConfigError);
+    await expect(providers.openai!.openResults('x')).rejects.toMatchObject({
       code: 'provider_disabled',
     });
   });

@@ -5,7 +5,7 @@ import {
   lazyBatchProvider,
   lazyRealtimeProvider,
 } from '../../../shared/adapters/providers/lazyProviders.js';
-import { PROVIDERS, type ProviderName } from '../../../shared/contract/providers.js';
+import { type BuiltInProviderName, PROVIDERS } from '../../../shared/contract/providers.js';
 import type { BatchProvider, ProviderBatchSnapshot } from '../../../shared/ports/BatchProvider.js';
 import type { RealtimeProvider } from '../../../shared/ports/RealtimeProvider.js';
 
@@ -105,7 +105,7 @@ describe('createRealtimeProviders: what is stated before loading', () => {
       {
         enabledProviders: keyed,
         providers: Object.fromEntries(keyed.map((name) => [name, connection])) as Record<
-          ProviderName,
+          BuiltInProviderName,
           typeof connection
         >,
       },

@@ -49,6 +49,7 @@ const setUp = () => {
   const metrics = new RecordingMetrics();
   const logger = new RecordingLogger();
   const deps = {
+    settings: {},
     clock,
     deliverer,
     events,
