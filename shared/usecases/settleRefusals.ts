@@ -15,7 +15,7 @@ import type { RuntimeDeps } from './RuntimeDeps.js';
 /** What settling refusals uses: the destination and events, and the ledger it marks. */
 type SettleRefusalsDeps = Pick<
   RuntimeDeps,
-  'clock' | 'deliverer' | 'events' | 'logger' | 'metrics'
+  'clock' | 'deliverer' | 'events' | 'logger' | 'metrics' | 'settings'
 > & {
   readonly store: RequestLedger;
 };
