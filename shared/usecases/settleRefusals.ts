@@ -12,7 +12,7 @@ import type { Rejection } from '../domain/validateRequest.js';
 import type { RequestLedger } from '../ports/RequestLedger.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
 
-/** What settling refusals uses: the destination and events, and the ledger it marks. */
+/** What settling refusals uses: the destination and events, the registry, and the ledger it marks. */
 type SettleRefusalsDeps = Pick<
   RuntimeDeps,
   'clock' | 'deliverer' | 'events' | 'logger' | 'metrics' | 'settings'
