@@ -12,7 +12,10 @@ import type { Rejection } from '../domain/validateRequest.js';
 import type { RequestLedger } from '../ports/RequestLedger.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
 
-/** What settling refusals uses: the destination and events, the registry, and the ledger it marks. */
+/**
+ * What settling refusals uses: the destination and events, the ledger it marks, and the
+ * settings (whose provider registry names a refused request's provider).
+ */
 type SettleRefusalsDeps = Pick<
   RuntimeDeps,
   'clock' | 'deliverer' | 'events' | 'logger' | 'metrics' | 'settings'
