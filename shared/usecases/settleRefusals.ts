@@ -12,10 +12,13 @@ import type { Rejection } from '../domain/validateRequest.js';
 import type { RequestLedger } from '../ports/RequestLedger.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
 
-/** What settling refusals uses: the destination and events, and the ledger it marks. */
+/**
+ * What settling refusals uses: the destination and events, the ledger it marks, and the
+ * provider registry (in the settings) a refused body's provider is read with.
+ */
 type SettleRefusalsDeps = Pick<
   RuntimeDeps,
-  'clock' | 'deliverer' | 'events' | 'logger' | 'metrics'
+  'clock' | 'deliverer' | 'events' | 'logger' | 'metrics' | 'settings'
 > & {
   readonly store: RequestLedger;
 };
