@@ -15,7 +15,7 @@ import type { RuntimeDeps, RuntimeSettings } from './RuntimeDeps.js';
 /** What settling refusals uses: the destination and events, and the ledger it marks. */
 type SettleRefusalsDeps = Pick<
   RuntimeDeps,
-  'clock' | 'deliverer' | 'events' | 'logger' | 'metrics'
+  'clock' | 'deliverer' | 'events' | 'logger' | 'metrics' | 'settings'
 > & {
   readonly store: RequestLedger;
   /** The deployment's providers: a refusal names its provider when it is one of them. */
