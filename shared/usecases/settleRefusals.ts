@@ -10,7 +10,7 @@ import { mapWithConcurrency } from '../domain/mapWithConcurrency.js';
 import type { JsonValue } from '../domain/records.js';
 import type { Rejection } from '../domain/validateRequest.js';
 import type { RequestLedger } from '../ports/RequestLedger.js';
-import type { RuntimeDeps, RuntimeSettings } from './RuntimeDeps.js';
+import type { RuntimeDeps } from './RuntimeDeps.js';
 
 /** What settling refusals uses: the destination and events, and the ledger it marks. */
 type SettleRefusalsDeps = Pick<
@@ -18,8 +18,6 @@ type SettleRefusalsDeps = Pick<
   'clock' | 'deliverer' | 'events' | 'logger' | 'metrics' | 'settings'
 > & {
   readonly store: RequestLedger;
-  /** The deployment's providers: a refusal names its provider when it is one of them. */
-  readonly settings: Pick<RuntimeSettings, 'registry'>;
 };
 
 /** One intake message refused for good, and where (if anywhere) its result goes. */
