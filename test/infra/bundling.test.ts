@@ -32,6 +32,7 @@ describe('Bundling: real handlers', () => {
     rmSync(outdir, { recursive: true, force: true });
   });
 
+  // esbuild bundles every handler with every provider SDK: minutes on a loaded 2-core machine.
   it('bundles each handler into one ESM file with its dependencies and a createRequire banner', () => {
     // Prepare
     const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
@@ -59,5 +60,5 @@ describe('Bundling: real handlers', () => {
         '"mappings"',
       );
     }
-  });
+  }, 300_000);
 });
