@@ -41,7 +41,12 @@ describe('Pipeline: a realtime call that keeps failing', () => {
     expect(results[0]?.error?.message).toContain('flex call did not succeed');
     expect(await pipeline.queueDepth(pipeline.stack.realtimeDlqUrl)).toBe(0);
     // Four tries of the job, each a call and the adapter's five retries of its 429 (the only
-    // traffic the simulator sees here): 4 × 6.
-    expect(pipeline.stack.simulator?.stats().http.requests).toBe(24);
+    // traffic the simulator sees here): 4 × 6. On a loaded machine the intake message can come
+    // back past its visibility timeout before the collector deletes it, and send the job once
+    // more: the lease serves the two one at a time, each with its own tries, and one result.
+    const requests = pipeline.stack.simulator?.stats().http.requests ?? 0;
+    expect(requests % 6).toBe(0);
+    expect(requests).toBeGreaterThanOrEqual(24);
+    expect(requests).toBeLessThanOrEqual(48);
   }, 120_000);
 });
