@@ -8,8 +8,12 @@ import {
 } from './conservationRun.js';
 
 const MAX_ATTEMPTS = 3;
-/** Passes by invocations allowed to crash after which a step must have crashed. */
-const RARE_STEP_REACH = 2;
+/**
+ * Passes by invocations allowed to crash after which a step must have crashed. Three, not two:
+ * completion has up to two deliveries and a checkpoint write in flight at once, so which call
+ * is an invocation's k-th varies from run to run near its end.
+ */
+const RARE_STEP_REACH = 3;
 
 /** Everything the conservation property says, checked on one run's report. */
 const assertConserved = (report: ConservationReport): void => {
@@ -102,8 +106,8 @@ const assertConserved = (report: ConservationReport): void => {
     expect(coverage.hangs, `${coverage.functionName} hangs`).toBeGreaterThan(0);
     // Steps only the very largest invocations reach can come after every record has used up
     // its crash allowance (crashing them then would push messages into a DLQ). Every step
-    // that invocations allowed to crash passed through more than once must have crashed (once
-    // may be an invocation that passed it while another held that step as its target).
+    // that invocations allowed to crash passed through often enough must have crashed (a pass
+    // may be an invocation that went by it while another held that step as its target).
     expect(
       coverage.missingSteps.filter((step) => (coverage.reachedBy[step] ?? 0) >= RARE_STEP_REACH),
       `${coverage.functionName} steps never crashed at`,
