@@ -61,11 +61,12 @@ const grown = <T extends Float64Array | Int32Array>(
 /**
  * A batch's members as one completion run holds them: compact, decoded one at a time when its
  * result comes. Results come back in any order, so a run needs every member at hand; decoded,
- * one costs about 330 bytes of V8 heap, and V8 lets its heap grow to about four times what it
- * holds before it collects, so 100,000 decoded members alone took a run past 400 MB. Here each
- * member is a short JSON tuple written into 1 MiB byte slabs, outside the V8 heap (about 150
- * bytes a member), found by typed arrays indexed by member number: a 100,000-member table is
- * about 15 MB, whatever the heap does. What many members share (destinations, models, producers, lanes) is kept once.
+ * one costs about 330 bytes of V8 heap, and V8 lets its heap grow to several times what it
+ * holds before it collects, so 100,000 decoded members took a run to 461 MB. Here each member
+ * is a short JSON tuple written into 1 MiB byte slabs outside the V8 heap, found by typed
+ * arrays indexed by member number: about 200 bytes a member with a little metadata, 20 MB for
+ * 100,000, which the heap's growth does not multiply. What many members share (destinations,
+ * models, producers, lanes) is kept once and written as its number.
  *
  * Map-like: `get`, `set` (the last write for an id wins), `has`, `size`, `values()`.
  */
