@@ -1,6 +1,7 @@
 import OpenAI, { toFile } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSimulator, startSimulator } from '../../local/simulator/startSimulator.js';
+import { ACME_MODELS, ACME_PROFILE } from '../support/acmeProfile.js';
 import { API_KEY, chatLine, parseJsonl, waitFor } from './simulatorTestKit.js';
 
 /*
@@ -17,7 +18,7 @@ beforeAll(async () => {
     seed: 11,
     apiKeys: [API_KEY],
     profiles: [
-      { id: 'acme', models: ['acme-chat-1', 'acme-embed-1'] },
+      { id: ACME_PROFILE.id, models: ACME_MODELS },
       { id: 'fireworks', models: [] },
     ],
   });
