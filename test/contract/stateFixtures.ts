@@ -209,21 +209,25 @@ type FixturesOver<P extends keyof StatePorts> = ('ledger' extends P
     : unknown) &
   ('members' extends P ? { readonly listAll: ReturnType<typeof listAllWith> } : unknown);
 
+/** The state ports a subject `S` of the port `Own` brings: its own and the others it holds. */
+type PortsOf<Own extends keyof StatePorts, S> = Own | Extract<keyof S, keyof StatePorts>;
+
 /** What a case of a state contract works with: the subject, each port by name, the fixtures. */
-type OpenedState<Own extends keyof StatePorts, Others extends keyof StatePorts> = {
-  readonly subject: StateSubject<Own, Others>;
-} & Pick<StatePorts, Own | Others> &
-  FixturesOver<Own | Others>;
+type OpenedState<Own extends keyof StatePorts, S> = { readonly subject: S } & Pick<
+  StatePorts,
+  PortsOf<Own, S>
+> &
+  FixturesOver<PortsOf<Own, S>>;
 
 /**
  * Opens a subject for one case: its port under the port's own name (`filling`, `ledger`, …)
  * beside the others, and the fixtures bound to them, so that every suite's cases read the same.
  */
-const openState = <Own extends keyof StatePorts, Others extends keyof StatePorts>(
+const openState = <Own extends keyof StatePorts, S extends Subject<StatePorts[Own]>>(
   own: Own,
-  subject: StateSubject<Own, Others>,
-): OpenedState<Own, Others> => {
-  const ports: Partial<StatePorts> = { ...subject, [own]: subject.port };
+  subject: S,
+): OpenedState<Own, S> => {
+  const ports: Partial<StatePorts> = { ...(subject as Partial<StatePorts>), [own]: subject.port };
   const { ledger, filling, members, blobs } = ports;
   return {
     ...ports,
@@ -235,7 +239,7 @@ const openState = <Own extends keyof StatePorts, Others extends keyof StatePorts
         claimAlone: claimAloneWith(filling, blobs),
       }),
     ...(members && { listAll: listAllWith(members) }),
-  } as OpenedState<Own, Others>;
+  } as OpenedState<Own, S>;
 };
 
 export {

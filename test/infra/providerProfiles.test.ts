@@ -5,7 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { stackPropsFromContext } from '../../infra/stackPropsFromContext.js';
 import { ENV, profileEnvNames } from '../../shared/config/BatchlaneConfig.js';
 import { loadConfig } from '../../shared/config/loadConfig.js';
-import type { ProfileOverride } from '../../shared/contract/providerProfile.js';
+import type {
+  ProfileOverride,
+  ProviderProfileInput,
+} from '../../shared/contract/providerProfile.js';
 import { ACME_PROFILE } from '../support/acmeProfile.js';
 import { environmentOf, logicalIdOf, synthBatchlane } from './synthBatchlane.js';
 
