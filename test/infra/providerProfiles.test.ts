@@ -10,7 +10,12 @@ import type {
   ProviderProfileInput,
 } from '../../shared/contract/providerProfile.js';
 import { ACME_PROFILE } from '../support/acmeProfile.js';
-import { environmentOf, logicalIdOf, synthBatchlane } from './synthBatchlane.js';
+import {
+  environmentOf,
+  logicalIdOf,
+  policyStatementsOf,
+  synthBatchlane,
+} from './synthBatchlane.js';
 
 const contextOf = (context: Record<string, unknown>) => new App({ context }).node;
 
@@ -157,25 +162,9 @@ describe('context "providerProfiles": a profile with an id of its own', () => {
 
 /** Every `secretsmanager:GetSecretValue` resource granted to a role, as JSON text. */
 const secretGrantsOf = (template: Template, roleId: string): string[] =>
-  Object.values(
-    template.toJSON().Resources as Record<
-      string,
-      { Type: string; Properties?: Record<string, unknown> }
-    >,
-  )
-    .filter(
-      (resource) =>
-        resource.Type === 'AWS::IAM::Policy' &&
-        JSON.stringify(resource.Properties?.['Roles']).includes(roleId),
-    )
-    .flatMap((policy) => {
-      const document = policy.Properties?.['PolicyDocument'] as
-        | { Statement?: { Action: string | string[]; Resource: unknown }[] }
-        | undefined;
-      return (document?.Statement ?? [])
-        .filter((statement) => [statement.Action].flat().includes('secretsmanager:GetSecretValue'))
-        .map((statement) => JSON.stringify(statement.Resource));
-    });
+  policyStatementsOf(template, roleId)
+    .filter((statement) => [statement.Action].flat().includes('secretsmanager:GetSecretValue'))
+    .map((statement) => JSON.stringify(statement.Resource));
 
 describe("Stack: a deployment's own profile", () => {
   const { stack, template } = synthBatchlane({
