@@ -8,7 +8,6 @@ import {
   BUILT_IN_PROFILE_IDS,
   BUILT_IN_PROFILES,
   type BuiltInProfileId,
-  type ProviderProfileInput,
 } from '../../../shared/contract/providerProfile.js';
 import { formatProviderLine } from '../../../shared/domain/formatProviderLine.js';
 import type { BatchProvider } from '../../../shared/ports/BatchProvider.js';
@@ -16,6 +15,7 @@ import {
   type BatchProviderSubject,
   describeBatchProviderContract,
 } from '../../contract/BatchProviderContract.js';
+import { ACME_PROFILE } from '../../support/acmeProfile.js';
 import { API_KEY, waitForEnded } from '../providers/providerTestKit.js';
 
 /** The simulator's own marker: a request whose custom id ends in it is refused. */
@@ -94,16 +94,6 @@ for (const [index, id] of BUILT_IN_PROFILE_IDS.entries()) {
  * `BATCHLANE_PROVIDER_PROFILES`, its key from the variable the profile names, its base URL
  * from `BATCHLANE_ACME_BASE_URL`, and the adapter from `createBatchProviders`.
  */
-const ACME: ProviderProfileInput = {
-  id: 'acme',
-  baseUrl: 'https://api.acme.example/v1',
-  key: { secretName: 'batchlane/acme', envVar: 'ACME_API_KEY' },
-  endpoints: ['/v1/chat/completions'],
-  limits: { maxRequests: 50_000, maxBytes: 100_000_000, maxEnqueuedTokens: null },
-  window: { request: '24h', accepted: ['24h'], runsPastHours: null },
-  batchDiscount: 0.5,
-};
-
 describeBatchProviderContract(
   "OpenAIBatchProvider with a deployment's own profile on the simulator",
   async () => {
@@ -120,7 +110,7 @@ describeBatchProviderContract(
       [ENV.eventBusName]: 'e',
       [ENV.completionQueueUrl]: 'https://sqs.us-east-1.amazonaws.com/123456789012/c',
       [ENV.enabledProviders]: 'acme',
-      [ENV.providerProfiles]: JSON.stringify([ACME]),
+      [ENV.providerProfiles]: JSON.stringify([ACME_PROFILE]),
       ACME_API_KEY: apiKey,
       [profileEnvNames('acme').baseUrl]: sim.profileBaseUrls['acme'] ?? '',
     });
