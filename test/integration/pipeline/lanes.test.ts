@@ -13,13 +13,13 @@ const WINDOW_SECONDS = 3600;
 const ESCALATE_BEFORE_SECONDS = 5400;
 
 /**
- * The lane policy on a compressed clock, with room for a loaded machine: no deadline here can
- * pass before its request is served, and no step is raced against another. A provider
- * "window" of an hour plus a 5 s margin: a request due in half an hour is inside it, one due
- * in an hour and a half (or later) is batched. Members are escalated an hour and a half before
- * their deadline, so the member due then is late from the start: the poller escalates it on
- * its first look at the running batch (batches take 40 s at the simulator), while the member
- * due hours later stays with the batch.
+ * The lane policy on a compressed clock, with room for a loaded machine: no deadline here
+ * passes before its request is served, however slow the run. A provider "window" of an hour
+ * plus a 5 s margin: a request due in half an hour is inside it, one due in an hour and a half
+ * (or later) is batched. Members are escalated an hour and a half before their deadline, so
+ * the member due then is late from the start: the poller escalates it on its first look at
+ * the running batch (the poller runs every 250 ms; the simulator runs a batch 40 s), while the
+ * member due hours later stays with the batch.
  */
 beforeAll(async () => {
   pipeline = await startPipeline(
