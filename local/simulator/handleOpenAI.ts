@@ -7,7 +7,12 @@ import {
   openaiFileLines,
   openaiTimeline,
 } from './openaiBatchView.js';
-import { AZURE_DEPLOYMENTS, type OpenAIDialect, windowMs } from './openaiDialects.js';
+import {
+  AZURE_DEPLOYMENTS,
+  OPENAI_DIALECT,
+  type OpenAIDialect,
+  windowMs,
+} from './openaiDialects.js';
 import { multipartBoundary, parseMultipart } from './parseMultipart.js';
 import type { SimContext } from './SimContext.js';
 import {
@@ -31,25 +36,7 @@ const FILE_PURPOSES = [
   'user_data',
   'evals',
 ] as const;
-/** Endpoints the simulator can answer; the real API also takes completions, moderations, … */
-const BATCH_ENDPOINTS = ['/v1/chat/completions', '/v1/embeddings', '/v1/responses'] as const;
 const DAY_MS = 24 * 3600 * 1000;
-
-/** OpenAI itself, as a dialect: the one the others depart from. */
-const OPENAI_DIALECT: OpenAIDialect = {
-  id: 'openai',
-  prefix: '',
-  apiRoot: '/v1',
-  azure: false,
-  endpoints: BATCH_ENDPOINTS,
-  windows: ['24h'],
-  batchPurpose: 'batch',
-  linesHaveUrl: true,
-  maxCustomIdLength: null,
-  togetherObjects: false,
-  maxRequests: Number.POSITIVE_INFINITY,
-  maxFileBytes: Number.POSITIVE_INFINITY,
-};
 
 /** Whether a record belongs to the dialect a request came in on. */
 const ownedBy = (record: { readonly dialect?: string }, dialect: OpenAIDialect): boolean =>

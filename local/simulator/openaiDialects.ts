@@ -38,64 +38,61 @@ interface OpenAIDialect {
 }
 
 const DAY_WINDOWS = ['24h', '48h', '72h', '4d', '5d', '6d', '7d'];
+/** Endpoints the simulator can answer; the real API also takes completions, moderations, … */
+const BATCH_ENDPOINTS = ['/v1/chat/completions', '/v1/embeddings', '/v1/responses'] as const;
+const CHAT_ONLY = ['/v1/chat/completions'];
+const MB = 1000 * 1000;
+
+/**
+ * OpenAI itself, as a dialect: the one the others depart from. Its own limits are the
+ * simulator's (`SimLimits`), not the dialect's.
+ */
+const OPENAI_DIALECT: OpenAIDialect = {
+  id: 'openai',
+  prefix: '',
+  apiRoot: '/v1',
+  azure: false,
+  endpoints: BATCH_ENDPOINTS,
+  windows: ['24h'],
+  batchPurpose: 'batch',
+  linesHaveUrl: true,
+  maxCustomIdLength: null,
+  togetherObjects: false,
+  maxRequests: Number.POSITIVE_INFINITY,
+  maxFileBytes: Number.POSITIVE_INFINITY,
+};
+
+/** A provider served under `/<id>` as OpenAI is, but for what `departures` says. */
+const departingFromOpenAI = (
+  id: string,
+  departures: Partial<OpenAIDialect> & Pick<OpenAIDialect, 'maxRequests' | 'maxFileBytes'>,
+): OpenAIDialect => ({ ...OPENAI_DIALECT, id, prefix: `/${id}`, ...departures });
 
 const DIALECTS: readonly OpenAIDialect[] = [
-  {
-    id: 'together',
-    prefix: '/together',
-    apiRoot: '/v1',
-    azure: false,
-    endpoints: ['/v1/chat/completions'],
-    windows: ['24h'],
+  departingFromOpenAI('together', {
+    endpoints: CHAT_ONLY,
     batchPurpose: 'batch-api',
     linesHaveUrl: false,
     maxCustomIdLength: 64,
     togetherObjects: true,
     maxRequests: 50_000,
-    maxFileBytes: 100 * 1000 * 1000,
-  },
-  {
-    id: 'groq',
-    prefix: '/groq',
+    maxFileBytes: 100 * MB,
+  }),
+  departingFromOpenAI('groq', {
     apiRoot: '/openai/v1',
-    azure: false,
-    endpoints: ['/v1/chat/completions'],
+    endpoints: CHAT_ONLY,
     windows: DAY_WINDOWS,
-    batchPurpose: 'batch',
-    linesHaveUrl: true,
-    maxCustomIdLength: null,
-    togetherObjects: false,
     maxRequests: 50_000,
-    maxFileBytes: 100 * 1000 * 1000,
-  },
-  {
-    id: 'xai',
-    prefix: '/xai',
-    apiRoot: '/v1',
-    azure: false,
-    endpoints: ['/v1/chat/completions'],
-    windows: ['24h'],
-    batchPurpose: 'batch',
-    linesHaveUrl: true,
-    maxCustomIdLength: null,
-    togetherObjects: false,
-    maxRequests: 50_000,
-    maxFileBytes: 200 * 1000 * 1000,
-  },
-  {
-    id: 'azure-openai',
-    prefix: '/azure-openai',
+    maxFileBytes: 100 * MB,
+  }),
+  departingFromOpenAI('xai', { endpoints: CHAT_ONLY, maxRequests: 50_000, maxFileBytes: 200 * MB }),
+  departingFromOpenAI('azure-openai', {
     apiRoot: '/openai',
     azure: true,
     endpoints: ['/chat/completions', '/embeddings'],
-    windows: ['24h'],
-    batchPurpose: 'batch',
-    linesHaveUrl: true,
-    maxCustomIdLength: null,
-    togetherObjects: false,
     maxRequests: 100_000,
-    maxFileBytes: 200 * 1000 * 1000,
-  },
+    maxFileBytes: 200 * MB,
+  }),
 ];
 
 /** Where a deployment's own profile is served: `/profiles/<id>` + `/v1`. */
@@ -107,18 +104,11 @@ const PROFILES_PREFIX = '/profiles';
  * serving `models` (empty: any).
  */
 const profileDialect = (id: string, models: readonly string[] = []): OpenAIDialect => ({
+  ...OPENAI_DIALECT,
   id,
   prefix: `${PROFILES_PREFIX}/${id}`,
-  apiRoot: '/v1',
-  azure: false,
-  endpoints: ['/v1/chat/completions', '/v1/embeddings', '/v1/responses'],
-  windows: ['24h'],
-  batchPurpose: 'batch',
-  linesHaveUrl: true,
-  maxCustomIdLength: null,
-  togetherObjects: false,
   maxRequests: 50_000,
-  maxFileBytes: 200 * 1000 * 1000,
+  maxFileBytes: 200 * MB,
   models,
 });
 
@@ -186,6 +176,7 @@ export {
   DIALECTS,
   type DialectRoute,
   dialectRouteOf,
+  OPENAI_DIALECT,
   type OpenAIDialect,
   PROFILES_PREFIX,
   profileDialect,

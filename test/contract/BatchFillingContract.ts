@@ -1,27 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError, InvalidInputError } from '../../shared/domain/errors.js';
 import type { PartMemberLine } from '../../shared/domain/partMembers.js';
-import type { BatchFilling } from '../../shared/ports/BatchFilling.js';
 import {
   ACCEPTED,
   batchOf,
-  claimAloneWith,
   EXPIRES,
   fillingBatch,
   lineOf,
-  listAllWith,
-  openPartWith,
+  openState,
   partOf,
-  registerWith,
   reservationOf,
-  type StatePorts,
+  type StateSubject,
   uid,
 } from './stateFixtures.js';
-import type { Subject } from './subject.js';
 
 /** Its port, and the other ports of the same fresh, empty table it needs. */
-type BatchFillingSubject = Subject<BatchFilling> &
-  Pick<StatePorts, 'ledger' | 'records' | 'members' | 'blobs'>;
+type BatchFillingSubject = StateSubject<'filling', 'ledger' | 'records' | 'members' | 'blobs'>;
 
 /**
  * What every `BatchFilling` must do; claims are read back through the same table's ledger and
@@ -32,22 +26,7 @@ const describeBatchFillingContract = (
   make: () => Promise<BatchFillingSubject> | BatchFillingSubject,
 ): void => {
   describe(`BatchFilling contract: ${name}`, () => {
-    const open = async () => {
-      const subject = await make();
-      const filling = subject.port;
-      const { ledger, records, members } = subject;
-      return {
-        subject,
-        filling,
-        ledger,
-        records,
-        members,
-        register: registerWith(subject.ledger),
-        openPart: openPartWith(subject.port, subject.blobs),
-        claimAlone: claimAloneWith(subject.port, subject.blobs),
-        listAll: listAllWith(subject.members),
-      };
-    };
+    const open = async () => openState('filling', await make());
 
     it('claims a request once: its own claim again, held elsewhere, conflict on another hash', async () => {
       const { subject, records, filling, members, register, openPart, claimAlone } = await open();

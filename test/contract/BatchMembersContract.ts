@@ -1,28 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { NotFoundError } from '../../shared/domain/errors.js';
 import type { BatchItem, BatchRecord } from '../../shared/domain/records.js';
-import type { BatchMembers } from '../../shared/ports/BatchMembers.js';
 import {
   ACCEPTED,
   batchOf,
   COST,
-  claimAloneWith,
   EXPIRES,
   fillingBatch,
   lineOf,
-  listAllWith,
-  openPartWith,
+  openState,
   partOf,
-  registerWith,
   reservationOf,
-  type StatePorts,
+  type StateSubject,
   uid,
 } from './stateFixtures.js';
-import type { Subject } from './subject.js';
 
 /** Its port, and the other ports of the same fresh, empty table it needs. */
-type BatchMembersSubject = Subject<BatchMembers> &
-  Pick<StatePorts, 'ledger' | 'records' | 'filling' | 'blobs'>;
+type BatchMembersSubject = StateSubject<'members', 'ledger' | 'records' | 'filling' | 'blobs'>;
 
 /**
  * What every `BatchMembers` must do; its batches are made and filled through the same table's
@@ -33,22 +27,7 @@ const describeBatchMembersContract = (
   make: () => Promise<BatchMembersSubject> | BatchMembersSubject,
 ): void => {
   describe(`BatchMembers contract: ${name}`, () => {
-    const open = async () => {
-      const subject = await make();
-      const members = subject.port;
-      const { ledger, records, filling } = subject;
-      return {
-        subject,
-        members,
-        ledger,
-        records,
-        filling,
-        register: registerWith(subject.ledger),
-        openPart: openPartWith(subject.filling, subject.blobs),
-        claimAlone: claimAloneWith(subject.filling, subject.blobs),
-        listAll: listAllWith(subject.port),
-      };
-    };
+    const open = async () => openState('members', await make());
 
     it('surfaces an opened part whose sidecar is missing, never an empty part', async () => {
       const { subject, records, filling, members, listAll } = await open();

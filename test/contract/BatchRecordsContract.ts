@@ -1,12 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError } from '../../shared/domain/errors.js';
 import type { BatchRecord } from '../../shared/domain/records.js';
-import type { BatchRecords } from '../../shared/ports/BatchRecords.js';
-import { batchOf, uid } from './stateFixtures.js';
-import type { Subject } from './subject.js';
+import { batchOf, openState, type StateSubject, uid } from './stateFixtures.js';
 
 /** A fresh, empty table. */
-type BatchRecordsSubject = Subject<BatchRecords>;
+type BatchRecordsSubject = StateSubject<'records', never>;
 
 /** What every `BatchRecords` must do, through the port alone; run against the fake and DynamoDB. */
 const describeBatchRecordsContract = (
@@ -14,11 +12,7 @@ const describeBatchRecordsContract = (
   make: () => Promise<BatchRecordsSubject> | BatchRecordsSubject,
 ): void => {
   describe(`BatchRecords contract: ${name}`, () => {
-    const open = async () => {
-      const subject = await make();
-      const records = subject.port;
-      return { subject, records };
-    };
+    const open = async () => openState('records', await make());
 
     it('creates a batch once and updates it only at the expected version', async () => {
       const { subject, records } = await open();

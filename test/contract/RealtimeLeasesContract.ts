@@ -1,22 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { NotFoundError } from '../../shared/domain/errors.js';
-import type { RealtimeLeases } from '../../shared/ports/RealtimeLeases.js';
-import {
-  batchOf,
-  COST,
-  claimAloneWith,
-  lineOf,
-  listAllWith,
-  openPartWith,
-  registerWith,
-  type StatePorts,
-  uid,
-} from './stateFixtures.js';
-import type { Subject } from './subject.js';
+import { batchOf, COST, lineOf, openState, type StateSubject, uid } from './stateFixtures.js';
 
 /** Its port, and the other ports of the same fresh, empty table it needs. */
-type RealtimeLeasesSubject = Subject<RealtimeLeases> &
-  Pick<StatePorts, 'ledger' | 'records' | 'filling' | 'members' | 'blobs'>;
+type RealtimeLeasesSubject = StateSubject<
+  'leases',
+  'ledger' | 'records' | 'filling' | 'members' | 'blobs'
+>;
 
 /**
  * What every `RealtimeLeases` must do; its targets are made through the same table's ledger,
@@ -27,23 +17,7 @@ const describeRealtimeLeasesContract = (
   make: () => Promise<RealtimeLeasesSubject> | RealtimeLeasesSubject,
 ): void => {
   describe(`RealtimeLeases contract: ${name}`, () => {
-    const open = async () => {
-      const subject = await make();
-      const leases = subject.port;
-      const { ledger, records, filling, members } = subject;
-      return {
-        subject,
-        leases,
-        ledger,
-        records,
-        filling,
-        members,
-        register: registerWith(subject.ledger),
-        openPart: openPartWith(subject.filling, subject.blobs),
-        claimAlone: claimAloneWith(subject.filling, subject.blobs),
-        listAll: listAllWith(subject.members),
-      };
-    };
+    const open = async () => openState('leases', await make());
 
     it('leases realtime targets to one worker at a time until delivered', async () => {
       const { subject, ledger, records, filling, members, leases, register, openPart } =

@@ -1,21 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import type { RequestLedger } from '../../shared/ports/RequestLedger.js';
 import {
   ACCEPTED,
   batchOf,
-  claimAloneWith,
   EXPIRES,
   lineOf,
-  openPartWith,
-  registerWith,
-  type StatePorts,
+  openState,
+  type StateSubject,
   uid,
 } from './stateFixtures.js';
-import type { Subject } from './subject.js';
 
 /** Its port, and the other ports of the same fresh, empty table it needs. */
-type RequestLedgerSubject = Subject<RequestLedger> &
-  Pick<StatePorts, 'records' | 'filling' | 'blobs'>;
+type RequestLedgerSubject = StateSubject<'ledger', 'records' | 'filling' | 'blobs'>;
 
 /**
  * What every `RequestLedger` must do; members are claimed into batches through the same table's
@@ -26,20 +21,7 @@ const describeRequestLedgerContract = (
   make: () => Promise<RequestLedgerSubject> | RequestLedgerSubject,
 ): void => {
   describe(`RequestLedger contract: ${name}`, () => {
-    const open = async () => {
-      const subject = await make();
-      const ledger = subject.port;
-      const { records, filling } = subject;
-      return {
-        subject,
-        ledger,
-        records,
-        filling,
-        register: registerWith(subject.port),
-        openPart: openPartWith(subject.filling, subject.blobs),
-        claimAlone: claimAloneWith(subject.filling, subject.blobs),
-      };
-    };
+    const open = async () => openState('ledger', await make());
 
     it('tells new, pending, duplicate and conflicting registrations apart', async () => {
       const { subject, ledger, records, register, claimAlone } = await open();

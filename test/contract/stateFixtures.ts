@@ -14,6 +14,7 @@ import type { BlobStore } from '../../shared/ports/BlobStore.js';
 import type { RealtimeLeases } from '../../shared/ports/RealtimeLeases.js';
 import type { RegisterRequestInput, RequestLedger } from '../../shared/ports/RequestLedger.js';
 import type { PartReservation } from '../../shared/ports/StateStore.js';
+import type { Subject } from './subject.js';
 
 /**
  * The five state ports over one fresh, empty table (its due batches are its own), with
@@ -190,6 +191,57 @@ const listAllWith = (members: BatchMembers) => async (batchId: string) => {
   return all;
 };
 
+/** A state contract's subject: its own port under contract, and the other ports it needs. */
+type StateSubject<Own extends keyof StatePorts, Others extends keyof StatePorts> = Subject<
+  StatePorts[Own]
+> &
+  Pick<StatePorts, Others>;
+
+/** The fixtures bound to the ports `P`: each where the ports it writes through are there. */
+type FixturesOver<P extends keyof StatePorts> = ('ledger' extends P
+  ? { readonly register: ReturnType<typeof registerWith> }
+  : unknown) &
+  ('filling' | 'blobs' extends P
+    ? {
+        readonly openPart: ReturnType<typeof openPartWith>;
+        readonly claimAlone: ReturnType<typeof claimAloneWith>;
+      }
+    : unknown) &
+  ('members' extends P ? { readonly listAll: ReturnType<typeof listAllWith> } : unknown);
+
+/** The state ports a subject `S` of the port `Own` brings: its own and the others it holds. */
+type PortsOf<Own extends keyof StatePorts, S> = Own | Extract<keyof S, keyof StatePorts>;
+
+/** What a case of a state contract works with: the subject, each port by name, the fixtures. */
+type OpenedState<Own extends keyof StatePorts, S> = { readonly subject: S } & Pick<
+  StatePorts,
+  PortsOf<Own, S>
+> &
+  FixturesOver<PortsOf<Own, S>>;
+
+/**
+ * Opens a subject for one case: its port under the port's own name (`filling`, `ledger`, …)
+ * beside the others, and the fixtures bound to them, so that every suite's cases read the same.
+ */
+const openState = <Own extends keyof StatePorts, S extends Subject<StatePorts[Own]>>(
+  own: Own,
+  subject: S,
+): OpenedState<Own, S> => {
+  const ports: Partial<StatePorts> = { ...(subject as Partial<StatePorts>), [own]: subject.port };
+  const { ledger, filling, members, blobs } = ports;
+  return {
+    ...ports,
+    subject,
+    ...(ledger && { register: registerWith(ledger) }),
+    ...(filling &&
+      blobs && {
+        openPart: openPartWith(filling, blobs),
+        claimAlone: claimAloneWith(filling, blobs),
+      }),
+    ...(members && { listAll: listAllWith(members) }),
+  } as OpenedState<Own, S>;
+};
+
 export {
   ACCEPTED,
   batchOf,
@@ -201,9 +253,11 @@ export {
   listAllWith,
   memberOf,
   openPartWith,
+  openState,
   partOf,
   registerWith,
   reservationOf,
   type StatePorts,
+  type StateSubject,
   uid,
 };

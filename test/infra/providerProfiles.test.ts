@@ -9,7 +9,13 @@ import type {
   ProfileOverride,
   ProviderProfileInput,
 } from '../../shared/contract/providerProfile.js';
-import { environmentOf, logicalIdOf, synthBatchlane } from './synthBatchlane.js';
+import { ACME_PROFILE } from '../support/acmeProfile.js';
+import {
+  environmentOf,
+  logicalIdOf,
+  policyStatementsOf,
+  synthBatchlane,
+} from './synthBatchlane.js';
 
 const contextOf = (context: Record<string, unknown>) => new App({ context }).node;
 
@@ -96,43 +102,17 @@ describe('Stack: provider profiles', () => {
   });
 });
 
-/** A profile of the deployment's own, with its model's prices. */
-const ACME: ProviderProfileInput = {
-  id: 'acme',
-  baseUrl: 'https://api.acme.example/v1',
-  key: { secretName: 'batchlane/acme', envVar: 'ACME_API_KEY' },
-  endpoints: ['/v1/chat/completions', '/v1/embeddings'],
-  limits: { maxRequests: 10_000, maxBytes: 100_000_000, maxEnqueuedTokens: null },
-  window: { request: '24h', accepted: ['24h'], runsPastHours: null },
-  batchDiscount: 0.5,
-  prices: [
-    {
-      model: 'acme-chat-1',
-      effective_from: '2026-01-01',
-      input: 2,
-      output: 8,
-      cache_write_5m: null,
-      cache_write_1h: null,
-      cache_read: null,
-      batch_discount: 0.5,
-      batch_cache_rule: 'multiply',
-      flex_rate: null,
-      source: { url: 'https://acme.example/pricing', retrieved: '2026-12-01' },
-    },
-  ],
-};
-
 const withAcme = (acme: Record<string, unknown>, extra: unknown[] = []) => [
-  { ...ACME, ...acme },
+  { ...ACME_PROFILE, ...acme },
   ...extra,
 ];
 
 describe('context "providerProfiles": a profile with an id of its own', () => {
   it('is kept as written, and may be enabled', () => {
     const props = stackPropsFromContext(
-      contextOf({ providerProfiles: [ACME, AZURE], enabledProviders: 'openai,acme' }),
+      contextOf({ providerProfiles: [ACME_PROFILE, AZURE], enabledProviders: 'openai,acme' }),
     );
-    expect(props.providerProfiles).toEqual([ACME, AZURE]);
+    expect(props.providerProfiles).toEqual([ACME_PROFILE, AZURE]);
     expect(props.enabledProviders).toEqual(['openai', 'acme']);
   });
 
@@ -142,7 +122,7 @@ describe('context "providerProfiles": a profile with an id of its own', () => {
       /0\.id: id "openai" names a provider batchlane drives with its own SDK/,
     ],
     [withAcme({ id: 'Acme!' }), /0\.id: id must be 3-32 characters/],
-    [withAcme({}, [{ ...ACME }]), /1\.id: id "acme" is given twice/],
+    [withAcme({}, [{ ...ACME_PROFILE }]), /1\.id: id "acme" is given twice/],
     [withAcme({ baseUrl: 'not a url' }), /0\.baseUrl: baseUrl must be an absolute URL/],
     [
       withAcme({ window: { request: '48h', accepted: ['24h'], runsPastHours: null } }),
@@ -161,9 +141,9 @@ describe('context "providerProfiles": a profile with an id of its own', () => {
       withAcme({ quirks: { client: 'azure' } }),
       /0\.quirks\.apiVersion: an azure profile needs quirks\.apiVersion/,
     ],
-    [withAcme({ prices: [{ ...ACME.prices?.[0], input: -1 }] }), /0\.prices\.0\.input: /],
+    [withAcme({ prices: [{ ...ACME_PROFILE.prices?.[0], input: -1 }] }), /0\.prices\.0\.input: /],
     [
-      withAcme({ prices: [ACME.prices?.[0], ACME.prices?.[0]] }),
+      withAcme({ prices: [ACME_PROFILE.prices?.[0], ACME_PROFILE.prices?.[0]] }),
       /"providerProfiles" prices: .*providers\.acme\[1\]\.effective_from: duplicate entry for acme-chat-1/,
     ],
   ])('fails synth naming the entry and field (%#)', (value, message) => {
@@ -182,30 +162,14 @@ describe('context "providerProfiles": a profile with an id of its own', () => {
 
 /** Every `secretsmanager:GetSecretValue` resource granted to a role, as JSON text. */
 const secretGrantsOf = (template: Template, roleId: string): string[] =>
-  Object.values(
-    template.toJSON().Resources as Record<
-      string,
-      { Type: string; Properties?: Record<string, unknown> }
-    >,
-  )
-    .filter(
-      (resource) =>
-        resource.Type === 'AWS::IAM::Policy' &&
-        JSON.stringify(resource.Properties?.['Roles']).includes(roleId),
-    )
-    .flatMap((policy) => {
-      const document = policy.Properties?.['PolicyDocument'] as
-        | { Statement?: { Action: string | string[]; Resource: unknown }[] }
-        | undefined;
-      return (document?.Statement ?? [])
-        .filter((statement) => [statement.Action].flat().includes('secretsmanager:GetSecretValue'))
-        .map((statement) => JSON.stringify(statement.Resource));
-    });
+  policyStatementsOf(template, roleId)
+    .filter((statement) => [statement.Action].flat().includes('secretsmanager:GetSecretValue'))
+    .map((statement) => JSON.stringify(statement.Resource));
 
 describe("Stack: a deployment's own profile", () => {
   const { stack, template } = synthBatchlane({
     enabledProviders: ['openai', 'acme'],
-    providerProfiles: [ACME],
+    providerProfiles: [ACME_PROFILE],
   });
   const functions = [stack.collector, stack.poller, stack.completion, stack.realtime];
 
@@ -216,7 +180,7 @@ describe("Stack: a deployment's own profile", () => {
         'secret:batchlane/acme',
       );
       expect(env[ENV.enabledProviders]).toBe('openai,acme');
-      expect(env[ENV.providerProfiles]).toBe(JSON.stringify([ACME]));
+      expect(env[ENV.providerProfiles]).toBe(JSON.stringify([ACME_PROFILE]));
       const grants = secretGrantsOf(template, logicalIdOf(stack, fn.function.role));
       expect(grants.filter((g) => g.includes('batchlane/acme'))).toHaveLength(1);
       expect(grants.some((g) => g.includes(':secret:batchlane/acme-??????'))).toBe(true);
@@ -256,9 +220,9 @@ describe("Stack: a deployment's own profile", () => {
 
 describe("Stack: a deployment's own profile in the 4 KB environment", () => {
   const pricedFor = (count: number) => ({
-    ...ACME,
+    ...ACME_PROFILE,
     prices: Array.from({ length: count }, (_, index) => ({
-      ...ACME.prices?.[0],
+      ...ACME_PROFILE.prices?.[0],
       model: `acme-chat-${index}`,
     })),
   });

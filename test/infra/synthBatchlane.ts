@@ -43,4 +43,41 @@ const environmentOf = (template: Template, functionId: string): Record<string, u
   return environment.Variables;
 };
 
-export { environmentOf, FIXTURE_HANDLERS, logicalIdOf, type SynthResult, synthBatchlane };
+/** A resource of a synthesized template, as its JSON has it. */
+interface TemplateResource {
+  readonly Type: string;
+  readonly Properties?: Record<string, unknown>;
+}
+
+/** A statement of an IAM policy document. */
+interface PolicyStatement {
+  readonly Action: string | string[];
+  readonly Resource: unknown;
+}
+
+/** The IAM policies whose roles name the role with logical id `roleId`. */
+const policiesOf = (template: Template, roleId: string): TemplateResource[] =>
+  Object.values(template.toJSON().Resources as Record<string, TemplateResource>).filter(
+    (resource) =>
+      resource.Type === 'AWS::IAM::Policy' &&
+      JSON.stringify(resource.Properties?.['Roles']).includes(roleId),
+  );
+
+/** Every statement of the IAM policies of the role with logical id `roleId`. */
+const policyStatementsOf = (template: Template, roleId: string): PolicyStatement[] =>
+  policiesOf(template, roleId).flatMap((policy) => {
+    const document = policy.Properties?.['PolicyDocument'] as
+      | { Statement?: PolicyStatement[] }
+      | undefined;
+    return document?.Statement ?? [];
+  });
+
+export {
+  environmentOf,
+  FIXTURE_HANDLERS,
+  logicalIdOf,
+  policiesOf,
+  policyStatementsOf,
+  type SynthResult,
+  synthBatchlane,
+};

@@ -1,30 +1,21 @@
 import { App } from 'aws-cdk-lib';
+import type { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { stackPropsFromContext } from '../../infra/stackPropsFromContext.js';
 import { ENV } from '../../shared/config/BatchlaneConfig.js';
 import { PUSH_ENV } from '../../shared/config/pushConfig.js';
-import { environmentOf, logicalIdOf, synthBatchlane } from './synthBatchlane.js';
+import {
+  environmentOf,
+  logicalIdOf,
+  policiesOf,
+  policyStatementsOf,
+  synthBatchlane,
+} from './synthBatchlane.js';
 
-type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
-
-const resourcesOf = (template: ReturnType<typeof synthBatchlane>['template']): Resources =>
-  template.toJSON().Resources as Resources;
-
-/** Every action a role's inline and attached policies allow, flattened. */
-const actionsOf = (resources: Resources, roleId: string): string[] =>
-  Object.values(resources)
-    .filter(
-      (resource) =>
-        resource.Type === 'AWS::IAM::Policy' &&
-        JSON.stringify(resource.Properties?.['Roles']).includes(roleId),
-    )
-    .flatMap((policy) => {
-      const document = policy.Properties?.['PolicyDocument'] as
-        | { Statement?: { Action: string | string[] }[] }
-        | undefined;
-      return (document?.Statement ?? []).flatMap((statement) => [statement.Action].flat());
-    });
+/** Every action a role's policies allow, flattened. */
+const actionsOf = (template: Template, roleId: string): string[] =>
+  policyStatementsOf(template, roleId).flatMap((statement) => [statement.Action].flat());
 
 describe('the webhook receiver in the stack', () => {
   it('is a public function URL verified by signature, with a bounded concurrency', () => {
@@ -57,7 +48,7 @@ describe('the webhook receiver in the stack', () => {
   it('grants only what it calls: batch reads, its own items, the secrets, the queue', () => {
     const { stack, template } = synthBatchlane({ enabledProviders: ['openai'] });
     const roleId = logicalIdOf(stack, stack.webhookReceiver!.function.role);
-    const actions = actionsOf(resourcesOf(template), roleId);
+    const actions = actionsOf(template, roleId);
     expect(actions).toEqual(
       expect.arrayContaining([
         'dynamodb:GetItem',
@@ -85,13 +76,7 @@ describe('the webhook receiver in the stack', () => {
     const roleId = logicalIdOf(stack, receiver.function.role);
     const secretIdOf = (provider: 'anthropic' | 'openai' | 'gemini' | 'mistral' | 'deepseek') =>
       logicalIdOf(stack, stack.providerSecrets.secretFor(provider)!);
-    const policies = JSON.stringify(
-      Object.values(resourcesOf(template)).filter(
-        (resource) =>
-          resource.Type === 'AWS::IAM::Policy' &&
-          JSON.stringify(resource.Properties?.['Roles']).includes(roleId),
-      ),
-    );
+    const policies = JSON.stringify(policiesOf(template, roleId));
     for (const provider of ['openai', 'gemini'] as const) {
       expect(policies, provider).toContain(secretIdOf(provider));
     }
@@ -109,13 +94,7 @@ describe('the webhook receiver in the stack', () => {
     }
     // Every other function still reads the keys of every enabled provider.
     const completionRole = logicalIdOf(stack, stack.completion.function.role);
-    const completionPolicies = JSON.stringify(
-      Object.values(resourcesOf(template)).filter(
-        (resource) =>
-          resource.Type === 'AWS::IAM::Policy' &&
-          JSON.stringify(resource.Properties?.['Roles']).includes(completionRole),
-      ),
-    );
+    const completionPolicies = JSON.stringify(policiesOf(template, completionRole));
     expect(completionPolicies).toContain(secretIdOf('anthropic'));
   });
 

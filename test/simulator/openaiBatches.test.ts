@@ -6,6 +6,7 @@ import {
   chatLine,
   openaiClient,
   parseJsonl,
+  settleBatch,
   uploadJsonl,
   waitFor,
 } from './simulatorTestKit.js';
@@ -26,14 +27,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await sim.stop();
 });
-
-const TERMINAL = ['completed', 'failed', 'expired', 'cancelled'];
-
-const settle = (id: string) =>
-  waitFor(
-    () => client.batches.retrieve(id),
-    (batch) => TERMINAL.includes(batch.status),
-  );
 
 const fileText = async (id: string | null | undefined): Promise<string> => {
   if (id === null || id === undefined) throw new Error('missing file id');
@@ -201,7 +194,7 @@ describe('OpenAI Batch API', () => {
         body: { model: 'gpt-4o-mini' },
       }),
     ]);
-    const done = await settle(batch.id);
+    const done = await settleBatch(client, batch.id);
     expect(done.status).toBe('completed');
     expect(done.request_counts).toEqual({ total: 6, completed: 1, failed: 5 });
     const errors = new Map(
@@ -240,7 +233,7 @@ describe('OpenAI Batch API', () => {
       ),
       '/v1/embeddings',
     );
-    const embedded = await settle(embeddingsBatch.id);
+    const embedded = await settleBatch(client, embeddingsBatch.id);
     const first = parseJsonl(await fileText(embedded.output_file_id))[0]?.response as {
       body: OpenAI.CreateEmbeddingResponse;
     };
@@ -264,7 +257,7 @@ describe('OpenAI Batch API', () => {
       ),
       '/v1/responses',
     );
-    const responded = await settle(responsesBatch.id);
+    const responded = await settleBatch(client, responsesBatch.id);
     const bodies = parseJsonl(await fileText(responded.output_file_id)).map(
       (l) => (l.response as { body: OpenAI.Responses.Response }).body,
     );
@@ -285,7 +278,7 @@ describe('OpenAI Batch API', () => {
 
   it('fails batches whose input file does not validate', async () => {
     const failedWith = async (lines: string[]) => {
-      const done = await settle((await createBatch(lines)).id);
+      const done = await settleBatch(client, (await createBatch(lines)).id);
       expect(done.status).toBe('failed');
       expect(done.failed_at).not.toBeNull();
       expect(done.output_file_id).toBeNull();

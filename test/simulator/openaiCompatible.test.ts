@@ -1,7 +1,14 @@
 import OpenAI, { AzureOpenAI, toFile } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSimulator, startSimulator } from '../../local/simulator/startSimulator.js';
-import { API_KEY, chatLine, parseJsonl, waitFor } from './simulatorTestKit.js';
+import {
+  API_KEY,
+  chatLine,
+  parseJsonl,
+  profileClient,
+  settleBatch,
+  uploadJsonl,
+} from './simulatorTestKit.js';
 
 /*
  * The OpenAI-compatible providers the simulator serves under their own prefixes, each through
@@ -18,9 +25,6 @@ afterAll(async () => {
   await sim.stop();
 });
 
-const clientOf = (profile: string): OpenAI =>
-  new OpenAI({ apiKey: API_KEY, baseURL: sim.profileBaseUrls[profile], maxRetries: 0 });
-
 const azureClient = (apiVersion = '2024-10-21'): AzureOpenAI =>
   new AzureOpenAI({
     apiKey: API_KEY,
@@ -28,20 +32,6 @@ const azureClient = (apiVersion = '2024-10-21'): AzureOpenAI =>
     apiVersion,
     maxRetries: 0,
   });
-
-const upload = async (client: OpenAI, lines: string[], purpose: string) =>
-  client.files.create({
-    file: await toFile(Buffer.from(`${lines.join('\n')}\n`), 'input.jsonl'),
-    purpose: purpose as 'batch',
-  });
-
-/** Waits for a batch to end; statuses compared in lower case (Together's are upper). */
-const settle = (client: OpenAI, id: string) =>
-  waitFor(
-    () => client.batches.retrieve(id),
-    (batch) =>
-      ['completed', 'failed', 'expired', 'cancelled'].includes(String(batch.status).toLowerCase()),
-  );
 
 const bodyOnlyLine = (
   customId: string,
@@ -63,9 +53,13 @@ const azureLine = (customId: string, deployment: string, url = '/chat/completion
 
 describe('groq', () => {
   it('serves Files and Batches under /openai/v1 and takes completion windows from 24h to 7d', async () => {
-    const client = clientOf('groq');
+    const client = profileClient(sim, 'groq');
     expect(sim.profileBaseUrls.groq).toMatch(/\/groq\/openai\/v1$/);
-    const file = await upload(client, [chatLine('g-1', 'one', 'llama-3.1-8b-instant')], 'batch');
+    const file = await uploadJsonl(
+      client,
+      [chatLine('g-1', 'one', 'llama-3.1-8b-instant')],
+      'batch',
+    );
     const batch = await client.batches.create({
       input_file_id: file.id,
       endpoint: '/v1/chat/completions',
@@ -75,15 +69,19 @@ describe('groq', () => {
     expect(batch.completion_window).toBe('7d');
     // A 7-day window expires seven simulated days after creation.
     expect((batch.expires_at ?? 0) - batch.created_at).toBe(7 * 24 * 3600);
-    const done = await settle(client, batch.id);
+    const done = await settleBatch(client, batch.id);
     expect(done.status).toBe('completed');
     const lines = parseJsonl(await (await client.files.content(done.output_file_id ?? '')).text());
     expect(lines.map((line) => line.custom_id)).toEqual(['g-1']);
   });
 
   it('refuses a window outside 24h to 7d', async () => {
-    const client = clientOf('groq');
-    const file = await upload(client, [chatLine('g-2', 'two', 'llama-3.1-8b-instant')], 'batch');
+    const client = profileClient(sim, 'groq');
+    const file = await uploadJsonl(
+      client,
+      [chatLine('g-2', 'two', 'llama-3.1-8b-instant')],
+      'batch',
+    );
     await expect(
       client.batches.create({
         input_file_id: file.id,
@@ -94,19 +92,25 @@ describe('groq', () => {
   });
 
   it('keeps its batches and files apart from OpenAI and the other providers', async () => {
-    const groq = clientOf('groq');
+    const groq = profileClient(sim, 'groq');
     const openai = new OpenAI({ apiKey: API_KEY, baseURL: sim.openaiBaseUrl, maxRetries: 0 });
-    const file = await upload(groq, [chatLine('g-3', 'three', 'llama-3.1-8b-instant')], 'batch');
+    const file = await uploadJsonl(
+      groq,
+      [chatLine('g-3', 'three', 'llama-3.1-8b-instant')],
+      'batch',
+    );
     await expect(openai.files.retrieve(file.id)).rejects.toMatchObject({ status: 404 });
-    await expect(clientOf('xai').files.retrieve(file.id)).rejects.toMatchObject({ status: 404 });
+    await expect(profileClient(sim, 'xai').files.retrieve(file.id)).rejects.toMatchObject({
+      status: 404,
+    });
     expect((await groq.files.retrieve(file.id)).id).toBe(file.id);
   });
 });
 
 describe('together', () => {
   it('takes {custom_id, body} lines with purpose batch-api and answers its own batch object', async () => {
-    const client = clientOf('together');
-    const file = await upload(
+    const client = profileClient(sim, 'together');
+    const file = await uploadJsonl(
       client,
       [bodyOnlyLine('t-1', 'one'), bodyOnlyLine('t-2', 'two')],
       'batch-api',
@@ -121,7 +125,7 @@ describe('together', () => {
     expect(created.job.created_at).toMatch(/^\d{4}-\d{2}-\d{2}T/);
     expect(created.job).not.toHaveProperty('metadata');
     expect(created.job.model_id).toBe('meta-llama/Llama-3.3-70B-Instruct-Turbo');
-    const done = await settle(client, String(created.job.id));
+    const done = await settleBatch(client, String(created.job.id));
     expect(done.status).toBe('COMPLETED' as never);
     expect((done as unknown as { progress: number }).progress).toBe(100);
     const lines = parseJsonl(await (await client.files.content(done.output_file_id ?? '')).text());
@@ -129,35 +133,35 @@ describe('together', () => {
   });
 
   it("refuses OpenAI's purpose and batch files whose custom_id is over 64 characters", async () => {
-    const client = clientOf('together');
-    await expect(upload(client, [bodyOnlyLine('t-3', 'x')], 'batch')).rejects.toMatchObject({
+    const client = profileClient(sim, 'together');
+    await expect(uploadJsonl(client, [bodyOnlyLine('t-3', 'x')], 'batch')).rejects.toMatchObject({
       status: 400,
       param: 'purpose',
     });
-    const file = await upload(client, [bodyOnlyLine('t'.repeat(65), 'x')], 'batch-api');
+    const file = await uploadJsonl(client, [bodyOnlyLine('t'.repeat(65), 'x')], 'batch-api');
     const created = (await client.batches.create({
       input_file_id: file.id,
       endpoint: '/v1/chat/completions',
       completion_window: '24h',
     })) as unknown as { job: { id: string } };
-    const failed = await settle(client, created.job.id);
+    const failed = await settleBatch(client, created.job.id);
     expect(failed.status).toBe('FAILED' as never);
     expect((failed as unknown as { error: string }).error).toMatch(/at most 64/);
   });
 
   it('writes error lines as {custom_id, error: {message, code}}', async () => {
-    const client = clientOf('together');
+    const client = profileClient(sim, 'together');
     const bad = JSON.stringify({
       custom_id: 't-bad',
       body: { model: 'meta-llama/Llama-3.3-70B-Instruct-Turbo', messages: [], max_tokens: 5 },
     });
-    const file = await upload(client, [bodyOnlyLine('t-ok', 'fine'), bad], 'batch-api');
+    const file = await uploadJsonl(client, [bodyOnlyLine('t-ok', 'fine'), bad], 'batch-api');
     const created = (await client.batches.create({
       input_file_id: file.id,
       endpoint: '/v1/chat/completions',
       completion_window: '24h',
     })) as unknown as { job: { id: string } };
-    const done = await settle(client, created.job.id);
+    const done = await settleBatch(client, created.job.id);
     const errors = parseJsonl(await (await client.files.content(done.error_file_id ?? '')).text());
     expect(errors).toHaveLength(1);
     expect(Object.keys(errors[0] ?? {}).sort()).toEqual(['custom_id', 'error']);
@@ -167,15 +171,15 @@ describe('together', () => {
 
 describe('xai', () => {
   it("serves OpenAI's Files and Batches under its own prefix", async () => {
-    const client = clientOf('xai');
-    const file = await upload(client, [chatLine('x-1', 'one', 'grok-4-fast')], 'batch');
+    const client = profileClient(sim, 'xai');
+    const file = await uploadJsonl(client, [chatLine('x-1', 'one', 'grok-4-fast')], 'batch');
     const batch = await client.batches.create({
       input_file_id: file.id,
       endpoint: '/v1/chat/completions',
       completion_window: '24h',
       metadata: { job: 'x' },
     });
-    const done = await settle(client, batch.id);
+    const done = await settleBatch(client, batch.id);
     expect(done).toMatchObject({ status: 'completed', metadata: { job: 'x' } });
     expect(done.request_counts).toEqual({ total: 1, completed: 1, failed: 0 });
   });
@@ -193,7 +197,7 @@ describe('azure-openai', () => {
       endpoint: '/chat/completions' as '/v1/chat/completions',
       completion_window: '24h',
     });
-    const done = await settle(client, batch.id);
+    const done = await settleBatch(client, batch.id);
     expect(done.status).toBe('completed');
     const [line] = parseJsonl(await (await client.files.content(done.output_file_id ?? '')).text());
     // The answer names the model the deployment serves, not the deployment.
@@ -217,7 +221,7 @@ describe('azure-openai', () => {
       endpoint: '/chat/completions' as '/v1/chat/completions',
       completion_window: '24h',
     });
-    const failed = await settle(client, batch.id);
+    const failed = await settleBatch(client, batch.id);
     expect(failed.status).toBe('failed');
     expect(failed.errors?.data?.[0]).toMatchObject({ code: 'model_not_found', line: 1 });
   });

@@ -1,7 +1,15 @@
-import OpenAI, { toFile } from 'openai';
+import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSimulator, startSimulator } from '../../local/simulator/startSimulator.js';
-import { API_KEY, chatLine, parseJsonl, waitFor } from './simulatorTestKit.js';
+import { ACME_MODELS, ACME_PROFILE } from '../support/acmeProfile.js';
+import {
+  API_KEY,
+  chatLine,
+  parseJsonl,
+  profileClient,
+  settleBatch,
+  uploadJsonl,
+} from './simulatorTestKit.js';
 
 /*
  * A provider a deployment defines as a profile of its own (`acme`), served as an
@@ -17,7 +25,7 @@ beforeAll(async () => {
     seed: 11,
     apiKeys: [API_KEY],
     profiles: [
-      { id: 'acme', models: ['acme-chat-1', 'acme-embed-1'] },
+      { id: ACME_PROFILE.id, models: ACME_MODELS },
       { id: 'fireworks', models: [] },
     ],
   });
@@ -26,21 +34,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await sim.stop();
 });
-
-const clientOf = (profile: string): OpenAI =>
-  new OpenAI({ apiKey: API_KEY, baseURL: sim.profileBaseUrls[profile], maxRetries: 0 });
-
-const upload = async (client: OpenAI, lines: string[]) =>
-  client.files.create({
-    file: await toFile(Buffer.from(`${lines.join('\n')}\n`), 'input.jsonl'),
-    purpose: 'batch',
-  });
-
-const settle = (client: OpenAI, id: string) =>
-  waitFor(
-    () => client.batches.retrieve(id),
-    (batch) => ['completed', 'failed', 'expired', 'cancelled'].includes(batch.status),
-  );
 
 const embeddingLine = (customId: string, model = 'acme-embed-1') =>
   JSON.stringify({
@@ -53,8 +46,8 @@ const embeddingLine = (customId: string, model = 'acme-embed-1') =>
 describe("a deployment's own profile", () => {
   it('is served at /profiles/<id>/v1 with OpenAI Files and Batches, as the SDK expects', async () => {
     expect(sim.profileBaseUrls['acme']).toBe(`${sim.url}/profiles/acme/v1`);
-    const client = clientOf('acme');
-    const file = await upload(client, [
+    const client = profileClient(sim, 'acme');
+    const file = await uploadJsonl(client, [
       chatLine('a-1', 'one', 'acme-chat-1'),
       chatLine('a-2', 'two', 'acme-chat-1'),
     ]);
@@ -72,7 +65,7 @@ describe("a deployment's own profile", () => {
     });
     expect((batch.expires_at ?? 0) - batch.created_at).toBe(24 * 3600);
 
-    const done = await settle(client, batch.id);
+    const done = await settleBatch(client, batch.id);
     expect(done.status).toBe('completed');
     expect(done.request_counts).toEqual({ total: 2, completed: 2, failed: 0 });
     expect(done.metadata).toEqual({ batchlane_batch_id: 'b-acme' });
@@ -85,7 +78,7 @@ describe("a deployment's own profile", () => {
   });
 
   it('answers synchronous calls at the same base URL (the realtime lane)', async () => {
-    const client = clientOf('acme');
+    const client = profileClient(sim, 'acme');
     // A dated snapshot of a model it serves is served too.
     const completion = await client.chat.completions.create({
       model: 'acme-chat-1-2026-01-01',
@@ -97,9 +90,9 @@ describe("a deployment's own profile", () => {
   });
 
   it('serves only its own models: another is a line error in batch, a 404 when called', async () => {
-    const client = clientOf('acme');
+    const client = profileClient(sim, 'acme');
     // One model per file, as OpenAI's: a file of a model it does not serve fails line by line.
-    const file = await upload(client, [
+    const file = await uploadJsonl(client, [
       chatLine('m-1', 'one', 'gpt-4o-mini'),
       chatLine('m-2', 'two', 'gpt-4o-mini'),
     ]);
@@ -108,7 +101,7 @@ describe("a deployment's own profile", () => {
       endpoint: '/v1/chat/completions',
       completion_window: '24h',
     });
-    const done = await settle(client, batch.id);
+    const done = await settleBatch(client, batch.id);
     expect(done.request_counts).toEqual({ total: 2, completed: 0, failed: 2 });
     const errors = parseJsonl(await (await client.files.content(done.error_file_id ?? '')).text());
     expect(errors.map((line) => line.custom_id).sort()).toEqual(['m-1', 'm-2']);
@@ -122,7 +115,7 @@ describe("a deployment's own profile", () => {
       }),
     ).rejects.toMatchObject({ status: 404, code: 'model_not_found' });
     // A profile started with no models serves any.
-    const any = await clientOf('fireworks').chat.completions.create({
+    const any = await profileClient(sim, 'fireworks').chat.completions.create({
       model: 'accounts/fireworks/models/llama-v3p1-8b-instruct',
       messages: [{ role: 'user', content: 'x' }],
     });
@@ -130,14 +123,14 @@ describe("a deployment's own profile", () => {
   });
 
   it("takes OpenAI's endpoints and its 24h window only", async () => {
-    const client = clientOf('acme');
-    const file = await upload(client, [embeddingLine('e-1')]);
+    const client = profileClient(sim, 'acme');
+    const file = await uploadJsonl(client, [embeddingLine('e-1')]);
     const embeddings = await client.batches.create({
       input_file_id: file.id,
       endpoint: '/v1/embeddings',
       completion_window: '24h',
     });
-    expect((await settle(client, embeddings.id)).status).toBe('completed');
+    expect((await settleBatch(client, embeddings.id)).status).toBe('completed');
     await expect(
       client.batches.create({
         input_file_id: file.id,
@@ -148,11 +141,11 @@ describe("a deployment's own profile", () => {
   });
 
   it('keeps its files and batches apart from OpenAI and other profiles', async () => {
-    const acme = clientOf('acme');
-    const file = await upload(acme, [chatLine('i-1', 'one', 'acme-chat-1')]);
+    const acme = profileClient(sim, 'acme');
+    const file = await uploadJsonl(acme, [chatLine('i-1', 'one', 'acme-chat-1')]);
     const openai = new OpenAI({ apiKey: API_KEY, baseURL: sim.openaiBaseUrl, maxRetries: 0 });
     await expect(openai.files.retrieve(file.id)).rejects.toMatchObject({ status: 404 });
-    await expect(clientOf('fireworks').files.retrieve(file.id)).rejects.toMatchObject({
+    await expect(profileClient(sim, 'fireworks').files.retrieve(file.id)).rejects.toMatchObject({
       status: 404,
     });
     expect((await acme.files.retrieve(file.id)).id).toBe(file.id);

@@ -43,11 +43,25 @@ const chatLine = (customId: string, text: string, model = 'gpt-4o-mini'): string
     body: { model, messages: [{ role: 'user', content: text }], max_tokens: 200 },
   });
 
-const uploadJsonl = async (client: OpenAI, lines: string[], name = 'input.jsonl') =>
+/** Uploads batch input lines as a JSONL file, for `purpose` (Together's is `batch-api`). */
+const uploadJsonl = async (client: OpenAI, lines: string[], purpose = 'batch') =>
   client.files.create({
-    file: await toFile(Buffer.from(`${lines.join('\n')}\n`), name),
-    purpose: 'batch',
+    file: await toFile(Buffer.from(`${lines.join('\n')}\n`), 'input.jsonl'),
+    purpose: purpose as 'batch',
   });
+
+/** A client of the OpenAI-compatible provider or profile the simulator serves as `id`. */
+const profileClient = (sim: RunningSimulator, id: string): OpenAI =>
+  new OpenAI({ apiKey: API_KEY, baseURL: sim.profileBaseUrls[id], maxRetries: 0 });
+
+const ENDED_STATUSES = ['completed', 'failed', 'expired', 'cancelled'];
+
+/** Waits for a batch to end; statuses compared in lower case (Together's are upper). */
+const settleBatch = (client: OpenAI, id: string) =>
+  waitFor(
+    () => client.batches.retrieve(id),
+    (batch) => ENDED_STATUSES.includes(String(batch.status).toLowerCase()),
+  );
 
 /** Reads a whole results stream of the Anthropic SDK into an array. */
 const collect = async <T>(iterable: AsyncIterable<T>): Promise<T[]> => {
@@ -71,6 +85,8 @@ export {
   messageParams,
   openaiClient,
   parseJsonl,
+  profileClient,
+  settleBatch,
   uploadJsonl,
   waitFor,
 };

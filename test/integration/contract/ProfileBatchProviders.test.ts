@@ -1,4 +1,4 @@
-import { startSimulator } from '../../../local/simulator/startSimulator.js';
+import { type RunningSimulator, startSimulator } from '../../../local/simulator/startSimulator.js';
 import { createApiKeyResolver } from '../../../shared/adapters/aws/createApiKeyResolver.js';
 import { createBatchProviders } from '../../../shared/adapters/providers/createBatchProviders.js';
 import { OpenAIBatchProvider } from '../../../shared/adapters/providers/OpenAIBatchProvider.js';
@@ -8,10 +8,14 @@ import {
   BUILT_IN_PROFILE_IDS,
   BUILT_IN_PROFILES,
   type BuiltInProfileId,
-  type ProviderProfileInput,
 } from '../../../shared/contract/providerProfile.js';
 import { formatProviderLine } from '../../../shared/domain/formatProviderLine.js';
-import { describeBatchProviderContract } from '../../contract/BatchProviderContract.js';
+import type { BatchProvider } from '../../../shared/ports/BatchProvider.js';
+import {
+  type BatchProviderSubject,
+  describeBatchProviderContract,
+} from '../../contract/BatchProviderContract.js';
+import { ACME_PROFILE } from '../../support/acmeProfile.js';
 import { API_KEY, waitForEnded } from '../providers/providerTestKit.js';
 
 /** The simulator's own marker: a request whose custom id ends in it is refused. */
@@ -28,6 +32,40 @@ const MODELS: Record<BuiltInProfileId, string> = {
 /** Batch ids as each provider shapes them (Together's are UUIDs elsewhere; any unknown id). */
 const UNKNOWN_ID = 'batch_abc123doesnotexist';
 
+/**
+ * The contract's subject: `port` and `wrongKey` driving the provider `id` the simulator
+ * serves, its chat requests asking for `model`.
+ */
+const chatSubject = (
+  sim: RunningSimulator,
+  id: string,
+  model: string,
+  port: BatchProvider,
+  wrongKey: BatchProvider,
+): BatchProviderSubject => {
+  const line = (customId: string): string =>
+    formatProviderLine(id, '/v1/chat/completions', customId, {
+      model,
+      max_tokens: 64,
+      messages: [{ role: 'user', content: `question for ${customId}` }],
+    });
+  return {
+    port,
+    endpoint: '/v1/chat/completions',
+    unknownId: UNKNOWN_ID,
+    line,
+    refused: (base) => ({
+      line: line(`${base}${REFUSED}`),
+      customId: `${base}${REFUSED}`,
+      errorType: 'invalid_request_error',
+    }),
+    waitForEnded: (batchId) => waitForEnded(port, batchId),
+    slowDown: () => sim.setFaults({ processingMs: 60_000 }),
+    wrongKey,
+    close: () => sim.stop(),
+  };
+};
+
 for (const [index, id] of BUILT_IN_PROFILE_IDS.entries()) {
   describeBatchProviderContract(
     `OpenAIBatchProvider with the ${id} profile on the simulator`,
@@ -40,28 +78,13 @@ for (const [index, id] of BUILT_IN_PROFILE_IDS.entries()) {
       });
       const profile = BUILT_IN_PROFILES[id];
       const baseUrl = sim.profileBaseUrls[id] ?? null;
-      const provider = new OpenAIBatchProvider({ apiKey: API_KEY, baseUrl, profile });
-      const line = (customId: string): string =>
-        formatProviderLine(id, '/v1/chat/completions', customId, {
-          model: MODELS[id],
-          max_tokens: 64,
-          messages: [{ role: 'user', content: `question for ${customId}` }],
-        });
-      return {
-        port: provider,
-        endpoint: '/v1/chat/completions',
-        unknownId: UNKNOWN_ID,
-        line,
-        refused: (base) => ({
-          line: line(`${base}${REFUSED}`),
-          customId: `${base}${REFUSED}`,
-          errorType: 'invalid_request_error',
-        }),
-        waitForEnded: (batchId) => waitForEnded(provider, batchId),
-        slowDown: () => sim.setFaults({ processingMs: 60_000 }),
-        wrongKey: new OpenAIBatchProvider({ apiKey: 'sk-wrong', baseUrl, maxRetries: 0, profile }),
-        close: () => sim.stop(),
-      };
+      return chatSubject(
+        sim,
+        id,
+        MODELS[id],
+        new OpenAIBatchProvider({ apiKey: API_KEY, baseUrl, profile }),
+        new OpenAIBatchProvider({ apiKey: 'sk-wrong', baseUrl, maxRetries: 0, profile }),
+      );
     },
   );
 }
@@ -71,16 +94,6 @@ for (const [index, id] of BUILT_IN_PROFILE_IDS.entries()) {
  * `BATCHLANE_PROVIDER_PROFILES`, its key from the variable the profile names, its base URL
  * from `BATCHLANE_ACME_BASE_URL`, and the adapter from `createBatchProviders`.
  */
-const ACME: ProviderProfileInput = {
-  id: 'acme',
-  baseUrl: 'https://api.acme.example/v1',
-  key: { secretName: 'batchlane/acme', envVar: 'ACME_API_KEY' },
-  endpoints: ['/v1/chat/completions'],
-  limits: { maxRequests: 50_000, maxBytes: 100_000_000, maxEnqueuedTokens: null },
-  window: { request: '24h', accepted: ['24h'], runsPastHours: null },
-  batchDiscount: 0.5,
-};
-
 describeBatchProviderContract(
   "OpenAIBatchProvider with a deployment's own profile on the simulator",
   async () => {
@@ -97,7 +110,7 @@ describeBatchProviderContract(
       [ENV.eventBusName]: 'e',
       [ENV.completionQueueUrl]: 'https://sqs.us-east-1.amazonaws.com/123456789012/c',
       [ENV.enabledProviders]: 'acme',
-      [ENV.providerProfiles]: JSON.stringify([ACME]),
+      [ENV.providerProfiles]: JSON.stringify([ACME_PROFILE]),
       ACME_API_KEY: apiKey,
       [profileEnvNames('acme').baseUrl]: sim.profileBaseUrls['acme'] ?? '',
     });
@@ -111,27 +124,12 @@ describeBatchProviderContract(
       if (acme === undefined) throw new Error('no adapter was built for acme');
       return acme;
     };
-    const provider = await build(API_KEY);
-    const line = (customId: string): string =>
-      formatProviderLine('acme', '/v1/chat/completions', customId, {
-        model: 'acme-chat-1',
-        max_tokens: 64,
-        messages: [{ role: 'user', content: `question for ${customId}` }],
-      });
-    return {
-      port: provider,
-      endpoint: '/v1/chat/completions',
-      unknownId: UNKNOWN_ID,
-      line,
-      refused: (base) => ({
-        line: line(`${base}${REFUSED}`),
-        customId: `${base}${REFUSED}`,
-        errorType: 'invalid_request_error',
-      }),
-      waitForEnded: (batchId) => waitForEnded(provider, batchId),
-      slowDown: () => sim.setFaults({ processingMs: 60_000 }),
-      wrongKey: await build('sk-wrong', { maxRetries: 0 }),
-      close: () => sim.stop(),
-    };
+    return chatSubject(
+      sim,
+      'acme',
+      'acme-chat-1',
+      await build(API_KEY),
+      await build('sk-wrong', { maxRetries: 0 }),
+    );
   },
 );

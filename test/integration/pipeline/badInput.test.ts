@@ -5,6 +5,7 @@ import { createRuntime } from '../../../shared/composition/createRuntime.js';
 import { ENV } from '../../../shared/config/BatchlaneConfig.js';
 import { UnavailableError } from '../../../shared/domain/errors.js';
 import { createCollector } from '../../../shared/usecases/createCollector.js';
+import { waitUntil } from '../../support/waitUntil.js';
 import {
   BAD_INPUT_CORPUS,
   CLAIM_OBJECTS,
@@ -60,14 +61,6 @@ const rejectionsFor = (id: string | null): string[] =>
     .events('Request Rejected')
     .filter((d) => d['custom_id'] === id)
     .map((d) => (d['reason'] as { code: string }).code);
-
-const waitFor = async (condition: () => boolean, what: string, timeoutMs = 30_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-};
 
 /**
  * The messages here carry no local sender attribute, so the local stack sees the local account
@@ -225,9 +218,10 @@ describe('Pipeline: the bad-input corpus, interleaved with good requests', () =>
     ];
     await pipeline.waitForResults(withResults, 120_000);
     const expectedEvents = bad.length + 1; // each bad message, and the conflicting resend
-    await waitFor(
+    await waitUntil(
       () => pipeline.events('Request Rejected').length >= expectedEvents,
       `${expectedEvents} Request Rejected events`,
+      30_000,
     );
 
     // Assess: each good request exactly once, succeeded.
@@ -498,7 +492,7 @@ describe('Pipeline: one message that fails unexpectedly, among good ones', () =>
         id,
       ).toEqual(['succeeded']);
     }
-    await waitFor(() => rejectionsFor(unstorable).length > 0, 'the unstorable refusal');
+    await waitUntil(() => rejectionsFor(unstorable).length > 0, 'the unstorable refusal', 30_000);
     for (const id of ['iso-throws', unstorable]) {
       expect(rejectionsFor(id), id).toEqual(['unprocessable_message']);
       expect(

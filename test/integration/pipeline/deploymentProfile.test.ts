@@ -1,46 +1,21 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../../shared/config/BatchlaneConfig.js';
-import type { ProviderProfileInput } from '../../../shared/contract/providerProfile.js';
 import type { ResultV1 } from '../../../shared/contract/result.js';
+import { ACME_PROFILE } from '../../support/acmeProfile.js';
 import { type Pipeline, startPipeline } from './pipelineHarness.js';
 
-/**
+/*
  * A provider the deployment defines as a profile of its own, `acme`, with its models' prices:
  * the local stack enables it and the simulator serves it as an OpenAI-faithful clone at
  * `/profiles/acme/v1`. Its requests are batched through the `openai` SDK at that base URL,
  * delivered once each, and priced from the profile's own prices.
  */
-const ACME: ProviderProfileInput = {
-  id: 'acme',
-  baseUrl: 'https://api.acme.example/v1',
-  key: { secretName: 'batchlane/acme', envVar: 'ACME_API_KEY' },
-  endpoints: ['/v1/chat/completions'],
-  limits: { maxRequests: 1000, maxBytes: 50 * 1000 * 1000, maxEnqueuedTokens: null },
-  window: { request: '24h', accepted: ['24h'], runsPastHours: null },
-  batchDiscount: 0.5,
-  prices: [
-    {
-      model: 'acme-chat-1',
-      effective_from: '2026-01-01',
-      input: 2,
-      output: 8,
-      cache_write_5m: null,
-      cache_write_1h: null,
-      cache_read: null,
-      batch_discount: 0.5,
-      batch_cache_rule: 'multiply',
-      flex_rate: null,
-      source: { url: 'https://acme.example/pricing', retrieved: '2026-12-01' },
-    },
-  ],
-};
-
 let pipeline: Pipeline;
 
 beforeAll(async () => {
   pipeline = await startPipeline({
-    providerProfiles: [ACME],
+    providerProfiles: [ACME_PROFILE],
     // A budget makes a model without a price a refusal (`unpriced_model`), not a free pass.
     environment: { [ENV.budgetDailyUsd]: '100' },
   });

@@ -2,18 +2,32 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbStateStore } from '../../../shared/adapters/aws/DynamoDbStateStore.js';
 import { S3BlobStore } from '../../../shared/adapters/aws/S3BlobStore.js';
 import type { ResultV1 } from '../../../shared/contract/result.js';
+import { waitUntil } from '../../support/waitUntil.js';
 import { compressedLanes, inSeconds, type Pipeline, startPipeline } from './pipelineHarness.js';
 
 let pipeline: Pipeline;
 
+/** The provider "window" the lane policy plans a batch for, on a compressed clock. */
+const WINDOW_SECONDS = 3600;
+/** How long before its deadline a batched `auto` member is escalated. */
+const ESCALATE_BEFORE_SECONDS = 5400;
+
 /**
- * A compressed clock for the lane policy: a provider "window" of 60 s plus a 5 s margin, and
- * members escalated 155 s before their deadline. Batches take 40 s at the simulator, so a
- * request due in 3 minutes goes to a batch, and is escalated 25 s later while it still runs.
+ * The lane policy on a compressed clock, with room for a loaded machine: no deadline here
+ * passes before its request is served, however slow the run. A provider "window" of an hour
+ * plus a 5 s margin: a request due in half an hour is inside it, one due in an hour and a half
+ * (or later) is batched. Members are escalated an hour and a half before their deadline, so
+ * the member due then is late from the start: the poller escalates it on its first look at
+ * the running batch (the poller runs every 250 ms; the simulator runs a batch 40 s), while the
+ * member due hours later stays with the batch.
  */
 beforeAll(async () => {
   pipeline = await startPipeline(
-    compressedLanes({ windowSeconds: 60, escalateBeforeSeconds: 155, processingMs: 40_000 }),
+    compressedLanes({
+      windowSeconds: WINDOW_SECONDS,
+      escalateBeforeSeconds: ESCALATE_BEFORE_SECONDS,
+      processingMs: 40_000,
+    }),
   );
 });
 
@@ -39,14 +53,20 @@ const only = (id: string): ResultV1 => {
 describe('Pipeline: lanes chosen by deadline', () => {
   it('serves short deadlines by flex (or standard realtime), long ones by batch, and escalates a late batch once', async () => {
     await pipeline.send([
-      // Due in 30 s: no room for a batch; OpenAI offers flex.
-      openaiChat('lane-auto-soon', { tier: 'auto', deadline: inSeconds(30) }),
+      // Due inside the window: no room for a batch; OpenAI offers flex.
+      openaiChat('lane-auto-soon', { tier: 'auto', deadline: inSeconds(WINDOW_SECONDS / 2) }),
       // Asked for flex directly.
       openaiChat('lane-flex', { tier: 'flex' }),
-      // Due in 10 minutes: room for the 65 s a batch may take.
-      openaiChat('lane-auto-later', { tier: 'auto', deadline: inSeconds(600) }),
-      // Due in 3 minutes: batch, but the batch still runs 155 s before the deadline.
-      openaiChat('lane-auto-escalated', { tier: 'auto', deadline: inSeconds(180) }),
+      // Due in hours: room for the window a batch may take, and never late while it runs.
+      openaiChat('lane-auto-later', {
+        tier: 'auto',
+        deadline: inSeconds(ESCALATE_BEFORE_SECONDS + WINDOW_SECONDS),
+      }),
+      // Room for the window too, but already due for escalation while its batch runs.
+      openaiChat('lane-auto-escalated', {
+        tier: 'auto',
+        deadline: inSeconds(ESCALATE_BEFORE_SECONDS),
+      }),
       // Anthropic has no flex: a short deadline is served at standard realtime prices.
       {
         custom_id: 'lane-anthropic-soon',
@@ -58,7 +78,7 @@ describe('Pipeline: lanes chosen by deadline', () => {
         },
         destination: pipeline.destinations.sqs,
         tier: 'auto',
-        deadline: inSeconds(30),
+        deadline: inSeconds(WINDOW_SECONDS / 2),
       },
     ]);
     const ids = [
@@ -68,7 +88,7 @@ describe('Pipeline: lanes chosen by deadline', () => {
       'lane-auto-escalated',
       'lane-anthropic-soon',
     ];
-    await pipeline.waitForResults(ids, 120_000);
+    await pipeline.waitForResults(ids, 400_000);
 
     const soon = only('lane-auto-soon');
     expect(soon.status).toBe('succeeded');
@@ -107,12 +127,13 @@ describe('Pipeline: lanes chosen by deadline', () => {
       tableName: pipeline.stack.tableName,
       blobs: new S3BlobStore({ client: pipeline.aws.s3, bucket: pipeline.stack.artifactsBucket }),
     });
-    let state = (await store.getBatch(escalated.batch_id ?? ''))?.state;
-    for (let tries = 0; tries < 100 && state !== 'completed'; tries += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      state = (await store.getBatch(escalated.batch_id ?? ''))?.state;
-    }
-    expect(state).toBe('completed');
+    const stateOfBatch = async () => (await store.getBatch(escalated.batch_id ?? ''))?.state;
+    await waitUntil(
+      async () => (await stateOfBatch()) === 'completed',
+      'the batch to be completed',
+      120_000,
+    );
+    expect(await stateOfBatch()).toBe('completed');
     await pipeline.waitForResults(ids, 10_000);
     for (const id of ids) expect(pipeline.resultsFor(id), id).toHaveLength(1);
     // The batch's cost covers what it delivered; the escalated member is on the realtime lane.
@@ -120,5 +141,5 @@ describe('Pipeline: lanes chosen by deadline', () => {
     const cost = ended?.['cost'] as { usd: number; by_model: Record<string, { requests: number }> };
     expect(cost.by_model['gpt-5-mini']?.requests).toBe(1);
     expect(cost.usd).toBeCloseTo(batched.cost.usd, 9);
-  }, 240_000);
+  }, 600_000);
 });

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_SENDER_ATTRIBUTE } from '../../../local/stack/SqsEventSourceMapping.js';
 import type { ResultV1 } from '../../../shared/contract/result.js';
 import { PRODUCER_ATTRIBUTE } from '../../../shared/domain/producer.js';
+import { waitUntil } from '../../support/waitUntil.js';
 import { type Pipeline, startPipeline } from './pipelineHarness.js';
 
 let pipeline: Pipeline;
@@ -48,14 +49,6 @@ const sendAs = async (
   );
 };
 
-const waitUntil = async (done: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await done())) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-};
-
 const byProducer = (results: readonly ResultV1[]) =>
   Object.fromEntries(
     [...new Set(results.map((r) => r.producer ?? ''))].map((p) => [
@@ -94,7 +87,7 @@ describe('Pipeline: producers are told apart', () => {
     await waitUntil(async () => {
       await pipeline.waitForResults([id]);
       return pipeline.resultsFor(id).length >= 4;
-    });
+    }, `four results for ${id}`);
     // An identical resend of team B's request folds into the one it already made.
     await sendAs('AROATEAMB:batch-job-2', [chat(id, 'team b asks')]);
     await new Promise((resolve) => setTimeout(resolve, 3000));

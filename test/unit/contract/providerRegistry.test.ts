@@ -13,15 +13,14 @@ import { chooseLane } from '../../../shared/domain/chooseLane.js';
 import { claimCheckCapOf } from '../../../shared/domain/claimCheckLocation.js';
 import type { DestinationPolicy } from '../../../shared/domain/destinationPolicy.js';
 import { validateRequest } from '../../../shared/domain/validateRequest.js';
+import { ACME_PROFILE } from '../../support/acmeProfile.js';
 
+/** acme with limits and a window of its own, and no prices. */
 const ACME: ProviderProfileInput = {
-  id: 'acme',
-  baseUrl: 'https://api.acme.example/v1',
-  key: { secretName: 'batchlane/acme', envVar: 'ACME_API_KEY' },
-  endpoints: ['/v1/chat/completions', '/v1/embeddings'],
+  ...ACME_PROFILE,
   limits: { maxRequests: 2_000, maxBytes: 10_000_000, maxEnqueuedTokens: 5_000_000 },
   window: { request: '72h', accepted: ['24h', '72h'], runsPastHours: 96 },
-  batchDiscount: 0.5,
+  prices: [],
 };
 
 const resolved = resolveProfiles([ACME]);

@@ -10,6 +10,7 @@ import {
 import { createPoller } from '../../../../shared/usecases/createPoller.js';
 import type { RuntimeSettings } from '../../../../shared/usecases/RuntimeDeps.js';
 import { type FakeRuntime, fakeRuntime } from '../../../support/fakeRuntime.js';
+import { InjectedCrash, type IoLog, instrumentIo } from '../../../support/ioCrashes.js';
 import {
   drainSealing,
   ledgerEntryOf,
@@ -21,7 +22,6 @@ import {
   resumeSealing,
   submittedBatches,
 } from './collectorScenario.js';
-import { type CallRecord, Crash, crashablePorts } from './crashablePorts.js';
 
 /*
  * A crash at every I/O call of one collector invocation and the sealing that follows it (the
@@ -90,7 +90,7 @@ const SECOND_PART: Scenario = {
 
 interface RunOutcome {
   readonly fake: FakeRuntime;
-  readonly calls: readonly CallRecord[];
+  readonly calls: readonly string[];
   readonly crashedIn: 'collector' | 'sealing' | null;
   readonly batchIds: Set<string>;
   /** Provider batches created, by every `submit` that returned. */
@@ -101,14 +101,11 @@ interface RunOutcome {
  * Runs a step of the crash window. A crash ends it, whatever it was wrapped in on the way
  * out (the poller reports its batches' failures as one `AggregateError`).
  */
-const unlessCrashed = async (
-  crashing: { readonly crashed: () => boolean },
-  step: () => Promise<unknown>,
-): Promise<void> => {
+const unlessCrashed = async (log: IoLog, step: () => Promise<unknown>): Promise<void> => {
   try {
     await step();
   } catch (error) {
-    if (!(error instanceof Crash) && !crashing.crashed()) throw error;
+    if (!(error instanceof InjectedCrash) && log.crashed === null) throw error;
   }
 };
 
@@ -124,37 +121,39 @@ const runWithCrashAt = async (scenario: Scenario, crashAt: number | null): Promi
   for (const messages of scenario.before) {
     for (const id of (await createCollector(fake.deps)(messages)).batches) batchIds.add(id);
   }
-  const crashing = crashablePorts(fake.deps, crashAt);
+  // A process that died at call `crashAt` makes no call after it.
+  const crashing = instrumentIo(fake.deps, crashAt === null ? null : { at: crashAt, mode: 'die' });
+  const crashed = () => crashing.log.crashed !== null;
 
   // The invocation: a crash loses its answer, so SQS sends every message again.
   let report = null as CollectorReport | null;
-  await unlessCrashed(crashing, async () => {
+  await unlessCrashed(crashing.log, async () => {
     report = await createCollector(crashing.deps)(scenario.messages);
   });
-  const crashedInCollector = crashing.crashed();
+  const crashedInCollector = crashed();
   const answered: CollectorReport | null = crashedInCollector ? null : report;
   for (const id of answered?.batches ?? []) batchIds.add(id);
 
   // The poller seals what has filled long enough; the completion function takes it up.
-  if (scenario.pollerSeals && !crashing.crashed()) {
+  if (scenario.pollerSeals && !crashed()) {
     fake.clock.advance(fake.deps.settings.batchMaxAgeMs + 1_000);
-    await unlessCrashed(crashing, () => createPoller(crashing.deps)());
+    await unlessCrashed(crashing.log, () => createPoller(crashing.deps)());
   }
-  if (!crashing.crashed()) {
+  if (!crashed()) {
     for (const queued of fake.completionQueue.drain()) {
       const batchId = batchIdOfCompletionMessage(queued.body);
-      if (batchId === null || crashing.crashed()) continue;
+      if (batchId === null || crashed()) continue;
       // Left in the queue after a crash: it comes back after its visibility timeout.
-      await unlessCrashed(crashing, async () => {
+      await unlessCrashed(crashing.log, async () => {
         await resumeSealing(crashing.deps, batchId);
         fake.completionQueue.delete(queued.receiptHandle);
       });
     }
   }
-  const crashedIn = crashedInCollector ? 'collector' : crashing.crashed() ? 'sealing' : null;
+  const crashedIn = crashedInCollector ? 'collector' : crashed() ? 'sealing' : null;
 
   // From here on, nothing crashes: redelivery, then the poller and completion function.
-  const clean = crashablePorts(fake.deps, null);
+  const clean = instrumentIo(fake.deps, null);
   const collect = createCollector(clean.deps);
   let pending =
     answered === null
@@ -171,10 +170,10 @@ const runWithCrashAt = async (scenario: Scenario, crashAt: number | null): Promi
   ).toEqual([]);
   await drainSealing({ ...fake, deps: clean.deps });
 
-  const submits = [...crashing.calls, ...clean.calls].filter(
-    (c) => c.call === 'providers.anthropic.submit' && c.outcome === 'ok',
+  const submits = [...crashing.log.returned, ...clean.log.returned].filter(
+    (call) => call === 'providers.anthropic.submit',
   ).length;
-  return { fake, calls: crashing.calls, crashedIn, batchIds, providerSubmits: submits };
+  return { fake, calls: crashing.log.calls, crashedIn, batchIds, providerSubmits: submits };
 };
 
 /** Every invariant of a finished run, whatever crashed where. */
@@ -249,7 +248,7 @@ const crashEverywhere = async (scenario: Scenario) => {
   const crashedAt = new Set<string>();
   for (let k = 1; k <= clean.calls.length; k++) {
     const run = await runWithCrashAt(scenario, k);
-    const call = run.calls[k - 1]?.call ?? '?';
+    const call = run.calls[k - 1] ?? '?';
     expect(run.crashedIn, `crash at ${k} (${call})`).not.toBeNull();
     crashedAt.add(call);
     await expectEveryRequestOnce(run, `crash at ${k} (${call}, in ${run.crashedIn})`);
@@ -264,7 +263,7 @@ describe('collector and sealing: a crash at every I/O call', () => {
     expect(run.crashedIn).toBeNull();
     await expectEveryRequestOnce(run, 'clean');
     // Both batches were sealed and submitted in the window itself.
-    expect(run.calls.filter((c) => c.call === 'providers.anthropic.submit').length).toBe(2);
+    expect(run.calls.filter((c) => c === 'providers.anthropic.submit').length).toBe(2);
   });
 
   it('one invocation and its sealing: after a crash at any I/O call, every accepted request is submitted exactly once', async () => {
@@ -272,15 +271,13 @@ describe('collector and sealing: a crash at every I/O call', () => {
 
     expect(clean.calls.length).toBeGreaterThan(20);
     // Every kind of call the window makes was cut off at least once.
-    expect([...new Set(clean.calls.map((c) => c.call))].filter((c) => !crashedAt.has(c))).toEqual(
-      [],
-    );
+    expect([...new Set(clean.calls)].filter((c) => !crashedAt.has(c))).toEqual([]);
   });
 
   it('a second part of a filling batch and the poller sealing it: after a crash at any I/O call, every accepted request is submitted exactly once', async () => {
     const { clean, crashedAt } = await crashEverywhere(SECOND_PART);
 
-    const calls = new Set(clean.calls.map((c) => c.call));
+    const calls = new Set(clean.calls);
     // The window adds a part, and the poller (not the collector) stops the filling.
     expect(calls).toContain('store.reservePart');
     expect(calls).toContain('store.listDueBatches');
