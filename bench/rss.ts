@@ -4,6 +4,8 @@ interface RssReport {
   readonly peakMb: number;
   /** RSS when the phase started, MB (the process, its modules and clients). */
   readonly startMb: number;
+  /** At the peak sample: the V8 heap (`heapTotal`) and memory outside it (`external`), MB. */
+  readonly atPeak?: { readonly heapMb: number; readonly externalMb: number };
   readonly samples: number;
 }
 
@@ -13,26 +15,36 @@ const MB = 1024 * 1024;
  * Samples RSS every `intervalMs` until stopped. The kernel's `ru_maxrss` is not used: a
  * spawned child inherits its parent's high-water mark through fork and exec, and the parent
  * here holds fauxqs's objects, so it reports the parent's peak rather than the child's.
+ * BENCH_RSS_TRACE=1 prints every tenth sample to stderr (RSS, heap, external), to see where
+ * a peak comes from.
  */
 const startRssSampler = (intervalMs = 50): { stop(): RssReport } => {
+  const trace = process.env.BENCH_RSS_TRACE === '1';
   const start = process.memoryUsage().rss;
   let peak = start;
-  let samples = 1;
-  const timer = setInterval(() => {
-    const rss = process.memoryUsage().rss;
-    if (rss > peak) peak = rss;
+  let atPeak = { heapMb: 0, externalMb: 0 };
+  let samples = 0;
+  const sample = (): void => {
+    const memory = process.memoryUsage();
     samples += 1;
-  }, intervalMs);
+    if (memory.rss > peak) {
+      peak = memory.rss;
+      atPeak = { heapMb: memory.heapTotal / MB, externalMb: memory.external / MB };
+    }
+    if (trace && samples % 10 === 0) {
+      const mb = (bytes: number): string => (bytes / MB).toFixed(0);
+      console.error(
+        `rss ${mb(memory.rss)} MB: heap ${mb(memory.heapTotal)} (used ${mb(memory.heapUsed)}), external ${mb(memory.external)}`,
+      );
+    }
+  };
+  sample();
+  const timer = setInterval(sample, intervalMs);
   return {
     stop: () => {
       clearInterval(timer);
-      const rss = process.memoryUsage().rss;
-      if (rss > peak) peak = rss;
-      return {
-        peakMb: peak / MB,
-        startMb: start / MB,
-        samples: samples + 1,
-      };
+      sample();
+      return { peakMb: peak / MB, startMb: start / MB, atPeak, samples };
     },
   };
 };
