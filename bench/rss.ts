@@ -1,3 +1,5 @@
+import { GCProfiler } from 'node:v8';
+
 /** Peak RSS seen while a phase ran. */
 interface RssReport {
   /** Highest `process.memoryUsage().rss` sample (every ~50 ms), MB. */
@@ -6,10 +8,32 @@ interface RssReport {
   readonly startMb: number;
   /** At the peak sample: the V8 heap (`heapTotal`) and memory outside it (`external`), MB. */
   readonly atPeak?: { readonly heapMb: number; readonly externalMb: number };
+  /**
+   * The most the process held right after a full garbage collection during the phase (V8 heap
+   * in use plus external memory), MB: what the code keeps alive, without the room V8 leaves
+   * itself between collections. Null when no full collection ran.
+   */
+  readonly liveMb?: number | null;
   readonly samples: number;
 }
 
 const MB = 1024 * 1024;
+
+/** The largest heap-in-use plus external memory right after any full collection of a profile. */
+const liveAfterFullGcs = (profile: { statistics: GcStatistic[] }): number | null => {
+  const after = profile.statistics
+    .filter((entry) => entry.gcType === 'MarkSweepCompact')
+    .map((entry) => entry.afterGC.heapStatistics)
+    .map((heap) => heap.usedHeapSize + heap.externalMemory);
+  return after.length === 0 ? null : Math.max(...after) / MB;
+};
+
+interface GcStatistic {
+  readonly gcType: string;
+  readonly afterGC: {
+    readonly heapStatistics: { readonly usedHeapSize: number; readonly externalMemory: number };
+  };
+}
 
 /**
  * Samples RSS every `intervalMs` until stopped. The kernel's `ru_maxrss` is not used: a
@@ -20,6 +44,8 @@ const MB = 1024 * 1024;
  */
 const startRssSampler = (intervalMs = 50): { stop(): RssReport } => {
   const trace = process.env.BENCH_RSS_TRACE === '1';
+  const gcs = new GCProfiler();
+  gcs.start();
   const start = process.memoryUsage().rss;
   let peak = start;
   let atPeak = { heapMb: 0, externalMb: 0 };
@@ -44,7 +70,9 @@ const startRssSampler = (intervalMs = 50): { stop(): RssReport } => {
     stop: () => {
       clearInterval(timer);
       sample();
-      return { peakMb: peak / MB, startMb: start / MB, atPeak, samples };
+      const profile = gcs.stop() as unknown as { statistics: GcStatistic[] } | undefined;
+      const liveMb = profile === undefined ? null : liveAfterFullGcs(profile);
+      return { peakMb: peak / MB, startMb: start / MB, atPeak, liveMb, samples };
     },
   };
 };

@@ -8,15 +8,15 @@ const SLAB_BYTES = 1 << 20;
 /** A member as a tuple, in the order {@link packMember} writes it (batchId is the table's). */
 type PackedTuple = [
   providerCustomId: string,
-  producer: string,
+  producer: number,
   customId: string,
-  model: string,
+  model: number,
   destination: number,
   metadata: JsonValue | null,
   attempts: number,
   acceptedAt: string,
   deadline: string | null,
-  lane: ItemLane,
+  lane: number,
   status: ItemStatus | null,
   deliveredAt: string | null,
   escalatedAt: string | null,
@@ -24,6 +24,27 @@ type PackedTuple = [
   retryAt: string | null,
   undeliveredAt: string | null,
 ];
+
+/**
+ * Values many members share (destinations, models, producers, lanes), kept once each and
+ * written into a member as their number: smaller tuples, and one object per distinct value.
+ */
+class SharedValues<T> {
+  readonly #values: T[] = [];
+  readonly #numbers = new Map<string, number>();
+
+  numberOf(value: T, key: string): number {
+    const known = this.#numbers.get(key);
+    if (known !== undefined) return known;
+    this.#values.push(value);
+    this.#numbers.set(key, this.#values.length - 1);
+    return this.#values.length - 1;
+  }
+
+  valueOf(n: number): T {
+    return this.#values[n] as T;
+  }
+}
 
 /** Grows a typed array to hold at least `length` entries, doubling. */
 const grown = <T extends Float64Array | Int32Array>(
@@ -40,11 +61,12 @@ const grown = <T extends Float64Array | Int32Array>(
 /**
  * A batch's members as one completion run holds them: compact, decoded one at a time when its
  * result comes. Results come back in any order, so a run needs every member at hand; decoded,
- * one costs about 330 bytes of V8 heap, and V8 lets its heap grow to about four times what it
- * holds before it collects, so 100,000 decoded members alone took a run past 400 MB. Here each
- * member is a short JSON tuple written into 1 MiB byte slabs, outside the V8 heap (about 150
- * bytes a member), found by typed arrays indexed by member number: a 100,000-member table is
- * about 15 MB, whatever the heap does. Destinations, shared by many members, are kept once each.
+ * one costs about 330 bytes of V8 heap, and V8 lets its heap grow to several times what it
+ * holds before it collects, so 100,000 decoded members took a run to 461 MB. Here each member
+ * is a short JSON tuple written into 1 MiB byte slabs outside the V8 heap, found by typed
+ * arrays indexed by member number: about 200 bytes a member with a little metadata, 20 MB for
+ * 100,000, which the heap's growth does not multiply. What many members share (destinations,
+ * models, producers, lanes) is kept once and written as its number.
  *
  * Map-like: `get`, `set` (the last write for an id wins), `has`, `size`, `values()`.
  */
@@ -61,8 +83,9 @@ class PackedMembers {
   /** Slots of ids that {@link denseIndexOf} does not number. */
   readonly #slotOfId = new Map<string, number>();
   #size = 0;
-  readonly #destinations: Destination[] = [];
-  readonly #destinationNumbers = new Map<string, number>();
+  readonly #destinations = new SharedValues<Destination>();
+  readonly #strings = new SharedValues<string>();
+  readonly #lanes = new SharedValues<ItemLane>();
 
   constructor(batchId: string) {
     this.#batchId = batchId;
@@ -107,28 +130,20 @@ class PackedMembers {
     return this.#slotOfId.get(providerCustomId) ?? -1;
   }
 
-  #destinationNumber(destination: Destination | null): number {
-    if (destination === null) return -1;
-    const key = JSON.stringify(destination);
-    const known = this.#destinationNumbers.get(key);
-    if (known !== undefined) return known;
-    this.#destinations.push(destination);
-    this.#destinationNumbers.set(key, this.#destinations.length - 1);
-    return this.#destinations.length - 1;
-  }
-
   #append(item: BatchItem): number {
     const tuple: PackedTuple = [
       item.providerCustomId,
-      item.producer,
+      this.#strings.numberOf(item.producer, item.producer),
       item.customId,
-      item.model,
-      this.#destinationNumber(item.destination),
+      this.#strings.numberOf(item.model, item.model),
+      item.destination === null
+        ? -1
+        : this.#destinations.numberOf(item.destination, JSON.stringify(item.destination)),
       item.metadata,
       item.attempts,
       item.acceptedAt,
       item.deadline,
-      item.lane,
+      this.#lanes.numberOf(item.lane, JSON.stringify(item.lane)),
       item.status,
       item.deliveredAt,
       item.escalatedAt,
@@ -164,15 +179,15 @@ class PackedMembers {
     return {
       batchId: this.#batchId,
       providerCustomId: t[0],
-      producer: t[1],
+      producer: this.#strings.valueOf(t[1]),
       customId: t[2],
-      model: t[3],
-      destination: t[4] < 0 ? null : (this.#destinations[t[4]] ?? null),
+      model: this.#strings.valueOf(t[3]),
+      destination: t[4] < 0 ? null : this.#destinations.valueOf(t[4]),
       metadata: t[5],
       attempts: t[6],
       acceptedAt: t[7],
       deadline: t[8],
-      lane: t[9],
+      lane: this.#lanes.valueOf(t[9]),
       status: t[10],
       deliveredAt: t[11],
       escalatedAt: t[12],

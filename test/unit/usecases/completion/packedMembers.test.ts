@@ -51,7 +51,12 @@ describe('PackedMembers', () => {
     const members = new PackedMembers('bl_1');
     const items = [
       member(providerCustomIdOf(0)),
-      member(providerCustomIdOf(5), { destination: SQS, deadline: '2026-12-08T00:00:00.000Z' }),
+      member(providerCustomIdOf(5), {
+        destination: SQS,
+        deadline: '2026-12-08T00:00:00.000Z',
+        model: 'gpt-4.1-mini',
+        lane: { requested: 'auto', reason: 'deadline allows batch' },
+      }),
       member(providerCustomIdOf(6), { destination: null, metadata: null, producer: '' }),
       member(providerCustomIdOf(7), {
         status: 'succeeded',
@@ -75,9 +80,11 @@ describe('PackedMembers', () => {
     for (const item of items) expect(members.get(item.providerCustomId)).toEqual(item);
     // One object per distinct destination, as the store hands them out.
     members.set(providerCustomIdOf(8), member(providerCustomIdOf(8)));
-    expect(members.get(providerCustomIdOf(8))?.destination).toBe(
-      members.get(providerCustomIdOf(0))?.destination,
+    const [first, again] = [providerCustomIdOf(0), providerCustomIdOf(8)].map((id) =>
+      members.get(id),
     );
+    expect(again?.destination).toBe(first?.destination);
+    expect(again?.lane).toBe(first?.lane);
     expect(members.size).toBe(6);
     expect([...members.values()].map((m) => m.providerCustomId)).toEqual([
       ...items.slice(0, 4).map((m) => m.providerCustomId),
