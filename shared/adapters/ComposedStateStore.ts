@@ -104,8 +104,9 @@ class ComposedStateStore<Parts extends StateStoreParts = StateStoreParts> implem
     batchId: string,
     partNo: number,
     members: readonly PartMember[],
+    now: string,
   ): Promise<MemberClaim[]> {
-    return this.filling.claimPartMembers(batchId, partNo, members);
+    return this.filling.claimPartMembers(batchId, partNo, members, now);
   }
 
   commitPart(
@@ -117,8 +118,8 @@ class ComposedStateStore<Parts extends StateStoreParts = StateStoreParts> implem
     return this.filling.commitPart(batchId, partNo, claimed, voids);
   }
 
-  sealParts(batchId: string, partCount: number): Promise<BatchPart[]> {
-    return this.filling.sealParts(batchId, partCount);
+  sealParts(batchId: string, partCount: number, now: string): Promise<BatchPart[]> {
+    return this.filling.sealParts(batchId, partCount, now);
   }
 
   getItems(batchId: string, providerCustomIds: readonly string[]): Promise<Map<string, BatchItem>> {

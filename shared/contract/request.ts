@@ -57,7 +57,7 @@ const leadingFields = {
     .string({ error: 'provider is required and must be a string' })
     .regex(
       PROVIDER_ID_PATTERN,
-      `provider must be a provider id: one of ${PROVIDERS.join(', ')}, or a profile this deployment defines`,
+      `provider must be a provider id (${PROVIDER_ID_PATTERN.source}): one of ${PROVIDERS.join(', ')}, or a profile this deployment defines`,
     )
     .describe(
       `A built-in provider (${PROVIDERS.join(', ')}) or the id of a provider profile the deployment defines; an id the deployment does not know is refused (unknown_provider)`,
@@ -171,6 +171,8 @@ const checkBedrockModel = (
  */
 const buildRequestV1Schema = (registry: ProviderRegistry) =>
   ResolvedRequestV1BaseSchema.superRefine((request, ctx) => {
+    // A malformed id is refused by the pattern alone: its value is not echoed back.
+    if (!PROVIDER_ID_PATTERN.test(request.provider)) return;
     if (!registry.has(request.provider)) {
       ctx.addIssue(
         reasonIssue(

@@ -28,8 +28,8 @@ type PartMember = PartMemberLine;
 
 /**
  * What claiming a member found in the ledger: the entry is now this member's (`claimed`); it
- * holds the same request elsewhere (`held`: another member or batch, the realtime lane, a
- * duplicate to fold); or it holds another request under the same id (`conflict`: refused). Or
+ * holds the same request elsewhere (`held`: another member or batch, the realtime lane, even
+ * while still `pending` under a worker's lease, a duplicate to fold); or it holds another request under the same id (`conflict`: refused). Or
  * the store refuses to hold the request for something in the request itself (`unstorable`:
  * an item DynamoDB will not take), which no retry changes.
  */
@@ -74,15 +74,19 @@ interface BatchFilling {
   /**
    * Claims members into an open part whose sidecar is written: each member's ledger entry is
    * put `claimed` by the batch and member (creating it, or taking over a refusal or a
-   * `pending` entry of the same request). Returns what each claim found (see
-   * {@link MemberClaim}); an index whose claim was not `claimed` then holds no member. Throws
-   * `ConflictError` with code `part_sealed` when the part is already sealed (sealing then
-   * settles it from the sidecar with the same puts).
+   * `pending` entry of the same request). A `pending` entry a realtime worker holds a lease on
+   * at `now` (its collector sent the job, then died before marking it `realtime`, and a retry
+   * chose the batch lane), or has delivered, is the realtime lane's: `held`, never claimed,
+   * so the request is served once. Each claim is one conditional write, with no read before
+   * it. Returns what each claim found (see {@link MemberClaim}); an index whose claim was not
+   * `claimed` then holds no member. Throws `ConflictError` with code `part_sealed` when the
+   * part is already sealed (sealing then settles it from the sidecar with the same puts).
    */
   claimPartMembers(
     batchId: string,
     partNo: number,
     members: readonly PartMember[],
+    now: string,
   ): Promise<MemberClaim[]>;
 
   /**
@@ -100,10 +104,10 @@ interface BatchFilling {
    * Seals parts 1..partCount of a batch that stopped filling, including parts whose record
    * a crashed collector never wrote, and returns those that were opened. A part its collector
    * did not commit is settled from its sidecar against the ledger first (each member's claim
-   * is put again: the ledger entry decides membership), so its `claimed` and `voids` are
-   * then exact too.
+   * is put again, leases judged at `now`: the ledger entry decides membership), so its
+   * `claimed` and `voids` are then exact too.
    */
-  sealParts(batchId: string, partCount: number): Promise<BatchPart[]>;
+  sealParts(batchId: string, partCount: number, now: string): Promise<BatchPart[]>;
 }
 
 export type { BatchFilling, MemberClaim, PartMember, PartReservation, ReservedPart };

@@ -23,7 +23,9 @@ interface RealtimeLeases {
    * `realtime`, or still `pending` (its collector sends the job before it marks the entry
    * `realtime`, so that a crash between the two leaves a retry that sends it again: a worker
    * may come first). An entry in any other state (claimed by a batch, refused) or none answers
-   * `missing`, so a job left over from a request a batch took never serves it a second time.
+   * `missing`, so a job left over from a request a batch took never serves it a second time;
+   * the other way round, a batch claim refuses a `pending` entry while its lease lives or once
+   * it is delivered, so a batch never takes a request a worker is serving.
    * A `member` is leased on its exception item (made by `escalateMember`): `missing` when it
    * has none.
    */

@@ -43,7 +43,14 @@ interface RequestLedger {
   /** Records that a refused request's result and event are out (`rejecting` → `rejected`). */
   markRefused(producer: string, customId: string): Promise<void>;
 
-  /** `pending` → `realtime`: the request is the realtime lane's. False if it was not pending. */
+  /**
+   * `pending` → `realtime`: the request is the realtime lane's. False if it was not pending.
+   * The collector sends the realtime job before this mark, so a worker may lease the entry
+   * (`RealtimeLeases`) while it is still `pending`; until the mark, the lease is what keeps
+   * the entry the lane's: a batch claim (`BatchFilling.claimPartMembers`) finds a `pending`
+   * entry under a live lease, or already delivered, held, and folds the request rather than
+   * take it, so a collector retry that chooses the batch lane never serves it twice.
+   */
   markRealtime(producer: string, customId: string, requestHash: string): Promise<boolean>;
 }
 

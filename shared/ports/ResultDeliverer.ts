@@ -10,8 +10,16 @@ interface DeliveryContext {
 }
 
 interface DeliveryReport {
-  /** Results that did not reach the destination, with why. The rest did. */
-  readonly failed: readonly { readonly customId: string; readonly error: BatchlaneError }[];
+  /**
+   * Results that did not reach the destination, with why. The rest did. Each names its
+   * `custom_id` and, when the result has one, its `producer` (see `deliveryFailureOf`): ids
+   * are their producer's own, so two results of one delivery may share an id.
+   */
+  readonly failed: readonly {
+    readonly customId: string;
+    readonly producer?: string;
+    readonly error: BatchlaneError;
+  }[];
 }
 
 /** Sends results to the caller's destination (SQS, S3, EventBridge, webhook). */

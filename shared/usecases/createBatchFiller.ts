@@ -263,7 +263,13 @@ const createBatchFiller = (deps: BatchFillerDeps) => {
     // Should the batch be sealed before the claims start, the claim throws `part_sealed` and
     // every request here goes back to the queue: on the retry, the ledger folds those sealing
     // claimed from the sidecar and the others go to a later batch.
-    const outcomes = await store.claimPartMembers(batch.batchId, reserved.partNo, members);
+    // Judged at this time: a `pending` entry a realtime worker holds a lease on is the lane's.
+    const outcomes = await store.claimPartMembers(
+      batch.batchId,
+      reserved.partNo,
+      members,
+      clock.now().toISOString(),
+    );
     await store.commitPart(
       batch.batchId,
       reserved.partNo,

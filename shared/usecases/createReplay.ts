@@ -1,5 +1,6 @@
 import type { Destination } from '../contract/destination.js';
 import type { ResultV1 } from '../contract/result.js';
+import { failedResultsOf } from '../domain/deliveryFailure.js';
 import { type DestinationPolicy, refuseDestination } from '../domain/destinationPolicy.js';
 import { errorMessage } from '../domain/errors.js';
 import { splitLines } from '../domain/splitLines.js';
@@ -108,9 +109,9 @@ const createReplay =
           part: `replay-${part}`,
         });
         if (report.failed.length > 0) {
-          // Keep only what is still undelivered, so the next replay sends nothing twice.
-          const refused = new Set(report.failed.map((f) => f.customId));
-          const remaining = results.filter((r) => refused.has(r.custom_id));
+          // Keep only what is still undelivered, so the next replay sends nothing twice: by
+          // producer and custom_id, as producers may share an id (see `failedResultsOf`).
+          const remaining = failedResultsOf(results, report.failed);
           await deps.blobs.put(
             key,
             remaining.map((result) => `${JSON.stringify({ destination, result })}\n`).join(''),

@@ -72,7 +72,7 @@ const finishSealing = async (deps: SealingDeps, batch: BatchRecord): Promise<Bat
   const { store, clock } = deps;
   let sealed: BatchPart[];
   try {
-    sealed = await store.sealParts(batch.batchId, batch.partCount ?? 0);
+    sealed = await store.sealParts(batch.batchId, batch.partCount ?? 0, clock.now().toISOString());
   } catch (error) {
     // A part without its sidecar (one opened before parts had sidecars, never committed, on
     // a deployment upgraded meanwhile) cannot be settled, now or on any retry: halted once.

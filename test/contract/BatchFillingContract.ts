@@ -4,6 +4,7 @@ import type { PartMemberLine } from '../../shared/domain/partMembers.js';
 import {
   ACCEPTED,
   batchOf,
+  CLAIM_AT,
   EXPIRES,
   fillingBatch,
   lineOf,
@@ -53,7 +54,7 @@ const describeBatchFillingContract = (
         expect(await openPart(c, 1, lines)).toBe(true);
         // The part is recorded once.
         expect(await filling.openPart(partOf(c, 1, 1, 3))).toBe(false);
-        expect(await filling.claimPartMembers(c, 1, lines)).toEqual([
+        expect(await filling.claimPartMembers(c, 1, lines, CLAIM_AT)).toEqual([
           'conflict',
           'claimed',
           'claimed',
@@ -117,7 +118,7 @@ const describeBatchFillingContract = (
           lineOf(batchId, 2, after),
         ];
         await openPart(batchId, 1, lines);
-        expect(await filling.claimPartMembers(batchId, 1, lines)).toEqual([
+        expect(await filling.claimPartMembers(batchId, 1, lines, CLAIM_AT)).toEqual([
           'claimed',
           'unstorable',
           'claimed',
@@ -213,9 +214,9 @@ const describeBatchFillingContract = (
           await openPart(batchId, partNo, [lineOf(batchId, partNo - 1, id)]);
         }
         const [first, second] = [lineOf(batchId, 0, id), lineOf(batchId, 1, id)];
-        expect(await filling.claimPartMembers(batchId, 1, [first])).toEqual(['claimed']);
-        expect(await filling.claimPartMembers(batchId, 2, [second])).toEqual(['held']);
-        expect(await filling.claimPartMembers(batchId, 1, [first])).toEqual(['claimed']);
+        expect(await filling.claimPartMembers(batchId, 1, [first], CLAIM_AT)).toEqual(['claimed']);
+        expect(await filling.claimPartMembers(batchId, 2, [second], CLAIM_AT)).toEqual(['held']);
+        expect(await filling.claimPartMembers(batchId, 1, [first], CLAIM_AT)).toEqual(['claimed']);
         await filling.commitPart(batchId, 1, 1, []);
         await filling.commitPart(batchId, 2, 0, ['r000001']);
         expect((await listAll(batchId)).map((m) => m.providerCustomId)).toEqual(['r000000']);
@@ -241,19 +242,19 @@ const describeBatchFillingContract = (
         const lines = [whole, unclaimed, elsewhere, late].map((id, i) => lineOf(batchId, i, id));
         expect(await openPart(batchId, 1, lines)).toBe(true);
         // The collector claimed the first member and died; the third went to the rival.
-        expect(await filling.claimPartMembers(batchId, 1, [lines[0] as PartMemberLine])).toEqual([
-          'claimed',
-        ]);
+        expect(
+          await filling.claimPartMembers(batchId, 1, [lines[0] as PartMemberLine], CLAIM_AT),
+        ).toEqual(['claimed']);
         await filling.reservePart(rival, reservationOf(1, 10));
         await openPart(rival, 1, [lineOf(rival, 0, elsewhere)]);
-        expect(await filling.claimPartMembers(rival, 1, [lineOf(rival, 0, elsewhere)])).toEqual([
-          'claimed',
-        ]);
+        expect(
+          await filling.claimPartMembers(rival, 1, [lineOf(rival, 0, elsewhere)], CLAIM_AT),
+        ).toEqual(['claimed']);
         // Part 2 is reserved but its collector has not recorded it when sealing starts.
         await filling.reservePart(batchId, reservationOf(1, 10));
 
         await filling.stopFilling(batchId, '2026-11-27T10:30:00.000Z');
-        const sealed = await filling.sealParts(batchId, 2);
+        const sealed = await filling.sealParts(batchId, 2, CLAIM_AT);
         expect(sealed).toEqual([
           { ...partOf(batchId, 1, 0, 4), state: 'sealed', claimed: 3, voids: ['r000002'] },
         ]);
@@ -272,21 +273,21 @@ const describeBatchFillingContract = (
         }
         // The collectors are refused from here on; a late commit changes nothing.
         await expect(
-          filling.claimPartMembers(batchId, 1, [lines[3] as PartMemberLine]),
+          filling.claimPartMembers(batchId, 1, [lines[3] as PartMemberLine], CLAIM_AT),
         ).rejects.toMatchObject({ code: 'part_sealed' });
         await filling.commitPart(batchId, 1, 4, []);
         const bare = lineOf(batchId, 4, after);
         expect(await openPart(batchId, 2, [bare])).toBe(false);
-        const refused = filling.claimPartMembers(batchId, 2, [bare]);
+        const refused = filling.claimPartMembers(batchId, 2, [bare], CLAIM_AT);
         await expect(refused).rejects.toBeInstanceOf(ConflictError);
         await expect(refused).rejects.toMatchObject({ code: 'part_sealed' });
         expect((await register(after)).kind).toBe('pending');
         // Sealing again gives the same answer.
-        expect(await filling.sealParts(batchId, 2)).toEqual(sealed);
+        expect(await filling.sealParts(batchId, 2, CLAIM_AT)).toEqual(sealed);
         // The rival's member stays its own.
-        expect(await filling.claimPartMembers(rival, 1, [lineOf(rival, 0, elsewhere)])).toEqual([
-          'claimed',
-        ]);
+        expect(
+          await filling.claimPartMembers(rival, 1, [lineOf(rival, 0, elsewhere)], CLAIM_AT),
+        ).toEqual(['claimed']);
       } finally {
         await subject.close?.();
       }

@@ -4,6 +4,7 @@ import type { BatchItem, BatchRecord } from '../../shared/domain/records.js';
 import {
   ACCEPTED,
   batchOf,
+  CLAIM_AT,
   COST,
   EXPIRES,
   fillingBatch,
@@ -39,7 +40,7 @@ const describeBatchMembersContract = (
         await expect(listAll(batchId)).rejects.toBeInstanceOf(NotFoundError);
         await expect(members.getItems(batchId, ['r000000'])).rejects.toBeInstanceOf(NotFoundError);
         await filling.stopFilling(batchId, '2026-11-27T10:30:00.000Z');
-        await expect(filling.sealParts(batchId, 1)).rejects.toBeInstanceOf(NotFoundError);
+        await expect(filling.sealParts(batchId, 1, CLAIM_AT)).rejects.toBeInstanceOf(NotFoundError);
       } finally {
         await subject.close?.();
       }
@@ -55,7 +56,7 @@ const describeBatchMembersContract = (
         for (let n = 0; n < 250; n += 50) {
           const group = lines.slice(n, n + 50);
           await Promise.all(group.map((l) => register(l.item.customId)));
-          expect(await filling.claimPartMembers(batchId, 1, group)).toEqual(
+          expect(await filling.claimPartMembers(batchId, 1, group, CLAIM_AT)).toEqual(
             Array(50).fill('claimed'),
           );
         }
@@ -157,7 +158,7 @@ const describeBatchMembersContract = (
         const lines = Array.from({ length: 4 }, (_, k) => lineOf(batchId, k, uid('m')));
         for (const l of lines) await register(l.item.customId);
         await openPart(batchId, 1, lines);
-        await filling.claimPartMembers(batchId, 1, lines);
+        await filling.claimPartMembers(batchId, 1, lines, CLAIM_AT);
         await filling.commitPart(batchId, 1, 4, []);
 
         await members.markUndelivered(batchId, ['r000001', 'r000001'], '2026-11-26T15:00:00.000Z');
@@ -234,7 +235,7 @@ const describeBatchMembersContract = (
         const lines = Array.from({ length: 3 }, (_, k) => lineOf(batchId, k, uid('m')));
         for (const l of lines) await register(l.item.customId);
         await openPart(batchId, 1, lines);
-        await filling.claimPartMembers(batchId, 1, lines);
+        await filling.claimPartMembers(batchId, 1, lines, CLAIM_AT);
         // Index 1 held no member (its claim lost, say): a void, as are ids past every part.
         await filling.commitPart(batchId, 1, 2, ['r000001']);
         const strangers = ['r000001', 'r000003', 'r999999', 'x000000', 'r0000001', 'r00000', ''];

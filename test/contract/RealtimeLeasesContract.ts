@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { NotFoundError } from '../../shared/domain/errors.js';
-import { batchOf, COST, lineOf, openState, type StateSubject, uid } from './stateFixtures.js';
+import {
+  batchOf,
+  CLAIM_AT,
+  COST,
+  lineOf,
+  openState,
+  type StateSubject,
+  uid,
+} from './stateFixtures.js';
 
 /** Its port, and the other ports of the same fresh, empty table it needs. */
 type RealtimeLeasesSubject = StateSubject<
@@ -53,7 +61,7 @@ const describeRealtimeLeasesContract = (
         const lines = [lineOf(batchId, 0, uid('m')), lineOf(batchId, 1, uid('m'))];
         for (const l of lines) await register(l.item.customId);
         await openPart(batchId, 1, lines);
-        await filling.claimPartMembers(batchId, 1, lines);
+        await filling.claimPartMembers(batchId, 1, lines, CLAIM_AT);
         await filling.commitPart(batchId, 1, 2, []);
         const escalated = { kind: 'member', batchId, providerCustomId: 'r000000' } as const;
         const plain = { kind: 'member', batchId, providerCustomId: 'r000001' } as const;
@@ -113,6 +121,61 @@ const describeRealtimeLeasesContract = (
         });
         const after = await register(refused, 'h-bad', 'rejecting');
         expect(after.kind === 'duplicate' && after.existing.state).toBe('rejected');
+      } finally {
+        await subject.close?.();
+      }
+    });
+
+    it('keeps a batch from claiming a pending request a worker holds or has delivered', async () => {
+      const { subject, ledger, records, filling, leases, register, openPart } = await open();
+      try {
+        const t = (minute: number) => `2026-11-26T10:${String(minute).padStart(2, '0')}:00.000Z`;
+        const target = (customId: string) => ({ kind: 'request', producer: '', customId }) as const;
+        const batchId = uid('b');
+        await records.createBatch(batchOf(batchId));
+        // Sent to the realtime lane, its collector died before marking the entry `realtime`,
+        // and a retry packed it for a batch: under a live lease (up to its last instant), a
+        // delivery, or both, the claim finds it held; once a lease ran out undelivered, the
+        // batch takes it and the worker's next try finds nothing to serve.
+        const [leased, delivered, sealedOver, lapsed] = [
+          uid('leased'),
+          uid('delivered'),
+          uid('sealed'),
+          uid('lapsed'),
+        ];
+        for (const id of [leased, delivered, sealedOver, lapsed]) {
+          await register(id);
+          expect(await leases.leaseRealtime(target(id), t(5), t(0))).toBe('leased');
+        }
+        await leases.finishRealtime(target(delivered), {
+          status: 'succeeded',
+          deliveredAt: t(1),
+          cost: COST,
+        });
+        const lines = [lineOf(batchId, 0, leased), lineOf(batchId, 1, delivered)];
+        expect(await openPart(batchId, 1, lines)).toBe(true);
+        expect(await filling.claimPartMembers(batchId, 1, lines, t(5))).toEqual(['held', 'held']);
+        await filling.commitPart(batchId, 1, 0, ['r000000', 'r000001']);
+        // Sealing settles a part its collector never claimed with the same claim, the lease
+        // judged as it seals.
+        expect(await openPart(batchId, 2, [lineOf(batchId, 2, sealedOver)])).toBe(true);
+        const sealed = await filling.sealParts(batchId, 2, t(3));
+        expect(sealed.map((part) => [part.claimed, part.voids])).toEqual([
+          [0, ['r000000', 'r000001']],
+          [0, ['r000002']],
+        ]);
+        // Nothing was written: the entries are the lane's as they were.
+        expect(await leases.leaseRealtime(target(leased), t(7), t(4))).toBe('busy');
+        expect(await leases.leaseRealtime(target(sealedOver), t(7), t(4))).toBe('busy');
+        expect(await leases.leaseRealtime(target(delivered), t(7), t(4))).toBe('done');
+        expect(await ledger.markRealtime('', leased, `h-${leased}`)).toBe(true);
+
+        const later = uid('b');
+        await records.createBatch(batchOf(later));
+        const late = lineOf(later, 0, lapsed);
+        expect(await openPart(later, 1, [late])).toBe(true);
+        expect(await filling.claimPartMembers(later, 1, [late], t(6))).toEqual(['claimed']);
+        expect(await leases.leaseRealtime(target(lapsed), t(12), t(7))).toBe('missing');
       } finally {
         await subject.close?.();
       }

@@ -132,6 +132,18 @@ const describeResultDelivererContract = (
       expect(report.failed.map((f) => f.customId).sort()).toEqual(['u-1', 'u-2', 'u-3']);
       for (const failure of report.failed) expect(failure.error).toBeInstanceOf(BatchlaneError);
     });
+
+    it('names the producer of each failed result, so results sharing an id are told apart', async () => {
+      const { port, destination } = await subject.undeliverable();
+      const results = [
+        { ...resultOf('u-shared'), producer: 'AIDAONE' },
+        { ...resultOf('u-shared'), producer: 'AIDATWO' },
+        resultOf('u-shared'),
+      ];
+      const report = await port.deliver(destination, results, { batchId: 'b_6', part: '1' });
+      const named = report.failed.map((f) => `${f.customId}/${f.producer ?? '(default)'}`);
+      expect(named.sort()).toEqual(['u-shared/(default)', 'u-shared/AIDAONE', 'u-shared/AIDATWO']);
+    });
   });
 };
 

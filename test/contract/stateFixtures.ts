@@ -33,6 +33,8 @@ interface StatePorts {
 
 const EXPIRES = 1_900_000_000;
 const ACCEPTED = '2026-11-26T10:00:00.000Z';
+/** When the fixtures' claims are made (a realtime lease on an entry is judged at this time). */
+const CLAIM_AT = '2026-11-26T10:00:30.000Z';
 
 const uid = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
 
@@ -170,9 +172,9 @@ const openPartWith =
 /** Claims one member alone through part 1 of its batch and commits the part. */
 const claimAloneWith = (filling: BatchFilling, blobs: BlobStore) => {
   const openPart = openPartWith(filling, blobs);
-  return async (line: PartMemberLine): Promise<boolean> => {
+  return async (line: PartMemberLine, now = CLAIM_AT): Promise<boolean> => {
     await openPart(line.item.batchId, 1, [line]);
-    const [claim] = await filling.claimPartMembers(line.item.batchId, 1, [line]);
+    const [claim] = await filling.claimPartMembers(line.item.batchId, 1, [line], now);
     const won = claim === 'claimed';
     await filling.commitPart(
       line.item.batchId,
@@ -245,6 +247,7 @@ const openState = <Own extends keyof StatePorts, S extends Subject<StatePorts[Ow
 export {
   ACCEPTED,
   batchOf,
+  CLAIM_AT,
   COST,
   claimAloneWith,
   EXPIRES,

@@ -1,5 +1,6 @@
 import type { Destination, DestinationType } from '../../contract/destination.js';
 import type { ResultV1 } from '../../contract/result.js';
+import { deliveryFailureOf } from '../../domain/deliveryFailure.js';
 import { type DestinationPolicy, refuseDestination } from '../../domain/destinationPolicy.js';
 import { ConfigError, InvalidInputError } from '../../domain/errors.js';
 import type {
@@ -63,7 +64,7 @@ class DestinationRouter implements ResultDeliverer {
         code: FORBIDDEN_DESTINATION_CODE,
         details: { type: destination.type, reason: refusal.code },
       });
-      return { failed: results.map((r) => ({ customId: r.custom_id, error })) };
+      return { failed: results.map((r) => deliveryFailureOf(r, error)) };
     }
     const deliverer = this.#deliverers[destination.type];
     if (deliverer === null) {
@@ -71,7 +72,7 @@ class DestinationRouter implements ResultDeliverer {
         code: 'destination_disabled',
         details: { type: destination.type },
       });
-      return { failed: results.map((r) => ({ customId: r.custom_id, error })) };
+      return { failed: results.map((r) => deliveryFailureOf(r, error)) };
     }
     return deliverer.deliver(destination, results, context);
   }

@@ -2,6 +2,7 @@ import type { EventBridgeClient, PutEventsRequestEntry } from '@aws-sdk/client-e
 import type { Destination } from '../../contract/destination.js';
 import { EVENT_SOURCE } from '../../contract/events.js';
 import { RESULT_DETAIL_TYPE, type ResultV1 } from '../../contract/result.js';
+import { deliveryFailureOf } from '../../domain/deliveryFailure.js';
 import { InvalidInputError } from '../../domain/errors.js';
 import type { BlobStore } from '../../ports/BlobStore.js';
 import type {
@@ -55,7 +56,7 @@ class EventBridgeResultPublisher implements ResultDeliverer {
     }
     const failed: Failure[] = [];
     const entries: PutEventsRequestEntry[] = [];
-    const customIds: string[] = [];
+    const sent: ResultV1[] = [];
     for (const result of results) {
       const entry: PutEventsRequestEntry = {
         EventBusName: destination.event_bus_name,
@@ -74,13 +75,16 @@ class EventBridgeResultPublisher implements ResultDeliverer {
           entry.Detail = JSON.stringify(pointer);
         }
         entries.push(entry);
-        customIds.push(result.custom_id);
+        sent.push(result);
       } catch (error) {
-        failed.push({ customId: result.custom_id, error: translateAwsError(error) });
+        failed.push(deliveryFailureOf(result, translateAwsError(error)));
       }
     }
     for (const { index, error } of await putEventsReliably(this.#client, entries, this.#options)) {
-      failed.push({ customId: customIds[index] ?? '', error });
+      const result = sent[index];
+      failed.push(
+        result === undefined ? { customId: '', error } : deliveryFailureOf(result, error),
+      );
     }
     return { failed };
   }

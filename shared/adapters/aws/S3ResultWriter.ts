@@ -2,6 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { Destination } from '../../contract/destination.js';
 import type { ResultV1 } from '../../contract/result.js';
+import { deliveryFailureOf } from '../../domain/deliveryFailure.js';
 import { InvalidInputError } from '../../domain/errors.js';
 import type {
   DeliveryContext,
@@ -70,7 +71,7 @@ class S3ResultWriter implements ResultDeliverer {
         operation: 'S3.PutObject',
         resource: `s3://${destination.bucket}/${key}`,
       });
-      return { failed: results.map((r) => ({ customId: r.custom_id, error: translated })) };
+      return { failed: results.map((r) => deliveryFailureOf(r, translated)) };
     }
   }
 }

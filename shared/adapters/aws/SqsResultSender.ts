@@ -5,6 +5,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Destination } from '../../contract/destination.js';
 import type { ResultV1 } from '../../contract/result.js';
+import { deliveryFailureOf } from '../../domain/deliveryFailure.js';
 import { canonicalQueueUrl, parseQueueUrl } from '../../domain/destinationPolicy.js';
 import { type BatchlaneError, InvalidInputError, UnavailableError } from '../../domain/errors.js';
 import type { BlobStore } from '../../ports/BlobStore.js';
@@ -81,12 +82,12 @@ class SqsResultSender implements ResultDeliverer {
       const error = new InvalidInputError(`${destination.queue_url} is not an SQS queue URL`, {
         code: 'invalid_destination',
       });
-      return { failed: results.map((r) => ({ customId: r.custom_id, error })) };
+      return { failed: results.map((r) => deliveryFailureOf(r, error)) };
     }
     const queueUrl = this.#canonical ? canonicalQueueUrl(queue) : destination.queue_url;
     const failed: Failure[] = [];
     const fifo = isFifoQueue(destination.queue_url);
-    const messages: { customId: string; status: string; body: string; bytes: number }[] = [];
+    const messages: { result: ResultV1; body: string; bytes: number }[] = [];
     for (const result of results) {
       try {
         let body = JSON.stringify(result);
@@ -94,13 +95,12 @@ class SqsResultSender implements ResultDeliverer {
           body = JSON.stringify(await storeResultPointer(this.#overflow, result, body, context));
         }
         messages.push({
-          customId: result.custom_id,
-          status: result.status,
+          result,
           body,
           bytes: Buffer.byteLength(body) + ATTRIBUTE_RESERVE_BYTES,
         });
       } catch (error) {
-        failed.push({ customId: result.custom_id, error: translateAwsError(error) });
+        failed.push(deliveryFailureOf(result, translateAwsError(error)));
       }
     }
 
@@ -109,15 +109,18 @@ class SqsResultSender implements ResultDeliverer {
         Id: String(index),
         MessageBody: message.body,
         MessageAttributes: {
-          'batchlane-custom-id': { DataType: 'String', StringValue: message.customId },
-          'batchlane-status': { DataType: 'String', StringValue: message.status },
+          'batchlane-custom-id': { DataType: 'String', StringValue: message.result.custom_id },
+          'batchlane-status': { DataType: 'String', StringValue: message.result.status },
         },
         // A request has exactly one final outcome, so its custom_id names the delivery: a
         // resend after a crash between this call and completion's checkpoint is dropped by SQS
         // within its 5-minute deduplication window. One group per request: no head-of-line
         // blocking between unrelated results.
         ...(fifo
-          ? { MessageDeduplicationId: message.customId, MessageGroupId: message.customId }
+          ? {
+              MessageDeduplicationId: message.result.custom_id,
+              MessageGroupId: message.result.custom_id,
+            }
           : {}),
       }));
       try {
@@ -127,14 +130,14 @@ class SqsResultSender implements ResultDeliverer {
         for (const entry of response.Failed ?? []) {
           const message = chunk[Number(entry.Id)];
           if (message === undefined) continue;
-          failed.push({ customId: message.customId, error: entryError(entry) });
+          failed.push(deliveryFailureOf(message.result, entryError(entry)));
         }
       } catch (error) {
         const translated = translateAwsError(error, {
           operation: 'SQS.SendMessageBatch',
           resource: queue.arn,
         });
-        for (const message of chunk) failed.push({ customId: message.customId, error: translated });
+        for (const message of chunk) failed.push(deliveryFailureOf(message.result, translated));
       }
     }
     return { failed };

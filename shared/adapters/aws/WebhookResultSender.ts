@@ -7,6 +7,7 @@ import { Webhook } from 'standardwebhooks';
 import type { Destination } from '../../contract/destination.js';
 import type { ResultV1 } from '../../contract/result.js';
 import { parseRetryAfterMs } from '../../domain/backoff.js';
+import { deliveryFailureOf } from '../../domain/deliveryFailure.js';
 import {
   AuthError,
   type BatchlaneError,
@@ -163,7 +164,7 @@ class WebhookResultSender implements ResultDeliverer {
     const failed: Failure[] = [];
     const refusal = this.#checkUrl(destination.url);
     if (refusal !== null) {
-      return { failed: results.map((r) => ({ customId: r.custom_id, error: refusal })) };
+      return { failed: results.map((r) => deliveryFailureOf(r, refusal)) };
     }
     const url = new URL(destination.url);
     let signers: Webhook[];
@@ -171,17 +172,17 @@ class WebhookResultSender implements ResultDeliverer {
       signers = (await this.#secrets.secretsFor(url)).map((secret) => new Webhook(secret));
     } catch (error) {
       const failure = secretsFailure(error);
-      return { failed: results.map((r) => ({ customId: r.custom_id, error: failure })) };
+      return { failed: results.map((r) => deliveryFailureOf(r, failure)) };
     }
     for (const group of this.#groups(results)) {
       const error = await this.#postWithRetries(
         url,
         signers,
         group.body,
-        deliveryIdOf(group.customIds),
+        deliveryIdOf(group.results.map((r) => r.custom_id)),
       );
       if (error !== null) {
-        for (const customId of group.customIds) failed.push({ customId, error });
+        for (const result of group.results) failed.push(deliveryFailureOf(result, error));
       }
     }
     return { failed };
@@ -207,25 +208,25 @@ class WebhookResultSender implements ResultDeliverer {
     return null;
   }
 
-  *#groups(results: readonly ResultV1[]): Generator<{ body: string; customIds: string[] }> {
+  *#groups(results: readonly ResultV1[]): Generator<{ body: string; results: ResultV1[] }> {
     let parts: string[] = [];
-    let customIds: string[] = [];
+    let members: ResultV1[] = [];
     let bytes = 0;
     const envelope = Buffer.byteLength('{"results":[]}');
     for (const result of results) {
       const json = JSON.stringify(result);
       const size = Buffer.byteLength(json) + 1;
       if (parts.length > 0 && envelope + bytes + size > this.#maxBodyBytes) {
-        yield { body: `{"results":[${parts.join(',')}]}`, customIds };
+        yield { body: `{"results":[${parts.join(',')}]}`, results: members };
         parts = [];
-        customIds = [];
+        members = [];
         bytes = 0;
       }
       parts.push(json);
-      customIds.push(result.custom_id);
+      members.push(result);
       bytes += size;
     }
-    if (parts.length > 0) yield { body: `{"results":[${parts.join(',')}]}`, customIds };
+    if (parts.length > 0) yield { body: `{"results":[${parts.join(',')}]}`, results: members };
   }
 
   async #postWithRetries(

@@ -1,19 +1,35 @@
 import type { BatchItem } from '../../domain/records.js';
-import { IS_NEW, PK_NAME } from './state/StateTableAccess.js';
+import { IS_NEW, PK_NAME, UNSET } from './state/StateTableAccess.js';
 import { requestToItem, type StateItem } from './stateItemCodec.js';
+
+/**
+ * A ledger entry no realtime worker holds or has served: no delivery, and no lease, or one
+ * that ran out before `:now` (the lease `leaseRealtime` takes; ISO times compare as strings).
+ */
+const NOT_REALTIME_SERVED = `${UNSET('delivered_at')} AND (attribute_not_exists(realtime_lease_until) OR realtime_lease_until < :now)`;
 
 /**
  * The one write that makes a request a member of a batch: its ledger entry, put already
  * `claimed` by the batch and member. It may create the entry (a request seen for the first
  * time), take over an entry that only refused a message (an invalid message never reserves an
- * id) or a `pending` one with the same hash (a request registered before it was packed);
- * anything else is returned as it stands, to be judged by {@link claimOutcomeOf}.
+ * id) or a `pending` one with the same hash (a request registered before it was packed) that
+ * the realtime lane is not serving; anything else is returned as it stands, to be judged by
+ * {@link claimOutcomeOf}.
+ *
+ * A `pending` entry may be the realtime lane's already: its collector sends the job before it
+ * marks the entry `realtime`, so a worker can lease it (or even deliver it) while it is still
+ * `pending`, and a retry of that collector may then choose the batch lane for it. The put
+ * refuses such an entry (a live lease, `realtime_lease_until` at or after `now`, or a delivery)
+ * in the same condition, so the claim stays one conditional write and the request is served
+ * once. A lease that ran out without a delivery is no one's: the batch takes the request, and
+ * the worker's next try finds the entry `claimed` and serves nothing.
  */
 const ledgerClaimPut = (
   tableName: string,
   item: BatchItem,
   requestHash: string,
   expiresAt: number,
+  now: string,
 ) => ({
   TableName: tableName,
   Item: {
@@ -30,13 +46,15 @@ const ledgerClaimPut = (
     // packed into the same batch under another member: the entry names which one holds it.
     member_id: item.providerCustomId,
   },
-  ConditionExpression: `${IS_NEW} OR #state IN (:rejecting, :rejected) OR (#state = :pending AND request_hash = :hash)`,
+  ConditionExpression: `${IS_NEW} OR #state IN (:rejecting, :rejected) OR (#state = :pending AND request_hash = :hash AND ${NOT_REALTIME_SERVED})`,
   ExpressionAttributeNames: { ...PK_NAME, '#state': 'state' },
   ExpressionAttributeValues: {
     ':rejecting': 'rejecting',
     ':rejected': 'rejected',
     ':pending': 'pending',
     ':hash': requestHash,
+    ':nullType': 'NULL',
+    ':now': now,
   },
   ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
 });
@@ -53,7 +71,8 @@ const isOwnClaim = (old: StateItem, item: BatchItem): boolean =>
 
 /**
  * What a claim that found `old` in the ledger means: this member's own claim; the request
- * held by something else (another member or batch, the realtime lane: a duplicate, folded);
+ * held by something else (another member or batch, the realtime lane, whether marked
+ * `realtime` or still `pending` under a worker's lease: a duplicate, folded);
  * or another request under the same id (a conflict, refused).
  */
 const claimOutcomeOf = (

@@ -1,4 +1,5 @@
 import type { BatchRecord, DeliveryCheckpoint } from '../../domain/records.js';
+import { sameCheckpoint } from '../../domain/sameCheckpoint.js';
 import type { BatchPatch, BatchRecords } from '../../ports/BatchRecords.js';
 import { type CompletionLease, writeOwned } from './leaseBatch.js';
 
@@ -18,24 +19,24 @@ class CheckpointWriter {
   #batch: BatchRecord;
   #inFlight: Promise<BatchRecord> | null = null;
   /** The checkpoint last asked for, to leave out a write that would not move it. */
-  #last: string;
+  #last: DeliveryCheckpoint | null;
 
   constructor(deps: CheckpointDeps, lease: CompletionLease, batch: BatchRecord) {
     this.#deps = deps;
     this.#lease = lease;
     this.#batch = batch;
-    this.#last = JSON.stringify(batch.checkpoint);
+    this.#last = batch.checkpoint;
   }
 
   /**
    * Waits for the write in flight, then starts writing `checkpoint` without waiting for it.
-   * A checkpoint equal to the last one is not written again.
+   * A checkpoint equal to the last one, field by field (`sameCheckpoint`: the record read
+   * back may order its keys otherwise), is not written again.
    */
   async move(checkpoint: DeliveryCheckpoint): Promise<void> {
-    const key = JSON.stringify(checkpoint);
-    if (key === this.#last) return;
+    if (sameCheckpoint(checkpoint, this.#last)) return;
     const batch = await this.settled();
-    this.#last = key;
+    this.#last = checkpoint;
     const write = writeOwned(this.#deps, this.#lease, batch, { checkpoint });
     this.#inFlight = write;
     // Its failure is thrown by the next `settled()`; until then it is not unhandled.

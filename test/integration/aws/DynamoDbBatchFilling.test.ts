@@ -4,7 +4,14 @@ import { DynamoDbStateStore } from '../../../shared/adapters/aws/DynamoDbStateSt
 import { ensureStateTable } from '../../../shared/adapters/aws/stateTable.js';
 import { encodePartMember, partMembersKeyOf } from '../../../shared/domain/partMembers.js';
 import type { BatchItem } from '../../../shared/domain/records.js';
-import { fillingBatch, lineOf, partOf, reservationOf, uid } from '../../contract/stateFixtures.js';
+import {
+  CLAIM_AT,
+  fillingBatch,
+  lineOf,
+  partOf,
+  reservationOf,
+  uid,
+} from '../../contract/stateFixtures.js';
 import { InMemoryBlobStore } from '../../support/fakes/InMemoryBlobStore.js';
 import { emulatorClients, uniqueName } from './awsTestKit.js';
 
@@ -37,7 +44,7 @@ describe('DynamoDbBatchFilling on DynamoDB Local', () => {
     const lines = [lineOf(batchId, 0, uid('a')), oversized, lineOf(batchId, 2, uid('z'))];
     await blobs.put(partMembersKeyOf(batchId, 1), lines.map(encodePartMember).join(''));
     expect(await store.openPart(partOf(batchId, 1, 0, 3))).toBe(true);
-    expect(await store.claimPartMembers(batchId, 1, lines)).toEqual([
+    expect(await store.claimPartMembers(batchId, 1, lines, CLAIM_AT)).toEqual([
       'claimed',
       'claimed',
       'claimed',

@@ -17,7 +17,7 @@ import { STATE_TABLE } from '../../../shared/config/stateTableSchema.js';
 import { NotFoundError } from '../../../shared/domain/errors.js';
 import { encodePartMember, partMembersKeyOf } from '../../../shared/domain/partMembers.js';
 import { ledgerIdOf } from '../../../shared/domain/producer.js';
-import { batchOf, lineOf, partOf, uid } from '../../contract/stateFixtures.js';
+import { batchOf, CLAIM_AT, lineOf, partOf, uid } from '../../contract/stateFixtures.js';
 import { InMemoryBlobStore } from '../../support/fakes/InMemoryBlobStore.js';
 import { emulatorClients, uniqueName } from './awsTestKit.js';
 
@@ -91,7 +91,9 @@ describe('the state table on DynamoDB Local', () => {
     await blobs.put(partMembersKeyOf(batchId, 1), lines.map(encodePartMember).join(''));
     expect(await store.openPart(partOf(batchId, 1, 0, 40))).toBe(true);
     // More members than are claimed at once (16): each is one put of its ledger entry.
-    expect(await store.claimPartMembers(batchId, 1, lines)).toEqual(Array(40).fill('claimed'));
+    expect(await store.claimPartMembers(batchId, 1, lines, CLAIM_AT)).toEqual(
+      Array(40).fill('claimed'),
+    );
     await store.commitPart(batchId, 1, 40, []);
     const member = lines[7]?.item;
     expect(await rawItem(`REQ#${ledgerIdOf('', member?.customId ?? '')}`, 'REQ')).toEqual({
@@ -151,7 +153,7 @@ describe('the state table on DynamoDB Local', () => {
       const line = lineOf(batchId, 0, uid('shared'));
       await blobs.put(partMembersKeyOf(batchId, 1), encodePartMember(line));
       expect(await filling.openPart(partOf(batchId, 1, 0, 1))).toBe(true);
-      expect(await filling.claimPartMembers(batchId, 1, [line])).toEqual(['claimed']);
+      expect(await filling.claimPartMembers(batchId, 1, [line], CLAIM_AT)).toEqual(['claimed']);
       await filling.commitPart(batchId, 1, 1, []);
       // The filling adapter's claim is the ledger's entry...
       const again = await ledger.registerRequest({

@@ -456,10 +456,10 @@ describe('Pipeline: one message that fails unexpectedly, among good ones', () =>
       // answer to a ValidationException for that member alone, see the filling tests).
       store: storeWith(deps.store, {
         claimPartMembers: async (
-          ...[batchId, partNo, members]: Parameters<typeof deps.store.claimPartMembers>
+          ...[batchId, partNo, members, now]: Parameters<typeof deps.store.claimPartMembers>
         ) => {
           const storable = members.filter((m) => !refuses([m.item.customId]));
-          const claims = await deps.store.claimPartMembers(batchId, partNo, storable);
+          const claims = await deps.store.claimPartMembers(batchId, partNo, storable, now);
           return members.map((m) =>
             refuses([m.item.customId]) ? ('unstorable' as const) : (claims.shift() ?? 'held'),
           );

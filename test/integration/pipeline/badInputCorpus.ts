@@ -187,6 +187,14 @@ const BAD_INPUT_CORPUS: readonly BadInputCase[] = [
     message: (env) => request(env, 'prov-name', { provider: 'acme-ai' }),
   },
   {
+    // Not a provider id at all (PROVIDER_ID_PATTERN): a path, capitals, a control character.
+    name: 'malformed provider id',
+    customId: 'prov-malformed',
+    code: 'unknown_provider',
+    delivered: true,
+    message: (env) => request(env, 'prov-malformed', { provider: '../Anthropic\n' }),
+  },
+  {
     name: 'unknown endpoint',
     customId: 'ep-unknown',
     code: 'unsupported_endpoint',

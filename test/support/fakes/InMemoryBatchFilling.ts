@@ -108,12 +108,13 @@ class InMemoryBatchFilling extends InMemoryStatePort<BatchFilling> implements Ba
     batchId: string,
     partNo: number,
     members: readonly PartMember[],
+    now: string,
   ): Promise<MemberClaim[]> {
     this.table.failIfAsked('claimPartMembers');
     if (this.table.partsOf(batchId).get(partNo)?.state !== 'open') {
       throw partSealed(batchId, partNo);
     }
-    return this.table.claimAll(members);
+    return this.table.claimAll(members, now);
   }
 
   async commitPart(
@@ -130,7 +131,7 @@ class InMemoryBatchFilling extends InMemoryStatePort<BatchFilling> implements Ba
     part.voids = [...voids];
   }
 
-  async sealParts(batchId: string, partCount: number): Promise<BatchPart[]> {
+  async sealParts(batchId: string, partCount: number, now: string): Promise<BatchPart[]> {
     this.table.failIfAsked('sealParts');
     const parts = this.table.partsOf(batchId);
     const sealed: BatchPart[] = [];
@@ -148,15 +149,15 @@ class InMemoryBatchFilling extends InMemoryStatePort<BatchFilling> implements Ba
     }
     const settled: BatchPart[] = [];
     for (const part of sealed) {
-      settled.push(part.claimed === null ? await this.#settlePart(part) : part);
+      settled.push(part.claimed === null ? await this.#settlePart(part, now) : part);
     }
     return settled;
   }
 
   /** Settles a part its collector did not commit from its sidecar, as the adapter does. */
-  async #settlePart(part: BatchPart): Promise<BatchPart> {
+  async #settlePart(part: BatchPart, now: string): Promise<BatchPart> {
     const members = await readSidecar(this.table.blobs, part);
-    const { claimed, voids } = settledPart(part, members, this.table.claimAll(members));
+    const { claimed, voids } = settledPart(part, members, this.table.claimAll(members, now));
     const item = this.table.partsOf(part.batchId).get(part.partNo);
     if (item !== undefined) {
       item.claimed = claimed;

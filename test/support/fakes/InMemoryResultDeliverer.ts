@@ -1,5 +1,6 @@
 import { type Destination, destinationKey } from '../../../shared/contract/destination.js';
 import type { ResultV1 } from '../../../shared/contract/result.js';
+import { deliveryFailureOf, resultIdentityOf } from '../../../shared/domain/deliveryFailure.js';
 import type { BatchlaneError } from '../../../shared/domain/errors.js';
 import type {
   DeliveryContext,
@@ -20,12 +21,15 @@ interface Delivery {
  * again arrives again, as SQS, EventBridge and webhooks repeat it (consumers drop repeats by
  * `custom_id`). Failures are reported per result, never thrown: a destination made
  * unreachable (`failDestination`) fails every result sent to it, `failResults` fails chosen
- * ones; the rest still arrive.
+ * ones (of every producer, or of one); the rest still arrive. A failure names the result's
+ * producer as the adapters do.
  */
 class InMemoryResultDeliverer implements ResultDeliverer {
   readonly #deliveries: Delivery[] = [];
   readonly #failedDestinations = new Map<string, BatchlaneError>();
   readonly #failedResults = new Map<string, BatchlaneError>();
+  /** Failures of one producer's results, by `resultIdentityOf`. */
+  readonly #failedOfProducer = new Map<string, BatchlaneError>();
 
   async deliver(
     destination: Destination,
@@ -34,14 +38,16 @@ class InMemoryResultDeliverer implements ResultDeliverer {
   ): Promise<DeliveryReport> {
     const unreachable = this.#failedDestinations.get(destinationKey(destination));
     if (unreachable !== undefined) {
-      return { failed: results.map((r) => ({ customId: r.custom_id, error: unreachable })) };
+      return { failed: results.map((r) => deliveryFailureOf(r, unreachable)) };
     }
     const failed: DeliveryReport['failed'][number][] = [];
     const arrived: ResultV1[] = [];
     for (const result of results) {
-      const error = this.#failedResults.get(result.custom_id);
+      const error =
+        this.#failedOfProducer.get(resultIdentityOf(result)) ??
+        this.#failedResults.get(result.custom_id);
       if (error === undefined) arrived.push(JSON.parse(JSON.stringify(result)) as ResultV1);
-      else failed.push({ customId: result.custom_id, error });
+      else failed.push(deliveryFailureOf(result, error));
     }
     if (arrived.length > 0) this.#deliveries.push({ destination, context, results: arrived });
     return { failed };
@@ -72,9 +78,19 @@ class InMemoryResultDeliverer implements ResultDeliverer {
     else this.#failedDestinations.set(key, error);
   }
 
-  /** The results with these custom ids fail with `error` wherever they go. */
-  failResults(customIds: readonly string[], error: BatchlaneError): void {
-    for (const id of customIds) this.#failedResults.set(id, error);
+  /**
+   * The results with these custom ids fail with `error` wherever they go: every producer's,
+   * or only `producer`'s when given (`''`: the default producer's).
+   */
+  failResults(
+    customIds: readonly string[],
+    error: BatchlaneError,
+    options: { readonly producer?: string } = {},
+  ): void {
+    for (const id of customIds) {
+      if (options.producer === undefined) this.#failedResults.set(id, error);
+      else this.#failedOfProducer.set(resultIdentityOf({ custom_id: id, ...options }), error);
+    }
   }
 }
 

@@ -31,6 +31,17 @@ const unset = (item: StateItem | undefined, name: string): boolean =>
   item === undefined || item[name] === undefined || item[name] === null;
 
 /**
+ * Whether a realtime worker holds a ledger entry at `now` or has delivered it (the claim's
+ * `NOT_REALTIME_SERVED`): a lease lapses only once it is a string before `now`, as DynamoDB
+ * compares a string with `<`.
+ */
+const realtimeServes = (entry: StateItem, now: string): boolean => {
+  if (!unset(entry, 'delivered_at')) return true;
+  const lease = entry.realtime_lease_until;
+  return lease !== undefined && !(typeof lease === 'string' && lease < now);
+};
+
+/**
  * The state table in memory, as the five state fakes share it (as the five adapters share one
  * DynamoDB table): ledger entries, batch records, exception items, part items and group
  * pointers, kept as the adapters' items (through their codec). Ledger entries whose
@@ -134,7 +145,7 @@ class InMemoryStateTable {
   }
 
   /** The adapter's ledger claim put (`ledgerClaimPut`) and what its failure means. */
-  claimMember({ item, requestHash, expiresAt }: PartMemberLine): MemberClaim {
+  claimMember({ item, requestHash, expiresAt }: PartMemberLine, now: string): MemberClaim {
     let id: string;
     try {
       id = this.storableLedgerId(item.producer, item.customId);
@@ -147,7 +158,7 @@ class InMemoryStateTable {
       old === undefined ||
       old.state === 'rejecting' ||
       old.state === 'rejected' ||
-      (old.state === 'pending' && old.request_hash === requestHash);
+      (old.state === 'pending' && old.request_hash === requestHash && !realtimeServes(old, now));
     if (!free) return claimOutcomeOf(old, item, requestHash);
     this.ledger.set(id, {
       ...requestToItem({
@@ -164,8 +175,8 @@ class InMemoryStateTable {
     return 'claimed';
   }
 
-  claimAll(members: readonly PartMember[]): MemberClaim[] {
-    return members.map((member) => this.claimMember(member));
+  claimAll(members: readonly PartMember[], now: string): MemberClaim[] {
+    return members.map((member) => this.claimMember(member, now));
   }
 }
 

@@ -236,6 +236,27 @@ describe('Function: validateRequest()', () => {
     expect(rejectionOf(raw)).toBe(code);
   });
 
+  it.each([
+    ['a path', '../anthropic'],
+    ['capitals', 'Anthropic'],
+    ['a control character', 'anthropic\n'],
+    ['one character', 'a'],
+    ['33 characters', `a${'b'.repeat(32)}`],
+    ['an empty string', ''],
+  ])(
+    'refuses a malformed provider id (%s) as unknown_provider, naming the pattern, not the value',
+    (_, provider) => {
+      const outcome = validateRequest(JSON.stringify(anthropic({ provider })), ctx);
+      if (outcome.ok) throw new Error('expected a rejection');
+      expect(outcome.rejection.code).toBe('unknown_provider');
+      expect(outcome.rejection.issues).toEqual([
+        { path: 'provider', message: expect.stringContaining('^[a-z][a-z0-9-]{1,30}[a-z0-9]$') },
+      ]);
+      // What the producer sent is not echoed into events, results and logs.
+      expect(outcome.rejection.message).not.toContain(`"${provider}"`);
+    },
+  );
+
   it('rejects a request for a provider this deployment has not enabled', () => {
     expect(
       rejectionOf(JSON.stringify(anthropic()), { ...ctx, enabledProviders: ['openai'] as never }),

@@ -106,6 +106,31 @@ describe('createReplay against the fakes', () => {
     expect(await keysOf(blobs)).toEqual([]);
   });
 
+  it('keeps the refused result of one producer, not another producer sharing its id', async () => {
+    const blobs = new InMemoryBlobStore();
+    const deliverer = new InMemoryResultDeliverer();
+    // Two producers' `shared`, and one parked before producers were told apart (none named).
+    const mine = { ...resultOf('shared'), producer: 'AIDAMINE' };
+    const theirs = { ...resultOf('shared'), producer: 'AIDATHEIRS' };
+    const legacy = resultOf('shared');
+    const key = await park(blobs, QUEUE, 'b_1-1', [mine, theirs, legacy, resultOf('other')]);
+    const throttled = new UnavailableError('throttled', { code: 'throttled' });
+    deliverer.failResults(['shared'], throttled, { producer: 'AIDATHEIRS' });
+    deliverer.failResults(['shared'], throttled, { producer: '' });
+    expect(await replayWith(blobs, deliverer).replay()).toMatchObject({ replayed: 2, kept: [key] });
+    const remaining = (await text(await blobs.getStream(key))).trim().split('\n');
+    expect(remaining.map((line) => JSON.parse(line).result)).toEqual([theirs, legacy]);
+
+    const recovered = new InMemoryResultDeliverer();
+    expect(await replayWith(blobs, recovered).replay()).toMatchObject({ replayed: 2, kept: [] });
+    // Each of the four arrived once over the two replays.
+    expect([...deliverer.allResults(), ...recovered.allResults()]).toEqual(
+      expect.arrayContaining([mine, theirs, legacy, resultOf('other')]),
+    );
+    expect(deliverer.allResults().length + recovered.allResults().length).toBe(4);
+    expect(await keysOf(blobs)).toEqual([]);
+  });
+
   it('leaves an object whose destination the allow-list does not reach untouched, sending nothing', async () => {
     const blobs = new InMemoryBlobStore();
     const deliverer = new InMemoryResultDeliverer();

@@ -203,22 +203,24 @@ class DynamoDbBatchFilling implements BatchFilling {
    * batch and member (1 write unit; the member's routing is in the part's sidecar object,
    * written before the part was opened). An entry already claimed by this member is this
    * very claim (a retry, or sealing settling the part first); one claimed elsewhere leaves
-   * the index empty. The ledger entry alone decides membership, and the put is the same
-   * whoever makes it, so a collector and a sealing that settles its part reach the same
-   * answer in either order: nothing is lost or doubled.
+   * the index empty, and so does a `pending` one a realtime worker holds a lease on at `now`
+   * or has delivered (see `ledgerClaimPut`). The ledger entry alone decides membership, and
+   * the put is the same whoever makes it, so a collector and a sealing that settles its part
+   * reach the same answer in either order: nothing is lost or doubled.
    */
   async claimPartMembers(
     batchId: string,
     partNo: number,
     members: readonly PartMember[],
+    now: string,
   ): Promise<MemberClaim[]> {
     if ((await this.#partState(batchId, partNo)) !== 'open') throw partSealed(batchId, partNo, 0);
-    return this.#claimAll(members);
+    return this.#claimAll(members, now);
   }
 
-  async #claimAll(members: readonly PartMember[]): Promise<MemberClaim[]> {
+  async #claimAll(members: readonly PartMember[], now: string): Promise<MemberClaim[]> {
     const outcomes = await mapWithConcurrency(members, CLAIM_CONCURRENCY, (member) =>
-      this.#claimMember(member),
+      this.#claimMember(member, now),
     );
     return outcomes.map((outcome) => {
       if (outcome.status === 'rejected') throw outcome.reason;
@@ -226,9 +228,9 @@ class DynamoDbBatchFilling implements BatchFilling {
     });
   }
 
-  async #claimMember(member: PartMember): Promise<MemberClaim> {
+  async #claimMember(member: PartMember, now: string): Promise<MemberClaim> {
     try {
-      return await this.#claimLedger(member.item, member.requestHash, member.expiresAt);
+      return await this.#claimLedger(member.item, member.requestHash, member.expiresAt, now);
     } catch (error) {
       if (!(error instanceof InvalidInputError)) throw error;
       // Refused for something in this request alone (an entry DynamoDB will not store): its
@@ -246,10 +248,11 @@ class DynamoDbBatchFilling implements BatchFilling {
     item: BatchItem,
     requestHash: string,
     expiresAt: number,
+    now: string,
   ): Promise<MemberClaim> {
     try {
       await this.#table.client.send(
-        new PutCommand(ledgerClaimPut(this.#table.tableName, item, requestHash, expiresAt)),
+        new PutCommand(ledgerClaimPut(this.#table.tableName, item, requestHash, expiresAt, now)),
       );
       return 'claimed';
     } catch (error) {
@@ -258,7 +261,7 @@ class DynamoDbBatchFilling implements BatchFilling {
       }
       const old = oldItemOfError(error);
       // Gone between the condition and now (an expired entry swept): try again.
-      if (old === null) return this.#claimLedger(item, requestHash, expiresAt);
+      if (old === null) return this.#claimLedger(item, requestHash, expiresAt, now);
       return claimOutcomeOf(old, item, requestHash);
     }
   }
@@ -275,9 +278,9 @@ class DynamoDbBatchFilling implements BatchFilling {
    * it made). Records the outcome on the part, so it is settled once. Returns the part with
    * its exact `claimed` and `voids`.
    */
-  async #settlePart(part: BatchPart): Promise<BatchPart> {
+  async #settlePart(part: BatchPart, now: string): Promise<BatchPart> {
     const members = await readSidecar(this.#blobs, part);
-    const { claimed, voids } = settledPart(part, members, await this.#claimAll(members));
+    const { claimed, voids } = settledPart(part, members, await this.#claimAll(members, now));
     try {
       await this.#table.client.send(
         new UpdateCommand({
@@ -317,7 +320,7 @@ class DynamoDbBatchFilling implements BatchFilling {
     }
   }
 
-  async sealParts(batchId: string, partCount: number): Promise<BatchPart[]> {
+  async sealParts(batchId: string, partCount: number, now: string): Promise<BatchPart[]> {
     const numbers = Array.from({ length: partCount }, (_, i) => i + 1);
     const sealed = await mapWithConcurrency(numbers, SEAL_CONCURRENCY, async (partNo) => {
       try {
@@ -348,7 +351,7 @@ class DynamoDbBatchFilling implements BatchFilling {
       // A part its collector never committed may have members half-claimed: settled here
       // from its sidecar, so the ledger alone decides what the batch holds.
       parts.push(
-        result.value.claimed === null ? await this.#settlePart(result.value) : result.value,
+        result.value.claimed === null ? await this.#settlePart(result.value, now) : result.value,
       );
     }
     return parts;

@@ -183,11 +183,11 @@ const seedEndedBatch = async (rt: FakeRuntime, spec: EndedBatchSpec): Promise<En
       claimed: null,
       voids: [],
     });
-    const claims = await store.claimPartMembers(batchId, partNo, members);
+    const claims = await store.claimPartMembers(batchId, partNo, members, now);
     if (claims.some((claim) => claim !== 'claimed')) throw new Error('seeded claim not made');
     await store.commitPart(batchId, partNo, count, []);
   }
-  await store.sealParts(batchId, partCount);
+  await store.sealParts(batchId, partCount, now);
   await blobs.put(inputKey, inputLines.join(''));
   // Odd indexes first, then even ones: not the input's order.
   const order = [
