@@ -33,6 +33,13 @@ const METRIC_DIMENSIONS = {
   DeliveryFailures: ['destination'],
   EscalationsHeld: ['provider'],
   EventPublishFailures: ['detailType'],
+  /**
+   * Completion queue messages that name none of batchlane's batches (malformed, or a Bedrock job
+   * event that is not batchlane's): acknowledged, never retried.
+   */
+  MalformedCompletionMessages: [],
+  /** Realtime queue messages that are no realtime job: acknowledged, never retried. */
+  MalformedRealtimeJobs: [],
   MalformedResultLines: [],
   MembersEscalated: ['provider', 'lane'],
   PollerErrors: [],
