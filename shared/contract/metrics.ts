@@ -17,6 +17,8 @@ const METRIC_DIMENSIONS = {
   /** Ended batches whose results can no longer be routed: a file they need is gone. */
   BatchArtifactsMissing: [],
   BatchFillRatio: ['provider'],
+  /** Ended batches whose results the provider no longer keeps: halted, never delivered. */
+  BatchResultsGone: [],
   /** Seconds from submission to the provider's end, one sample per ended batch. */
   BatchTurnaroundSeconds: ['provider'],
   BatchesBelowMinimum: ['provider'],

@@ -2,7 +2,7 @@ import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSRecord } from 'aws-lambda';
 import { describe, expect, it, vi } from 'vitest';
 import type { Runtime } from '../../../shared/composition/createRuntime.js';
-import type { BatchlaneConfig } from '../../../shared/config/loadConfig.js';
+import type { BatchlaneConfig } from '../../../shared/config/BatchlaneConfig.js';
 import { METRIC } from '../../../shared/contract/metrics.js';
 import { type RealtimeJob, realtimeRequestKey } from '../../../shared/domain/RealtimeJob.js';
 import { createCollector } from '../../../shared/usecases/createCollector.js';
