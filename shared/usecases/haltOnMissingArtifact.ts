@@ -38,8 +38,6 @@ interface Halt {
   readonly missing: string;
   /** The rest of the batch's `lastError`, after the code: what is gone and what to do. */
   readonly lastError: string;
-  /** The alarmed metric the halt counts. */
-  readonly metric: typeof METRIC.BatchArtifactsMissing | typeof METRIC.BatchResultsGone;
   /** The error log's message. */
   readonly log: string;
 }
@@ -48,8 +46,8 @@ interface Halt {
  * Stops delivering an ended batch that no retry can deliver, visibly and once: the batch keeps
  * its state (`ended`) with `lastError` `<code>: …`, is never due for the poller again (so
  * neither the poller nor the completion queue retries it forever, nor does it land in a
- * dead-letter queue it could never leave), and a `Batch Undeliverable` event, the halt's
- * metric (alarmed) and an error log name the batch and what is gone.
+ * dead-letter queue it could never leave), and a `Batch Undeliverable` event and an error log
+ * name the batch and what is gone. The caller counts the halt in its own (alarmed) metric.
  */
 const haltBatch = async (
   deps: HaltDeps,
@@ -57,9 +55,8 @@ const haltBatch = async (
   halt: Halt,
   error: unknown,
 ): Promise<void> => {
-  const { store, clock, logger, metrics } = deps;
+  const { store, clock, logger } = deps;
   const now = clock.now().toISOString();
-  metrics.count(halt.metric, 1);
   logger.error(halt.log, {
     batchId,
     code: halt.code,
@@ -103,6 +100,7 @@ const haltOnMissingArtifact = async (
   error: unknown,
 ): Promise<void> => {
   const missing = deps.blobs.uri(missingKey);
+  deps.metrics.count(METRIC.BatchArtifactsMissing, 1);
   await haltBatch(
     deps,
     batchId,
@@ -110,7 +108,6 @@ const haltOnMissingArtifact = async (
       code: ARTIFACTS_MISSING,
       missing,
       lastError: `${missing} is missing (expired or deleted); restore it and hand the batch to completion again`,
-      metric: METRIC.BatchArtifactsMissing,
       log: 'batch results cannot be routed: a file they need is missing',
     },
     error,

@@ -25,6 +25,7 @@ const haltOnProviderResultsGone = async (
   missing: string,
   error: unknown,
 ): Promise<void> => {
+  deps.metrics.count(METRIC.BatchResultsGone, 1);
   await haltBatch(
     deps,
     batchId,
@@ -32,7 +33,6 @@ const haltOnProviderResultsGone = async (
       code: PROVIDER_RESULTS_GONE,
       missing,
       lastError: `the provider no longer keeps the results (${missing}): past its retention, or deleted; they cannot be delivered`,
-      metric: METRIC.BatchResultsGone,
       log: 'batch results cannot be delivered: the provider no longer keeps them',
     },
     error,

@@ -59,6 +59,7 @@ for (const [index, id] of BUILT_IN_PROFILE_IDS.entries()) {
         }),
         waitForEnded: (batchId) => waitForEnded(provider, batchId),
         slowDown: () => sim.setFaults({ processingMs: 60_000 }),
+        expireResults: () => sim.setFaults({ resultsRetentionMs: 0 }),
         wrongKey: new OpenAIBatchProvider({ apiKey: 'sk-wrong', baseUrl, maxRetries: 0, profile }),
         close: () => sim.stop(),
       };
