@@ -151,3 +151,29 @@ describe('the completion handler and a malformed message', () => {
     expect((await rt.store.getBatch(batchId))?.state).toBe('submitted');
   });
 });
+
+describe('the completion handler and a batch whose provider results are gone', () => {
+  it('acknowledges the message: the batch is halted, not retried into the dead-letter queue', async () => {
+    const rt = fakeRuntime();
+    const collected = await createCollector(rt.deps)([
+      {
+        messageId: 'm-1',
+        body: JSON.stringify(anthropicRequest('gone-1', { type: 'sqs', queue_url: QUEUE })),
+      },
+    ]);
+    const [batchId] = collected.batches;
+    if (batchId === undefined) throw new Error('no batch was made');
+    const handle = makeCompletionHandler(runtimeOf(rt));
+    const message = record('m-batch', JSON.stringify({ batch_id: batchId }));
+    // Submitted, then ended at the provider, whose results are gone by the time it is read.
+    await handle({ Records: [message] }, context);
+    rt.provider.expireResults();
+    rt.clock.advance(5 * 60_000);
+
+    const response = await handle({ Records: [message] }, context);
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(rt.metrics.total(METRIC.BatchResultsGone)).toBe(1);
+    expect((await rt.store.getBatch(batchId))?.lastError).toMatch(/^provider_results_gone: /);
+  });
+});
