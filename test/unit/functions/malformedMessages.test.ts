@@ -177,3 +177,15 @@ describe('the completion handler and a batch whose provider results are gone', (
     expect((await rt.store.getBatch(batchId))?.lastError).toMatch(/^provider_results_gone: /);
   });
 });
+
+describe('the completion handler and a batch with no record', () => {
+  it('acknowledges the message: an absent batch can never be completed', async () => {
+    const rt = fakeRuntime();
+    const response = await makeCompletionHandler(runtimeOf(rt))(
+      { Records: [record('m-unknown', JSON.stringify({ batch_id: 'bl_no_such_batch' }))] },
+      context,
+    );
+    expect(response.batchItemFailures).toEqual([]);
+    expect(rt.logger.withMessage('completion asked for an unknown batch')).toHaveLength(1);
+  });
+});
