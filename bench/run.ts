@@ -25,7 +25,9 @@ import { renderReport, type SizeRun } from './report.js';
  * time per size before it stops starting invocations; enough for 100,000 requests here),
  * BENCH_WARMUP (2000: size of the unreported warm-up run; 0 skips it),
  * BENCH_DYNAMODB_JVM_ARGS, BENCH_CPU_PROF=1 (profiles into bench/profiles),
- * BENCH_RESULTS_JSON (a file for the raw phase results as well).
+ * BENCH_RESULTS_JSON (a file for the raw phase results as well), BENCH_PHASES (a comma-separated
+ * subset of the phases, say "seed,completion", to look at one part: the report is printed,
+ * RESULTS.md is left alone), BENCH_NODE_FLAGS (extra Node flags for every phase's process).
  *
  * `npm run bench -- --e2e N` runs the end-to-end bench instead (see endToEnd.ts): N requests
  * through the whole local stack, each function in worker threads at its deployed limits. It
@@ -43,6 +45,19 @@ const PHASES: readonly Phase[] = [
   'deliver-anchor',
 ];
 
+/** The phases to run: all of them, or the subset BENCH_PHASES names (in the usual order). */
+const selectedPhases = (): readonly Phase[] => {
+  const named = (process.env.BENCH_PHASES ?? '').split(',').filter(Boolean);
+  if (named.length === 0) return PHASES;
+  const unknown = named.filter((name) => !PHASES.includes(name as Phase));
+  if (unknown.length > 0)
+    throw new Error(`BENCH_PHASES names unknown phases: ${unknown.join(', ')}`);
+  return PHASES.filter((phase) => named.includes(phase));
+};
+
+/** BENCH_NODE_FLAGS: extra Node flags for every phase's process (say "--trace-gc"). */
+const nodeFlags = (): string[] => (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+
 const runChild = async (
   phase: Phase,
   env: Record<string, string>,
@@ -59,7 +74,7 @@ const runChild = async (
       : [];
   const child = spawn(
     process.execPath,
-    ['--expose-gc', ...profile, '--import', 'tsx', join(here, 'worker.ts')],
+    ['--expose-gc', ...nodeFlags(), ...profile, '--import', 'tsx', join(here, 'worker.ts')],
     {
       env: { ...env, BENCH_PHASE: phase, BENCH_OUT: out },
       stdio: ['ignore', 'inherit', 'inherit'],
@@ -76,6 +91,7 @@ const main = async (): Promise<void> => {
   const sizes = (process.env.BENCH_SIZES ?? '10000,100000').split(',').map(Number);
   const invocationSize = Number(process.env.BENCH_INVOCATION_SIZE ?? 1_000);
   const budgetS = Number(process.env.BENCH_COLLECTOR_BUDGET_S ?? 900);
+  const phases = selectedPhases();
   const started = new Date();
   // Progress on a terminal only: in a pipe, the report alone is printed.
   const log = createProgressLog();
@@ -119,6 +135,7 @@ const main = async (): Promise<void> => {
     const baseEnv: Record<string, string> = {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
+      BENCH_RSS_TRACE: process.env.BENCH_RSS_TRACE ?? '',
       ...emulators.env,
       [ENV.tableName]: tableName,
       [ENV.bucketName]: artifactsBucket,
@@ -164,7 +181,7 @@ const main = async (): Promise<void> => {
         BENCH_RUN_ID: runId,
       };
       const results: Partial<Record<Phase, PhaseResult>> = {};
-      for (const phase of PHASES) {
+      for (const phase of phases) {
         log(`size ${size}: ${phase}`);
         const result = await runChild(phase, env, outDir);
         results[phase] = result;
@@ -201,8 +218,10 @@ const main = async (): Promise<void> => {
       );
     }
     console.log(`\n${report.text}`);
-    writeFileSync(join(here, 'RESULTS.md'), report.markdown);
-    log('wrote bench/RESULTS.md');
+    if (phases === PHASES) {
+      writeFileSync(join(here, 'RESULTS.md'), report.markdown);
+      log('wrote bench/RESULTS.md');
+    }
     const failures = runs.flatMap((run) => {
       const failure = run.results.collector?.checkFailure;
       return failure == null ? [] : [`size ${run.size}: ${failure}`];

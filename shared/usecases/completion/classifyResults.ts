@@ -149,7 +149,7 @@ const unansweredVerdictOf = (batch: BatchRecord): LineOutcome => {
  */
 const classifyUnanswered = (
   table: MemberTable,
-  answered: ReadonlySet<string>,
+  answered: { has(providerCustomId: string): boolean },
   verdict: LineOutcome,
   policy: RetryPolicy,
 ): { readonly missing: OutcomeEntry[]; readonly toRetry: BatchItem[] } => {

@@ -1,12 +1,14 @@
 import type { BatchItem } from '../../domain/records.js';
 import type { BatchMembers } from '../../ports/BatchMembers.js';
+import { PackedMembers } from './PackedMembers.js';
 
 /**
  * A batch's members as one completion run knows them, loaded once: its parts' sidecars, each
  * member with what its exception item says. The run adds to it as it records exceptions.
+ * Members are held packed (see {@link PackedMembers}): a table of 100,000 stays small.
  */
 interface MemberTable {
-  readonly members: Map<string, BatchItem>;
+  readonly members: PackedMembers;
   /** Members to send again in a retry batch. */
   readonly retries: Map<string, BatchItem>;
   /** Members whose result a destination did not take yet: owed a delivery. */
@@ -27,7 +29,7 @@ const loadMemberTable = async (
   batchId: string,
 ): Promise<MemberTable> => {
   const table: MemberTable = {
-    members: new Map(),
+    members: new PackedMembers(batchId),
     retries: new Map(),
     owed: new Set(),
     exceptionIds: [],

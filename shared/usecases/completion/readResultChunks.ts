@@ -61,7 +61,7 @@ async function* owedChunksBefore(
   batch: BatchRecord,
   checkpoint: DeliveryCheckpoint | null,
   owed: ReadonlySet<string>,
-  answered: Set<string>,
+  answered: { add(providerCustomId: string): unknown },
   chunkSize: number,
 ): AsyncGenerator<ResultChunk> {
   let redo: ParsedResultLine[] = [];

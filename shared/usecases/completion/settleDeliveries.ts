@@ -4,13 +4,14 @@ import type { Clock } from '../../ports/Clock.js';
 import type { DeliveryOutcome } from './deliverOutcomes.js';
 import { addTotals, type DeliveryTotals, totalsOf } from './deliveryTotals.js';
 import type { MemberTable } from './loadMemberTable.js';
+import { MemberIdSet } from './MemberIdSet.js';
 
 /** What a completion run has done so far: passed from stage to stage, never kept between runs. */
 interface RunProgress {
   /** Counts and costs of what the results delivered, carried by the checkpoint. */
   readonly totals: DeliveryTotals;
   /** Members the results answered, wherever this run started. */
-  readonly answered: Set<string>;
+  readonly answered: MemberIdSet;
   delivered: number;
   skipped: number;
   failed: number;
@@ -26,7 +27,7 @@ const progressFrom = (checkpoint: DeliveryCheckpoint | null): RunProgress => ({
   // What the results before the checkpoint delivered, counted once: carried from run to run
   // in the checkpoint, never recounted from the results.
   totals: totalsOf(checkpoint),
-  answered: new Set(),
+  answered: new MemberIdSet(),
   delivered: 0,
   skipped: 0,
   failed: 0,
