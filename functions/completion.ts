@@ -1,5 +1,6 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createRuntime, type Runtime } from '../shared/composition/createRuntime.js';
+import { METRIC } from '../shared/contract/metrics.js';
 import { batchIdOfCompletionMessage } from '../shared/domain/completionMessage.js';
 import { createCompletion } from '../shared/usecases/createCompletion.js';
 
@@ -21,7 +22,10 @@ const makeCompletionHandler = (runtime: Runtime): CompletionHandler => {
       for (const record of event.Records) {
         const batchId = batchIdOfCompletionMessage(record.body);
         if (batchId === null) {
-          // Not ours to retry: a malformed message can never succeed.
+          // Not ours to retry: a message that names none of batchlane's batches (a malformed
+          // body, a Bedrock job event that is not batchlane's) can never succeed. Counted, so
+          // what is dropped here is seen.
+          runtime.deps.metrics.count(METRIC.MalformedCompletionMessages, 1);
           runtime.logger.error('malformed completion message', { messageId: record.messageId });
           continue;
         }

@@ -1,5 +1,6 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createRuntime, type Runtime } from '../shared/composition/createRuntime.js';
+import { METRIC } from '../shared/contract/metrics.js';
 import { RealtimeJobSchema } from '../shared/domain/RealtimeJob.js';
 import { createRealtimeWorker } from '../shared/usecases/createRealtimeWorker.js';
 
@@ -29,7 +30,9 @@ const makeRealtimeHandler = (runtime: Runtime): RealtimeHandler => {
         }
         const parsed = RealtimeJobSchema.safeParse(job);
         if (!parsed.success) {
-          // Not ours to retry: a malformed job can never succeed.
+          // Not ours to retry: a malformed job can never succeed. Counted, since only
+          // batchlane itself writes to this queue: a malformed job is a defect to look at.
+          runtime.deps.metrics.count(METRIC.MalformedRealtimeJobs, 1);
           runtime.logger.error('malformed realtime job', { messageId: record.messageId });
           continue;
         }

@@ -43,6 +43,7 @@ class Dashboard extends Construct {
       operational.pollerErrorsAlarm,
       operational.deliveryFailuresAlarm,
       operational.artifactsMissingAlarm,
+      operational.resultsGoneAlarm,
       intakeQueue.deadLetterAlarm,
       completion.deadLetterAlarm,
       ...functions.map((fn) => fn.errorsAlarm),

@@ -71,6 +71,9 @@ class OperationalAlarms extends Construct {
   /** Ended batches halted because a file their results are routed by is gone. */
   public readonly artifactsMissingMetric: Metric;
   public readonly artifactsMissingAlarm: Alarm;
+  /** Ended batches halted because their provider no longer keeps their (unarchived) results. */
+  public readonly resultsGoneMetric: Metric;
+  public readonly resultsGoneAlarm: Alarm;
   /** `DeliveryFailures` over every destination type, plus the failures counted from logs. */
   public readonly deliveryFailuresMetric: MathExpression;
   public readonly deliveryFailuresAlarm: Alarm;
@@ -169,6 +172,23 @@ class OperationalAlarms extends Construct {
         treatMissingData: TreatMissingData.NOT_BREACHING,
       },
     );
+
+    // Emitted with the default dimension set only ({service}).
+    this.resultsGoneMetric = new Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: METRIC.BatchResultsGone,
+      dimensionsMap: { service: SERVICE_NAME },
+      statistic: 'Sum',
+      period: PERIOD,
+    });
+    this.resultsGoneAlarm = this.resultsGoneMetric.createAlarm(this, 'ResultsGoneAlarm', {
+      alarmDescription:
+        'An ended batch cannot be delivered: its provider no longer keeps its results (past its retention, or deleted) and completion never archived them (completion metric BatchResultsGone, event Batch Undeliverable, lastError provider_results_gone). Its requests have no result; send them again. Find why completion did not run in time (completion logs, dead-letter queue).',
+      threshold: 0,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
 
     const deliveryFilter = (
       filterId: string,

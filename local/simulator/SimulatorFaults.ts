@@ -37,6 +37,13 @@ const batchFaultsSchema = z.strictObject({
   shuffleResults: z.boolean().optional(),
   /** Real milliseconds to pause before the first byte and after every 64 result lines. */
   resultsDelayMs: z.number().int().min(0).max(60_000).optional(),
+  /**
+   * How long (simulated ms) the batch's results are kept once it has ended, instead of the
+   * provider's own retention (Anthropic: 29 days from creation; OpenAI and its profiles: output
+   * and error files 30 days after the end): then Anthropic archives the batch and OpenAI
+   * deletes the files. 0: gone as soon as the batch ends.
+   */
+  resultsRetentionMs: z.number().int().min(0).optional(),
   /** Cut the first `times` results downloads of a batch after `afterLines` lines, mid-line. */
   truncateResults: z
     .strictObject({

@@ -32,6 +32,15 @@ const anthropicEndedAt = (ctx: SimContext, record: AnthropicBatchRecord): number
   return Math.min(natural, cut);
 };
 
+/**
+ * When the batch's results stop being kept (`archived_at`): 29 days from creation (the
+ * simulator's `retentionMs`), or the batch's `resultsRetentionMs` after its end.
+ */
+const anthropicArchivedAt = (ctx: SimContext, record: AnthropicBatchRecord): number =>
+  record.faults.resultsRetentionMs === undefined
+    ? record.createdAt + ctx.limits.retentionMs
+    : anthropicEndedAt(ctx, record) + record.faults.resultsRetentionMs;
+
 type AnthropicResultType = 'succeeded' | 'errored' | 'canceled' | 'expired';
 
 interface AnthropicItem {
@@ -136,7 +145,7 @@ const anthropicBatchView = (
   const counts: Counts = ended
     ? anthropicCounts(ctx, record, now)
     : { processing: total, succeeded: 0, errored: 0, canceled: 0, expired: 0 };
-  const archivedAt = record.createdAt + ctx.limits.retentionMs;
+  const archivedAt = anthropicArchivedAt(ctx, record);
   let status = 'in_progress';
   if (ended) status = 'ended';
   else if (record.cancelAt !== null) status = 'canceling';
@@ -171,4 +180,10 @@ function* anthropicResultLines(
   }
 }
 
-export { anthropicBatchView, anthropicCounts, anthropicEndedAt, anthropicResultLines };
+export {
+  anthropicArchivedAt,
+  anthropicBatchView,
+  anthropicCounts,
+  anthropicEndedAt,
+  anthropicResultLines,
+};

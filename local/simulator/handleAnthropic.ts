@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import {
+  anthropicArchivedAt,
   anthropicBatchView,
   anthropicEndedAt,
   anthropicResultLines,
@@ -82,7 +83,7 @@ const handleAnthropic: SimRoute = async (ctx, req, res, url, headers) => {
         `Batch ${id} is still processing; results are available once it has ended.`,
       );
     }
-    if (now >= record.createdAt + ctx.limits.retentionMs) {
+    if (now >= anthropicArchivedAt(ctx, record)) {
       throw new SimHttpError(404, 'not_found_error', `Results of batch ${id} have been archived.`);
     }
     record.downloads += 1;

@@ -148,6 +148,10 @@ const handleGemini = async (
     sendJson(res, 200, listBatches(ctx, url, now), headers);
     return true;
   }
+  if (path === `/${API}/files` && method === 'GET') {
+    sendJson(res, 200, listFiles(ctx, url, now, baseUrl), headers);
+    return true;
+  }
   const batch = /^\/v1beta\/batches\/([^/:]+)(?::(cancel|delete))?$/.exec(path);
   if (batch !== null) {
     await handleBatch(call, batch[1] ?? '', batch[2] ?? null);
@@ -544,7 +548,11 @@ const handleBatch = async (call: GeminiCall, id: string, action: string | null):
 };
 
 /** Newest first, `pageSize` at a time; the page token is the position to go on from. */
-const listBatches = (ctx: SimContext, url: URL, now: number): Record<string, unknown> => {
+/** The page of `all` a list call asks for (`pageSize`, `pageToken`), and the next page's token. */
+const pageOf = <T>(
+  url: URL,
+  all: readonly T[],
+): { readonly page: T[]; readonly next: Record<string, string> } => {
   const sizeParam = url.searchParams.get('pageSize') ?? url.searchParams.get('page_size');
   const size = sizeParam === null ? DEFAULT_PAGE_SIZE : Number(sizeParam);
   if (!Number.isInteger(size) || size < 0)
@@ -553,17 +561,35 @@ const listBatches = (ctx: SimContext, url: URL, now: number): Record<string, unk
   const token = url.searchParams.get('pageToken') ?? url.searchParams.get('page_token') ?? '';
   const start = token === '' ? 0 : Number(Buffer.from(token, 'base64url').toString('utf8'));
   if (!Number.isInteger(start) || start < 0) throw invalid('Invalid page_token.');
+  const next = start + pageSize;
+  return {
+    page: all.slice(start, start + pageSize),
+    next:
+      next < all.length ? { nextPageToken: Buffer.from(String(next)).toString('base64url') } : {},
+  };
+};
+
+const listBatches = (ctx: SimContext, url: URL, now: number): Record<string, unknown> => {
   const all = [...ctx.store.geminiBatches.values()]
     .filter((record) => !record.deleted)
     .sort((a, b) => b.seq - a.seq);
-  const page = all.slice(start, start + pageSize);
-  const next = start + pageSize;
+  const { page, next } = pageOf(url, all);
   return {
     // Listing never carries outputs: read a batch with get for its results.
     operations: page.map((record) => operationView(ctx, record, now, false)),
-    ...(next < all.length
-      ? { nextPageToken: Buffer.from(String(next)).toString('base64url') }
-      : {}),
+    ...next,
+  };
+};
+
+/** `files.list`: the files still kept, newest first. */
+const listFiles = (ctx: SimContext, url: URL, now: number, baseUrl: string) => {
+  const all = [...ctx.store.geminiFiles.values()]
+    .filter((file) => !file.deleted && now < file.createdAt + fileTtlMs(ctx, file))
+    .sort((a, b) => b.seq - a.seq);
+  const { page, next } = pageOf(url, all);
+  return {
+    files: page.map((file) => fileView(file, baseUrl, null, fileTtlMs(ctx, file))),
+    ...next,
   };
 };
 
@@ -573,6 +599,7 @@ const fileView = (
   file: GeminiFileRecord,
   baseUrl: string,
   content: Buffer | null,
+  ttlMs = FILE_TTL_MS,
 ): Record<string, unknown> => ({
   name: `files/${file.id}`,
   ...(file.displayName === '' ? {} : { displayName: file.displayName }),
@@ -580,7 +607,7 @@ const fileView = (
   sizeBytes: String(file.sizeBytes),
   createTime: iso(file.createdAt),
   updateTime: iso(file.createdAt),
-  expirationTime: iso(file.createdAt + FILE_TTL_MS),
+  expirationTime: iso(file.createdAt + ttlMs),
   ...(content === null
     ? {}
     : { sha256Hash: createHash('sha256').update(content).digest('base64') }),
@@ -592,9 +619,15 @@ const fileView = (
   source: file.source.kind === 'upload' ? 'UPLOADED' : 'GENERATED',
 });
 
+/** How long a file lives: 48 h, or a responses file its batch's `resultsRetentionMs`. */
+const fileTtlMs = (ctx: SimContext, file: GeminiFileRecord): number =>
+  (file.source.kind === 'batch'
+    ? ctx.store.geminiBatches.get(file.source.batchId)?.faults.resultsRetentionMs
+    : undefined) ?? FILE_TTL_MS;
+
 const liveFile = (ctx: SimContext, id: string, now: number): GeminiFileRecord => {
   const file = ctx.store.geminiFiles.get(id);
-  if (file === undefined || file.deleted || now >= file.createdAt + FILE_TTL_MS) {
+  if (file === undefined || file.deleted || now >= file.createdAt + fileTtlMs(ctx, file)) {
     throw fail(
       403,
       'PERMISSION_DENIED',
@@ -608,7 +641,8 @@ const handleFile = (call: GeminiCall, id: string): void => {
   const { ctx, res, method, headers, now, baseUrl } = call;
   const file = liveFile(ctx, id, now);
   if (method === 'GET') {
-    sendJson(res, 200, fileView(file, baseUrl, ctx.store.geminiUploadContent(id) ?? null), headers);
+    const content = ctx.store.geminiUploadContent(id) ?? null;
+    sendJson(res, 200, fileView(file, baseUrl, content, fileTtlMs(ctx, file)), headers);
     return;
   }
   if (method === 'DELETE') {

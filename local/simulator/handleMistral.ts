@@ -592,6 +592,7 @@ const fileView = (file: MistralFile): Record<string, unknown> => ({
   signature: null,
   expires_at: null,
   visibility: 'workspace',
+  deleted: false,
 });
 
 const uploadFile = async (
@@ -645,12 +646,50 @@ const findFile = (
   const file = state.files.get(id);
   if (file !== undefined && !file.deleted) return { file };
   for (const job of state.jobs.values()) {
-    if (job.deleted) continue;
+    if (job.deleted || resultsGone(ctx, job, now)) continue;
     const view = jobView(ctx, job, now);
     if (view.output_file === id) return { job, ok: true };
     if (view.error_file === id) return { job, ok: false };
   }
   throw fail(404, 'not_found', `File ${id} not found`);
+};
+
+/**
+ * Whether a job's output and error files are deleted: only by its `resultsRetentionMs`, that
+ * long after it ended (how long Mistral keeps them is not documented).
+ */
+const resultsGone = (ctx: SimContext, job: MistralJob, now: number): boolean => {
+  const retention = job.faults.resultsRetentionMs;
+  if (retention === undefined) return false;
+  const { endedAt } = statusOf(ctx, job, now);
+  return endedAt !== null && now >= endedAt + retention;
+};
+
+/** A job's output or error file, as the Files API describes it. */
+const resultFileView = (
+  ctx: SimContext,
+  job: MistralJob,
+  ok: boolean,
+  id: string,
+  now: number,
+): Record<string, unknown> => {
+  const lines = [...resultLines(ctx, job, now)].filter((line) => line.ok === ok);
+  return {
+    id,
+    object: 'file',
+    bytes: lines.reduce((sum, { line }) => sum + Buffer.byteLength(JSON.stringify(line)) + 1, 0),
+    created_at: seconds(statusOf(ctx, job, now).endedAt ?? now),
+    filename: `${job.id}_${ok ? 'output' : 'error'}.jsonl`,
+    purpose: 'batch',
+    sample_type: ok ? 'batch_result' : 'batch_error',
+    num_lines: lines.length,
+    mimetype: 'application/jsonl',
+    source: 'mistral',
+    signature: null,
+    expires_at: null,
+    visibility: 'workspace',
+    deleted: false,
+  };
 };
 
 const deletedResults = new WeakMap<SimContext, Set<string>>();
@@ -716,8 +755,12 @@ const handleMistral: SimRoute = async (ctx, req, res, url, headers) => {
       return true;
     }
     if (method === 'GET') {
-      if ('file' in found) sendJson(res, 200, fileView(found.file), headers);
-      else throw fail(404, 'not_found', `File ${id} not found`);
+      sendJson(
+        res,
+        200,
+        'file' in found ? fileView(found.file) : resultFileView(ctx, found.job, found.ok, id, now),
+        headers,
+      );
       return true;
     }
   }

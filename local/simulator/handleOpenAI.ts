@@ -178,7 +178,9 @@ const handleFiles: ResourceRoute = async (call) => {
     throw invalid('Method not allowed for this path.');
   }
   const file = ctx.store.files.get(id);
-  if (file === undefined || file.deleted || !ownedBy(file, dialect)) {
+  // A file past its `expires_at` is deleted, as the Files API deletes it.
+  const expired = file?.expiresAt != null && now >= file.expiresAt;
+  if (file === undefined || file.deleted || expired || !ownedBy(file, dialect)) {
     throw notFound(`No such File object: ${id}`);
   }
   const action = parts[3];

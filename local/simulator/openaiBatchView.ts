@@ -314,6 +314,9 @@ const terminalSummary = (ctx: SimContext, record: OpenAIBatchRecord, at: number)
  * Creates the output and error files of a batch that has just become terminal. A file that
  * would be empty is not created and its id stays null.
  */
+/** How long OpenAI keeps a batch's output and error files after the batch ends. */
+const OUTPUT_RETENTION_MS = 30 * 24 * 3600 * 1000;
+
 const finalizeOpenAIBatch = (ctx: SimContext, record: OpenAIBatchRecord, now: number): void => {
   if (record.finalized) return;
   const timeline = openaiTimeline(record, now);
@@ -329,7 +332,9 @@ const finalizeOpenAIBatch = (ctx: SimContext, record: OpenAIBatchRecord, now: nu
         filename: `${record.id}_${which}.jsonl`,
         purpose: 'batch_output',
         bytes,
-        expiresAt: (timeline.terminalAt ?? now) + 30 * 24 * 3600 * 1000,
+        // Deleted 30 days after the end (or the batch's `resultsRetentionMs`).
+        expiresAt:
+          (timeline.terminalAt ?? now) + (record.faults.resultsRetentionMs ?? OUTPUT_RETENTION_MS),
         deleted: false,
         source: { kind: 'batch', batchId: record.id, which },
         ...(record.dialect === undefined ? {} : { dialect: record.dialect }),

@@ -119,9 +119,15 @@ const BatchUndeliverableDetailSchema = z
     provider_batch_id: z.string().nullable(),
     request_count: z.number().int().nonnegative(),
     code: z
-      .enum(['artifacts_missing'])
-      .describe('`artifacts_missing`: a file the batch needs has expired or was deleted'),
-    missing: z.string().describe('The missing object, `s3://bucket/key`'),
+      .enum(['artifacts_missing', 'provider_results_gone'])
+      .describe(
+        '`artifacts_missing`: a file the batch needs has expired or was deleted; `provider_results_gone`: the provider no longer keeps the batch results (past its retention, or deleted) and they were never archived',
+      ),
+    missing: z
+      .string()
+      .describe(
+        'What is gone: the object, `s3://bucket/key` (`artifacts_missing`); the provider result reference, a results URL or file id (`provider_results_gone`)',
+      ),
     created_at: z.string(),
     ended_at: z.string().nullable(),
     detected_at: z.string(),

@@ -17,6 +17,8 @@ const METRIC_DIMENSIONS = {
   /** Ended batches whose results can no longer be routed: a file they need is gone. */
   BatchArtifactsMissing: [],
   BatchFillRatio: ['provider'],
+  /** Ended batches whose results the provider no longer keeps: halted, never delivered. */
+  BatchResultsGone: [],
   /** Seconds from submission to the provider's end, one sample per ended batch. */
   BatchTurnaroundSeconds: ['provider'],
   BatchesBelowMinimum: ['provider'],
@@ -33,6 +35,13 @@ const METRIC_DIMENSIONS = {
   DeliveryFailures: ['destination'],
   EscalationsHeld: ['provider'],
   EventPublishFailures: ['detailType'],
+  /**
+   * Completion queue messages that name none of batchlane's batches (malformed, or a Bedrock job
+   * event that is not batchlane's): acknowledged, never retried.
+   */
+  MalformedCompletionMessages: [],
+  /** Realtime queue messages that are no realtime job: acknowledged, never retried. */
+  MalformedRealtimeJobs: [],
   MalformedResultLines: [],
   MembersEscalated: ['provider', 'lane'],
   PollerErrors: [],

@@ -56,6 +56,14 @@ class NotFoundError extends BatchlaneError {
 }
 
 /**
+ * The code of a {@link NotFoundError} an adapter raises when a provider confirms that a batch's
+ * results are gone for good (kept past the provider's retention, or deleted): not a 404 that
+ * may pass (a provider's propagation delay), but the provider's own word that they no longer
+ * exist. No retry brings them back.
+ */
+const PROVIDER_RESULTS_GONE = 'provider_results_gone';
+
+/**
  * A conditional write lost a race or found state it did not expect. Not retryable as is:
  * the caller must re-read and decide.
  */
@@ -89,6 +97,7 @@ export {
   InvalidInputError,
   isRetryable,
   NotFoundError,
+  PROVIDER_RESULTS_GONE,
   ThrottledError,
   UnavailableError,
 };

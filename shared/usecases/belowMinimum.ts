@@ -5,7 +5,7 @@ import type { BatchItem, BatchRecord } from '../domain/records.js';
 import type { BatchMembers } from '../ports/BatchMembers.js';
 import type { BatchRecords } from '../ports/BatchRecords.js';
 import type { EscalationDeps } from './escalateLateMembers.js';
-import { dispatchEscalations, escalationHeldAtAfter } from './escalateLateMembers.js';
+import { escalateInHoldEpisode } from './escalateLateMembers.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
 
 /** What telling how long a batch below its minimum may wait uses: its members' deadlines. */
@@ -108,14 +108,19 @@ const serveBelowMinimum = async (
       }
     }
   }
-  const { escalated, failed, held } = await dispatchEscalations(deps, batch, now, pending, {
-    lane: 'realtime',
-    delaySeconds: ESCALATION_DELAY_SECONDS,
-    // A hold is reported once per episode, not on every try that holds the members again.
-    reportHeld: batch.escalationHeldAt == null,
-    reasonOf: (item) =>
-      `${item.lane.requested}: ${why}; served by standard realtime before ${item.deadline === null ? 'waiting longer' : 'its deadline'}`,
-  });
+  // A hold is reported once per episode, not on every try that holds the members again.
+  const { escalated, failed, escalationHeldAt } = await escalateInHoldEpisode(
+    deps,
+    batch,
+    now,
+    pending,
+    {
+      lane: 'realtime',
+      delaySeconds: ESCALATION_DELAY_SECONDS,
+      reasonOf: (item) =>
+        `${item.lane.requested}: ${why}; served by standard realtime before ${item.deadline === null ? 'waiting longer' : 'its deadline'}`,
+    },
+  );
   metrics.count(METRIC.BatchesBelowMinimum, 1, { provider: batch.provider });
   if (failed.length > 0) {
     logger.warn('members of a batch below the minimum not yet handed to the realtime lane', {
@@ -126,7 +131,7 @@ const serveBelowMinimum = async (
     return store.updateBatch(batch.batchId, batch.version, {
       lastError: `${failed.length} members not yet handed to the realtime lane`,
       nextPollAt: isoAfter(now, deps.settings.pollIntervalSeconds * 1000),
-      escalationHeldAt: escalationHeldAtAfter(batch, now, held),
+      escalationHeldAt,
     });
   }
   logger.info('batch below the provider minimum served by the realtime lane', {

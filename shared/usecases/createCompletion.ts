@@ -15,6 +15,7 @@ import {
 import { loadMemberTable, type MemberTable } from './completion/loadMemberTable.js';
 import { progressFrom } from './completion/settleDeliveries.js';
 import { haltOnMissingArtifact, missingArtifactOf } from './haltOnMissingArtifact.js';
+import { haltOnProviderResultsGone, providerResultsGoneOf } from './haltOnProviderResultsGone.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
 
 /**
@@ -165,6 +166,12 @@ const createCompletion = (deps: RuntimeDeps, options: CompletionOptions = {}) =>
       if (missing !== null) {
         await haltOnMissingArtifact(deps, batchId, missing, error);
         return reportOf(batchId, 'artifacts-missing');
+      }
+      // The provider no longer keeps results that were never archived: none can be delivered.
+      const gone = providerResultsGoneOf(error);
+      if (gone !== null) {
+        await haltOnProviderResultsGone(deps, batchId, gone, error);
+        return reportOf(batchId, 'provider-results-gone');
       }
       // Hand the batch back at once, so the retried message does not wait for the lease.
       await releaseLease(deps, batchId);

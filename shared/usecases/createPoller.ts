@@ -179,7 +179,8 @@ const createPoller = (
             escalateAt: batch.escalateAt ?? null,
             escalationHeldAt: batch.escalationHeldAt ?? null,
           };
-    const stuck = await watchStuck(batch, snapshot, now);
+    // The stuck watch sees the hold episode the late members just left: one rule, one report.
+    const stuck = await watchStuck({ ...batch, escalationHeldAt }, snapshot, now);
     const pushExpected = deps.settings.pushedProviders?.includes(batch.provider) ?? false;
     const nextPollAt = stuck.pollSoon
       ? isoAfter(now, baseIntervalMs)
@@ -191,7 +192,8 @@ const createPoller = (
       lastError: null,
       ...stuck.patch,
       escalateAt,
-      escalationHeldAt,
+      escalationHeldAt:
+        stuck.escalationHeldAt === undefined ? escalationHeldAt : stuck.escalationHeldAt,
       // Back in time for the next member that may need escalating.
       nextPollAt: escalateAt !== null && escalateAt < nextPollAt ? escalateAt : nextPollAt,
     });

@@ -223,6 +223,37 @@ const escalationHeldAtAfter = (batch: BatchRecord, now: Date, held: number): str
   held === 0 ? null : (batch.escalationHeldAt ?? now.toISOString());
 
 /**
+ * One try at escalating members of `batch`, within its hold episode: the one rule every path
+ * that escalates (late members, a stuck batch's `escalate` policy, a batch below its
+ * provider's minimum) follows, so a hold is reported once per episode whichever path meets it.
+ * Members admission holds are reported (`Requests Held`) only when no episode is under way
+ * (the batch's `escalationHeldAt`); the episode the try leaves is returned, for the caller to
+ * write on the batch: it begins with the first try that holds members, goes on while tries
+ * hold some, and ends with the first that holds none.
+ */
+const escalateInHoldEpisode = async (
+  deps: EscalationDeps,
+  batch: BatchRecord,
+  now: Date,
+  members: Map<string, BatchItem>,
+  how: {
+    readonly lane: 'flex' | 'realtime';
+    readonly reasonOf: (item: BatchItem) => string;
+    readonly delaySeconds?: number;
+  },
+): Promise<{
+  readonly escalated: number;
+  readonly failed: BatchItem[];
+  readonly escalationHeldAt: string | null;
+}> => {
+  const { escalated, failed, held } = await dispatchEscalations(deps, batch, now, members, {
+    ...how,
+    reportHeld: batch.escalationHeldAt == null,
+  });
+  return { escalated, failed, escalationHeldAt: escalationHeldAtAfter(batch, now, held) };
+};
+
+/**
  * Hands the `auto` members of a still-running batch that are about to miss their deadline to
  * the realtime lane: each one's body (read back from the batch's input file) is stored, a
  * job is queued, and the member is marked escalated in a transaction that also checks the
@@ -259,24 +290,21 @@ const escalateLateMembers = async (
     deps.realtimeProviders[batch.provider]?.supportsFlex === true &&
     FLEX_ENDPOINTS.includes(batch.endpoint);
   const lane = flex ? 'flex' : 'realtime';
-  const { failed, held } = await dispatchEscalations(deps, batch, now, late, {
+  const { failed, escalationHeldAt } = await escalateInHoldEpisode(deps, batch, now, late, {
     lane,
-    reportHeld: batch.escalationHeldAt == null,
     reasonOf: (item) =>
       `auto: batch ${batch.batchId} still running ${Math.round((Date.parse(item.deadline ?? '') - now.getTime()) / 60_000)} min before the deadline; escalated to ${flex ? 'flex' : 'standard realtime'}`,
   });
   waiting.push(...failed);
   // Members whose line was not found stay with the batch (and are not looked at again).
-  return {
-    escalateAt: escalateAtOf(waiting, lead),
-    escalationHeldAt: escalationHeldAtAfter(batch, now, held),
-  };
+  return { escalateAt: escalateAtOf(waiting, lead), escalationHeldAt };
 };
 
 export {
   dispatchEscalations,
   type EscalationDeps,
   type EscalationMarks,
+  escalateInHoldEpisode,
   escalateLateMembers,
   escalationHeldAtAfter,
 };

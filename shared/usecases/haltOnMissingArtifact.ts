@@ -1,7 +1,7 @@
 import { DETAIL_TYPES } from '../contract/events.js';
 import { METRIC } from '../contract/metrics.js';
 import { batchIdOfArtifactKey } from '../domain/bucketLayout.js';
-import { errorMessage, NotFoundError } from '../domain/errors.js';
+import { errorMessage, NotFoundError, type PROVIDER_RESULTS_GONE } from '../domain/errors.js';
 import type { BatchRecords } from '../ports/BatchRecords.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
 
@@ -31,28 +31,36 @@ const missingArtifactOf = (error: unknown): string | null => {
   return typeof key === 'string' && batchIdOfArtifactKey(key) !== null ? key : null;
 };
 
+/** Why a batch is halted: the code its `lastError` and event carry, and what is gone. */
+interface Halt {
+  readonly code: typeof ARTIFACTS_MISSING | typeof PROVIDER_RESULTS_GONE;
+  /** What is gone, as the event names it. */
+  readonly missing: string;
+  /** The rest of the batch's `lastError`, after the code: what is gone and what to do. */
+  readonly lastError: string;
+  /** The error log's message. */
+  readonly log: string;
+}
+
 /**
- * Stops delivering a batch whose results can no longer be routed, visibly and once: the batch
- * keeps its state (`ended`) with `lastError` `artifacts_missing: …`, is never due for the
- * poller again (so neither the poller nor the completion queue retries it forever, nor does it land
- * in a dead-letter queue it could never leave), and a `Batch Undeliverable` event, the
- * `BatchArtifactsMissing` metric (alarmed) and an error log name the batch and the file. The
- * bucket is versioned: an operator who restores the file hands the batch to completion again.
+ * Stops delivering an ended batch that no retry can deliver, visibly and once: the batch keeps
+ * its state (`ended`) with `lastError` `<code>: …`, is never due for the poller again (so
+ * neither the poller nor the completion queue retries it forever, nor does it land in a
+ * dead-letter queue it could never leave), and a `Batch Undeliverable` event and an error log
+ * name the batch and what is gone. The caller counts the halt in its own (alarmed) metric.
  */
-const haltOnMissingArtifact = async (
+const haltBatch = async (
   deps: HaltDeps,
   batchId: string,
-  missingKey: string,
+  halt: Halt,
   error: unknown,
 ): Promise<void> => {
-  const { store, clock, logger, metrics } = deps;
+  const { store, clock, logger } = deps;
   const now = clock.now().toISOString();
-  const missing = deps.blobs.uri(missingKey);
-  metrics.count(METRIC.BatchArtifactsMissing, 1);
-  logger.error('batch results cannot be routed: a file they need is missing', {
+  logger.error(halt.log, {
     batchId,
-    code: ARTIFACTS_MISSING,
-    missing,
+    code: halt.code,
+    missing: halt.missing,
     error: errorMessage(error),
   });
   const batch = await store.getBatch(batchId);
@@ -60,7 +68,7 @@ const haltOnMissingArtifact = async (
   await store.updateBatch(batchId, batch.version, {
     completionLeaseUntil: null,
     nextPollAt: NEVER,
-    lastError: `${ARTIFACTS_MISSING}: ${missing} is missing (expired or deleted); restore it and hand the batch to completion again`,
+    lastError: `${halt.code}: ${halt.lastError}`,
   });
   await deps.events.publish([
     {
@@ -70,8 +78,8 @@ const haltOnMissingArtifact = async (
         provider: batch.provider,
         provider_batch_id: batch.providerBatchId,
         request_count: batch.requestCount,
-        code: ARTIFACTS_MISSING,
-        missing,
+        code: halt.code,
+        missing: halt.missing,
         created_at: batch.createdAt,
         ended_at: batch.endedAt,
         detected_at: now,
@@ -80,4 +88,30 @@ const haltOnMissingArtifact = async (
   ]);
 };
 
-export { ARTIFACTS_MISSING, type HaltDeps, haltOnMissingArtifact, missingArtifactOf };
+/**
+ * Halts a batch whose results can no longer be routed (see {@link haltBatch}): a file under
+ * `batches/` is gone. The bucket is versioned: an operator who restores the file hands the
+ * batch to completion again.
+ */
+const haltOnMissingArtifact = async (
+  deps: HaltDeps,
+  batchId: string,
+  missingKey: string,
+  error: unknown,
+): Promise<void> => {
+  const missing = deps.blobs.uri(missingKey);
+  deps.metrics.count(METRIC.BatchArtifactsMissing, 1);
+  await haltBatch(
+    deps,
+    batchId,
+    {
+      code: ARTIFACTS_MISSING,
+      missing,
+      lastError: `${missing} is missing (expired or deleted); restore it and hand the batch to completion again`,
+      log: 'batch results cannot be routed: a file they need is missing',
+    },
+    error,
+  );
+};
+
+export { ARTIFACTS_MISSING, type HaltDeps, haltBatch, haltOnMissingArtifact, missingArtifactOf };

@@ -16,7 +16,7 @@ import type { BatchMembers } from '../ports/BatchMembers.js';
 import type { ProviderBatchSnapshot } from '../ports/BatchProvider.js';
 import type { BatchPatch } from '../ports/StateStore.js';
 import type { EscalationDeps } from './escalateLateMembers.js';
-import { dispatchEscalations } from './escalateLateMembers.js';
+import { escalateInHoldEpisode } from './escalateLateMembers.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
 
 /**
@@ -42,6 +42,18 @@ interface StuckWatch {
   readonly patch: Pick<BatchPatch, 'inProgressAt' | 'progressAt' | 'stuckAt'>;
   /** A cancel was asked for: the batch ends shortly, and its members should not wait. */
   readonly pollSoon: boolean;
+  /**
+   * The escalation hold episode to write on the batch, when the `escalate` policy tried to
+   * escalate members (see `escalateInHoldEpisode`); absent when it did not.
+   */
+  readonly escalationHeldAt?: string | null;
+}
+
+/** What the policy did: a cancel asked for, members escalated, the hold episode it left. */
+interface StuckAction {
+  readonly cancelled: boolean;
+  readonly escalated: number;
+  readonly escalationHeldAt?: string | null;
 }
 
 /** How long a provider and model's distribution is reused before it is read again. */
@@ -106,17 +118,27 @@ const createStuckBatchWatch = (deps: StuckBatchDeps) => {
     return members;
   };
 
-  const escalate = async (batch: BatchRecord, now: Date): Promise<number> => {
+  /**
+   * Escalates the members with deadlines within the batch's hold episode, so a hold met here
+   * is reported once, and not again by the late-member path on the next polls.
+   */
+  const escalate = async (batch: BatchRecord, now: Date): Promise<StuckAction> => {
     const members = await membersWithDeadlines(batch);
-    if (members.size === 0 || deps.realtime === null) return 0;
+    if (members.size === 0 || deps.realtime === null) return { cancelled: false, escalated: 0 };
     const flex =
       deps.realtimeProviders[batch.provider]?.supportsFlex === true &&
       FLEX_ENDPOINTS.includes(batch.endpoint);
-    const { escalated, failed } = await dispatchEscalations(deps, batch, now, members, {
-      lane: flex ? 'flex' : 'realtime',
-      reasonOf: () =>
-        `batch ${batch.batchId} is stuck at ${batch.provider}; escalated to ${flex ? 'flex' : 'standard realtime'}`,
-    });
+    const { escalated, failed, escalationHeldAt } = await escalateInHoldEpisode(
+      deps,
+      batch,
+      now,
+      members,
+      {
+        lane: flex ? 'flex' : 'realtime',
+        reasonOf: () =>
+          `batch ${batch.batchId} is stuck at ${batch.provider}; escalated to ${flex ? 'flex' : 'standard realtime'}`,
+      },
+    );
     if (failed.length > 0) {
       // They stay with the batch, which auto escalation still watches near their deadlines.
       deps.logger.warn('some members of a stuck batch stay with it', {
@@ -124,15 +146,11 @@ const createStuckBatchWatch = (deps: StuckBatchDeps) => {
         failed: failed.length,
       });
     }
-    return escalated;
+    return { cancelled: false, escalated, escalationHeldAt };
   };
 
   /** Applies the policy; returns what was done. Throws when the action failed. */
-  const act = async (
-    batch: BatchRecord,
-    policy: StuckPolicy,
-    now: Date,
-  ): Promise<{ cancelled: boolean; escalated: number }> => {
+  const act = async (batch: BatchRecord, policy: StuckPolicy, now: Date): Promise<StuckAction> => {
     if (policy === 'cancel_resubmit') {
       const provider = deps.providers[batch.provider];
       if (provider === undefined || batch.providerBatchId === null) {
@@ -141,7 +159,7 @@ const createStuckBatchWatch = (deps: StuckBatchDeps) => {
       await provider.cancel(batch.providerBatchId);
       return { cancelled: true, escalated: 0 };
     }
-    if (policy === 'escalate') return { cancelled: false, escalated: await escalate(batch, now) };
+    if (policy === 'escalate') return escalate(batch, now);
     return { cancelled: false, escalated: 0 };
   };
 
@@ -150,7 +168,7 @@ const createStuckBatchWatch = (deps: StuckBatchDeps) => {
     snapshot: ProviderBatchSnapshot,
     verdict: StuckVerdict,
     now: Date,
-  ): Promise<boolean> => {
+  ): Promise<StuckAction> => {
     const policy = policyOf(settings, batch.provider);
     const stuckAt = now.toISOString();
     // The event goes first: should this run die after acting, the batch may have ended before
@@ -190,9 +208,10 @@ const createStuckBatchWatch = (deps: StuckBatchDeps) => {
       providerBatchId: batch.providerBatchId,
       reason: verdict.reason,
       policy,
-      ...action,
+      cancelled: action.cancelled,
+      escalated: action.escalated,
     });
-    return action.cancelled;
+    return action;
   };
 
   return async (
@@ -236,8 +255,12 @@ const createStuckBatchWatch = (deps: StuckBatchDeps) => {
       settings,
     );
     if (verdict === null) return { patch: { ...marks, stuckAt: null }, pollSoon: false };
-    const cancelled = await raise(batch, snapshot, verdict, now);
-    return { patch: { ...marks, stuckAt: at }, pollSoon: cancelled };
+    const { cancelled, escalationHeldAt } = await raise(batch, snapshot, verdict, now);
+    return {
+      patch: { ...marks, stuckAt: at },
+      pollSoon: cancelled,
+      ...(escalationHeldAt === undefined ? {} : { escalationHeldAt }),
+    };
   };
 };
 

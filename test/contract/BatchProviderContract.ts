@@ -2,7 +2,7 @@ import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProviderEndpoint } from '../../shared/contract/providers.js';
-import { AuthError, NotFoundError } from '../../shared/domain/errors.js';
+import { AuthError, NotFoundError, PROVIDER_RESULTS_GONE } from '../../shared/domain/errors.js';
 import { type ParsedResultLine, parseResultLine } from '../../shared/domain/parseResultLine.js';
 import type {
   BatchProvider,
@@ -27,6 +27,12 @@ interface BatchProviderSubject extends Subject<BatchProvider> {
   waitForEnded(providerBatchId: string): Promise<ProviderBatchSnapshot>;
   /** Makes the next batch run long enough to be cancelled while it runs (`port` may change). */
   slowDown(): void;
+  /**
+   * Makes the next batches' results gone as soon as they end, as past the provider's retention
+   * (absent: the provider keeps no results of its own, Bedrock writing them to the deployment's
+   * bucket).
+   */
+  expireResults?(): void;
   /** A provider of the same kind whose key the provider refuses (absent: no key of its own). */
   readonly wrongKey?: BatchProvider;
   /** The models a batch names, for providers that run one model per batch (Bedrock). */
@@ -145,6 +151,24 @@ const describeBatchProviderContract = (
       expect(
         await subject.port.findByBatchId('b_other', { submittedAfter: since, requestCount: 17 }),
       ).toBeNull();
+    });
+
+    it('says results past the provider retention are gone for good, not retryable', async () => {
+      if (subject.expireResults === undefined) return;
+      subject.expireResults();
+      const submitted = await subject.port.submit(
+        inputOf('b_gone', subject, [subject.line('g-1')]),
+      );
+      const ended = await subject.waitForEnded(submitted.providerBatchId);
+      expect(ended.resultRefs.length).toBeGreaterThan(0);
+      for (const ref of ended.resultRefs) {
+        const opened = subject.port.openResults(ref);
+        await expect(opened).rejects.toBeInstanceOf(NotFoundError);
+        await expect(opened).rejects.toMatchObject({
+          code: PROVIDER_RESULTS_GONE,
+          retryable: false,
+        });
+      }
     });
 
     it('refuses a batch it does not know with NotFoundError', async () => {

@@ -426,6 +426,20 @@ describe('Construct: OperationalAlarms', () => {
     });
   });
 
+  it('alarms on the first batch halted because its provider no longer keeps its results', () => {
+    expect(alarmOf(stack.alarms.resultsGoneAlarm)).toMatchObject({
+      Namespace: 'batchlane',
+      MetricName: 'BatchResultsGone',
+      Dimensions: [{ Name: 'service', Value: 'batchlane' }],
+      Statistic: 'Sum',
+      Period: 300,
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 0,
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
   it('alarms on the first delivery failure: the per-destination metric plus failures counted from logs', () => {
     const alarm = alarmOf(stack.alarms.deliveryFailuresAlarm);
     expect(alarm).toMatchObject({ Threshold: 0, EvaluationPeriods: 1 });

@@ -4,7 +4,7 @@ import type {
   BatchCreateParams,
   MessageBatch,
 } from '@anthropic-ai/sdk/resources/messages/batches.js';
-import { InvalidInputError, NotFoundError } from '../../domain/errors.js';
+import { InvalidInputError, NotFoundError, PROVIDER_RESULTS_GONE } from '../../domain/errors.js';
 import { isJsonObject } from '../../domain/isJsonObject.js';
 import type {
   BatchProvider,
@@ -42,8 +42,11 @@ const toSnapshot = (batch: MessageBatch): ProviderBatchSnapshot => {
     // Anthropic never refuses a batch as a whole once created: bad params come back as
     // `errored` result lines.
     failure: null,
-    // `results_url` is only set once ended; the batch id lets openResults look it up later.
-    resultRefs: ended ? [batch.results_url ?? batch.id] : [],
+    // `results_url` is only set once ended; the batch id lets openResults look it up later,
+    // and is the ref of an archived batch, whose results are gone (openResults says so).
+    resultRefs: ended
+      ? [batch.archived_at === null ? (batch.results_url ?? batch.id) : batch.id]
+      : [],
   };
 };
 
@@ -278,6 +281,19 @@ class AnthropicBatchProvider implements BatchProvider {
     const batch = await this.#call('batches.retrieve', () =>
       this.#client.messages.batches.retrieve(providerBatchId),
     );
+    if (batch.archived_at !== null) {
+      // Results are kept 29 days from creation; `archived_at` is Anthropic's word that they
+      // are gone for good (a bare 404 on the results may be a propagation delay, and is not).
+      throw new NotFoundError(`Anthropic batch ${batch.id} was archived: its results are gone`, {
+        code: PROVIDER_RESULTS_GONE,
+        details: {
+          provider: 'anthropic',
+          providerBatchId: batch.id,
+          ref: batch.id,
+          archivedAt: batch.archived_at,
+        },
+      });
+    }
     if (batch.results_url === null) {
       throw new NotFoundError(`Anthropic batch ${batch.id} has no results (yet)`, {
         code: 'results_not_available',

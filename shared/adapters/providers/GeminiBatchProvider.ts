@@ -211,8 +211,15 @@ class GeminiBatchProvider implements BatchProvider {
     const dir = await mkdtemp(join(this.#tmpDir, 'batchlane-gemini-'));
     const path = join(dir, 'results.jsonl');
     try {
-      await this.#call('files.download', () =>
-        this.#client.files.download({ file: ref, downloadPath: path }),
+      await parts.openKeptResults(
+        'gemini',
+        ref,
+        () =>
+          this.#call('files.download', () =>
+            this.#client.files.download({ file: ref, downloadPath: path }),
+          ),
+        () => this.#fileStillThere(ref),
+        isMissingFile,
       );
     } catch (error) {
       await rm(dir, { recursive: true, force: true });
@@ -223,6 +230,22 @@ class GeminiBatchProvider implements BatchProvider {
       rm(dir, { recursive: true, force: true }).catch(() => undefined);
     });
     return stream;
+  }
+
+  /**
+   * Whether Gemini still has the file. Files live 48 hours; one that is gone (or expired) is
+   * answered 403 `PERMISSION_DENIED`, as a key without access would be: so the key is proved
+   * first by listing files with it (a refused key fails that too, and the error stands).
+   */
+  async #fileStillThere(name: string): Promise<boolean> {
+    try {
+      await this.#call('files.get', () => this.#client.files.get({ name }));
+      return true;
+    } catch (error) {
+      if (!isMissingFile(error)) throw error;
+    }
+    await this.#call('files.list', () => this.#client.files.list({ config: { pageSize: 1 } }));
+    return false;
   }
 
   /**
@@ -343,18 +366,17 @@ class GeminiBatchProvider implements BatchProvider {
    * own calls have already proved the key works.
    */
   async #ignoreMissing(call: () => Promise<unknown>): Promise<void> {
-    await parts.ignoreMissing(
-      call,
-      (error) =>
-        error instanceof NotFoundError ||
-        (error instanceof AuthError && error.code === 'forbidden'),
-    );
+    await parts.ignoreMissing(call, isMissingFile);
   }
 
   async #call<T>(operation: string, call: () => Promise<T>): Promise<T> {
     return parts.callProvider('gemini', operation, call);
   }
 }
+
+/** How Gemini answers a file that is not there: 404, or 403 `PERMISSION_DENIED`. */
+const isMissingFile = (error: unknown): boolean =>
+  error instanceof NotFoundError || (error instanceof AuthError && error.code === 'forbidden');
 
 /**
  * The SDK refuses a name not under `batches/` before sending, with a plain Error that would

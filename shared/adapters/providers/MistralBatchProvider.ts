@@ -193,8 +193,15 @@ class MistralBatchProvider implements BatchProvider {
       const job = await this.#get(ref.slice(parts.INLINE_REF_PREFIX.length), true);
       return parts.inlineResults(job.outputs ?? [], (item) => JSON.stringify(item));
     }
-    const body = await this.#call('files.download', (client) =>
-      client.files.download({ fileId: ref }),
+    // A file the Files API no longer has (deleted past Mistral's retention) is gone for good.
+    const body = await parts.openKeptResults(
+      'mistral',
+      ref,
+      () => this.#call('files.download', (client) => client.files.download({ fileId: ref })),
+      async () =>
+        (await parts.nullIfMissing(() =>
+          this.#call('files.retrieve', (client) => client.files.retrieve({ fileId: ref })),
+        )) !== null,
     );
     return Readable.fromWeb(body as unknown as WebReadableStream<Uint8Array>);
   }

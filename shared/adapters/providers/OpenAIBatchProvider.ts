@@ -309,9 +309,21 @@ class OpenAIBatchProvider implements BatchProvider {
     }
   }
 
-  /** The raw bytes of an output or error file (`ref` is its file id). */
+  /**
+   * The raw bytes of an output or error file (`ref` is its file id). Output files are deleted
+   * 30 days after the batch ends (or its `output_expires_after`): one the Files API no longer
+   * has is reported gone for good.
+   */
   async openResults(ref: string): Promise<Readable> {
-    const response = await this.#call('files.content', () => this.#client.files.content(ref));
+    const response = await parts.openKeptResults(
+      this.name,
+      ref,
+      () => this.#call('files.content', () => this.#client.files.content(ref)),
+      async () =>
+        (await parts.nullIfMissing(() =>
+          this.#call('files.retrieve', () => this.#client.files.retrieve(ref)),
+        )) !== null,
+    );
     return responseBodyToReadable(response);
   }
 

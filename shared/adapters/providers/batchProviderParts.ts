@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { ProviderName } from '../../contract/providers.js';
-import { InvalidInputError, NotFoundError } from '../../domain/errors.js';
+import { InvalidInputError, NotFoundError, PROVIDER_RESULTS_GONE } from '../../domain/errors.js';
 import { isJsonObject } from '../../domain/isJsonObject.js';
 import { splitLines } from '../../domain/splitLines.js';
 import type { SubmitBatchInput } from '../../ports/BatchProvider.js';
@@ -79,6 +79,32 @@ const nullIfMissing = async <T>(call: () => Promise<T>): Promise<T | null> => {
   } catch (error) {
     if (error instanceof NotFoundError) return null;
     throw error;
+  }
+};
+
+/**
+ * Opens a result file, telling a file that is gone for good from a download that failed for
+ * now. When the download is refused as missing (`isMissing`: a 404, by default) and a second
+ * look at the file's own record (`stillThere`) finds none either, the provider no longer keeps
+ * it (deleted past its retention, or by hand): the error says so with code
+ * {@link PROVIDER_RESULTS_GONE}, and completion halts the batch instead of retrying it. A file
+ * whose record is still there was missing for a moment only: the download's error stands.
+ */
+const openKeptResults = async <T>(
+  provider: ProviderName,
+  ref: string,
+  open: () => Promise<T>,
+  stillThere: () => Promise<boolean>,
+  isMissing: (error: unknown) => boolean = (error) => error instanceof NotFoundError,
+): Promise<T> => {
+  try {
+    return await open();
+  } catch (error) {
+    if (!isMissing(error) || (await stillThere())) throw error;
+    throw new NotFoundError(
+      `${provider} result file ${ref} is gone: past the provider's retention, or deleted`,
+      { code: PROVIDER_RESULTS_GONE, cause: error, details: { provider, ref } },
+    );
   }
 };
 
@@ -227,6 +253,7 @@ export {
   inlineResults,
   inputTooLarge,
   nullIfMissing,
+  openKeptResults,
   presentIds,
   readBodyLines,
   stageInputFile,

@@ -38,6 +38,7 @@ describeBatchProviderContract('AnthropicBatchProvider on the simulator', async (
     }),
     waitForEnded: (id) => waitForEnded(provider, id),
     slowDown: () => sim.setFaults({ processingMs: 60_000 }),
+    expireResults: () => sim.setFaults({ resultsRetentionMs: 0 }),
     wrongKey: new AnthropicBatchProvider({
       apiKey: 'sk-wrong',
       baseUrl: sim.anthropicBaseUrl,
@@ -68,6 +69,7 @@ describeBatchProviderContract('OpenAIBatchProvider on the simulator', async () =
     }),
     waitForEnded: (id) => waitForEnded(provider, id),
     slowDown: () => sim.setFaults({ processingMs: 60_000 }),
+    expireResults: () => sim.setFaults({ resultsRetentionMs: 0 }),
     wrongKey: new OpenAIBatchProvider({
       apiKey: 'sk-wrong',
       baseUrl: sim.openaiBaseUrl,

@@ -61,6 +61,7 @@ const chatSubject = (
     }),
     waitForEnded: (batchId) => waitForEnded(port, batchId),
     slowDown: () => sim.setFaults({ processingMs: 60_000 }),
+    expireResults: () => sim.setFaults({ resultsRetentionMs: 0 }),
     wrongKey,
     close: () => sim.stop(),
   };

@@ -10,6 +10,7 @@ import {
   AuthError,
   InvalidInputError,
   NotFoundError,
+  PROVIDER_RESULTS_GONE,
   ThrottledError,
   UnavailableError,
 } from '../../../shared/domain/errors.js';
@@ -63,6 +64,28 @@ beforeAll(async () => {
 });
 
 describe('GeminiBatchProvider against the simulator', () => {
+  it('says a responses file Gemini no longer keeps is gone for good, a wrong key is not', async () => {
+    // Files live 48 hours; this batch's responses file is deleted as soon as the batch ends.
+    const expiring = withFaults({ resultsRetentionMs: 0 }, { inlineMaxBytes: 0 });
+    const submitted = await expiring.submit(
+      submitInput('bl_gem_gone', 'generateContent', [line('g000001')]),
+    );
+    const ended = await waitForEnded(expiring, submitted.providerBatchId);
+    const [ref] = ended.resultRefs;
+    if (ref === undefined) throw new Error('no responses file');
+
+    const opened = expiring.openResults(ref);
+    await expect(opened).rejects.toBeInstanceOf(NotFoundError);
+    await expect(opened).rejects.toMatchObject({
+      code: PROVIDER_RESULTS_GONE,
+      retryable: false,
+      details: { provider: 'gemini', ref },
+    });
+    // Gemini answers a refused key with the same 403: that is no proof the file is gone.
+    const wrongKey = new GeminiBatchProvider({ apiKey: 'wrong-key', baseUrl: sim.geminiBaseUrl });
+    await expect(wrongKey.openResults(ref)).rejects.toBeInstanceOf(AuthError);
+  });
+
   it('sends a small batch inline and reads its inline responses by key, errors per request', async () => {
     // Prepare: one request Gemini refuses, one that fails transiently, two that succeed.
     const lines = [
@@ -215,7 +238,10 @@ describe('GeminiBatchProvider against the simulator', () => {
     await expect(viaFiles.retrieve(submitted.providerBatchId)).rejects.toBeInstanceOf(
       NotFoundError,
     );
-    await expect(viaFiles.openResults(ended.resultRefs[0] ?? '')).rejects.toBeInstanceOf(AuthError);
+    // Gemini's 403 for the deleted file, with the key proved good: gone for good.
+    await expect(viaFiles.openResults(ended.resultRefs[0] ?? '')).rejects.toMatchObject({
+      code: PROVIDER_RESULTS_GONE,
+    });
   });
 
   it('finds the batch it made for a batchlane batch, and nothing made before the hint', async () => {

@@ -7,6 +7,7 @@ import {
   AuthError,
   InvalidInputError,
   NotFoundError,
+  PROVIDER_RESULTS_GONE,
   ThrottledError,
   UnavailableError,
 } from '../../../shared/domain/errors.js';
@@ -59,6 +60,39 @@ beforeAll(async () => {
 });
 
 describe('MistralBatchProvider against the simulator', () => {
+  it('reads an output file it can still retrieve, and says one deleted is gone for good', async () => {
+    // The file's record describes it while it is kept: a download refused for a moment is
+    // not mistaken for a deletion.
+    const kept = await viaFiles.submit(
+      submitInput('bl_mis_kept', '/v1/chat/completions', [line('k000001')]),
+    );
+    const keptEnded = await waitForEnded(viaFiles, kept.providerBatchId);
+    const [keptRef] = keptEnded.resultRefs;
+    if (keptRef === undefined) throw new Error('no output file');
+    const record = await new Mistral({
+      apiKey: API_KEY,
+      serverURL: sim.mistralBaseUrl,
+    }).files.retrieve({ fileId: keptRef });
+    expect(record).toMatchObject({ id: keptRef, sampleType: 'batch_result', deleted: false });
+    expect([...(await readResults(viaFiles, keptEnded)).keys()]).toEqual(['k000001']);
+
+    // Deleted as soon as the job ends: past the retention.
+    const expiring = withFaults({ resultsRetentionMs: 0 }, 0);
+    const submitted = await expiring.submit(
+      submitInput('bl_mis_gone', '/v1/chat/completions', [line('g000001')]),
+    );
+    const ended = await waitForEnded(expiring, submitted.providerBatchId);
+    const [ref] = ended.resultRefs;
+    if (ref === undefined) throw new Error('no output file');
+    const opened = expiring.openResults(ref);
+    await expect(opened).rejects.toBeInstanceOf(NotFoundError);
+    await expect(opened).rejects.toMatchObject({
+      code: PROVIDER_RESULTS_GONE,
+      retryable: false,
+      details: { provider: 'mistral', ref },
+    });
+  });
+
   it('sends a small batch inline and reads its outputs by custom_id, errors per request', async () => {
     // Prepare: one request Mistral refuses, one that fails transiently, two that succeed.
     const lines = [

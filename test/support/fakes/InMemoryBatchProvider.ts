@@ -1,6 +1,11 @@
 import { Readable } from 'node:stream';
 import { fakeAnthropicMessage } from '../../../local/simulator/fakeAnthropicMessage.js';
-import { AuthError, InvalidInputError, NotFoundError } from '../../../shared/domain/errors.js';
+import {
+  AuthError,
+  InvalidInputError,
+  NotFoundError,
+  PROVIDER_RESULTS_GONE,
+} from '../../../shared/domain/errors.js';
 import type {
   BatchProvider,
   FindBatchHint,
@@ -32,7 +37,8 @@ const DEFAULT_PROCESSING_MS = 60_000;
  * `parseResultLine('anthropic', …)` reads), on a {@link Clock}: a batch ends once
  * `processingMs` has passed, a cancelled one at once with every request `canceled`. Requests
  * named in `failRequest` end `errored` with the error type given. Unknown or deleted batches
- * are `NotFoundError`; input lines that are not JSON objects with a `custom_id` and `params`
+ * are `NotFoundError`; results past their retention ({@link expireResults}) are `NotFoundError`
+ * with code `PROVIDER_RESULTS_GONE`, as the adapters report them; input lines that are not JSON objects with a `custom_id` and `params`
  * refuse the whole batch, as the API does.
  */
 class InMemoryBatchProvider implements BatchProvider {
@@ -43,6 +49,8 @@ class InMemoryBatchProvider implements BatchProvider {
   readonly #errors = new Map<string, string>();
   #sequence = 0;
   #authorized = true;
+  /** How long an ended batch's results are kept (Anthropic: 29 days from creation). */
+  #resultsRetentionMs: number | null = null;
 
   constructor(clock: Clock, options: { readonly processingMs?: number } = {}) {
     this.#clock = clock;
@@ -109,6 +117,14 @@ class InMemoryBatchProvider implements BatchProvider {
     if (batch.status !== 'ended') {
       throw new NotFoundError(`batch ${batch.id} has no results yet`, { code: 'not_found' });
     }
+    const keptUntil =
+      this.#resultsRetentionMs === null ? null : (batch.endedAtMs ?? 0) + this.#resultsRetentionMs;
+    if (keptUntil !== null && this.#clock.now().getTime() >= keptUntil) {
+      throw new NotFoundError(`batch ${batch.id} was archived: its results are gone`, {
+        code: PROVIDER_RESULTS_GONE,
+        details: { provider: 'anthropic', ref },
+      });
+    }
     const lines = batch.lines.map(({ customId, params }) => {
       const error = this.#errors.get(customId);
       const result = batch.canceled
@@ -143,6 +159,14 @@ class InMemoryBatchProvider implements BatchProvider {
   /** The request with this custom id ends `errored` with this Anthropic error type. */
   failRequest(customId: string, errorType: string): void {
     this.#errors.set(customId, errorType);
+  }
+
+  /**
+   * From now on, results are kept this long after their batch ends, then gone for good (the
+   * provider's retention, shortened); 0: gone as soon as the batch ends.
+   */
+  expireResults(afterMs = 0): void {
+    this.#resultsRetentionMs = afterMs;
   }
 
   /** Every call is refused as with a revoked key until called with true. */

@@ -30,6 +30,7 @@ describeBatchProviderContract('InMemoryBatchProvider', async () => {
       return provider.retrieve(id);
     },
     slowDown: () => undefined,
+    expireResults: () => provider.expireResults(),
     wrongKey,
   };
 });
