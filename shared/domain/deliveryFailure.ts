@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ResultV1 } from '../contract/result.js';
 import type { BatchlaneError } from './errors.js';
 
@@ -9,6 +10,18 @@ import type { BatchlaneError } from './errors.js';
  */
 const resultIdentityOf = (result: Pick<ResultV1, 'custom_id' | 'producer'>): string =>
   JSON.stringify([result.producer ?? '', result.custom_id]);
+
+/**
+ * The name a destination deduplicates a result by (an SQS FIFO deduplication and group id, a
+ * webhook's `webhook-id`): its `custom_id` for the default producer, as before producers were
+ * told apart, so a resend still folds with what an earlier version sent; for another producer
+ * a digest of the pair, so two producers' results sharing an id are never folded into one.
+ * Either way at most 64 characters of `[A-Za-z0-9_-]`, within SQS's 128.
+ */
+const resultDeliveryKeyOf = (result: Pick<ResultV1, 'custom_id' | 'producer'>): string =>
+  result.producer === undefined || result.producer === ''
+    ? result.custom_id
+    : `p_${createHash('sha256').update(resultIdentityOf(result)).digest('base64url')}`;
 
 /**
  * A result a destination did not take, as a `DeliveryReport` names it: its `custom_id`, and
@@ -49,4 +62,4 @@ const failedResultsOf = <R extends Pick<ResultV1, 'custom_id' | 'producer'>>(
   );
 };
 
-export { deliveryFailureOf, failedResultsOf, resultIdentityOf };
+export { deliveryFailureOf, failedResultsOf, resultDeliveryKeyOf, resultIdentityOf };

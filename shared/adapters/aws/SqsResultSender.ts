@@ -5,7 +5,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Destination } from '../../contract/destination.js';
 import type { ResultV1 } from '../../contract/result.js';
-import { deliveryFailureOf } from '../../domain/deliveryFailure.js';
+import { deliveryFailureOf, resultDeliveryKeyOf } from '../../domain/deliveryFailure.js';
 import { canonicalQueueUrl, parseQueueUrl } from '../../domain/destinationPolicy.js';
 import { type BatchlaneError, InvalidInputError, UnavailableError } from '../../domain/errors.js';
 import type { BlobStore } from '../../ports/BlobStore.js';
@@ -112,14 +112,15 @@ class SqsResultSender implements ResultDeliverer {
           'batchlane-custom-id': { DataType: 'String', StringValue: message.result.custom_id },
           'batchlane-status': { DataType: 'String', StringValue: message.result.status },
         },
-        // A request has exactly one final outcome, so its custom_id names the delivery: a
-        // resend after a crash between this call and completion's checkpoint is dropped by SQS
-        // within its 5-minute deduplication window. One group per request: no head-of-line
-        // blocking between unrelated results.
+        // A request has exactly one final outcome, so its producer and custom_id name the
+        // delivery: a resend after a crash between this call and completion's checkpoint is
+        // dropped by SQS within its 5-minute deduplication window, and another producer's
+        // result sharing the id is not. One group per request: no head-of-line blocking
+        // between unrelated results.
         ...(fifo
           ? {
-              MessageDeduplicationId: message.result.custom_id,
-              MessageGroupId: message.result.custom_id,
+              MessageDeduplicationId: resultDeliveryKeyOf(message.result),
+              MessageGroupId: resultDeliveryKeyOf(message.result),
             }
           : {}),
       }));

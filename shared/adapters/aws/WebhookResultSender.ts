@@ -7,7 +7,7 @@ import { Webhook } from 'standardwebhooks';
 import type { Destination } from '../../contract/destination.js';
 import type { ResultV1 } from '../../contract/result.js';
 import { parseRetryAfterMs } from '../../domain/backoff.js';
-import { deliveryFailureOf } from '../../domain/deliveryFailure.js';
+import { deliveryFailureOf, resultDeliveryKeyOf } from '../../domain/deliveryFailure.js';
 import {
   AuthError,
   type BatchlaneError,
@@ -111,12 +111,13 @@ interface PostOutcome {
 }
 
 /**
- * Names a POST by the requests it carries, not by its bytes (`delivered_at` differs between
- * a post and its resend after a crash): the receiver drops a delivery id it has already
- * processed, as it would a repeated `custom_id`.
+ * Names a POST by the requests it carries (each by producer and `custom_id`), not by its bytes
+ * (`delivered_at` differs between a post and its resend after a crash): the receiver drops a
+ * delivery id it has already processed, as it would a repeated `custom_id`, while another
+ * producer's results sharing those ids get a POST of their own name.
  */
-const deliveryIdOf = (customIds: readonly string[]): string =>
-  `msg_${createHash('sha256').update(customIds.join('\n')).digest('hex').slice(0, 32)}`;
+const deliveryIdOf = (results: readonly Pick<ResultV1, 'custom_id' | 'producer'>[]): string =>
+  `msg_${createHash('sha256').update(results.map(resultDeliveryKeyOf).join('\n')).digest('hex').slice(0, 32)}`;
 
 /**
  * Delivers results with HTTPS POSTs of `{"results":[...]}` (split to stay under
@@ -179,7 +180,7 @@ class WebhookResultSender implements ResultDeliverer {
         url,
         signers,
         group.body,
-        deliveryIdOf(group.results.map((r) => r.custom_id)),
+        deliveryIdOf(group.results),
       );
       if (error !== null) {
         for (const result of group.results) failed.push(deliveryFailureOf(result, error));

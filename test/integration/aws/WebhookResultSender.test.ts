@@ -212,6 +212,22 @@ describe('WebhookResultSender against a local HTTP server', () => {
     expect(ids[3]).not.toBe(ids[0]);
   });
 
+  it("names another producer's results sharing the same custom_ids with another delivery id", async () => {
+    const destination = { type: 'webhook' as const, url: `${baseUrl}/hook` };
+    const own = [sampleResult('a'), sampleResult('b')];
+    await sender().deliver(destination, own, context);
+    await sender().deliver(
+      destination,
+      own.map((r) => ({ ...r, producer: 'AIDATEAMB' })),
+      context,
+    );
+    await sender().deliver(destination, own, context);
+    const ids = received.map((r) => String(r.headers['webhook-id']));
+    expect(ids).toHaveLength(3);
+    expect(ids[1]).not.toBe(ids[0]);
+    expect(ids[2]).toBe(ids[0]);
+  });
+
   it('gives up after maxAttempts with a retryable error', async () => {
     script = [500, 500, 500, 500];
     const report = await sender().deliver(

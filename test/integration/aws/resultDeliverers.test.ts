@@ -135,6 +135,31 @@ describe('result deliverers on the emulators', () => {
       expect(ids).toEqual(first.map((r) => r.custom_id).sort());
     });
 
+    it("keeps two producers' results sharing a custom_id apart on a FIFO queue, and folds each one's resend", async () => {
+      const created = await clients.sqs.send(
+        new CreateQueueCommand({
+          QueueName: `${uniqueName('shared-ids')}.fifo`,
+          Attributes: { FifoQueue: 'true' },
+        }),
+      );
+      const queueUrl = created.QueueUrl ?? '';
+      const sender = new SqsResultSender({ client: clients.sqs, overflow });
+      const destination = { type: 'sqs' as const, queue_url: queueUrl };
+      const results = [
+        sampleResult('shared-1'),
+        { ...sampleResult('shared-1'), producer: 'AIDATEAMB' },
+        { ...sampleResult('shared-1'), producer: 'AIDATEAMC' },
+      ];
+      for (const attempt of [results, results]) {
+        expect(
+          (await sender.deliver(destination, attempt, { batchId: 'b', part: '1' })).failed,
+        ).toEqual([]);
+      }
+      const bodies = await drainQueue(clients.sqs, queueUrl, 6);
+      const producers = bodies.map((b) => (JSON.parse(b) as ResultV1).producer ?? '').sort();
+      expect(producers).toEqual(['', 'AIDATEAMB', 'AIDATEAMC']);
+    });
+
     it('reports every result as failed when the queue does not exist', async () => {
       const sender = new SqsResultSender({ client: clients.sqs, overflow });
       // The emulator's own URL form, for a name no queue has.
