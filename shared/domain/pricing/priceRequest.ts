@@ -81,12 +81,29 @@ interface Decimal {
   readonly scale: number;
 }
 
-const toDecimal = (value: number): Decimal => {
+const readDecimal = (value: number): Decimal => {
   const [mantissa = '0', exponentText = '0'] = value.toString().toLowerCase().split('e');
   const [whole = '0', fraction = ''] = mantissa.split('.');
   const scale = fraction.length - Number(exponentText);
   const digits = BigInt(`${whole}${fraction}`);
   return scale >= 0 ? { digits, scale } : { digits: digits * 10n ** BigInt(-scale), scale: 0 };
+};
+
+/**
+ * Decimals already read: the factors are a price table's prices and a few multipliers, met
+ * again on every result, and reading one (its shortest form, split, BigInt) cost more than all
+ * the rest of pricing a result. Bounded, as a table can be reloaded with other prices.
+ */
+const decimals = new Map<number, Decimal>();
+const DECIMALS_KEPT = 4_096;
+
+const toDecimal = (value: number): Decimal => {
+  const known = decimals.get(value);
+  if (known !== undefined) return known;
+  const decimal = readDecimal(value);
+  if (decimals.size >= DECIMALS_KEPT) decimals.clear();
+  decimals.set(value, decimal);
+  return decimal;
 };
 
 /** Tokens billed at the product of `factors`, the first being a USD-per-million price. */
