@@ -63,6 +63,46 @@ const describeBatchRecordsContract = (
         await subject.close?.();
       }
     });
+    it('moves a checkpoint and a lease at the expected version only, keeping the rest', async () => {
+      const { subject, records } = await open();
+      try {
+        const id = uid('b');
+        await records.createBatch({ ...batchOf(id), state: 'ended', resultKeys: ['r/0.jsonl'] });
+        const checkpoint = {
+          fileIndex: 0,
+          offset: 1_234,
+          counts: { succeeded: 3, errored: 1, expired: 0, canceled: 0, rejected: 0, retried: 0 },
+        };
+        const leased = await records.updateBatch(id, 1, {
+          completionLeaseUntil: '2026-11-26T10:30:00.000Z',
+        });
+        const moved = await records.updateBatch(id, 2, { checkpoint });
+        expect(moved).toMatchObject({
+          version: 3,
+          state: 'ended',
+          resultKeys: ['r/0.jsonl'],
+          completionLeaseUntil: '2026-11-26T10:30:00.000Z',
+          checkpoint,
+        });
+        expect(await records.getBatch(id)).toEqual(moved);
+        expect(leased.version).toBe(2);
+        // Still listed by its state: moving the checkpoint leaves the index alone.
+        expect(
+          (await records.listDueBatches('2030-01-01T00:00:00.000Z', 10)).map((b) => b.batchId),
+        ).toContain(id);
+
+        const stale = records.updateBatch(id, 2, { checkpoint: { ...checkpoint, offset: 9 } });
+        await expect(stale).rejects.toMatchObject({ code: 'version_conflict' });
+        await expect(stale).rejects.toBeInstanceOf(ConflictError);
+        expect((await records.getBatch(id))?.checkpoint).toEqual(checkpoint);
+        const missing = records.updateBatch(uid('missing'), 1, { checkpoint });
+        await expect(missing).rejects.toBeInstanceOf(NotFoundError);
+        await expect(missing).rejects.toMatchObject({ code: 'not_found' });
+      } finally {
+        await subject.close?.();
+      }
+    });
+
     it('lists due, not completed batches oldest first, up to the limit', async () => {
       const { subject, records } = await open();
       try {
