@@ -79,6 +79,14 @@ const admitEscalation = async (
   };
 };
 
+/** Where escalated members go and why, as their jobs and events say. */
+interface EscalationLane {
+  readonly lane: 'flex' | 'realtime';
+  readonly reasonOf: (item: BatchItem) => string;
+  /** Holds each job back this long, so its member's mark is in before a worker reads it. */
+  readonly delaySeconds?: number;
+}
+
 /**
  * Queues a realtime job for each of `members` (read back from the batch's input file) and
  * marks it escalated: the job first, so should the mark fail, the worker finds the member not
@@ -94,11 +102,7 @@ const dispatchEscalations = async (
   batch: BatchRecord,
   now: Date,
   members: Map<string, BatchItem>,
-  how: {
-    readonly lane: 'flex' | 'realtime';
-    readonly reasonOf: (item: BatchItem) => string;
-    /** Holds each job back this long, so its member's mark is in before a worker reads it. */
-    readonly delaySeconds?: number;
+  how: EscalationLane & {
     /**
      * Whether members admission holds are reported (`Requests Held`): not while the batch's
      * current hold episode was reported already (its `escalationHeldAt`).
@@ -236,11 +240,7 @@ const escalateInHoldEpisode = async (
   batch: BatchRecord,
   now: Date,
   members: Map<string, BatchItem>,
-  how: {
-    readonly lane: 'flex' | 'realtime';
-    readonly reasonOf: (item: BatchItem) => string;
-    readonly delaySeconds?: number;
-  },
+  how: EscalationLane,
 ): Promise<{
   readonly escalated: number;
   readonly failed: BatchItem[];
