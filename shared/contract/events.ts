@@ -119,15 +119,9 @@ const BatchUndeliverableDetailSchema = z
     provider_batch_id: z.string().nullable(),
     request_count: z.number().int().nonnegative(),
     code: z
-      .enum(['artifacts_missing', 'provider_results_gone'])
-      .describe(
-        '`artifacts_missing`: a file the batch needs has expired or was deleted; `provider_results_gone`: the provider no longer keeps the batch results (past its retention, or deleted) and they were never archived',
-      ),
-    missing: z
-      .string()
-      .describe(
-        'What is gone: the object, `s3://bucket/key` (`artifacts_missing`); the provider result reference, a results URL or file id (`provider_results_gone`)',
-      ),
+      .enum(['artifacts_missing'])
+      .describe('`artifacts_missing`: a file the batch needs has expired or was deleted'),
+    missing: z.string().describe('What is gone: the object, `s3://bucket/key`'),
     created_at: z.string(),
     ended_at: z.string().nullable(),
     detected_at: z.string(),
@@ -168,6 +162,12 @@ const BatchEndedDetailSchema = z
     submitted_at: z.string(),
     ended_at: z.string(),
     delivered_at: z.string(),
+    results_gone: z
+      .array(z.string())
+      .optional()
+      .describe(
+        'The result references (results URL, file id) the provider no longer kept when batchlane came to archive them (past its retention, or deleted): the requests they answered were sent again (`retried`) or delivered `errored` with error type `provider_results_gone`. Absent when every result was kept',
+      ),
   })
   .strict();
 

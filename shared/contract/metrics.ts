@@ -17,7 +17,11 @@ const METRIC_DIMENSIONS = {
   /** Ended batches whose results can no longer be routed: a file they need is gone. */
   BatchArtifactsMissing: [],
   BatchFillRatio: ['provider'],
-  /** Ended batches whose results the provider no longer keeps: halted, never delivered. */
+  /**
+   * Ended batches some of whose results the provider no longer kept when completion came for
+   * them (never archived, past its retention): the requests they answered were sent again in a
+   * retry batch, or delivered `errored` (`provider_results_gone`) when out of attempts or time.
+   */
   BatchResultsGone: [],
   /** Seconds from submission to the provider's end, one sample per ended batch. */
   BatchTurnaroundSeconds: ['provider'],

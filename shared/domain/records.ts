@@ -75,6 +75,12 @@ interface BatchRecord {
   readonly counts: StatusCounts | null;
   /** Blob keys of the archived raw results files, once downloaded. */
   readonly resultKeys: string[];
+  /**
+   * The provider's result references it no longer kept when completion came to archive them
+   * (past its retention, or deleted): recorded with `resultKeys`, before anything is delivered,
+   * so every run gives the members they held the same verdict. Absent when it kept them all.
+   */
+  readonly resultsGone?: readonly string[];
   readonly lastError: string | null;
   /**
    * When the batch last entered `submitting`: a resumed submission looks for a provider

@@ -15,7 +15,6 @@ import {
 import { loadMemberTable, type MemberTable } from './completion/loadMemberTable.js';
 import { progressFrom } from './completion/settleDeliveries.js';
 import { haltOnMissingArtifact, missingArtifactOf } from './haltOnMissingArtifact.js';
-import { haltOnProviderResultsGone, providerResultsGoneOf } from './haltOnProviderResultsGone.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
 
 /**
@@ -94,7 +93,16 @@ const completeLeased = async (
 ): Promise<CompletionReport> => {
   // Short-lived functions (local tests) keep a quarter of their time in reserve instead.
   const reserveMs = Math.min(PAUSE_RESERVE_MS, options.timeLeftMs() / 4);
-  const [batch, table] = await Promise.all([archiveResults(deps, lease, leased), members]);
+  // Both settle before either's failure is acted on: a halt for a missing sidecar then never
+  // races the archive's write of what it found (results archived, or gone at the provider).
+  const [archived, loaded] = await Promise.allSettled([
+    archiveResults(deps, lease, leased),
+    members,
+  ]);
+  if (archived.status === 'rejected') throw archived.reason;
+  if (loaded.status === 'rejected') throw loaded.reason;
+  const batch = archived.value;
+  const table = loaded.value;
   const run: CompletionRun = {
     lease,
     batch,
@@ -125,7 +133,8 @@ const completeLeased = async (
  * 1. takes a lease on the batch, so two runs (a redelivered message, a re-kick by the
  *    poller) never deliver the same results at once;
  * 2. archives the provider's raw result files in the blob store (providers keep them about
- *    30 days) before anything is delivered;
+ *    30 days) before anything is delivered; a file the provider no longer keeps is recorded
+ *    gone, and the members it answered are left to step 5 with that verdict;
  * 3. loads the batch's members once (its parts' sidecars, with the few exception items over
  *    them), streams the results line by line from the last checkpoint and, per chunk:
  *    records members to send again and results a destination did not take as exception
@@ -166,12 +175,6 @@ const createCompletion = (deps: RuntimeDeps, options: CompletionOptions = {}) =>
       if (missing !== null) {
         await haltOnMissingArtifact(deps, batchId, missing, error);
         return reportOf(batchId, 'artifacts-missing');
-      }
-      // The provider no longer keeps results that were never archived: none can be delivered.
-      const gone = providerResultsGoneOf(error);
-      if (gone !== null) {
-        await haltOnProviderResultsGone(deps, batchId, gone, error);
-        return reportOf(batchId, 'provider-results-gone');
       }
       // Hand the batch back at once, so the retried message does not wait for the lease.
       await releaseLease(deps, batchId);

@@ -1,7 +1,7 @@
 import { DETAIL_TYPES } from '../contract/events.js';
 import { METRIC } from '../contract/metrics.js';
 import { batchIdOfArtifactKey } from '../domain/bucketLayout.js';
-import { errorMessage, NotFoundError, type PROVIDER_RESULTS_GONE } from '../domain/errors.js';
+import { errorMessage, NotFoundError } from '../domain/errors.js';
 import type { BatchRecords } from '../ports/BatchRecords.js';
 import type { RuntimeDeps } from './RuntimeDeps.js';
 
@@ -33,7 +33,7 @@ const missingArtifactOf = (error: unknown): string | null => {
 
 /** Why a batch is halted: the code its `lastError` and event carry, and what is gone. */
 interface Halt {
-  readonly code: typeof ARTIFACTS_MISSING | typeof PROVIDER_RESULTS_GONE;
+  readonly code: typeof ARTIFACTS_MISSING;
   /** What is gone, as the event names it. */
   readonly missing: string;
   /** The rest of the batch's `lastError`, after the code: what is gone and what to do. */

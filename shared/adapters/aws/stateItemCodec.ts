@@ -162,6 +162,7 @@ const batchToItem = (record: BatchRecord): StateItem => ({
   poll_count: record.pollCount,
   counts: record.counts,
   result_keys: [...record.resultKeys],
+  ...(record.resultsGone === undefined ? {} : { results_gone: [...record.resultsGone] }),
   last_error: record.lastError,
   submit_started_at: record.submitStartedAt ?? null,
   escalate_at: record.escalateAt ?? null,
@@ -196,6 +197,7 @@ const itemToBatch = (item: StateItem): BatchRecord => ({
   counts:
     typeof item.counts === 'object' && item.counts !== null ? (item.counts as StatusCounts) : null,
   resultKeys: Array.isArray(item.result_keys) ? (item.result_keys as string[]) : [],
+  ...(Array.isArray(item.results_gone) ? { resultsGone: item.results_gone as string[] } : {}),
   lastError: strOrNull(item, 'last_error'),
   submitStartedAt: strOrNull(item, 'submit_started_at'),
   escalateAt: strOrNull(item, 'escalate_at'),

@@ -13,9 +13,7 @@ interface CompletionReport {
     /** A sealed batch was assembled and handed to its provider (nothing delivered yet). */
     | 'submitted'
     /** A file the batch needs is missing: halted, reported, not retried. */
-    | 'artifacts-missing'
-    /** The provider no longer keeps the (never archived) results: halted, reported, not retried. */
-    | 'provider-results-gone';
+    | 'artifacts-missing';
   readonly delivered: number;
   readonly retried: number;
   readonly skipped: number;

@@ -1,5 +1,6 @@
 import { unansweredStatusOf } from '../../domain/bedrockJobs.js';
 import type { ItemOutcome } from '../../domain/buildResult.js';
+import { PROVIDER_RESULTS_GONE } from '../../domain/errors.js';
 import type { ParsedResultLine } from '../../domain/parseResultLine.js';
 import type { BatchItem, BatchRecord } from '../../domain/records.js';
 import type { MemberTable } from './loadMemberTable.js';
@@ -111,10 +112,31 @@ const unansweredOutcomeOf = (batch: BatchRecord): LineOutcome | null => {
 };
 
 /**
- * The verdict on members the results did not cover: the provider refused the batch, or its end
- * state says what happened to them, or their result is missing (worth sending again).
+ * The verdict on members whose result file the provider no longer kept (see `archiveResults`):
+ * they may well have run, but nothing of it is left to deliver; sending them again is sound.
+ */
+const resultsGoneOutcome = (gone: readonly string[]): LineOutcome => ({
+  status: 'errored',
+  response: null,
+  error: {
+    type: PROVIDER_RESULTS_GONE,
+    message: `the provider no longer keeps this batch's results (${gone.join(', ')}): past its retention, or deleted, before they were archived`,
+  },
+  usage: null,
+  model: null,
+  retryable: true,
+});
+
+/**
+ * The verdict on members the results did not cover: their result file is gone from the
+ * provider, or the provider refused the batch, or its end state says what happened to them,
+ * or their result is missing (worth sending again). Results gone come first: such a batch
+ * may have no archived file at all, which is not a refusal.
  */
 const unansweredVerdictOf = (batch: BatchRecord): LineOutcome => {
+  if (batch.resultsGone !== undefined && batch.resultsGone.length > 0) {
+    return resultsGoneOutcome(batch.resultsGone);
+  }
   const refused =
     batch.providerBatchId === null || (batch.lastError !== null && batch.resultKeys.length === 0);
   if (refused) {

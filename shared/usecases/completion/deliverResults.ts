@@ -1,4 +1,5 @@
 import { METRIC } from '../../contract/metrics.js';
+import { NotFoundError } from '../../domain/errors.js';
 import type { BatchMembers } from '../../ports/BatchMembers.js';
 import type { RuntimeSettings } from '../RuntimeDeps.js';
 import type { CheckpointWriter } from './CheckpointWriter.js';
@@ -194,6 +195,23 @@ const deliverResults = async (
 };
 
 /**
+ * Fails, as a missing file of the batch (which halts it), when members are to be sent again
+ * and the input file their lines are copied from is gone: before the sweep delivers anyone,
+ * so that the batch is halted whole rather than with part of its verdicts delivered.
+ */
+const requireInputForRetries = async (
+  deps: Pick<DeliverDeps, 'blobs'>,
+  run: CompletionRun,
+): Promise<void> => {
+  const { inputKey } = run.batch;
+  if (run.table.retries.size === 0 || (await deps.blobs.exists(inputKey))) return;
+  throw new NotFoundError(`the input file ${deps.blobs.uri(inputKey)} is gone`, {
+    code: 'not_found',
+    details: { key: inputKey },
+  });
+};
+
+/**
  * Members the results did not cover get their verdict now: sent again while the policy allows,
  * else delivered with it in chunks. Not checkpointed: every run that gets here gives the same
  * verdicts to the same members, under the same names.
@@ -208,6 +226,7 @@ const deliverUnanswered = async (deps: ResultsDeps, run: CompletionRun): Promise
     retryPolicyOf(deps),
   );
   for (const item of toRetry) table.retries.set(item.providerCustomId, item);
+  await requireInputForRetries(deps, run);
   for (let from = 0, sweep = 0; from < missing.length; from += chunkSize, sweep += 1) {
     await deliverAndSettle(deps, run, missing.slice(from, from + chunkSize), `missing-${sweep}`);
   }

@@ -110,6 +110,8 @@ const publishBatchEvents = async (
         submitted_at: batch.submittedAt ?? batch.createdAt,
         ended_at: batch.endedAt ?? completedAt,
         delivered_at: completedAt,
+        // Why members were sent again or delivered errored without a result of their own.
+        ...(batch.resultsGone === undefined ? {} : { results_gone: [...batch.resultsGone] }),
       },
     },
     {

@@ -28,6 +28,9 @@ interface FakeBatch {
   deleted: boolean;
 }
 
+/** A batch's result files when its errors are split: its output file, its error file. */
+type ResultFile = 'results' | 'errors';
+
 /** How long a fake batch runs before it ends, unless cancelled. */
 const DEFAULT_PROCESSING_MS = 60_000;
 
@@ -38,8 +41,9 @@ const DEFAULT_PROCESSING_MS = 60_000;
  * `processingMs` has passed, a cancelled one at once with every request `canceled`. Requests
  * named in `failRequest` end `errored` with the error type given. Unknown or deleted batches
  * are `NotFoundError`; results past their retention ({@link expireResults}) are `NotFoundError`
- * with code `PROVIDER_RESULTS_GONE`, as the adapters report them; input lines that are not JSON objects with a `custom_id` and `params`
- * refuse the whole batch, as the API does.
+ * with code `PROVIDER_RESULTS_GONE`, as the adapters report them; input lines that are not
+ * JSON objects with a `custom_id` and `params` refuse the whole batch, as the API does. With
+ * {@link splitErrors}, errored results come in a second file, as OpenAI's error file.
  */
 class InMemoryBatchProvider implements BatchProvider {
   readonly name = 'anthropic' as const;
@@ -51,6 +55,10 @@ class InMemoryBatchProvider implements BatchProvider {
   #authorized = true;
   /** How long an ended batch's results are kept (Anthropic: 29 days from creation). */
   #resultsRetentionMs: number | null = null;
+  /** Which result files {@link #resultsRetentionMs} applies to. */
+  #expiring: ResultFile | 'both' = 'both';
+  /** Whether errored results come in a file of their own, as OpenAI's error file. */
+  #splitErrors = false;
 
   constructor(clock: Clock, options: { readonly processingMs?: number } = {}) {
     this.#clock = clock;
@@ -112,29 +120,42 @@ class InMemoryBatchProvider implements BatchProvider {
 
   async openResults(ref: string): Promise<Readable> {
     this.#checkKey();
-    const batch = this.#batch(ref.replace(/^memory:\/\/results\//, ''));
+    const match = /^memory:\/\/(results|errors)\/(.+)$/.exec(ref);
+    const file: ResultFile = match?.[1] === 'errors' ? 'errors' : 'results';
+    const batch = this.#batch(match?.[2] ?? ref);
     this.#advance(batch);
     if (batch.status !== 'ended') {
       throw new NotFoundError(`batch ${batch.id} has no results yet`, { code: 'not_found' });
     }
     const keptUntil =
-      this.#resultsRetentionMs === null ? null : (batch.endedAtMs ?? 0) + this.#resultsRetentionMs;
+      this.#resultsRetentionMs === null || (this.#expiring !== 'both' && this.#expiring !== file)
+        ? null
+        : (batch.endedAtMs ?? 0) + this.#resultsRetentionMs;
     if (keptUntil !== null && this.#clock.now().getTime() >= keptUntil) {
       throw new NotFoundError(`batch ${batch.id} was archived: its results are gone`, {
         code: PROVIDER_RESULTS_GONE,
         details: { provider: 'anthropic', ref },
       });
     }
-    const lines = batch.lines.map(({ customId, params }) => {
+    const lines = this.#resultLines(batch).flatMap(({ line, errored }) =>
+      !this.#splitErrors || errored === (file === 'errors') ? [line] : [],
+    );
+    return Readable.from(lines);
+  }
+
+  #resultLines(batch: FakeBatch): { readonly line: string; readonly errored: boolean }[] {
+    return batch.lines.map(({ customId, params }) => {
       const error = this.#errors.get(customId);
       const result = batch.canceled
         ? { type: 'canceled' }
         : error !== undefined
           ? { type: 'errored', error: { type: 'error', error: { type: error, message: error } } }
           : { type: 'succeeded', message: fakeAnthropicMessage(1, customId, params) };
-      return `${JSON.stringify({ custom_id: customId, result })}\n`;
+      return {
+        line: `${JSON.stringify({ custom_id: customId, result })}\n`,
+        errored: result.type !== 'succeeded',
+      };
     });
-    return Readable.from(lines);
   }
 
   async deleteArtifacts(providerBatchId: string): Promise<void> {
@@ -163,10 +184,20 @@ class InMemoryBatchProvider implements BatchProvider {
 
   /**
    * From now on, results are kept this long after their batch ends, then gone for good (the
-   * provider's retention, shortened); 0: gone as soon as the batch ends.
+   * provider's retention, shortened); 0: gone as soon as the batch ends. `file` limits it to
+   * one file of a batch whose errors are split ({@link splitErrors}).
    */
-  expireResults(afterMs = 0): void {
+  expireResults(afterMs = 0, file: ResultFile | 'both' = 'both'): void {
     this.#resultsRetentionMs = afterMs;
+    this.#expiring = file;
+  }
+
+  /**
+   * From now on, a batch's results come in two files, as OpenAI's do: an output file of its
+   * succeeded requests, and an error file of the rest (listed only when there are any).
+   */
+  splitErrors(): void {
+    this.#splitErrors = true;
   }
 
   /** Every call is refused as with a revoked key until called with true. */
@@ -198,6 +229,14 @@ class InMemoryBatchProvider implements BatchProvider {
     }
   }
 
+  #resultRefs(batch: FakeBatch): string[] {
+    const refs = [`memory://results/${batch.id}`];
+    if (this.#splitErrors && this.#resultLines(batch).some((l) => l.errored)) {
+      refs.push(`memory://errors/${batch.id}`);
+    }
+    return refs;
+  }
+
   #snapshot(batch: FakeBatch): ProviderBatchSnapshot {
     const ended = batch.status === 'ended';
     return {
@@ -207,7 +246,7 @@ class InMemoryBatchProvider implements BatchProvider {
       expiresAt: new Date(batch.createdAtMs + 24 * 3_600_000).toISOString(),
       endedAt: batch.endedAtMs === null ? null : new Date(batch.endedAtMs).toISOString(),
       failure: null,
-      resultRefs: ended ? [`memory://results/${batch.id}`] : [],
+      resultRefs: ended ? this.#resultRefs(batch) : [],
     };
   }
 }

@@ -153,7 +153,7 @@ describe('the completion handler and a malformed message', () => {
 });
 
 describe('the completion handler and a batch whose provider results are gone', () => {
-  it('acknowledges the message: the batch is halted, not retried into the dead-letter queue', async () => {
+  it('acknowledges the message: the batch completes, its member sent again, not retried into the dead-letter queue', async () => {
     const rt = fakeRuntime();
     const collected = await createCollector(rt.deps)([
       {
@@ -174,7 +174,9 @@ describe('the completion handler and a batch whose provider results are gone', (
 
     expect(response.batchItemFailures).toEqual([]);
     expect(rt.metrics.total(METRIC.BatchResultsGone)).toBe(1);
-    expect((await rt.store.getBatch(batchId))?.lastError).toMatch(/^provider_results_gone: /);
+    const batch = await rt.store.getBatch(batchId);
+    expect(batch?.lastError).toMatch(/^provider_results_gone: /);
+    expect(batch).toMatchObject({ state: 'completed', counts: { retried: 1 } });
   });
 });
 

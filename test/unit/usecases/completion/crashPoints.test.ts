@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { destinationKey } from '../../../../shared/contract/destination.js';
 import type { StatusCounts } from '../../../../shared/contract/events.js';
+import { METRIC } from '../../../../shared/contract/metrics.js';
 import type { ResultV1 } from '../../../../shared/contract/result.js';
 import { providerCustomIdOf } from '../../../../shared/domain/providerCustomIdOf.js';
 import {
@@ -57,10 +58,25 @@ interface Arrival {
   readonly at: number;
 }
 
+/** What a member ends with: its status, and on which attempt. */
+interface Expected {
+  readonly status: ResultV1['status'];
+  readonly attempts: number;
+}
+
+/** The outcome every member of the batch {@link setUp} seeds ends with. */
+const expectedOf = (index: number): Expected => ({
+  status: index === 8 ? 'errored' : 'succeeded',
+  attempts: RETRIED.has(index) ? 2 : 1,
+});
+
 /** A fake runtime whose deliverer notes when each delivery arrived (by the fake clock). */
-const setUp = async (): Promise<{ rt: FakeRuntime; batch: EndedBatch; arrivals: Arrival[] }> => {
+const setUp = async (
+  seed: (rt: FakeRuntime) => Promise<EndedBatch> = (rt) =>
+    seedEndedBatch(rt, { size: SIZE, partSize: 5, answerOf, destinationOf }),
+): Promise<{ rt: FakeRuntime; batch: EndedBatch; arrivals: Arrival[] }> => {
   const rt = fakeRuntime({ settings: { publishRequestEvents: true } });
-  const batch = await seedEndedBatch(rt, { size: SIZE, partSize: 5, answerOf, destinationOf });
+  const batch = await seed(rt);
   const arrivals: Arrival[] = [];
   const deliver = rt.deliverer.deliver.bind(rt.deliverer);
   rt.deliverer.deliver = async (destination, results, context) => {
@@ -117,8 +133,10 @@ const runToTheEnd = async (rt: FakeRuntime, firstBatchId: string): Promise<Compl
 };
 
 /** A clean run, counted: every I/O call completion makes on this batch. */
-const cleanRunCalls = async (): Promise<readonly string[]> => {
-  const { rt, batch } = await setUp();
+const cleanRunCalls = async (
+  seed?: (rt: FakeRuntime) => Promise<EndedBatch>,
+): Promise<readonly string[]> => {
+  const { rt, batch } = await setUp(seed);
   const { deps, log } = instrumentIo(rt.deps, null);
   const report = await createCompletion(deps, { chunkSize: CHUNK_SIZE })(batch.batchId);
   expect(report.outcome).toBe('completed');
@@ -126,7 +144,11 @@ const cleanRunCalls = async (): Promise<readonly string[]> => {
 };
 
 /** Every member's results: delivered, with one outcome, each destination's way. */
-const expectEveryMemberOnce = (batch: EndedBatch, arrivals: readonly Arrival[]): void => {
+const expectEveryMemberOnce = (
+  batch: EndedBatch,
+  arrivals: readonly Arrival[],
+  expected: (index: number) => Expected = expectedOf,
+): void => {
   for (const [index, customId] of batch.customIds.entries()) {
     const mine = arrivals.filter((a) => a.result.custom_id === customId);
     expect(mine.length, `${customId} delivered`).toBeGreaterThan(0);
@@ -135,8 +157,8 @@ const expectEveryMemberOnce = (batch: EndedBatch, arrivals: readonly Arrival[]):
     );
     expect(outcomes.size, `${customId} has one outcome`).toBe(1);
     const [first] = mine;
-    expect(first?.result.status).toBe(index === 8 ? 'errored' : 'succeeded');
-    expect(first?.result.attempts).toBe(RETRIED.has(index) ? 2 : 1);
+    expect(first?.result.status).toBe(expected(index).status);
+    expect(first?.result.attempts).toBe(expected(index).attempts);
     if (destinationOf(index) === FIFO_DESTINATION) {
       // Deduplicated by custom_id within the window: one message reaches the consumer.
       const reached = mine.filter(
@@ -206,6 +228,98 @@ describe('completion crashed at every I/O call, then run again', () => {
   });
 });
 
+const DAY_MS = 86_400_000;
+/** Members whose last attempt it was (1, 6) or whose deadline passed (4): delivered errored. */
+const GONE_ERRORED = new Set([1, 4, 6]);
+const GONE_SIZE = 8;
+const GONE_COUNTS: StatusCounts = {
+  ...EXPECTED_COUNTS,
+  succeeded: 0,
+  errored: GONE_ERRORED.size,
+  retried: GONE_SIZE - GONE_ERRORED.size,
+};
+
+/**
+ * A batch ended at the provider and never archived, whose results the provider let go a day
+ * before completion comes: every member is sent again, or delivered errored.
+ */
+const seedGoneBatch = async (rt: FakeRuntime): Promise<EndedBatch> => {
+  const seededAt = rt.clock.now().getTime();
+  const batch = await seedEndedBatch(rt, {
+    size: GONE_SIZE,
+    partSize: 3,
+    destinationOf,
+    atProvider: true,
+    attemptsOf: (i) => (i === 1 || i === 6 ? 2 : 1),
+    deadlineOf: (i) => (i === 4 ? new Date(seededAt + DAY_MS).toISOString() : null),
+  });
+  rt.provider.expireResults(29 * DAY_MS);
+  rt.clock.advance(30 * DAY_MS);
+  return batch;
+};
+
+const goneExpectedOf = (index: number): Expected =>
+  GONE_ERRORED.has(index)
+    ? { status: 'errored', attempts: index === 4 ? 1 : 2 }
+    : { status: 'succeeded', attempts: 2 };
+
+describe('completion of a batch whose results are gone, crashed at every I/O call, then run again', () => {
+  it('ends with every member sent again or delivered errored once, whatever call failed', {
+    timeout: 60_000,
+  }, async () => {
+    const calls = await cleanRunCalls(seedGoneBatch);
+    for (const call of [
+      'providers.anthropic.retrieve',
+      'providers.anthropic.openResults',
+      'blobs.exists',
+      'store.updateBatch',
+      'deliverer.deliver',
+      'store.createBatch',
+      'store.moveToRetryBatch',
+      'events.publish',
+    ]) {
+      expect(calls).toContain(call);
+    }
+    const failures: string[] = [];
+    for (const mode of ['throw', 'die'] as const) {
+      for (let at = 1; at <= calls.length; at += 1) {
+        const { rt, batch, arrivals } = await setUp(seedGoneBatch);
+        const { deps, log } = instrumentIo(rt.deps, { at, mode });
+        try {
+          await createCompletion(deps, { chunkSize: CHUNK_SIZE })(batch.batchId, { attempt: 1 });
+        } catch {
+          // The crash; the message comes back.
+        }
+        expect(log.crashed?.step, `${mode} at ${at} crashed`).toBe(at);
+        rt.clock.advance(mode === 'die' ? rt.deps.settings.leaseMs + 1 : RETRY_SOON_MS);
+        await runToTheEnd(rt, batch.batchId);
+        try {
+          const record = await rt.store.getBatch(batch.batchId);
+          expect(record?.state).toBe('completed');
+          expect(record?.resultsGone).toHaveLength(1);
+          expect(record?.counts).toEqual(GONE_COUNTS);
+          // No result line to checkpoint: each move is counted once, by its item (errored
+          // members by the sweep that delivered them, or by their item after a failed try).
+          const counted = await countedOnce(rt, batch, record?.checkpoint?.counts);
+          expect(counted.retried).toBe(GONE_COUNTS.retried);
+          expect(counted.errored).toBeLessThanOrEqual(GONE_COUNTS.errored);
+          // Found gone once, whichever run found it.
+          expect(rt.metrics.total(METRIC.BatchResultsGone)).toBe(1);
+          for (const arrival of arrivals) {
+            if (arrival.result.status !== 'errored') continue;
+            expect(arrival.result.error?.type).toBe('provider_results_gone');
+          }
+          if (mode === 'throw') expectEveryMemberOnce(batch, arrivals, goneExpectedOf);
+          else expectEveryMemberAtLeastOnce(batch, arrivals, goneExpectedOf);
+        } catch (error) {
+          failures.push(`${mode} at ${at} (${calls[at - 1]}): ${(error as Error).message}`);
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+});
+
 /** The checkpoint's counts plus what the batch's exception items say. */
 const countedOnce = async (
   rt: FakeRuntime,
@@ -224,9 +338,14 @@ const countedOnce = async (
 };
 
 /** As {@link expectEveryMemberOnce}, but a FIFO queue may see a resend past its window. */
-const expectEveryMemberAtLeastOnce = (batch: EndedBatch, arrivals: readonly Arrival[]): void => {
+const expectEveryMemberAtLeastOnce = (
+  batch: EndedBatch,
+  arrivals: readonly Arrival[],
+  expected: (index: number) => Expected = expectedOf,
+): void => {
   expectEveryMemberOnce(
     batch,
     arrivals.map((a) => ({ ...a, at: 0 })),
+    expected,
   );
 };

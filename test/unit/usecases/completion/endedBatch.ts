@@ -36,6 +36,14 @@ interface EndedBatchSpec {
   readonly answerOf?: (index: number) => Answer;
   /** The member's attempts so far (default 1). */
   readonly attemptsOf?: (index: number) => number;
+  /** The member's deadline (default none). */
+  readonly deadlineOf?: (index: number) => string | null;
+  /**
+   * Leave the results with the fake provider, not archived: the input is submitted to it and
+   * the batch ended there (answers other than `succeeded` are its `failRequest`s: `overloaded`
+   * and `invalid` only). Default: the results file archived, as `answerOf` says.
+   */
+  readonly atProvider?: boolean;
 }
 
 /** An ended batch put in place: its id, its members' caller ids by index. */
@@ -151,7 +159,7 @@ const seedEndedBatch = async (rt: FakeRuntime, spec: EndedBatchSpec): Promise<En
         metadata: { index },
         attempts: spec.attemptsOf?.(index) ?? 1,
         acceptedAt: now,
-        deadline: null,
+        deadline: spec.deadlineOf?.(index) ?? null,
         status: null,
         deliveredAt: null,
         escalatedAt: null,
@@ -189,6 +197,10 @@ const seedEndedBatch = async (rt: FakeRuntime, spec: EndedBatchSpec): Promise<En
   }
   await store.sealParts(batchId, partCount, now);
   await blobs.put(inputKey, inputLines.join(''));
+  if (spec.atProvider === true) {
+    await endAtProvider(rt, batchId, spec.size, answerOf);
+    return { batchId, customIds, resultsKey };
+  }
   // Odd indexes first, then even ones: not the input's order.
   const order = [
     ...Array.from({ length: spec.size }, (_, i) => i).filter((i) => i % 2 === 1),
@@ -200,6 +212,42 @@ const seedEndedBatch = async (rt: FakeRuntime, spec: EndedBatchSpec): Promise<En
   });
   await blobs.put(resultsKey, lines.join(''));
   return { batchId, customIds, resultsKey };
+};
+
+/**
+ * Submits a seeded batch's input to the fake provider, lets it end there (its results not yet
+ * archived) and records that on the batch.
+ */
+const endAtProvider = async (
+  rt: FakeRuntime,
+  batchId: string,
+  size: number,
+  answerOf: (index: number) => Answer,
+): Promise<void> => {
+  for (let index = 0; index < size; index += 1) {
+    const answer = answerOf(index);
+    if (answer === 'overloaded')
+      rt.provider.failRequest(providerCustomIdOf(index), 'overloaded_error');
+    else if (answer === 'invalid') {
+      rt.provider.failRequest(providerCustomIdOf(index), 'invalid_request_error');
+    } else if (answer !== 'succeeded') throw new Error(`the fake provider cannot answer ${answer}`);
+  }
+  const seeded = (await rt.store.getBatch(batchId)) as BatchRecord;
+  const submitted = await rt.provider.submit({
+    batchId,
+    endpoint: seeded.endpoint,
+    openInput: () => rt.blobs.getStream(seeded.inputKey),
+    requestCount: size,
+    inputBytes: 0,
+  });
+  rt.clock.advance(60_000);
+  const ended = await rt.provider.retrieve(submitted.providerBatchId);
+  if (ended.phase !== 'ended') throw new Error('the fake provider did not end the batch');
+  await rt.store.updateBatch(batchId, seeded.version, {
+    providerBatchId: submitted.providerBatchId,
+    endedAt: ended.endedAt,
+    resultKeys: [],
+  });
 };
 
 /** Every result delivered anywhere, by caller `custom_id`, repeats included. */
