@@ -26,6 +26,7 @@ const describeBatchRecordsContract = (
           providerBatchId: 'msgbatch_9',
           counts: { succeeded: 1, errored: 0, expired: 0, canceled: 0, rejected: 0, retried: 0 },
           resultKeys: ['r/1.jsonl'],
+          resultsGone: ['file-gone'],
           // Undefined fields of a patch change nothing.
           lastError: undefined,
         });
@@ -33,6 +34,7 @@ const describeBatchRecordsContract = (
           version: 2,
           state: 'submitted',
           providerBatchId: 'msgbatch_9',
+          resultsGone: ['file-gone'],
         });
         expect(await records.getBatch(id)).toEqual(updated);
 

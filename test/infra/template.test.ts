@@ -426,7 +426,7 @@ describe('Construct: OperationalAlarms', () => {
     });
   });
 
-  it('alarms on the first batch halted because its provider no longer keeps its results', () => {
+  it('alarms on the first batch whose results its provider no longer kept', () => {
     expect(alarmOf(stack.alarms.resultsGoneAlarm)).toMatchObject({
       Namespace: 'batchlane',
       MetricName: 'BatchResultsGone',
