@@ -4,7 +4,11 @@ import { archiveResults } from './completion/archiveResults.js';
 import { CheckpointWriter } from './completion/CheckpointWriter.js';
 import { type CompletionReport, reportOf } from './completion/CompletionReport.js';
 import type { CompletionRun } from './completion/CompletionRun.js';
-import { deliverResults, deliverUnanswered } from './completion/deliverResults.js';
+import {
+  deliverResults,
+  deliverUnanswered,
+  requireInputWhenResultsGone,
+} from './completion/deliverResults.js';
 import { finalizeCompletion } from './completion/finalizeCompletion.js';
 import {
   batchToComplete,
@@ -113,6 +117,7 @@ const completeLeased = async (
   };
   const checkpoints = new CheckpointWriter(deps, lease, batch);
   try {
+    await requireInputWhenResultsGone(deps, run);
     const reached = await deliverResults(
       deps,
       run,

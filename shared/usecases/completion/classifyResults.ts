@@ -193,5 +193,6 @@ export {
   type OutcomeEntry,
   type RetryPolicy,
   retryAllowed,
+  settledElsewhere,
   unansweredVerdictOf,
 };

@@ -9,6 +9,8 @@ import {
   classifyUnanswered,
   type OutcomeEntry,
   type RetryPolicy,
+  retryAllowed,
+  settledElsewhere,
   unansweredVerdictOf,
 } from './classifyResults.js';
 import { type DeliverDeps, type DeliveryOutcome, deliverOutcomes } from './deliverOutcomes.js';
@@ -27,7 +29,9 @@ type ResultsDeps = DeliverDeps &
     readonly settings: Pick<RuntimeSettings, 'maxAttempts'>;
   };
 
-const retryPolicyOf = (deps: ResultsDeps): RetryPolicy => ({
+const retryPolicyOf = (
+  deps: Pick<ResultsDeps, 'clock'> & { readonly settings: Pick<RuntimeSettings, 'maxAttempts'> },
+): RetryPolicy => ({
   maxAttempts: deps.settings.maxAttempts,
   nowMs: deps.clock.now().getTime(),
 });
@@ -195,20 +199,53 @@ const deliverResults = async (
 };
 
 /**
- * Fails, as a missing file of the batch (which halts it), when members are to be sent again
- * and the input file their lines are copied from is gone: before the sweep delivers anyone,
- * so that the batch is halted whole rather than with part of its verdicts delivered.
+ * Fails, as a missing file of the batch (which halts it), when the input file members are sent
+ * again from is gone.
+ */
+const requireInput = async (
+  deps: Pick<DeliverDeps, 'blobs'>,
+  batch: CompletionRun['batch'],
+): Promise<void> => {
+  if (await deps.blobs.exists(batch.inputKey)) return;
+  throw new NotFoundError(`the input file ${deps.blobs.uri(batch.inputKey)} is gone`, {
+    code: 'not_found',
+    details: { key: batch.inputKey },
+  });
+};
+
+/**
+ * When members are to be sent again, their input file must be there: checked before the sweep
+ * delivers anyone, so that the batch is halted whole rather than with part of its verdicts
+ * delivered.
  */
 const requireInputForRetries = async (
   deps: Pick<DeliverDeps, 'blobs'>,
   run: CompletionRun,
 ): Promise<void> => {
-  const { inputKey } = run.batch;
-  if (run.table.retries.size === 0 || (await deps.blobs.exists(inputKey))) return;
-  throw new NotFoundError(`the input file ${deps.blobs.uri(inputKey)} is gone`, {
-    code: 'not_found',
-    details: { key: inputKey },
-  });
+  if (run.table.retries.size > 0) await requireInput(deps, run.batch);
+};
+
+/**
+ * A batch whose provider no longer kept some of its results sends members again (those the
+ * gone files answered, while attempts and deadlines allow): when any member without an
+ * outcome yet may be, its input file must be there before anything is delivered, archived
+ * results included, so that a missing input halts the batch whole.
+ */
+const requireInputWhenResultsGone = async (
+  deps: Pick<DeliverDeps, 'blobs' | 'clock'> & {
+    readonly settings: Pick<RuntimeSettings, 'maxAttempts'>;
+  },
+  run: CompletionRun,
+): Promise<void> => {
+  const { batch, table } = run;
+  if (batch.resultsGone === undefined || batch.resultsGone.length === 0) return;
+  const verdict = unansweredVerdictOf(batch);
+  const policy = retryPolicyOf(deps);
+  for (const item of table.members.values()) {
+    if (settledElsewhere(table, item) || !retryAllowed(policy, item, verdict)) continue;
+    await requireInput(deps, batch);
+    return;
+  }
 };
 
 /**
@@ -232,4 +269,11 @@ const deliverUnanswered = async (deps: ResultsDeps, run: CompletionRun): Promise
   }
 };
 
-export { deliverChunk, deliverResults, deliverUnanswered, type ResultsDeps, type ResultsReached };
+export {
+  deliverChunk,
+  deliverResults,
+  deliverUnanswered,
+  type ResultsDeps,
+  type ResultsReached,
+  requireInputWhenResultsGone,
+};

@@ -9,6 +9,7 @@ import { createPoller } from '../../../shared/usecases/createPoller.js';
 import { missingArtifactOf } from '../../../shared/usecases/haltOnMissingArtifact.js';
 import { type FakeRuntime, fakeRuntime } from '../../support/fakeRuntime.js';
 import { anthropicRequest } from '../../support/requests.js';
+import { seedEndedBatch } from './completion/endedBatch.js';
 
 const DESTINATION = {
   type: 'sqs',
@@ -104,6 +105,29 @@ describe('completion of a batch whose member sidecar is gone', () => {
     await expect(createCompletion(runtime.deps)(batchId)).rejects.toThrow(/unavailable/);
     expect(runtime.metrics.total(METRIC.BatchArtifactsMissing)).toBe(0);
     expect((await runtime.store.getBatch(batchId))?.nextPollAt).not.toMatch(/^9999/);
+  });
+});
+
+describe('completion of a batch whose input file is gone', () => {
+  it('halts before its sweep of unanswered members when some are to be sent again', async () => {
+    const runtime = fakeRuntime();
+    const { batchId, customIds } = await seedEndedBatch(runtime, {
+      size: 3,
+      // 1: no result and no attempt left (delivered errored by the sweep); 2: sent again.
+      answerOf: (i) => (i === 1 ? 'missing' : i === 2 ? 'overloaded' : 'succeeded'),
+      attemptsOf: (i) => (i === 1 ? 2 : 1),
+    });
+    const inputKey = `batches/${batchId}/input.jsonl`;
+    await runtime.blobs.delete(inputKey);
+
+    const report = await createCompletion(runtime.deps)(batchId);
+
+    expect(report.outcome).toBe('artifacts-missing');
+    // The results file went out before the input was needed; the sweep did not.
+    expect(runtime.deliverer.allResults().map((r) => r.custom_id)).toEqual([customIds[0]]);
+    expect((await runtime.store.getBatch(batchId))?.lastError).toBe(
+      `artifacts_missing: ${runtime.blobs.uri(inputKey)} is missing (expired or deleted); restore it and hand the batch to completion again`,
+    );
   });
 });
 

@@ -318,6 +318,50 @@ describe('completion of a batch whose provider no longer keeps its results', () 
     ]);
   });
 
+  it('halts before delivering even what it archived when the input file is gone too', async () => {
+    const rt = fakeRuntime();
+    rt.provider.splitErrors();
+    const { batchId, customIds } = await goneBatch(
+      rt,
+      { size: 4, answerOf: (i) => (i === 3 ? 'invalid' : 'succeeded') },
+      'errors',
+    );
+    const inputKey = `batches/${batchId}/input.jsonl`;
+    const input = await readAll(await rt.blobs.getStream(inputKey));
+    await rt.blobs.delete(inputKey);
+    const complete = createCompletion(rt.deps);
+
+    expect((await complete(batchId)).outcome).toBe('artifacts-missing');
+
+    // The output file was archived, but none of it went out: the batch halts whole.
+    expect(await rt.blobs.exists(`batches/${batchId}/results-0.jsonl`)).toBe(true);
+    expect(rt.deliverer.allResults()).toEqual([]);
+    await rt.blobs.put(inputKey, input);
+    const report = await complete(batchId);
+    expect(report).toMatchObject({ outcome: 'completed', delivered: 3, retried: 1 });
+    await completeRetryBatch(rt, report.retryBatchId);
+    expect(oneOutcomeEach(rt, customIds).map((r) => [r.status, r.attempts])).toEqual([
+      ['succeeded', 1],
+      ['succeeded', 1],
+      ['succeeded', 1],
+      ['succeeded', 2],
+    ]);
+  });
+
+  it('needs no input file when no member may be sent again', async () => {
+    const rt = fakeRuntime({ settings: { maxAttempts: 1 } });
+    const { batchId, customIds } = await goneBatch(rt, { size: 2 });
+    await rt.blobs.delete(`batches/${batchId}/input.jsonl`);
+
+    const report = await createCompletion(rt.deps)(batchId);
+
+    expect(report).toMatchObject({ outcome: 'completed', delivered: 2, retried: 0 });
+    expect(oneOutcomeEach(rt, customIds).map((r) => r.error?.type)).toEqual([
+      'provider_results_gone',
+      'provider_results_gone',
+    ]);
+  });
+
   it('delivers results archived before the provider let them go', async () => {
     const rt = fakeRuntime();
     const { batchId, customIds } = await seedEndedBatch(rt, { size: 3, atProvider: true });
