@@ -183,7 +183,7 @@ class OperationalAlarms extends Construct {
     });
     this.resultsGoneAlarm = this.resultsGoneMetric.createAlarm(this, 'ResultsGoneAlarm', {
       alarmDescription:
-        "Results of an ended batch were lost at the provider: it no longer kept them (past its retention, or deleted) when completion came to archive them (completion metric BatchResultsGone; the batch's lastError provider_results_gone, its Batch Ended event results_gone). The requests they answered were sent again in a retry batch, or delivered errored (provider_results_gone) when out of attempts or past their deadline: they ran, and are paid for, twice. Find why completion did not run in time (completion logs, dead-letter queue, poller errors).",
+        "Results of an ended batch were lost at the provider: it no longer kept them (past its retention, or deleted) when completion came to archive them (completion metric BatchResultsGone; the batch's lastError provider_results_gone, its Batch Ended event results_gone). The requests they answered were sent again in a retry batch, or delivered errored (provider_results_gone) when out of attempts or past their deadline; those sent again run, and are paid for, twice. Find why completion did not run in time (completion logs, dead-letter queue, poller errors).",
       threshold: 0,
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,
