@@ -226,11 +226,13 @@ const endAtProvider = async (
 ): Promise<void> => {
   for (let index = 0; index < size; index += 1) {
     const answer = answerOf(index);
-    if (answer === 'overloaded')
-      rt.provider.failRequest(providerCustomIdOf(index), 'overloaded_error');
-    else if (answer === 'invalid') {
-      rt.provider.failRequest(providerCustomIdOf(index), 'invalid_request_error');
-    } else if (answer !== 'succeeded') throw new Error(`the fake provider cannot answer ${answer}`);
+    if (answer === 'succeeded') continue;
+    if (answer !== 'overloaded' && answer !== 'invalid') {
+      throw new Error(`the fake provider cannot answer ${answer}`);
+    }
+    // By provider custom id, in every batch: a retry batch's own ids start from r0 again.
+    const errorType = answer === 'overloaded' ? 'overloaded_error' : 'invalid_request_error';
+    rt.provider.failRequest(providerCustomIdOf(index), errorType);
   }
   const seeded = (await rt.store.getBatch(batchId)) as BatchRecord;
   const submitted = await rt.provider.submit({
