@@ -362,6 +362,26 @@ describe('completion of a batch whose provider no longer keeps its results', () 
     ]);
   });
 
+  it('completes a batch an earlier version halted as gone, once it is handed back', async () => {
+    const rt = fakeRuntime({ settings: { maxAttempts: 1 } });
+    const { batchId, customIds } = await goneBatch(rt, { size: 2 });
+    // As the halt left it: `ended`, off the poller, its lastError naming what was gone.
+    const ended = await rt.store.getBatch(batchId);
+    await rt.store.updateBatch(batchId, ended?.version ?? 0, {
+      nextPollAt: '9999-12-31T23:59:59.999Z',
+      lastError: 'provider_results_gone: the provider no longer keeps the results',
+    });
+
+    const report = await createCompletion(rt.deps)(batchId);
+
+    expect(report).toMatchObject({ outcome: 'completed', delivered: 2 });
+    // Not taken for a batch the provider refused (`batch_failed`): its results are gone.
+    expect(oneOutcomeEach(rt, customIds).map((r) => r.error?.type)).toEqual([
+      'provider_results_gone',
+      'provider_results_gone',
+    ]);
+  });
+
   it('delivers results archived before the provider let them go', async () => {
     const rt = fakeRuntime();
     const { batchId, customIds } = await seedEndedBatch(rt, { size: 3, atProvider: true });
