@@ -3,7 +3,6 @@ import {
   claimedEntryOf,
   memberClaimOf,
 } from '../../../shared/adapters/aws/state/ledgerClaimRule.js';
-import { isUnset } from '../../../shared/adapters/aws/state/stateExpressions.js';
 import { itemToPart, type StateItem } from '../../../shared/adapters/aws/stateItemCodec.js';
 import { STATE_TABLE } from '../../../shared/config/stateTableSchema.js';
 import { InvalidInputError } from '../../../shared/domain/errors.js';
@@ -26,9 +25,6 @@ interface InMemoryStateTableOptions {
   /** Members per page of `listItems` (default 500, as the adapter). */
   readonly itemPageSize?: number;
 }
-
-/** An attribute absent or still the null items are written with (the adapter's `UNSET`). */
-const unset = isUnset;
 
 /**
  * The state table in memory, as the five state fakes share it (as the five adapters share one
@@ -176,4 +172,4 @@ abstract class InMemoryStatePort<Port> {
   }
 }
 
-export { InMemoryStatePort, InMemoryStateTable, type InMemoryStateTableOptions, unset };
+export { InMemoryStatePort, InMemoryStateTable, type InMemoryStateTableOptions };
