@@ -6,14 +6,17 @@ import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { CreateQueueCommand } from '@aws-sdk/client-sqs';
 import { createProgressLog } from '../cli/progress.js';
+import { LAMBDA_NODE_OPTIONS } from '../infra/lambdaBundling.js';
 import { quietAwsSdkNodeWarning } from '../local/quietAwsSdk.js';
 import { startSimulator } from '../local/simulator/startSimulator.js';
 import { startDynamoDbLocal } from '../local/stack/emulators/startDynamoDbLocal.js';
 import { startEventBridgeStub } from '../local/stack/emulators/startEventBridgeStub.js';
 import { startFauxqs } from '../local/stack/emulators/startFauxqs.js';
+import { lambdaNodeFlagsFor } from '../local/stack/invocationLimits.js';
 import { createAwsClients } from '../shared/adapters/aws/createAwsClients.js';
 import { ensureStateTable } from '../shared/adapters/aws/stateTable.js';
 import { ENV } from '../shared/config/BatchlaneConfig.js';
+import { bundleBenchWorker } from './bundleWorker.js';
 import type { Phase, PhaseResult } from './phaseTypes.js';
 import { renderReport, type SizeRun } from './report.js';
 
@@ -27,7 +30,11 @@ import { renderReport, type SizeRun } from './report.js';
  * BENCH_DYNAMODB_JVM_ARGS, BENCH_CPU_PROF=1 (profiles into bench/profiles),
  * BENCH_RESULTS_JSON (a file for the raw phase results as well), BENCH_PHASES (a comma-separated
  * subset of the phases, say "seed,completion", to look at one part: the report is printed,
- * RESULTS.md is left alone), BENCH_NODE_FLAGS (extra Node flags for every phase's process).
+ * RESULTS.md is left alone), BENCH_NODE_FLAGS (extra Node flags for every phase's process),
+ * BENCH_RUNNER (`bundle`, the default: each phase runs from one esbuild bundle made with the
+ * functions' Lambda bundling options and their NODE_OPTIONS; `tsx`: from the TypeScript
+ * sources, compiled as they load), BENCH_LAMBDA_MEMORY_MB (256: each phase runs with the V8
+ * flags Lambda gives a function of that memory; 0 leaves Node's own heap sizing).
  *
  * `npm run bench -- --e2e N` runs the end-to-end bench instead (see endToEnd.ts): N requests
  * through the whole local stack, each function in worker threads at its deployed limits. It
@@ -58,10 +65,50 @@ const selectedPhases = (): readonly Phase[] => {
 /** BENCH_NODE_FLAGS: extra Node flags for every phase's process (say "--trace-gc"). */
 const nodeFlags = (): string[] => (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 
+/** How a phase's process runs the worker: Node's arguments before the worker's path. */
+interface WorkerLaunch {
+  readonly runner: 'bundle' | 'tsx';
+  readonly args: readonly string[];
+  readonly worker: string;
+}
+
+/**
+ * BENCH_LAMBDA_MEMORY_MB: the Lambda memory size whose heap flags every phase runs with, 256
+ * by default (the goal the functions' memory is held to); 0 for Node's own heap sizing, which
+ * lets the heap grow with the machine's memory rather than the function's.
+ */
+const lambdaMemoryMb = (): number | null => {
+  const value = Number(process.env.BENCH_LAMBDA_MEMORY_MB ?? 256);
+  if (!Number.isInteger(value) || value < 0 || (value > 0 && value < 128))
+    throw new Error('BENCH_LAMBDA_MEMORY_MB must be 0 or a Lambda memory size (128 and up)');
+  return value === 0 ? null : value;
+};
+
+/**
+ * BENCH_RUNNER: `bundle` (default) runs the phases from a bundle of the worker made as the
+ * functions are bundled for Lambda, with their NODE_OPTIONS; `tsx` runs the sources.
+ */
+const workerLaunch = async (outDir: string): Promise<WorkerLaunch> => {
+  const runner = process.env.BENCH_RUNNER ?? 'bundle';
+  if (runner === 'tsx')
+    return { runner, args: ['--import', 'tsx'], worker: join(here, 'worker.ts') };
+  if (runner !== 'bundle') throw new Error(`BENCH_RUNNER must be bundle or tsx, not ${runner}`);
+  const worker = await bundleBenchWorker(join(here, 'worker.ts'), join(outDir, 'bundle'));
+  return { runner, args: LAMBDA_NODE_OPTIONS.split(' '), worker };
+};
+
+/** Node's flags for every phase: Lambda's heap sizing, then BENCH_NODE_FLAGS (which win). */
+const phaseNodeFlags = (memoryMb: number | null): string[] => [
+  ...(memoryMb === null ? [] : lambdaNodeFlagsFor(memoryMb)),
+  ...nodeFlags(),
+];
+
 const runChild = async (
   phase: Phase,
   env: Record<string, string>,
   outDir: string,
+  launch: WorkerLaunch,
+  flags: readonly string[],
 ): Promise<PhaseResult> => {
   const out = join(outDir, `${env.BENCH_SIZE}-${phase}.json`);
   const profile =
@@ -74,7 +121,7 @@ const runChild = async (
       : [];
   const child = spawn(
     process.execPath,
-    ['--expose-gc', ...nodeFlags(), ...profile, '--import', 'tsx', join(here, 'worker.ts')],
+    ['--expose-gc', ...flags, ...profile, ...launch.args, launch.worker],
     {
       env: { ...env, BENCH_PHASE: phase, BENCH_OUT: out },
       stdio: ['ignore', 'inherit', 'inherit'],
@@ -132,6 +179,10 @@ const main = async (): Promise<void> => {
       new CreateQueueCommand({ QueueName: 'batchlane-bench-completion' }),
     );
     await ensureStateTable(aws.dynamodb, tableName);
+    log('bundling the phases');
+    const launch = await workerLaunch(outDir);
+    const memoryMb = lambdaMemoryMb();
+    const flags = phaseNodeFlags(memoryMb);
     const baseEnv: Record<string, string> = {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
@@ -167,7 +218,7 @@ const main = async (): Promise<void> => {
       };
       for (const phase of ['collector', 'seed', 'completion'] as const) {
         log(`warm-up (${warmup}, not reported): ${phase}`);
-        const result = await runChild(phase, env, outDir);
+        const result = await runChild(phase, env, outDir, launch, flags);
         if (phase === 'seed' && result.batchId !== null) env.BENCH_BATCH_ID = result.batchId;
       }
     }
@@ -183,7 +234,7 @@ const main = async (): Promise<void> => {
       const results: Partial<Record<Phase, PhaseResult>> = {};
       for (const phase of phases) {
         log(`size ${size}: ${phase}`);
-        const result = await runChild(phase, env, outDir);
+        const result = await runChild(phase, env, outDir, launch, flags);
         results[phase] = result;
         if (phase === 'seed' && result.batchId !== null) env.BENCH_BATCH_ID = result.batchId;
         log(
@@ -201,6 +252,7 @@ const main = async (): Promise<void> => {
       startedAt: started,
       finishedAt,
       simulatorHttpRequests: stats.http.requests,
+      launch: { runner: launch.runner, lambdaMemoryMb: memoryMb, nodeFlags: flags },
     });
     // BENCH_RESULTS_JSON=<file>: the raw phase results too, to render the report again later.
     const rawOut = process.env.BENCH_RESULTS_JSON;
@@ -214,6 +266,7 @@ const main = async (): Promise<void> => {
           startedAt: started.toISOString(),
           finishedAt: finishedAt.toISOString(),
           simulatorHttpRequests: stats.http.requests,
+          launch: { runner: launch.runner, lambdaMemoryMb: memoryMb, nodeFlags: flags },
         }),
       );
     }

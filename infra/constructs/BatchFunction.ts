@@ -14,6 +14,7 @@ import { ENV, profileEnvNames } from '../../shared/config/BatchlaneConfig.js';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../shared/contract/metrics.js';
 import type { ProviderName } from '../../shared/contract/providers.js';
 import { CLAIMS_ROOT } from '../../shared/domain/claimCheckLocation.js';
+import { LAMBDA_BUNDLING, LAMBDA_NODE_OPTIONS, LAMBDA_NODE_TARGET } from '../lambdaBundling.js';
 import type { DestinationAllowList } from './DestinationAllowList.js';
 import type { ProviderSecrets } from './ProviderSecrets.js';
 import type { RuntimeSettings } from './RuntimeSettings.js';
@@ -23,13 +24,6 @@ import { wildcardFinding } from './wildcardFinding.js';
 
 /** The repository's lock file: bundling resolves the pinned dependency versions from it. */
 const LOCK_FILE = fileURLToPath(new URL('../../package-lock.json', import.meta.url));
-
-/**
- * Bundles are ESM (`.mjs`); some bundled dependencies still call `require` for Node
- * built-ins, which ESM output only supports through `createRequire`.
- */
-const ESM_REQUIRE_BANNER =
-  "import { createRequire as __batchlaneCreateRequire } from 'node:module'; const require = __batchlaneCreateRequire(import.meta.url);";
 
 /** A complete secret ARN ends in `-` plus the 6 random characters Secrets Manager appends. */
 const COMPLETE_SECRET_ARN = /:secret:.+-[A-Za-z0-9]{6}$/;
@@ -115,7 +109,7 @@ class BatchFunction extends Construct {
       logGroup: this.logGroup,
       depsLockFilePath: LOCK_FILE,
       environment: {
-        NODE_OPTIONS: '--enable-source-maps',
+        NODE_OPTIONS: LAMBDA_NODE_OPTIONS,
         // Powertools reads these when the code does not set them; the code names the same
         // service and namespace, so the alarms find the metrics either way.
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
@@ -123,16 +117,13 @@ class BatchFunction extends Construct {
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
       },
       bundling: {
+        ...LAMBDA_BUNDLING,
+        mainFields: [...LAMBDA_BUNDLING.mainFields],
         format: OutputFormat.ESM,
-        target: 'node22',
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_BANNER,
+        target: LAMBDA_NODE_TARGET,
         // Bundle the SDK too: the runtime's preinstalled SDK version drifts from package-lock.json.
         externalModules: [],
-        minify: true,
-        keepNames: true,
         sourceMap: true,
-        sourcesContent: false,
       },
     });
 

@@ -30,6 +30,7 @@ import type {
 import type { BlobStore } from '../../ports/BlobStore.js';
 import type { Clock } from '../../ports/Clock.js';
 import { translateAwsError } from '../aws/translateAwsError.js';
+import { openKeptResults } from './batchProviderParts.js';
 
 interface BedrockBatchProviderOptions {
   readonly client: BedrockClient;
@@ -197,8 +198,18 @@ class BedrockBatchProvider implements BatchProvider {
     return this.retrieve(providerBatchId);
   }
 
+  /**
+   * The job's output is in the deployment's own bucket, which S3 reads after writes: an object
+   * the ended job's listing named and S3 no longer has was deleted (a lifecycle rule, by hand)
+   * and will not come back, so it is gone for good, not retried.
+   */
   async openResults(ref: string): Promise<Readable> {
-    return this.#files.getStream(ref);
+    return openKeptResults(
+      'bedrock',
+      ref,
+      () => this.#files.getStream(ref),
+      async () => false,
+    );
   }
 
   /** Once archived, the job's input and output objects are not needed. The job stays listed. */

@@ -132,16 +132,19 @@ describeBatchProviderContract(
       limits: { bedrockMinRecords: 1 },
       bedrock: { s3Endpoint: inject('awsEnv').AWS_ENDPOINT_URL_S3 },
     });
+    const files = new S3BlobStore({
+      client: clients.s3,
+      bucket: await createBucket(clients, 'contract-bedrock'),
+    });
+    // Results made gone: the output objects the ended job names, deleted from the bucket.
+    let expireResults = false;
     const provider = new BedrockBatchProvider({
       client: new BedrockClient({
         endpoint: sim.bedrockEndpoint,
         region: 'us-east-1',
         credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
       }),
-      files: new S3BlobStore({
-        client: clients.s3,
-        bucket: await createBucket(clients, 'contract-bedrock'),
-      }),
+      files,
       roleArn: 'arn:aws:iam::000000000000:role/batchlane-bedrock-batch',
       clock: systemClock,
     });
@@ -164,8 +167,15 @@ describeBatchProviderContract(
         customId: base,
         errorType: 'bedrock_error_400',
       }),
-      waitForEnded: (id) => waitForEnded(provider, id),
+      waitForEnded: async (id) => {
+        const ended = await waitForEnded(provider, id);
+        if (expireResults) for (const ref of ended.resultRefs) await files.delete(ref);
+        return ended;
+      },
       slowDown: () => undefined,
+      expireResults: () => {
+        expireResults = true;
+      },
       close: async () => {
         await sim.stop();
         clients.destroy();
