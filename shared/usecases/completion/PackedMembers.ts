@@ -5,6 +5,15 @@ import { denseIndexOf } from './MemberIdSet.js';
 /** Bytes per slab: members are appended to the last slab, a new one begun when it is full. */
 const SLAB_BYTES = 1 << 20;
 
+/**
+ * Dead bytes (left behind by an id set again with an encoding that outgrew its place) are
+ * compacted away once they pass this share of the bytes written into the slabs, and at least
+ * a slab's worth: each compaction then copies no more than the dead bytes it frees, so setting
+ * again stays amortised constant time per byte, and the slabs hold at most about twice what is
+ * live.
+ */
+const COMPACT_DEAD_SHARE = 0.5;
+
 /** A member as a tuple, in the order {@link packMember} writes it (batchId is the table's). */
 type PackedTuple = [
   providerCustomId: string,
@@ -68,16 +77,22 @@ const grown = <T extends Float64Array | Int32Array>(
  * 100,000, which the heap's growth does not multiply. What many members share (destinations,
  * models, producers, lanes) is kept once and written as its number.
  *
- * Map-like: `get`, `set` (the last write for an id wins), `has`, `size`, `values()`.
+ * Map-like: `get`, `set` (the last write for an id wins), `has`, `size`, `values()`. An id
+ * set again keeps its slot: its new bytes overwrite the old ones when they fit there, else
+ * they are appended and the old ones counted dead, and the slabs are compacted once the dead
+ * share passes {@link COMPACT_DEAD_SHARE} (see `bytesHeld`).
  */
 class PackedMembers {
   readonly #batchId: string;
-  readonly #slabs: Buffer[] = [];
+  #slabs: Buffer[] = [];
   #slabUsed = SLAB_BYTES;
   /** Per slot: where its bytes start (slab × SLAB_BYTES + offset) and how many. */
   #starts = new Float64Array(0);
   #lengths = new Int32Array(0);
   #slots = 0;
+  /** Bytes written into the slabs, live or dead, and of those the ones no slot points at. */
+  #writtenBytes = 0;
+  #deadBytes = 0;
   /** Slot + 1 per member number (0: none). */
   #slotOfIndex = new Int32Array(0);
   /** Slots of ids that {@link denseIndexOf} does not number. */
@@ -95,6 +110,13 @@ class PackedMembers {
     return this.#size;
   }
 
+  /** Bytes the slabs hold outside the V8 heap, used or not (what the table costs in memory). */
+  bytesHeld(): number {
+    let held = 0;
+    for (const slab of this.#slabs) held += slab.length;
+    return held;
+  }
+
   has(providerCustomId: string): boolean {
     return this.#slotOf(providerCustomId) >= 0;
   }
@@ -105,16 +127,21 @@ class PackedMembers {
   }
 
   set(providerCustomId: string, item: BatchItem): this {
-    const slot = this.#append(item);
+    const known = this.#slotOf(providerCustomId);
+    if (known >= 0) {
+      this.#rewrite(known, this.#encode(item));
+      return this;
+    }
+    const slot = this.#newSlot();
+    this.#place(slot, this.#encode(item));
     const index = denseIndexOf(providerCustomId);
     if (index >= 0) {
       this.#slotOfIndex = grown(this.#slotOfIndex, index + 1, (n) => new Int32Array(n));
-      if (this.#slotOfIndex[index] === 0) this.#size += 1;
       this.#slotOfIndex[index] = slot + 1;
     } else {
-      if (!this.#slotOfId.has(providerCustomId)) this.#size += 1;
       this.#slotOfId.set(providerCustomId, slot);
     }
+    this.#size += 1;
     return this;
   }
 
@@ -130,7 +157,8 @@ class PackedMembers {
     return this.#slotOfId.get(providerCustomId) ?? -1;
   }
 
-  #append(item: BatchItem): number {
+  /** The member's tuple as JSON (see {@link PackedTuple}). */
+  #encode(item: BatchItem): string {
     const tuple: PackedTuple = [
       item.providerCustomId,
       this.#strings.numberOf(item.producer, item.producer),
@@ -151,22 +179,83 @@ class PackedMembers {
       item.retryAt ?? null,
       item.undeliveredAt ?? null,
     ];
-    const bytes = Buffer.from(JSON.stringify(tuple), 'utf8');
-    if (this.#slabUsed + bytes.length > SLAB_BYTES) {
-      // A member larger than a slab (huge metadata) gets a slab of its own size.
-      this.#slabs.push(Buffer.allocUnsafe(Math.max(SLAB_BYTES, bytes.length)));
-      this.#slabUsed = 0;
-    }
-    const slabNo = this.#slabs.length - 1;
-    bytes.copy(this.#slabs[slabNo] as Buffer, this.#slabUsed);
+    return JSON.stringify(tuple);
+  }
+
+  #newSlot(): number {
     const slot = this.#slots;
     this.#slots += 1;
     this.#starts = grown(this.#starts, this.#slots, (n) => new Float64Array(n));
     this.#lengths = grown(this.#lengths, this.#slots, (n) => new Int32Array(n));
-    this.#starts[slot] = slabNo * SLAB_BYTES + this.#slabUsed;
-    this.#lengths[slot] = bytes.length;
-    this.#slabUsed += bytes.length;
     return slot;
+  }
+
+  /** Appends `json` to the last slab (a new one when it does not fit) as `slot`'s bytes. */
+  #place(slot: number, json: string): void {
+    const length = Buffer.byteLength(json, 'utf8');
+    if (this.#slabUsed + length > SLAB_BYTES) {
+      // A member larger than a slab (huge metadata) gets a slab of its own size.
+      this.#slabs.push(Buffer.allocUnsafe(Math.max(SLAB_BYTES, length)));
+      this.#slabUsed = 0;
+    }
+    const slabNo = this.#slabs.length - 1;
+    (this.#slabs[slabNo] as Buffer).write(json, this.#slabUsed, 'utf8');
+    this.#starts[slot] = slabNo * SLAB_BYTES + this.#slabUsed;
+    this.#lengths[slot] = length;
+    this.#slabUsed += length;
+    this.#writtenBytes += length;
+  }
+
+  /**
+   * A held id's new bytes: over its old ones when they fit (the rest of its place is dead),
+   * else appended (all of its old place is dead); then compacts if the dead share asks for it.
+   */
+  #rewrite(slot: number, json: string): void {
+    const oldLength = this.#lengths[slot] as number;
+    const length = Buffer.byteLength(json, 'utf8');
+    if (length <= oldLength) {
+      const start = this.#starts[slot] as number;
+      const slab = this.#slabs[Math.floor(start / SLAB_BYTES)] as Buffer;
+      slab.write(json, start % SLAB_BYTES, 'utf8');
+      this.#lengths[slot] = length;
+      this.#deadBytes += oldLength - length;
+    } else {
+      this.#place(slot, json);
+      this.#deadBytes += oldLength;
+    }
+    if (
+      this.#deadBytes >= SLAB_BYTES &&
+      this.#deadBytes > this.#writtenBytes * COMPACT_DEAD_SHARE
+    ) {
+      this.#compact();
+    }
+  }
+
+  /**
+   * Copies every slot's live bytes, in slot order, into fresh slabs and lets the old ones go:
+   * one pass over the live bytes, no member decoded.
+   */
+  #compact(): void {
+    const old = this.#slabs;
+    this.#slabs = [];
+    this.#slabUsed = SLAB_BYTES;
+    this.#writtenBytes = 0;
+    this.#deadBytes = 0;
+    for (let slot = 0; slot < this.#slots; slot++) {
+      const start = this.#starts[slot] as number;
+      const length = this.#lengths[slot] as number;
+      const from = old[Math.floor(start / SLAB_BYTES)] as Buffer;
+      if (this.#slabUsed + length > SLAB_BYTES) {
+        this.#slabs.push(Buffer.allocUnsafe(Math.max(SLAB_BYTES, length)));
+        this.#slabUsed = 0;
+      }
+      const slabNo = this.#slabs.length - 1;
+      const offset = start % SLAB_BYTES;
+      from.copy(this.#slabs[slabNo] as Buffer, this.#slabUsed, offset, offset + length);
+      this.#starts[slot] = slabNo * SLAB_BYTES + this.#slabUsed;
+      this.#slabUsed += length;
+      this.#writtenBytes += length;
+    }
   }
 
   #decode(slot: number): BatchItem {

@@ -6,7 +6,8 @@ import { createBucket, emulatorClients, uniqueName } from '../aws/awsTestKit.js'
 /**
  * The five state adapters over a fresh table on DynamoDB Local and a fresh bucket on fauxqs
  * (a table and a bucket per case: each case's ports start empty, as the contracts ask), with
- * `listItems` pages of 100, and how to let go of the clients.
+ * `listItems` pages of 100, and how to let go of the clients; the document client and table
+ * name for tests that read or write items under the ports.
  */
 const dynamoDbStatePorts = async () => {
   const clients = emulatorClients();
@@ -22,7 +23,17 @@ const dynamoDbStatePorts = async () => {
     blobs,
     itemPageSize: 100,
   });
-  return { ledger, records, filling, members, leases, blobs, close: () => clients.destroy() };
+  return {
+    ledger,
+    records,
+    filling,
+    members,
+    leases,
+    blobs,
+    documentClient: clients.documentClient,
+    tableName,
+    close: () => clients.destroy(),
+  };
 };
 
 export { dynamoDbStatePorts };

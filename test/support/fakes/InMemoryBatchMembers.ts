@@ -1,4 +1,5 @@
 import { membersOfParts, sidecarHolds } from '../../../shared/adapters/aws/state/batchPartition.js';
+import { isUnset } from '../../../shared/adapters/aws/state/stateExpressions.js';
 import {
   batchItemToItem,
   itemToBatchItem,
@@ -13,7 +14,7 @@ import type {
   ItemDelivery,
   MemberException,
 } from '../../../shared/ports/BatchMembers.js';
-import { InMemoryStatePort, unset } from './InMemoryStateTable.js';
+import { InMemoryStatePort } from './InMemoryStateTable.js';
 
 /**
  * {@link BatchMembers} in memory, as `DynamoDbBatchMembers` behaves: members read from the
@@ -131,7 +132,7 @@ class InMemoryBatchMembers extends InMemoryStatePort<BatchMembers> implements Ba
     this.table.failIfAsked('moveToRetryBatch');
     // The three writes of the adapter's transaction: all their conditions, then all of them.
     const old = this.table.exceptionsOfBatch(from.batchId).get(from.providerCustomId);
-    if (!unset(old, 'delivered_at')) return false;
+    if (!isUnset(old, 'delivered_at')) return false;
     if (this.table.exceptionsOfBatch(to.batchId).has(to.providerCustomId)) return false;
     const entry = this.table.ledgerEntry(ledgerIdOf(from.producer, from.customId));
     if (entry === undefined || entry.batch_id !== from.batchId) return false;
@@ -152,7 +153,7 @@ class InMemoryBatchMembers extends InMemoryStatePort<BatchMembers> implements Ba
     const state = this.table.batches.get(batchId)?.state;
     if (state !== 'submitted' && state !== 'open') return false;
     const old = this.table.exceptionsOfBatch(batchId).get(providerCustomId);
-    if (!unset(old, 'delivered_at') || !unset(old, 'escalated_at')) return false;
+    if (!isUnset(old, 'delivered_at') || !isUnset(old, 'escalated_at')) return false;
     // A member not in a sidecar must be a whole item already: an id the batch does not hold
     // is refused, and nothing is written.
     const held =

@@ -1,6 +1,11 @@
-import { itemToRequest, requestToItem } from '../../../shared/adapters/aws/stateItemCodec.js';
+import {
+  marksRealtime,
+  marksRefused,
+  registeredRecordOf,
+  registrationDecisionOf,
+} from '../../../shared/adapters/aws/state/requestLedgerRules.js';
+import { requestToItem } from '../../../shared/adapters/aws/stateItemCodec.js';
 import { ledgerIdOf } from '../../../shared/domain/producer.js';
-import type { RequestRecord } from '../../../shared/domain/records.js';
 import type {
   RegisterOutcome,
   RegisterRequestInput,
@@ -9,8 +14,9 @@ import type {
 import { InMemoryStatePort } from './InMemoryStateTable.js';
 
 /**
- * {@link RequestLedger} in memory, as `DynamoDbRequestLedger` behaves. Its entries are the
- * shared table's: a member claimed through `InMemoryBatchFilling` is in this ledger.
+ * {@link RequestLedger} in memory, as `DynamoDbRequestLedger` behaves: each write decided by the
+ * adapter's own rule (`requestLedgerRules.ts`) applied to the map. Its entries are the shared
+ * table's: a member claimed through `InMemoryBatchFilling` is in this ledger.
  */
 class InMemoryRequestLedger extends InMemoryStatePort<RequestLedger> implements RequestLedger {
   async registerRequest(input: RegisterRequestInput): Promise<RegisterOutcome> {
@@ -20,28 +26,9 @@ class InMemoryRequestLedger extends InMemoryStatePort<RequestLedger> implements 
 
   #register(input: RegisterRequestInput): RegisterOutcome {
     const id = this.table.storableLedgerId(input.producer, input.customId);
-    const existing = this.table.ledgerEntry(id);
-    const takesOver =
-      existing === undefined ||
-      (input.state === 'pending' &&
-        (existing.state === 'rejecting' || existing.state === 'rejected'));
-    if (takesOver) {
-      const record: RequestRecord = {
-        producer: input.producer,
-        customId: input.customId,
-        requestHash: input.requestHash,
-        state: input.state,
-        batchId: null,
-        acceptedAt: input.acceptedAt,
-        expiresAt: input.expiresAt,
-      };
-      this.table.ledger.set(id, requestToItem(record));
-      return { kind: 'new' };
-    }
-    const record = itemToRequest(existing);
-    if (record.requestHash !== input.requestHash) return { kind: 'conflict', existing: record };
-    if (record.state === 'pending') return { kind: 'pending', existing: record };
-    return { kind: 'duplicate', existing: record };
+    const outcome = registrationDecisionOf(input, this.table.ledgerEntry(id));
+    if (outcome.kind === 'new') this.table.ledger.set(id, requestToItem(registeredRecordOf(input)));
+    return outcome;
   }
 
   async registerRequests(inputs: readonly RegisterRequestInput[]): Promise<RegisterOutcome[]> {
@@ -52,13 +39,13 @@ class InMemoryRequestLedger extends InMemoryStatePort<RequestLedger> implements 
   async markRefused(producer: string, customId: string): Promise<void> {
     this.table.failIfAsked('markRefused');
     const entry = this.table.ledgerEntry(ledgerIdOf(producer, customId));
-    if (entry?.state === 'rejecting') entry.state = 'rejected';
+    if (entry !== undefined && marksRefused(entry)) entry.state = 'rejected';
   }
 
   async markRealtime(producer: string, customId: string, requestHash: string): Promise<boolean> {
     this.table.failIfAsked('markRealtime');
     const entry = this.table.ledgerEntry(ledgerIdOf(producer, customId));
-    if (entry?.state !== 'pending' || entry.request_hash !== requestHash) return false;
+    if (entry === undefined || !marksRealtime(entry, requestHash)) return false;
     entry.state = 'realtime';
     return true;
   }

@@ -1,9 +1,9 @@
-import { claimOutcomeOf } from '../../../shared/adapters/aws/claimOperations.js';
 import {
-  itemToPart,
-  requestToItem,
-  type StateItem,
-} from '../../../shared/adapters/aws/stateItemCodec.js';
+  claimDecisionOf,
+  claimedEntryOf,
+  memberClaimOf,
+} from '../../../shared/adapters/aws/state/ledgerClaimRule.js';
+import { itemToPart, type StateItem } from '../../../shared/adapters/aws/stateItemCodec.js';
 import { STATE_TABLE } from '../../../shared/config/stateTableSchema.js';
 import { InvalidInputError } from '../../../shared/domain/errors.js';
 import type { PartMemberLine } from '../../../shared/domain/partMembers.js';
@@ -25,21 +25,6 @@ interface InMemoryStateTableOptions {
   /** Members per page of `listItems` (default 500, as the adapter). */
   readonly itemPageSize?: number;
 }
-
-/** An attribute absent or still the null items are written with (the adapter's `UNSET`). */
-const unset = (item: StateItem | undefined, name: string): boolean =>
-  item === undefined || item[name] === undefined || item[name] === null;
-
-/**
- * Whether a realtime worker holds a ledger entry at `now` or has delivered it (the claim's
- * `NOT_REALTIME_SERVED`): a lease lapses only once it is a string before `now`, as DynamoDB
- * compares a string with `<`.
- */
-const realtimeServes = (entry: StateItem, now: string): boolean => {
-  if (!unset(entry, 'delivered_at')) return true;
-  const lease = entry.realtime_lease_until;
-  return lease !== undefined && !(typeof lease === 'string' && lease < now);
-};
 
 /**
  * The state table in memory, as the five state fakes share it (as the five adapters share one
@@ -144,35 +129,21 @@ class InMemoryStateTable {
       .map(([partNo, item]) => itemToPart(structuredClone(item), batchId, partNo));
   }
 
-  /** The adapter's ledger claim put (`ledgerClaimPut`) and what its failure means. */
-  claimMember({ item, requestHash, expiresAt }: PartMemberLine, now: string): MemberClaim {
+  /**
+   * The adapter's ledger claim put, decided by the same rule (`claimDecisionOf`) applied to the
+   * map: the entry written when the rule takes it, what it found answered otherwise.
+   */
+  claimMember(member: PartMemberLine, now: string): MemberClaim {
     let id: string;
     try {
-      id = this.storableLedgerId(item.producer, item.customId);
+      id = this.storableLedgerId(member.item.producer, member.item.customId);
     } catch (error) {
       if (error instanceof InvalidInputError) return 'unstorable';
       throw error;
     }
-    const old = this.ledgerEntry(id);
-    const free =
-      old === undefined ||
-      old.state === 'rejecting' ||
-      old.state === 'rejected' ||
-      (old.state === 'pending' && old.request_hash === requestHash && !realtimeServes(old, now));
-    if (!free) return claimOutcomeOf(old, item, requestHash);
-    this.ledger.set(id, {
-      ...requestToItem({
-        producer: item.producer,
-        customId: item.customId,
-        requestHash,
-        state: 'claimed',
-        batchId: item.batchId,
-        acceptedAt: item.acceptedAt,
-        expiresAt,
-      }),
-      member_id: item.providerCustomId,
-    });
-    return 'claimed';
+    const decision = claimDecisionOf(this.ledgerEntry(id), member, now);
+    if (decision === 'take') this.ledger.set(id, claimedEntryOf(member));
+    return memberClaimOf(decision);
   }
 
   claimAll(members: readonly PartMember[], now: string): MemberClaim[] {
@@ -201,4 +172,4 @@ abstract class InMemoryStatePort<Port> {
   }
 }
 
-export { InMemoryStatePort, InMemoryStateTable, type InMemoryStateTableOptions, unset };
+export { InMemoryStatePort, InMemoryStateTable, type InMemoryStateTableOptions };

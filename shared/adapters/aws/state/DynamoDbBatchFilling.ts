@@ -1,7 +1,7 @@
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, InvalidInputError } from '../../../domain/errors.js';
 import { mapWithConcurrency } from '../../../domain/mapWithConcurrency.js';
-import type { BatchItem, BatchPart, BatchRecord } from '../../../domain/records.js';
+import type { BatchPart, BatchRecord } from '../../../domain/records.js';
 import type {
   BatchFilling,
   MemberClaim,
@@ -10,7 +10,6 @@ import type {
   ReservedPart,
 } from '../../../ports/BatchFilling.js';
 import type { BlobStore } from '../../../ports/BlobStore.js';
-import { claimOutcomeOf, ledgerClaimPut } from '../claimOperations.js';
 import { isAwsErrorNamed } from '../isAwsErrorNamed.js';
 import {
   ACTIVE_PARTITION,
@@ -25,6 +24,7 @@ import {
   partToItem,
 } from '../stateItemCodec.js';
 import { readSidecar, settledPart } from './batchPartition.js';
+import { ledgerClaimPut, refusedClaimOf } from './ledgerClaimRule.js';
 import {
   INDEX_KEY_NAMES,
   IS_NEW,
@@ -204,7 +204,7 @@ class DynamoDbBatchFilling implements BatchFilling {
    * written before the part was opened). An entry already claimed by this member is this
    * very claim (a retry, or sealing settling the part first); one claimed elsewhere leaves
    * the index empty, and so does a `pending` one a realtime worker holds a lease on at `now`
-   * or has delivered (see `ledgerClaimPut`). The ledger entry alone decides membership, and
+   * or has delivered (see `claimDecisionOf`). The ledger entry alone decides membership, and
    * the put is the same whoever makes it, so a collector and a sealing that settles its part
    * reach the same answer in either order: nothing is lost or doubled.
    */
@@ -230,7 +230,7 @@ class DynamoDbBatchFilling implements BatchFilling {
 
   async #claimMember(member: PartMember, now: string): Promise<MemberClaim> {
     try {
-      return await this.#claimLedger(member.item, member.requestHash, member.expiresAt, now);
+      return await this.#claimLedger(member, now);
     } catch (error) {
       if (!(error instanceof InvalidInputError)) throw error;
       // Refused for something in this request alone (an entry DynamoDB will not store): its
@@ -240,29 +240,24 @@ class DynamoDbBatchFilling implements BatchFilling {
   }
 
   /**
-   * Puts the member's ledger entry, `claimed` by it (see `ledgerClaimPut`). `claimed` when
+   * Puts the member's ledger entry, `claimed` by it (see `ledgerClaimRule.ts`): `claimed` when
    * the entry is now this member's, by this write or an earlier one (a retry, or sealing
-   * settling the part); `held` or `conflict` when the entry stands for something else.
+   * settling the part); `held` or `conflict` when the entry stands for something else, as
+   * `claimDecisionOf` judges the entry the refusal returned.
    */
-  async #claimLedger(
-    item: BatchItem,
-    requestHash: string,
-    expiresAt: number,
-    now: string,
-  ): Promise<MemberClaim> {
+  async #claimLedger(member: PartMember, now: string): Promise<MemberClaim> {
     try {
       await this.#table.client.send(
-        new PutCommand(ledgerClaimPut(this.#table.tableName, item, requestHash, expiresAt, now)),
+        new PutCommand(ledgerClaimPut(this.#table.tableName, member, now)),
       );
       return 'claimed';
     } catch (error) {
       if (!isAwsErrorNamed(error, 'ConditionalCheckFailedException')) {
-        throw this.#table.translate(error, 'PutItem', `REQ#${item.customId}`);
+        throw this.#table.translate(error, 'PutItem', `REQ#${member.item.customId}`);
       }
-      const old = oldItemOfError(error);
+      const outcome = refusedClaimOf(oldItemOfError(error), member, now);
       // Gone between the condition and now (an expired entry swept): try again.
-      if (old === null) return this.#claimLedger(item, requestHash, expiresAt, now);
-      return claimOutcomeOf(old, item, requestHash);
+      return outcome === 'retry' ? this.#claimLedger(member, now) : outcome;
     }
   }
 

@@ -12,6 +12,7 @@ import { isAwsErrorNamed } from '../isAwsErrorNamed.js';
 import type { StateItem } from '../stateItemCodec.js';
 import { type TransactItems, transactWithRetries } from '../transactWithRetries.js';
 import { translateAwsError } from '../translateAwsError.js';
+import { EXISTS, INDEX_KEY_NAMES, IS_NEW, KEY_NAMES, PK_NAME, UNSET } from './stateExpressions.js';
 
 /** What every state adapter is built on: the one table, and how hard to retry it. */
 interface StateTableOptions {
@@ -28,30 +29,6 @@ type StateKey = Readonly<Record<string, string>>;
 type ConditionalOutcome =
   | { readonly applied: true }
   | { readonly applied: false; readonly old: StateItem | null };
-
-/**
- * Expression names of the table's keys (see `stateTableSchema.ts`), so no expression restates
- * them: `#pk` alone (DynamoDB refuses a name an expression does not use), `#pk` and `#sk`, and
- * the active-batches index's `#gsi1pk` and `#gsi1sk`.
- */
-const PK_NAME = { '#pk': STATE_TABLE.partitionKey } as const;
-const KEY_NAMES = { ...PK_NAME, '#sk': STATE_TABLE.sortKey } as const;
-const INDEX_KEY_NAMES = {
-  '#gsi1pk': STATE_TABLE.indexPartitionKey,
-  '#gsi1sk': STATE_TABLE.indexSortKey,
-} as const;
-
-/** The condition of a write that creates an item: none is stored under its key (`PK_NAME`). */
-const IS_NEW = 'attribute_not_exists(#pk)';
-/** The condition of a write that changes an item only if it is there. */
-const EXISTS = 'attribute_exists(#pk)';
-
-/**
- * A condition that an attribute is absent or still the NULL items are written with (needs
- * `:nullType` = `'NULL'` among the values).
- */
-const UNSET = (name: string): string =>
-  `(attribute_not_exists(${name}) OR attribute_type(${name}, :nullType))`;
 
 /** The `Item` DynamoDB returns with ReturnValuesOnConditionCheckFailure (never unmarshalled). */
 const oldItemOf = (raw: unknown): StateItem | null =>

@@ -140,6 +140,83 @@ describe('PackedMembers', () => {
   });
 });
 
+describe('PackedMembers set again', () => {
+  const SLAB = 1 << 20;
+  /** Metadata of about `bytes` bytes, so each set is a different size. */
+  const sized = (bytes: number, n: number) => ({ n, pad: 'p'.repeat(bytes) });
+
+  it('holds no more as the same id is set again and again, growing or shrinking', () => {
+    const members = new PackedMembers('bl_1');
+    const id = providerCustomIdOf(4);
+    members.set('foreign-id', member('foreign-id'));
+    let last = member(id);
+    // 20,000 sets of up to ~2 KB: about 25 MB had every set kept its bytes.
+    for (let n = 0; n < 20_000; n++) {
+      last = member(id, { attempts: n, metadata: sized((n * 37) % 2_000, n) });
+      members.set(id, last);
+      expect(members.bytesHeld()).toBeLessThanOrEqual(3 * SLAB);
+    }
+    expect(members.size).toBe(2);
+    expect(members.get(id)).toEqual(last);
+    expect(members.get('foreign-id')).toEqual(member('foreign-id'));
+  });
+
+  it('reads every member back right after a compaction, and keeps appending after it', () => {
+    const members = new PackedMembers('bl_1');
+    const count = 3_000;
+    const ids = [
+      ...Array.from({ length: count }, (_, i) => providerCustomIdOf(i * 3)),
+      'custom-a',
+      'custom-b',
+    ];
+    const latest = new Map<string, BatchItem>();
+    const setAll = (round: number) => {
+      for (const [i, id] of ids.entries()) {
+        // Growing every round, so every set after the first leaves dead bytes behind.
+        const item = member(id, { attempts: round, metadata: sized(40 + round * 60 + (i % 7), i) });
+        members.set(id, item);
+        latest.set(id, item);
+      }
+    };
+    setAll(0);
+    let compactions = 0;
+    let held = members.bytesHeld();
+    for (let round = 1; round <= 12; round++) {
+      setAll(round);
+      if (members.bytesHeld() < held) compactions += 1;
+      held = members.bytesHeld();
+      for (const id of ids) expect(members.get(id)).toEqual(latest.get(id));
+    }
+    expect(compactions).toBeGreaterThan(0);
+    let live = 0;
+    for (const item of latest.values()) live += JSON.stringify(item).length;
+    // Live tuples are smaller than the items' JSON; the slabs never hold more than about twice.
+    expect(members.bytesHeld()).toBeLessThanOrEqual(2 * live + 2 * SLAB);
+    expect(members.size).toBe(ids.length);
+    expect([...members.values()]).toEqual([...latest.values()]);
+    // Shrinking sets write in place; a new id after all that is found as any other.
+    for (const id of ids) members.set(id, latest.get(id) ?? member(id));
+    members.set(providerCustomIdOf(1), member(providerCustomIdOf(1)));
+    expect(members.get(providerCustomIdOf(1))).toEqual(member(providerCustomIdOf(1)));
+    expect(members.get(ids[0] ?? '')).toEqual(latest.get(ids[0] ?? ''));
+  });
+
+  it('compacts a member larger than a slab with the rest', () => {
+    const members = new PackedMembers('bl_1');
+    const big = member('big', { metadata: { big: 'x'.repeat(1_500_000) } });
+    members.set('big', big);
+    const id = providerCustomIdOf(2);
+    let last = member(id);
+    for (let n = 0; n < 8_000; n++) {
+      last = member(id, { metadata: sized(500 + (n % 3) * 400, n) });
+      members.set(id, last);
+    }
+    expect(members.get('big')).toEqual(big);
+    expect(members.get(id)).toEqual(last);
+    expect(members.bytesHeld()).toBeLessThanOrEqual(1_500_200 + 3 * SLAB);
+  });
+});
+
 describe('MemberIdSet', () => {
   it('holds ids batchlane made and any other id, each once', () => {
     const set = new MemberIdSet();
