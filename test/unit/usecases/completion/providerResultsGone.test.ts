@@ -14,6 +14,7 @@ import {
 } from '../../../../shared/domain/errors.js';
 import { partMembersKeyOf } from '../../../../shared/domain/partMembers.js';
 import { providerResultsGoneOf } from '../../../../shared/usecases/completion/archiveResults.js';
+import { zeroCounts } from '../../../../shared/usecases/completion/deliveryTotals.js';
 import { createCompletion } from '../../../../shared/usecases/createCompletion.js';
 import { type FakeRuntime, fakeRuntime } from '../../../support/fakeRuntime.js';
 import { readAll } from '../../../support/fakes/readAll.js';
@@ -25,12 +26,7 @@ const RETENTION_MS = 29 * DAY_MS;
 const LATE_MS = 30 * DAY_MS;
 
 const counts = (partial: Partial<StatusCounts>): StatusCounts => ({
-  succeeded: 0,
-  errored: 0,
-  expired: 0,
-  canceled: 0,
-  rejected: 0,
-  retried: 0,
+  ...zeroCounts(),
   ...partial,
 });
 
